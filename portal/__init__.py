@@ -1,0 +1,64 @@
+"""The public participation and environmental disclosure portal."""
+from pathlib import Path
+
+from flask import Flask
+
+from portal import config as portal_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None):
+    """Build the app: settings (environment, then `config`), extensions, blueprints, errors, CLI."""
+    settings = portal_config.load(config)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=settings["DATA_DIR"],
+    )
+    app.config.from_mapping(settings)
+    app.config.setdefault("MIGRATIONS_DIR", ROOT / "migrations")
+    app.json.ensure_ascii = False
+    register_extensions(app)
+    register_blueprints(app)
+    from portal.errors import register_errors
+    from portal.cli import register_commands
+
+    register_errors(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app):
+    """Bind the unbound extensions to `app`."""
+    from portal import i18n
+    from portal.extensions import babel, csrf, init_database, login_manager
+    from portal.services.accounts import user_by_session_token
+
+    init_database(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(user_by_session_token)
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
+
+
+def register_blueprints(app):
+    """Mount the blueprints by audience."""
+    from portal.api import bp as api
+    from portal.auth import bp as auth
+    from portal.console import bp as console
+    from portal.extensions import csrf
+    from portal.public import bp as public
+
+    app.register_blueprint(public)
+    app.register_blueprint(auth)
+    app.register_blueprint(console, url_prefix="/console")
+    app.register_blueprint(api, url_prefix="/api/v1")
+    csrf.exempt(api)

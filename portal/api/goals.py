@@ -1,0 +1,9 @@
+"""/api/v1/goals."""
+from portal.api import bp, serializers
+from portal.services import policy
+
+
+@bp.get("/goals")
+def goals_index():
+    """The indicators of measure (三)."""
+    return {"items": [serializers.indicator(i) for i in policy.list_indicators()]}

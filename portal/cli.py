@@ -1,0 +1,119 @@
+"""`flask --app wsgi portal …`: init, check, create-user, demo."""
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.policy.parser import PolicyFormatError
+
+portal = AppGroup("portal", help="Set up and look after the portal.")
+
+
+def register_commands(app):
+    """Add the `portal` command group to `app`."""
+    app.cli.add_command(portal)
+
+
+def migration_state():
+    """(current revisions, head revisions) of the database and the migrations folder."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current, heads
+
+
+@portal.command("init")
+@click.option("--policy", "policy_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Import this revision of the policy instead of the bundled one.")
+def init_command(policy_path):
+    """Migrate the database and import the policy (running it again changes nothing)."""
+    from flask_migrate import upgrade
+
+    from portal.policy import bundled_text
+    from portal.policy.importer import import_policy
+    from portal.services.units import seed_areas
+
+    Path(current_app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    upgrade()
+    text = policy_path.read_text(encoding="utf-8") if policy_path else bundled_text()
+    try:
+        seed_areas()
+        result = import_policy(text)
+        db.session.commit()
+    except PolicyFormatError as error:
+        db.session.rollback()
+        raise click.ClickException(f"policy not imported: {error}") from None
+    state = "imported" if result.changed else "unchanged"
+    click.echo(
+        f"policy {state}: {result.chapters} chapters, {result.measures} measures, "
+        f"{result.tasks} tasks, {result.units} units named, {result.indicators} indicators"
+    )
+
+
+@portal.command("check")
+def check_command():
+    """Check that migrations are at head and the policy is imported; exit 1 if not."""
+    from portal.services.policy import summary
+
+    problems = []
+    try:
+        current, heads = migration_state()
+    except Exception as error:  # an unreachable database is a finding here, not a crash
+        click.echo(f"FAIL database unreachable: {error}")
+        sys.exit(1)
+    if current != heads:
+        problems.append(f"migrations at {sorted(current) or 'none'}, head is {sorted(heads)}")
+    counts = summary() if not problems else {}
+    if not problems and counts["measures"] == 0:
+        problems.append("policy not imported (run `flask --app wsgi portal init`)")
+    if problems:
+        click.echo("FAIL " + "; ".join(problems))
+        sys.exit(1)
+    click.echo(
+        f"OK migrations at head ({', '.join(sorted(heads))}); policy imported: {counts['chapters']} chapters, "
+        f"{counts['measures']} measures, {counts['tasks']} tasks, {counts['units']} units, "
+        f"{counts['indicators']} indicators"
+    )
+
+
+@portal.command("create-user")
+@click.argument("username")
+@click.option("--unit", "unit_name", required=True, help="The unit's name or alias, e.g. 兵团建设局.")
+@click.option("--role", type=click.Choice(["staff", "unit_admin", "site_admin"]), default="staff",
+              show_default=True)
+@click.option("--display-name", default="", help="The name shown to colleagues.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(username, unit_name, role, display_name, password_stdin):
+    """Add a staff account; the password is prompted for, or read from stdin."""
+    from portal.services.accounts import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(username, unit_name, role, password, display_name)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    click.echo(f"created {user.username} ({user.role.value}) in {user.unit.name}")
+
+
+@portal.command("demo")
+def demo_command():
+    """Add sample data, every item marked 示例 (sample); never run on a production portal."""
+    from portal.services.demo import load_demo
+
+    created = load_demo()
+    db.session.commit()
+    for line in created:
+        click.echo(line)

@@ -1,0 +1,78 @@
+"""Configuration: one class of defaults, overridden by PORTAL_* environment variables."""
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the portal safely."""
+
+
+class Config:
+    """Defaults for every setting; `load` applies the environment and explicit overrides."""
+
+    ENV = "production"
+    DATA_DIR = str(ROOT / "instance")
+    DATABASE_URL = None  # derived from DATA_DIR when unset
+    SECRET_KEY = None
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None  # a long report form must not expire while a resident types
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "portal" / "translations")
+    LANGUAGES = ("zh_Hans_CN", "en")
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT_SECONDS = 15 * 60
+    PER_PAGE = 20
+    JSON_AS_ASCII = False
+
+    # Environment variables read by `load`, with the type they are parsed as.
+    ENVIRONMENT = {
+        "PORTAL_ENV": ("ENV", str),
+        "PORTAL_DATA_DIR": ("DATA_DIR", str),
+        "PORTAL_DATABASE_URL": ("DATABASE_URL", str),
+        "PORTAL_SECRET_KEY": ("SECRET_KEY", str),
+        "PORTAL_LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", int),
+        "PORTAL_LOGIN_LOCKOUT_SECONDS": ("LOGIN_LOCKOUT_SECONDS", int),
+    }
+
+
+def load(overrides=None, environ=None):
+    """Return the settings dict: defaults, then PORTAL_* variables, then `overrides`."""
+    environ = os.environ if environ is None else environ
+    settings = {k: getattr(Config, k) for k in dir(Config) if k.isupper() and k != "ENVIRONMENT"}
+    for variable, (key, kind) in Config.ENVIRONMENT.items():
+        if environ.get(variable):
+            try:
+                settings[key] = kind(environ[variable])
+            except ValueError as exc:
+                raise ConfigError(f"{variable}: {exc}") from exc
+    settings.update(overrides or {})
+    data_dir = Path(settings["DATA_DIR"]).resolve()
+    settings["DATA_DIR"] = str(data_dir)
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{data_dir / 'portal.db'}"
+    settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
+    settings["SECRET_KEY"] = settings["SECRET_KEY"] or _development_secret(settings)
+    settings["SESSION_COOKIE_SECURE"] = settings["ENV"] == "production"
+    return settings
+
+
+def _development_secret(settings):
+    """Outside production, keep a generated key in the data directory so sessions survive restarts."""
+    if settings["ENV"] == "production":
+        raise ConfigError(
+            "PORTAL_SECRET_KEY must be set in production "
+            "(or set PORTAL_ENV=development for a local run)."
+        )
+    path = Path(settings["DATA_DIR"]) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

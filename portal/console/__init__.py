@@ -1,0 +1,6 @@
+"""The console for unit staff."""
+from flask import Blueprint
+
+bp = Blueprint("console", __name__)
+
+from portal.console import home  # noqa: E402,F401

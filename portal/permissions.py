@@ -1,0 +1,54 @@
+"""Roles, the permissions they grant, and the decorator that guards views."""
+import enum
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+
+class Role(enum.Enum):
+    """What a staff account may do; every account belongs to exactly one unit."""
+
+    STAFF = "staff"
+    UNIT_ADMIN = "unit_admin"
+    SITE_ADMIN = "site_admin"
+
+
+class Permission(enum.Enum):
+    """A capability, named scope:resource:action."""
+
+    CONSOLE_VIEW = "console:dashboard:view"
+    UNIT_USERS_MANAGE = "unit:users:manage"
+    SITE_USERS_MANAGE = "site:users:manage"
+    SITE_REFERENCE_EDIT = "site:reference:edit"
+
+
+ROLE_PERMISSIONS = {
+    Role.STAFF: frozenset({Permission.CONSOLE_VIEW}),
+    Role.UNIT_ADMIN: frozenset({Permission.CONSOLE_VIEW, Permission.UNIT_USERS_MANAGE}),
+    Role.SITE_ADMIN: frozenset(Permission),
+}
+
+
+def role_grants(role, permission):
+    """True when `role` carries `permission`."""
+    return permission in ROLE_PERMISSIONS[role]
+
+
+def permission_required(permission):
+    """Guard a view: anonymous users go to the login page, others without `permission` get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            from portal.extensions import login_manager
+
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,156 @@
+"""Write a parsed policy into the database: in place, by stable keys, so links survive revisions."""
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import (
+    Chapter,
+    Comparison,
+    Indicator,
+    Measure,
+    PolicyDocument,
+    Task,
+    TaskKind,
+    TaskUnit,
+    TaskUnitRole,
+    Unit,
+    UnitAlias,
+    UnitKind,
+)
+from portal.policy.parser import parse
+
+
+@dataclass
+class ImportResult:
+    """What an import did."""
+
+    changed: bool
+    chapters: int
+    measures: int
+    tasks: int
+    units: int
+    indicators: int
+
+
+def import_policy(text):
+    """Parse `text` and bring the database in line with it; the caller commits.
+
+    Parsing finishes before the first write, so a document that cannot be understood changes
+    nothing. Chapters and measures are matched by number, tasks by (measure, position), units by
+    name: ids and URLs stay the same across revisions.
+    """
+    parsed = parse(text)
+    session = db.session
+    document = session.scalar(sa.select(PolicyDocument))
+    counts = dict(
+        chapters=len(parsed.chapters),
+        measures=len(parsed.measures),
+        tasks=len(parsed.tasks),
+        units=len({u.name for t in parsed.tasks for u in t.lead + t.participating}),
+        indicators=len(parsed.indicators),
+    )
+    if document is not None and document.sha256 == parsed.sha256:
+        return ImportResult(changed=False, **counts)
+    if document is None:
+        document = PolicyDocument()
+        session.add(document)
+    for name in ("title", "issuer", "written_on", "published_on", "preamble", "sha256"):
+        setattr(document, name, getattr(parsed, name))
+    units = _units(parsed)
+    chapters = _by(Chapter, "number")
+    measures = _by(Measure, "number")
+    tasks = {(t.measure.number, t.position): t for t in session.scalars(sa.select(Task))}
+    indicators = {(i.task_id, i.position): i for i in session.scalars(sa.select(Indicator))}
+    kept_tasks, kept_indicators = set(), set()
+    for parsed_chapter in parsed.chapters:
+        chapter = chapters.pop(parsed_chapter.number, None) or Chapter(number=parsed_chapter.number)
+        chapter.document, chapter.title = document, parsed_chapter.title
+        session.add(chapter)
+        for parsed_measure in parsed_chapter.measures:
+            measure = measures.pop(parsed_measure.number, None) or Measure(number=parsed_measure.number)
+            measure.chapter, measure.title, measure.text = chapter, parsed_measure.title, parsed_measure.text
+            session.add(measure)
+            by_position = {}
+            for parsed_task in parsed_measure.tasks:
+                key = (parsed_measure.number, parsed_task.position)
+                task = tasks.get(key) or Task(measure=measure, position=parsed_task.position)
+                session.add(task)
+                kept_tasks.add(key)
+                task.kind = TaskKind(parsed_task.kind)
+                task.title, task.text = parsed_task.title, parsed_task.text
+                task.participating_open = parsed_task.participating_open
+                _assign(task, parsed_task, units)
+                by_position[parsed_task.position] = task
+            session.flush()
+            for parsed_indicator in parsed_measure.indicators:
+                task = by_position[parsed_indicator.task_position]
+                key = (task.id, parsed_indicator.position)
+                indicator = indicators.get(key) or Indicator(task=task, position=parsed_indicator.position)
+                kept_indicators.add(key)
+                indicator.name = parsed_indicator.name
+                indicator.comparison = Comparison(parsed_indicator.comparison)
+                indicator.target_value = parsed_indicator.target_value
+                indicator.unit_of_measure = parsed_indicator.unit_of_measure
+                indicator.baseline_year = parsed_indicator.baseline_year
+                indicator.target_year = parsed_indicator.target_year
+                indicator.source_text = parsed_indicator.source_text
+                session.add(indicator)
+    for key, indicator in indicators.items():
+        if key not in kept_indicators:
+            session.delete(indicator)
+    for key, task in tasks.items():
+        if key not in kept_tasks:
+            session.delete(task)
+    session.flush()
+    for stale in list(measures.values()) + list(chapters.values()):
+        session.delete(stale)
+    session.flush()
+    return ImportResult(changed=True, **counts)
+
+
+def _by(model, key):
+    return {getattr(row, key): row for row in db.session.scalars(sa.select(model))}
+
+
+def _units(parsed):
+    """Upsert every unit the policy names, merging the aliases seen across its annotations."""
+    aliases = {}
+    collective = {}
+    for task in parsed.tasks:
+        for ref in task.lead + task.participating:
+            known = aliases.setdefault(ref.name, [])
+            # The fullest form (农业局(畜牧兽医局、林业局)) sets the order; others add what is new.
+            if len(ref.aliases) > len(known):
+                known[:] = list(ref.aliases) + [a for a in known if a not in ref.aliases]
+            else:
+                known.extend(a for a in ref.aliases if a not in known)
+            collective[ref.name] = ref.collective
+    units = _by(Unit, "name")
+    for name, names in aliases.items():
+        unit = units.get(name)
+        if unit is None:
+            kind = UnitKind.COLLECTIVE if collective[name] else UnitKind.DEPARTMENT
+            unit = units[name] = Unit(name=name, kind=kind)
+            db.session.add(unit)
+        existing = {a.name: a for a in unit.aliases}
+        for position, alias_name in enumerate(names):
+            alias = existing.get(alias_name) or UnitAlias(name=alias_name)
+            alias.position = position
+            if alias_name not in existing:
+                unit.aliases.append(alias)
+    return units
+
+
+def _assign(task, parsed_task, units):
+    """Replace the task's lead and participating lists, keeping the policy's order."""
+    wanted = [(TaskUnitRole.LEAD, ref) for ref in parsed_task.lead]
+    wanted += [(TaskUnitRole.PARTICIPATING, ref) for ref in parsed_task.participating]
+    current = [(a.role, a.unit.name, a.position) for a in task.assignments]
+    target = [(role, ref.name, i) for i, (role, ref) in enumerate(wanted)]
+    if current == target:
+        return
+    task.assignments.clear()
+    db.session.flush()
+    for position, (role, ref) in enumerate(wanted):
+        task.assignments.append(TaskUnit(unit=units[ref.name], role=role, position=position))

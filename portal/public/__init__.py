@@ -1,0 +1,6 @@
+"""Public pages: anyone, no account."""
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from portal.public import goals, home, language, measures, units  # noqa: E402,F401

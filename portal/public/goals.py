@@ -1,0 +1,11 @@
+"""The policy's goal indicators."""
+from flask import render_template
+
+from portal.public import bp
+from portal.services import policy
+
+
+@bp.get("/goals")
+def goals_index():
+    """The indicators of measure (三) with their targets and lead units."""
+    return render_template("public/goals/index.html", indicators=policy.list_indicators())

@@ -1,0 +1,1 @@
+"""Domain services: plain functions that never read the request or the current user."""
