@@ -20,6 +20,7 @@ def create_app(config=None):
     app.config.from_mapping(settings)
     app.config.setdefault("MIGRATIONS_DIR", ROOT / "migrations")
     app.json.ensure_ascii = False
+    app.json.sort_keys = False
     register_extensions(app)
     register_blueprints(app)
     from portal.errors import register_errors
@@ -32,7 +33,7 @@ def create_app(config=None):
 
 def register_extensions(app):
     """Bind the unbound extensions to `app`."""
-    from portal import i18n
+    from portal import i18n, templating
     from portal.extensions import babel, csrf, init_database, login_manager
     from portal.services.accounts import user_by_session_token
 
@@ -40,6 +41,7 @@ def register_extensions(app):
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
+    templating.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"

@@ -2,6 +2,7 @@
 from flask import render_template
 from flask_login import current_user
 
+from portal.auth.forms import LogoutForm
 from portal.console import bp
 from portal.permissions import Permission, permission_required
 from portal.services import units
@@ -12,4 +13,6 @@ from portal.services import units
 def index():
     """The signed-in user's unit and what it is responsible for."""
     leads, joins = units.responsibilities(current_user.unit)
-    return render_template("console/home/index.html", unit=current_user.unit, leads=leads, joins=joins)
+    return render_template(
+        "console/home/index.html", unit=current_user.unit, leads=leads, joins=joins, logout_form=LogoutForm()
+    )

@@ -58,6 +58,13 @@ class Measure(db.Model):
     chapter: Mapped[Chapter] = relationship(back_populates="measures")
     tasks: Mapped[list["Task"]] = relationship(back_populates="measure", order_by="Task.position")
 
+    @property
+    def paragraphs(self):
+        """The text as paragraphs, without the heading's number and title (shown above it)."""
+        first, *rest = self.text.split("\n")
+        body = first.partition("。")[2].strip()
+        return ([body] if body else []) + rest
+
 
 class TaskKind(enum.Enum):
     """Where a task comes from in the text."""

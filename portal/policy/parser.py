@@ -189,7 +189,7 @@ def parse(text):
                 raise PolicyFormatError(number, "a chapter heading (一、…) before the first measure", raw)
             expected = sum(len(c.measures) for c in chapters) + 1
             if chinese_number(heading.group(1)) != expected:
-                raise PolicyFormatError(number, f"measure ({_numeral(expected)}) heading", raw)
+                raise PolicyFormatError(number, f"measure ({numeral(expected)}) heading", raw)
             measure = _start_measure(expected, number, raw, heading.group(2))
             chapters[-1].measures.append(measure)
             continue
@@ -220,7 +220,7 @@ def parse(text):
     )
 
 
-def _numeral(number):
+def numeral(number):
     """1 → 一, 14 → 十四, 35 → 三十五."""
     digits = {v: k for k, v in NUMERALS.items()}
     tens, ones = divmod(number, 10)
