@@ -37,8 +37,8 @@ def import_policy(text):
     """Parse `text` and bring the database in line with it; the caller commits.
 
     Parsing finishes before the first write, so a document that cannot be understood changes
-    nothing. Chapters and measures are matched by number, tasks by (measure, position), units by
-    name: ids and URLs stay the same across revisions.
+    nothing. Chapters and measures are matched by number, tasks within their measure by title or else
+    position, units by name: ids and URLs stay the same across revisions.
     """
     parsed = parse(text)
     session = db.session
@@ -60,7 +60,9 @@ def import_policy(text):
     units = _units(parsed)
     chapters = _by(Chapter, "number")
     measures = _by(Measure, "number")
-    tasks = {(t.measure.number, t.position): t for t in session.scalars(sa.select(Task))}
+    tasks = {}
+    for task in session.scalars(sa.select(Task)):
+        tasks.setdefault(task.measure.number, []).append(task)
     indicators = {(i.task_id, i.position): i for i in session.scalars(sa.select(Indicator))}
     kept_tasks, kept_indicators = set(), set()
     for parsed_chapter in parsed.chapters:
@@ -72,14 +74,14 @@ def import_policy(text):
             measure.chapter, measure.title, measure.text = chapter, parsed_measure.title, parsed_measure.text
             session.add(measure)
             by_position = {}
-            for parsed_task in parsed_measure.tasks:
-                key = (parsed_measure.number, parsed_task.position)
-                task = tasks.get(key) or Task(measure=measure, position=parsed_task.position)
-                session.add(task)
-                kept_tasks.add(key)
+            existing = tasks.get(parsed_measure.number, [])
+            for parsed_task, task in _match_tasks(parsed_measure.tasks, existing):
+                kept_tasks.add(task)
+                task.measure, task.position = measure, parsed_task.position
                 task.kind = TaskKind(parsed_task.kind)
                 task.title, task.text = parsed_task.title, parsed_task.text
                 task.participating_open = parsed_task.participating_open
+                session.add(task)
                 _assign(task, parsed_task, units)
                 by_position[parsed_task.position] = task
             session.flush()
@@ -99,14 +101,36 @@ def import_policy(text):
     for key, indicator in indicators.items():
         if key not in kept_indicators:
             session.delete(indicator)
-    for key, task in tasks.items():
-        if key not in kept_tasks:
+    for task in (t for group in tasks.values() for t in group):
+        if task not in kept_tasks:
             session.delete(task)
     session.flush()
     for stale in list(measures.values()) + list(chapters.values()):
         session.delete(stale)
     session.flush()
     return ImportResult(changed=True, **counts)
+
+
+def _match_tasks(parsed_tasks, existing):
+    """Pair each parsed task with the row it revises: same title first, else same position.
+
+    Matching by title keeps a task's id when another task is inserted or removed before it;
+    matching by position keeps it when only its title was reworded.
+    """
+    by_title = {t.title: t for t in existing}
+    pairs = {p.position: by_title.pop(p.title) for p in parsed_tasks if p.title in by_title}
+    free = {t.position: t for t in by_title.values()}
+    for parsed_task in parsed_tasks:
+        if parsed_task.position not in pairs:
+            pairs[parsed_task.position] = free.pop(parsed_task.position, None) or Task()
+    # Park moving and leftover rows on negative positions first, so that the (measure, position)
+    # constraint holds at every step of the flush.
+    parked = [t for p, t in pairs.items() if t.id is not None and t.position != p] + list(free.values())
+    for offset, task in enumerate(parked, start=1):
+        task.position = -offset
+    if parked:
+        db.session.flush()
+    return [(p, pairs[p.position]) for p in parsed_tasks]
 
 
 def _by(model, key):

@@ -1,0 +1,102 @@
+"""Staff login and logout."""
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import User
+from portal.models.types import utcnow
+from tests.helpers import PASSWORD, add_user, csrf_token, login
+
+
+def test_login_shows_the_users_unit_on_the_console(app, client):
+    """A staff member logs in and the console shows their unit."""
+    add_user(app)
+    response = login(client)
+    assert response.status_code == 302 and response.headers["Location"] == "/console/"
+    page = client.get("/console/").get_data(as_text=True)
+    assert "兵团建设局(环保局)" in page and "jsj-staff" in page
+
+
+def test_wrong_password_is_refused_with_a_message(app, client):
+    """A wrong password gives a clear message and no session."""
+    add_user(app)
+    page = login(client, password="wrong password!").get_data(as_text=True)
+    assert "用户名或密码错误" in page
+    assert client.get("/console/").status_code == 302
+
+
+def test_unknown_user_gets_the_same_message(app, client):
+    """An unknown username is not distinguishable from a wrong password."""
+    page = login(client, username="nobody").get_data(as_text=True)
+    assert "用户名或密码错误" in page
+
+
+def test_missing_fields_are_named(app, client):
+    """Empty fields are refused with a message naming the field."""
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"csrf_token": token, "username": "", "password": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "用户名:" in page.replace("：", ":") and "密码:" in page.replace("：", ":")
+
+
+def test_login_without_csrf_token_is_refused(app, client):
+    """A login form posted without its CSRF token does not log in."""
+    add_user(app)
+    response = client.post("/login", data={"username": "jsj-staff", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/console/").status_code == 302
+
+
+def test_failed_logins_lock_the_account(app, client):
+    """After 5 failures the account is locked, even for the right password, until the lockout ends."""
+    user_id = add_user(app)
+    for _ in range(5):
+        login(client, password="wrong password!")
+    page = login(client).get_data(as_text=True)
+    assert "登录失败次数过多" in page
+    assert client.get("/console/").status_code == 302
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        user.locked_until = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert login(client).status_code == 302
+
+
+def test_session_is_rotated_on_login(app, client):
+    """Whatever was in the session before login does not survive it."""
+    add_user(app)
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    login(client)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session.get("_user_id")
+
+
+def test_logout_ends_the_session(app, client):
+    """Logging out (a POST with a CSRF token) ends access to the console."""
+    add_user(app)
+    login(client)
+    token = csrf_token(client, "/console/")
+    response = client.post("/logout", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert client.get("/console/").status_code == 302
+
+
+def test_next_parameter_stays_on_site(app, client):
+    """After login the user returns to a local page, never to another site."""
+    add_user(app)
+    assert login(client, next_path="/units").headers["Location"] == "/units"
+    client.get("/language/zh_Hans_CN")
+    other = app.test_client()
+    assert login(other, next_path="//evil.example/").headers["Location"] == "/console/"
+
+
+def test_passwords_are_stored_hashed_with_scrypt(app):
+    """The stored hash is scrypt and never the password."""
+    user_id = add_user(app)
+    with app.app_context():
+        stored = db.session.scalar(sa.select(User.password_hash).where(User.id == user_id))
+    assert stored.startswith("scrypt:") and PASSWORD not in stored

@@ -1,0 +1,167 @@
+"""Fixtures: every test gets a fresh database (SQLite, or PostgreSQL when PORTAL_DATABASE_URL names
+one) and a fresh data directory, copied from templates migrated once per run."""
+import os
+import re
+import shutil
+import uuid
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from portal import create_app
+from portal.extensions import db
+
+SERVER_URL = os.environ.get("PORTAL_DATABASE_URL", "")
+ON_POSTGRES = SERVER_URL.startswith("postgresql")
+
+
+def pytest_report_header(config):
+    """Say which database the run uses."""
+    return f"portal database: {'PostgreSQL ' + make_url(SERVER_URL).database if ON_POSTGRES else 'SQLite'}"
+
+
+def settings(data_dir, database_url, **extra):
+    """Test configuration for `create_app`."""
+    return {
+        "ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
+        **extra,
+    }
+
+
+def build(app, with_policy):
+    """Migrate the app's database, and import the bundled policy when asked."""
+    from flask_migrate import upgrade
+
+    from portal.policy import bundled_text
+    from portal.policy.importer import import_policy
+    from portal.services.units import seed_areas
+
+    with app.app_context():
+        upgrade()
+        if with_policy:
+            seed_areas()
+            import_policy(bundled_text())
+            db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+class SQLiteDatabases:
+    """Templates are files; a test's database is a copy."""
+
+    def __init__(self, root):
+        self.root = root
+
+    def template(self, name, with_policy):
+        path = self.root / f"{name}.db"
+        build(create_app(settings(self.root / name, f"sqlite:///{path}")), with_policy)
+        return path
+
+    @contextmanager
+    def database(self, template, data_dir):
+        path = data_dir / "portal.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+
+
+class PostgresDatabases:
+    """Templates are databases; a test's database is CREATE DATABASE … TEMPLATE."""
+
+    def __init__(self, url):
+        self.url = make_url(url)
+        self.prefix = re.sub(r"\W", "_", self.url.database)
+        self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        self.made = []
+
+    def _create(self, name, template=None):
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            suffix = f' TEMPLATE "{template}"' if template else ""
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"{suffix}')
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, name):
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def template(self, name, with_policy):
+        database = f"{self.prefix}_tpl_{name}"
+        url = self._create(database)
+        self.made.append(database)
+        build(create_app(settings(os.devnull, url)), with_policy)
+        return database
+
+    @contextmanager
+    def database(self, template, data_dir):
+        name = f"{self.prefix}_t_{uuid.uuid4().hex[:12]}"
+        url = self._create(name, template)
+        try:
+            yield url
+        finally:
+            self.drop(name)
+
+    def close(self):
+        for name in self.made:
+            self.drop(name)
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    """The run's database server (or SQLite) with its two templates."""
+    if ON_POSTGRES:
+        server = PostgresDatabases(SERVER_URL)
+    else:
+        server = SQLiteDatabases(tmp_path_factory.mktemp("templates"))
+    templates = {"empty": server.template("empty", False), "policy": server.template("policy", True)}
+    yield server, templates
+    if ON_POSTGRES:
+        server.close()
+
+
+@pytest.fixture
+def make_app(databases, tmp_path):
+    """Build an app on a fresh database: `make_app()` with the policy, `make_app(policy=False)` bare."""
+    server, templates = databases
+    stack = []
+
+    def factory(policy=True, **extra):
+        data_dir = tmp_path / f"data{len(stack)}"
+        data_dir.mkdir()
+        context = server.database(templates["policy" if policy else "empty"], data_dir)
+        url = context.__enter__()
+        app = create_app(settings(data_dir, url, **extra))
+        stack.append((app, context))
+        return app
+
+    yield factory
+    for app, context in reversed(stack):
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        context.__exit__(None, None, None)
+
+
+@pytest.fixture
+def app(make_app):
+    """An app whose database has the bundled policy imported."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    """A test client for `app`."""
+    return app.test_client()
+
+
+@pytest.fixture
+def app_context(app):
+    """An application context for service-level tests."""
+    with app.app_context():
+        yield app

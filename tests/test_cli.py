@@ -1,0 +1,96 @@
+"""`flask --app wsgi portal …` commands."""
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import Measure, User
+from portal.policy import bundled_text
+
+
+def run(app, *args, input=None):
+    return app.test_cli_runner().invoke(args=["portal", *args], input=input)
+
+
+def test_init_imports_then_changes_nothing(make_app):
+    """`init` imports the policy; a second run reports it unchanged."""
+    app = make_app(policy=False)
+    first = run(app, "init")
+    assert first.exit_code == 0, first.output
+    assert "policy imported: 9 chapters, 35 measures, 59 tasks" in first.output
+    second = run(app, "init")
+    assert second.exit_code == 0 and "policy unchanged" in second.output
+
+
+def test_init_refuses_a_broken_revision_and_keeps_the_old(make_app, tmp_path):
+    """A broken revision is refused with the line number; the imported policy stays as it was."""
+    app = make_app()
+    broken = tmp_path / "policy.txt"
+    broken.write_text(bundled_text().replace("(十四)全面推进", "(十六)全面推进"), encoding="utf-8")
+    result = run(app, "init", "--policy", str(broken))
+    assert result.exit_code == 1
+    assert "line" in result.output and "measure (十四)" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(Measure.title).where(Measure.number == 14)) == "全面推进污染防治"
+
+
+def test_check_fails_before_init_and_passes_after(make_app):
+    """`check` exits non-zero until the policy is imported, then prints a one-line summary."""
+    app = make_app(policy=False)
+    before = run(app, "check")
+    assert before.exit_code == 1 and "policy not imported" in before.output
+    run(app, "init")
+    after = run(app, "check")
+    assert after.exit_code == 0
+    assert after.output.count("\n") == 1 and after.output.startswith("OK migrations at head")
+
+
+def test_check_fails_when_migrations_are_behind(make_app):
+    """A database below the head revision is reported."""
+    from flask_migrate import downgrade
+
+    app = make_app(policy=False)
+    with app.app_context():
+        downgrade(revision="base")
+    result = run(app, "check")
+    assert result.exit_code == 1 and "head is ['0001']" in result.output
+
+
+def test_create_user_reads_the_password_from_stdin(app):
+    """A user is created in the named unit (an alias works too) with the given role."""
+    result = run(app, "create-user", "alice", "--unit", "兵团环保局", "--role", "unit_admin",
+                 "--password-stdin", input="a long enough password\n")
+    assert result.exit_code == 0, result.output
+    assert "created alice (unit_admin) in 兵团建设局" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(User).where(User.username == "alice")).unit.name == "兵团建设局"
+
+
+def test_create_user_prompts_for_the_password_twice(app):
+    """Without --password-stdin the password is prompted and confirmed."""
+    result = run(app, "create-user", "bob", "--unit", "兵团水利局", input="another long password\nanother long password\n")
+    assert result.exit_code == 0, result.output
+
+
+def test_create_user_refusals_name_the_problem(app):
+    """Unknown units, collective addressees, short passwords and taken names are refused clearly."""
+    cases = [
+        (("carol", "--unit", "兵团不存在局"), "兵团不存在局"),
+        (("carol", "--unit", "各师(市)"), "各师(市)"),
+        (("carol", "--unit", "兵团水利局"), "12"),
+    ]
+    for args, expected in cases:
+        password = "short\n" if expected == "12" else "a long enough password\n"
+        result = run(app, "create-user", *args, "--password-stdin", input=password)
+        assert result.exit_code == 1 and expected in result.output, result.output
+    run(app, "create-user", "dave", "--unit", "兵团水利局", "--password-stdin", input="a long enough password\n")
+    again = run(app, "create-user", "dave", "--unit", "兵团水利局", "--password-stdin", input="a long enough password\n")
+    assert again.exit_code == 1 and "dave" in again.output
+
+
+def test_demo_adds_marked_samples_once(app):
+    """`demo` adds sample accounts marked 示例; a second run adds nothing."""
+    first = run(app, "demo")
+    assert first.exit_code == 0 and "demo-jsj-staff" in first.output
+    with app.app_context():
+        names = db.session.scalars(sa.select(User.display_name)).all()
+    assert names and all("示例" in name for name in names)
+    assert "already present" in run(app, "demo").output
