@@ -18,6 +18,10 @@ $(VENV)/.installed-test: pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
@@ -29,7 +33,7 @@ demo: $(VENV)/.installed-run
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) portal init
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) portal demo
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test node_modules/.installed
 	@test -x "$(CHROMIUM)" || { \
 	  echo "Chromium was not found at $(CHROMIUM); the browser tests drive Debian's Chromium."; \
 	  echo "Install it (as root) with:  apt-get install chromium fonts-wqy-microhei"; \

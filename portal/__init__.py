@@ -57,6 +57,7 @@ def register_blueprints(app):
     from portal.auth import bp as auth
     from portal.console import bp as console
     from portal.extensions import csrf
+    from portal.open311 import bp as open311
     from portal.public import bp as public
 
     app.register_blueprint(public)
@@ -64,3 +65,5 @@ def register_blueprints(app):
     app.register_blueprint(console, url_prefix="/console")
     app.register_blueprint(api, url_prefix="/api/v1")
     csrf.exempt(api)
+    app.register_blueprint(open311, url_prefix="/open311/v2")
+    csrf.exempt(open311)

@@ -34,19 +34,17 @@ def migration_state():
 @click.option("--policy", "policy_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Import this revision of the policy instead of the bundled one.")
 def init_command(policy_path):
-    """Migrate the database and import the policy (running it again changes nothing)."""
+    """Migrate, import the policy, seed categories and routing rules (running it again changes nothing)."""
     from flask_migrate import upgrade
 
     from portal.policy import bundled_text
-    from portal.policy.importer import import_policy
-    from portal.services.units import seed_areas
+    from portal.services.setup import bootstrap
 
     Path(current_app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     upgrade()
     text = policy_path.read_text(encoding="utf-8") if policy_path else bundled_text()
     try:
-        seed_areas()
-        result = import_policy(text)
+        result = bootstrap(text)
         db.session.commit()
     except PolicyFormatError as error:
         db.session.rollback()

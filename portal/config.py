@@ -30,6 +30,25 @@ class Config:
     LOGIN_LOCKOUT_SECONDS = 15 * 60
     PER_PAGE = 20
     JSON_AS_ASCII = False
+    # Reports: where unroutable reports go, reference prefix, tracking attempts per client.
+    TRIAGE_UNIT = "兵团建设局"
+    REPORT_PREFIX = "JB"
+    TRACK_LIMIT = 10
+    TRACK_WINDOW_SECONDS = 15 * 60
+    # Five evidence files of 10 MB each, plus the form itself.
+    MAX_CONTENT_LENGTH = 52 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 500 * 1024
+    # Mail: without MAIL_SERVER, `portal send-mail` writes .eml files under DATA_DIR/mail.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_SENDER = "noreply@portal.invalid"
+    # The address residents reach the portal at, for links in emails.
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    # Open311: requests per API key per hour.
+    API_KEY_HOURLY_LIMIT = 120
 
     # Environment variables read by `load`, with the type they are parsed as.
     ENVIRONMENT = {
@@ -39,6 +58,22 @@ class Config:
         "PORTAL_SECRET_KEY": ("SECRET_KEY", str),
         "PORTAL_LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", int),
         "PORTAL_LOGIN_LOCKOUT_SECONDS": ("LOGIN_LOCKOUT_SECONDS", int),
+        "PORTAL_TRIAGE_UNIT": ("TRIAGE_UNIT", str),
+        "PORTAL_TRACK_LIMIT": ("TRACK_LIMIT", int),
+        "PORTAL_MAIL_SERVER": ("MAIL_SERVER", str),
+        "PORTAL_MAIL_PORT": ("MAIL_PORT", int),
+        "PORTAL_MAIL_USE_TLS": ("MAIL_USE_TLS", lambda v: v.lower() in ("1", "true", "yes")),
+        "PORTAL_MAIL_USERNAME": ("MAIL_USERNAME", str),
+        "PORTAL_MAIL_PASSWORD": ("MAIL_PASSWORD", str),
+        "PORTAL_MAIL_SENDER": ("MAIL_SENDER", str),
+        "PORTAL_PUBLIC_URL": ("PUBLIC_URL", str),
+        "PORTAL_API_KEY_HOURLY_LIMIT": ("API_KEY_HOURLY_LIMIT", int),
+        "PORTAL_CLOCK_ACCEPTANCE_DAYS": ("CLOCK_ACCEPTANCE_DAYS", int),
+        "PORTAL_CLOCK_ACCEPTANCE_WORKING_DAYS": ("CLOCK_ACCEPTANCE_WORKING_DAYS", str),
+        "PORTAL_CLOCK_CLOSURE_DAYS": ("CLOCK_CLOSURE_DAYS", int),
+        "PORTAL_CLOCK_CLOSURE_WORKING_DAYS": ("CLOCK_CLOSURE_WORKING_DAYS", str),
+        "PORTAL_CLOCK_APPEAL_DAYS": ("CLOCK_APPEAL_DAYS", int),
+        "PORTAL_CLOCK_APPEAL_WORKING_DAYS": ("CLOCK_APPEAL_WORKING_DAYS", str),
     }
 
 

@@ -18,14 +18,21 @@ class Permission(enum.Enum):
     """A capability, named scope:resource:action."""
 
     CONSOLE_VIEW = "console:dashboard:view"
+    REPORTS_HANDLE = "unit:reports:handle"
+    REPORTS_APPROVE_EXTENSION = "unit:reports:approve_extension"
     UNIT_USERS_MANAGE = "unit:users:manage"
     SITE_USERS_MANAGE = "site:users:manage"
-    SITE_REFERENCE_EDIT = "site:reference:edit"
+    SITE_REPORTS_VIEW = "site:reports:view"
+    SITE_IDENTITIES_READ = "site:identities:read"
+    SITE_EVIDENCE_ORIGINALS = "site:evidence:originals"
+    SITE_ROUTING_EDIT = "site:routing:edit"
+    SITE_CALENDAR_EDIT = "site:calendar:edit"
 
 
+_STAFF = {Permission.CONSOLE_VIEW, Permission.REPORTS_HANDLE}
 ROLE_PERMISSIONS = {
-    Role.STAFF: frozenset({Permission.CONSOLE_VIEW}),
-    Role.UNIT_ADMIN: frozenset({Permission.CONSOLE_VIEW, Permission.UNIT_USERS_MANAGE}),
+    Role.STAFF: frozenset(_STAFF),
+    Role.UNIT_ADMIN: frozenset(_STAFF | {Permission.REPORTS_APPROVE_EXTENSION, Permission.UNIT_USERS_MANAGE}),
     Role.SITE_ADMIN: frozenset(Permission),
 }
 

@@ -39,14 +39,12 @@ def build(app, with_policy):
     from flask_migrate import upgrade
 
     from portal.policy import bundled_text
-    from portal.policy.importer import import_policy
-    from portal.services.units import seed_areas
+    from portal.services.setup import bootstrap
 
     with app.app_context():
         upgrade()
         if with_policy:
-            seed_areas()
-            import_policy(bundled_text())
+            bootstrap(bundled_text())
             db.session.commit()
         db.session.remove()
         db.engine.dispose()

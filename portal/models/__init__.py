@@ -1,5 +1,8 @@
 """The database models, split by domain; importing this package registers them all."""
-from portal.models.accounts import User
+from portal.models.accounts import ApiKey, User
+from portal.models.audit import AuditRecord
+from portal.models.clocks import HolidayOverride
+from portal.models.outbox import MailMessage
 from portal.models.policy import (
     Chapter,
     Comparison,
@@ -11,21 +14,28 @@ from portal.models.policy import (
     TaskUnit,
     TaskUnitRole,
 )
+from portal.models.reports import (
+    PUBLIC_EVENTS,
+    Category,
+    EventKind,
+    Evidence,
+    ExtensionState,
+    IdentityVisibility,
+    Report,
+    ReportCopy,
+    ReportEvent,
+    ReporterIdentity,
+    ReportSource,
+    ReportStatus,
+    RoutingRule,
+)
+from portal.models.throttle import RateLimitHit
 from portal.models.units import Area, Unit, UnitAlias, UnitKind
 
 __all__ = [
-    "Area",
-    "Chapter",
-    "Comparison",
-    "Indicator",
-    "Measure",
-    "PolicyDocument",
-    "Task",
-    "TaskKind",
-    "TaskUnit",
-    "TaskUnitRole",
-    "Unit",
-    "UnitAlias",
-    "UnitKind",
-    "User",
+    "PUBLIC_EVENTS", "ApiKey", "Area", "AuditRecord", "Category", "Chapter", "Comparison", "EventKind",
+    "Evidence", "ExtensionState", "HolidayOverride", "IdentityVisibility", "Indicator", "MailMessage", "Measure",
+    "PolicyDocument", "RateLimitHit", "Report", "ReportCopy", "ReportEvent", "ReportSource",
+    "ReportStatus", "ReporterIdentity", "RoutingRule", "Task", "TaskKind", "TaskUnit", "TaskUnitRole",
+    "Unit", "UnitAlias", "UnitKind", "User",
 ]

@@ -25,6 +25,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(80), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
     role: Mapped[Role] = mapped_column(enum_column(Role))
@@ -50,3 +51,16 @@ class User(UserMixin, db.Model):
     def can(self, permission):
         """True when the user's role carries `permission`."""
         return role_grants(self.role, permission)
+
+
+class ApiKey(db.Model):
+    """A key for the Open311 endpoint; only its hash is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

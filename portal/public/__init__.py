@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from portal.public import goals, home, language, measures, units  # noqa: E402,F401
+from portal.public import goals, home, language, measures, reports, units  # noqa: E402,F401

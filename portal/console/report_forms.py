@@ -1,0 +1,94 @@
+"""Forms for acting on a report; each carries the version the user saw."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from portal.services.handling import NotAcceptedReason
+
+
+class ActionForm(FlaskForm):
+    """Base: the version of the report the form was rendered from."""
+
+    version = HiddenField(validators=[InputRequired()])
+
+
+class AcceptForm(ActionForm):
+    """受理."""
+
+    submit = SubmitField(_l("Accept"))
+
+
+class NotAcceptForm(ActionForm):
+    """不予受理 with a legal reason."""
+
+    reason = SelectField(_l("Legal reason"), choices=[(r.value, r.label) for r in NotAcceptedReason])
+    explanation = TextAreaField(_l("Explanation to the resident (public)"),
+                                validators=[DataRequired(), Length(min=10, max=4000)])
+    submit = SubmitField(_l("Do not accept"))
+
+
+class AssignForm(ActionForm):
+    """Assign to a colleague."""
+
+    assignee = SelectField(_l("Staff member"), coerce=int)
+    submit = SubmitField(_l("Assign"))
+
+
+class TransferForm(ActionForm):
+    """转办 to another unit."""
+
+    unit = SelectField(_l("Receiving unit"), coerce=int)
+    reason = TextAreaField(_l("Reason for the transfer (public)"), validators=[DataRequired(), Length(min=5, max=4000)])
+    submit = SubmitField(_l("Transfer"))
+
+
+class ExtensionForm(ActionForm):
+    """Ask for the one extension."""
+
+    days = IntegerField(_l("Extra days (at most 30)"), validators=[InputRequired(), NumberRange(1, 30)])
+    reason = TextAreaField(_l("Reason (shown to the resident if approved)"),
+                           validators=[DataRequired(), Length(min=5, max=4000)])
+    submit = SubmitField(_l("Request extension"))
+
+
+class ExtensionDecisionForm(ActionForm):
+    """A unit administrator's decision on the extension."""
+
+    approve = SubmitField(_l("Approve extension"))
+    refuse = SubmitField(_l("Refuse extension"))
+
+
+class ReplyForm(ActionForm):
+    """A public reply."""
+
+    text = TextAreaField(_l("Reply to the resident (public)"), validators=[DataRequired(), Length(min=2, max=4000)])
+    submit = SubmitField(_l("Send reply"))
+
+
+class NoteForm(ActionForm):
+    """An internal note."""
+
+    text = TextAreaField(_l("Internal note"), validators=[DataRequired(), Length(min=2, max=4000)])
+    submit = SubmitField(_l("Add note"))
+
+
+class CloseForm(ActionForm):
+    """办结."""
+
+    result = TextAreaField(_l("Result of the handling (public)"), validators=[DataRequired(), Length(min=5, max=4000)])
+    submit = SubmitField(_l("Close"))
+
+
+class SummaryForm(ActionForm):
+    """A redacted summary for the public."""
+
+    summary = TextAreaField(_l("Public summary (no names, phone numbers or addresses of people)"),
+                            validators=[DataRequired(), Length(min=5, max=2000)])
+    submit = SubmitField(_l("Publish summary"))
+
+
+class IdentityForm(FlaskForm):
+    """Reveal the reporter's identity (each reveal is audited)."""
+
+    submit = SubmitField(_l("Show the reporter's identity"))

@@ -1,0 +1,117 @@
+"""Finding service requests for GET requests.[fmt]: the spec's filters and defaults."""
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.errors import NotFound, ValidationFailed
+from portal.extensions import db
+from portal.models import Category, Report, ReportStatus
+from portal.models.types import utcnow
+from portal.services.handling import running_deadline
+
+DEFAULT_DAYS = 90
+MAX_RESULTS = 1000
+STATUSES = {
+    "open": (ReportStatus.RECEIVED, ReportStatus.ACCEPTED),
+    "closed": (ReportStatus.NOT_ACCEPTED, ReportStatus.CLOSED),
+}
+DATE_ONLY = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
+
+
+@dataclass
+class Filters:
+    """The filters of GET requests.[fmt]; `references`, when given, overrides all the others."""
+
+    references: list = field(default_factory=list)
+    service_codes: list = field(default_factory=list)
+    statuses: list = field(default_factory=list)
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def _items(value):
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def parse_moment(value, parameter, zone, end=False):
+    """An ISO 8601 date or datetime (local time when it has no offset); a bare date as a whole day."""
+    text = value.strip()
+    try:
+        if DATE_ONLY.match(text):
+            return datetime.combine(date.fromisoformat(text), time.max if end else time.min, tzinfo=zone)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(_("%(parameter)s: use an ISO 8601 date or time, for example %(example)s.",
+                                 parameter=parameter, example="2026-11-26T18:30:00+08:00"),
+                               field=parameter) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def filters_from(args, timezone, now=None):
+    """Read the query string; a bad value raises ValidationFailed naming the parameter."""
+    zone = ZoneInfo(timezone)
+    filters = Filters(references=[r.upper() for r in _items(args.get("service_request_id"))][:MAX_RESULTS],
+                      service_codes=_items(args.get("service_code")))
+    for name in _items(args.get("status").lower() if args.get("status") else ""):
+        if name not in STATUSES:
+            raise ValidationFailed(_("%(parameter)s: use open, closed, or both separated by a comma.",
+                                     parameter="status"), field="status")
+        filters.statuses.extend(STATUSES[name])
+    if args.get("start_date", "").strip():
+        filters.start = parse_moment(args["start_date"], "start_date", zone)
+    if args.get("end_date", "").strip():
+        filters.end = parse_moment(args["end_date"], "end_date", zone, end=True)
+    if filters.start and filters.end and filters.end < filters.start:
+        raise ValidationFailed(_("%(parameter)s: must not be before start_date.", parameter="end_date"),
+                               field="end_date")
+    if filters.start is None:
+        filters.start = (filters.end or now or utcnow()) - timedelta(days=DEFAULT_DAYS)
+    return filters
+
+
+def _query():
+    return sa.select(Report, running_deadline()).options(
+        selectinload(Report.category), selectinload(Report.area), selectinload(Report.unit),
+        selectinload(Report.events),
+    )
+
+
+def find_requests(filters):
+    """(report, running deadline) pairs matching `filters`, newest first, at most 1,000."""
+    query = _query()
+    if filters.references:
+        query = query.where(Report.reference.in_(filters.references))
+    else:
+        if filters.service_codes:
+            query = query.join(Category, Report.category_id == Category.id).where(
+                Category.code.in_(filters.service_codes))
+        if filters.statuses:
+            query = query.where(Report.status.in_(filters.statuses))
+        if filters.start:
+            query = query.where(Report.submitted_at >= filters.start)
+        if filters.end:
+            query = query.where(Report.submitted_at <= filters.end)
+    query = query.order_by(Report.submitted_at.desc(), Report.id.desc()).limit(MAX_RESULTS)
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def find_service(code):
+    """The category whose code is the service_code `code`, or NotFound naming the parameter."""
+    category = db.session.scalar(sa.select(Category).where(Category.code == (code or "").strip()))
+    if category is None:
+        raise NotFound(_("service_code: there is no service %(code)s.", code=code), field="service_code")
+    return category
+
+
+def find_request(reference):
+    """(report, running deadline) of the report `reference`, or NotFound."""
+    reference = (reference or "").strip().upper()
+    row = db.session.execute(_query().where(Report.reference == reference)).first()
+    if row is None:
+        raise NotFound(_("No report has the reference %(ref)s.", ref=reference), field="service_request_id")
+    return tuple(row)

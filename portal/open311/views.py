@@ -1,0 +1,55 @@
+"""Open311 GeoReport v2 routes; each exists as .json and .xml."""
+from flask import current_app, request, url_for
+from flask_babel import gettext as _
+
+from portal.extensions import db
+from portal.open311 import bp, format, intake, queries
+from portal.services.categories import list_categories
+
+
+@bp.get("/discovery.<fmt>")
+def discovery(fmt):
+    """The endpoint's description: specification, base URL, formats, and how to get a key."""
+    base = url_for("open311.discovery", fmt=fmt, _external=True).rsplit("/", 1)[0]
+    contact = _("The portal's administrators, or the environmental hotline 12369.")
+    return format.render(fmt, "discovery", format.discovery(base, contact))
+
+
+@bp.get("/services.<fmt>")
+def services_index(fmt):
+    """Every report category as a service."""
+    return format.render(fmt, "services", [format.service(c) for c in list_categories()])
+
+
+@bp.get("/services/<code>.<fmt>")
+def services_show(code, fmt):
+    """A service's definition: it has no extra attributes."""
+    return format.render(fmt, "service_definition", format.definition(queries.find_service(code)))
+
+
+@bp.get("/requests.<fmt>")
+def requests_index(fmt):
+    """Reports matching the spec's filters, newest first; the last 90 days by default."""
+    filters = queries.filters_from(request.args, current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    rows = queries.find_requests(filters)
+    return format.render(fmt, "service_requests", [format.service_request(r, due) for r, due in rows])
+
+
+@bp.get("/requests/<reference>.<fmt>")
+def requests_show(reference, fmt):
+    """One report, as a one-element list."""
+    report, due = queries.find_request(reference)
+    return format.render(fmt, "service_requests", [format.service_request(report, due)])
+
+
+@bp.post("/requests.<fmt>")
+def requests_create(fmt):
+    """File a report for an API key's client: 201 when created, 200 when the submission_key was seen."""
+    key = intake.admit(request.form, current_app.config)
+    db.session.commit()  # the count and the key's last use stand even when the request is refused below
+    submission = intake.record(intake.report_input(request.form, key), current_app.config)
+    response = format.render(fmt, "service_requests", [format.created(submission.report)],
+                             201 if submission.created else 200)
+    response.headers["Location"] = url_for(".requests_show", reference=submission.report.reference, fmt=fmt,
+                                           _external=True)
+    return response

@@ -1,0 +1,140 @@
+"""Residents: report pollution, follow a report, and the public supervision list."""
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from portal.errors import ValidationFailed
+from portal.extensions import db
+from portal.forms import attach_error, read_files
+from portal.models import IdentityVisibility
+from portal.public import bp
+from portal.public.report_forms import AppealForm, InformationForm, RatingForm, ReportForm, TrackForm
+from portal.services import categories, evidence, reports, supervision, units
+from portal.services.reports import ReportInput
+
+
+def private(response, status=200):
+    """Never cache pages that carry a receipt code or a report's private details."""
+    response = current_app.make_response((response, status))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _report_form():
+    form = ReportForm()
+    form.category.choices = [(c.code, c.name) for c in categories.list_categories()]
+    form.area.choices = [(a.number, a.label) for a in units.list_areas()]
+    if not form.submission_key.data:
+        form.submission_key.data = reports.new_submission_key()
+    return form
+
+
+def _input(form):
+    observed = form.observed_at.data
+    timezone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return ReportInput(
+        submission_key=form.submission_key.data, category=form.category.data, area=form.area.data,
+        place=form.place.data, description=form.description.data,
+        observed_at=observed.replace(tzinfo=timezone) if observed else None,
+        latitude=form.latitude.data or None, longitude=form.longitude.data or None,
+        name=form.name.data or "", phone=form.phone.data or "", email=form.email.data or "",
+        visibility=IdentityVisibility(form.visibility.data or IdentityVisibility.ADMINISTRATORS.value),
+        files=read_files(request.files.getlist(form.evidence.name), evidence.MAX_BYTES),
+    )
+
+
+@bp.route("/reports/new", methods=["GET", "POST"])
+def reports_new():
+    """The report form; on success the receipt, committed before it is shown."""
+    form = _report_form()
+    if form.validate_on_submit():
+        data, config = _input(form), current_app.config
+        try:
+            submission = reports.submit(data, config)
+            db.session.commit()
+        except ValidationFailed as error:
+            db.session.rollback()
+            attach_error(form, error)
+        except IntegrityError:  # the same form arrived twice at once: show the receipt of the first
+            db.session.rollback()
+            submission = reports.submit(data, config)
+        if not form.errors and not form.form_errors:
+            return private(render_template("public/reports/received.html", submission=submission))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("public/reports/new.html", form=form, categories=categories.list_categories()), status
+
+
+@bp.route("/reports/track", methods=["GET", "POST"])
+def reports_track():
+    """Enter the reference number and receipt code."""
+    form = TrackForm()
+    if form.validate_on_submit():
+        result = reports.track(form.reference.data, form.code.data, request.remote_addr, current_app.config)
+        db.session.commit()  # keep the count of wrong codes
+        if result.report:
+            token = reports.link_token(current_app.config["SECRET_KEY"], result.report)
+            return redirect(url_for("public.reports_follow", reference=result.report.reference, token=token))
+        form.form_errors.append(result.message)
+        return private(render_template("public/reports/track.html", form=form), result.status)
+    return private(render_template("public/reports/track.html", form=form), 400 if form.errors else 200)
+
+
+def _follow_page(report, token, **forms):
+    forms.setdefault("information_form", InformationForm())
+    forms.setdefault("rating_form", RatingForm())
+    forms.setdefault("appeal_form", AppealForm())
+    return render_template("public/reports/follow.html", report=report, token=token,
+                           timeline=reports.public_timeline(report), **forms)
+
+
+@bp.get("/reports/track/<reference>/<token>")
+def reports_follow(reference, token):
+    """The resident's private view of their report."""
+    report = reports.open_link(reference, token, current_app.config)
+    return private(_follow_page(report, token))
+
+
+RESIDENT_ACTIONS = {
+    "information": (InformationForm, "information_form",
+                    lambda r, f, c: reports.add_information(r, f.text.data, read_files(
+                        request.files.getlist(f.evidence.name), evidence.MAX_BYTES), c)),
+    "rating": (RatingForm, "rating_form", lambda r, f, c: reports.rate(r, f.rating.data, f.comment.data)),
+    "appeal": (AppealForm, "appeal_form", lambda r, f, c: reports.appeal(r, f.reason.data, c)),
+}
+
+
+@bp.post("/reports/track/<reference>/<token>/<action>")
+def reports_follow_act(reference, token, action):
+    """Add information, rate, or appeal, from the private view."""
+    if action not in RESIDENT_ACTIONS:
+        abort(404)
+    form_class, name, perform = RESIDENT_ACTIONS[action]
+    report, form = reports.open_link(reference, token, current_app.config), form_class()
+    if form.validate_on_submit():
+        try:
+            perform(report, form, current_app.config)
+            db.session.commit()
+            flash(_("Thank you: your report has been updated."), "info")
+            return redirect(url_for("public.reports_follow", reference=reference, token=token))
+        except ValidationFailed as error:
+            db.session.rollback()
+            attach_error(form, error)
+    return private(_follow_page(report, token, **{name: form}), 400)
+
+
+@bp.get("/reports")
+def reports_index():
+    """Public supervision: every report's category, area, unit, status, dates and public replies."""
+    filters = supervision.filters_from(request.args)
+    page = supervision.list_reports(filters, request.args.get("page", 1, type=int))
+    return render_template("public/reports/index.html", page=page, filters=filters,
+                           options=supervision.filter_options())
+
+
+@bp.get("/reports/<reference>")
+def reports_show(reference):
+    """A report as the public sees it: no description, files or identity."""
+    return render_template("public/reports/show.html", report=supervision.get_public(reference))

@@ -1,0 +1,368 @@
+"""Case handling by unit staff: the queue, access rules, and every action on a report."""
+import enum
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from portal.extensions import db
+from portal.models import (
+    Area,
+    Category,
+    EventKind,
+    ExtensionState,
+    Report,
+    ReportCopy,
+    ReportEvent,
+    ReportStatus,
+    Unit,
+    User,
+)
+from portal.models.types import utcnow
+from portal.permissions import Permission
+from portal.services import clocks, evidence, mail
+from portal.services.identities import contact_email
+from portal.services.reports import notify_unit, note_uncovered, deadline
+
+
+class NotAcceptedReason(enum.Enum):
+    """The legal grounds for not accepting a report (12369 rules)."""
+
+    OUTSIDE_REMIT = "outside_remit"
+    LEGAL_PROCEEDINGS = "legal_proceedings"
+    REPEATED = "repeated"
+    NOT_SPECIFIC = "not_specific"
+
+    @property
+    def label(self):
+        """The reason as shown to staff and to the resident."""
+        return {
+            "outside_remit": _l("Not within the remit of environmental authorities"),
+            "legal_proceedings": _l("Being or to be resolved through litigation, arbitration or administrative review"),
+            "repeated": _l("Repeats a report already handled, with no new facts"),
+            "not_specific": _l("No specific polluter, place or fact that can be checked"),
+        }[self.value]
+
+
+class Access(enum.Enum):
+    """What a user may do with a report they can see."""
+
+    HANDLE = "handle"  # the handling unit
+    COPY = "copy"  # a unit copied read-only
+    OVERSIGHT = "oversight"  # site administrators
+
+
+@dataclass
+class Page:
+    """One page of a list."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self):
+        """How many pages there are (at least 1)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def running_deadline():
+    """SQL for the deadline that currently runs: acceptance while received, closure while accepted."""
+    return sa.case(
+        (Report.status == ReportStatus.RECEIVED, Report.acceptance_due_at),
+        (Report.status == ReportStatus.ACCEPTED, Report.closure_due_at),
+        else_=None,
+    )
+
+
+def _visible(user):
+    if user.can(Permission.SITE_REPORTS_VIEW):
+        return sa.true()
+    copied = sa.select(ReportCopy.report_id).where(ReportCopy.unit_id == user.unit_id)
+    return sa.or_(Report.unit_id == user.unit_id, Report.id.in_(copied))
+
+
+def access(user, report):
+    """How `user` may see `report`, or None when they may not see it at all."""
+    if report.unit_id == user.unit_id and user.can(Permission.REPORTS_HANDLE):
+        return Access.HANDLE
+    if any(c.unit_id == user.unit_id for c in report.copies):
+        return Access.COPY
+    if user.can(Permission.SITE_REPORTS_VIEW):
+        return Access.OVERSIGHT
+    return None
+
+
+def get_for(user, reference):
+    """The report `reference` as `user` may see it; NotFound (never Forbidden) for other units."""
+    report = db.session.scalar(
+        sa.select(Report).where(Report.reference == reference)
+        .options(selectinload(Report.events), selectinload(Report.evidence), selectinload(Report.copies))
+    )
+    if report is None or access(user, report) is None:
+        raise NotFound(_("No report has the reference %(ref)s.", ref=reference))
+    return report
+
+
+@dataclass
+class QueueFilters:
+    """The queue's filters; None means "any"."""
+
+    status: ReportStatus | None = None
+    category: str | None = None
+    area: int | None = None
+    overdue: bool = False
+    due_soon: bool = False
+    mine: bool = False
+
+
+def queue(user, filters, page=1, per_page=20, now=None):
+    """The reports `user` may see, most urgent first, filtered and paginated."""
+    now = now or utcnow()
+    due = running_deadline()
+    query = sa.select(Report).where(_visible(user))
+    if filters.status:
+        query = query.where(Report.status == filters.status)
+    if filters.category:
+        query = query.join(Category, Report.category_id == Category.id).where(Category.code == filters.category)
+    if filters.area is not None:
+        query = query.join(Area, Report.area_id == Area.id).where(Area.number == filters.area)
+    if filters.overdue:
+        query = query.where(due < now)
+    if filters.due_soon:
+        query = query.where(due >= now, due <= now + timedelta(days=3))
+    if filters.mine:
+        query = query.where(Report.assigned_user_id == user.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    ordered = query.order_by(due.is_(None), due, Report.id.desc()).options(
+        selectinload(Report.category), selectinload(Report.area), selectinload(Report.unit)
+    )
+    items = db.session.scalars(ordered.limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    return Page(items, total, max(page, 1), per_page)
+
+
+def changed_message():
+    """What a user is told when someone else changed the report first."""
+    return _("This report was changed by someone else while you were looking at it. "
+             "Here is its current state; please check before acting again.")
+
+
+def evidence_for(user, reference, evidence_id, original, data_dir):
+    """(path, download name, content type) of a report's file the user may download, else NotFound."""
+    report = get_for(user, reference)
+    item = next((e for e in report.evidence if e.id == evidence_id), None)
+    if item is None:
+        raise NotFound(_("This evidence file does not exist."))
+    relative = item.original_path if original else item.public_path
+    name = f"{report.reference}-{item.id}{'.orig' if original else ''}{evidence.EXTENSIONS[item.kind]}"
+    content_type = "application/octet-stream" if original else item.content_type
+    return evidence.open_stored(data_dir, relative), name, content_type
+
+
+def _act(user, report, version, permission=Permission.REPORTS_HANDLE):
+    """Check the user may act and that they saw the current state of the report."""
+    level = access(user, report)
+    if level is None:
+        raise NotFound(_("No report has the reference %(ref)s.", ref=report.reference))
+    if level is not Access.HANDLE or not user.can(permission):
+        raise Forbidden(_("Only the handling unit can act on this report."))
+    if version is not None and int(version) != report.version:
+        raise Conflict(changed_message())
+
+
+def _require(report, *statuses):
+    if report.status not in statuses:
+        raise Conflict(_("This action is not possible while the report is %(status)s.",
+                         status=status_label(report.status)))
+
+
+def _event(report, user, kind, body="", now=None, **extra):
+    report.updated_at = now or utcnow()  # every action bumps the version, notes included
+    event = ReportEvent(kind=kind, actor=user, unit_id=user.unit_id, body=body, created_at=report.updated_at, **extra)
+    report.events.append(event)
+    return event
+
+
+def _text(value, field, low=1, high=4000):
+    value = (value or "").strip()
+    if not low <= len(value) <= high:
+        raise ValidationFailed(_("%(field)s: write between %(low)s and %(high)s characters.",
+                                 field=field_label(field), low=low, high=high), field=field)
+    return value
+
+
+def _tell_resident(report, template, **context):
+    mail.queue(contact_email(report), template, report=report, **context)
+
+
+def accept(user, report, version, config, now=None):
+    """受理: start the closure clock."""
+    now = now or utcnow()
+    _act(user, report, version)
+    _require(report, ReportStatus.RECEIVED)
+    report.status, report.accepted_at = ReportStatus.ACCEPTED, now
+    report.closure_due_at, uncovered = deadline(clocks.ClockKind.CLOSURE, now, config)
+    note_uncovered(report, uncovered)
+    _event(report, user, EventKind.ACCEPTED, now=now)
+    _tell_resident(report, "reports/accepted")
+
+
+def not_accept(user, report, version, reason, explanation, now=None):
+    """不予受理 with a legal reason and an explanation to the resident."""
+    _act(user, report, version)
+    _require(report, ReportStatus.RECEIVED)
+    try:
+        reason = NotAcceptedReason(reason)
+    except ValueError:
+        raise ValidationFailed(_("Reason: choose one of the legal reasons."), field="reason") from None
+    explanation = _text(explanation, "explanation", low=10)
+    report.status = ReportStatus.NOT_ACCEPTED
+    report.closed_at = now or utcnow()
+    _event(report, user, EventKind.NOT_ACCEPTED, explanation, now=now, reason=reason.value)
+    _tell_resident(report, "reports/not_accepted", reason=reason, explanation=explanation)
+
+
+def assign(user, report, version, assignee_id, now=None):
+    """Give the report to a staff member of the unit."""
+    _act(user, report, version)
+    _require(report, ReportStatus.RECEIVED, ReportStatus.ACCEPTED)
+    assignee = db.session.get(User, int(assignee_id or 0))
+    if assignee is None or assignee.unit_id != report.unit_id or not assignee.active:
+        raise ValidationFailed(_("Assignee: choose an active staff member of your unit."), field="assignee")
+    report.assigned_user = assignee
+    _event(report, user, EventKind.ASSIGNED, assignee.display_name, now=now)
+
+
+def transfer(user, report, version, unit_id, reason, config, now=None):
+    """转办: the receiving unit gets the report with a fresh acceptance clock; the sender loses it."""
+    now = now or utcnow()
+    _act(user, report, version)
+    _require(report, ReportStatus.RECEIVED, ReportStatus.ACCEPTED)
+    target = db.session.get(Unit, int(unit_id or 0))
+    if target is None or not target.handles_cases or target.id == report.unit_id:
+        raise ValidationFailed(_("Receiving unit: choose another unit that handles reports."), field="unit")
+    reason = _text(reason, "reason", low=5)
+    _event(report, user, EventKind.TRANSFERRED, reason, now=now, to_unit_id=target.id)
+    report.unit = target
+    report.copies = [c for c in report.copies if c.unit_id != target.id]
+    report.status, report.received_at, report.accepted_at = ReportStatus.RECEIVED, now, None
+    report.assigned_user, report.closure_due_at = None, None
+    report.extension_state, report.extension_days, report.extension_reason = ExtensionState.NONE, None, None
+    report.acceptance_due_at, uncovered = deadline(clocks.ClockKind.ACCEPTANCE, now, config)
+    note_uncovered(report, uncovered)
+    db.session.flush()
+    notify_unit(report, "reports/new_case")
+
+
+def request_extension(user, report, version, days, reason, now=None):
+    """Ask once for up to 30 more days; a unit administrator decides."""
+    _act(user, report, version)
+    _require(report, ReportStatus.ACCEPTED)
+    if report.extension_state is not ExtensionState.NONE:
+        raise Conflict(_("This report has had its one extension request already."))
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= clocks.CLOSURE_MAX_EXTENSION_DAYS:
+        raise ValidationFailed(_("Days: between 1 and %(n)s.", n=clocks.CLOSURE_MAX_EXTENSION_DAYS), field="days")
+    reason = _text(reason, "reason", low=5)
+    report.extension_state, report.extension_days, report.extension_reason = ExtensionState.REQUESTED, days, reason
+    _event(report, user, EventKind.EXTENSION_REQUESTED, f"{days}: {reason}", now=now)
+
+
+def decide_extension(user, report, version, approve, config, now=None):
+    """A unit administrator approves (the closure deadline moves) or refuses the extension."""
+    _act(user, report, version, Permission.REPORTS_APPROVE_EXTENSION)
+    _require(report, ReportStatus.ACCEPTED)
+    if report.extension_state is not ExtensionState.REQUESTED:
+        raise Conflict(_("There is no extension request waiting for a decision."))
+    if approve:
+        report.extension_state = ExtensionState.APPROVED
+        report.closure_due_at, uncovered = deadline(clocks.ClockKind.CLOSURE, report.accepted_at, config,
+                                                    extra_days=report.extension_days)
+        note_uncovered(report, uncovered)
+        _event(report, user, EventKind.EXTENSION_APPROVED, report.extension_reason, now=now)
+        _tell_resident(report, "reports/extended")
+    else:
+        report.extension_state = ExtensionState.REFUSED
+        _event(report, user, EventKind.EXTENSION_REFUSED, now=now)
+
+
+def reply(user, report, version, text, now=None):
+    """A public reply to the resident (also shown on the supervision page)."""
+    _act(user, report, version)
+    _require(report, ReportStatus.RECEIVED, ReportStatus.ACCEPTED, ReportStatus.CLOSED)
+    text = _text(text, "text", low=2)
+    _event(report, user, EventKind.REPLIED, text, now=now)
+    _tell_resident(report, "reports/replied", text=text)
+
+
+def note(user, report, version, text, now=None):
+    """An internal note, never shown outside the handling and copied units."""
+    _act(user, report, version)
+    _event(report, user, EventKind.NOTE, _text(text, "text", low=2), now=now)
+
+
+def close(user, report, version, result, config, now=None):
+    """办结 with the result; the appeal window starts."""
+    now = now or utcnow()
+    _act(user, report, version)
+    if report.status is ReportStatus.RECEIVED:
+        raise Conflict(_("A report must be accepted before it can be closed."))
+    _require(report, ReportStatus.ACCEPTED)
+    result = _text(result, "result", low=5)
+    report.status, report.closed_at = ReportStatus.CLOSED, now
+    report.appeal_due_at, uncovered = deadline(clocks.ClockKind.APPEAL, now, config)
+    _event(report, user, EventKind.CLOSED, result, now=now)
+    _tell_resident(report, "reports/closed", result=result)
+
+
+def publish_summary(user, report, version, summary, now=None):
+    """Publish a redacted summary of the report for the supervision page."""
+    _act(user, report, version)
+    report.public_summary = _text(summary, "summary", low=5, high=2000)
+    _event(report, user, EventKind.SUMMARY_PUBLISHED, now=now)
+
+
+def transfers_away(user, page=1, per_page=20):
+    """The records of reports this user's unit transferred to another unit."""
+    query = (
+        sa.select(ReportEvent)
+        .where(ReportEvent.kind == EventKind.TRANSFERRED, ReportEvent.unit_id == user.unit_id)
+        .options(selectinload(ReportEvent.report), selectinload(ReportEvent.to_unit))
+    )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    items = db.session.scalars(query.order_by(ReportEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items, total, page, per_page)
+
+
+def unit_staff(unit_id):
+    """Active staff of a unit, for the assign form."""
+    return db.session.scalars(
+        sa.select(User).where(User.unit_id == unit_id, User.active.is_(True)).order_by(User.username)
+    ).all()
+
+
+def status_label(status):
+    """The status in the user's language."""
+    return {
+        ReportStatus.RECEIVED: _("awaiting acceptance"),
+        ReportStatus.ACCEPTED: _("being handled"),
+        ReportStatus.NOT_ACCEPTED: _("not accepted"),
+        ReportStatus.CLOSED: _("closed"),
+    }[status]
+
+
+def field_label(field):
+    """A form field's name in the user's language, for error messages."""
+    return {
+        "explanation": _("Explanation"), "reason": _("Reason"), "text": _("Text"), "result": _("Result"),
+        "summary": _("Summary"),
+    }.get(field, field)

@@ -1,0 +1,69 @@
+"""The mail outbox: messages are queued with the change that causes them and sent later."""
+import smtplib
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import render_template
+
+from portal.extensions import db
+from portal.models import MailMessage
+from portal.models.types import utcnow
+
+MAX_ATTEMPTS = 5
+
+
+def queue(recipient, template, **context):
+    """Render `templates/email/<template>.txt` (first line: subject) and queue it for `recipient`."""
+    if not recipient:
+        return None
+    subject, _, body = render_template(f"email/{template}.txt", **context).strip().partition("\n")
+    message = MailMessage(recipient=recipient, subject=subject.strip(), body=body.strip() + "\n")
+    db.session.add(message)
+    return message
+
+
+def _build(message, sender):
+    email = EmailMessage()
+    email["From"], email["To"], email["Subject"] = sender, message.recipient, message.subject
+    email["Date"], email["Message-ID"] = formatdate(localtime=False), make_msgid(domain="portal")
+    email.set_content(message.body)
+    return email
+
+
+def send_pending(config, limit=100):
+    """Send up to `limit` queued messages by SMTP, or write them as .eml files when no server is set.
+
+    Returns (sent, failed). Each message is committed on its own, so a crash re-sends at most one.
+    """
+    pending = db.session.scalars(
+        sa.select(MailMessage)
+        .where(MailMessage.sent_at.is_(None), MailMessage.attempts < MAX_ATTEMPTS)
+        .order_by(MailMessage.id)
+        .limit(limit)
+    ).all()
+    sent = failed = 0
+    for message in pending:
+        message.attempts += 1
+        try:
+            email = _build(message, config["MAIL_SENDER"])
+            if config.get("MAIL_SERVER"):
+                with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+                    if config.get("MAIL_USE_TLS"):
+                        smtp.starttls()
+                    if config.get("MAIL_USERNAME"):
+                        smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+                    smtp.send_message(email)
+            else:
+                folder = Path(config["DATA_DIR"]) / "mail"
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / f"{message.id:08d}.eml").write_bytes(bytes(email))
+            message.sent_at = utcnow()
+            message.last_error = ""
+            sent += 1
+        except (OSError, smtplib.SMTPException) as error:
+            message.last_error = f"{type(error).__name__}: {error}"[:500]
+            failed += 1
+        db.session.commit()
+    return sent, failed

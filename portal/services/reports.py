@@ -1,0 +1,361 @@
+"""Citizen reports: intake, routing, deadlines, and what the resident can do with a receipt code."""
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.errors import NotFound, ValidationFailed
+from portal.extensions import db
+from portal.models import (
+    Area,
+    Evidence,
+    EventKind,
+    ExtensionState,
+    IdentityVisibility,
+    Report,
+    ReportCopy,
+    ReportEvent,
+    ReporterIdentity,
+    ReportSource,
+    ReportStatus,
+    User,
+)
+from portal.models.types import utcnow
+from portal.services import clocks, evidence, mail, throttle
+from portal.services.categories import get_category
+from portal.services.routing import route
+
+DESCRIPTION_LENGTH = (10, 4000)
+PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+REFERENCE = re.compile(r"^JB-\d{4}-\d{6,}$")
+
+
+@dataclass
+class ReportInput:
+    """What a resident (or an Open311 client) submits."""
+
+    submission_key: str
+    category: str
+    area: int | None
+    place: str
+    description: str
+    observed_at: datetime | None = None
+    latitude: str | None = None
+    longitude: str | None = None
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    visibility: IdentityVisibility = IdentityVisibility.ADMINISTRATORS
+    files: list = field(default_factory=list)  # (file name, bytes)
+    source: ReportSource = ReportSource.WEB
+    api_key_id: int | None = None
+
+
+@dataclass
+class Submission:
+    """The outcome of `submit`: the report, its receipt code, and whether this call created it."""
+
+    report: Report
+    receipt_code: str
+    created: bool
+    stored: list = field(default_factory=list)
+
+
+def new_submission_key():
+    """A random key that makes a form's submission idempotent."""
+    return secrets.token_urlsafe(24)
+
+
+def _derive(secret, purpose, submission_key):
+    digest = hmac.new(secret.encode(), f"{purpose}:{submission_key}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode()
+
+
+def receipt_code(secret, submission_key):
+    """The receipt code (100 bits, grouped XXXX-XXXX-…) derived from the submission.
+
+    Deriving it, instead of storing it, lets a double-submitted form show the same code again
+    while the database keeps only a hash.
+    """
+    raw = _derive(secret, "receipt", submission_key)[:20]
+    return "-".join(raw[i:i + 4] for i in range(0, 20, 4))
+
+
+def link_token(secret, report):
+    """The token in the private tracking link mailed to the resident."""
+    return _derive(secret, "link", report.submission_key)[:32].lower()
+
+
+def hash_code(code):
+    """The stored form of a receipt code; case, spaces and dashes do not matter."""
+    normal = re.sub(r"[\s\-]", "", code or "").upper()
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def deadline(kind, start, config, calendar=None, extra_days=0):
+    """(due instant, uncovered years) of clock `kind` started at `start`."""
+    rule = clocks.rules_from_config(config)[kind]
+    calendar = calendar or clocks.Calendar.load()
+    counted = calendar.add(clocks.local_day(start, config["BABEL_DEFAULT_TIMEZONE"]), rule.days + extra_days,
+                           rule.working_days)
+    return clocks.due_at(counted, config["BABEL_DEFAULT_TIMEZONE"]), counted.uncovered_years
+
+
+def note_uncovered(report, years):
+    """Remember years a deadline crossed that no holiday calendar covers (shown as a warning)."""
+    known = {int(y) for y in report.clock_warning.split(",") if y}
+    report.clock_warning = ",".join(str(y) for y in sorted(known | set(years)))
+
+
+def _validate(data, now):
+    place = (data.place or "").strip()
+    description = (data.description or "").strip()
+    if not place or len(place) > 300:
+        raise ValidationFailed(_("Place: say where it is, in at most 300 characters."), field="place")
+    low, high = DESCRIPTION_LENGTH
+    if not low <= len(description) <= high:
+        raise ValidationFailed(
+            _("Description: write between %(low)s and %(high)s characters (now %(n)s).", low=low, high=high,
+              n=len(description)), field="description")
+    if data.observed_at and data.observed_at > now + timedelta(minutes=5):
+        raise ValidationFailed(_("When observed: the time cannot be in the future."), field="observed_at")
+    coordinates = []
+    for name, value, limit in (("latitude", data.latitude, 90), ("longitude", data.longitude, 180)):
+        try:
+            number = Decimal(str(value)) if value not in (None, "") else None
+        except InvalidOperation:
+            number = Decimal(999)
+        if number is not None and not -limit <= number <= limit:
+            raise ValidationFailed(_("Location: the coordinates are not valid."), field=name)
+        coordinates.append(number.quantize(Decimal("0.000001")) if number is not None else None)
+    if (coordinates[0] is None) != (coordinates[1] is None):
+        raise ValidationFailed(_("Location: give both latitude and longitude, or neither."), field="latitude")
+    if data.phone and not PHONE.match(data.phone.strip()):
+        raise ValidationFailed(_("Phone: enter digits only, for example 13800138000."), field="phone")
+    if data.email and not EMAIL.match(data.email.strip()):
+        raise ValidationFailed(_("Email: this is not a valid address."), field="email")
+    if len(data.name or "") > 80:
+        raise ValidationFailed(_("Name: at most 80 characters."), field="name")
+    if len(data.files) > evidence.MAX_FILES:
+        raise ValidationFailed(_("Evidence: at most %(n)s files.", n=evidence.MAX_FILES), field="evidence")
+    return place, description, coordinates
+
+
+def find_submission(submission_key):
+    """The report a submission key already created, or None."""
+    return db.session.scalar(sa.select(Report).where(Report.submission_key == submission_key))
+
+
+def submit(data, config, now=None):
+    """Validate, route and record a report; the caller commits (and on failure calls `discard`).
+
+    Evidence is checked before anything is written, so a refused file leaves no trace.
+    """
+    now = now or utcnow()
+    secret = config["SECRET_KEY"]
+    if not data.submission_key or len(data.submission_key) > 64:
+        raise ValidationFailed(_("The form has expired. Please reload the page and submit again."), field="form")
+    existing = find_submission(data.submission_key)
+    if existing is not None:
+        return Submission(existing, receipt_code(secret, data.submission_key), created=False)
+    category = get_category(data.category)
+    area = db.session.scalar(sa.select(Area).where(Area.number == data.area)) if data.area is not None else None
+    if area is None:
+        raise ValidationFailed(_("Area: choose the 兵团 level or one of the 14 divisions."), field="area")
+    place, description, (latitude, longitude) = _validate(data, now)
+    processed = [evidence.process(name, content) for name, content in data.files]
+    decision = route(category, area, config["TRIAGE_UNIT"])
+    due, uncovered = deadline(clocks.ClockKind.ACCEPTANCE, now, config)
+    code = receipt_code(secret, data.submission_key)
+    report = Report(
+        reference=f"pending-{data.submission_key}", submission_key=data.submission_key, receipt_hash=hash_code(code),
+        source=data.source, api_key_id=data.api_key_id, category=category, area=area, place=place,
+        latitude=latitude, longitude=longitude, observed_at=data.observed_at, description=description,
+        status=ReportStatus.RECEIVED, unit=decision.unit, task=category.task, rule_id=decision.rule.id if decision.rule else None,
+        routing_basis=decision.basis, submitted_at=now, received_at=now, acceptance_due_at=due, clock_warning="",
+    )
+    note_uncovered(report, uncovered)
+    report.copies = [ReportCopy(unit=u) for u in decision.copies]
+    report.events.append(ReportEvent(kind=EventKind.SUBMITTED, unit=decision.unit, created_at=now,
+                                     body=decision.basis))
+    db.session.add(report)
+    db.session.flush()
+    report.reference = f"{config['REPORT_PREFIX']}-{now.year}-{report.id:06d}"
+    if data.name or data.phone or data.email:
+        db.session.add(ReporterIdentity(report_id=report.id, name=data.name.strip(), phone=data.phone.strip(),
+                                        email=data.email.strip(), visibility=data.visibility))
+    stored = _attach(report, processed, config)
+    tracking_link = f"/reports/track/{report.reference}/{link_token(secret, report)}"
+    mail.queue(data.email.strip(), "reports/received", report=report, link=tracking_link, code=code)
+    notify_unit(report, "reports/new_case")
+    db.session.flush()
+    return Submission(report, code, created=True, stored=stored)
+
+
+def _attach(report, processed, config):
+    stored = []
+    try:
+        for item in processed:
+            saved = evidence.store(config["DATA_DIR"], item)
+            stored.append(saved)
+            report.evidence.append(Evidence(
+                kind=item.kind, content_type=item.content_type, size=item.size, sha256_original=item.sha256_original,
+                public_path=saved.public_path, original_path=saved.original_path, original_name=item.original_name,
+            ))
+    except Exception:
+        discard(stored, config)
+        raise
+    return stored
+
+
+def discard(stored, config):
+    """Remove files stored for a submission whose transaction did not commit."""
+    for saved in stored:
+        evidence.remove(config["DATA_DIR"], saved)
+
+
+def notify_unit(report, template):
+    """Queue a notice to every active staff member of the handling unit (no reporter details)."""
+    staff = db.session.scalars(sa.select(User).where(User.unit_id == report.unit_id, User.active.is_(True)))
+    for user in staff:
+        mail.queue(user.email, template, report=report)
+
+
+def get_by_reference(reference):
+    """The report with `reference`, or NotFound."""
+    report = db.session.scalar(
+        sa.select(Report).where(Report.reference == (reference or "").strip().upper())
+        .options(selectinload(Report.events), selectinload(Report.evidence))
+    )
+    if report is None:
+        raise NotFound(_("No report has the reference %(ref)s.", ref=reference))
+    return report
+
+
+@dataclass
+class Tracking:
+    """The outcome of a tracking attempt: `report` on success, otherwise a message and a status."""
+
+    report: Report | None
+    message: str = ""
+    status: int = 200
+
+
+def track(reference, code, client, config, now=None):
+    """Open a report by reference and receipt code, counting wrong codes per client."""
+    key = f"track:{client}"
+    window = config["TRACK_WINDOW_SECONDS"]
+    if throttle.exhausted(key, config["TRACK_LIMIT"], window, now):
+        minutes = max(1, window // 60)
+        return Tracking(None, _("Too many wrong codes. Please wait %(n)s minutes and try again.", n=minutes), 429)
+    report = db.session.scalar(sa.select(Report).where(Report.reference == (reference or "").strip().upper()))
+    if report is None or not hmac.compare_digest(report.receipt_hash, hash_code(code)):
+        throttle.hit(key, window, now)
+        return Tracking(None, _("The reference number and receipt code do not match a report."), 404)
+    return Tracking(report)
+
+
+def open_link(reference, token, config):
+    """The report a private tracking link points to, or NotFound."""
+    report = db.session.scalar(sa.select(Report).where(Report.reference == reference))
+    if report is None or not hmac.compare_digest(link_token(config["SECRET_KEY"], report), token or ""):
+        raise NotFound(_("This tracking link is not valid."))
+    return report
+
+
+def add_information(report, text, files, config, now=None):
+    """The resident adds text or files while the report is open."""
+    now = now or utcnow()
+    if not report.status.is_open:
+        raise ValidationFailed(_("This report is closed; information can no longer be added."), field="text")
+    text = (text or "").strip()
+    if not text and not files:
+        raise ValidationFailed(_("Information: write something or attach a file."), field="text")
+    if len(text) > DESCRIPTION_LENGTH[1]:
+        raise ValidationFailed(_("Information: at most %(n)s characters.", n=DESCRIPTION_LENGTH[1]), field="text")
+    if len(report.evidence) + len(files) > evidence.MAX_FILES * 2:
+        raise ValidationFailed(_("Evidence: this report already has the most files allowed."), field="evidence")
+    processed = [evidence.process(name, content) for name, content in files]
+    report.events.append(ReportEvent(kind=EventKind.INFORMATION_ADDED, body=text, created_at=now))
+    stored = _attach(report, processed, config)
+    notify_unit(report, "reports/information_added")
+    return stored
+
+
+def rate(report, stars, comment, now=None):
+    """The resident rates the handling of a closed report, once."""
+    if report.status is not ReportStatus.CLOSED:
+        raise ValidationFailed(_("Only a closed report can be rated."), field="rating")
+    if report.rating is not None:
+        raise ValidationFailed(_("This report has been rated already."), field="rating")
+    if stars not in (1, 2, 3, 4, 5):
+        raise ValidationFailed(_("Rating: choose 1 to 5 stars."), field="rating")
+    report.rating, report.rating_comment = stars, (comment or "").strip()[:1000]
+    report.events.append(ReportEvent(kind=EventKind.RATED, body=f"{stars}/5", created_at=now or utcnow()))
+
+
+def appeal(report, reason, config, now=None):
+    """The resident appeals once, within the appeal window after closure; the report reopens."""
+    now = now or utcnow()
+    if report.status is not ReportStatus.CLOSED:
+        raise ValidationFailed(_("Only a closed report can be appealed."), field="reason")
+    if report.appealed:
+        raise ValidationFailed(_("This report has been appealed once already."), field="reason")
+    if report.appeal_due_at and now > report.appeal_due_at:
+        raise ValidationFailed(_("The 15 days for an appeal have passed."), field="reason")
+    reason = (reason or "").strip()
+    if not 5 <= len(reason) <= DESCRIPTION_LENGTH[1]:
+        raise ValidationFailed(_("Reason: write between 5 and 4000 characters."), field="reason")
+    report.appealed = True
+    report.status = ReportStatus.ACCEPTED
+    report.closed_at = None
+    report.closure_due_at, uncovered = deadline(clocks.ClockKind.CLOSURE, now, config)
+    note_uncovered(report, uncovered)
+    report.events.append(ReportEvent(kind=EventKind.REOPENED, body=reason, unit=report.unit, created_at=now))
+    notify_unit(report, "reports/reopened")
+
+
+def public_timeline(report):
+    """The events the resident and the public may see, oldest first."""
+    return [e for e in report.events if e.public]
+
+
+@dataclass
+class DeadlineView:
+    """A deadline as shown next to a report: what it is, when, how urgent, on what basis."""
+
+    kind: clocks.ClockKind
+    due_at: datetime
+    urgency: clocks.Urgency | None
+    basis: str
+    working_days: bool
+    days: int
+    warning_years: str
+
+
+def deadlines(report, config, now=None):
+    """The report's deadlines: acceptance, closure (with any extension) and appeal, as they apply."""
+    now = now or utcnow()
+    rules = clocks.rules_from_config(config)
+    shown = [(clocks.ClockKind.ACCEPTANCE, report.acceptance_due_at, report.status is ReportStatus.RECEIVED)]
+    if report.closure_due_at:
+        shown.append((clocks.ClockKind.CLOSURE, report.closure_due_at, report.status is ReportStatus.ACCEPTED))
+    if report.appeal_due_at and report.status is ReportStatus.CLOSED and not report.appealed:
+        shown.append((clocks.ClockKind.APPEAL, report.appeal_due_at, True))
+    views = []
+    for kind, due, running in shown:
+        rule = rules[kind]
+        extra = report.extension_days if kind is clocks.ClockKind.CLOSURE and (
+            report.extension_state is ExtensionState.APPROVED) else 0
+        views.append(DeadlineView(kind, due, clocks.urgency(due, now) if running else None, rule.basis,
+                                  rule.working_days, rule.days + (extra or 0), report.clock_warning))
+    return views

@@ -1,0 +1,96 @@
+"""Routing: which unit handles a report, which units get a copy, and why."""
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.errors import ValidationFailed
+from portal.extensions import db
+from portal.models import Area, Category, RoutingRule, Unit, UnitKind
+from portal.policy.parser import numeral
+from portal.services.units import BINGTUAN_AREA, find_unit
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    """The handling unit, the units copied read-only, and the basis stated on the case page."""
+
+    unit: Unit
+    copies: tuple
+    rule: RoutingRule | None
+    basis: str
+
+
+def basis_text(category, handler, local):
+    """`依据《实施意见》(十四) 加强大气污染防治 — 牵头单位: 兵团建设局(环保局)`, plus local handling."""
+    task = category.task
+    if task is None:
+        return f"类别“{category.name}”未关联实施意见任务,由 {handler.label} 分办"
+    leads = "、".join(u.label for u in task.lead_units)
+    text = f"依据《实施意见》({numeral(task.measure.number)}) {task.title} — 牵头单位: {leads}"
+    return text + (f";属地办理: {handler.label}" if local else "")
+
+
+def decide(category, area, rules, triage_unit):
+    """Pure routing: the area's own rule, else the 兵团-level rule, else the triage unit.
+
+    `rules` maps (category_id, area_id) to a RoutingRule; `area` may be the 兵团 level itself.
+    """
+    rule = rules.get((category.id, area.id))
+    local = rule is not None and area.number != BINGTUAN_AREA
+    if rule is None:
+        rule = next((r for (c, _a), r in rules.items() if c == category.id and r.area.number == BINGTUAN_AREA), None)
+    if rule is None:
+        return RoutingDecision(triage_unit, (), None, f"未找到类别“{category.name}”的分办规则,转分办单位 {triage_unit.label}")
+    task = category.task
+    named = (task.lead_units + task.participating_units) if task else []
+    copies = tuple(u for u in dict.fromkeys(named) if u.id != rule.unit.id and u.kind is not UnitKind.COLLECTIVE)
+    return RoutingDecision(rule.unit, copies, rule, basis_text(category, rule.unit, local))
+
+
+def load_rules(category=None):
+    """All routing rules (or one category's), keyed by (category_id, area_id)."""
+    query = sa.select(RoutingRule).options(
+        selectinload(RoutingRule.unit).selectinload(Unit.aliases), selectinload(RoutingRule.area)
+    )
+    if category is not None:
+        query = query.where(RoutingRule.category_id == category.id)
+    return {(r.category_id, r.area_id): r for r in db.session.scalars(query)}
+
+
+def route(category, area, triage_unit_name):
+    """Route a report about `category` in `area`."""
+    return decide(category, area, load_rules(category), find_unit(triage_unit_name))
+
+
+def seed_rules():
+    """Add missing rules: 兵团 level → the task's first lead unit; each 师(市) → its own unit."""
+    rules = load_rules()
+    areas = db.session.scalars(sa.select(Area).order_by(Area.number)).all()
+    division_units = {u.area_id: u for u in db.session.scalars(sa.select(Unit).where(Unit.kind == UnitKind.DIVISION))}
+    for category in db.session.scalars(sa.select(Category)):
+        leads = [u for u in (category.task.lead_units if category.task else []) if u.handles_cases]
+        for area in areas:
+            if (category.id, area.id) in rules:
+                continue
+            unit = leads[0] if area.number == BINGTUAN_AREA and leads else division_units.get(area.id)
+            if unit is not None:
+                db.session.add(RoutingRule(category=category, area=area, unit=unit))
+    db.session.flush()
+
+
+def set_rule(category, area, unit):
+    """Point (category, area) at `unit`; collective addressees cannot handle cases."""
+    if not unit.handles_cases:
+        raise ValidationFailed(_("%(unit)s is a collective addressee and cannot handle reports.", unit=unit.name),
+                               field="unit")
+    rule = db.session.scalar(
+        sa.select(RoutingRule).where(RoutingRule.category_id == category.id, RoutingRule.area_id == area.id)
+    )
+    if rule is None:
+        rule = RoutingRule(category=category, area=area)
+        db.session.add(rule)
+    rule.unit = unit
+    db.session.flush()
+    return rule

@@ -1,0 +1,80 @@
+"""Public supervision: what anyone may see of every report, and nothing more."""
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.errors import NotFound
+from portal.extensions import db
+from portal.models import Area, Category, Report, ReportStatus, Unit
+from portal.services.categories import list_categories
+from portal.services.handling import Page
+from portal.services.units import list_areas
+
+@dataclass
+class SupervisionFilters:
+    """Filters of the public list; None means any."""
+
+    category: str | None = None
+    area: int | None = None
+    unit: int | None = None
+    status: ReportStatus | None = None
+
+
+def filters_from(args):
+    """Read filters from query arguments, ignoring values that make no sense."""
+    status = args.get("status")
+    return SupervisionFilters(
+        category=args.get("category") or None,
+        area=args.get("area", type=int),
+        unit=args.get("unit", type=int),
+        status=ReportStatus(status) if status in {s.value for s in ReportStatus} else None,
+    )
+
+
+def filter_options():
+    """The choices offered by the filter form."""
+    handling = sa.select(Report.unit_id).distinct()
+    return {
+        "categories": list_categories(),
+        "areas": list_areas(),
+        "units": db.session.scalars(sa.select(Unit).where(Unit.id.in_(handling)).order_by(Unit.id)).all(),
+        "statuses": list(ReportStatus),
+    }
+
+
+def list_reports(filters, page=1, per_page=20):
+    """Reports, newest first, with what is public about them."""
+    query = sa.select(Report)
+    if filters.category:
+        query = query.join(Category, Report.category_id == Category.id).where(Category.code == filters.category)
+    if filters.area is not None:
+        query = query.join(Area, Report.area_id == Area.id).where(Area.number == filters.area)
+    if filters.unit:
+        query = query.where(Report.unit_id == filters.unit)
+    if filters.status:
+        query = query.where(Report.status == filters.status)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    page = max(page or 1, 1)
+    items = db.session.scalars(
+        query.order_by(Report.submitted_at.desc(), Report.id.desc())
+        .options(selectinload(Report.category), selectinload(Report.area), selectinload(Report.unit),
+                 selectinload(Report.events))
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(items, total, page, per_page)
+
+
+def get_public(reference):
+    """One report for the public page, or NotFound."""
+    report = db.session.scalar(sa.select(Report).where(Report.reference == reference))
+    if report is None:
+        raise NotFound(_("No report has the reference %(ref)s.", ref=reference))
+    return report
+
+
+def counts_by_status():
+    """How many reports are in each status, for the list's summary."""
+    rows = db.session.execute(sa.select(Report.status, sa.func.count()).group_by(Report.status)).all()
+    return {status: count for status, count in rows}

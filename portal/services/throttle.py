@@ -1,0 +1,47 @@
+"""Rate limits shared by all workers: fixed-window counters per key, kept in the database."""
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import RateLimitHit
+from portal.models.types import utcnow
+
+
+def _window(window_seconds, now):
+    return datetime.fromtimestamp(int(now.timestamp()) // window_seconds * window_seconds, timezone.utc)
+
+
+def used(key, window_seconds, now=None):
+    """How many times `key` was counted in the current window."""
+    start = _window(window_seconds, now or utcnow())
+    query = sa.select(RateLimitHit.count).where(RateLimitHit.key == key, RateLimitHit.window_start == start)
+    return db.session.scalar(query) or 0
+
+
+def exhausted(key, limit, window_seconds, now=None):
+    """True when `key` has used up its `limit` in the current window."""
+    return used(key, window_seconds, now) >= limit
+
+
+def hit(key, window_seconds, now=None):
+    """Count one use of `key` in the current window; returns the new count."""
+    start = _window(window_seconds, now or utcnow())
+    table = RateLimitHit.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    # One statement that inserts or increments, so concurrent workers never lose a count.
+    statement = (
+        insert(table)
+        .values(key=key, window_start=start, count=1)
+        .on_conflict_do_update(index_elements=[table.c.key, table.c.window_start], set_={"count": table.c.count + 1})
+        .returning(table.c.count)
+    )
+    return db.session.execute(statement).scalar_one()
+
+
+def prune(before):
+    """Forget windows that started before `before`."""
+    db.session.execute(sa.delete(RateLimitHit).where(RateLimitHit.window_start < before))
