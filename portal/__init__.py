@@ -53,6 +53,7 @@ def register_extensions(app):
 
 def register_blueprints(app):
     """Mount the blueprints by audience."""
+    from portal.admin import bp as admin
     from portal.api import bp as api
     from portal.auth import bp as auth
     from portal.console import bp as console
@@ -63,6 +64,7 @@ def register_blueprints(app):
     app.register_blueprint(public)
     app.register_blueprint(auth)
     app.register_blueprint(console, url_prefix="/console")
+    app.register_blueprint(admin, url_prefix="/admin")
     app.register_blueprint(api, url_prefix="/api/v1")
     csrf.exempt(api)
     app.register_blueprint(open311, url_prefix="/open311/v2")

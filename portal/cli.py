@@ -1,4 +1,4 @@
-"""`flask --app wsgi portal …`: init, check, create-user, demo."""
+"""`flask --app wsgi portal …`: init, check, create-user, create-api-key, send-mail, demo."""
 import sys
 from pathlib import Path
 
@@ -88,8 +88,9 @@ def check_command():
 @click.option("--role", type=click.Choice(["staff", "unit_admin", "site_admin"]), default="staff",
               show_default=True)
 @click.option("--display-name", default="", help="The name shown to colleagues.")
+@click.option("--email", default="", help="Where to send notices of new reports.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_user_command(username, unit_name, role, display_name, password_stdin):
+def create_user_command(username, unit_name, role, display_name, email, password_stdin):
     """Add a staff account; the password is prompted for, or read from stdin."""
     from portal.services.accounts import create_user
 
@@ -98,7 +99,7 @@ def create_user_command(username, unit_name, role, display_name, password_stdin)
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(username, unit_name, role, password, display_name)
+        user = create_user(username, unit_name, role, password, display_name, email)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -111,7 +112,35 @@ def demo_command():
     """Add sample data, every item marked 示例 (sample); never run on a production portal."""
     from portal.services.demo import load_demo
 
-    created = load_demo()
+    created = load_demo(current_app.config)
     db.session.commit()
     for line in created:
         click.echo(line)
+
+
+@portal.command("send-mail")
+@click.option("--limit", default=100, show_default=True, help="Send at most this many messages.")
+def send_mail_command(limit):
+    """Send queued email by SMTP (PORTAL_MAIL_SERVER), or write it under DATA_DIR/mail without one."""
+    from portal.services.mail import send_pending
+
+    sent, failed = send_pending(current_app.config, limit)
+    # Counts only: recipients are reporters' contact details and never go to logs.
+    click.echo(f"sent {sent}, failed {failed}")
+    if failed:
+        sys.exit(1)
+
+
+@portal.command("create-api-key")
+@click.argument("name")
+def create_api_key_command(name):
+    """Create an Open311 API key; the key is printed once and stored only as a hash."""
+    from portal.services.api_keys import create_api_key
+
+    try:
+        _key, plaintext = create_api_key(name)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    click.echo(plaintext)

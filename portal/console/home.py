@@ -5,7 +5,7 @@ from flask_login import current_user
 from portal.auth.forms import LogoutForm
 from portal.console import bp
 from portal.permissions import Permission, permission_required
-from portal.services import units
+from portal.services import handling, units
 
 
 @bp.get("/")
@@ -14,5 +14,6 @@ def index():
     """The signed-in user's unit and what it is responsible for."""
     leads, joins = units.responsibilities(current_user.unit)
     return render_template(
-        "console/home/index.html", unit=current_user.unit, leads=leads, joins=joins, logout_form=LogoutForm()
+        "console/home/index.html", unit=current_user.unit, leads=leads, joins=joins, logout_form=LogoutForm(),
+        counts=handling.counts(current_user),
     )

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from portal.models import EventKind
 
-FORMATS = {"json": "application/json", "xml": "text/xml"}
+FORMATS = {"xml": "text/xml", "json": "application/json"}  # XML is the spec's default
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # The date this implementation of the endpoint last changed (discovery's changeset).
 CHANGESET = "2026-11-26T00:00:00+08:00"

@@ -23,7 +23,7 @@ def _dummy_hash():
     return generate_password_hash("portal-dummy-password", method="scrypt")
 
 
-def create_user(username, unit_name, role, password, display_name=""):
+def create_user(username, unit_name, role, password, display_name="", email=""):
     """Add a staff account for the unit named `unit_name` (or one of its aliases)."""
     username = (username or "").strip()
     if not username or len(username) > 64 or any(c.isspace() for c in username):
@@ -41,11 +41,15 @@ def create_user(username, unit_name, role, password, display_name=""):
     unit = find_unit(unit_name)
     if not unit.handles_cases:
         raise ValidationFailed(_("%(unit)s is a collective addressee, not a unit with staff.", unit=unit.name), field="unit")
+    email = (email or "").strip()
+    if email and ("@" not in email or len(email) > 254):
+        raise ValidationFailed(_("Email: this is not a valid address."), field="email")
     if db.session.scalar(sa.select(User).where(User.username == username)):
         raise Conflict(_("The username %(name)s is taken.", name=username), field="username")
     user = User(
         username=username,
         display_name=display_name or username,
+        email=email,
         password_hash=generate_password_hash(password, method="scrypt"),
         unit=unit,
         role=role,

@@ -165,6 +165,22 @@ def evidence_for(user, reference, evidence_id, original, data_dir):
     return evidence.open_stored(data_dir, relative), name, content_type
 
 
+@dataclass
+class Counts:
+    """Open and overdue reports handled by a unit."""
+
+    open: int
+    overdue: int
+
+
+def counts(user, now=None):
+    """How many of the unit's reports are open, and how many of those are overdue."""
+    now = now or utcnow()
+    mine = sa.select(sa.func.count()).select_from(Report).where(
+        Report.unit_id == user.unit_id, Report.status.in_([ReportStatus.RECEIVED, ReportStatus.ACCEPTED]))
+    return Counts(db.session.scalar(mine), db.session.scalar(mine.where(running_deadline() < now)))
+
+
 def _act(user, report, version, permission=Permission.REPORTS_HANDLE):
     """Check the user may act and that they saw the current state of the report."""
     level = access(user, report)

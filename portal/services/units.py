@@ -79,3 +79,11 @@ def responsibilities(unit):
     for role, task in db.session.execute(query):
         (leads if role is TaskUnitRole.LEAD else joins).append(task)
     return leads, joins
+
+
+def get_area(number):
+    """The area with `number` (0 = 兵团 level), or NotFound."""
+    area = db.session.scalar(sa.select(Area).where(Area.number == number))
+    if area is None:
+        raise NotFound(_("There is no area number %(n)s.", n=number), field="area")
+    return area
