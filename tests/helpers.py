@@ -1,4 +1,5 @@
 """Helpers shared by tests: real forms with real CSRF tokens."""
+import io
 import re
 
 from portal.extensions import db
@@ -26,3 +27,101 @@ def login(client, username="jsj-staff", password=PASSWORD, next_path=None):
     path = "/login" + (f"?next={next_path}" if next_path else "")
     token = csrf_token(client, path)
     return client.post(path, data={"csrf_token": token, "username": username, "password": password})
+
+
+# Reports: the public form, the case page's action forms, test files.
+
+PHOTO_PHONE = "13800138000"
+PHOTO_COMMENT = b"secret reporter phone 13800138000"
+
+
+def hidden_value(page, name):
+    """The value of the hidden input `name` in an HTML page, or None."""
+    match = re.search(rf'name="{re.escape(name)}" type="hidden" value="([^"]*)"', page)
+    return match.group(1) if match else None
+
+
+def report_form(client):
+    """GET /reports/new and return (csrf_token, submission_key) from its form."""
+    page = client.get("/reports/new").get_data(as_text=True)
+    return hidden_value(page, "csrf_token"), hidden_value(page, "submission_key")
+
+
+def report_fields(**fields):
+    """A valid report about water pollution in 第八师石河子市, with `fields` replacing the defaults."""
+    data = {
+        "category": "water",
+        "area": "8",
+        "place": "石河子市北泉镇排污口",
+        "description": "排污口每天夜里排放黑臭污水,渠道里的鱼都死了。",
+        "visibility": "administrators",
+    }
+    data.update(fields)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def post_report(client, files=(), csrf=None, submission_key=None, **fields):
+    """POST the report form as a browser would (multipart), with tokens from a fresh GET; returns the response.
+
+    `files` is a list of (file name, bytes); a field given as None is left out.
+    """
+    token, key = report_form(client)
+    data = report_fields(**fields)
+    data["csrf_token"] = token if csrf is None else csrf
+    data["submission_key"] = key if submission_key is None else submission_key
+    if not data["csrf_token"]:
+        del data["csrf_token"]
+    data["evidence"] = [(io.BytesIO(content), name) for name, content in files]
+    return client.post("/reports/new", data=data, content_type="multipart/form-data")
+
+
+def receipt_of(page):
+    """(reference, receipt code) shown on the confirmation page."""
+    reference = re.search(r'id="reference">([^<]+)<', page).group(1).strip()
+    code = re.search(r'id="receipt-code">([^<]+)<', page).group(1).strip()
+    return reference, code
+
+
+def submit_report(client, files=(), **fields):
+    """Submit a valid report (overridden by `fields`) and return (reference, receipt code)."""
+    response = post_report(client, files=files, **fields)
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    return receipt_of(response.get_data(as_text=True))
+
+
+def tracking_path(client, reference, code):
+    """Track with reference + receipt code through the form; the private page's path (asserts success)."""
+    token = csrf_token(client, "/reports/track")
+    response = client.post("/reports/track", data={"csrf_token": token, "reference": reference, "code": code})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response.headers["Location"]
+
+
+def case_forms(client, reference):
+    """GET the console case page; returns (page text, csrf token, version)."""
+    response = client.get(f"/console/reports/{reference}")
+    assert response.status_code == 200, response.status_code
+    page = response.get_data(as_text=True)
+    return page, hidden_value(page, "csrf_token"), hidden_value(page, "version")
+
+
+def act(client, reference, action, version=None, csrf=None, **fields):
+    """POST a console action on a report with the case page's CSRF token and version (unless given)."""
+    _page, token, seen = case_forms(client, reference)
+    data = {"csrf_token": token if csrf is None else csrf, "version": seen if version is None else version, **fields}
+    return client.post(f"/console/reports/{reference}/{action}", data={k: v for k, v in data.items() if v != ""})
+
+
+def jpeg_photo(size=(64, 48), comment=PHOTO_COMMENT):
+    """A JPEG like a phone's: EXIF with maker, artist and a GPS position, plus a comment."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "Xiaomi"  # Make
+    exif[0x013B] = PHOTO_PHONE  # Artist
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", (44.0, 18.0, 27.5), "E", (86.0, 2.0, 31.2)
+    image = Image.linear_gradient("L").resize(size).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif, comment=comment)
+    return buffer.getvalue()
