@@ -1,7 +1,9 @@
 """The public participation and environmental disclosure portal."""
+import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as portal_config
 
@@ -18,6 +20,12 @@ def create_app(config=None):
         instance_path=settings["DATA_DIR"],
     )
     app.config.from_mapping(settings)
+    # Pillow logs every EXIF tag it reads at DEBUG, values included (GPS position, the camera
+    # owner's name); evidence cleaning strips them from photos, so logs must not copy them.
+    logging.getLogger("PIL").setLevel(logging.INFO)
+    if app.config["PROXY_COUNT"]:
+        # Behind a reverse proxy the client address (for rate limits) is in X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
     app.config.setdefault("MIGRATIONS_DIR", ROOT / "migrations")
     app.json.ensure_ascii = False
     app.json.sort_keys = False

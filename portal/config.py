@@ -18,6 +18,10 @@ class Config:
     DATABASE_URL = None  # derived from DATA_DIR when unset
     SECRET_KEY = None
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # SQL logging, if ever switched on, must not print values: they include reporters' identities.
+    SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
+    # How many reverse proxies set X-Forwarded-For in front of the portal (0: none).
+    PROXY_COUNT = 0
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -58,6 +62,7 @@ class Config:
         "PORTAL_SECRET_KEY": ("SECRET_KEY", str),
         "PORTAL_LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", int),
         "PORTAL_LOGIN_LOCKOUT_SECONDS": ("LOGIN_LOCKOUT_SECONDS", int),
+        "PORTAL_PROXY_COUNT": ("PROXY_COUNT", int),
         "PORTAL_TRIAGE_UNIT": ("TRIAGE_UNIT", str),
         "PORTAL_TRACK_LIMIT": ("TRACK_LIMIT", int),
         "PORTAL_MAIL_SERVER": ("MAIL_SERVER", str),

@@ -112,16 +112,58 @@ def act(client, reference, action, version=None, csrf=None, **fields):
     return client.post(f"/console/reports/{reference}/{action}", data={k: v for k, v in data.items() if v != ""})
 
 
-def jpeg_photo(size=(64, 48), comment=PHOTO_COMMENT):
-    """A JPEG like a phone's: EXIF with maker, artist and a GPS position, plus a comment."""
+def jpeg_photo(size=(64, 48), comment=PHOTO_COMMENT, artist=PHOTO_PHONE):
+    """A JPEG like a phone's: EXIF with maker, artist (the owner) and a GPS position, plus a comment."""
     from PIL import Image
 
     exif = Image.Exif()
     exif[0x010F] = "Xiaomi"  # Make
-    exif[0x013B] = PHOTO_PHONE  # Artist
+    exif[0x013B] = artist  # Artist
     gps = exif.get_ifd(0x8825)
     gps[1], gps[2], gps[3], gps[4] = "N", (44.0, 18.0, 27.5), "E", (86.0, 2.0, 31.2)
     image = Image.linear_gradient("L").resize(size).convert("RGB")
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", exif=exif, comment=comment)
     return buffer.getvalue()
+
+
+def staff_client(app, username="shz", unit="第八师石河子市", role="staff", english=True):
+    """A new test client logged in as a new staff account of `unit` (in English unless asked otherwise)."""
+    add_user(app, username=username, unit=unit, role=role)
+    client = app.test_client()
+    if english:
+        client.get("/language/en")
+    response = login(client, username=username)
+    assert response.status_code == 302, response.status_code
+    return client
+
+
+def resident_act(client, path, action, files=(), **fields):
+    """POST one of the tracking page's forms (information, rating, appeal) with the page's CSRF token."""
+    token = hidden_value(client.get(path).get_data(as_text=True), "csrf_token")
+    data = {"csrf_token": token, **fields}
+    if files:
+        data["evidence"] = [(io.BytesIO(content), name) for name, content in files]
+    return client.post(f"{path}/{action}", data=data, content_type="multipart/form-data")
+
+
+def update_report(app, reference, **values):
+    """Change columns of a report directly in the database (to move clocks), bumping nothing else."""
+    import sqlalchemy as sa
+
+    from portal.models import Report
+
+    with app.app_context():
+        db.session.execute(sa.update(Report).where(Report.reference == reference).values(**values))
+        db.session.commit()
+
+
+def get_report(app, reference):
+    """A detached snapshot of a report's columns, for assertions: {column: value}."""
+    import sqlalchemy as sa
+
+    from portal.models import Report
+
+    with app.app_context():
+        row = db.session.execute(sa.select(Report.__table__).where(Report.reference == reference)).one()
+        return dict(row._mapping)

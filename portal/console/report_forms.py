@@ -23,7 +23,7 @@ class NotAcceptForm(ActionForm):
     """不予受理 with a legal reason."""
 
     reason = SelectField(_l("Legal reason"), choices=[(r.value, r.label) for r in NotAcceptedReason])
-    explanation = TextAreaField(_l("Explanation to the resident (public)"),
+    explanation = TextAreaField(_l("Explanation to the resident (shown on their tracking page)"),
                                 validators=[DataRequired(), Length(min=10, max=4000)])
     submit = SubmitField(_l("Do not accept"))
 
@@ -39,7 +39,7 @@ class TransferForm(ActionForm):
     """转办 to another unit."""
 
     unit = SelectField(_l("Receiving unit"), coerce=int)
-    reason = TextAreaField(_l("Reason for the transfer (public)"), validators=[DataRequired(), Length(min=5, max=4000)])
+    reason = TextAreaField(_l("Reason for the transfer (shown to the resident)"), validators=[DataRequired(), Length(min=5, max=4000)])
     submit = SubmitField(_l("Transfer"))
 
 

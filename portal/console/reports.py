@@ -127,7 +127,7 @@ def reports_act(reference, action):
     except (DomainError, StaleDataError) as error:
         db.session.rollback()
         flash(error.message if isinstance(error, DomainError) else handling.changed_message(), "error")
-    if report.unit_id != current_user.unit_id:  # transferred away: only the transfer record remains
+    if handling.access(current_user, report) is None:  # transferred away: only the transfer record remains
         return redirect(url_for("console.transfers_index"))
     return redirect(url_for("console.reports_show", reference=reference))
 

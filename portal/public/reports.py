@@ -57,7 +57,10 @@ def reports_new():
             db.session.commit()
         except ValidationFailed as error:
             db.session.rollback()
-            attach_error(form, error)
+            if getattr(form, error.field or "", None) in (form.latitude, form.longitude):
+                form.form_errors.append(error.message)  # hidden fields show no errors of their own
+            else:
+                attach_error(form, error)
         except IntegrityError:  # the same form arrived twice at once: show the receipt of the first
             db.session.rollback()
             submission = reports.submit(data, config)

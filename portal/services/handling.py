@@ -186,8 +186,10 @@ def _act(user, report, version, permission=Permission.REPORTS_HANDLE):
     level = access(user, report)
     if level is None:
         raise NotFound(_("No report has the reference %(ref)s.", ref=report.reference))
-    if level is not Access.HANDLE or not user.can(permission):
+    if level is not Access.HANDLE:
         raise Forbidden(_("Only the handling unit can act on this report."))
+    if not user.can(permission):
+        raise Forbidden(_("Only a unit administrator of the handling unit can do this."))
     if version is not None and int(version) != report.version:
         raise Conflict(changed_message())
 
@@ -266,6 +268,7 @@ def transfer(user, report, version, unit_id, reason, config, now=None):
     reason = _text(reason, "reason", low=5)
     _event(report, user, EventKind.TRANSFERRED, reason, now=now, to_unit_id=target.id)
     report.unit = target
+    report.routing_basis = f"{report.routing_basis};转办至 {target.label}"
     report.copies = [c for c in report.copies if c.unit_id != target.id]
     report.status, report.received_at, report.accepted_at = ReportStatus.RECEIVED, now, None
     report.assigned_user, report.closure_due_at = None, None

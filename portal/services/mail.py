@@ -61,6 +61,8 @@ def send_pending(config, limit=100):
                 (folder / f"{message.id:08d}.eml").write_bytes(bytes(email))
             message.sent_at = utcnow()
             message.last_error = ""
+            # Bodies carry private tracking links; once delivered they are not kept.
+            message.body = ""
             sent += 1
         except (OSError, smtplib.SMTPException) as error:
             message.last_error = f"{type(error).__name__}: {error}"[:500]

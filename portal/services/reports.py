@@ -2,6 +2,7 @@
 import base64
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -189,13 +190,17 @@ def submit(data, config, now=None):
                                      body=decision.basis))
     db.session.add(report)
     db.session.flush()
-    report.reference = f"{config['REPORT_PREFIX']}-{now.year}-{report.id:06d}"
+    # The year residents see is Beijing's: from 00:00 to 08:00 on 1 January there, UTC is still in the old year.
+    year = clocks.local_day(now, config["BABEL_DEFAULT_TIMEZONE"]).year
+    report.reference = f"{config['REPORT_PREFIX']}-{year}-{report.id:06d}"
     if data.name or data.phone or data.email:
         db.session.add(ReporterIdentity(report_id=report.id, name=data.name.strip(), phone=data.phone.strip(),
                                         email=data.email.strip(), visibility=data.visibility))
     stored = _attach(report, processed, config)
     tracking_link = f"/reports/track/{report.reference}/{link_token(secret, report)}"
-    mail.queue(data.email.strip(), "reports/received", report=report, link=tracking_link, code=code)
+    # The receipt code is shown once, on the confirmation page, and stored only as a hash: the outbox
+    # keeps message bodies, so the mail carries the private link instead of the code.
+    mail.queue(data.email.strip(), "reports/received", report=report, link=tracking_link)
     notify_unit(report, "reports/new_case")
     db.session.flush()
     return Submission(report, code, created=True, stored=stored)
@@ -319,6 +324,9 @@ def appeal(report, reason, config, now=None):
     report.status = ReportStatus.ACCEPTED
     report.closed_at = None
     report.closure_due_at, uncovered = deadline(clocks.ClockKind.CLOSURE, now, config)
+    # A new round of handling, as after a transfer: the extension of the first round does not lengthen the new
+    # clock (it was shown as "60 + N days" next to a 60-day date), and the new round may ask for its own.
+    report.extension_state, report.extension_days, report.extension_reason = ExtensionState.NONE, None, None
     note_uncovered(report, uncovered)
     report.events.append(ReportEvent(kind=EventKind.REOPENED, body=reason, unit=report.unit, created_at=now))
     notify_unit(report, "reports/reopened")

@@ -1,0 +1,668 @@
+"""Unit staff in the console: queue, case page, every action, concurrency, other units, evidence, export, CSRF, mail."""
+import csv
+import hashlib
+import io
+import re
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import (
+    AuditRecord,
+    EventKind,
+    Evidence,
+    ExtensionState,
+    MailMessage,
+    Report,
+    ReportStatus,
+    User,
+)
+from portal.models.types import utcnow
+from portal.services import handling as handling_service
+from tests.helpers import (
+    act,
+    case_forms,
+    csrf_token,
+    get_report,
+    jpeg_photo,
+    staff_client,
+    submit_report,
+    tracking_path,
+    update_report,
+)
+
+BJ = ZoneInfo("Asia/Shanghai")
+ACTIONS = ("accept", "not-accept", "assign", "transfer", "extension", "extension-decision", "reply", "note", "close",
+           "summary")
+CHANGED = "changed by someone else"
+
+
+def flashes(page):
+    """Flashed messages shown on a page."""
+    return [m.strip() for m in re.findall(r'<p class="flash[^"]*"[^>]*>(.*?)</p>', page, re.S)]
+
+
+def action_forms(page):
+    """The names of the action forms on a case page."""
+    return re.findall(r'action="/console/reports/[^/"]+/([\w-]+)"', page)
+
+
+def events(app, reference, kind=None):
+    """The kinds of a report's events (or how many of `kind`)."""
+    with app.app_context():
+        report = db.session.scalar(sa.select(Report).where(Report.reference == reference))
+        kinds = [e.kind for e in report.events]
+    return kinds if kind is None else kinds.count(kind)
+
+
+def user_id(app, username):
+    """The id of the account `username`."""
+    with app.app_context():
+        return db.session.scalar(sa.select(User.id).where(User.username == username))
+
+
+def evidence_ids(app, reference):
+    """Ids of a report's evidence rows."""
+    with app.app_context():
+        return db.session.scalars(sa.select(Evidence.id).join(Report).where(Report.reference == reference)).all()
+
+
+def follow(client, response):
+    """GET where a redirect points and return the page text."""
+    assert response.status_code == 302, response.status_code
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.fixture
+def photo():
+    """The bytes of the resident's photo."""
+    return jpeg_photo()
+
+
+@pytest.fixture
+def case(app, photo):
+    """A water report in 第八师石河子市 with a photo and a contact email; (reference, code, resident client)."""
+    resident = app.test_client()
+    reference, code = submit_report(resident, email="resident@example.org", phone="13912345678", name="王小明",
+                                    visibility="handling_unit", files=[("IMG_我家窗外.jpg", photo)])
+    return reference, code, resident
+
+
+@pytest.fixture
+def shz(app):
+    """Logged-in staff of 第八师石河子市, the handling unit."""
+    return staff_client(app, "shz")
+
+
+# Queue and case page
+
+
+def test_queue_lists_the_units_reports_with_their_deadline(app, case, shz):
+    """The unit sees its report with status and deadline; another division's report is not listed."""
+    reference, _code, _resident = case
+    elsewhere, _ = submit_report(app.test_client(), area="1")
+    page = shz.get("/console/reports").get_data(as_text=True)
+    assert f'href="/console/reports/{reference}"' in page and "status-received" in page
+    assert elsewhere not in page
+    due = get_report(app, reference)["acceptance_due_at"].astimezone(BJ).strftime("%Y-%m-%d %H:%M")
+    assert due in page
+    assert reference not in shz.get("/console/reports?status=accepted").get_data(as_text=True)
+    assert reference in shz.get("/console/reports?status=received&category=water&area=8").get_data(as_text=True)
+
+
+def test_queue_marks_and_filters_overdue_reports(app, case, shz):
+    """A report past its acceptance deadline is marked overdue and found by the overdue filter."""
+    reference, _code, _resident = case
+    assert reference not in shz.get("/console/reports?overdue=1").get_data(as_text=True)
+    update_report(app, reference, acceptance_due_at=utcnow() - timedelta(hours=1))
+    page = shz.get("/console/reports?overdue=1").get_data(as_text=True)
+    assert reference in page and 'class="overdue"' in page
+    assert reference not in shz.get("/console/reports?due_soon=1").get_data(as_text=True)
+
+
+def test_queue_pages_keep_the_filters(app, shz):
+    """With 23 reports the queue has two pages; the link to the second keeps the filter, and it shows 3."""
+    from portal.services import reports
+
+    with app.app_context():
+        for n in range(23):
+            reports.submit(reports.ReportInput(submission_key=f"q-{n}", category="noise", area=8,
+                                               place="石河子市某工地", description="工地夜间施工噪声很大,无法入睡。"),
+                           app.config)
+        db.session.commit()
+    first = shz.get("/console/reports?status=received").get_data(as_text=True)
+    assert len(re.findall(r'<th scope="row">', first)) == 20
+    link = re.search(r'<a rel="next" href="\?([^"]+)"', first).group(1).replace("&amp;", "&")
+    assert sorted(link.split("&")) == ["page=2", "status=received"]
+    second = shz.get(f"/console/reports?{link}").get_data(as_text=True)
+    assert len(re.findall(r'<th scope="row">', second)) == 3 and 'rel="prev"' in second
+
+
+def test_case_page_states_why_the_unit_has_it(app, case, shz):
+    """The basis of the routing, the copied units, the description and the acceptance clock's legal basis."""
+    reference, _code, _resident = case
+    page, _token, _version = case_forms(shz, reference)
+    assert "依据《实施意见》(十四) 推进水污染治理 — 牵头单位: 兵团建设局(环保局)、兵团水利局;属地办理: 第八师石河子市" in page
+    for copied in ("兵团建设局(环保局)", "兵团水利局", "兵团工信委", "兵团国土资源局"):
+        assert copied in page
+    assert "排污口每天夜里排放黑臭污水" in page
+    assert "Acceptance decision due" in page and "《环保举报热线工作管理办法》" in page
+    assert set(action_forms(page)) >= {"accept", "not-accept", "assign", "transfer", "reply", "note"}
+    assert "close" not in action_forms(page)
+
+
+# Transitions
+
+
+def test_accept_starts_the_closure_clock_shown_with_its_legal_basis(app, case, shz):
+    """After 受理 the case page shows a closure deadline about 60 days on, citing the hotline rules."""
+    reference, _code, _resident = case
+    page = follow(shz, act(shz, reference, "accept"))
+    assert "Done." in flashes(page) and "status-accepted" in page
+    row = get_report(app, reference)
+    assert row["status"] is ReportStatus.ACCEPTED
+    assert timedelta(days=60) <= row["closure_due_at"] - row["accepted_at"] <= timedelta(days=68)
+    shown = row["closure_due_at"].astimezone(BJ).strftime("%Y-%m-%d %H:%M")
+    closure = re.search(r"<dt>Closure due</dt>\s*<dd>(.*?)</dd>", page, re.S).group(1)
+    assert shown in closure and "60 calendar days" in closure and "《环保举报热线工作管理办法》" in closure
+    assert "close" in action_forms(page) and "accept" not in action_forms(page)
+
+
+def test_not_accept_requires_a_legal_reason_and_an_explanation(app, case, shz):
+    """Missing explanation or an unknown reason is refused; a proper decision reaches the resident's page."""
+    reference, code, resident = case
+    page = follow(shz, act(shz, reference, "not-accept", reason="outside_remit"))
+    assert any("Explanation to the resident" in m for m in flashes(page))
+    page = follow(shz, act(shz, reference, "not-accept", reason="whatever", explanation="这件事我们不想管,请找别人。"))
+    assert any("Legal reason" in m for m in flashes(page))
+    assert get_report(app, reference)["status"] is ReportStatus.RECEIVED
+    act(shz, reference, "not-accept", reason="legal_proceedings", explanation="该纠纷已进入诉讼程序,请等待法院判决。")
+    assert get_report(app, reference)["status"] is ReportStatus.NOT_ACCEPTED
+    resident.get("/language/en")
+    tracked = resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)
+    assert "status-not_accepted" in tracked
+    assert "Being or to be resolved through litigation" in tracked and "该纠纷已进入诉讼程序,请等待法院判决。" in tracked
+
+
+def test_closing_a_report_never_accepted_is_refused_clearly(app, case, shz):
+    """办结 before 受理: the message says acceptance comes first; nothing changes."""
+    reference, _code, _resident = case
+    page = follow(shz, act(shz, reference, "close", result="已经处理好了。"))
+    assert "A report must be accepted before it can be closed." in flashes(page)
+    assert "status-received" in page
+    assert get_report(app, reference)["status"] is ReportStatus.RECEIVED
+    assert events(app, reference, EventKind.CLOSED) == 0
+
+
+def test_close_with_a_result_shows_on_the_tracking_and_supervision_pages(app, case, shz):
+    """The result is public; the report shows as closed everywhere."""
+    reference, code, resident = case
+    act(shz, reference, "accept")
+    page = follow(shz, act(shz, reference, "close", result="已责令企业停产整改并处罚款。"))
+    assert "status-closed" in page
+    tracked = resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)
+    public = resident.get(f"/reports/{reference}").get_data(as_text=True)
+    for text in (tracked, public):
+        assert "status-closed" in text and "已责令企业停产整改并处罚款。" in text
+
+
+def test_one_extension_requested_by_staff_and_approved_by_the_unit_admin(app, case, shz):
+    """≤ 30 days with a reason; staff cannot approve (no button, POST refused); the admin's approval moves closure."""
+    reference, code, resident = case
+    act(shz, reference, "accept")
+    accepted = datetime(2026, 6, 1, 10, tzinfo=BJ)
+    update_report(app, reference, accepted_at=accepted,
+                  closure_due_at=datetime(2026, 7, 31, 23, 59, 59, 999999, tzinfo=BJ))
+    page = follow(shz, act(shz, reference, "extension", days="31", reason="需要第三方检测机构出具报告"))
+    assert any("Extra days" in m for m in flashes(page))
+    page = follow(shz, act(shz, reference, "extension", days="10"))
+    assert any("Reason" in m for m in flashes(page))
+    assert get_report(app, reference)["extension_state"] is ExtensionState.NONE
+    page = follow(shz, act(shz, reference, "extension", days="10", reason="需要第三方检测机构出具报告"))
+    assert get_report(app, reference)["extension_state"] is ExtensionState.REQUESTED
+    assert "extension-decision" not in action_forms(page) and "Approve extension" not in page
+    page = follow(shz, act(shz, reference, "extension-decision", approve="Approve extension"))
+    assert any("unit administrator" in m for m in flashes(page))
+    assert get_report(app, reference)["extension_state"] is ExtensionState.REQUESTED
+    admin = staff_client(app, "shz-admin", role="unit_admin")
+    page, _token, _version = case_forms(admin, reference)
+    assert "extension-decision" in action_forms(page) and "Approve extension" in page
+    act(admin, reference, "extension-decision", approve="Approve extension")
+    row = get_report(app, reference)
+    assert row["extension_state"] is ExtensionState.APPROVED and row["extension_days"] == 10
+    assert row["closure_due_at"] == datetime(2026, 8, 10, 23, 59, 59, 999999, tzinfo=BJ)
+    page = shz.get(f"/console/reports/{reference}").get_data(as_text=True)
+    assert "2026-08-10 23:59" in page and "70 calendar days" in page
+    assert "extension" not in action_forms(page)
+    page = follow(shz, act(shz, reference, "extension", days="5", reason="还需要再延长几天"))
+    assert any("one extension" in m for m in flashes(page)) or "extension" not in action_forms(page)
+    assert get_report(app, reference)["extension_days"] == 10
+    tracked = resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)
+    assert "2026-08-10 23:59" in tracked
+
+
+def test_a_second_extension_request_is_refused(app, case, shz):
+    """After a refused request, asking again is refused with a message."""
+    reference, _code, _resident = case
+    act(shz, reference, "accept")
+    act(shz, reference, "extension", days="10", reason="需要第三方检测机构出具报告")
+    admin = staff_client(app, "shz-admin", role="unit_admin")
+    act(admin, reference, "extension-decision", refuse="Refuse extension")
+    assert get_report(app, reference)["extension_state"] is ExtensionState.REFUSED
+    page = follow(shz, act(shz, reference, "extension", days="5", reason="再申请一次延期"))
+    assert "This report has had its one extension request already." in flashes(page)
+    assert get_report(app, reference)["extension_state"] is ExtensionState.REFUSED
+
+
+def test_assign_only_to_a_colleague_of_the_same_unit(app, case, shz):
+    """The choice lists the unit's staff only; another unit's member is refused; a colleague gets it."""
+    reference, _code, _resident = case
+    colleague = staff_client(app, "shz2")
+    staff_client(app, "sjj", unit="兵团审计局")
+    page, _token, _version = case_forms(shz, reference)
+    options = re.search(r'<select id="assignee" name="assignee">(.*?)</select>', page, re.S).group(1)
+    assert "shz2" in options and "sjj" not in options
+    page = follow(shz, act(shz, reference, "assign", assignee=str(user_id(app, "sjj"))))
+    assert any("Staff member" in m for m in flashes(page))
+    assert get_report(app, reference)["assigned_user_id"] is None
+    act(shz, reference, "assign", assignee=str(user_id(app, "shz2")))
+    assert get_report(app, reference)["assigned_user_id"] == user_id(app, "shz2")
+    assert reference in colleague.get("/console/reports?mine=1").get_data(as_text=True)
+    assert reference not in shz.get("/console/reports?mine=1").get_data(as_text=True)
+
+
+def test_transfer_moves_the_report_to_the_receiving_units_queue(app, case, shz):
+    """The receiver sees and handles it; the sender gets 404 on the case and sees only the transfer record."""
+    reference, code, resident = case
+    receiver = staff_client(app, "sjj", unit="兵团审计局")
+    with app.app_context():
+        from portal.services.units import find_unit
+
+        target = find_unit("兵团审计局").id
+    response = act(shz, reference, "transfer", unit=str(target), reason="属于审计监督事项,转兵团审计局办理。")
+    assert response.status_code == 302 and response.headers["Location"] == "/console/transfers"
+    record = shz.get("/console/transfers").get_data(as_text=True)
+    assert reference in record and "兵团审计局" in record and "属于审计监督事项" in record
+    assert f'href="/console/reports/{reference}"' not in record
+    assert shz.get(f"/console/reports/{reference}").status_code == 404
+    assert reference not in shz.get("/console/reports").get_data(as_text=True)
+    queue = receiver.get("/console/reports").get_data(as_text=True)
+    assert reference in queue and "status-received" in queue
+    page, _token, _version = case_forms(receiver, reference)
+    assert "accept" in action_forms(page)
+    tracked = resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)
+    assert "兵团审计局" in tracked and "属于审计监督事项,转兵团审计局办理。" in tracked
+
+
+def test_public_reply_is_shown_and_internal_note_is_not(app, case, shz):
+    """A reply reaches the tracking and supervision pages; a note stays on the case page."""
+    reference, code, resident = case
+    act(shz, reference, "reply", text="已派员现场检查")
+    act(shz, reference, "note", text="内部备注:该企业曾两次被处罚")
+    case_page = shz.get(f"/console/reports/{reference}").get_data(as_text=True)
+    assert "已派员现场检查" in case_page and "内部备注:该企业曾两次被处罚" in case_page
+    tracked = resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)
+    for page in (tracked, resident.get(f"/reports/{reference}").get_data(as_text=True),
+                 resident.get("/reports").get_data(as_text=True)):
+        assert "已派员现场检查" in page
+        assert "该企业曾两次被处罚" not in page
+
+
+def test_published_summary_appears_on_the_supervision_page(app, case, shz):
+    """A redacted summary written by staff is public; the description still is not."""
+    reference, _code, resident = case
+    act(shz, reference, "summary", summary="群众反映北泉镇某企业夜间排污,已立案调查。")
+    public = resident.get(f"/reports/{reference}").get_data(as_text=True)
+    assert "群众反映北泉镇某企业夜间排污,已立案调查。" in public
+    assert "排污口每天夜里排放黑臭污水" not in public
+
+
+def test_a_deadline_in_a_year_without_a_holiday_calendar_is_flagged(app, case, shz):
+    """When a clock ran through a year no holiday calendar covers, staff and the resident are warned."""
+    reference, code, resident = case
+    update_report(app, reference, clock_warning="2031")
+    for page in (shz.get(f"/console/reports/{reference}").get_data(as_text=True),
+                 resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)):
+        warning = re.search(r'<span class="clock-warning" role="note">(.*?)</span>', page, re.S)
+        assert warning and "2031" in warning.group(1)
+
+
+# Concurrency
+
+
+def test_the_second_of_two_colleagues_is_told_the_report_changed(app, case, shz):
+    """Both load version v; the first accepts; the second's not-accept is refused and they see the new state."""
+    reference, _code, _resident = case
+    other = staff_client(app, "shz2")
+    _page, token_a, version = case_forms(shz, reference)
+    _page, token_b, version_b = case_forms(other, reference)
+    assert version == version_b
+    first = shz.post(f"/console/reports/{reference}/accept", data={"csrf_token": token_a, "version": version})
+    second = other.post(f"/console/reports/{reference}/not-accept", data={
+        "csrf_token": token_b, "version": version, "reason": "repeated", "explanation": "与此前举报重复,已经处理过。"})
+    assert first.headers["Location"] == second.headers["Location"] == f"/console/reports/{reference}"
+    page = other.get(second.headers["Location"]).get_data(as_text=True)
+    assert any(CHANGED in m for m in flashes(page))
+    assert "status-accepted" in page
+    assert events(app, reference, EventKind.ACCEPTED) == 1 and events(app, reference, EventKind.NOT_ACCEPTED) == 0
+
+
+def test_two_identical_actions_on_the_same_version_count_once(app, case, shz):
+    """The same reply form sent twice (a double click) records one reply."""
+    reference, _code, _resident = case
+    _page, token, version = case_forms(shz, reference)
+    for _ in range(2):
+        shz.post(f"/console/reports/{reference}/reply", data={"csrf_token": token, "version": version,
+                                                              "text": "已派员现场检查"})
+    assert events(app, reference, EventKind.REPLIED) == 1
+
+
+def test_parallel_accepts_record_one_acceptance(app, case, monkeypatch):
+    """Two staff press 受理 at the same moment, both past the version check: exactly one ACCEPTED event."""
+    reference, _code, _resident = case
+    clients = [staff_client(app, "shz"), staff_client(app, "shz2")]
+    forms = [case_forms(c, reference) for c in clients]
+    inside = threading.Barrier(2, timeout=10)
+    met = []
+    real_deadline = handling_service.deadline
+
+    def deadline_when_both_are_inside(*args, **kwargs):
+        try:
+            inside.wait()
+            met.append(True)
+        except threading.BrokenBarrierError:
+            pass
+        return real_deadline(*args, **kwargs)
+
+    monkeypatch.setattr(handling_service, "deadline", deadline_when_both_are_inside)
+    start = threading.Barrier(2)
+    responses = [None, None]
+
+    def press(n):
+        start.wait()
+        _page, token, version = forms[n]
+        responses[n] = clients[n].post(f"/console/reports/{reference}/accept",
+                                       data={"csrf_token": token, "version": version})
+
+    threads = [threading.Thread(target=press, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(met) == 2, "the two requests did not overlap"
+    assert [r.status_code for r in responses] == [302, 302]
+    assert events(app, reference, EventKind.ACCEPTED) == 1
+    pages = [c.get(f"/console/reports/{reference}").get_data(as_text=True) for c in clients]
+    told = [any(CHANGED in m for m in flashes(p)) for p in pages]
+    assert sorted(told) == [False, True]
+    assert all("status-accepted" in p for p in pages)
+
+
+# Other units
+
+
+def console_requests(app, reference, evidence_id):
+    """Every console route that names a report, as (method, path, form data)."""
+    data = {
+        "accept": {}, "not-accept": {"reason": "outside_remit", "explanation": "不属于本单位职责范围。"},
+        "assign": {"assignee": "1"}, "transfer": {"unit": "1", "reason": "转给其他单位办理。"},
+        "extension": {"days": "10", "reason": "需要检测报告"}, "extension-decision": {"approve": "Approve extension"},
+        "reply": {"text": "已收到"}, "note": {"text": "内部备注"}, "close": {"result": "已经处理完毕。"},
+        "summary": {"summary": "群众反映的问题已处理。"},
+    }
+    yield "GET", f"/console/reports/{reference}", None
+    for action in ACTIONS:
+        yield "POST", f"/console/reports/{reference}/{action}", data[action]
+    yield "POST", f"/console/reports/{reference}/identity", {}
+    yield "GET", f"/console/reports/{reference}/evidence/{evidence_id}", None
+    yield "GET", f"/console/reports/{reference}/evidence/{evidence_id}/original", None
+
+
+def test_console_routes_naming_a_report_are_all_covered(app):
+    """Every console rule with <reference> is exercised by the cross-unit test below."""
+    rules = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("console.") and "<reference>" in r.rule}
+    assert rules == {
+        "/console/reports/<reference>", "/console/reports/<reference>/<action>",
+        "/console/reports/<reference>/identity", "/console/reports/<reference>/evidence/<int:evidence_id>",
+        "/console/reports/<reference>/evidence/<int:evidence_id>/original",
+    }
+    assert set(ACTIONS) == set(__import__("portal.console.reports", fromlist=["ACTIONS"]).ACTIONS)
+
+
+@pytest.mark.parametrize("role", ["staff", "unit_admin"])
+def test_an_unrelated_unit_gets_404_everywhere(app, case, role):
+    """兵团审计局 asking for 第八师's report by page, action, identity, evidence or export learns nothing."""
+    reference, _code, _resident = case
+    stranger = staff_client(app, "sjj", unit="兵团审计局", role=role)
+    token = csrf_token(stranger, "/reports/track")
+    [evidence_id] = evidence_ids(app, reference)
+    before = events(app, reference)
+    for method, path, data in console_requests(app, reference, evidence_id):
+        if method == "GET":
+            response = stranger.get(path)
+        else:
+            response = stranger.post(path, data={"csrf_token": token, "version": "2", **data})
+        expected = (403, 404) if path.endswith("/original") else (404,)
+        assert response.status_code in expected, (path, response.status_code)
+    assert events(app, reference) == before
+    export = stranger.get("/console/reports/export.csv")
+    assert export.status_code == 200 and reference not in export.get_data(as_text=True)
+    assert reference not in stranger.get("/console/reports").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditRecord)) == 0
+
+
+def test_404_for_another_unit_looks_like_404_for_nothing(app, case):
+    """The page for a report of another unit is the same as for a reference that does not exist."""
+    reference, _code, _resident = case
+    stranger = staff_client(app, "sjj", unit="兵团审计局")
+    real = stranger.get(f"/console/reports/{reference}")
+    fake = stranger.get("/console/reports/JB-2026-999999")
+    assert real.status_code == fake.status_code == 404
+    assert real.get_data(as_text=True).replace(reference, "REF") == fake.get_data(as_text=True).replace(
+        "JB-2026-999999", "REF")
+
+
+def test_a_copied_unit_reads_but_cannot_act(app, case):
+    """兵团水利局 (copied) sees the case without action forms; its POSTs are refused and change nothing."""
+    reference, _code, _resident = case
+    copied = staff_client(app, "slj", unit="兵团水利局")
+    page, _token, _version = case_forms(copied, reference)
+    assert "read-only copy" in page and "排污口每天夜里排放黑臭污水" in page
+    assert action_forms(page) == [] and 'name="csrf_token"' not in page
+    assert "王小明" not in page
+    token, version = csrf_token(copied, "/reports/track"), str(get_report(app, reference)["version"])
+    response = copied.post(f"/console/reports/{reference}/accept", data={"csrf_token": token, "version": version})
+    assert response.headers["Location"] == f"/console/reports/{reference}"
+    assert "Only the handling unit can act on this report." in flashes(copied.get(response.headers["Location"])
+                                                                       .get_data(as_text=True))
+    response = copied.post(f"/console/reports/{reference}/note", data={"csrf_token": token, "version": version,
+                                                                       "text": "抄送单位的备注"})
+    assert response.status_code == 302
+    assert events(app, reference) == [EventKind.SUBMITTED]
+    assert reference in copied.get("/console/reports").get_data(as_text=True)
+    [evidence_id] = evidence_ids(app, reference)
+    assert copied.get(f"/console/reports/{reference}/evidence/{evidence_id}").status_code == 200
+
+
+def test_a_site_admin_oversees_read_only(app, case):
+    """A site administrator of another unit sees the case but has no actions."""
+    reference, _code, _resident = case
+    root = staff_client(app, "root", unit="兵团审计局", role="site_admin")
+    page, token, version = case_forms(root, reference)
+    assert "site administrator" in page
+    assert "accept" not in action_forms(page)
+    response = root.post(f"/console/reports/{reference}/accept", data={"csrf_token": token, "version": version})
+    assert response.headers["Location"] == f"/console/reports/{reference}"
+    assert get_report(app, reference)["status"] is ReportStatus.RECEIVED
+
+
+# Evidence
+
+
+def test_evidence_download_is_an_attachment_with_a_server_made_name(app, case, shz):
+    """Content-Disposition attachment, nosniff, no-store, named after the reference, not the upload."""
+    reference, _code, _resident = case
+    [evidence_id] = evidence_ids(app, reference)
+    page = shz.get(f"/console/reports/{reference}").get_data(as_text=True)
+    assert f"/console/reports/{reference}/evidence/{evidence_id}" in page
+    response = shz.get(f"/console/reports/{reference}/evidence/{evidence_id}")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment") and f"{reference}-{evidence_id}.jpg" in disposition
+    assert "IMG" not in disposition and "%E6%88%91" not in disposition
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response.headers["Cache-Control"]
+    assert response.mimetype == "image/jpeg"
+    assert b"Exif" not in response.data and b"13800138000" not in response.data
+
+
+def test_original_evidence_is_for_site_admins_only(app, case, shz, photo):
+    """Staff and unit admins get 403; a site admin gets the exact upload, as an octet-stream attachment."""
+    reference, _code, _resident = case
+    [evidence_id] = evidence_ids(app, reference)
+    path = f"/console/reports/{reference}/evidence/{evidence_id}/original"
+    assert shz.get(path).status_code in (403, 404)
+    assert staff_client(app, "shz-admin", role="unit_admin").get(path).status_code in (403, 404)
+    assert f"{path}\"" not in shz.get(f"/console/reports/{reference}").get_data(as_text=True)
+    root = staff_client(app, "root", unit="兵团建设局", role="site_admin")
+    response = root.get(path)
+    assert response.status_code == 200 and response.data == photo
+    assert hashlib.sha256(response.data).hexdigest() in root.get(f"/console/reports/{reference}").get_data(
+        as_text=True)
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.mimetype == "application/octet-stream"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_unknown_evidence_is_404(app, case, shz):
+    """An evidence id that is not the report's is 404."""
+    reference, _code, _resident = case
+    [evidence_id] = evidence_ids(app, reference)
+    assert shz.get(f"/console/reports/{reference}/evidence/{evidence_id + 1}").status_code == 404
+
+
+# Export
+
+
+def test_export_lists_the_units_reports_without_identity_or_description(app, case, shz):
+    """The CSV has one row per report of the unit, with status and deadline, and nothing about the reporter."""
+    reference, _code, _resident = case
+    response = shz.get("/console/reports/export.csv")
+    assert response.mimetype == "text/csv" and response.headers["Content-Disposition"].startswith("attachment")
+    text = response.get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["reference"] for r in rows] == [reference]
+    assert rows[0]["status"] == "received" and rows[0]["unit"] == "第八师石河子市" and rows[0]["due_at"]
+    for secret in ("王小明", "13912345678", "resident@example.org", "黑臭污水"):
+        assert secret not in text
+
+
+# CSRF
+
+
+@pytest.mark.parametrize("action", [*ACTIONS, "identity"])
+def test_console_forms_without_csrf_token_are_refused(app, case, shz, action):
+    """Each action form and the identity reveal refuse a POST without the token: 400, nothing changes."""
+    reference, _code, _resident = case
+    act(shz, reference, "accept")
+    _page, _token, version = case_forms(shz, reference)
+    before = events(app, reference)
+    response = shz.post(f"/console/reports/{reference}/{action}", data={
+        "version": version, "text": "没有令牌", "result": "没有令牌的办结", "reason": "outside_remit",
+        "explanation": "没有令牌的不予受理说明", "days": "10", "approve": "Approve extension",
+        "summary": "没有令牌的摘要", "assignee": str(user_id(app, "shz")),
+    })
+    assert response.status_code == 400
+    assert "王小明" not in response.get_data(as_text=True)
+    assert events(app, reference) == before
+    assert get_report(app, reference)["status"] is ReportStatus.ACCEPTED
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditRecord)) == 0
+
+
+# Mail
+
+
+def resident_mail(app):
+    """Subjects and bodies of messages to the resident, oldest first."""
+    with app.app_context():
+        return [(m.subject, m.body) for m in db.session.scalars(
+            sa.select(MailMessage).where(MailMessage.recipient == "resident@example.org").order_by(MailMessage.id))]
+
+
+def test_the_resident_is_mailed_receipt_acceptance_reply_and_closure(app, case, shz):
+    """Four messages, each naming the report; the receipt has the private link and never the phone number."""
+    reference, code, resident = case
+    act(shz, reference, "accept")
+    act(shz, reference, "reply", text="已派员现场检查")
+    act(shz, reference, "note", text="内部备注不发邮件")
+    act(shz, reference, "close", result="已责令企业整改。")
+    mail = resident_mail(app)
+    assert len(mail) == 4
+    assert all(reference in subject for subject, _body in mail)
+    receipt = mail[0][1]
+    path = tracking_path(resident, reference, code)
+    assert path in receipt and "13912345678" not in receipt
+    assert "已派员现场检查" in mail[2][1] and "已责令企业整改。" in mail[3][1]
+    assert not any("内部备注" in body for _subject, body in mail)
+
+
+def test_staff_with_an_email_are_told_of_new_cases(app):
+    """Staff of the routed unit who have an address get a notice; no reporter details in it."""
+    staff_client(app, "shz")
+    with app.app_context():
+        db.session.scalar(sa.select(User).where(User.username == "shz")).email = "shz@unit.example"
+        db.session.commit()
+    reference, _code = submit_report(app.test_client(), name="王小明", phone="13912345678")
+    with app.app_context():
+        [notice] = db.session.scalars(sa.select(MailMessage).where(MailMessage.recipient == "shz@unit.example"))
+        assert reference in notice.body and f"/console/reports/{reference}" in notice.body
+        assert "王小明" not in notice.body and "13912345678" not in notice.body
+
+
+def send_mail(app):
+    """Drain the outbox the way an operator would: the CLI command if it exists, else the service."""
+    portal_group = app.cli.commands.get("portal")
+    if portal_group is not None and "send-mail" in getattr(portal_group, "commands", {}):
+        result = app.test_cli_runner().invoke(args=["portal", "send-mail"])
+        return result.exit_code, result.output
+    from portal.services.mail import send_pending
+
+    with app.app_context():
+        sent, failed = send_pending(app.config)
+    return (1 if failed else 0), f"sent {sent}, failed {failed}"
+
+
+def test_send_mail_writes_eml_files_and_marks_messages_sent(app, case, shz):
+    """Without a mail server the outbox is written under DATA_DIR/mail and every message is marked sent."""
+    reference, _code, _resident = case
+    act(shz, reference, "accept")
+    exit_code, output = send_mail(app)
+    assert exit_code == 0 and "failed 0" in output
+    files = sorted((Path(app.config["DATA_DIR"]) / "mail").glob("*.eml"))
+    assert len(files) == 2
+    texts = [f.read_bytes().decode("utf-8", "replace") for f in files]
+    assert all("To: resident@example.org" in t for t in texts)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(MailMessage).where(
+            MailMessage.sent_at.is_(None))) == 0
+    assert send_mail(app)[0] == 0
+    assert len(list((Path(app.config["DATA_DIR"]) / "mail").glob("*.eml"))) == 2
+
+
+def test_an_unreachable_mail_server_keeps_messages_queued(make_app):
+    """Submitting works with the SMTP server down; sending fails, and the message waits with its error."""
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=9)
+    reference, _code = submit_report(app.test_client(), email="resident@example.org")
+    assert get_report(app, reference)["status"] is ReportStatus.RECEIVED
+    exit_code, _output = send_mail(app)
+    assert exit_code != 0
+    with app.app_context():
+        message = db.session.scalar(sa.select(MailMessage))
+        assert message.sent_at is None and message.attempts == 1 and message.last_error

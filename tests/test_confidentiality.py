@@ -1,0 +1,300 @@
+"""A reporter's identity stays confidential: a planted name, phone and email never reach a public page, an API,
+a feed or a log line; the handling unit sees them only when the resident allowed it, and every read is audited."""
+import http.cookiejar
+import logging
+import threading
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from portal.extensions import db
+from portal.models import AuditRecord, Unit, User
+from tests.helpers import (
+    PASSWORD,
+    act,
+    add_user,
+    csrf_token,
+    hidden_value,
+    jpeg_photo,
+    receipt_of,
+    staff_client,
+    submit_report,
+)
+
+NAME, PHONE, EMAIL = "保密测试人", "13912345678", "planted@example.org"
+SENTENCE = "PLANTED-SENTENCE 我家楼下的排污口每天夜里排放黑臭污水,邻居都知道是我举报的。"
+IDENTITY = (NAME, PHONE, EMAIL, "planted%40example.org")
+EVERYTHING = (*IDENTITY, SENTENCE, "邻居都知道是我举报的")
+LEAK_CHECK_SKIPS = ("static", "public.language")
+# The resident's phone records its owner in the photo's EXIF, as cameras do. Made at import, before any
+# log capture starts, so that making it is not mistaken for the portal logging it.
+OWNERS_PHOTO = jpeg_photo(artist=PHONE, comment=EMAIL.encode())
+
+
+class Browser:
+    """A cookie-keeping HTTP client for a live server that never follows redirects."""
+
+    class _Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    def __init__(self, base):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), self._Stay)
+
+    def request(self, method, path, fields=None, files=()):
+        """(status, headers, text) of one request; form fields go multipart."""
+        body, headers = None, {}
+        if fields is not None or files:
+            boundary = uuid.uuid4().hex
+            parts = []
+            for name, value in (fields or {}).items():
+                parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+                             .encode())
+            for name, filename, content in files:
+                parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"'
+                             f'\r\nContent-Type: image/jpeg\r\n\r\n'.encode() + content + b"\r\n")
+            body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        request = urllib.request.Request(self.base + path, data=body, method=method, headers=headers)
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.headers, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read().decode("utf-8", "replace")
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def post(self, path, fields, files=()):
+        return self.request("POST", path, fields, files)
+
+    def token(self, path):
+        """The CSRF token of the form at `path`."""
+        return hidden_value(self.get(path)[2], "csrf_token")
+
+    def login(self, username):
+        status, headers, _text = self.post("/login", {"csrf_token": self.token("/login"), "username": username,
+                                                       "password": PASSWORD})
+        assert status == 302, status
+
+
+@pytest.fixture
+def live(app):
+    """The app served by Werkzeug on a free port, so that its request log is real."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def all_logs(caplog):
+    """Every log record at DEBUG and up, from the root logger down, werkzeug's request log included."""
+    caplog.set_level(logging.DEBUG)
+    for name in ("werkzeug", "portal", "flask.app"):
+        caplog.set_level(logging.DEBUG, logger=name)
+        logging.getLogger(name).disabled = False
+    return caplog
+
+
+def public_paths(app, reference, unit_id):
+    """Every public GET page and API response that could show a report: all parameterless public GETs plus the
+    report's own pages, its unit's pages, and Open311's if that endpoint exists."""
+    paths = set()
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in LEAK_CHECK_SKIPS or rule.arguments:
+            continue
+        if rule.endpoint.split(".")[0] in ("console", "admin", "auth"):
+            continue
+        paths.add(rule.rule)
+    paths |= {"/", "/reports", f"/reports/{reference}", "/measures", "/units", f"/units/{unit_id}",
+              "/api/v1/measures", "/api/v1/units", f"/api/v1/units/{unit_id}", "/reports?status=closed",
+              f"/reports?unit={unit_id}", "/reports?area=8&category=water"}
+    rules = {r.rule for r in app.url_map.iter_rules()}
+    if "/open311/v2/requests.<fmt>" in rules:
+        for fmt in ("json", "xml"):
+            paths |= {f"/open311/v2/requests.{fmt}", f"/open311/v2/requests/{reference}.{fmt}",
+                      f"/open311/v2/requests.{fmt}?service_request_id={reference}"}
+    return sorted(paths)
+
+
+def assert_clean(where, text):
+    """None of the planted strings is in `text`."""
+    for planted in EVERYTHING:
+        assert planted not in text, f"{planted!r} leaked into {where}"
+
+
+def audit_reads(app):
+    """(action, actor username, subject id) of identity reads in the audit trail."""
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(AuditRecord.action, User.username, AuditRecord.subject_id)
+            .join(User, AuditRecord.actor_id == User.id, isouter=True)
+        ).all()
+    return [tuple(r) for r in rows]
+
+
+def test_planted_identity_never_reaches_public_pages_apis_or_logs(app, live, all_logs, capfd):
+    """A planted identity is shown only after the unit's audited reveal: no public page, API or log line has it."""
+    add_user(app, username="shz", unit="第八师石河子市")
+    resident = Browser(live)
+    status, _headers, page = resident.get("/reports/new")
+    assert status == 200
+    fields = {
+        "csrf_token": hidden_value(page, "csrf_token"), "submission_key": hidden_value(page, "submission_key"),
+        "category": "water", "area": "8", "place": "北泉镇某排污口", "description": SENTENCE,
+        "name": NAME, "phone": PHONE, "email": EMAIL, "visibility": "handling_unit",
+    }
+    status, headers, page = resident.post("/reports/new", fields, [("evidence", "IMG_0001.jpg", OWNERS_PHOTO)])
+    assert status == 200, page[:500]
+    reference, code = receipt_of(page)
+    assert_clean("the receipt page", page)
+
+    staff = Browser(live)
+    staff.login("shz")
+    status, _headers, case_page = staff.get(f"/console/reports/{reference}")
+    assert status == 200 and SENTENCE in case_page
+    for planted in IDENTITY:
+        assert planted not in case_page, "shown before the reveal"
+    assert f'action="/console/reports/{reference}/identity"' in case_page
+    assert audit_reads(app) == []
+    status, _headers, revealed = staff.post(f"/console/reports/{reference}/identity",
+                                            {"csrf_token": hidden_value(case_page, "csrf_token")})
+    assert status == 200 and NAME in revealed and PHONE in revealed and EMAIL in revealed
+    with app.app_context():
+        report_id = db.session.execute(sa.text("SELECT id FROM reports WHERE reference = :r"),
+                                       {"r": reference}).scalar_one()
+        unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.name == "第八师石河子市"))
+    assert audit_reads(app) == [("identity.read", "shz", report_id)]
+    for action, extra in (("accept", {}), ("reply", {"text": "已派员现场检查"}), ("close", {"result": "已责令整改。"})):
+        _s, _h, current = staff.get(f"/console/reports/{reference}")
+        status, _headers, _text = staff.post(f"/console/reports/{reference}/{action}", {
+            "csrf_token": hidden_value(current, "csrf_token"), "version": hidden_value(current, "version"), **extra})
+        assert status == 302
+    assert "status-closed" in staff.get(f"/console/reports/{reference}")[2]
+
+    anyone = Browser(live)
+    checked = 0
+    for path in public_paths(app, reference, unit_id):
+        status, _headers, text = anyone.get(path)
+        assert status in (200, 404), (path, status)
+        assert_clean(path, text)
+        checked += status == 200
+    assert checked >= 15
+    assert reference in anyone.get("/reports")[2] and "已派员现场检查" in anyone.get(f"/reports/{reference}")[2]
+
+    status, _headers, text = anyone.get(f"/reports/track/{reference}/{'a' * 32}")
+    assert status == 404
+    assert_clean("the tracking page without the code", text)
+    status, _headers, text = anyone.post("/reports/track", {"csrf_token": anyone.token("/reports/track"),
+                                                            "reference": reference, "code": "AAAA-AAAA-AAAA-AAAA"})
+    assert status == 404
+    assert_clean("a failed tracking attempt", text)
+    status, headers, _text = resident.post("/reports/track", {"csrf_token": resident.token("/reports/track"),
+                                                              "reference": reference, "code": code})
+    assert status == 302
+    own = resident.get(headers["Location"])[2]
+    assert "已派员现场检查" in own and "status-closed" in own
+
+    captured = capfd.readouterr()
+    lines = [r.getMessage() for r in all_logs.records]
+    assert any(f"/reports/{reference}" in line for line in lines), "the request log was not captured"
+    for where, text in (("the log", "\n".join(lines)), ("the log", all_logs.text), ("stdout", captured.out),
+                        ("stderr", captured.err)):
+        for planted in IDENTITY:
+            assert planted not in text, f"{planted!r} leaked into {where}"
+        assert SENTENCE not in text
+
+
+def reveal(client, reference):
+    """POST the identity reveal with the client's CSRF token; returns the page."""
+    response = client.post(f"/console/reports/{reference}/identity",
+                           data={"csrf_token": csrf_token(client, "/reports/track")})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_handling_unit_sees_identity_only_after_an_audited_reveal(app, client):
+    """Allowed by the resident: the case page has a reveal button, and only the reveal shows (and audits) it."""
+    reference, _code = submit_report(client, name=NAME, phone=PHONE, email=EMAIL, visibility="handling_unit")
+    shz = staff_client(app, "shz")
+    page = shz.get(f"/console/reports/{reference}").get_data(as_text=True)
+    assert f'action="/console/reports/{reference}/identity"' in page
+    assert NAME not in page and PHONE not in page and EMAIL not in page
+    revealed = reveal(shz, reference)
+    assert NAME in revealed and PHONE in revealed and EMAIL in revealed
+    assert [(a, u) for a, u, _s in audit_reads(app)] == [("identity.read", "shz")]
+    assert NAME not in shz.get(f"/console/reports/{reference}").get_data(as_text=True)  # not kept on the page
+
+
+def test_administrators_only_identity_is_hidden_from_the_handling_unit(app, client):
+    """Administrators only: the unit has no button and a forced POST shows nothing; a site admin's reveal is audited."""
+    reference, _code = submit_report(client, name=NAME, phone=PHONE, email=EMAIL, visibility="administrators")
+    shz = staff_client(app, "shz")
+    admin = staff_client(app, "shz-admin", role="unit_admin")
+    for unit_member in (shz, admin):
+        page = unit_member.get(f"/console/reports/{reference}").get_data(as_text=True)
+        assert f'action="/console/reports/{reference}/identity"' not in page
+        assert "only the portal's administrators" in page
+        forced = reveal(unit_member, reference)
+        assert NAME not in forced and PHONE not in forced and EMAIL not in forced
+        assert "You may not see who made this report." in forced
+    assert audit_reads(app) == []
+    root = staff_client(app, "root", unit="兵团审计局", role="site_admin")
+    page = root.get(f"/console/reports/{reference}").get_data(as_text=True)
+    assert f'action="/console/reports/{reference}/identity"' in page and NAME not in page
+    revealed = reveal(root, reference)
+    assert NAME in revealed and PHONE in revealed and EMAIL in revealed
+    assert [(a, u) for a, u, _s in audit_reads(app)] == [("identity.read", "root")]
+
+
+def test_copied_units_never_see_the_identity(app, client):
+    """Even when the handling unit may see it, a copied unit may not."""
+    reference, _code = submit_report(client, name=NAME, phone=PHONE, email=EMAIL, visibility="handling_unit")
+    copied = staff_client(app, "slj", unit="兵团水利局")
+    page = copied.get(f"/console/reports/{reference}").get_data(as_text=True)
+    assert f'action="/console/reports/{reference}/identity"' not in page
+    forced = reveal(copied, reference)
+    assert NAME not in forced and PHONE not in forced
+    assert audit_reads(app) == []
+
+
+def test_unrelated_unit_cannot_reveal(app, client):
+    """Staff of another unit get 404 for the reveal and nothing is audited."""
+    reference, _code = submit_report(client, name=NAME, phone=PHONE, email=EMAIL, visibility="handling_unit")
+    stranger = staff_client(app, "sjj", unit="兵团审计局")
+    response = stranger.post(f"/console/reports/{reference}/identity",
+                             data={"csrf_token": csrf_token(stranger, "/reports/track")})
+    assert response.status_code == 404
+    assert NAME not in response.get_data(as_text=True)
+    assert audit_reads(app) == []
+
+
+def test_anonymous_report_says_so_and_offers_no_reveal(app, client):
+    """Without contact details the case page says the report is anonymous."""
+    reference, _code = submit_report(client)
+    shz = staff_client(app, "shz")
+    page = shz.get(f"/console/reports/{reference}").get_data(as_text=True)
+    assert "reported anonymously" in page
+    assert f'action="/console/reports/{reference}/identity"' not in page
+
+
+def test_supervision_page_never_shows_the_description_even_after_closure(app, client):
+    """Closed with a reply and a result, the public pages still show neither description nor identity."""
+    reference, _code = submit_report(client, description=SENTENCE, name=NAME, phone=PHONE, email=EMAIL)
+    shz = staff_client(app, "shz")
+    act(shz, reference, "accept")
+    act(shz, reference, "reply", text="已派员现场检查")
+    act(shz, reference, "close", result="已责令整改。")
+    for path in ("/reports", f"/reports/{reference}", "/reports?status=closed"):
+        page = client.get(path).get_data(as_text=True)
+        assert reference in page and "已责令整改。" in page
+        assert_clean(path, page)
