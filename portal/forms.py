@@ -1,5 +1,12 @@
 """Form helpers shared by the blueprints."""
+from wtforms.fields.choices import SelectChoice
+
 from portal.errors import ValidationFailed
+
+
+def choices(pairs):
+    """Select and radio options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def attach_error(form, error: ValidationFailed):

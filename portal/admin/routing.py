@@ -6,7 +6,7 @@ from portal.admin import bp
 from portal.admin.forms import RuleForm
 from portal.errors import ValidationFailed
 from portal.extensions import db
-from portal.forms import attach_error
+from portal.forms import attach_error, choices
 from portal.permissions import Permission, permission_required
 from portal.services import categories, routing, units
 
@@ -25,7 +25,7 @@ def routing_edit(code, area_number):
     """Point one (category, area) at a unit."""
     category, area = categories.get_category(code), units.get_area(area_number)
     form = RuleForm()
-    form.unit.choices = [(u.id, u.label) for u in units.list_units() if u.handles_cases]
+    form.unit.choices = choices((u.id, u.label) for u in units.list_units() if u.handles_cases)
     if form.validate_on_submit():
         try:
             routing.set_rule(category, area, units.get_unit(form.unit.data))

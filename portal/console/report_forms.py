@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from portal.forms import choices
 from portal.services.handling import NotAcceptedReason
 
 
@@ -22,7 +23,7 @@ class AcceptForm(ActionForm):
 class NotAcceptForm(ActionForm):
     """不予受理 with a legal reason."""
 
-    reason = SelectField(_l("Legal reason"), choices=[(r.value, r.label) for r in NotAcceptedReason])
+    reason = SelectField(_l("Legal reason"), choices=choices((r.value, r.label) for r in NotAcceptedReason))
     explanation = TextAreaField(_l("Explanation to the resident (shown on their tracking page)"),
                                 validators=[DataRequired(), Length(min=10, max=4000)])
     submit = SubmitField(_l("Do not accept"))

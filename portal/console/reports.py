@@ -11,6 +11,7 @@ from portal.console import bp
 from portal.console import report_forms as forms
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.forms import choices
 from portal.models import ReportStatus
 from portal.permissions import Permission, permission_required
 from portal.services import categories, handling, identities, units
@@ -56,9 +57,9 @@ def _action_form(action, report, formdata=None):
     form_class = ACTIONS[action][0] if action in ACTIONS else forms.IdentityForm
     form = form_class(formdata=formdata, version=report.version) if formdata is None else form_class()
     if action == "assign":
-        form.assignee.choices = [(u.id, u.display_name) for u in handling.unit_staff(report.unit_id)]
+        form.assignee.choices = choices((u.id, u.display_name) for u in handling.unit_staff(report.unit_id))
     if action == "transfer":
-        form.unit.choices = [(u.id, u.label) for u in units.list_units() if u.handles_cases and u.id != report.unit_id]
+        form.unit.choices = choices((u.id, u.label) for u in units.list_units() if u.handles_cases and u.id != report.unit_id)
     return form
 
 

@@ -2,6 +2,7 @@
 import enum
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from portal.extensions import db
 from portal.models.policy import Task
 from portal.models.types import UTCDateTime, enum_column, utcnow
 from portal.models.units import Area, Unit
+
+if TYPE_CHECKING:
+    from portal.models.accounts import User
 
 
 class Category(db.Model):
@@ -135,7 +139,7 @@ class Report(db.Model):
     area: Mapped[Area] = relationship()
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
     task: Mapped[Task | None] = relationship()
-    assigned_user: Mapped["User | None"] = relationship(foreign_keys=[assigned_user_id])  # noqa: F821
+    assigned_user: Mapped["User | None"] = relationship(foreign_keys=[assigned_user_id])
     copies: Mapped[list["ReportCopy"]] = relationship(
         back_populates="report", order_by="ReportCopy.id", cascade="all, delete-orphan"
     )
@@ -229,7 +233,7 @@ class ReportEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     report: Mapped[Report] = relationship(back_populates="events")
-    actor: Mapped["User | None"] = relationship()  # noqa: F821
+    actor: Mapped["User | None"] = relationship()
     unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
     to_unit: Mapped[Unit | None] = relationship(foreign_keys=[to_unit_id])
 

@@ -4,7 +4,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
-    IntegerField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -14,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from portal.forms import choices
 from portal.models import IdentityVisibility
 
 
@@ -36,11 +36,11 @@ class ReportForm(FlaskForm):
     email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
     visibility = RadioField(
         _l("Who may see who you are?"),
-        choices=[
+        choices=choices([
             (IdentityVisibility.ADMINISTRATORS.value,
              _l("Keep my identity from everyone but the portal's administrators")),
             (IdentityVisibility.HANDLING_UNIT.value, _l("My identity may be seen by the handling unit")),
-        ],
+        ]),
         default=IdentityVisibility.ADMINISTRATORS.value,
     )
     submit = SubmitField(_l("Send report"))
@@ -66,7 +66,7 @@ class RatingForm(FlaskForm):
     """The resident's rating of a closed report."""
 
     rating = RadioField(_l("How well was your report handled?"), coerce=int,
-                        choices=[(n, str(n)) for n in range(5, 0, -1)], validators=[DataRequired()])
+                        choices=choices((n, str(n)) for n in range(5, 0, -1)), validators=[DataRequired()])
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=1000)])
     submit = SubmitField(_l("Send rating"))
 
@@ -77,17 +77,3 @@ class AppealForm(FlaskForm):
     reason = TextAreaField(_l("Why do you disagree with the result?"),
                            validators=[DataRequired(), Length(min=5, max=4000)])
     submit = SubmitField(_l("Appeal"))
-
-
-class SupervisionFilterForm(FlaskForm):
-    """Filters of the public supervision list (GET, no CSRF)."""
-
-    class Meta:
-        csrf = False
-
-    category = SelectField(_l("Category"), validators=[Optional()])
-    area = SelectField(_l("Area"), validators=[Optional()])
-    unit = SelectField(_l("Unit"), validators=[Optional()])
-    status = SelectField(_l("Status"), validators=[Optional()])
-    page = IntegerField(validators=[Optional()])
-    submit = SubmitField(_l("Filter"))

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.errors import ValidationFailed
 from portal.extensions import db
-from portal.forms import attach_error, read_files
+from portal.forms import attach_error, choices, read_files
 from portal.models import IdentityVisibility
 from portal.public import bp
 from portal.public.report_forms import AppealForm, InformationForm, RatingForm, ReportForm, TrackForm
@@ -25,8 +25,8 @@ def private(response, status=200):
 
 def _report_form():
     form = ReportForm()
-    form.category.choices = [(c.code, c.name) for c in categories.list_categories()]
-    form.area.choices = [(a.number, a.label) for a in units.list_areas()]
+    form.category.choices = choices((c.code, c.name) for c in categories.list_categories())
+    form.area.choices = choices((a.number, a.label) for a in units.list_areas())
     if not form.submission_key.data:
         form.submission_key.data = reports.new_submission_key()
     return form

@@ -2,7 +2,6 @@
 import base64
 import hashlib
 import hmac
-import logging
 import re
 import secrets
 from dataclasses import dataclass, field

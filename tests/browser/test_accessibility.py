@@ -3,7 +3,6 @@
 axe-core comes from npm (package.json; `make test` installs it into node_modules/); it is injected from
 disk, never from a CDN. The pages are the ones the HTML validity test checks.
 """
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
