@@ -23,10 +23,16 @@ def local_datetime(moment, with_time=True):
     return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
+def iso(moment):
+    """ISO 8601 for a `datetime` attribute: seconds precision, as HTML allows at most milliseconds."""
+    return moment.isoformat(timespec="seconds") if hasattr(moment, "hour") else moment.isoformat()
+
+
 def init_app(app):
     """Register the filters and context."""
     app.jinja_env.filters["cn_numeral"] = numeral
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["iso"] = iso
     app.jinja_env.globals["Permission"] = Permission
     app.jinja_env.globals["NotAcceptedReason"] = NotAcceptedReason
     app.jinja_env.globals["report_deadlines"] = lambda report: reports.deadlines(report, current_app.config)

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 INSTALL = "Run `make test` (it installs vnu.jar and axe-core from package-lock.json with `npm ci`)."
 
-# (slug, path, expected status); "{department}" and "{division}" are filled in from /api/v1/units.
+# (slug, path, expected status); the {placeholders} are filled in by `page_values`.
 PAGES = [
     ("home", "/", 200),
     ("measures", "/measures", 200),
@@ -29,25 +29,61 @@ PAGES = [
     ("goals", "/goals", 200),
     ("login", "/login", 200),
     ("not-found", "/measures/99", 404),
+    ("report-new", "/reports/new", 200),
+    ("report-track", "/reports/track", 200),
+    ("supervision", "/reports", 200),
+    ("report-public", "/reports/{accepted}", 200),
+    ("report-private-open", "{follow_open}", 200),
+    ("report-private-closed", "{follow_closed}", 200),
 ]
+# Pages seen by a logged-in site administrator of 兵团建设局 (the unit handling the "accepted" sample).
+STAFF_PAGES = [
+    ("console", "/console/", 200),
+    ("console-reports", "/console/reports", 200),
+    ("console-case-accepted", "/console/reports/{accepted}", 200),
+    ("console-case-reopened", "/console/reports/{reopened}", 200),
+    ("console-transfers", "/console/transfers", 200),
+    ("admin-routing", "/admin/routing", 200),
+    ("admin-calendar", "/admin/calendar", 200),
+]
+STAFF_LOGIN = ("demo-admin", "demo-password-2026")
 
 
-def unit_ids(client):
-    """Ids of a department with an alias and many tasks (兵团建设局) and of a division with an area."""
-    by_name = {unit["name"]: unit["id"] for unit in client.get("/api/v1/units").get_json()["items"]}
-    return {"department": by_name["兵团建设局"], "division": by_name["第八师石河子市"]}
+def page_values(app):
+    """Load the sample data (idempotent) and return the values the page paths need."""
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.models import Unit
+    from portal.services import demo, reports
+
+    with app.app_context():
+        demo.load_demo(app.config)
+        db.session.commit()
+        unit = {name: db.session.scalar(sa.select(Unit.id).where(Unit.name == name))
+                for name in ("兵团建设局", "第八师石河子市")}
+        sample = {key: reports.find_submission(f"demo-{key}") for key in ("accepted", "reopened", "new", "closed")}
+        follow = {key: f"/reports/track/{r.reference}/{reports.link_token(app.config['SECRET_KEY'], r)}"
+                  for key, r in sample.items()}
+        return {"department": unit["兵团建设局"], "division": unit["第八师石河子市"],
+                "accepted": sample["accepted"].reference, "reopened": sample["reopened"].reference,
+                "follow_open": follow["new"], "follow_closed": follow["closed"]}
 
 
 def render_pages(app, directory):
     """Write every page, in Chinese and in English, to `directory`; return the files written."""
+    from tests.helpers import login
+
     files = []
-    for language in ("zh", "en"):
+    values = page_values(app)
+    for language, staff in (("zh", False), ("en", False), ("zh", True), ("en", True)):
         client = app.test_client()
         if language == "en":
             client.get("/language/en")
-        ids = unit_ids(client)
-        for slug, path, status in PAGES:
-            response = client.get(path.format(**ids))
+        if staff:
+            login(client, *STAFF_LOGIN)
+        for slug, path, status in STAFF_PAGES if staff else PAGES:
+            response = client.get(path.format(**values))
             assert response.status_code == status, f"{path} ({language}) answered {response.status_code}"
             assert response.content_type.startswith("text/html")
             page = response.get_data(as_text=True)
@@ -92,7 +128,7 @@ def describe(message):
 def test_public_pages_are_valid_html(app, tmp_path):
     """The Nu Html Checker finds no error on any public page, in either language."""
     files = render_pages(app, tmp_path)
-    assert len(files) == 2 * len(PAGES)
+    assert len(files) == 2 * (len(PAGES) + len(STAFF_PAGES))
     errors = [m for m in run_vnu(files) if m.get("type") in ("error", "non-document-error")]
     assert not errors, f"vnu.jar found {len(errors)} error(s) in the rendered pages:\n" + "\n".join(
         describe(message) for message in errors
