@@ -60,19 +60,22 @@ def handle_domain_error(error):
     return _respond(error.status, error.code, error.message, error.field)
 
 
-def handle_http_error(error):
-    """Render an HTTP error (404, 405, 413, …) in the client's format, in the user's language."""
-    messages = {
+def standard_message(status):
+    """The portal's wording for an HTTP status, in the user's language."""
+    return {
         400: _("The request could not be understood."),
         403: _("You do not have permission to see this page."),
         404: _("This page does not exist."),
         405: _("This address does not accept that kind of request."),
         413: _("The upload is too large."),
         429: _("Too many attempts. Please wait and try again."),
-        500: _("Something went wrong on our side. Please try again later."),
-    }
+    }.get(status, _("Something went wrong on our side. Please try again later."))
+
+
+def handle_http_error(error):
+    """Render an HTTP error (404, 405, 413, …) in the client's format, in the user's language."""
     status = error.code or 500
-    return _respond(status, error.name.lower().replace(" ", "_"), messages.get(status, error.description))
+    return _respond(status, error.name.lower().replace(" ", "_"), standard_message(status))
 
 
 def handle_unexpected(error):

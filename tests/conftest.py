@@ -3,12 +3,14 @@ one) and a fresh data directory, copied from templates migrated once per run."""
 import os
 import re
 import shutil
+import threading
 import uuid
 from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
@@ -163,3 +165,14 @@ def app_context(app):
     """An application context for service-level tests."""
     with app.app_context():
         yield app
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve `app` with Werkzeug on a free port of 127.0.0.1, in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

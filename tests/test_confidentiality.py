@@ -2,14 +2,12 @@
 a feed or a log line; the handling unit sees them only when the resident allowed it, and every read is audited."""
 import http.cookiejar
 import logging
-import threading
 import urllib.error
 import urllib.request
 import uuid
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from portal.extensions import db
 from portal.models import AuditRecord, Unit, User
@@ -36,7 +34,7 @@ OWNERS_PHOTO = jpeg_photo(artist=PHONE, comment=EMAIL.encode())
 
 
 class Browser:
-    """A cookie-keeping HTTP client for a live server that never follows redirects."""
+    """A cookie-keeping HTTP client for the live server that never follows redirects."""
 
     class _Stay(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -82,17 +80,6 @@ class Browser:
         status, headers, _text = self.post("/login", {"csrf_token": self.token("/login"), "username": username,
                                                        "password": PASSWORD})
         assert status == 302, status
-
-
-@pytest.fixture
-def live(app):
-    """The app served by Werkzeug on a free port, so that its request log is real."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -142,10 +129,10 @@ def audit_reads(app):
     return [tuple(r) for r in rows]
 
 
-def test_planted_identity_never_reaches_public_pages_apis_or_logs(app, live, all_logs, capfd):
+def test_planted_identity_never_reaches_public_pages_apis_or_logs(app, live_server, all_logs, capfd):
     """A planted identity is shown only after the unit's audited reveal: no public page, API or log line has it."""
     add_user(app, username="shz", unit="第八师石河子市")
-    resident = Browser(live)
+    resident = Browser(live_server)
     status, _headers, page = resident.get("/reports/new")
     assert status == 200
     fields = {
@@ -158,7 +145,7 @@ def test_planted_identity_never_reaches_public_pages_apis_or_logs(app, live, all
     reference, code = receipt_of(page)
     assert_clean("the receipt page", page)
 
-    staff = Browser(live)
+    staff = Browser(live_server)
     staff.login("shz")
     status, _headers, case_page = staff.get(f"/console/reports/{reference}")
     assert status == 200 and SENTENCE in case_page
@@ -181,7 +168,7 @@ def test_planted_identity_never_reaches_public_pages_apis_or_logs(app, live, all
         assert status == 302
     assert "status-closed" in staff.get(f"/console/reports/{reference}")[2]
 
-    anyone = Browser(live)
+    anyone = Browser(live_server)
     checked = 0
     for path in public_paths(app, reference, unit_id):
         status, _headers, text = anyone.get(path)

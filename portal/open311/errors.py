@@ -7,7 +7,7 @@ from flask import current_app, request
 from flask_babel import gettext as _
 from werkzeug import exceptions as http
 
-from portal.errors import DomainError
+from portal.errors import DomainError, standard_message
 from portal.open311 import bp, format
 
 # The spec knows 400, 403 and 404: a conflict (an existing name, a changed record) is a bad request.
@@ -30,18 +30,6 @@ def error_response(status, message, headers=()):
     for name, value in headers:
         response.headers[name] = value
     return response
-
-
-def standard_message(status):
-    """The portal's wording for an HTTP status, in the user's language."""
-    return {
-        400: _("The request could not be understood."),
-        403: _("You do not have permission to see this page."),
-        404: _("This page does not exist."),
-        405: _("This address does not accept that kind of request."),
-        413: _("The upload is too large."),
-        429: _("Too many attempts. Please wait and try again."),
-    }.get(status, _("Something went wrong on our side. Please try again later."))
 
 
 @bp.errorhandler(DomainError)

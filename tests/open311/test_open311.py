@@ -368,8 +368,8 @@ def test_post_errors(app, client, fmt):
     assert_error(post(client, air_report(key, service_code="nuclear"), fmt), 404, "nuclear")
     assert_error(post(client, air_report(key, service_code=""), fmt), 400, "service_code")
     no_location = {k: v for k, v in air_report(key).items() if k not in ("lat", "long")}
-    assert_error(post(client, no_location, fmt), 400, "ocation")
-    assert_error(post(client, air_report(key, long=""), fmt), 400, "ocation")
+    assert_error(post(client, no_location, fmt), 400, "address_string")
+    assert_error(post(client, air_report(key, long=""), fmt), 400, "address_string")
     assert_error(post(client, air_report(key, description="x" * 4001), fmt), 400)
     assert_error(post(client, air_report(key, description="太短"), fmt), 400)
     assert_error(post(client, air_report(key, phone="call me"), fmt), 400)
