@@ -12,7 +12,8 @@ def choices(pairs):
 def attach_error(form, error: ValidationFailed):
     """Show a domain error under the field it names, or at the top of the form."""
     field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
+    # Hidden fields (coordinates, keys) show no errors of their own: those go to the top.
+    if field is not None and hasattr(field, "errors") and field.type != "HiddenField":
         field.errors = list(field.errors) + [error.message]
     else:
         form.form_errors.append(error.message)

@@ -51,23 +51,33 @@ def reports_new():
     """The report form; on success the receipt, committed before it is shown."""
     form = _report_form()
     if form.validate_on_submit():
-        data, config = _input(form), current_app.config
         try:
-            submission = reports.submit(data, config)
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            if getattr(form, error.field or "", None) in (form.latitude, form.longitude):
-                form.form_errors.append(error.message)  # hidden fields show no errors of their own
-            else:
-                attach_error(form, error)
-        except IntegrityError:  # the same form arrived twice at once: show the receipt of the first
-            db.session.rollback()
-            submission = reports.submit(data, config)
-        if not form.errors and not form.form_errors:
+            submission = _submit_once(_input(form))
             return private(render_template("public/reports/received.html", submission=submission))
-    status = 400 if form.errors or form.form_errors else 200
+        except ValidationFailed as error:
+            attach_error(form, error)
+    status = 400 if form.errors else 200
     return render_template("public/reports/new.html", form=form, categories=categories.list_categories()), status
+
+
+def _submit_once(data):
+    """Submit and commit; files stored for a transaction that fails are removed again.
+
+    When the same form arrives twice at once, the second insert fails on the submission key and
+    that request shows the first one's receipt instead.
+    """
+    config, submission = current_app.config, None
+    try:
+        submission = reports.submit(data, config)
+        db.session.commit()
+        return submission
+    except Exception as error:
+        db.session.rollback()
+        if submission is not None:
+            reports.discard(submission.stored, config)
+        if isinstance(error, IntegrityError):
+            return reports.submit(data, config)
+        raise
 
 
 @bp.route("/reports/track", methods=["GET", "POST"])

@@ -177,7 +177,7 @@ def submit(data, config, now=None):
     due, uncovered = deadline(clocks.ClockKind.ACCEPTANCE, now, config)
     code = receipt_code(secret, data.submission_key)
     report = Report(
-        reference=f"pending-{data.submission_key}", submission_key=data.submission_key, receipt_hash=hash_code(code),
+        reference=f"pending-{secrets.token_hex(12)}", submission_key=data.submission_key, receipt_hash=hash_code(code),
         source=data.source, api_key_id=data.api_key_id, category=category, area=area, place=place,
         latitude=latitude, longitude=longitude, observed_at=data.observed_at, description=description,
         status=ReportStatus.RECEIVED, unit=decision.unit, task=category.task, rule_id=decision.rule.id if decision.rule else None,
