@@ -176,3 +176,12 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def english_context(app):
+    """An application context speaking English (the msgids), for tests that read service messages."""
+    from flask_babel import force_locale
+
+    with app.app_context(), force_locale("en"):
+        yield app

@@ -265,7 +265,7 @@ def test_assign_only_to_a_colleague_of_the_same_unit(app, case, shz):
     colleague = staff_client(app, "shz2")
     staff_client(app, "sjj", unit="兵团审计局")
     page, _token, _version = case_forms(shz, reference)
-    options = re.search(r'<select id="assignee" name="assignee">(.*?)</select>', page, re.S).group(1)
+    options = re.search(r'<select id="assign-assignee" name="assignee">(.*?)</select>', page, re.S).group(1)
     assert "shz2" in options and "sjj" not in options
     page = follow(shz, act(shz, reference, "assign", assignee=str(user_id(app, "sjj"))))
     assert any("Staff member" in m for m in flashes(page))

@@ -16,6 +16,12 @@ from portal.errors import NotFound, ValidationFailed
 from portal.services import evidence
 from portal.services.evidence import EvidenceRejected, MetadataRemains
 
+
+@pytest.fixture
+def app_context(english_context):
+    """This module reads the services' messages in English, the language they are written in."""
+    return english_context
+
 PHONE = b"13800138000"
 NAME = "张三".encode()
 XMP_NS = b"http://ns.adobe.com/xap"

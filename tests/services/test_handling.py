@@ -15,6 +15,12 @@ from portal.services.reports import ReportInput
 from portal.services.units import find_unit
 from tests.helpers import PASSWORD, jpeg_photo
 
+
+@pytest.fixture
+def app_context(english_context):
+    """This module reads the services' messages in English, the language they are written in."""
+    return english_context
+
 BJ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 6, 1, 10, 0, tzinfo=BJ)  # a Monday with no holiday near any of the clocks below
 
