@@ -2,6 +2,23 @@
 from portal.models.accounts import ApiKey, User
 from portal.models.audit import AuditRecord
 from portal.models.clocks import HolidayOverride
+from portal.models.consultations import (
+    Comment,
+    CommentContact,
+    CommentDecision,
+    CommentFlag,
+    CommentState,
+    Consultation,
+    ConsultationKind,
+    ConsultationState,
+    HearingSession,
+    Paragraph,
+    Project,
+    ProjectStage,
+    Registration,
+    RegistrationStatus,
+    Subscription,
+)
 from portal.models.outbox import MailMessage
 from portal.models.policy import (
     Chapter,
@@ -33,6 +50,9 @@ from portal.models.throttle import RateLimitHit
 from portal.models.units import Area, Unit, UnitAlias, UnitKind
 
 __all__ = [
+    "Comment", "CommentContact", "CommentDecision", "CommentFlag", "CommentState", "Consultation",
+    "ConsultationKind", "ConsultationState", "HearingSession", "Paragraph", "Project", "ProjectStage",
+    "Registration", "RegistrationStatus", "Subscription",
     "PUBLIC_EVENTS", "ApiKey", "Area", "AuditRecord", "Category", "Chapter", "Comparison", "EventKind",
     "Evidence", "ExtensionState", "HolidayOverride", "IdentityVisibility", "Indicator", "MailMessage", "Measure",
     "PolicyDocument", "RateLimitHit", "Report", "ReportCopy", "ReportEvent", "ReportSource",
