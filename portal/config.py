@@ -53,6 +53,12 @@ class Config:
     PUBLIC_URL = "http://127.0.0.1:5000"
     # Open311: requests per API key per hour.
     API_KEY_HOURLY_LIMIT = 120
+    # Hearings: the announcement runs at least this many working days before the hearing day.
+    HEARING_NOTICE_WORKING_DAYS = 10
+    # Consultations: an EIA comment period lasts at least this many working days (环境影响评价公众参与办法);
+    # a published comment is hidden for review once this many different clients have flagged it.
+    EIA_MIN_WORKING_DAYS = 10
+    COMMENT_FLAG_LIMIT = 3
 
     # Environment variables read by `load`, with the type they are parsed as.
     ENVIRONMENT = {
@@ -73,6 +79,9 @@ class Config:
         "PORTAL_MAIL_SENDER": ("MAIL_SENDER", str),
         "PORTAL_PUBLIC_URL": ("PUBLIC_URL", str),
         "PORTAL_API_KEY_HOURLY_LIMIT": ("API_KEY_HOURLY_LIMIT", int),
+        "PORTAL_HEARING_NOTICE_WORKING_DAYS": ("HEARING_NOTICE_WORKING_DAYS", int),
+        "PORTAL_EIA_MIN_WORKING_DAYS": ("EIA_MIN_WORKING_DAYS", int),
+        "PORTAL_COMMENT_FLAG_LIMIT": ("COMMENT_FLAG_LIMIT", int),
         "PORTAL_CLOCK_ACCEPTANCE_DAYS": ("CLOCK_ACCEPTANCE_DAYS", int),
         "PORTAL_CLOCK_ACCEPTANCE_WORKING_DAYS": ("CLOCK_ACCEPTANCE_WORKING_DAYS", str),
         "PORTAL_CLOCK_CLOSURE_DAYS": ("CLOCK_CLOSURE_DAYS", int),

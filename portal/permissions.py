@@ -20,6 +20,8 @@ class Permission(enum.Enum):
     CONSOLE_VIEW = "console:dashboard:view"
     REPORTS_HANDLE = "unit:reports:handle"
     REPORTS_APPROVE_EXTENSION = "unit:reports:approve_extension"
+    HEARINGS_MANAGE = "unit:hearings:manage"
+    CONSULTATIONS_MANAGE = "unit:consultations:manage"
     UNIT_USERS_MANAGE = "unit:users:manage"
     SITE_USERS_MANAGE = "site:users:manage"
     SITE_REPORTS_VIEW = "site:reports:view"
@@ -27,9 +29,12 @@ class Permission(enum.Enum):
     SITE_EVIDENCE_ORIGINALS = "site:evidence:originals"
     SITE_ROUTING_EDIT = "site:routing:edit"
     SITE_CALENDAR_EDIT = "site:calendar:edit"
+    SITE_CONSULTATIONS_VIEW = "site:consultations:view"
+    SITE_COMMENT_CONTACTS_READ = "site:comment_contacts:read"
 
 
-_STAFF = {Permission.CONSOLE_VIEW, Permission.REPORTS_HANDLE}
+_STAFF = {Permission.CONSOLE_VIEW, Permission.REPORTS_HANDLE, Permission.HEARINGS_MANAGE,
+          Permission.CONSULTATIONS_MANAGE}
 ROLE_PERMISSIONS = {
     Role.STAFF: frozenset(_STAFF),
     Role.UNIT_ADMIN: frozenset(_STAFF | {Permission.REPORTS_APPROVE_EXTENSION, Permission.UNIT_USERS_MANAGE}),

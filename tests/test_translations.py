@@ -31,7 +31,7 @@ def keep_directory(path):
 
 def key(message):
     """A message's identity in a catalogue: its context and its msgid."""
-    return (message.context, message.id)
+    return (message.context, texts(message.id))
 
 
 def texts(value):

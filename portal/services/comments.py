@@ -1,0 +1,386 @@
+"""Comments on consultations: submission, moderation, flags, the unit's decisions, and confidential contacts.
+
+- A comment belongs to its consultation's responsible unit (`consultation.unit`): it waits in that
+  unit's moderation queue, and only that unit's staff publish, hide or answer it.
+- The public sees published comments only, through `public_comments`, which exposes the cleaned
+  body, the name if the commenter allowed it (otherwise a neutral label), the paragraph, and the
+  decision with its reason: never a phone number, email address or `author_key`.
+- Contact details live in CommentContact and are read only through `read_contact`, which leaves an
+  audit record each time (like `identities.read_identity`).
+- Access follows `consultations.act`: a comment nobody outside the unit may see (waiting, hidden,
+  flagged) is NotFound for other units; a published one is Forbidden to them.
+"""
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from portal.extensions import db
+from portal.models import (
+    Comment,
+    CommentContact,
+    CommentDecision,
+    CommentFlag,
+    CommentState,
+    Consultation,
+    ConsultationState,
+)
+from portal.models.types import utcnow
+from portal.permissions import Permission
+from portal.sanitize import clean_text
+from portal.services import audit, clocks
+from portal.services.consultations import act, is_public, not_found, text_field
+from portal.services.reports import EMAIL, PHONE
+
+BODY_LENGTH = (5, 5000)
+NAME_LENGTH = (1, 80)
+MODERATION_REASON_LENGTH = (2, 1000)
+DECISION_REASON_LENGTH = 2000
+CLIENT_KEY_LENGTH = 64
+# Decisions can be given while comments come in and after the period closes, not once the statement is out.
+DECIDING_STATES = (ConsultationState.OPEN, ConsultationState.CLOSED)
+
+
+def decision_label(decision):
+    """A decision in the user's language ('' for none)."""
+    if decision is None:
+        return ""
+    return {
+        CommentDecision.ADOPTED: _("Adopted (采纳)"),
+        CommentDecision.PARTLY_ADOPTED: _("Partly adopted (部分采纳)"),
+        CommentDecision.NOT_ADOPTED: _("Not adopted (不采纳)"),
+        CommentDecision.OUT_OF_SCOPE: _("Outside the scope of this consultation (不属于本次征求范围)"),
+    }[decision]
+
+
+def state_label(state):
+    """A comment's moderation state in the user's language."""
+    return {
+        CommentState.PENDING: _("waiting for moderation"),
+        CommentState.PUBLISHED: _("published"),
+        CommentState.HIDDEN: _("hidden"),
+        CommentState.FLAGGED: _("hidden after flags, waiting for review"),
+    }[state]
+
+
+# --- submission ----------------------------------------------------------------------------------
+
+
+def normalise_phone(phone):
+    """The digits of a phone number, without the +86 country code."""
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
+
+
+def contact_key(value):
+    """SHA-256 of one normalised contact (an email lower-cased, a phone as digits)."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _author_key(consultation, phone, email):
+    """The key that groups one person's comments: a phone's or an email's hash.
+
+    With both, an earlier comment on the same consultation that used either of them decides, so
+    someone who once gave only an email and then both counts once.
+    """
+    keys = []
+    if phone:
+        keys.append(contact_key(normalise_phone(phone)))
+    if email:
+        keys.append(contact_key(email.lower()))
+    if len(keys) > 1 and consultation.id is not None:
+        known = db.session.scalar(
+            sa.select(Comment.author_key)
+            .where(Comment.consultation_id == consultation.id, Comment.author_key.in_(keys))
+            .order_by(Comment.id).limit(1)
+        )
+        if known:
+            return known
+    return keys[0]
+
+
+def _check_open(consultation, now, tz):
+    if not is_public(consultation):
+        raise not_found(consultation.id)
+    today = clocks.local_day(now, tz)
+    if consultation.state is ConsultationState.WITHDRAWN:
+        raise Conflict(_("This consultation was withdrawn; comments are no longer accepted."))
+    if consultation.state is not ConsultationState.OPEN or today > consultation.closes_on:
+        raise Conflict(_("Comments are no longer accepted: this consultation closed on %(date)s.",
+                         date=consultation.closes_on.isoformat()))
+    if today < consultation.opens_on:
+        raise Conflict(_("Comments are not accepted yet: this consultation opens on %(date)s.",
+                         date=consultation.opens_on.isoformat()))
+
+
+def submit_comment(consultation, body, author_name, phone, email, publish_name, paragraph_number=None,
+                   now=None, tz=clocks.DEFAULT_TZ):
+    """A resident's comment on the document or one paragraph; it waits for moderation (the caller commits)."""
+    now = now or utcnow()
+    _check_open(consultation, now, tz)
+    body = clean_text(body)
+    low, high = BODY_LENGTH
+    if not low <= len(body) <= high:
+        raise ValidationFailed(_("Comment: write between %(low)s and %(high)s characters (now %(n)s).",
+                                 low=low, high=f"{high:,}", n=len(body)), field="body")
+    name = " ".join(clean_text(author_name).split())
+    if not NAME_LENGTH[0] <= len(name) <= NAME_LENGTH[1]:
+        raise ValidationFailed(_("Name: give your name, in at most %(n)s characters.", n=NAME_LENGTH[1]),
+                               field="author_name")
+    phone, email = (phone or "").strip(), (email or "").strip()
+    if phone and not PHONE.match(phone):
+        raise ValidationFailed(_("Phone: enter digits only, for example 13800138000."), field="phone")
+    if email and (not EMAIL.match(email) or len(email) > 254):
+        raise ValidationFailed(_("Email: this is not a valid address."), field="email")
+    if not phone and not email:
+        raise ValidationFailed(_("Contact: give a phone number or an email address. The EIA rules require a way "
+                                 "to reach you; it is never published."), field="phone")
+    paragraph = None
+    if paragraph_number not in (None, ""):
+        try:
+            number = int(paragraph_number)
+        except (TypeError, ValueError):
+            number = None
+        paragraph = next((p for p in consultation.paragraphs if p.number == number), None)
+        if paragraph is None:
+            raise ValidationFailed(_("Paragraph: the document has no paragraph %(n)s.", n=paragraph_number),
+                                   field="paragraph")
+    comment = Comment(consultation=consultation, paragraph=paragraph, author_name=name,
+                      publish_name=bool(publish_name), body=body, state=CommentState.PENDING,
+                      submitted_at=now, author_key=_author_key(consultation, phone, email))
+    db.session.add(comment)
+    db.session.flush()
+    db.session.add(CommentContact(comment_id=comment.id, phone=phone, email=email))
+    db.session.flush()
+    return comment
+
+
+# --- what the public sees ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicComment:
+    """A published comment as anyone may see it: no contact details, the name only if allowed."""
+
+    id: int
+    body: str
+    author: str
+    paragraph_number: int | None
+    decision: CommentDecision | None
+    decision_label: str
+    reason: str
+    submitted_at: datetime
+
+
+def public_view(comment):
+    """The public face of one comment."""
+    author = comment.author_name if comment.publish_name else _("Member of the public")
+    return PublicComment(
+        id=comment.id, body=comment.body, author=author,
+        paragraph_number=comment.paragraph.number if comment.paragraph else None,
+        decision=comment.decision, decision_label=decision_label(comment.decision),
+        reason=comment.decision_reason, submitted_at=comment.submitted_at,
+    )
+
+
+def public_comments(consultation):
+    """The published comments of `consultation`, oldest first, as PublicComment."""
+    comments = db.session.scalars(
+        sa.select(Comment).where(Comment.consultation_id == consultation.id, Comment.state == CommentState.PUBLISHED)
+        .order_by(Comment.id)
+    ).all()
+    return [public_view(c) for c in comments]
+
+
+# --- moderation ----------------------------------------------------------------------------------
+
+
+def _comment_visible(user, comment):
+    consultation = comment.consultation
+    if comment.state is CommentState.PUBLISHED and is_public(consultation):
+        return True
+    return consultation.unit_id == user.unit_id or user.can(Permission.SITE_CONSULTATIONS_VIEW)
+
+
+def _act(user, comment):
+    """Check `user` may act on `comment`: NotFound if they may not see it, Forbidden if not of the unit."""
+    if not _comment_visible(user, comment):
+        raise NotFound(_("No comment has the number %(id)s.", id=comment.id))
+    act(user, comment.consultation)
+
+
+def moderation_queue(user, consultation=None):
+    """The comments of the user's unit waiting for moderation (new or flagged), oldest first."""
+    if not user.can(Permission.CONSULTATIONS_MANAGE):
+        raise Forbidden(_("Only staff of the responsible unit can do this."))
+    query = (
+        sa.select(Comment).join(Consultation)
+        .where(Consultation.unit_id == user.unit_id,
+               Comment.state.in_([CommentState.PENDING, CommentState.FLAGGED]))
+        .order_by(Comment.submitted_at, Comment.id)
+    )
+    if consultation is not None:
+        act(user, consultation)
+        query = query.where(Comment.consultation_id == consultation.id)
+    return db.session.scalars(query).all()
+
+
+def _reason(reason):
+    return text_field(reason, "reason", *MODERATION_REASON_LENGTH)
+
+
+def publish_comment(user, comment):
+    """Publish a comment waiting for moderation."""
+    _act(user, comment)
+    if comment.state is not CommentState.PENDING:
+        raise Conflict(_("Only a comment waiting for moderation can be published."))
+    comment.state, comment.moderation_reason = CommentState.PUBLISHED, ""
+    audit.record("comment.published", "comment", comment.id, actor=user)
+    return comment
+
+
+def hide_comment(user, comment, reason):
+    """Hide a waiting or published comment, with a reason (kept for the record)."""
+    _act(user, comment)
+    if comment.state not in (CommentState.PENDING, CommentState.PUBLISHED):
+        raise Conflict(_("Only a comment waiting for moderation or a published one can be hidden."))
+    comment.moderation_reason = _reason(reason)
+    comment.state = CommentState.HIDDEN
+    audit.record("comment.hidden", "comment", comment.id, actor=user, detail=comment.moderation_reason)
+    return comment
+
+
+def flag_limit(config):
+    """COMMENT_FLAG_LIMIT from `config`, checked."""
+    value = config["COMMENT_FLAG_LIMIT"]
+    if isinstance(value, bool) or int(value) < 1:
+        raise ValueError(f"COMMENT_FLAG_LIMIT: expected at least 1, got {value!r}")
+    return int(value)
+
+
+def flag_comment(comment, client_key, config, now=None):
+    """Anyone flags a published comment; True when the flag counted (each client counts once, ever).
+
+    At COMMENT_FLAG_LIMIT flags since its last review the comment is hidden pending review. A
+    repeated flag, or a flag on a comment already under review, is ignored (False), not refused.
+    """
+    client_key = (client_key or "").strip()
+    if not client_key or len(client_key) > CLIENT_KEY_LENGTH:
+        raise ValueError("client_key: expected 1 to 64 characters")
+    if comment.state is CommentState.FLAGGED:
+        return False
+    if comment.state is not CommentState.PUBLISHED or not is_public(comment.consultation):
+        raise NotFound(_("No comment has the number %(id)s.", id=comment.id))
+    seen = db.session.scalar(sa.select(CommentFlag.id).where(CommentFlag.comment_id == comment.id,
+                                                             CommentFlag.client_key == client_key))
+    if seen is not None:
+        return False
+    db.session.add(CommentFlag(comment_id=comment.id, client_key=client_key, created_at=now or utcnow()))
+    # Counted in SQL, so that two flags at once both count.
+    comment.flag_count = Comment.flag_count + 1
+    db.session.flush()
+    db.session.refresh(comment, ["flag_count"])
+    if comment.flag_count >= flag_limit(config):
+        comment.state = CommentState.FLAGGED
+    return True
+
+
+def review_flagged(user, comment, keep, reason):
+    """Decide on a comment hidden after flags: publish it again (flags reset) or hide it (reason required)."""
+    _act(user, comment)
+    if comment.state is not CommentState.FLAGGED:
+        raise Conflict(_("This comment is not waiting for a review of flags."))
+    if keep:
+        comment.moderation_reason = clean_text(reason)[:MODERATION_REASON_LENGTH[1]]
+        comment.state, comment.flag_count = CommentState.PUBLISHED, 0
+        audit.record("comment.kept", "comment", comment.id, actor=user, detail=comment.moderation_reason)
+    else:
+        comment.moderation_reason = _reason(reason)
+        comment.state = CommentState.HIDDEN
+        audit.record("comment.hidden", "comment", comment.id, actor=user, detail=comment.moderation_reason)
+    return comment
+
+
+# --- decisions -----------------------------------------------------------------------------------
+
+
+def _decision(decision, reason):
+    if not isinstance(decision, CommentDecision):
+        try:
+            decision = CommentDecision(decision)
+        except ValueError:
+            raise ValidationFailed(_("Decision: choose adopted, partly adopted, not adopted or outside the scope."),
+                                   field="decision") from None
+    reason = text_field(reason, "reason", 0, DECISION_REASON_LENGTH)
+    if decision is CommentDecision.NOT_ADOPTED and not reason:
+        raise ValidationFailed(_("Reason: a comment that is not adopted (不采纳) needs the reason why."),
+                               field="reason")
+    return decision, reason
+
+
+def _check_decidable(user, comment):
+    _act(user, comment)
+    state = comment.consultation.state
+    if state is ConsultationState.ANSWERED:
+        raise Conflict(_("The participation statement has been published; decisions can no longer change."))
+    if state not in DECIDING_STATES:
+        raise Conflict(_("Decisions are given on open or closed consultations only."))
+    if comment.state is not CommentState.PUBLISHED:
+        raise Conflict(_("Comment %(id)s is not published; only published comments are answered.", id=comment.id))
+
+
+def _record_decision(user, comment, decision, reason, now):
+    comment.decision, comment.decision_reason = decision, reason
+    comment.decided_at, comment.decided_by_id = now, user.id
+
+
+def decide(user, comment, decision, reason, now=None):
+    """Answer one published comment: adopted, partly adopted, not adopted (reason required) or out of scope."""
+    _check_decidable(user, comment)
+    decision, reason = _decision(decision, reason)
+    _record_decision(user, comment, decision, reason, now or utcnow())
+    return comment
+
+
+def decide_many(user, comments, decision, shared_reason, now=None):
+    """Answer several published comments of one consultation with one decision and explanation; all or none."""
+    comments = list({c.id: c for c in comments}.values())
+    if not comments:
+        raise ValidationFailed(_("Comments: choose at least one comment."), field="comments")
+    if len({c.consultation_id for c in comments}) > 1:
+        raise ValidationFailed(_("Comments: choose comments of one consultation."), field="comments")
+    for comment in comments:
+        _check_decidable(user, comment)
+    decision, reason = _decision(decision, shared_reason)
+    now = now or utcnow()
+    for comment in comments:
+        _record_decision(user, comment, decision, reason, now)
+    return comments
+
+
+# --- confidential contacts -----------------------------------------------------------------------
+
+
+def may_read_contact(user, comment):
+    """Site administrators with the permission, and staff of the consultation's unit."""
+    if user.can(Permission.SITE_COMMENT_CONTACTS_READ):
+        return True
+    return user.unit_id == comment.consultation.unit_id and user.can(Permission.CONSULTATIONS_MANAGE)
+
+
+def read_contact(user, comment, purpose):
+    """The commenter's CommentContact if `user` may see it (recording the read with `purpose`), else None."""
+    if not may_read_contact(user, comment):
+        return None
+    contact = db.session.scalar(sa.select(CommentContact).where(CommentContact.comment_id == comment.id))
+    if contact is None:
+        return None
+    purpose = " ".join(clean_text(purpose).split())
+    if not purpose:
+        raise ValidationFailed(_("Purpose: say why you need the commenter's contact details."), field="purpose")
+    audit.record("comment_contact.read", "comment", comment.id, actor=user, detail=purpose[:500])
+    return contact

@@ -1,0 +1,682 @@
+"""Consultations (意见征集): drafting, the EIA rules, the comment period, and the participation statement.
+
+Who may do what (mirrors `handling.access`):
+
+- A consultation is public once it has been published (`published_at` is set): open, closed,
+  answered, or withdrawn after publication. A draft, and a draft withdrawn before publication, is
+  seen only by its unit and by site administrators (SITE_CONSULTATIONS_VIEW).
+- Only staff of the responsible unit with CONSULTATIONS_MANAGE act on a consultation. Someone who
+  cannot see it gets NotFound (they may not learn that a draft exists); someone who can see it but
+  is not of the unit (another unit's staff on a public consultation, a site administrator) gets
+  Forbidden.
+
+Projects and stages: a construction project (Project) groups the consultations of its stages
+(立项, 实施, 后评价). An EIA or plan (规划) consultation may belong to a project and then must name
+the stage; a policy draft never belongs to a project. A stage without a project is refused. A
+project may have consultations of several units (e.g. approval by one unit, EIA by another).
+
+The comment period runs from `opens_on` to `closes_on`, both included, in Beijing dates: comments
+are accepted until the end of the closing day. See `count_period` for how EIA working days count.
+
+Every text shown to the public passes through `portal.sanitize.clean_text` before it is stored.
+Functions never commit; the caller does.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from portal.extensions import db
+from portal.models import (
+    Area,
+    Comment,
+    CommentState,
+    Consultation,
+    ConsultationKind,
+    ConsultationState,
+    Paragraph,
+    Project,
+    ProjectStage,
+    Task,
+    Unit,
+)
+from portal.models.types import utcnow
+from portal.permissions import Permission
+from portal.sanitize import clean_text
+from portal.services import clocks
+
+EIA_RULES = "《环境影响评价公众参与办法》"
+TITLE_LENGTH = (1, 200)
+SUMMARY_LENGTH = 2000
+BODY_LENGTH = 200_000
+PROJECT_NAME_LENGTH = (1, 200)
+WITHDRAW_REASON_LENGTH = (5, 2000)
+STATEMENT_LENGTH = (10, 20_000)
+MAX_PERIOD_DAYS = 366
+# Kinds that may belong to a construction project (and then must name its stage).
+PROJECT_KINDS = (ConsultationKind.EIA, ConsultationKind.PLAN)
+# EIA notice columns and their lengths (the project's name comes from the project).
+EIA_TEXT_FIELDS = {"project_location": 300, "developer_name": 200, "developer_contact": 200, "eia_preparer": 200,
+                   "how_to_comment": 2000}
+# The moderation states that still wait for a decision by staff.
+AWAITING_MODERATION = (CommentState.PENDING, CommentState.FLAGGED)
+_PARAGRAPH_BREAK = "\n\n"
+
+
+# --- access --------------------------------------------------------------------------------------
+
+
+def is_public(consultation):
+    """True once the consultation has been published (it stays public when closed or withdrawn)."""
+    return consultation.published_at is not None
+
+
+def visible_to(user, consultation):
+    """True when `user` may see `consultation`: public ones, or drafts of their unit (or site oversight)."""
+    if is_public(consultation):
+        return True
+    return consultation.unit_id == user.unit_id or user.can(Permission.SITE_CONSULTATIONS_VIEW)
+
+
+def may_manage(user, consultation):
+    """True when `user` is staff of the responsible unit with the consultations permission."""
+    return consultation.unit_id == user.unit_id and user.can(Permission.CONSULTATIONS_MANAGE)
+
+
+def not_found(consultation_id):
+    """The NotFound raised for a consultation the caller may not see."""
+    return NotFound(_("No consultation has the number %(id)s.", id=consultation_id))
+
+
+def act(user, consultation, version=None):
+    """Check that `user` may act on `consultation` (and saw its current version when `version` is given)."""
+    if not visible_to(user, consultation):
+        raise not_found(consultation.id)
+    if not may_manage(user, consultation):
+        raise Forbidden(_("Only staff of the responsible unit can do this."))
+    if version is not None and int(version) != consultation.version:
+        raise Conflict(_("This consultation was changed by someone else while you were looking at it. "
+                         "Please check its current state before acting again."))
+
+
+def get_public(consultation_id):
+    """A published consultation, or NotFound (drafts do not exist for the public)."""
+    consultation = db.session.get(Consultation, _as_id(consultation_id))
+    if consultation is None or not is_public(consultation):
+        raise not_found(consultation_id)
+    return consultation
+
+
+def get_for(user, consultation_id):
+    """The consultation as `user` may see it in the console, or NotFound."""
+    consultation = db.session.get(Consultation, _as_id(consultation_id))
+    if consultation is None or not visible_to(user, consultation):
+        raise not_found(consultation_id)
+    return consultation
+
+
+def _as_id(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+# --- validation helpers --------------------------------------------------------------------------
+
+
+def field_label(name):
+    """A consultation form field's name in the user's language, for error messages."""
+    return {
+        "title": _("Title"), "summary": _("Summary of the document"), "body_text": _("Document text"),
+        "project_location": _("Project location"), "developer_name": _("Developer"),
+        "developer_contact": _("Developer's contact"), "eia_preparer": _("EIA preparer"),
+        "how_to_comment": _("How to comment"), "reason": _("Reason"), "statement": _("Statement"),
+        "name": _("Project name"), "location": _("Project location"), "developer": _("Developer"),
+    }.get(name, name)
+
+
+def text_field(value, name, low, high, single_line=False):
+    """`value` cleaned for display (portal.sanitize.clean_text) and checked against its length."""
+    text = clean_text(value)
+    if single_line:
+        text = " ".join(text.split())
+    if not low <= len(text) <= high:
+        if low == 0:
+            raise ValidationFailed(_("%(field)s: at most %(n)s characters.", field=field_label(name), n=high),
+                                   field=name)
+        raise ValidationFailed(_("%(field)s: write between %(low)s and %(high)s characters.",
+                                 field=field_label(name), low=low, high=high), field=name)
+    return text
+
+
+def _enum(kind, value, name, message):
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValidationFailed(message, field=name) from None
+
+
+def _kind(value):
+    return _enum(ConsultationKind, value, "kind",
+                 _("Kind: choose an EIA of a construction project, a policy draft or a plan."))
+
+
+def _stage(value):
+    if value in (None, ""):
+        return None
+    return _enum(ProjectStage, value, "stage", _("Stage: choose approval (立项), implementation (实施) "
+                                                 "or post-evaluation (后评价)."))
+
+
+def _area(value):
+    if isinstance(value, Area):
+        return value
+    area = None
+    if value not in (None, ""):
+        try:
+            area = db.session.scalar(sa.select(Area).where(Area.number == int(value)))
+        except (TypeError, ValueError):
+            area = None
+    if area is None:
+        raise ValidationFailed(_("Area: choose the 兵团 level or one of the 14 divisions."), field="area")
+    return area
+
+
+def _unit(unit):
+    if not isinstance(unit, Unit) or not unit.handles_cases:
+        raise ValidationFailed(_("Unit: choose a department or a division; collective addressees do not run "
+                                 "consultations."), field="unit")
+    return unit
+
+
+def _creator(created_by, unit):
+    if created_by is not None and (created_by.unit_id != unit.id
+                                   or not created_by.can(Permission.CONSULTATIONS_MANAGE)):
+        raise Forbidden(_("Only staff of the responsible unit can do this."))
+
+
+def _tasks(task_ids):
+    tasks = []
+    for task_id in dict.fromkeys(task_ids or ()):
+        task = db.session.get(Task, _as_id(task_id))
+        if task is None:
+            raise ValidationFailed(_("Related tasks: task %(id)s does not exist.", id=task_id), field="tasks")
+        tasks.append(task)
+    return tasks
+
+
+def split_paragraphs(text):
+    """The paragraphs of a document: cleaned text split at blank lines, empty ones dropped."""
+    cleaned = clean_text(text)
+    return [p.strip() for p in cleaned.split(_PARAGRAPH_BREAK) if p.strip()]
+
+
+def _paragraphs(body_text):
+    if len(body_text or "") > BODY_LENGTH:
+        raise ValidationFailed(_("%(field)s: at most %(n)s characters.", field=field_label("body_text"),
+                                 n=BODY_LENGTH), field="body_text")
+    paragraphs = split_paragraphs(body_text)
+    if not paragraphs:
+        raise ValidationFailed(_("Document text: paste the text of the document; it is empty."), field="body_text")
+    return paragraphs
+
+
+def _dates(opens_on, closes_on):
+    for name, value in (("opens_on", opens_on), ("closes_on", closes_on)):
+        if value is not None and (isinstance(value, datetime) or not isinstance(value, date)):
+            raise ValidationFailed(_("Dates: choose a calendar date."), field=name)
+    if opens_on is not None and closes_on is not None:
+        if closes_on <= opens_on:
+            raise ValidationFailed(_("End date: the comment period must end after the day it starts."),
+                                   field="closes_on")
+        if (closes_on - opens_on).days > MAX_PERIOD_DAYS:
+            raise ValidationFailed(_("End date: a comment period lasts at most one year."), field="closes_on")
+
+
+# --- projects ------------------------------------------------------------------------------------
+
+
+def create_project(unit, name, area, location="", developer="", created_by=None):
+    """A construction project of `unit` whose consultations run across its stages."""
+    unit = _unit(unit)
+    _creator(created_by, unit)
+    project = Project(
+        name=text_field(name, "name", *PROJECT_NAME_LENGTH, single_line=True),
+        location=text_field(location, "location", 0, 300, single_line=True),
+        developer=text_field(developer, "developer", 0, 200, single_line=True),
+        area=_area(area), unit=unit,
+    )
+    db.session.add(project)
+    db.session.flush()
+    return project
+
+
+def project_consultations(project):
+    """The published consultations of `project` by stage, as (stage, consultations) in stage order."""
+    groups = {stage: [] for stage in ProjectStage}
+    for consultation in project.consultations:
+        if is_public(consultation):
+            groups[consultation.stage].append(consultation)
+    return list(groups.items())
+
+
+# --- drafting ------------------------------------------------------------------------------------
+
+_EDITABLE = ("kind", "title", "summary", "body_text", "area", "project", "stage", "task_ids", "opens_on",
+             "closes_on", *EIA_TEXT_FIELDS)
+
+
+def _apply(consultation, values):
+    """Validate every value of a draft and write it to `consultation`."""
+    kind = _kind(values["kind"])
+    title = text_field(values["title"], "title", *TITLE_LENGTH, single_line=True)
+    summary = text_field(values["summary"], "summary", 0, SUMMARY_LENGTH)
+    area = _area(values["area"])
+    project, stage = values["project"], _stage(values["stage"])
+    if project is not None and not isinstance(project, Project):
+        raise ValidationFailed(_("Project: choose an existing project."), field="project")
+    if project is not None and kind not in PROJECT_KINDS:
+        raise ValidationFailed(_("Project: only an EIA or a plan belongs to a construction project."),
+                               field="project")
+    if project is not None and stage is None:
+        raise ValidationFailed(_("Stage: choose the project's stage: approval (立项), implementation (实施) "
+                                 "or post-evaluation (后评价)."), field="stage")
+    if project is None and stage is not None:
+        raise ValidationFailed(_("Stage: a stage belongs to a project; choose the project too."), field="stage")
+    eia = {name: text_field(values[name], name, 0, high) for name, high in EIA_TEXT_FIELDS.items()}
+    _dates(values["opens_on"], values["closes_on"])
+    tasks = _tasks(values["task_ids"]) if values["task_ids"] is not None else None
+    paragraphs = _paragraphs(values["body_text"]) if values["body_text"] is not None else None
+
+    consultation.kind, consultation.title, consultation.summary = kind, title, summary
+    consultation.area, consultation.project, consultation.stage = area, project, stage
+    for name, value in eia.items():
+        setattr(consultation, name, value)
+    consultation.opens_on, consultation.closes_on = values["opens_on"], values["closes_on"]
+    if tasks is not None:
+        consultation.tasks = tasks
+    if paragraphs is not None:
+        if consultation.paragraphs:
+            # Old rows go first: (consultation, number) is unique and the flush inserts before it deletes.
+            consultation.paragraphs = []
+            db.session.flush()
+        consultation.paragraphs = [Paragraph(number=n, text=text) for n, text in enumerate(paragraphs, start=1)]
+
+
+def create_consultation(unit, kind, title, body_text, area, summary="", project=None, stage=None, task_ids=(),
+                        project_location="", developer_name="", developer_contact="", eia_preparer="",
+                        how_to_comment="", opens_on=None, closes_on=None, created_by=None):
+    """A draft consultation of `unit`, its document split into numbered paragraphs (blank-line separated)."""
+    unit = _unit(unit)
+    _creator(created_by, unit)
+    consultation = Consultation(unit=unit, state=ConsultationState.DRAFT,
+                                created_by_id=created_by.id if created_by is not None else None)
+    _apply(consultation, {
+        "kind": kind, "title": title, "summary": summary, "body_text": body_text, "area": area,
+        "project": project, "stage": stage, "task_ids": task_ids, "opens_on": opens_on, "closes_on": closes_on,
+        "project_location": project_location, "developer_name": developer_name,
+        "developer_contact": developer_contact, "eia_preparer": eia_preparer, "how_to_comment": how_to_comment,
+    })
+    db.session.add(consultation)
+    db.session.flush()
+    return consultation
+
+
+def update_draft(user, consultation, version=None, **changes):
+    """Change a draft's fields; everything is validated again together, as on creation.
+
+    Fields: kind, title, summary, body_text (split into paragraphs again), area, project, stage,
+    task_ids, opens_on, closes_on and the EIA items (project_location, developer_name,
+    developer_contact, eia_preparer, how_to_comment).
+    """
+    unknown = set(changes) - set(_EDITABLE)
+    if unknown:
+        raise TypeError(f"update_draft: unknown fields {sorted(unknown)}")
+    act(user, consultation, version)
+    if consultation.state is not ConsultationState.DRAFT:
+        raise Conflict(_("Only a draft can be edited; this consultation has been published or withdrawn."))
+    values = {name: getattr(consultation, name) for name in _EDITABLE
+              if name not in ("body_text", "task_ids", "area", "project")}
+    values.update(area=consultation.area, project=consultation.project, body_text=None, task_ids=None)
+    values.update(changes)
+    _apply(consultation, values)
+    consultation.updated_at = utcnow()
+    db.session.flush()
+    return consultation
+
+
+# --- the EIA notice ------------------------------------------------------------------------------
+
+
+def _missing_items(consultation, opens_on, closes_on):
+    """(field, label) of every required EIA notice item that is missing."""
+    project = consultation.project
+    location = consultation.project_location or (project.location if project else "")
+    developer = consultation.developer_name or (project.developer if project else "")
+    checks = [
+        ("project", bool(project and project.name and location), _("project name and location (项目名称和地点)")),
+        ("developer_name", bool(developer and consultation.developer_contact),
+         _("developer and its contact details (建设单位及联系方式)")),
+        ("eia_preparer", bool(consultation.eia_preparer), _("EIA document preparer (环评文件编制单位)")),
+        ("how_to_comment", bool(consultation.how_to_comment), _("how to comment (征求意见的方式)")),
+        ("opens_on", bool(opens_on and closes_on), _("start and end dates (起止日期)")),
+    ]
+    return [(name, label) for name, present, label in checks if not present]
+
+
+def missing_eia_items(consultation):
+    """The required items an EIA notice lacks, named for the user (empty for other kinds)."""
+    if consultation.kind is not ConsultationKind.EIA:
+        return []
+    return [label for _name, label in _missing_items(consultation, consultation.opens_on, consultation.closes_on)]
+
+
+# --- the comment period --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodCount:
+    """The working days of a comment period, the earliest closing day for the minimum, and guessed years."""
+
+    working_days: int
+    minimum: int
+    earliest_close: date
+    uncovered_years: tuple[int, ...] = ()
+
+    @property
+    def long_enough(self):
+        """True when the period has at least `minimum` working days."""
+        return self.working_days >= self.minimum
+
+
+def eia_minimum(config):
+    """EIA_MIN_WORKING_DAYS from `config`, checked."""
+    value = config["EIA_MIN_WORKING_DAYS"]
+    # bool is an int subclass: True is a typo, not one day.
+    if isinstance(value, bool) or int(value) < 1:
+        raise ValueError(f"EIA_MIN_WORKING_DAYS: expected at least 1 working day, got {value!r}")
+    return int(value)
+
+
+def count_period(opens_on, closes_on, minimum, calendar=None):
+    """Count the working days of the period `opens_on`–`closes_on` with `clocks.Calendar`.
+
+    How the count works:
+
+    - Both the first day (`opens_on`, the start date printed in the notice) and the last day
+      (`closes_on`) belong to the period, and the first day counts if it is a working day: the
+      notice is public and comments are accepted from that day on. (The reports' clocks instead
+      start counting the day after an event; here there is no event to exclude.)
+    - Only working days count: weekends and official holidays do not, 调休 make-up workdays do,
+      administrators' HolidayOverride rows win (all as `clocks.Calendar.is_workday` decides).
+    - The earliest closing day for `minimum` working days is the `minimum`-th working day counted
+      from `opens_on` inclusive, i.e. `Calendar.add(opens_on - 1 day, minimum, working_days=True)`.
+
+    Example: opening on Monday 28 September 2026, the working days are 28–30 September, then
+    (国庆 and 中秋 holidays 1–7 October) 8, 9 and Saturday 10 October (a make-up workday), 12, 13,
+    14, 15 October: ten working days end on 15 October; closing on 11 October gives only six.
+    """
+    calendar = calendar or clocks.Calendar.load()
+    count, day, years = 0, opens_on, set()
+    while day <= closes_on:
+        years.add(day.year)
+        count += calendar.is_workday(day)
+        day += timedelta(days=1)
+    earliest = calendar.add(opens_on - timedelta(days=1), minimum, working_days=True)
+    uncovered = {year for year in years if not calendar.covers(year)} | set(earliest.uncovered_years)
+    return PeriodCount(count, minimum, earliest.due_on, tuple(sorted(uncovered)))
+
+
+def _today(now, config):
+    return clocks.local_day(now, config.get("BABEL_DEFAULT_TIMEZONE") or clocks.DEFAULT_TZ)
+
+
+def publish(user, consultation, opens_on, closes_on, config, calendar=None, now=None, version=None):
+    """Open a draft for comments from `opens_on` to `closes_on` (both included); returns its PeriodCount.
+
+    Refused when the dates are missing or out of order, when the period starts in the past, when an
+    EIA notice lacks required items (all listed) or when an EIA period has fewer than
+    EIA_MIN_WORKING_DAYS working days (counted as `count_period` says). The count's
+    `uncovered_years` name years whose holidays were guessed (Monday–Friday), for a warning.
+    """
+    now = now or utcnow()
+    act(user, consultation, version)
+    if consultation.state is not ConsultationState.DRAFT:
+        if is_public(consultation):
+            raise Conflict(_("This consultation has been published already."))
+        raise Conflict(_("Only a draft can be published."))
+    opens_on = opens_on or consultation.opens_on
+    closes_on = closes_on or consultation.closes_on
+    eia = consultation.kind is ConsultationKind.EIA
+    if eia:
+        missing = _missing_items(consultation, opens_on, closes_on)
+        if missing:
+            raise ValidationFailed(
+                _("The EIA notice lacks required items (%(rules)s): %(items)s.", rules=EIA_RULES,
+                  items="; ".join(label for _name, label in missing)), field=missing[0][0])
+    if opens_on is None:
+        raise ValidationFailed(_("Start date: choose the first day of the comment period."), field="opens_on")
+    if closes_on is None:
+        raise ValidationFailed(_("End date: choose the last day of the comment period."), field="closes_on")
+    _dates(opens_on, closes_on)
+    if opens_on < _today(now, config):
+        raise ValidationFailed(_("Start date: the comment period cannot start in the past."), field="opens_on")
+    minimum = eia_minimum(config) if eia else 1
+    count = count_period(opens_on, closes_on, minimum, calendar)
+    if eia and not count.long_enough:
+        raise ValidationFailed(
+            _("Comment period: the %(rules)s requires at least %(min)s working days for comments on an EIA; "
+              "%(start)s to %(end)s has %(n)s. The earliest end date is %(earliest)s.",
+              rules=EIA_RULES, min=minimum, start=opens_on.isoformat(), end=closes_on.isoformat(),
+              n=count.working_days, earliest=count.earliest_close.isoformat()), field="closes_on")
+    consultation.opens_on, consultation.closes_on, consultation.original_closes_on = opens_on, closes_on, None
+    consultation.state, consultation.published_at = ConsultationState.OPEN, now
+    return count
+
+
+def is_open_for_comments(consultation, now=None, tz=clocks.DEFAULT_TZ):
+    """True while the consultation is open and today (Beijing) lies within its period."""
+    if consultation.state is not ConsultationState.OPEN or not consultation.opens_on or not consultation.closes_on:
+        return False
+    today = clocks.local_day(now or utcnow(), tz)
+    return consultation.opens_on <= today <= consultation.closes_on
+
+
+def close_due(now, config):
+    """Close every open consultation whose closing day has passed (Beijing date); returns them."""
+    today = _today(now, config)
+    due = db.session.scalars(
+        sa.select(Consultation)
+        .where(Consultation.state == ConsultationState.OPEN, Consultation.closes_on < today)
+        .order_by(Consultation.id)
+    ).all()
+    for consultation in due:
+        consultation.state = ConsultationState.CLOSED
+        consultation.updated_at = now
+    return due
+
+
+def extend(user, consultation, new_closes_on, now=None, tz=clocks.DEFAULT_TZ, version=None):
+    """Move the closing day of an open consultation later; the first closing day is kept."""
+    now = now or utcnow()
+    act(user, consultation, version)
+    if consultation.state is not ConsultationState.OPEN:
+        raise Conflict(_("Only an open consultation can be extended."))
+    if clocks.local_day(now, tz) > consultation.closes_on:
+        raise Conflict(_("The comment period ended on %(date)s; it can no longer be extended.",
+                         date=consultation.closes_on.isoformat()))
+    if (not isinstance(new_closes_on, date) or isinstance(new_closes_on, datetime)
+            or new_closes_on <= consultation.closes_on):
+        raise ValidationFailed(_("New end date: choose a day after the current end date, %(date)s.",
+                                 date=consultation.closes_on.isoformat()), field="closes_on")
+    if (new_closes_on - consultation.opens_on).days > MAX_PERIOD_DAYS:
+        raise ValidationFailed(_("End date: a comment period lasts at most one year."), field="closes_on")
+    if consultation.original_closes_on is None:
+        consultation.original_closes_on = consultation.closes_on
+    consultation.closes_on = new_closes_on
+    consultation.updated_at = now
+    return consultation
+
+
+def withdraw(user, consultation, reason, now=None, version=None):
+    """Withdraw a draft or open consultation with a public reason; its page stays readable."""
+    act(user, consultation, version)
+    if consultation.state not in (ConsultationState.DRAFT, ConsultationState.OPEN):
+        raise Conflict(_("Only a draft or an open consultation can be withdrawn."))
+    consultation.withdrawn_reason = text_field(reason, "reason", *WITHDRAW_REASON_LENGTH)
+    consultation.state = ConsultationState.WITHDRAWN
+    consultation.updated_at = now or utcnow()
+    return consultation
+
+
+# --- the answer: participation statement ---------------------------------------------------------
+
+
+def _count_comments(consultation, *conditions):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Comment)
+                             .where(Comment.consultation_id == consultation.id, *conditions))
+
+
+def publish_statement(user, consultation, statement_text, now=None, version=None):
+    """Publish the participation statement (closed → answered) once every published comment has a decision.
+
+    Also refused while comments still wait for moderation (new or flagged): a unit could otherwise
+    leave awkward comments unmoderated and never answer them.
+    """
+    act(user, consultation, version)
+    if consultation.state is not ConsultationState.CLOSED:
+        if consultation.state is ConsultationState.ANSWERED:
+            raise Conflict(_("The participation statement has been published already."))
+        raise Conflict(_("The participation statement is published after the comment period has closed."))
+    waiting = _count_comments(consultation, Comment.state.in_(AWAITING_MODERATION))
+    if waiting:
+        raise Conflict(ngettext("%(num)s comment still waits for moderation: publish or hide it first.",
+                                "%(num)s comments still wait for moderation: publish or hide them first.",
+                                waiting))
+    undecided = _count_comments(consultation, Comment.state == CommentState.PUBLISHED, Comment.decision.is_(None))
+    if undecided:
+        raise Conflict(ngettext("%(num)s published comment has no decision yet: every comment must be answered.",
+                                "%(num)s published comments have no decision yet: every comment must be "
+                                "answered.", undecided))
+    consultation.statement = text_field(statement_text, "statement", *STATEMENT_LENGTH)
+    consultation.state, consultation.answered_at = ConsultationState.ANSWERED, now or utcnow()
+    consultation.updated_at = consultation.answered_at
+    return consultation
+
+
+@dataclass(frozen=True)
+class Period:
+    """The comment period: first and last day, and the first closing day if it was extended."""
+
+    opens_on: date | None
+    closes_on: date | None
+    original_closes_on: date | None
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """One line of the adoption matrix: one comment, or several answered with a shared explanation."""
+
+    comments: tuple  # of comments.PublicComment
+    decision: object  # CommentDecision
+    decision_label: str
+    reason: str
+
+    @property
+    def paragraph_numbers(self):
+        """The paragraphs the comments of this row are about (sorted, without the whole-document ones)."""
+        return sorted({c.paragraph_number for c in self.comments if c.paragraph_number is not None})
+
+
+@dataclass(frozen=True)
+class HearingSummary:
+    """A hearing session as the statement reports it; attendance and minutes once published."""
+
+    starts_at: datetime
+    place: str
+    attendance_count: int | None
+    minutes: str
+
+
+@dataclass(frozen=True)
+class ParticipationStatement:
+    """The 公众参与说明: period, channels, counts, adoption matrix and hearings; never contact details.
+
+    Counts include only published comments: comments waiting for moderation, hidden by staff or
+    hidden after flags are neither counted nor listed. People are counted by `Comment.author_key`
+    (one person commenting three times counts once).
+    """
+
+    consultation_id: int
+    title: str
+    unit: str
+    period: Period
+    channels: tuple[str, ...]
+    comment_count: int
+    people_count: int
+    matrix: tuple[MatrixRow, ...]
+    hearings: tuple[HearingSummary, ...]
+    statement: str
+    answered_at: datetime | None
+
+    @property
+    def counts_text(self):
+        """The counts as a sentence in the user's language, e.g. "3 comments from 2 people"."""
+        return counts_text(self.comment_count, self.people_count)
+
+
+def counts_text(comments, people):
+    """How many comments from how many people, as a sentence."""
+    if not comments:
+        return _("No comments were published.")
+    if people == 1:
+        return ngettext("%(num)s comment from one person", "%(num)s comments from one person", comments)
+    return _("%(comments)s comments from %(people)s people", comments=comments, people=people)
+
+
+def participation_statement(consultation):
+    """The participation statement's content, built from published comments and the hearing sessions."""
+    # Imported here: comments imports this module for its access rules.
+    from portal.services.comments import decision_label, public_comments
+
+    published = public_comments(consultation)
+    keys = db.session.scalars(
+        sa.select(Comment.author_key).where(Comment.consultation_id == consultation.id,
+                                            Comment.state == CommentState.PUBLISHED).distinct()
+    ).all()
+    rows, shared = [], {}
+    for comment in published:
+        # Comments answered with the same decision and the same explanation (a bulk answer) share a row.
+        group = (comment.decision, comment.reason) if comment.decision and comment.reason else None
+        if group is not None and group in shared:
+            shared[group].append(comment)
+            continue
+        members = [comment]
+        if group is not None:
+            shared[group] = members
+        rows.append((members, comment.decision, comment.reason))
+    matrix = tuple(MatrixRow(tuple(members), decision, decision_label(decision), reason)
+                   for members, decision, reason in rows)
+    hearings = tuple(
+        HearingSummary(h.starts_at, h.place,
+                       h.attendance_count if h.minutes_published_at else None,
+                       h.minutes if h.minutes_published_at else "")
+        for h in consultation.hearings
+    )
+    channels = [_("Comments on this portal")]
+    if consultation.how_to_comment:
+        channels.append(consultation.how_to_comment)
+    if hearings:
+        channels.append(_("Hearings (听证会)"))
+    return ParticipationStatement(
+        consultation_id=consultation.id, title=consultation.title, unit=consultation.unit.label,
+        period=Period(consultation.opens_on, consultation.closes_on, consultation.original_closes_on),
+        channels=tuple(channels), comment_count=len(published), people_count=len(keys), matrix=matrix,
+        hearings=hearings, statement=consultation.statement, answered_at=consultation.answered_at,
+    )
