@@ -66,6 +66,7 @@ def register_blueprints(app):
     from portal.auth import bp as auth
     from portal.console import bp as console
     from portal.extensions import csrf
+    from portal.feeds import bp as feeds
     from portal.open311 import bp as open311
     from portal.public import bp as public
 
@@ -77,3 +78,4 @@ def register_blueprints(app):
     csrf.exempt(api)
     app.register_blueprint(open311, url_prefix="/open311/v2")
     csrf.exempt(open311)
+    app.register_blueprint(feeds, url_prefix="/feeds")

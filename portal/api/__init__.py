@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from portal.api import goals, measures, units  # noqa: E402,F401
+from portal.api import consultations, goals, measures, units  # noqa: E402,F401

@@ -1,5 +1,7 @@
 """JSON shapes shared by the API's routes; keep them stable, clients rely on them."""
-from flask import url_for
+from flask import request, url_for
+
+from portal.models import ConsultationKind, ConsultationState
 
 
 def unit_ref(unit):
@@ -55,3 +57,96 @@ def indicator(indicator):
         "lead_units": [unit_ref(u) for u in indicator.lead_units],
         "source_text": indicator.source_text,
     }
+
+
+def _moment(value):
+    """An aware datetime as ISO 8601 (UTC), or None."""
+    return value.isoformat() if value is not None else None
+
+
+def _day(value):
+    return value.isoformat() if value is not None else None
+
+
+def consultation_page_url(consultation):
+    """The consultation's public page (a plain path: the page is served by the public site)."""
+    return f"{request.url_root.rstrip('/')}/consultations/{consultation.id}"
+
+
+def consultation_summary(consultation):
+    """A published consultation in a list: what it is, who runs it, where, and its period."""
+    project = consultation.project
+    withdrawn = consultation.state is ConsultationState.WITHDRAWN
+    return {
+        "id": consultation.id,
+        "title": consultation.title,
+        "kind": consultation.kind.value,
+        "state": consultation.state.value,
+        "unit": unit_ref(consultation.unit),
+        "area": {"number": consultation.area.number, "name": consultation.area.label},
+        "project": {"id": project.id, "name": project.name} if project is not None else None,
+        "stage": consultation.stage.value if consultation.stage is not None else None,
+        "summary": consultation.summary,
+        "opens_on": _day(consultation.opens_on),
+        "closes_on": _day(consultation.closes_on),
+        "original_closes_on": _day(consultation.original_closes_on),
+        "published_at": _moment(consultation.published_at),
+        "withdrawn_reason": consultation.withdrawn_reason if withdrawn else "",
+        "url": consultation_page_url(consultation),
+        "api_url": url_for("api.consultations_show", consultation_id=consultation.id, _external=True),
+    }
+
+
+def public_hearing(hearing):
+    """A hearing session as anyone may see it (hearings.PublicHearing): never a registrant."""
+    return {
+        "id": hearing.id,
+        "starts_at": _moment(hearing.starts_at),
+        "place": hearing.place,
+        "seats": hearing.seats,
+        "seats_left": hearing.seats_left,
+        "waitlist_length": hearing.waitlist_length,
+        "eligibility": hearing.eligibility,
+        "registration_closes_at": _moment(hearing.registration_closes_at),
+        "registration_open": hearing.registration_open,
+        "announced_at": _moment(hearing.announced_at),
+        "minutes": hearing.minutes,
+        "minutes_published_at": _moment(hearing.minutes_published_at),
+        "attendance_count": hearing.attendance_count,
+    }
+
+
+def public_comment(comment):
+    """A published comment (comments.PublicComment) with the unit's decision: never a contact or key."""
+    decision = None
+    if comment.decision is not None:
+        decision = {"code": comment.decision.value, "label": comment.decision_label, "reason": comment.reason}
+    return {
+        "id": comment.id,
+        "body": comment.body,
+        "author": comment.author,
+        "paragraph": comment.paragraph_number,
+        "submitted_at": _moment(comment.submitted_at),
+        "decision": decision,
+    }
+
+
+def consultation_detail(consultation, paragraphs, hearings, comments):
+    """A published consultation with its document, the EIA notice items, hearings and answered comments."""
+    body = consultation_summary(consultation)
+    if consultation.kind is ConsultationKind.EIA:
+        # The notice items the EIA rules make public (the developer's published contact included).
+        body["eia"] = {
+            "project_location": consultation.project_location,
+            "developer_name": consultation.developer_name,
+            "developer_contact": consultation.developer_contact,
+            "eia_preparer": consultation.eia_preparer,
+        }
+    body["how_to_comment"] = consultation.how_to_comment
+    body["tasks"] = [{"id": t.id, "title": t.title, "measure": t.measure.number} for t in consultation.tasks]
+    body["paragraphs"] = [{"number": p.number, "text": p.text} for p in paragraphs]
+    body["hearings"] = [public_hearing(h) for h in hearings]
+    body["comments"] = [public_comment(c) for c in comments]
+    body["statement"] = consultation.statement
+    body["answered_at"] = _moment(consultation.answered_at)
+    return body

@@ -680,3 +680,86 @@ def participation_statement(consultation):
         channels=tuple(channels), comment_count=len(published), people_count=len(keys), matrix=matrix,
         hearings=hearings, statement=consultation.statement, answered_at=consultation.answered_at,
     )
+
+
+# --- the public list (API and feed) ---------------------------------------------------------------
+
+MAX_PER_PAGE = 100
+# The states the public may filter on: a draft does not exist for them.
+PUBLIC_STATES = tuple(s for s in ConsultationState if s is not ConsultationState.DRAFT)
+
+
+def _filter_refused(name, value):
+    return ValidationFailed(_("The filter %(name)s does not accept the value %(value)s.", name=name, value=value),
+                            field=name)
+
+
+def _whole_number(name, value, low, high, default):
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not low <= number <= high:
+        raise ValidationFailed(_("%(name)s: give a whole number from %(low)s to %(high)s.", name=name, low=low,
+                                 high=high), field=name)
+    return number
+
+
+def _public_condition(name, value):
+    """The WHERE condition of one filter of `list_public`, or ValidationFailed naming it."""
+    if name == "state":
+        state = next((s for s in PUBLIC_STATES if s.value == value), None)
+        if state is None:
+            raise _filter_refused(name, value)
+        return Consultation.state == state
+    if name == "kind":
+        kind = next((k for k in ConsultationKind if k.value == value), None)
+        if kind is None:
+            raise _filter_refused(name, value)
+        return Consultation.kind == kind
+    if name == "stage":
+        stage = next((s for s in ProjectStage if s.value == value), None)
+        if stage is None:
+            raise _filter_refused(name, value)
+        return Consultation.stage == stage
+    if name == "unit":
+        unit = db.session.get(Unit, _as_id(value))
+        if unit is None:
+            raise _filter_refused(name, value)
+        return Consultation.unit_id == unit.id
+    if name == "area":
+        area = None
+        if str(value).strip().isdigit():
+            area = db.session.scalar(sa.select(Area).where(Area.number == int(value)))
+        if area is None:
+            raise _filter_refused(name, value)
+        return Consultation.area_id == area.id
+    raise ValueError(f"unknown filter {name!r}")
+
+
+PUBLIC_FILTERS = ("state", "unit", "area", "kind", "stage")
+
+
+def list_public(filters, page=1, per_page=20):
+    """(published consultations on `page`, how many match in all), newest first.
+
+    `filters` maps state (not draft), unit (a unit's id), area (0 for 兵团, 1–14 for a division),
+    kind and stage to raw values; empty ones are ignored. `page` counts from 1 and `per_page` is at
+    most MAX_PER_PAGE; a value that is not accepted raises ValidationFailed naming its parameter.
+    """
+    page = _whole_number("page", page, 1, 1_000_000, 1)
+    per_page = _whole_number("per_page", per_page, 1, MAX_PER_PAGE, 20)
+    conditions = [Consultation.published_at.is_not(None)]
+    for name in PUBLIC_FILTERS:
+        value = (filters or {}).get(name)
+        if value not in (None, ""):
+            conditions.append(_public_condition(name, value))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Consultation).where(*conditions))
+    items = db.session.scalars(
+        sa.select(Consultation).where(*conditions)
+        .order_by(Consultation.published_at.desc(), Consultation.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return items, total, page, per_page

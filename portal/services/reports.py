@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
@@ -36,7 +35,6 @@ from portal.services.routing import route
 DESCRIPTION_LENGTH = (10, 4000)
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-REFERENCE = re.compile(r"^JB-\d{4}-\d{6,}$")
 
 
 @dataclass
@@ -233,16 +231,6 @@ def notify_unit(report, template):
     for user in staff:
         mail.queue(user.email, template, report=report)
 
-
-def get_by_reference(reference):
-    """The report with `reference`, or NotFound."""
-    report = db.session.scalar(
-        sa.select(Report).where(Report.reference == (reference or "").strip().upper())
-        .options(selectinload(Report.events), selectinload(Report.evidence))
-    )
-    if report is None:
-        raise NotFound(_("No report has the reference %(ref)s.", ref=reference))
-    return report
 
 
 @dataclass

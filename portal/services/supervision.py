@@ -72,9 +72,3 @@ def get_public(reference):
     if report is None:
         raise NotFound(_("No report has the reference %(ref)s.", ref=reference))
     return report
-
-
-def counts_by_status():
-    """How many reports are in each status, for the list's summary."""
-    rows = db.session.execute(sa.select(Report.status, sa.func.count()).group_by(Report.status)).all()
-    return {status: count for status, count in rows}

@@ -40,8 +40,3 @@ def hit(key, window_seconds, now=None):
         .returning(table.c.count)
     )
     return db.session.execute(statement).scalar_one()
-
-
-def prune(before):
-    """Forget windows that started before `before`."""
-    db.session.execute(sa.delete(RateLimitHit).where(RateLimitHit.window_start < before))
