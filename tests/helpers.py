@@ -167,3 +167,16 @@ def get_report(app, reference):
     with app.app_context():
         row = db.session.execute(sa.select(Report.__table__).where(Report.reference == reference)).one()
         return dict(row._mapping)
+
+
+class People(dict):
+    """Staff accounts made on first use (password hashing is slow), from {key: (username, unit, role)}."""
+
+    def __init__(self, accounts):
+        super().__init__()
+        self.accounts = accounts
+
+    def __missing__(self, key):
+        username, unit, role = self.accounts[key]
+        self[key] = create_user(username, unit, role, PASSWORD)
+        return self[key]

@@ -8,11 +8,12 @@ from portal.extensions import db
 from portal.models import Comment, CommentDecision, HearingSession, Registration, RegistrationStatus
 from portal.services import comments, consultations
 from portal.services.units import find_unit
+from tests.helpers import People
 from tests.services.test_consultations import (
     NOW,
     PLANTED_EMAIL,
+    PEOPLE,
     PLANTED_PHONE,
-    People,
     comment,
     eia_draft,
     policy_draft,
@@ -28,7 +29,7 @@ WITHDRAW_REASON = "草案需要重新起草，本次征求意见终止。"
 def world(app):
     """An open EIA with comments and a hearing, a withdrawn policy draft, another division's plan, a draft."""
     with app.app_context():
-        people = People()
+        people = People(PEOPLE)
         staff = people["staff"]
         eia = eia_draft()
         publish(app, staff, eia)

@@ -15,9 +15,8 @@ from portal.models import (
     ProjectStage,
 )
 from portal.services import clocks, comments, consultations
-from portal.services.accounts import create_user
 from portal.services.units import find_unit
-from tests.helpers import PASSWORD
+from tests.helpers import People
 
 BJ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 9, 21, 10, 0, tzinfo=BJ)  # a Monday, a week before the periods below start
@@ -39,19 +38,11 @@ PEOPLE = {
 }
 
 
-class People(dict):
-    """Staff accounts made on first use (password hashing is slow): see PEOPLE."""
-
-    def __missing__(self, key):
-        username, unit, role = PEOPLE[key]
-        self[key] = create_user(username, unit, role, PASSWORD)
-        return self[key]
-
 
 @pytest.fixture
 def people(app_context):
     """The responsible unit's staff and unit admin, staff of another division, a site administrator."""
-    return People()
+    return People(PEOPLE)
 
 
 def project(**fields):

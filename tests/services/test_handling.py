@@ -9,11 +9,10 @@ from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import EventKind, ExtensionState, MailMessage, ReportStatus
 from portal.services import handling, reports
-from portal.services.accounts import create_user
 from portal.services.handling import Access, QueueFilters
 from portal.services.reports import ReportInput
 from portal.services.units import find_unit
-from tests.helpers import PASSWORD, jpeg_photo
+from tests.helpers import People, jpeg_photo
 
 
 @pytest.fixture
@@ -28,11 +27,6 @@ T0 = datetime(2026, 6, 1, 10, 0, tzinfo=BJ)  # a Monday with no holiday near any
 def end_of(year, month, day):
     """The last instant of a day in Beijing."""
     return datetime(year, month, day, 23, 59, 59, 999999, tzinfo=BJ)
-
-
-def user(username, unit="第八师石河子市", role="staff"):
-    """A staff account, flushed."""
-    return create_user(username, unit, role, PASSWORD)
 
 
 def new_report(app, key="k1", category="water", area=8, now=T0, **fields):
@@ -56,20 +50,12 @@ PEOPLE = {
 }
 
 
-class People(dict):
-    """Staff accounts made on first use (password hashing is slow): see PEOPLE."""
-
-    def __missing__(self, key):
-        username, unit, role = PEOPLE[key]
-        self[key] = user(username, unit, role)
-        return self[key]
-
 
 @pytest.fixture
 def case(app_context):
     """A water report in 第八师 with its unit's staff, unit admin, a copied unit and an unrelated unit."""
     report = new_report(app_context, email="resident@example.org")
-    return app_context, report, People()
+    return app_context, report, People(PEOPLE)
 
 
 def accept(app, report, who, now=T0 + timedelta(days=1)):

@@ -25,9 +25,8 @@ from portal.models import (
     RegistrationStatus,
 )
 from portal.services import hearings
-from portal.services.accounts import create_user
 from portal.services.units import find_unit
-from tests.helpers import PASSWORD
+from tests.helpers import People
 
 BJ = ZoneInfo("Asia/Shanghai")
 SECRET = "test-secret-key"
@@ -62,19 +61,11 @@ PEOPLE = {
 }
 
 
-class People(dict):
-    """Staff accounts made on first use (password hashing is slow): see PEOPLE."""
-
-    def __missing__(self, key):
-        username, unit, role = PEOPLE[key]
-        self[key] = create_user(username, unit, role, PASSWORD)
-        return self[key]
-
 
 @pytest.fixture
 def people(app_context):
     """Staff of 第八师石河子市 (the consultation's unit) and of an unrelated unit, made on first use."""
-    return People()
+    return People(PEOPLE)
 
 
 def consultation(state=ConsultationState.OPEN):
