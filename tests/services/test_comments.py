@@ -41,7 +41,6 @@ PEOPLE = {
 }
 
 
-
 @pytest.fixture
 def people(app_context):
     """Staff of the responsible unit, staff of another division, a site administrator of another unit."""

@@ -38,7 +38,6 @@ PEOPLE = {
 }
 
 
-
 @pytest.fixture
 def people(app_context):
     """The responsible unit's staff and unit admin, staff of another division, a site administrator."""

@@ -61,7 +61,6 @@ PEOPLE = {
 }
 
 
-
 @pytest.fixture
 def people(app_context):
     """Staff of 第八师石河子市 (the consultation's unit) and of an unrelated unit, made on first use."""
