@@ -11,11 +11,13 @@
   flagged) is NotFound for other units; a published one is Forbidden to them.
 """
 import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -77,8 +79,12 @@ def normalise_phone(phone):
 
 
 def contact_key(value):
-    """SHA-256 of one normalised contact (an email lower-cased, a phone as digits)."""
-    return hashlib.sha256(value.encode()).hexdigest()
+    """HMAC-SHA256, keyed with the application secret, of one normalised contact (email lower-cased, phone digits)."""
+    # A bare hash of an 11-digit phone number is reversed by trying them all; the key keeps the
+    # comments table from revealing what CommentContact holds apart. Rotating the secret only means
+    # later comments of one person are no longer grouped with earlier ones.
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, b"comment-author:" + value.encode(), hashlib.sha256).hexdigest()
 
 
 def _author_key(consultation, phone, email):

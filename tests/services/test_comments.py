@@ -1,4 +1,5 @@
 """Comments: submission rules, moderation and flags, decisions, what the public sees, and confidential contacts."""
+import hashlib
 from dataclasses import asdict
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -188,6 +189,12 @@ def test_one_person_counts_once_across_contact_spellings(consultation):
     assert first.author_key == second.author_key == fourth.author_key
     assert third.author_key != first.author_key and other.author_key != first.author_key
     assert len(first.author_key) == 64 and PHONE not in first.author_key
+
+
+def test_the_author_key_cannot_be_reversed_by_hashing_every_phone_number(consultation):
+    """Without the application secret, hashing candidate phone numbers does not find the commenter."""
+    comment = submit(consultation, phone="13912345678", email="")
+    assert comment.author_key != hashlib.sha256(b"13912345678").hexdigest()
 
 
 # --- moderation -----------------------------------------------------------------------------------
