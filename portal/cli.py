@@ -1,4 +1,4 @@
-"""`flask --app wsgi portal …`: init, check, create-user, create-api-key, send-mail, demo."""
+"""`flask --app wsgi portal …`: init, check, create-user, create-api-key, send-mail, tick, demo."""
 import sys
 from pathlib import Path
 
@@ -129,6 +129,19 @@ def send_mail_command(limit):
     click.echo(f"sent {sent}, failed {failed}")
     if failed:
         sys.exit(1)
+
+
+@portal.command("tick")
+def tick_command():
+    """Close consultations whose comment period has ended and queue hearing reminders; run it from cron."""
+    from portal.models.types import utcnow
+    from portal.services import consultations, hearings
+
+    now = utcnow()
+    closed = consultations.close_due(now, current_app.config)
+    reminded = hearings.send_reminders(now)
+    db.session.commit()
+    click.echo(f"consultations closed {len(closed)}, hearing reminders queued {reminded}")
 
 
 @portal.command("create-api-key")

@@ -1,9 +1,14 @@
 """`flask --app wsgi portal …` commands."""
+from datetime import date, datetime, timezone
+
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Measure, User
+from portal.models import ConsultationKind, ConsultationState, Measure, User
 from portal.policy import bundled_text
+from portal.services import consultations
+from portal.services.units import find_unit
+from tests.helpers import People
 
 
 def run(app, *args, input=None):
@@ -94,3 +99,21 @@ def test_demo_adds_marked_samples_once(app):
         names = db.session.scalars(sa.select(User.display_name)).all()
     assert names and all("示例" in name for name in names)
     assert "already present" in run(app, "demo").output
+
+
+def test_tick_closes_ended_consultations_once(app):
+    """`tick` closes a consultation whose period ended yesterday; a second run finds nothing to do."""
+    with app.app_context():
+        staff = People({"staff": ("wjq", "第六师五家渠市", "staff")})["staff"]
+        draft = consultations.create_consultation(find_unit("第六师五家渠市"), kind=ConsultationKind.POLICY_DRAFT,
+                                                  title="第六师生态环境保护条例(草案)", body_text="第一段。", area=6)
+        consultations.publish(staff, draft, date(2026, 1, 5), date(2026, 1, 9), app.config,
+                              now=datetime(2026, 1, 4, tzinfo=timezone.utc))
+        db.session.commit()
+        consultation_id = draft.id
+    first = run(app, "tick")
+    assert first.exit_code == 0, first.output
+    assert "consultations closed 1" in first.output
+    assert "consultations closed 0" in run(app, "tick").output
+    with app.app_context():
+        assert consultations.get_public(consultation_id).state is ConsultationState.CLOSED
