@@ -59,6 +59,8 @@ class Config:
     # a published comment is hidden for review once this many different clients have flagged it.
     EIA_MIN_WORKING_DAYS = 10
     COMMENT_FLAG_LIMIT = 3
+    # Subscription requests per client per hour, so the form cannot be used to mail-bomb an address.
+    SUBSCRIPTION_LIMIT = 10
 
     # Environment variables read by `load`, with the type they are parsed as.
     ENVIRONMENT = {
@@ -82,6 +84,7 @@ class Config:
         "PORTAL_HEARING_NOTICE_WORKING_DAYS": ("HEARING_NOTICE_WORKING_DAYS", int),
         "PORTAL_EIA_MIN_WORKING_DAYS": ("EIA_MIN_WORKING_DAYS", int),
         "PORTAL_COMMENT_FLAG_LIMIT": ("COMMENT_FLAG_LIMIT", int),
+        "PORTAL_SUBSCRIPTION_LIMIT": ("SUBSCRIPTION_LIMIT", int),
         "PORTAL_CLOCK_ACCEPTANCE_DAYS": ("CLOCK_ACCEPTANCE_DAYS", int),
         "PORTAL_CLOCK_ACCEPTANCE_WORKING_DAYS": ("CLOCK_ACCEPTANCE_WORKING_DAYS", str),
         "PORTAL_CLOCK_CLOSURE_DAYS": ("CLOCK_CLOSURE_DAYS", int),

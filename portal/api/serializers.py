@@ -1,5 +1,5 @@
 """JSON shapes shared by the API's routes; keep them stable, clients rely on them."""
-from flask import request, url_for
+from flask import url_for
 
 from portal.models import ConsultationKind, ConsultationState
 
@@ -68,11 +68,6 @@ def _day(value):
     return value.isoformat() if value is not None else None
 
 
-def consultation_page_url(consultation):
-    """The consultation's public page (a plain path: the page is served by the public site)."""
-    return f"{request.url_root.rstrip('/')}/consultations/{consultation.id}"
-
-
 def consultation_summary(consultation):
     """A published consultation in a list: what it is, who runs it, where, and its period."""
     project = consultation.project
@@ -92,7 +87,7 @@ def consultation_summary(consultation):
         "original_closes_on": _day(consultation.original_closes_on),
         "published_at": _moment(consultation.published_at),
         "withdrawn_reason": consultation.withdrawn_reason if withdrawn else "",
-        "url": consultation_page_url(consultation),
+        "url": url_for("public.consultations_show", consultation_id=consultation.id, _external=True),
         "api_url": url_for("api.consultations_show", consultation_id=consultation.id, _external=True),
     }
 
@@ -149,4 +144,9 @@ def consultation_detail(consultation, paragraphs, hearings, comments):
     body["comments"] = [public_comment(c) for c in comments]
     body["statement"] = consultation.statement
     body["answered_at"] = _moment(consultation.answered_at)
+    body["attachments"] = [{"filename": a.filename, "content_type": a.content_type, "size": a.size, "url": url_for(
+        "public.attachments_download", consultation_id=consultation.id, attachment_id=a.id, _external=True)}
+        for a in consultation.attachments]
+    if consultation.answered_at is not None:
+        body["statement_url"] = url_for("public.statements_show", consultation_id=consultation.id, _external=True)
     return body

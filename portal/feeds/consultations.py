@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 from xml.etree import ElementTree as ET
 
-from flask import Response, request
+from flask import Response, request, url_for
 from flask_babel import gettext as _
 
 from portal.feeds import bp
@@ -42,7 +42,7 @@ def build_feed(items, root, self_url):
     _add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     _add(feed, "link", rel="alternate", type="text/html", href=f"{root}/")
     for consultation in items:
-        page = f"{root}/consultations/{consultation.id}"
+        page = url_for("public.consultations_show", consultation_id=consultation.id, _external=True)
         entry = _add(feed, "entry")
         _add(entry, "id", page)
         _add(entry, "title", consultation.title)

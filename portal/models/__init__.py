@@ -9,6 +9,7 @@ from portal.models.consultations import (
     CommentFlag,
     CommentState,
     Consultation,
+    ConsultationAttachment,
     ConsultationKind,
     ConsultationState,
     HearingSession,
@@ -51,7 +52,7 @@ from portal.models.units import Area, Unit, UnitAlias, UnitKind
 
 __all__ = [
     "Comment", "CommentContact", "CommentDecision", "CommentFlag", "CommentState", "Consultation",
-    "ConsultationKind", "ConsultationState", "HearingSession", "Paragraph", "Project", "ProjectStage",
+    "ConsultationAttachment", "ConsultationKind", "ConsultationState", "HearingSession", "Paragraph", "Project", "ProjectStage",
     "Registration", "RegistrationStatus", "Subscription",
     "PUBLIC_EVENTS", "ApiKey", "Area", "AuditRecord", "Category", "Chapter", "Comparison", "EventKind",
     "Evidence", "ExtensionState", "HolidayOverride", "IdentityVisibility", "Indicator", "MailMessage", "Measure",

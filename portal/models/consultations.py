@@ -113,6 +113,30 @@ class Consultation(db.Model):
     hearings: Mapped[list["HearingSession"]] = relationship(
         back_populates="consultation", order_by="HearingSession.starts_at", cascade="all, delete-orphan"
     )
+    attachments: Mapped[list["ConsultationAttachment"]] = relationship(
+        back_populates="consultation", order_by="ConsultationAttachment.id", cascade="all, delete-orphan"
+    )
+
+
+class ConsultationAttachment(db.Model):
+    """A file published with a consultation (PDF as sent, images re-encoded), stored under the data directory."""
+
+    __tablename__ = "consultation_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    # The client's name, cleaned for display only: downloads get a name made by the server.
+    filename: Mapped[str] = mapped_column(sa.String(120))
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    size: Mapped[int]
+    # Of the stored bytes, i.e. of what the public downloads (images are re-encoded).
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    # Relative to the data directory; the server's random name, never the client's.
+    path: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    consultation: Mapped[Consultation] = relationship(back_populates="attachments")
 
 
 class Paragraph(db.Model):

@@ -3,4 +3,7 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from portal.public import goals, home, language, measures, reports, units  # noqa: E402,F401
+from portal.public import (  # noqa: E402,F401
+    attachments, consultations, goals, hearings, home, language, measures, projects, reports, subscriptions,
+    units,
+)

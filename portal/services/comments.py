@@ -219,6 +219,15 @@ def _act(user, comment):
     act(user, comment.consultation)
 
 
+def get_for_unit(user, comment_id):
+    """A comment for its unit's console (or site oversight), or NotFound; acting is checked by each action."""
+    comment = db.session.get(Comment, comment_id) if isinstance(comment_id, int) else None
+    if comment is None or not (comment.consultation.unit_id == user.unit_id
+                               or user.can(Permission.SITE_CONSULTATIONS_VIEW)):
+        raise NotFound(_("No comment has the number %(id)s.", id=comment_id))
+    return comment
+
+
 def moderation_queue(user, consultation=None):
     """The comments of the user's unit waiting for moderation (new or flagged), oldest first."""
     if not user.can(Permission.CONSULTATIONS_MANAGE):

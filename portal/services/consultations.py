@@ -46,7 +46,8 @@ from portal.models import (
 from portal.models.types import utcnow
 from portal.permissions import Permission
 from portal.sanitize import clean_text
-from portal.services import clocks
+from portal.services import clocks, subscriptions
+from portal.services.handling import Page
 
 EIA_RULES = "《环境影响评价公众参与办法》"
 TITLE_LENGTH = (1, 200)
@@ -118,6 +119,19 @@ def get_for(user, consultation_id):
     return consultation
 
 
+def get_for_unit(user, consultation_id):
+    """The consultation for the console's manage pages: its unit's staff, or site oversight; else NotFound.
+
+    Stricter than `get_for`: these pages list waiting and hidden comments, which another unit's
+    staff may not learn of even when the consultation itself is public.
+    """
+    consultation = db.session.get(Consultation, _as_id(consultation_id))
+    if consultation is None or not (consultation.unit_id == user.unit_id
+                                    or user.can(Permission.SITE_CONSULTATIONS_VIEW)):
+        raise not_found(consultation_id)
+    return consultation
+
+
 def _as_id(value):
     try:
         return int(value)
@@ -137,6 +151,37 @@ def field_label(name):
         "how_to_comment": _("How to comment"), "reason": _("Reason"), "statement": _("Statement"),
         "name": _("Project name"), "location": _("Project location"), "developer": _("Developer"),
     }.get(name, name)
+
+
+def kind_label(kind):
+    """A consultation's kind in the user's language."""
+    return {
+        ConsultationKind.EIA: _("EIA of a construction project (建设项目环评)"),
+        ConsultationKind.POLICY_DRAFT: _("Policy draft (政策文件草案)"),
+        ConsultationKind.PLAN: _("Plan (规划)"),
+    }[kind]
+
+
+def stage_label(stage):
+    """A project stage in the user's language ('' for none)."""
+    if stage is None:
+        return ""
+    return {
+        ProjectStage.APPROVAL: _("Approval (立项)"),
+        ProjectStage.IMPLEMENTATION: _("Implementation (实施)"),
+        ProjectStage.POST_EVALUATION: _("Post-evaluation (后评价)"),
+    }[stage]
+
+
+def state_label(state):
+    """A consultation's state in the user's language."""
+    return {
+        ConsultationState.DRAFT: _("Draft"),
+        ConsultationState.OPEN: _("Open for comments"),
+        ConsultationState.CLOSED: _("Comment period ended"),
+        ConsultationState.ANSWERED: _("Answered"),
+        ConsultationState.WITHDRAWN: _("Withdrawn"),
+    }[state]
 
 
 def text_field(value, name, low, high, single_line=False):
@@ -477,6 +522,7 @@ def publish(user, consultation, opens_on, closes_on, config, calendar=None, now=
               n=count.working_days, earliest=count.earliest_close.isoformat()), field="closes_on")
     consultation.opens_on, consultation.closes_on, consultation.original_closes_on = opens_on, closes_on, None
     consultation.state, consultation.published_at = ConsultationState.OPEN, now
+    subscriptions.notify_consultation(consultation, config)
     return count
 
 
@@ -763,3 +809,40 @@ def list_public(filters, page=1, per_page=20):
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
     return items, total, page, per_page
+
+
+# --- the unit's console list -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsoleRow:
+    """A consultation in its unit's console list, with the comments that wait for staff."""
+
+    consultation: Consultation
+    awaiting_moderation: int
+    undecided: int
+
+
+def console_list(user, state=None, page=1, per_page=20):
+    """A handling.Page of ConsoleRow: the unit's consultations (all for site oversight), newest first."""
+    def count(*conditions):
+        return (sa.select(sa.func.count()).select_from(Comment)
+                .where(Comment.consultation_id == Consultation.id, *conditions).scalar_subquery())
+
+    conditions = [] if user.can(Permission.SITE_CONSULTATIONS_VIEW) else [Consultation.unit_id == user.unit_id]
+    if state is not None:
+        conditions.append(Consultation.state == state)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Consultation).where(*conditions))
+    page = max(int(page or 1), 1)
+    rows = db.session.execute(
+        sa.select(Consultation, count(Comment.state.in_(AWAITING_MODERATION)),
+                  count(Comment.state == CommentState.PUBLISHED, Comment.decision.is_(None)))
+        .where(*conditions).order_by(Consultation.created_at.desc(), Consultation.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page([ConsoleRow(*row) for row in rows], total, page, per_page)
+
+
+def unit_projects(unit):
+    """The construction projects of `unit`, by name, for choosing one when drafting."""
+    return db.session.scalars(sa.select(Project).where(Project.unit_id == unit.id).order_by(Project.name)).all()

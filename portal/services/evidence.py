@@ -168,7 +168,7 @@ def process(filename, data):
         raise EvidenceRejected(_("%(name)s is not a JPEG, PNG, WebP or PDF file.", name=name))
     sha256 = hashlib.sha256(data).hexdigest()
     if kind == "pdf":
-        _check_pdf(name, data)
+        check_pdf(name, data)
         return ProcessedEvidence(
             kind=kind, content_type=CONTENT_TYPES[kind], extension=EXTENSIONS[kind], public_bytes=data,
             original_bytes=data, sha256_original=sha256, size=len(data), original_name=name,
@@ -196,7 +196,8 @@ def process_all(files):
     return [process(filename, data) for filename, data in files]
 
 
-def _check_pdf(name, data):
+def check_pdf(name, data):
+    """Refuse a PDF that is malformed or carries active content, naming the file."""
     # No PDF parser is installed, so these are structural checks, not a decode: a header with a
     # version, a cross-reference pointer and %%EOF at the end, and no active content that a viewer
     # would run. Names hidden in compressed object streams are not seen; serving PDFs only as
@@ -492,11 +493,11 @@ def store(data_dir, processed, *, now=None):
     token = secrets.token_hex(16)
     public_path = Path(PUBLIC_DIR) / month / f"{token}{processed.extension}"
     original_path = Path(ORIGINALS_DIR) / month / f"{token}.orig"
-    _write_atomic(data_dir / public_path, processed.public_bytes)
+    write_atomic(data_dir / public_path, processed.public_bytes)
     try:
-        _write_atomic(data_dir / original_path, processed.original_bytes)
+        write_atomic(data_dir / original_path, processed.original_bytes)
     except BaseException:
-        _unlink(data_dir / public_path)
+        unlink(data_dir / public_path)
         raise
     return StoredEvidence(
         public_path=public_path.as_posix(),
@@ -513,7 +514,8 @@ def store(data_dir, processed, *, now=None):
     )
 
 
-def _write_atomic(path, data):
+def write_atomic(path, data):
+    """Write `data` to `path` (mode 0600) through a synced temporary file, so no reader sees half a file."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # mkstemp creates the file with mode 0o600; a reader never sees a half-written file, and the
     # fsyncs make a report that was confirmed to the resident survive a power cut.
@@ -526,7 +528,7 @@ def _write_atomic(path, data):
         os.chmod(temporary, 0o600)
         os.replace(temporary, path)
     except BaseException:
-        _unlink(Path(temporary))
+        unlink(Path(temporary))
         raise
     _fsync_dir(path.parent)
 
@@ -544,7 +546,8 @@ def _fsync_dir(directory):
         os.close(fd)
 
 
-def _unlink(path):
+def unlink(path):
+    """Remove a stored file; one already gone is not an error."""
     try:
         path.unlink()
     except FileNotFoundError:
@@ -577,4 +580,4 @@ def open_stored(data_dir, relative_path):
 def remove(data_dir, stored):
     """Delete both files of a StoredEvidence (after a failed transaction); missing files are fine."""
     for relative in (stored.public_path, stored.original_path):
-        _unlink(_resolve(data_dir, relative))
+        unlink(_resolve(data_dir, relative))

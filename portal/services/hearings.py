@@ -29,7 +29,7 @@ import hashlib
 import hmac
 import io
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -42,7 +42,7 @@ from portal.extensions import db
 from portal.models import Consultation, ConsultationState, HearingSession, Registration, RegistrationStatus
 from portal.models.types import utcnow
 from portal.permissions import Permission
-from portal.services import clocks, mail
+from portal.services import clocks, mail, subscriptions
 from portal.services.reports import EMAIL, PHONE, hash_code
 
 NOTICE_BASIS = "《环境保护公众参与办法》"
@@ -89,6 +89,15 @@ def _manage(user, consultation):
     # which only the unit holding the hearing needs. Forbidden, not NotFound: hearings are public.
     if user.unit_id != consultation.unit_id or not user.can(Permission.HEARINGS_MANAGE):
         raise Forbidden(_("Only staff of the responsible unit can manage this consultation's hearings."))
+
+
+def get_for_unit(user, session_id):
+    """A hearing session for its unit's console (or site oversight), or NotFound; managing is checked by each call."""
+    session = db.session.get(HearingSession, session_id) if isinstance(session_id, int) else None
+    if session is None or not (session.consultation.unit_id == user.unit_id
+                               or user.can(Permission.SITE_CONSULTATIONS_VIEW)):
+        raise NotFound(_("No hearing has the number %(id)s.", id=session_id))
+    return session
 
 
 def earliest_hearing_day(announced_at, config, calendar=None):
@@ -146,6 +155,7 @@ def schedule(user, consultation, starts_at, place, seats, registration_closes_at
                              announced_at=now)
     db.session.add(hearing)
     db.session.flush()
+    subscriptions.notify_hearing(hearing, config)
     return hearing
 
 
@@ -305,10 +315,11 @@ def cancel(code, now=None):
 
 @dataclass
 class Attendees:
-    """The hearing's list for its unit's staff: confirmed and waitlisted (in waitlist order)."""
+    """The hearing's list for its unit's staff: confirmed, waitlisted (in waitlist order) and cancelled."""
 
     confirmed: list
     waitlisted: list
+    cancelled: list = field(default_factory=list)
 
     @property
     def speakers(self):
@@ -328,8 +339,13 @@ def attendees(user, session):
     """Confirmed and waitlisted registrations, with contacts and speak requests, for the unit's staff."""
     _manage(user, session.consultation)
     active = _active(session)
+    cancelled = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.session_id == session.id, Registration.status == RegistrationStatus.CANCELLED)
+        .order_by(Registration.cancelled_at, Registration.id)
+    ).all()
     return Attendees([r for r in active if r.status is RegistrationStatus.CONFIRMED],
-                     [r for r in active if r.status is RegistrationStatus.WAITLISTED])
+                     [r for r in active if r.status is RegistrationStatus.WAITLISTED], cancelled)
 
 
 def mark_attendance(user, session, registration_ids, now=None):

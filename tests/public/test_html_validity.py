@@ -35,6 +35,17 @@ PAGES = [
     ("report-public", "/reports/{accepted}", 200),
     ("report-private-open", "{follow_open}", 200),
     ("report-private-closed", "{follow_closed}", 200),
+    ("consultations", "/consultations", 200),
+    ("consultation-open", "/consultations/{eia}", 200),
+    ("consultation-answered", "/consultations/{answered}", 200),
+    ("statement", "/consultations/{answered}/statement", 200),
+    ("statement-print", "/consultations/{answered}/statement?print=1", 200),
+    ("comment-received", "/consultations/{eia}/comments/received", 200),
+    ("hearing-open", "/hearings/{eia_hearing}", 200),
+    ("hearing-held", "/hearings/{answered_hearing}", 200),
+    ("registration-lookup", "/hearings/registration", 200),
+    ("project", "/projects/{project}", 200),
+    ("subscribe", "/subscriptions/new?area=6", 200),
 ]
 # Pages seen by a logged-in site administrator of 兵团建设局 (the unit handling the "accepted" sample).
 STAFF_PAGES = [
@@ -43,6 +54,12 @@ STAFF_PAGES = [
     ("console-case-accepted", "/console/reports/{accepted}", 200),
     ("console-case-reopened", "/console/reports/{reopened}", 200),
     ("console-transfers", "/console/transfers", 200),
+    ("console-consultations", "/console/consultations", 200),
+    ("console-consultation-new", "/console/consultations/new", 200),
+    ("console-consultation", "/console/consultations/{answered}", 200),
+    ("console-consultation-comments", "/console/consultations/{answered}/comments", 200),
+    ("console-comments", "/console/comments", 200),
+    ("console-hearing", "/console/hearings/{answered_hearing}", 200),
     ("admin-routing", "/admin/routing", 200),
     ("admin-calendar", "/admin/calendar", 200),
 ]
@@ -54,7 +71,7 @@ def page_values(app):
     import sqlalchemy as sa
 
     from portal.extensions import db
-    from portal.models import Unit
+    from portal.models import Consultation, Unit
     from portal.services import demo, reports
 
     with app.app_context():
@@ -65,9 +82,13 @@ def page_values(app):
         sample = {key: reports.find_submission(f"demo-{key}") for key in ("accepted", "reopened", "new", "closed")}
         follow = {key: f"/reports/track/{r.reference}/{reports.link_token(app.config['SECRET_KEY'], r)}"
                   for key, r in sample.items()}
+        eia, answered = (db.session.scalar(sa.select(Consultation).where(Consultation.title == title))
+                         for title in (demo.EIA_TITLE, demo.ANSWERED_TITLE))
         return {"department": unit["兵团建设局"], "division": unit["第八师石河子市"],
                 "accepted": sample["accepted"].reference, "reopened": sample["reopened"].reference,
-                "follow_open": follow["new"], "follow_closed": follow["closed"]}
+                "follow_open": follow["new"], "follow_closed": follow["closed"],
+                "eia": eia.id, "eia_hearing": eia.hearings[0].id, "project": eia.project_id,
+                "answered": answered.id, "answered_hearing": answered.hearings[0].id}
 
 
 def render_pages(app, directory):

@@ -1,0 +1,110 @@
+"""Hearings (听证会) in the console: scheduling, the attendee list (names and contacts, for the unit's staff
+only, never cached), attendance, the CSV sign-in sheet, and the minutes."""
+from zoneinfo import ZoneInfo
+
+from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.console import bp
+from portal.console import consultation_forms as forms
+from portal.console.consultations import ENUMS, render_manage_page
+from portal.errors import Conflict, ValidationFailed
+from portal.extensions import db
+from portal.forms import attach_error
+from portal.models.types import utcnow
+from portal.permissions import Permission, permission_required
+from portal.public.reports import private
+from portal.services import consultations, hearings
+
+
+def _beijing(moment):
+    """A naive datetime-local value read as the portal's time zone (Beijing time)."""
+    return moment.replace(tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])) if moment else None
+
+
+@bp.post("/consultations/<int:consultation_id>/hearings")
+@permission_required(Permission.HEARINGS_MANAGE)
+def hearings_schedule(consultation_id):
+    """Schedule and announce a hearing; one too soon is refused naming the notice rule."""
+    consultation = consultations.get_for_unit(current_user, consultation_id)
+    form = forms.HearingForm()
+    if form.validate_on_submit():
+        try:
+            hearing = hearings.schedule(current_user, consultation, _beijing(form.starts_at.data), form.place.data,
+                                        form.seats.data, _beijing(form.registration_closes_at.data),
+                                        form.eligibility.data or "", current_app.config)
+            db.session.commit()
+            flash(_("The hearing is scheduled and announced."), "info")
+            return redirect(url_for("console.hearings_show", session_id=hearing.id))
+        except ValidationFailed as error:
+            db.session.rollback()
+            attach_error(form, error)
+        except Conflict as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("console.consultations_show", consultation_id=consultation.id))
+    return render_manage_page(consultation, 400, hearing=form)
+
+
+def _render_hearing(session, status=200, **bound):
+    listing = hearings.attendees(current_user, session)
+    attended = [r.id for r in listing.confirmed + listing.waitlisted if r.attended]
+    page = render_template(
+        "console/hearings/show.html", session=session, consultation=session.consultation, listing=listing,
+        attendance=bound.get("attendance") or forms.AttendanceForm(formdata=None, registration_ids=attended),
+        minutes=bound.get("minutes") or forms.MinutesForm(formdata=None, minutes=session.minutes),
+        now=utcnow(), status_label=hearings.status_label, **ENUMS,
+    )
+    # Names, phone numbers and email addresses of registrants: never kept by a browser or proxy cache.
+    return private(page, status)
+
+
+@bp.get("/hearings/<int:session_id>")
+@permission_required(Permission.CONSOLE_VIEW)
+def hearings_show(session_id):
+    """The session, its registrants (confirmed, waitlisted in order, cancelled), attendance and minutes."""
+    return _render_hearing(hearings.get_for_unit(current_user, session_id))
+
+
+@bp.get("/hearings/<int:session_id>/attendees.csv")
+@permission_required(Permission.HEARINGS_MANAGE)
+def hearings_export(session_id):
+    """The sign-in sheet as CSV (UTF-8 with BOM, no contacts), as a download."""
+    session = hearings.get_for_unit(current_user, session_id)
+    return Response(hearings.export_csv(current_user, session), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=hearing-{session.id}-attendees.csv",
+        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+
+
+# action: (form, perform(session, form) → result, message(result) after the commit)
+ACTIONS = {
+    "attendance": (forms.AttendanceForm,
+                   lambda s, f: hearings.mark_attendance(current_user, s, f.registration_ids.data or []),
+                   lambda n: _("Attendance saved: %(n)s present.", n=n)),
+    "minutes": (forms.MinutesForm, lambda s, f: hearings.publish_minutes(current_user, s, f.minutes.data),
+                lambda s: _("Minutes published with the attendance count (%(n)s).", n=s.attendance_count)),
+}
+
+
+@bp.post("/hearings/<int:session_id>/<any(attendance, minutes):action>")
+@permission_required(Permission.HEARINGS_MANAGE)
+def hearings_act(session_id, action):
+    """Save attendance or publish the minutes; bad input is shown on the form, a refusal as a message."""
+    session = hearings.get_for_unit(current_user, session_id)
+    form_class, perform, done = ACTIONS[action]
+    form = form_class()
+    if form.validate_on_submit():
+        try:
+            result = perform(session, form)
+            db.session.commit()
+            flash(done(result), "info")
+            return redirect(url_for("console.hearings_show", session_id=session.id))
+        except ValidationFailed as error:
+            db.session.rollback()
+            attach_error(form, error)
+        except Conflict as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("console.hearings_show", session_id=session.id))
+    return _render_hearing(session, 400, **{action: form})

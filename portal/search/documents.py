@@ -1,0 +1,105 @@
+"""What goes into the index and what comes out of a search: plain dataclasses, no engine."""
+from dataclasses import dataclass, field
+import datetime as dt
+
+from flask_babel import gettext as _
+
+from portal.errors import DomainError
+
+KINDS = ("measure", "task", "disclosure", "consultation", "comment", "case")
+FACETS = ("kind", "unit", "category", "area", "year")
+SORTS = ("relevance", "date")
+MAX_PER_PAGE = 100
+SNIPPET_SOURCE_LIMIT = 4000
+
+
+class SearchUnavailable(DomainError):
+    """The index is missing, locked by another writer, or being replaced: try again later."""
+
+    status = 503
+    code = "search_unavailable"
+
+    def __init__(self, reason=""):
+        super().__init__(_("Search is temporarily unavailable. Please try again in a few minutes."))
+        # Why, for the log: never shown to users.
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Document:
+    """One searchable thing. Only public fields belong here: the index is public by construction.
+
+    `unit` and `category` may hold several values (a task has several units); `area` is one
+    value; `year` defaults to the date's year; `snippet` defaults to `body`.
+    """
+
+    kind: str
+    id: str
+    title: str
+    body: str = ""
+    url: str = ""
+    date: dt.date | dt.datetime | None = None
+    unit: tuple = ()
+    category: tuple = ()
+    area: str | None = None
+    year: int | None = None
+    snippet: str | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown document kind {self.kind!r}; expected one of {KINDS}")
+        object.__setattr__(self, "id", str(self.id))
+        for name in ("unit", "category"):
+            value = getattr(self, name)
+            values = (value,) if isinstance(value, str) else tuple(value or ())
+            if any("\x1f" in v for v in values):
+                raise ValueError(f"{name} values may not contain the unit separator: {values!r}")
+            object.__setattr__(self, name, tuple(v for v in values if v))
+        if self.year is None and self.date is not None:
+            object.__setattr__(self, "year", self.date.year)
+
+    @property
+    def key(self):
+        """The index's unique key, `kind:id`, which the database side compares for drift."""
+        return f"{self.kind}:{self.id}"
+
+    @property
+    def snippet_source(self):
+        """The text snippets are cut from, bounded so that the index stays small."""
+        text = self.body if self.snippet is None else self.snippet
+        return text[:SNIPPET_SOURCE_LIMIT]
+
+
+def make_key(kind, id):
+    """The key `kind:id` of a document, for `delete`."""
+    return f"{kind}:{id}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: `snippet` is safe HTML (escaped text with <mark> around the matches)."""
+
+    kind: str
+    id: str
+    title: str
+    url: str
+    snippet: str
+    date: dt.date | None
+    score: float | None
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """One page of results with facet counts over every match, not just the page."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    facets: dict = field(default_factory=dict)
+    results: list = field(default_factory=list)
+
+    @property
+    def pages(self):
+        """How many pages the matches fill."""
+        return max(1, -(-self.total // self.per_page))

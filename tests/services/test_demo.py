@@ -1,0 +1,129 @@
+"""`portal demo`: the sample consultations load on a fresh database, once, obey the rules they illustrate,
+and never show a sample resident's contact in the public API."""
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import (
+    Comment,
+    CommentContact,
+    CommentDecision,
+    CommentState,
+    Consultation,
+    ConsultationKind,
+    ConsultationState,
+    HearingSession,
+    MailMessage,
+    Project,
+    Registration,
+    Report,
+    User,
+)
+from portal.models.types import utcnow
+from portal.services import clocks, consultations, demo, hearings
+
+
+@pytest.fixture
+def loaded(app_context):
+    """The app with the sample data loaded and committed; yields the lines `load_demo` returned."""
+    lines = demo.load_demo(app_context.config)
+    db.session.commit()
+    return lines
+
+
+def sample(title):
+    """The sample consultation called `title`."""
+    return db.session.scalar(sa.select(Consultation).where(Consultation.title == title))
+
+
+def counts():
+    """Rows of every table the samples fill."""
+    return {m.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(m))
+            for m in (User, Report, Project, Consultation, Comment, HearingSession, Registration, MailMessage)}
+
+
+def test_demo_loads_both_consultations_marked_as_samples(loaded):
+    """A fresh database gets the two sample consultations, each marked 示例 and announced in the output."""
+    assert sum("sample consultation" in line for line in loaded) == 2
+    titles = db.session.scalars(sa.select(Consultation.title)).all()
+    assert sorted(titles) == sorted([demo.EIA_TITLE, demo.ANSWERED_TITLE])
+    assert all(demo.SAMPLE_MARK in title for title in titles)
+    assert all(demo.SAMPLE_MARK in p.name for p in db.session.scalars(sa.select(Project)))
+
+
+def test_demo_is_idempotent(app_context, loaded):
+    """A second run adds nothing and says so."""
+    before = counts()
+    assert demo.load_demo(app_context.config) == ["sample data already present"]
+    db.session.commit()
+    assert counts() == before
+
+
+def test_eia_sample_is_open_with_a_complete_notice_and_a_long_enough_period(app_context, loaded):
+    """第六师五家渠市's EIA: open today, every notice item, 6+ paragraphs, a task, ≥10 working days from a past start."""
+    consultation = sample(demo.EIA_TITLE)
+    today = clocks.local_day(utcnow())
+    assert consultation.kind is ConsultationKind.EIA and consultation.state is ConsultationState.OPEN
+    assert consultation.area.number == 6 and consultation.unit.name == "第六师五家渠市"
+    assert consultation.project is not None and consultation.stage is not None
+    assert consultations.is_open_for_comments(consultation)
+    assert consultations.missing_eia_items(consultation) == []
+    assert len(consultation.paragraphs) >= 6 and consultation.tasks
+    assert consultation.opens_on < today
+    count = consultations.count_period(consultation.opens_on, consultation.closes_on,
+                                       consultations.eia_minimum(app_context.config))
+    assert count.long_enough and count.working_days >= 10
+
+
+def test_eia_sample_hearing_takes_registrations_and_respects_the_notice(app_context, loaded):
+    """Its hearing is announced with the full notice period ahead and is taking registrations now."""
+    consultation = sample(demo.EIA_TITLE)
+    [hearing] = consultation.hearings
+    view = hearings.public_view(hearing)
+    assert view.registration_open and view.seats_left > 0
+    earliest, _years = hearings.earliest_hearing_day(hearing.announced_at, app_context.config)
+    assert clocks.local_day(hearing.starts_at) >= earliest
+    assert hearing.registration_closes_at > utcnow()
+
+
+def test_eia_sample_has_published_comments_and_one_waiting(loaded):
+    """Two published comments (one on paragraph 3) and one waiting for moderation."""
+    consultation = sample(demo.EIA_TITLE)
+    states = sorted(c.state.value for c in consultation.comments)
+    assert states == ["pending", "published", "published"]
+    assert any(c.paragraph is not None and c.paragraph.number == 3 for c in consultation.comments)
+
+
+def test_answered_sample_statement_is_complete(app_context, loaded):
+    """4 published comments from 3 people, each decided (all four kinds, with reasons), the hearing's
+    attendance and minutes, and the statement text, all dated in the past."""
+    consultation = sample(demo.ANSWERED_TITLE)
+    assert consultation.state is ConsultationState.ANSWERED and consultation.answered_at < utcnow()
+    statement = consultations.participation_statement(consultation)
+    assert (statement.comment_count, statement.people_count) == (4, 3)
+    decided = [c for row in statement.matrix for c in row.comments]
+    assert len(decided) == 4 and all(c.decision is not None and c.reason for c in decided)
+    assert {c.decision for c in decided} == set(CommentDecision)
+    assert all(c.state is CommentState.PUBLISHED for c in consultation.comments)
+    [hearing] = statement.hearings
+    assert hearing.attendance_count == 2 and hearing.minutes and hearing.starts_at < utcnow()
+    assert statement.statement and demo.SAMPLE_MARK in statement.statement
+
+
+def test_no_sample_contact_appears_in_the_public_api(app_context, loaded):
+    """The API's consultation pages carry no commenter's or registrant's phone, nor the waiting comment."""
+    client = app_context.test_client()
+    phones = set(db.session.scalars(sa.select(CommentContact.phone))) | set(
+        db.session.scalars(sa.select(Registration.phone)))
+    assert len(phones) >= 9
+    waiting = db.session.scalar(sa.select(Comment.body).where(Comment.state == CommentState.PENDING))
+    for title in (demo.EIA_TITLE, demo.ANSWERED_TITLE):
+        response = client.get(f"/api/v1/consultations/{sample(title).id}")
+        assert response.status_code == 200
+        body = response.get_data(as_text=True)
+        assert demo.SAMPLE_MARK in body
+        digits = set(re.findall(r"\d{11}", body))
+        assert not digits & phones, digits & phones
+        assert waiting not in body
