@@ -20,6 +20,14 @@ from portal.models.consultations import (
     RegistrationStatus,
     Subscription,
 )
+from portal.models.disclosures import (
+    Disclosure,
+    DisclosureAttachment,
+    DisclosureCategory,
+    DisclosureState,
+    DisclosureVersion,
+    Observation,
+)
 from portal.models.outbox import MailMessage
 from portal.models.policy import (
     Chapter,
@@ -47,6 +55,7 @@ from portal.models.reports import (
     ReportStatus,
     RoutingRule,
 )
+from portal.models.search import SearchOutbox
 from portal.models.throttle import RateLimitHit
 from portal.models.units import Area, Unit, UnitAlias, UnitKind
 
@@ -54,6 +63,8 @@ __all__ = [
     "Comment", "CommentContact", "CommentDecision", "CommentFlag", "CommentState", "Consultation",
     "ConsultationAttachment", "ConsultationKind", "ConsultationState", "HearingSession", "Paragraph", "Project", "ProjectStage",
     "Registration", "RegistrationStatus", "Subscription",
+    "Disclosure", "DisclosureAttachment", "DisclosureCategory", "DisclosureState", "DisclosureVersion", "Observation",
+    "SearchOutbox",
     "PUBLIC_EVENTS", "ApiKey", "Area", "AuditRecord", "Category", "Chapter", "Comparison", "EventKind",
     "Evidence", "ExtensionState", "HolidayOverride", "IdentityVisibility", "Indicator", "MailMessage", "Measure",
     "PolicyDocument", "RateLimitHit", "Report", "ReportCopy", "ReportEvent", "ReportSource",
