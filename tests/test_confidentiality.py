@@ -1,18 +1,24 @@
-"""A reporter's identity stays confidential: a planted name, phone and email never reach a public page, an API,
-a feed or a log line; the handling unit sees them only when the resident allowed it, and every read is audited."""
+"""A reporter's identity, and a commenter's or hearing registrant's contact, stay confidential: a planted name,
+phone and email never reach a public page, an API, a feed or a log line; the handling unit sees them only when the resident allowed it, and every read is audited."""
 import http.cookiejar
 import logging
+import re
 import urllib.error
 import urllib.request
 import uuid
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import AuditRecord, Unit, User
+from portal.models import AuditRecord, ConsultationKind, Unit, User
+from portal.models.types import utcnow
+from portal.services import clocks, consultations, hearings
+from portal.services.units import find_unit
 from tests.helpers import (
     PASSWORD,
+    People,
     act,
     add_user,
     csrf_token,
@@ -285,3 +291,69 @@ def test_supervision_page_never_shows_the_description_even_after_closure(app, cl
         page = client.get(path).get_data(as_text=True)
         assert reference in page and "已责令整改。" in page
         assert_clean(path, page)
+
+
+# --- commenters and hearing registrants ------------------------------------------------------------
+
+COMMENTER = ("13711112222", "commenter@example.org", "commenter%40example.org")
+REGISTRANT = ("13633334444", "registrant@example.org", "registrant%40example.org")
+
+
+def open_consultation(app):
+    """An open policy draft of 第六师五家渠市 with a hearing taking registrations; returns (id, hearing id)."""
+    with app.app_context():
+        staff = People({"staff": ("wjq", "第六师五家渠市", "staff")})["staff"]
+        today = clocks.local_day(utcnow())
+        consultation = consultations.create_consultation(find_unit("第六师五家渠市"), ConsultationKind.POLICY_DRAFT,
+                                                         "第六师生态环境保护条例(草案)", "第一段。\n\n第二段。", 6)
+        consultations.publish(staff, consultation, today, today + timedelta(days=40), app.config)
+        starts = utcnow() + timedelta(days=30)
+        hearing = hearings.schedule(staff, consultation, starts, "五家渠市政务服务中心", 20, starts - timedelta(days=1),
+                                    "", app.config)
+        db.session.commit()
+        return consultation.id, hearing.id
+
+
+def test_planted_contacts_of_commenters_and_registrants_never_reach_public_pages_apis_feeds_or_logs(
+        app, live_server, all_logs, capfd):
+    """A comment's and a registration's phone and email stay with the unit: no public page, API, feed or log has them."""
+    add_user(app, username="wjq-admin", unit="第六师五家渠市", role="unit_admin")
+    consultation_id, hearing_id = open_consultation(app)
+    resident = Browser(live_server)
+    page = resident.get(f"/consultations/{consultation_id}")[2]
+    status, _headers, _text = resident.post(f"/consultations/{consultation_id}/comments", {
+        "csrf_token": hidden_value(page, "csrf_token"), "paragraph": "2", "body": "建议增加水质在线监测点位并公开数据。",
+        "author_name": "公开的名字", "phone": COMMENTER[0], "email": COMMENTER[1], "publish_name": "y"})
+    assert status == 302
+    page = resident.get(f"/hearings/{hearing_id}")[2]
+    status, _headers, receipt = resident.post(f"/hearings/{hearing_id}/registrations", {
+        "csrf_token": hidden_value(page, "csrf_token"), "name": "报名居民", "phone": REGISTRANT[0],
+        "email": REGISTRANT[1]})
+    assert status == 200 and "registration-code" in receipt
+    for planted in COMMENTER + REGISTRANT:
+        assert planted not in receipt
+
+    staff = Browser(live_server)
+    staff.login("wjq-admin")
+    queue = staff.get("/console/comments")[2]
+    comment_id = int(re.search(r'action="/console/comments/(\d+)/publish"', queue).group(1))
+    assert staff.post(f"/console/comments/{comment_id}/publish", {"csrf_token": hidden_value(queue, "csrf_token")})[0] == 302
+
+    anyone = Browser(live_server)
+    paths = {f"/consultations/{consultation_id}", f"/hearings/{hearing_id}", "/consultations", "/feeds/consultations.atom",
+             "/api/v1/consultations", f"/api/v1/consultations/{consultation_id}"}
+    paths |= {rule.rule for rule in app.url_map.iter_rules() if "GET" in rule.methods and not rule.arguments
+              and rule.endpoint not in LEAK_CHECK_SKIPS and rule.endpoint.split(".")[0] not in ("console", "admin", "auth")}
+    shown = anyone.get(f"/consultations/{consultation_id}")[2]
+    assert "建议增加水质在线监测点位并公开数据" in shown and "公开的名字" in shown
+    for path in sorted(paths):
+        status, _headers, text = anyone.get(path)
+        assert status in (200, 404), (path, status)
+        for planted in COMMENTER + REGISTRANT:
+            assert planted not in text, f"{planted!r} leaked into {path}"
+
+    captured = capfd.readouterr()
+    logs = "\n".join(r.getMessage() for r in all_logs.records) + all_logs.text + captured.out + captured.err
+    assert f"/consultations/{consultation_id}" in logs, "the request log was not captured"
+    for planted in COMMENTER + REGISTRANT:
+        assert planted not in logs, f"{planted!r} leaked into the logs"
