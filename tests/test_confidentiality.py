@@ -1,5 +1,6 @@
 """A reporter's identity, and a commenter's or hearing registrant's contact, stay confidential: a planted name,
-phone and email never reach a public page, an API, a feed or a log line; the handling unit sees them only when the resident allowed it, and every read is audited."""
+phone and email never reach a public page, an API, a feed or a log line; the handling unit sees them only when
+the resident allowed it, and every read is audited."""
 import http.cookiejar
 import logging
 import re
