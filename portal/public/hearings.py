@@ -43,6 +43,7 @@ def registrations_create(session_id):
                                                    secret=current_app.config["SECRET_KEY"])
             db.session.commit()
             return private(render_template("public/hearings/registered.html", registration=registration, code=code,
+                                           position=hearings.waitlist_position(registration),
                                            hearing=hearings.public_view(session), consultation=session.consultation))
         except ValidationFailed as error:
             db.session.rollback()
@@ -75,6 +76,7 @@ def registrations_lookup():
         form.code.errors = [message]
         return private(render_template("public/hearings/lookup.html", form=form), status)
     return private(render_template("public/hearings/registration.html", form=form, registration=registration,
+                                   position=hearings.waitlist_position(registration),
                                    hearing=hearings.public_view(registration.session),
                                    consultation=registration.session.consultation))
 

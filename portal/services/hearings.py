@@ -256,12 +256,23 @@ def register(session, name, phone, email, wants_to_speak, viewpoint, secret, now
                                 status=status, created_at=now)
     db.session.add(registration)
     db.session.flush()
-    position = _count(hearing, RegistrationStatus.WAITLISTED) if status is RegistrationStatus.WAITLISTED else None
+    position = waitlist_position(registration)
     # The resident needs the code to cancel, and a mailbox is where people keep such things. Until
     # `portal send-mail` delivers it (and blanks the body) the code also sits in the outbox.
     mail.queue(email, "hearings/registered", hearing=hearing, consultation=hearing.consultation,
                registration=registration, code=code, position=position)
     return registration, code
+
+
+def waitlist_position(registration):
+    """Where a waitlisted registration stands (1 = next to get a seat), or None when it is not waitlisted."""
+    if registration.status is not RegistrationStatus.WAITLISTED:
+        return None
+    ahead = sa.select(sa.func.count()).select_from(Registration).where(
+        Registration.session_id == registration.session_id, Registration.status == RegistrationStatus.WAITLISTED,
+        sa.or_(Registration.created_at < registration.created_at,
+               sa.and_(Registration.created_at == registration.created_at, Registration.id < registration.id)))
+    return db.session.scalar(ahead) + 1
 
 
 def find(code):

@@ -75,7 +75,10 @@ def test_registration_shows_the_code_and_a_full_session_waitlists(app, client, h
     second = register(client, hearing["session"], name="钱候补", phone="13700007777", email="")
     assert code_of(second) != code_of(first)
     assert "You are on the waitlist for the hearing" in second.get_data(as_text=True)
-    assert statuses(app, hearing["session"]) == [RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]
+    third = register(client, hearing["session"], name="孙候补", phone="13700008888", email="")
+    assert re.search(r'id="waitlist-position">2<', third.get_data(as_text=True))
+    assert re.search(r'id="waitlist-position">1<', lookup(client, code_of(second)).get_data(as_text=True))
+    assert statuses(app, hearing["session"]) == [RegistrationStatus.CONFIRMED] + [RegistrationStatus.WAITLISTED] * 2
 
 
 def test_cancel_by_code_moves_the_first_waitlisted_up(app, client, hearing):
