@@ -4,10 +4,20 @@ from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from portal import config as portal_config
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class DatabaseIntegerConverter(IntegerConverter):
+    """`<int:…>` in URLs, bounded to what a database integer column holds."""
+
+    # PostgreSQL refuses a larger id with an error instead of finding nothing: such URLs are 404s.
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config=None):
@@ -27,6 +37,7 @@ def create_app(config=None):
         # Behind a reverse proxy the client address (for rate limits) is in X-Forwarded-For.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
     app.config.setdefault("MIGRATIONS_DIR", ROOT / "migrations")
+    app.url_map.converters["int"] = DatabaseIntegerConverter
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     register_extensions(app)
@@ -36,6 +47,7 @@ def create_app(config=None):
 
     register_errors(app)
     register_commands(app)
+    register_search_drain(app)
     return app
 
 
@@ -57,6 +69,14 @@ def register_extensions(app):
     from flask_babel import lazy_gettext
 
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
+
+
+def register_search_drain(app):
+    """After a request whose transaction wrote search outbox rows, index them (a failure only logs)."""
+    from portal.services import search
+
+    search.watch_outbox()
+    app.teardown_request(search.drain_after_request)
 
 
 def register_blueprints(app):

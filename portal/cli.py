@@ -1,4 +1,4 @@
-"""`flask --app wsgi portal …`: init, check, create-user, create-api-key, send-mail, tick, demo."""
+"""`flask --app wsgi portal …`: init, check, reindex, create-user, create-api-key, send-mail, tick, demo."""
 import sys
 from pathlib import Path
 
@@ -54,11 +54,62 @@ def init_command(policy_path):
         f"policy {state}: {result.chapters} chapters, {result.measures} measures, "
         f"{result.tasks} tasks, {result.units} units named, {result.indicators} indicators"
     )
+    click.echo(prepare_search_index())
+
+
+def prepare_search_index():
+    """Build the search index when there is none, else drain the outbox into it; a line saying what happened."""
+    from portal.services import search
+
+    config = current_app.config
+    if search.index_exists(config):
+        return drain_outbox()
+    try:
+        count = search.reindex(config)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        return f"search index not built ({error.message}); run `flask --app wsgi portal reindex`"
+    return f"search index built: {count} documents"
+
+
+def drain_outbox():
+    """Drain the search outbox until it is empty or the index does not answer; a line saying what happened."""
+    from portal.services import search
+
+    written = removed = 0
+    for _round in range(100):
+        drained = search.drain(current_app.config, timeout=search.COMMAND_TIMEOUT)
+        written, removed = written + drained.written, removed + drained.removed
+        if not drained.available or not drained.pending:
+            break
+    state = "" if drained.available else " (index missing or locked: run `flask --app wsgi portal reindex` if missing)"
+    return f"search index updated: {written} documents written, {removed} removed, {drained.pending} waiting{state}"
+
+
+def search_problems():
+    """(problems, summary) of the search index against the database, for `check`."""
+    from portal.services import search
+
+    try:
+        found = search.drift(current_app.config)
+    except DomainError:
+        return [f"search index missing at {current_app.config['SEARCH_DIR']} "
+                "(run `flask --app wsgi portal reindex`)"], ""
+    problems = []
+    if not found.consistent:
+        def keys(items):
+            more = f", … {len(items) - 5} more" if len(items) > 5 else ""
+            return f" ({', '.join(items[:5])}{more})" if items else ""
+
+        problems.append(f"search index differs from the database: {len(found.missing)} missing{keys(found.missing)}, "
+                        f"{len(found.extra)} extra{keys(found.extra)} (run `flask --app wsgi portal reindex`)")
+    return problems, f"search index: {found.indexed} documents, {found.pending} waiting in the outbox"
 
 
 @portal.command("check")
 def check_command():
-    """Check that migrations are at head and the policy is imported; exit 1 if not."""
+    """Check migrations, the imported policy and the search index against the database; exit 1 if not right."""
     from portal.services.policy import summary
 
     problems = []
@@ -72,14 +123,34 @@ def check_command():
     counts = summary() if not problems else {}
     if not problems and counts["measures"] == 0:
         problems.append("policy not imported (run `flask --app wsgi portal init`)")
+    index = ""
+    if current == heads:
+        found, index = search_problems()
+        problems += found
     if problems:
         click.echo("FAIL " + "; ".join(problems))
         sys.exit(1)
     click.echo(
         f"OK migrations at head ({', '.join(sorted(heads))}); policy imported: {counts['chapters']} chapters, "
         f"{counts['measures']} measures, {counts['tasks']} tasks, {counts['units']} units, "
-        f"{counts['indicators']} indicators"
+        f"{counts['indicators']} indicators; {index}"
     )
+
+
+@portal.command("reindex")
+def reindex_command():
+    """Rebuild the search index from the database in a new directory, then swap it in atomically."""
+    from portal.services import search
+
+    config = current_app.config
+    try:
+        with click.progressbar(length=search.estimate(), label="indexing", show_pos=True) as bar:
+            count = search.reindex(config, progress=bar.update)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(f"search index not rebuilt: {error.message}") from None
+    click.echo(f"search index rebuilt: {count} documents in {config['SEARCH_DIR']}")
 
 
 @portal.command("create-user")
@@ -116,6 +187,7 @@ def demo_command():
     db.session.commit()
     for line in created:
         click.echo(line)
+    click.echo(drain_outbox())
 
 
 @portal.command("send-mail")
@@ -133,7 +205,7 @@ def send_mail_command(limit):
 
 @portal.command("tick")
 def tick_command():
-    """Close consultations whose comment period has ended and queue hearing reminders; run it from cron."""
+    """Close consultations whose comment period has ended, queue hearing reminders, drain the search outbox (cron)."""
     from portal.models.types import utcnow
     from portal.services import consultations, hearings
 
@@ -142,6 +214,7 @@ def tick_command():
     reminded = hearings.send_reminders(now)
     db.session.commit()
     click.echo(f"consultations closed {len(closed)}, hearing reminders queued {reminded}")
+    click.echo(drain_outbox())
 
 
 @portal.command("create-api-key")

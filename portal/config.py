@@ -61,6 +61,13 @@ class Config:
     COMMENT_FLAG_LIMIT = 3
     # Subscription requests per client per hour, so the form cannot be used to mail-bomb an address.
     SUBSCRIPTION_LIMIT = 10
+    # Search: the index directory (a link to its current generation; DATA_DIR/search when unset), and how
+    # long a drain of the search outbox waits for the index's writer lock. Web requests drain right after
+    # their commit, so the wait is kept short; a locked index leaves the rows for `portal tick`.
+    SEARCH_DIR = None
+    SEARCH_WRITE_TIMEOUT = 2.0
+    # Dashboard: a unit's handling record is shown once it has this many cases (fewer say little).
+    DASHBOARD_MIN_CASES = 5
 
     # Environment variables read by `load`, with the type they are parsed as.
     ENVIRONMENT = {
@@ -85,6 +92,9 @@ class Config:
         "PORTAL_EIA_MIN_WORKING_DAYS": ("EIA_MIN_WORKING_DAYS", int),
         "PORTAL_COMMENT_FLAG_LIMIT": ("COMMENT_FLAG_LIMIT", int),
         "PORTAL_SUBSCRIPTION_LIMIT": ("SUBSCRIPTION_LIMIT", int),
+        "PORTAL_SEARCH_DIR": ("SEARCH_DIR", str),
+        "PORTAL_SEARCH_WRITE_TIMEOUT": ("SEARCH_WRITE_TIMEOUT", float),
+        "PORTAL_DASHBOARD_MIN_CASES": ("DASHBOARD_MIN_CASES", int),
         "PORTAL_CLOCK_ACCEPTANCE_DAYS": ("CLOCK_ACCEPTANCE_DAYS", int),
         "PORTAL_CLOCK_ACCEPTANCE_WORKING_DAYS": ("CLOCK_ACCEPTANCE_WORKING_DAYS", str),
         "PORTAL_CLOCK_CLOSURE_DAYS": ("CLOCK_CLOSURE_DAYS", int),
@@ -110,6 +120,8 @@ def load(overrides=None, environ=None):
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{data_dir / 'portal.db'}"
     settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
+    # Made absolute, never resolved: the path is a link that a rebuild points at a new directory.
+    settings["SEARCH_DIR"] = os.path.abspath(settings["SEARCH_DIR"] or data_dir / "search")
     settings["SECRET_KEY"] = settings["SECRET_KEY"] or _development_secret(settings)
     settings["SESSION_COOKIE_SECURE"] = settings["ENV"] == "production"
     return settings

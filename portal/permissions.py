@@ -31,10 +31,13 @@ class Permission(enum.Enum):
     SITE_CALENDAR_EDIT = "site:calendar:edit"
     SITE_CONSULTATIONS_VIEW = "site:consultations:view"
     SITE_COMMENT_CONTACTS_READ = "site:comment_contacts:read"
+    DISCLOSURES_MANAGE = "unit:disclosures:manage"
+    SITE_DISCLOSURES_VIEW = "site:disclosures:view"
+    SITE_DISCLOSURE_CATEGORIES_EDIT = "site:disclosure_categories:edit"
 
 
 _STAFF = {Permission.CONSOLE_VIEW, Permission.REPORTS_HANDLE, Permission.HEARINGS_MANAGE,
-          Permission.CONSULTATIONS_MANAGE}
+          Permission.CONSULTATIONS_MANAGE, Permission.DISCLOSURES_MANAGE}
 ROLE_PERMISSIONS = {
     Role.STAFF: frozenset(_STAFF),
     Role.UNIT_ADMIN: frozenset(_STAFF | {Permission.REPORTS_APPROVE_EXTENSION, Permission.UNIT_USERS_MANAGE}),

@@ -37,8 +37,8 @@ _UNCLOSED_TAG_AT_END = re.compile(r"<[A-Za-z/!?][^>]*\Z")
 _MAX_PASSES = 8
 
 ALLOWED_TAGS = frozenset({
-    "p", "br", "strong", "em", "ul", "ol", "li", "a", "blockquote", "code", "pre", "h2", "h3", "h4",
-    "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
+    "p", "br", "strong", "em", "ul", "ol", "li", "a", "blockquote", "code", "pre", "h2", "h3", "h4", "h5", "h6",
+    "hr", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
 })
 ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "th": ["colspan", "rowspan"], "td": ["colspan", "rowspan"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})

@@ -117,3 +117,80 @@ def test_tick_closes_ended_consultations_once(app):
     assert "consultations closed 0" in run(app, "tick").output
     with app.app_context():
         assert consultations.get_public(consultation_id).state is ConsultationState.CLOSED
+
+
+# --- search: init builds the index, reindex rebuilds it, check compares it, tick drains the outbox ---------
+
+
+def outbox_size(app):
+    """How many search outbox rows wait."""
+    from portal.models import SearchOutbox
+
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(SearchOutbox))
+
+
+def test_init_builds_the_search_index_once(make_app):
+    """A first `init` builds the index from the database; a second one only drains the (empty) outbox."""
+    app = make_app(policy=False)
+    first = run(app, "init")
+    assert first.exit_code == 0 and "search index built: 94 documents" in first.output
+    second = run(app, "init")
+    assert "search index updated: 0 documents written, 0 removed, 0 waiting" in second.output
+    assert outbox_size(app) == 0
+
+
+def test_reindex_rebuilds_with_a_progress_bar_and_clears_the_outbox(app):
+    """`reindex` shows its progress, swaps in a complete index and deletes the outbox rows it covered."""
+    from portal.services import search
+
+    assert outbox_size(app) > 0  # the policy import queued its measures and tasks
+    result = run(app, "reindex")
+    assert result.exit_code == 0, result.output
+    assert "indexing" in result.output and "search index rebuilt: 94 documents" in result.output
+    assert outbox_size(app) == 0
+    with app.app_context():
+        assert search.search(app.config, "全面推进污染防治", kind="measure").results[0].id == 14
+
+
+def test_check_reports_a_missing_index_and_drift_until_reindex(app):
+    """No index: check fails saying so. Keys missing or left over: check fails listing counts and the
+    first keys. After reindex: OK with the index's size on the same line."""
+    from portal.search import Document
+    from portal.services import search
+
+    missing = run(app, "check")
+    assert missing.exit_code == 1 and "search index missing at" in missing.output and "reindex" in missing.output
+    run(app, "reindex")
+    with app.app_context():
+        index = search.index_for(app.config)
+        index.delete(["measure:14", "task:1", "task:2", "task:3", "task:4", "task:5", "task:6"])
+        index.add_documents([Document("disclosure", "9999", "早已删除的公开信息", "大气污染")])
+    drifted = run(app, "check")
+    assert drifted.exit_code == 1
+    assert "search index differs from the database: 7 missing (measure:14, task:1, task:2, task:3, task:4, … 2 more)" \
+        in drifted.output
+    assert "1 extra (disclosure:9999)" in drifted.output
+    run(app, "reindex")
+    repaired = run(app, "check")
+    assert repaired.exit_code == 0, repaired.output
+    assert repaired.output.count("\n") == 1 and "search index: 94 documents, 0 waiting in the outbox" in repaired.output
+
+
+def test_tick_drains_the_search_outbox(app):
+    """A consultation published without a web request is searchable after `tick`."""
+    from portal.services import search
+
+    run(app, "reindex")
+    with app.app_context():
+        staff = People({"staff": ("wjq", "第六师五家渠市", "staff")})["staff"]
+        draft = consultations.create_consultation(find_unit("第六师五家渠市"), kind=ConsultationKind.POLICY_DRAFT,
+                                                  title="第六师湿地保护办法(草案)", body_text="第一段。", area=6)
+        consultations.publish(staff, draft, date(2026, 1, 5), date(2026, 1, 9), app.config,
+                              now=datetime(2026, 1, 4, tzinfo=timezone.utc))
+        db.session.commit()
+        assert search.search(app.config, "湿地保护办法").total == 0
+    result = run(app, "tick")
+    assert "search index updated: 1 documents written, 0 removed, 0 waiting" in result.output
+    with app.app_context():
+        assert search.search(app.config, "湿地保护办法").results[0].kind == "consultation"

@@ -2,12 +2,14 @@
 phone and email never reach a public page, an API, a feed or a log line; the handling unit sees them only when
 the resident allowed it, and every read is audited."""
 import http.cookiejar
+import json
 import logging
 import re
 import urllib.error
 import urllib.request
 import uuid
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +17,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import AuditRecord, ConsultationKind, Unit, User
 from portal.models.types import utcnow
-from portal.services import clocks, consultations, hearings
+from portal.services import clocks, consultations, hearings, search
 from portal.services.units import find_unit
 from tests.helpers import (
     PASSWORD,
@@ -34,7 +36,8 @@ NAME, PHONE, EMAIL = "保密测试人", "13912345678", "planted@example.org"
 SENTENCE = "PLANTED-SENTENCE 我家楼下的排污口每天夜里排放黑臭污水,邻居都知道是我举报的。"
 IDENTITY = (NAME, PHONE, EMAIL, "planted%40example.org")
 EVERYTHING = (*IDENTITY, SENTENCE, "邻居都知道是我举报的")
-LEAK_CHECK_SKIPS = ("static", "public.language")
+# Search needs a query: it is asked below for the planted strings themselves instead.
+LEAK_CHECK_SKIPS = ("static", "public.language", "api.search", "feeds.search_atom")
 # The resident's phone records its owner in the photo's EXIF, as cameras do. Made at import, before any
 # log capture starts, so that making it is not mistaken for the portal logging it.
 OWNERS_PHOTO = jpeg_photo(artist=PHONE, comment=EMAIL.encode())
@@ -120,6 +123,15 @@ def public_paths(app, reference, unit_id):
     return sorted(paths)
 
 
+def assert_unsearchable(browser, planted):
+    """Searching for each planted string finds nothing, in the API and in the saved-search feed."""
+    for text in planted:
+        status, _headers, answer = browser.get(f"/api/v1/search?q={quote(text)}")
+        assert status == 200 and json.loads(answer)["total"] == 0, f"search finds {text!r}"
+        status, _headers, feed = browser.get(f"/feeds/search.atom?q={quote(text)}")
+        assert status == 200 and "<entry" not in feed, f"the search feed finds {text!r}"
+
+
 def assert_clean(where, text):
     """None of the planted strings is in `text`."""
     for planted in EVERYTHING:
@@ -175,6 +187,8 @@ def test_planted_identity_never_reaches_public_pages_apis_or_logs(app, live_serv
         assert status == 302
     assert "status-closed" in staff.get(f"/console/reports/{reference}")[2]
 
+    with app.app_context():
+        search.reindex(app.config)  # the closed case is now searchable: by its public parts only
     anyone = Browser(live_server)
     checked = 0
     for path in public_paths(app, reference, unit_id):
@@ -206,6 +220,9 @@ def test_planted_identity_never_reaches_public_pages_apis_or_logs(app, live_serv
         for planted in IDENTITY:
             assert planted not in text, f"{planted!r} leaked into {where}"
         assert SENTENCE not in text
+    # Searched for last: the searches' own request lines carry the planted strings into the log.
+    assert_unsearchable(anyone, (PHONE, EMAIL, "planted", NAME, "PLANTED-SENTENCE", "邻居都知道是我举报的"))
+    assert json.loads(anyone.get(f"/api/v1/search?q={quote('已责令整改')}")[2])["total"] == 1  # its public part is
 
 
 def reveal(client, reference):
@@ -340,6 +357,8 @@ def test_planted_contacts_of_commenters_and_registrants_never_reach_public_pages
     comment_id = int(re.search(r'action="/console/comments/(\d+)/publish"', queue).group(1))
     assert staff.post(f"/console/comments/{comment_id}/publish", {"csrf_token": hidden_value(queue, "csrf_token")})[0] == 302
 
+    with app.app_context():
+        search.reindex(app.config)
     anyone = Browser(live_server)
     paths = {f"/consultations/{consultation_id}", f"/hearings/{hearing_id}", "/consultations", "/feeds/consultations.atom",
              "/api/v1/consultations", f"/api/v1/consultations/{consultation_id}"}
@@ -358,3 +377,4 @@ def test_planted_contacts_of_commenters_and_registrants_never_reach_public_pages
     assert f"/consultations/{consultation_id}" in logs, "the request log was not captured"
     for planted in COMMENTER + REGISTRANT:
         assert planted not in logs, f"{planted!r} leaked into the logs"
+    assert_unsearchable(anyone, COMMENTER[:2] + REGISTRANT[:2] + ("报名居民",))

@@ -1,6 +1,6 @@
-"""Site administration: routing rules and the working-day calendar."""
+"""Site administration: routing rules, the working-day calendar and the disclosure categories."""
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from portal.admin import calendar, routing  # noqa: E402,F401
+from portal.admin import calendar, disclosure_categories, routing  # noqa: E402,F401

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from portal.api import consultations, goals, measures, units  # noqa: E402,F401
+from portal.api import consultations, disclosures, goals, measures, openapi, search, units  # noqa: E402,F401

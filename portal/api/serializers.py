@@ -1,7 +1,7 @@
 """JSON shapes shared by the API's routes; keep them stable, clients rely on them."""
 from flask import url_for
 
-from portal.models import ConsultationKind, ConsultationState
+from portal.models import ConsultationKind, ConsultationState, DisclosureState
 
 
 def unit_ref(unit):
@@ -149,4 +149,82 @@ def consultation_detail(consultation, paragraphs, hearings, comments):
         for a in consultation.attachments]
     if consultation.answered_at is not None:
         body["statement_url"] = url_for("public.statements_show", consultation_id=consultation.id, _external=True)
+    return body
+
+
+def area(area):
+    """An area inside another object: its number (0 for the 兵团 level) and name."""
+    return {"number": area.number, "name": area.label}
+
+
+def disclosure_category(category):
+    """A disclosure category: its permanent code and its names in both languages."""
+    return {"code": category.code, "name": category.name_zh, "name_en": category.name_en}
+
+
+def disclosure_summary(disclosure):
+    """A public disclosure in a list: what, by whom, where, when, how many versions, and whether withdrawn.
+
+    `updated_at` is when the public last saw a change: its latest version, or its withdrawal.
+    """
+    withdrawn = disclosure.state is DisclosureState.WITHDRAWN
+    changes = [v.published_at for v in disclosure.versions] + ([disclosure.withdrawn_at] if withdrawn else [])
+    return {
+        "id": disclosure.id,
+        "title": disclosure.title,
+        "state": disclosure.state.value,
+        "category": disclosure_category(disclosure.category),
+        "unit": unit_ref(disclosure.unit),
+        "area": area(disclosure.area),
+        "published_on": _day(disclosure.published_on),
+        "first_published_at": _moment(disclosure.first_published_at),
+        "updated_at": _moment(max(changes, default=None)),
+        "version_count": len(disclosure.versions),
+        "withdrawn_at": _moment(disclosure.withdrawn_at) if withdrawn else None,
+        "withdrawn_reason": disclosure.withdrawn_reason if withdrawn else "",
+        "url": url_for("public.disclosures_show", disclosure_id=disclosure.id, _external=True),
+        "api_url": url_for("api.disclosures_show", disclosure_id=disclosure.id, _external=True),
+    }
+
+
+def disclosure_version(disclosure, version):
+    """One published version of a disclosure, with the address of its public page."""
+    return {
+        "number": version.number,
+        "title": version.title,
+        "note": version.note,
+        "published_at": _moment(version.published_at),
+        "url": url_for("public.disclosures_version", disclosure_id=disclosure.id, number=version.number,
+                       _external=True),
+    }
+
+
+def observation(observation):
+    """A goal indicator's value for one year, as a statistics disclosure published it."""
+    indicator = observation.indicator
+    return {
+        "indicator": {"id": indicator.id, "name": indicator.name, "unit_of_measure": indicator.unit_of_measure},
+        "year": observation.year,
+        "value": float(observation.value),
+        "source": observation.source,
+    }
+
+
+def disclosure_detail(disclosure, body_html, observations):
+    """A public disclosure with its current text (Markdown and sanitised HTML), links, files, figures and versions."""
+    body = disclosure_summary(disclosure)
+    measures = {t.measure.number: t.measure for t in disclosure.tasks}
+    body["body"] = disclosure.body
+    body["body_html"] = str(body_html)
+    body["measures"] = [{"number": m.number, "title": m.title,
+                         "url": url_for("public.measures_show", number=m.number, _external=True)}
+                        for _number, m in sorted(measures.items())]
+    body["tasks"] = [{"id": t.id, "title": t.title, "measure": t.measure.number} for t in disclosure.tasks]
+    body["attachments"] = [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
+                            "added_at": _moment(a.created_at),
+                            "url": url_for("public.disclosure_attachments_download", disclosure_id=disclosure.id,
+                                           attachment_id=a.id, _external=True)}
+                           for a in disclosure.attachments]
+    body["observations"] = [observation(o) for o in observations]
+    body["versions"] = [disclosure_version(disclosure, v) for v in disclosure.versions]
     return body

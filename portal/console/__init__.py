@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("console", __name__)
 
-from portal.console import comments, consultations, hearings, home, reports  # noqa: E402,F401
+from portal.console import comments, consultations, disclosures, hearings, home, reports  # noqa: E402,F401

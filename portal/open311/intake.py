@@ -9,6 +9,7 @@ from portal.errors import Forbidden, ValidationFailed
 from portal.extensions import db
 from portal.models import IdentityVisibility, ReportSource
 from portal.models.types import utcnow
+from portal.numbers import is_whole
 from portal.open311.queries import find_service
 from portal.services import throttle
 from portal.services.api_keys import authenticate
@@ -43,7 +44,7 @@ def _category_code(form):
 
 def _area(form):
     value = (form.get("attribute[area]") or "").strip() or "0"
-    if not value.isdigit() or int(value) not in AREAS:
+    if not is_whole(value) or int(value) not in AREAS:
         raise ValidationFailed(_("attribute[area]: give 0 for the 兵团 level or a division number from 1 to 14."),
                                field="attribute[area]")
     return int(value)

@@ -19,6 +19,7 @@ from portal.models import (
     UnitKind,
 )
 from portal.policy.parser import parse
+from portal.services import search
 
 
 @dataclass
@@ -52,6 +53,7 @@ def import_policy(text):
     )
     if document is not None and document.sha256 == parsed.sha256:
         return ImportResult(changed=False, **counts)
+    previous = search.policy_keys()
     if document is None:
         document = PolicyDocument()
         session.add(document)
@@ -108,6 +110,7 @@ def import_policy(text):
     for stale in list(measures.values()) + list(chapters.values()):
         session.delete(stale)
     session.flush()
+    search.enqueue_policy(previous)
     return ImportResult(changed=True, **counts)
 
 

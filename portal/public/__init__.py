@@ -4,6 +4,6 @@ from flask import Blueprint
 bp = Blueprint("public", __name__)
 
 from portal.public import (  # noqa: E402,F401
-    attachments, consultations, goals, hearings, home, language, measures, projects, reports, subscriptions,
-    units,
+    attachments, consultations, dashboard, disclosure_exports, disclosures, goals, hearings, home, language, measures,
+    projects, reports, search, subscriptions, units,
 )

@@ -2,7 +2,7 @@
 from flask import render_template
 
 from portal.public import bp
-from portal.services import policy
+from portal.services import dashboard, policy
 
 
 @bp.get("/measures")
@@ -15,7 +15,8 @@ def measures_index():
 
 @bp.get("/measures/<int:number>")
 def measures_show(number):
-    """One measure: full text, tasks, lead and participating units."""
+    """One measure: full text, tasks, lead and participating units, and what has happened under it."""
     measure = policy.get_measure(number)
     before, after = policy.neighbours(measure)
-    return render_template("public/measures/show.html", measure=measure, before=before, after=after)
+    return render_template("public/measures/show.html", measure=measure, before=before, after=after,
+                           record=dashboard.measure_record(measure))

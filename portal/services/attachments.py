@@ -1,35 +1,99 @@
-"""Files published with a consultation (the EIA report, maps, annexes): checked, stored privately, downloaded
-as attachments.
+"""Files published with a consultation (the EIA report, maps, annexes) or with a disclosure (the permit, the
+monitoring report): checked, stored privately, downloaded as attachments.
 
 The checks are those of report evidence (`portal.services.evidence`): the type is decided by the
 content's magic bytes, never by the name; a PDF is refused when it carries active content (scripts,
 launch actions, embedded files) or hides another format, and is stored as sent; an image is
 re-encoded from its pixels through `evidence.process`, so no EXIF, GPS or other metadata is
-published. Files live under DATA_DIR/consultation-attachments with server-made names, mode 0600,
-never under `static/`, and are served only as attachments with `nosniff`.
+published. Files live under DATA_DIR/consultation-attachments (or disclosure-attachments) with
+server-made names, mode 0600, never under `static/`, and are served only as attachments with `nosniff`.
 
-Staff of the responsible unit add files while the consultation is a draft or open, and remove them
-while it is a draft: once published, a file is part of the public record. Functions never commit.
+The same functions serve both owners; the rules differ only in the states. Staff of the responsible
+unit add files while a consultation is a draft or open (a disclosure: a draft or published), and
+remove them while it is a draft: once published, a file is part of the public record. Functions
+never commit.
 """
+import enum
 import hashlib
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import gettext as _
 
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
-from portal.models import ConsultationState
-from portal.models.consultations import ConsultationAttachment
+from portal.models import (
+    Consultation,
+    ConsultationAttachment,
+    ConsultationState,
+    Disclosure,
+    DisclosureAttachment,
+    DisclosureState,
+)
 from portal.models.types import utcnow
-from portal.services import consultations, evidence
+from portal.services import consultations, disclosures, evidence
 
+# The consultations' folder (the name predates disclosure attachments); FOLDERS has both.
 FOLDER = "consultation-attachments"
+DISCLOSURE_FOLDER = "disclosure-attachments"
 MAX_BYTES = 20 * 1024 * 1024
 MAX_FILES = 10
 # Files are added to a draft or to an open consultation (a corrected annex during the period).
 ADDING_STATES = (ConsultationState.DRAFT, ConsultationState.OPEN)
+# A published disclosure may gain a file (a corrected annex), shown with the day it was added.
+DISCLOSURE_ADDING_STATES = (DisclosureState.DRAFT, DisclosureState.PUBLISHED)
 EXTENSIONS = {content_type: evidence.EXTENSIONS[kind] for kind, content_type in evidence.CONTENT_TYPES.items()}
+
+
+class Owner(enum.Enum):
+    """What an attachment belongs to."""
+
+    CONSULTATION = "consultation"
+    DISCLOSURE = "disclosure"
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """How one owner's attachments are kept: folder, models, states, access checks and wording."""
+
+    folder: str
+    owner_model: type
+    attachment_model: type
+    owner_field: str
+    adding_states: tuple
+    draft_state: object
+    service: object  # the owner's service module: act, get_for_unit, get_public
+    adding_refused: object  # () -> message
+    too_many: object  # (n) -> message
+    removal_refused: object  # () -> message
+
+
+RULES = {
+    Owner.CONSULTATION: _Rules(
+        FOLDER, Consultation, ConsultationAttachment, "consultation", ADDING_STATES, ConsultationState.DRAFT,
+        consultations,
+        lambda: _("Files can be added while the consultation is a draft or open for comments."),
+        lambda n: _("A consultation can have at most %(n)s files.", n=n),
+        lambda: _("Files of a published consultation are part of the public record and stay."),
+    ),
+    Owner.DISCLOSURE: _Rules(
+        DISCLOSURE_FOLDER, Disclosure, DisclosureAttachment, "disclosure", DISCLOSURE_ADDING_STATES,
+        DisclosureState.DRAFT, disclosures,
+        lambda: _("Files can be added while the disclosure is a draft or published."),
+        lambda n: _("A disclosure can have at most %(n)s files.", n=n),
+        lambda: _("Files of a published disclosure are part of the public record and stay."),
+    ),
+}
+FOLDERS = {owner: rules.folder for owner, rules in RULES.items()}
+
+
+def owner_of(thing):
+    """The Owner kind of a consultation or disclosure, or of one of their attachments."""
+    for owner, rules in RULES.items():
+        if isinstance(thing, (rules.owner_model, rules.attachment_model)):
+            return owner
+    raise TypeError(f"attachments: no attachments for {type(thing).__name__}")
 
 
 def _refused(message):
@@ -58,43 +122,48 @@ def _checked(filename, data):
     raise _refused(_("%(name)s is not a PDF, JPEG, PNG or WebP file.", name=name))
 
 
-def add_attachment(user, consultation, filename, data, config, now=None):
-    """Check, store and record one file of `consultation` (draft or open); returns the attachment."""
-    consultations.act(user, consultation)
-    if consultation.state not in ADDING_STATES:
-        raise Conflict(_("Files can be added while the consultation is a draft or open for comments."))
-    if len(consultation.attachments) >= MAX_FILES:
-        raise _refused(_("A consultation can have at most %(n)s files.", n=MAX_FILES))
+def add_attachment(user, owner, filename, data, config, now=None):
+    """Check, store and record one file of a consultation (draft or open) or disclosure (draft or published)."""
+    kind = owner_of(owner)
+    rules = RULES[kind]
+    rules.service.act(user, owner)
+    if owner.state not in rules.adding_states:
+        raise Conflict(rules.adding_refused())
+    if len(owner.attachments) >= MAX_FILES:
+        raise _refused(rules.too_many(MAX_FILES))
     content_type, stored = _checked(filename, bytes(data))
     now = now or utcnow()
-    relative = Path(FOLDER, f"{now:%Y}", f"{now:%m}", secrets.token_hex(16) + EXTENSIONS[content_type])
-    attachment = ConsultationAttachment(
-        consultation=consultation, filename=evidence.clean_name(filename), content_type=content_type,
-        size=len(stored), sha256=hashlib.sha256(stored).hexdigest(), path=relative.as_posix(), created_at=now,
-        created_by_id=user.id,
+    relative = Path(rules.folder, f"{now:%Y}", f"{now:%m}", secrets.token_hex(16) + EXTENSIONS[content_type])
+    attachment = rules.attachment_model(
+        filename=evidence.clean_name(filename), content_type=content_type, size=len(stored),
+        sha256=hashlib.sha256(stored).hexdigest(), path=relative.as_posix(), created_at=now, created_by_id=user.id,
+        **{rules.owner_field: owner},
     )
     db.session.add(attachment)
     db.session.flush()
     # Written after the row is accepted, atomically and 0600, as evidence files are.
     evidence.write_atomic(Path(config["DATA_DIR"]) / relative, stored)
+    if kind is Owner.DISCLOSURE and owner.state is not DisclosureState.DRAFT:
+        disclosures.changed_in_public(owner)
     return attachment
 
 
 def remove_attachment(user, attachment, config):
-    """Delete a file of a draft (row and stored file); a published consultation keeps its files."""
-    consultation = attachment.consultation
-    consultations.act(user, consultation)
-    if consultation.state is not ConsultationState.DRAFT:
-        raise Conflict(_("Files of a published consultation are part of the public record and stay."))
-    path = _resolve(config["DATA_DIR"], attachment.path)
-    consultation.attachments.remove(attachment)
+    """Delete a file of a draft (row and stored file); a published consultation or disclosure keeps its files."""
+    rules = RULES[owner_of(attachment)]
+    owner = getattr(attachment, rules.owner_field)
+    rules.service.act(user, owner)
+    if owner.state is not rules.draft_state:
+        raise Conflict(rules.removal_refused())
+    path = _resolve(config["DATA_DIR"], attachment.path, rules.folder)
+    owner.attachments.remove(attachment)
     db.session.flush()
     evidence.unlink(path)
 
 
-def _resolve(data_dir, relative_path):
-    """The absolute path of a stored attachment, refusing anything outside the attachments folder."""
-    root = (Path(data_dir) / FOLDER).resolve()
+def _resolve(data_dir, relative_path, folder=FOLDER):
+    """The absolute path of a stored attachment, refusing anything outside its owner's attachments folder."""
+    root = (Path(data_dir) / folder).resolve()
     relative = str(relative_path or "")
     path = (Path(data_dir) / relative).resolve() if relative and "\x00" not in relative else root
     if not path.is_relative_to(root) or path == root:
@@ -102,27 +171,30 @@ def _resolve(data_dir, relative_path):
     return path
 
 
-def _attachment(consultation, attachment_id):
-    found = next((a for a in consultation.attachments if a.id == attachment_id), None)
+def _attachment(owner, attachment_id):
+    found = next((a for a in owner.attachments if a.id == attachment_id), None)
     if found is None:
         raise NotFound(_("This file does not exist."))
     return found
 
 
-def get_for_unit(user, consultation_id, attachment_id):
-    """An attachment for the console (the consultation's unit or site oversight), or NotFound."""
-    return _attachment(consultations.get_for_unit(user, consultation_id), attachment_id)
+def get_for_unit(user, owner_id, attachment_id, owner=Owner.CONSULTATION):
+    """An attachment for the console (the owner's unit or site oversight), or NotFound."""
+    return _attachment(RULES[owner].service.get_for_unit(user, owner_id), attachment_id)
 
 
 def download(attachment, data_dir):
     """(path, download name, content type) of a stored attachment; the name is the server's, ASCII only."""
-    path = _resolve(data_dir, attachment.path)
+    kind = owner_of(attachment)
+    rules = RULES[kind]
+    path = _resolve(data_dir, attachment.path, rules.folder)
     if not path.is_file():
         raise NotFound(_("This file does not exist."))
-    name = f"consultation-{attachment.consultation_id}-file-{attachment.id}{EXTENSIONS[attachment.content_type]}"
+    owner_id = getattr(attachment, f"{rules.owner_field}_id")
+    name = f"{kind.value}-{owner_id}-file-{attachment.id}{EXTENSIONS[attachment.content_type]}"
     return path, name, attachment.content_type
 
 
-def public_download(consultation_id, attachment_id, data_dir):
-    """`download` of a file of a published consultation; NotFound for drafts and unknown files."""
-    return download(_attachment(consultations.get_public(consultation_id), attachment_id), data_dir)
+def public_download(owner_id, attachment_id, data_dir, owner=Owner.CONSULTATION):
+    """`download` of a file of a public consultation or disclosure; NotFound for drafts and unknown files."""
+    return download(_attachment(RULES[owner].service.get_public(owner_id), attachment_id), data_dir)

@@ -34,7 +34,7 @@ from portal.models import (
 from portal.models.types import utcnow
 from portal.permissions import Permission
 from portal.sanitize import clean_text
-from portal.services import audit, clocks
+from portal.services import audit, clocks, search
 from portal.services.consultations import act, is_public, not_found, text_field
 from portal.services.reports import EMAIL, PHONE
 
@@ -255,6 +255,7 @@ def publish_comment(user, comment):
         raise Conflict(_("Only a comment waiting for moderation can be published."))
     comment.state, comment.moderation_reason = CommentState.PUBLISHED, ""
     audit.record("comment.published", "comment", comment.id, actor=user)
+    search.enqueue("comment", comment.id)
     return comment
 
 
@@ -266,6 +267,7 @@ def hide_comment(user, comment, reason):
     comment.moderation_reason = _reason(reason)
     comment.state = CommentState.HIDDEN
     audit.record("comment.hidden", "comment", comment.id, actor=user, detail=comment.moderation_reason)
+    search.enqueue("comment", comment.id)
     return comment
 
 
@@ -301,6 +303,7 @@ def flag_comment(comment, client_key, config, now=None):
     db.session.refresh(comment, ["flag_count"])
     if comment.flag_count >= flag_limit(config):
         comment.state = CommentState.FLAGGED
+        search.enqueue("comment", comment.id)
     return True
 
 
@@ -317,6 +320,7 @@ def review_flagged(user, comment, keep, reason):
         comment.moderation_reason = _reason(reason)
         comment.state = CommentState.HIDDEN
         audit.record("comment.hidden", "comment", comment.id, actor=user, detail=comment.moderation_reason)
+    search.enqueue("comment", comment.id)
     return comment
 
 
@@ -351,6 +355,7 @@ def _check_decidable(user, comment):
 def _record_decision(user, comment, decision, reason, now):
     comment.decision, comment.decision_reason = decision, reason
     comment.decided_at, comment.decided_by_id = now, user.id
+    search.enqueue("comment", comment.id)
 
 
 def decide(user, comment, decision, reason, now=None):

@@ -44,9 +44,10 @@ from portal.models import (
     Unit,
 )
 from portal.models.types import utcnow
+from portal.numbers import is_whole
 from portal.permissions import Permission
 from portal.sanitize import clean_text
-from portal.services import clocks, subscriptions
+from portal.services import clocks, search, subscriptions
 from portal.services.handling import Page
 
 EIA_RULES = "《环境影响评价公众参与办法》"
@@ -522,6 +523,7 @@ def publish(user, consultation, opens_on, closes_on, config, calendar=None, now=
               n=count.working_days, earliest=count.earliest_close.isoformat()), field="closes_on")
     consultation.opens_on, consultation.closes_on, consultation.original_closes_on = opens_on, closes_on, None
     consultation.state, consultation.published_at = ConsultationState.OPEN, now
+    search.enqueue("consultation", consultation.id)
     subscriptions.notify_consultation(consultation, config)
     return count
 
@@ -567,6 +569,7 @@ def extend(user, consultation, new_closes_on, now=None, tz=clocks.DEFAULT_TZ, ve
         consultation.original_closes_on = consultation.closes_on
     consultation.closes_on = new_closes_on
     consultation.updated_at = now
+    search.enqueue("consultation", consultation.id)
     return consultation
 
 
@@ -578,6 +581,7 @@ def withdraw(user, consultation, reason, now=None, version=None):
     consultation.withdrawn_reason = text_field(reason, "reason", *WITHDRAW_REASON_LENGTH)
     consultation.state = ConsultationState.WITHDRAWN
     consultation.updated_at = now or utcnow()
+    search.enqueue("consultation", consultation.id)
     return consultation
 
 
@@ -613,6 +617,7 @@ def publish_statement(user, consultation, statement_text, now=None, version=None
     consultation.statement = text_field(statement_text, "statement", *STATEMENT_LENGTH)
     consultation.state, consultation.answered_at = ConsultationState.ANSWERED, now or utcnow()
     consultation.updated_at = consultation.answered_at
+    search.enqueue("consultation", consultation.id)
     return consultation
 
 
@@ -777,7 +782,7 @@ def _public_condition(name, value):
         return Consultation.unit_id == unit.id
     if name == "area":
         area = None
-        if str(value).strip().isdigit():
+        if is_whole(str(value).strip()):
             area = db.session.scalar(sa.select(Area).where(Area.number == int(value)))
         if area is None:
             raise _filter_refused(name, value)

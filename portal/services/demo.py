@@ -2,6 +2,8 @@
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
 from portal.extensions import db
@@ -9,14 +11,17 @@ from portal.models import (
     CommentDecision,
     Consultation,
     ConsultationKind,
+    Disclosure,
+    DisclosureVersion,
     IdentityVisibility,
+    Indicator,
     Measure,
     ProjectStage,
     Task,
     User,
 )
 from portal.models.types import utcnow
-from portal.services import clocks, comments, consultations, handling, hearings, reports
+from portal.services import clocks, comments, consultations, disclosures, handling, hearings, reports
 from portal.services.accounts import create_user
 from portal.services.units import find_unit
 
@@ -29,6 +34,7 @@ DEMO_USERS = (
     ("demo-shihezi", "第八师石河子市", "staff", "示例 · 第八师石河子市工作人员 (sample staff)"),
     ("demo-shihezi-admin", "第八师石河子市", "unit_admin", "示例 · 第八师石河子市管理员 (sample unit admin)"),
     ("demo-wujiaqu", "第六师五家渠市", "staff", "示例 · 第六师五家渠市工作人员 (sample staff)"),
+    ("demo-tjj", "兵团统计局", "staff", "示例 · 兵团统计局工作人员 (sample staff)"),
 )
 # key, category, area, days ago, place, description, what happens next
 DEMO_REPORTS = (
@@ -60,6 +66,11 @@ def load_demo(config):
             db.session.flush()
             created.append(f"sample consultation {consultation.id} ({consultation.state.value}) "
                            f"run by {consultation.unit.name}")
+    for sample in DEMO_DISCLOSURES:
+        if _sample_disclosure(sample.title) is None:
+            disclosure = _demo_disclosure(config, sample)
+            created.append(f"sample disclosure {disclosure.id} ({disclosure.state.value}, "
+                           f"{len(disclosure.versions)} version(s)) published by {disclosure.unit.name}")
     return created or ["sample data already present"]
 
 
@@ -278,3 +289,162 @@ def _demo_answered(config):
         "兵团建设局对每条意见逐条研究并作出答复,采纳情况见下表。细则将按采纳的意见修改后印发。",
         now=answered_at + timedelta(hours=2))
     return consultation
+
+
+# --- disclosures ------------------------------------------------------------------------------------
+# One sample per category, published through the services on past days by the unit the policy makes
+# responsible: the 2025 bulletin has a second version, a permit notice is withdrawn with its reason,
+# and the statistics carry goal observations for 2016–2025 (some targets met, some not) so that the
+# dashboard has data. The air-quality samples link to measure (十四)'s task 加强大气污染防治.
+
+
+@dataclass(frozen=True)
+class SampleDisclosure:
+    """A sample disclosure: who publishes what, when, linked to which tasks, and what happens next."""
+
+    title: str
+    category: str
+    unit: str
+    area: int
+    days_ago: int
+    body: str
+    tasks: tuple = ()
+    revision: tuple | None = None  # (days later, new body, note)
+    withdrawal: tuple | None = None  # (days later, reason)
+    observations: tuple = ()  # (indicator name, ((year, value), …))
+
+
+SAMPLE_SOURCE = f"兵团统计局《兵团统计年鉴》及生态环境监测数据(【{SAMPLE_MARK}】演示用虚构数据)"
+BULLETIN_BODY = f"""> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。
+
+## 一、环境空气质量
+
+2025年,兵团主要城市环境空气质量优良天数比例平均为79.1%,细颗粒物(PM2.5)年均浓度为每立方米38微克。\
+冬季采暖期大气污染仍较突出,重污染天数主要出现在1月和12月。
+
+## 二、水环境质量
+
+- 地表水国控断面水质优良(达到或优于Ⅲ类)比例为92.3%;
+- 城镇集中式饮用水水源地水质达标率为100%。
+
+## 三、下一步工作
+
+继续实施大气污染防治行动,推进燃煤锅炉淘汰和散煤治理,加强工业园区挥发性有机物治理。"""
+AIR_REPORT_BODY = f"""> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。
+
+2026年4月,石河子市环境空气质量优良天数为26天,优良天数比例为86.7%;首要污染物为可吸入颗粒物(PM10),\
+主要受沙尘天气影响。
+
+| 项目 | 本月 | 上年同期 |
+|------|-----:|--------:|
+| 优良天数比例 | 86.7% | 83.3% |
+| PM2.5 月均浓度(微克/立方米) | 29 | 33 |
+| PM10 月均浓度(微克/立方米) | 71 | 78 |
+| 重污染天数 | 0 | 1 |
+
+大气污染防治重点:施工工地扬尘管控、道路机械化清扫、燃煤锅炉综合整治。"""
+DEMO_DISCLOSURES = (
+    SampleDisclosure(
+        f"【{SAMPLE_MARK}】2025年兵团生态环境状况公报", "environment_quality", "兵团建设局", 0, 40, BULLETIN_BODY,
+        tasks=((14, "加强大气污染防治"), (14, "推进水污染治理")),
+        revision=(5, BULLETIN_BODY.replace("79.1%", "79.4%").replace("每立方米38微克", "每立方米37微克"),
+                  f"【{SAMPLE_MARK}】根据监测站复核结果,更正优良天数比例(79.1%→79.4%)和PM2.5年均浓度(38→37微克/立方米)。")),
+    SampleDisclosure(
+        f"【{SAMPLE_MARK}】第八师石河子市2026年第一季度排污许可证核发情况公示", "discharge_permits", "第八师石河子市", 8, 30,
+        f"> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。\n\n2026年第一季度,第八师石河子市共核发排污许可证12件,"
+        "变更8件,延续5件,注销2件。名单见下:\n\n1. 石河子某热电有限公司(延续)\n2. 石河子某纺织有限公司(变更)\n"
+        "3. 石河子某食品有限公司(新核发)",
+        tasks=((10, "有效控制主要污染物排放总量"),),
+        withdrawal=(3, f"【{SAMPLE_MARK}】公示名单中两家企业的许可类型填写有误,本公示撤回,更正后将重新发布。")),
+    SampleDisclosure(
+        f"【{SAMPLE_MARK}】关于五家渠市城北污水处理厂提标扩建工程环境影响报告书的批复", "eia_approvals", "第六师五家渠市", 6, 12,
+        f"> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。\n\n经审查,在全面落实报告书提出的各项污染防治措施后,"
+        "项目建设对环境的不利影响能够得到缓解和控制。同意项目按照报告书所列性质、规模、地点和环境保护措施进行建设。\n\n"
+        "## 主要要求\n\n- 进水泵房、污泥脱水间全封闭并配套除臭设施;\n- 污泥送生活垃圾焚烧发电厂协同处置;\n"
+        "- 安装出水在线监测设备并与主管部门联网。",
+        tasks=((18, None),)),
+    SampleDisclosure(
+        f"【{SAMPLE_MARK}】第八师石河子市生态环境行政处罚决定书(石环罚〔2026〕3号)", "penalties", "第八师石河子市", 8, 20,
+        f"> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。\n\n**当事人**:石河子某建材有限公司(示例)\n\n"
+        "**违法事实**:2026年3月,该公司在未配套除尘设施的情况下进行石料破碎作业,颗粒物无组织排放,造成大气污染。\n\n"
+        "**处罚决定**:责令改正违法行为,处罚款人民币五万元。",
+        tasks=((26, None), (14, "加强大气污染防治"))),
+    SampleDisclosure(
+        f"【{SAMPLE_MARK}】石河子市2026年4月环境空气质量月报", "monitoring", "第八师石河子市", 8, 15, AIR_REPORT_BODY,
+        tasks=((14, "加强大气污染防治"),)),
+    SampleDisclosure(
+        f"【{SAMPLE_MARK}】关于第六师某化工企业储罐泄漏突发环境事件处置情况的通报", "emergencies", "第六师五家渠市", 6, 9,
+        f"> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。\n\n2026年5月某日,五家渠经济技术开发区某化工企业一座储罐阀门"
+        "发生泄漏。企业立即启动突发环境事件应急预案,泄漏物料全部收集至事故应急池,未进入外环境。\n\n"
+        "应急监测结果显示,厂界及周边敏感点大气、地表水各项指标均未超标。",
+        tasks=((19, "严守环境质量底线"),)),
+    SampleDisclosure(
+        f"【{SAMPLE_MARK}】兵团大气污染防治行动实施方案(2026—2027年)", "policy_documents", "兵团建设局", 0, 25,
+        f"> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。\n\n## 目标\n\n到2027年,兵团主要城市空气质量优良天数比例"
+        "达到80%以上,重污染天数比2025年减少20%。\n\n## 重点任务\n\n1. 推进燃煤锅炉淘汰和清洁能源替代;\n"
+        "2. 强化工业园区大气污染综合治理;\n3. 加强施工扬尘和道路扬尘管控;\n4. 完善重污染天气应急响应。",
+        tasks=((14, "加强大气污染防治"),)),
+    SampleDisclosure(
+        f"【{SAMPLE_MARK}】兵团生态文明建设主要指标统计(2016—2025年)", "statistics", "兵团统计局", 0, 50,
+        f"> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。\n\n本表公布实施意见第(三)项确定的主要目标指标"
+        "2016—2025年的统计值,供公众对照目标监督。单位生产总值用水量以立方米/万元计,另列2015年基期值,"
+        "降幅按基期计算。",
+        tasks=((3, "资源利用效率大幅提升"), (3, "生态环境质量总体改善"), (25, None)),
+        observations=(
+            ("用水总量", tuple(zip(range(2016, 2026), ("127.6", "126.1", "124.8", "122.9", "119.7", "118.8", "118.2",
+                                                    "117.5", "116.9", "116.1")))),
+            ("单位生产总值用水量", tuple(zip(range(2015, 2026), ("1200", "1152", "1101", "1060", "1013", "962", "921",
+                                                          "884", "861", "842", "820")))),
+            ("农田灌溉水有效利用系数", tuple(zip(range(2016, 2026), ("0.552", "0.557", "0.563", "0.569", "0.575",
+                                                            "0.581", "0.586", "0.590", "0.594", "0.597")))),
+            ("主要城市空气质量优良天数比例", tuple(zip(range(2016, 2026), ("72.4", "73.1", "74.6", "75.2", "76.8", "77.5",
+                                                              "76.9", "78.2", "78.8", "79.4")))),
+            ("城镇污水处理率", tuple(zip(range(2016, 2026), ("79.5", "81.2", "83.0", "84.6", "86.1", "88.3", "90.2",
+                                                       "92.0", "93.4", "94.8")))),
+            ("森林覆盖率", tuple(zip(range(2016, 2026), ("18.1", "18.3", "18.4", "18.6", "18.8", "19.0", "19.1",
+                                                     "19.3", "19.4", "19.6")))),
+        )),
+    SampleDisclosure(
+        f"【{SAMPLE_MARK}】关于兵团政协第0123号提案(加强连队生活垃圾治理)办理情况的答复", "proposals", "兵团建设局", 0, 18,
+        f"> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。\n\n您提出的关于加强连队生活垃圾治理的提案收悉。经研究,答复如下:\n\n"
+        "1. 2026年起在各师(市)推行连队生活垃圾“户分类、连收集、团转运、师处理”模式;\n"
+        "2. 安排专项资金支持连队垃圾收集设施建设;\n3. 将连队人居环境整治纳入美丽连队建设考核。",
+        tasks=((6, None),)),
+    SampleDisclosure(
+        f"【{SAMPLE_MARK}】2026年六五环境日兵团主题宣传活动安排", "other", "兵团建设局", 0, 7,
+        f"> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。\n\n6月5日环境日期间,兵团将开展生态环境科普进连队、"
+        "环境监测设施向公众开放、“美丽兵团我是行动者”志愿服务等活动,欢迎公众参与。",
+        tasks=((27, None), (30, None))),
+)
+
+
+def _sample_disclosure(title):
+    """The sample disclosure first published as `title`, if any."""
+    return db.session.scalar(sa.select(Disclosure).join(DisclosureVersion)
+                             .where(DisclosureVersion.number == 1, DisclosureVersion.title == title))
+
+
+def _demo_disclosure(config, sample):
+    """Draft, fill, publish (and revise or withdraw) one sample disclosure on the days it says."""
+    unit = find_unit(sample.unit)
+    staff = _staff_of(unit.id)
+    category = next(c for c in disclosures.list_categories() if c.code == sample.category)
+    today = clocks.local_day(utcnow(), _tz(config))
+    published_at = _at(today - timedelta(days=sample.days_ago), 10, 0, config)
+    disclosure = disclosures.create_draft(unit, category, sample.title, sample.area, body=sample.body,
+                                          task_ids=_task_ids(*sample.tasks), created_by=staff)
+    if sample.observations:
+        indicators = {i.name: i.id for i in db.session.scalars(sa.select(Indicator))}
+        rows = [disclosures.ObservationInput(indicators[name], year, value, SAMPLE_SOURCE)
+                for name, values in sample.observations if name in indicators for year, value in values]
+        disclosures.replace_observations(staff, disclosure, rows)
+    disclosures.publish(staff, disclosure, now=published_at, tz=_tz(config))
+    if sample.revision:
+        days, body, note = sample.revision
+        disclosures.revise(staff, disclosure, disclosure.title, body, note,
+                           now=published_at + timedelta(days=days, hours=2))
+    if sample.withdrawal:
+        days, reason = sample.withdrawal
+        disclosures.withdraw(staff, disclosure, reason, now=published_at + timedelta(days=days, hours=4))
+    db.session.flush()
+    return disclosure

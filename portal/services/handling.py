@@ -25,7 +25,7 @@ from portal.models import (
 )
 from portal.models.types import utcnow
 from portal.permissions import Permission
-from portal.services import clocks, evidence, mail
+from portal.services import clocks, evidence, mail, search
 from portal.services.identities import contact_email
 from portal.services.reports import notify_unit, note_uncovered, deadline
 
@@ -320,6 +320,7 @@ def reply(user, report, version, text, now=None):
     _require(report, ReportStatus.RECEIVED, ReportStatus.ACCEPTED, ReportStatus.CLOSED)
     text = _text(text, "text", low=2)
     _event(report, user, EventKind.REPLIED, text, now=now)
+    search.enqueue("case", report.reference)
     _tell_resident(report, "reports/replied", text=text)
 
 
@@ -340,6 +341,7 @@ def close(user, report, version, result, config, now=None):
     report.status, report.closed_at = ReportStatus.CLOSED, now
     report.appeal_due_at, uncovered = deadline(clocks.ClockKind.APPEAL, now, config)
     _event(report, user, EventKind.CLOSED, result, now=now)
+    search.enqueue("case", report.reference)
     _tell_resident(report, "reports/closed", result=result)
 
 
@@ -348,6 +350,7 @@ def publish_summary(user, report, version, summary, now=None):
     _act(user, report, version)
     report.public_summary = _text(summary, "summary", low=5, high=2000)
     _event(report, user, EventKind.SUMMARY_PUBLISHED, now=now)
+    search.enqueue("case", report.reference)
 
 
 def transfers_away(user, page=1, per_page=20):

@@ -28,7 +28,7 @@ from portal.models import (
     User,
 )
 from portal.models.types import utcnow
-from portal.services import clocks, evidence, mail, throttle
+from portal.services import clocks, evidence, mail, search, throttle
 from portal.services.categories import get_category
 from portal.services.routing import route
 
@@ -316,6 +316,7 @@ def appeal(report, reason, config, now=None):
     report.extension_state, report.extension_days, report.extension_reason = ExtensionState.NONE, None, None
     note_uncovered(report, uncovered)
     report.events.append(ReportEvent(kind=EventKind.REOPENED, body=reason, unit=report.unit, created_at=now))
+    search.enqueue("case", report.reference)
     notify_unit(report, "reports/reopened")
 
 

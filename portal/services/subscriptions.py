@@ -34,6 +34,7 @@ from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import Area, Subscription, Unit
 from portal.models.types import utcnow
+from portal.numbers import is_whole
 from portal.services import mail, throttle
 from portal.services.reports import EMAIL
 
@@ -92,7 +93,7 @@ def _area(value):
     if value in (None, "") or isinstance(value, Area):
         return value or None
     area = None
-    if str(value).strip().isdigit():
+    if is_whole(str(value).strip()):
         area = db.session.scalar(sa.select(Area).where(Area.number == int(value)))
     if area is None:
         raise ValidationFailed(_("Area: choose the 兵团 level or one of the 14 divisions."), field="area")
@@ -103,7 +104,7 @@ def _unit(value):
     if value in (None, ""):
         return None
     unit = value if isinstance(value, Unit) else None
-    if unit is None and str(value).strip().isdigit():
+    if unit is None and is_whole(str(value).strip()):
         unit = db.session.get(Unit, int(value))
     if unit is None or not unit.handles_cases:
         raise ValidationFailed(_("Unit: choose a department or a division from the list."), field="unit")

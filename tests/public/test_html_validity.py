@@ -46,6 +46,19 @@ PAGES = [
     ("registration-lookup", "/hearings/registration", 200),
     ("project", "/projects/{project}", 200),
     ("subscribe", "/subscriptions/new?area=6", 200),
+    ("disclosures", "/disclosures", 200),
+    ("disclosure-revised", "/disclosures/{revised}", 200),
+    ("disclosure-withdrawn", "/disclosures/{withdrawn}", 200),
+    ("disclosure-statistics", "/disclosures/{statistics}", 200),
+    ("disclosure-version", "/disclosures/{revised}/versions/1", 200),
+    ("disclosure-diff", "/disclosures/{revised}/diff?from=1&to=2", 200),
+    ("search-empty", "/search", 200),
+    ("search", "/search?q=大气污染", 200),
+    ("search-filtered", "/search?q=大气污染&kind=measure&sort=date", 200),
+    ("dashboard", "/dashboard", 200),
+    ("dashboard-goals", "/dashboard/goals", 200),
+    ("dashboard-units", "/dashboard/units", 200),
+    ("dashboard-measures", "/dashboard/measures", 200),
 ]
 # Pages seen by a logged-in site administrator of 兵团建设局 (the unit handling the "accepted" sample).
 STAFF_PAGES = [
@@ -60,6 +73,10 @@ STAFF_PAGES = [
     ("console-consultation-comments", "/console/consultations/{answered}/comments", 200),
     ("console-comments", "/console/comments", 200),
     ("console-hearing", "/console/hearings/{answered_hearing}", 200),
+    ("console-disclosures", "/console/disclosures", 200),
+    ("console-disclosure-new", "/console/disclosures/new", 200),
+    ("console-disclosure", "/console/disclosures/{revised}", 200),
+    ("admin-disclosure-categories", "/admin/disclosure-categories", 200),
     ("admin-routing", "/admin/routing", 200),
     ("admin-calendar", "/admin/calendar", 200),
 ]
@@ -71,11 +88,13 @@ def page_values(app):
     import sqlalchemy as sa
 
     from portal.extensions import db
-    from portal.models import Consultation, Unit
-    from portal.services import demo, reports
+    from portal.models import Consultation, Disclosure, Unit
+    from portal.services import demo, reports, search
 
     with app.app_context():
         demo.load_demo(app.config)
+        db.session.commit()
+        search.reindex(app.config)
         db.session.commit()
         unit = {name: db.session.scalar(sa.select(Unit.id).where(Unit.name == name))
                 for name in ("兵团建设局", "第八师石河子市")}
@@ -84,7 +103,10 @@ def page_values(app):
                   for key, r in sample.items()}
         eia, answered = (db.session.scalar(sa.select(Consultation).where(Consultation.title == title))
                          for title in (demo.EIA_TITLE, demo.ANSWERED_TITLE))
-        return {"department": unit["兵团建设局"], "division": unit["第八师石河子市"],
+        disclosure = {key: db.session.scalar(sa.select(Disclosure.id).where(Disclosure.title.contains(fragment)))
+                      for key, fragment in (("revised", "生态环境状况公报"), ("withdrawn", "排污许可证核发情况公示"),
+                                            ("statistics", "主要指标统计"))}
+        return {**disclosure, "department": unit["兵团建设局"], "division": unit["第八师石河子市"],
                 "accepted": sample["accepted"].reference, "reopened": sample["reopened"].reference,
                 "follow_open": follow["new"], "follow_closed": follow["closed"],
                 "eia": eia.id, "eia_hearing": eia.hearings[0].id, "project": eia.project_id,

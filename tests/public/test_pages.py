@@ -128,3 +128,9 @@ def test_forms_and_landmarks_are_labelled(client):
     login = text(client.get("/login"))
     for field in ("username", "password"):
         assert f'<label for="{field}">' in login and f'id="{field}"' in login
+
+
+def test_ids_beyond_a_database_integer_are_not_found(client):
+    """A URL id larger than any database id answers 404 (PostgreSQL would otherwise fail the query)."""
+    for path in ("/units/99999999999999", "/api/v1/units/99999999999999", "/consultations/99999999999999"):
+        assert client.get(path).status_code == 404, path

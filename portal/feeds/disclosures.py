@@ -1,0 +1,131 @@
+"""Disclosure feeds: all public disclosures (optionally filtered), and stable feeds per unit and per category.
+
+Entries are ordered by the last change the public saw (a new version or a withdrawal), so a revised
+or withdrawn disclosure comes back to the top of its feed with a later <updated>; its entry id, the
+address of its page, never changes. A withdrawn one says so, with its public reason, and no longer
+carries its text. Drafts never appear.
+"""
+import sqlalchemy as sa
+from flask import request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.errors import NotFound, ValidationFailed
+from portal.extensions import db
+from portal.feeds import atom, bp
+from portal.models import Area, Disclosure, DisclosureCategory, DisclosureState, DisclosureVersion, Unit
+from portal.numbers import is_whole
+from portal.rendering import render_markdown
+from portal.services import disclosures, units
+
+FEED_LENGTH = 50
+FILTERS = ("unit", "category", "area")
+# The largest id or number an INTEGER column holds: PostgreSQL refuses to compare with a larger one.
+
+
+def _refused(name, value):
+    return ValidationFailed(_("The filter %(name)s does not accept the value %(value)s.", name=name, value=value),
+                            field=name)
+
+
+def _whole(text):
+    """`text` as a whole number an INTEGER column can hold, or None."""
+    return int(text) if is_whole(text) else None
+
+
+def _condition(name, value):
+    """The WHERE condition of one filter, or ValidationFailed naming it."""
+    text = str(value).strip()
+    number = _whole(text)
+    if name == "unit":
+        unit = db.session.get(Unit, number) if number is not None else None
+        if unit is None:
+            raise _refused(name, value)
+        return Disclosure.unit_id == unit.id
+    if name == "category":
+        category = find_category(text)
+        if category is None:
+            raise _refused(name, value)
+        return Disclosure.category_id == category.id
+    area = db.session.scalar(sa.select(Area).where(Area.number == number)) if number is not None else None
+    if area is None:
+        raise _refused(name, value)
+    return Disclosure.area_id == area.id
+
+
+def find_category(code):
+    """The disclosure category with `code`, or None."""
+    return db.session.scalar(sa.select(DisclosureCategory).where(DisclosureCategory.code == code))
+
+
+def latest_changed(filters, limit=FEED_LENGTH):
+    """Public disclosures matching `filters` (unit id, category code, area number), last changed first."""
+    conditions = [_condition(name, filters[name]) for name in FILTERS if filters.get(name) not in (None, "")]
+    versions = (sa.select(DisclosureVersion.disclosure_id, sa.func.max(DisclosureVersion.published_at).label("at"))
+                .group_by(DisclosureVersion.disclosure_id).subquery())
+    changed = sa.case((Disclosure.withdrawn_at > versions.c.at, Disclosure.withdrawn_at), else_=versions.c.at)
+    return db.session.scalars(
+        sa.select(Disclosure).join(versions, versions.c.disclosure_id == Disclosure.id)
+        .where(Disclosure.state.in_(disclosures.PUBLIC_STATES), *conditions)
+        .order_by(changed.desc(), Disclosure.id.desc()).limit(limit)
+        .options(selectinload(Disclosure.versions), selectinload(Disclosure.category),
+                 selectinload(Disclosure.unit), selectinload(Disclosure.area))
+    ).all()
+
+
+def _summary(disclosure):
+    lines = []
+    if disclosure.state is DisclosureState.WITHDRAWN:
+        lines.append(_("Withdrawn: %(reason)s", reason=disclosure.withdrawn_reason))
+    latest = disclosure.versions[-1]
+    if latest.number > 1:
+        lines.append(_("Version %(n)s: %(note)s", n=latest.number, note=latest.note))
+    lines.append(f"{disclosures.category_label(disclosure.category)} · {disclosure.area.label}"
+                 + (f" · {disclosure.published_on.isoformat()}" if disclosure.published_on else ""))
+    return "\n".join(lines)
+
+
+def entry(disclosure):
+    """The feed entry of a public disclosure: its current text, or for a withdrawn one its reason."""
+    page = url_for("public.disclosures_show", disclosure_id=disclosure.id, _external=True)
+    withdrawn = disclosure.state is DisclosureState.WITHDRAWN
+    title = _("Withdrawn: %(title)s", title=disclosure.title) if withdrawn else disclosure.title
+    return atom.Entry(
+        id=page, title=title, url=page, updated=disclosures.last_changed_at(disclosure),
+        published=disclosure.first_published_at, author=disclosure.unit.name, summary=_summary(disclosure),
+        content_html="" if withdrawn else str(render_markdown(disclosure.body)),
+        categories=((disclosure.category.code, disclosures.category_label(disclosure.category)),),
+    )
+
+
+def _feed(title, self_url, filters):
+    alternate = url_for("public.disclosures_index", _external=True, **filters)
+    body = atom.document(self_url, title, self_url, alternate, [entry(d) for d in latest_changed(filters)])
+    return atom.response(body)
+
+
+@bp.get("/disclosures.atom")
+def disclosures_atom():
+    """Every public disclosure, last changed first; ?unit=<id>&category=<code>&area=<n> narrow it."""
+    given = {name: request.args.get(name, "").strip() for name in FILTERS}
+    filters = {name: value for name, value in given.items() if value}
+    return _feed(_("Disclosures"), url_for("feeds.disclosures_atom", _external=True, **filters), filters)
+
+
+@bp.get("/units/<int:unit_id>/disclosures.atom")
+def unit_disclosures_atom(unit_id):
+    """The public disclosures of one unit (an unknown unit is not found)."""
+    unit = units.get_unit(unit_id)
+    return _feed(_("Disclosures of %(unit)s", unit=unit.name),
+                 url_for("feeds.unit_disclosures_atom", unit_id=unit.id, _external=True), {"unit": str(unit.id)})
+
+
+@bp.get("/categories/<code>/disclosures.atom")
+def category_disclosures_atom(code):
+    """The public disclosures of one category, by its permanent code (an unknown code is not found)."""
+    category = find_category(code)
+    if category is None:
+        raise NotFound(_("There is no disclosure category %(id)s.", id=code))
+    return _feed(_("Disclosures: %(category)s", category=disclosures.category_label(category)),
+                 url_for("feeds.category_disclosures_atom", code=category.code, _external=True),
+                 {"category": category.code})

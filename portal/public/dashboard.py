@@ -1,0 +1,91 @@
+"""The accountability dashboard: the goals, the units' handling record and the measures, with CSV downloads."""
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+
+from flask import Response, current_app, render_template, request, url_for
+
+from portal.public import bp
+from portal.services import dashboard
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    # A spreadsheet runs a text cell that starts with one of these as a formula (a number such as -5 is safe).
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def _is_number(text):
+    try:
+        Decimal(text)
+    except InvalidOperation:
+        return False
+    return True
+
+
+def csv_response(filename, header, rows):
+    """A CSV download in UTF-8 with a byte-order mark, so that spreadsheets read the Chinese right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows([_cell(value) for value in row] for row in rows)
+    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+def disclosure_url(disclosure_id, external=False):
+    """The public page of a disclosure."""
+    return url_for("public.disclosures_show", disclosure_id=disclosure_id, _external=external)
+
+
+@bp.get("/dashboard")
+def dashboard_index():
+    """The dashboard's overview: the goals, the units and the measures."""
+    return render_template("public/dashboard/index.html")
+
+
+@bp.get("/dashboard/goals")
+def dashboard_goals():
+    """Each goal indicator with its published values by year, a chart, and whether the target is met."""
+    return render_template("public/dashboard/goals.html", goals=dashboard.goals())
+
+
+@bp.get("/dashboard/goals.csv")
+def dashboard_goals_csv():
+    """Every published observation of the goal indicators, as CSV."""
+    rows = [[*row.values(), disclosure_url(row["disclosure_id"], external=True)]
+            for row in dashboard.observation_rows()]
+    return csv_response("goals.csv", [*dashboard.OBSERVATION_COLUMNS, "disclosure_url"], rows)
+
+
+@bp.get("/dashboard/units")
+def dashboard_units():
+    """The handling record of each unit with enough cases, sortable by any column."""
+    records, sort, direction = dashboard.units_table(
+        current_app.config["DASHBOARD_MIN_CASES"], request.args.get("sort"), request.args.get("dir"))
+    return render_template("public/dashboard/units.html", records=records, sort=sort, direction=direction,
+                           min_cases=current_app.config["DASHBOARD_MIN_CASES"])
+
+
+@bp.get("/dashboard/units.csv")
+def dashboard_units_csv():
+    """The units' handling record as CSV, sorted like the page."""
+    records, _sort, _direction = dashboard.units_table(
+        current_app.config["DASHBOARD_MIN_CASES"], request.args.get("sort"), request.args.get("dir"))
+    return csv_response("units.csv", dashboard.UNIT_CSV_COLUMNS, [dashboard.unit_row(r) for r in records])
+
+
+@bp.get("/dashboard/measures")
+def dashboard_measures():
+    """For each measure, how many published disclosures, public consultations and cases belong to it."""
+    return render_template("public/dashboard/measures.html", measures=dashboard.measures_table())
+
+
+@bp.get("/dashboard/measures.csv")
+def dashboard_measures_csv():
+    """The measures' counts as CSV."""
+    rows = [[m.number, m.title, m.disclosures, m.consultations, m.cases] for m in dashboard.measures_table()]
+    return csv_response("measures.csv", dashboard.MEASURE_CSV_COLUMNS, rows)

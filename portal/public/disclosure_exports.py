@@ -1,0 +1,35 @@
+"""/disclosures.csv: the public disclosure list as a spreadsheet, with the list page's filters."""
+from flask import request, url_for
+
+from portal.public import bp
+from portal.public.dashboard import csv_response
+from portal.services import disclosures
+
+COLUMNS = ("id", "title", "category", "unit", "area", "published_on", "versions", "state", "url")
+
+
+def all_public(filters):
+    """Every public disclosure matching `filters` (as the list page takes them), page by page, newest first."""
+    page, total, found = 1, None, []
+    while total is None or len(found) < total:
+        items, total, page, per_page = disclosures.list_public(filters, page, disclosures.MAX_PER_PAGE)
+        if not items:
+            break
+        counts = disclosures.version_counts(items)
+        found.extend((d, counts[d.id]) for d in items)
+        page += 1
+    return found
+
+
+def row(disclosure, versions):
+    """One disclosure as a CSV row (names in Chinese, as published; the state as its code)."""
+    return [disclosure.id, disclosure.title, disclosure.category.name_zh, disclosure.unit.name, disclosure.area.label,
+            disclosure.published_on.isoformat() if disclosure.published_on else "", versions,
+            disclosure.state.value, url_for("public.disclosures_show", disclosure_id=disclosure.id, _external=True)]
+
+
+@bp.get("/disclosures.csv")
+def disclosures_csv():
+    """The disclosures the list shows for the same filters, all pages, as CSV; a refused filter is a 400."""
+    filters = {name: request.args.get(name, "") for name in disclosures.PUBLIC_FILTERS}
+    return csv_response("disclosures.csv", COLUMNS, [row(d, n) for d, n in all_public(filters)])

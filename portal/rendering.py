@@ -1,0 +1,57 @@
+"""Markdown written by unit staff (disclosure bodies) as safe HTML.
+
+markdown-it-py parses CommonMark (plus tables) with raw HTML off, so typed tags come out as text;
+the result then goes through `portal.sanitize.clean_html`, which keeps only its allow-list of tags
+and http/https/mailto links. Two adjustments for the page the text lands in:
+
+- headings move one level down (# → <h2>, …, capped at <h6>): the page's own <h1> is the
+  disclosure's title, and headings must stay in order for screen readers;
+- an image becomes a link to it, labelled with its alt text: a disclosure never makes a reader's
+  browser fetch a file from another site, and the link keeps what the image said;
+- a table is wrapped in a focusable scrolling region, so that a wide table scrolls by itself on a
+  phone instead of widening the whole page.
+"""
+from flask_babel import gettext as _
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markupsafe import Markup
+
+from portal.sanitize import clean_html
+
+_DEEPEST_HEADING = 6
+
+
+def _shift_headings(state):
+    """Core rule: every heading one level down (the page's title is the only <h1>)."""
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1:]) + 1, _DEEPEST_HEADING)}"
+
+
+def _image_as_link(self, tokens, idx, options, env):
+    """Render ![alt](src) as a link to `src` named by the alt text (or the address when there is none)."""
+    token = tokens[idx]
+    source = token.attrGet("src") or ""
+    label = self.renderInlineAsText(token.children or [], options, env) or source
+    return f'<a href="{escapeHtml(source)}">{escapeHtml(label)}</a>'
+
+
+def _parser():
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+    parser.core.ruler.push("shift_headings", _shift_headings)
+    parser.add_render_rule("image", _image_as_link)
+    return parser
+
+
+_PARSER = _parser()
+
+
+def _scrolling_tables(html):
+    # After sanitising, "<table>" can only be a real table: typed ones were escaped to "&lt;table&gt;".
+    region = f'<div class="table-scroll" role="region" tabindex="0" aria-label="{escapeHtml(_("Table"))}">'
+    return html.replace("<table>", region + "<table>").replace("</table>", "</table></div>")
+
+
+def render_markdown(text) -> Markup:
+    """Markdown `text` as sanitised HTML, safe to insert in a page."""
+    return Markup(_scrolling_tables(clean_html(_PARSER.render(str(text or "")))))

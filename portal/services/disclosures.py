@@ -1,0 +1,850 @@
+"""Disclosures (环境信息公开): categories, drafting, publication with versions, revision, withdrawal,
+goal observations, and the public queries (list, versions, diffs).
+
+Who may do what (mirrors `consultations`):
+
+- A disclosure is public once published; withdrawn, it stays public as a tombstone with its
+  versions. A draft is seen only by its unit and by site administrators (SITE_DISCLOSURES_VIEW).
+- Only staff of the responsible unit with DISCLOSURES_MANAGE act on a disclosure. In the console,
+  another unit's disclosure does not exist (NotFound); a site administrator reads but does not act
+  (Forbidden).
+
+Versions: publishing writes version 1; each revision of a published disclosure (a new title or
+text, with a public note saying what changed and why) writes the next. Versions are never changed;
+the disclosure's `title` and `body` are those of its latest version.
+
+What is fixed at publication: category, area, related tasks, publication date and goal
+observations are set while the disclosure is a draft. They are not part of the versions, so a later
+change would be one the public could not follow in the version history; a unit corrects them by
+withdrawing (with its public reason) and publishing a corrected disclosure. Files may still be
+added to a published disclosure (`portal.services.attachments`), each shown with its date.
+
+The body is Markdown, stored as written (line endings and invisible control characters
+normalised) and rendered through `portal.rendering.render_markdown`. Every change the public can
+see calls `search.enqueue("disclosure", id)` in the same transaction. Functions never commit.
+"""
+import difflib
+import enum
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from portal.extensions import db
+from portal.models import (
+    Area,
+    Comparison,
+    Disclosure,
+    DisclosureCategory,
+    DisclosureState,
+    DisclosureVersion,
+    Indicator,
+    Measure,
+    Observation,
+    Task,
+    Unit,
+)
+from portal.models.disclosures import disclosure_tasks
+from portal.models.types import utcnow
+from portal.numbers import is_whole
+from portal.permissions import Permission
+from portal.sanitize import clean_text
+from portal.services import clocks, search
+from portal.services.handling import Page
+
+SEARCH_KIND = "disclosure"
+TITLE_LENGTH = (1, 200)
+BODY_LENGTH = 100_000
+# Two characters already say something in Chinese (更正, 撤回); the rule is that the public is told something.
+NOTE_LENGTH = (2, 2000)
+WITHDRAW_REASON_LENGTH = (2, 2000)
+SOURCE_LENGTH = (1, 300)
+YEARS = (2000, 2100)
+MAX_PER_PAGE = 100
+# Observation.value is Numeric(16, 4): at most 12 digits before the point and 4 after.
+VALUE_DIGITS, VALUE_DECIMALS = 12, 4
+PUBLIC_STATES = (DisclosureState.PUBLISHED, DisclosureState.WITHDRAWN)
+PUBLIC_FILTERS = ("category", "unit", "area", "year", "measure")
+CATEGORY_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+# The categories of issue 5 (code, 名称, name, takes observations), seeded by `portal init`.
+CATEGORIES = (
+    ("environment_quality", "环境质量", "Environmental quality", False),
+    ("discharge_permits", "排污许可", "Pollutant discharge permits", False),
+    ("eia_approvals", "环评审批", "EIA approvals", False),
+    ("penalties", "行政处罚", "Administrative penalties", False),
+    ("monitoring", "监测数据", "Monitoring data", False),
+    ("emergencies", "突发环境事件", "Environmental emergencies", False),
+    ("policy_documents", "政策文件", "Policy documents", False),
+    ("statistics", "统计数据", "Statistics", True),
+    ("proposals", "建议提案办理", "Handling of deputies' suggestions and proposals", False),
+    ("other", "其他", "Other", False),
+)
+
+# Bidirectional overrides and zero-width characters can make text display otherwise than stored.
+_INVISIBLE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+# --- labels --------------------------------------------------------------------------------------
+
+
+def field_label(name):
+    """A disclosure form field's name in the user's language, for error messages."""
+    return {
+        "title": _("Title"), "body": _("Text"), "note": _("What changed"), "reason": _("Reason"),
+        "published_on": _("Publication date"), "category": _("Disclosure category"), "area": _("Area"),
+        "unit": _("Unit"), "tasks": _("Related tasks"), "name_zh": _("Chinese name"), "name_en": _("English name"),
+        "code": _("Code"), "observations": _("Observations"),
+    }.get(name, name)
+
+
+def state_label(state):
+    """A disclosure's state in the user's language."""
+    return {
+        DisclosureState.DRAFT: _("Draft"),
+        DisclosureState.PUBLISHED: _("Published"),
+        DisclosureState.WITHDRAWN: _("Withdrawn"),
+    }[state]
+
+
+def category_label(category):
+    """A category's name in the user's language (Chinese unless English was chosen)."""
+    locale = get_locale()
+    return category.name_en if locale is not None and locale.language == "en" else category.name_zh
+
+
+# --- categories ----------------------------------------------------------------------------------
+
+
+def seed_categories():
+    """Add the issue's categories that are missing (by code); never change one an administrator edited."""
+    existing = {c.code: c for c in db.session.scalars(sa.select(DisclosureCategory))}
+    position = max((c.position for c in existing.values()), default=-1)
+    for code, name_zh, name_en, takes_observations in CATEGORIES:
+        if code in existing:
+            continue
+        position += 1
+        db.session.add(DisclosureCategory(code=code, name_zh=name_zh, name_en=name_en, position=position,
+                                          active=True, takes_observations=takes_observations))
+    db.session.flush()
+
+
+def list_categories(active_only=False):
+    """Categories in their administrators' order; only those offered for new disclosures with `active_only`."""
+    query = sa.select(DisclosureCategory).order_by(DisclosureCategory.position, DisclosureCategory.id)
+    if active_only:
+        query = query.where(DisclosureCategory.active.is_(True))
+    return db.session.scalars(query).all()
+
+
+def get_category(category_id):
+    """The category with `category_id`, or NotFound."""
+    category = db.session.get(DisclosureCategory, _as_id(category_id))
+    if category is None:
+        raise NotFound(_("There is no disclosure category %(id)s.", id=category_id), field="category")
+    return category
+
+
+def _category_names(name_zh, name_en, category=None):
+    zh = text_field(name_zh, "name_zh", 1, 60, single_line=True)
+    en = text_field(name_en, "name_en", 1, 80, single_line=True)
+    others = [c for c in list_categories() if c is not category]
+    if any(c.name_zh == zh for c in others):
+        raise ValidationFailed(_("Chinese name: another category is called %(name)s.", name=zh), field="name_zh")
+    if any(c.name_en.casefold() == en.casefold() for c in others):
+        raise ValidationFailed(_("English name: another category is called %(name)s.", name=en), field="name_en")
+    return zh, en
+
+
+def create_category(code, name_zh, name_en, takes_observations=False):
+    """A new category at the end of the list; `code` (a-z, 0-9, _) is its permanent address in links and feeds."""
+    code = str(code or "").strip()
+    if not CATEGORY_CODE.match(code):
+        raise ValidationFailed(_("Code: 2 to 40 lower-case letters, digits or _, starting with a letter."),
+                               field="code")
+    if db.session.scalar(sa.select(DisclosureCategory.id).where(DisclosureCategory.code == code)) is not None:
+        raise ValidationFailed(_("Code: the code %(code)s is taken.", code=code), field="code")
+    zh, en = _category_names(name_zh, name_en)
+    last = db.session.scalar(sa.select(sa.func.max(DisclosureCategory.position)))
+    category = DisclosureCategory(code=code, name_zh=zh, name_en=en, position=(last or 0) + 1, active=True,
+                                  takes_observations=bool(takes_observations))
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def rename_category(category, name_zh, name_en):
+    """Give a category new Chinese and English names (its code stays)."""
+    category.name_zh, category.name_en = _category_names(name_zh, name_en, category)
+    db.session.flush()
+    return category
+
+
+def move_category(category, offset):
+    """Move a category up (offset −1) or down (+1) in the list; positions are renumbered 0, 1, 2, …"""
+    ordered = list(list_categories())
+    index = ordered.index(category)
+    target = min(max(index + int(offset), 0), len(ordered) - 1)
+    ordered.insert(target, ordered.pop(index))
+    for position, item in enumerate(ordered):
+        item.position = position
+    db.session.flush()
+    return category
+
+
+def set_category_active(category, active):
+    """Retire a category (kept by its disclosures, no longer offered) or offer it again."""
+    category.active = bool(active)
+    db.session.flush()
+    return category
+
+
+# --- access --------------------------------------------------------------------------------------
+
+
+def is_public(disclosure):
+    """True once published (a withdrawn disclosure stays public as a tombstone)."""
+    return disclosure.state in PUBLIC_STATES
+
+
+def may_manage(user, disclosure):
+    """True when `user` is staff of the responsible unit with the disclosures permission."""
+    return disclosure.unit_id == user.unit_id and user.can(Permission.DISCLOSURES_MANAGE)
+
+
+def not_found(disclosure_id):
+    """The NotFound raised for a disclosure the caller may not see."""
+    return NotFound(_("No disclosure has the number %(id)s.", id=disclosure_id))
+
+
+def _in_console(user, disclosure):
+    return disclosure.unit_id == user.unit_id or user.can(Permission.SITE_DISCLOSURES_VIEW)
+
+
+def act(user, disclosure, version=None):
+    """Check that `user` may act on `disclosure` (and saw its current version when `version` is given)."""
+    if not _in_console(user, disclosure):
+        raise not_found(disclosure.id)
+    if not may_manage(user, disclosure):
+        raise Forbidden(_("Only staff of the responsible unit can do this."))
+    if version is not None and _as_id(version) != disclosure.version:
+        raise Conflict(_("This disclosure was changed by someone else while you were looking at it. "
+                         "Please check its current state before acting again."))
+
+
+def get_for_unit(user, disclosure_id):
+    """The disclosure for the console: its unit's staff, or site oversight; NotFound for anyone else."""
+    disclosure = db.session.get(Disclosure, _as_id(disclosure_id))
+    if disclosure is None or not _in_console(user, disclosure):
+        raise not_found(disclosure_id)
+    return disclosure
+
+
+def get_public(disclosure_id):
+    """A published or withdrawn disclosure, or NotFound (drafts do not exist for the public)."""
+    disclosure = db.session.get(Disclosure, _as_id(disclosure_id))
+    if disclosure is None or not is_public(disclosure):
+        raise not_found(disclosure_id)
+    return disclosure
+
+
+def changed_in_public(disclosure):
+    """Queue `disclosure` for the search index: something the public sees has changed."""
+    search.enqueue(SEARCH_KIND, disclosure.id)
+
+
+def _as_id(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+def text_field(value, name, low, high, single_line=False):
+    """`value` cleaned for display (portal.sanitize.clean_text) and checked against its length."""
+    text = clean_text(value)
+    if single_line:
+        text = " ".join(text.split())
+    if not low <= len(text) <= high:
+        raise ValidationFailed(_("%(field)s: write between %(low)s and %(high)s characters.",
+                                 field=field_label(name), low=low, high=high), field=name)
+    return text
+
+
+def markdown_text(value):
+    """Markdown as written, with line endings, invisible characters and control characters normalised."""
+    text = str(value or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
+    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
+    text = text.rstrip().lstrip("\n")
+    if len(text) > BODY_LENGTH:
+        raise ValidationFailed(_("Text: at most %(n)s characters; this one has %(length)s.", n=BODY_LENGTH,
+                                 length=len(text)), field="body")
+    return text
+
+
+def _required_body(body):
+    if not body.strip():
+        raise ValidationFailed(_("Text: write the text of the disclosure; it is empty."), field="body")
+    return body
+
+
+def _unit(unit):
+    if not isinstance(unit, Unit) or not unit.handles_cases:
+        raise ValidationFailed(_("Unit: choose a department or a division; collective addressees do not publish "
+                                 "disclosures."), field="unit")
+    return unit
+
+
+def _creator(created_by, unit):
+    if created_by is not None and (created_by.unit_id != unit.id or not created_by.can(Permission.DISCLOSURES_MANAGE)):
+        raise Forbidden(_("Only staff of the responsible unit can do this."))
+
+
+def _category(value, current=None):
+    category = value if isinstance(value, DisclosureCategory) else db.session.get(DisclosureCategory, _as_id(value))
+    if category is None or (not category.active and category is not current):
+        raise ValidationFailed(_("Disclosure category: choose one of the categories offered."), field="category")
+    return category
+
+
+def _area(value):
+    if isinstance(value, Area):
+        return value
+    area = None
+    if value not in (None, "") and is_whole(str(value).strip()):
+        area = db.session.scalar(sa.select(Area).where(Area.number == int(value)))
+    if area is None:
+        raise ValidationFailed(_("Area: choose the 兵团 level or one of the 14 divisions."), field="area")
+    return area
+
+
+def _tasks(task_ids):
+    tasks = []
+    for task_id in dict.fromkeys(task_ids or ()):
+        task = db.session.get(Task, _as_id(task_id))
+        if task is None:
+            raise ValidationFailed(_("Related tasks: task %(id)s does not exist.", id=task_id), field="tasks")
+        tasks.append(task)
+    return tasks
+
+
+def _published_on(value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime) or not isinstance(value, date) or not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValidationFailed(_("Publication date: choose a calendar date between %(low)s and %(high)s.",
+                                 low=YEARS[0], high=YEARS[1]), field="published_on")
+    return value
+
+
+# --- drafting ------------------------------------------------------------------------------------
+
+_EDITABLE = ("category", "title", "body", "area", "task_ids", "published_on")
+
+
+def _apply(disclosure, values):
+    """Validate every value of a draft together, then write them to `disclosure`."""
+    category = _category(values["category"], disclosure.category)
+    title = text_field(values["title"], "title", *TITLE_LENGTH, single_line=True)
+    body = markdown_text(values["body"])
+    area = _area(values["area"])
+    published_on = _published_on(values["published_on"])
+    tasks = _tasks(values["task_ids"]) if values["task_ids"] is not None else None
+    if disclosure.observations and not category.takes_observations:
+        raise ValidationFailed(_("Disclosure category: this draft has goal observations, which only a statistics "
+                                 "category carries. Remove them first, or keep the category."), field="category")
+    disclosure.category, disclosure.title, disclosure.body = category, title, body
+    disclosure.area, disclosure.published_on = area, published_on
+    if tasks is not None:
+        disclosure.tasks = tasks
+
+
+def create_draft(unit, category, title, area, body="", task_ids=(), published_on=None, created_by=None):
+    """A draft disclosure of `unit`; it stays private until published.
+
+    `category` is a DisclosureCategory or its id (an active one), `area` an Area or its number
+    (0 for the 兵团 level, 1–14 for a division), `body` Markdown, `published_on` the date the unit
+    gives as its publication date (today's Beijing date when left empty at publication).
+    """
+    unit = _unit(unit)
+    _creator(created_by, unit)
+    disclosure = Disclosure(unit=unit, state=DisclosureState.DRAFT,
+                            created_by_id=created_by.id if created_by is not None else None)
+    _apply(disclosure, {"category": category, "title": title, "body": body, "area": area, "task_ids": task_ids,
+                        "published_on": published_on})
+    db.session.add(disclosure)
+    db.session.flush()
+    return disclosure
+
+
+def update_draft(user, disclosure, version=None, **changes):
+    """Change a draft's fields (category, title, body, area, task_ids, published_on), validated together."""
+    unknown = set(changes) - set(_EDITABLE)
+    if unknown:
+        raise TypeError(f"update_draft: unknown fields {sorted(unknown)}")
+    act(user, disclosure, version)
+    if disclosure.state is not DisclosureState.DRAFT:
+        raise Conflict(_("Only a draft can be edited; a published disclosure is revised with a note."))
+    values = {"category": disclosure.category, "title": disclosure.title, "body": disclosure.body,
+              "area": disclosure.area, "task_ids": None, "published_on": disclosure.published_on}
+    values.update(changes)
+    _apply(disclosure, values)
+    disclosure.updated_at = utcnow()
+    db.session.flush()
+    return disclosure
+
+
+# --- publication, revision, withdrawal ----------------------------------------------------------
+
+
+def publish(user, disclosure, now=None, tz=clocks.DEFAULT_TZ, version=None):
+    """Publish a draft as version 1; its publication date defaults to today (Beijing) and cannot be later."""
+    now = now or utcnow()
+    act(user, disclosure, version)
+    if disclosure.state is not DisclosureState.DRAFT:
+        raise Conflict(_("This disclosure has been published already."))
+    _required_body(disclosure.body)
+    today = clocks.local_day(now, tz)
+    published_on = disclosure.published_on or today
+    if published_on > today:
+        raise ValidationFailed(_("Publication date: it cannot be later than today, %(today)s.",
+                                 today=today.isoformat()), field="published_on")
+    disclosure.versions.append(DisclosureVersion(number=1, title=disclosure.title, body=disclosure.body, note="",
+                                                 published_at=now, published_by_id=user.id))
+    disclosure.state, disclosure.published_on, disclosure.first_published_at = (
+        DisclosureState.PUBLISHED, published_on, now)
+    disclosure.updated_at = now
+    changed_in_public(disclosure)
+    db.session.flush()
+    return disclosure.versions[-1]
+
+
+def revise(user, disclosure, title, body, note, now=None, version=None):
+    """Publish a new text of a published disclosure as the next version, with a public note on what changed."""
+    now = now or utcnow()
+    act(user, disclosure, version)
+    if disclosure.state is not DisclosureState.PUBLISHED:
+        raise Conflict(_("Only a published disclosure can be revised."))
+    title = text_field(title, "title", *TITLE_LENGTH, single_line=True)
+    body = _required_body(markdown_text(body))
+    latest = disclosure.versions[-1]
+    if title == disclosure.title and body == disclosure.body:
+        raise ValidationFailed(_("Nothing changed: the title and the text are those of version %(n)s.",
+                                 n=latest.number), field="body")
+    note = text_field(note, "note", *NOTE_LENGTH)
+    revision = DisclosureVersion(number=latest.number + 1, title=title, body=body, note=note, published_at=now,
+                                 published_by_id=user.id)
+    disclosure.versions.append(revision)
+    disclosure.title, disclosure.body, disclosure.updated_at = title, body, now
+    changed_in_public(disclosure)
+    db.session.flush()
+    return revision
+
+
+def withdraw(user, disclosure, reason, now=None, version=None):
+    """Withdraw a published disclosure with a public reason; its page stays as a tombstone with its versions."""
+    now = now or utcnow()
+    act(user, disclosure, version)
+    if disclosure.state is not DisclosureState.PUBLISHED:
+        if disclosure.state is DisclosureState.WITHDRAWN:
+            raise Conflict(_("This disclosure has been withdrawn already."))
+        raise Conflict(_("Only a published disclosure can be withdrawn; a draft is simply not published."))
+    disclosure.withdrawn_reason = text_field(reason, "reason", *WITHDRAW_REASON_LENGTH)
+    disclosure.state, disclosure.withdrawn_at, disclosure.updated_at = DisclosureState.WITHDRAWN, now, now
+    changed_in_public(disclosure)
+    db.session.flush()
+    return disclosure
+
+
+# --- goal observations ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObservationInput:
+    """One row of the observations editor as typed: indicator id, year, value and source."""
+
+    indicator: object = None
+    year: object = None
+    value: object = None
+    source: object = ""
+
+    @property
+    def blank(self):
+        """True when nothing was typed in the row."""
+        return all(str(v if v is not None else "").strip() == "" for v in (self.indicator, self.year, self.value,
+                                                                                self.source))
+
+
+def _row_error(row, message):
+    return ValidationFailed(_("Row %(row)s: %(message)s", row=row, message=message), field="observations")
+
+
+def _decimal(text):
+    """A finite Decimal from typed text (full-width digits and a decimal comma accepted), or None."""
+    text = unicodedata.normalize("NFKC", str(text if text is not None else "")).strip().replace(",", ".")
+    text = text.replace(" ", "").replace("\u3000", "")
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def _observation(row, item, indicators):
+    indicator = indicators.get(_as_id(item.indicator))
+    if indicator is None:
+        raise _row_error(row, _("indicator: choose one of the goal indicators."))
+    year = unicodedata.normalize("NFKC", str(item.year if item.year is not None else "")).strip()
+    if not is_whole(year) or not YEARS[0] <= int(year) <= YEARS[1]:
+        raise _row_error(row, _("year: give a whole number from %(low)s to %(high)s.", low=YEARS[0], high=YEARS[1]))
+    value = _decimal(item.value)
+    exponent = value.as_tuple().exponent if value is not None else 0
+    if value is None or abs(value) >= Decimal(10) ** VALUE_DIGITS or exponent < -VALUE_DECIMALS:
+        raise _row_error(row, _("value: give a number such as 85.5, with at most %(n)s decimals.",
+                                n=VALUE_DECIMALS))
+    source = " ".join(clean_text(item.source).split())
+    if not SOURCE_LENGTH[0] <= len(source) <= SOURCE_LENGTH[1]:
+        raise _row_error(row, _("source: say where the value comes from, in at most %(n)s characters.",
+                                n=SOURCE_LENGTH[1]))
+    return Observation(indicator=indicator, year=int(year), value=value, source=source)
+
+
+def replace_observations(user, disclosure, rows, version=None):
+    """Replace all goal observations of a statistics draft with `rows` (ObservationInput; blank rows ignored).
+
+    Every row is checked; the first error names its row (counting from 1, blank rows included, as
+    the editor shows them) and its field. An indicator and year given twice is refused.
+    """
+    act(user, disclosure, version)
+    if not disclosure.category.takes_observations:
+        raise Conflict(_("Only a disclosure of a statistics category carries goal observations."))
+    if disclosure.state is not DisclosureState.DRAFT:
+        raise Conflict(_("Observations are set while the disclosure is a draft. To correct published figures, "
+                         "withdraw the disclosure with the reason and publish a corrected one."))
+    indicators = {i.id: i for i in db.session.scalars(sa.select(Indicator))}
+    observations, seen = [], {}
+    for row, item in enumerate(rows, start=1):
+        if item.blank:
+            continue
+        observation = _observation(row, item, indicators)
+        key = (observation.indicator.id, observation.year)
+        if key in seen:
+            raise _row_error(row, _("%(indicator)s %(year)s is given twice (also in row %(other)s).",
+                                    indicator=observation.indicator.name, year=observation.year, other=seen[key]))
+        seen[key] = row
+        observations.append(observation)
+    if disclosure.observations:
+        # Old rows go first: (disclosure, indicator, year) is unique and the flush inserts before it deletes.
+        disclosure.observations = []
+        db.session.flush()
+    disclosure.observations = observations
+    disclosure.updated_at = utcnow()
+    db.session.flush()
+    return observations
+
+
+def value_text(value):
+    """An observed value as people write it: 85.5, not 85.5000 or 8.55E+1."""
+    return format(value.normalize(), "f")
+
+
+def observation_text(observation):
+    """An observation's value with the indicator's unit (none for a reduction target: the value is the raw level)."""
+    indicator = observation.indicator
+    unit = "" if indicator.comparison is Comparison.REDUCTION_BY else indicator.unit_of_measure
+    return f"{value_text(observation.value)}{unit}"
+
+
+def observation_table(disclosure):
+    """The disclosure's observations by indicator (policy order) and year."""
+    return sorted(disclosure.observations, key=lambda o: (o.indicator.task_id, o.indicator.position, o.year))
+
+
+def observation_groups(disclosure):
+    """[(indicator, its observations by year)] in policy order, and the source they share ('' when they differ)."""
+    groups = {}
+    for observation in observation_table(disclosure):
+        groups.setdefault(observation.indicator, []).append(observation)
+    sources = {o.source for o in disclosure.observations}
+    return list(groups.items()), sources.pop() if len(sources) == 1 else ""
+
+
+# --- public queries ------------------------------------------------------------------------------
+
+
+def _filter_refused(name, value):
+    return ValidationFailed(_("The filter %(name)s does not accept the value %(value)s.", name=name, value=value),
+                            field=name)
+
+
+def _whole_number(name, value, low, high, default):
+    if value in (None, ""):
+        return default
+    text = str(value).strip()
+    if not is_whole(text) or not low <= int(text) <= high:
+        raise ValidationFailed(_("%(name)s: give a whole number from %(low)s to %(high)s.", name=name, low=low,
+                                 high=high), field=name)
+    return int(text)
+
+
+def _public_condition(name, value):
+    """The WHERE condition of one filter of `list_public`, or ValidationFailed naming it."""
+    text = str(value).strip()
+    if name == "category":
+        category = db.session.scalar(sa.select(DisclosureCategory).where(DisclosureCategory.code == text))
+        if category is None:
+            raise _filter_refused(name, value)
+        return Disclosure.category_id == category.id
+    if name == "unit":
+        unit = db.session.get(Unit, _as_id(text)) if is_whole(text) else None
+        if unit is None:
+            raise _filter_refused(name, value)
+        return Disclosure.unit_id == unit.id
+    if name == "area":
+        area = db.session.scalar(sa.select(Area).where(Area.number == int(text))) if is_whole(text) else None
+        if area is None:
+            raise _filter_refused(name, value)
+        return Disclosure.area_id == area.id
+    if name == "year":
+        year = _whole_number(name, text, *YEARS, None)
+        return sa.and_(Disclosure.published_on >= date(year, 1, 1), Disclosure.published_on < date(year + 1, 1, 1))
+    if name == "measure":
+        measure = db.session.scalar(sa.select(Measure).where(Measure.number == int(text))) if is_whole(text) else None
+        if measure is None:
+            raise _filter_refused(name, value)
+        linked = (sa.select(disclosure_tasks.c.disclosure_id).join(Task, Task.id == disclosure_tasks.c.task_id)
+                  .where(Task.measure_id == measure.id))
+        return Disclosure.id.in_(linked)
+    raise ValueError(f"unknown filter {name!r}")
+
+
+def list_public(filters, page=1, per_page=20):
+    """(public disclosures on `page`, how many match in all, page, per_page), newest publication date first.
+
+    `filters` maps category (a code), unit (a unit's id), area (0 for 兵团, 1–14), year (of the
+    publication date) and measure (1–35: linked to one of its tasks) to raw values; empty ones are
+    ignored. Withdrawn disclosures are listed (as tombstones). `per_page` is at most MAX_PER_PAGE; a
+    value that is not accepted raises ValidationFailed naming its parameter.
+    """
+    page = _whole_number("page", page, 1, 1_000_000, 1)
+    per_page = _whole_number("per_page", per_page, 1, MAX_PER_PAGE, 20)
+    conditions = [Disclosure.state.in_(PUBLIC_STATES)]
+    for name in PUBLIC_FILTERS:
+        value = (filters or {}).get(name)
+        if value not in (None, ""):
+            conditions.append(_public_condition(name, value))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Disclosure).where(*conditions))
+    items = db.session.scalars(
+        sa.select(Disclosure).where(*conditions)
+        .options(selectinload(Disclosure.unit).selectinload(Unit.aliases), selectinload(Disclosure.category),
+                 selectinload(Disclosure.area))
+        .order_by(Disclosure.published_on.desc(), Disclosure.first_published_at.desc(), Disclosure.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return items, total, page, per_page
+
+
+def version_counts(disclosures):
+    """{disclosure id: number of published versions} for `disclosures`, in one query."""
+    ids = [d.id for d in disclosures]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(DisclosureVersion.disclosure_id, sa.func.count())
+        .where(DisclosureVersion.disclosure_id.in_(ids)).group_by(DisclosureVersion.disclosure_id)
+    ).all()
+    counts = dict.fromkeys(ids, 0)
+    counts.update({disclosure_id: count for disclosure_id, count in rows})
+    return counts
+
+
+def public_years():
+    """The years of the public disclosures' publication dates, newest first (for the year filter)."""
+    days = db.session.scalars(sa.select(Disclosure.published_on).distinct()
+                              .where(Disclosure.state.in_(PUBLIC_STATES), Disclosure.published_on.is_not(None)))
+    return sorted({day.year for day in days}, reverse=True)
+
+
+def last_changed_at(disclosure):
+    """When the public last saw a change: the latest version, or the withdrawal (None for a draft)."""
+    moments = [v.published_at for v in disclosure.versions]
+    if disclosure.withdrawn_at is not None:
+        moments.append(disclosure.withdrawn_at)
+    return max(moments, default=None)
+
+
+def version(disclosure, number):
+    """Version `number` of a public disclosure, or NotFound."""
+    wanted = _as_id(number)
+    found = next((v for v in disclosure.versions if v.number == wanted), None)
+    if found is None:
+        raise NotFound(_("This disclosure has no version %(n)s.", n=number))
+    return found
+
+
+# --- the unit's console list ----------------------------------------------------------------------
+
+
+def console_list(user, state=None, page=1, per_page=20):
+    """A handling.Page of the unit's disclosures (all of them for site oversight), newest first."""
+    conditions = [] if user.can(Permission.SITE_DISCLOSURES_VIEW) else [Disclosure.unit_id == user.unit_id]
+    if state is not None:
+        conditions.append(Disclosure.state == state)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Disclosure).where(*conditions))
+    page = max(_as_id(page), 1)
+    items = db.session.scalars(
+        sa.select(Disclosure).where(*conditions)
+        .options(selectinload(Disclosure.unit).selectinload(Unit.aliases), selectinload(Disclosure.category))
+        .order_by(Disclosure.created_at.desc(), Disclosure.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(items, total, page, per_page)
+
+
+# --- differences between versions ----------------------------------------------------------------
+
+
+class Change(enum.Enum):
+    """What happened to a line between two versions."""
+
+    SAME = "same"
+    CHANGED = "changed"
+    REMOVED = "removed"
+    ADDED = "added"
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of characters of one side of a line; `marked` when removed (older side) or added (newer side)."""
+
+    text: str
+    marked: bool
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """One line of the comparison: its numbers in each version and its text as pieces on each side."""
+
+    change: Change
+    old_number: int | None
+    new_number: int | None
+    old: tuple[Piece, ...]
+    new: tuple[Piece, ...]
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """The differences from version `older` to version `newer`: the title, and the body in hunks of lines."""
+
+    older: DisclosureVersion
+    newer: DisclosureVersion
+    title: LineChange
+    hunks: tuple[tuple[LineChange, ...], ...]
+
+    @property
+    def changed(self):
+        """True when the title or the body differ."""
+        return self.title.change is not Change.SAME or bool(self.hunks)
+
+
+# Unchanged lines shown around each change; pairs of longer lines are compared whole, not by character.
+CONTEXT_LINES = 2
+_CHARACTER_COMPARISON_LIMIT = 4_000_000
+# Lines of a replaced block are paired when at least this similar (as difflib.Differ does); blocks of more
+# line pairs than the limit are shown as removed and added lines without pairing.
+_PAIRING_CUTOFF = 0.4
+_PAIRING_LIMIT = 2_500
+
+
+def _pieces(text, marked):
+    return (Piece(text, marked),) if text else ()
+
+
+def _line_pair(old, new, old_number, new_number):
+    """A changed line, compared character by character (Chinese has no spaces to split words at)."""
+    if old == new:
+        return LineChange(Change.SAME, old_number, new_number, _pieces(old, False), _pieces(new, False))
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    if len(old) * len(new) > _CHARACTER_COMPARISON_LIMIT:
+        return LineChange(Change.CHANGED, old_number, new_number, _pieces(old, True), _pieces(new, True))
+    old_pieces, new_pieces = [], []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        old_pieces.extend(_pieces(old[i1:i2], tag != "equal"))
+        new_pieces.extend(_pieces(new[j1:j2], tag != "equal"))
+    return LineChange(Change.CHANGED, old_number, new_number, tuple(old_pieces), tuple(new_pieces))
+
+
+def _best_pair(old, new, i1, i2, j1, j2):
+    """(ratio, i, j) of the most similar old/new lines in a replaced block, or None when none is similar enough."""
+    best, matcher = None, difflib.SequenceMatcher(None, autojunk=False)
+    for j in range(j1, j2):
+        matcher.set_seq2(new[j])
+        for i in range(i1, i2):
+            matcher.set_seq1(old[i])
+            floor = best[0] if best else _PAIRING_CUTOFF
+            if matcher.real_quick_ratio() > floor and matcher.quick_ratio() > floor and matcher.ratio() > floor:
+                best = (matcher.ratio(), i, j)
+    return best
+
+
+def _replaced(old, new, i1, i2, j1, j2):
+    """The lines of a replaced block: similar lines paired as changed (best pair first), the rest removed or added."""
+    pair = None
+    if (i2 - i1) * (j2 - j1) <= _PAIRING_LIMIT:
+        pair = _best_pair(old, new, i1, i2, j1, j2)
+    if pair is None:
+        return ([LineChange(Change.REMOVED, i + 1, None, _pieces(old[i], True), ()) for i in range(i1, i2)]
+                + [LineChange(Change.ADDED, None, j + 1, (), _pieces(new[j], True)) for j in range(j1, j2)])
+    _ratio, i, j = pair
+    return (_replaced(old, new, i1, i, j1, j) + [_line_pair(old[i], new[j], i + 1, j + 1)]
+            + _replaced(old, new, i + 1, i2, j + 1, j2))
+
+
+def _lines_of(opcode, old, new):
+    tag, i1, i2, j1, j2 = opcode
+    if tag == "equal":
+        return [LineChange(Change.SAME, i + 1, j + 1, _pieces(old[i], False), _pieces(new[j], False))
+                for i, j in zip(range(i1, i2), range(j1, j2))]
+    return _replaced(old, new, i1, i2, j1, j2)
+
+
+def compare_texts(old_text, new_text, context=CONTEXT_LINES):
+    """Hunks of LineChange between two texts: changed lines with `context` unchanged lines around them."""
+    old, new = old_text.split("\n"), new_text.split("\n")
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    if matcher.ratio() == 1.0:
+        return ()
+    return tuple(
+        tuple(line for opcode in group for line in _lines_of(opcode, old, new))
+        for group in matcher.get_grouped_opcodes(context)
+    )
+
+
+def diff(disclosure, older, newer):
+    """The VersionDiff of a public disclosure from version `older` to version `newer` (numbers as typed).
+
+    A number that is not one of its versions raises ValidationFailed naming the parameter (`from`
+    or `to`) and the versions there are.
+    """
+    numbers = [v.number for v in disclosure.versions]
+    chosen = []
+    for name, value in (("from", older), ("to", newer)):
+        text = str(value if value is not None else "").strip()
+        if not is_whole(text) or int(text) not in numbers:
+            raise ValidationFailed(_("%(name)s: choose a version number from %(low)s to %(high)s.", name=name,
+                                     low=min(numbers, default=1), high=max(numbers, default=1)), field=name)
+        chosen.append(version(disclosure, int(text)))
+    first, second = chosen
+    return VersionDiff(first, second, _line_pair(first.title, second.title, 1, 1),
+                       compare_texts(first.body, second.body))

@@ -1,0 +1,238 @@
+"""Dashboard pages: goals with an accessible chart and table, the units' record sorted and as CSV, the measures."""
+import csv
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from portal.extensions import db
+from portal.models import DisclosureState
+from portal.models.types import utcnow
+from tests.helpers import People
+from tests.public.test_html_validity import describe, run_vnu
+from tests.services.test_dashboard import (
+    BUSY_UNIT,
+    PEOPLE,
+    SMALL_UNIT,
+    disclosure,
+    plant_cases,
+    plant_consultations,
+    task_of,
+)
+
+# Characters that mean something in HTML (the disclosures service strips tags, but keeps these).
+MARKUP_TITLE = '2020年统计公报 "A&B" <5% 达标'
+
+
+def plant(app):
+    """Cases and consultations of two divisions, and published, draft and withdrawn statistics; returns ids."""
+    with app.app_context():
+        people = People(PEOPLE)
+        now = utcnow()
+        plant_cases(people, start=now - timedelta(days=200), now=now)
+        plant_consultations(people)
+        fourteen = task_of(14)
+        published = disclosure(MARKUP_TITLE, published_on=date(2021, 3, 1), tasks=[fourteen], observations={
+            ("用水总量", 2019): "125", ("用水总量", 2020): "118",
+            ("主要城市空气质量优良天数比例", 2020): "78.5",
+            ("单位生产总值用水量", 2015): "1000", ("单位生产总值用水量", 2020): "740",
+        })
+        disclosure("2021年统计公报(草稿)", DisclosureState.DRAFT, tasks=[fourteen],
+                   observations={("用水总量", 2021): "130.25"})
+        disclosure("2022年统计公报(已撤回)", DisclosureState.WITHDRAWN, tasks=[fourteen],
+                   observations={("用水总量", 2022): "200.75"})
+        db.session.commit()
+        return {"published": published.id}
+
+
+@pytest.fixture
+def planted(app):
+    """The planted data's ids."""
+    return plant(app)
+
+
+def english(client):
+    """Switch `client` to English and return it."""
+    client.get("/language/en")
+    return client
+
+
+def text(client, path, status=200):
+    """GET `path`, check the status, return the page."""
+    response = client.get(path)
+    assert response.status_code == status, (path, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def csv_rows(client, path):
+    """GET a CSV download and return its rows (checking the type, the attachment header and the BOM)."""
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    body = response.get_data(as_text=True)
+    assert body.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(body[1:])))
+
+
+def section(page, anchor):
+    """The HTML of the <section> with id `anchor`."""
+    match = re.search(rf'<section class="goal" id="{anchor}".*?</section>', page, re.S)
+    assert match, anchor
+    return match.group(0)
+
+
+def test_navigation_and_overview_lead_to_the_three_parts(client):
+    """Every page links to the dashboard; the overview links its three parts."""
+    assert 'href="/dashboard"' in text(client, "/")
+    overview = text(english(client), "/dashboard")
+    for path in ("/dashboard/goals", "/dashboard/units", "/dashboard/measures"):
+        assert f'href="{path}"' in overview
+
+
+def test_goals_page_shows_values_verdicts_and_a_chart(client, app, planted):
+    """Each indicator: its values by year with the disclosure, the verdict, and an SVG chart with title and
+    description; draft and withdrawn values never appear; text is escaped."""
+    page = text(english(client), "/dashboard/goals")
+    with app.app_context():
+        from portal.services import policy
+
+        ids = {i.name: i.id for i in policy.list_indicators()}
+    water = section(page, f"indicator-{ids['用水总量']}")
+    assert re.search(r'<svg[^>]*role="img"', water)
+    assert re.search(r"<title id=\"chart-\d+-title\">[^<]*用水总量", water)
+    assert "<desc" in water and "2019: 125亿立方米; 2020: 118亿立方米." in water
+    assert "stroke-dasharray" in water  # the target line
+    assert "Target met" in water
+    assert f'href="/disclosures/{planted["published"]}"' in water
+    assert "&#34;A&amp;B&#34; &lt;5% 达标" in water and "<5%" not in page
+    assert "130.25" not in page and "200.75" not in page
+    assert "Target not met" in section(page, f"indicator-{ids['主要城市空气质量优良天数比例']}")
+    reduction = section(page, f"indicator-{ids['单位生产总值用水量']}")
+    assert "Target met" in reduction and "26.0% less than in 2015" in reduction
+    forest = section(page, f"indicator-{ids['森林覆盖率']}")
+    assert "No published observation yet" in forest and "<svg" not in forest
+
+
+def test_reduction_without_baseline_says_it_cannot_tell(client, app):
+    """A reduction target with values but none for its baseline year cannot be judged."""
+    with app.app_context():
+        disclosure("统计公报", observations={("单位生产总值用水量", 2020): "740"})
+        db.session.commit()
+    assert "Cannot tell: no baseline observation" in text(english(client), "/dashboard/goals")
+
+
+def test_goals_csv_has_every_published_value(client, planted):
+    """One row per published observation, with its disclosure's address; no draft or withdrawn value."""
+    rows = csv_rows(client, "/dashboard/goals.csv")
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ["indicator", "comparison", "target"] and header[-1] == "disclosure_url"
+    by_value = {(r[0], r[6]): r for r in body}
+    assert set(by_value) == {("用水总量", "2019"), ("用水总量", "2020"), ("主要城市空气质量优良天数比例", "2020"),
+                             ("单位生产总值用水量", "2015"), ("单位生产总值用水量", "2020")}
+    water = by_value[("用水总量", "2020")]
+    assert water[1:4] == ["le", "120", "亿立方米"] and water[7] == "118"
+    assert water[-1] == f"http://localhost/disclosures/{planted['published']}"
+    assert water[header.index("disclosure_title")] == MARKUP_TITLE
+
+
+def test_units_page_shows_the_record_and_leaves_small_units_out(client, planted):
+    """The busy division's numbers exactly; the division with 4 cases is not listed."""
+    page = text(english(client), "/dashboard/units")
+    row = re.search(rf"<tr>\s*<th scope=\"row\"[^>]*><a [^>]*>{BUSY_UNIT}</a></th>(.*?)</tr>", page, re.S)
+    assert row, page
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row.group(1), re.S)]
+    assert cells == ["7", "4", "3", "2.8", "20.0", "66.7% (2/3)", "2", "2", "33.3% (1/3)"]
+    assert SMALL_UNIT not in page
+
+
+def test_units_are_sortable_by_links_with_aria_sort(make_app):
+    """Received, most first by default (aria-sort descending); the header links flip or choose the order."""
+    app = make_app(DASHBOARD_MIN_CASES=4)
+    plant(app)
+    client = english(app.test_client())
+    page = text(client, "/dashboard/units")
+    assert page.index(BUSY_UNIT) < page.index(SMALL_UNIT)
+    assert re.search(r'<th scope="col" aria-sort="descending">\s*<a href="/dashboard/units\?sort=received&amp;dir=asc"',
+                     page)
+    assert page.count("aria-sort=") == 1
+    assert 'href="/dashboard/units?sort=overdue&amp;dir=desc"' in page
+    ascending = text(client, "/dashboard/units?sort=received&dir=asc")
+    assert ascending.index(SMALL_UNIT) < ascending.index(BUSY_UNIT)
+    assert re.search(r'<th scope="col" aria-sort="ascending">\s*<a href="/dashboard/units\?sort=received&amp;dir=desc"',
+                     ascending)
+    by_overdue = text(client, "/dashboard/units?sort=overdue")
+    assert by_overdue.index(SMALL_UNIT) < by_overdue.index(BUSY_UNIT)
+    rows = csv_rows(client, "/dashboard/units.csv?sort=received&dir=asc")
+    assert [r[1] for r in rows[1:]] == [SMALL_UNIT, BUSY_UNIT]
+
+
+def test_units_csv_content(client, planted):
+    """The CSV carries the same numbers under machine-readable column names."""
+    rows = csv_rows(client, "/dashboard/units.csv")
+    assert rows[0] == ["unit_id", "unit", "received", "accepted", "closed", "median_days_to_acceptance",
+                       "median_days_to_closure", "closed_within_limit_percent", "overdue", "consultations",
+                       "published_comments", "comments_with_decision_percent"]
+    assert len(rows) == 2
+    assert rows[1][1:] == [BUSY_UNIT, "7", "4", "3", "2.8", "20.0", "66.7", "2", "2", "3", "33.3"]
+
+
+@pytest.mark.parametrize("query, name", [("sort=reporter", "Sort"), ("sort=received&dir=sideways", "Direction")])
+def test_bad_sort_is_a_clear_400(client, query, name):
+    """An unknown column or direction is answered with a message naming the parameter, never a 500."""
+    page = text(english(client), f"/dashboard/units?{query}", 400)
+    assert f"{name}:" in page
+    assert english(client).get(f"/dashboard/units.csv?{query}").status_code == 400
+
+
+def test_measures_page_counts_and_links(client, planted):
+    """Each of the 35 measures with its counts, each count linking to the list on the measure page."""
+    page = text(english(client), "/dashboard/measures")
+    assert page.count('<tr id="measure-') == 35
+    row = re.search(r'<tr id="measure-14">(.*?)</tr>', page, re.S).group(1)
+    counts = re.findall(r'<td><a href="/measures/14#measure-(\w+)"[^>]*>(\d+)</a></td>', row)
+    assert counts == [("disclosures", "1"), ("consultations", "0"), ("cases", "11")]
+    rows = csv_rows(client, "/dashboard/measures.csv")
+    assert rows[0] == ["measure", "title", "disclosures", "consultations", "cases"]
+    assert rows[14] == ["14", "全面推进污染防治", "1", "0", "11"]
+
+
+PAGES = ["/dashboard", "/dashboard/goals", "/dashboard/units", "/dashboard/measures", "/measures/14"]
+
+
+def test_dashboard_pages_are_valid_html(make_app, tmp_path):
+    """The Nu Html Checker finds no error on the dashboard pages, with data, in Chinese and in English."""
+    app = make_app(DASHBOARD_MIN_CASES=4)
+    plant(app)
+    files = []
+    for language in ("zh", "en"):
+        client = app.test_client()
+        if language == "en":
+            english(client)
+        for n, path in enumerate(PAGES):
+            target = tmp_path / f"{language}-{n}.html"
+            target.write_text(text(client, path), encoding="utf-8")
+            files.append(target)
+    errors = [m for m in run_vnu(files) if m.get("type") in ("error", "non-document-error")]
+    assert not errors, "\n".join(describe(m) for m in errors)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_dashboard_pages_pass_axe(page, live_server, app, language):
+    """axe-core finds no WCAG 2.1 A/AA violation on the dashboard pages, on a phone and on a desktop."""
+    from tests.browser.test_accessibility import DESKTOP, axe_violations
+    from tests.browser.test_accessibility import describe as describe_violation
+
+    plant(app)
+    if language == "en":
+        page.goto(live_server + "/language/en")
+    found = []
+    for path in PAGES:
+        page.set_viewport_size({"width": 360, "height": 740})
+        assert page.goto(live_server + path).status == 200
+        found += [(path, v) for v in axe_violations(page)]
+        page.set_viewport_size(DESKTOP)
+        found += [(path, v) for v in axe_violations(page)]
+    assert not found, "\n".join(f"{path}: {describe_violation(v)}" for path, v in found)
