@@ -7,10 +7,10 @@ from flask_login import current_user
 
 from portal.console import bp
 from portal.console import consultation_forms as forms
-from portal.console.consultations import ENUMS
+from portal.console.actions import perform
+from portal.console.consultations import ENUMS, changed_message
 from portal.errors import Conflict, ValidationFailed
 from portal.extensions import db
-from portal.forms import attach_error
 from portal.permissions import Permission, permission_required
 from portal.public.reports import private
 from portal.services import comments, consultations
@@ -106,22 +106,12 @@ def comments_decide_many(consultation_id):
     """One decision and one shared explanation for the chosen comments (all or none)."""
     consultation = consultations.get_for_unit(current_user, consultation_id)
     form = forms.BulkDecideForm()
-    if form.validate_on_submit():
-        chosen = [c for c in consultation.comments if c.id in set(form.comment_ids.data)]
-        try:
-            comments.decide_many(current_user, chosen, form.decision.data, form.reason.data or "")
-            db.session.commit()
-            flash(ngettext("Decision recorded for %(num)s comment.", "Decision recorded for %(num)s comments.",
-                           len(chosen)), "info")
-            return redirect(url_for("console.consultation_comments", consultation_id=consultation.id))
-        except ValidationFailed as error:
-            db.session.rollback()
-            attach_error(form, error)
-        except Conflict as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return redirect(url_for("console.consultation_comments", consultation_id=consultation.id))
-    return render_comments(consultation, 400, bulk=form)
+    chosen = [c for c in consultation.comments if c.id in set(form.comment_ids.data or ())]
+    return perform(form, lambda: comments.decide_many(current_user, chosen, form.decision.data, form.reason.data or ""),
+                   lambda _result: ngettext("Decision recorded for %(num)s comment.",
+                                            "Decision recorded for %(num)s comments.", len(chosen)),
+                   lambda _result: redirect(url_for("console.consultation_comments", consultation_id=consultation.id)),
+                   lambda: render_comments(consultation, 400, bulk=form), changed_message)
 
 
 @bp.post("/comments/<int:comment_id>/contact")

@@ -1,11 +1,14 @@
 """The unit's consultations: the list, drafting, the manage page with its actions, and attachments."""
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.console import bp
 from portal.console import consultation_forms as forms
+from portal.console.actions import perform, refusal
+from portal.console.files import add_attachment, detach
+from portal.downloads import send_attachment
 from portal.errors import Conflict, ValidationFailed
 from portal.extensions import db
 from portal.forms import attach_error, choices
@@ -25,9 +28,8 @@ def changed_message():
              "Please check its current state before acting again.")
 
 
-def refusal(error):
-    """The message of a Conflict, or of the ORM's version check (a concurrent edit)."""
-    return changed_message() if isinstance(error, StaleDataError) else error.message
+def _show(consultation, anchor=""):
+    return redirect(url_for("console.consultations_show", consultation_id=consultation.id) + anchor)
 
 
 @bp.get("/consultations")
@@ -127,7 +129,7 @@ def consultations_edit(consultation_id):
             attach_error(form, error)
         except (Conflict, StaleDataError) as error:
             db.session.rollback()
-            form.form_errors.append(refusal(error))
+            form.form_errors.append(refusal(error, changed_message))
             # Saving again now is a deliberate choice to replace the other change.
             form.version.data = consultation.version
             return _render_draft(form, consultation, 409)
@@ -207,22 +209,11 @@ ACTIONS = {
 def consultations_act(consultation_id, action):
     """One action of the manage page: bad input is shown on its form; a stale page is reloaded with a message."""
     consultation = consultations.get_for_unit(current_user, consultation_id)
-    form_class, perform, done = ACTIONS[action]
+    form_class, call, done = ACTIONS[action]
     form = form_class()
-    if form.validate_on_submit():
-        try:
-            result = perform(consultation, form)
-            db.session.commit()
-            flash(done(consultation, result), "info")
-            return redirect(url_for("console.consultations_show", consultation_id=consultation.id))
-        except ValidationFailed as error:
-            db.session.rollback()
-            attach_error(form, error)
-        except (Conflict, StaleDataError) as error:
-            db.session.rollback()
-            flash(refusal(error), "error")
-            return redirect(url_for("console.consultations_show", consultation_id=consultation.id))
-    return render_manage_page(consultation, 400, **{action: form})
+    return perform(form, lambda: call(consultation, form), lambda result: done(consultation, result),
+                   lambda _result: _show(consultation), lambda: render_manage_page(consultation, 400, **{action: form}),
+                   changed_message)
 
 
 # --- attachments ---------------------------------------------------------------------------------
@@ -234,22 +225,10 @@ def consultations_attach(consultation_id):
     """Add a file (PDF or image) to a draft or open consultation."""
     consultation = consultations.get_for_unit(current_user, consultation_id)
     form = forms.AttachmentForm()
-    if form.validate_on_submit():
-        try:
-            upload = form.file.data
-            attachment = attachments.add_attachment(current_user, consultation, upload.filename,
-                                                    upload.stream.read(attachments.MAX_BYTES + 1), current_app.config)
-            db.session.commit()
-            flash(_("File added: %(name)s.", name=attachment.filename), "info")
-            return redirect(url_for("console.consultations_show", consultation_id=consultation.id) + "#files")
-        except ValidationFailed as error:
-            db.session.rollback()
-            attach_error(form, error)
-        except Conflict as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return redirect(url_for("console.consultations_show", consultation_id=consultation.id))
-    return render_manage_page(consultation, 400, attachment=form)
+    return perform(form, lambda: add_attachment(consultation, form),
+                   lambda attachment: _("File added: %(name)s.", name=attachment.filename),
+                   lambda attachment: _show(consultation, "#files" if attachment else ""),
+                   lambda: render_manage_page(consultation, 400, attachment=form), changed_message)
 
 
 @bp.post("/consultations/<int:consultation_id>/attachments/<int:attachment_id>/remove")
@@ -257,17 +236,7 @@ def consultations_attach(consultation_id):
 def consultations_detach(consultation_id, attachment_id):
     """Remove a file of a draft."""
     attachment = attachments.get_for_unit(current_user, consultation_id, attachment_id)
-    if forms.RemoveAttachmentForm().validate_on_submit():
-        try:
-            attachments.remove_attachment(current_user, attachment, current_app.config)
-            db.session.commit()
-            flash(_("File removed."), "info")
-        except Conflict as error:
-            db.session.rollback()
-            flash(error.message, "error")
-    else:
-        flash(_("The form has expired. Please reload the page and try again."), "error")
-    return redirect(url_for("console.consultations_show", consultation_id=consultation_id) + "#files")
+    return detach(attachment, url_for("console.consultations_show", consultation_id=consultation_id) + "#files")
 
 
 @bp.get("/consultations/<int:consultation_id>/attachments/<int:attachment_id>")
@@ -276,13 +245,3 @@ def consultations_attachment(consultation_id, attachment_id):
     """Download a file of the consultation (drafts included), as an attachment."""
     attachment = attachments.get_for_unit(current_user, consultation_id, attachment_id)
     return send_attachment(*attachments.download(attachment, current_app.config["DATA_DIR"]), private=True)
-
-
-def send_attachment(path, download_name, mimetype, private):
-    """A stored file as a download that no browser renders or sniffs."""
-    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=download_name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    if private:
-        response.headers["Cache-Control"] = "private, no-store"
-    return response

@@ -6,7 +6,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.console import bp
 from portal.console import disclosure_forms as forms
-from portal.console.consultations import send_attachment
+from portal.console.actions import perform, refusal
+from portal.console.files import add_attachment, detach
+from portal.downloads import send_attachment
 from portal.errors import Conflict, ValidationFailed
 from portal.extensions import db
 from portal.forms import attach_error, choices
@@ -23,11 +25,6 @@ def changed_message():
     """What a user is told when someone else changed the disclosure first (the service's wording)."""
     return _("This disclosure was changed by someone else while you were looking at it. "
              "Please check its current state before acting again.")
-
-
-def refusal(error):
-    """The message of a Conflict, or of the ORM's version check (a concurrent edit)."""
-    return changed_message() if isinstance(error, StaleDataError) else error.message
 
 
 def _show(disclosure, anchor=""):
@@ -115,7 +112,7 @@ def disclosures_edit(disclosure_id):
             attach_error(form, error)
         except (Conflict, StaleDataError) as error:
             db.session.rollback()
-            form.form_errors.append(refusal(error))
+            form.form_errors.append(refusal(error, changed_message))
             # Saving again now is a deliberate choice to replace the other change.
             form.version.data = disclosure.version
             return _render_draft(form, disclosure, 409)
@@ -191,22 +188,10 @@ ACTIONS = {
 def disclosures_act(disclosure_id, action):
     """One action of the manage page: bad input is shown on its form; a stale page is reloaded with a message."""
     disclosure = disclosures.get_for_unit(current_user, disclosure_id)
-    form_class, perform, done = ACTIONS[action]
+    form_class, call, done = ACTIONS[action]
     form = form_class()
-    if form.validate_on_submit():
-        try:
-            perform(disclosure, form)
-            db.session.commit()
-            flash(done(disclosure), "info")
-            return _show(disclosure)
-        except ValidationFailed as error:
-            db.session.rollback()
-            attach_error(form, error)
-        except (Conflict, StaleDataError) as error:
-            db.session.rollback()
-            flash(refusal(error), "error")
-            return _show(disclosure)
-    return render_manage_page(disclosure, 400, **{action: form})
+    return perform(form, lambda: call(disclosure, form), lambda _result: done(disclosure), lambda _result: _show(disclosure),
+                   lambda: render_manage_page(disclosure, 400, **{action: form}), changed_message)
 
 
 @bp.post("/disclosures/<int:disclosure_id>/observations")
@@ -215,21 +200,11 @@ def disclosures_observations(disclosure_id):
     """Replace the goal observations of a statistics draft with the rows of the editor."""
     disclosure = disclosures.get_for_unit(current_user, disclosure_id)
     form = _observations_form(disclosure, request.form)
-    if form.validate_on_submit():
-        rows = [disclosures.ObservationInput(**row.data) for row in form.observations]
-        try:
-            saved = disclosures.replace_observations(current_user, disclosure, rows, version=form.version.data)
-            db.session.commit()
-            flash(_("%(n)s observations saved.", n=len(saved)), "info")
-            return _show(disclosure, "#observations")
-        except ValidationFailed as error:
-            db.session.rollback()
-            attach_error(form, error)
-        except (Conflict, StaleDataError) as error:
-            db.session.rollback()
-            flash(refusal(error), "error")
-            return _show(disclosure)
-    return render_manage_page(disclosure, 400, observations=form)
+    rows = [disclosures.ObservationInput(**row.data) for row in form.observations]
+    return perform(form, lambda: disclosures.replace_observations(current_user, disclosure, rows, version=form.version.data),
+                   lambda saved: _("%(n)s observations saved.", n=len(saved)),
+                   lambda saved: _show(disclosure, "#observations" if saved is not None else ""),
+                   lambda: render_manage_page(disclosure, 400, observations=form), changed_message)
 
 
 # --- attachments ---------------------------------------------------------------------------------
@@ -241,22 +216,10 @@ def disclosures_attach(disclosure_id):
     """Add a file (PDF or image) to a draft or published disclosure."""
     disclosure = disclosures.get_for_unit(current_user, disclosure_id)
     form = forms.AttachmentForm()
-    if form.validate_on_submit():
-        try:
-            upload = form.file.data
-            attachment = attachments.add_attachment(current_user, disclosure, upload.filename,
-                                                    upload.stream.read(attachments.MAX_BYTES + 1), current_app.config)
-            db.session.commit()
-            flash(_("File added: %(name)s.", name=attachment.filename), "info")
-            return _show(disclosure, "#files")
-        except ValidationFailed as error:
-            db.session.rollback()
-            attach_error(form, error)
-        except Conflict as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return _show(disclosure)
-    return render_manage_page(disclosure, 400, attachment=form)
+    return perform(form, lambda: add_attachment(disclosure, form),
+                   lambda attachment: _("File added: %(name)s.", name=attachment.filename),
+                   lambda attachment: _show(disclosure, "#files" if attachment else ""),
+                   lambda: render_manage_page(disclosure, 400, attachment=form), changed_message)
 
 
 @bp.post("/disclosures/<int:disclosure_id>/attachments/<int:attachment_id>/remove")
@@ -264,17 +227,7 @@ def disclosures_attach(disclosure_id):
 def disclosures_detach(disclosure_id, attachment_id):
     """Remove a file of a draft."""
     attachment = attachments.get_for_unit(current_user, disclosure_id, attachment_id, DISCLOSURE)
-    if forms.RemoveAttachmentForm().validate_on_submit():
-        try:
-            attachments.remove_attachment(current_user, attachment, current_app.config)
-            db.session.commit()
-            flash(_("File removed."), "info")
-        except Conflict as error:
-            db.session.rollback()
-            flash(error.message, "error")
-    else:
-        flash(_("The form has expired. Please reload the page and try again."), "error")
-    return redirect(url_for("console.disclosures_show", disclosure_id=disclosure_id) + "#files")
+    return detach(attachment, url_for("console.disclosures_show", disclosure_id=disclosure_id) + "#files")
 
 
 @bp.get("/disclosures/<int:disclosure_id>/attachments/<int:attachment_id>")

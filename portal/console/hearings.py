@@ -2,16 +2,14 @@
 only, never cached), attendance, the CSV sign-in sheet, and the minutes."""
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask import Response, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.console import bp
 from portal.console import consultation_forms as forms
-from portal.console.consultations import ENUMS, render_manage_page
-from portal.errors import Conflict, ValidationFailed
-from portal.extensions import db
-from portal.forms import attach_error
+from portal.console.actions import perform
+from portal.console.consultations import ENUMS, changed_message, render_manage_page
 from portal.models.types import utcnow
 from portal.permissions import Permission, permission_required
 from portal.public.reports import private
@@ -29,22 +27,19 @@ def hearings_schedule(consultation_id):
     """Schedule and announce a hearing; one too soon is refused naming the notice rule."""
     consultation = consultations.get_for_unit(current_user, consultation_id)
     form = forms.HearingForm()
-    if form.validate_on_submit():
-        try:
-            hearing = hearings.schedule(current_user, consultation, _beijing(form.starts_at.data), form.place.data,
-                                        form.seats.data, _beijing(form.registration_closes_at.data),
-                                        form.eligibility.data or "", current_app.config)
-            db.session.commit()
-            flash(_("The hearing is scheduled and announced."), "info")
-            return redirect(url_for("console.hearings_show", session_id=hearing.id))
-        except ValidationFailed as error:
-            db.session.rollback()
-            attach_error(form, error)
-        except Conflict as error:
-            db.session.rollback()
-            flash(error.message, "error")
+
+    def schedule():
+        return hearings.schedule(current_user, consultation, _beijing(form.starts_at.data), form.place.data,
+                                 form.seats.data, _beijing(form.registration_closes_at.data), form.eligibility.data or "",
+                                 current_app.config)
+
+    def back(hearing):
+        if hearing is None:
             return redirect(url_for("console.consultations_show", consultation_id=consultation.id))
-    return render_manage_page(consultation, 400, hearing=form)
+        return redirect(url_for("console.hearings_show", session_id=hearing.id))
+
+    return perform(form, schedule, lambda _hearing: _("The hearing is scheduled and announced."), back,
+                   lambda: render_manage_page(consultation, 400, hearing=form), changed_message)
 
 
 def _render_hearing(session, status=200, **bound):
@@ -92,19 +87,8 @@ ACTIONS = {
 def hearings_act(session_id, action):
     """Save attendance or publish the minutes; bad input is shown on the form, a refusal as a message."""
     session = hearings.get_for_unit(current_user, session_id)
-    form_class, perform, done = ACTIONS[action]
+    form_class, call, done = ACTIONS[action]
     form = form_class()
-    if form.validate_on_submit():
-        try:
-            result = perform(session, form)
-            db.session.commit()
-            flash(done(result), "info")
-            return redirect(url_for("console.hearings_show", session_id=session.id))
-        except ValidationFailed as error:
-            db.session.rollback()
-            attach_error(form, error)
-        except Conflict as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return redirect(url_for("console.hearings_show", session_id=session.id))
-    return _render_hearing(session, 400, **{action: form})
+    return perform(form, lambda: call(session, form), done,
+                   lambda _result: redirect(url_for("console.hearings_show", session_id=session.id)),
+                   lambda: _render_hearing(session, 400, **{action: form}), changed_message)

@@ -1,7 +1,7 @@
 """Files published with a consultation, for anyone: only of published consultations, always as a download."""
 from flask import current_app
 
-from portal.console.consultations import send_attachment
+from portal.downloads import send_attachment
 from portal.public import bp
 from portal.services import attachments
 

@@ -3,7 +3,7 @@ between two versions, and attached files. Drafts do not exist here; a withdrawn 
 shows its reason and keeps its versions readable."""
 from flask import current_app, render_template, request
 
-from portal.console.consultations import send_attachment
+from portal.downloads import send_attachment
 from portal.models import DisclosureState
 from portal.public import bp
 from portal.rendering import render_markdown
