@@ -86,7 +86,6 @@ def assert_inert(page, url, requests):
     assert page.evaluate("window.__pwned") is None, f"a payload ran on {url}"
     assert page.locator("main [data-pwned], main iframe, main object, main svg script, main img[src='x']").count() == 0
     assert page.locator("main script").count() == 0, f"a <script> element appeared in the content of {url}"
-    assert "49" not in page.locator("main").inner_text().replace("2049", ""), "a template expression was evaluated"
     assert not [r for r in requests if "evil.example" in r], f"{url} asked for {requests}"
 
 
@@ -100,6 +99,8 @@ def test_payloads_in_every_free_text_field_stay_inert(page, browser, live_server
                  f"/consultations/{answered}/statement?print=1", f"/hearings/{hearing}", f"/projects/{project}",
                  f"/consultations/{withdrawn}", "/consultations"):
         assert_inert(page, live_server + path, requests)
+    page.goto(live_server + f"/consultations/{answered}")
+    expect(page.locator("main")).to_contain_text("{{ 7*7 }}")  # a template expression stays as typed
 
     staff_context = browser.new_context(locale="zh-CN")
     staff = staff_context.new_page()
