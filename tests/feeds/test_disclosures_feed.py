@@ -136,6 +136,7 @@ def test_empty_feed_is_valid(client):
 def test_pages_point_to_their_feeds(client, disclosure_world):
     """The list of disclosures and a unit's page announce their feeds in <head> (feed autodiscovery)."""
     unit = disclosure_world["shz_unit"]
+    client.get("/language/en")
     listing = client.get(f"/disclosures?unit={unit}").get_data(as_text=True)
     assert (f'<link rel="alternate" type="application/atom+xml" title="Disclosures" '
             f'href="/feeds/disclosures.atom?unit={unit}">') in listing

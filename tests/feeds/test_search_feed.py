@@ -103,6 +103,7 @@ def test_missing_index_is_503_with_a_text_message(app, disclosure_world):  # noq
 
 def test_the_search_page_announces_its_feed(client, indexed):
     """The results page links the feed of the same query and filters in <head> (not the page number)."""
+    client.get("/language/en")
     page = client.get("/search?q=PM2.5&kind=disclosure&page=1").get_data(as_text=True)
     assert ('<link rel="alternate" type="application/atom+xml" title="This search" '
             'href="/feeds/search.atom?q=PM2.5&amp;kind=disclosure">') in page
