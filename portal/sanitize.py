@@ -58,6 +58,11 @@ def _controls_removed(text):
     return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
 
 
+def plain(text) -> str:
+    """Text as typed, without control characters (PostgreSQL refuses NUL; no page should show the others)."""
+    return _controls_removed(str(text or "")).strip()
+
+
 def clean_text(text) -> str:
     """Plain text for display: no tags, comments or script; spaces tidied, newlines kept."""
     text = _controls_removed(str(text or ""))

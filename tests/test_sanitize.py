@@ -5,7 +5,7 @@ import pytest
 from jinja2 import Environment
 from markupsafe import Markup
 
-from portal.sanitize import clean_html, clean_text
+from portal.sanitize import clean_html, clean_text, plain
 
 # Payloads residents (or attackers) type into free-text fields.
 PAYLOADS = [
@@ -160,3 +160,8 @@ def test_only_sanitize_imports_bleach():
     importers = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
                        if re.search(r"^\s*(import bleach|from bleach)", p.read_text(encoding="utf-8"), re.M))
     assert importers == ["sanitize.py"]
+
+
+def test_plain_keeps_the_text_as_typed_without_control_characters():
+    """`plain` keeps markup characters (they are escaped on output) but drops NUL and other controls."""
+    assert plain(" a < b\x00 且 c > d\x1b\r\n ") == "a < b 且 c > d"

@@ -25,6 +25,7 @@ from portal.models import (
 )
 from portal.models.types import utcnow
 from portal.permissions import Permission
+from portal.sanitize import plain
 from portal.services import clocks, evidence, mail, search
 from portal.services.identities import contact_email
 from portal.services.reports import notify_unit, note_uncovered, deadline
@@ -208,7 +209,7 @@ def _event(report, user, kind, body="", now=None, **extra):
 
 
 def _text(value, field, low=1, high=4000):
-    value = (value or "").strip()
+    value = plain(value)
     if not low <= len(value) <= high:
         raise ValidationFailed(_("%(field)s: write between %(low)s and %(high)s characters.",
                                  field=field_label(field), low=low, high=high), field=field)

@@ -42,6 +42,7 @@ from portal.extensions import db
 from portal.models import Consultation, ConsultationState, HearingSession, Registration, RegistrationStatus
 from portal.models.types import utcnow
 from portal.permissions import Permission
+from portal.sanitize import clean_text
 from portal.services import clocks, mail, subscriptions
 from portal.services.reports import EMAIL, PHONE, hash_code
 
@@ -119,7 +120,7 @@ def schedule(user, consultation, starts_at, place, seats, registration_closes_at
     if starts_at is None:
         raise ValidationFailed(_("Date and time: choose when the hearing starts."), field="starts_at")
     _require_aware(starts_at, "starts_at")
-    place = (place or "").strip()
+    place = " ".join(clean_text(place).split())
     if not place or len(place) > PLACE_LENGTH:
         raise ValidationFailed(_("Place: say where the hearing is held, in at most %(n)s characters.",
                                  n=PLACE_LENGTH), field="place")
@@ -137,7 +138,7 @@ def schedule(user, consultation, starts_at, place, seats, registration_closes_at
     if registration_closes_at <= now:
         raise ValidationFailed(_("Registration deadline: it must be in the future."),
                                field="registration_closes_at")
-    eligibility = (eligibility or "").strip()
+    eligibility = clean_text(eligibility)
     if len(eligibility) > ELIGIBILITY_LENGTH:
         raise ValidationFailed(_("Who may register: at most %(n)s characters.", n=f"{ELIGIBILITY_LENGTH:,}"),
                                field="eligibility")
@@ -221,8 +222,8 @@ def new_code(secret):
 
 
 def _validate_registrant(name, phone, email, wants_to_speak, viewpoint):
-    name, phone, email = (name or "").strip(), (phone or "").strip(), (email or "").strip()
-    viewpoint = (viewpoint or "").strip()
+    name, phone, email = " ".join(clean_text(name).split()), (phone or "").strip(), (email or "").strip()
+    viewpoint = clean_text(viewpoint)
     if not 1 <= len(name) <= NAME_LENGTH:
         raise ValidationFailed(_("Name: write between 1 and %(n)s characters.", n=NAME_LENGTH), field="name")
     if not phone and not email:
@@ -422,7 +423,7 @@ def publish_minutes(user, session, minutes, now=None):
     _manage(user, session.consultation)
     if now < session.starts_at:
         raise Conflict(_("The minutes can be published only after the hearing has started."))
-    minutes = (minutes or "").strip()
+    minutes = clean_text(minutes)
     low, high = MINUTES_LENGTH
     if not low <= len(minutes) <= high:
         raise ValidationFailed(_("Minutes: write between %(low)s and %(high)s characters (now %(n)s).",

@@ -28,6 +28,7 @@ from portal.models import (
     User,
 )
 from portal.models.types import utcnow
+from portal.sanitize import plain
 from portal.services import clocks, evidence, mail, search, throttle
 from portal.services.categories import get_category
 from portal.services.routing import route
@@ -115,8 +116,8 @@ def note_uncovered(report, years):
 
 
 def _validate(data, now):
-    place = (data.place or "").strip()
-    description = (data.description or "").strip()
+    place = plain(data.place)
+    description = plain(data.description)
     if not place or len(place) > 300:
         raise ValidationFailed(_("Place: say where it is, in at most 300 characters."), field="place")
     low, high = DESCRIPTION_LENGTH
@@ -191,7 +192,7 @@ def submit(data, config, now=None):
     year = clocks.local_day(now, config["BABEL_DEFAULT_TIMEZONE"]).year
     report.reference = f"{config['REPORT_PREFIX']}-{year}-{report.id:06d}"
     if data.name or data.phone or data.email:
-        db.session.add(ReporterIdentity(report_id=report.id, name=data.name.strip(), phone=data.phone.strip(),
+        db.session.add(ReporterIdentity(report_id=report.id, name=plain(data.name), phone=data.phone.strip(),
                                         email=data.email.strip(), visibility=data.visibility))
     stored = _attach(report, processed, config)
     tracking_link = f"/reports/track/{report.reference}/{link_token(secret, report)}"
@@ -269,7 +270,7 @@ def add_information(report, text, files, config, now=None):
     now = now or utcnow()
     if not report.status.is_open:
         raise ValidationFailed(_("This report is closed; information can no longer be added."), field="text")
-    text = (text or "").strip()
+    text = plain(text)
     if not text and not files:
         raise ValidationFailed(_("Information: write something or attach a file."), field="text")
     if len(text) > DESCRIPTION_LENGTH[1]:
@@ -291,7 +292,7 @@ def rate(report, stars, comment, now=None):
         raise ValidationFailed(_("This report has been rated already."), field="rating")
     if stars not in (1, 2, 3, 4, 5):
         raise ValidationFailed(_("Rating: choose 1 to 5 stars."), field="rating")
-    report.rating, report.rating_comment = stars, (comment or "").strip()[:1000]
+    report.rating, report.rating_comment = stars, plain(comment)[:1000]
     report.events.append(ReportEvent(kind=EventKind.RATED, body=f"{stars}/5", created_at=now or utcnow()))
 
 
@@ -304,7 +305,7 @@ def appeal(report, reason, config, now=None):
         raise ValidationFailed(_("This report has been appealed once already."), field="reason")
     if report.appeal_due_at and now > report.appeal_due_at:
         raise ValidationFailed(_("The 15 days for an appeal have passed."), field="reason")
-    reason = (reason or "").strip()
+    reason = plain(reason)
     if not 5 <= len(reason) <= DESCRIPTION_LENGTH[1]:
         raise ValidationFailed(_("Reason: write between 5 and 4000 characters."), field="reason")
     report.appealed = True

@@ -49,9 +49,9 @@ def build(app):
         consultations.publish(staff, answered, past.date(), past.date() + timedelta(days=30), app.config, now=past)
         day, _uncovered = hearings.earliest_hearing_day(past, app.config)
         starts = datetime.combine(day + timedelta(days=2), datetime.min.time(), BJ) + timedelta(hours=9)
-        hearing = hearings.schedule(staff, answered, starts, payload(18, 300), 5, starts - timedelta(days=1),
-                                    payload(19), app.config, now=past)
-        registration, _code = hearings.register(hearing, payload(20, 80), "13900000000", "", True, payload(21, 500),
+        hearing = hearings.schedule(staff, answered, starts, payload(18, 280) + " 会议室", 5, starts - timedelta(days=1),
+                                    payload(19) + " 周边居民", app.config, now=past)
+        registration, _code = hearings.register(hearing, payload(20, 80), "13900000000", "", True, payload(21, 400) + " 选址离居民区太近,应重新论证。",
                                                 app.config["SECRET_KEY"], now=past + timedelta(hours=1))
         hidden = comments.submit_comment(answered, payload(22), payload(23, 80), "13900000001", "", True, 3,
                                          now=past + timedelta(days=1))
@@ -64,7 +64,7 @@ def build(app):
             comments.publish_comment(staff, comment)
             shown.append((comment, decision, payload(n + 100, 2000)))
         hearings.mark_attendance(staff, hearing, [registration.id], now=starts + timedelta(hours=2))
-        hearings.publish_minutes(staff, hearing, payload(33), now=starts + timedelta(days=1))
+        hearings.publish_minutes(staff, hearing, payload(33) + " 听证会按时召开,记录如下。", now=starts + timedelta(days=1))
         closed = datetime.combine(answered.closes_on + timedelta(days=1), datetime.min.time(), BJ)
         consultations.close_due(closed, app.config)
         for comment, decision, reason in shown:

@@ -521,3 +521,13 @@ def test_overlapping_reminder_runs_do_not_mail_twice(app_context, people, monkey
     db.session.commit()
     assert len([m for m in mails_to("resident1@example.org") if "reminder" in m.subject]) == 1
     assert hearing.reminder_sent_at == day_before
+
+
+def test_control_characters_never_reach_the_database(app_context, people):
+    """A NUL or an escape typed into any text of a hearing is dropped (PostgreSQL would refuse the row)."""
+    hearing = new_hearing(app_context, people)
+    registration, _code = register(hearing, 1, name="王\x00芳\x1b", wants_to_speak=True,
+                                   viewpoint="<scr\x00ipt>x</script>选址离居民区太近,应重新论证。")
+    db.session.flush()
+    assert registration.name == "王芳" and "\x00" not in registration.viewpoint
+    assert "选址离居民区太近" in registration.viewpoint and "<" not in registration.viewpoint

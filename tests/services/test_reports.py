@@ -484,3 +484,12 @@ def test_deadlines_in_a_year_without_a_holiday_calendar_carry_a_warning(app_cont
     assert "2031" in report.clock_warning
     assert reports.deadlines(report, app_context.config, now=bj(2030, 12, 21))[0].warning_years == report.clock_warning
 
+
+
+def test_control_characters_are_dropped_from_what_the_resident_typed(app_context):
+    """A NUL or an escape in the place or description is dropped (PostgreSQL would refuse the row); '<' stays."""
+    submission = submit(app_context, place="北泉镇\x00排污口", description="夜里排放黑臭污水\x1b,COD < 50 是假的\x00。",
+                        name="王\x00芳")
+    db.session.flush()
+    report = db.session.get(Report, submission.report.id)
+    assert report.place == "北泉镇排污口" and report.description == "夜里排放黑臭污水,COD < 50 是假的。"
