@@ -1,4 +1,5 @@
-# `make run` serves the portal on http://127.0.0.1:5000; `make test` runs every test.
+# `make run` serves the portal on http://127.0.0.1:5000; `make test` runs every test;
+# `make screenshots` renders the main pages into build/screenshots/ (docs/screenshots.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 export PORTAL_DATA_DIR ?= instance
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run demo test install translations clean
+.PHONY: run demo test screenshots install translations clean
 
 $(VENV)/.installed-run: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +40,14 @@ test: $(VENV)/.installed-test node_modules/.installed
 	  echo "Install it (as root) with:  apt-get install chromium fonts-wqy-microhei"; \
 	  echo "or point CHROMIUM=/path/to/chromium at another build."; exit 1; }
 	PORTAL_CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest
+
+# The main pages of the three journeys at 1,280 and 360 px, in Chinese and English, from a fresh demo site.
+screenshots: $(VENV)/.installed-test
+	@test -x "$(CHROMIUM)" || { \
+	  echo "Chromium was not found at $(CHROMIUM); the screenshots are taken with Debian's Chromium."; \
+	  echo "Install it (as root) with:  apt-get install chromium fonts-wqy-microhei"; \
+	  echo "or point CHROMIUM=/path/to/chromium at another build."; exit 1; }
+	CHROMIUM="$(CHROMIUM)" $(BIN)/python docs/screenshots.py --out build/screenshots
 
 # Extract interface strings, merge them into the Chinese catalogue, compile it.
 translations: $(VENV)/.installed-run

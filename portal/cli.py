@@ -103,7 +103,9 @@ def search_problems():
             return f" ({', '.join(items[:5])}{more})" if items else ""
 
         problems.append(f"search index differs from the database: {len(found.missing)} missing{keys(found.missing)}, "
-                        f"{len(found.extra)} extra{keys(found.extra)} (run `flask --app wsgi portal reindex`)")
+                        f"{len(found.extra)} extra{keys(found.extra)}"
+                        f"{', built without ' + ', '.join(found.outdated) if found.outdated else ''}"
+                        " (run `flask --app wsgi portal reindex`)")
     return problems, f"search index: {found.indexed} documents, {found.pending} waiting in the outbox"
 
 

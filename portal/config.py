@@ -68,6 +68,17 @@ class Config:
     SEARCH_WRITE_TIMEOUT = 2.0
     # Dashboard: a unit's handling record is shown once it has this many cases (fewer say little).
     DASHBOARD_MIN_CASES = 5
+    # The footer's site information: the owner (主办单位), a contact line, the MIIT ICP filing number
+    # (ICP备案号) and the public security filing (公安机关备案号). Empty by default: a line that is not
+    # configured is left out, so a portal never names an owner or a filing it does not have.
+    SITE_OWNER = ""
+    SITE_CONTACT = ""
+    ICP_NUMBER = ""
+    PUBLIC_SECURITY_FILING = ""
+    # The licence of the open data (JSON API, Atom feeds, CSV exports): named on /developers and sent
+    # with every such answer as a `Link: <url>; rel="license"` header.
+    DATA_LICENCE = "CC BY 4.0"
+    DATA_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
     # Environment variables read by `load`, with the type they are parsed as.
     ENVIRONMENT = {
@@ -95,6 +106,12 @@ class Config:
         "PORTAL_SEARCH_DIR": ("SEARCH_DIR", str),
         "PORTAL_SEARCH_WRITE_TIMEOUT": ("SEARCH_WRITE_TIMEOUT", float),
         "PORTAL_DASHBOARD_MIN_CASES": ("DASHBOARD_MIN_CASES", int),
+        "PORTAL_SITE_OWNER": ("SITE_OWNER", str),
+        "PORTAL_SITE_CONTACT": ("SITE_CONTACT", str),
+        "PORTAL_ICP_NUMBER": ("ICP_NUMBER", str),
+        "PORTAL_PUBLIC_SECURITY_FILING": ("PUBLIC_SECURITY_FILING", str),
+        "PORTAL_DATA_LICENCE": ("DATA_LICENCE", str),
+        "PORTAL_DATA_LICENCE_URL": ("DATA_LICENCE_URL", str),
         "PORTAL_CLOCK_ACCEPTANCE_DAYS": ("CLOCK_ACCEPTANCE_DAYS", int),
         "PORTAL_CLOCK_ACCEPTANCE_WORKING_DAYS": ("CLOCK_ACCEPTANCE_WORKING_DAYS", str),
         "PORTAL_CLOCK_CLOSURE_DAYS": ("CLOCK_CLOSURE_DAYS", int),

@@ -1,6 +1,7 @@
 """Domain errors, and the one place that maps them (and HTTP errors) to HTML or JSON responses."""
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
@@ -10,14 +11,22 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message, field=None):
+    def __init__(self, message, field=None, errors=None):
         super().__init__(message)
         self.message = message
         self.field = field
+        # Every (field, message) found; a form shows them all at once, the first is `message`.
+        self.errors = list(errors) if errors else [(field, message)]
 
 
 class ValidationFailed(DomainError):
     """Input that breaks a rule; `field` names the offending field when there is one."""
+
+    @classmethod
+    def every(cls, errors):
+        """One error carrying every (field, message) a check found, so that the user sees them all at once."""
+        field, message = errors[0]
+        return cls(message, field, errors)
 
 
 class NotFound(DomainError):
@@ -46,18 +55,20 @@ def wants_json():
     return request.path.startswith("/api/")
 
 
-def _respond(status, code, message, field=None):
+def _respond(status, code, message, field=None, errors=()):
     if wants_json():
         body = {"error": {"status": status, "code": code, "message": message}}
         if field:
             body["error"]["field"] = field
+        if len(errors) > 1:
+            body["error"]["errors"] = [{"field": name, "message": text} for name, text in errors]
         return jsonify(body), status
     return render_template("errors/error.html", status=status, message=message), status
 
 
 def handle_domain_error(error):
     """Render a domain error with its status."""
-    return _respond(error.status, error.code, error.message, error.field)
+    return _respond(error.status, error.code, error.message, error.field, error.errors)
 
 
 def standard_message(status):
@@ -75,6 +86,9 @@ def standard_message(status):
 def handle_http_error(error):
     """Render an HTTP error (404, 405, 413, …) in the client's format, in the user's language."""
     status = error.code or 500
+    if isinstance(error, CSRFError):
+        # The form's token is missing or stale (an old tab, an expired session): say what to do.
+        return _respond(status, "csrf", _("This page is out of date: go back, reload it and try again."))
     return _respond(status, error.name.lower().replace(" ", "_"), standard_message(status))
 
 

@@ -55,3 +55,60 @@ def _scrolling_tables(html):
 def render_markdown(text) -> Markup:
     """Markdown `text` as sanitised HTML, safe to insert in a page."""
     return Markup(_scrolling_tables(clean_html(_PARSER.render(str(text or "")))))
+
+
+def _inline_text(children):
+    """The text an inline run shows: emphasis dropped, a link's or image's address kept after its words."""
+    out, targets = [], []
+    for token in children or ():
+        if token.type in ("text", "code_inline"):
+            out.append(token.content)
+        elif token.type == "softbreak":
+            out.append(" ")
+        elif token.type == "hardbreak":
+            out.append("\n")
+        elif token.type == "link_open":
+            targets.append((token.attrGet("href") or "", len(out)))
+        elif token.type == "link_close" and targets:
+            href, start = targets.pop()
+            if href and "".join(out[start:]) != href:
+                out.append(f" ({href})")
+        elif token.type == "image":
+            label = _inline_text(token.children)
+            source = token.attrGet("src") or ""
+            out.append(f"{label} ({source})" if label and source else label or source)
+    return "".join(out)
+
+
+def plain_paragraphs(text):
+    """Markdown `text` as the paragraphs a reader sees, in plain text: headings, paragraphs, list items
+    (with their bullet or number), table rows (cells joined by " | ") and code blocks, no Markdown syntax.
+
+    Used to compare versions as they read, not as they were typed.
+    """
+    paragraphs, bullets, row = [], [], None
+    for token in _PARSER.parse(str(text or "")):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            bullets.append(None)
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            bullets.pop()
+        elif token.type == "list_item_open":
+            bullets[-1] = f"{token.info}{token.markup} " if token.info else "• "
+        elif token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close":
+            paragraphs.append(" | ".join(row))
+            row = None
+        elif token.type == "inline":
+            words = _inline_text(token.children)
+            if row is not None:
+                row.append(words)
+            else:
+                # The first paragraph of a list item carries its bullet; the item's later paragraphs do not.
+                prefix = bullets[-1] if bullets and bullets[-1] else ""
+                if bullets:
+                    bullets[-1] = ""
+                paragraphs.append(prefix + words)
+        elif token.type in ("fence", "code_block"):
+            paragraphs.append(token.content.rstrip("\n"))
+    return paragraphs

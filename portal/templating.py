@@ -3,10 +3,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request
 
+from portal.i18n import current_language
 from portal.permissions import Permission
 from portal.policy.parser import numeral
 from portal.services import reports
-from portal.services.handling import NotAcceptedReason
+from portal.services.handling import NotAcceptedReason, not_accepted_reason
 
 
 def current_path():
@@ -28,12 +29,32 @@ def iso(moment):
     return moment.isoformat(timespec="seconds") if hasattr(moment, "hour") else moment.isoformat()
 
 
+def localized(obj, attr, language=None):
+    """The bilingual column `attr` of `obj` in `language` (the page's by default): `<attr>_en` in English when it
+    is filled, else the Chinese (`<attr>_zh`, or `<attr>` itself). The one place a category's name is chosen."""
+    chinese = getattr(obj, f"{attr}_zh") if hasattr(obj, f"{attr}_zh") else getattr(obj, attr)
+    if (language or current_language()) == "en":
+        return getattr(obj, f"{attr}_en", None) or chinese
+    return chinese
+
+
+def category_name(category):
+    """A report or disclosure category's name in the page's language."""
+    return localized(category, "name")
+
+
 def init_app(app):
     """Register the filters and context."""
     app.jinja_env.filters["cn_numeral"] = numeral
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["iso"] = iso
+    app.jinja_env.filters["localized"] = localized
+    app.jinja_env.globals["category_name"] = category_name
     app.jinja_env.globals["Permission"] = Permission
     app.jinja_env.globals["NotAcceptedReason"] = NotAcceptedReason
+    # Report helpers: each deadline's state is decided in services.reports; templates only show it.
     app.jinja_env.globals["report_deadlines"] = lambda report: reports.deadlines(report, current_app.config)
+    app.jinja_env.globals["report_unit_deadline"] = lambda report: reports.unit_deadline(report, current_app.config)
+    app.jinja_env.globals["report_timeliness"] = lambda report: reports.timeliness(report, current_app.config)
+    app.jinja_env.globals["not_accepted_reason"] = not_accepted_reason
     app.context_processor(lambda: {"current_path": current_path() if has_request_context() else ""})

@@ -180,3 +180,18 @@ class People(dict):
         username, unit, role = self.accounts[key]
         self[key] = create_user(username, unit, role, PASSWORD)
         return self[key]
+
+
+def summary_of(page):
+    """The error summary of a page as [(link target or None, message)], or None when the page has none."""
+    block = re.search(r'<div class="error-summary".*?</ul>', page, re.S)
+    if block is None:
+        return None
+    return [(target or None, message.strip())
+            for target, message in re.findall(r'<li>(?:<a href="#([\w-]+)">)?([^<]*)', block.group(0))]
+
+
+def field_error(page, field_id):
+    """The message shown under the field `field_id`, or None."""
+    match = re.search(rf'<p class="field-error" id="{re.escape(field_id)}-error">([^<]*)</p>', page)
+    return match.group(1) if match else None

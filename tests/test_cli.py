@@ -1,4 +1,5 @@
 """`flask --app wsgi portal …` commands."""
+import re
 from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
@@ -95,10 +96,14 @@ def test_demo_adds_marked_samples_once(app):
     """`demo` adds sample accounts marked 示例; a second run adds nothing."""
     first = run(app, "demo")
     assert first.exit_code == 0 and "demo-jsj-staff" in first.output
+    # Newcomers can try tracking: every run ends with the sample reports' reference numbers and receipt codes.
+    assert re.search(r"^  JB-\d{4}-000001  [A-Z2-7]{4}(-[A-Z2-7]{4}){4}  new sample, handled by 第八师石河子市$",
+                     first.output, re.M)
     with app.app_context():
         names = db.session.scalars(sa.select(User.display_name)).all()
     assert names and all("示例" in name for name in names)
-    assert "already present" in run(app, "demo").output
+    again = run(app, "demo").output
+    assert "already present" in again and "/reports/track with its reference number and receipt code:" in again
 
 
 def test_tick_closes_ended_consultations_once(app):

@@ -151,3 +151,17 @@ def test_headings_stop_at_h6():
 def test_empty_text_renders_nothing():
     """None and '' give empty Markup."""
     assert render_markdown(None) == Markup("") and render_markdown("") == Markup("")
+
+
+def test_plain_paragraphs_are_the_text_a_reader_sees():
+    """Headings, paragraphs, list items (with their bullet or number), table rows and code, without Markdown
+    syntax; typed HTML stays text; a link keeps its address after its words."""
+    from portal.rendering import plain_paragraphs
+
+    text = ("## 监测结果\n\n**PM2.5**年均浓度为38微克,[详见公报](https://example.org/a)。\n第二行\n\n"
+            "- 优良天数比例82%\n- 重污染天数3天\n\n3. 第三项\n\n| 城市 | PM2.5 |\n|---|---|\n| 石河子市 | 38 |\n\n"
+            "```\n原样\n保留\n```\n\n<b>不是标签</b>")
+    assert plain_paragraphs(text) == [
+        "监测结果", "PM2.5年均浓度为38微克,详见公报 (https://example.org/a)。 第二行", "• 优良天数比例82%",
+        "• 重污染天数3天", "3. 第三项", "城市 | PM2.5", "石河子市 | 38", "原样\n保留", "<b>不是标签</b>"]
+    assert plain_paragraphs("") == [] and plain_paragraphs(None) == []

@@ -2,20 +2,22 @@
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from portal.admin import bp
 from portal.errors import ValidationFailed
 from portal.extensions import db
-from portal.forms import attach_error
+from portal.forms import Form, attach_error
 from portal.permissions import Permission, permission_required
 from portal.services import disclosures
+from portal.templating import category_name
 
 
-class CategoryNamesForm(FlaskForm):
+class CategoryNamesForm(Form):
     """A category's Chinese and English names."""
+
+    names = {"name_zh": _l("the Chinese name"), "name_en": _l("the English name"), "code": _l("the code")}
 
     name_zh = StringField(_l("Chinese name"), validators=[DataRequired(), Length(max=60)])
     name_en = StringField(_l("English name"), validators=[DataRequired(), Length(max=80)])
@@ -31,7 +33,7 @@ class NewCategoryForm(CategoryNamesForm):
     submit = SubmitField(_l("Add the category"))
 
 
-class CategoryActionForm(FlaskForm):
+class CategoryActionForm(Form):
     """A button (move, retire, offer again) with CSRF protection."""
 
     submit = SubmitField(_l("Apply"))
@@ -39,12 +41,12 @@ class CategoryActionForm(FlaskForm):
 
 # action: (service call, message)
 ACTIONS = {
-    "up": (lambda c: disclosures.move_category(c, -1), lambda c: _("%(name)s moved up.", name=c.name_zh)),
-    "down": (lambda c: disclosures.move_category(c, 1), lambda c: _("%(name)s moved down.", name=c.name_zh)),
+    "up": (lambda c: disclosures.move_category(c, -1), lambda c: _("%(name)s moved up.", name=category_name(c))),
+    "down": (lambda c: disclosures.move_category(c, 1), lambda c: _("%(name)s moved down.", name=category_name(c))),
     "retire": (lambda c: disclosures.set_category_active(c, False),
-               lambda c: _("%(name)s is retired: its disclosures keep it, new ones cannot use it.", name=c.name_zh)),
+               lambda c: _("%(name)s is retired: its disclosures keep it, new ones cannot use it.", name=category_name(c))),
     "reactivate": (lambda c: disclosures.set_category_active(c, True),
-                   lambda c: _("%(name)s is offered again.", name=c.name_zh)),
+                   lambda c: _("%(name)s is offered again.", name=category_name(c))),
 }
 
 
@@ -70,7 +72,7 @@ def disclosure_categories_create():
             category = disclosures.create_category(form.code.data, form.name_zh.data, form.name_en.data,
                                                    form.takes_observations.data)
             db.session.commit()
-            flash(_("%(name)s was added at the end of the list.", name=category.name_zh), "info")
+            flash(_("%(name)s was added at the end of the list.", name=category_name(category)), "info")
             return redirect(url_for("admin.disclosure_categories_index"))
         except ValidationFailed as error:
             db.session.rollback()

@@ -22,7 +22,8 @@ def as_json(found, root):
 
 @bp.get("/search", endpoint="search")
 def search_results():
-    """Public documents matching q, filtered by kind, unit, category, area and year (each repeatable), by page."""
+    """Public documents matching q, filtered by kind, unit, report and disclosure category, area and year (each
+    repeatable), by page."""
     args = request.args
     found = search.search(current_app.config, args.get("q", ""), **{name: args.getlist(name) for name in FACETS},
                           sort=args.get("sort") or "relevance", page=args.get("page") or 1,

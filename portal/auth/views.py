@@ -30,7 +30,8 @@ def login():
             session.clear()  # a new session on login: nothing set before it carries over
             login_user(outcome.user)
             return redirect(_safe_next())
-        flash(outcome.message, "error")
+        # At the top of the form, in the focused error summary, like any other reason a submit failed.
+        form.form_errors.append(outcome.message)
     status = 400 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 

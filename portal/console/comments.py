@@ -7,10 +7,11 @@ from flask_login import current_user
 
 from portal.console import bp
 from portal.console import consultation_forms as forms
-from portal.console.actions import perform
+from portal.console.actions import perform, prefixed
 from portal.console.consultations import ENUMS, changed_message
 from portal.errors import Conflict, ValidationFailed
 from portal.extensions import db
+from portal.forms import attach_error
 from portal.permissions import Permission, permission_required
 from portal.public.reports import private
 from portal.services import comments, consultations
@@ -30,6 +31,17 @@ def _comment_forms(back, **bound):
     return {name: bound.get(name) or make(formdata=None, back=back) for name, make in fresh.items()}
 
 
+def _forms_for(back, failed):
+    """`forms_for(comment)` for the templates: fresh forms, but on the comment of `failed` (comment id, action, form
+    submitted with errors) that form, its ids made as the comment's card writes them (c<id>-<action>-<field>)."""
+    fresh = _comment_forms(back)
+    if failed is None:
+        return lambda comment: fresh
+    comment_id, action, form = failed
+    with_errors = _comment_forms(back, **{action: prefixed(form, f"c{comment_id}-{action}")})
+    return lambda comment: with_errors if comment.id == comment_id else fresh
+
+
 def _labels():
     return {"state_label": comments.state_label, "decision_label": comments.decision_label, **ENUMS}
 
@@ -39,20 +51,25 @@ def _labels():
 def comments_index():
     """The unit's moderation queue: new comments, then those hidden after flags; optionally of one consultation."""
     chosen = request.args.get("consultation", type=int)
-    consultation = consultations.get_for_unit(current_user, chosen) if chosen else None
+    return render_queue(consultations.get_for_unit(current_user, chosen) if chosen else None)
+
+
+def render_queue(consultation=None, status=200, failed=None):
+    """The moderation queue, of one consultation or of all the unit's; `failed` as for `_forms_for`."""
     queue = comments.moderation_queue(current_user, consultation)
     options = [row.consultation for row in consultations.console_list(current_user, per_page=200).items
                if row.consultation.unit_id == current_user.unit_id]
     return render_template("console/comments/index.html", queue=queue, consultation=consultation, options=options,
-                           forms=_comment_forms("queue"), **_labels())
+                           forms_for=_forms_for("queue", failed), **_labels()), status
 
 
-def render_comments(consultation, status=200, revealed=None, **bound):
-    """A consultation's comments tab; `revealed` is (comment id, CommentContact or None) after a reveal request."""
-    bulk = bound.pop("bulk", None) or forms.BulkDecideForm(formdata=None)
+def render_comments(consultation, status=200, revealed=None, bulk=None, failed=None):
+    """A consultation's comments tab; `revealed` is (comment id, CommentContact or None) after a reveal request,
+    `bulk` the shared-decision form and `failed` a comment's form (see `_forms_for`) submitted with errors."""
     return render_template(
-        "console/comments/consultation.html", consultation=consultation, forms=_comment_forms("consultation", **bound),
-        bulk=bulk, revealed=revealed, manage=consultations.may_manage(current_user, consultation),
+        "console/comments/consultation.html", consultation=consultation, forms_for=_forms_for("consultation", failed),
+        bulk=prefixed(bulk or forms.BulkDecideForm(formdata=None), "bulk"), revealed=revealed,
+        manage=consultations.may_manage(current_user, consultation),
         may_read_contact=lambda comment: comments.may_read_contact(current_user, comment), **_labels(),
     ), status
 
@@ -64,37 +81,49 @@ def consultation_comments(consultation_id):
     return render_comments(consultations.get_for_unit(current_user, consultation_id))
 
 
-# action: (form, perform(comment, form), message after the commit)
+# action: (form, perform(comment, form), message(comment) after the commit)
 ACTIONS = {
     "publish": (forms.PublishCommentForm, lambda c, f: comments.publish_comment(current_user, c),
-                lambda: _("Comment published.")),
+                lambda c: _("Comment %(id)s published: it is shown with the consultation.", id=c.id)),
     "hide": (forms.HideCommentForm, lambda c, f: comments.hide_comment(current_user, c, f.reason.data),
-             lambda: _("Comment hidden.")),
+             lambda c: _("Comment %(id)s hidden, with your reason.", id=c.id)),
     "review": (forms.ReviewForm, lambda c, f: comments.review_flagged(current_user, c, bool(f.keep.data),
                                                                       f.reason.data or ""),
-               lambda: _("Review recorded.")),
+               lambda c: _("Comment %(id)s reviewed: %(state)s.", id=c.id, state=comments.state_label(c.state))),
     "decide": (forms.DecideForm, lambda c, f: comments.decide(current_user, c, f.decision.data, f.reason.data or ""),
-               lambda: _("Decision recorded.")),
+               lambda c: _("Comment %(id)s answered: %(decision)s.", id=c.id,
+                           decision=comments.decision_label(c.decision))),
 }
 
 
 @bp.post("/comments/<int:comment_id>/<any(publish, hide, review, decide):action>")
 @permission_required(Permission.CONSULTATIONS_MANAGE)
 def comments_act(comment_id, action):
-    """Moderate or answer one comment, then go back to the list it was done from."""
+    """Moderate or answer one comment, then go back to the list it was done from; bad input is shown on the comment's
+    form in that list, a refusal as a message."""
     comment = comments.get_for_unit(current_user, comment_id)
-    form_class, perform, done = ACTIONS[action]
+    form_class, call, done = ACTIONS[action]
     form = form_class()
     try:
-        if not form.validate_on_submit():
-            raise ValidationFailed(forms.error_text(form))
-        perform(comment, form)
-        db.session.commit()
-        flash(done(), "info")
-    except (ValidationFailed, Conflict) as error:
+        if form.validate_on_submit():
+            call(comment, form)
+            db.session.commit()
+            flash(done(comment), "info")
+            return _back(comment, form.back.data)
+    except ValidationFailed as error:
+        db.session.rollback()
+        attach_error(form, error)
+    except Conflict as error:
         db.session.rollback()
         flash(_("Comment %(id)s: %(message)s", id=comment.id, message=error.message), "error")
+        return _back(comment, form.back.data)
     if form.back.data == "queue":
+        return render_queue(status=400, failed=(comment.id, action, form))
+    return render_comments(comment.consultation, 400, failed=(comment.id, action, form))
+
+
+def _back(comment, back):
+    if back == "queue":
         return redirect(url_for("console.comments_index"))
     return redirect(url_for("console.consultation_comments", consultation_id=comment.consultation_id)
                     + f"#comment-{comment.id}")
@@ -123,13 +152,11 @@ def comments_contact(comment_id):
         abort(403)
     form = forms.ContactForm()
     try:
-        if not form.validate_on_submit():
-            raise ValidationFailed(forms.error_text(form))
-        contact = comments.read_contact(current_user, comment, form.purpose.data)
-        db.session.commit()
+        if form.validate_on_submit():
+            contact = comments.read_contact(current_user, comment, form.purpose.data)
+            db.session.commit()
+            return private(*render_comments(comment.consultation, revealed=(comment.id, contact)))
     except ValidationFailed as error:
         db.session.rollback()
-        flash(_("Comment %(id)s: %(message)s", id=comment.id, message=error.message), "error")
-        return redirect(url_for("console.consultation_comments", consultation_id=comment.consultation_id)
-                        + f"#comment-{comment.id}")
-    return private(*render_comments(comment.consultation, revealed=(comment.id, contact)))
+        attach_error(form, error)
+    return private(*render_comments(comment.consultation, 400, failed=(comment.id, "contact", form)))

@@ -1,7 +1,6 @@
 """Console forms for consultations, their comments and hearings; actions on a consultation carry its version."""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -17,7 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from portal.forms import choices
+from portal.forms import Form, choices
+from portal.forms import error_text as error_text
 from portal.models import CommentDecision, ConsultationKind, ProjectStage
 from portal.services import comments, consultations
 
@@ -43,18 +43,19 @@ def decision_choices():
     return choices((decision.value, comments.decision_label(decision)) for decision in CommentDecision)
 
 
-def error_text(form):
-    """All of a form's errors in one line, each naming its field (lazy messages included)."""
-    parts = [f"{getattr(form, name).label.text}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()
-             if name and getattr(form, name).type not in ("HiddenField", "CSRFTokenField")]
-    return "; ".join(parts) or _("The form has expired. Please reload the page and try again.")
-
-
-class ConsultationForm(FlaskForm):
+class ConsultationForm(Form):
     """A draft consultation; field names match the service's so that its errors land on them."""
 
+    names = {"kind": _l("the kind of consultation"), "title": _l("the title"), "summary": _l("the summary"),
+             "body_text": _l("the document text"), "area": _l("the area"), "tasks": _l("the related policy tasks"),
+             "project": _l("the construction project"), "name": _l("the new project's name"),
+             "location": _l("the new project's location"), "developer": _l("the new project's developer"),
+             "stage": _l("the project stage"), "project_location": _l("the project location"),
+             "developer_name": _l("the developer's name"), "developer_contact": _l("the developer's contact details"),
+             "eia_preparer": _l("the EIA preparer"), "how_to_comment": _l("the text on how to comment")}
+
     version = HiddenField(validators=[Optional(), VERSION])
-    kind = RadioField(_l("Kind"), validators=[DataRequired(_l("Choose the kind."))])
+    kind = RadioField(_l("Kind"), validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(_l("Summary (optional)"), validators=[Optional(), Length(max=2000)])
     body_text = TextAreaField(_l("Document text"), validators=[DataRequired()])
@@ -78,7 +79,7 @@ class ConsultationForm(FlaskForm):
         self.kind.choices, self.stage.choices = kind_choices(), stage_choices()
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """Base: the version of the consultation the form was rendered from."""
 
     version = HiddenField(validators=[InputRequired(), VERSION])
@@ -87,13 +88,18 @@ class ActionForm(FlaskForm):
 class PublishForm(ActionForm):
     """Open a draft for comments."""
 
+    names = {"opens_on": _l("the first day of the comment period"), "closes_on": _l("the last day of the comment period")}
+
     opens_on = DateField(_l("First day of the comment period"), validators=[InputRequired()])
     closes_on = DateField(_l("Last day of the comment period"), validators=[InputRequired()])
     submit = SubmitField(_l("Publish"))
+    confirm = HiddenField()  # set by the confirmation page: this cannot be undone
 
 
 class ExtendForm(ActionForm):
     """A later closing day."""
+
+    names = {"closes_on": _l("the new last day")}
 
     closes_on = DateField(_l("New last day"), validators=[InputRequired()])
     submit = SubmitField(_l("Extend"))
@@ -102,34 +108,44 @@ class ExtendForm(ActionForm):
 class WithdrawForm(ActionForm):
     """Withdraw with a public reason."""
 
+    names = {"reason": _l("the public reason for the withdrawal")}
+
     reason = TextAreaField(_l("Public reason for the withdrawal"),
-                           validators=[DataRequired(_l("Give the public reason.")), Length(max=2000)])
+                           validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Withdraw"))
+    confirm = HiddenField()  # set by the confirmation page: this cannot be undone
 
 
 class StatementForm(ActionForm):
     """The participation statement's text."""
+
+    names = {"statement": _l("the participation statement")}
 
     statement = TextAreaField(_l("Participation statement (公众参与说明)"),
                               validators=[DataRequired(), Length(max=20_000)])
     submit = SubmitField(_l("Publish the participation statement"))
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     """One file for the consultation."""
 
-    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file."))])
+    names = {"file": _l("a file")}
+
+    file = FileField(_l("File"), validators=[FileRequired()])
     submit = SubmitField(_l("Upload"))
 
 
-class RemoveAttachmentForm(FlaskForm):
+class RemoveAttachmentForm(Form):
     """Remove a file of a draft."""
 
     submit = SubmitField(_l("Remove"))
 
 
-class HearingForm(FlaskForm):
+class HearingForm(Form):
     """Schedule and announce a hearing session; times are Beijing time."""
+
+    names = {"starts_at": _l("the start of the hearing"), "place": _l("the place"), "seats": _l("the number of seats"),
+             "registration_closes_at": _l("the registration deadline"), "eligibility": _l("who may register")}
 
     starts_at = DateTimeLocalField(_l("Starts at (Beijing time)"), format=LOCAL_MINUTE, validators=[InputRequired()])
     place = StringField(_l("Place"), validators=[DataRequired(), Length(max=300)])
@@ -140,7 +156,7 @@ class HearingForm(FlaskForm):
     submit = SubmitField(_l("Schedule the hearing"))
 
 
-class CommentActionForm(FlaskForm):
+class CommentActionForm(Form):
     """Base of the forms on one comment: `back` says which list to return to."""
 
     back = HiddenField()
@@ -155,13 +171,16 @@ class PublishCommentForm(CommentActionForm):
 class HideCommentForm(CommentActionForm):
     """Hide a comment, with a reason kept for the record."""
 
-    reason = TextAreaField(_l("Reason for hiding"), validators=[DataRequired(_l("Give the reason.")),
-                                                               Length(max=1000)])
+    names = {"reason": _l("the reason for hiding")}
+
+    reason = TextAreaField(_l("Reason for hiding"), validators=[DataRequired(), Length(max=1000)])
     submit = SubmitField(_l("Hide"))
 
 
 class ReviewForm(CommentActionForm):
     """Decide on a comment hidden after flags: one button per outcome."""
+
+    names = {"reason": _l("the reason")}
 
     reason = TextAreaField(_l("Reason (required to keep it hidden)"), validators=[Optional(), Length(max=1000)])
     keep = SubmitField(_l("Publish it again"))
@@ -170,6 +189,8 @@ class ReviewForm(CommentActionForm):
 
 class DecideForm(CommentActionForm):
     """The unit's answer to one comment."""
+
+    names = {"decision": _l("a decision"), "reason": _l("the reason")}
 
     decision = SelectField(_l("Decision"))
     reason = TextAreaField(_l("Reason (public; required when not adopted)"), validators=[Optional(), Length(max=2000)])
@@ -180,12 +201,15 @@ class DecideForm(CommentActionForm):
         self.decision.choices = decision_choices()
 
 
-class BulkDecideForm(FlaskForm):
+class BulkDecideForm(Form):
     """One decision and explanation for several comments."""
+
+    names = {"comment_ids": _l("at least one comment"), "decision": _l("a decision"),
+             "reason": _l("the shared explanation")}
 
     # Ids are matched against the consultation's comments, and each is checked by the service.
     comment_ids = SelectMultipleField(_l("Comments"), coerce=int, validate_choice=False,
-                                      validators=[DataRequired(_l("Choose at least one comment."))])
+                                      validators=[DataRequired()])
     decision = SelectField(_l("Decision for the chosen comments"))
     reason = TextAreaField(_l("Shared explanation (public; required when not adopted)"),
                            validators=[Optional(), Length(max=2000)])
@@ -196,24 +220,30 @@ class BulkDecideForm(FlaskForm):
         self.decision.choices = decision_choices()
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     """Reveal a commenter's contact details; the read and its purpose are audited."""
 
+    names = {"purpose": _l("why you need the contact details")}
+
     purpose = StringField(_l("Why do you need the contact details?"),
-                          validators=[DataRequired(_l("Say why you need them.")), Length(max=500)])
+                          validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("Show contact"))
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(Form):
     """Who attended the hearing (the whole list: unticking clears)."""
+
+    names = {"registration_ids": _l("who attended")}
 
     # The service checks the ids against the hearing's list.
     registration_ids = SelectMultipleField(_l("Attended"), coerce=int, validate_choice=False)
     submit = SubmitField(_l("Save attendance"))
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(Form):
     """The hearing's minutes."""
+
+    names = {"minutes": _l("the minutes")}
 
     minutes = TextAreaField(_l("Minutes (记录), public"), validators=[DataRequired(), Length(max=100_000)])
     submit = SubmitField(_l("Publish minutes"))

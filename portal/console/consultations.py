@@ -6,7 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.console import bp
 from portal.console import consultation_forms as forms
-from portal.console.actions import perform, refusal
+from portal.console.actions import carried, perform, prefixed, refusal
 from portal.console.files import add_attachment, detach
 from portal.downloads import send_attachment
 from portal.errors import Conflict, ValidationFailed
@@ -152,7 +152,7 @@ def _page_forms(consultation, bound):
         "remove": lambda: forms.RemoveAttachmentForm(formdata=None),
         "hearing": lambda: forms.HearingForm(formdata=None),
     }
-    return {name: bound.get(name) or make() for name, make in fresh.items()}
+    return {name: prefixed(bound.get(name) or make(), name) for name, make in fresh.items()}
 
 
 def render_manage_page(consultation, status=200, **bound):
@@ -204,16 +204,28 @@ ACTIONS = {
 }
 
 
+# Irreversible: the first POST shows a confirmation page, only the confirmed one acts.
+IRREVERSIBLE = {"publish", "withdraw"}
+
+
+def _confirmation(action, consultation, form, result):
+    return render_template("console/consultations/confirm.html", action=action, consultation=consultation,
+                           form=form, count=result if action == "publish" else None, carried=carried(form),
+                           back=url_for("console.consultations_show", consultation_id=consultation.id))
+
+
 @bp.post("/consultations/<int:consultation_id>/<any(publish, extend, withdraw, statement):action>")
 @permission_required(Permission.CONSULTATIONS_MANAGE)
 def consultations_act(consultation_id, action):
-    """One action of the manage page: bad input is shown on its form; a stale page is reloaded with a message."""
+    """One action of the manage page (publish and withdraw once confirmed): bad input is shown on its form; a
+    stale page is reloaded with a message."""
     consultation = consultations.get_for_unit(current_user, consultation_id)
     form_class, call, done = ACTIONS[action]
     form = form_class()
+    confirm = (lambda result: _confirmation(action, consultation, form, result)) if action in IRREVERSIBLE else None
     return perform(form, lambda: call(consultation, form), lambda result: done(consultation, result),
                    lambda _result: _show(consultation), lambda: render_manage_page(consultation, 400, **{action: form}),
-                   changed_message)
+                   changed_message, confirm=confirm)
 
 
 # --- attachments ---------------------------------------------------------------------------------

@@ -1,10 +1,8 @@
 """Console forms for disclosures; actions on a disclosure carry its version (optimistic locking)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectField,
@@ -16,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.console.consultation_forms import VERSION, ActionForm, AttachmentForm, RemoveAttachmentForm
+from portal.forms import Form, SubForm
 from portal.services import disclosures
 
 __all__ = ["DisclosureForm", "PublishForm", "ReviseForm", "WithdrawForm", "ObservationsForm", "AttachmentForm",
@@ -25,8 +24,11 @@ __all__ = ["DisclosureForm", "PublishForm", "ReviseForm", "WithdrawForm", "Obser
 BLANK_ROWS = 5
 
 
-class DisclosureForm(FlaskForm):
+class DisclosureForm(Form):
     """A draft disclosure; field names match the service's so that its errors land on them."""
+
+    names = {"category": _l("the disclosure category"), "title": _l("the title"), "body": _l("the text"),
+             "area": _l("the area"), "published_on": _l("the publication date"), "tasks": _l("the related policy tasks")}
 
     version = HiddenField(validators=[Optional(), VERSION])
     category = SelectField(_l("Disclosure category"), coerce=int)
@@ -42,28 +44,33 @@ class PublishForm(ActionForm):
     """Publish a draft as version 1."""
 
     submit = SubmitField(_l("Publish"))
+    confirm = HiddenField()  # set by the confirmation page: this cannot be undone
 
 
 class ReviseForm(ActionForm):
     """A new text of a published disclosure, with the public note on what changed."""
 
+    names = {"title": _l("the title"), "body": _l("the text"), "note": _l("what changed and why")}
+
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=disclosures.TITLE_LENGTH[1])])
     body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(), Length(max=disclosures.BODY_LENGTH)])
     note = TextAreaField(_l("What changed, and why (public)"),
-                         validators=[DataRequired(_l("Say what changed.")), Length(max=disclosures.NOTE_LENGTH[1])])
+                         validators=[DataRequired(), Length(max=disclosures.NOTE_LENGTH[1])])
     submit = SubmitField(_l("Publish the new version"))
 
 
 class WithdrawForm(ActionForm):
     """Withdraw a published disclosure with a public reason."""
 
+    names = {"reason": _l("the public reason for the withdrawal")}
+
     reason = TextAreaField(_l("Public reason for the withdrawal"),
-                           validators=[DataRequired(_l("Give the public reason.")),
-                                       Length(max=disclosures.WITHDRAW_REASON_LENGTH[1])])
+                           validators=[DataRequired(), Length(max=disclosures.WITHDRAW_REASON_LENGTH[1])])
     submit = SubmitField(_l("Withdraw"))
+    confirm = HiddenField()  # set by the confirmation page: this cannot be undone
 
 
-class ObservationRowForm(Form):
+class ObservationRowForm(SubForm):
     """One observation as typed; the service checks every value and names the row of an error."""
 
     indicator = SelectField(_l("Indicator"), validate_choice=False)

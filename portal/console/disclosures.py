@@ -6,7 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.console import bp
 from portal.console import disclosure_forms as forms
-from portal.console.actions import perform, refusal
+from portal.console.actions import carried, perform, prefixed, refusal
 from portal.console.files import add_attachment, detach
 from portal.downloads import send_attachment
 from portal.errors import Conflict, ValidationFailed
@@ -16,6 +16,7 @@ from portal.models import DisclosureState
 from portal.permissions import Permission, permission_required
 from portal.rendering import render_markdown
 from portal.services import attachments, disclosures, policy, units
+from portal.templating import category_name
 
 STATES = {state.value: state for state in DisclosureState}
 DISCLOSURE = attachments.Owner.DISCLOSURE
@@ -40,7 +41,7 @@ def disclosures_index():
                                     current_app.config["PER_PAGE"])
     return render_template("console/disclosures/index.html", page=page, state=state, states=STATES.values(),
                            counts=disclosures.version_counts(page.items), state_label=disclosures.state_label,
-                           category_label=disclosures.category_label)
+                           category_label=category_name)
 
 
 # --- drafting ------------------------------------------------------------------------------------
@@ -57,7 +58,7 @@ def _draft_form(disclosure=None):
     offered = list(disclosures.list_categories(active_only=True))
     if disclosure is not None and disclosure.category not in offered:
         offered.append(disclosure.category)  # a retired category stays on the drafts that have it
-    form.category.choices = choices((c.id, disclosures.category_label(c)) for c in offered)
+    form.category.choices = choices((c.id, category_name(c)) for c in offered)
     form.area.choices = choices((a.number, a.label) for a in units.list_areas())
     form.measures = [m for m in policy.list_measures() if m.tasks]
     form.tasks.choices = choices((t.id, t.title) for m in form.measures for t in m.tasks)
@@ -146,7 +147,7 @@ def _page_forms(disclosure, bound):
         "attachment": lambda: forms.AttachmentForm(formdata=None),
         "remove": lambda: forms.RemoveAttachmentForm(formdata=None),
     }
-    return {name: bound.get(name) or make() for name, make in fresh.items()}
+    return {name: prefixed(bound.get(name) or make(), name) for name, make in fresh.items()}
 
 
 def render_manage_page(disclosure, status=200, **bound):
@@ -155,7 +156,7 @@ def render_manage_page(disclosure, status=200, **bound):
         "console/disclosures/show.html", disclosure=disclosure, forms=_page_forms(disclosure, bound),
         manage=disclosures.may_manage(current_user, disclosure), body=render_markdown(disclosure.body),
         observations=disclosures.observation_table(disclosure), state_label=disclosures.state_label,
-        category_label=disclosures.category_label, observation_text=disclosures.observation_text,
+        category_label=category_name, observation_text=disclosures.observation_text,
         DisclosureState=DisclosureState, DisclosureChange=disclosures.Change,
     ), status
 
@@ -183,15 +184,27 @@ ACTIONS = {
 }
 
 
+# Irreversible: the first POST shows a confirmation page, only the confirmed one acts.
+IRREVERSIBLE = {"publish", "withdraw"}
+
+
+def _confirmation(action, disclosure, form):
+    return render_template("console/disclosures/confirm.html", action=action, disclosure=disclosure, form=form,
+                           carried=carried(form), category_label=category_name,
+                           back=url_for("console.disclosures_show", disclosure_id=disclosure.id))
+
+
 @bp.post("/disclosures/<int:disclosure_id>/<any(publish, revise, withdraw):action>")
 @permission_required(Permission.DISCLOSURES_MANAGE)
 def disclosures_act(disclosure_id, action):
-    """One action of the manage page: bad input is shown on its form; a stale page is reloaded with a message."""
+    """One action of the manage page (publish and withdraw once confirmed): bad input is shown on its form; a
+    stale page is reloaded with a message."""
     disclosure = disclosures.get_for_unit(current_user, disclosure_id)
     form_class, call, done = ACTIONS[action]
     form = form_class()
+    confirm = (lambda _result: _confirmation(action, disclosure, form)) if action in IRREVERSIBLE else None
     return perform(form, lambda: call(disclosure, form), lambda _result: done(disclosure), lambda _result: _show(disclosure),
-                   lambda: render_manage_page(disclosure, 400, **{action: form}), changed_message)
+                   lambda: render_manage_page(disclosure, 400, **{action: form}), changed_message, confirm=confirm)
 
 
 @bp.post("/disclosures/<int:disclosure_id>/observations")

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.console import bp
 from portal.console import consultation_forms as forms
-from portal.console.actions import perform
+from portal.console.actions import perform, prefixed
 from portal.console.consultations import ENUMS, changed_message, render_manage_page
 from portal.models.types import utcnow
 from portal.permissions import Permission, permission_required
@@ -47,8 +47,9 @@ def _render_hearing(session, status=200, **bound):
     attended = [r.id for r in listing.confirmed + listing.waitlisted if r.attended]
     page = render_template(
         "console/hearings/show.html", session=session, consultation=session.consultation, listing=listing,
-        attendance=bound.get("attendance") or forms.AttendanceForm(formdata=None, registration_ids=attended),
-        minutes=bound.get("minutes") or forms.MinutesForm(formdata=None, minutes=session.minutes),
+        attendance=prefixed(bound.get("attendance") or forms.AttendanceForm(formdata=None, registration_ids=attended),
+                            "attendance"),
+        minutes=prefixed(bound.get("minutes") or forms.MinutesForm(formdata=None, minutes=session.minutes), "minutes"),
         now=utcnow(), status_label=hearings.status_label, **ENUMS,
     )
     # Names, phone numbers and email addresses of registrants: never kept by a browser or proxy cache.

@@ -1,14 +1,13 @@
 """Forms for acting on a report; each carries the version the user saw."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from portal.forms import choices
+from portal.forms import Form, choices
 from portal.services.handling import NotAcceptedReason
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """Base: the version of the report the form was rendered from."""
 
     version = HiddenField(validators=[InputRequired()])
@@ -23,14 +22,19 @@ class AcceptForm(ActionForm):
 class NotAcceptForm(ActionForm):
     """不予受理 with a legal reason."""
 
+    names = {"reason": _l("the legal reason"), "explanation": _l("the explanation to the resident")}
+
     reason = SelectField(_l("Legal reason"), choices=choices((r.value, r.label) for r in NotAcceptedReason))
     explanation = TextAreaField(_l("Explanation to the resident (shown on their tracking page)"),
                                 validators=[DataRequired(), Length(min=10, max=4000)])
     submit = SubmitField(_l("Do not accept"))
+    confirm = HiddenField()  # set by the confirmation page: this cannot be undone
 
 
 class AssignForm(ActionForm):
     """Assign to a colleague."""
+
+    names = {"assignee": _l("a staff member")}
 
     assignee = SelectField(_l("Staff member"), coerce=int)
     submit = SubmitField(_l("Assign"))
@@ -39,13 +43,18 @@ class AssignForm(ActionForm):
 class TransferForm(ActionForm):
     """转办 to another unit."""
 
+    names = {"unit": _l("the receiving unit"), "reason": _l("the reason for the transfer")}
+
     unit = SelectField(_l("Receiving unit"), coerce=int)
     reason = TextAreaField(_l("Reason for the transfer (shown to the resident)"), validators=[DataRequired(), Length(min=5, max=4000)])
     submit = SubmitField(_l("Transfer"))
+    confirm = HiddenField()  # set by the confirmation page: this cannot be undone
 
 
 class ExtensionForm(ActionForm):
     """Ask for the one extension."""
+
+    names = {"days": _l("the number of extra days"), "reason": _l("the reason for the extension")}
 
     days = IntegerField(_l("Extra days (at most 30)"), validators=[InputRequired(), NumberRange(1, 30)])
     reason = TextAreaField(_l("Reason (shown to the resident if approved)"),
@@ -63,12 +72,16 @@ class ExtensionDecisionForm(ActionForm):
 class ReplyForm(ActionForm):
     """A public reply."""
 
+    names = {"text": _l("the reply to the resident")}
+
     text = TextAreaField(_l("Reply to the resident (public)"), validators=[DataRequired(), Length(min=2, max=4000)])
     submit = SubmitField(_l("Send reply"))
 
 
 class NoteForm(ActionForm):
     """An internal note."""
+
+    names = {"text": _l("the internal note")}
 
     text = TextAreaField(_l("Internal note"), validators=[DataRequired(), Length(min=2, max=4000)])
     submit = SubmitField(_l("Add note"))
@@ -77,19 +90,24 @@ class NoteForm(ActionForm):
 class CloseForm(ActionForm):
     """办结."""
 
+    names = {"result": _l("the result of the handling")}
+
     result = TextAreaField(_l("Result of the handling (public)"), validators=[DataRequired(), Length(min=5, max=4000)])
     submit = SubmitField(_l("Close"))
+    confirm = HiddenField()  # set by the confirmation page: this cannot be undone
 
 
 class SummaryForm(ActionForm):
     """A redacted summary for the public."""
+
+    names = {"summary": _l("the public summary")}
 
     summary = TextAreaField(_l("Public summary (no names, phone numbers or addresses of people)"),
                             validators=[DataRequired(), Length(min=5, max=2000)])
     submit = SubmitField(_l("Publish summary"))
 
 
-class IdentityForm(FlaskForm):
+class IdentityForm(Form):
     """Reveal the reporter's identity (each reveal is audited)."""
 
     submit = SubmitField(_l("Show the reporter's identity"))

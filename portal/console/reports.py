@@ -9,13 +9,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.console import bp
 from portal.console import report_forms as forms
-from portal.errors import DomainError
+from portal.console.actions import ask_first, carried, chosen, confirmed, prefixed
+from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
-from portal.forms import choices
+from portal.forms import attach_error, choices, error_text
 from portal.models import ReportStatus
 from portal.permissions import Permission, permission_required
-from portal.services import categories, handling, identities, units
+from portal.services import categories, clocks, handling, identities, units
 from portal.services.handling import QueueFilters
+from portal.templating import local_datetime
 
 
 def _filters(args):
@@ -60,13 +62,15 @@ def _action_form(action, report, formdata=None):
         form.assignee.choices = choices((u.id, u.display_name) for u in handling.unit_staff(report.unit_id))
     if action == "transfer":
         form.unit.choices = choices((u.id, u.label) for u in units.list_units() if u.handles_cases and u.id != report.unit_id)
-    return form
+    return prefixed(form, action)
 
 
-def _render_case(report, identity=None, status=200):
+def _render_case(report, identity=None, status=200, **bound):
+    """The case page; `bound` holds the action form just submitted, to show again with its errors."""
     visibility = identities.describe_visibility(report)
     return render_template("console/reports/show.html", report=report, access=handling.access(current_user, report),
-                           forms={name: _action_form(name, report) for name in [*ACTIONS, "identity"]},
+                           forms={name: bound.get(name) or _action_form(name, report)
+                                  for name in [*ACTIONS, "identity"]},
                            identity=identity,
                            visibility=visibility, may_see_identity=identities.may_see(current_user, report, visibility)), status
 
@@ -92,52 +96,86 @@ def reports_identity(reference):
     return _render_case(report, identity=identity)
 
 
+def _due(moment):
+    return local_datetime(moment, with_time=False)
+
+
+# action: (form, perform(report, form, config), message(report, form) after the commit)
 ACTIONS = {
-    "accept": (forms.AcceptForm, lambda r, f, c: handling.accept(current_user, r, f.version.data, c)),
+    "accept": (forms.AcceptForm, lambda r, f, c: handling.accept(current_user, r, f.version.data, c),
+               lambda r, f: _("%(ref)s accepted. It must be closed by %(date)s.", ref=r.reference,
+                              date=_due(r.closure_due_at))),
     "not-accept": (forms.NotAcceptForm, lambda r, f, c: handling.not_accept(
-        current_user, r, f.version.data, f.reason.data, f.explanation.data)),
-    "assign": (forms.AssignForm, lambda r, f, c: handling.assign(current_user, r, f.version.data, f.assignee.data)),
+        current_user, r, f.version.data, f.reason.data, f.explanation.data),
+        lambda r, f: _("%(ref)s not accepted. The resident sees the legal reason and your explanation on their "
+                       "tracking page.", ref=r.reference)),
+    "assign": (forms.AssignForm, lambda r, f, c: handling.assign(current_user, r, f.version.data, f.assignee.data),
+               lambda r, f: _("%(ref)s assigned to %(name)s.", ref=r.reference, name=r.assigned_user.display_name)),
     "transfer": (forms.TransferForm, lambda r, f, c: handling.transfer(
-        current_user, r, f.version.data, f.unit.data, f.reason.data, c)),
+        current_user, r, f.version.data, f.unit.data, f.reason.data, c),
+        lambda r, f: _("%(ref)s transferred to %(unit)s.", ref=r.reference, unit=r.unit.label)),
     "extension": (forms.ExtensionForm, lambda r, f, c: handling.request_extension(
-        current_user, r, f.version.data, f.days.data, f.reason.data)),
+        current_user, r, f.version.data, f.days.data, f.reason.data),
+        lambda r, f: _("Extension of %(n)s days requested for %(ref)s; a unit administrator decides.",
+                       n=r.extension_days, ref=r.reference)),
     "extension-decision": (forms.ExtensionDecisionForm, lambda r, f, c: handling.decide_extension(
-        current_user, r, f.version.data, bool(f.approve.data), c)),
-    "reply": (forms.ReplyForm, lambda r, f, c: handling.reply(current_user, r, f.version.data, f.text.data)),
-    "note": (forms.NoteForm, lambda r, f, c: handling.note(current_user, r, f.version.data, f.text.data)),
-    "close": (forms.CloseForm, lambda r, f, c: handling.close(current_user, r, f.version.data, f.result.data, c)),
+        current_user, r, f.version.data, bool(f.approve.data), c),
+        lambda r, f: _("Extension approved: %(ref)s must now be closed by %(date)s.", ref=r.reference,
+                       date=_due(r.closure_due_at)) if f.approve.data else
+        _("Extension refused: %(ref)s must still be closed by %(date)s.", ref=r.reference,
+          date=_due(r.closure_due_at))),
+    "reply": (forms.ReplyForm, lambda r, f, c: handling.reply(current_user, r, f.version.data, f.text.data),
+              lambda r, f: _("Reply on %(ref)s published: the resident and the public can read it.", ref=r.reference)),
+    "note": (forms.NoteForm, lambda r, f, c: handling.note(current_user, r, f.version.data, f.text.data),
+             lambda r, f: _("Internal note added to %(ref)s.", ref=r.reference)),
+    "close": (forms.CloseForm, lambda r, f, c: handling.close(current_user, r, f.version.data, f.result.data, c),
+              lambda r, f: _("%(ref)s closed. The resident may appeal until %(date)s.", ref=r.reference,
+                             date=_due(r.appeal_due_at))),
     "summary": (forms.SummaryForm, lambda r, f, c: handling.publish_summary(
-        current_user, r, f.version.data, f.summary.data)),
+        current_user, r, f.version.data, f.summary.data),
+        lambda r, f: _("Public summary of %(ref)s published.", ref=r.reference)),
 }
+# Irreversible: the first POST shows a confirmation page, only the confirmed one acts.
+IRREVERSIBLE = {"not-accept", "transfer", "close"}
+
+
+def _confirmation(action, report, form):
+    return render_template("console/reports/confirm.html", action=action, report=report, form=form,
+                           carried=carried(form), chosen=chosen,
+                           back=url_for("console.reports_show", reference=report.reference),
+                           appeal=clocks.rules_from_config(current_app.config)[clocks.ClockKind.APPEAL])
 
 
 @bp.post("/reports/<reference>/<action>")
 @permission_required(Permission.REPORTS_HANDLE)
 def reports_act(reference, action):
-    """Perform one action; if someone changed the report meanwhile, say so and show its state."""
+    """Perform one action (irreversible ones once confirmed); bad input is shown on the action's form, with its error
+    summary; a refusal, or a change someone made meanwhile, is said in a message above the case."""
     if action not in ACTIONS:
         abort(404)
     report = handling.get_for(current_user, reference)
-    form = _action_form(action, report, formdata=request.form)
+    form, (_form_class, call, done) = _action_form(action, report, formdata=request.form), ACTIONS[action]
     try:
         if not form.validate_on_submit():
-            raise DomainError(form_error_text(form))
-        ACTIONS[action][1](report, form, current_app.config)
+            if handling.access(current_user, report) is handling.Access.HANDLE:
+                return _render_case(report, status=400, **{action: form})
+            raise DomainError(error_text(form))  # no action form on their page: said in a message
+        if action in IRREVERSIBLE and not confirmed(form):
+            return ask_first(form, lambda: call(report, form, current_app.config),
+                             lambda _result: _confirmation(action, report, form))
+        call(report, form, current_app.config)
         db.session.commit()
-        flash(_("Done."), "info")
+        flash(done(report, form), "info")
+    except ValidationFailed as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return _render_case(report, status=400, **{action: form})
     except (DomainError, StaleDataError) as error:
         db.session.rollback()
         flash(error.message if isinstance(error, DomainError) else handling.changed_message(), "error")
     if handling.access(current_user, report) is None:  # transferred away: only the transfer record remains
         return redirect(url_for("console.transfers_index"))
     return redirect(url_for("console.reports_show", reference=reference))
-
-
-def form_error_text(form):
-    """All of a form's errors in one line, each naming its field."""
-    parts = [f"{getattr(form, name).label.text}: {' '.join(errors)}" for name, errors in form.errors.items()
-             if name and hasattr(getattr(form, name, None), "label")]
-    return "; ".join(parts) or _("The form has expired. Please reload the page and try again.")
 
 
 @bp.get("/transfers")

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from xml.etree import ElementTree as ET
 
-from flask import Response
+from flask import Response, current_app
 from flask_babel import gettext as _
+
+from portal import open_data
 
 ATOM = "http://www.w3.org/2005/Atom"
 CONTENT_TYPE = "application/atom+xml; charset=utf-8"
@@ -53,6 +55,15 @@ def _add(parent, tag, text=None, **attributes):
     return element
 
 
+def _add_licence(feed):
+    """The open-data licence as the feed's <rights>, when configured (the HTTP answer also links it)."""
+    name, url = open_data.licence(current_app.config)
+    if name and url:
+        _add(feed, "rights", _("Open data under the licence %(licence)s: %(url)s", licence=name, url=url), type="text")
+    elif name or url:
+        _add(feed, "rights", _("Open data under the licence %(licence)s", licence=name or url), type="text")
+
+
 def document(feed_id, title, self_url, alternate_url, entries, subtitle=""):
     """The Atom document (bytes) with `entries` in the order given; the feed's updated is their latest."""
     feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "zh-CN"})
@@ -63,6 +74,7 @@ def document(feed_id, title, self_url, alternate_url, entries, subtitle=""):
     _add(feed, "updated", stamp(max((e.updated for e in entries), default=EPOCH)))
     _add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     _add(feed, "link", rel="alternate", type="text/html", href=alternate_url)
+    _add_licence(feed)
     # An entry without its own author takes the feed's: the portal speaks for the units.
     _add(_add(feed, "author"), "name", _("Bingtuan Ecological Civilisation Participation Portal"))
     for item in entries:

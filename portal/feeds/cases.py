@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.feeds import atom, bp
 from portal.models import EventKind, Report, ReportEvent
 from portal.services import handling
+from portal.templating import category_name
 
 FEED_LENGTH = 50
 # The events after which the public page shows an outcome.
@@ -41,7 +42,7 @@ def published_outcomes(limit=FEED_LENGTH):
 
 def _summary(report):
     lines = [
-        f"{_('Category')}: {report.category.name}",
+        f"{_('Category')}: {category_name(report.category)}",
         f"{_('Area')}: {report.area.label}",
         f"{_('Handling unit')}: {report.unit.label}",
         f"{_('Status')}: {handling.status_label(report.status)}",
@@ -57,10 +58,10 @@ def _summary(report):
 def entry(report, first, latest):
     """The feed entry of one report's public outcome."""
     page = url_for("public.reports_show", reference=report.reference, _external=True)
-    title = _("Report %(ref)s: %(category)s, %(area)s", ref=report.reference, category=report.category.name,
+    title = _("Report %(ref)s: %(category)s, %(area)s", ref=report.reference, category=category_name(report.category),
               area=report.area.label)
     return atom.Entry(id=page, title=title, url=page, updated=latest, published=first, author=report.unit.label,
-                      summary=_summary(report), categories=((report.category.code, report.category.name),))
+                      summary=_summary(report), categories=((report.category.code, category_name(report.category)),))
 
 
 @bp.get("/cases.atom")

@@ -10,13 +10,15 @@ from flask import request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from portal.errors import NotFound, ValidationFailed
+from portal import numbers
+from portal.errors import NotFound
 from portal.extensions import db
 from portal.feeds import atom, bp
 from portal.models import Area, Disclosure, DisclosureCategory, DisclosureState, DisclosureVersion, Unit
 from portal.numbers import is_whole
 from portal.rendering import render_markdown
 from portal.services import disclosures, units
+from portal.templating import category_name
 
 FEED_LENGTH = 50
 FILTERS = ("unit", "category", "area")
@@ -24,8 +26,7 @@ FILTERS = ("unit", "category", "area")
 
 
 def _refused(name, value):
-    return ValidationFailed(_("The filter %(name)s does not accept the value %(value)s.", name=name, value=value),
-                            field=name)
+    return numbers.refused(name, value)
 
 
 def _whole(text):
@@ -80,7 +81,7 @@ def _summary(disclosure):
     latest = disclosure.versions[-1]
     if latest.number > 1:
         lines.append(_("Version %(n)s: %(note)s", n=latest.number, note=latest.note))
-    lines.append(f"{disclosures.category_label(disclosure.category)} · {disclosure.area.label}"
+    lines.append(f"{category_name(disclosure.category)} · {disclosure.area.label}"
                  + (f" · {disclosure.published_on.isoformat()}" if disclosure.published_on else ""))
     return "\n".join(lines)
 
@@ -94,7 +95,7 @@ def entry(disclosure):
         id=page, title=title, url=page, updated=disclosures.last_changed_at(disclosure),
         published=disclosure.first_published_at, author=disclosure.unit.name, summary=_summary(disclosure),
         content_html="" if withdrawn else str(render_markdown(disclosure.body)),
-        categories=((disclosure.category.code, disclosures.category_label(disclosure.category)),),
+        categories=((disclosure.category.code, category_name(disclosure.category)),),
     )
 
 
@@ -126,6 +127,6 @@ def category_disclosures_atom(code):
     category = find_category(code)
     if category is None:
         raise NotFound(_("There is no disclosure category %(id)s.", id=code))
-    return _feed(_("Disclosures: %(category)s", category=disclosures.category_label(category)),
+    return _feed(_("Disclosures: %(category)s", category=category_name(category)),
                  url_for("feeds.category_disclosures_atom", code=category.code, _external=True),
                  {"category": category.code})

@@ -1,6 +1,6 @@
 """/feeds/search.atom: a saved search a journalist subscribes to, its newest matches first.
 
-The same query and filters as the search page (q, kind, unit, category, area, year, each filter
+The same query and filters as the search page (q, kind, unit, category, disclosure_category, area, year, each filter
 repeatable); `sort` and `page` are ignored: a feed is always the newest FEED_LENGTH matches by date.
 A document's entry id is the address of its page, so it stays the same from one reading to the next.
 """

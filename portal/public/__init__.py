@@ -4,6 +4,6 @@ from flask import Blueprint
 bp = Blueprint("public", __name__)
 
 from portal.public import (  # noqa: E402,F401
-    attachments, consultations, dashboard, disclosure_exports, disclosures, goals, hearings, home, language, measures,
-    projects, reports, search, subscriptions, units,
+    attachments, consultations, dashboard, developers, disclosure_exports, disclosures, goals, hearings, home, language,
+    measures, pages, projects, reports, search, styleguide, subscriptions, units,
 )

@@ -50,7 +50,9 @@ def dashboard_index():
 @bp.get("/dashboard/goals")
 def dashboard_goals():
     """Each goal indicator with its published values by year, a chart, and whether the target is met."""
-    return render_template("public/dashboard/goals.html", goals=dashboard.goals())
+    goals = dashboard.goals()
+    return render_template("public/dashboard/goals.html", goals=goals, goal_tally=dashboard.tally(goals),
+                           GoalStatus=dashboard.GoalStatus)
 
 
 @bp.get("/dashboard/goals.csv")

@@ -9,11 +9,12 @@ from portal.public import bp
 from portal.rendering import render_markdown
 from portal.services import attachments, disclosures, policy, units
 from portal.services.handling import Page
+from portal.templating import category_name
 
 
 def _filter_options():
     return {
-        "category": [(c.code, disclosures.category_label(c)) for c in disclosures.list_categories()],
+        "category": [(c.code, category_name(c)) for c in disclosures.list_categories()],
         "unit": [(str(u.id), u.label) for u in units.list_units() if u.handles_cases],
         "area": [(str(a.number), a.label) for a in units.list_areas()],
         "year": [(str(year), str(year)) for year in disclosures.public_years()],
@@ -70,6 +71,6 @@ def disclosure_attachments_download(disclosure_id, attachment_id):
 @bp.context_processor
 def disclosure_labels():
     """The label helpers and enums the disclosure templates use."""
-    return {"disclosure_state_label": disclosures.state_label, "disclosure_category_label": disclosures.category_label,
+    return {"disclosure_state_label": disclosures.state_label, "disclosure_category_label": category_name,
             "disclosure_observation_text": disclosures.observation_text, "DisclosureState": DisclosureState,
             "DisclosureChange": disclosures.Change}

@@ -1,6 +1,5 @@
 """Forms residents fill in: the report, tracking, adding information, rating, appealing."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
@@ -11,29 +10,45 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from portal.forms import choices
+from portal.forms import Form, choices
 from portal.models import IdentityVisibility
+from portal.services.reports import EMAIL, PHONE
 
 
-class ReportForm(FlaskForm):
+def strip(value):
+    """Spaces typed around a phone number or address are not part of it."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class ReportForm(Form):
     """The pollution report."""
 
+    names = {"category": _l("what you are reporting"), "area": _l("the area"), "place": _l("the place"),
+             "observed_at": _l("the time you observed it"), "description": _l("the description of the problem"),
+             "name": _l("your name"), "phone": _l("your phone number"), "email": _l("your email address"),
+             "visibility": _l("who may see who you are")}
+
     submission_key = HiddenField()
-    category = RadioField(_l("What is it about?"), validators=[DataRequired(_l("Choose a category."))])
-    area = SelectField(_l("Area"), coerce=int, validators=[NumberRange(0, 14, _l("Choose an area."))])
-    place = StringField(_l("Where exactly?"), validators=[DataRequired(_l("Say where it is.")), Length(max=300)])
+    category = RadioField(_l("What is it about?"), validators=[DataRequired()])
+    area = SelectField(_l("Area"), coerce=int)
+    place = StringField(_l("Where exactly?"), validators=[DataRequired(), Length(max=300)])
     latitude = HiddenField()
     longitude = HiddenField()
     observed_at = DateTimeLocalField(_l("When did you observe it? (optional)"), format="%Y-%m-%dT%H:%M",
                                      validators=[Optional()])
     description = TextAreaField(_l("What did you see, hear or smell?"),
-                                validators=[DataRequired(_l("Describe the problem.")), Length(min=10, max=4000)])
+                                validators=[DataRequired(), Length(min=10, max=4000)])
     evidence = MultipleFileField(_l("Photos or documents (optional)"))
+    # The service checks these too (for Open311); here they join the form's other messages at once.
     name = StringField(_l("Name"), validators=[Optional(), Length(max=80)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
-    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
+    phone = StringField(_l("Phone"), filters=[strip], validators=[
+        Optional(), Length(max=40), Regexp(PHONE, message=_l("Enter your phone number in digits only, for example "
+                                                             "13800138000."))])
+    email = StringField(_l("Email"), filters=[strip], validators=[
+        Optional(), Length(max=254), Regexp(EMAIL, message=_l("Enter your email address in the right format, like "
+                                                              "name@example.com."))])
     visibility = RadioField(
         _l("Who may see who you are?"),
         choices=choices([
@@ -46,24 +61,30 @@ class ReportForm(FlaskForm):
     submit = SubmitField(_l("Send report"))
 
 
-class TrackForm(FlaskForm):
+class TrackForm(Form):
     """Reference number and receipt code."""
+
+    names = {"reference": _l("the reference number"), "code": _l("the receipt code")}
 
     reference = StringField(_l("Reference number"), validators=[DataRequired(), Length(max=40)])
     code = StringField(_l("Receipt code"), validators=[DataRequired(), Length(max=40)])
     submit = SubmitField(_l("Follow my report"))
 
 
-class InformationForm(FlaskForm):
+class InformationForm(Form):
     """More information from the resident while the report is open."""
+
+    names = {"text": _l("the additional information")}
 
     text = TextAreaField(_l("Additional information"), validators=[Optional(), Length(max=4000)])
     evidence = MultipleFileField(_l("More photos or documents (optional)"))
     submit = SubmitField(_l("Add to my report"))
 
 
-class RatingForm(FlaskForm):
+class RatingForm(Form):
     """The resident's rating of a closed report."""
+
+    names = {"rating": _l("a rating"), "comment": _l("your comment on the handling")}
 
     rating = RadioField(_l("How well was your report handled?"), coerce=int,
                         choices=choices((n, str(n)) for n in range(5, 0, -1)), validators=[DataRequired()])
@@ -71,8 +92,10 @@ class RatingForm(FlaskForm):
     submit = SubmitField(_l("Send rating"))
 
 
-class AppealForm(FlaskForm):
+class AppealForm(Form):
     """The resident's one appeal after closure."""
+
+    names = {"reason": _l("the reason for your appeal")}
 
     reason = TextAreaField(_l("Why do you disagree with the result?"),
                            validators=[DataRequired(), Length(min=5, max=4000)])

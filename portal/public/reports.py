@@ -13,6 +13,7 @@ from portal.public import bp
 from portal.public.report_forms import AppealForm, InformationForm, RatingForm, ReportForm, TrackForm
 from portal.services import categories, evidence, reports, supervision, units
 from portal.services.reports import ReportInput
+from portal.templating import category_name
 
 
 def private(response, status=200):
@@ -25,7 +26,7 @@ def private(response, status=200):
 
 def _report_form():
     form = ReportForm()
-    form.category.choices = choices((c.code, c.name) for c in categories.list_categories())
+    form.category.choices = choices((c.code, category_name(c)) for c in categories.list_categories())
     form.area.choices = choices((a.number, a.label) for a in units.list_areas())
     if not form.submission_key.data:
         form.submission_key.data = reports.new_submission_key()

@@ -57,4 +57,4 @@ def search_helpers():
     """Links and labels the search templates use."""
     # Prefixed: the blueprint's templates share one namespace (consultations have their own kind_label).
     return {"search_link": link, "search_feed_url": feed_url, "search_kind_label": search.kind_label,
-            "search_facet_name": search.facet_name}
+            "search_facet_name": search.facet_name, "search_clear_all": dict.fromkeys(FACETS)}

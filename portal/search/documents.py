@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from portal.errors import DomainError
 
 KINDS = ("measure", "task", "disclosure", "consultation", "comment", "case")
-FACETS = ("kind", "unit", "category", "area", "year")
+FACETS = ("kind", "unit", "category", "disclosure_category", "area", "year")
 SORTS = ("relevance", "date")
 MAX_PER_PAGE = 100
 SNIPPET_SOURCE_LIMIT = 4000
@@ -29,8 +29,10 @@ class SearchUnavailable(DomainError):
 class Document:
     """One searchable thing. Only public fields belong here: the index is public by construction.
 
-    `unit` and `category` may hold several values (a task has several units); `area` is one
-    value; `year` defaults to the date's year; `snippet` defaults to `body`.
+    `unit` and `category` may hold several values (a task has several units); `area` and
+    `disclosure_category` are one value; `year` defaults to the date's year; `snippet` defaults to `body`.
+    `category` is a report's category (on closed cases), `disclosure_category` a disclosure's: two lists
+    of codes (both have "other"), so two facets.
     """
 
     kind: str
@@ -41,6 +43,7 @@ class Document:
     date: dt.date | dt.datetime | None = None
     unit: tuple = ()
     category: tuple = ()
+    disclosure_category: str | None = None
     area: str | None = None
     year: int | None = None
     snippet: str | None = None

@@ -101,14 +101,18 @@ def schema():
         newest=fields.NUMERIC(int, bits=64, sortable=True),
         unit=facet(True),
         category=facet(True),
+        disclosure_category=facet(False),
         area=facet(False),
         year=facet(False),
         snippet=fields.STORED(),
     )
 
 
-def _fields(document):
-    """A Document as Whoosh field values."""
+def _fields(document, known):
+    """A Document as Whoosh field values, for the fields the index's schema `known` has.
+
+    An index built by an older version lacks newer fields: the rest is written until a rebuild adds them.
+    """
     values = dict(
         key=document.key, kind=document.kind, id=document.id, title=document.title,
         body=document.body or "", url=document.url or "", snippet=document.snippet_source,
@@ -116,6 +120,8 @@ def _fields(document):
     )
     if document.area:
         values["area"] = document.area
+    if document.disclosure_category:
+        values["disclosure_category"] = document.disclosure_category
     if document.year is not None:
         values["year"] = str(document.year)
     values["newest"] = 0
@@ -124,7 +130,7 @@ def _fields(document):
         value = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
         values["date"] = value
         values["newest"] = int(value.strftime("%Y%m%d%H%M%S"))
-    return values
+    return {name: value for name, value in values.items() if name in known}
 
 
 # --- the directory -------------------------------------------------------------------------------
@@ -310,7 +316,7 @@ def _fill(directory, documents, progress):
     count = pending = 0
     try:
         for document in documents:
-            writer.add_document(**_fields(document))
+            writer.add_document(**_fields(document, ix.schema))
             count += 1
             pending += 1
             if progress is not None and pending >= 100:
@@ -398,7 +404,7 @@ class SearchIndex:
         documents = list(documents)
         with self._writer() as writer:
             for document in documents:
-                writer.update_document(**_fields(document))
+                writer.update_document(**_fields(document, writer.schema))
         return len(documents)
 
     def update(self, documents):
@@ -464,10 +470,18 @@ class SearchIndex:
 
         return _retrying(read, self.path)
 
+    def missing_fields(self):
+        """Fields of the current schema that the index lacks (built by an older version: rebuild it)."""
+        def read():
+            ix, _real = _open(self.path)
+            return sorted(set(schema().names()) - set(ix.schema.names()))
+
+        return _retrying(read, self.path)
+
     def search(self, q, *, sort="relevance", page=1, per_page=20, **filters):
         """One page of matches for the user's query `q`, with facet counts over every match.
 
-        Filters (kind, unit, category, area, year) take one value or several (any of them).
+        Filters (kind, unit, category, disclosure_category, area, year) take one value or several (any of them).
         Raises ValidationFailed for an unusable query or option, SearchUnavailable when the
         index cannot be read.
         """
@@ -560,6 +574,8 @@ def _facet_values(reader):
     per_document = [[] for _ in range(reader.doc_count_all())]
     pairs = {}
     for name in FACETS:
+        if name not in reader.schema:
+            continue  # an index built before this facet existed (`missing_fields`): no values until reindexed
         field = reader.schema[name]
         for raw in reader.lexicon(name):
             pair = pairs.setdefault((name, raw), (name, field.from_bytes(raw)))

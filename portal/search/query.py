@@ -118,19 +118,19 @@ def check_request(text, *, sort="relevance", page=1, per_page=20, **filters):
     for name in FACETS:
         values = _values(filters.get(name))
         if name == "kind" and any(v not in KINDS for v in values):
-            raise ValidationFailed(_("Kind: choose one of the kinds listed."), field="kind")
+            raise ValidationFailed(_("Choose the type of content from the list."), field="kind")
         if name == "year" and any(not re.fullmatch(r"\d{4}", v) for v in values):
-            raise ValidationFailed(_("Year: write a year with four digits, such as 2020."), field="year")
+            raise ValidationFailed(_("Write the year with four digits, such as 2020."), field="year")
         if any(len(v) > MAX_FILTER_LENGTH for v in values):
-            raise ValidationFailed(_("Filter: the value is too long."), field=name)
+            raise ValidationFailed(_("The filter value is too long."), field=name)
         if values:
             checked[name] = values
     if sort not in SORTS:
-        raise ValidationFailed(_("Sort: choose relevance or date."), field="sort")
-    page = _integer(page, "page", _("Page: write a whole number, 1 or more."))
-    per_page = _integer(per_page, "per_page", _("Results per page: write a whole number from 1 to 100."))
+        raise ValidationFailed(_("Sort the results by relevance or by date."), field="sort")
+    page = _integer(page, "page", _("The page number must be a whole number, 1 or more."))
+    per_page = _integer(per_page, "per_page", _("The number of results per page must be a whole number from 1 to 100."))
     if per_page > MAX_PER_PAGE:
-        raise ValidationFailed(_("Results per page: write a whole number from 1 to 100."), field="per_page")
+        raise ValidationFailed(_("The number of results per page must be a whole number from 1 to 100."), field="per_page")
     return SearchRequest(parse_query(text), checked, sort, page, per_page)
 
 

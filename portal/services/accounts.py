@@ -43,7 +43,7 @@ def create_user(username, unit_name, role, password, display_name="", email=""):
         raise ValidationFailed(_("%(unit)s is a collective addressee, not a unit with staff.", unit=unit.name), field="unit")
     email = (email or "").strip()
     if email and ("@" not in email or len(email) > 254):
-        raise ValidationFailed(_("Email: this is not a valid address."), field="email")
+        raise ValidationFailed(_("Enter an email address in the right format, like name@example.com."), field="email")
     if db.session.scalar(sa.select(User).where(User.username == username)):
         raise Conflict(_("The username %(name)s is taken.", name=username), field="username")
     user = User(

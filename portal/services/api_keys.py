@@ -24,7 +24,7 @@ def create_api_key(name):
     name = (name or "").strip()
     low, high = NAME_LENGTH
     if not low <= len(name) <= high:
-        raise ValidationFailed(_("Name: write between %(low)s and %(high)s characters.", low=low, high=high),
+        raise ValidationFailed(_("The name must be between %(low)s and %(high)s characters.", low=low, high=high),
                                field="name")
     if db.session.scalar(sa.select(ApiKey.id).where(ApiKey.name == name)) is not None:
         raise Conflict(_("An API key named %(name)s exists already.", name=name))

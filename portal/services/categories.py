@@ -90,5 +90,5 @@ def get_category(code):
     """The category with `code`, or NotFound naming the field."""
     category = db.session.scalar(sa.select(Category).where(Category.code == code))
     if category is None:
-        raise NotFound(_("There is no category %(code)s.", code=code), field="category")
+        raise NotFound(_("There is no report category %(code)s.", code=code), field="category")
     return category

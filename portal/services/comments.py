@@ -36,7 +36,7 @@ from portal.permissions import Permission
 from portal.sanitize import clean_text
 from portal.services import audit, clocks, search
 from portal.services.consultations import act, is_public, not_found, text_field
-from portal.services.reports import EMAIL, PHONE
+from portal.services.reports import contact_errors
 
 BODY_LENGTH = (5, 5000)
 NAME_LENGTH = (1, 80)
@@ -125,26 +125,13 @@ def _check_open(consultation, now, tz):
 
 def submit_comment(consultation, body, author_name, phone, email, publish_name, paragraph_number=None,
                    now=None, tz=clocks.DEFAULT_TZ):
-    """A resident's comment on the document or one paragraph; it waits for moderation (the caller commits)."""
+    """A resident's comment on the document or one paragraph; it waits for moderation (the caller commits).
+
+    Every problem with the input is reported at once (ValidationFailed.every), in the order of the form.
+    """
     now = now or utcnow()
     _check_open(consultation, now, tz)
-    body = clean_text(body)
-    low, high = BODY_LENGTH
-    if not low <= len(body) <= high:
-        raise ValidationFailed(_("Comment: write between %(low)s and %(high)s characters (now %(n)s).",
-                                 low=low, high=f"{high:,}", n=len(body)), field="body")
-    name = " ".join(clean_text(author_name).split())
-    if not NAME_LENGTH[0] <= len(name) <= NAME_LENGTH[1]:
-        raise ValidationFailed(_("Name: give your name, in at most %(n)s characters.", n=NAME_LENGTH[1]),
-                               field="author_name")
-    phone, email = (phone or "").strip(), (email or "").strip()
-    if phone and not PHONE.match(phone):
-        raise ValidationFailed(_("Phone: enter digits only, for example 13800138000."), field="phone")
-    if email and (not EMAIL.match(email) or len(email) > 254):
-        raise ValidationFailed(_("Email: this is not a valid address."), field="email")
-    if not phone and not email:
-        raise ValidationFailed(_("Contact: give a phone number or an email address. The EIA rules require a way "
-                                 "to reach you; it is never published."), field="phone")
+    errors = []
     paragraph = None
     if paragraph_number not in (None, ""):
         try:
@@ -153,8 +140,25 @@ def submit_comment(consultation, body, author_name, phone, email, publish_name, 
             number = None
         paragraph = next((p for p in consultation.paragraphs if p.number == number), None)
         if paragraph is None:
-            raise ValidationFailed(_("Paragraph: the document has no paragraph %(n)s.", n=paragraph_number),
-                                   field="paragraph")
+            errors.append(("paragraph", _("The part you comment on does not exist: the document has no paragraph "
+                                          "%(n)s.", n=paragraph_number)))
+    body = clean_text(body)
+    low, high = BODY_LENGTH
+    if not body:
+        errors.append(("body", _("Enter your comment.")))
+    elif not low <= len(body) <= high:
+        errors.append(("body", _("Your comment must be between %(low)s and %(high)s characters (it has %(n)s).",
+                                 low=low, high=f"{high:,}", n=len(body))))
+    name = " ".join(clean_text(author_name).split())
+    if not name:
+        errors.append(("author_name", _("Enter your name.")))
+    elif len(name) > NAME_LENGTH[1]:
+        errors.append(("author_name", _("Your name must be %(n)s characters or fewer.", n=NAME_LENGTH[1])))
+    phone, email = (phone or "").strip(), (email or "").strip()
+    errors += contact_errors(phone, email, _("Enter your phone number or your email address: the rules on public "
+                                             "participation require a way to reach you. It is never published."))
+    if errors:
+        raise ValidationFailed.every(errors)
     comment = Comment(consultation=consultation, paragraph=paragraph, author_name=name,
                       publish_name=bool(publish_name), body=body, state=CommentState.PENDING,
                       submitted_at=now, author_key=_author_key(consultation, phone, email))
@@ -332,11 +336,11 @@ def _decision(decision, reason):
         try:
             decision = CommentDecision(decision)
         except ValueError:
-            raise ValidationFailed(_("Decision: choose adopted, partly adopted, not adopted or outside the scope."),
+            raise ValidationFailed(_("Choose a decision: adopted, partly adopted, not adopted or outside the scope."),
                                    field="decision") from None
     reason = text_field(reason, "reason", 0, DECISION_REASON_LENGTH)
     if decision is CommentDecision.NOT_ADOPTED and not reason:
-        raise ValidationFailed(_("Reason: a comment that is not adopted (不采纳) needs the reason why."),
+        raise ValidationFailed(_("Give the reason why the comment is not adopted (不采纳)."),
                                field="reason")
     return decision, reason
 
@@ -370,9 +374,9 @@ def decide_many(user, comments, decision, shared_reason, now=None):
     """Answer several published comments of one consultation with one decision and explanation; all or none."""
     comments = list({c.id: c for c in comments}.values())
     if not comments:
-        raise ValidationFailed(_("Comments: choose at least one comment."), field="comments")
+        raise ValidationFailed(_("Choose at least one comment."), field="comments")
     if len({c.consultation_id for c in comments}) > 1:
-        raise ValidationFailed(_("Comments: choose comments of one consultation."), field="comments")
+        raise ValidationFailed(_("Choose comments of one consultation only."), field="comments")
     for comment in comments:
         _check_decidable(user, comment)
     decision, reason = _decision(decision, shared_reason)
@@ -401,6 +405,6 @@ def read_contact(user, comment, purpose):
         return None
     purpose = " ".join(clean_text(purpose).split())
     if not purpose:
-        raise ValidationFailed(_("Purpose: say why you need the commenter's contact details."), field="purpose")
+        raise ValidationFailed(_("Enter why you need the commenter's contact details."), field="purpose")
     audit.record("comment_contact.read", "comment", comment.id, actor=user, detail=purpose[:500])
     return contact

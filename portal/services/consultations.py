@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from portal import numbers
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -192,9 +193,9 @@ def text_field(value, name, low, high, single_line=False):
         text = " ".join(text.split())
     if not low <= len(text) <= high:
         if low == 0:
-            raise ValidationFailed(_("%(field)s: at most %(n)s characters.", field=field_label(name), n=high),
+            raise ValidationFailed(_("%(field)s must be %(n)s characters or fewer.", field=field_label(name), n=high),
                                    field=name)
-        raise ValidationFailed(_("%(field)s: write between %(low)s and %(high)s characters.",
+        raise ValidationFailed(_("%(field)s must be between %(low)s and %(high)s characters.",
                                  field=field_label(name), low=low, high=high), field=name)
     return text
 
@@ -210,13 +211,13 @@ def _enum(kind, value, name, message):
 
 def _kind(value):
     return _enum(ConsultationKind, value, "kind",
-                 _("Kind: choose an EIA of a construction project, a policy draft or a plan."))
+                 _("Choose the kind of consultation: an EIA of a construction project, a policy draft or a plan."))
 
 
 def _stage(value):
     if value in (None, ""):
         return None
-    return _enum(ProjectStage, value, "stage", _("Stage: choose approval (立项), implementation (实施) "
+    return _enum(ProjectStage, value, "stage", _("Choose the project stage: approval (立项), implementation (实施) "
                                                  "or post-evaluation (后评价)."))
 
 
@@ -230,13 +231,13 @@ def _area(value):
         except (TypeError, ValueError):
             area = None
     if area is None:
-        raise ValidationFailed(_("Area: choose the 兵团 level or one of the 14 divisions."), field="area")
+        raise ValidationFailed(_("Choose the area: the 兵团 level or one of the 14 divisions."), field="area")
     return area
 
 
 def _unit(unit):
     if not isinstance(unit, Unit) or not unit.handles_cases:
-        raise ValidationFailed(_("Unit: choose a department or a division; collective addressees do not run "
+        raise ValidationFailed(_("The unit must be a department or a division: collective addressees do not run "
                                  "consultations."), field="unit")
     return unit
 
@@ -252,7 +253,7 @@ def _tasks(task_ids):
     for task_id in dict.fromkeys(task_ids or ()):
         task = db.session.get(Task, _as_id(task_id))
         if task is None:
-            raise ValidationFailed(_("Related tasks: task %(id)s does not exist.", id=task_id), field="tasks")
+            raise ValidationFailed(_("Related policy task %(id)s does not exist.", id=task_id), field="tasks")
         tasks.append(task)
     return tasks
 
@@ -265,24 +266,24 @@ def split_paragraphs(text):
 
 def _paragraphs(body_text):
     if len(body_text or "") > BODY_LENGTH:
-        raise ValidationFailed(_("%(field)s: at most %(n)s characters.", field=field_label("body_text"),
+        raise ValidationFailed(_("%(field)s must be %(n)s characters or fewer.", field=field_label("body_text"),
                                  n=BODY_LENGTH), field="body_text")
     paragraphs = split_paragraphs(body_text)
     if not paragraphs:
-        raise ValidationFailed(_("Document text: paste the text of the document; it is empty."), field="body_text")
+        raise ValidationFailed(_("Enter the document text: paste the text of the document."), field="body_text")
     return paragraphs
 
 
 def _dates(opens_on, closes_on):
     for name, value in (("opens_on", opens_on), ("closes_on", closes_on)):
         if value is not None and (isinstance(value, datetime) or not isinstance(value, date)):
-            raise ValidationFailed(_("Dates: choose a calendar date."), field=name)
+            raise ValidationFailed(_("The dates of the comment period must be real calendar dates."), field=name)
     if opens_on is not None and closes_on is not None:
         if closes_on <= opens_on:
-            raise ValidationFailed(_("End date: the comment period must end after the day it starts."),
+            raise ValidationFailed(_("The last day of the comment period must be after its first day."),
                                    field="closes_on")
         if (closes_on - opens_on).days > MAX_PERIOD_DAYS:
-            raise ValidationFailed(_("End date: a comment period lasts at most one year."), field="closes_on")
+            raise ValidationFailed(_("The last day of the comment period must be within one year of its first day."), field="closes_on")
 
 
 # --- projects ------------------------------------------------------------------------------------
@@ -326,15 +327,15 @@ def _apply(consultation, values):
     area = _area(values["area"])
     project, stage = values["project"], _stage(values["stage"])
     if project is not None and not isinstance(project, Project):
-        raise ValidationFailed(_("Project: choose an existing project."), field="project")
+        raise ValidationFailed(_("Choose an existing construction project."), field="project")
     if project is not None and kind not in PROJECT_KINDS:
-        raise ValidationFailed(_("Project: only an EIA or a plan belongs to a construction project."),
+        raise ValidationFailed(_("Only an EIA or a plan belongs to a construction project: choose no project for this kind."),
                                field="project")
     if project is not None and stage is None:
-        raise ValidationFailed(_("Stage: choose the project's stage: approval (立项), implementation (实施) "
+        raise ValidationFailed(_("Choose the project stage: approval (立项), implementation (实施) "
                                  "or post-evaluation (后评价)."), field="stage")
     if project is None and stage is not None:
-        raise ValidationFailed(_("Stage: a stage belongs to a project; choose the project too."), field="stage")
+        raise ValidationFailed(_("A project stage belongs to a construction project: choose the project too."), field="stage")
     eia = {name: text_field(values[name], name, 0, high) for name, high in EIA_TEXT_FIELDS.items()}
     _dates(values["opens_on"], values["closes_on"])
     tasks = _tasks(values["task_ids"]) if values["task_ids"] is not None else None
@@ -507,18 +508,18 @@ def publish(user, consultation, opens_on, closes_on, config, calendar=None, now=
                 _("The EIA notice lacks required items (%(rules)s): %(items)s.", rules=EIA_RULES,
                   items="; ".join(label for _name, label in missing)), field=missing[0][0])
     if opens_on is None:
-        raise ValidationFailed(_("Start date: choose the first day of the comment period."), field="opens_on")
+        raise ValidationFailed(_("Enter the first day of the comment period."), field="opens_on")
     if closes_on is None:
-        raise ValidationFailed(_("End date: choose the last day of the comment period."), field="closes_on")
+        raise ValidationFailed(_("Enter the last day of the comment period."), field="closes_on")
     _dates(opens_on, closes_on)
     if opens_on < _today(now, config):
-        raise ValidationFailed(_("Start date: the comment period cannot start in the past."), field="opens_on")
+        raise ValidationFailed(_("The first day of the comment period cannot be in the past."), field="opens_on")
     minimum = eia_minimum(config) if eia else 1
     count = count_period(opens_on, closes_on, minimum, calendar)
     if eia and not count.long_enough:
         raise ValidationFailed(
-            _("Comment period: the %(rules)s requires at least %(min)s working days for comments on an EIA; "
-              "%(start)s to %(end)s has %(n)s. The earliest end date is %(earliest)s.",
+            _("The comment period is too short: the %(rules)s requires at least %(min)s working days for comments "
+              "on an EIA; %(start)s to %(end)s has %(n)s. The earliest last day is %(earliest)s.",
               rules=EIA_RULES, min=minimum, start=opens_on.isoformat(), end=closes_on.isoformat(),
               n=count.working_days, earliest=count.earliest_close.isoformat()), field="closes_on")
     consultation.opens_on, consultation.closes_on, consultation.original_closes_on = opens_on, closes_on, None
@@ -561,10 +562,10 @@ def extend(user, consultation, new_closes_on, now=None, tz=clocks.DEFAULT_TZ, ve
                          date=consultation.closes_on.isoformat()))
     if (not isinstance(new_closes_on, date) or isinstance(new_closes_on, datetime)
             or new_closes_on <= consultation.closes_on):
-        raise ValidationFailed(_("New end date: choose a day after the current end date, %(date)s.",
+        raise ValidationFailed(_("The new last day must be after the current last day, %(date)s.",
                                  date=consultation.closes_on.isoformat()), field="closes_on")
     if (new_closes_on - consultation.opens_on).days > MAX_PERIOD_DAYS:
-        raise ValidationFailed(_("End date: a comment period lasts at most one year."), field="closes_on")
+        raise ValidationFailed(_("The last day of the comment period must be within one year of its first day."), field="closes_on")
     if consultation.original_closes_on is None:
         consultation.original_closes_on = consultation.closes_on
     consultation.closes_on = new_closes_on
@@ -740,52 +741,34 @@ MAX_PER_PAGE = 100
 PUBLIC_STATES = tuple(s for s in ConsultationState if s is not ConsultationState.DRAFT)
 
 
-def _filter_refused(name, value):
-    return ValidationFailed(_("The filter %(name)s does not accept the value %(value)s.", name=name, value=value),
-                            field=name)
-
-
-def _whole_number(name, value, low, high, default):
-    if value in (None, ""):
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or not low <= number <= high:
-        raise ValidationFailed(_("%(name)s: give a whole number from %(low)s to %(high)s.", name=name, low=low,
-                                 high=high), field=name)
-    return number
-
-
 def _public_condition(name, value):
     """The WHERE condition of one filter of `list_public`, or ValidationFailed naming it."""
     if name == "state":
         state = next((s for s in PUBLIC_STATES if s.value == value), None)
         if state is None:
-            raise _filter_refused(name, value)
+            raise numbers.refused(name, value)
         return Consultation.state == state
     if name == "kind":
         kind = next((k for k in ConsultationKind if k.value == value), None)
         if kind is None:
-            raise _filter_refused(name, value)
+            raise numbers.refused(name, value)
         return Consultation.kind == kind
     if name == "stage":
         stage = next((s for s in ProjectStage if s.value == value), None)
         if stage is None:
-            raise _filter_refused(name, value)
+            raise numbers.refused(name, value)
         return Consultation.stage == stage
     if name == "unit":
         unit = db.session.get(Unit, _as_id(value))
         if unit is None:
-            raise _filter_refused(name, value)
+            raise numbers.refused(name, value)
         return Consultation.unit_id == unit.id
     if name == "area":
         area = None
         if is_whole(str(value).strip()):
             area = db.session.scalar(sa.select(Area).where(Area.number == int(value)))
         if area is None:
-            raise _filter_refused(name, value)
+            raise numbers.refused(name, value)
         return Consultation.area_id == area.id
     raise ValueError(f"unknown filter {name!r}")
 
@@ -800,8 +783,8 @@ def list_public(filters, page=1, per_page=20):
     kind and stage to raw values; empty ones are ignored. `page` counts from 1 and `per_page` is at
     most MAX_PER_PAGE; a value that is not accepted raises ValidationFailed naming its parameter.
     """
-    page = _whole_number("page", page, 1, 1_000_000, 1)
-    per_page = _whole_number("per_page", per_page, 1, MAX_PER_PAGE, 20)
+    page = numbers.whole_number("page", page, 1, 1_000_000, 1)
+    per_page = numbers.whole_number("per_page", per_page, 1, MAX_PER_PAGE, 20)
     conditions = [Consultation.published_at.is_not(None)]
     for name in PUBLIC_FILTERS:
         value = (filters or {}).get(name)

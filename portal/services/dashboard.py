@@ -58,11 +58,11 @@ def _percent(part, whole):
 
 
 class GoalStatus(enum.Enum):
-    """Whether an indicator's latest published value meets its target."""
+    """Whether an indicator's published value for its target year meets the target (never a later year's value)."""
 
     MET = "met"
     NOT_MET = "not_met"
-    NO_DATA = "no_data"  # no published observation at all
+    NO_DATA = "no_data"  # no published observation for the target year
     NO_BASELINE = "no_baseline"  # a reduction target without an observation for its baseline year
 
     @property
@@ -71,7 +71,7 @@ class GoalStatus(enum.Enum):
         return {
             "met": _("Target met"),
             "not_met": _("Target not met"),
-            "no_data": _("No published observation yet"),
+            "no_data": _("Cannot tell: no value for the target year"),
             "no_baseline": _("Cannot tell: no baseline observation"),
         }[self.value]
 
@@ -107,6 +107,8 @@ class Chart:
     target_y: float | None
     y_ticks: list  # (y, label)
     x_ticks: list  # (x, year): every year, or every n-th (the last always) when they would collide
+    # Where the target year stands on the x axis, when it lies within the years drawn.
+    target_x: float | None = None
 
     @property
     def polyline(self):
@@ -116,14 +118,16 @@ class Chart:
 
 @dataclass(frozen=True)
 class Goal:
-    """An indicator of measure (三) with its published values, one per year, and the verdict."""
+    """An indicator of measure (三) with its published values, one per year, and the verdict on its target year."""
 
     indicator: Indicator
     points: list
+    # The value of the target year, which alone decides the verdict (None when none is published).
+    judged: Point | None
     latest: Point | None
     baseline: Point | None
     status: GoalStatus
-    # For a reduction target: the reduction reached, in per cent of the baseline value.
+    # For a reduction target: the reduction reached by the target year, in per cent of the baseline value.
     reduction: Decimal | None
     # The value at which the target is just met (for a reduction: baseline × (1 − target %)).
     target_value: Decimal | None
@@ -133,6 +137,11 @@ class Goal:
     def target_text(self):
         """The target line's value as written for people."""
         return number_text(self.target_value)
+
+    @property
+    def later(self):
+        """The latest value when it is of another year than the target's: shown for information, never judged."""
+        return self.latest if self.latest is not None and self.latest != self.judged else None
 
 
 def published_observations():
@@ -163,24 +172,24 @@ def _points(rows):
             for o, d in (chosen[year] for year in sorted(chosen))]
 
 
-def judge(indicator, latest, baseline):
-    """(status, reduction in %, the value that just meets the target) for `latest` against the target."""
+def judge(indicator, judged, baseline):
+    """(status, reduction in %, the value that just meets the target) for `judged`, the target year's value."""
     target = indicator.target_value
     if indicator.comparison is Comparison.REDUCTION_BY:
         if baseline is None or baseline.value == 0:
-            return (GoalStatus.NO_DATA if latest is None else GoalStatus.NO_BASELINE), None, None
+            return (GoalStatus.NO_DATA if judged is None else GoalStatus.NO_BASELINE), None, None
         threshold = baseline.value * (100 - target) / 100
-        if latest is None:
+        if judged is None:
             return GoalStatus.NO_DATA, None, threshold
-        reduction = _one_decimal((baseline.value - latest.value) * 100 / baseline.value)
-        met = (baseline.value - latest.value) * 100 >= target * baseline.value
+        reduction = _one_decimal((baseline.value - judged.value) * 100 / baseline.value)
+        met = (baseline.value - judged.value) * 100 >= target * baseline.value
         return (GoalStatus.MET if met else GoalStatus.NOT_MET), reduction, threshold
-    if latest is None:
+    if judged is None:
         return GoalStatus.NO_DATA, None, target
     met = {
-        Comparison.AT_MOST: latest.value <= target,
-        Comparison.AT_LEAST: latest.value >= target,
-        Comparison.EQUAL: latest.value == target,
+        Comparison.AT_MOST: judged.value <= target,
+        Comparison.AT_LEAST: judged.value >= target,
+        Comparison.EQUAL: judged.value == target,
     }[indicator.comparison]
     return (GoalStatus.MET if met else GoalStatus.NOT_MET), None, target
 
@@ -201,8 +210,9 @@ def nice_scale(low, high, count=4):
 YEAR_LABEL_WIDTH = 40
 
 
-def chart(points, target_value, width=480, height=240):
-    """Geometry of a line chart of `points` with the target as a dashed line (None without points)."""
+def chart(points, target_value, target_year=None, width=480, height=240):
+    """Geometry of a line chart of `points` with the target as a dashed line and the target year marked
+    (None without points)."""
     if not points:
         return None
     # Room on the left for tick labels, on the right for the target's label, above for the unit.
@@ -229,23 +239,32 @@ def chart(points, target_value, width=480, height=240):
                  [(x_of(p.year), y_of(p.value), p) for p in points],
                  y_of(target_value) if target_value is not None else None,
                  [(y_of(t), number_text(Decimal(repr(t)))) for t in ticks],
-                 [(x_of(year), year) for year in reversed(labelled)])
+                 [(x_of(year), year) for year in reversed(labelled)],
+                 x_of(target_year) if target_year is not None and first <= target_year <= last else None)
 
 
 def goals():
-    """Each goal indicator of measure (三), in order, with its published values and verdict."""
+    """Each goal indicator of measure (三), in order, with its published values and the verdict on its target year."""
     by_indicator = defaultdict(list)
     for observation, disclosure in published_observations():
         by_indicator[observation.indicator_id].append((observation, disclosure))
     result = []
     for indicator in policy.list_indicators():
         points = _points(by_indicator[indicator.id])
-        latest = points[-1] if points else None
-        baseline = next((p for p in points if p.year == indicator.baseline_year), None)
-        status, reduction, target_value = judge(indicator, latest, baseline)
-        result.append(Goal(indicator, points, latest, baseline, status, reduction, target_value,
-                           chart(points, target_value)))
+        by_year = {p.year: p for p in points}
+        judged, baseline = by_year.get(indicator.target_year), by_year.get(indicator.baseline_year)
+        status, reduction, target_value = judge(indicator, judged, baseline)
+        result.append(Goal(indicator, points, judged, points[-1] if points else None, baseline, status, reduction,
+                           target_value, chart(points, target_value, indicator.target_year)))
     return result
+
+
+def tally(goals):
+    """{GoalStatus: how many of `goals` have it}, every status present, in the enum's order."""
+    counts = dict.fromkeys(GoalStatus, 0)
+    for goal in goals:
+        counts[goal.status] += 1
+    return counts
 
 
 OBSERVATION_COLUMNS = ("indicator", "comparison", "target", "unit_of_measure", "baseline_year", "target_year",
@@ -405,11 +424,11 @@ def sort_order(sort=None, direction=None):
     """(column, direction) from the query's values; ValidationFailed naming the parameter otherwise."""
     sort = sort or DEFAULT_SORT[0]
     if sort not in UNIT_COLUMNS:
-        raise ValidationFailed(_("Sort: choose one of the table's columns (%(names)s).",
+        raise ValidationFailed(_("Sort the table by one of its columns: %(names)s.",
                                  names=", ".join(UNIT_COLUMNS)), field="sort")
     direction = direction or ("asc" if sort == "unit" else "desc")
     if direction not in ("asc", "desc"):
-        raise ValidationFailed(_("Direction: choose asc or desc."), field="dir")
+        raise ValidationFailed(_("The sort direction must be asc or desc."), field="dir")
     return sort, direction
 
 

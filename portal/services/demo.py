@@ -27,14 +27,15 @@ from portal.services.units import find_unit
 
 SAMPLE_MARK = "示例"
 DEMO_PASSWORD = "demo-password-2026"
+# Display names in one language: 示例 marks them as samples, the unit says where they work.
 DEMO_USERS = (
-    ("demo-admin", "兵团建设局", "site_admin", "示例 · 站点管理员 (sample site admin)"),
-    ("demo-jsj", "兵团建设局", "unit_admin", "示例 · 兵团建设局管理员 (sample unit admin)"),
-    ("demo-jsj-staff", "兵团建设局", "staff", "示例 · 兵团建设局工作人员 (sample staff)"),
-    ("demo-shihezi", "第八师石河子市", "staff", "示例 · 第八师石河子市工作人员 (sample staff)"),
-    ("demo-shihezi-admin", "第八师石河子市", "unit_admin", "示例 · 第八师石河子市管理员 (sample unit admin)"),
-    ("demo-wujiaqu", "第六师五家渠市", "staff", "示例 · 第六师五家渠市工作人员 (sample staff)"),
-    ("demo-tjj", "兵团统计局", "staff", "示例 · 兵团统计局工作人员 (sample staff)"),
+    ("demo-admin", "兵团建设局", "site_admin", "示例站点管理员（兵团建设局）"),
+    ("demo-jsj", "兵团建设局", "unit_admin", "示例单位管理员（兵团建设局）"),
+    ("demo-jsj-staff", "兵团建设局", "staff", "示例工作人员（兵团建设局）"),
+    ("demo-shihezi", "第八师石河子市", "staff", "示例工作人员（第八师石河子市）"),
+    ("demo-shihezi-admin", "第八师石河子市", "unit_admin", "示例单位管理员（第八师石河子市）"),
+    ("demo-wujiaqu", "第六师五家渠市", "staff", "示例工作人员（第六师五家渠市）"),
+    ("demo-tjj", "兵团统计局", "staff", "示例工作人员（兵团统计局）"),
 )
 # key, category, area, days ago, place, description, what happens next
 DEMO_REPORTS = (
@@ -48,7 +49,10 @@ DEMO_REPORTS = (
 
 
 def load_demo(config):
-    """Add the sample accounts and reports that are missing; returns lines describing what was added."""
+    """Add the sample accounts and reports that are missing; returns lines describing what was added.
+
+    The lines end with the receipt codes of the sample reports (see `receipt_lines`), on every run.
+    """
     created = []
     for username, unit, role, display_name in DEMO_USERS:
         if db.session.scalar(sa.select(User).where(User.username == username)) is None:
@@ -71,7 +75,26 @@ def load_demo(config):
             disclosure = _demo_disclosure(config, sample)
             created.append(f"sample disclosure {disclosure.id} ({disclosure.state.value}, "
                            f"{len(disclosure.versions)} version(s)) published by {disclosure.unit.name}")
-    return created or ["sample data already present"]
+    return (created or ["sample data already present"]) + receipt_lines(config)
+
+
+def receipt_lines(config):
+    """How to follow each sample report: its reference number and receipt code, one line each.
+
+    Receipt codes are derived from the submission and the secret key (only a hash is stored), so they can
+    be printed again on every run, as long as the secret key is the one the samples were made with.
+    """
+    lines = [f"follow a sample report at {(config.get('PUBLIC_URL') or '').rstrip('/')}/reports/track "
+             "with its reference number and receipt code:"]
+    for key, *_rest in DEMO_REPORTS:
+        report = reports.find_submission(f"demo-{key}")
+        if report is None:
+            continue
+        code = reports.receipt_code(config["SECRET_KEY"], report.submission_key)
+        if report.receipt_hash != reports.hash_code(code):
+            code = "(unknown: the secret key changed since the samples were made)"
+        lines.append(f"  {report.reference}  {code}  {key} sample, handled by {report.unit.name}")
+    return lines if len(lines) > 1 else []
 
 
 def _demo_report(config, key, category, area, days_ago, place, description, steps):

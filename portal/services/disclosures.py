@@ -32,10 +32,10 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from portal import numbers
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -114,12 +114,6 @@ def state_label(state):
     }[state]
 
 
-def category_label(category):
-    """A category's name in the user's language (Chinese unless English was chosen)."""
-    locale = get_locale()
-    return category.name_en if locale is not None and locale.language == "en" else category.name_zh
-
-
 # --- categories ----------------------------------------------------------------------------------
 
 
@@ -157,9 +151,9 @@ def _category_names(name_zh, name_en, category=None):
     en = text_field(name_en, "name_en", 1, 80, single_line=True)
     others = [c for c in list_categories() if c is not category]
     if any(c.name_zh == zh for c in others):
-        raise ValidationFailed(_("Chinese name: another category is called %(name)s.", name=zh), field="name_zh")
+        raise ValidationFailed(_("Another category already has the Chinese name %(name)s.", name=zh), field="name_zh")
     if any(c.name_en.casefold() == en.casefold() for c in others):
-        raise ValidationFailed(_("English name: another category is called %(name)s.", name=en), field="name_en")
+        raise ValidationFailed(_("Another category already has the English name %(name)s.", name=en), field="name_en")
     return zh, en
 
 
@@ -167,10 +161,10 @@ def create_category(code, name_zh, name_en, takes_observations=False):
     """A new category at the end of the list; `code` (a-z, 0-9, _) is its permanent address in links and feeds."""
     code = str(code or "").strip()
     if not CATEGORY_CODE.match(code):
-        raise ValidationFailed(_("Code: 2 to 40 lower-case letters, digits or _, starting with a letter."),
+        raise ValidationFailed(_("The code must be 2 to 40 lower-case letters, digits or _, starting with a letter."),
                                field="code")
     if db.session.scalar(sa.select(DisclosureCategory.id).where(DisclosureCategory.code == code)) is not None:
-        raise ValidationFailed(_("Code: the code %(code)s is taken.", code=code), field="code")
+        raise ValidationFailed(_("The code %(code)s is taken: choose another.", code=code), field="code")
     zh, en = _category_names(name_zh, name_en)
     last = db.session.scalar(sa.select(sa.func.max(DisclosureCategory.position)))
     category = DisclosureCategory(code=code, name_zh=zh, name_en=en, position=(last or 0) + 1, active=True,
@@ -276,7 +270,7 @@ def text_field(value, name, low, high, single_line=False):
     if single_line:
         text = " ".join(text.split())
     if not low <= len(text) <= high:
-        raise ValidationFailed(_("%(field)s: write between %(low)s and %(high)s characters.",
+        raise ValidationFailed(_("%(field)s must be between %(low)s and %(high)s characters.",
                                  field=field_label(name), low=low, high=high), field=name)
     return text
 
@@ -288,20 +282,20 @@ def markdown_text(value):
     text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
     text = text.rstrip().lstrip("\n")
     if len(text) > BODY_LENGTH:
-        raise ValidationFailed(_("Text: at most %(n)s characters; this one has %(length)s.", n=BODY_LENGTH,
+        raise ValidationFailed(_("The text must be %(n)s characters or fewer (it has %(length)s).", n=BODY_LENGTH,
                                  length=len(text)), field="body")
     return text
 
 
 def _required_body(body):
     if not body.strip():
-        raise ValidationFailed(_("Text: write the text of the disclosure; it is empty."), field="body")
+        raise ValidationFailed(_("Enter the text of the disclosure."), field="body")
     return body
 
 
 def _unit(unit):
     if not isinstance(unit, Unit) or not unit.handles_cases:
-        raise ValidationFailed(_("Unit: choose a department or a division; collective addressees do not publish "
+        raise ValidationFailed(_("The unit must be a department or a division: collective addressees do not publish "
                                  "disclosures."), field="unit")
     return unit
 
@@ -314,7 +308,7 @@ def _creator(created_by, unit):
 def _category(value, current=None):
     category = value if isinstance(value, DisclosureCategory) else db.session.get(DisclosureCategory, _as_id(value))
     if category is None or (not category.active and category is not current):
-        raise ValidationFailed(_("Disclosure category: choose one of the categories offered."), field="category")
+        raise ValidationFailed(_("Choose one of the disclosure categories offered."), field="category")
     return category
 
 
@@ -325,7 +319,7 @@ def _area(value):
     if value not in (None, "") and is_whole(str(value).strip()):
         area = db.session.scalar(sa.select(Area).where(Area.number == int(value)))
     if area is None:
-        raise ValidationFailed(_("Area: choose the 兵团 level or one of the 14 divisions."), field="area")
+        raise ValidationFailed(_("Choose the area: the 兵团 level or one of the 14 divisions."), field="area")
     return area
 
 
@@ -334,7 +328,7 @@ def _tasks(task_ids):
     for task_id in dict.fromkeys(task_ids or ()):
         task = db.session.get(Task, _as_id(task_id))
         if task is None:
-            raise ValidationFailed(_("Related tasks: task %(id)s does not exist.", id=task_id), field="tasks")
+            raise ValidationFailed(_("Related policy task %(id)s does not exist.", id=task_id), field="tasks")
         tasks.append(task)
     return tasks
 
@@ -343,7 +337,7 @@ def _published_on(value):
     if value in (None, ""):
         return None
     if isinstance(value, datetime) or not isinstance(value, date) or not YEARS[0] <= value.year <= YEARS[1]:
-        raise ValidationFailed(_("Publication date: choose a calendar date between %(low)s and %(high)s.",
+        raise ValidationFailed(_("The publication date must be a real date between the years %(low)s and %(high)s.",
                                  low=YEARS[0], high=YEARS[1]), field="published_on")
     return value
 
@@ -362,8 +356,8 @@ def _apply(disclosure, values):
     published_on = _published_on(values["published_on"])
     tasks = _tasks(values["task_ids"]) if values["task_ids"] is not None else None
     if disclosure.observations and not category.takes_observations:
-        raise ValidationFailed(_("Disclosure category: this draft has goal observations, which only a statistics "
-                                 "category carries. Remove them first, or keep the category."), field="category")
+        raise ValidationFailed(_("This draft has goal observations, which only a statistics disclosure category "
+                                 "carries: remove them first, or keep the category."), field="category")
     disclosure.category, disclosure.title, disclosure.body = category, title, body
     disclosure.area, disclosure.published_on = area, published_on
     if tasks is not None:
@@ -418,7 +412,7 @@ def publish(user, disclosure, now=None, tz=clocks.DEFAULT_TZ, version=None):
     today = clocks.local_day(now, tz)
     published_on = disclosure.published_on or today
     if published_on > today:
-        raise ValidationFailed(_("Publication date: it cannot be later than today, %(today)s.",
+        raise ValidationFailed(_("The publication date cannot be later than today, %(today)s.",
                                  today=today.isoformat()), field="published_on")
     disclosure.versions.append(DisclosureVersion(number=1, title=disclosure.title, body=disclosure.body, note="",
                                                  published_at=now, published_by_id=user.id))
@@ -504,18 +498,18 @@ def _decimal(text):
 def _observation(row, item, indicators):
     indicator = indicators.get(_as_id(item.indicator))
     if indicator is None:
-        raise _row_error(row, _("indicator: choose one of the goal indicators."))
+        raise _row_error(row, _("choose one of the goal indicators as the indicator."))
     year = unicodedata.normalize("NFKC", str(item.year if item.year is not None else "")).strip()
     if not is_whole(year) or not YEARS[0] <= int(year) <= YEARS[1]:
-        raise _row_error(row, _("year: give a whole number from %(low)s to %(high)s.", low=YEARS[0], high=YEARS[1]))
+        raise _row_error(row, _("the year must be a whole number from %(low)s to %(high)s.", low=YEARS[0], high=YEARS[1]))
     value = _decimal(item.value)
     exponent = value.as_tuple().exponent if value is not None else 0
     if value is None or abs(value) >= Decimal(10) ** VALUE_DIGITS or exponent < -VALUE_DECIMALS:
-        raise _row_error(row, _("value: give a number such as 85.5, with at most %(n)s decimals.",
+        raise _row_error(row, _("the value must be a number such as 85.5, with at most %(n)s decimals.",
                                 n=VALUE_DECIMALS))
     source = " ".join(clean_text(item.source).split())
     if not SOURCE_LENGTH[0] <= len(source) <= SOURCE_LENGTH[1]:
-        raise _row_error(row, _("source: say where the value comes from, in at most %(n)s characters.",
+        raise _row_error(row, _("the source must say where the value comes from, in %(n)s characters or fewer.",
                                 n=SOURCE_LENGTH[1]))
     return Observation(indicator=indicator, year=int(year), value=value, source=source)
 
@@ -583,46 +577,31 @@ def observation_groups(disclosure):
 # --- public queries ------------------------------------------------------------------------------
 
 
-def _filter_refused(name, value):
-    return ValidationFailed(_("The filter %(name)s does not accept the value %(value)s.", name=name, value=value),
-                            field=name)
-
-
-def _whole_number(name, value, low, high, default):
-    if value in (None, ""):
-        return default
-    text = str(value).strip()
-    if not is_whole(text) or not low <= int(text) <= high:
-        raise ValidationFailed(_("%(name)s: give a whole number from %(low)s to %(high)s.", name=name, low=low,
-                                 high=high), field=name)
-    return int(text)
-
-
 def _public_condition(name, value):
     """The WHERE condition of one filter of `list_public`, or ValidationFailed naming it."""
     text = str(value).strip()
     if name == "category":
         category = db.session.scalar(sa.select(DisclosureCategory).where(DisclosureCategory.code == text))
         if category is None:
-            raise _filter_refused(name, value)
+            raise numbers.refused(name, value)
         return Disclosure.category_id == category.id
     if name == "unit":
         unit = db.session.get(Unit, _as_id(text)) if is_whole(text) else None
         if unit is None:
-            raise _filter_refused(name, value)
+            raise numbers.refused(name, value)
         return Disclosure.unit_id == unit.id
     if name == "area":
         area = db.session.scalar(sa.select(Area).where(Area.number == int(text))) if is_whole(text) else None
         if area is None:
-            raise _filter_refused(name, value)
+            raise numbers.refused(name, value)
         return Disclosure.area_id == area.id
     if name == "year":
-        year = _whole_number(name, text, *YEARS, None)
+        year = numbers.whole_number(name, text, *YEARS, None)
         return sa.and_(Disclosure.published_on >= date(year, 1, 1), Disclosure.published_on < date(year + 1, 1, 1))
     if name == "measure":
         measure = db.session.scalar(sa.select(Measure).where(Measure.number == int(text))) if is_whole(text) else None
         if measure is None:
-            raise _filter_refused(name, value)
+            raise numbers.refused(name, value)
         linked = (sa.select(disclosure_tasks.c.disclosure_id).join(Task, Task.id == disclosure_tasks.c.task_id)
                   .where(Task.measure_id == measure.id))
         return Disclosure.id.in_(linked)
@@ -637,8 +616,8 @@ def list_public(filters, page=1, per_page=20):
     ignored. Withdrawn disclosures are listed (as tombstones). `per_page` is at most MAX_PER_PAGE; a
     value that is not accepted raises ValidationFailed naming its parameter.
     """
-    page = _whole_number("page", page, 1, 1_000_000, 1)
-    per_page = _whole_number("per_page", per_page, 1, MAX_PER_PAGE, 20)
+    page = numbers.whole_number("page", page, 1, 1_000_000, 1)
+    per_page = numbers.whole_number("per_page", per_page, 1, MAX_PER_PAGE, 20)
     conditions = [Disclosure.state.in_(PUBLIC_STATES)]
     for name in PUBLIC_FILTERS:
         value = (filters or {}).get(name)
@@ -713,10 +692,15 @@ def console_list(user, state=None, page=1, per_page=20):
 
 
 # --- differences between versions ----------------------------------------------------------------
+#
+# Versions are compared as they read, not as they were typed: the Markdown is rendered to plain text
+# paragraph by paragraph (a heading, a paragraph, a list item, a table row), the paragraphs are lined
+# up, and within a changed paragraph the words differ: a run of Latin letters or digits (79.1, PM2.5,
+# GB13223) is one word, every Chinese character is a word of its own.
 
 
 class Change(enum.Enum):
-    """What happened to a line between two versions."""
+    """What happened to a paragraph, or to a piece of one, between two versions."""
 
     SAME = "same"
     CHANGED = "changed"
@@ -726,67 +710,119 @@ class Change(enum.Enum):
 
 @dataclass(frozen=True)
 class Piece:
-    """A run of characters of one side of a line; `marked` when removed (older side) or added (newer side)."""
+    """A run of a paragraph's text: in both versions (SAME), only the older (REMOVED) or only the newer (ADDED)."""
 
     text: str
-    marked: bool
+    change: Change
 
 
 @dataclass(frozen=True)
-class LineChange:
-    """One line of the comparison: its numbers in each version and its text as pieces on each side."""
+class ParagraphChange:
+    """One paragraph of the comparison: its number in each version, its text as pieces (older and newer interleaved)."""
 
     change: Change
     old_number: int | None
     new_number: int | None
-    old: tuple[Piece, ...]
-    new: tuple[Piece, ...]
+    pieces: tuple[Piece, ...]
+
+    @property
+    def old_text(self):
+        """The paragraph as the older version has it."""
+        return "".join(p.text for p in self.pieces if p.change is not Change.ADDED)
+
+    @property
+    def new_text(self):
+        """The paragraph as the newer version has it."""
+        return "".join(p.text for p in self.pieces if p.change is not Change.REMOVED)
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """A run of unchanged paragraphs between changes, shown folded."""
+
+    paragraphs: tuple[ParagraphChange, ...]
 
 
 @dataclass(frozen=True)
 class VersionDiff:
-    """The differences from version `older` to version `newer`: the title, and the body in hunks of lines."""
+    """The differences from version `older` to version `newer`: the title, and the text paragraph by paragraph."""
 
     older: DisclosureVersion
     newer: DisclosureVersion
-    title: LineChange
-    hunks: tuple[tuple[LineChange, ...], ...]
+    title: ParagraphChange
+    paragraphs: tuple[ParagraphChange, ...]
 
     @property
     def changed(self):
-        """True when the title or the body differ."""
-        return self.title.change is not Change.SAME or bool(self.hunks)
+        """True when the title or the text differ."""
+        return self.title.change is not Change.SAME or self.counts != {}
+
+    @property
+    def counts(self):
+        """{Change: how many paragraphs} for the changed, removed and added paragraphs."""
+        counts = {}
+        for paragraph in self.paragraphs:
+            if paragraph.change is not Change.SAME:
+                counts[paragraph.change] = counts.get(paragraph.change, 0) + 1
+        return counts
+
+    @property
+    def outline(self):
+        """The paragraphs with the long unchanged runs folded (see `fold`)."""
+        return fold(self.paragraphs)
 
 
-# Unchanged lines shown around each change; pairs of longer lines are compared whole, not by character.
-CONTEXT_LINES = 2
-_CHARACTER_COMPARISON_LIMIT = 4_000_000
-# Lines of a replaced block are paired when at least this similar (as difflib.Differ does); blocks of more
-# line pairs than the limit are shown as removed and added lines without pairing.
+# Unchanged paragraphs kept beside each change; a run only this much longer is shown whole rather than folded.
+CONTEXT_PARAGRAPHS = 1
+_SHORTEST_FOLD = 2
+# Paragraph pairs with more word pairs than this are shown as wholly removed and added.
+_WORD_COMPARISON_LIMIT = 4_000_000
+# Paragraphs of a replaced run are paired when at least this similar (as difflib.Differ does); runs of more
+# pairs than the limit are shown as removed and added paragraphs without pairing.
 _PAIRING_CUTOFF = 0.4
 _PAIRING_LIMIT = 2_500
+_WORD = re.compile(r"[0-9A-Za-z\u00C0-\u024F]+(?:[.,'’][0-9A-Za-z\u00C0-\u024F]+)*|\s+|.", re.DOTALL)
 
 
-def _pieces(text, marked):
-    return (Piece(text, marked),) if text else ()
+def words(text):
+    """`text` cut into the units a change is shown in: Latin words and numbers whole, each other character alone."""
+    return _WORD.findall(text)
 
 
-def _line_pair(old, new, old_number, new_number):
-    """A changed line, compared character by character (Chinese has no spaces to split words at)."""
+def _whole(text, change):
+    return (Piece(text, change),) if text else ()
+
+
+def _merged(pieces):
+    out = []
+    for piece in pieces:
+        if out and out[-1].change is piece.change:
+            out[-1] = Piece(out[-1].text + piece.text, piece.change)
+        elif piece.text:
+            out.append(piece)
+    return tuple(out)
+
+
+def _paragraph_pair(old, new, old_number, new_number):
+    """A paragraph in both versions, compared word by word: removed words first, then the added ones."""
     if old == new:
-        return LineChange(Change.SAME, old_number, new_number, _pieces(old, False), _pieces(new, False))
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    if len(old) * len(new) > _CHARACTER_COMPARISON_LIMIT:
-        return LineChange(Change.CHANGED, old_number, new_number, _pieces(old, True), _pieces(new, True))
-    old_pieces, new_pieces = [], []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        old_pieces.extend(_pieces(old[i1:i2], tag != "equal"))
-        new_pieces.extend(_pieces(new[j1:j2], tag != "equal"))
-    return LineChange(Change.CHANGED, old_number, new_number, tuple(old_pieces), tuple(new_pieces))
+        return ParagraphChange(Change.SAME, old_number, new_number, _whole(old, Change.SAME))
+    old_words, new_words = words(old), words(new)
+    if len(old_words) * len(new_words) > _WORD_COMPARISON_LIMIT:
+        return ParagraphChange(Change.CHANGED, old_number, new_number,
+                               _whole(old, Change.REMOVED) + _whole(new, Change.ADDED))
+    pieces = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
+        if tag == "equal":
+            pieces.append(Piece("".join(old_words[i1:i2]), Change.SAME))
+        else:
+            pieces.append(Piece("".join(old_words[i1:i2]), Change.REMOVED))
+            pieces.append(Piece("".join(new_words[j1:j2]), Change.ADDED))
+    return ParagraphChange(Change.CHANGED, old_number, new_number, _merged(pieces))
 
 
 def _best_pair(old, new, i1, i2, j1, j2):
-    """(ratio, i, j) of the most similar old/new lines in a replaced block, or None when none is similar enough."""
+    """(ratio, i, j) of the most similar old/new paragraphs in a replaced run, or None when none is similar enough."""
     best, matcher = None, difflib.SequenceMatcher(None, autojunk=False)
     for j in range(j1, j2):
         matcher.set_seq2(new[j])
@@ -799,36 +835,58 @@ def _best_pair(old, new, i1, i2, j1, j2):
 
 
 def _replaced(old, new, i1, i2, j1, j2):
-    """The lines of a replaced block: similar lines paired as changed (best pair first), the rest removed or added."""
+    """The paragraphs of a replaced run: similar ones paired as changed (best pair first), the rest removed or added."""
     pair = None
     if (i2 - i1) * (j2 - j1) <= _PAIRING_LIMIT:
         pair = _best_pair(old, new, i1, i2, j1, j2)
     if pair is None:
-        return ([LineChange(Change.REMOVED, i + 1, None, _pieces(old[i], True), ()) for i in range(i1, i2)]
-                + [LineChange(Change.ADDED, None, j + 1, (), _pieces(new[j], True)) for j in range(j1, j2)])
+        return ([ParagraphChange(Change.REMOVED, i + 1, None, _whole(old[i], Change.REMOVED)) for i in range(i1, i2)]
+                + [ParagraphChange(Change.ADDED, None, j + 1, _whole(new[j], Change.ADDED)) for j in range(j1, j2)])
     _ratio, i, j = pair
-    return (_replaced(old, new, i1, i, j1, j) + [_line_pair(old[i], new[j], i + 1, j + 1)]
+    return (_replaced(old, new, i1, i, j1, j) + [_paragraph_pair(old[i], new[j], i + 1, j + 1)]
             + _replaced(old, new, i + 1, i2, j + 1, j2))
 
 
-def _lines_of(opcode, old, new):
-    tag, i1, i2, j1, j2 = opcode
-    if tag == "equal":
-        return [LineChange(Change.SAME, i + 1, j + 1, _pieces(old[i], False), _pieces(new[j], False))
-                for i, j in zip(range(i1, i2), range(j1, j2))]
-    return _replaced(old, new, i1, i2, j1, j2)
+def compare_paragraphs(old, new):
+    """Every paragraph of two lists of paragraphs (plain text) as a ParagraphChange, in reading order."""
+    out = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            out.extend(ParagraphChange(Change.SAME, i + 1, j + 1, _whole(old[i], Change.SAME))
+                       for i, j in zip(range(i1, i2), range(j1, j2)))
+        else:
+            out.extend(_replaced(old, new, i1, i2, j1, j2))
+    return tuple(out)
 
 
-def compare_texts(old_text, new_text, context=CONTEXT_LINES):
-    """Hunks of LineChange between two texts: changed lines with `context` unchanged lines around them."""
-    old, new = old_text.split("\n"), new_text.split("\n")
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    if matcher.ratio() == 1.0:
-        return ()
-    return tuple(
-        tuple(line for opcode in group for line in _lines_of(opcode, old, new))
-        for group in matcher.get_grouped_opcodes(context)
-    )
+def fold(paragraphs, context=CONTEXT_PARAGRAPHS):
+    """The paragraphs with each long run of unchanged ones folded into an Unchanged, keeping `context`
+    paragraphs next to each change. Without any change, everything is one Unchanged."""
+    out, run = [], []
+
+    def flush(before_change, after_change):
+        keep_start = context if after_change else 0
+        keep_end = context if before_change else 0
+        if len(run) - keep_start - keep_end < _SHORTEST_FOLD:
+            out.extend(run)
+        else:
+            out.extend(run[:keep_start])
+            out.append(Unchanged(tuple(run[keep_start:len(run) - keep_end])))
+            out.extend(run[len(run) - keep_end:])
+        run.clear()
+
+    seen_change = False
+    for paragraph in paragraphs:
+        if paragraph.change is Change.SAME:
+            run.append(paragraph)
+            continue
+        if run:
+            flush(before_change=True, after_change=seen_change)
+        seen_change = True
+        out.append(paragraph)
+    if run:
+        flush(before_change=False, after_change=seen_change)
+    return out
 
 
 def diff(disclosure, older, newer):
@@ -837,14 +895,15 @@ def diff(disclosure, older, newer):
     A number that is not one of its versions raises ValidationFailed naming the parameter (`from`
     or `to`) and the versions there are.
     """
-    numbers = [v.number for v in disclosure.versions]
+    from portal.rendering import plain_paragraphs  # the Markdown parser is built on first use
+
+    versions = [v.number for v in disclosure.versions]
     chosen = []
     for name, value in (("from", older), ("to", newer)):
         text = str(value if value is not None else "").strip()
-        if not is_whole(text) or int(text) not in numbers:
-            raise ValidationFailed(_("%(name)s: choose a version number from %(low)s to %(high)s.", name=name,
-                                     low=min(numbers, default=1), high=max(numbers, default=1)), field=name)
+        if not is_whole(text) or int(text) not in versions:
+            raise numbers.not_a_version(name, min(versions, default=1), max(versions, default=1))
         chosen.append(version(disclosure, int(text)))
     first, second = chosen
-    return VersionDiff(first, second, _line_pair(first.title, second.title, 1, 1),
-                       compare_texts(first.body, second.body))
+    return VersionDiff(first, second, _paragraph_pair(first.title, second.title, 1, 1),
+                       compare_paragraphs(plain_paragraphs(first.body), plain_paragraphs(second.body)))

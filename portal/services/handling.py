@@ -28,7 +28,7 @@ from portal.permissions import Permission
 from portal.sanitize import plain
 from portal.services import clocks, evidence, mail, search
 from portal.services.identities import contact_email
-from portal.services.reports import notify_unit, note_uncovered, deadline
+from portal.services.reports import notify_unit, start_clock, stop_clock
 
 
 class NotAcceptedReason(enum.Enum):
@@ -48,6 +48,14 @@ class NotAcceptedReason(enum.Enum):
             "repeated": _l("Repeats a report already handled, with no new facts"),
             "not_specific": _l("No specific polluter, place or fact that can be checked"),
         }[self.value]
+
+
+def not_accepted_reason(report):
+    """The legal reason a report was not accepted (public: a category, never the unit's or resident's words)."""
+    if report.status is not ReportStatus.NOT_ACCEPTED:
+        return None
+    decided = [e for e in report.events if e.kind is EventKind.NOT_ACCEPTED and e.reason]
+    return NotAcceptedReason(decided[-1].reason) if decided else None
 
 
 class Access(enum.Enum):
@@ -211,7 +219,7 @@ def _event(report, user, kind, body="", now=None, **extra):
 def _text(value, field, low=1, high=4000):
     value = plain(value)
     if not low <= len(value) <= high:
-        raise ValidationFailed(_("%(field)s: write between %(low)s and %(high)s characters.",
+        raise ValidationFailed(_("%(field)s must be between %(low)s and %(high)s characters.",
                                  field=field_label(field), low=low, high=high), field=field)
     return value
 
@@ -226,8 +234,7 @@ def accept(user, report, version, config, now=None):
     _act(user, report, version)
     _require(report, ReportStatus.RECEIVED)
     report.status, report.accepted_at = ReportStatus.ACCEPTED, now
-    report.closure_due_at, uncovered = deadline(clocks.ClockKind.CLOSURE, now, config)
-    note_uncovered(report, uncovered)
+    start_clock(report, clocks.ClockKind.CLOSURE, now, config)
     _event(report, user, EventKind.ACCEPTED, now=now)
     _tell_resident(report, "reports/accepted")
 
@@ -239,7 +246,7 @@ def not_accept(user, report, version, reason, explanation, now=None):
     try:
         reason = NotAcceptedReason(reason)
     except ValueError:
-        raise ValidationFailed(_("Reason: choose one of the legal reasons."), field="reason") from None
+        raise ValidationFailed(_("Choose one of the legal reasons."), field="reason") from None
     explanation = _text(explanation, "explanation", low=10)
     report.status = ReportStatus.NOT_ACCEPTED
     report.closed_at = now or utcnow()
@@ -253,7 +260,7 @@ def assign(user, report, version, assignee_id, now=None):
     _require(report, ReportStatus.RECEIVED, ReportStatus.ACCEPTED)
     assignee = db.session.get(User, int(assignee_id or 0))
     if assignee is None or assignee.unit_id != report.unit_id or not assignee.active:
-        raise ValidationFailed(_("Assignee: choose an active staff member of your unit."), field="assignee")
+        raise ValidationFailed(_("Choose an active staff member of your unit."), field="assignee")
     report.assigned_user = assignee
     _event(report, user, EventKind.ASSIGNED, assignee.display_name, now=now)
 
@@ -265,17 +272,17 @@ def transfer(user, report, version, unit_id, reason, config, now=None):
     _require(report, ReportStatus.RECEIVED, ReportStatus.ACCEPTED)
     target = db.session.get(Unit, int(unit_id or 0))
     if target is None or not target.handles_cases or target.id == report.unit_id:
-        raise ValidationFailed(_("Receiving unit: choose another unit that handles reports."), field="unit")
+        raise ValidationFailed(_("Choose another receiving unit that handles reports."), field="unit")
     reason = _text(reason, "reason", low=5)
     _event(report, user, EventKind.TRANSFERRED, reason, now=now, to_unit_id=target.id)
     report.unit = target
     report.routing_basis = f"{report.routing_basis};转办至 {target.label}"
     report.copies = [c for c in report.copies if c.unit_id != target.id]
     report.status, report.received_at, report.accepted_at = ReportStatus.RECEIVED, now, None
-    report.assigned_user, report.closure_due_at = None, None
+    report.assigned_user = None
     report.extension_state, report.extension_days, report.extension_reason = ExtensionState.NONE, None, None
-    report.acceptance_due_at, uncovered = deadline(clocks.ClockKind.ACCEPTANCE, now, config)
-    note_uncovered(report, uncovered)
+    stop_clock(report, clocks.ClockKind.CLOSURE)
+    start_clock(report, clocks.ClockKind.ACCEPTANCE, now, config)
     db.session.flush()
     notify_unit(report, "reports/new_case")
 
@@ -291,7 +298,7 @@ def request_extension(user, report, version, days, reason, now=None):
     except (TypeError, ValueError):
         days = 0
     if not 1 <= days <= clocks.CLOSURE_MAX_EXTENSION_DAYS:
-        raise ValidationFailed(_("Days: between 1 and %(n)s.", n=clocks.CLOSURE_MAX_EXTENSION_DAYS), field="days")
+        raise ValidationFailed(_("The number of extra days must be from 1 to %(n)s.", n=clocks.CLOSURE_MAX_EXTENSION_DAYS), field="days")
     reason = _text(reason, "reason", low=5)
     report.extension_state, report.extension_days, report.extension_reason = ExtensionState.REQUESTED, days, reason
     _event(report, user, EventKind.EXTENSION_REQUESTED, f"{days}: {reason}", now=now)
@@ -305,14 +312,19 @@ def decide_extension(user, report, version, approve, config, now=None):
         raise Conflict(_("There is no extension request waiting for a decision."))
     if approve:
         report.extension_state = ExtensionState.APPROVED
-        report.closure_due_at, uncovered = deadline(clocks.ClockKind.CLOSURE, report.accepted_at, config,
-                                                    extra_days=report.extension_days)
-        note_uncovered(report, uncovered)
+        start_clock(report, clocks.ClockKind.CLOSURE, _closure_started(report), config,
+                    extra_days=report.extension_days)
         _event(report, user, EventKind.EXTENSION_APPROVED, report.extension_reason, now=now)
         _tell_resident(report, "reports/extended")
     else:
         report.extension_state = ExtensionState.REFUSED
         _event(report, user, EventKind.EXTENSION_REFUSED, now=now)
+
+
+def _closure_started(report):
+    # After an appeal the closure clock runs again from the reopening, not from the first acceptance.
+    reopened = [e.created_at for e in report.events if e.kind is EventKind.REOPENED]
+    return reopened[-1] if reopened else report.accepted_at
 
 
 def reply(user, report, version, text, now=None):
@@ -340,7 +352,7 @@ def close(user, report, version, result, config, now=None):
     _require(report, ReportStatus.ACCEPTED)
     result = _text(result, "result", low=5)
     report.status, report.closed_at = ReportStatus.CLOSED, now
-    report.appeal_due_at, uncovered = deadline(clocks.ClockKind.APPEAL, now, config)
+    start_clock(report, clocks.ClockKind.APPEAL, now, config)
     _event(report, user, EventKind.CLOSED, result, now=now)
     search.enqueue("case", report.reference)
     _tell_resident(report, "reports/closed", result=result)

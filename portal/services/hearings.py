@@ -43,8 +43,8 @@ from portal.models import Consultation, ConsultationState, HearingSession, Regis
 from portal.models.types import utcnow
 from portal.permissions import Permission
 from portal.sanitize import clean_text
-from portal.services import clocks, mail, subscriptions
-from portal.services.reports import EMAIL, PHONE, hash_code
+from portal.services import clocks, mail, reports, subscriptions
+from portal.services.reports import hash_code
 
 NOTICE_BASIS = "《环境保护公众参与办法》"
 SEATS = (1, 10_000)
@@ -118,36 +118,36 @@ def schedule(user, consultation, starts_at, place, seats, registration_closes_at
         raise Conflict(_("A hearing can be scheduled only while the consultation is open or closed "
                          "awaiting its answer."))
     if starts_at is None:
-        raise ValidationFailed(_("Date and time: choose when the hearing starts."), field="starts_at")
+        raise ValidationFailed(_("Enter the start of the hearing."), field="starts_at")
     _require_aware(starts_at, "starts_at")
     place = " ".join(clean_text(place).split())
     if not place or len(place) > PLACE_LENGTH:
-        raise ValidationFailed(_("Place: say where the hearing is held, in at most %(n)s characters.",
+        raise ValidationFailed(_("Enter the place where the hearing is held, in %(n)s characters or fewer.",
                                  n=PLACE_LENGTH), field="place")
     low, high = SEATS
     if isinstance(seats, bool) or not isinstance(seats, int) or not low <= seats <= high:
-        raise ValidationFailed(_("Seats: enter a number from %(low)s to %(high)s.", low=low, high=f"{high:,}"),
+        raise ValidationFailed(_("The number of seats must be from %(low)s to %(high)s.", low=low, high=f"{high:,}"),
                                field="seats")
     if registration_closes_at is None:
-        raise ValidationFailed(_("Registration deadline: choose when registration closes."),
+        raise ValidationFailed(_("Enter the registration deadline."),
                                field="registration_closes_at")
     _require_aware(registration_closes_at, "registration_closes_at")
     if registration_closes_at >= starts_at:
-        raise ValidationFailed(_("Registration deadline: it must be before the hearing starts."),
+        raise ValidationFailed(_("The registration deadline must be before the hearing starts."),
                                field="registration_closes_at")
     if registration_closes_at <= now:
-        raise ValidationFailed(_("Registration deadline: it must be in the future."),
+        raise ValidationFailed(_("The registration deadline must be in the future."),
                                field="registration_closes_at")
     eligibility = clean_text(eligibility)
     if len(eligibility) > ELIGIBILITY_LENGTH:
-        raise ValidationFailed(_("Who may register: at most %(n)s characters.", n=f"{ELIGIBILITY_LENGTH:,}"),
+        raise ValidationFailed(_("The conditions on who may register must be %(n)s characters or fewer.", n=f"{ELIGIBILITY_LENGTH:,}"),
                                field="eligibility")
     tz = _tz(config)
     earliest, _uncovered = earliest_hearing_day(now, config, calendar)
     if clocks.local_day(starts_at, tz) < earliest:
         raise ValidationFailed(
-            _("%(rule)s: a hearing must be announced at least %(days)s working days before the hearing day. "
-              "Announced today (%(today)s), the hearing can be held on %(earliest)s at the earliest.",
+            _("The hearing starts too soon: under %(rule)s a hearing must be announced at least %(days)s working "
+              "days before the hearing day. Announced today (%(today)s), it can start on %(earliest)s at the earliest.",
               rule=NOTICE_BASIS, days=_notice_days(config), today=clocks.local_day(now, tz).isoformat(),
               earliest=earliest.isoformat()),
             field="starts_at")
@@ -224,21 +224,21 @@ def new_code(secret):
 def _validate_registrant(name, phone, email, wants_to_speak, viewpoint):
     name, phone, email = " ".join(clean_text(name).split()), (phone or "").strip(), (email or "").strip()
     viewpoint = clean_text(viewpoint)
-    if not 1 <= len(name) <= NAME_LENGTH:
-        raise ValidationFailed(_("Name: write between 1 and %(n)s characters.", n=NAME_LENGTH), field="name")
-    if not phone and not email:
-        raise ValidationFailed(_("Contact: give a phone number or an email address."), field="phone")
-    if phone and not PHONE.match(phone):
-        raise ValidationFailed(_("Phone: enter digits only, for example 13800138000."), field="phone")
-    if email and (len(email) > EMAIL_LENGTH or not EMAIL.match(email)):
-        raise ValidationFailed(_("Email: this is not a valid address."), field="email")
+    errors = []
+    if not name:
+        errors.append(("name", _("Enter your name.")))
+    elif len(name) > NAME_LENGTH:
+        errors.append(("name", _("Your name must be %(n)s characters or fewer.", n=NAME_LENGTH)))
+    errors += reports.contact_errors(phone, email, _("Enter your phone number or your email address."))
     low, high = VIEWPOINT_LENGTH
     if wants_to_speak and not low <= len(viewpoint) <= high:
-        raise ValidationFailed(
-            _("Viewpoint: to speak, summarise your viewpoint in %(low)s to %(high)s characters (now %(n)s).",
-              low=low, high=f"{high:,}", n=len(viewpoint)), field="viewpoint")
-    if len(viewpoint) > high:
-        raise ValidationFailed(_("Viewpoint: at most %(n)s characters.", n=f"{high:,}"), field="viewpoint")
+        errors.append(("viewpoint", _("To speak, summarise your viewpoint in %(low)s to %(high)s characters "
+                                      "(it has %(n)s).", low=low, high=f"{high:,}", n=len(viewpoint))))
+    elif len(viewpoint) > high:
+        errors.append(("viewpoint", _("The summary of your viewpoint must be %(n)s characters or fewer.",
+                                      n=f"{high:,}")))
+    if errors:
+        raise ValidationFailed.every(errors)
     return name, phone, email, viewpoint
 
 
@@ -373,11 +373,11 @@ def mark_attendance(user, session, registration_ids, now=None):
     try:
         wanted = {int(i) for i in registration_ids}
     except (TypeError, ValueError):
-        raise ValidationFailed(_("Attendance: choose registrations from the list."), field="registration_ids") from None
+        raise ValidationFailed(_("Choose who attended from the list of registrations."), field="registration_ids") from None
     active = {r.id: r for r in _active(session)}
     unknown = sorted(wanted - active.keys())
     if unknown:
-        raise ValidationFailed(_("Attendance: registration %(id)s is not on this hearing's list.", id=unknown[0]),
+        raise ValidationFailed(_("Registration %(id)s is not on this hearing's list: choose who attended from the list.", id=unknown[0]),
                                field="registration_ids")
     # A form of checkboxes sends the whole list: unticking a name must clear it.
     for registration in active.values():
@@ -426,7 +426,7 @@ def publish_minutes(user, session, minutes, now=None):
     minutes = clean_text(minutes)
     low, high = MINUTES_LENGTH
     if not low <= len(minutes) <= high:
-        raise ValidationFailed(_("Minutes: write between %(low)s and %(high)s characters (now %(n)s).",
+        raise ValidationFailed(_("The minutes must be between %(low)s and %(high)s characters (they have %(n)s).",
                                  low=low, high=f"{high:,}", n=len(minutes)), field="minutes")
     session.minutes = minutes
     session.attendance_count = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(

@@ -18,9 +18,9 @@ def list_overrides():
 def set_override(day, is_workday, note=""):
     """Declare `day` a working day or a holiday, replacing any earlier override for it."""
     if not isinstance(day, date):
-        raise ValidationFailed(_("Date: enter a date."), field="day")
+        raise ValidationFailed(_("Enter the date."), field="day")
     if len(note or "") > 200:
-        raise ValidationFailed(_("Note: at most 200 characters."), field="note")
+        raise ValidationFailed(_("The note must be 200 characters or fewer."), field="note")
     override = db.session.scalar(sa.select(HolidayOverride).where(HolidayOverride.day == day))
     if override is None:
         override = HolidayOverride(day=day)

@@ -1,5 +1,6 @@
 """Citizen reports: intake, routing, deadlines, and what the resident can do with a receipt code."""
 import base64
+import enum
 import hashlib
 import hmac
 import re
@@ -109,24 +110,79 @@ def deadline(kind, start, config, calendar=None, extra_days=0):
     return clocks.due_at(counted, config["BABEL_DEFAULT_TIMEZONE"]), counted.uncovered_years
 
 
-def note_uncovered(report, years):
-    """Remember years a deadline crossed that no holiday calendar covers (shown as a warning)."""
-    known = {int(y) for y in report.clock_warning.split(",") if y}
-    report.clock_warning = ",".join(str(y) for y in sorted(known | set(years)))
+# Where each clock keeps its due instant on the report.
+DUE_COLUMNS = {
+    clocks.ClockKind.ACCEPTANCE: "acceptance_due_at",
+    clocks.ClockKind.CLOSURE: "closure_due_at",
+    clocks.ClockKind.APPEAL: "appeal_due_at",
+}
+
+
+def start_clock(report, kind, start, config, extra_days=0):
+    """Count clock `kind` from `start` and keep its due instant and the years it had to guess, on the report."""
+    due, uncovered = deadline(kind, start, config, extra_days=extra_days)
+    setattr(report, DUE_COLUMNS[kind], due)
+    _keep_warnings(report, {**clock_warnings(report), kind: tuple(uncovered)})
+
+
+def stop_clock(report, kind):
+    """Clear clock `kind` (a transfer starts the handling again): no due instant, no warning."""
+    setattr(report, DUE_COLUMNS[kind], None)
+    _keep_warnings(report, {k: years for k, years in clock_warnings(report).items() if k is not kind})
+
+
+# `Report.clock_warning` holds, per clock, the years its count ran through that no holiday calendar covered
+# when it was counted: "acceptance:2027;closure:2027,2028". Each deadline warns only of its own count's years
+# (one report-wide list made a 2026 acceptance deadline warn of 2027 as soon as closure ran into it).
+# A bare list ("2027") was written before the clocks were kept apart; see `_legacy_years`.
+_LEGACY = None
+
+
+def clock_warnings(report):
+    """{clock kind: years} recorded for the report's deadlines (kind None: written before they were kept apart)."""
+    found = {}
+    for part in filter(None, (report.clock_warning or "").split(";")):
+        name, _sep, years = part.rpartition(":")
+        kind = clocks.ClockKind(name) if name else _LEGACY
+        found[kind] = tuple(int(y) for y in years.split(",") if y)
+    return found
+
+
+def _keep_warnings(report, by_kind):
+    report.clock_warning = ";".join(
+        f"{kind.value}:{','.join(map(str, years))}" for kind, years in by_kind.items() if kind is not _LEGACY and years)
+
+
+def _legacy_years(years, due_at, tz):
+    # A report-wide list does not say which count met a year; a count ending before 1 January of it cannot have.
+    return tuple(y for y in years if y <= clocks.local_day(due_at, tz).year)
+
+
+def contact_errors(phone, email, missing=None):
+    """[(field, message)] for a phone number and an email address as typed; `missing` if both are empty."""
+    errors = []
+    if phone and not PHONE.match(phone):
+        errors.append(("phone", _("Enter your phone number in digits only, for example 13800138000.")))
+    if email and (len(email) > 254 or not EMAIL.match(email)):
+        errors.append(("email", _("Enter your email address in the right format, like name@example.com.")))
+    if missing and not phone and not email:
+        errors.append(("phone", missing))
+    return errors
 
 
 def _validate(data, now):
     place = plain(data.place)
     description = plain(data.description)
     if not place or len(place) > 300:
-        raise ValidationFailed(_("Place: say where it is, in at most 300 characters."), field="place")
+        raise ValidationFailed(_("Enter the place, in 300 characters or fewer."), field="place")
     low, high = DESCRIPTION_LENGTH
     if not low <= len(description) <= high:
         raise ValidationFailed(
-            _("Description: write between %(low)s and %(high)s characters (now %(n)s).", low=low, high=high,
+            _("The description of the problem must be between %(low)s and %(high)s characters (it has %(n)s).",
+              low=low, high=high,
               n=len(description)), field="description")
     if data.observed_at and data.observed_at > now + timedelta(minutes=5):
-        raise ValidationFailed(_("When observed: the time cannot be in the future."), field="observed_at")
+        raise ValidationFailed(_("The time you observed it cannot be in the future."), field="observed_at")
     coordinates = []
     for name, value, limit in (("latitude", data.latitude, 90), ("longitude", data.longitude, 180)):
         try:
@@ -134,18 +190,17 @@ def _validate(data, now):
         except InvalidOperation:
             number = Decimal(999)
         if number is not None and not -limit <= number <= limit:
-            raise ValidationFailed(_("Location: the coordinates are not valid."), field=name)
+            raise ValidationFailed(_("The location's coordinates are not valid: latitude is from -90 to 90, longitude from -180 to 180."), field=name)
         coordinates.append(number.quantize(Decimal("0.000001")) if number is not None else None)
     if (coordinates[0] is None) != (coordinates[1] is None):
-        raise ValidationFailed(_("Location: give both latitude and longitude, or neither."), field="latitude")
-    if data.phone and not PHONE.match(data.phone.strip()):
-        raise ValidationFailed(_("Phone: enter digits only, for example 13800138000."), field="phone")
-    if data.email and not EMAIL.match(data.email.strip()):
-        raise ValidationFailed(_("Email: this is not a valid address."), field="email")
+        raise ValidationFailed(_("The location needs both latitude and longitude, or neither."), field="latitude")
+    contact = contact_errors((data.phone or "").strip(), (data.email or "").strip())
+    if contact:
+        raise ValidationFailed.every(contact)
     if len(data.name or "") > 80:
-        raise ValidationFailed(_("Name: at most 80 characters."), field="name")
+        raise ValidationFailed(_("Your name must be %(n)s characters or fewer.", n=80), field="name")
     if len(data.files) > evidence.MAX_FILES:
-        raise ValidationFailed(_("Evidence: at most %(n)s files.", n=evidence.MAX_FILES), field="evidence")
+        raise ValidationFailed(_("Attach at most %(n)s photos or documents.", n=evidence.MAX_FILES), field="evidence")
     return place, description, coordinates
 
 
@@ -169,20 +224,19 @@ def submit(data, config, now=None):
     category = get_category(data.category)
     area = db.session.scalar(sa.select(Area).where(Area.number == data.area)) if data.area is not None else None
     if area is None:
-        raise ValidationFailed(_("Area: choose the 兵团 level or one of the 14 divisions."), field="area")
+        raise ValidationFailed(_("Choose the area: the 兵团 level or one of the 14 divisions."), field="area")
     place, description, (latitude, longitude) = _validate(data, now)
     processed = [evidence.process(name, content) for name, content in data.files]
     decision = route(category, area, config["TRIAGE_UNIT"])
-    due, uncovered = deadline(clocks.ClockKind.ACCEPTANCE, now, config)
     code = receipt_code(secret, data.submission_key)
     report = Report(
         reference=f"pending-{secrets.token_hex(12)}", submission_key=data.submission_key, receipt_hash=hash_code(code),
         source=data.source, api_key_id=data.api_key_id, category=category, area=area, place=place,
         latitude=latitude, longitude=longitude, observed_at=data.observed_at, description=description,
         status=ReportStatus.RECEIVED, unit=decision.unit, task=category.task, rule_id=decision.rule.id if decision.rule else None,
-        routing_basis=decision.basis, submitted_at=now, received_at=now, acceptance_due_at=due, clock_warning="",
+        routing_basis=decision.basis, submitted_at=now, received_at=now, clock_warning="",
     )
-    note_uncovered(report, uncovered)
+    start_clock(report, clocks.ClockKind.ACCEPTANCE, now, config)
     report.copies = [ReportCopy(unit=u) for u in decision.copies]
     report.events.append(ReportEvent(kind=EventKind.SUBMITTED, unit=decision.unit, created_at=now,
                                      body=decision.basis))
@@ -272,11 +326,11 @@ def add_information(report, text, files, config, now=None):
         raise ValidationFailed(_("This report is closed; information can no longer be added."), field="text")
     text = plain(text)
     if not text and not files:
-        raise ValidationFailed(_("Information: write something or attach a file."), field="text")
+        raise ValidationFailed(_("Enter the additional information, or attach a file."), field="text")
     if len(text) > DESCRIPTION_LENGTH[1]:
-        raise ValidationFailed(_("Information: at most %(n)s characters.", n=DESCRIPTION_LENGTH[1]), field="text")
+        raise ValidationFailed(_("The additional information must be %(n)s characters or fewer.", n=DESCRIPTION_LENGTH[1]), field="text")
     if len(report.evidence) + len(files) > evidence.MAX_FILES * 2:
-        raise ValidationFailed(_("Evidence: this report already has the most files allowed."), field="evidence")
+        raise ValidationFailed(_("This report already has the most photos or documents allowed."), field="evidence")
     processed = [evidence.process(name, content) for name, content in files]
     report.events.append(ReportEvent(kind=EventKind.INFORMATION_ADDED, body=text, created_at=now))
     stored = _attach(report, processed, config)
@@ -291,7 +345,7 @@ def rate(report, stars, comment, now=None):
     if report.rating is not None:
         raise ValidationFailed(_("This report has been rated already."), field="rating")
     if stars not in (1, 2, 3, 4, 5):
-        raise ValidationFailed(_("Rating: choose 1 to 5 stars."), field="rating")
+        raise ValidationFailed(_("Choose a rating from 1 to 5 stars."), field="rating")
     report.rating, report.rating_comment = stars, plain(comment)[:1000]
     report.events.append(ReportEvent(kind=EventKind.RATED, body=f"{stars}/5", created_at=now or utcnow()))
 
@@ -307,15 +361,14 @@ def appeal(report, reason, config, now=None):
         raise ValidationFailed(_("The 15 days for an appeal have passed."), field="reason")
     reason = plain(reason)
     if not 5 <= len(reason) <= DESCRIPTION_LENGTH[1]:
-        raise ValidationFailed(_("Reason: write between 5 and 4000 characters."), field="reason")
+        raise ValidationFailed(_("The reason for your appeal must be between 5 and 4000 characters."), field="reason")
     report.appealed = True
     report.status = ReportStatus.ACCEPTED
     report.closed_at = None
-    report.closure_due_at, uncovered = deadline(clocks.ClockKind.CLOSURE, now, config)
+    start_clock(report, clocks.ClockKind.CLOSURE, now, config)
     # A new round of handling, as after a transfer: the extension of the first round does not lengthen the new
     # clock (it was shown as "60 + N days" next to a 60-day date), and the new round may ask for its own.
     report.extension_state, report.extension_days, report.extension_reason = ExtensionState.NONE, None, None
-    note_uncovered(report, uncovered)
     report.events.append(ReportEvent(kind=EventKind.REOPENED, body=reason, unit=report.unit, created_at=now))
     search.enqueue("case", report.reference)
     notify_unit(report, "reports/reopened")
@@ -326,33 +379,108 @@ def public_timeline(report):
     return [e for e in report.events if e.public]
 
 
+class DeadlineState(enum.Enum):
+    """Where one deadline stands: the only place that decides it (pages show it, and decide nothing)."""
+
+    DUE = "due"  # running, more than three days left
+    DUE_SOON = "due_soon"  # running, three days or less left
+    OVERDUE = "overdue"  # running and passed: the unit is late
+    MET = "met"  # the unit acted by the deadline
+    LATE = "late"  # the unit acted, after the deadline
+    OPEN = "open"  # the resident's appeal window is open
+    ENDED = "ended"  # the resident's appeal window closed unused: nobody is late
+
+    @property
+    def css(self):
+        """The design system's deadline class suffix (deadline-met, -due, -due-soon, -overdue, -na)."""
+        return {"due": "due", "due_soon": "due-soon", "overdue": "overdue", "met": "met", "late": "overdue",
+                "open": "due", "ended": "na"}[self.value]
+
+
+class Timeliness(enum.Enum):
+    """What the public list says of a unit's handling of a case, when there is something to say."""
+
+    OVERDUE = "overdue"  # a deadline of the unit has passed while it runs
+    ON_TIME = "on_time"  # closed, every deadline of the unit met
+    LATE = "late"  # decided or closed, after a deadline of the unit
+
+
 @dataclass
 class DeadlineView:
-    """A deadline as shown next to a report: what it is, when, how urgent, on what basis."""
+    """A deadline as shown next to a report: what it is, when, where it stands, on what basis."""
 
     kind: clocks.ClockKind
     due_at: datetime
-    urgency: clocks.Urgency | None
+    state: DeadlineState
+    done_at: datetime | None  # when the unit met it (or acted late), for MET and LATE
     basis: str
     working_days: bool
     days: int
-    warning_years: str
+    warning_years: tuple[int, ...]  # years this count ran through whose official holidays were not known
+
+    @property
+    def the_units(self):
+        """True for the unit's own deadlines (acceptance, closure); the appeal window is the resident's."""
+        return self.kind is not clocks.ClockKind.APPEAL
+
+
+def _running(due, now):
+    state = clocks.urgency(due, now)
+    return {clocks.Urgency.OVERDUE: DeadlineState.OVERDUE, clocks.Urgency.DUE_SOON: DeadlineState.DUE_SOON,
+            clocks.Urgency.ON_TIME: DeadlineState.DUE}[state]
+
+
+def _state(kind, report, due, now):
+    """(state, when done) of deadline `kind` of `report` at `now`."""
+    if kind is clocks.ClockKind.APPEAL:
+        return (DeadlineState.OPEN if now <= due else DeadlineState.ENDED), None
+    if kind is clocks.ClockKind.ACCEPTANCE:
+        # Not accepting is the acceptance decision too, taken on the day the case was closed.
+        done = report.accepted_at or (report.closed_at if report.status is ReportStatus.NOT_ACCEPTED else None)
+    else:
+        done = report.closed_at if report.status is ReportStatus.CLOSED else None
+    if done is None:
+        return _running(due, now), None
+    return (DeadlineState.MET if done <= due else DeadlineState.LATE), done
 
 
 def deadlines(report, config, now=None):
-    """The report's deadlines: acceptance, closure (with any extension) and appeal, as they apply."""
+    """The report's deadlines (acceptance, closure with any extension, appeal) as they apply, each with its state."""
     now = now or utcnow()
     rules = clocks.rules_from_config(config)
-    shown = [(clocks.ClockKind.ACCEPTANCE, report.acceptance_due_at, report.status is ReportStatus.RECEIVED)]
+    shown = [(clocks.ClockKind.ACCEPTANCE, report.acceptance_due_at)]
     if report.closure_due_at:
-        shown.append((clocks.ClockKind.CLOSURE, report.closure_due_at, report.status is ReportStatus.ACCEPTED))
+        shown.append((clocks.ClockKind.CLOSURE, report.closure_due_at))
     if report.appeal_due_at and report.status is ReportStatus.CLOSED and not report.appealed:
-        shown.append((clocks.ClockKind.APPEAL, report.appeal_due_at, True))
+        shown.append((clocks.ClockKind.APPEAL, report.appeal_due_at))
+    warned = clock_warnings(report)
     views = []
-    for kind, due, running in shown:
+    for kind, due in shown:
         rule = rules[kind]
         extra = report.extension_days if kind is clocks.ClockKind.CLOSURE and (
             report.extension_state is ExtensionState.APPROVED) else 0
-        views.append(DeadlineView(kind, due, clocks.urgency(due, now) if running else None, rule.basis,
-                                  rule.working_days, rule.days + (extra or 0), report.clock_warning))
+        years = warned.get(kind, ()) or _legacy_years(warned.get(_LEGACY, ()), due, config["BABEL_DEFAULT_TIMEZONE"])
+        state, done = _state(kind, report, due, now)
+        if state in (DeadlineState.MET, DeadlineState.LATE, DeadlineState.ENDED):
+            years = ()  # a settled deadline can no longer move: a warning about it would only mislead
+        views.append(DeadlineView(kind, due, state, done, rule.basis, rule.working_days, rule.days + (extra or 0),
+                                  years))
     return views
+
+
+def unit_deadline(report, config, now=None):
+    """The unit's deadline that matters now: acceptance until it is decided, then closure."""
+    views = [v for v in deadlines(report, config, now) if v.the_units]
+    return views[-1] if views else None
+
+
+def timeliness(report, config, now=None):
+    """OVERDUE while the unit is late, ON_TIME once closed within every limit, LATE once acted after one; else None."""
+    states = {v.state for v in deadlines(report, config, now) if v.the_units}
+    if DeadlineState.OVERDUE in states:
+        return Timeliness.OVERDUE
+    if DeadlineState.LATE in states:
+        return Timeliness.LATE
+    if report.status is ReportStatus.CLOSED and states == {DeadlineState.MET}:
+        return Timeliness.ON_TIME
+    return None

@@ -166,7 +166,7 @@ def disclosure_document(disclosure):
     return Document(
         "disclosure", disclosure.id, disclosure.title, plain_text(disclosure.body),
         url=f"/disclosures/{disclosure.id}", date=day, unit=(str(disclosure.unit_id),),
-        category=(disclosure.category.code,), area=str(disclosure.area.number), year=_year(day),
+        disclosure_category=disclosure.category.code, area=str(disclosure.area.number), year=_year(day),
     )
 
 
@@ -480,17 +480,19 @@ def index_exists(config):
 
 @dataclass(frozen=True)
 class Drift:
-    """Keys the index lacks and keys it should not have (both sorted), outbox rows waiting, documents held."""
+    """Keys the index lacks and keys it should not have (both sorted), outbox rows waiting, documents held,
+    and the fields an index built by an older version lacks."""
 
     missing: list
     extra: list
     pending: int
     indexed: int
+    outdated: list = ()
 
     @property
     def consistent(self):
-        """True when the index holds exactly the database's public documents (waiting rows aside)."""
-        return not self.missing and not self.extra
+        """True when the index holds exactly the database's public documents (waiting rows aside) in today's fields."""
+        return not self.missing and not self.extra and not self.outdated
 
 
 def drift(config):
@@ -498,12 +500,13 @@ def drift(config):
 
     Keys with outbox rows still waiting are left out: the next drain settles them.
     """
-    indexed = index_for(config).keys()
+    index = index_for(config)
+    indexed, outdated = index.keys(), index.missing_fields()
     expected = {document.key for document in all_documents()}
     waiting = {make_key(kind, key) for kind, key in db.session.execute(sa.select(SearchOutbox.kind, SearchOutbox.key))}
     return Drift(
         missing=sorted(expected - indexed - waiting), extra=sorted(indexed - expected - waiting),
-        pending=pending_count(), indexed=len(indexed),
+        pending=pending_count(), indexed=len(indexed), outdated=outdated,
     )
 
 
@@ -558,9 +561,9 @@ def kind_label(kind):
 
 
 def facet_name(name):
-    """A facet's name in the user's language."""
-    return {"kind": _("Kind"), "unit": _("Unit"), "category": _("Category"), "area": _("Area"),
-            "year": _("Year")}.get(name, name)
+    """A facet's name in the user's language: what kind of thing its values are."""
+    return {"kind": _("Type of content"), "unit": _("Responsible unit"), "category": _("Report category"),
+            "disclosure_category": _("Disclosure category"), "area": _("Area"), "year": _("Year")}.get(name, name)
 
 
 def labels(name, values):
@@ -582,7 +585,8 @@ def labels(name, values):
         english = current_language() == "en"
         for c in db.session.scalars(sa.select(Category).where(Category.code.in_(values))):
             found[c.code] = c.name_en if english else c.name
-        # A disclosure category's name wins where both lists use a code (其他 / Other in both).
+    elif name == "disclosure_category":
+        english = current_language() == "en"
         for c in db.session.scalars(sa.select(DisclosureCategory).where(DisclosureCategory.code.in_(values))):
             found[c.code] = c.name_en if english else c.name_zh
     return {v: found.get(v, v) for v in values}
@@ -593,15 +597,16 @@ def _result_id(kind, value):
     return value if kind == "case" or _as_int(value) is None else int(value)
 
 
-def search(config, q, kind=None, unit=None, category=None, area=None, year=None, sort="relevance", page=1,
-           per_page=20):
+def search(config, q, kind=None, unit=None, category=None, disclosure_category=None, area=None, year=None,
+           sort="relevance", page=1, per_page=20):
     """One page of public documents matching `q`, with facets labelled in the user's language.
 
     Each filter takes one value or a list (any of them). Raises ValidationFailed for an unusable
     query or option (naming the field), SearchUnavailable when the index cannot be read.
     """
     found = index_for(config).search(q, sort=sort, page=page, per_page=per_page, kind=kind, unit=unit,
-                                     category=category, area=area, year=year)
+                                     category=category, disclosure_category=disclosure_category, area=area,
+                                     year=year)
     facets = {}
     for name in FACETS:
         pairs = found.facets.get(name, [])

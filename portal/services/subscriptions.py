@@ -83,9 +83,9 @@ def unsubscribe_path(token):
 def _email(value):
     email = (value or "").strip()
     if not email:
-        raise ValidationFailed(_("Email: enter the address the notices should go to."), field="email")
+        raise ValidationFailed(_("Enter the email address the notices should go to."), field="email")
     if len(email) > EMAIL_LENGTH or not EMAIL.match(email):
-        raise ValidationFailed(_("Email: this is not a valid address."), field="email")
+        raise ValidationFailed(_("Enter an email address in the right format, like name@example.com."), field="email")
     return email
 
 
@@ -96,7 +96,8 @@ def _area(value):
     if is_whole(str(value).strip()):
         area = db.session.scalar(sa.select(Area).where(Area.number == int(value)))
     if area is None:
-        raise ValidationFailed(_("Area: choose the 兵团 level or one of the 14 divisions."), field="area")
+        raise ValidationFailed(_("Choose the area to follow: the 兵团 level or one of the 14 divisions."),
+                               field="area")
     return area
 
 
@@ -107,16 +108,28 @@ def _unit(value):
     if unit is None and is_whole(str(value).strip()):
         unit = db.session.get(Unit, int(value))
     if unit is None or not unit.handles_cases:
-        raise ValidationFailed(_("Unit: choose a department or a division from the list."), field="unit")
+        raise ValidationFailed(_("Choose the unit to follow: a department or a division from the list."), field="unit")
     return unit
 
 
+def _collect(errors, check, *args):
+    """`check(*args)`; if it refuses, None, with its problems added to `errors` (to report them all at once)."""
+    try:
+        return check(*args)
+    except ValidationFailed as error:
+        errors.extend(error.errors)
+        return None
+
+
 def _target(area, unit):
-    area, unit = _area(area), _unit(unit)
+    errors = []
+    area, unit = _collect(errors, _area, area), _collect(errors, _unit, unit)
+    if errors:
+        raise ValidationFailed.every(errors)
     if area is None and unit is None:
-        raise ValidationFailed(_("Follow: choose an area or a unit to follow."), field="area")
+        raise ValidationFailed(_("Choose an area or a unit to follow."), field="area")
     if area is not None and unit is not None:
-        raise ValidationFailed(_("Follow: choose either an area or a unit, not both. Subscribe twice to "
+        raise ValidationFailed(_("Choose either an area or a unit to follow, not both: subscribe twice to "
                                  "follow both."), field="unit")
     return area, unit
 
@@ -132,14 +145,18 @@ def subscribe(email, area=None, unit=None, config=None, client=None, now=None):
     """Subscribe `email` to an area (its number or Area) or a unit (its id or Unit), unconfirmed.
 
     Subscribing again to the same target renews and re-sends the confirmation instead of adding a
-    row. Raises ValidationFailed naming the field, or TooManyRequests when `client` asked too often.
+    row. Raises ValidationFailed naming every field with a problem, or TooManyRequests when `client`
+    asked too often.
     """
     now = now or utcnow()
     key = f"subscribe:{client}"
     if client is not None and throttle.exhausted(key, _limit(config), SUBSCRIPTION_WINDOW_SECONDS, now):
         raise TooManyRequests(_("Too many subscription requests. Please wait an hour and try again."))
-    email = _email(email)
-    area, unit = _target(area, unit)
+    errors = []
+    email = _collect(errors, _email, email)
+    area, unit = _collect(errors, _target, area, unit) or (None, None)
+    if errors:
+        raise ValidationFailed.every(errors)
     if client is not None:
         throttle.hit(key, SUBSCRIPTION_WINDOW_SECONDS, now)
     subscription = db.session.scalar(

@@ -75,7 +75,7 @@ def test_a_duplicate_or_empty_name_is_refused_on_its_field(app, admin):
                     name_en="Something")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert 'aria-invalid="true"' in page and "another category is called 环境质量" in page
+    assert 'aria-invalid="true"' in page and "Another category already has the Chinese name 环境质量." in page
     assert post(admin, f"{INDEX}/{penalties}/edit", f"{INDEX}/{penalties}/edit", name_zh="",
                 name_en="X").status_code == 400
     assert category(app, "penalties")[1] == "行政处罚"
@@ -118,7 +118,7 @@ def test_add_a_category(app, admin):
     """A new category goes to the end, with observations if asked; a taken or malformed code is refused."""
     response = post(admin, INDEX, code="water_sources", name_zh="饮用水水源", name_en="Drinking water sources",
                     takes_observations="y")
-    assert "饮用水水源 was added" in " ".join(flashes(follow(admin, response)))
+    assert "Drinking water sources was added" in " ".join(flashes(follow(admin, response)))
     assert ordered_codes(app)[-1] == "water_sources"
     with app.app_context():
         added = db.session.scalar(sa.select(DisclosureCategory).where(DisclosureCategory.code == "water_sources"))

@@ -25,7 +25,7 @@ def test_the_answer_has_exactly_the_documented_shape(api):
     body = response.get_json()
     assert list(body) == ["query", "total", "page", "per_page", "facets", "results"]
     assert (body["query"], body["page"], body["per_page"]) == ("污染", 1, 20)
-    assert set(body["facets"]) == {"kind", "unit", "category", "area", "year"}
+    assert set(body["facets"]) == {"kind", "unit", "category", "disclosure_category", "area", "year"}
     for values in body["facets"].values():
         for value in values:
             assert list(value) == ["value", "label", "count"]

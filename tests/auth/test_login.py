@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import User
 from portal.models.types import utcnow
-from tests.helpers import PASSWORD, add_user, csrf_token, login
+from tests.helpers import PASSWORD, add_user, csrf_token, field_error, login, summary_of
 
 
 def test_login_shows_the_users_unit_on_the_console(app, client):
@@ -33,12 +33,24 @@ def test_unknown_user_gets_the_same_message(app, client):
 
 
 def test_missing_fields_are_named(app, client):
-    """Empty fields are refused with a message naming the field."""
+    """Sent empty, the form comes back with a summary at the top listing both fields at once, each message naming
+    its field once (no "用户名: 请填写用户名"), linking to it and shown under it."""
     token = csrf_token(client, "/login")
     response = client.post("/login", data={"csrf_token": token, "username": "", "password": ""})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "用户名:" in page.replace("：", ":") and "密码:" in page.replace("：", ":")
+    listed = summary_of(page)
+    assert listed == [("username", "请填写用户名。"), ("password", "请填写密码。")], listed
+    for anchor, message in listed:
+        assert field_error(page, anchor) == message
+    assert page.index('class="error-summary"') < page.index('name="username"')
+
+
+def test_wrong_password_is_in_the_error_summary(app, client):
+    """A refused login says why at the top of the form, in the focused error summary."""
+    add_user(app)
+    listed = summary_of(login(client, password="wrong password!").get_data(as_text=True))
+    assert listed and listed[0][0] is None and "用户名或密码错误" in listed[0][1], listed
 
 
 def test_login_without_csrf_token_is_refused(app, client):

@@ -64,6 +64,7 @@ def test_eia_consultation_from_opening_to_the_published_answer(page, browser, li
     publish.locator('input[name="opens_on"]').fill(today.isoformat())
     publish.locator('input[name="closes_on"]').fill((today + timedelta(days=30)).isoformat())
     submit(staff, publish)
+    submit(staff, staff.locator("form.confirm"))  # publishing cannot be undone: the confirmation page asks first
     expect(staff.locator(".consultation-state").first).to_have_class(re.compile("state-open"))
 
     hearing = staff.locator('form[action$="/hearings"]')

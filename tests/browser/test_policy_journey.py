@@ -13,7 +13,7 @@ def test_reach_measure_fourteen_and_its_lead_unit(page, live_server):
     """From the home page, through the policy index, to (十四) and 兵团建设局 as lead unit."""
     page.goto(live_server + "/")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    page.get_by_role("link", name="查看实施意见").click()
+    page.get_by_role("main").get_by_role("link", name="实施意见", exact=True).click()
     expect(page).to_have_url(live_server + "/measures")
     page.get_by_role("link", name="(十四) 全面推进污染防治").click()
     expect(page).to_have_url(live_server + "/measures/14")
@@ -32,6 +32,9 @@ def test_switch_to_english_and_back(page, live_server):
     expect(page).to_have_url(live_server + "/measures/14")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name="Tasks and responsible units")).to_be_visible()
+    # On a phone the navigation is behind the menu button, which opens without JavaScript (<details>).
+    expect(page.get_by_role("navigation", name="Main navigation")).to_be_hidden()
+    page.get_by_text("Menu", exact=True).click()
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Units").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Responsible units")
     page.get_by_role("link", name="中文").click()

@@ -43,6 +43,7 @@ def test_search_narrow_open_measure_follow_disclosure_and_subscribe(page, live_s
     expect(page).to_have_url(re.compile(r"/search\?q=%E5%A4%A7%E6%B0%94%E6%B1%A1%E6%9F%93"))
     expect(page.locator("main")).to_contain_text(TITLE)
 
+    page.locator("details.facets > summary").click()  # on a phone the facets are folded above the results
     page.locator('main a[href*="kind=measure"]').first.click()
     expect(page).to_have_url(re.compile(r"kind=measure"))
     expect(page.locator("main")).not_to_contain_text(TITLE)

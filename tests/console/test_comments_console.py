@@ -20,7 +20,7 @@ from tests.console.test_consultations_console import (
     text,
     user,
 )
-from tests.helpers import staff_client
+from tests.helpers import staff_client, summary_of
 
 PHONE = "13912345678"
 EMAIL = "commenter@example.org"
@@ -58,6 +58,12 @@ def comment_row(app, comment_id):
         return dict(db.session.execute(sa.select(Comment.__table__).where(Comment.id == comment_id)).one()._mapping)
 
 
+def errors(response):
+    """The list sent back after an action with bad input on a comment (400): its error summary, {field id: message}."""
+    assert response.status_code == 400, response.status_code
+    return dict(summary_of(response.get_data(as_text=True)))
+
+
 def comments_path(consultation_id):
     """The comments tab of a consultation."""
     return f"/console/consultations/{consultation_id}/comments"
@@ -91,12 +97,13 @@ def test_publish_and_hide_with_a_reason(app, wjq, consultation_id):
     first = submit(app, consultation_id, "请公开监测数据。")
     second = submit(app, consultation_id, "广告:出售净水器。")
     page = follow(wjq, comment_act(wjq, first, "publish", "/console/comments", back="queue"))
-    assert "Comment published." in flashes(page) and comment_row(app, first)["state"] is CommentState.PUBLISHED
-    page = follow(wjq, comment_act(wjq, second, "hide", "/console/comments", back="queue", reason=""))
-    assert any("Reason for hiding" in m for m in flashes(page))
+    assert flashes(page) == [f"Comment {first} published: it is shown with the consultation."]
+    assert comment_row(app, first)["state"] is CommentState.PUBLISHED
+    assert errors(comment_act(wjq, second, "hide", "/console/comments", back="queue", reason="")) == {
+        f"c{second}-hide-reason": "Enter the reason for hiding."}
     assert comment_row(app, second)["state"] is CommentState.PENDING
     page = follow(wjq, comment_act(wjq, second, "hide", "/console/comments", back="queue", reason="广告,与本次征求无关。"))
-    assert "Comment hidden." in flashes(page)
+    assert flashes(page) == [f"Comment {second} hidden, with your reason."]
     row = comment_row(app, second)
     assert row["state"] is CommentState.HIDDEN and row["moderation_reason"] == "广告,与本次征求无关。"
     tab = wjq.get(comments_path(consultation_id)).get_data(as_text=True)
@@ -109,10 +116,12 @@ def test_review_after_flags_keeps_or_hides(app, wjq, consultation_id):
     """A flagged comment is published again, or stays hidden only with a reason."""
     kept = submit(app, consultation_id, "合理意见,被恶意举报。", state=CommentState.FLAGGED)
     hidden = submit(app, consultation_id, "含有人身攻击的意见。", state=CommentState.FLAGGED)
-    follow(wjq, comment_act(wjq, kept, "review", "/console/comments", back="queue", keep="Publish it again"))
+    page = follow(wjq, comment_act(wjq, kept, "review", "/console/comments", back="queue", keep="Publish it again"))
+    assert flashes(page) == [f"Comment {kept} reviewed: published."]
     assert comment_row(app, kept)["state"] is CommentState.PUBLISHED and comment_row(app, kept)["flag_count"] == 0
-    page = follow(wjq, comment_act(wjq, hidden, "review", "/console/comments", back="queue", hide="Keep it hidden"))
-    assert any("Reason:" in m for m in flashes(page)) and comment_row(app, hidden)["state"] is CommentState.FLAGGED
+    refused = errors(comment_act(wjq, hidden, "review", "/console/comments", back="queue", hide="Keep it hidden"))
+    assert refused == {f"c{hidden}-review-reason": "Reason must be between 2 and 1000 characters."}
+    assert comment_row(app, hidden)["state"] is CommentState.FLAGGED
     follow(wjq, comment_act(wjq, hidden, "review", "/console/comments", back="queue", hide="Keep it hidden",
                             reason="人身攻击。"))
     assert comment_row(app, hidden)["state"] is CommentState.HIDDEN
@@ -121,13 +130,13 @@ def test_review_after_flags_keeps_or_hides(app, wjq, consultation_id):
 def test_decide_one_comment_not_adopted_needs_a_reason(app, wjq, consultation_id):
     """不采纳 without a reason is refused with the rule; adopted is recorded and shown."""
     first = submit(app, consultation_id, "建议增加在线监测。", state=CommentState.PUBLISHED)
-    page = follow(wjq, comment_act(wjq, first, "decide", comments_path(consultation_id), decision="not_adopted",
-                                   reason=""))
-    assert any("a comment that is not adopted (不采纳) needs the reason why" in m for m in flashes(page))
+    refused = errors(comment_act(wjq, first, "decide", comments_path(consultation_id), decision="not_adopted",
+                                 reason=""))
+    assert refused == {f"c{first}-decide-reason": "Give the reason why the comment is not adopted (不采纳)."}
     assert comment_row(app, first)["decision"] is None
     page = follow(wjq, comment_act(wjq, first, "decide", comments_path(consultation_id), decision="adopted",
                                    reason="已在报告书第5章补充在线监测方案。"))
-    assert "Decision recorded." in flashes(page)
+    assert flashes(page) == [f"Comment {first} answered: Adopted (采纳)."]
     assert comment_row(app, first)["decision"] is CommentDecision.ADOPTED
     assert "Adopted (采纳)" in page and "已在报告书第5章补充在线监测方案。" in page
 
@@ -150,7 +159,7 @@ def test_bulk_decision_with_a_shared_explanation(app, wjq, consultation_id):
     refused = form_post(wjq, comments_path(consultation_id), f"{comments_path(consultation_id)}/decide",
                         comment_ids=[str(ids[2])], decision="not_adopted", reason="")
     assert refused.status_code == 400
-    assert "needs the reason why" in text(refused.get_data(as_text=True))
+    assert "Give the reason why the comment is not adopted" in text(refused.get_data(as_text=True))
     assert comment_row(app, ids[2])["decision"] is None
 
 
@@ -182,7 +191,8 @@ def test_contact_is_hidden_until_revealed_and_each_reveal_is_audited(app, wjq, c
     path = comments_path(consultation_id)
     assert PHONE not in wjq.get(path).get_data(as_text=True)
     missing = comment_act(wjq, comment_id, "contact", path, purpose="")
-    assert any("Why do you need the contact details?" in m for m in flashes(follow(wjq, missing)))
+    assert errors(missing) == {f"c{comment_id}-contact-purpose": "Enter why you need the contact details."}
+    assert PHONE not in missing.get_data(as_text=True)
     response = comment_act(wjq, comment_id, "contact", path, purpose="核实现场情况")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     assert PHONE in response.get_data(as_text=True)

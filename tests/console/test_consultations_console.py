@@ -12,7 +12,7 @@ from portal.models import Consultation, ConsultationKind, ConsultationState, Pro
 from portal.models.consultations import ConsultationAttachment
 from portal.models.types import utcnow
 from portal.services import clocks, comments, consultations, hearings
-from tests.helpers import hidden_value, jpeg_photo, staff_client
+from tests.helpers import hidden_value, jpeg_photo, staff_client, summary_of
 from tests.services.test_evidence import minimal_pdf
 
 UNIT = "第六师五家渠市"
@@ -218,7 +218,10 @@ def test_create_edit_and_publish_an_eia_under_its_rules(app, wjq):
     assert get(app, consultation_id)["state"] is ConsultationState.DRAFT
 
     closes = today() + timedelta(days=30)
-    page = follow(wjq, act(wjq, consultation_id, "publish", opens_on=today().isoformat(), closes_on=closes.isoformat()))
+    asked = act(wjq, consultation_id, "publish", opens_on=today().isoformat(), closes_on=closes.isoformat())
+    assert asked.status_code == 200 and get(app, consultation_id)["state"] is ConsultationState.DRAFT
+    page = follow(wjq, act(wjq, consultation_id, "publish", opens_on=today().isoformat(), closes_on=closes.isoformat(),
+                           confirm="yes"))
     with app.app_context():
         expected = consultations.count_period(today(), closes, 10).working_days
     assert (f"Published. Comments are open from {today().isoformat()} to {closes.isoformat()}: "
@@ -244,10 +247,10 @@ def test_drafting_errors_are_shown_on_their_fields(app, wjq):
     response = form_post(wjq, "/console/consultations/new", "/console/consultations/new", **{**NEW_EIA, "project": ""})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Stage: a stage belongs to a project; choose the project too." in page and 'id="stage-error"' in page
+    assert "A project stage belongs to a construction project: choose the project too." in page and 'id="stage-error"' in page
     response = form_post(wjq, "/console/consultations/new", "/console/consultations/new",
                          **{**NEW_EIA, "kind": "policy_draft", "stage": ""})
-    assert "Project: only an EIA or a plan belongs to a construction project." in response.get_data(as_text=True)
+    assert "Only an EIA or a plan belongs to a construction project" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Consultation)) == 0
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Project)) == 0  # rolled back with it
@@ -289,7 +292,9 @@ def test_a_stale_action_says_changed_meanwhile(app, wjq):
     tampered = wjq.post(f"{show_path(consultation_id)}/publish", data={
         "csrf_token": hidden_value(page, "csrf_token"), "version": "abc", "opens_on": today().isoformat(),
         "closes_on": (today() + timedelta(days=20)).isoformat()})
-    assert tampered.status_code == 400 and "The form has expired" in tampered.get_data(as_text=True)
+    assert tampered.status_code == 400
+    [(link, message)] = summary_of(tampered.get_data(as_text=True))
+    assert link is None and "out of date" in message
 
 
 def test_extend_shows_the_new_date_and_the_first_one(app, wjq):
@@ -298,7 +303,7 @@ def test_extend_shows_the_new_date_and_the_first_one(app, wjq):
     first = today() + timedelta(days=30)
     refused = act(wjq, consultation_id, "extend", closes_on=first.isoformat())
     assert refused.status_code == 400
-    assert f"New end date: choose a day after the current end date, {first.isoformat()}." in text(
+    assert f"The new last day must be after the current last day, {first.isoformat()}." in text(
         refused.get_data(as_text=True))
     later = first + timedelta(days=10)
     page = follow(wjq, act(wjq, consultation_id, "extend", closes_on=later.isoformat()))
@@ -313,11 +318,49 @@ def test_withdraw_needs_a_public_reason(app, wjq):
     refused = act(wjq, consultation_id, "withdraw", reason="")
     assert refused.status_code == 400 and 'id="withdraw-reason-error"' in refused.get_data(as_text=True)
     short = act(wjq, consultation_id, "withdraw", reason="撤回")
-    assert "Reason: write between 5 and 2000 characters." in text(short.get_data(as_text=True))
+    assert "Reason must be between 5 and 2000 characters." in text(short.get_data(as_text=True))
     assert get(app, consultation_id)["state"] is ConsultationState.OPEN
-    page = follow(wjq, act(wjq, consultation_id, "withdraw", reason="项目选址调整,本次征求意见撤回。"))
+    page = follow(wjq, act(wjq, consultation_id, "withdraw", reason="项目选址调整,本次征求意见撤回。", confirm="yes"))
     assert get(app, consultation_id)["state"] is ConsultationState.WITHDRAWN
     assert "项目选址调整,本次征求意见撤回。" in page and "withdraw-submit" not in page
+
+
+@pytest.mark.parametrize("action", ["publish", "withdraw"])
+def test_publishing_and_withdrawing_ask_first(app, wjq, action):
+    """The first POST restates what will happen and changes nothing; the confirmed POST acts; cancel goes back."""
+    from portal.models import MailMessage
+    from tests.console.test_reports import confirmation_form
+
+    consultation_id = make_consultation(app, kind=ConsultationKind.POLICY_DRAFT, publish=action == "withdraw",
+                                        title="第六师生态环境保护规划(草案)")
+    closes = today() + timedelta(days=20)
+    fields = ({"opens_on": today().isoformat(), "closes_on": closes.isoformat()} if action == "publish"
+              else {"reason": "规划编制依据调整,本次征求意见撤回。"})
+    before = get(app, consultation_id)
+    with app.app_context():
+        mail_before = db.session.scalar(sa.select(sa.func.count()).select_from(MailMessage))
+    first = act(wjq, consultation_id, action, **fields)
+    page = first.get_data(as_text=True)
+    verb = {"publish": "Publish", "withdraw": "Withdraw"}[action]
+    assert first.status_code == 200 and f"<h1>{verb} “第六师生态环境保护规划(草案)”?</h1>" in page
+    assert "cannot be undone" in text(page)
+    if action == "publish":
+        with app.app_context():
+            days = consultations.count_period(today(), closes, 1).working_days
+        assert f"comments are taken from {today().isoformat()} to {closes.isoformat()} ({days} working days)" in text(page)
+    else:
+        assert "规划编制依据调整,本次征求意见撤回。" in page and "Comments are no longer taken." in page
+    assert f'href="{show_path(consultation_id)}"' in page
+    assert get(app, consultation_id) == before
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(MailMessage)) == mail_before
+    sent, label = confirmation_form(page)
+    assert label == {"publish": "Confirm publishing", "withdraw": "Confirm withdrawal"}[action]
+    assert {k: v[0] for k, v in sent.items() if k in fields} == fields and sent["version"] == [str(before["version"])]
+    done = follow(wjq, wjq.post(f"{show_path(consultation_id)}/{action}", data={**sent, "confirm": "yes"}))
+    expected = {"publish": ConsultationState.OPEN, "withdraw": ConsultationState.WITHDRAWN}[action]
+    assert get(app, consultation_id)["state"] is expected
+    assert {"publish": "Published.", "withdraw": "Withdrawn."}[action] in " ".join(flashes(done))
 
 
 def test_actions_follow_the_state(app, wjq):
@@ -492,6 +535,7 @@ def console_pages(app, client, username):
         consultations.publish_statement(staff, db.session.get(Consultation, answered_id), "本次意见均已采纳,详见下表。")
         db.session.commit()
         pending_id, session_id = pending.id, session.id
+    ready_id = make_consultation(app, username, title="待发布的征求意见")
     pages = {
         "home": client.get("/console/"), "index": client.get("/console/consultations"),
         "new": client.get("/console/consultations/new"), "edit": client.get(f"{show_path(draft_id)}/edit"),
@@ -503,6 +547,9 @@ def console_pages(app, client, username):
                                 **{**NEW_EIA, "title": "", "project": ""}),
         "publish-refused": act(client, draft_id, "publish", opens_on=today().isoformat(),
                                closes_on=(today() + timedelta(days=2)).isoformat()),
+        "publish-confirm": act(client, ready_id, "publish", opens_on=today().isoformat(),
+                               closes_on=(today() + timedelta(days=30)).isoformat()),
+        "withdraw-confirm": act(client, open_id, "withdraw", reason="项目选址调整,本次征求意见撤回。"),
         "hearing-refused": form_post(client, show_path(open_id), f"{show_path(open_id)}/hearings", place="",
                                      seats="0", starts_at="", registration_closes_at=""),
         "contact": form_post(client, f"{show_path(open_id)}/comments", f"/console/comments/{pending_id}/contact",

@@ -121,7 +121,7 @@ def test_a_future_publication_date_is_refused_when_publishing(app, jsj):
     disclosure_id = make_disclosure(app, published_on=date(2099, 1, 1))
     response = act(jsj, disclosure_id, "publish")
     assert response.status_code == 400
-    assert "Publication date: it cannot be later than today" in response.get_data(as_text=True)
+    assert "The publication date cannot be later than today" in response.get_data(as_text=True)
     assert snapshot(app, disclosure_id)[0] is DisclosureState.DRAFT
 
 
@@ -143,7 +143,7 @@ def test_edit_a_draft_and_a_stale_edit_keeps_the_text(app, jsj):
 def test_publish_revise_and_withdraw(app, jsj):
     """Publish makes version 1; a revision with a note makes version 2; withdrawal keeps the page with its reason."""
     disclosure_id = make_disclosure(app)
-    page = follow(jsj, act(jsj, disclosure_id, "publish"))
+    page = follow(jsj, act(jsj, disclosure_id, "publish", confirm="yes"))
     assert "Published as version 1" in " ".join(flashes(page))
     assert f'href="/disclosures/{disclosure_id}"' in page and "/edit" not in page
     response = act(jsj, disclosure_id, "revise", title="2025年兵团环境质量状况公报", body=BODY.replace("38", "36"),
@@ -152,10 +152,34 @@ def test_publish_revise_and_withdraw(app, jsj):
     assert "Version 2 is published with your note." in " ".join(flashes(page))
     assert "更正石河子市PM2.5年均浓度。" in page and f"/disclosures/{disclosure_id}/diff?from=1&amp;to=2" in page
     assert snapshot(app, disclosure_id)[2:] == (BODY.replace("38", "36"), 2)
-    page = follow(jsj, act(jsj, disclosure_id, "withdraw", reason="数据口径有误,将重新发布。"))
+    page = follow(jsj, act(jsj, disclosure_id, "withdraw", reason="数据口径有误,将重新发布。", confirm="yes"))
     assert "Withdrawn." in " ".join(flashes(page)) and "数据口径有误,将重新发布。" in page
     assert snapshot(app, disclosure_id)[0] is DisclosureState.WITHDRAWN
     assert "No action is open in this state." in page
+
+
+@pytest.mark.parametrize("action", ["publish", "withdraw"])
+def test_publishing_and_withdrawing_ask_first(app, jsj, action):
+    """The first POST restates what will happen and changes nothing; the confirmed POST acts; cancel goes back."""
+    from tests.console.test_reports import confirmation_form
+
+    disclosure_id = make_disclosure(app, publish=action == "withdraw")
+    fields = {"reason": "数据口径有误,将重新发布。"} if action == "withdraw" else {}
+    before = snapshot(app, disclosure_id)
+    first = act(jsj, disclosure_id, action, **fields)
+    page = first.get_data(as_text=True)
+    verb = {"publish": "Publish", "withdraw": "Withdraw"}[action]
+    assert first.status_code == 200 and f"<h1>{verb} “2025年兵团环境质量状况公报”?</h1>" in page
+    assert "cannot be undone" in text(page)
+    assert {"publish": "version 1", "withdraw": "数据口径有误,将重新发布。"}[action] in page
+    assert f'href="{show_path(disclosure_id)}"' in page
+    assert snapshot(app, disclosure_id) == before
+    sent, label = confirmation_form(page)
+    assert label == {"publish": "Confirm publishing", "withdraw": "Confirm withdrawal"}[action]
+    done = follow(jsj, jsj.post(f"{show_path(disclosure_id)}/{action}", data={**sent, "confirm": "yes"}))
+    expected = {"publish": DisclosureState.PUBLISHED, "withdraw": DisclosureState.WITHDRAWN}[action]
+    assert snapshot(app, disclosure_id)[0] is expected
+    assert {"publish": "Published as version 1", "withdraw": "Withdrawn."}[action] in " ".join(flashes(done))
 
 
 def test_a_revision_without_change_or_note_is_refused_on_its_fields(app, jsj):
@@ -240,7 +264,7 @@ def test_the_observations_editor_saves_rows_and_names_a_bad_one(app, jsj):
     bad = form_post(jsj, show_path(disclosure_id), f"{show_path(disclosure_id)}/observations",
                     **{**rows, "observations-2-year": "1999"})
     assert bad.status_code == 400
-    assert "Row 3: year: give a whole number from 2000 to 2100." in bad.get_data(as_text=True)
+    assert "Row 3: the year must be a whole number from 2000 to 2100." in bad.get_data(as_text=True)
     with app.app_context():
         assert len(db.session.get(Disclosure, disclosure_id).observations) == 2
 
@@ -286,7 +310,7 @@ def test_attachments_upload_refuse_remove_and_stay_once_published(app, jsj):
     removed = form_post(jsj, show_path(disclosure_id), f"{show_path(disclosure_id)}/attachments/{first}/remove")
     assert "File removed." in " ".join(flashes(follow(jsj, removed)))
     follow(jsj, upload(jsj, disclosure_id, "附件.pdf", minimal_pdf()))
-    act(jsj, disclosure_id, "publish")
+    act(jsj, disclosure_id, "publish", confirm="yes")
     follow(jsj, upload(jsj, disclosure_id, "更正附件.pdf", minimal_pdf(b"BT (2) Tj ET")))
     with app.app_context():
         kept = [a.id for a in db.session.get(Disclosure, disclosure_id).attachments]
@@ -324,6 +348,8 @@ def console_pages(app, client, username):
                                           **{"observations-0-indicator": air, "observations-0-year": "x",
                                              "observations-0-value": "1", "observations-0-source": "s"}),
         "revise-refused": act(client, published_id, "revise", title="", body="", note=""),
+        "publish-confirm": act(client, draft_id, "publish"),
+        "withdraw-confirm": act(client, published_id, "withdraw", reason="数据口径有误,将重新发布。"),
     }
     for slug, response in pages.items():
         assert response.status_code in (200, 400), (slug, response.status_code)

@@ -89,9 +89,9 @@ def test_a_hearing_inside_the_notice_period_is_refused_naming_the_rule(app, wjq,
     page = response.get_data(as_text=True)
     with app.app_context():
         earliest, _ = hearings.earliest_hearing_day(utcnow(), app.config)
-    assert ("《环境保护公众参与办法》: a hearing must be announced at least 10 working days before the hearing day."
-            in text(page))
-    assert f"can be held on {earliest.isoformat()} at the earliest" in text(page)
+    assert ("The hearing starts too soon: under 《环境保护公众参与办法》 a hearing must be announced at least 10 working "
+            "days before the hearing day." in text(page))
+    assert f"it can start on {earliest.isoformat()} at the earliest" in text(page)
     assert 'id="hearing-starts_at-error"' in page and "五家渠市政务服务中心三楼会议室" in page
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(HearingSession)) == 0
@@ -165,7 +165,7 @@ def test_minutes_are_published_after_the_hearing_with_the_attendance(app, wjq, s
         first = db.session.scalar(sa.select(Registration.id).where(Registration.name == "张三"))
     follow(wjq, form_post(wjq, path, f"{path}/attendance", registration_ids=[str(first)]))
     short = form_post(wjq, path, f"{path}/minutes", minutes="太短")
-    assert short.status_code == 400 and "Minutes: write between 10 and" in text(short.get_data(as_text=True))
+    assert short.status_code == 400 and "The minutes must be between 10 and" in text(short.get_data(as_text=True))
     minutes = "听证会于上午九时开始,到会1人,发言人就项目选址发表意见,建设单位作了答复。"
     page = follow(wjq, form_post(wjq, path, f"{path}/minutes", minutes=minutes))
     assert "Minutes published with the attendance count (1)." in flashes(page)

@@ -1,6 +1,7 @@
 """Unit staff in the console: queue, case page, every action, concurrency, other units, evidence, export, CSRF, mail."""
 import csv
 import hashlib
+import html
 import io
 import re
 import threading
@@ -23,7 +24,7 @@ from portal.models import (
     User,
 )
 from portal.models.types import utcnow
-from portal.services import handling as handling_service
+from portal.services import reports as reports_service
 from tests.helpers import (
     act,
     case_forms,
@@ -32,6 +33,7 @@ from tests.helpers import (
     jpeg_photo,
     staff_client,
     submit_report,
+    summary_of,
     tracking_path,
     update_report,
 )
@@ -45,6 +47,12 @@ CHANGED = "changed by someone else"
 def flashes(page):
     """Flashed messages shown on a page."""
     return [m.strip() for m in re.findall(r'<p class="flash[^"]*"[^>]*>(.*?)</p>', page, re.S)]
+
+
+def errors(response):
+    """The case page sent back after an action with bad input (400): its error summary, {field id: message}."""
+    assert response.status_code == 400, response.status_code
+    return dict(summary_of(response.get_data(as_text=True)))
 
 
 def action_forms(page):
@@ -107,7 +115,7 @@ def test_queue_lists_the_units_reports_with_their_deadline(app, case, shz):
     reference, _code, _resident = case
     elsewhere, _ = submit_report(app.test_client(), area="1")
     page = shz.get("/console/reports").get_data(as_text=True)
-    assert f'href="/console/reports/{reference}"' in page and "status-received" in page
+    assert f'href="/console/reports/{reference}"' in page and "badge-received" in page
     assert elsewhere not in page
     due = get_report(app, reference)["acceptance_due_at"].astimezone(BJ).strftime("%Y-%m-%d %H:%M")
     assert due in page
@@ -163,8 +171,10 @@ def test_accept_starts_the_closure_clock_shown_with_its_legal_basis(app, case, s
     """After 受理 the case page shows a closure deadline about 60 days on, citing the hotline rules."""
     reference, _code, _resident = case
     page = follow(shz, act(shz, reference, "accept"))
-    assert "Done." in flashes(page) and "status-accepted" in page
     row = get_report(app, reference)
+    due = row["closure_due_at"].astimezone(BJ)
+    assert flashes(page) == [f"{reference} accepted. It must be closed by {due:%Y-%m-%d}."]
+    assert "badge-accepted" in page
     assert row["status"] is ReportStatus.ACCEPTED
     assert timedelta(days=60) <= row["closure_due_at"] - row["accepted_at"] <= timedelta(days=68)
     shown = row["closure_due_at"].astimezone(BJ).strftime("%Y-%m-%d %H:%M")
@@ -176,16 +186,19 @@ def test_accept_starts_the_closure_clock_shown_with_its_legal_basis(app, case, s
 def test_not_accept_requires_a_legal_reason_and_an_explanation(app, case, shz):
     """Missing explanation or an unknown reason is refused; a proper decision reaches the resident's page."""
     reference, code, resident = case
-    page = follow(shz, act(shz, reference, "not-accept", reason="outside_remit"))
-    assert any("Explanation to the resident" in m for m in flashes(page))
-    page = follow(shz, act(shz, reference, "not-accept", reason="whatever", explanation="这件事我们不想管,请找别人。"))
-    assert any("Legal reason" in m for m in flashes(page))
+    refused = errors(act(shz, reference, "not-accept", reason="outside_remit"))
+    assert "explanation to the resident" in refused["not-accept-explanation"].lower()
+    refused = errors(act(shz, reference, "not-accept", reason="whatever", explanation="这件事我们不想管,请找别人。"))
+    assert "legal reason" in refused["not-accept-reason"].lower()
     assert get_report(app, reference)["status"] is ReportStatus.RECEIVED
-    act(shz, reference, "not-accept", reason="legal_proceedings", explanation="该纠纷已进入诉讼程序,请等待法院判决。")
+    page = follow(shz, act(shz, reference, "not-accept", reason="legal_proceedings",
+                           explanation="该纠纷已进入诉讼程序,请等待法院判决。", confirm="yes"))
     assert get_report(app, reference)["status"] is ReportStatus.NOT_ACCEPTED
+    assert flashes(page) == [f"{reference} not accepted. The resident sees the legal reason and your explanation "
+                             "on their tracking page."]
     resident.get("/language/en")
     tracked = resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)
-    assert "status-not_accepted" in tracked
+    assert "badge-not-accepted" in tracked
     assert "Being or to be resolved through litigation" in tracked and "该纠纷已进入诉讼程序,请等待法院判决。" in tracked
 
 
@@ -194,7 +207,7 @@ def test_closing_a_report_never_accepted_is_refused_clearly(app, case, shz):
     reference, _code, _resident = case
     page = follow(shz, act(shz, reference, "close", result="已经处理好了。"))
     assert "A report must be accepted before it can be closed." in flashes(page)
-    assert "status-received" in page
+    assert "badge-received" in page
     assert get_report(app, reference)["status"] is ReportStatus.RECEIVED
     assert events(app, reference, EventKind.CLOSED) == 0
 
@@ -203,12 +216,180 @@ def test_close_with_a_result_shows_on_the_tracking_and_supervision_pages(app, ca
     """The result is public; the report shows as closed everywhere."""
     reference, code, resident = case
     act(shz, reference, "accept")
-    page = follow(shz, act(shz, reference, "close", result="已责令企业停产整改并处罚款。"))
-    assert "status-closed" in page
+    page = follow(shz, act(shz, reference, "close", result="已责令企业停产整改并处罚款。", confirm="yes"))
+    assert "badge-closed" in page
     tracked = resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)
     public = resident.get(f"/reports/{reference}").get_data(as_text=True)
     for text in (tracked, public):
-        assert "status-closed" in text and "已责令企业停产整改并处罚款。" in text
+        assert "badge-closed" in text and "已责令企业停产整改并处罚款。" in text
+
+
+# Irreversible actions ask first: the first POST shows what will happen, only the confirmed one acts.
+
+
+def confirmation_form(page):
+    """(action path, {name: [values]}) of the confirmation page's form, as a browser would send it."""
+    form = re.search(r'<form method="post" class="form confirm"[^>]*>(.*?)</form>', page, re.S)
+    assert form, "no confirmation form"
+    fields = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(1)) + re.findall(
+            r'<input id="[^"]*" name="(csrf_token)" type="hidden" value="([^"]*)"', form.group(1)):
+        fields.setdefault(name, []).append(html.unescape(value))
+    button = re.search(r'<button type="submit" name="confirm" value="yes"[^>]*>(.*?)</button>', form.group(1), re.S)
+    return fields, button.group(1).strip()
+
+
+IRREVERSIBLE = {
+    "close": ({"result": "已责令企业停产整改,\n并处罚款五万元。"}, "Close {ref}?", "Confirm closing",
+              ReportStatus.CLOSED, "{ref} closed. The resident may appeal until {appeal}."),
+    "not-accept": ({"reason": "outside_remit", "explanation": "不属于生态环境部门职责,请向城管部门反映。"},
+                   "Not accept {ref}?", "Confirm: do not accept", ReportStatus.NOT_ACCEPTED,
+                   "{ref} not accepted. The resident sees the legal reason and your explanation on their "
+                   "tracking page."),
+    "transfer": ({"unit": "审计局", "reason": "属于审计监督事项,转兵团审计局办理。"}, "Transfer {ref} to 兵团审计局?",
+                 "Confirm transfer", ReportStatus.RECEIVED, "{ref} transferred to 兵团审计局."),
+}
+
+
+@pytest.mark.parametrize("action", sorted(IRREVERSIBLE))
+def test_an_irreversible_action_is_confirmed_first(app, case, shz, action):
+    """The first POST restates what will happen and changes nothing; the confirmed POST acts; cancel goes back."""
+    reference, _code, _resident = case
+    fields, heading, button, status, message = IRREVERSIBLE[action]
+    if action == "close":
+        act(shz, reference, "accept")
+    if action == "transfer":
+        with app.app_context():
+            from portal.services.units import find_unit
+
+            fields = dict(fields, unit=str(find_unit("兵团审计局").id))
+    before = get_report(app, reference)
+    events_before = events(app, reference)
+    first = act(shz, reference, action, **fields)
+    page = first.get_data(as_text=True)
+    assert first.status_code == 200 and "no-store" not in first.headers.get("Cache-Control", "")
+    assert f"<h1>{heading.format(ref=reference)}</h1>" in page and "cannot be undone" in page
+    for value in fields.values():
+        if not value.isdigit():
+            assert html.escape(value, quote=False).split("\n")[0] in page
+    assert f'href="/console/reports/{reference}"' in page  # cancel
+    assert get_report(app, reference) == before and events(app, reference) == events_before
+    sent, label = confirmation_form(page)
+    assert label == button
+    assert sent["version"] == [str(before["version"])] and sent["csrf_token"][0]
+    assert {k: v[0] for k, v in sent.items() if k in fields} == fields
+    response = shz.post(f"/console/reports/{reference}/{action}", data={**sent, "confirm": "yes"})
+    assert response.status_code == 302
+    row = get_report(app, reference)
+    assert row["status"] is status
+    appeal = row["appeal_due_at"].astimezone(BJ).strftime("%Y-%m-%d") if row["appeal_due_at"] else ""
+    landing = shz.get(response.headers["Location"]).get_data(as_text=True)
+    assert flashes(landing) == [message.format(ref=reference, appeal=appeal)]
+
+
+def test_cancelling_a_confirmation_leaves_the_report_as_it_was(app, case, shz):
+    """Cancel shows the case page, still being handled; a confirmation sent after a colleague's change is refused."""
+    reference, _code, _resident = case
+    act(shz, reference, "accept")
+    page = act(shz, reference, "close", result="已责令企业整改。").get_data(as_text=True)
+    back = re.search(r'<a class="button secondary" href="([^"]+)">Cancel and go back</a>', page).group(1)
+    assert back == f"/console/reports/{reference}"
+    assert "badge-accepted" in shz.get(back).get_data(as_text=True)
+    sent, _label = confirmation_form(page)
+    act(shz, reference, "note", text="别人先动了这个案件")  # the version moves on meanwhile
+    response = shz.post(f"/console/reports/{reference}/close", data={**sent, "confirm": "yes"})
+    assert any(CHANGED in m for m in flashes(follow(shz, response)))
+    assert get_report(app, reference)["status"] is ReportStatus.ACCEPTED
+
+
+def test_what_the_action_would_refuse_is_refused_before_asking(app, case, shz):
+    """Not accepting a report already accepted is refused at once, with the reason, and no confirmation page."""
+    reference, _code, _resident = case
+    act(shz, reference, "accept")
+    response = act(shz, reference, "not-accept", reason="outside_remit", explanation="不属于生态环境部门职责。")
+    assert response.status_code == 302
+    assert flashes(follow(shz, response)) == ["This action is not possible while the report is being handled."]
+    assert get_report(app, reference)["status"] is ReportStatus.ACCEPTED
+
+
+def test_confirmation_pages_are_valid_html(app, tmp_path):
+    """The three confirmation pages, in English and Chinese, pass the Nu Html Checker with unique ids."""
+    from portal.services.units import find_unit
+    from tests.public.test_html_validity import describe, run_vnu
+
+    with app.app_context():
+        target = str(find_unit("兵团审计局").id)
+    files = []
+    for language in ("en", "zh"):
+        client = staff_client(app, f"shz-{language}", english=language == "en")
+        waiting, _code = submit_report(app.test_client())
+        handled, _code = submit_report(app.test_client())
+        act(client, handled, "accept")
+        pages = {
+            "not-accept": act(client, waiting, "not-accept", reason="repeated", explanation="与此前举报重复,已经处理过。"),
+            "transfer": act(client, waiting, "transfer", unit=target, reason="属于审计监督事项。"),
+            "close": act(client, handled, "close", result="已责令企业整改,\n并处罚款。"),
+        }
+        for action, response in pages.items():
+            page = response.get_data(as_text=True)
+            assert response.status_code == 200 and 'class="form confirm"' in page, (language, action)
+            ids = re.findall(r'\sid="([^"]+)"', page)
+            assert len(ids) == len(set(ids)), (language, action)
+            path = tmp_path / f"{language}-{action}.html"
+            path.write_text(page, encoding="utf-8")
+            files.append(path)
+    errors = [m for m in run_vnu(files) if m.get("type") in ("error", "non-document-error")]
+    assert not errors, "\n".join(describe(message) for message in errors)
+
+
+def test_every_action_says_what_it_did(app, case, shz):
+    """Assign, reply, note, summary, extension request and decision: each flash names the report and the outcome."""
+    reference, _code, _resident = case
+    act(shz, reference, "accept")
+    said = {}
+    for action, fields in (("assign", {"assignee": str(user_id(app, "shz"))}), ("reply", {"text": "已派员现场检查"}),
+                           ("note", {"text": "内部备注"}), ("summary", {"summary": "群众反映的问题正在处理。"}),
+                           ("extension", {"days": "10", "reason": "需要第三方检测机构出具报告"})):
+        said[action] = flashes(follow(shz, act(shz, reference, action, **fields)))
+    admin = staff_client(app, "shz-admin", role="unit_admin")
+    said["extension-decision"] = flashes(follow(admin, act(admin, reference, "extension-decision",
+                                                           approve="Approve extension")))
+    due = get_report(app, reference)["closure_due_at"].astimezone(BJ).strftime("%Y-%m-%d")
+    assert said == {
+        "assign": [f"{reference} assigned to shz."],
+        "reply": [f"Reply on {reference} published: the resident and the public can read it."],
+        "note": [f"Internal note added to {reference}."],
+        "summary": [f"Public summary of {reference} published."],
+        "extension": [f"Extension of 10 days requested for {reference}; a unit administrator decides."],
+        "extension-decision": [f"Extension approved: {reference} must now be closed by {due}."],
+    }
+    assert not any("Done." in m for messages in said.values() for m in messages)
+
+
+# Deadlines as staff see them
+
+
+def test_a_closed_case_is_not_shown_as_overdue_when_its_appeal_window_ends(app, case, shz):
+    """Closed in time, weeks ago: the case page says met and "appeal period ended"; nothing says overdue."""
+    reference, _code, _resident = case
+    act(shz, reference, "accept")
+    act(shz, reference, "close", result="已责令企业整改。", confirm="yes")
+    row = get_report(app, reference)
+    week = timedelta(days=7)
+    update_report(app, reference, **{column: row[column] - 6 * week for column in (
+        "submitted_at", "received_at", "accepted_at", "closed_at", "acceptance_due_at", "closure_due_at",
+        "appeal_due_at")})
+    page = shz.get(f"/console/reports/{reference}").get_data(as_text=True)
+    listed = re.search(r'<dl class="deadlines">.*?</dl>', page, re.S).group(0)
+    states = dict(re.findall(r'<dt>([^<]+)</dt>\s*<dd>.*?<span class="deadline deadline-([a-z-]+)">', listed, re.S))
+    assert states == {"Acceptance decision due": "met", "Closure due": "met", "Appeal possible until": "na"}
+    assert "Appeal period ended" in page and "On time: closed on" in page
+    queue = shz.get("/console/reports").get_data(as_text=True)
+    row_html = re.search(rf'<tr[^>]*>\s*<th scope="row"><a[^>]* href="/console/reports/{reference}">.*?</tr>', queue,
+                         re.S).group(0)
+    assert "deadline-met" in row_html and "On time: closed on" in row_html
+    for text in (page, row_html):
+        assert "Overdue" not in text and "deadline-overdue" not in text and 'class="overdue"' not in text
 
 
 def test_one_extension_requested_by_staff_and_approved_by_the_unit_admin(app, case, shz):
@@ -218,10 +399,9 @@ def test_one_extension_requested_by_staff_and_approved_by_the_unit_admin(app, ca
     accepted = datetime(2026, 6, 1, 10, tzinfo=BJ)
     update_report(app, reference, accepted_at=accepted,
                   closure_due_at=datetime(2026, 7, 31, 23, 59, 59, 999999, tzinfo=BJ))
-    page = follow(shz, act(shz, reference, "extension", days="31", reason="需要第三方检测机构出具报告"))
-    assert any("Extra days" in m for m in flashes(page))
-    page = follow(shz, act(shz, reference, "extension", days="10"))
-    assert any("Reason" in m for m in flashes(page))
+    assert "extra days" in errors(act(shz, reference, "extension", days="31",
+                                      reason="需要第三方检测机构出具报告"))["extension-days"].lower()
+    assert "reason" in errors(act(shz, reference, "extension", days="10"))["extension-reason"].lower()
     assert get_report(app, reference)["extension_state"] is ExtensionState.NONE
     page = follow(shz, act(shz, reference, "extension", days="10", reason="需要第三方检测机构出具报告"))
     assert get_report(app, reference)["extension_state"] is ExtensionState.REQUESTED
@@ -267,10 +447,11 @@ def test_assign_only_to_a_colleague_of_the_same_unit(app, case, shz):
     page, _token, _version = case_forms(shz, reference)
     options = re.search(r'<select id="assign-assignee" name="assignee">(.*?)</select>', page, re.S).group(1)
     assert "shz2" in options and "sjj" not in options
-    page = follow(shz, act(shz, reference, "assign", assignee=str(user_id(app, "sjj"))))
-    assert any("Staff member" in m for m in flashes(page))
+    assert "staff member" in errors(act(shz, reference, "assign", assignee=str(user_id(app, "sjj"))))[
+        "assign-assignee"].lower()
     assert get_report(app, reference)["assigned_user_id"] is None
-    act(shz, reference, "assign", assignee=str(user_id(app, "shz2")))
+    assert flashes(follow(shz, act(shz, reference, "assign", assignee=str(user_id(app, "shz2"))))) == [
+        f"{reference} assigned to shz2."]
     assert get_report(app, reference)["assigned_user_id"] == user_id(app, "shz2")
     assert reference in colleague.get("/console/reports?mine=1").get_data(as_text=True)
     assert reference not in shz.get("/console/reports?mine=1").get_data(as_text=True)
@@ -284,7 +465,7 @@ def test_transfer_moves_the_report_to_the_receiving_units_queue(app, case, shz):
         from portal.services.units import find_unit
 
         target = find_unit("兵团审计局").id
-    response = act(shz, reference, "transfer", unit=str(target), reason="属于审计监督事项,转兵团审计局办理。")
+    response = act(shz, reference, "transfer", unit=str(target), reason="属于审计监督事项,转兵团审计局办理。", confirm="yes")
     assert response.status_code == 302 and response.headers["Location"] == "/console/transfers"
     record = shz.get("/console/transfers").get_data(as_text=True)
     assert reference in record and "兵团审计局" in record and "属于审计监督事项" in record
@@ -292,7 +473,7 @@ def test_transfer_moves_the_report_to_the_receiving_units_queue(app, case, shz):
     assert shz.get(f"/console/reports/{reference}").status_code == 404
     assert reference not in shz.get("/console/reports").get_data(as_text=True)
     queue = receiver.get("/console/reports").get_data(as_text=True)
-    assert reference in queue and "status-received" in queue
+    assert reference in queue and "badge-received" in queue
     page, _token, _version = case_forms(receiver, reference)
     assert "accept" in action_forms(page)
     tracked = resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)
@@ -323,13 +504,26 @@ def test_published_summary_appears_on_the_supervision_page(app, case, shz):
 
 
 def test_a_deadline_in_a_year_without_a_holiday_calendar_is_flagged(app, case, shz):
-    """When a clock ran through a year no holiday calendar covers, staff and the resident are warned."""
+    """A clock that ran through a year no holiday calendar covers warns staff and the resident on that deadline."""
     reference, code, resident = case
-    update_report(app, reference, clock_warning="2031")
+    update_report(app, reference, acceptance_due_at=datetime(2031, 1, 6, 23, 59, tzinfo=BJ),
+                  clock_warning="acceptance:2031")
     for page in (shz.get(f"/console/reports/{reference}").get_data(as_text=True),
                  resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)):
         warning = re.search(r'<span class="clock-warning" role="note">(.*?)</span>', page, re.S)
         assert warning and "2031" in warning.group(1)
+
+
+def test_only_the_deadline_whose_count_ran_into_an_unknown_year_warns(app, case, shz):
+    """Acceptance due in 2026 and closure counted into 2027: one warning, under the closure deadline."""
+    reference, _code, _resident = case
+    update_report(app, reference, status=ReportStatus.ACCEPTED, accepted_at=datetime(2026, 11, 7, 10, tzinfo=BJ),
+                  acceptance_due_at=datetime(2026, 11, 23, 23, 59, tzinfo=BJ),
+                  closure_due_at=datetime(2027, 1, 6, 23, 59, tzinfo=BJ), clock_warning="closure:2027")
+    page = shz.get(f"/console/reports/{reference}").get_data(as_text=True)
+    acceptance = re.search(r"<dt>Acceptance decision due</dt>\s*<dd>(.*?)</dd>", page, re.S).group(1)
+    closure = re.search(r"<dt>Closure due</dt>\s*<dd>(.*?)</dd>", page, re.S).group(1)
+    assert "clock-warning" not in acceptance and "2027" in closure and "clock-warning" in closure
 
 
 # Concurrency
@@ -348,7 +542,7 @@ def test_the_second_of_two_colleagues_is_told_the_report_changed(app, case, shz)
     assert first.headers["Location"] == second.headers["Location"] == f"/console/reports/{reference}"
     page = other.get(second.headers["Location"]).get_data(as_text=True)
     assert any(CHANGED in m for m in flashes(page))
-    assert "status-accepted" in page
+    assert "badge-accepted" in page
     assert events(app, reference, EventKind.ACCEPTED) == 1 and events(app, reference, EventKind.NOT_ACCEPTED) == 0
 
 
@@ -369,7 +563,7 @@ def test_parallel_accepts_record_one_acceptance(app, case, monkeypatch):
     forms = [case_forms(c, reference) for c in clients]
     inside = threading.Barrier(2, timeout=10)
     met = []
-    real_deadline = handling_service.deadline
+    real_deadline = reports_service.deadline
 
     def deadline_when_both_are_inside(*args, **kwargs):
         try:
@@ -379,7 +573,7 @@ def test_parallel_accepts_record_one_acceptance(app, case, monkeypatch):
             pass
         return real_deadline(*args, **kwargs)
 
-    monkeypatch.setattr(handling_service, "deadline", deadline_when_both_are_inside)
+    monkeypatch.setattr(reports_service, "deadline", deadline_when_both_are_inside)
     start = threading.Barrier(2)
     responses = [None, None]
 
@@ -400,7 +594,7 @@ def test_parallel_accepts_record_one_acceptance(app, case, monkeypatch):
     pages = [c.get(f"/console/reports/{reference}").get_data(as_text=True) for c in clients]
     told = [any(CHANGED in m for m in flashes(p)) for p in pages]
     assert sorted(told) == [False, True]
-    assert all("status-accepted" in p for p in pages)
+    assert all("badge-accepted" in p for p in pages)
 
 
 # Other units
@@ -602,7 +796,7 @@ def test_the_resident_is_mailed_receipt_acceptance_reply_and_closure(app, case, 
     act(shz, reference, "accept")
     act(shz, reference, "reply", text="已派员现场检查")
     act(shz, reference, "note", text="内部备注不发邮件")
-    act(shz, reference, "close", result="已责令企业整改。")
+    act(shz, reference, "close", result="已责令企业整改。", confirm="yes")
     mail = resident_mail(app)
     assert len(mail) == 4
     assert all(reference in subject for subject, _body in mail)

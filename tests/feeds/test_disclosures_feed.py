@@ -116,11 +116,12 @@ def test_unknown_unit_or_category_is_404(client, disclosure_world, path):
 
 
 @pytest.mark.parametrize("query, name", [
-    ("unit=abc", "unit"), ("unit=99999999999999999999", "unit"), ("category=nothing", "category"),
-    ("area=99", "area"), ("area=-1", "area"), ("area=²", "area"),
+    ("unit=abc", "单位“abc”"), ("unit=99999999999999999999", "单位“99999999999999999999”"),
+    ("category=nothing", "类别“nothing”"), ("area=99", "管辖区域“99”"), ("area=-1", "管辖区域“-1”"),
+    ("area=²", "管辖区域“²”"),
 ])
 def test_bad_filter_is_400_with_a_text_message(client, disclosure_world, query, name):
-    """A refused filter is a 400 whose plain-text message names it."""
+    """A refused filter is a 400 whose plain-text message names it in words, with the value refused."""
     response = client.get("/feeds/disclosures.atom?" + query)
     assert response.status_code == 400
     assert response.content_type.startswith("text/plain")

@@ -79,8 +79,8 @@ def test_no_match_is_an_empty_valid_feed(client, indexed):
     ("", "Search"),
     ("q=" + "长" * 201, "200"),
     ("q=---", "Search"),
-    ("q=污染&kind=nothing", "Kind"),
-    ("q=污染&year=20", "Year"),
+    ("q=污染&kind=nothing", "type of content"),
+    ("q=污染&year=20", "year"),
 ])
 def test_an_unusable_query_is_400_with_a_text_message(app, indexed, query, words):
     """An empty, over-long or punctuation-only query, or a bad filter: 400, a plain-text message saying why."""

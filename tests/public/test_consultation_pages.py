@@ -188,7 +188,7 @@ def test_index_refuses_a_bad_filter_and_pages(make_app):
     second = page_of(client, "/consultations?page=2")
     assert "草案第0号" in second and "草案第2号" not in second
     refused = page_of(client, "/consultations?state=draft", 400)
-    assert "The filter state does not accept the value draft." in refused
+    assert "The state “draft” is not one of the values offered." in refused
 
 
 # --- one consultation ----------------------------------------------------------------------------
@@ -291,11 +291,12 @@ def test_comment_waits_for_moderation_then_appears(client, world, app):
 
 
 @pytest.mark.parametrize("fields, field, message", [
-    ({"body": "太短"}, "body", "Comment: write between 5 and 5,000 characters (now 2)."),
-    ({"phone": "", "email": ""}, "phone", "Contact: give a phone number or an email address."),
-    ({"email": "not-an-address", "phone": ""}, "email", "Email: this is not a valid address."),
-    ({"author_name": " "}, "author_name", "Name: give your name"),
-    ({"paragraph": "9"}, "paragraph", "Paragraph: the document has no paragraph 9."),
+    ({"body": "太短"}, "body", "Your comment must be between 5 and 5,000 characters (it has 2)."),
+    ({"phone": "", "email": ""}, "phone", "Enter your phone number or your email address: the rules"),
+    ({"email": "not-an-address", "phone": ""}, "email",
+     "Enter your email address in the right format, like name@example.com."),
+    ({"author_name": " "}, "author_name", "Enter your name."),
+    ({"paragraph": "9"}, "paragraph", "The part you comment on does not exist: the document has no paragraph 9."),
 ])
 def test_invalid_comment_is_refused_on_its_field(client, world, app, fields, field, message):
     """The consultation page comes back (400) with the message under the named field; nothing is stored."""
@@ -305,6 +306,29 @@ def test_invalid_comment_is_refused_on_its_field(client, world, app, fields, fie
     error = re.search(rf'<p class="field-error" id="{field}-error">([^<]*)</p>', page)
     assert error and message in error.group(1), page[page.find("comment-form-title"):][:3000]
     assert "第二段：主要污染物及治理措施。" in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 4
+
+
+@pytest.mark.parametrize("language, names", [
+    ("en", ["the part you comment on", "your comment", "your name", "your phone number", "your email address"]),
+    ("zh_Hans_CN", ["意见所针对的部分", "意见内容", "姓名", "联系电话", "电子邮箱"]),
+])
+def test_every_error_of_a_comment_comes_back_at_once(client, world, app, language, names):
+    """One submit with five mistakes: five messages, in the summary and under their fields, each naming its field
+    once (no "意见内容: 意见：…"), in the page's language; nothing is stored."""
+    client.get(f"/language/{language}")
+    response = post_comment(client, world["eia"], paragraph="9", author_name=" ", phone="138-abc",
+                            email="not-an-address", body="太短")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    summary = re.search(r'<div class="error-summary".*?</ul>', page, re.S).group(0)
+    listed = re.findall(r'<li><a href="#([\w-]+)">([^<]*)</a></li>', summary)
+    assert [anchor for anchor, _message in listed] == ["paragraph", "body", "author_name", "phone", "email"]
+    for (anchor, message), name in zip(listed, names):
+        shown = re.search(rf'<p class="field-error" id="{anchor}-error">([^<]*)</p>', page).group(1)
+        assert shown == message and message.casefold().count(name.casefold()) == 1, (message, name)
+        assert ": " + message not in page and "：" + message not in page
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 4
 

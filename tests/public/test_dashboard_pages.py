@@ -112,7 +112,63 @@ def test_goals_page_shows_values_verdicts_and_a_chart(client, app, planted):
     reduction = section(page, f"indicator-{ids['单位生产总值用水量']}")
     assert "Target met" in reduction and "26.0% less than in 2015" in reduction
     forest = section(page, f"indicator-{ids['森林覆盖率']}")
-    assert "No published observation yet" in forest and "<svg" not in forest
+    assert "Cannot tell: no value for the target year" in forest and "<svg" not in forest
+    assert "No value has been published for this indicator yet." in forest
+
+
+def indicator_ids(app):
+    """{indicator name: id}."""
+    with app.app_context():
+        from portal.services import policy
+
+        return {i.name: i.id for i in policy.list_indicators()}
+
+
+def test_a_target_is_judged_on_its_target_year_and_a_later_value_is_for_information(client, app):
+    """"≤ 120 by 2020" with 121 in 2020 and 110 in 2025: not met (on 2020), and 2025's value shown as
+    information, in both languages; the chart marks the target year."""
+    with app.app_context():
+        disclosure("统计公报", observations={("用水总量", 2019): "125", ("用水总量", 2020): "121",
+                                         ("用水总量", 2025): "110"})
+        db.session.commit()
+    anchor = f"indicator-{indicator_ids(app)['用水总量']}"
+    water = section(text(english(client), "/dashboard/goals"), anchor)
+    assert "Target for 2020" in water and "Target not met" in water and "Target met<" not in water
+    assert "The 2020 value: 121亿立方米" in water
+    assert "110亿立方米 in 2025" in water and "For information only: the target is judged on the 2020 value." in water
+    assert "Target year 2020" in water and 'class="target-year"' in water
+    client.get("/language/zh_Hans_CN")
+    chinese = section(text(client, "/dashboard/goals"), anchor)
+    assert "2020 年目标" in chinese and "未达标" in chinese and "已达标" not in chinese
+    assert "2020 年数值：121亿立方米" in chinese and "2025 年：110亿立方米" in chinese
+
+
+def test_without_a_value_for_the_target_year_the_page_cannot_tell(client, app):
+    """Only 2019 and 2025 values: no verdict is claimed, though 2025's value is below the target."""
+    with app.app_context():
+        disclosure("统计公报", observations={("用水总量", 2019): "125", ("用水总量", 2025): "110"})
+        db.session.commit()
+    water = section(text(english(client), "/dashboard/goals"), f"indicator-{indicator_ids(app)['用水总量']}")
+    assert "Cannot tell: no value for the target year" in water and "No value has been published for 2020." in water
+    assert "Target met" not in water and "Target not met" not in water
+
+
+def test_the_goals_page_opens_with_a_summary_linking_every_goal(client, app, planted):
+    """Before the first goal: how many targets are met, not met or cannot be judged, and a table with each
+    goal's verdict linking to its section; the values by year are folded under each chart."""
+    page = text(english(client), "/dashboard/goals")
+    ids = indicator_ids(app)
+    summary = page.split('id="goal-summary-title"', 1)[1].split('<section class="goal"', 1)[0]
+    assert page.index('id="goal-summary-title"') < page.index('<section class="goal"')
+    tally = dict((label, int(n)) for label, n in re.findall(
+        r'<strong class="goal-status status-\w+">([^<]+)</strong> (\d+) targets?', summary))
+    assert tally == {"Target met": 2, "Target not met": 1, "Cannot tell": len(ids) - 3}
+    for name, number in ids.items():
+        assert f'<a href="#indicator-{number}">{name}</a>' in summary
+    assert re.search(r'<a href="#indicator-\d+">用水总量</a></th>\s*<td><strong class="goal-status status-met">'
+                     r"Target met</strong></td>\s*<td>118亿立方米 \(2020\)</td>", summary)
+    water = section(page, f"indicator-{ids['用水总量']}")
+    assert re.search(r'<details class="goal-values">\s*<summary>Published values by year \(2 years\)</summary>', water)
 
 
 def test_reduction_without_baseline_says_it_cannot_tell(client, app):
@@ -178,11 +234,12 @@ def test_units_csv_content(client, planted):
     assert rows[1][1:] == [BUSY_UNIT, "7", "4", "3", "2.8", "20.0", "66.7", "2", "2", "3", "33.3"]
 
 
-@pytest.mark.parametrize("query, name", [("sort=reporter", "Sort"), ("sort=received&dir=sideways", "Direction")])
+@pytest.mark.parametrize("query, name", [("sort=reporter", "Sort the table by one of its columns"),
+                                         ("sort=received&dir=sideways", "The sort direction must be asc or desc.")])
 def test_bad_sort_is_a_clear_400(client, query, name):
     """An unknown column or direction is answered with a message naming the parameter, never a 500."""
     page = text(english(client), f"/dashboard/units?{query}", 400)
-    assert f"{name}:" in page
+    assert name in page
     assert english(client).get(f"/dashboard/units.csv?{query}").status_code == 400
 
 
@@ -236,3 +293,9 @@ def test_dashboard_pages_pass_axe(page, live_server, app, language):
         page.set_viewport_size(DESKTOP)
         found += [(path, v) for v in axe_violations(page)]
     assert not found, "\n".join(f"{path}: {describe_violation(v)}" for path, v in found)
+
+
+def test_the_goals_list_links_to_the_verdicts(client):
+    """/goals lists the targets without judging them and links to where they are judged on their target year."""
+    page = text(english(client), "/goals")
+    assert '<a href="/dashboard/goals">Whether each target was met in its target year</a>' in page

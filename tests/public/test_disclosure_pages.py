@@ -196,18 +196,42 @@ def test_an_earlier_version_says_so_and_links_to_the_current_one(app, client):
     assert f"/disclosures/{disclosure_id}/diff?from=1&amp;to=2" in current
 
 
-def test_the_diff_page_marks_changes_in_words_and_marks(app, client):
-    """Changed characters are in <del>/<ins>; each row says removed/added/changed in text; the note is shown."""
+def test_the_diff_page_marks_changes_in_words_and_colours(app, client):
+    """The rendered text is compared (no Markdown syntax shows); the changed number is one <del> and one <ins>,
+    each announced in words; every changed paragraph says what happened to it; the unit's note is shown."""
     new_body = BODY.replace("38", "36").replace("- 重污染天数3天", "- 重污染天数3天\n- 沙尘天数5天")
     disclosure_id = build(app, "公报", revise=("公报(更正)", new_body, "更正浓度并补充沙尘天数。"))
     response = client.get(f"/disclosures/{disclosure_id}/diff")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Changes from version 1 to version 2" in page and "更正浓度并补充沙尘天数。" in page
-    assert "每立方米3<del>8</del>微克" in page and "每立方米3<ins>6</ins>微克" in page
-    assert "Line 3 → 3: changed" in page and "Before (removed text struck through):" in page
-    assert re.search(r"Line 7 of version 2: added</strong></p>\s*<p[^>]*><ins>- 沙尘天数5天</ins>", page)
-    assert "公报<ins>(更正)</ins>" in page
+    removed, added = '<span class="visually-hidden">Removed:</span>', '<span class="visually-hidden">Added:</span>'
+    assert f"每立方米<del>{removed}38</del><ins>{added}36</ins>微克" in page
+    assert "Paragraph 2: changed" in page and "Paragraphs changed: 1, removed: 0, added: 1." in page
+    assert re.search(rf'Paragraph 5: added</p>\s*<p class="diff-text" lang="zh-Hans">'
+                     rf"<ins>{re.escape(added)}• 沙尘天数5天</ins>", page)
+    assert f"公报<ins>{added}(更正)</ins>" in page
+    text_part = page.split('id="text-changes"', 1)[1]
+    assert "##" not in text_part and "- 沙尘" not in text_part and "监测结果" in text_part
+
+
+def test_the_diff_page_folds_long_unchanged_runs(app, client):
+    """Thirty paragraphs, one changed: the paragraphs beside it are shown, the others folded in closed <details>
+    that say how many they hold."""
+    body = "\n\n".join(f"第{n}段文字。" for n in range(1, 31))
+    disclosure_id = build(app, "长文", body=body, revise=("长文", body.replace("第15段文字。", "第十五段文字。"), "改一段。"))
+    page = client.get(f"/disclosures/{disclosure_id}/diff").get_data(as_text=True)
+    folds = re.findall(r"<details>\s*<summary>(\d+) unchanged paragraphs \((\d+)–(\d+)\)</summary>", page)
+    assert folds == [("13", "1", "13"), ("14", "17", "30")]
+    assert "Paragraph 15: changed" in page and "Paragraph 14: unchanged" in page and "Paragraph 16: unchanged" in page
+    assert "<details open" not in page and page.count("Paragraph 3: unchanged") == 1  # inside the fold
+
+
+def test_a_formatting_only_revision_says_the_text_reads_the_same(app, client):
+    """A revision that only makes a word bold reads the same: the page says so instead of listing no change."""
+    disclosure_id = build(app, "公报", revise=("公报", BODY.replace("PM2.5", "**PM2.5**"), "加粗。"))
+    page = client.get(f"/disclosures/{disclosure_id}/diff").get_data(as_text=True)
+    assert "only its formatting changed" in page and "<del>" not in page.split('id="text-changes"', 1)[1]
 
 
 def test_the_diff_escapes_what_it_shows(app, client):
@@ -223,7 +247,7 @@ def test_bad_version_numbers_are_a_400_with_a_message(app, client, query):
     disclosure_id = build(app, "公报", revise=("公报", BODY + "\n\n补。", "补充。"))
     response = client.get(f"/disclosures/{disclosure_id}/diff?{query}")
     assert response.status_code == 400
-    assert "choose a version number from 1 to 2" in response.get_data(as_text=True)
+    assert "must be a version number from 1 to 2" in response.get_data(as_text=True)
 
 
 def public_pages(app):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import RateLimitHit, Registration, RegistrationStatus
 from portal.services import hearings
-from tests.helpers import hidden_value
+from tests.helpers import field_error, hidden_value, summary_of
 from tests.public.test_consultation_pages import add_hearing, draft, english, opened, page_of, staff
 
 CODE = re.compile(r'id="registration-code">([A-Z2-7]{4}(?:-[A-Z2-7]{4}){4})<')
@@ -130,7 +130,34 @@ def test_speaking_needs_a_viewpoint(app, client, hearing):
     response = register(english(client), hearing["session"], wants_to_speak="y", viewpoint="")
     assert response.status_code == 400
     error = re.search(r'<p class="field-error" id="viewpoint-error">([^<]*)</p>', response.get_data(as_text=True))
-    assert error and "Viewpoint: to speak, summarise your viewpoint" in error.group(1)
+    assert error and "To speak, summarise your viewpoint in 10 to 2,000 characters" in error.group(1)
+    assert statuses(app, hearing["session"]) == []
+
+
+def test_every_error_of_a_registration_comes_back_at_once(app, client, hearing):
+    """No name, a bad phone, a bad address and no viewpoint to speak: four messages after one submit, in Chinese,
+    each under its field and naming it once."""
+    response = register(client, hearing["session"], name=" ", phone="138-abc", email="a@b", wants_to_speak="y",
+                        viewpoint="")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    for field, name in (("name", "姓名"), ("phone", "联系电话"), ("email", "电子邮箱"), ("viewpoint", "发言要点")):
+        error = re.search(rf'<p class="field-error" id="{field}-error">([^<]*)</p>', page)
+        assert error and error.group(1).count(name) == 1, (field, error and error.group(1))
+    assert statuses(app, hearing["session"]) == []
+
+
+def test_an_empty_registration_lists_every_error_in_a_summary(app, client, hearing):
+    """Sent empty, the form comes back with a summary at the top listing both problems at once, the name and the
+    missing contact, each linking to its field and naming it once; each is also shown under its field."""
+    response = register(client, hearing["session"], name="", phone="", email="")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    listed = summary_of(page)
+    assert listed == [("name", "请填写姓名。"), ("phone", "请填写联系电话或电子邮箱。")], listed
+    for anchor, message in listed:
+        assert field_error(page, anchor) == message
+    assert page.index('class="error-summary"') < page.index('id="register-title"')
     assert statuses(app, hearing["session"]) == []
 
 

@@ -59,6 +59,9 @@ PAGES = [
     ("dashboard-goals", "/dashboard/goals", 200),
     ("dashboard-units", "/dashboard/units", 200),
     ("dashboard-measures", "/dashboard/measures", 200),
+    ("developers", "/developers", 200),
+    ("privacy", "/privacy", 200),
+    ("accessibility", "/accessibility", 200),
 ]
 # Pages seen by a logged-in site administrator of 兵团建设局 (the unit handling the "accepted" sample).
 STAFF_PAGES = [

@@ -3,6 +3,7 @@ import hashlib
 import re
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -43,6 +44,8 @@ from tests.helpers import (
 CODE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){4}$")
 DISGUISED = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 
+BJ = ZoneInfo("Asia/Shanghai")
+
 
 def english(client):
     """Switch the client's interface to English (the msgids) and return it."""
@@ -69,9 +72,9 @@ def field_errors(page):
 
 
 def alerts(page):
-    """Messages shown at the top of a form."""
-    block = re.search(r'<div class="form-errors" role="alert">(.*?)</div>', page, re.S)
-    return re.findall(r">([^<]+)</p>", block.group(1)) if block else []
+    """Messages in the error summary that belong to no visible field (the form's own, hidden fields')."""
+    block = re.search(r'<ul class="error-summary-list">(.*?)</ul>', page, re.S)
+    return re.findall(r"<li>([^<]+)</li>", block.group(1)) if block else []
 
 
 def flashes(page):
@@ -89,7 +92,7 @@ def closed_report(app, client, **fields):
     reference, code = submit_report(client, **fields)
     staff = staff_client(app)
     assert act(staff, reference, "accept").status_code == 302
-    assert act(staff, reference, "close", result="已现场检查,责令企业停产整改。").status_code == 302
+    assert act(staff, reference, "close", result="已现场检查,责令企业停产整改。", confirm="yes").status_code == 302
     assert get_report(app, reference)["status"] is ReportStatus.CLOSED
     return reference, code, tracking_path(client, reference, code), staff
 
@@ -123,13 +126,13 @@ def test_each_form_gets_its_own_submission_key(client):
 
 
 @pytest.mark.parametrize("fields, field, fragment", [
-    ({"description": "太短了"}, "description", "What did you see, hear or smell?"),
-    ({"description": "污" * 4001}, "description", "What did you see, hear or smell?"),
-    ({"place": ""}, "place", "Where exactly?"),
-    ({"email": "planted-at-example.org"}, "email", "Email"),
-    ({"phone": "call me maybe"}, "phone", "Phone"),
-    ({"observed_at": "2099-01-01T10:00"}, "observed_at", "future"),
-    ({"category": None}, "category", "What is it about?"),
+    ({"description": "太短了"}, "description", "The description of the problem must be between 10 and 4000"),
+    ({"description": "污" * 4001}, "description", "The description of the problem must be between 10 and 4000"),
+    ({"place": ""}, "place", "Enter the place."),
+    ({"email": "planted-at-example.org"}, "email", "Enter your email address in the right format"),
+    ({"phone": "call me maybe"}, "phone", "Enter your phone number in digits only"),
+    ({"observed_at": "2099-01-01T10:00"}, "observed_at", "The time you observed it cannot be in the future."),
+    ({"category": None}, "category", "Choose what you are reporting."),
 ])
 def test_invalid_field_is_refused_with_a_message_naming_it(app, client, fields, field, fragment):
     """The form comes back with 400 and a message under the field; nothing is stored."""
@@ -145,10 +148,14 @@ def test_invalid_field_is_refused_with_a_message_naming_it(app, client, fields, 
 
 
 def test_a_message_names_its_field_once(client):
-    """A domain message that already names its field is not prefixed with the label a second time."""
+    """A message names its field once, and is shown as it is (no label prefixed): in English and in Chinese."""
     english(client)
     page = post_report(client, email="planted-at-example.org").get_data(as_text=True)
-    assert field_errors(page)["email"].count("Email") == 1
+    assert field_errors(page)["email"] == "Enter your email address in the right format, like name@example.com."
+    client.get("/language/zh_Hans_CN")
+    page = post_report(client, phone="call me maybe", description="太短了").get_data(as_text=True)
+    assert field_errors(page)["phone"] == "联系电话只能填写数字，例如 13800138000。"
+    assert field_errors(page)["description"] == "问题描述应为 10 至 4000 个字符。"
 
 
 def test_latitude_without_longitude_is_refused_with_a_visible_message(app, client):
@@ -364,7 +371,7 @@ def test_reference_and_code_open_the_private_page(app, client, spell):
     response = other.get(path)
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
-    assert reference in page and "status-received" in page and "北泉镇幸福路口" in page
+    assert reference in page and "badge-received" in page and "北泉镇幸福路口" in page
     assert "《环保举报热线工作管理办法》" in page
 
 
@@ -442,7 +449,7 @@ def test_a_closed_report_is_rated_once(app, client):
     english(client)
     reference, _code, path, _staff = closed_report(app, client)
     page = client.get(path).get_data(as_text=True)
-    assert "status-closed" in page and f'action="{path}/rating"' in page
+    assert "badge-closed" in page and f'action="{path}/rating"' in page
     assert resident_act(client, path, "rating", rating="4", comment="处理及时").status_code == 302
     page = client.get(path).get_data(as_text=True)
     assert f'action="{path}/rating"' not in page and "You rated the handling 4 of 5." in page
@@ -463,14 +470,14 @@ def test_appeal_within_the_window_reopens_the_report(app, client):
     assert after["closure_due_at"] > old_due
     assert timedelta(days=60) <= after["closure_due_at"] - utcnow() <= timedelta(days=68)
     page = client.get(path).get_data(as_text=True)
-    assert "status-accepted" in page and "排污口仍在夜间排放,问题没有解决。" in timeline(page)
+    assert "badge-accepted" in page and "排污口仍在夜间排放,问题没有解决。" in timeline(page)
 
 
 def test_a_second_appeal_is_refused(app, client):
     """After one appeal and a second closure, the appeal form is gone and a POST is refused."""
     reference, _code, path, staff = closed_report(app, client)
     assert resident_act(client, path, "appeal", reason="问题没有解决,请重新处理。").status_code == 302
-    assert act(staff, reference, "close", result="复查后企业已停产。").status_code == 302
+    assert act(staff, reference, "close", result="复查后企业已停产。", confirm="yes").status_code == 302
     assert get_report(app, reference)["status"] is ReportStatus.CLOSED
     assert f'action="{path}/appeal"' not in client.get(path).get_data(as_text=True)
     response = resident_act(client, path, "appeal", reason="还是没有解决,再次申诉。")
@@ -494,9 +501,9 @@ def test_not_accepted_report_shows_reason_and_explanation_to_the_resident(app, c
     english(client)
     reference, code = submit_report(client)
     staff = staff_client(app)
-    act(staff, reference, "not-accept", reason="outside_remit", explanation="该问题属于城市管理部门职责,请向其反映。")
+    act(staff, reference, "not-accept", reason="outside_remit", explanation="该问题属于城市管理部门职责,请向其反映。", confirm="yes")
     page = client.get(tracking_path(client, reference, code)).get_data(as_text=True)
-    assert "status-not_accepted" in page
+    assert "badge-not-accepted" in page
     assert "Not within the remit of environmental authorities" in page
     assert "该问题属于城市管理部门职责,请向其反映。" in page
 
@@ -513,10 +520,72 @@ def test_supervision_lists_reports_without_descriptions(app, client):
     act(staff, reference, "note", text="内部备注:企业负责人电话已查到")
     for path in ("/reports", f"/reports/{reference}", "/reports?status=received&area=8&category=water"):
         page = client.get(path).get_data(as_text=True)
-        assert reference in page and "status-received" in page and "第八师石河子市" in page, path
+        assert reference in page and "badge-received" in page and "第八师石河子市" in page, path
         assert "已派员现场检查" in page, path
         for secret in ("PLANTED", "邻居都知道", "幸福路17号", "企业负责人电话"):
             assert secret not in page, (path, secret)
+
+
+def test_the_public_sees_a_legal_reason_for_not_accepting_but_not_the_explanation(app, client):
+    """The public case page and list give the date of the decision and its legal reason; the unit's explanation to
+    the resident (written for their tracking page) and the description stay private."""
+    english(client)
+    reference, _code = submit_report(client)
+    staff = staff_client(app)
+    act(staff, reference, "not-accept", reason="outside_remit", explanation="PLANTED 请向城市管理部门反映。",
+        confirm="yes")
+    decided = get_report(app, reference)["closed_at"].astimezone(BJ).strftime("%Y-%m-%d")
+    page = client.get(f"/reports/{reference}").get_data(as_text=True)
+    meta = re.search(r'<dl class="meta">.*?</dl>', page, re.S).group(0)
+    assert re.search(rf"<dt>Decided not to accept</dt><dd>{decided}</dd>", meta)
+    assert re.search(r"<dt>Reason for not accepting</dt><dd>Not within the remit of environmental authorities</dd>",
+                     meta)
+    assert "<dt>Closed</dt>" not in meta
+    listing = client.get("/reports").get_data(as_text=True)
+    assert "Reason for not accepting: Not within the remit of environmental authorities" in re.sub(
+        r"<[^>]+>", "", listing)
+    for text in (page, listing):
+        assert "PLANTED" not in text and "排污口每天夜里" not in text
+
+
+def badges(page, reference):
+    """The badges next to `reference` in the public list: [(class, text)]."""
+    item = re.search(rf'<li class="report-item">\s*<h2><a href="/reports/{reference}">.*?</h2>', page, re.S).group(0)
+    return re.findall(r'<span class="badge (badge-[a-z-]+)">([^<]+)</span>', item)
+
+
+def test_the_public_list_flags_overdue_cases_and_those_closed_on_time(app, client):
+    """A case past its acceptance deadline is marked overdue; one closed within every limit, closed on time."""
+    english(client)
+    late, _code = submit_report(client)
+    on_time, _code = submit_report(client)
+    waiting, _code = submit_report(client)
+    update_report(app, late, acceptance_due_at=utcnow() - timedelta(hours=1))
+    staff = staff_client(app)
+    act(staff, on_time, "accept")
+    act(staff, on_time, "close", result="已责令企业整改。", confirm="yes")
+    page = client.get("/reports").get_data(as_text=True)
+    assert badges(page, late) == [("badge-received", "Awaiting acceptance"), ("badge-overdue", "Overdue")]
+    assert badges(page, on_time) == [("badge-closed", "Closed"), ("badge-on-time", "Closed on time")]
+    assert badges(page, waiting) == [("badge-received", "Awaiting acceptance")]
+    shown = client.get(f"/reports/{late}").get_data(as_text=True)
+    assert '<span class="badge badge-overdue">Overdue</span>' in re.search(r"<h1>.*?</h1>", shown, re.S).group(0)
+
+
+def test_a_closed_case_whose_appeal_window_ended_is_not_called_overdue(app, client):
+    """Weeks after closure the public page says the appeal period ended, and the unit met its deadlines."""
+    english(client)
+    reference, _code = submit_report(client)
+    staff = staff_client(app)
+    act(staff, reference, "accept")
+    act(staff, reference, "close", result="已责令企业整改。", confirm="yes")
+    row, shift = get_report(app, reference), timedelta(days=40)
+    update_report(app, reference, **{column: row[column] - shift for column in (
+        "submitted_at", "received_at", "accepted_at", "closed_at", "acceptance_due_at", "closure_due_at",
+        "appeal_due_at")})
+    page = client.get(f"/reports/{reference}").get_data(as_text=True)
+    assert '<span class="deadline deadline-na">Appeal period ended</span>' in page
+    assert page.count("deadline-met") == 2 and "Overdue" not in page and "deadline-overdue" not in page
 
 
 def test_supervision_filters(app, client):

@@ -73,22 +73,74 @@ def test_results_are_highlighted_and_planted_markup_is_inert(english, site):
     assert "**" not in disclosure
 
 
+def remove_links(page, label):
+    """Addresses of the "×" links whose name for screen readers is "Remove the filter “label”"."""
+    return [unescape(href) for href in re.findall(
+        rf'<a class="filter-remove" href="([^"]+)"><span aria-hidden="true">×</span>'
+        rf'<span class="visually-hidden">Remove the filter “{re.escape(label)}”</span></a>', page)]
+
+
 def test_facets_are_filter_links_and_active_filters_can_be_removed(english, site):
     """Following the "Policy measure" facet keeps only measures, (十四) first; removing it restores the rest."""
     page = text(english.get("/search?q=大气污染"))
-    assert "Refine the results" in page and ">Kind</h3>" in page and ">Unit</h3>" in page
+    assert "Refine the results" in page and ">Type of content</h3>" in page and ">Responsible unit</h3>" in page
     (measures,) = links_named(page, "Policy measure")
     assert parse_qs(urlsplit(measures).query) == {"q": ["大气污染"], "kind": ["measure"]}
     filtered = text(english.get(measures))
     assert result_links(filtered)[0] == "/measures/14" and all(
         link.startswith("/measures/") and "#" not in link for link in result_links(filtered))
     assert "(十四) 全面推进污染防治" in filtered
-    (remove,) = set(links_named(filtered, "Remove the filter “Policy measure”"))
+    (remove,) = set(remove_links(filtered, "Policy measure"))
     assert parse_qs(urlsplit(remove).query) == {"q": ["大气污染"]}
     everything = text(english.get(remove))
     assert len(result_links(everything)) > len(result_links(filtered))
     unit = text(english.get("/search?q=大气污染&area=1"))
     assert "Filters in use:" in unit and "第一师阿拉尔市" in unit and len(result_links(unit)) == 1
+
+
+def facet_groups(page):
+    """{heading: [value labels]} of the facet groups, in order."""
+    body = page.split('<details class="facets">', 1)[1].split("</details>\n", 1)[0]
+    groups = {}
+    for heading, values in re.findall(r'<h3 id="facet-\w+">([^<]+)</h3>(.*?)(?=<h3 |</section>)', body, re.S):
+        labels = re.findall(r'<(?:a|strong)[^>]*>([^<]+)</(?:a|strong)> <span class="count">', values)
+        groups[heading] = [unescape(label) for label in labels]
+    return groups
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", {"Type of content": ["Closed case", "Disclosure"], "Responsible unit": ["第八师石河子市"],
+            "Report category": ["Water pollution"], "Disclosure category": ["Pollutant discharge permits"],
+            "Area": ["第八师石河子市"], "Year": []}),
+    ("zh", {"内容类型": ["已办结举报", "公开信息"], "责任单位": ["第八师石河子市"], "举报类别": ["水污染"],
+            "公开类别": ["排污许可"], "管辖区域": ["第八师石河子市"], "年份": []}),
+])
+def test_each_facet_group_is_headed_by_what_its_values_are(site, language, expected):
+    """Report categories (of closed cases) and disclosure categories are separate groups, each named for what it
+    lists; every value is a label in the page's language, never a code."""
+    client = site[0].test_client()
+    if language == "en":
+        client.get("/language/en")
+    page = text(client.get("/search?q=石河子市&area=8"))
+    groups = facet_groups(page)
+    year = list(expected)[-1]
+    assert "2021" in groups.pop(year)  # the permit's year, and the year the case was closed (today's)
+    expected = {heading: sorted(values) for heading, values in expected.items() if heading != year}
+    assert {heading: sorted(values) for heading, values in groups.items()} == expected
+
+
+def test_facets_come_before_the_results_in_a_closed_block_that_counts_the_filters_in_use(english):
+    """The facets precede the results (above them on phones), in a <details> closed by default whose summary
+    says how many filters are in use; each filter in use has a "×" link removing it."""
+    plain = text(english.get("/search?q=大气污染"))
+    assert plain.index('<details class="facets">') < plain.index('id="results-title"')
+    assert "<summary>Refine the results</summary>" in plain
+    filtered = text(english.get("/search?q=大气污染&kind=comment&area=6"))
+    assert "<summary>Refine the results (2 filters in use)</summary>" in filtered
+    assert parse_qs(urlsplit(remove_links(filtered, "Published comment")[0]).query) == {"q": ["大气污染"], "area": ["6"]}
+    assert parse_qs(urlsplit(remove_links(filtered, "第六师五家渠市")[0]).query) == {"q": ["大气污染"], "kind": ["comment"]}
+    (clear,) = links_named(filtered, "Remove every filter")
+    assert parse_qs(urlsplit(clear).query) == {"q": ["大气污染"]}
 
 
 def test_sorting_by_date_and_pages(english):
@@ -109,9 +161,9 @@ def test_sorting_by_date_and_pages(english):
     ("q=" + "污" * 201, "at most 200 characters (yours has 201)"),
     ("q=（）！", "punctuation alone is not searched"),
     ("q=-污染", "add a word to look for"),
-    ("q=污染&kind=report", "Kind: choose one of the kinds listed."),
-    ("q=污染&page=x", "Page: write a whole number"),
-    ("q=污染&year=20x0", "Year: write a year with four digits"),
+    ("q=污染&kind=report", "Choose the type of content from the list."),
+    ("q=污染&page=x", "The page number must be a whole number"),
+    ("q=污染&year=20x0", "Write the year with four digits"),
 ])
 def test_unusable_queries_get_the_message_and_400(english, query, message):
     """Over-long, punctuation-only, exclusion-only queries and bad options: 400 with the message, never 500."""
@@ -133,9 +185,9 @@ def test_every_page_has_a_labelled_search_box_in_the_header(english):
     """The header's form sends q to /search; its input has a label."""
     for path in ("/", "/measures/14", "/search?q=湿地"):
         page = text(english.get(path))
-        form = re.search(r'<form class="wrap site-search"[^>]*>.*?</form>', page, re.S).group()
+        form = re.search(r'<form class="[^"]*\bsite-search\b[^>]*>.*?</form>', page, re.S).group()
         assert 'action="/search"' in form and 'method="get"' in form
-        assert '<label for="site-search-q">Search the portal</label>' in form and 'name="q"' in form
+        assert re.search(r'<label [^>]*for="site-search-q">Search the portal</label>', form) and 'name="q"' in form
 
 
 def test_a_missing_index_makes_search_temporarily_unavailable(make_app):

@@ -12,7 +12,7 @@ from portal.models import ConsultationKind, MailMessage, Subscription, User
 from portal.services import consultations
 from portal.services.accounts import create_user
 from portal.services.units import find_unit
-from tests.helpers import PASSWORD, csrf_token, hidden_value
+from tests.helpers import PASSWORD, csrf_token, field_error, hidden_value, summary_of
 
 NOW = datetime(2026, 9, 21, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -93,7 +93,7 @@ def test_bad_email_is_shown_on_the_field(app, english):
     response = post_subscription(english, email="not-an-address")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert 'id="email-error">Email: this is not a valid address.' in page
+    assert 'id="email-error">Enter an email address in the right format, like name@example.com.' in page
     assert 'aria-invalid="true"' in page
     assert count(app, Subscription) == 0 and count(app, MailMessage) == 0
 
@@ -104,7 +104,31 @@ def test_area_and_unit_together_are_refused(app, english):
         unit_id = find_unit("第六师五家渠市").id
     response = post_subscription(english, area="6", unit=str(unit_id))
     assert response.status_code == 400
-    assert "choose either an area or a unit, not both" in response.get_data(as_text=True)
+    assert "Choose either an area or a unit to follow, not both" in response.get_data(as_text=True)
+    assert count(app, Subscription) == 0
+
+
+def test_an_empty_request_lists_every_error_in_a_summary(app, client):
+    """Sent empty, the form comes back with a summary at the top listing both problems at once, the address and
+    what to follow, each linking to its field; each is also shown under its field."""
+    response = post_subscription(client, email="", area="", unit="")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    listed = summary_of(page)
+    assert listed == [("email", "请填写接收通知的电子邮箱。"), ("area", "请选择要关注的区域或单位。")], listed
+    for anchor, message in listed:
+        assert field_error(page, anchor) == message
+    assert page.index('class="error-summary"') < page.index('name="email"')
+    assert count(app, Subscription) == 0 and count(app, MailMessage) == 0
+
+
+def test_a_bad_address_and_two_targets_are_refused_together(app, english):
+    """A bad address with both an area and a unit: both problems after one submit."""
+    with app.app_context():
+        unit_id = find_unit("第六师五家渠市").id
+    response = post_subscription(english, email="not-an-address", area="6", unit=str(unit_id))
+    assert response.status_code == 400
+    assert [anchor for anchor, _message in summary_of(response.get_data(as_text=True))] == ["email", "unit"]
     assert count(app, Subscription) == 0
 
 

@@ -124,11 +124,12 @@ def test_nobody_can_comment_on_a_draft(app_context):
 
 @pytest.mark.parametrize("body", ["太差", " " * 10, "<b></b><i>好</i>", "意" * 5001])
 def test_comment_body_needs_5_to_5000_characters(consultation, body):
-    """Too short (after removing markup) or too long is refused on the body field."""
+    """Empty or too short (after removing markup) or too long is refused on the body field, in one sentence."""
     with pytest.raises(ValidationFailed) as refused:
         submit(consultation, body=body)
     assert refused.value.field == "body"
-    assert "between 5 and 5,000 characters" in refused.value.message
+    assert refused.value.message in ("Enter your comment.",) or (
+        refused.value.message.startswith("Your comment must be between 5 and 5,000 characters (it has "))
 
 
 def test_script_in_a_comment_is_stored_and_shown_without_markup(consultation, people):
@@ -152,8 +153,17 @@ def test_a_phone_or_email_is_required(consultation):
     """Without any contact the comment is refused, saying why (the EIA rules) and that it stays private."""
     with pytest.raises(ValidationFailed) as refused:
         submit(consultation, phone="", email="")
-    assert "phone number or an email address" in refused.value.message
+    assert "phone number or your email address" in refused.value.message
     assert "never published" in refused.value.message
+
+
+def test_every_problem_is_reported_at_once_in_the_order_of_the_form(consultation):
+    """An unknown paragraph, a short comment, no name, a bad phone and a bad address: five messages, not one."""
+    with pytest.raises(ValidationFailed) as refused:
+        submit(consultation, paragraph="9", name=" ", phone="138-abc", email="not-an-address", body="太差")
+    assert [field for field, _message in refused.value.errors] == ["paragraph", "body", "author_name", "phone",
+                                                                 "email"]
+    assert refused.value.field == "paragraph" and refused.value.message == refused.value.errors[0][1]
 
 
 @pytest.mark.parametrize("phone, email, field", [

@@ -97,7 +97,7 @@ def test_empty_document_is_refused_naming_the_field(people):
     with pytest.raises(ValidationFailed) as refused:
         policy_draft(body_text=" \n\n <p></p> \n")
     assert refused.value.field == "body_text"
-    assert "Document text" in refused.value.message
+    assert refused.value.message.startswith("Enter the document text")
 
 
 def test_document_markup_is_removed_from_paragraphs(people):
@@ -222,7 +222,7 @@ def test_eia_period_across_national_day_is_refused_naming_the_rule(app_context, 
     assert refused.value.field == "closes_on"
     assert "《环境影响评价公众参与办法》" in message
     assert "at least 10 working days" in message
-    assert "has 6" in message and "earliest end date is 2026-10-15" in message
+    assert "has 6" in message and "earliest last day is 2026-10-15" in message
     assert draft.state is ConsultationState.DRAFT and draft.published_at is None
 
 
@@ -256,7 +256,7 @@ def test_holiday_override_changes_the_count(app_context, people):
     with pytest.raises(ValidationFailed) as refused:
         consultations.publish(people["staff"], eia_draft(), date(2026, 9, 28), date(2026, 10, 15), app_context.config,
                               calendar=calendar, now=NOW)
-    assert "earliest end date is 2026-10-16" in refusal(refused)
+    assert "earliest last day is 2026-10-16" in refusal(refused)
 
 
 def test_policy_drafts_have_no_working_day_minimum(app_context, people):

@@ -247,6 +247,46 @@ def test_goals_count_only_published_disclosures(app_context):
     assert {r["year"] for r in dashboard.observation_rows()} == {2019, 2020}
 
 
+@pytest.mark.parametrize("values, status, judged, latest", [
+    # ≤ 120 亿立方米 by 2020: the 2020 value decides, whatever came later.
+    ({2019: "125", 2020: "121", 2025: "110"}, GoalStatus.NOT_MET, 2020, 2025),
+    ({2019: "125", 2020: "119", 2025: "130"}, GoalStatus.MET, 2020, 2025),
+    ({2019: "125", 2025: "110"}, GoalStatus.NO_DATA, None, 2025),
+    ({2020: "118"}, GoalStatus.MET, 2020, 2020),
+])
+def test_a_target_is_judged_on_its_target_year_and_the_latest_value_is_only_shown(app_context, values, status,
+                                                                                  judged, latest):
+    """"≤ 120 by 2020" is met or missed on the 2020 value alone; a later value is reported, never judged; without a
+    2020 value the dashboard says it cannot tell, even when a later value is below the target."""
+    disclosure("统计公报", observations={("用水总量", year): value for year, value in values.items()})
+    water = goal("用水总量")
+    assert water.indicator.target_year == 2020
+    assert water.status is status
+    assert (water.judged.year if water.judged else None) == judged
+    assert water.latest.year == latest
+    assert (water.later.year if water.later else None) == (latest if latest != judged else None)
+
+
+def test_a_reduction_is_judged_on_the_target_year_against_the_baseline_year(app_context):
+    """−25 % vs 2015 by 2020: 2020's 800 (−20 %) is not met, though 2025's 700 (−30 %) would be."""
+    disclosure("统计公报", observations={("单位生产总值用水量", year): value
+                                     for year, value in {2015: "1000", 2020: "800", 2025: "700"}.items()})
+    water = goal("单位生产总值用水量")
+    assert water.status is GoalStatus.NOT_MET and water.reduction == Decimal("20.0")
+    assert water.judged.year == 2020 and water.later.year == 2025
+
+
+def test_the_goals_are_tallied_by_verdict(app_context):
+    """The summary counts every indicator once: met, not met, no value for the target year, cannot tell."""
+    disclosure("统计公报", observations={("用水总量", 2020): "118", ("主要城市空气质量优良天数比例", 2020): "78.5",
+                                     ("森林覆盖率", 2025): "25", ("单位生产总值用水量", 2020): "740"})
+    goals = dashboard.goals()
+    tally = dashboard.tally(goals)
+    assert list(tally) == list(GoalStatus)
+    assert tally[GoalStatus.MET] == 1 and tally[GoalStatus.NOT_MET] == 1 and tally[GoalStatus.NO_BASELINE] == 1
+    assert tally[GoalStatus.NO_DATA] == len(goals) - 3 and sum(tally.values()) == len(goals)
+
+
 def test_at_least_target_not_met_and_no_data(app_context):
     """78.5 % good-air days against ≥ 80 % is not met; an indicator without any value says so."""
     disclosure("2020年统计公报", observations={("主要城市空气质量优良天数比例", 2020): "78.5"})
@@ -311,6 +351,9 @@ def test_chart_geometry():
     decade = [dashboard.Point(year, Decimal(year), "", 1, "", None) for year in range(2016, 2026)]
     labelled = [year for _x, year in dashboard.chart(decade, None).x_ticks]
     assert labelled[-1] == 2025 and len(labelled) < 10 and labelled == sorted(labelled)
+    marked = dashboard.chart(decade, Decimal("2020"), 2020)
+    assert marked.target_x == next(x for x, _y, p in marked.points if p.year == 2020)
+    assert dashboard.chart(decade, None, 2030).target_x is None
 
 
 # --- measures ------------------------------------------------------------------------------------

@@ -60,11 +60,41 @@ def test_demo_loads_both_consultations_marked_as_samples(loaded):
 
 
 def test_demo_is_idempotent(app_context, loaded):
-    """A second run adds nothing and says so."""
+    """A second run adds nothing and says so, and prints the receipt codes again."""
     before = counts()
-    assert demo.load_demo(app_context.config) == ["sample data already present"]
+    again = demo.load_demo(app_context.config)
+    assert again[0] == "sample data already present"
+    assert again[1:] == [line for line in loaded if line.startswith(("follow a sample report", "  JB-"))]
     db.session.commit()
     assert counts() == before
+
+
+def test_demo_prints_a_receipt_code_that_opens_each_sample_report(app_context, loaded):
+    """One line per sample report, "  <reference>  <receipt code>  <key> sample, handled by <unit>", after a line
+    naming the tracking page; each pair opens its report on /reports/track, handled by that unit."""
+    start = loaded.index("follow a sample report at http://127.0.0.1:5000/reports/track with its reference number "
+                         "and receipt code:")
+    rows = [re.fullmatch(r"  (JB-\d{4}-\d{6})  ([A-Z2-7]{4}(?:-[A-Z2-7]{4}){4})  (\w+) sample, handled by (\S+)", line)
+            for line in loaded[start + 1:]]
+    assert len(rows) == len(demo.DEMO_REPORTS) and all(rows), loaded[start:]
+    assert [row.group(3) for row in rows] == [key for key, *_rest in demo.DEMO_REPORTS]
+    client = app_context.test_client()
+    for row in rows:
+        page = client.get("/reports/track").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        response = client.post("/reports/track", data={"csrf_token": token, "reference": row.group(1),
+                                                       "code": row.group(2)})
+        assert response.status_code == 302 and f"/reports/track/{row.group(1)}/" in response.headers["Location"]
+        report = db.session.scalar(sa.select(Report).where(Report.reference == row.group(1)))
+        assert row.group(4) == report.unit.name
+
+
+def test_demo_staff_names_are_in_one_language(loaded):
+    """Display names read like 示例工作人员（第八师石河子市）: marked as samples, no English mixed in."""
+    names = db.session.scalars(sa.select(User.display_name).where(User.username.like("demo-%"))).all()
+    assert len(names) == len(demo.DEMO_USERS)
+    assert "示例工作人员（第八师石河子市）" in names
+    assert all(name.startswith(demo.SAMPLE_MARK) and not re.search(r"[A-Za-z·]", name) for name in names), names
 
 
 def test_eia_sample_is_open_with_a_complete_notice_and_a_long_enough_period(app_context, loaded):

@@ -309,14 +309,14 @@ def test_observations_replace_all_and_blank_rows_are_ignored(app_context, people
 
 
 @pytest.mark.parametrize("row, expected", [
-    (("", "2020", "1", "来源"), "Row 2: indicator"),
-    (("AIR", "1999", "1", "来源"), "Row 2: year"),
-    (("AIR", "二〇二〇", "1", "来源"), "Row 2: year"),
-    (("AIR", "2020", "很多", "来源"), "Row 2: value"),
-    (("AIR", "2020", "1.23456", "来源"), "Row 2: value"),
-    (("AIR", "2020", "NaN", "来源"), "Row 2: value"),
-    (("AIR", "2020", "1e13", "来源"), "Row 2: value"),
-    (("AIR", "2020", "80", ""), "Row 2: source"),
+    (("", "2020", "1", "来源"), "Row 2: choose one of the goal indicators as the indicator"),
+    (("AIR", "1999", "1", "来源"), "Row 2: the year must be"),
+    (("AIR", "二〇二〇", "1", "来源"), "Row 2: the year must be"),
+    (("AIR", "2020", "很多", "来源"), "Row 2: the value must be"),
+    (("AIR", "2020", "1.23456", "来源"), "Row 2: the value must be"),
+    (("AIR", "2020", "NaN", "来源"), "Row 2: the value must be"),
+    (("AIR", "2020", "1e13", "来源"), "Row 2: the value must be"),
+    (("AIR", "2020", "80", ""), "Row 2: the source must say"),
     (("AIR", "2019", "80", "来源"), "Row 2: 主要城市空气质量优良天数比例 2019 is given twice (also in row 1)"),
 ])
 def test_bad_observations_name_the_row_and_field(app_context, people, row, expected):
@@ -431,37 +431,81 @@ def test_versions_by_number(app_context, people):
         disclosures.version(item, 2)
 
 
-def test_the_diff_marks_changed_characters_within_changed_lines(app_context, people):
-    """Chinese text is compared character by character inside a changed line; added and removed lines are whole."""
+def changes(paragraph, kind):
+    """The texts of a paragraph's pieces of one kind (Change.REMOVED or Change.ADDED)."""
+    return [p.text for p in paragraph.pieces if p.change is kind]
+
+
+def test_the_diff_compares_the_text_as_it_reads_word_by_word(app_context, people):
+    """Paragraphs are the rendered text (no Markdown syntax); a number changes as a whole word, Chinese by
+    character; removed and added paragraphs are whole."""
     item = published(people)
     new_body = BODY.replace("38", "36").replace("- 重污染天数3天", "- 重污染天数2天\n- 沙尘天数5天") \
         .replace("## 监测结果\n\n", "")
     disclosures.revise(people["staff"], item, "2025年兵团环境质量公报", new_body, "更正数据并补充沙尘天数。")
     result = disclosures.diff(item, "1", "2")
     assert result.changed
-    assert result.title.change is Change.CHANGED
-    assert [p.text for p in result.title.old if p.marked] == ["状况"]
-    lines = [line for hunk in result.hunks for line in hunk]
-    removed = [line for line in lines if line.change is Change.REMOVED]
-    assert ["".join(p.text for p in line.old) for line in removed] == ["## 监测结果", ""]
-    pm = next(line for line in lines if line.change is Change.CHANGED and "PM2.5" in line.old[0].text)
-    assert [p.text for p in pm.old if p.marked] == ["8"] and [p.text for p in pm.new if p.marked] == ["6"]
-    assert "".join(p.text for p in pm.new) == "石河子市PM2.5年均浓度为每立方米36微克。"
-    added = [line for line in lines if line.change is Change.ADDED]
-    assert [line.new[0].text for line in added] == ["- 沙尘天数5天"]
+    assert result.title.change is Change.CHANGED and changes(result.title, Change.REMOVED) == ["状况"]
+    paragraphs = result.paragraphs
+    assert [p.old_text for p in paragraphs if p.change is Change.REMOVED] == ["监测结果"]
+    pm = next(p for p in paragraphs if p.change is Change.CHANGED and "PM2.5" in p.old_text)
+    assert changes(pm, Change.REMOVED) == ["38"] and changes(pm, Change.ADDED) == ["36"]
+    assert pm.new_text == "石河子市PM2.5年均浓度为每立方米36微克。"
+    days = next(p for p in paragraphs if p.change is Change.CHANGED and "重污染" in p.old_text)
+    assert (days.old_text, days.new_text) == ("• 重污染天数3天", "• 重污染天数2天")
+    assert changes(days, Change.REMOVED) == ["3"] and changes(days, Change.ADDED) == ["2"]
+    assert [p.new_text for p in paragraphs if p.change is Change.ADDED] == ["• 沙尘天数5天"]
+    assert not any("##" in p.old_text or "- " in p.old_text for p in paragraphs)
+    assert result.counts == {Change.REMOVED: 1, Change.CHANGED: 2, Change.ADDED: 1}
     assert not disclosures.diff(item, 2, 2).changed
 
 
-def test_a_long_text_is_shown_as_hunks_with_context(app_context, people):
-    """Only changed lines and two lines around them appear; far unchanged lines are left out."""
-    body = "\n".join(f"第{n}行。" for n in range(1, 41))
-    item = published(people, body=body)
-    disclosures.revise(people["staff"], item, item.title, body.replace("第5行。", "第五行。").replace("第30行。", "第三十行。"),
-                       "改写两行的数字。")
+def test_a_formatting_only_change_is_no_change_in_the_text(app_context, people):
+    """Bold and a different bullet read the same: every paragraph is unchanged."""
+    item = published(people)
+    restyled = BODY.replace("PM2.5", "**PM2.5**").replace("- ", "* ")
+    disclosures.revise(people["staff"], item, item.title, restyled, "调整格式。")
     result = disclosures.diff(item, 1, 2)
-    assert len(result.hunks) == 2
-    assert [line.old_number for line in result.hunks[0]] == [3, 4, 5, 6, 7]
-    assert all(line.change is Change.SAME for line in result.hunks[0] if line.old_number != 5)
+    assert not result.changed and result.counts == {}
+    assert [p.new_text for p in result.paragraphs][1:] == [
+        "石河子市PM2.5年均浓度为每立方米38微克。", "• 优良天数比例82%", "• 重污染天数3天"]
+
+
+@pytest.mark.parametrize(("old", "new", "removed", "added"), [
+    ("PM2.5年均浓度79.1微克", "PM2.5年均浓度79.4微克", ["79.1"], ["79.4"]),
+    ("The rate rose to 82.5% in 2024.", "The rate fell to 82.5% in 2025.", ["rose", "2024"], ["fell", "2025"]),
+    ("优良天数比例", "优良天数比率", ["例"], ["率"]),
+    ("执行GB13223-2011标准", "执行GB13223-2021标准", ["2011"], ["2021"]),
+])
+def test_words_are_latin_runs_and_numbers_whole_and_chinese_characters_alone(old, new, removed, added):
+    """79.1 → 79.4 is one word replaced, not one digit; a Chinese character is a word of its own."""
+    paragraph = disclosures._paragraph_pair(old, new, 1, 1)
+    assert changes(paragraph, Change.REMOVED) == removed and changes(paragraph, Change.ADDED) == added
+    assert paragraph.old_text == old and paragraph.new_text == new
+
+
+def test_long_unchanged_runs_are_folded_keeping_one_paragraph_beside_each_change(app_context, people):
+    """40 paragraphs, two changed: the unchanged runs are folded, with the paragraph next to each change kept."""
+    body = "\n\n".join(f"第{n}段。" for n in range(1, 41))
+    item = published(people, body=body)
+    disclosures.revise(people["staff"], item, item.title, body.replace("第5段。", "第五段。").replace("第30段。", "第三十段。"),
+                       "改写两段的数字。")
+    outline = disclosures.diff(item, 1, 2).outline
+    shape = [("fold", [p.old_number for p in part.paragraphs]) if isinstance(part, disclosures.Unchanged)
+             else (part.change.value, part.old_number) for part in outline]
+    assert shape == [("fold", [1, 2, 3]), ("same", 4), ("changed", 5), ("same", 6), ("fold", list(range(7, 29))),
+                     ("same", 29), ("changed", 30), ("same", 31), ("fold", list(range(32, 41)))]
+
+
+def test_short_unchanged_runs_are_shown_whole(app_context, people):
+    """Two unchanged paragraphs between changes are not worth a fold: they are shown."""
+    body = "\n\n".join(f"第{n}段。" for n in range(1, 6))
+    item = published(people, body=body)
+    disclosures.revise(people["staff"], item, item.title, body.replace("第1段。", "第一段。").replace("第4段。", "第四段。"),
+                       "改写两段。")
+    outline = disclosures.diff(item, 1, 2).outline
+    assert not any(isinstance(part, disclosures.Unchanged) for part in outline)
+    assert [p.change.value for p in outline] == ["changed", "same", "same", "changed", "same"]
 
 
 @pytest.mark.parametrize("older, newer, field", [("0", "1", "from"), ("1", "3", "to"), ("x", "1", "from"),

@@ -23,6 +23,7 @@ from portal.services import clocks, handling, reports
 from portal.services.accounts import create_user
 from portal.services.evidence import EvidenceRejected
 from portal.services.reports import ReportInput
+from portal.services.units import find_unit
 from tests.helpers import PASSWORD, PHOTO_COMMENT, PHOTO_PHONE, jpeg_photo
 
 BJ = ZoneInfo("Asia/Shanghai")
@@ -406,6 +407,8 @@ def test_an_appeal_starts_a_new_round_with_its_own_extension(app_context):
     assert closure.due_at == end_of(2026, 8, 10) and closure.days == 60
     handling.request_extension(user, report, report.version, 5, "复查需要重新检测")
     assert report.extension_days == 5
+    handling.decide_extension(admin, report, report.version, True, app_context.config)
+    assert report.closure_due_at == end_of(2026, 8, 14)  # 10 June + 65 days, not 1 June + 65 (earlier than before)
 
 
 def test_a_second_appeal_is_refused(app_context):
@@ -455,14 +458,133 @@ def test_deadlines_show_the_running_clock_with_its_legal_basis(app_context):
     report = submit(app_context, now=bj(2026, 6, 1)).report
     [acceptance] = reports.deadlines(report, app_context.config, now=bj(2026, 6, 2))
     assert acceptance.kind is clocks.ClockKind.ACCEPTANCE and acceptance.days == 15
-    assert "《环保举报热线工作管理办法》" in acceptance.basis and acceptance.urgency is clocks.Urgency.ON_TIME
+    assert "《环保举报热线工作管理办法》" in acceptance.basis and acceptance.state is reports.DeadlineState.DUE
     overdue = reports.deadlines(report, app_context.config, now=bj(2026, 7, 1))[0]
-    assert overdue.urgency is clocks.Urgency.OVERDUE
+    assert overdue.state is reports.DeadlineState.OVERDUE
     handling.accept(user, report, report.version, app_context.config, now=bj(2026, 6, 1, 11))
     views = reports.deadlines(report, app_context.config, now=bj(2026, 6, 2))
     assert [v.kind for v in views] == [clocks.ClockKind.ACCEPTANCE, clocks.ClockKind.CLOSURE]
-    assert views[0].urgency is None and views[1].urgency is clocks.Urgency.ON_TIME
+    assert views[0].state is reports.DeadlineState.MET and views[1].state is reports.DeadlineState.DUE
     assert views[1].due_at == end_of(2026, 7, 31) and views[1].days == 60
+
+
+# What each deadline's state says: the one place that decides it (templates only show it).
+
+State = reports.DeadlineState
+
+
+def states(report, config, now):
+    """{clock kind: (state, when the unit acted)} of every deadline shown for `report` at `now`."""
+    return {v.kind.value: (v.state, v.done_at) for v in reports.deadlines(report, config, now=now)}
+
+
+def test_a_running_deadline_is_due_then_due_soon_then_overdue(app_context):
+    """Received 1 June: due until 13 June, due soon from the 14th (3 days left), overdue after the 16th."""
+    report = submit(app_context, now=bj(2026, 6, 1)).report
+    assert report.acceptance_due_at == end_of(2026, 6, 16)
+    assert states(report, app_context.config, bj(2026, 6, 2)) == {"acceptance": (State.DUE, None)}
+    assert states(report, app_context.config, bj(2026, 6, 14)) == {"acceptance": (State.DUE_SOON, None)}
+    assert states(report, app_context.config, bj(2026, 6, 17)) == {"acceptance": (State.OVERDUE, None)}
+
+
+def test_a_decision_within_the_limit_is_met_and_one_after_it_late(app_context):
+    """Accepting (or not accepting) by the deadline meets it, with the day it was done; later, it was late."""
+    user = staff("shz")
+    on_time = submit(app_context, "on-time", now=bj(2026, 6, 1)).report
+    handling.accept(user, on_time, on_time.version, app_context.config, now=bj(2026, 6, 3))
+    late = submit(app_context, "late", now=bj(2026, 6, 1)).report
+    handling.accept(user, late, late.version, app_context.config, now=bj(2026, 6, 20))
+    refused = submit(app_context, "refused", now=bj(2026, 6, 1)).report
+    handling.not_accept(user, refused, refused.version, "outside_remit", "不属于生态环境部门职责,请向城管部门反映。",
+                        now=bj(2026, 6, 5))
+    later = bj(2026, 9, 1)
+    assert states(on_time, app_context.config, later)["acceptance"] == (State.MET, bj(2026, 6, 3))
+    assert states(late, app_context.config, later)["acceptance"] == (State.LATE, bj(2026, 6, 20))
+    assert states(refused, app_context.config, later) == {"acceptance": (State.MET, bj(2026, 6, 5))}
+
+
+def test_a_closed_case_is_met_and_its_ended_appeal_window_is_nobodys_delay(app_context):
+    """Closed in time: closure met; the resident's appeal window is open, then ended, never overdue."""
+    report, _user = accepted_and_closed(app_context, bj(2026, 6, 1))
+    closed = bj(2026, 6, 6)
+    during = states(report, app_context.config, bj(2026, 6, 10))
+    assert during == {"acceptance": (State.MET, bj(2026, 6, 2)), "closure": (State.MET, closed),
+                      "appeal": (State.OPEN, None)}
+    after = states(report, app_context.config, bj(2026, 12, 1))
+    assert after["appeal"] == (State.ENDED, None) and after["closure"] == (State.MET, closed)
+    assert State.OVERDUE not in {state for state, _done in after.values()}
+
+
+def test_closing_after_the_deadline_is_late_and_an_appeal_restarts_the_clock(app_context):
+    """Closed a day after the closure deadline: late. After an appeal the new closure clock runs (no appeal row)."""
+    user = staff("shz")
+    report = submit(app_context, now=bj(2026, 6, 1)).report
+    handling.accept(user, report, report.version, app_context.config, now=bj(2026, 6, 1, 11))
+    handling.close(user, report, report.version, "已责令整改。", app_context.config, now=bj(2026, 8, 1))
+    assert states(report, app_context.config, bj(2026, 8, 2))["closure"] == (State.LATE, bj(2026, 8, 1))
+    reports.appeal(report, "问题没有解决。", app_context.config, now=bj(2026, 8, 3))
+    assert states(report, app_context.config, bj(2026, 8, 4)) == {
+        "acceptance": (State.MET, bj(2026, 6, 1, 11)), "closure": (State.DUE, None)}
+
+
+def test_the_case_list_flags_what_the_unit_is_late_with(app_context):
+    """Overdue while a deadline of the unit has passed; on time when closed within every limit; late otherwise."""
+    waiting = submit(app_context, "waiting", now=bj(2026, 6, 1)).report
+    assert reports.timeliness(waiting, app_context.config, now=bj(2026, 6, 2)) is None
+    assert reports.timeliness(waiting, app_context.config, now=bj(2026, 6, 17)) is reports.Timeliness.OVERDUE
+    closed, user = accepted_and_closed(app_context, bj(2026, 6, 1))
+    assert reports.timeliness(closed, app_context.config, now=bj(2026, 12, 1)) is reports.Timeliness.ON_TIME
+    late = submit(app_context, "late", now=bj(2026, 6, 1)).report
+    handling.accept(user, late, late.version, app_context.config, now=bj(2026, 6, 1, 11))
+    handling.close(user, late, late.version, "已责令整改。", app_context.config, now=bj(2026, 8, 1))
+    assert reports.timeliness(late, app_context.config, now=bj(2026, 8, 2)) is reports.Timeliness.LATE
+
+
+# The clock warning belongs to the deadline whose count ran through a year without a holiday calendar.
+
+
+def warnings(report, config, now):
+    """{clock kind: years warned about} of every deadline shown for `report`."""
+    return {v.kind.value: v.warning_years for v in reports.deadlines(report, config, now=now)}
+
+
+@pytest.fixture
+def unknown_2027():
+    """The tests below need 2027 to be a year the installed chinesecalendar does not know."""
+    if clocks.library_covers(2027):
+        pytest.skip("the installed chinesecalendar covers 2027")
+
+
+def test_a_2026_deadline_never_warns_about_2027(app_context, unknown_2027):
+    """Received 6 Nov 2026 and accepted the next day: only the closure count (to Jan 2027) warns, before and after."""
+    user = staff("shz")
+    report = submit(app_context, now=bj(2026, 11, 6)).report
+    assert warnings(report, app_context.config, bj(2026, 11, 6, 12)) == {"acceptance": ()}
+    handling.accept(user, report, report.version, app_context.config, now=bj(2026, 11, 7))
+    assert report.acceptance_due_at == end_of(2026, 11, 23) and report.closure_due_at.year == 2027
+    assert warnings(report, app_context.config, bj(2026, 11, 8)) == {"acceptance": (), "closure": (2027,)}
+    handling.close(user, report, report.version, "已责令整改。", app_context.config, now=bj(2026, 11, 9))
+    # Closed in time: the closure deadline is met and can no longer move, so it warns of nothing either.
+    assert warnings(report, app_context.config, bj(2026, 11, 10)) == {"acceptance": (), "closure": (), "appeal": ()}
+
+
+def test_an_appeal_window_counted_into_2027_warns(app_context, unknown_2027):
+    """Closed on 20 Dec 2026: the 15-day appeal window ends in January 2027, whose holidays are not known."""
+    user = staff("shz")
+    report = submit(app_context, now=bj(2026, 12, 1)).report
+    handling.accept(user, report, report.version, app_context.config, now=bj(2026, 12, 2))
+    handling.close(user, report, report.version, "已责令整改。", app_context.config, now=bj(2026, 12, 20))
+    assert warnings(report, app_context.config, bj(2026, 12, 21))["appeal"] == (2027,)
+
+
+def test_a_transfer_forgets_the_warnings_of_the_clocks_it_stops(app_context, unknown_2027):
+    """Accepted with a closure count into 2027, then transferred: the new acceptance clock (2026) warns of nothing."""
+    user = staff("shz")
+    report = submit(app_context, now=bj(2026, 11, 6)).report
+    handling.accept(user, report, report.version, app_context.config, now=bj(2026, 11, 7))
+    handling.transfer(user, report, report.version, find_unit("兵团审计局").id, "属于审计监督事项。", app_context.config,
+                      now=bj(2026, 11, 8))
+    assert warnings(report, app_context.config, bj(2026, 11, 9)) == {"acceptance": ()}
 
 
 def test_working_day_clocks_follow_configuration(make_app):
@@ -476,14 +598,21 @@ def test_working_day_clocks_follow_configuration(make_app):
         assert view.working_days is True
 
 
+def test_a_report_wide_warning_from_before_goes_only_to_deadlines_that_reach_its_year(app_context, unknown_2027):
+    """A bare "2027" (written when one list served every clock) no longer marks the 2026 acceptance deadline."""
+    user = staff("shz")
+    report = submit(app_context, now=bj(2026, 11, 6)).report
+    handling.accept(user, report, report.version, app_context.config, now=bj(2026, 11, 7))
+    report.clock_warning = "2027"
+    assert warnings(report, app_context.config, bj(2026, 11, 8)) == {"acceptance": (), "closure": (2027,)}
+
+
 def test_deadlines_in_a_year_without_a_holiday_calendar_carry_a_warning(app_context):
-    """A clock running into a year chinesecalendar does not cover is flagged on the report."""
+    """A clock running into a year chinesecalendar does not cover is flagged on that deadline."""
     if clocks.library_covers(2031):
         pytest.skip("the installed chinesecalendar covers 2031")
     report = submit(app_context, now=bj(2030, 12, 20)).report
-    assert "2031" in report.clock_warning
-    assert reports.deadlines(report, app_context.config, now=bj(2030, 12, 21))[0].warning_years == report.clock_warning
-
+    assert reports.deadlines(report, app_context.config, now=bj(2030, 12, 21))[0].warning_years == (2031,)
 
 
 def test_control_characters_are_dropped_from_what_the_resident_typed(app_context):

@@ -89,7 +89,8 @@ def published_disclosure(user, unit, code, title, area, body, published_on):
 
 def report(config, key, **fields):
     """A water report in 第八师 (handled by 第八师石河子市)."""
-    data = ReportInput(submission_key=key, category="water", area=8, place=PLACE, description=DESCRIPTION, **fields)
+    data = ReportInput(**{"submission_key": key, "category": "water", "area": 8, "place": PLACE,
+                          "description": DESCRIPTION, **fields})
     return reports.submit(data, config).report
 
 
@@ -253,8 +254,10 @@ def test_facets_count_and_label_every_match(app_context, planted):
     assert kinds["case"] == ("Closed case", 1)
     units = {f.label: f.count for f in found.facets["unit"]}
     assert units["兵团建设局(环保局)"] >= 2 and units["第六师五家渠市"] == 3
-    categories = {f.value: f.label for f in found.facets["category"]}
-    assert categories == {"environment_quality": "Environmental quality", "water": "Water pollution"}
+    # Report categories (of closed cases) and disclosure categories are two facets, never one list.
+    assert {f.value: f.label for f in found.facets["category"]} == {"water": "Water pollution"}
+    assert {f.value: f.label for f in found.facets["disclosure_category"]} == {
+        "environment_quality": "Environmental quality"}
     areas = {f.value: (f.label, f.count) for f in found.facets["area"]}
     assert areas["1"] == ("第一师阿拉尔市", 1) and areas["8"] == ("第八师石河子市", 1) and areas["6"][1] == 3
     years = [f.value for f in found.facets["year"]]
@@ -262,6 +265,28 @@ def test_facets_count_and_label_every_match(app_context, planted):
     with force_locale("zh_Hans_CN"):
         chinese = search.search(config, "大气污染", per_page=1)
     assert {f.value: f.label for f in chinese.facets["category"]}["water"] == "水污染"
+    assert {f.value: f.label for f in chinese.facets["disclosure_category"]}["environment_quality"] == "环境质量"
+    assert [search.facet_name(name) for name in ("kind", "unit", "category", "disclosure_category")] == [
+        "内容类型", "责任单位", "举报类别", "公开类别"]
+
+
+def test_a_code_both_category_lists_use_filters_only_its_own_kind(app_context, planted):
+    """"other" is a report category and a disclosure category: each facet counts and filters its own documents."""
+    config = app_context.config
+    jsj = staff()["jsj"]
+    other = published_disclosure(jsj, "兵团建设局", "other", "其他环境信息公告", 0, "湿地保护宣传周活动安排。",
+                                 date(2022, 5, 1))
+    case = report(config, "search-other", category="other")
+    shz = staff()["shz"]
+    handling.accept(shz, case, case.version, config)
+    handling.close(shz, case, case.version, "湿地保护问题已转交相关部门。", config)
+    db.session.commit()
+    search.drain(config)
+    found = search.search(config, "湿地")
+    assert {f.value: f.count for f in found.facets["disclosure_category"]} == {"other": 1}
+    assert {f.value: f.count for f in found.facets["category"]} == {"other": 1}
+    assert found_keys(config, "湿地", disclosure_category="other") == {f"disclosure:{other.id}"}
+    assert found_keys(config, "湿地", category="other") == {f"case:{case.reference}"}
 
 
 def test_filters_narrow_the_results(app_context, planted):
@@ -270,7 +295,8 @@ def test_filters_narrow_the_results(app_context, planted):
     assert found_keys(config, "大气污染", kind="disclosure") == {f"disclosure:{planted.quality}"}
     assert found_keys(config, "SO2", area="8") == {f"disclosure:{planted.permit}"}
     assert found_keys(config, "SO2", year="2021") == {f"disclosure:{planted.permit}"}
-    assert found_keys(config, "SO2", category="environment_quality") == {f"disclosure:{planted.quality}"}
+    assert found_keys(config, "SO2", disclosure_category="environment_quality") == {f"disclosure:{planted.quality}"}
+    assert found_keys(config, "SO2", category="environment_quality") == set()  # a report category
     assert found_keys(config, "大气污染", kind=["comment", "case"]) == {
         f"comment:{planted.named_comment}", f"comment:{planted.private_comment}", f"case:{planted.closed_case}"}
     unit = str(find_unit("第六师五家渠市").id)
@@ -402,6 +428,37 @@ def test_drift_is_detected_and_repaired_by_reindex(app_context, planted):
     assert count == len(list(search.all_documents())) and outbox() == []
     repaired = search.drift(config)
     assert repaired.consistent and repaired.indexed == count
+
+
+def test_an_index_built_by_an_older_version_still_answers_and_is_reported_until_rebuilt(app_context, planted,
+                                                                                        monkeypatch):
+    """An index without the disclosure_category field (built before it existed): searches still answer,
+    `drift` names the missing field, and a rebuild adds it."""
+    from portal.search import index as engine
+
+    config = app_context.config
+    current = engine.schema
+
+    def older():
+        fields = current()
+        fields.remove("disclosure_category")
+        return fields
+
+    with monkeypatch.context() as patched:
+        patched.setattr(engine, "schema", older)
+        search.reindex(config)
+        db.session.commit()
+    found = search.search(config, "大气污染")
+    assert found.total and found.facets["disclosure_category"] == []
+    search.enqueue("disclosure", planted.quality)
+    db.session.commit()
+    assert search.drain(config).written == 1  # changes are still written, without the new field
+    stale = search.drift(config)
+    assert stale.outdated == ["disclosure_category"] and not stale.consistent
+    search.reindex(config)
+    db.session.commit()
+    assert search.drift(config).consistent
+    assert [f.value for f in search.search(config, "大气污染").facets["disclosure_category"]] == ["environment_quality"]
 
 
 def test_a_policy_import_that_changes_something_queues_its_measures_and_tasks(app_context, planted):

@@ -129,7 +129,8 @@ def test_bad_email_is_refused_naming_the_field(app_context, email):
     """A missing or invalid address names the email field; nothing is stored or sent."""
     with pytest.raises(ValidationFailed) as refused:
         subscriptions.subscribe(email, area=6, config=app_context.config)
-    assert refused.value.field == "email" and refused.value.message.startswith("Email:")
+    assert refused.value.field == "email" and refused.value.message.startswith("Enter ")
+    assert refused.value.message.count("email address") == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Subscription)) == 0 and not mails()
 
 
