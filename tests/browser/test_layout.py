@@ -140,16 +140,8 @@ def option_problems(page, where, minimum):
     return problems
 
 
-def test_public_radios_and_checkboxes_sit_beside_their_labels(page, live_server, values):
-    """On the report form, the rating form, the comment, hearing and subscription forms: every radio and checkbox
-    is at most 32 px and on the first line of its label, which starts just to its right; phone and desktop."""
-    forms = [
-        ("/reports/new", 13 + 2),  # 13 categories, 2 identity choices
-        (values["follow_closed"], 5),  # the rating of a closed report, 5 to 1
-        (f"/consultations/{values['eia']}", 1),  # publish my name with my comment
-        (f"/hearings/{values['eia_hearing']}", 1),  # I want to speak
-        ("/subscriptions/new", 0),
-    ]
+def assert_options_beside_labels(page, live_server, forms):
+    """Check the radios and checkboxes of each (path, at least so many) on a phone and a desktop, in both languages."""
     problems = []
     for language in LANGUAGES:
         choose_language(page, live_server, language)
@@ -163,6 +155,19 @@ def test_public_radios_and_checkboxes_sit_beside_their_labels(page, live_server,
             page.set_viewport_size(DESKTOP)
             problems += option_problems(page, f"{path} ({language}, 1280 px)", minimum)
     assert not problems, f"{len(problems)} misplaced radio(s)/checkbox(es):\n" + "\n".join(problems[:60])
+
+
+def test_public_radios_and_checkboxes_sit_beside_their_labels(page, live_server, values):
+    """On the report form, the rating form, the comment, hearing and subscription forms: every radio and checkbox
+    is at most 32 px and on the first line of its label, which starts just to its right; phone and desktop."""
+    forms = [
+        ("/reports/new", 13 + 2),  # 13 categories, 2 identity choices
+        (values["follow_closed"], 5),  # the rating of a closed report, 5 to 1
+        (f"/consultations/{values['eia']}", 1),  # publish my name with my comment
+        (f"/hearings/{values['eia_hearing']}", 1),  # I want to speak
+        ("/subscriptions/new", 0),
+    ]
+    assert_options_beside_labels(page, live_server, forms)
 
 
 def test_console_radios_and_checkboxes_sit_beside_their_labels(page, live_server, values):
@@ -177,19 +182,7 @@ def test_console_radios_and_checkboxes_sit_beside_their_labels(page, live_server
         ("/admin/calendar", 2),
         ("/admin/disclosure-categories", 1),
     ]
-    problems = []
-    for language in LANGUAGES:
-        choose_language(page, live_server, language)
-        for path, minimum in forms:
-            page.set_viewport_size(PHONE)
-            failed = load(page, live_server, path)
-            if failed:
-                problems.append(failed)
-                continue
-            problems += option_problems(page, f"{path} ({language}, 360 px)", minimum)
-            page.set_viewport_size(DESKTOP)
-            problems += option_problems(page, f"{path} ({language}, 1280 px)", minimum)
-    assert not problems, f"{len(problems)} misplaced radio(s)/checkbox(es):\n" + "\n".join(problems[:60])
+    assert_options_beside_labels(page, live_server, forms)
 
 
 # --- every page fits a 360 px phone -------------------------------------------------------------------------

@@ -82,6 +82,7 @@ STAFF_PAGES = [
     ("admin-disclosure-categories", "/admin/disclosure-categories", 200),
     ("admin-routing", "/admin/routing", 200),
     ("admin-calendar", "/admin/calendar", 200),
+    ("styleguide", "/styleguide", 200),
 ]
 STAFF_LOGIN = ("demo-admin", "demo-password-2026")
 
