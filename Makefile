@@ -1,4 +1,5 @@
-# `make run` serves the portal on http://127.0.0.1:5000; `make test` runs every test;
+# `make run` serves the portal on http://127.0.0.1:5000; `make test` runs every test; `make audit`
+# checks the dependencies for advisories and the code with bandit;
 # `make screenshots` renders the main pages into build/screenshots/ (docs/screenshots.md).
 PYTHON ?= python3
 VENV := .venv
@@ -6,16 +7,21 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 export PORTAL_DATA_DIR ?= instance
 CHROMIUM ?= /usr/bin/chromium
+# pytest-xdist workers for `make test` (one per core by default; TEST_WORKERS=0 runs in one process).
+TEST_WORKERS ?= auto
 
-.PHONY: run demo test screenshots install translations clean
+.PHONY: run demo test audit screenshots install translations clean
 
-$(VENV)/.installed-run: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+# A new venv gets the current pip and setuptools: the ones Python bundles have known advisories.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip setuptools
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
@@ -39,7 +45,12 @@ test: $(VENV)/.installed-test node_modules/.installed
 	  echo "Chromium was not found at $(CHROMIUM); the browser tests drive Debian's Chromium."; \
 	  echo "Install it (as root) with:  apt-get install chromium fonts-wqy-microhei"; \
 	  echo "or point CHROMIUM=/path/to/chromium at another build."; exit 1; }
-	PORTAL_CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest
+	PORTAL_CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+# Known vulnerabilities in the installed packages (pip-audit) and risky code in the portal (bandit).
+audit: $(VENV)/.installed-test
+	$(BIN)/python .ci/audit_dependencies.py
+	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive portal wsgi.py
 
 # The main pages of the three journeys at 1,280 and 360 px, in Chinese and English, from a fresh demo site.
 screenshots: $(VENV)/.installed-test

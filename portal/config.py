@@ -47,7 +47,8 @@ class Config:
     MAIL_PORT = 25
     MAIL_USE_TLS = False
     MAIL_USERNAME = ""
-    MAIL_PASSWORD = ""
+    # Empty default; set by PORTAL_MAIL_PASSWORD.
+    MAIL_PASSWORD = ""  # nosec B105
     MAIL_SENDER = "noreply@portal.invalid"
     # The address residents reach the portal at, for links in emails.
     PUBLIC_URL = "http://127.0.0.1:5000"

@@ -75,7 +75,9 @@ class PostgresDatabases:
 
     def __init__(self, url):
         self.url = make_url(url)
-        self.prefix = re.sub(r"\W", "_", self.url.database)
+        # Under pytest-xdist each worker keeps its own templates: `make test` runs two workers.
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        self.prefix = re.sub(r"\W", "_", f"{self.url.database}_{worker}".rstrip("_"))
         self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
         self.made = []
 

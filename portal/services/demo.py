@@ -26,7 +26,8 @@ from portal.services.accounts import create_user
 from portal.services.units import find_unit
 
 SAMPLE_MARK = "示例"
-DEMO_PASSWORD = "demo-password-2026"
+# Sample accounts of `portal demo`, printed to its user.
+DEMO_PASSWORD = "demo-password-2026"  # nosec B105
 # Display names in one language: 示例 marks them as samples, the unit says where they work.
 DEMO_USERS = (
     ("demo-admin", "兵团建设局", "site_admin", "示例站点管理员（兵团建设局）"),
