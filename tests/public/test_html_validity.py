@@ -117,11 +117,11 @@ def page_values(app):
                 "answered": answered.id, "answered_hearing": answered.hearings[0].id}
 
 
-def render_pages(app, directory):
-    """Write every page, in Chinese and in English, to `directory`; return the files written."""
+def render_pages(app):
+    """Every page, in Chinese and in English, as {name: HTML}."""
     from tests.helpers import login
 
-    files = []
+    pages = {}
     values = page_values(app)
     for language, staff in (("zh", False), ("en", False), ("zh", True), ("en", True)):
         client = app.test_client()
@@ -136,10 +136,8 @@ def render_pages(app, directory):
             page = response.get_data(as_text=True)
             expected_lang = "en" if language == "en" else "zh-Hans"
             assert f'<html lang="{expected_lang}">' in page, f"{path} ({language}) is not in {expected_lang}"
-            target = directory / f"{language}-{slug}.html"
-            target.write_text(page, encoding="utf-8")
-            files.append(target)
-    return files
+            pages[f"{language}-{slug}"] = page
+    return pages
 
 
 def run_vnu(files):
@@ -172,11 +170,21 @@ def describe(message):
     return text + (f"\n      … {extract} …" if extract else "")
 
 
+def assert_valid_html(pages, directory):
+    """Fail unless vnu finds no error in `pages` ({name: HTML}, checked in one JVM) and no page repeats an id."""
+    files = []
+    for name, html in pages.items():
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), (name, sorted({i for i in ids if ids.count(i) > 1}))
+        target = directory / f"{name}.html"
+        target.write_text(html, encoding="utf-8")
+        files.append(target)
+    errors = [m for m in run_vnu(files) if m.get("type") in ("error", "non-document-error")]
+    assert not errors, f"vnu.jar found {len(errors)} error(s):\n" + "\n".join(describe(m) for m in errors)
+
+
 def test_public_pages_are_valid_html(app, tmp_path):
     """The Nu Html Checker finds no error on any public page, in either language."""
-    files = render_pages(app, tmp_path)
-    assert len(files) == 2 * (len(PAGES) + len(STAFF_PAGES))
-    errors = [m for m in run_vnu(files) if m.get("type") in ("error", "non-document-error")]
-    assert not errors, f"vnu.jar found {len(errors)} error(s) in the rendered pages:\n" + "\n".join(
-        describe(message) for message in errors
-    )
+    pages = render_pages(app)
+    assert len(pages) == 2 * (len(PAGES) + len(STAFF_PAGES))
+    assert_valid_html(pages, tmp_path)
