@@ -125,9 +125,11 @@ def check_command():
     counts = summary() if not problems else {}
     if not problems and counts["measures"] == 0:
         problems.append("policy not imported (run `flask --app wsgi portal init`)")
-    index = ""
+    index = record = ""
     if current == heads:
         found, index = search_problems()
+        problems += found
+        found, record = history_problems()
         problems += found
     if problems:
         click.echo("FAIL " + "; ".join(problems))
@@ -135,8 +137,20 @@ def check_command():
     click.echo(
         f"OK migrations at head ({', '.join(sorted(heads))}); policy imported: {counts['chapters']} chapters, "
         f"{counts['measures']} measures, {counts['tasks']} tasks, {counts['units']} units, "
-        f"{counts['indicators']} indicators; {index}"
+        f"{counts['indicators']} indicators; {index}; {record}"
     )
+
+
+def history_problems():
+    """(problems, summary) of the append-only record: its triggers and every hash chain, for `check`."""
+    from portal.services import history
+
+    problems = [f"{table} accepts UPDATE and DELETE: its append-only triggers are missing "
+                "(recreate them as migration 0006 does)" for table in history.missing_guards()]
+    found = history.verify()
+    problems += [f"history chain broken: {where}" for where in found.breaks]
+    return problems, (f"history: {found.events} events in {found.cases} cases and {found.records} audit records, "
+                      "every chain intact")
 
 
 @portal.command("reindex")

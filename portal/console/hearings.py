@@ -10,6 +10,7 @@ from portal.console import bp
 from portal.console import consultation_forms as forms
 from portal.console.actions import perform, prefixed
 from portal.console.consultations import ENUMS, changed_message, render_manage_page
+from portal.extensions import db
 from portal.models.types import utcnow
 from portal.permissions import Permission, permission_required
 from portal.public.reports import private
@@ -68,7 +69,9 @@ def hearings_show(session_id):
 def hearings_export(session_id):
     """The sign-in sheet as CSV (UTF-8 with BOM, no contacts), as a download."""
     session = hearings.get_for_unit(current_user, session_id)
-    return Response(hearings.export_csv(current_user, session), mimetype="text/csv", headers={
+    text = hearings.export_csv(current_user, session)
+    db.session.commit()
+    return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=hearing-{session.id}-attendees.csv",
         "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
 

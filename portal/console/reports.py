@@ -196,8 +196,10 @@ def reports_evidence(reference, evidence_id):
 @bp.get("/reports/<reference>/evidence/<int:evidence_id>/original")
 @permission_required(Permission.SITE_EVIDENCE_ORIGINALS)
 def reports_evidence_original(reference, evidence_id):
-    """Administrators only: the file exactly as the resident sent it."""
-    return _send_evidence(handling.evidence_for(current_user, reference, evidence_id, True, current_app.config["DATA_DIR"]))
+    """Administrators only: the file exactly as the resident sent it (each download is audited)."""
+    found = handling.evidence_for(current_user, reference, evidence_id, True, current_app.config["DATA_DIR"])
+    db.session.commit()
+    return _send_evidence(found)
 
 
 def _send_evidence(found):

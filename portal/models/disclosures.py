@@ -75,8 +75,10 @@ class Disclosure(db.Model):
     category: Mapped[DisclosureCategory] = relationship()
     area: Mapped[Area] = relationship()
     tasks: Mapped[list[Task]] = relationship(secondary=disclosure_tasks, order_by=Task.id)
+    # Versions are append-only (database triggers): never deleted or orphaned through the ORM.
     versions: Mapped[list["DisclosureVersion"]] = relationship(
-        back_populates="disclosure", order_by="DisclosureVersion.number", cascade="all, delete-orphan"
+        back_populates="disclosure", order_by="DisclosureVersion.number", cascade="save-update, merge",
+        passive_deletes="all"
     )
     attachments: Mapped[list["DisclosureAttachment"]] = relationship(
         back_populates="disclosure", order_by="DisclosureAttachment.id", cascade="all, delete-orphan"
@@ -93,7 +95,7 @@ class DisclosureVersion(db.Model):
     __table_args__ = (sa.UniqueConstraint("disclosure_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    disclosure_id: Mapped[int] = mapped_column(sa.ForeignKey("disclosures.id", ondelete="CASCADE"), index=True)
+    disclosure_id: Mapped[int] = mapped_column(sa.ForeignKey("disclosures.id"), index=True)
     number: Mapped[int]
     title: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)

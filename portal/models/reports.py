@@ -143,8 +143,10 @@ class Report(db.Model):
     copies: Mapped[list["ReportCopy"]] = relationship(
         back_populates="report", order_by="ReportCopy.id", cascade="all, delete-orphan"
     )
+    # Events are append-only (database triggers): the ORM never deletes or orphans them, and the foreign key
+    # without ON DELETE CASCADE makes deleting a report with a history fail instead of erasing it.
     events: Mapped[list["ReportEvent"]] = relationship(
-        back_populates="report", order_by="ReportEvent.id", cascade="all, delete-orphan"
+        back_populates="report", order_by="ReportEvent.id", cascade="save-update, merge", passive_deletes="all"
     )
     evidence: Mapped[list["Evidence"]] = relationship(
         back_populates="report", order_by="Evidence.id", cascade="all, delete-orphan"
@@ -218,12 +220,14 @@ PUBLIC_EVENTS = frozenset({
 
 
 class ReportEvent(db.Model):
-    """One step in a report's timeline, with who did it and when."""
+    """One step in a report's timeline, with who did it and when; written only by `services.history.add_event`."""
 
     __tablename__ = "report_events"
+    # One successor per event: two concurrent appends to one case cannot fork its chain.
+    __table_args__ = (sa.UniqueConstraint("report_id", "previous_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id"), index=True)
     kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
@@ -231,6 +235,9 @@ class ReportEvent(db.Model):
     reason: Mapped[str | None] = mapped_column(sa.String(40))
     body: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # SHA-256 of the case's previous event (zeros for the first) and of this one, see `services.history`.
+    previous_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
 
     report: Mapped[Report] = relationship(back_populates="events")
     actor: Mapped["User | None"] = relationship()

@@ -1,11 +1,7 @@
 """Writing the audit trail."""
-from portal.extensions import db
-from portal.models import AuditRecord
+from portal.services import history
 
 
-def record(action, subject_type, subject_id, actor=None, detail=""):
-    """Add an audit record in the current transaction."""
-    entry = AuditRecord(action=action, subject_type=subject_type, subject_id=subject_id,
-                        actor_id=actor.id if actor else None, detail=detail)
-    db.session.add(entry)
-    return entry
+def record(action, subject_type, subject_id, actor=None, detail="", now=None):
+    """Add an audit record to the site's hash chain in the current transaction."""
+    return history.add_record(action, subject_type, subject_id, actor=actor, detail=detail, now=now)

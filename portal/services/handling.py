@@ -26,7 +26,7 @@ from portal.models import (
 from portal.models.types import utcnow
 from portal.permissions import Permission
 from portal.sanitize import plain
-from portal.services import clocks, evidence, mail, search
+from portal.services import audit, clocks, evidence, history, mail, search
 from portal.services.identities import contact_email
 from portal.services.reports import notify_unit, start_clock, stop_clock
 
@@ -171,7 +171,12 @@ def evidence_for(user, reference, evidence_id, original, data_dir):
     relative = item.original_path if original else item.public_path
     name = f"{report.reference}-{item.id}{'.orig' if original else ''}{evidence.EXTENSIONS[item.kind]}"
     content_type = "application/octet-stream" if original else item.content_type
-    return evidence.open_stored(data_dir, relative), name, content_type
+    path = evidence.open_stored(data_dir, relative)
+    if original:
+        # The original may carry what the public copy strips (location, faces, metadata): every download is
+        # accounted for; the caller commits before sending the file.
+        audit.record("evidence_original.download", "report", report.id, actor=user, detail=name)
+    return path, name, content_type
 
 
 @dataclass
@@ -211,9 +216,8 @@ def _require(report, *statuses):
 
 def _event(report, user, kind, body="", now=None, **extra):
     report.updated_at = now or utcnow()  # every action bumps the version, notes included
-    event = ReportEvent(kind=kind, actor=user, unit_id=user.unit_id, body=body, created_at=report.updated_at, **extra)
-    report.events.append(event)
-    return event
+    return history.add_event(report, kind, actor=user, unit_id=user.unit_id, body=body, now=report.updated_at,
+                             **extra)
 
 
 def _text(value, field, low=1, high=4000):

@@ -22,7 +22,6 @@ from portal.models import (
     IdentityVisibility,
     Report,
     ReportCopy,
-    ReportEvent,
     ReporterIdentity,
     ReportSource,
     ReportStatus,
@@ -30,7 +29,7 @@ from portal.models import (
 )
 from portal.models.types import utcnow
 from portal.sanitize import plain
-from portal.services import clocks, evidence, mail, search, throttle
+from portal.services import clocks, evidence, history, mail, search, throttle
 from portal.services.categories import get_category
 from portal.services.routing import route
 
@@ -238,10 +237,9 @@ def submit(data, config, now=None):
     )
     start_clock(report, clocks.ClockKind.ACCEPTANCE, now, config)
     report.copies = [ReportCopy(unit=u) for u in decision.copies]
-    report.events.append(ReportEvent(kind=EventKind.SUBMITTED, unit=decision.unit, created_at=now,
-                                     body=decision.basis))
     db.session.add(report)
     db.session.flush()
+    history.add_event(report, EventKind.SUBMITTED, unit_id=decision.unit.id, body=decision.basis, now=now)
     # The year residents see is Beijing's: from 00:00 to 08:00 on 1 January there, UTC is still in the old year.
     year = clocks.local_day(now, config["BABEL_DEFAULT_TIMEZONE"]).year
     report.reference = f"{config['REPORT_PREFIX']}-{year}-{report.id:06d}"
@@ -332,7 +330,7 @@ def add_information(report, text, files, config, now=None):
     if len(report.evidence) + len(files) > evidence.MAX_FILES * 2:
         raise ValidationFailed(_("This report already has the most photos or documents allowed."), field="evidence")
     processed = [evidence.process(name, content) for name, content in files]
-    report.events.append(ReportEvent(kind=EventKind.INFORMATION_ADDED, body=text, created_at=now))
+    history.add_event(report, EventKind.INFORMATION_ADDED, body=text, now=now)
     stored = _attach(report, processed, config)
     notify_unit(report, "reports/information_added")
     return stored
@@ -347,7 +345,7 @@ def rate(report, stars, comment, now=None):
     if stars not in (1, 2, 3, 4, 5):
         raise ValidationFailed(_("Choose a rating from 1 to 5 stars."), field="rating")
     report.rating, report.rating_comment = stars, plain(comment)[:1000]
-    report.events.append(ReportEvent(kind=EventKind.RATED, body=f"{stars}/5", created_at=now or utcnow()))
+    history.add_event(report, EventKind.RATED, body=f"{stars}/5", now=now)
 
 
 def appeal(report, reason, config, now=None):
@@ -369,7 +367,7 @@ def appeal(report, reason, config, now=None):
     # A new round of handling, as after a transfer: the extension of the first round does not lengthen the new
     # clock (it was shown as "60 + N days" next to a 60-day date), and the new round may ask for its own.
     report.extension_state, report.extension_days, report.extension_reason = ExtensionState.NONE, None, None
-    report.events.append(ReportEvent(kind=EventKind.REOPENED, body=reason, unit=report.unit, created_at=now))
+    history.add_event(report, EventKind.REOPENED, unit_id=report.unit_id, body=reason, now=now)
     search.enqueue("case", report.reference)
     notify_unit(report, "reports/reopened")
 
