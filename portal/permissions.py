@@ -34,6 +34,7 @@ class Permission(enum.Enum):
     DISCLOSURES_MANAGE = "unit:disclosures:manage"
     SITE_DISCLOSURES_VIEW = "site:disclosures:view"
     SITE_DISCLOSURE_CATEGORIES_EDIT = "site:disclosure_categories:edit"
+    SITE_AUDIT_VIEW = "site:audit:view"
 
 
 _STAFF = {Permission.CONSOLE_VIEW, Permission.REPORTS_HANDLE, Permission.HEARINGS_MANAGE,

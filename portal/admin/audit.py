@@ -1,0 +1,17 @@
+"""The audit log: every accountable action, filtered by actor, action, unit, days and case."""
+from flask import current_app, render_template, request
+
+from portal.admin import bp
+from portal.permissions import Permission, permission_required
+from portal.services import audit, units
+
+
+@bp.get("/audit")
+@permission_required(Permission.SITE_AUDIT_VIEW)
+def audit_index():
+    """Audit records, newest first, filtered and paginated."""
+    filters = audit.parse_filters(request.args)
+    page = audit.search(filters, current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return render_template("admin/audit/index.html", page=page, filters=filters, actions=audit.ACTIONS,
+                           action_label=audit.action_label, actors=audit.actors(), units=units.list_units(),
+                           cases=audit.case_references(page.items))
