@@ -28,7 +28,7 @@ def records(app):
 def rows(page):
     """The detail column of each row of the audit table."""
     body = re.search(r"<tbody>(.*?)</tbody>", page, re.S)
-    return re.findall(r"<td>([^<]*)</td>\s*</tr>", body.group(1)) if body else []
+    return re.findall(r'<td class="detail">([^<]*)</td>', body.group(1)) if body else []
 
 
 def test_downloading_an_original_or_an_attendee_list_is_audited(app, case, wjq, session_id):  # noqa: F811
