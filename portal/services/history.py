@@ -50,9 +50,11 @@ def add_event(report, kind, actor=None, unit_id=None, body="", now=None, to_unit
     """Append an event to the report's chain in the current transaction; the caller commits."""
     if report.id is None:
         db.session.flush()
-    # The report's row lock (PostgreSQL) makes concurrent appends to one case wait for each other; the
-    # unique (report, previous hash) constraint refuses a fork on any database.
-    db.session.execute(sa.select(Report.id).where(Report.id == report.id).with_for_update())
+    # The report's row lock (PostgreSQL) makes concurrent appends to one case wait for each other, and the
+    # head is read by a later statement, which sees what they committed. SQLite has one writer at a time and
+    # no row locks. On both, the unique (report, previous hash) constraint refuses a fork.
+    if db.session.get_bind().dialect.name != "sqlite":
+        db.session.execute(sa.select(Report.id).where(Report.id == report.id).with_for_update())
     previous = db.session.scalar(
         sa.select(ReportEvent.hash).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id.desc()).limit(1)
     ) or GENESIS
@@ -61,7 +63,10 @@ def add_event(report, kind, actor=None, unit_id=None, body="", now=None, to_unit
                         previous_hash=previous)
     event.hash = digest(previous, event_fields(report.id, kind, event.actor_id, unit_id, to_unit_id, reason, body,
                                                event.created_at))
-    report.events.append(event)
+    if "events" in sa.inspect(report).unloaded:
+        db.session.add(event)  # no need to load the whole timeline to add to it: it loads with this event
+    else:
+        report.events.append(event)  # keep the loaded timeline current for the page rendered next
     return event
 
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from portal.extensions import db
-from portal.models import AuditRecord, DisclosureVersion, EventKind, Report, ReportEvent
+from portal.models import AuditRecord, EventKind, Report, ReportEvent
 from portal.services import audit, handling, history
 from tests.conftest import ON_POSTGRES
 from tests.helpers import People
