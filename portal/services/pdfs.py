@@ -48,8 +48,9 @@ class PdfRejected(ValidationFailed):
 
 def clean(name, data, field="file"):
     """The PDF's bytes rewritten without active content or metadata; PdfRejected (on `field`) if it cannot be."""
-    refuse_unreadable = PdfRejected(_("%(name)s could not be read as a PDF file. It may be damaged.", name=name),
-                                    field=field)
+    def unreadable():
+        return PdfRejected(_("%(name)s could not be read as a PDF file. It may be damaged.", name=name), field=field)
+
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError as exc:
@@ -57,7 +58,7 @@ def clean(name, data, field="file"):
                           field=field) from exc
     except Exception as exc:
         # qpdf raises PdfError for most damage, but hostile input can also raise other errors.
-        raise refuse_unreadable from exc
+        raise unreadable() from exc
     try:
         with pdf:
             if pdf.is_encrypted:
@@ -74,18 +75,20 @@ def clean(name, data, field="file"):
                 # thousandfold, and their content is not what is being cleaned.
                 stream_decode_level=pikepdf.StreamDecodeLevel.none,
                 fix_metadata_version=False,
+                # The new file identifier is a hash of the content: the same upload gives the same bytes.
+                deterministic_id=True,
             )
     except PdfRejected:
         raise
     except Exception as exc:
-        raise refuse_unreadable from exc
+        raise unreadable() from exc
     cleaned = output.getvalue()
     try:
         with pikepdf.open(io.BytesIO(cleaned)) as result:
             remains = leftovers(result)
             same = len(result.pages) == pages
     except Exception as exc:
-        raise refuse_unreadable from exc
+        raise unreadable() from exc
     if remains or not same:
         raise PdfRejected(
             _("%(name)s could not be cleaned of scripts, attached files or hidden information and was not accepted.",
