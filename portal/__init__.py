@@ -33,6 +33,10 @@ def create_app(config=None):
     # Pillow logs every EXIF tag it reads at DEBUG, values included (GPS position, the camera
     # owner's name); evidence cleaning strips them from photos, so logs must not copy them.
     logging.getLogger("PIL").setLevel(logging.INFO)
+    # Pillow's decompression-bomb limit is process-wide: set here from the setting, never at import.
+    from portal.services import evidence
+
+    evidence.configure_pillow(app.config["EVIDENCE_MAX_MEGAPIXELS"])
     if app.config["PROXY_COUNT"]:
         # Behind a reverse proxy the client address (for rate limits) is in X-Forwarded-For.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])

@@ -42,6 +42,9 @@ class Config:
     # Five evidence files of 10 MB each, plus the form itself.
     MAX_CONTENT_LENGTH = 52 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 500 * 1024
+    # Images (evidence and attachments) may decode to as many bytes as a colour image of this many
+    # megapixels; larger baseline JPEGs are decoded at reduced scale, anything else larger is refused.
+    EVIDENCE_MAX_MEGAPIXELS = 24
     # Mail: without MAIL_SERVER, `portal send-mail` writes .eml files under DATA_DIR/mail.
     MAIL_SERVER = ""
     MAIL_PORT = 25
@@ -92,6 +95,7 @@ class Config:
         "PORTAL_PROXY_COUNT": ("PROXY_COUNT", int),
         "PORTAL_TRIAGE_UNIT": ("TRIAGE_UNIT", str),
         "PORTAL_TRACK_LIMIT": ("TRACK_LIMIT", int),
+        "PORTAL_EVIDENCE_MAX_MEGAPIXELS": ("EVIDENCE_MAX_MEGAPIXELS", int),
         "PORTAL_MAIL_SERVER": ("MAIL_SERVER", str),
         "PORTAL_MAIL_PORT": ("MAIL_PORT", int),
         "PORTAL_MAIL_USE_TLS": ("MAIL_USE_TLS", lambda v: v.lower() in ("1", "true", "yes")),

@@ -2,11 +2,12 @@
 monitoring report): checked, stored privately, downloaded as attachments.
 
 The checks are those of report evidence (`portal.services.evidence`): the type is decided by the
-content's magic bytes, never by the name; a PDF is refused when it carries active content (scripts,
-launch actions, embedded files) or hides another format, and is stored as sent; an image is
-re-encoded from its pixels through `evidence.process`, so no EXIF, GPS or other metadata is
-published. Files live under DATA_DIR/consultation-attachments (or disclosure-attachments) with
-server-made names, mode 0600, never under `static/`, and are served only as attachments with `nosniff`.
+content's magic bytes, never by the name; a PDF is refused when it cannot be parsed, is encrypted or
+hides another format, and otherwise is rewritten by `portal.services.pdfs` without scripts, actions,
+attached files or document metadata (only that copy is stored); an image is re-encoded from its
+pixels through `evidence.process`, so no EXIF, GPS or other metadata is published. Files live under
+DATA_DIR/consultation-attachments (or disclosure-attachments) with server-made names, mode 0600, never
+under `static/`, and are served only as attachments with `nosniff`.
 
 The same functions serve both owners; the rules differ only in the states. Staff of the responsible
 unit add files while a consultation is a draft or open (a disclosure: a draft or published), and
@@ -32,7 +33,7 @@ from portal.models import (
     DisclosureState,
 )
 from portal.models.types import utcnow
-from portal.services import consultations, disclosures, evidence
+from portal.services import consultations, disclosures, evidence, pdfs
 
 # The consultations' folder (the name predates disclosure attachments); FOLDERS has both.
 FOLDER = "consultation-attachments"
@@ -100,7 +101,7 @@ def _refused(message):
     return ValidationFailed(message, field="file")
 
 
-def _checked(filename, data):
+def _checked(filename, data, config):
     """(content type, bytes to store) for an accepted file; ValidationFailed naming the file otherwise."""
     name = evidence.clean_name(filename)
     if len(data) > MAX_BYTES:
@@ -110,10 +111,11 @@ def _checked(filename, data):
     kind = evidence.detect(data)
     try:
         if kind == "pdf":
+            # Attachments are public: only the cleaned copy is stored, never the file as sent.
             evidence.check_pdf(name, data)
-            return evidence.CONTENT_TYPES[kind], data
+            return evidence.CONTENT_TYPES[kind], pdfs.clean(name, data, field="file")
         if kind is not None:
-            processed = evidence.process(name, data)
+            processed = evidence.process(name, data, config["EVIDENCE_MAX_MEGAPIXELS"])
             return processed.content_type, processed.public_bytes
     except evidence.EvidenceRejected as error:
         raise _refused(error.message) from error
@@ -131,7 +133,7 @@ def add_attachment(user, owner, filename, data, config, now=None):
         raise Conflict(rules.adding_refused())
     if len(owner.attachments) >= MAX_FILES:
         raise _refused(rules.too_many(MAX_FILES))
-    content_type, stored = _checked(filename, bytes(data))
+    content_type, stored = _checked(filename, bytes(data), config)
     now = now or utcnow()
     relative = Path(rules.folder, f"{now:%Y}", f"{now:%m}", secrets.token_hex(16) + EXTENSIONS[content_type])
     attachment = rules.attachment_model(

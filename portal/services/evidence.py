@@ -4,7 +4,8 @@ Residents often photograph pollution with their phones and report anonymously, s
 (GPS position, phone model, owner name), XMP, ICC profile and comments could identify them. Images
 are therefore decoded and re-encoded from pixels alone before anyone but an administrator can see
 them, and the re-encoded bytes are scanned to prove nothing survived. The untouched original is kept
-apart, for administrators only, with its SHA-256 for evidence integrity.
+apart, for administrators only, with its SHA-256 for evidence integrity. PDFs are rewritten the same
+way by `portal.services.pdfs`: without scripts, actions, attached files or document metadata.
 """
 import hashlib
 import io
@@ -22,13 +23,19 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps
 
 from portal.errors import NotFound, ValidationFailed
+from portal.services import pdfs
 
 ALLOWED = ("jpeg", "png", "webp", "pdf")
 MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
-# 40 megapixels is above any phone camera's full-resolution photo (most are 12–16 MP; 48/50 MP
-# sensors save 12 MP by default) and keeps the decoded RGBA buffer under ~160 MiB per upload.
-MAX_PIXELS = 40_000_000
+# An image may decode to as many bytes as a colour photo of this many megapixels (PORTAL_EVIDENCE_
+# MAX_MEGAPIXELS): 24 MP is above what phones save by default (12–16 MP; 48/50 MP sensors bin to 12)
+# and keeps one upload's decoded buffer under 96 MB. Decoded bytes, not pixels, are what cost memory
+# and encoding time: a 6,300 × 6,300 RGBA PNG of 154 KB decodes to 159 MB.
+DEFAULT_MAX_MEGAPIXELS = 24
+# A baseline JPEG larger than the limit is decoded at 1/2 or 1/4 scale (libjpeg's DCT scaling, which
+# never builds the full-size image) when only that fits; the original is kept as sent for staff.
+JPEG_MAX_REDUCTION = 4
 MAX_NAME_LENGTH = 100
 
 PUBLIC_DIR = "evidence"
@@ -54,12 +61,6 @@ FOREIGN_MARKERS = re.compile(rb"<script|<html|<!doctype|<iframe|<\?php|%PDF-", r
 # A ZIP (or JAR, DOCX, APK) is read from its end: an end-of-central-directory record in the last
 # 64 KiB plus a local file header is a ZIP polyglot. Four bytes alone would match random data.
 ZIP_LOCAL, ZIP_END, ZIP_TAIL = b"PK\x03\x04", b"PK\x05\x06", 65536 + 22
-# PDF names for active content. PDFs are not rewritten, so one that runs scripts, launches programs
-# or carries attached files is refused. Names may be #xx-escaped (/J#61vaScript), hence the decoding.
-PDF_NAME = re.compile(rb"/[^\x00\t\n\x0c\r /<>\[\]()%{}]+")
-PDF_ACTIVE_NAMES = {
-    b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/EmbeddedFiles", b"/RichMedia", b"/XFA",
-}
 PDF_HEADER = re.compile(rb"%PDF-[12]\.\d")
 
 
@@ -85,8 +86,8 @@ class ProcessedEvidence:
     kind: str
     content_type: str
     extension: str
-    # Images: re-encoded from pixels, with no metadata. PDFs: the original bytes, because PDFs are
-    # not rewritten; they are only ever served as attachments (never inline) for that reason.
+    # Images: re-encoded from pixels, with no metadata. PDFs: rewritten by `pdfs.clean` without
+    # scripts, actions, attached files or metadata; still only ever served as attachments.
     public_bytes: bytes
     original_bytes: bytes
     sha256_original: str
@@ -153,7 +154,7 @@ def detect(data):
     return None
 
 
-def process(filename, data):
+def process(filename, data, max_megapixels=DEFAULT_MAX_MEGAPIXELS):
     """Check one uploaded file and return it with metadata stripped; raise EvidenceRejected if refused."""
     name = clean_name(filename)
     data = bytes(data)
@@ -169,12 +170,16 @@ def process(filename, data):
     sha256 = hashlib.sha256(data).hexdigest()
     if kind == "pdf":
         check_pdf(name, data)
+        try:
+            public = pdfs.clean(name, data, field="evidence")
+        except pdfs.PdfRejected as exc:
+            raise EvidenceRejected(exc.message) from exc
         return ProcessedEvidence(
-            kind=kind, content_type=CONTENT_TYPES[kind], extension=EXTENSIONS[kind], public_bytes=data,
-            original_bytes=data, sha256_original=sha256, size=len(data), original_name=name,
+            kind=kind, content_type=CONTENT_TYPES[kind], extension=EXTENSIONS[kind], public_bytes=public,
+            original_bytes=data, sha256_original=sha256, size=len(public), original_name=name,
         )
     _check_container(name, kind, data)
-    public, width, height = _reencode(name, kind, data)
+    public, width, height = _reencode(name, kind, data, max_megapixels)
     try:
         assert_clean(kind, public)
     except MetadataRemains as exc:
@@ -188,32 +193,24 @@ def process(filename, data):
     )
 
 
-def process_all(files):
+def process_all(files, max_megapixels=DEFAULT_MAX_MEGAPIXELS):
     """Process (filename, bytes) pairs for one report, refusing more than MAX_FILES; all or nothing."""
     files = list(files)
     if len(files) > MAX_FILES:
         raise EvidenceRejected(_("A report can have at most %(n)s evidence files.", n=MAX_FILES))
-    return [process(filename, data) for filename, data in files]
+    return [process(filename, data, max_megapixels) for filename, data in files]
 
 
 def check_pdf(name, data):
-    """Refuse a PDF that is malformed or carries active content, naming the file."""
-    # No PDF parser is installed, so these are structural checks, not a decode: a header with a
-    # version, a cross-reference pointer and %%EOF at the end, and no active content that a viewer
-    # would run. Names hidden in compressed object streams are not seen; serving PDFs only as
-    # attachments is what keeps them out of the portal's own origin.
+    """Refuse a PDF that is not complete or hides another format, naming the file."""
+    # The structure and active content are dealt with by `pdfs.clean`, which parses the file; this
+    # looks at the raw bytes, which the original keeps: a header with a version, a cross-reference
+    # pointer and %%EOF at the end, and no markup, script or archive that a browser or server would
+    # act on if the file were ever served as something else.
     if not PDF_HEADER.match(data) or b"startxref" not in data[-PDF_TAIL:]:
         raise EvidenceRejected(_("%(name)s is not a complete PDF file.", name=name))
     if _foreign(data, 5):
         raise EvidenceRejected(_("%(name)s contains another kind of file hidden inside it.", name=name))
-    for match in PDF_NAME.finditer(data):
-        token = match.group()
-        if b"#" in token:
-            token = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), token)
-        if token in PDF_ACTIVE_NAMES:
-            raise EvidenceRejected(
-                _("%(name)s contains scripts, forms or attached files. Please print it to a new PDF.", name=name)
-            )
 
 
 def _check_container(name, kind, data):
@@ -251,38 +248,97 @@ def _foreign(data, start):
     return data.find(ZIP_LOCAL, start) >= 0 and data.find(ZIP_END, max(start, len(data) - ZIP_TAIL)) >= 0
 
 
-def _open(data):
+# Bytes per pixel of a decoded image as Pillow holds it, once in the mode it is saved in: one for
+# bilevel and greyscale, two for 16-bit greyscale, four for the rest (Pillow pads RGB to four bytes,
+# and palette images are expanded to RGB or RGBA before saving).
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "I;16": 2, "I;16L": 2, "I;16B": 2}
+
+
+def decoded_bytes(mode, width, height):
+    """How many bytes an image of this mode and size takes once decoded and ready to save."""
+    return width * height * _BYTES_PER_PIXEL.get(mode, 4)
+
+
+def pixel_budget(max_megapixels):
+    """The decoded bytes allowed per image: those of a colour image of `max_megapixels`."""
+    return max_megapixels * 1_000_000 * 4
+
+
+def pillow_limit(max_megapixels):
+    """The pixels an image header may declare (Pillow's MAX_IMAGE_PIXELS): a JPEG's before reduction."""
+    return max_megapixels * 1_000_000 * JPEG_MAX_REDUCTION**2
+
+
+def configure_pillow(max_megapixels):
+    """Set Pillow's process-wide decompression-bomb limit from the portal's setting (at app creation)."""
+    Image.MAX_IMAGE_PIXELS = pillow_limit(max_megapixels)
+
+
+class TooManyPixels(Exception):
+    """An image whose decoded size would exceed the budget; raised before any pixel is decoded."""
+
+    def __init__(self, width, height):
+        super().__init__(f"{width}x{height}")
+        self.width, self.height = width, height
+
+
+def _open(data, max_megapixels):
+    """The image with its header read and, for a large baseline JPEG, a reduced decoding scale set."""
     image = Image.open(io.BytesIO(data))
-    # Image.open reads only the header, so the size is known before any pixel is decoded. This
-    # limit is stricter than Pillow's MAX_IMAGE_PIXELS, which is left as it is for other code.
-    if image.width * image.height > MAX_PIXELS:
+    # Image.open reads only the header, so the size is known before any pixel is decoded. Pillow's own
+    # MAX_IMAGE_PIXELS is process-wide and set at app creation; this check holds whatever it is.
+    width, height = image.size
+    budget = pixel_budget(max_megapixels)
+    try:
+        if width * height > pillow_limit(max_megapixels):
+            raise TooManyPixels(width, height)
+        if image.format in PILLOW_FORMATS["jpeg"] and decoded_bytes(image.mode, width, height) > budget:
+            # A progressive JPEG's decoder keeps every coefficient of the full-size image, whatever the
+            # scale, so only baseline JPEGs are reduced.
+            if image.info.get("progressive") or image.info.get("progression"):
+                raise TooManyPixels(width, height)
+            scale = next((s for s in (2, 4) if decoded_bytes(image.mode, -(-width // s), -(-height // s)) <= budget),
+                         None)
+            if scale is None:
+                raise TooManyPixels(width, height)
+            # draft() picks the largest scale s with width // requested >= s, hence the floor division.
+            image.draft(image.mode, (width // scale, height // scale))
+        mode = "RGBA" if image.mode == "P" else image.mode
+        if decoded_bytes(mode, *image.size) > budget:
+            raise TooManyPixels(width, height)
+    except TooManyPixels:
         image.close()
-        raise Image.DecompressionBombError(f"{image.width}x{image.height} exceeds {MAX_PIXELS} pixels")
+        raise
     return image
 
 
-def _reencode(name, kind, data):
+def _reencode(name, kind, data, max_megapixels):
     broken = _("%(name)s could not be read as an image. It may be damaged or not what its name says.", name=name)
     try:
         # Pillow warns (rather than raises) between MAX_IMAGE_PIXELS and twice that; a bomb is a
         # refusal. catch_warnings swaps process-wide filters and is not thread-safe, which is why
-        # _open also checks MAX_PIXELS itself: the limit holds whatever another thread does.
+        # _open also checks the limit itself: it holds whatever another thread does.
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with _open(data) as probe:
+            with _open(data, max_megapixels) as probe:
                 if probe.format not in PILLOW_FORMATS[kind]:
                     raise EvidenceRejected(broken)
                 probe.verify()
-            with _open(data) as image:
+            with _open(data, max_megapixels) as image:
                 if image.format not in PILLOW_FORMATS[kind]:
                     raise EvidenceRejected(broken)
                 image.load()
-                upright = ImageOps.exif_transpose(image)
+                pixels = _pixels_only(image, kind)
     except EvidenceRejected:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except (TooManyPixels, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        width, height = getattr(exc, "width", None), getattr(exc, "height", None)
+        if width is None:
+            raise EvidenceRejected(_("%(name)s has too many pixels (at most %(n)s megapixels).",
+                                     name=name, n=max_megapixels)) from exc
         raise EvidenceRejected(
-            _("%(name)s has too many pixels (at most %(n)s megapixels).", name=name, n=MAX_PIXELS // 1_000_000)
+            _("%(name)s is %(width)s × %(height)s pixels, more than the %(n)s megapixels a file can have. "
+              "Please send a smaller copy.", name=name, width=width, height=height, n=max_megapixels)
         ) from exc
     except Exception as exc:
         # Pillow's parsers raise many exception types on hostile input (OSError, SyntaxError,
@@ -290,7 +346,6 @@ def _reencode(name, kind, data):
         raise EvidenceRejected(broken) from exc
 
     try:
-        pixels = _pixels_only(upright, kind)
         buffer = io.BytesIO()
         if kind == "jpeg":
             pixels.save(buffer, "JPEG", quality=88, optimize=True, exif=b"", comment=b"")
@@ -303,12 +358,17 @@ def _reencode(name, kind, data):
         raise EvidenceRejected(
             _("%(name)s could not be cleaned of hidden information and was not accepted.", name=name)
         ) from exc
+    finally:
+        pixels.close()
     return buffer.getvalue(), pixels.width, pixels.height
 
 
 def _pixels_only(image, kind):
-    # Pillow's savers copy some metadata from image.info rather than from the save() arguments
-    # (JPEG comments, PNG ICC profiles), so the pixels are moved into a new image whose info is empty.
+    """The decoded image turned upright, in the mode it is saved in, with no metadata left to copy."""
+    # Each step replaces the pixels rather than keeping a second full-size copy alive: the decoded
+    # buffer is the largest allocation of an upload, and holding two or three of them is what made a
+    # 154 KB PNG cost a worker 450 MB.
+    ImageOps.exif_transpose(image, in_place=True)
     has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
     if kind == "jpeg":
         mode = image.mode if image.mode in ("L", "RGB") else ("L" if image.mode in ("1", "LA", "La") else "RGB")
@@ -321,10 +381,13 @@ def _pixels_only(image, kind):
             mode = "RGBA" if has_alpha else "RGB"
     else:
         mode = "RGBA" if has_alpha else "RGB"
-    converted = image if image.mode == mode else image.convert(mode)
-    fresh = Image.new(mode, converted.size)
-    fresh.paste(converted)
-    return fresh
+    pixels = image if image.mode == mode else image.convert(mode)
+    if pixels is not image:
+        image.im = None  # free the decoded buffer now; the file object closes with the `with` block
+    # Pillow's savers copy some metadata from `info` rather than from the save() arguments (JPEG
+    # comments, PNG ICC profiles and transparency); the byte scan in assert_clean proves none is left.
+    pixels.info = {}
+    return pixels
 
 
 def assert_clean(kind, data):

@@ -225,7 +225,7 @@ def submit(data, config, now=None):
     if area is None:
         raise ValidationFailed(_("Choose the area: the 兵团 level or one of the 14 divisions."), field="area")
     place, description, (latitude, longitude) = _validate(data, now)
-    processed = [evidence.process(name, content) for name, content in data.files]
+    processed = [evidence.process(name, content, config["EVIDENCE_MAX_MEGAPIXELS"]) for name, content in data.files]
     decision = route(category, area, config["TRIAGE_UNIT"])
     code = receipt_code(secret, data.submission_key)
     report = Report(
@@ -329,7 +329,7 @@ def add_information(report, text, files, config, now=None):
         raise ValidationFailed(_("The additional information must be %(n)s characters or fewer.", n=DESCRIPTION_LENGTH[1]), field="text")
     if len(report.evidence) + len(files) > evidence.MAX_FILES * 2:
         raise ValidationFailed(_("This report already has the most photos or documents allowed."), field="evidence")
-    processed = [evidence.process(name, content) for name, content in files]
+    processed = [evidence.process(name, content, config["EVIDENCE_MAX_MEGAPIXELS"]) for name, content in files]
     history.add_event(report, EventKind.INFORMATION_ADDED, body=text, now=now)
     stored = _attach(report, processed, config)
     notify_unit(report, "reports/information_added")

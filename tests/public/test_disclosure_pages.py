@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import DisclosureAttachment, DisclosureCategory, Indicator, Measure, Task, User
-from portal.services import attachments, disclosures
+from portal.services import attachments, disclosures, pdfs
 from portal.services.accounts import create_user
 from portal.services.units import find_unit
 from tests.helpers import PASSWORD
@@ -138,7 +138,9 @@ def test_a_disclosure_page_shows_its_text_facts_tasks_files_and_versions(app, cl
     assert f'href="/measures/14#task-{task_id}">(十四) 加强大气污染防治</a>' in page
     assert f'href="/disclosures/{disclosure_id}/versions/1">Version 1</a>' in page
     download = client.get(f"/disclosures/{disclosure_id}/attachments/{file_id}")
-    assert download.status_code == 200 and download.data == minimal_pdf()
+    with app.app_context():
+        published = pdfs.clean("监测报告.pdf", minimal_pdf())  # what was stored: the cleaned copy
+    assert download.status_code == 200 and download.data == published
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     assert f'filename=disclosure-{disclosure_id}-file-{file_id}.pdf' in download.headers["Content-Disposition"]
 

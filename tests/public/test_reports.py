@@ -345,6 +345,23 @@ def test_oversized_file_is_refused(app, client):
     assert counts(app)["Report"] == 0 and stored_files(app) == []
 
 
+def test_decompression_bomb_is_refused_before_decoding_and_a_photo_still_goes_through(app, client):
+    """A 6,300 × 6,300 transparent PNG (small on disk, 159 MB decoded) is refused under the files field,
+    naming the file and the limit; nothing is stored. The same form with a phone photo is accepted."""
+    from tests.services.test_evidence import blank_png
+
+    english(client)
+    bomb = blank_png(6_300, 6_300)
+    assert len(bomb) < 400_000
+    response = post_report(client, files=[("photo.jpg", jpeg_photo()), ("screenshot.png", bomb)])
+    assert response.status_code == 400
+    message = field_errors(response.get_data(as_text=True)).get("evidence", "")
+    assert "screenshot.png" in message and "6300 × 6300 pixels" in message and "24 megapixels" in message
+    assert counts(app)["Report"] == 0 and stored_files(app) == []
+    submit_report(client, files=[("photo.jpg", jpeg_photo(size=(1600, 1200)))])
+    assert counts(app)["Evidence"] == 1
+
+
 def test_more_than_five_files_are_refused(app, client):
     """Six files are one too many."""
     photo = jpeg_photo()

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import ConsultationKind, ConsultationState
 from portal.models.consultations import ConsultationAttachment
 from portal.models.types import utcnow
-from portal.services import attachments, clocks, consultations
+from portal.services import attachments, clocks, consultations, pdfs
 from portal.services.units import find_unit
 from tests.helpers import PHOTO_COMMENT, People, jpeg_photo
 from tests.services.test_evidence import minimal_pdf
@@ -59,15 +59,17 @@ def publish(people, consultation):
     consultations.publish(people["staff"], consultation, today, today + timedelta(days=30), current_app.config)
 
 
-def test_a_pdf_is_stored_as_sent_privately_with_its_hash(app_context, people, draft):
-    """The bytes are kept unchanged under consultation-attachments, mode 0600, with a server-made name."""
+def test_a_pdf_is_stored_cleaned_privately_with_its_hash(app_context, people, draft):
+    """Only the rewritten PDF (no scripts, no metadata) is kept under consultation-attachments, mode 0600,
+    with a server-made name."""
     pdf = minimal_pdf()
+    cleaned = pdfs.clean("环评报告书 (全本).pdf", pdf)
     item = add(people, draft, "环评报告书 (全本).pdf", pdf)
-    assert item.content_type == "application/pdf" and item.size == len(pdf)
-    assert item.sha256 == hashlib.sha256(pdf).hexdigest() and item.filename == "环评报告书 (全本).pdf"
+    assert item.content_type == "application/pdf" and item.size == len(cleaned)
+    assert item.sha256 == hashlib.sha256(cleaned).hexdigest() and item.filename == "环评报告书 (全本).pdf"
     path = Path(app_context.config["DATA_DIR"]) / item.path
     assert item.path.startswith("consultation-attachments/") and item.path.endswith(".pdf")
-    assert "环评" not in item.path and path.read_bytes() == pdf
+    assert "环评" not in item.path and path.read_bytes() == cleaned
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert draft.attachments == [item]
 
@@ -84,11 +86,13 @@ def test_an_image_is_re_encoded_without_its_metadata(app_context, people, draft)
 @pytest.mark.parametrize("name, data, expected", [
     ("通知.pdf", b"<html><script>alert(1)</script></html>", "通知.pdf is not a PDF, JPEG, PNG or WebP file."),
     ("report.pdf", b"%PDF-1.4\nno end", "report.pdf is not a complete PDF file."),
-    ("macro.pdf", minimal_pdf(b"/JavaScript (app.alert(1))"), "macro.pdf contains scripts, forms or attached files."),
+    ("page.pdf", minimal_pdf(b"<html><script>alert(1)</script></html>"), "page.pdf contains another kind of file"),
+    ("broken.pdf", b"%PDF-1.4\n1 0 obj\n<<\n" + b"\xff" * 40 + b"\nstartxref\n9\n%%EOF\n",
+     "broken.pdf could not be read as a PDF file."),
     ("empty.pdf", b"", "empty.pdf is empty."),
 ])
 def test_refused_files_are_named_with_the_reason(app_context, people, draft, name, data, expected):
-    """A disguised, broken, active or empty file is refused on the file field, naming it."""
+    """A disguised, broken, polyglot, unparsable or empty file is refused on the file field, naming it."""
     with pytest.raises(ValidationFailed) as refused:
         add(people, draft, name, data)
     assert refused.value.field == "file"
@@ -154,7 +158,7 @@ def test_public_download_only_once_published(app_context, people, draft):
         attachments.public_download(draft.id, item.id, app_context.config["DATA_DIR"])
     publish(people, draft)
     path, name, content_type = attachments.public_download(draft.id, item.id, app_context.config["DATA_DIR"])
-    assert path.read_bytes() == minimal_pdf()
+    assert path.read_bytes() == pdfs.clean("环评报告书.pdf", minimal_pdf())
     assert name == f"consultation-{draft.id}-file-{item.id}.pdf" and name.isascii()
     assert content_type == "application/pdf"
     with pytest.raises(NotFound):
