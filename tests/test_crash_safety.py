@@ -152,3 +152,22 @@ def test_fifty_sigkills_lose_nothing_duplicate_nothing_and_leave_no_orphan_files
     print(f"\ncrash safety (seed {seed}): {dict(figures)}, {time.monotonic() - started:.0f} s")
     # Both kinds of client got through between the kills: the kills met real load.
     assert web >= 10 and acknowledged.count() - web >= 10, dict(figures)
+
+
+def test_check_reports_unreferenced_files_and_tick_removes_them_after_the_grace_period(make_app):
+    """A file whose row never committed is named by `check`; `tick` removes it once older than the grace period."""
+    app = make_app(ORPHAN_FILE_GRACE_SECONDS=600)
+    assert cli(app, "reindex").exit_code == 0
+    data_dir = Path(app.config["DATA_DIR"])
+    old, young = data_dir / "evidence/2026/12/killed.jpg", data_dir / "evidence-originals/2026/12/.tmp-x.part"
+    for path in (old, young):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"\xff\xd8\xff")
+    hour_ago = time.time() - 3600
+    os.utime(old, (hour_ago, hour_ago))
+    checked = cli(app, "check")
+    assert checked.exit_code == 1 and "1 stored files no row refers to (evidence/2026/12/killed.jpg" in checked.output
+    ticked = cli(app, "tick")
+    assert "unreferenced stored files removed 1, 1 younger than the grace period kept" in ticked.output
+    assert not old.exists() and young.exists()
+    assert cli(app, "check").exit_code == 0
