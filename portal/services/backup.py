@@ -14,7 +14,8 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - runs pg_dump and pg_restore only, with argument lists
+# Runs pg_dump and pg_restore only, with argument lists and no shell.
+import subprocess  # nosec B404
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone

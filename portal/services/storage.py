@@ -15,14 +15,9 @@ from pathlib import Path
 # Every folder under DATA_DIR that holds files the database refers to (evidence.PUBLIC_DIR,
 # evidence.ORIGINALS_DIR, attachments.FOLDER, attachments.DISCLOSURE_FOLDER).
 FOLDERS = ("evidence", "evidence-originals", "consultation-attachments", "disclosure-attachments")
-# The columns that name a stored file, relative to DATA_DIR.
-REFERENCES = (
-    ("evidence", "public_path"),
-    ("evidence", "original_path"),
-    ("consultation_attachments", "path"),
-    ("disclosure_attachments", "path"),
-)
-REFERENCED_SQL = " UNION ".join(f"SELECT {column} FROM {table}" for table, column in REFERENCES)
+# Every column that names a stored file (relative to DATA_DIR), read as one statement.
+REFERENCED_SQL = ("SELECT public_path FROM evidence UNION SELECT original_path FROM evidence "
+                  "UNION SELECT path FROM consultation_attachments UNION SELECT path FROM disclosure_attachments")
 CHUNK = 1024 * 1024
 
 
