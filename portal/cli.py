@@ -1,4 +1,4 @@
-"""`flask --app wsgi portal …`: init, check, reindex, create-user, create-api-key, send-mail, tick, demo."""
+"""`flask --app wsgi portal …`: init, check, reindex, create-user, create-api-key, send-mail, tick, demo, backup, restore."""
 import sys
 from pathlib import Path
 
@@ -131,6 +131,7 @@ def check_command():
         problems += found
         found, record = history_problems()
         problems += found
+        problems += orphan_problems()
     if problems:
         click.echo("FAIL " + "; ".join(problems))
         sys.exit(1)
@@ -151,6 +152,24 @@ def history_problems():
     problems += [f"history chain broken: {where}" for where in found.breaks]
     return problems, (f"history: {found.events} events in {found.cases} cases and {found.records} audit records, "
                       "every chain intact")
+def orphans():
+    """Stored files no row refers to, older than the grace period (storage.Orphans)."""
+    import sqlalchemy as sa
+
+    from portal.services import storage
+
+    config = current_app.config
+    referenced = storage.referenced_files(lambda sql: db.session.execute(sa.text(sql)).all())
+    return storage.find_orphans(config["DATA_DIR"], referenced, config["ORPHAN_FILE_GRACE_SECONDS"])
+
+
+def orphan_problems():
+    """Problems about unreferenced stored files, for `check`."""
+    found = orphans().paths
+    if not found:
+        return []
+    more = f", … {len(found) - 5} more" if len(found) > 5 else ""
+    return [f"{len(found)} stored files no row refers to ({', '.join(found[:5])}{more}; `portal tick` removes them)"]
 
 
 @portal.command("reindex")
@@ -231,6 +250,49 @@ def tick_command():
     db.session.commit()
     click.echo(f"consultations closed {len(closed)}, hearing reminders queued {reminded}")
     click.echo(drain_outbox())
+    from portal.services import storage
+
+    found = orphans()
+    removed = storage.remove_orphans(current_app.config["DATA_DIR"], found.paths)
+    click.echo(f"unreferenced stored files removed {removed}, {found.recent} younger than the grace period kept")
+
+
+@portal.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(directory):
+    """Back up the database and the stored files into DIRECTORY (new or empty) while the portal serves."""
+    from portal.services import backup
+
+    try:
+        result = backup.backup(current_app.config, directory)
+    except DomainError as error:
+        raise click.ClickException(f"backup failed: {error.message}") from None
+    manifest = result.manifest
+    click.echo(f"backup written to {directory} in {result.seconds:.1f} s: {len(manifest['tables'])} tables, "
+               f"{result.rows} rows, {len(manifest['files'])} files "
+               f"({manifest['referenced_files']} referenced by the database), taken at {manifest['taken_at']}")
+
+
+@portal.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database and stored files that are not empty.")
+def restore_command(directory, force):
+    """Restore a backup into an empty database and data directory, check it, and rebuild the search index."""
+    from portal.services import backup
+
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        result = backup.restore(current_app.config, directory, force=force)
+    except DomainError as error:
+        raise click.ClickException(f"restore failed: {error.message}") from None
+    manifest = result.manifest
+    click.echo(f"restored {result.rows} rows in {len(manifest['tables'])} tables and {len(manifest['files'])} "
+               f"files from the backup taken at {manifest['taken_at']}, checked against its manifest, "
+               f"in {result.seconds:.1f} s")
+    db.engine.dispose()
+    Path(current_app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    reindex_command.callback()
 
 
 @portal.command("create-api-key")

@@ -70,6 +70,10 @@ class Config:
     # their commit, so the wait is kept short; a locked index leaves the rows for `portal tick`.
     SEARCH_DIR = None
     SEARCH_WRITE_TIMEOUT = 2.0
+    # Stored files no row refers to (left by a process killed between writing a file and committing its
+    # row) are removed by `portal tick` once older than this; younger ones may belong to a submission
+    # still in flight.
+    ORPHAN_FILE_GRACE_SECONDS = 3600
     # Dashboard: a unit's handling record is shown once it has this many cases (fewer say little).
     DASHBOARD_MIN_CASES = 5
     # The footer's site information: the owner (主办单位), a contact line, the MIIT ICP filing number
@@ -111,6 +115,7 @@ class Config:
         "PORTAL_SEARCH_DIR": ("SEARCH_DIR", str),
         "PORTAL_SEARCH_WRITE_TIMEOUT": ("SEARCH_WRITE_TIMEOUT", float),
         "PORTAL_DASHBOARD_MIN_CASES": ("DASHBOARD_MIN_CASES", int),
+        "PORTAL_ORPHAN_FILE_GRACE_SECONDS": ("ORPHAN_FILE_GRACE_SECONDS", int),
         "PORTAL_SITE_OWNER": ("SITE_OWNER", str),
         "PORTAL_SITE_CONTACT": ("SITE_CONTACT", str),
         "PORTAL_ICP_NUMBER": ("ICP_NUMBER", str),
