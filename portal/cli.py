@@ -1,4 +1,5 @@
-"""`flask --app wsgi portal …`: init, check, reindex, create-user, create-api-key, send-mail, tick, demo."""
+"""`flask --app wsgi portal …`: init, check, rotate-identity-key, reindex, create-user, create-api-key,
+send-mail, tick, demo."""
 import sys
 from pathlib import Path
 
@@ -109,6 +110,16 @@ def search_problems():
     return problems, f"search index: {found.indexed} documents, {found.pending} waiting in the outbox"
 
 
+def identity_problems():
+    """(problems, summary) of the stored identities: plaintext left, values no configured key reads."""
+    from portal.services import identity_keys
+
+    ring = current_app.extensions["identity_keyring"]
+    with db.engine.connect() as connection:
+        found = identity_keys.survey(connection, ring)
+    return found.problems(ring), found.summary(ring)
+
+
 @portal.command("check")
 def check_command():
     """Check migrations, the imported policy and the search index against the database; exit 1 if not right."""
@@ -129,6 +140,9 @@ def check_command():
     if current == heads:
         found, index = search_problems()
         problems += found
+        found, identities = identity_problems()
+        problems += found
+        index = f"{index}; {identities}"
     if problems:
         click.echo("FAIL " + "; ".join(problems))
         sys.exit(1)
@@ -137,6 +151,21 @@ def check_command():
         f"{counts['measures']} measures, {counts['tasks']} tasks, {counts['units']} units, "
         f"{counts['indicators']} indicators; {index}"
     )
+
+
+@portal.command("rotate-identity-key")
+def rotate_identity_key_command():
+    """Re-encrypt every identity under the first key of PORTAL_IDENTITY_KEY; then the older keys can go."""
+    from portal.services import identity_keys
+
+    ring = current_app.extensions["identity_keyring"]
+    count = identity_keys.rotate(db.engine, ring)
+    with db.engine.connect() as connection:
+        left = {k: n for k, n in identity_keys.survey(connection, ring).by_key.items() if k != ring.primary_id}
+    click.echo(f"re-encrypted {count} identity values under key {ring.primary_id}; "
+               + (f"still under other keys: {left}" if left else "no value needs the other keys any more"))
+    if left:
+        sys.exit(1)
 
 
 @portal.command("reindex")
