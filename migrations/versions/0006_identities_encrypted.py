@@ -1,8 +1,10 @@
 """identities encrypted at rest
 
-Revision ID: 0006_identities_encrypted_at_rest
+Revision ID: 0006_identities_encrypted
 Revises: 0005
 Create Date: 2026-12-06
+
+(The revision id is shorter than the topic: alembic_version.version_num holds 32 characters on PostgreSQL.)
 
 Reviewed by hand. Reporters' identities, commenters' names and contacts, hearing registrants' names and
 contacts, subscribers' addresses and queued mail (recipient and body) become text columns holding
@@ -21,7 +23,7 @@ import sqlalchemy as sa
 from portal.encryption import keyring_of
 
 # revision identifiers, used by Alembic.
-revision = '0006_identities_encrypted_at_rest'
+revision = '0006_identities_encrypted'
 down_revision = '0005'
 branch_labels = None
 depends_on = None
