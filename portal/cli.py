@@ -162,7 +162,7 @@ def rotate_identity_key_command():
     count = identity_keys.rotate(db.engine, ring)
     with db.engine.connect() as connection:
         left = {k: n for k, n in identity_keys.survey(connection, ring).by_key.items() if k != ring.primary_id}
-    click.echo(f"re-encrypted {count} identity values under key {ring.primary_id}; "
+    click.echo(f"re-encrypted the identities of {count} rows under key {ring.primary_id}; "
                + (f"still under other keys: {left}" if left else "no value needs the other keys any more"))
     if left:
         sys.exit(1)

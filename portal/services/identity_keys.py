@@ -83,7 +83,7 @@ def survey(connection, ring):
 
 
 def rotate(engine, ring, normalise=str.lower, progress=None):
-    """Re-encrypt every identity value not under the primary key (plaintext included); returns how many.
+    """Re-encrypt every identity value not under the primary key (plaintext included); returns the rows rewritten.
 
     Works in batches of BATCH rows, each its own transaction, so the portal keeps serving; a row changed
     meanwhile is left as the portal wrote it (which is under the primary key already). Running it again
@@ -92,34 +92,43 @@ def rotate(engine, ring, normalise=str.lower, progress=None):
     rotated = 0
     primary = f"{PREFIX}:{ring.primary_id}:"
     for name, (encrypted, indexes) in _tables().items():
-        columns = [c for c, _context in encrypted]
-        contexts = dict(encrypted)
+        columns, contexts = [c for c, _context in encrypted], dict(encrypted)
         table = _raw(name, columns + list(indexes))
         stale = sa.or_(*(sa.and_(table.c[c] != "", sa.not_(table.c[c].like(primary + "%"))) for c in columns))
+        # Compare-and-set on every column: a row the portal rewrote since the read is not overwritten.
+        update = sa.update(table).where(
+            table.c.id == sa.bindparam("_id"),
+            *(table.c[c].is_not_distinct_from(sa.bindparam(f"_old_{c}")) for c in columns),
+        ).values({c: sa.bindparam(f"_new_{c}") for c in columns + list(indexes)})
         last = 0
         while True:
             with engine.begin() as connection:
                 rows = connection.execute(sa.select(table).where(table.c.id > last, stale)
                                           .order_by(table.c.id).limit(BATCH)).mappings().all()
-                for row in rows:
-                    changes = {}
-                    for column in columns:
-                        stored = row[column]
-                        if not stored or stored.startswith(primary):
-                            continue
-                        plain = ring.decrypt(stored, contexts[column]) if is_encrypted(stored) else stored
-                        changes[column] = ring.encrypt(plain, contexts[column])
-                        for index, source in indexes.items():
-                            if source == column:
-                                changes[index] = ring.index(normalise(plain), contexts[column])
-                    # Compare-and-set: a value the portal rewrote since the read is already under the primary key.
-                    unchanged = sa.and_(*(table.c[c] == row[c] for c in changes if c in columns))
-                    result = connection.execute(sa.update(table).where(table.c.id == row["id"], unchanged)
-                                                .values(**changes))
-                    rotated += result.rowcount * sum(1 for c in changes if c in columns)
+                if rows:
+                    result = connection.execute(update, [_reencrypted(ring, row, contexts, indexes, normalise)
+                                                         for row in rows])
+                    rotated += result.rowcount if result.rowcount >= 0 else len(rows)
             if not rows:
                 break
             last = rows[-1]["id"]
             if progress:
                 progress(len(rows))
     return rotated
+
+
+def _reencrypted(ring, row, contexts, indexes, normalise):
+    """The parameters of `rotate`'s update for one row: old values, new values, recomputed indexes."""
+    primary = f"{PREFIX}:{ring.primary_id}:"
+    values = {"_id": row["id"]}
+    for column, context in contexts.items():
+        stored = values[f"_old_{column}"] = values[f"_new_{column}"] = row[column]
+        if stored and not stored.startswith(primary):
+            plain = ring.decrypt(stored, context) if is_encrypted(stored) else stored
+            values[f"_new_{column}"] = ring.encrypt(plain, context)
+            for index, source in indexes.items():
+                if source == column:
+                    values[f"_new_{index}"] = ring.index(normalise(plain), context)
+    for index in indexes:
+        values.setdefault(f"_new_{index}", row[index])
+    return values
