@@ -17,7 +17,6 @@ from portal.encryption import IdentityKeyError, KeyRing, generate_key
 from portal.extensions import db
 from portal.models import MailMessage, ReporterIdentity, Subscription
 from portal.services import identity_keys
-from portal.services.subscriptions import address_index
 from tests.helpers import PASSWORD, hidden_value, login, queued_mail, staff_client, submit_report
 from tests.public.test_consultation_pages import add_hearing, draft, opened, post_comment, staff
 from tests.public.test_hearing_pages import code_of, register
@@ -177,28 +176,29 @@ def test_check_reports_plaintext_and_rotation_encrypts_it(app, client):
     assert "plaintext values" not in portal(app, "check").output
 
 
-def test_migration_encrypts_existing_rows_and_the_downgrade_restores_them(make_app):
-    """Rows written before revision 0006 are encrypted by it (and found by address); going back decrypts them."""
-    app = make_app(policy=False)
-    address = "Existing.Subscriber@example.org"
+def test_migration_encrypts_existing_rows_and_the_downgrade_restores_them(app, client):
+    """Rows written before revision 0006 (here: by its downgrade) are encrypted by it, children kept, and the
+    subscriber is still found by address; going back to 0005 gives the plaintext back."""
+    plant(app, client)
+    queries = {"reporter_identities": "name, phone, email", "comment_contacts": "phone, email",
+               "registrations": "name, phone, email", "comments": "author_name", "subscriptions": "email"}
+
+    def stored():
+        with db.engine.connect() as connection:
+            return {table: [tuple(r) for r in connection.execute(sa.text(f"SELECT {columns} FROM {table}"))]
+                    for table, columns in queries.items()}  # nosec B608 - fixed table and column names
+
     with app.app_context():
         downgrade(revision="0005")
-        with db.engine.begin() as connection:
-            connection.execute(sa.text("INSERT INTO subscriptions (email, token, created_at) VALUES (:e, 't', :now)"),
-                               {"e": address, "now": "2026-12-01 00:00:00"})
-            connection.execute(sa.text("INSERT INTO mail_outbox (recipient, subject, body, created_at, attempts, "
-                                       "last_error) VALUES (:e, 's', '您好,王五', :now, 0, '')"),
-                               {"e": address, "now": "2026-12-01 00:00:00"})
+        plain = stored()
+        assert plain["reporter_identities"] == [REPORTER] and plain["registrations"] == [REGISTRANT]
+        assert plain["comment_contacts"] == [COMMENTER[1:]] and plain["subscriptions"] == [(SUBSCRIBER,)]
         upgrade()
-        with db.engine.connect() as connection:
-            stored = connection.execute(sa.text("SELECT email, email_index FROM subscriptions")).one()
-            body = connection.scalar(sa.text("SELECT body FROM mail_outbox"))
-        assert stored[0].startswith("enc1:") and body.startswith("enc1:") and "王五" not in body
-        assert stored[1] == address_index(KeyRing.parse(app.config["IDENTITY_KEY"]), address)
-        assert db.session.scalar(sa.select(Subscription.email)) == address
+        encrypted = stored()
+        assert all(value.startswith("enc1:") for rows in encrypted.values() for row in rows for value in row)
+        assert {t: len(rows) for t, rows in encrypted.items()} == {t: len(rows) for t, rows in plain.items()}
         db.session.remove()
-        downgrade(revision="0005")
-        with db.engine.connect() as connection:
-            assert connection.scalar(sa.text("SELECT email FROM subscriptions")) == address
-            assert connection.scalar(sa.text("SELECT body FROM mail_outbox")) == "您好,王五"
-        upgrade()
+    assert post_subscription(client, email=SUBSCRIBER).status_code in (200, 302)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Subscription)) == 1
+        assert db.session.scalar(sa.select(ReporterIdentity.email)) == REPORTER[2]
