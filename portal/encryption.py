@@ -181,10 +181,3 @@ class EncryptedText(sa.types.TypeDecorator):
         if ring is None:
             raise IdentityKeyError("no identity key ring is bound to this database engine (create_app binds it)")
         return ring.decrypt(value, self.context)
-
-
-def encrypted_columns(metadata):
-    """[(table name, column name, context)] of every EncryptedText column in `metadata`."""
-    return [(table.name, column.name, column.type.context)
-            for table in metadata.sorted_tables for column in table.columns
-            if isinstance(column.type, EncryptedText)]
