@@ -57,11 +57,12 @@ def create_app(config=None):
 
 def register_extensions(app):
     """Bind the unbound extensions to `app`."""
-    from portal import i18n, templating
+    from portal import encryption, i18n, templating
     from portal.extensions import babel, csrf, init_database, login_manager
     from portal.services.accounts import user_by_session_token
 
     init_database(app)
+    encryption.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)

@@ -1,4 +1,5 @@
-"""`flask --app wsgi portal …`: init, check, reindex, create-user, create-api-key, send-mail, tick, demo, backup, restore."""
+"""`flask --app wsgi portal …`: init, check, rotate-identity-key, reindex, create-user, create-api-key,
+send-mail, tick, demo, backup, restore."""
 import sys
 from pathlib import Path
 
@@ -109,6 +110,16 @@ def search_problems():
     return problems, f"search index: {found.indexed} documents, {found.pending} waiting in the outbox"
 
 
+def identity_problems():
+    """(problems, summary) of the stored identities: plaintext left, values no configured key reads."""
+    from portal.services import identity_keys
+
+    ring = current_app.extensions["identity_keyring"]
+    with db.engine.connect() as connection:
+        found = identity_keys.survey(connection, ring)
+    return found.problems(ring), found.summary(ring)
+
+
 @portal.command("check")
 def check_command():
     """Check migrations, the imported policy and the search index against the database; exit 1 if not right."""
@@ -132,6 +143,9 @@ def check_command():
         found, record = history_problems()
         problems += found
         problems += orphan_problems()
+        found, identities = identity_problems()
+        problems += found
+        index = f"{index}; {identities}"
     if problems:
         click.echo("FAIL " + "; ".join(problems))
         sys.exit(1)
@@ -152,6 +166,8 @@ def history_problems():
     problems += [f"history chain broken: {where}" for where in found.breaks]
     return problems, (f"history: {found.events} events in {found.cases} cases and {found.records} audit records, "
                       "every chain intact")
+
+
 def orphans():
     """Stored files no row refers to, older than the grace period (storage.Orphans)."""
     import sqlalchemy as sa
@@ -170,6 +186,21 @@ def orphan_problems():
         return []
     more = f", … {len(found) - 5} more" if len(found) > 5 else ""
     return [f"{len(found)} stored files no row refers to ({', '.join(found[:5])}{more}; `portal tick` removes them)"]
+
+
+@portal.command("rotate-identity-key")
+def rotate_identity_key_command():
+    """Re-encrypt every identity under the first key of PORTAL_IDENTITY_KEY; then the older keys can go."""
+    from portal.services import identity_keys
+
+    ring = current_app.extensions["identity_keyring"]
+    count = identity_keys.rotate(db.engine, ring)
+    with db.engine.connect() as connection:
+        left = {k: n for k, n in identity_keys.survey(connection, ring).by_key.items() if k != ring.primary_id}
+    click.echo(f"re-encrypted the identities of {count} rows under key {ring.primary_id}; "
+               + (f"still under other keys: {left}" if left else "no value needs the other keys any more"))
+    if left:
+        sys.exit(1)
 
 
 @portal.command("reindex")

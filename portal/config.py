@@ -1,4 +1,5 @@
 """Configuration: one class of defaults, overridden by PORTAL_* environment variables."""
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -17,6 +18,8 @@ class Config:
     DATA_DIR = str(ROOT / "instance")
     DATABASE_URL = None  # derived from DATA_DIR when unset
     SECRET_KEY = None
+    # Encrypts reporters' identities and residents' contacts at rest (portal/encryption.py): keys, primary first.
+    IDENTITY_KEY = None
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # SQL logging, if ever switched on, must not print values: they include reporters' identities.
     SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
@@ -94,6 +97,7 @@ class Config:
         "PORTAL_DATA_DIR": ("DATA_DIR", str),
         "PORTAL_DATABASE_URL": ("DATABASE_URL", str),
         "PORTAL_SECRET_KEY": ("SECRET_KEY", str),
+        "PORTAL_IDENTITY_KEY": ("IDENTITY_KEY", str),
         "PORTAL_LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", int),
         "PORTAL_LOGIN_LOCKOUT_SECONDS": ("LOGIN_LOCKOUT_SECONDS", int),
         "PORTAL_PROXY_COUNT": ("PROXY_COUNT", int),
@@ -150,20 +154,25 @@ def load(overrides=None, environ=None):
     # Made absolute, never resolved: the path is a link that a rebuild points at a new directory.
     settings["SEARCH_DIR"] = os.path.abspath(settings["SEARCH_DIR"] or data_dir / "search")
     settings["SECRET_KEY"] = settings["SECRET_KEY"] or _development_secret(settings)
+    settings["IDENTITY_KEY"] = settings["IDENTITY_KEY"] or _development_secret(
+        settings, "identity_key", "PORTAL_IDENTITY_KEY", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode())
     settings["SESSION_COOKIE_SECURE"] = settings["ENV"] == "production"
     return settings
 
 
-def _development_secret(settings):
-    """Outside production, keep a generated key in the data directory so sessions survive restarts."""
+def _development_secret(settings, name="secret_key", variable="PORTAL_SECRET_KEY",
+                        generate=lambda: secrets.token_urlsafe(48)):
+    """Outside production, keep a generated key in the data directory so sessions (and identities) survive restarts."""
     if settings["ENV"] == "production":
         raise ConfigError(
-            "PORTAL_SECRET_KEY must be set in production "
+            f"{variable} must be set in production "
             "(or set PORTAL_ENV=development for a local run)."
         )
-    path = Path(settings["DATA_DIR"]) / "secret_key"
+    path = Path(settings["DATA_DIR"]) / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        # Created 0600 from the start: the key never exists readable by others, even for a moment.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(generate())
     return path.read_text().strip()

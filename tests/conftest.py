@@ -15,6 +15,8 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.extensions import db
 
+# A fixed identity key (32 bytes, base64url), so test databases copied from a template stay readable.
+TEST_IDENTITY_KEY = "dGVzdC1pZGVudGl0eS1rZXktMzItYnl0ZXMtbG9uZyE="
 SERVER_URL = os.environ.get("PORTAL_DATABASE_URL", "")
 ON_POSTGRES = SERVER_URL.startswith("postgresql")
 
@@ -30,6 +32,7 @@ def settings(data_dir, database_url, **extra):
         "ENV": "testing",
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
+        "IDENTITY_KEY": TEST_IDENTITY_KEY,
         "DATA_DIR": str(data_dir),
         "DATABASE_URL": database_url,
         **extra,

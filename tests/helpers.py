@@ -195,3 +195,17 @@ def field_error(page, field_id):
     """The message shown under the field `field_id`, or None."""
     match = re.search(rf'<p class="field-error" id="{re.escape(field_id)}-error">([^<]*)</p>', page)
     return match.group(1) if match else None
+
+
+def queued_mail(address=None, suffix=None):
+    """The queued messages (to `address`, or to addresses ending in `suffix`), oldest first.
+
+    Recipients are encrypted at rest (a fresh nonce each time), so they are compared after reading.
+    """
+    import sqlalchemy as sa
+
+    from portal.models import MailMessage
+
+    messages = db.session.scalars(sa.select(MailMessage).order_by(MailMessage.id)).all()
+    return [m for m in messages
+            if (address is None or m.recipient == address) and (suffix is None or m.recipient.endswith(suffix))]

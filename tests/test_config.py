@@ -3,6 +3,8 @@ import pytest
 
 from portal import config
 
+IDENTITY_KEY = "A" * 43 + "="  # 32 bytes, base64url
+
 
 def test_data_dir_and_database_default_together(tmp_path):
     """PORTAL_DATA_DIR moves the SQLite database with it."""
@@ -22,8 +24,23 @@ def test_production_requires_a_secret_key(tmp_path):
     """Without PORTAL_SECRET_KEY the portal refuses to start in production."""
     with pytest.raises(config.ConfigError, match="PORTAL_SECRET_KEY"):
         config.load(environ={"PORTAL_DATA_DIR": str(tmp_path)})
-    settings = config.load(environ={"PORTAL_DATA_DIR": str(tmp_path), "PORTAL_SECRET_KEY": "k" * 40})
+    settings = config.load(environ={"PORTAL_DATA_DIR": str(tmp_path), "PORTAL_SECRET_KEY": "k" * 40,
+                                    "PORTAL_IDENTITY_KEY": IDENTITY_KEY})
     assert settings["SECRET_KEY"] == "k" * 40 and settings["SESSION_COOKIE_SECURE"]
+
+
+def test_production_requires_an_identity_key(tmp_path):
+    """Without PORTAL_IDENTITY_KEY the portal refuses to start in production, and writes no key of its own."""
+    with pytest.raises(config.ConfigError, match="PORTAL_IDENTITY_KEY"):
+        config.load(environ={"PORTAL_DATA_DIR": str(tmp_path), "PORTAL_SECRET_KEY": "k" * 40})
+    assert not (tmp_path / "identity_key").exists()
+
+
+def test_development_keeps_a_generated_identity_key(tmp_path):
+    """Outside production an identity key is generated once (mode 0600) and reused: identities stay readable."""
+    environ = {"PORTAL_ENV": "development", "PORTAL_DATA_DIR": str(tmp_path)}
+    assert config.load(environ=environ)["IDENTITY_KEY"] == config.load(environ=environ)["IDENTITY_KEY"]
+    assert (tmp_path / "identity_key").stat().st_mode & 0o077 == 0
 
 
 def test_development_keeps_a_generated_key(tmp_path):

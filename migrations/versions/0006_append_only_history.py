@@ -1,6 +1,6 @@
 """append-only history: hash chains and triggers on report events, audit records and disclosure versions
 
-Revision ID: 0006_append_only_history
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-06
 
@@ -26,7 +26,7 @@ from portal.services.history import APPEND_ONLY, GENESIS, digest, event_fields, 
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_append_only_history'
+revision = '0006'
 down_revision = '0005'
 branch_labels = None
 depends_on = None

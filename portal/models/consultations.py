@@ -5,6 +5,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.encryption import EncryptedText
 from portal.extensions import db
 from portal.models.policy import Task
 from portal.models.types import UTCDateTime, enum_column, utcnow
@@ -179,7 +180,8 @@ class Comment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
     paragraph_id: Mapped[int | None] = mapped_column(sa.ForeignKey("paragraphs.id", ondelete="SET NULL"))
-    author_name: Mapped[str] = mapped_column(sa.String(80))
+    # Encrypted at rest like every contact (portal/encryption.py); shown only when publish_name.
+    author_name: Mapped[str] = mapped_column(EncryptedText("comments.author_name"))
     publish_name: Mapped[bool] = mapped_column(default=False)
     body: Mapped[str] = mapped_column(sa.Text)
     state: Mapped[CommentState] = mapped_column(enum_column(CommentState), default=CommentState.PENDING, index=True)
@@ -204,8 +206,8 @@ class CommentContact(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comments.id", ondelete="CASCADE"), unique=True)
-    phone: Mapped[str] = mapped_column(sa.String(40), default="")
-    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    phone: Mapped[str] = mapped_column(EncryptedText("comment_contacts.phone"), default="")
+    email: Mapped[str] = mapped_column(EncryptedText("comment_contacts.email"), default="")
 
 
 class CommentFlag(db.Model):
@@ -263,9 +265,9 @@ class Registration(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("hearing_sessions.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(80))
-    phone: Mapped[str] = mapped_column(sa.String(40), default="")
-    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    name: Mapped[str] = mapped_column(EncryptedText("registrations.name"))
+    phone: Mapped[str] = mapped_column(EncryptedText("registrations.phone"), default="")
+    email: Mapped[str] = mapped_column(EncryptedText("registrations.email"), default="")
     wants_to_speak: Mapped[bool] = mapped_column(default=False)
     viewpoint: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[RegistrationStatus] = mapped_column(enum_column(RegistrationStatus), index=True)
@@ -282,7 +284,9 @@ class Subscription(db.Model):
     __tablename__ = "subscriptions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    email: Mapped[str] = mapped_column(EncryptedText("subscriptions.email"))
+    # The keyed HMAC of the lower-cased address (KeyRing.index), to find a subscription by its address.
+    email_index: Mapped[str] = mapped_column(sa.String(64), index=True, info={"identity_index_of": "email"})
     area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"))
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
     token: Mapped[str] = mapped_column(sa.String(64), unique=True)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.encryption import EncryptedText
 from portal.extensions import db
 from portal.models.policy import Task
 from portal.models.types import UTCDateTime, enum_column, utcnow
@@ -186,9 +187,10 @@ class ReporterIdentity(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id", ondelete="CASCADE"), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(80), default="")
-    phone: Mapped[str] = mapped_column(sa.String(40), default="")
-    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    # Encrypted at rest (portal/encryption.py): a database dump alone names no one.
+    name: Mapped[str] = mapped_column(EncryptedText("reporter_identities.name"), default="")
+    phone: Mapped[str] = mapped_column(EncryptedText("reporter_identities.phone"), default="")
+    email: Mapped[str] = mapped_column(EncryptedText("reporter_identities.email"), default="")
     visibility: Mapped[IdentityVisibility] = mapped_column(enum_column(IdentityVisibility))
 
 

@@ -14,6 +14,9 @@ derived: `link_token` = HMAC-SHA256(SECRET_KEY, "subscription:<id>:<email>"), ba
 The portal can recompute it for every mail; someone with the database but not the secret cannot.
 Changing SECRET_KEY invalidates every link (subscribers then subscribe again).
 
+Addresses are encrypted at rest (portal/encryption.py); a subscription is found by its address through
+`email_index`, the keyed HMAC of the lower-cased address under each identity key (`address_index`).
+
 Abuse: each client may request at most SUBSCRIPTION_LIMIT subscriptions an hour (429 beyond), and an
 address receives at most ADDRESS_MAILS_PER_DAY confirmation mails a day, whoever asks, so the form
 cannot be used to flood someone's mailbox. The page after subscribing is the same whether the address
@@ -30,6 +33,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from portal import encryption
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import Area, Subscription, Unit
@@ -60,6 +64,11 @@ def link_token(secret, subscription):
     message = f"subscription:{subscription.id}:{subscription.email.lower()}".encode()
     digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
     return base64.b32encode(digest).decode()[:32].lower()
+
+
+def address_index(ring, email, kid=None):
+    """The lookup index of an address (lower-cased), under the ring's primary key or key `kid`."""
+    return ring.index(email.lower(), "subscriptions.email", kid)
 
 
 def hash_token(token):
@@ -159,9 +168,12 @@ def subscribe(email, area=None, unit=None, config=None, client=None, now=None):
         raise ValidationFailed.every(errors)
     if client is not None:
         throttle.hit(key, SUBSCRIPTION_WINDOW_SECONDS, now)
+    ring = encryption.keyring(config["IDENTITY_KEY"])
+    # Every key's index: a subscription written before a key rotation finished is found too.
+    indexes = [address_index(ring, email, kid) for kid in ring.keys]
     subscription = db.session.scalar(
         sa.select(Subscription).where(
-            sa.func.lower(Subscription.email) == email.lower(),
+            Subscription.email_index.in_(indexes),
             Subscription.area_id == area.id if area is not None else Subscription.area_id.is_(None),
             Subscription.unit_id == unit.id if unit is not None else Subscription.unit_id.is_(None),
         ).order_by(Subscription.id).limit(1)
@@ -169,7 +181,8 @@ def subscribe(email, area=None, unit=None, config=None, client=None, now=None):
     if subscription is None:
         # The token derives from the id, which the insert assigns: a random placeholder fills the
         # unique column until then.
-        subscription = Subscription(email=email, area=area, unit=unit, token=secrets.token_hex(32), created_at=now)
+        subscription = Subscription(email=email, email_index=address_index(ring, email), area=area, unit=unit,
+                                    token=secrets.token_hex(32), created_at=now)
         db.session.add(subscription)
         db.session.flush()
     elif subscription.confirmed_at is None:
@@ -177,7 +190,8 @@ def subscribe(email, area=None, unit=None, config=None, client=None, now=None):
     token = link_token(config["SECRET_KEY"], subscription)
     subscription.token = hash_token(token)
     db.session.flush()
-    address_key = "subscribe-mail:" + hashlib.sha256(email.lower().encode()).hexdigest()
+    # Keyed, like the index: the throttle table must not hold a hash anyone can test addresses against.
+    address_key = "subscribe-mail:" + address_index(ring, email)
     if not throttle.exhausted(address_key, ADDRESS_MAILS_PER_DAY, _DAY, now):
         throttle.hit(address_key, _DAY, now)
         mail.queue(subscription.email, "subscriptions/confirm", subscription=subscription,

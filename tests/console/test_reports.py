@@ -31,6 +31,7 @@ from tests.helpers import (
     csrf_token,
     get_report,
     jpeg_photo,
+    queued_mail,
     staff_client,
     submit_report,
     summary_of,
@@ -781,8 +782,7 @@ def test_console_forms_without_csrf_token_are_refused(app, case, shz, action):
 def resident_mail(app):
     """Subjects and bodies of messages to the resident, oldest first."""
     with app.app_context():
-        return [(m.subject, m.body) for m in db.session.scalars(
-            sa.select(MailMessage).where(MailMessage.recipient == "resident@example.org").order_by(MailMessage.id))]
+        return [(m.subject, m.body) for m in queued_mail("resident@example.org")]
 
 
 def test_the_resident_is_mailed_receipt_acceptance_reply_and_closure(app, case, shz):
@@ -810,7 +810,7 @@ def test_staff_with_an_email_are_told_of_new_cases(app):
         db.session.commit()
     reference, _code = submit_report(app.test_client(), name="王小明", phone="13912345678")
     with app.app_context():
-        [notice] = db.session.scalars(sa.select(MailMessage).where(MailMessage.recipient == "shz@unit.example"))
+        [notice] = queued_mail("shz@unit.example")
         assert reference in notice.body and f"/console/reports/{reference}" in notice.body
         assert "王小明" not in notice.body and "13912345678" not in notice.body
 

@@ -12,7 +12,7 @@ from portal.models import ConsultationKind, MailMessage, Subscription, User
 from portal.services import consultations
 from portal.services.accounts import create_user
 from portal.services.units import find_unit
-from tests.helpers import PASSWORD, csrf_token, field_error, hidden_value, summary_of
+from tests.helpers import PASSWORD, csrf_token, field_error, hidden_value, queued_mail, summary_of
 
 NOW = datetime(2026, 9, 21, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -35,8 +35,7 @@ def post_subscription(client, email="follower@example.org", area="6", unit=""):
 def mail_paths(app, address="follower@example.org"):
     """The link paths of the last mail to `address`: (confirm path or None, unsubscribe paths)."""
     with app.app_context():
-        body = db.session.scalars(sa.select(MailMessage.body).where(MailMessage.recipient == address)
-                                  .order_by(MailMessage.id.desc())).first()
+        body = queued_mail(address)[-1].body
     paths = LINK.findall(body)
     confirm = next((p for p in paths if "/confirm/" in p), None)
     return confirm, [p for p in paths if "/unsubscribe/" in p]

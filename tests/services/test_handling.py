@@ -3,16 +3,15 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import sqlalchemy as sa
 
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
-from portal.models import EventKind, ExtensionState, MailMessage, ReportStatus
+from portal.models import EventKind, ExtensionState, ReportStatus
 from portal.services import handling, reports
 from portal.services.handling import Access, QueueFilters
 from portal.services.reports import ReportInput
 from portal.services.units import find_unit
-from tests.helpers import People, jpeg_photo
+from tests.helpers import People, jpeg_photo, queued_mail
 
 
 @pytest.fixture
@@ -128,7 +127,7 @@ def test_accept_starts_the_closure_clock_and_tells_the_resident(case):
     assert report.closure_due_at == end_of(2026, 8, 3)
     event = report.events[-1]
     assert event.kind is EventKind.ACCEPTED and event.actor_id == p["staff"].id and event.unit.name == "第八师石河子市"
-    mail = db.session.scalars(sa.select(MailMessage).where(MailMessage.recipient == "resident@example.org")).all()
+    mail = queued_mail("resident@example.org")
     assert any(report.reference in m.subject and "受理" in m.subject for m in mail)
 
 
@@ -327,8 +326,7 @@ def test_reply_is_public_and_note_is_internal(case):
     db.session.commit()
     assert [e.body for e in report.public_texts] == ["已派员现场检查"]
     assert "内部:下周复查" not in [e.body for e in reports.public_timeline(report)]
-    bodies = [m.body for m in db.session.scalars(sa.select(MailMessage).where(
-        MailMessage.recipient == "resident@example.org"))]
+    bodies = [m.body for m in queued_mail("resident@example.org")]
     assert any("已派员现场检查" in b for b in bodies) and not any("下周复查" in b for b in bodies)
 
 

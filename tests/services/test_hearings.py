@@ -26,7 +26,7 @@ from portal.models import (
 )
 from portal.services import hearings
 from portal.services.units import find_unit
-from tests.helpers import People
+from tests.helpers import People, queued_mail
 
 BJ = ZoneInfo("Asia/Shanghai")
 SECRET = "test-secret-key"
@@ -106,8 +106,7 @@ def statuses(hearing):
 
 def mails_to(address):
     """The queued messages to `address`, oldest first."""
-    return db.session.scalars(sa.select(MailMessage).where(MailMessage.recipient == address)
-                              .order_by(MailMessage.id)).all()
+    return queued_mail(address)
 
 
 # The notice rule

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models import ConsultationKind, MailMessage, Subscription
 from portal.services import consultations, hearings, subscriptions
 from portal.services.units import find_unit
-from tests.helpers import People
+from tests.helpers import People, queued_mail
 
 BJ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 9, 21, 10, 0, tzinfo=BJ)
@@ -42,10 +42,7 @@ def subscribe(app, email="follower@example.org", area=None, unit=None, client=No
 
 def mails(address=None):
     """The queued messages (to `address`), oldest first."""
-    query = sa.select(MailMessage).order_by(MailMessage.id)
-    if address is not None:
-        query = query.where(MailMessage.recipient == address)
-    return db.session.scalars(query).all()
+    return queued_mail(address)
 
 
 def links(message):
