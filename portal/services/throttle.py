@@ -1,4 +1,6 @@
 """Rate limits shared by all workers: fixed-window counters per key, kept in the database."""
+import hashlib
+import hmac
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -10,6 +12,18 @@ from portal.models.types import utcnow
 
 def _window(window_seconds, now):
     return datetime.fromtimestamp(int(now.timestamp()) // window_seconds * window_seconds, timezone.utc)
+
+
+def private_key(secret, kind, *values):
+    """A counter key for `values` (addresses, usernames) that stores none of them: `kind:` and an HMAC."""
+    # Keyed, so the table cannot be reversed by hashing every IPv4 address or a list of names.
+    message = "\x1f".join((kind, *(str(v) for v in values))).encode()
+    return f"{kind}:{hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()}"
+
+
+def seconds_left(window_seconds, now=None):
+    """Seconds until the current window ends and its counters start again from zero."""
+    return window_seconds - int((now or utcnow()).timestamp()) % window_seconds
 
 
 def used(key, window_seconds, now=None):
