@@ -82,11 +82,15 @@ def authenticate(username, password, client, secret, limits, now=None):
     user = db.session.scalar(sa.select(User).where(User.username == username))
     account_key = throttle.private_key(secret, "login-account", username, client)
     address_key = throttle.private_key(secret, "login-address", client)
+    # `|`, not `or`: both counters are read on every attempt, so a throttled one takes as long as any.
     throttled = (throttle.exhausted(account_key, per_account, window, now)
                  | throttle.exhausted(address_key, per_address, window, now))
     matches = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if user is not None and matches and user.active and not throttled:
         user.last_login_at = now
+        # The owner's earlier typos stop counting; the address's count stays, or one account of one's own
+        # would reset the limit on guessing at all the others.
+        throttle.forget(account_key)
         return LoginOutcome(user)
     throttle.hit(account_key, window, now)
     throttle.hit(address_key, window, now)

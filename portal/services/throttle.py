@@ -38,6 +38,11 @@ def exhausted(key, limit, window_seconds, now=None):
     return used(key, window_seconds, now) >= limit
 
 
+def forget(key):
+    """Drop every count of `key`, as if it had never been used."""
+    db.session.execute(sa.delete(RateLimitHit).where(RateLimitHit.key == key))
+
+
 def hit(key, window_seconds, now=None):
     """Count one use of `key` in the current window; returns the new count."""
     start = _window(window_seconds, now or utcnow())

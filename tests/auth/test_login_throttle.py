@@ -77,3 +77,19 @@ def test_counters_store_no_address_or_username(make_app):
     assert len(keys) == 2, keys
     assert all("198.51.100.7" not in key and "jsj-staff" not in key for key in keys), keys
     assert all(re.fullmatch(r"login-[a-z]+:[0-9a-f]{64}", key) for key in keys), keys
+
+
+def test_a_good_login_forgets_the_owners_typos_but_not_the_address_count(make_app):
+    """After logging in, the owner's earlier failures no longer count against the account at that address;
+    the failures against other accounts from that address still do."""
+    app = make_app(LOGIN_MAX_FAILURES=3, LOGIN_ADDRESS_MAX_FAILURES=5)
+    add_user(app)
+    owner = client_at(app, "203.0.113.20")
+    login(owner, password=WRONG)
+    login(owner, password=WRONG)
+    assert login(owner).status_code == 302
+    login(owner, password=WRONG)
+    login(owner, password=WRONG)
+    assert login(client_at(app, "203.0.113.20")).status_code == 302
+    login(owner, password=WRONG)  # the address's fifth failure
+    assert login(client_at(app, "203.0.113.20")).status_code == 400
