@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import RateLimitHit
-from tests.helpers import PASSWORD, add_user, login, summary_of
+from tests.helpers import add_user, login, summary_of
 
 WRONG = "wrong password!"
 
