@@ -40,6 +40,10 @@ def create_app(config=None):
     if app.config["PROXY_COUNT"]:
         # Behind a reverse proxy the client address (for rate limits) is in X-Forwarded-For.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
+    else:
+        from portal.proxy import warn_when_forwarded
+
+        warn_when_forwarded(app)
     app.config.setdefault("MIGRATIONS_DIR", ROOT / "migrations")
     app.url_map.converters["int"] = DatabaseIntegerConverter
     app.json.ensure_ascii = False

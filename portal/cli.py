@@ -1,5 +1,5 @@
-"""`flask --app wsgi portal …`: init, check, rotate-identity-key, reindex, create-user, create-api-key,
-send-mail, tick, demo, backup, restore."""
+"""`flask --app wsgi portal …`: init, check, rotate-identity-key, reindex, create-user and the account commands,
+create-api-key, send-mail, tick, demo, backup, restore."""
 import sys
 from pathlib import Path
 
@@ -242,6 +242,65 @@ def create_user_command(username, unit_name, role, display_name, email, password
         db.session.rollback()
         raise click.ClickException(error.message) from None
     click.echo(f"created {user.username} ({user.role.value}) in {user.unit.name}")
+
+
+def _account_change(username, change):
+    """Apply `change` to the account named `username` and commit; a ClickException naming the problem otherwise."""
+    from portal.services.accounts import find_user
+
+    try:
+        user = find_user(username)
+        change(user)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    return user
+
+
+@portal.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def set_password_command(username, password_stdin):
+    """Give an account a new password (prompted twice, or read from stdin); ends all its sessions."""
+    from portal.services.accounts import set_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = _account_change(username, lambda user: set_password(user, password))
+    click.echo(f"password set for {user.username}; every session of the account ended")
+
+
+@portal.command("deactivate-user")
+@click.argument("username")
+def deactivate_user_command(username):
+    """Refuse an account's logins and end all its sessions at once."""
+    from portal.services.accounts import set_active
+
+    user = _account_change(username, lambda user: set_active(user, False))
+    click.echo(f"deactivated {user.username}; every session of the account ended")
+
+
+@portal.command("activate-user")
+@click.argument("username")
+def activate_user_command(username):
+    """Allow a deactivated account to log in again (its old sessions stay ended)."""
+    from portal.services.accounts import set_active
+
+    user = _account_change(username, lambda user: set_active(user, True))
+    click.echo(f"activated {user.username}")
+
+
+@portal.command("end-sessions")
+@click.argument("username")
+def end_sessions_command(username):
+    """Log an account out of every browser (e.g. a lost phone); the password stays as it is."""
+    from portal.services.accounts import end_sessions
+
+    user = _account_change(username, end_sessions)
+    click.echo(f"every session of {user.username} ended")
 
 
 @portal.command("demo")

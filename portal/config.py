@@ -33,8 +33,10 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "portal" / "translations")
     LANGUAGES = ("zh_Hans_CN", "en")
+    # Failed logins per (account, client address) and per address over all accounts, in a window.
     LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCKOUT_SECONDS = 15 * 60
+    LOGIN_ADDRESS_MAX_FAILURES = 20
+    LOGIN_WINDOW_SECONDS = 15 * 60
     PER_PAGE = 20
     JSON_AS_ASCII = False
     # Reports: where unroutable reports go, reference prefix, tracking attempts per client.
@@ -42,6 +44,8 @@ class Config:
     REPORT_PREFIX = "JB"
     TRACK_LIMIT = 10
     TRACK_WINDOW_SECONDS = 15 * 60
+    # Anonymous reports (web form and Open311) per client address per hour.
+    REPORT_LIMIT = 20
     # Five evidence files of 10 MB each, plus the form itself.
     MAX_CONTENT_LENGTH = 52 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 500 * 1024
@@ -99,11 +103,13 @@ class Config:
         "PORTAL_SECRET_KEY": ("SECRET_KEY", str),
         "PORTAL_IDENTITY_KEY": ("IDENTITY_KEY", str),
         "PORTAL_LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", int),
-        "PORTAL_LOGIN_LOCKOUT_SECONDS": ("LOGIN_LOCKOUT_SECONDS", int),
+        "PORTAL_LOGIN_ADDRESS_MAX_FAILURES": ("LOGIN_ADDRESS_MAX_FAILURES", int),
+        "PORTAL_LOGIN_WINDOW_SECONDS": ("LOGIN_WINDOW_SECONDS", int),
         "PORTAL_PROXY_COUNT": ("PROXY_COUNT", int),
         "PORTAL_TRIAGE_UNIT": ("TRIAGE_UNIT", str),
         "PORTAL_TRACK_LIMIT": ("TRACK_LIMIT", int),
         "PORTAL_EVIDENCE_MAX_MEGAPIXELS": ("EVIDENCE_MAX_MEGAPIXELS", int),
+        "PORTAL_REPORT_LIMIT": ("REPORT_LIMIT", int),
         "PORTAL_MAIL_SERVER": ("MAIL_SERVER", str),
         "PORTAL_MAIL_PORT": ("MAIL_PORT", int),
         "PORTAL_MAIL_USE_TLS": ("MAIL_USE_TLS", lambda v: v.lower() in ("1", "true", "yes")),

@@ -50,6 +50,17 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class TooManyRequests(DomainError):
+    """The caller used up a limit; `retry_after` is how many seconds until it may try again."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message, retry_after=None, field=None):
+        super().__init__(message, field)
+        self.retry_after = retry_after
+
+
 def wants_json():
     """True for API and feed clients, which get JSON errors instead of pages."""
     return request.path.startswith("/api/")
@@ -68,7 +79,20 @@ def _respond(status, code, message, field=None, errors=()):
 
 def handle_domain_error(error):
     """Render a domain error with its status."""
-    return _respond(error.status, error.code, error.message, error.field, error.errors)
+    response = _respond(error.status, error.code, error.message, error.field, error.errors)
+    return with_retry_after(response, error)
+
+
+def with_retry_after(response, error):
+    """Add `Retry-After` to a (body, status) or response when `error` says when to try again."""
+    seconds = getattr(error, "retry_after", None)
+    if seconds is None:
+        return response
+    if isinstance(response, tuple):
+        body, status = response
+        return body, status, {"Retry-After": str(seconds)}
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def standard_message(status):

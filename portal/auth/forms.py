@@ -20,3 +20,16 @@ class LogoutForm(Form):
     """An empty form: logging out is a POST with a CSRF token."""
 
     submit = SubmitField(_l("Log out"))
+
+
+class PasswordForm(Form):
+    """A staff member's own password change: the current password, then the new one twice."""
+
+    names = {"current_password": _l("your current password"), "new_password": _l("the new password"),
+             "new_password_again": _l("the new password again")}
+
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
+    new_password = PasswordField(_l("New password (at least 12 characters)"),
+                                 validators=[DataRequired(), Length(max=256)])
+    new_password_again = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=256)])
+    submit = SubmitField(_l("Change password"))

@@ -34,8 +34,10 @@ def error_response(status, message, headers=()):
 
 @bp.errorhandler(DomainError)
 def domain_error(error):
-    """ValidationFailed → 400, Forbidden → 403, NotFound → 404, Conflict → 400."""
-    return error_response(DOMAIN_STATUS.get(error.status, error.status), error.message)
+    """ValidationFailed → 400, Forbidden → 403, NotFound → 404, Conflict → 400, TooManyRequests → 429."""
+    retry_after = getattr(error, "retry_after", None)
+    headers = [("Retry-After", str(retry_after))] if retry_after is not None else []
+    return error_response(DOMAIN_STATUS.get(error.status, error.status), error.message, headers)
 
 
 @bp.errorhandler(http.HTTPException)

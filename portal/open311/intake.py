@@ -83,11 +83,12 @@ def report_input(form, key):
     )
 
 
-def record(data, config):
-    """Submit and commit; on failure roll back, remove stored files, and re-raise."""
+def record(data, config, client=None):
+    """Submit and commit (counted against `client`'s hourly limit); on failure roll back, remove stored files,
+    and re-raise."""
     submission = None
     try:
-        submission = submit(data, config)
+        submission = submit(data, config, client=client)
         db.session.commit()
         return submission
     except IntegrityError:

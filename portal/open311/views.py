@@ -47,7 +47,7 @@ def requests_create(fmt):
     """File a report for an API key's client: 201 when created, 200 when the submission_key was seen."""
     key = intake.admit(request.form, current_app.config)
     db.session.commit()  # the count and the key's last use stand even when the request is refused below
-    submission = intake.record(intake.report_input(request.form, key), current_app.config)
+    submission = intake.record(intake.report_input(request.form, key), current_app.config, request.remote_addr)
     response = format.render(fmt, "service_requests", [format.created(submission.report)],
                              201 if submission.created else 200)
     response.headers["Location"] = url_for(".requests_show", reference=submission.report.reference, fmt=fmt,

@@ -5,7 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from portal.errors import ValidationFailed
+from portal.errors import TooManyRequests, ValidationFailed, with_retry_after
 from portal.extensions import db
 from portal.forms import attach_error, choices, read_files
 from portal.models import IdentityVisibility
@@ -53,15 +53,20 @@ def reports_new():
     form = _report_form()
     if form.validate_on_submit():
         try:
-            submission = _submit_once(_input(form))
+            submission = _submit_once(_input(form), request.remote_addr)
             return private(render_template("public/reports/received.html", submission=submission))
         except ValidationFailed as error:
             attach_error(form, error)
+        except TooManyRequests as error:
+            # The form comes back as the resident typed it, with when they may send it at the top.
+            form.form_errors.append(error.message)
+            page = render_template("public/reports/new.html", form=form, categories=categories.list_categories())
+            return with_retry_after((page, 429), error)
     status = 400 if form.errors else 200
     return render_template("public/reports/new.html", form=form, categories=categories.list_categories()), status
 
 
-def _submit_once(data):
+def _submit_once(data, client):
     """Submit and commit; files stored for a transaction that fails are removed again.
 
     When the same form arrives twice at once, the second insert fails on the submission key and
@@ -69,7 +74,7 @@ def _submit_once(data):
     """
     config, submission = current_app.config, None
     try:
-        submission = reports.submit(data, config)
+        submission = reports.submit(data, config, client=client)
         db.session.commit()
         return submission
     except Exception as error:
@@ -77,7 +82,7 @@ def _submit_once(data):
         if submission is not None:
             reports.discard(submission.stored, config)
         if isinstance(error, IntegrityError):
-            return reports.submit(data, config)
+            return reports.submit(data, config, client=client)
         raise
 
 

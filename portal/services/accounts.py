@@ -1,17 +1,19 @@
-"""Staff accounts: creation, password checks with per-account throttling, session lookup."""
+"""Staff accounts: creation, password checks throttled per account and address, sessions, passwords."""
+import secrets
 from dataclasses import dataclass
 from functools import cache
-from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.errors import Conflict, ValidationFailed
+from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import User
+from portal.models.accounts import new_session_token
 from portal.models.types import utcnow
 from portal.permissions import Role
+from portal.services import throttle
 from portal.services.units import find_unit
 
 MIN_PASSWORD_LENGTH = 12
@@ -19,8 +21,9 @@ MIN_PASSWORD_LENGTH = 12
 
 @cache
 def _dummy_hash():
-    # Checked against when the username is unknown, so both failures take the same time.
-    return generate_password_hash("portal-dummy-password", method="scrypt")
+    # Checked against when the username is unknown, so both failures take the same time: the same
+    # method and parameters as every stored hash.
+    return generate_password_hash(secrets.token_urlsafe(32), method="scrypt")
 
 
 def create_user(username, unit_name, role, password, display_name="", email=""):
@@ -28,10 +31,7 @@ def create_user(username, unit_name, role, password, display_name="", email=""):
     username = (username or "").strip()
     if not username or len(username) > 64 or any(c.isspace() for c in username):
         raise ValidationFailed(_("A username is 1–64 characters without spaces."), field="username")
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="password"
-        )
+    _check_new_password(password, "password")
     try:
         role = Role(role)
     except ValueError:
@@ -61,33 +61,84 @@ def create_user(username, unit_name, role, password, display_name="", email=""):
 
 @dataclass
 class LoginOutcome:
-    """The result of a login attempt: `user` on success, otherwise a message for the person."""
+    """The result of a login attempt: `user` on success, otherwise the one message every failure gets."""
 
     user: User | None
     message: str = ""
 
 
-def authenticate(username, password, max_failures, lockout_seconds, now=None):
-    """Check a password, counting failures per account and locking it after `max_failures`."""
+def authenticate(username, password, client, secret, limits, now=None):
+    """Check a password, counting failures per (account, client address) and per address.
+
+    `limits` is (failures per account and address, failures per address, window in seconds). Every
+    attempt checks exactly one password hash and answers with the same message whatever went wrong
+    (unknown account, wrong password, deactivated, too many failures), so neither the time taken nor
+    the words tell an account that exists from one that does not. Failures from one address never
+    refuse the account to its owner at another.
+    """
+    per_account, per_address, window = limits
     now = now or utcnow()
+    username = (username or "").strip()
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    account_key = throttle.private_key(secret, "login-account", username, client)
+    address_key = throttle.private_key(secret, "login-address", client)
+    # `|`, not `or`: both counters are read on every attempt, so a throttled one takes as long as any.
+    throttled = (throttle.exhausted(account_key, per_account, window, now)
+                 | throttle.exhausted(address_key, per_address, window, now))
+    matches = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
+    if user is not None and matches and user.active and not throttled:
+        user.last_login_at = now
+        # The owner's earlier typos stop counting; the address's count stays, or one account of one's own
+        # would reset the limit on guessing at all the others.
+        throttle.forget(account_key)
+        return LoginOutcome(user)
+    throttle.hit(account_key, window, now)
+    throttle.hit(address_key, window, now)
+    return LoginOutcome(None, _("Wrong username or password."))
+
+
+def find_user(username):
+    """The account named `username`, or NotFound."""
     user = db.session.scalar(sa.select(User).where(User.username == (username or "").strip()))
-    refused = LoginOutcome(None, _("Wrong username or password."))
     if user is None:
-        check_password_hash(_dummy_hash(), password or "")
-        return refused
-    if user.locked_until and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return LoginOutcome(None, _("Too many failed attempts. Try again in %(n)s minutes.", n=minutes))
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(seconds=lockout_seconds)
-            user.failed_logins = 0
-        return refused
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    return LoginOutcome(user)
+        raise NotFound(_("There is no account named %(name)s.", name=username))
+    return user
+
+
+def end_sessions(user):
+    """Sign `user` out of every browser: the token their session cookies carry is replaced."""
+    user.session_token = new_session_token()
+
+
+def _check_new_password(password, field):
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field=field
+        )
+
+
+def set_password(user, password):
+    """Give `user` a new password and end all their sessions (an administrator's reset)."""
+    _check_new_password(password, "password")
+    user.password_hash = generate_password_hash(password, method="scrypt")
+    end_sessions(user)
+
+
+def change_password(user, current, new, new_again):
+    """The user's own change: the current password, then the new one twice; ends all their sessions."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise ValidationFailed(_("Your current password is not right."), field="current_password")
+    _check_new_password(new, "new_password")
+    if new != new_again:
+        raise ValidationFailed(_("The two new passwords are not the same."), field="new_password_again")
+    set_password(user, new)
+
+
+def set_active(user, active):
+    """Allow or refuse logging in; deactivating also ends every session of the account."""
+    user.active = active
+    if not active:
+        end_sessions(user)
 
 
 def user_by_session_token(token):

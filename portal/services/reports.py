@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from portal.errors import NotFound, ValidationFailed
+from portal.errors import NotFound, TooManyRequests, ValidationFailed
 from portal.extensions import db
 from portal.models import (
     Area,
@@ -34,6 +34,7 @@ from portal.services.categories import get_category
 from portal.services.routing import route
 
 DESCRIPTION_LENGTH = (10, 4000)
+REPORT_WINDOW_SECONDS = 60 * 60
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
@@ -208,10 +209,11 @@ def find_submission(submission_key):
     return db.session.scalar(sa.select(Report).where(Report.submission_key == submission_key))
 
 
-def submit(data, config, now=None):
+def submit(data, config, now=None, client=None):
     """Validate, route and record a report; the caller commits (and on failure calls `discard`).
 
-    Evidence is checked before anything is written, so a refused file leaves no trace.
+    Evidence is checked before anything is written, so a refused file leaves no trace. A `client`
+    address may record REPORT_LIMIT reports an hour; beyond that TooManyRequests, and nothing is kept.
     """
     now = now or utcnow()
     secret = config["SECRET_KEY"]
@@ -220,6 +222,8 @@ def submit(data, config, now=None):
     existing = find_submission(data.submission_key)
     if existing is not None:
         return Submission(existing, receipt_code(secret, data.submission_key), created=False)
+    if client is not None:
+        _count_report(client, config, now)
     category = get_category(data.category)
     area = db.session.scalar(sa.select(Area).where(Area.number == data.area)) if data.area is not None else None
     if area is None:
@@ -276,6 +280,20 @@ def discard(stored, config):
     """Remove files stored for a submission whose transaction did not commit."""
     for saved in stored:
         evidence.remove(config["DATA_DIR"], saved)
+
+
+def _count_report(client, config, now):
+    # Counted before the checks, in the report's transaction: a refused or failed report rolls the count
+    # back with it, and on PostgreSQL concurrent reports from one address queue on the counter's row.
+    key = throttle.private_key(config["SECRET_KEY"], "report", client)
+    if throttle.hit(key, REPORT_WINDOW_SECONDS, now) > config["REPORT_LIMIT"]:
+        wait = throttle.seconds_left(REPORT_WINDOW_SECONDS, now)
+        raise TooManyRequests(
+            _("%(n)s reports have been sent from your connection within an hour, the most it may send. "
+              "You can send this one in %(minutes)s minutes; what you wrote is kept below "
+              "(choose any files again).", n=config["REPORT_LIMIT"], minutes=wait // 60 + 1),
+            retry_after=wait,
+        )
 
 
 def notify_unit(report, template):

@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal import encryption
-from portal.errors import DomainError, NotFound, ValidationFailed
+from portal.errors import DomainError, NotFound, TooManyRequests, ValidationFailed
 from portal.extensions import db
 from portal.models import Area, Subscription, Unit
 from portal.models.types import utcnow
@@ -47,13 +47,6 @@ CONFIRMATION_DAYS = 7
 SUBSCRIPTION_WINDOW_SECONDS = 60 * 60
 ADDRESS_MAILS_PER_DAY = 3
 _DAY = 24 * 60 * 60
-
-
-class TooManyRequests(DomainError):
-    """A client asked for too many subscriptions in a short time."""
-
-    status = 429
-    code = "too_many_requests"
 
 
 # --- tokens --------------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
 """Rate limits shared by all workers: fixed-window counters per key, kept in the database."""
+import hashlib
+import hmac
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -12,6 +14,18 @@ def _window(window_seconds, now):
     return datetime.fromtimestamp(int(now.timestamp()) // window_seconds * window_seconds, timezone.utc)
 
 
+def private_key(secret, kind, *values):
+    """A counter key for `values` (addresses, usernames) that stores none of them: `kind:` and an HMAC."""
+    # Keyed, so the table cannot be reversed by hashing every IPv4 address or a list of names.
+    message = "\x1f".join((kind, *(str(v) for v in values))).encode()
+    return f"{kind}:{hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()}"
+
+
+def seconds_left(window_seconds, now=None):
+    """Seconds until the current window ends and its counters start again from zero."""
+    return window_seconds - int((now or utcnow()).timestamp()) % window_seconds
+
+
 def used(key, window_seconds, now=None):
     """How many times `key` was counted in the current window."""
     start = _window(window_seconds, now or utcnow())
@@ -22,6 +36,11 @@ def used(key, window_seconds, now=None):
 def exhausted(key, limit, window_seconds, now=None):
     """True when `key` has used up its `limit` in the current window."""
     return used(key, window_seconds, now) >= limit
+
+
+def forget(key):
+    """Drop every count of `key`, as if it had never been used."""
+    db.session.execute(sa.delete(RateLimitHit).where(RateLimitHit.key == key))
 
 
 def hit(key, window_seconds, now=None):

@@ -66,6 +66,7 @@ PAGES = [
 # Pages seen by a logged-in site administrator of 兵团建设局 (the unit handling the "accepted" sample).
 STAFF_PAGES = [
     ("console", "/console/", 200),
+    ("password", "/password", 200),
     ("console-reports", "/console/reports", 200),
     ("console-case-accepted", "/console/reports/{accepted}", 200),
     ("console-case-reopened", "/console/reports/{reopened}", 200),
