@@ -171,3 +171,19 @@ def test_check_reports_unreferenced_files_and_tick_removes_them_after_the_grace_
     assert "unreferenced stored files removed 1, 1 younger than the grace period kept" in ticked.output
     assert not old.exists() and young.exists()
     assert cli(app, "check").exit_code == 0
+
+
+def test_check_names_a_stored_file_that_a_row_refers_to_but_is_missing(make_app):
+    """A backup would refuse such a data directory, so `check` says which file is gone."""
+    from tests.helpers import jpeg_photo, submit_report
+
+    app = make_app()
+    assert cli(app, "reindex").exit_code == 0
+    submit_report(app.test_client(), files=[("photo.jpg", jpeg_photo())])
+    with app.app_context():
+        original = db.session.scalar(sa.select(sa.text("original_path")).select_from(sa.table("evidence")))
+        db.session.remove()
+    assert cli(app, "check").exit_code == 0
+    (Path(app.config["DATA_DIR"]) / original).unlink()
+    checked = cli(app, "check")
+    assert checked.exit_code == 1 and f"1 files rows refer to are missing ({original})" in checked.output
