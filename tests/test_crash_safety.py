@@ -106,7 +106,8 @@ def _referenced(app):
 def test_fifty_sigkills_lose_nothing_duplicate_nothing_and_leave_no_orphan_files(make_app):
     """Acknowledged reports survive every kill once; the database, the index and the files stay consistent."""
     started = time.monotonic()
-    app = make_app(API_KEY_HOURLY_LIMIT=10**6, ORPHAN_FILE_GRACE_SECONDS=0)
+    # Eight clients on one address: the per-address and per-key hourly limits are lifted for the test.
+    app = make_app(API_KEY_HOURLY_LIMIT=10**6, REPORT_LIMIT=10**6, ORPHAN_FILE_GRACE_SECONDS=0)
     with app.app_context():
         _key, api_key = create_api_key("crash")
         db.session.commit()
@@ -115,7 +116,8 @@ def test_fifty_sigkills_lose_nothing_duplicate_nothing_and_leave_no_orphan_files
     port = free_port()
     environ = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_ENV": "development",
                "PORTAL_SECRET_KEY": app.config["SECRET_KEY"], "PORTAL_DATA_DIR": app.config["DATA_DIR"],
-               "PORTAL_DATABASE_URL": app.config["DATABASE_URL"], "PORTAL_API_KEY_HOURLY_LIMIT": "1000000"}
+               "PORTAL_DATABASE_URL": app.config["DATABASE_URL"], "PORTAL_API_KEY_HOURLY_LIMIT": "1000000",
+               "PORTAL_REPORT_LIMIT": "1000000"}
     launcher = subprocess.Popen([sys.executable, "-m", "tests.crash_server", f"127.0.0.1:{port}"], cwd=ROOT,
                                 env=environ, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     seed = random.randrange(2**32)
