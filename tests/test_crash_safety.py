@@ -118,6 +118,8 @@ def test_fifty_sigkills_lose_nothing_duplicate_nothing_and_leave_no_orphan_files
                "PORTAL_SECRET_KEY": app.config["SECRET_KEY"], "PORTAL_DATA_DIR": app.config["DATA_DIR"],
                "PORTAL_DATABASE_URL": app.config["DATABASE_URL"], "PORTAL_API_KEY_HOURLY_LIMIT": "1000000",
                "PORTAL_REPORT_LIMIT": "1000000"}
+    # Once identities are encrypted, the servers must use the test app's key (when it has one).
+    environ.update({"PORTAL_IDENTITY_KEY": app.config["IDENTITY_KEY"]} if app.config.get("IDENTITY_KEY") else {})
     launcher = subprocess.Popen([sys.executable, "-m", "tests.crash_server", f"127.0.0.1:{port}"], cwd=ROOT,
                                 env=environ, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     seed = random.randrange(2**32)
