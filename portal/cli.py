@@ -129,7 +129,7 @@ def check_command():
     if current == heads:
         found, index = search_problems()
         problems += found
-        problems += stored_file_problems()
+        problems += orphan_problems()
     if problems:
         click.echo("FAIL " + "; ".join(problems))
         sys.exit(1)
@@ -140,7 +140,7 @@ def check_command():
     )
 
 
-def stored_file_problems():
+def orphan_problems():
     """Problems with the stored files, for `check`: unreferenced ones past the grace period, referenced ones missing."""
     import sqlalchemy as sa
 
