@@ -168,24 +168,23 @@ def history_problems():
                       "every chain intact")
 
 
-def orphans():
-    """Stored files no row refers to, older than the grace period (storage.Orphans)."""
+def orphan_problems():
+    """Problems with the stored files, for `check`: unreferenced ones past the grace period, referenced ones missing."""
     import sqlalchemy as sa
 
     from portal.services import storage
 
     config = current_app.config
     referenced = storage.referenced_files(lambda sql: db.session.execute(sa.text(sql)).all())
-    return storage.find_orphans(config["DATA_DIR"], referenced, config["ORPHAN_FILE_GRACE_SECONDS"])
-
-
-def orphan_problems():
-    """Problems about unreferenced stored files, for `check`."""
-    found = orphans().paths
-    if not found:
-        return []
-    more = f", … {len(found) - 5} more" if len(found) > 5 else ""
-    return [f"{len(found)} stored files no row refers to ({', '.join(found[:5])}{more}; `portal tick` removes them)"]
+    orphans = storage.find_orphans(config["DATA_DIR"], referenced, config["ORPHAN_FILE_GRACE_SECONDS"]).paths
+    missing = sorted(referenced - set(storage.stored_files(config["DATA_DIR"])))
+    problems = []
+    for found, what in ((orphans, "stored files no row refers to"), (missing, "files rows refer to are missing")):
+        if found:
+            more = f", … {len(found) - 5} more" if len(found) > 5 else ""
+            fix = "; `portal tick` removes them" if found is orphans else ""
+            problems.append(f"{len(found)} {what} ({', '.join(found[:5])}{more}{fix})")
+    return problems
 
 
 @portal.command("rotate-identity-key")
@@ -330,9 +329,11 @@ def send_mail_command(limit):
 
 @portal.command("tick")
 def tick_command():
-    """Close consultations whose comment period has ended, queue hearing reminders, drain the search outbox (cron)."""
+    """Close due consultations, queue hearing reminders, drain the search outbox, remove orphan files (cron)."""
+    import sqlalchemy as sa
+
     from portal.models.types import utcnow
-    from portal.services import consultations, hearings
+    from portal.services import consultations, hearings, storage
 
     now = utcnow()
     closed = consultations.close_due(now, current_app.config)
@@ -340,10 +341,10 @@ def tick_command():
     db.session.commit()
     click.echo(f"consultations closed {len(closed)}, hearing reminders queued {reminded}")
     click.echo(drain_outbox())
-    from portal.services import storage
-
-    found = orphans()
-    removed = storage.remove_orphans(current_app.config["DATA_DIR"], found.paths)
+    config = current_app.config
+    referenced = storage.referenced_files(lambda sql: db.session.execute(sa.text(sql)).all())
+    found = storage.find_orphans(config["DATA_DIR"], referenced, config["ORPHAN_FILE_GRACE_SECONDS"])
+    removed = storage.remove_orphans(config["DATA_DIR"], found.paths)
     click.echo(f"unreferenced stored files removed {removed}, {found.recent} younger than the grace period kept")
 
 

@@ -106,7 +106,8 @@ def _referenced(app):
 def test_fifty_sigkills_lose_nothing_duplicate_nothing_and_leave_no_orphan_files(make_app):
     """Acknowledged reports survive every kill once; the database, the index and the files stay consistent."""
     started = time.monotonic()
-    app = make_app(API_KEY_HOURLY_LIMIT=10**6, ORPHAN_FILE_GRACE_SECONDS=0)
+    # Eight clients on one address: the per-address and per-key hourly limits are lifted for the test.
+    app = make_app(API_KEY_HOURLY_LIMIT=10**6, REPORT_LIMIT=10**6, ORPHAN_FILE_GRACE_SECONDS=0)
     with app.app_context():
         _key, api_key = create_api_key("crash")
         db.session.commit()
@@ -115,7 +116,10 @@ def test_fifty_sigkills_lose_nothing_duplicate_nothing_and_leave_no_orphan_files
     port = free_port()
     environ = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_ENV": "development",
                "PORTAL_SECRET_KEY": app.config["SECRET_KEY"], "PORTAL_DATA_DIR": app.config["DATA_DIR"],
-               "PORTAL_DATABASE_URL": app.config["DATABASE_URL"], "PORTAL_API_KEY_HOURLY_LIMIT": "1000000"}
+               "PORTAL_DATABASE_URL": app.config["DATABASE_URL"], "PORTAL_API_KEY_HOURLY_LIMIT": "1000000",
+               "PORTAL_REPORT_LIMIT": "1000000"}
+    # Once identities are encrypted, the servers must use the test app's key (when it has one).
+    environ.update({"PORTAL_IDENTITY_KEY": app.config["IDENTITY_KEY"]} if app.config.get("IDENTITY_KEY") else {})
     launcher = subprocess.Popen([sys.executable, "-m", "tests.crash_server", f"127.0.0.1:{port}"], cwd=ROOT,
                                 env=environ, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     seed = random.randrange(2**32)
@@ -171,3 +175,19 @@ def test_check_reports_unreferenced_files_and_tick_removes_them_after_the_grace_
     assert "unreferenced stored files removed 1, 1 younger than the grace period kept" in ticked.output
     assert not old.exists() and young.exists()
     assert cli(app, "check").exit_code == 0
+
+
+def test_check_names_a_stored_file_that_a_row_refers_to_but_is_missing(make_app):
+    """A backup would refuse such a data directory, so `check` says which file is gone."""
+    from tests.helpers import jpeg_photo, submit_report
+
+    app = make_app()
+    assert cli(app, "reindex").exit_code == 0
+    submit_report(app.test_client(), files=[("photo.jpg", jpeg_photo())])
+    with app.app_context():
+        original = db.session.scalar(sa.select(sa.text("original_path")).select_from(sa.table("evidence")))
+        db.session.remove()
+    assert cli(app, "check").exit_code == 0
+    (Path(app.config["DATA_DIR"]) / original).unlink()
+    checked = cli(app, "check")
+    assert checked.exit_code == 1 and f"1 files rows refer to are missing ({original})" in checked.output

@@ -131,7 +131,9 @@ def _snapshot_sqlite(path, target):
         # One step (pages=-1) copies a single consistent read snapshot; writers go on meanwhile (WAL).
         source.backup(copy)
         copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-        query = lambda sql: copy.execute(sql).fetchall()  # noqa: E731
+        def query(sql):
+            return copy.execute(sql).fetchall()
+
         tables = table_counts(query, "sqlite")
         referenced = storage.referenced_files(query)
     finally:
@@ -152,7 +154,9 @@ def _snapshot_postgres(url, target):
                 plain, environ = _libpq(url)
                 _run(["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={target}",
                       f"--dbname={plain}"], environ)
-                query = lambda sql: connection.exec_driver_sql(sql).all()  # noqa: E731
+                def query(sql):
+                    return connection.exec_driver_sql(sql).all()
+
                 tables = table_counts(query, "postgresql")
                 referenced = storage.referenced_files(query)
     finally:
