@@ -5,14 +5,16 @@ streams where no byte scan can see them: a document whose /OpenAction runs JavaS
 for byte, like any other. So every PDF is opened with a real parser, every object is walked, and a
 new file is written from what is left:
 
-- actions that run or fetch something (JavaScript, Launch, forms' SubmitForm/ImportData/ResetForm,
-  GoToR/GoToE into other files, renditions and rich media) are removed wherever they hang — the
-  document's /OpenAction, /A of annotations and outline items, /Next chains — and so are all
-  /AA trigger dictionaries and the /Names trees /JavaScript and /EmbeddedFiles;
+- the document's /OpenAction goes, whatever it does; actions that run or fetch something (JavaScript,
+  Launch, forms' SubmitForm/ImportData/ResetForm, GoToR/GoToE into other files, renditions, movies
+  and sounds) are removed wherever they hang — /A of annotations, form fields and outline items,
+  /Next chains — and so are all /AA trigger dictionaries and the /Names trees /JavaScript and
+  /EmbeddedFiles;
 - file-attachment, rich-media, screen, movie and sound annotations are taken off their pages, and
   embedded file streams (/EF) go with them; an /AcroForm loses XFA;
 - document metadata (the /Info dictionary and every XMP /Metadata stream, also those of pages and
-  images), application data (/PieceInfo) and the file identifier are dropped, as EXIF is from photos;
+  images) and application data (/PieceInfo) are dropped, as EXIF is from photos, and the file
+  identifier is replaced by a hash of the new content;
 - the file is saved with fresh object streams, so old revisions kept by incremental updates and
   objects nothing refers to are not carried over.
 
@@ -103,6 +105,9 @@ def _strip(pdf):
         if key in trailer:
             del trailer[key]
     root = pdf.Root
+    # Even a harmless opening view (a page and zoom) goes: nothing should happen when the file opens.
+    if "/OpenAction" in root:
+        del root["/OpenAction"]
     names = root.get("/Names")
     if isinstance(names, pikepdf.Dictionary):
         for key in REMOVED_NAME_TREES:
@@ -179,6 +184,8 @@ def leftovers(pdf):
     found = []
     if "/Info" in pdf.trailer:
         found.append("Info")
+    if "/OpenAction" in pdf.Root:
+        found.append("OpenAction")
     names = pdf.Root.get("/Names")
     if isinstance(names, pikepdf.Dictionary):
         found.extend(key[1:] for key in REMOVED_NAME_TREES if key in names)
