@@ -13,12 +13,12 @@ from portal.models import (
     EventKind,
     IdentityVisibility,
     Report,
-    ReportEvent,
     ReporterIdentity,
     ReportSource,
     ReportStatus,
 )
 from portal.models.types import utcnow
+from portal.services import history
 from portal.services.api_keys import authenticate, create_api_key
 
 BASE = "/open311/v2"
@@ -276,9 +276,9 @@ def test_get_request_shows_published_summary_latest_reply_and_closure(app, clien
     reference = filed(client, app, water_report(new_key(app)))
     with app.app_context():
         report = db.session.scalar(sa.select(Report).where(Report.reference == reference))
-        report.events.append(ReportEvent(kind=EventKind.REPLIED, body="已派员现场核查。"))
-        report.events.append(ReportEvent(kind=EventKind.NOTE, body="内部备注,不公开"))
-        report.events.append(ReportEvent(kind=EventKind.REPLIED, body="排污口已封堵 & 责令整改 <完成>。"))
+        history.add_event(report, EventKind.REPLIED, body="已派员现场核查。")
+        history.add_event(report, EventKind.NOTE, body="内部备注,不公开")
+        history.add_event(report, EventKind.REPLIED, body="排污口已封堵 & 责令整改 <完成>。")
         report.public_summary = "某企业向渠道排放污水,已责令整改。"
         report.status = ReportStatus.CLOSED
         report.closed_at = utcnow()
