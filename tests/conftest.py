@@ -32,6 +32,8 @@ def settings(data_dir, database_url, **extra):
         "SECRET_KEY": "test-secret-key",
         "DATA_DIR": str(data_dir),
         "DATABASE_URL": database_url,
+        # Absolute links (feeds, API) are built from this, never from the request's Host header.
+        "PUBLIC_URL": "http://localhost",
         **extra,
     }
 
