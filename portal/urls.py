@@ -5,6 +5,7 @@ make the portal's feeds and API answers point at another site. Absolute links ar
 here, from the configured public address; relative links stay with `url_for`.
 """
 from flask import Response, current_app, has_request_context, request, url_for
+from flask_babel import gettext as _
 from werkzeug.exceptions import SecurityError
 
 
@@ -29,7 +30,8 @@ def absolute_url(endpoint, **values):
 
 def refuse_unknown_host(_error):
     """A Host header outside TRUSTED_HOSTS: a plain 400, built without any URL (none can be built for it)."""
-    return Response("400 Bad Request: unknown host name.\n", status=400, content_type="text/plain; charset=utf-8")
+    message = _("This site does not answer to that host name.")
+    return Response(f"400 Bad Request: {message}\n", status=400, content_type="text/plain; charset=utf-8")
 
 
 def init_app(app):
