@@ -66,3 +66,14 @@ def test_production_refuses_an_unknown_host_with_a_plain_400(make_app):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
     for host in ("portal.example.gov.cn", "portal.internal"):
         assert client.get("/measures/14", base_url=f"https://{host}/").status_code == 200, host
+
+
+def test_trusted_hosts_come_from_the_public_address_and_the_list(tmp_path):
+    """Production answers to PORTAL_PUBLIC_URL's host and PORTAL_TRUSTED_HOSTS; development to any host."""
+    from portal import config
+
+    base = {"PORTAL_SECRET_KEY": "k", "PORTAL_DATA_DIR": str(tmp_path), "PORTAL_PUBLIC_URL": "https://Portal.example.gov.cn/"}
+    production = config.load(environ={**base, "PORTAL_ENV": "production",
+                                      "PORTAL_TRUSTED_HOSTS": "portal.internal, .example.org"})
+    assert production["TRUSTED_HOSTS"] == ["portal.example.gov.cn", "portal.internal", ".example.org"]
+    assert config.load(environ={**base, "PORTAL_ENV": "development"})["TRUSTED_HOSTS"] is None
