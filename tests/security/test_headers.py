@@ -27,7 +27,7 @@ SPECIAL = {
     "console.reports_evidence": {"reference": "own_reference"},
     "console.reports_evidence_original": {"reference": "own_reference"},
 }
-FIXED = {"open311.services_show": {"code": "water"}, "feeds.search_atom": {}, "static": {}}
+FIXED = {"open311.services_show": {"code": "water"}}
 QUERIES = {"feeds.search_atom": "?q=大气污染", "public.search": "?q=大气污染"}
 STATIC_FILES = ["css/portal.css", "js/error-summary.js", "js/print.js", "img/favicon.svg"]
 
