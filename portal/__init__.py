@@ -54,6 +54,7 @@ def create_app(config=None):
     from portal.cli import register_commands
 
     register_errors(app)
+    register_security(app)
     register_commands(app)
     register_search_drain(app)
     return app
@@ -78,6 +79,14 @@ def register_extensions(app):
     from flask_babel import lazy_gettext
 
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
+
+
+def register_security(app):
+    """Security headers on every response, and a 400 for unknown host names."""
+    from portal import headers, urls
+
+    headers.init_app(app)
+    urls.init_app(app)
 
 
 def register_search_drain(app):

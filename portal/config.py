@@ -3,6 +3,7 @@ import base64
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,8 +61,10 @@ class Config:
     # Empty default; set by PORTAL_MAIL_PASSWORD.
     MAIL_PASSWORD = ""  # nosec B105
     MAIL_SENDER = "noreply@portal.invalid"
-    # The address residents reach the portal at, for links in emails.
+    # The address residents reach the portal at: every absolute link (emails, feeds, API, Open311) starts with it.
     PUBLIC_URL = "http://127.0.0.1:5000"
+    # Host names answered besides PUBLIC_URL's; in production any other Host header is a 400 (see `load`).
+    TRUSTED_HOSTS = None
     # Open311: requests per API key per hour.
     API_KEY_HOURLY_LIMIT = 120
     # Hearings: the announcement runs at least this many working days before the hearing day.
@@ -117,6 +120,7 @@ class Config:
         "PORTAL_MAIL_PASSWORD": ("MAIL_PASSWORD", str),
         "PORTAL_MAIL_SENDER": ("MAIL_SENDER", str),
         "PORTAL_PUBLIC_URL": ("PUBLIC_URL", str),
+        "PORTAL_TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()]),
         "PORTAL_API_KEY_HOURLY_LIMIT": ("API_KEY_HOURLY_LIMIT", int),
         "PORTAL_HEARING_NOTICE_WORKING_DAYS": ("HEARING_NOTICE_WORKING_DAYS", int),
         "PORTAL_EIA_MIN_WORKING_DAYS": ("EIA_MIN_WORKING_DAYS", int),
@@ -163,7 +167,17 @@ def load(overrides=None, environ=None):
     settings["IDENTITY_KEY"] = settings["IDENTITY_KEY"] or _development_secret(
         settings, "identity_key", "PORTAL_IDENTITY_KEY", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode())
     settings["SESSION_COOKIE_SECURE"] = settings["ENV"] == "production"
+    settings["TRUSTED_HOSTS"] = _trusted_hosts(settings)
     return settings
+
+
+def _trusted_hosts(settings):
+    """In production (or when hosts are listed), PUBLIC_URL's host plus the listed ones; else None (any)."""
+    listed = settings["TRUSTED_HOSTS"]
+    if settings["ENV"] != "production" and not listed:
+        return None
+    public_host = urlsplit(settings["PUBLIC_URL"]).hostname
+    return [host for host in [public_host, *(listed or [])] if host]
 
 
 def _development_secret(settings, name="secret_key", variable="PORTAL_SECRET_KEY",

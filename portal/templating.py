@@ -8,6 +8,7 @@ from portal.permissions import Permission
 from portal.policy.parser import numeral
 from portal.services import reports
 from portal.services.handling import NotAcceptedReason, not_accepted_reason
+from portal.urls import absolute_url
 
 
 def current_path():
@@ -50,6 +51,7 @@ def init_app(app):
     app.jinja_env.filters["iso"] = iso
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.globals["category_name"] = category_name
+    app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["Permission"] = Permission
     app.jinja_env.globals["NotAcceptedReason"] = NotAcceptedReason
     # Report helpers: each deadline's state is decided in services.reports; templates only show it.

@@ -35,6 +35,8 @@ def settings(data_dir, database_url, **extra):
         "IDENTITY_KEY": TEST_IDENTITY_KEY,
         "DATA_DIR": str(data_dir),
         "DATABASE_URL": database_url,
+        # Absolute links (feeds, API) are built from this, never from the request's Host header.
+        "PUBLIC_URL": "http://localhost",
         **extra,
     }
 

@@ -5,7 +5,6 @@ document against the app's routes and against real responses, so a change to one
 Enumerations come from the models' enums, and the disclosure categories from the database when
 the document is asked for (administrators edit that list).
 """
-from flask import request
 
 from portal.api import bp
 from portal.models import (
@@ -19,6 +18,7 @@ from portal.models import (
 from portal.search import FACETS, KINDS, MAX_QUERY_LENGTH
 from portal.search.documents import SORTS
 from portal.services import consultations, disclosures, units
+from portal.urls import public_root
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
@@ -371,4 +371,4 @@ def document(server_url):
 @bp.get("/openapi.json")
 def openapi_json():
     """The OpenAPI 3.1 document describing every /api/v1 route."""
-    return document(request.url_root.rstrip("/") + "/api/v1")
+    return document(public_root() + "/api/v1")

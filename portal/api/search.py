@@ -4,6 +4,7 @@ from flask import current_app, request
 from portal.api import bp
 from portal.search import FACETS
 from portal.services import search
+from portal.urls import public_root
 
 
 def as_json(found, root):
@@ -28,4 +29,4 @@ def search_results():
     found = search.search(current_app.config, args.get("q", ""), **{name: args.getlist(name) for name in FACETS},
                           sort=args.get("sort") or "relevance", page=args.get("page") or 1,
                           per_page=args.get("per_page") or 20)
-    return as_json(found, request.url_root.rstrip("/"))
+    return as_json(found, public_root())

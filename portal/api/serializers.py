@@ -1,7 +1,6 @@
 """JSON shapes shared by the API's routes; keep them stable, clients rely on them."""
-from flask import url_for
-
 from portal.models import ConsultationKind, ConsultationState, DisclosureState
+from portal.urls import absolute_url
 
 
 def unit_ref(unit):
@@ -16,7 +15,7 @@ def unit_summary(unit):
         "name": unit.name,
         "aliases": [a.name for a in unit.aliases],
         "kind": unit.kind.value,
-        "url": url_for("public.units_show", unit_id=unit.id, _external=True),
+        "url": absolute_url("public.units_show", unit_id=unit.id),
     }
 
 
@@ -38,7 +37,7 @@ def measure_summary(measure):
         "number": measure.number,
         "title": measure.title,
         "chapter": {"number": measure.chapter.number, "title": measure.chapter.title},
-        "url": url_for("public.measures_show", number=measure.number, _external=True),
+        "url": absolute_url("public.measures_show", number=measure.number),
     }
 
 
@@ -87,8 +86,8 @@ def consultation_summary(consultation):
         "original_closes_on": _day(consultation.original_closes_on),
         "published_at": _moment(consultation.published_at),
         "withdrawn_reason": consultation.withdrawn_reason if withdrawn else "",
-        "url": url_for("public.consultations_show", consultation_id=consultation.id, _external=True),
-        "api_url": url_for("api.consultations_show", consultation_id=consultation.id, _external=True),
+        "url": absolute_url("public.consultations_show", consultation_id=consultation.id),
+        "api_url": absolute_url("api.consultations_show", consultation_id=consultation.id),
     }
 
 
@@ -144,11 +143,11 @@ def consultation_detail(consultation, paragraphs, hearings, comments):
     body["comments"] = [public_comment(c) for c in comments]
     body["statement"] = consultation.statement
     body["answered_at"] = _moment(consultation.answered_at)
-    body["attachments"] = [{"filename": a.filename, "content_type": a.content_type, "size": a.size, "url": url_for(
-        "public.attachments_download", consultation_id=consultation.id, attachment_id=a.id, _external=True)}
+    body["attachments"] = [{"filename": a.filename, "content_type": a.content_type, "size": a.size, "url": absolute_url(
+        "public.attachments_download", consultation_id=consultation.id, attachment_id=a.id)}
         for a in consultation.attachments]
     if consultation.answered_at is not None:
-        body["statement_url"] = url_for("public.statements_show", consultation_id=consultation.id, _external=True)
+        body["statement_url"] = absolute_url("public.statements_show", consultation_id=consultation.id)
     return body
 
 
@@ -182,8 +181,8 @@ def disclosure_summary(disclosure):
         "version_count": len(disclosure.versions),
         "withdrawn_at": _moment(disclosure.withdrawn_at) if withdrawn else None,
         "withdrawn_reason": disclosure.withdrawn_reason if withdrawn else "",
-        "url": url_for("public.disclosures_show", disclosure_id=disclosure.id, _external=True),
-        "api_url": url_for("api.disclosures_show", disclosure_id=disclosure.id, _external=True),
+        "url": absolute_url("public.disclosures_show", disclosure_id=disclosure.id),
+        "api_url": absolute_url("api.disclosures_show", disclosure_id=disclosure.id),
     }
 
 
@@ -194,8 +193,7 @@ def disclosure_version(disclosure, version):
         "title": version.title,
         "note": version.note,
         "published_at": _moment(version.published_at),
-        "url": url_for("public.disclosures_version", disclosure_id=disclosure.id, number=version.number,
-                       _external=True),
+        "url": absolute_url("public.disclosures_version", disclosure_id=disclosure.id, number=version.number),
     }
 
 
@@ -217,13 +215,13 @@ def disclosure_detail(disclosure, body_html, observations):
     body["body"] = disclosure.body
     body["body_html"] = str(body_html)
     body["measures"] = [{"number": m.number, "title": m.title,
-                         "url": url_for("public.measures_show", number=m.number, _external=True)}
+                         "url": absolute_url("public.measures_show", number=m.number)}
                         for _number, m in sorted(measures.items())]
     body["tasks"] = [{"id": t.id, "title": t.title, "measure": t.measure.number} for t in disclosure.tasks]
     body["attachments"] = [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
                             "added_at": _moment(a.created_at),
-                            "url": url_for("public.disclosure_attachments_download", disclosure_id=disclosure.id,
-                                           attachment_id=a.id, _external=True)}
+                            "url": absolute_url("public.disclosure_attachments_download",
+                                               disclosure_id=disclosure.id, attachment_id=a.id)}
                            for a in disclosure.attachments]
     body["observations"] = [observation(o) for o in observations]
     body["versions"] = [disclosure_version(disclosure, v) for v in disclosure.versions]

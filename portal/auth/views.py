@@ -8,14 +8,8 @@ from portal.auth.forms import LoginForm, LogoutForm, PasswordForm
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.forms import attach_error
+from portal.redirects import safe_target
 from portal.services import accounts
-
-
-def _safe_next():
-    target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("console.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -30,7 +24,7 @@ def login():
         if outcome.user:
             session.clear()  # a new session on login: nothing set before it carries over
             login_user(outcome.user)
-            return redirect(_safe_next())
+            return redirect(safe_target(request.args.get("next"), url_for("console.index")))
         # At the top of the form, in the focused error summary, like any other reason a submit failed.
         form.form_errors.append(outcome.message)
     status = 400 if form.errors else 200

@@ -13,7 +13,6 @@ from portal.errors import Conflict, ValidationFailed
 from portal.extensions import db
 from portal.forms import attach_error
 from portal.permissions import Permission, permission_required
-from portal.public.reports import private
 from portal.services import comments, consultations
 
 
@@ -155,8 +154,8 @@ def comments_contact(comment_id):
         if form.validate_on_submit():
             contact = comments.read_contact(current_user, comment, form.purpose.data)
             db.session.commit()
-            return private(*render_comments(comment.consultation, revealed=(comment.id, contact)))
+            return render_comments(comment.consultation, revealed=(comment.id, contact))
     except ValidationFailed as error:
         db.session.rollback()
         attach_error(form, error)
-    return private(*render_comments(comment.consultation, 400, failed=(comment.id, "contact", form)))
+    return render_comments(comment.consultation, 400, failed=(comment.id, "contact", form))

@@ -13,7 +13,6 @@ from portal.console.consultations import ENUMS, changed_message, render_manage_p
 from portal.extensions import db
 from portal.models.types import utcnow
 from portal.permissions import Permission, permission_required
-from portal.public.reports import private
 from portal.services import consultations, hearings
 
 
@@ -53,8 +52,8 @@ def _render_hearing(session, status=200, **bound):
         minutes=prefixed(bound.get("minutes") or forms.MinutesForm(formdata=None, minutes=session.minutes), "minutes"),
         now=utcnow(), status_label=hearings.status_label, **ENUMS,
     )
-    # Names, phone numbers and email addresses of registrants: never kept by a browser or proxy cache.
-    return private(page, status)
+    # Names, phone numbers and email addresses of registrants: never stored (portal.headers.is_private).
+    return page, status
 
 
 @bp.get("/hearings/<int:session_id>")

@@ -5,7 +5,6 @@ published for the public. Only what that page shows goes in: category, area, uni
 closing results and the summary; never the description, the place, the files or who reported.
 """
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -14,6 +13,7 @@ from portal.feeds import atom, bp
 from portal.models import EventKind, Report, ReportEvent
 from portal.services import handling
 from portal.templating import category_name
+from portal.urls import absolute_url
 
 FEED_LENGTH = 50
 # The events after which the public page shows an outcome.
@@ -57,7 +57,7 @@ def _summary(report):
 
 def entry(report, first, latest):
     """The feed entry of one report's public outcome."""
-    page = url_for("public.reports_show", reference=report.reference, _external=True)
+    page = absolute_url("public.reports_show", reference=report.reference)
     title = _("Report %(ref)s: %(category)s, %(area)s", ref=report.reference, category=category_name(report.category),
               area=report.area.label)
     return atom.Entry(id=page, title=title, url=page, updated=latest, published=first, author=report.unit.label,
@@ -67,7 +67,7 @@ def entry(report, first, latest):
 @bp.get("/cases.atom")
 def cases_atom():
     """The latest case outcomes made public (closing results and published summaries)."""
-    self_url = url_for("feeds.cases_atom", _external=True)
-    body = atom.document(self_url, _("Case outcomes"), self_url, url_for("public.reports_index", _external=True),
+    self_url = absolute_url("feeds.cases_atom")
+    body = atom.document(self_url, _("Case outcomes"), self_url, absolute_url("public.reports_index"),
                          [entry(*row) for row in published_outcomes()])
     return atom.response(body)

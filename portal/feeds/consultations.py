@@ -1,17 +1,17 @@
 """/feeds/consultations.atom: the published consultations as an Atom 1.0 feed, newest first."""
-from flask import request, url_for
 from flask_babel import gettext as _
 
 from portal.feeds import atom, bp
 from portal.models import ConsultationState
 from portal.services import consultations
+from portal.urls import absolute_url, public_root
 
 FEED_LENGTH = consultations.MAX_PER_PAGE
 
 
 def entry(consultation):
     """The feed entry of a published consultation; a withdrawn one carries its public reason."""
-    page = url_for("public.consultations_show", consultation_id=consultation.id, _external=True)
+    page = absolute_url("public.consultations_show", consultation_id=consultation.id)
     summary = consultation.summary or consultation.title
     if consultation.state is ConsultationState.WITHDRAWN:
         summary = f"{summary}\n\n{consultation.withdrawn_reason}"
@@ -27,7 +27,7 @@ def entry(consultation):
 def consultations_atom():
     """The latest published consultations (drafts never), newest first."""
     items, _total, _page, _per_page = consultations.list_public({}, 1, FEED_LENGTH)
-    root = request.url_root.rstrip("/")
+    root = public_root()
     body = atom.document(f"{root}/feeds/consultations.atom", _("Consultations"), f"{root}/feeds/consultations.atom",
                          f"{root}/", [entry(c) for c in items])
     return atom.response(body)

@@ -6,7 +6,7 @@ address of its page, never changes. A withdrawn one says so, with its public rea
 carries its text. Drafts never appear.
 """
 import sqlalchemy as sa
-from flask import request, url_for
+from flask import request
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -19,6 +19,7 @@ from portal.numbers import is_whole
 from portal.rendering import render_markdown
 from portal.services import disclosures, units
 from portal.templating import category_name
+from portal.urls import absolute_url
 
 FEED_LENGTH = 50
 FILTERS = ("unit", "category", "area")
@@ -88,7 +89,7 @@ def _summary(disclosure):
 
 def entry(disclosure):
     """The feed entry of a public disclosure: its current text, or for a withdrawn one its reason."""
-    page = url_for("public.disclosures_show", disclosure_id=disclosure.id, _external=True)
+    page = absolute_url("public.disclosures_show", disclosure_id=disclosure.id)
     withdrawn = disclosure.state is DisclosureState.WITHDRAWN
     title = _("Withdrawn: %(title)s", title=disclosure.title) if withdrawn else disclosure.title
     return atom.Entry(
@@ -100,7 +101,7 @@ def entry(disclosure):
 
 
 def _feed(title, self_url, filters):
-    alternate = url_for("public.disclosures_index", _external=True, **filters)
+    alternate = absolute_url("public.disclosures_index", **filters)
     body = atom.document(self_url, title, self_url, alternate, [entry(d) for d in latest_changed(filters)])
     return atom.response(body)
 
@@ -110,7 +111,7 @@ def disclosures_atom():
     """Every public disclosure, last changed first; ?unit=<id>&category=<code>&area=<n> narrow it."""
     given = {name: request.args.get(name, "").strip() for name in FILTERS}
     filters = {name: value for name, value in given.items() if value}
-    return _feed(_("Disclosures"), url_for("feeds.disclosures_atom", _external=True, **filters), filters)
+    return _feed(_("Disclosures"), absolute_url("feeds.disclosures_atom", **filters), filters)
 
 
 @bp.get("/units/<int:unit_id>/disclosures.atom")
@@ -118,7 +119,7 @@ def unit_disclosures_atom(unit_id):
     """The public disclosures of one unit (an unknown unit is not found)."""
     unit = units.get_unit(unit_id)
     return _feed(_("Disclosures of %(unit)s", unit=unit.name),
-                 url_for("feeds.unit_disclosures_atom", unit_id=unit.id, _external=True), {"unit": str(unit.id)})
+                 absolute_url("feeds.unit_disclosures_atom", unit_id=unit.id), {"unit": str(unit.id)})
 
 
 @bp.get("/categories/<code>/disclosures.atom")
@@ -128,5 +129,5 @@ def category_disclosures_atom(code):
     if category is None:
         raise NotFound(_("There is no disclosure category %(id)s.", id=code))
     return _feed(_("Disclosures: %(category)s", category=category_name(category)),
-                 url_for("feeds.category_disclosures_atom", code=category.code, _external=True),
+                 absolute_url("feeds.category_disclosures_atom", code=category.code),
                  {"category": category.code})

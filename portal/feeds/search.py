@@ -8,13 +8,14 @@ from datetime import datetime, time
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request, url_for
+from flask import current_app, request
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal.feeds import atom, bp
 from portal.search import FACETS
 from portal.services import search as searching
+from portal.urls import absolute_url, public_root
 
 FEED_LENGTH = 50
 
@@ -50,9 +51,9 @@ def search_atom():
     q, filters = _options()
     found = searching.search(current_app.config, q, **filters, sort="date", page=1, per_page=FEED_LENGTH)
     arguments = [("q", q)] + [(name, value) for name, values in filters.items() for value in values]
-    self_url = f"{url_for('feeds.search_atom', _external=True)}?{urlencode(arguments)}"
-    alternate = f"{url_for('public.search', _external=True)}?{urlencode(arguments)}"
-    root = request.url_root.rstrip("/")
+    self_url = f"{absolute_url('feeds.search_atom')}?{urlencode(arguments)}"
+    alternate = f"{absolute_url('public.search')}?{urlencode(arguments)}"
+    root = public_root()
     body = atom.document(self_url, _("Search: %(query)s", query=q), self_url, alternate,
                          [entry(r, root) for r in found.results])
     return atom.response(body)

@@ -1,16 +1,17 @@
 """Open311 GeoReport v2 routes; each exists as .json and .xml."""
-from flask import current_app, request, url_for
+from flask import current_app, request
 from flask_babel import gettext as _
 
 from portal.extensions import db
 from portal.open311 import bp, format, intake, queries
 from portal.services.categories import list_categories
+from portal.urls import absolute_url
 
 
 @bp.get("/discovery.<fmt>")
 def discovery(fmt):
     """The endpoint's description: specification, base URL, formats, and how to get a key."""
-    base = url_for("open311.discovery", fmt=fmt, _external=True).rsplit("/", 1)[0]
+    base = absolute_url("open311.discovery", fmt=fmt).rsplit("/", 1)[0]
     contact = _("The portal's administrators, or the environmental hotline 12369.")
     return format.render(fmt, "discovery", format.discovery(base, contact))
 
@@ -50,6 +51,5 @@ def requests_create(fmt):
     submission = intake.record(intake.report_input(request.form, key), current_app.config, request.remote_addr)
     response = format.render(fmt, "service_requests", [format.created(submission.report)],
                              201 if submission.created else 200)
-    response.headers["Location"] = url_for(".requests_show", reference=submission.report.reference, fmt=fmt,
-                                           _external=True)
+    response.headers["Location"] = absolute_url(".requests_show", reference=submission.report.reference, fmt=fmt)
     return response

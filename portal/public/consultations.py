@@ -129,11 +129,12 @@ def statements_show(consultation_id):
     if consultation.state is not ConsultationState.ANSWERED:
         raise NotFound(_("The participation statement of this consultation has not been published yet."))
     statement = consultations.participation_statement(consultation)
-    standalone = request.args.get("print") == "1" or request.args.get("download") == "1"
-    template = "statement_print.html" if standalone else "statement.html"
-    page = render_template(f"public/consultations/{template}", consultation=consultation, statement=statement)
+    download = request.args.get("download") == "1"
+    template = "statement_print.html" if download or request.args.get("print") == "1" else "statement.html"
+    page = render_template(f"public/consultations/{template}", consultation=consultation, statement=statement,
+                           download=download)
     response = current_app.make_response(page)
-    if request.args.get("download") == "1":
+    if download:
         response.headers["Content-Disposition"] = f'attachment; filename="statement-{consultation.id}.html"'
     return response
 

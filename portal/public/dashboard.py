@@ -7,6 +7,7 @@ from flask import Response, current_app, render_template, request, url_for
 
 from portal.public import bp
 from portal.services import dashboard
+from portal.urls import absolute_url
 
 
 def _cell(value):
@@ -38,7 +39,9 @@ def csv_response(filename, header, rows):
 
 def disclosure_url(disclosure_id, external=False):
     """The public page of a disclosure."""
-    return url_for("public.disclosures_show", disclosure_id=disclosure_id, _external=external)
+    if external:
+        return absolute_url("public.disclosures_show", disclosure_id=disclosure_id)
+    return url_for("public.disclosures_show", disclosure_id=disclosure_id)
 
 
 @bp.get("/dashboard")

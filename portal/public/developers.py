@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import unquote, urlencode
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal.api import openapi
@@ -18,6 +18,7 @@ from portal.errors import DomainError
 from portal.open311.format import KEY_COMMAND, SPECIFICATION
 from portal.public import bp
 from portal.services import categories, consultations, disclosures, policy, supervision, units
+from portal.urls import public_root
 
 API_PREFIX = "/api/v1"
 EXAMPLE_QUERY = "大气污染"
@@ -188,7 +189,7 @@ def as_json(value):
 @bp.get("/developers")
 def developers():
     """The open data explained: API, OpenAPI, Open311 (with its live service list), feeds, exports, licence."""
-    values, root = example_values(), request.url_root.rstrip("/")
+    values, root = example_values(), public_root()
     return render_template(
         "public/developers/index.html", root=root, api_routes=api_routes(values),
         open311_routes=listed_routes(OPEN311_ROUTES, {**values, "code": values["service_code"]},

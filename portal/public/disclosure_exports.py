@@ -1,9 +1,10 @@
 """/disclosures.csv: the public disclosure list as a spreadsheet, with the list page's filters."""
-from flask import request, url_for
+from flask import request
 
 from portal.public import bp
 from portal.public.dashboard import csv_response
 from portal.services import disclosures
+from portal.urls import absolute_url
 
 COLUMNS = ("id", "title", "category", "unit", "area", "published_on", "versions", "state", "url")
 
@@ -25,7 +26,7 @@ def row(disclosure, versions):
     """One disclosure as a CSV row (names in Chinese, as published; the state as its code)."""
     return [disclosure.id, disclosure.title, disclosure.category.name_zh, disclosure.unit.name, disclosure.area.label,
             disclosure.published_on.isoformat() if disclosure.published_on else "", versions,
-            disclosure.state.value, url_for("public.disclosures_show", disclosure_id=disclosure.id, _external=True)]
+            disclosure.state.value, absolute_url("public.disclosures_show", disclosure_id=disclosure.id)]
 
 
 @bp.get("/disclosures.csv")

@@ -9,7 +9,6 @@ from portal.models import HearingSession
 from portal.public import bp
 from portal.public.consultation_forms import RegistrationCodeForm, RegistrationForm
 from portal.public.consultations import client_key
-from portal.public.reports import private
 from portal.services import consultations, hearings, throttle
 
 
@@ -42,9 +41,9 @@ def registrations_create(session_id):
                                                    form.wants_to_speak.data, form.viewpoint.data,
                                                    secret=current_app.config["SECRET_KEY"])
             db.session.commit()
-            return private(render_template("public/hearings/registered.html", registration=registration, code=code,
+            return render_template("public/hearings/registered.html", registration=registration, code=code,
                                            position=hearings.waitlist_position(registration),
-                                           hearing=hearings.public_view(session), consultation=session.consultation))
+                                   hearing=hearings.public_view(session), consultation=session.consultation)
         except ValidationFailed as error:
             db.session.rollback()
             attach_error(form, error)
@@ -70,15 +69,15 @@ def registrations_lookup():
     """Enter a registration code: its status and hearing, and a button to cancel it."""
     form = RegistrationCodeForm()
     if not form.validate_on_submit():
-        return private(render_template("public/hearings/lookup.html", form=form), 400 if form.errors else 200)
+        return render_template("public/hearings/lookup.html", form=form), 400 if form.errors else 200
     registration, message, status = _find(form.code.data)
     if registration is None:
         form.code.errors = [message]
-        return private(render_template("public/hearings/lookup.html", form=form), status)
-    return private(render_template("public/hearings/registration.html", form=form, registration=registration,
-                                   position=hearings.waitlist_position(registration),
-                                   hearing=hearings.public_view(registration.session),
-                                   consultation=registration.session.consultation))
+        return render_template("public/hearings/lookup.html", form=form), status
+    return render_template("public/hearings/registration.html", form=form, registration=registration,
+                           position=hearings.waitlist_position(registration),
+                           hearing=hearings.public_view(registration.session),
+                           consultation=registration.session.consultation)
 
 
 @bp.post("/hearings/registration/cancel")
@@ -88,7 +87,7 @@ def registrations_cancel():
     registration, message, status = _find(form.code.data) if form.validate_on_submit() else (None, "", 400)
     if registration is None:
         form.code.errors = list(form.code.errors) + ([message] if message else [])
-        return private(render_template("public/hearings/lookup.html", form=form), status)
+        return render_template("public/hearings/lookup.html", form=form), status
     hearings.cancel(form.code.data)
     db.session.commit()
     flash(_("Your registration has been cancelled and your seat released: the first person on the waitlist, "

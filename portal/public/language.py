@@ -3,6 +3,7 @@ from flask import abort, current_app, redirect, request, url_for
 
 from portal.i18n import COOKIE
 from portal.public import bp
+from portal.redirects import safe_target
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -12,10 +13,11 @@ def language(code):
     """Remember the chosen language and go back to the page the visitor was on."""
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
-    target = request.args.get("next", "")
     # Only same-site paths: an open redirect would let others borrow the portal's name.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("public.index")
-    response = redirect(target)
-    response.set_cookie(COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    response = redirect(safe_target(request.args.get("next"), url_for("public.index")))
+    # Secure wherever the session cookie is (production, behind TLS).
+    response.set_cookie(
+        COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
     return response

@@ -16,14 +16,6 @@ from portal.services.reports import ReportInput
 from portal.templating import category_name
 
 
-def private(response, status=200):
-    """Never cache pages that carry a receipt code or a report's private details."""
-    response = current_app.make_response((response, status))
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 def _report_form():
     form = ReportForm()
     form.category.choices = choices((c.code, category_name(c)) for c in categories.list_categories())
@@ -54,7 +46,7 @@ def reports_new():
     if form.validate_on_submit():
         try:
             submission = _submit_once(_input(form), request.remote_addr)
-            return private(render_template("public/reports/received.html", submission=submission))
+            return render_template("public/reports/received.html", submission=submission)
         except ValidationFailed as error:
             attach_error(form, error)
         except TooManyRequests as error:
@@ -97,8 +89,8 @@ def reports_track():
             token = reports.link_token(current_app.config["SECRET_KEY"], result.report)
             return redirect(url_for("public.reports_follow", reference=result.report.reference, token=token))
         form.form_errors.append(result.message)
-        return private(render_template("public/reports/track.html", form=form), result.status)
-    return private(render_template("public/reports/track.html", form=form), 400 if form.errors else 200)
+        return render_template("public/reports/track.html", form=form), result.status
+    return render_template("public/reports/track.html", form=form), 400 if form.errors else 200
 
 
 def _follow_page(report, token, **forms):
@@ -113,7 +105,7 @@ def _follow_page(report, token, **forms):
 def reports_follow(reference, token):
     """The resident's private view of their report."""
     report = reports.open_link(reference, token, current_app.config)
-    return private(_follow_page(report, token))
+    return _follow_page(report, token)
 
 
 RESIDENT_ACTIONS = {
@@ -141,7 +133,7 @@ def reports_follow_act(reference, token, action):
         except ValidationFailed as error:
             db.session.rollback()
             attach_error(form, error)
-    return private(_follow_page(report, token, **{name: form}), 400)
+    return _follow_page(report, token, **{name: form}), 400
 
 
 @bp.get("/reports")

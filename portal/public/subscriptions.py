@@ -6,7 +6,6 @@ from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.forms import attach_error, choices
 from portal.public import bp
-from portal.public.reports import private
 from portal.public.subscription_forms import ConfirmForm, SubscriptionForm, UnsubscribeForm
 from portal.services import subscriptions, units
 
@@ -32,13 +31,13 @@ def subscriptions_new():
             return redirect(url_for("public.subscriptions_sent"))
         except ValidationFailed as error:
             attach_error(form, error)
-    return private(render_template("public/subscriptions/new.html", form=form), 400 if form.errors else 200)
+    return render_template("public/subscriptions/new.html", form=form), 400 if form.errors else 200
 
 
 @bp.get("/subscriptions/sent")
 def subscriptions_sent():
     """Check your mailbox: the same page whether or not the address was subscribed before."""
-    return private(render_template("public/subscriptions/sent.html", days=subscriptions.CONFIRMATION_DAYS))
+    return render_template("public/subscriptions/sent.html", days=subscriptions.CONFIRMATION_DAYS)
 
 
 @bp.route("/subscriptions/confirm/<token>", methods=["GET", "POST"])
@@ -50,8 +49,8 @@ def subscriptions_confirm(token):
         db.session.commit()
         return redirect(url_for("public.subscriptions_confirm", token=token))
     subscription = subscriptions.find_for_confirmation(token)
-    return private(render_template("public/subscriptions/confirm.html", form=form, subscription=subscription,
-                                   target=subscriptions.target_label(subscription)), 400 if form.errors else 200)
+    return render_template("public/subscriptions/confirm.html", form=form, subscription=subscription,
+                           target=subscriptions.target_label(subscription)), 400 if form.errors else 200
 
 
 @bp.route("/subscriptions/unsubscribe/<token>", methods=["GET", "POST"])
@@ -64,11 +63,11 @@ def subscriptions_unsubscribe(token):
         flash(_("You will no longer receive notices about %(target)s.", target=target), "info")
         return redirect(url_for("public.subscriptions_unsubscribed"))
     subscription = subscriptions.find(token)
-    return private(render_template("public/subscriptions/unsubscribe.html", form=form,
-                                   target=subscriptions.target_label(subscription)), 400 if form.errors else 200)
+    return render_template("public/subscriptions/unsubscribe.html", form=form,
+                           target=subscriptions.target_label(subscription)), 400 if form.errors else 200
 
 
 @bp.get("/subscriptions/unsubscribed")
 def subscriptions_unsubscribed():
     """The page after unsubscribing."""
-    return private(render_template("public/subscriptions/unsubscribed.html"))
+    return render_template("public/subscriptions/unsubscribed.html")

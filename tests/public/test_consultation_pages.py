@@ -404,7 +404,10 @@ def test_statement_page_printable_and_downloadable(client, world):
     download = client.get(f"/consultations/{world['answered']}/statement?download=1")
     assert download.status_code == 200
     assert download.headers["Content-Disposition"] == f'attachment; filename="statement-{world["answered"]}.html"'
-    assert download.get_data(as_text=True) == printable
+    # Opened from disk, the file links its stylesheet under PORTAL_PUBLIC_URL; the page shown links it on this site.
+    stylesheet = 'href="/static/css/portal.css"'
+    assert stylesheet in printable
+    assert download.get_data(as_text=True) == printable.replace(stylesheet, 'href="http://localhost/static/css/portal.css"')
 
 
 # --- confidentiality -----------------------------------------------------------------------------

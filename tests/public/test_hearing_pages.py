@@ -66,7 +66,7 @@ def test_registration_shows_the_code_and_a_full_session_waitlists(app, client, h
     """The first registrant gets the seat, the second the waitlist; codes are shown once, never cached."""
     english(client)
     first = register(client, hearing["session"])
-    assert first.headers["Cache-Control"] == "no-store" and first.headers["Referrer-Policy"] == "no-referrer"
+    assert first.headers["Cache-Control"] == "no-store" and first.headers["Referrer-Policy"] == "same-origin"
     first_page = first.get_data(as_text=True)
     assert code_of(first) and "You are registered for the hearing" in first_page and "Confirmed" in first_page
     assert "How to cancel" in first_page

@@ -72,8 +72,8 @@ def test_demo_is_idempotent(app_context, loaded):
 def test_demo_prints_a_receipt_code_that_opens_each_sample_report(app_context, loaded):
     """One line per sample report, "  <reference>  <receipt code>  <key> sample, handled by <unit>", after a line
     naming the tracking page; each pair opens its report on /reports/track, handled by that unit."""
-    start = loaded.index("follow a sample report at http://127.0.0.1:5000/reports/track with its reference number "
-                         "and receipt code:")
+    start = loaded.index(f"follow a sample report at {app_context.config['PUBLIC_URL']}/reports/track with its "
+                         "reference number and receipt code:")
     rows = [re.fullmatch(r"  (JB-\d{4}-\d{6})  ([A-Z2-7]{4}(?:-[A-Z2-7]{4}){4})  (\w+) sample, handled by (\S+)", line)
             for line in loaded[start + 1:]]
     assert len(rows) == len(demo.DEMO_REPORTS) and all(rows), loaded[start:]
