@@ -122,7 +122,7 @@ def identity_problems():
 
 @portal.command("check")
 def check_command():
-    """Check migrations, the imported policy and the search index against the database; exit 1 if not right."""
+    """Check migrations, the imported policy, the search index and the encrypted identities; exit 1 if not right."""
     from portal.services.policy import summary
 
     problems = []

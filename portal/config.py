@@ -192,7 +192,11 @@ def _development_secret(settings, name="secret_key", variable="PORTAL_SECRET_KEY
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         # Created 0600 from the start: the key never exists readable by others, even for a moment.
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(generate())
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process starting at the same moment made it
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(generate())
     return path.read_text().strip()

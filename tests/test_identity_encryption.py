@@ -202,3 +202,12 @@ def test_migration_encrypts_existing_rows_and_the_downgrade_restores_them(app, c
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Subscription)) == 1
         assert db.session.scalar(sa.select(ReporterIdentity.email)) == REPORTER[2]
+
+
+def test_a_malformed_key_stops_the_start(tmp_path):
+    """A key that is not 32 bytes of base64url is refused at start-up, naming the variable."""
+    from portal.config import ConfigError
+
+    settings = {"ENV": "testing", "SECRET_KEY": "k", "DATA_DIR": str(tmp_path), "DATABASE_URL": None}
+    with pytest.raises(ConfigError, match="PORTAL_IDENTITY_KEY: key 2 is not 32 bytes"):
+        create_app({**settings, "IDENTITY_KEY": f"{generate_key()},not-a-key"})

@@ -162,7 +162,8 @@ def test_minutes_are_published_after_the_hearing_with_the_attendance(app, wjq, s
     assert "minutes-submit" not in wjq.get(path).get_data(as_text=True)
     hearing_started(app, session_id, days_ago=1)
     with app.app_context():
-        first = db.session.scalar(sa.select(Registration.id).where(Registration.name == "张三"))
+        # Names are encrypted at rest (a fresh nonce each time): compared after reading, not in SQL.
+        first = dict(db.session.execute(sa.select(Registration.name, Registration.id)).all())["张三"]
     follow(wjq, form_post(wjq, path, f"{path}/attendance", registration_ids=[str(first)]))
     short = form_post(wjq, path, f"{path}/minutes", minutes="太短")
     assert short.status_code == 400 and "The minutes must be between 10 and" in text(short.get_data(as_text=True))
