@@ -315,7 +315,7 @@ class Tracking:
 
 def track(reference, code, client, config, now=None):
     """Open a report by reference and receipt code, counting wrong codes per client."""
-    key = f"track:{client}"
+    key = throttle.private_key(config["SECRET_KEY"], "track", client)
     window = config["TRACK_WINDOW_SECONDS"]
     if throttle.exhausted(key, config["TRACK_LIMIT"], window, now):
         minutes = max(1, window // 60)

@@ -151,7 +151,7 @@ def subscribe(email, area=None, unit=None, config=None, client=None, now=None):
     asked too often.
     """
     now = now or utcnow()
-    key = f"subscribe:{client}"
+    key = throttle.private_key(config["SECRET_KEY"], "subscribe", client)
     if client is not None and throttle.exhausted(key, _limit(config), SUBSCRIPTION_WINDOW_SECONDS, now):
         raise TooManyRequests(_("Too many subscription requests. Please wait an hour and try again."))
     errors = []
