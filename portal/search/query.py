@@ -128,7 +128,7 @@ def check_request(text, *, sort="relevance", page=1, per_page=20, **filters):
             checked[name] = values
     if sort not in SORTS:
         raise ValidationFailed(_("Sort the results by relevance or by date."), field="sort")
-    page = _integer(page, "page", _("The page number must be a whole number, 1 or more."))
+    page = _integer(page, "page", numbers.not_whole("page", 1, numbers.MAX_PAGE).message)
     per_page = _integer(per_page, "per_page", _("The number of results per page must be a whole number from 1 to 100."))
     if per_page > MAX_PER_PAGE:
         raise ValidationFailed(_("The number of results per page must be a whole number from 1 to 100."), field="per_page")
