@@ -2,6 +2,7 @@
 characters, other scripts' digits, NaN, huge numbers, extreme dates), the answer is never a 5xx; a refusal
 (4xx) names the field at fault; an acceptance stores exactly one report."""
 import itertools
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -96,8 +97,8 @@ def test_the_report_form_never_fails_and_says_which_field(intake):
             return
         assert count(app) == before
         if response.status_code == 400:
-            summary = summary_of(page)
-            assert summary, data
+            # The form with its error summary, or (for a NUL character) the error page naming the field.
+            summary = summary_of(page) or [(None, re.search(r"<h1>[^<]*</h1>\s*<p>([^<]*)</p>", page).group(1))]
             sent_wrong = [name for name in data if data[name] != FORM.get(name)]
             for target, message in summary:
                 assert target or any(word in message for name in sent_wrong for word in WORDS.get(name, (name,))), (
