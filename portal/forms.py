@@ -152,6 +152,10 @@ class SubForm(PlainForm):
         bind_field = _bind_field
 
 
+# IntegerField's own msgid: FieldMessages turns it into "<field> must be a whole number." like the others.
+INTEGER_REFUSED = "Not a valid integer value."
+
+
 class WholeNumberField(IntegerField):
     """An IntegerField that takes ASCII digits only: int() also takes '٣', '１０', '1_0' and a thousand digits."""
 
@@ -163,7 +167,7 @@ class WholeNumberField(IntegerField):
             self.data = whole(valuelist[0])
         except ValueError:
             self.data = None
-            raise ValueError(self.gettext("Not a valid integer value.")) from None
+            raise ValueError(self.gettext(INTEGER_REFUSED)) from None
 
 
 def choices(pairs):

@@ -278,3 +278,20 @@ def test_no_route_answers_a_bad_number_with_a_500(app):
                     failures.append((path, name, value[:20]))
     assert tried > 200
     assert not failures, failures
+
+
+@pytest.mark.parametrize("fields", [{"version": "abc"}, {"version": "٣"}, {"version": HUGE}, {"version": "1e1"},
+                                    {"assignee": HUGE}, {"assignee": "٣"}])
+def test_console_actions_refuse_odd_versions_and_choices(app, fields):
+    """A console form's version or choice that is not a plain id: refused (the page is stale, or the choice is not
+    offered) and nothing done; `int('٣')` matched version 3 and `int('abc')` was a 500."""
+    from tests.helpers import act, get_report, submit_report
+
+    reference, _code = submit_report(app.test_client())
+    client = staff_client(app)
+    action = "assign" if "assignee" in fields else "accept"
+    response = act(client, reference, action, **fields)
+    assert response.status_code in (302, 400, 409), response.status_code
+    report = get_report(app, reference)
+    assert str(getattr(report["status"], "value", report["status"])) == "received"
+    assert report["assigned_user_id"] is None

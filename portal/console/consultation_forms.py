@@ -23,7 +23,7 @@ from portal.services import comments, consultations
 
 NEW_PROJECT = "new"
 # A version is a whole number; anything else is a tampered form, refused before the service sees it.
-VERSION = Regexp(r"^\d{1,9}$")
+VERSION = Regexp(r"^[0-9]{1,9}$")  # ASCII digits: \d also matches ٣
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 
 
