@@ -2,6 +2,7 @@
 integers and extreme dates are refused with a message naming the field (400) or are simply not found
 (404), never a 500; whatever is refused stores nothing."""
 import re
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -301,3 +302,22 @@ def test_console_actions_refuse_odd_versions_and_choices(app):
     report = get_report(app, reference)
     assert str(getattr(report["status"], "value", report["status"])) == "received"
     assert report["assigned_user_id"] is None
+
+
+def test_observation_values_at_the_extremes_are_refused_with_the_row(english_context):
+    """A disclosure's observation value of 1e999999999 was a 500 (decimal.Overflow); every odd value names its row."""
+    from portal.services import disclosures
+    from portal.services.disclosures import ObservationInput
+    from tests.helpers import People
+    from tests.services.test_disclosures import PEOPLE, draft, indicator
+
+    people = People(PEOPLE)
+    item = draft(people, code="statistics")
+    air = indicator("主要城市空气质量优良天数比例").id
+    for value in ["1e999999999", "-1e-999999999", "9" * 5000, "-Infinity", "sNaN", "٣٥", "1E5", "1_0", "0x10",
+                  "1000000000000", "-1000000000000"]:
+        with pytest.raises(ValidationFailed) as refused:
+            disclosures.replace_observations(people["staff"], item, [ObservationInput(air, 2020, value, "公报")])
+        assert refused.value.field == "observations" and "Row 1: the value must be" in refused.value.message, value
+    disclosures.replace_observations(people["staff"], item, [ObservationInput(air, 2020, "999999999999.9999", "公报")])
+    assert [o.value for o in disclosures.observation_table(item)] == [Decimal("999999999999.9999")]
