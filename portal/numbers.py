@@ -20,7 +20,7 @@ from portal.errors import ValidationFailed
 
 # The largest value of a database integer column (PostgreSQL refuses larger ones with an error).
 LARGEST = 2**31 - 1
-# The last page a list offers: beyond it OFFSET itself overflows SQLite's 64-bit integers.
+# The last page a list offers: a page of 20 or 100 then stays far inside the 64-bit OFFSET of SQLite.
 MAX_PAGE = 1_000_000
 # ASCII digits only (re's \d and str.isdigit take every script's digits); at most 15 before the point, so
 # that no text is long enough to make int() slow or refuse it (Python's limit is 4,300 digits).
