@@ -124,8 +124,28 @@ def handle_unexpected(error):
     return _respond(500, "internal_error", _("Something went wrong on our side. Please try again later."))
 
 
+NUL = "\x00"
+
+
+def refuse_nul_characters():
+    """Before each request: a NUL character in the path, a query or form field or a file name is a 400 naming it.
+
+    No field takes one, and PostgreSQL refuses text containing it with an error instead of finding nothing.
+    """
+    if NUL in request.path:
+        raise ValidationFailed(_("The address contains a NUL character, which is not allowed."), field="path")
+    fields = [*request.args.items(multi=True), *request.form.items(multi=True),
+              *((name, storage.filename or "") for name, storage in request.files.items(multi=True))]
+    for name, value in fields:
+        if NUL in name or NUL in value:
+            name = name.replace(NUL, "")
+            raise ValidationFailed(_("The field “%(field)s” contains a NUL character, which is not allowed.",
+                                     field=name), field=name)
+
+
 def register_errors(app):
-    """Install the handlers on `app`."""
+    """Install the handlers on `app`, and the check that refuses NUL characters."""
+    app.before_request(refuse_nul_characters)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -15,11 +15,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form as PlainForm
-from wtforms.fields import FileField, HiddenField, RadioField, SelectField, SelectMultipleField
+from wtforms.fields import FileField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
 
 from portal.errors import ValidationFailed
+from portal.numbers import whole
 
 # A hidden field's value is the page's, never the user's: its errors all mean the page is stale.
 STALE = _l("This page is out of date: reload it and try again.")
@@ -149,6 +150,24 @@ class SubForm(PlainForm):
         """As Form.Meta."""
 
         bind_field = _bind_field
+
+
+# IntegerField's own msgid: FieldMessages turns it into "<field> must be a whole number." like the others.
+INTEGER_REFUSED = "Not a valid integer value."
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField that takes ASCII digits only: int() also takes '٣', '１０', '1_0' and a thousand digits."""
+
+    def process_formdata(self, valuelist):
+        """Parse with `portal.numbers.whole`; anything else is "must be a whole number"."""
+        if not valuelist:
+            return
+        try:
+            self.data = whole(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext(INTEGER_REFUSED)) from None
 
 
 def choices(pairs):

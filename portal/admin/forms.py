@@ -4,6 +4,7 @@ from wtforms import DateField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.forms import Form, choices
+from portal.numbers import whole
 
 
 class RuleForm(Form):
@@ -11,7 +12,7 @@ class RuleForm(Form):
 
     names = {"unit": _l("the handling unit")}
 
-    unit = SelectField(_l("Handling unit"), coerce=int)
+    unit = SelectField(_l("Handling unit"), coerce=whole)
     submit = SubmitField(_l("Save rule"))
 
 

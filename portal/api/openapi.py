@@ -16,7 +16,9 @@ from portal.models import (
     UnitKind,
 )
 from portal.search import FACETS, KINDS, MAX_QUERY_LENGTH
+from portal.numbers import LARGEST, MAX_PAGE
 from portal.search.documents import SORTS
+from portal.search.query import MAX_FILTER_LENGTH
 from portal.services import consultations, disclosures, units
 from portal.urls import public_root
 
@@ -29,6 +31,9 @@ MAX_PER_PAGE = disclosures.MAX_PER_PAGE
 
 STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
+# What an id in a path may be: beyond a database integer nothing exists (404), and the document says so.
+IDENTIFIER = {"type": "integer", "minimum": 1, "maximum": LARGEST}
+FACET_VALUE = {"type": "string", "maxLength": MAX_FILTER_LENGTH}
 NUMBER = {"type": "number"}
 BOOLEAN = {"type": "boolean"}
 URL = {"type": "string", "format": "uri"}
@@ -238,12 +243,17 @@ def _facet(name, items, description):
 
 
 def _path(name, description, schema=None):
-    return {"name": name, "in": "path", "required": True, "schema": schema or INTEGER, "description": description}
+    return {"name": name, "in": "path", "required": True, "schema": schema or IDENTIFIER, "description": description}
 
 
 def _areas():
     numbers = [a.number for a in units.list_areas()] or [0]
     return {"type": "integer", "minimum": min(numbers), "maximum": max(numbers)}
+
+
+def _units():
+    ids = [u.id for u in units.list_units()]
+    return {"type": "integer", "enum": ids} if ids else IDENTIFIER
 
 
 def _disclosure_categories():
@@ -253,12 +263,12 @@ def _disclosure_categories():
 
 def parameters():
     """The reusable query parameters."""
-    page = {"type": "integer", "minimum": 1, "default": 1}
+    page = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}
     per_page = {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20}
     return {
         "page": _query("page", page, "The page, from 1."),
         "per_page": _query("per_page", per_page, f"Items per page, at most {MAX_PER_PAGE}."),
-        "unit": _query("unit", {"type": "integer", "minimum": 1}, "A unit's id (see /units)."),
+        "unit": _query("unit", _units(), "A unit's id (see /units)."),
         "area": _query("area", _areas(), "0 for the 兵团 level, 1–14 for a division."),
         "year": _query("year", {"type": "integer", "minimum": disclosures.YEARS[0],
                                 "maximum": disclosures.YEARS[1]}, "Only what was published in this year."),
@@ -308,16 +318,18 @@ def paths():
                "Only disclosures linked to a task of this measure."),
     ]
     search_parameters = [
-        {**_query("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+        {**_query("q", {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH},
                   "Words or \"quoted phrases\", all required; -word excludes. Chinese matches as written."),
          "required": True},
         _facet("kind", _enum(KINDS), "Only these kinds of document."),
-        _facet("unit", STRING, "Units' ids, as the `unit` facet gives them."),
-        _facet("category", STRING, "Report category codes (of closed cases), as the `category` facet gives them."),
-        _facet("disclosure_category", STRING,
+        _facet("unit", FACET_VALUE, "Units' ids, as the `unit` facet gives them."),
+        _facet("category", FACET_VALUE,
+               "Report category codes (of closed cases), as the `category` facet gives them."),
+        _facet("disclosure_category", FACET_VALUE,
                "Disclosure category codes, as the `disclosure_category` facet gives them."),
-        _facet("area", STRING, "Areas' numbers, as the `area` facet gives them."),
-        _facet("year", {"type": "integer"}, "Years, as the `year` facet gives them."),
+        _facet("area", FACET_VALUE, "Areas' numbers, as the `area` facet gives them."),
+        _facet("year", {"type": "integer", "minimum": 1000, "maximum": 9999},
+               "Years (four digits), as the `year` facet gives them."),
         _query("sort", {**_enum(SORTS), "default": "relevance"}, "By relevance (BM25F) or newest first."),
         _p("page"), _p("per_page"),
     ]

@@ -49,7 +49,7 @@ def _labels():
 @permission_required(Permission.CONSULTATIONS_MANAGE)
 def comments_index():
     """The unit's moderation queue: new comments, then those hidden after flags; optionally of one consultation."""
-    chosen = request.args.get("consultation", type=int)
+    chosen = request.args.get("consultation") or None
     return render_queue(consultations.get_for_unit(current_user, chosen) if chosen else None)
 
 

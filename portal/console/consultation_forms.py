@@ -6,7 +6,6 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -16,14 +15,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from portal.forms import Form, choices
+from portal.forms import Form, WholeNumberField, choices
 from portal.forms import error_text as error_text
 from portal.models import CommentDecision, ConsultationKind, ProjectStage
+from portal.numbers import whole
 from portal.services import comments, consultations
 
 NEW_PROJECT = "new"
 # A version is a whole number; anything else is a tampered form, refused before the service sees it.
-VERSION = Regexp(r"^\d{1,9}$")
+VERSION = Regexp(r"^[0-9]{1,9}$")  # ASCII digits: \d also matches ٣
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 
 
@@ -59,8 +59,8 @@ class ConsultationForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(_l("Summary (optional)"), validators=[Optional(), Length(max=2000)])
     body_text = TextAreaField(_l("Document text"), validators=[DataRequired()])
-    area = SelectField(_l("Area"), coerce=int)
-    tasks = SelectMultipleField(_l("Related policy tasks (optional)"), coerce=int)
+    area = SelectField(_l("Area"), coerce=whole)
+    tasks = SelectMultipleField(_l("Related policy tasks (optional)"), coerce=whole)
     project = SelectField(_l("Construction project"))
     name = StringField(_l("New project: name"), validators=[Optional(), Length(max=200)])
     location = StringField(_l("New project: location"), validators=[Optional(), Length(max=300)])
@@ -149,7 +149,7 @@ class HearingForm(Form):
 
     starts_at = DateTimeLocalField(_l("Starts at (Beijing time)"), format=LOCAL_MINUTE, validators=[InputRequired()])
     place = StringField(_l("Place"), validators=[DataRequired(), Length(max=300)])
-    seats = IntegerField(_l("Seats"), validators=[InputRequired(), NumberRange(1, 10_000)])
+    seats = WholeNumberField(_l("Seats"), validators=[InputRequired(), NumberRange(1, 10_000)])
     registration_closes_at = DateTimeLocalField(_l("Registration closes at (Beijing time)"), format=LOCAL_MINUTE,
                                                 validators=[InputRequired()])
     eligibility = TextAreaField(_l("Who may register (optional)"), validators=[Optional(), Length(max=2000)])
@@ -208,7 +208,7 @@ class BulkDecideForm(Form):
              "reason": _l("the shared explanation")}
 
     # Ids are matched against the consultation's comments, and each is checked by the service.
-    comment_ids = SelectMultipleField(_l("Comments"), coerce=int, validate_choice=False,
+    comment_ids = SelectMultipleField(_l("Comments"), coerce=whole, validate_choice=False,
                                       validators=[DataRequired()])
     decision = SelectField(_l("Decision for the chosen comments"))
     reason = TextAreaField(_l("Shared explanation (public; required when not adopted)"),
@@ -236,7 +236,7 @@ class AttendanceForm(Form):
     names = {"registration_ids": _l("who attended")}
 
     # The service checks the ids against the hearing's list.
-    registration_ids = SelectMultipleField(_l("Attended"), coerce=int, validate_choice=False)
+    registration_ids = SelectMultipleField(_l("Attended"), coerce=whole, validate_choice=False)
     submit = SubmitField(_l("Save attendance"))
 
 

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import numbers
 from portal.console import bp
 from portal.console import consultation_forms as forms
 from portal.console.actions import carried, perform, prefixed, refusal
@@ -37,7 +38,7 @@ def _show(consultation, anchor=""):
 def consultations_index():
     """The unit's consultations (all of them for site oversight), with the comments that wait for staff."""
     state = STATES.get(request.args.get("state", ""))
-    page = consultations.console_list(current_user, state, request.args.get("page", 1, type=int))
+    page = consultations.console_list(current_user, state, numbers.page_number(request.args.get("page")))
     return render_template("console/consultations/index.html", page=page, state=state, states=STATES.values(),
                            state_label=consultations.state_label, kind_label=consultations.kind_label)
 

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from portal.console.consultation_forms import VERSION, ActionForm, AttachmentForm, RemoveAttachmentForm
 from portal.forms import Form, SubForm
+from portal.numbers import whole
 from portal.services import disclosures
 
 __all__ = ["DisclosureForm", "PublishForm", "ReviseForm", "WithdrawForm", "ObservationsForm", "AttachmentForm",
@@ -31,12 +32,12 @@ class DisclosureForm(Form):
              "area": _l("the area"), "published_on": _l("the publication date"), "tasks": _l("the related policy tasks")}
 
     version = HiddenField(validators=[Optional(), VERSION])
-    category = SelectField(_l("Disclosure category"), coerce=int)
+    category = SelectField(_l("Disclosure category"), coerce=whole)
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=disclosures.TITLE_LENGTH[1])])
     body = TextAreaField(_l("Text (Markdown)"), validators=[Optional(), Length(max=disclosures.BODY_LENGTH)])
-    area = SelectField(_l("Area"), coerce=int)
+    area = SelectField(_l("Area"), coerce=whole)
     published_on = DateField(_l("Publication date (optional)"), validators=[Optional()])
-    tasks = SelectMultipleField(_l("Related policy tasks (optional)"), coerce=int)
+    tasks = SelectMultipleField(_l("Related policy tasks (optional)"), coerce=whole)
     submit = SubmitField(_l("Save draft"))
 
 

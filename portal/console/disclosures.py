@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import numbers
 from portal.console import bp
 from portal.console import disclosure_forms as forms
 from portal.console.actions import carried, perform, prefixed, refusal
@@ -37,7 +38,7 @@ def _show(disclosure, anchor=""):
 def disclosures_index():
     """The unit's disclosures (every unit's for site oversight), newest first, by state."""
     state = STATES.get(request.args.get("state", ""))
-    page = disclosures.console_list(current_user, state, request.args.get("page", 1, type=int),
+    page = disclosures.console_list(current_user, state, numbers.page_number(request.args.get("page")),
                                     current_app.config["PER_PAGE"])
     return render_template("console/disclosures/index.html", page=page, state=state, states=STATES.values(),
                            counts=disclosures.version_counts(page.items), state_label=disclosures.state_label,

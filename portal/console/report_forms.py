@@ -1,9 +1,10 @@
 """Forms for acting on a report; each carries the version the user saw."""
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from portal.forms import Form, choices
+from portal.forms import Form, WholeNumberField, choices
+from portal.numbers import whole
 from portal.services.handling import NotAcceptedReason
 
 
@@ -36,7 +37,7 @@ class AssignForm(ActionForm):
 
     names = {"assignee": _l("a staff member")}
 
-    assignee = SelectField(_l("Staff member"), coerce=int)
+    assignee = SelectField(_l("Staff member"), coerce=whole)
     submit = SubmitField(_l("Assign"))
 
 
@@ -45,7 +46,7 @@ class TransferForm(ActionForm):
 
     names = {"unit": _l("the receiving unit"), "reason": _l("the reason for the transfer")}
 
-    unit = SelectField(_l("Receiving unit"), coerce=int)
+    unit = SelectField(_l("Receiving unit"), coerce=whole)
     reason = TextAreaField(_l("Reason for the transfer (shown to the resident)"), validators=[DataRequired(), Length(min=5, max=4000)])
     submit = SubmitField(_l("Transfer"))
     confirm = HiddenField()  # set by the confirmation page: this cannot be undone
@@ -56,7 +57,7 @@ class ExtensionForm(ActionForm):
 
     names = {"days": _l("the number of extra days"), "reason": _l("the reason for the extension")}
 
-    days = IntegerField(_l("Extra days (at most 30)"), validators=[InputRequired(), NumberRange(1, 30)])
+    days = WholeNumberField(_l("Extra days (at most 30)"), validators=[InputRequired(), NumberRange(1, 30)])
     reason = TextAreaField(_l("Reason (shown to the resident if approved)"),
                            validators=[DataRequired(), Length(min=5, max=4000)])
     submit = SubmitField(_l("Request extension"))

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import numbers
 from portal.console import bp
 from portal.console import report_forms as forms
 from portal.console.actions import ask_first, carried, chosen, confirmed, prefixed
@@ -24,7 +25,8 @@ def _filters(args):
     status = args.get("status")
     return QueueFilters(
         status=ReportStatus(status) if status in {s.value for s in ReportStatus} else None,
-        category=args.get("category") or None, area=args.get("area", type=int),
+        category=args.get("category") or None,
+        area=numbers.whole_number("area", args.get("area"), 0, numbers.LARGEST, None),
         overdue=args.get("overdue") == "1", due_soon=args.get("due_soon") == "1", mine=args.get("mine") == "1",
     )
 
@@ -34,7 +36,7 @@ def _filters(args):
 def reports_index():
     """The unit's reports, most urgent first."""
     filters = _filters(request.args)
-    page = handling.queue(current_user, filters, request.args.get("page", 1, type=int))
+    page = handling.queue(current_user, filters, numbers.page_number(request.args.get("page")))
     return render_template("console/reports/index.html", page=page, filters=filters,
                            categories=categories.list_categories(), areas=units.list_areas())
 
@@ -182,7 +184,7 @@ def reports_act(reference, action):
 @permission_required(Permission.CONSOLE_VIEW)
 def transfers_index():
     """Reports this unit transferred away: the record of each transfer, nothing more."""
-    page = handling.transfers_away(current_user, request.args.get("page", 1, type=int))
+    page = handling.transfers_away(current_user, numbers.page_number(request.args.get("page")))
     return render_template("console/reports/transfers.html", page=page)
 
 

@@ -1,7 +1,7 @@
 """Finding service requests for GET requests.[fmt]: the spec's filters and defaults."""
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ STATUSES = {
     "closed": (ReportStatus.NOT_ACCEPTED, ReportStatus.CLOSED),
 }
 DATE_ONLY = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
+EARLIEST_YEAR = 1900  # before any report; earlier dates are refused rather than overflowing
 
 
 @dataclass
@@ -43,13 +44,22 @@ def parse_moment(value, parameter, zone, end=False):
     text = value.strip()
     try:
         if DATE_ONLY.match(text):
-            return datetime.combine(date.fromisoformat(text), time.max if end else time.min, tzinfo=zone)
-        moment = datetime.fromisoformat(text)
+            moment = datetime.combine(date.fromisoformat(text), time.max if end else time.min, tzinfo=zone)
+        else:
+            moment = datetime.fromisoformat(text)
     except ValueError:
         raise ValidationFailed(_("%(parameter)s: use an ISO 8601 date or time, for example %(example)s.",
                                  parameter=parameter, example="2026-11-26T18:30:00+08:00"),
                                field=parameter) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    if moment.year < EARLIEST_YEAR:
+        # Converting year 1 to UTC, or going 90 days back from it, overflows Python's dates.
+        raise ValidationFailed(_("%(parameter)s: use a date from %(earliest)s to %(latest)s.", parameter=parameter,
+                                 earliest=f"{EARLIEST_YEAR}-01-01", latest="9999-12-31"), field=parameter)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # the last hours of 9999-12-31 west of UTC: after every report all the same
+        return datetime.max.replace(tzinfo=UTC)
 
 
 def filters_from(args, timezone, now=None):

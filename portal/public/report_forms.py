@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from portal.forms import Form, choices
 from portal.models import IdentityVisibility
+from portal.numbers import whole
 from portal.services.reports import EMAIL, PHONE
 
 
@@ -32,7 +33,7 @@ class ReportForm(Form):
 
     submission_key = HiddenField()
     category = RadioField(_l("What is it about?"), validators=[DataRequired()])
-    area = SelectField(_l("Area"), coerce=int)
+    area = SelectField(_l("Area"), coerce=whole)
     place = StringField(_l("Where exactly?"), validators=[DataRequired(), Length(max=300)])
     latitude = HiddenField()
     longitude = HiddenField()
@@ -86,7 +87,7 @@ class RatingForm(Form):
 
     names = {"rating": _l("a rating"), "comment": _l("your comment on the handling")}
 
-    rating = RadioField(_l("How well was your report handled?"), coerce=int,
+    rating = RadioField(_l("How well was your report handled?"), coerce=whole,
                         choices=choices((n, str(n)) for n in range(5, 0, -1)), validators=[DataRequired()])
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=1000)])
     submit = SubmitField(_l("Send rating"))

@@ -5,6 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from portal import numbers
 from portal.errors import TooManyRequests, ValidationFailed, with_retry_after
 from portal.extensions import db
 from portal.forms import attach_error, choices, read_files
@@ -140,7 +141,7 @@ def reports_follow_act(reference, token, action):
 def reports_index():
     """Public supervision: every report's category, area, unit, status, dates and public replies."""
     filters = supervision.filters_from(request.args)
-    page = supervision.list_reports(filters, request.args.get("page", 1, type=int))
+    page = supervision.list_reports(filters, numbers.page_number(request.args.get("page")))
     return render_template("public/reports/index.html", page=page, filters=filters,
                            options=supervision.filter_options())
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
+from portal import numbers
 from portal.errors import ValidationFailed
 from portal.search.analysis import tokens
 from portal.search.documents import FACETS, KINDS, MAX_PER_PAGE, SORTS
@@ -119,7 +120,7 @@ def check_request(text, *, sort="relevance", page=1, per_page=20, **filters):
         values = _values(filters.get(name))
         if name == "kind" and any(v not in KINDS for v in values):
             raise ValidationFailed(_("Choose the type of content from the list."), field="kind")
-        if name == "year" and any(not re.fullmatch(r"\d{4}", v) for v in values):
+        if name == "year" and any(not (numbers.is_whole(v) and len(v) == 4) for v in values):
             raise ValidationFailed(_("Write the year with four digits, such as 2020."), field="year")
         if any(len(v) > MAX_FILTER_LENGTH for v in values):
             raise ValidationFailed(_("The filter value is too long."), field=name)
@@ -127,7 +128,7 @@ def check_request(text, *, sort="relevance", page=1, per_page=20, **filters):
             checked[name] = values
     if sort not in SORTS:
         raise ValidationFailed(_("Sort the results by relevance or by date."), field="sort")
-    page = _integer(page, "page", _("The page number must be a whole number, 1 or more."))
+    page = _integer(page, "page", numbers.not_whole("page", 1, numbers.MAX_PAGE).message)
     per_page = _integer(per_page, "per_page", _("The number of results per page must be a whole number from 1 to 100."))
     if per_page > MAX_PER_PAGE:
         raise ValidationFailed(_("The number of results per page must be a whole number from 1 to 100."), field="per_page")
@@ -142,11 +143,8 @@ def _values(value):
     return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
 
 
-def _integer(value, field, message):
+def _integer(value, field, message, high=numbers.MAX_PAGE):
     try:
-        number = int(value)
-    except (TypeError, ValueError):
+        return numbers.whole(value, 1, high)
+    except ValueError:
         raise ValidationFailed(message, field=field) from None
-    if number < 1:
-        raise ValidationFailed(message, field=field)
-    return number

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from portal import numbers
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -134,10 +135,7 @@ def submit_comment(consultation, body, author_name, phone, email, publish_name, 
     errors = []
     paragraph = None
     if paragraph_number not in (None, ""):
-        try:
-            number = int(paragraph_number)
-        except (TypeError, ValueError):
-            number = None
+        number = numbers.identifier(paragraph_number)
         paragraph = next((p for p in consultation.paragraphs if p.number == number), None)
         if paragraph is None:
             errors.append(("paragraph", _("The part you comment on does not exist: the document has no paragraph "

@@ -100,7 +100,7 @@ def act(user, consultation, version=None):
         raise not_found(consultation.id)
     if not may_manage(user, consultation):
         raise Forbidden(_("Only staff of the responsible unit can do this."))
-    if version is not None and int(version) != consultation.version:
+    if version is not None and numbers.identifier(version) != consultation.version:
         raise Conflict(_("This consultation was changed by someone else while you were looking at it. "
                          "Please check its current state before acting again."))
 
@@ -135,10 +135,8 @@ def get_for_unit(user, consultation_id):
 
 
 def _as_id(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+    # 0 is no row's id: db.session.get() then finds nothing, without a query that overflows.
+    return numbers.identifier(value) or 0
 
 
 # --- validation helpers --------------------------------------------------------------------------

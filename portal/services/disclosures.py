@@ -29,7 +29,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -70,6 +70,7 @@ YEARS = (2000, 2100)
 MAX_PER_PAGE = 100
 # Observation.value is Numeric(16, 4): at most 12 digits before the point and 4 after.
 VALUE_DIGITS, VALUE_DECIMALS = 12, 4
+LARGEST_VALUE = Decimal(10) ** VALUE_DIGITS - Decimal(10) ** -VALUE_DECIMALS
 PUBLIC_STATES = (DisclosureState.PUBLISHED, DisclosureState.WITHDRAWN)
 PUBLIC_FILTERS = ("category", "unit", "area", "year", "measure")
 CATEGORY_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -255,10 +256,8 @@ def changed_in_public(disclosure):
 
 
 def _as_id(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+    # 0 is no row's id: db.session.get() then finds nothing, without a query that overflows.
+    return numbers.identifier(value) or 0
 
 
 # --- validation ----------------------------------------------------------------------------------
@@ -489,10 +488,9 @@ def _decimal(text):
     text = unicodedata.normalize("NFKC", str(text if text is not None else "")).strip().replace(",", ".")
     text = text.replace(" ", "").replace("\u3000", "")
     try:
-        value = Decimal(text)
-    except (InvalidOperation, ValueError):
+        return numbers.parse_decimal("value", text, -LARGEST_VALUE, LARGEST_VALUE, VALUE_DECIMALS)
+    except ValidationFailed:
         return None
-    return value if value.is_finite() else None
 
 
 def _observation(row, item, indicators):
@@ -503,8 +501,7 @@ def _observation(row, item, indicators):
     if not is_whole(year) or not YEARS[0] <= int(year) <= YEARS[1]:
         raise _row_error(row, _("the year must be a whole number from %(low)s to %(high)s.", low=YEARS[0], high=YEARS[1]))
     value = _decimal(item.value)
-    exponent = value.as_tuple().exponent if value is not None else 0
-    if value is None or abs(value) >= Decimal(10) ** VALUE_DIGITS or exponent < -VALUE_DECIMALS:
+    if value is None:
         raise _row_error(row, _("the value must be a number such as 85.5, with at most %(n)s decimals.",
                                 n=VALUE_DECIMALS))
     source = " ".join(clean_text(item.source).split())

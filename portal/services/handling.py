@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from portal import numbers
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -204,7 +205,7 @@ def _act(user, report, version, permission=Permission.REPORTS_HANDLE):
         raise Forbidden(_("Only the handling unit can act on this report."))
     if not user.can(permission):
         raise Forbidden(_("Only a unit administrator of the handling unit can do this."))
-    if version is not None and int(version) != report.version:
+    if version is not None and numbers.identifier(version) != report.version:
         raise Conflict(changed_message())
 
 
@@ -262,7 +263,7 @@ def assign(user, report, version, assignee_id, now=None):
     """Give the report to a staff member of the unit."""
     _act(user, report, version)
     _require(report, ReportStatus.RECEIVED, ReportStatus.ACCEPTED)
-    assignee = db.session.get(User, int(assignee_id or 0))
+    assignee = db.session.get(User, numbers.identifier(assignee_id) or 0)
     if assignee is None or assignee.unit_id != report.unit_id or not assignee.active:
         raise ValidationFailed(_("Choose an active staff member of your unit."), field="assignee")
     report.assigned_user = assignee
@@ -274,7 +275,7 @@ def transfer(user, report, version, unit_id, reason, config, now=None):
     now = now or utcnow()
     _act(user, report, version)
     _require(report, ReportStatus.RECEIVED, ReportStatus.ACCEPTED)
-    target = db.session.get(Unit, int(unit_id or 0))
+    target = db.session.get(Unit, numbers.identifier(unit_id) or 0)
     if target is None or not target.handles_cases or target.id == report.unit_id:
         raise ValidationFailed(_("Choose another receiving unit that handles reports."), field="unit")
     reason = _text(reason, "reason", low=5)

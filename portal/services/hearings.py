@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from portal import numbers
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import Consultation, ConsultationState, HearingSession, Registration, RegistrationStatus
@@ -370,9 +371,8 @@ def mark_attendance(user, session, registration_ids, now=None):
     if session.minutes_published_at is not None:
         # The published attendance count is part of the public record and of the participation statement.
         raise Conflict(_("The minutes are published; attendance can no longer be changed."))
-    try:
-        wanted = {int(i) for i in registration_ids}
-    except (TypeError, ValueError):
+    wanted = {numbers.identifier(i) for i in registration_ids}
+    if None in wanted:
         raise ValidationFailed(_("Choose who attended from the list of registrations."), field="registration_ids") from None
     active = {r.id: r for r in _active(session)}
     unknown = sorted(wanted - active.keys())

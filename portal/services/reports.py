@@ -7,11 +7,11 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from portal import numbers
 from portal.errors import NotFound, TooManyRequests, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -183,15 +183,8 @@ def _validate(data, now):
               n=len(description)), field="description")
     if data.observed_at and data.observed_at > now + timedelta(minutes=5):
         raise ValidationFailed(_("The time you observed it cannot be in the future."), field="observed_at")
-    coordinates = []
-    for name, value, limit in (("latitude", data.latitude, 90), ("longitude", data.longitude, 180)):
-        try:
-            number = Decimal(str(value)) if value not in (None, "") else None
-        except InvalidOperation:
-            number = Decimal(999)
-        if number is not None and not -limit <= number <= limit:
-            raise ValidationFailed(_("The location's coordinates are not valid: latitude is from -90 to 90, longitude from -180 to 180."), field=name)
-        coordinates.append(number.quantize(Decimal("0.000001")) if number is not None else None)
+    coordinates = [numbers.parse_coordinate("latitude", data.latitude),
+                   numbers.parse_coordinate("longitude", data.longitude)]
     if (coordinates[0] is None) != (coordinates[1] is None):
         raise ValidationFailed(_("The location needs both latitude and longitude, or neither."), field="latitude")
     contact = contact_errors((data.phone or "").strip(), (data.email or "").strip())

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from portal import numbers
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.models import Area, Category, Report, ReportStatus, Unit
@@ -23,12 +24,12 @@ class SupervisionFilters:
 
 
 def filters_from(args):
-    """Read filters from query arguments, ignoring values that make no sense."""
+    """Read filters from query arguments: an unknown status is ignored, a bad area or unit is a 400 naming it."""
     status = args.get("status")
     return SupervisionFilters(
         category=args.get("category") or None,
-        area=args.get("area", type=int),
-        unit=args.get("unit", type=int),
+        area=numbers.whole_number("area", args.get("area"), 0, numbers.LARGEST, None),
+        unit=numbers.whole_number("unit", args.get("unit"), 1, numbers.LARGEST, None),
         status=ReportStatus(status) if status in {s.value for s in ReportStatus} else None,
     )
 

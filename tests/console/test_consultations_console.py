@@ -154,7 +154,9 @@ def test_list_shows_state_counts_and_filters(app, wjq):
     assert f'/console/consultations/{open_id}"' in only_open and f'/console/consultations/{draft_id}"' not in only_open
     answered = wjq.get("/console/consultations?state=answered").get_data(as_text=True)
     assert "No consultation is in this state." in answered
-    assert wjq.get("/console/consultations?state=bogus&page=x").status_code == 200
+    assert wjq.get("/console/consultations?state=bogus").status_code == 200
+    # A page that is not a page number is refused naming it, as on every list (it was quietly page 1).
+    assert wjq.get("/console/consultations?page=x").status_code == 400
 
 
 def test_the_list_pages_at_twenty(app, wjq):
