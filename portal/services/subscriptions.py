@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal import encryption
-from portal.errors import DomainError, NotFound, TooManyRequests, ValidationFailed
+from portal.errors import NotFound, TooManyRequests, ValidationFailed
 from portal.extensions import db
 from portal.models import Area, Subscription, Unit
 from portal.models.types import utcnow
