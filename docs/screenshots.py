@@ -37,12 +37,13 @@ CHROMIUM_ARGS = [  # as in tests/conftest.py
     "--disable-sync", "--disable-quic",
 ]
 STAFF = ("demo-shihezi", "demo-password-2026")  # a sample account of 第八师石河子市 (`portal demo`)
+ADMIN = ("demo-admin", "demo-password-2026")  # the sample site administrator, who may read the audit log
 SEARCH = "/search?q=大气污染"
 DESCRIPTION = "排渠里每天傍晚流出灰黑色污水,有刺鼻的气味,渠边的草已经枯死。"
 # The pictures in order; a file's number is its place here, the same in every width and language.
 PAGES = ("home", "report-new", "report-errors", "report-filled", "report-receipt", "tracking", "case",
          "console-queue", "console-case", "search", "disclosure", "disclosure-diff", "consultation", "hearing",
-         "dashboard", "dashboard-goals", "developers")
+         "dashboard", "dashboard-goals", "developers", "password", "audit-log")
 
 
 class Failed(Exception):
@@ -180,15 +181,27 @@ def resident_journeys(page, base, camera, paths):
     camera.visit(page, base, "/developers", "developers", missing_ok=True)
 
 
-def staff_journey(page, base, camera, paths):
-    """Log in as sample staff of 第八师石河子市; the queue and the closed sample case."""
+def log_in(page, base, account):
+    """Log in through the form as `account` (username, password)."""
     page.goto(base + "/login")
-    page.locator("#username").fill(STAFF[0])
-    page.locator("#password").fill(STAFF[1])
+    page.locator("#username").fill(account[0])
+    page.locator("#password").fill(account[1])
     page.locator('form.form [type="submit"]').click()
     page.wait_for_url("**/console/")
+
+
+def staff_journey(page, base, camera, paths):
+    """Sample staff of 第八师石河子市: the queue, the closed sample case, the password form."""
+    log_in(page, base, STAFF)
     camera.visit(page, base, "/console/reports", "console-queue")
     camera.visit(page, base, paths["console_case"], "console-case")
+    camera.visit(page, base, "/password", "password")
+
+
+def admin_journey(page, base, camera, paths):
+    """The sample site administrator: the audit log."""
+    log_in(page, base, ADMIN)
+    camera.visit(page, base, "/admin/audit", "audit-log")
 
 
 def main(argv=None):
@@ -220,7 +233,7 @@ def main(argv=None):
                 for language in LANGUAGES:
                     for width in WIDTHS:
                         camera = Camera(out, width, language)
-                        for journey in (resident_journeys, staff_journey):
+                        for journey in (resident_journeys, staff_journey, admin_journey):
                             context, page = new_page(browser, base, camera, width, language)
                             try:
                                 journey(page, base, camera, paths)
