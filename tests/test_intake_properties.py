@@ -72,8 +72,8 @@ def count(app):
 
 @pytest.fixture
 def intake(make_app):
-    """An app without CSRF tokens or an hourly key limit in the way, its client (in English) and an API key."""
-    app = make_app(WTF_CSRF_ENABLED=False, API_KEY_HOURLY_LIMIT=1_000_000)
+    """An app without CSRF tokens or hourly key and address limits in the way, its client (in English) and an API key."""
+    app = make_app(WTF_CSRF_ENABLED=False, API_KEY_HOURLY_LIMIT=1_000_000, REPORT_LIMIT=1_000_000)
     client = app.test_client()
     client.get("/language/en")
     return app, client, new_key(app)

@@ -12,7 +12,7 @@ RESIDENT_PRIVATE = {
     "public.subscriptions_new", "public.subscriptions_sent", "public.subscriptions_confirm",
     "public.subscriptions_unsubscribe", "public.subscriptions_unsubscribed",
 }
-STAFF_ONLY = {"public.styleguide"}
+STAFF_ONLY = {"public.styleguide", "auth.password"}
 # URL variables that differ by endpoint: {endpoint: {variable: key of the demo values}}
 SPECIAL = {
     "public.measures_show": {"number": "measure_number"},

@@ -71,8 +71,10 @@ def test_production_refuses_an_unknown_host_with_a_plain_400(make_app):
 def test_trusted_hosts_come_from_the_public_address_and_the_list(tmp_path):
     """Production answers to PORTAL_PUBLIC_URL's host and PORTAL_TRUSTED_HOSTS; development to any host."""
     from portal import config
+    from tests.conftest import TEST_IDENTITY_KEY
 
-    base = {"PORTAL_SECRET_KEY": "k", "PORTAL_DATA_DIR": str(tmp_path), "PORTAL_PUBLIC_URL": "https://Portal.example.gov.cn/"}
+    base = {"PORTAL_SECRET_KEY": "k", "PORTAL_IDENTITY_KEY": TEST_IDENTITY_KEY, "PORTAL_DATA_DIR": str(tmp_path),
+            "PORTAL_PUBLIC_URL": "https://Portal.example.gov.cn/"}
     production = config.load(environ={**base, "PORTAL_ENV": "production",
                                       "PORTAL_TRUSTED_HOSTS": "portal.internal, .example.org"})
     assert production["TRUSTED_HOSTS"] == ["portal.example.gov.cn", "portal.internal", ".example.org"]
