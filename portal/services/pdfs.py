@@ -122,46 +122,48 @@ def _strip(pdf):
                 page.obj.Annots = pikepdf.Array(kept)
     # Every object in the file, those inside object streams included, and the dictionaries nested in them.
     for obj in list(pdf.objects):
-        _strip_object(obj, set())
-    _strip_object(root, set())
+        _strip_object(obj)
+    _strip_object(root)
 
 
-def _strip_object(obj, seen):
-    """Clean one object and the direct objects inside it (indirect ones are visited on their own)."""
-    if isinstance(obj, pikepdf.Stream):
-        dictionary = obj.stream_dict
-    elif isinstance(obj, (pikepdf.Dictionary, pikepdf.Array)):
-        dictionary = obj
-    else:
+def _dictionaries(obj, seen):
+    """Every dictionary in `obj` (a stream's own included) and in the direct objects nested in it; indirect
+    objects are left to be visited on their own, each once per `seen`."""
+    if not _container(obj):
         return
     if obj.is_indirect:
-        key = obj.objgen
-        if key in seen:
+        if obj.objgen in seen:
             return
-        seen.add(key)
-    if isinstance(dictionary, pikepdf.Array):
-        for item in dictionary:
-            if _container(item) and not item.is_indirect:
-                _strip_object(item, seen)
-        return
-    for key in REMOVED_KEYS:
-        if key in dictionary:
-            del dictionary[key]
-    for key in ACTION_KEYS:
-        if key in dictionary:
-            value = dictionary[key]
-            if isinstance(value, pikepdf.Array):
-                kept = [v for v in value if not _active(v)]
-                if len(kept) != len(value):
-                    dictionary[key] = pikepdf.Array(kept)
-            elif _active(value):
+        seen.add(obj.objgen)
+    if isinstance(obj, pikepdf.Array):
+        children = list(obj)
+    else:
+        dictionary = obj.stream_dict if isinstance(obj, pikepdf.Stream) else obj
+        yield dictionary
+        # Read after the caller has cleaned the dictionary: what it removed is not walked.
+        children = [dictionary[key] for key in list(dictionary.keys())]
+    for child in children:
+        if _container(child) and not child.is_indirect:
+            yield from _dictionaries(child, seen)
+
+
+def _strip_object(obj):
+    """Clean one object and the direct objects inside it (indirect ones are visited on their own)."""
+    for dictionary in _dictionaries(obj, set()):
+        for key in REMOVED_KEYS:
+            if key in dictionary:
                 del dictionary[key]
-    if _name(dictionary.get("/Type")) == "/Filespec" and "/RF" in dictionary:
-        del dictionary["/RF"]
-    for key in list(dictionary.keys()):
-        value = dictionary[key]
-        if _container(value) and not value.is_indirect:
-            _strip_object(value, seen)
+        for key in ACTION_KEYS:
+            if key in dictionary:
+                value = dictionary[key]
+                if isinstance(value, pikepdf.Array):
+                    kept = [v for v in value if not _active(v)]
+                    if len(kept) != len(value):
+                        dictionary[key] = pikepdf.Array(kept)
+                elif _active(value):
+                    del dictionary[key]
+        if _name(dictionary.get("/Type")) == "/Filespec" and "/RF" in dictionary:
+            del dictionary["/RF"]
 
 
 def _container(value):
@@ -190,31 +192,14 @@ def leftovers(pdf):
     if isinstance(names, pikepdf.Dictionary):
         found.extend(key[1:] for key in REMOVED_NAME_TREES if key in names)
     for obj in pdf.objects:
-        _find(obj, found, set())
+        _find(obj, found)
     return found
 
 
-def _find(obj, found, seen):
-    if isinstance(obj, pikepdf.Stream):
-        dictionary = obj.stream_dict
-    elif isinstance(obj, (pikepdf.Dictionary, pikepdf.Array)):
-        dictionary = obj
-    else:
-        return
-    if obj.is_indirect:
-        if obj.objgen in seen:
-            return
-        seen.add(obj.objgen)
-    if isinstance(dictionary, pikepdf.Array):
-        for item in dictionary:
-            if _container(item) and not item.is_indirect:
-                _find(item, found, seen)
-        return
-    found.extend(key[1:] for key in REMOVED_KEYS if key in dictionary)
-    for key, kinds in (("/S", ACTIVE_ACTIONS), ("/Subtype", ACTIVE_ANNOTATIONS), ("/Type", {"/EmbeddedFile"})):
-        if _name(dictionary.get(key)) in kinds:
-            found.append(_name(dictionary.get(key))[1:])
-    for key in dictionary.keys():
-        value = dictionary[key]
-        if _container(value) and not value.is_indirect:
-            _find(value, found, seen)
+def _find(obj, found):
+    """Add to `found` what active or identifying content `obj` and the direct objects inside it hold."""
+    for dictionary in _dictionaries(obj, set()):
+        found.extend(key[1:] for key in REMOVED_KEYS if key in dictionary)
+        for key, kinds in (("/S", ACTIVE_ACTIONS), ("/Subtype", ACTIVE_ANNOTATIONS), ("/Type", {"/EmbeddedFile"})):
+            if _name(dictionary.get(key)) in kinds:
+                found.append(_name(dictionary.get(key))[1:])
