@@ -14,6 +14,13 @@ def csrf_token(client, path):
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
+def client_at(app, address):
+    """A test client whose requests come from `address`."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
 def add_user(app, username="jsj-staff", unit="兵团建设局", role="staff", password=PASSWORD):
     """Create a staff account and commit it."""
     with app.app_context():

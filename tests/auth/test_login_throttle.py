@@ -5,16 +5,9 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import RateLimitHit
-from tests.helpers import add_user, login, summary_of
+from tests.helpers import add_user, client_at, login, summary_of
 
 WRONG = "wrong password!"
-
-
-def client_at(app, address):
-    """A test client whose requests come from `address`."""
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = address
-    return client
 
 
 def refusal(response):

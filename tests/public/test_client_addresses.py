@@ -3,7 +3,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import RateLimitHit
-from tests.helpers import csrf_token, login, submit_report
+from tests.helpers import client_at, csrf_token, login, submit_report
 from tests.public.test_hearing_pages import lookup
 from tests.public.test_subscription_pages import post_subscription
 
@@ -13,8 +13,7 @@ ADDRESS = "203.0.113.77"
 def test_no_counter_holds_the_client_address(app):
     """Reporting, a wrong tracking code, a wrong hearing code, a subscription and a failed login from one
     address leave counters in the table, and none of their keys contains the address."""
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = ADDRESS
+    client = client_at(app, ADDRESS)
     submit_report(client)
     token = csrf_token(client, "/reports/track")
     wrong = client.post("/reports/track", data={"csrf_token": token, "reference": "JB-2026-000001", "code": "X"})

@@ -3,17 +3,10 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Report
-from tests.helpers import post_report, submit_report, summary_of
+from tests.helpers import client_at, post_report, submit_report, summary_of
 from tests.open311.test_open311 import air_report, assert_error, new_key, post
 
 TYPED = "化工厂每天夜里向渠道排放刺鼻的黄色废水,已经持续一周。"
-
-
-def client_at(app, address):
-    """A test client whose requests come from `address`."""
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = address
-    return client
 
 
 def report_count(app):
