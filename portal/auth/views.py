@@ -48,16 +48,17 @@ def logout():
 @login_required
 def password():
     """Change one's own password; every other session of the login ends, this one starts afresh."""
-    form, user = PasswordForm(), current_user._get_current_object()
+    form, user, config = PasswordForm(), current_user._get_current_object(), current_app.config
     if form.validate_on_submit():
         try:
             accounts.change_password(user, form.current_password.data, form.new_password.data,
-                                     form.new_password_again.data)
-            db.session.commit()
+                                     form.new_password_again.data, config["SECRET_KEY"],
+                                     (config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"]))
         except ValidationFailed as error:
-            db.session.rollback()
             attach_error(form, error)
-        else:
+        # A refusal changes nothing but the count of wrong guesses, which must be kept.
+        db.session.commit()
+        if not form.errors:
             session.clear()
             login_user(user)
             flash(_("Your password has been changed. You have been logged out everywhere else."), "success")

@@ -124,9 +124,24 @@ def set_password(user, password):
     end_sessions(user)
 
 
-def change_password(user, current, new, new_again):
-    """The user's own change: the current password, then the new one twice; ends all their sessions."""
-    if not check_password_hash(user.password_hash, current or ""):
+def change_password(user, current, new, new_again, secret, limits, now=None):
+    """The user's own change: the current password, then the new one twice; ends all their sessions.
+
+    `limits` is (wrong current passwords allowed, window in seconds): past it even the right password is
+    refused until the window ends, so a stolen session cannot guess its way to the password. A wrong
+    guess is counted in the session, which the caller commits whatever the outcome.
+    """
+    allowed, window = limits
+    now = now or utcnow()
+    key = throttle.private_key(secret, "password-change", user.id)
+    throttled = throttle.exhausted(key, allowed, window, now)
+    matches = check_password_hash(user.password_hash, current or "")
+    if throttled:
+        minutes = max(1, throttle.seconds_left(window, now) // 60)
+        raise ValidationFailed(_("Too many wrong passwords. Please wait %(n)s minutes and try again.", n=minutes),
+                               field="current_password")
+    if not matches:
+        throttle.hit(key, window, now)
         raise ValidationFailed(_("Your current password is not right."), field="current_password")
     _check_new_password(new, "new_password")
     if new != new_again:

@@ -86,6 +86,22 @@ def test_password_change_errors_name_their_fields(app, client):
     assert login(app.test_client()).status_code == 302  # the old password still works
 
 
+def test_guessing_the_current_password_is_limited(make_app):
+    """A stolen session cannot guess the password at /password: after LOGIN_MAX_FAILURES wrong current
+    passwords even the right one is refused for the window, and the password stays as it was."""
+    app = make_app(LOGIN_MAX_FAILURES=3)
+    add_user(app)
+    client = app.test_client()
+    login(client)
+    for _ in range(3):
+        assert change_password(client, current="a guess").status_code == 400
+    refused = change_password(client)
+    assert refused.status_code == 400
+    assert [anchor for anchor, _ in summary_of(refused.get_data(as_text=True))] == ["current_password"]
+    assert login(app.test_client(), password=NEW_PASSWORD).status_code == 400
+    assert login(app.test_client()).status_code == 302
+
+
 def test_the_password_page_needs_a_login(app, client):
     """Anonymous visitors are sent to the login page."""
     response = client.get("/password")
