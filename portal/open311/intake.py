@@ -19,6 +19,9 @@ WINDOW_SECONDS = 3600
 AREAS = range(0, 15)  # 0 is the 兵团 level, 1–14 the divisions
 SUBMISSION_KEY_LENGTH = 48  # leaves room for the per-key prefix within the column's 64
 CJK = re.compile(r"[\u3400-\u9fff]")
+# The spec's parameter for each field of ReportInput, so that a refusal names what the client sent.
+PARAMETERS = {"place": "address_string", "latitude": "lat", "longitude": "long", "name": "first_name",
+              "form": "attribute[submission_key]"}
 
 
 def admit(form, config, now=None):
@@ -83,6 +86,13 @@ def report_input(form, key):
     )
 
 
+def _named(error):
+    """`error` with each message preceded by the spec's parameter it is about, as the other refusals are."""
+    errors = [(field, f"{PARAMETERS.get(field, field)}: {message}" if field else message)
+              for field, message in error.errors]
+    return ValidationFailed.every(errors)
+
+
 def record(data, config, client=None):
     """Submit and commit (counted against `client`'s hourly limit); on failure roll back, remove stored files,
     and re-raise."""
@@ -98,8 +108,10 @@ def record(data, config, client=None):
         if find_submission(data.submission_key) is None:
             raise
         return submit(data, config)  # the same submission arrived twice at once: answer with the first
-    except Exception:
+    except Exception as error:
         db.session.rollback()
         if submission is not None:
             discard(submission.stored, config)
+        if isinstance(error, ValidationFailed):
+            raise _named(error) from error
         raise

@@ -370,10 +370,14 @@ def test_post_errors(app, client, fmt):
     no_location = {k: v for k, v in air_report(key).items() if k not in ("lat", "long")}
     assert_error(post(client, no_location, fmt), 400, "address_string")
     assert_error(post(client, air_report(key, long=""), fmt), 400, "address_string")
-    assert_error(post(client, air_report(key, description="x" * 4001), fmt), 400)
-    assert_error(post(client, air_report(key, description="太短"), fmt), 400)
-    assert_error(post(client, air_report(key, phone="call me"), fmt), 400)
-    assert_error(post(client, air_report(key, lat="123", long="86"), fmt), 400)
+    assert_error(post(client, air_report(key, address_string="x" * 301), fmt), 400, "address_string:")
+    assert_error(post(client, air_report(key, address_string="\x01", long=""), fmt), 400, "address_string")
+    assert_error(post(client, air_report(key, description="x" * 4001), fmt), 400, "description:")
+    assert_error(post(client, air_report(key, description="太短"), fmt), 400, "description:")
+    assert_error(post(client, air_report(key, phone="call me"), fmt), 400, "phone:")
+    assert_error(post(client, air_report(key, email="at"), fmt), 400, "email:")
+    assert_error(post(client, air_report(key, lat="123", long="86"), fmt), 400, "lat:")
+    assert_error(post(client, air_report(key, lat="44", long="186"), fmt), 400, "long:")
     assert_error(post(client, air_report(key, **{"attribute[area]": "15"}), fmt), 400, "attribute[area]")
     assert_error(post(client, air_report(key, **{"attribute[area]": "八"}), fmt), 400, "attribute[area]")
     with app.app_context():
