@@ -78,14 +78,13 @@ class SQLiteDatabases:
 
 
 class PostgresDatabases:
-    """Templates are databases; a test's database is CREATE DATABASE … TEMPLATE, made ahead and dropped behind.
+    """Templates are databases; a test's database is CREATE DATABASE … TEMPLATE, made ahead and dropped behind."""
 
-    Creating and dropping a database mostly waits on the server's disk (a drop took 0.2–2.5 s, mostly
-    waiting, while other runs loaded the machine), so a few background threads create each test's database
-    while the previous test runs and drop used ones while the next runs. Every test still gets a database
-    no other test has touched; test databases commit without waiting for the disk (`synchronous_commit`
-    set on the database itself, nothing in the server's configuration), which no test is about.
-    """
+    # Creating and dropping a database mostly waits on the server's disk (0.1–0.4 s idle, seconds on a
+    # loaded machine), so background threads create the next test's database while a test runs and drop
+    # used ones while the next runs. Every test still gets a database no other test has touched
+    # (tests/test_isolation.py). Test databases commit without waiting for the disk: `synchronous_commit`
+    # is set on each database, never in the server's configuration, and matters only if PostgreSQL crashes.
 
     # Databases waiting to be dropped before a test waits for them: bounds the disk a slow server fills.
     MAX_BEHIND = 12
@@ -157,12 +156,10 @@ class PostgresDatabases:
 
 @pytest.fixture(scope="session", autouse=True)
 def quick_password_hashing():
-    """Staff passwords in tests are hashed with scrypt at N=2¹⁰ instead of 2¹⁵: 5 ms, not 160, per hash or check.
-
-    Only the cost parameter changes, and only in the test process: the stored hash still says which
-    parameters to check with, production (and the servers tests start as processes) keeps Werkzeug's
-    default, and no test is about the hash's cost.
-    """
+    """Staff passwords made in the test process are hashed with scrypt at N=2¹⁰ instead of Werkzeug's 2¹⁵."""
+    # Each hash and each login check cost ~160 ms at 2¹⁵, 1/32 of that at 2¹⁰. Only the cost parameter
+    # changes and only here: a stored hash names its parameters, so checks follow; production (and the
+    # servers tests start as processes) keeps the default; no test is about the hash's cost.
     from portal.services import accounts
 
     production = accounts.generate_password_hash
@@ -179,12 +176,10 @@ def quick_password_hashing():
 
 @pytest.fixture(scope="session", autouse=True)
 def shared_url_builders():
-    """Every app a test creates compiles the same ~120 URL builders (80 of the ~95 ms `create_app` takes):
-    compile each once per run.
-
-    A builder is Python code generated from the rule's parts and defaults only, and gets its rule as an
-    argument, so apps can share it; the cache key is exactly what the generated code is made from.
-    """
+    """Apps made in the test process share their compiled URL builders: each is compiled once per run."""
+    # Generating and compiling the same ~120 builders was most of `create_app`'s ~95 ms, once or more per
+    # test. A builder is code made from its rule's parts and defaults only, and gets the rule as an
+    # argument, so apps can share it; the cache key is exactly what the code is made from.
     from werkzeug.routing.rules import Rule
 
     compile_builder = Rule._compile_builder
