@@ -3,6 +3,7 @@
 Sync workers are right here because nginx hands each one a whole request and takes its whole answer:
 no worker ever waits on a slow client. Read once at start; the GUNICORN_* variables override the defaults.
 """
+import gc
 import multiprocessing
 import os
 import re
@@ -22,8 +23,8 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 20))
 # all restarting at once: whatever a long-lived process accumulates (memory, caches) starts afresh.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 200))
-# Workers fork from an imported app: one import at start, and a restart costs milliseconds. Nothing is
-# opened at import (no database connection, no index), so no connection is shared between workers.
+# Workers fork from an app imported once (and prepared by `on_starting` below): a worker restart costs
+# milliseconds, not an import. Nothing is opened at import, and `on_starting` closes what it opened.
 preload_app = True
 # No control socket (gunicorn ≥ 25): it would be one path under $HOME for every server on the machine;
 # signals to the master do its work (TERM stops, HUP reloads, TTIN/TTOU add or remove a worker).
@@ -54,3 +55,24 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+def on_starting(server):
+    """`portal init` (migrate, import the policy, prepare the search index) in the master, before any worker starts."""
+    from flask.cli import ScriptInfo
+
+    from portal.extensions import db
+
+    app = server.app.wsgi()
+    # The imported app does it: a separate `flask portal init` would cost a second import of the portal.
+    app.cli.main(["portal", "init"], prog_name="portal", standalone_mode=False, obj=ScriptInfo(create_app=lambda: app))
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()  # no database connection may be shared with the forked workers
+
+
+def pre_fork(server, worker):
+    """Freeze the master's objects before forking a worker, so the worker's collector never walks them."""
+    # A collection in a worker (and the last ones at its exit) would otherwise write to every inherited
+    # object, copying the master's pages: a worker stopping took 2.3 s of CPU, 0.4 s once frozen.
+    gc.freeze()
