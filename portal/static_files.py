@@ -1,10 +1,12 @@
 """Fingerprinted static files: every static URL carries `?v=` and a hash of the file, so it may be cached for a year.
 
 A changed file gets a new URL, so browsers and nginx (deploy/nginx.conf) can keep `/static/` for a year
-without ever showing an old stylesheet or script. The hash is computed on the first URL built for a file and
-kept for the life of the app: deploying new files means restarting the servers, which `make serve` does.
+without ever showing an old stylesheet or script. The hash is computed when a URL is first built for a
+file, and again only when the file's modification time or size changes.
 """
 import hashlib
+import os
+from stat import S_ISREG
 
 from flask import current_app, request
 from werkzeug.security import safe_join
@@ -14,15 +16,20 @@ YEAR = 365 * 24 * 3600
 
 def fingerprint(app, filename):
     """The first 10 hex digits of the SHA-256 of static file `filename`, or None when there is no such file."""
+    path = safe_join(app.static_folder, filename)
+    try:
+        stat = os.stat(path)
+    except (OSError, TypeError):  # a missing file, or a name outside the folder (no path): its URL stays plain
+        return None
+    if not S_ISREG(stat.st_mode):
+        return None
+    # Hashed once per version of the file: a stat per URL notices an edited file without a restart.
+    version = (stat.st_mtime_ns, stat.st_size)
     known = app.extensions.setdefault("static_fingerprints", {})
-    if filename not in known:
-        path = safe_join(app.static_folder, filename)
-        try:
-            with open(path, "rb") as file:
-                known[filename] = hashlib.file_digest(file, "sha256").hexdigest()[:10]
-        except (OSError, TypeError):  # a missing file, or a name outside the folder (no path): its URL stays plain
-            known[filename] = None
-    return known[filename]
+    if known.get(filename, (None,))[0] != version:
+        with open(path, "rb") as file:
+            known[filename] = (version, hashlib.file_digest(file, "sha256").hexdigest()[:10])
+    return known[filename][1]
 
 
 def add_fingerprint(endpoint, values):
