@@ -40,7 +40,8 @@ def filter_options():
     return {
         "categories": list_categories(),
         "areas": list_areas(),
-        "units": db.session.scalars(sa.select(Unit).where(Unit.id.in_(handling)).order_by(Unit.id)).all(),
+        "units": db.session.scalars(
+            sa.select(Unit).where(Unit.id.in_(handling)).options(selectinload(Unit.aliases)).order_by(Unit.id)).all(),
         "statuses": list(ReportStatus),
     }
 
