@@ -69,9 +69,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def portal_environment(data_dir, port, page_cache):
+def portal_environment(root, data_dir, port, page_cache):
     """Production settings for the demo data directory (its keys are the ones `demo` wrote with)."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT), PORTAL_DATA_DIR=str(data_dir))
+    env = dict(os.environ, PYTHONPATH=str(root), PORTAL_DATA_DIR=str(data_dir))
     env.update(
         PORTAL_ENV="production",
         PORTAL_SECRET_KEY=(data_dir / "secret_key").read_text().strip(),
@@ -82,22 +82,22 @@ def portal_environment(data_dir, port, page_cache):
     return env
 
 
-def prepare(data_dir, index_docs):
+def prepare(root, data_dir, index_docs):
     """`portal init` + `portal demo` in development (which writes the keys), then the optional corpus."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT), PORTAL_DATA_DIR=str(data_dir), PORTAL_ENV="development")
+    env = dict(os.environ, PYTHONPATH=str(root), PORTAL_DATA_DIR=str(data_dir), PORTAL_ENV="development")
     flask = [str(BIN / "flask"), "--app", "wsgi", "portal"]
     for command in ("init", "demo"):
-        subprocess.run(flask + [command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+        subprocess.run(flask + [command], cwd=root, env=env, check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
     if index_docs:
         started = time.perf_counter()
-        subprocess.run([sys.executable, __file__, "--_fill-index", str(index_docs)], cwd=ROOT, env=env, check=True)
+        subprocess.run([sys.executable, __file__, "--_fill-index", str(index_docs)], cwd=root, env=env, check=True)
         print(f"indexed {index_docs} generated documents besides the demo's in {time.perf_counter() - started:.0f} s")
 
 
 def fill_index(count):
     """Child of `prepare`: rebuild the search index from the database plus `count` generated documents."""
-    sys.path.insert(0, str(ROOT / "bench"))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from search import corpus
 
     from portal import create_app
@@ -156,11 +156,11 @@ def check_urls(base, families):
     return sizes, bad
 
 
-def start_gunicorn(app, port, env, workers=2):
+def start_gunicorn(app, port, env, root=ROOT, workers=2):
     """gunicorn with sync workers on 127.0.0.1:port; returns once it answers."""
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app],
-        cwd=ROOT, env=env, start_new_session=True)
+        cwd=root, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -213,6 +213,8 @@ def main():
     parser.add_argument("--json", help="write the raw figures here")
     parser.add_argument("--index-docs", type=int, default=0, help="add this many generated documents to the index")
     parser.add_argument("--page-cache", action="store_true", help="leave the page cache on (PORTAL_PAGE_CACHE=1)")
+    parser.add_argument("--portal-root", type=Path, default=ROOT,
+                        help="serve the portal from another checkout (e.g. main, for a before/after comparison)")
     parser.add_argument("--keep", action="store_true", help="keep the data directory (its path is printed)")
     parser.add_argument("--_fill-index", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -223,7 +225,8 @@ def main():
     data_dir = workdir / "data"
     data_dir.mkdir()
     started = time.perf_counter()
-    prepare(data_dir, args.index_docs)
+    root = args.portal_root.resolve()
+    prepare(root, data_dir, args.index_docs)
     families = url_lists(data_dir)
     if args.families:
         wanted = args.families.split(",")
@@ -231,7 +234,7 @@ def main():
     lua = workdir / "cycle.lua"
     lua.write_text(LUA)
     port, ceiling_port = free_port(), free_port()
-    portal = start_gunicorn("wsgi:app", port, portal_environment(data_dir, port, args.page_cache))
+    portal = start_gunicorn("wsgi:app", port, portal_environment(root, data_dir, port, args.page_cache), root)
     ceiling = start_gunicorn("bench.ceiling:app", ceiling_port, dict(os.environ, PYTHONPATH=str(ROOT)))
     base, ceiling_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{ceiling_port}"
     results = {}
@@ -267,11 +270,11 @@ def main():
           f"load average after: {os.getloadavg()}")
     print("portal worker RSS after every family: " + ", ".join(f"{m:.0f} MiB" for m in rss)
           + f" (limit 120 MB; index: demo + {args.index_docs} generated documents)")
-    print(f"whole run {time.perf_counter() - started:.0f} s")
+    print(f"whole run {time.perf_counter() - started:.0f} s; portal from {root}")
     if args.json:
         Path(args.json).write_text(json.dumps(dict(
             date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), seconds=args.seconds,
-            rounds=args.rounds, index_docs=args.index_docs, page_cache=args.page_cache, nproc=os.cpu_count(),
+            rounds=args.rounds, index_docs=args.index_docs, portal_root=str(root), page_cache=args.page_cache, nproc=os.cpu_count(),
             families=results, worker_rss_mib=rss), ensure_ascii=False, indent=1))
     if args.keep:
         print(f"data directory kept: {data_dir}")
