@@ -797,7 +797,7 @@ def list_public(filters, page=1, per_page=20):
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Consultation).where(*conditions))
     items = db.session.scalars(
         sa.select(Consultation).where(*conditions)
-        .options(selectinload(Consultation.unit).selectinload(Unit.aliases), selectinload(Consultation.area))
+        .options(joinedload(Consultation.unit).selectinload(Unit.aliases), joinedload(Consultation.area))
         .order_by(Consultation.published_at.desc(), Consultation.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
     ).all()

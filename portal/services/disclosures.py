@@ -628,8 +628,8 @@ def list_public(filters, page=1, per_page=20):
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Disclosure).where(*conditions))
     items = db.session.scalars(
         sa.select(Disclosure).where(*conditions)
-        .options(selectinload(Disclosure.unit).selectinload(Unit.aliases), selectinload(Disclosure.category),
-                 selectinload(Disclosure.area))
+        .options(joinedload(Disclosure.unit).selectinload(Unit.aliases), joinedload(Disclosure.category),
+                 joinedload(Disclosure.area))
         .order_by(Disclosure.published_on.desc(), Disclosure.first_published_at.desc(), Disclosure.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
