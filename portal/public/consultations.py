@@ -13,7 +13,7 @@ from portal.models import Comment, ConsultationKind, ConsultationState, ProjectS
 from portal.models.types import utcnow
 from portal.public import bp
 from portal.public.consultation_forms import CommentForm, FlagForm
-from portal.services import clocks, comments, consultations, hearings, units
+from portal.services import clocks, comments, consultations, hearings, policy
 from portal.services.handling import Page
 
 
@@ -28,8 +28,8 @@ def _filter_options():
         "states": [(s.value, consultations.state_label(s)) for s in consultations.PUBLIC_STATES],
         "kinds": [(k.value, consultations.kind_label(k)) for k in ConsultationKind],
         "stages": [(s.value, consultations.stage_label(s)) for s in ProjectStage],
-        "areas": [(str(a.number), a.label) for a in units.list_areas()],
-        "units": [(str(u.id), u.label) for u in units.list_units() if u.handles_cases],
+        "areas": policy.filter_choices()["areas"],
+        "units": policy.filter_choices()["units"],
     }
 
 
