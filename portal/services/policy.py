@@ -102,11 +102,9 @@ def list_indicators():
 
 def summary():
     """Counts of what has been imported, for `portal check` and the home page."""
-    count = lambda model: db.session.scalar(sa.select(sa.func.count()).select_from(model))  # noqa: E731
-    return {
-        "chapters": count(Chapter),
-        "measures": count(Measure),
-        "tasks": count(Task),
-        "units": count(Unit),
-        "indicators": count(Indicator),
-    }
+    models = {"chapters": Chapter, "measures": Measure, "tasks": Task, "units": Unit, "indicators": Indicator}
+    # One statement for the five counts: the home page runs it on every request.
+    counts = db.session.execute(sa.select(*(
+        sa.select(sa.func.count()).select_from(model).scalar_subquery().label(name) for name, model in models.items()
+    ))).one()
+    return dict(counts._mapping)
