@@ -182,13 +182,16 @@ def stop(process):
 
 
 def workers_rss(master):
-    """VmRSS in MiB of each worker of the gunicorn master."""
+    """{VmRSS, RssAnon, RssFile} in MiB of each worker of the gunicorn master.
+
+    RssFile counts the pages of mapped files (Whoosh maps its index) that the worker has touched: the
+    kernel can drop them under pressure and all workers share them; RssAnon is the worker's own heap.
+    """
     children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
     sizes = []
     for pid in children:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                sizes.append(int(line.split()[1]) / 1024)
+        fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+        sizes.append({name: int(fields[name].split()[0]) / 1024 for name in ("VmRSS", "RssAnon", "RssFile")})
     return sizes
 
 
@@ -268,7 +271,8 @@ def main():
     ratios = [r["ratio"] for r in results.values()]
     print(f"median ratio {statistics.median(ratios):.2f}, lowest {min(ratios):.2f}; "
           f"load average after: {os.getloadavg()}")
-    print("portal worker RSS after every family: " + ", ".join(f"{m:.0f} MiB" for m in rss)
+    print("portal worker RSS after every family: " + ", ".join(
+        f"{m['VmRSS']:.0f} MiB (anonymous {m['RssAnon']:.0f}, mapped files {m['RssFile']:.0f})" for m in rss)
           + f" (limit 120 MB; index: demo + {args.index_docs} generated documents)")
     print(f"whole run {time.perf_counter() - started:.0f} s; portal from {root}")
     if args.json:
