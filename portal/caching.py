@@ -58,6 +58,8 @@ SEARCH_OUTBOX = "search_outbox"
 NOT_SEARCH = tuple(domain for domain in DOMAINS if domain != "search")
 POLICY = ("policy", "units")
 DISCLOSURES = ("policy", "units", "disclosures")
+CONSULTATIONS = ("policy", "units", "consultations", "calendar")
+REPORTS = ("policy", "units", "reports", "calendar")
 # What a page shows, where it can be said cheaply; every other page depends on every domain but search.
 PAGE_DOMAINS = {
     "public.index": POLICY, "public.units_index": POLICY, "public.units_show": POLICY,
@@ -69,6 +71,12 @@ PAGE_DOMAINS = {
     "public.disclosures_csv": DISCLOSURES, "api.disclosures_index": DISCLOSURES,
     "api.disclosures_show": DISCLOSURES, "feeds.disclosures_atom": DISCLOSURES,
     "feeds.unit_disclosures_atom": DISCLOSURES, "feeds.category_disclosures_atom": DISCLOSURES,
+    "public.consultations_index": CONSULTATIONS, "public.consultations_show": CONSULTATIONS,
+    "public.statements_show": CONSULTATIONS, "public.hearings_show": CONSULTATIONS,
+    "public.projects_show": CONSULTATIONS, "feeds.consultations_atom": CONSULTATIONS,
+    "api.consultations_index": CONSULTATIONS, "api.consultations_show": CONSULTATIONS,
+    "public.reports_index": REPORTS, "public.reports_show": REPORTS, "feeds.cases_atom": REPORTS,
+    "open311.requests_index": REPORTS, "open311.requests_show": REPORTS,
     "public.search": DOMAINS, "api.search": DOMAINS, "feeds.search_atom": DOMAINS,
 }
 
