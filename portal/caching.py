@@ -11,11 +11,17 @@ closing) shows once the entry is PAGE_CACHE_SECONDS old.
 
 Only anonymous GET and HEAD requests are answered from the cache, and only when no flashed message
 waits in the session. An answer is stored only when it is a 200 that is not private (`headers.is_private`)
-or no-store, sets no cookie, left the session unchanged, carries no CSRF token (which belongs to one
-visitor's session) and is not a file sent from disk. Public answers get an ETag, and stored ones a
-Last-Modified (when this body was first rendered here); If-None-Match and If-Modified-Since get a 304,
-from the cache without rendering when the answer is there.
+or no-store, sets no cookie itself, and is not a file sent from disk; and when the session held nothing
+but a CSRF token, so that the page can differ between visitors by that token alone. A page with a form
+carries its visitor's token, which must never reach another visitor (their forms would be refused, and
+the token's owner could be attacked): it is stored with a slot in the token's place, and each visitor
+gets the page with their own token in the slot (a new visitor's session is started as a fresh render
+would). Public answers get an ETag (of what this visitor receives), and stored ones a Last-Modified
+(when this body was first rendered here); If-None-Match and If-Modified-Since get a 304, from the cache
+without rendering when the answer is there.
 """
+import hashlib
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -24,6 +30,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from flask import current_app, g, request, session
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 from werkzeug.datastructures import Headers
 
@@ -92,20 +99,26 @@ LARGEST_SHARE = 8
 
 @dataclass(frozen=True)
 class Entry:
-    """A stored answer: what to send again, its validators, and when it must be rendered anew."""
+    """A stored answer: what to send again (with `slot` where the visitor's CSRF token goes, if it has
+    a form), a digest of the stored body, when that body was first rendered, and when to render anew."""
 
     status: int
     headers: tuple
     body: bytes
-    etag: str
+    slot: bytes | None
+    digest: str
     last_modified: datetime
     expires: float
     size: int
 
     def response(self):
-        """A new response object carrying this entry."""
-        response = current_app.response_class(self.body, status=self.status, headers=Headers(list(self.headers)))
-        response.set_etag(self.etag)
+        """A new response object carrying this entry, with this visitor's own CSRF token in its forms."""
+        body = self.body
+        if self.slot is not None:
+            body = body.replace(self.slot, generate_csrf().encode())
+        # The body sets Content-Length anew: two visitors' tokens need not be as long.
+        response = current_app.response_class(body, status=self.status, headers=Headers(list(self.headers)))
+        response.add_etag(overwrite=True)
         response.last_modified = self.last_modified
         return response
 
@@ -117,6 +130,8 @@ class PageCache:
         self.limit, self.seconds = limit, seconds
         self.entries = OrderedDict()
         self.size = 0
+        # Stands for the visitor's CSRF token in stored pages; random, so that no text a resident typed is it.
+        self.slot = f"csrf-slot-{secrets.token_hex(16)}".encode()
         # Threaded servers answer several requests of one process at once.
         self.lock = threading.Lock()
 
@@ -203,15 +218,24 @@ def may_be_cached():
     return "_flashes" not in session
 
 
+def token_field():
+    """The name under which Flask-WTF keeps the CSRF token (in the session, and in `g` once made)."""
+    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+
 def may_be_stored(response):
-    """True when `response` (to a request that may be cached) may be sent to any anonymous reader."""
+    """True when `response` (to a request that may be cached) may be sent to any anonymous reader,
+    once a CSRF token it carries is replaced by the reader's own."""
     if response.status_code != 200 or response.direct_passthrough or response.is_streamed:
         return False
-    if "Set-Cookie" in response.headers or session.modified:
+    if "Set-Cookie" in response.headers:
         return False
     if response.cache_control.no_store or response.cache_control.private:
         return False
-    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") not in g
+    if session.modified or token_field() in g:
+        # Rendered from a session that held at most the token: the page can differ by the token alone.
+        return set(session.keys()) <= {token_field()}
+    return True
 
 
 def answer_from_cache():
@@ -246,14 +270,16 @@ def store_and_validate(response):
     response.add_etag()
     key, earlier = page
     if key is not None:
-        etag, _weak = response.get_etag()
-        same_body = earlier is not None and earlier.etag == etag
-        response.last_modified = earlier.last_modified if same_body else datetime.now(timezone.utc)
         cache = current_app.extensions[_EXTENSION]
-        body = response.get_data()
+        body, token, slot = response.get_data(), g.get(token_field()), None
+        if token:
+            body, slot = body.replace(token.encode(), cache.slot), cache.slot
+        digest = hashlib.sha1(body, usedforsecurity=False).hexdigest()
+        same_body = earlier is not None and earlier.digest == digest
+        response.last_modified = earlier.last_modified if same_body else datetime.now(timezone.utc)
         stored = tuple(response.headers.items())
         size = len(body) + sum(len(name) + len(value) for name, value in stored) + ENTRY_OVERHEAD
-        cache.put(key, Entry(response.status_code, stored, body, etag, response.last_modified,
+        cache.put(key, Entry(response.status_code, stored, body, slot, digest, response.last_modified,
                              time.monotonic() + cache.seconds, size))
     return response.make_conditional(request)
 

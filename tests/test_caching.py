@@ -142,26 +142,33 @@ def test_staff_are_never_served_a_cached_page_and_never_fill_the_cache(app, clie
 
 
 def test_private_pages_are_never_stored_or_validated(app, client):
-    """The tracking form and a form page with a CSRF token are never stored, nor given an ETag."""
-    with app.app_context():
-        consultation_id = opened(staff(), draft()).id
-        db.session.commit()
-    for path in ("/reports/track", "/reports/new", "/subscriptions/new", f"/consultations/{consultation_id}"):
+    """The tracking page and the report and subscription forms are never stored, nor given an ETag."""
+    for path in ("/reports/track", "/reports/new", "/subscriptions/new"):
         response = client.get(path)
         assert response.status_code == 200 and "ETag" not in response.headers, path
+        assert response.headers["Cache-Control"] == "no-store"
     assert not cache_of(app).entries
 
 
-def test_a_form_page_shows_each_visitor_their_own_csrf_token(app):
-    """Two visitors of a page with a form get different tokens, even when the first has a session already."""
+def test_a_page_with_a_form_gives_each_visitor_their_own_token_and_their_comment_is_accepted(app):
+    """A consultation page (comment form) served from the cache carries each visitor's own CSRF token,
+    never another's, and a comment sent with it is received."""
     with app.app_context():
-        path = f"/consultations/{opened(staff(), draft()).id}"
+        consultation_id = opened(staff(), draft()).id
         db.session.commit()
-    first, second = app.test_client(), app.test_client()
+    path = f"/consultations/{consultation_id}"
     token = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+    first, second, third = app.test_client(), app.test_client(), app.test_client()
     mine = [token.search(text(first, path)).group(1) for _ in range(2)]
-    theirs = token.search(text(second, path)).group(1)
-    assert theirs not in mine
+    assert [key[0] for key in cache_of(app).entries] == [path]  # stored, once, for everyone
+    for visitor in (second, third):
+        page = text(visitor, path)
+        theirs = token.findall(page)
+        assert theirs and not set(theirs) & set(mine) and cache_of(app).slot.decode() not in page
+        response = visitor.post(f"{path}/comments", data={
+            "csrf_token": theirs[0], "paragraph": "", "author_name": "赵六", "phone": "13800001111", "email": "",
+            "body": "从缓存的页面提交的意见。"})
+        assert response.status_code == 302 and response.headers["Location"].endswith("/comments/received")
 
 
 def test_a_cached_answer_carries_the_same_headers_as_a_fresh_one(app, client):
