@@ -193,7 +193,10 @@ def bump(connection, domains, now=None):
 
 def read_versions():
     """{domain: (version, changed_at)} as committed, in one small SELECT."""
-    rows = db.session.execute(sa.select(DataVersion.domain, DataVersion.version, DataVersion.changed_at))
+    table = DataVersion.__table__
+    # Core on the session's connection (the view's later queries share its snapshot), not the ORM:
+    # this runs on every cached request, and the ORM's execution costs as much as the query.
+    rows = db.session.connection().execute(sa.select(table.c.domain, table.c.version, table.c.changed_at))
     return {domain: (version, changed_at) for domain, version, changed_at in rows}
 
 
