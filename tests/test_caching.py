@@ -253,3 +253,13 @@ def test_expired_entries_are_rendered_anew(make_app):
     with app.app_context(), db.engine.begin() as connection:  # no session: no version is bumped
         connection.execute(sa.update(Measure.__table__).where(Measure.number == 14).values(title="背后改的"))
     assert "背后改的" in text(client, "/api/v1/measures/14")
+
+
+def test_a_host_name_the_portal_does_not_serve_gets_400_even_for_a_cached_page(make_app):
+    """A stored page is never sent for a Host outside the trusted names: that is a plain 400, as without a cache."""
+    app = make_app(TRUSTED_HOSTS=["portal.example.cn"])
+    client = app.test_client()
+    for _twice in range(2):
+        assert client.get("/disclosures", headers={"Host": "portal.example.cn"}).status_code == 200
+    refused = client.get("/disclosures", headers={"Host": "evil.example.com"})
+    assert refused.status_code == 400 and "ETag" not in refused.headers
