@@ -200,13 +200,18 @@ class VersionReader:
     def __init__(self, url):
         self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
         self.local = threading.local()
+        self.opened, self.generation = [], 0
+        self.lock = threading.Lock()
 
     def read(self):
         """{domain: version} as committed now."""
-        connection = getattr(self.local, "connection", None)
-        if connection is None or self.local.pid != os.getpid():  # none yet, or inherited across a fork
-            connection = self.local.connection = self.engine.raw_connection()
-            self.local.pid = os.getpid()
+        local = self.local
+        if getattr(local, "key", None) != (os.getpid(), self.generation):  # none yet, a fork, or closed
+            local.connection = self.engine.raw_connection()
+            local.key = (os.getpid(), self.generation)
+            with self.lock:
+                self.opened.append(local.connection)
+        connection = local.connection
         try:
             cursor = connection.cursor()
             cursor.execute("SELECT domain, version FROM data_versions")
@@ -215,9 +220,20 @@ class VersionReader:
             connection.rollback()  # hold no snapshot or transaction between requests
             return versions
         except Exception:
-            self.local.connection = None  # a broken connection (a restarted server): the next read opens anew
+            local.key = None  # a broken connection (a restarted server): the next read opens anew
             connection.invalidate()
             raise
+
+    def close(self, *_args):
+        """Close every connection opened so far (when the app's engine is disposed)."""
+        with self.lock:
+            opened, self.opened = self.opened, []
+            self.generation += 1
+        for connection in opened:
+            try:
+                connection.invalidate()
+            except Exception:  # noqa: BLE001 - SQLite refuses another thread's; it closes with its thread
+                continue
 
 
 def read_versions():
@@ -362,7 +378,9 @@ def init_app(app):
     limit = int(app.config["PAGE_CACHE_MB"] * 1024 * 1024)
     if limit > 0:
         app.extensions[_EXTENSION] = PageCache(limit, app.config["PAGE_CACHE_SECONDS"])
-        app.extensions[_READER] = VersionReader(app.config["SQLALCHEMY_DATABASE_URI"])
+        reader = app.extensions[_READER] = VersionReader(app.config["SQLALCHEMY_DATABASE_URI"])
+        with app.app_context():
+            event.listen(db.engine, "engine_disposed", reader.close)
     # Appended, so that the refusals registered earlier (NUL characters) come first.
     app.before_request(answer_from_cache)
     # First in the list, so it runs after every other hook (Flask runs them in reverse): the stored
