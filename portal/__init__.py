@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from portal import caching
 from portal import config as portal_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,7 @@ def create_app(config=None):
     register_security(app)
     register_commands(app)
     register_search_drain(app)
+    caching.init_app(app)
     return app
 
 
