@@ -8,7 +8,8 @@
 A fresh data directory gets the demo data (`portal init` + `portal demo`, as `make demo` does).
 The portal then runs under gunicorn (2 sync workers) in production configuration (PORTAL_ENV=
 production with a secret key, the demo's identity key and PORTAL_PUBLIC_URL naming the bench
-address), with PORTAL_PAGE_CACHE=0 unless `--page-cache`; the ceiling (bench/ceiling.py) runs
+address), with its page cache as configured by default unless `--no-page-cache` (PORTAL_PAGE_CACHE_MB=0,
+the cost of rendering every page); the ceiling (bench/ceiling.py) runs
 under the same gunicorn settings. For each family wrk (1 thread, 16 connections) cycles over the
 family's URLs; ceiling and portal rounds alternate, and the ceiling page has the byte size of the
 family's mean page. Printed: portal req/s (median of the rounds), ceiling req/s, their ratio,
@@ -77,8 +78,9 @@ def portal_environment(root, data_dir, port, page_cache):
         PORTAL_SECRET_KEY=(data_dir / "secret_key").read_text().strip(),
         PORTAL_IDENTITY_KEY=(data_dir / "identity_key").read_text().strip(),
         PORTAL_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        PORTAL_PAGE_CACHE="1" if page_cache else "0",
     )
+    if not page_cache:
+        env["PORTAL_PAGE_CACHE_MB"] = "0"
     return env
 
 
@@ -215,7 +217,8 @@ def main():
     parser.add_argument("--families", default="", help="comma-separated subset of the families")
     parser.add_argument("--json", help="write the raw figures here")
     parser.add_argument("--index-docs", type=int, default=0, help="add this many generated documents to the index")
-    parser.add_argument("--page-cache", action="store_true", help="leave the page cache on (PORTAL_PAGE_CACHE=1)")
+    parser.add_argument("--no-page-cache", dest="page_cache", action="store_false",
+                        help="turn the page cache off (PORTAL_PAGE_CACHE_MB=0): every answer is rendered")
     parser.add_argument("--portal-root", type=Path, default=ROOT,
                         help="serve the portal from another checkout (e.g. main, for a before/after comparison)")
     parser.add_argument("--keep", action="store_true", help="keep the data directory (its path is printed)")
