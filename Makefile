@@ -1,4 +1,5 @@
-# `make run` serves the portal on http://127.0.0.1:5000; `make test` runs every test; `make audit`
+# `make run` serves the portal on http://127.0.0.1:5000 (development); `make serve` serves it as in
+# production, nginx in front of gunicorn (deploy/), on http://127.0.0.1:8000; `make test` runs every test; `make audit`
 # checks the dependencies for advisories and the code with bandit;
 # `make screenshots` renders the main pages into build/screenshots/ (docs/screenshots.md).
 PYTHON ?= python3
@@ -10,7 +11,7 @@ CHROMIUM ?= /usr/bin/chromium
 # pytest-xdist workers for `make test` (one per core by default; TEST_WORKERS=0 runs in one process).
 TEST_WORKERS ?= auto
 
-.PHONY: run demo test audit screenshots install translations clean
+.PHONY: run serve demo test audit screenshots install translations clean
 
 # A new venv gets the current pip and setuptools: the ones Python bundles have known advisories.
 $(BIN)/python:
@@ -35,6 +36,11 @@ run: $(VENV)/.installed-run
 	mkdir -p "$(PORTAL_DATA_DIR)"
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) portal init
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) run --host 127.0.0.1 --port 5000
+
+# Production (PORTAL_ENV=production) in the foreground: needs PORTAL_SECRET_KEY and PORTAL_IDENTITY_KEY;
+# PORT (8000) changes the port. deploy/serve runs `portal init`, then nginx and gunicorn; Ctrl-C stops both.
+serve: $(VENV)/.installed-run
+	SERVE_PYTHON=$(BIN)/python exec deploy/serve
 
 demo: $(VENV)/.installed-run
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) portal init

@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from portal import caching
 from portal import config as portal_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,7 @@ def create_app(config=None):
     register_security(app)
     register_commands(app)
     register_search_drain(app)
+    caching.init_app(app)
     return app
 
 
@@ -90,11 +92,25 @@ def register_security(app):
 
 
 def register_search_drain(app):
-    """After a request whose transaction wrote search outbox rows, index them (a failure only logs)."""
+    """Once the response has been sent, index the outbox rows its request committed (a failure only logs)."""
+    from flask import g
+
     from portal.services import search
 
     search.watch_outbox()
-    app.teardown_request(search.drain_after_request)
+
+    @app.after_request
+    def drain_when_sent(response):
+        # The server closes the response after writing its body: the drain no longer delays the answer.
+        g.search_drain_due = due = []
+        response.call_on_close(lambda: due and search.drain_after_response(app))
+        return response
+
+    @app.teardown_request
+    def note_outbox_commits(error=None):
+        # Read at teardown, so that commits made while the response was built count too.
+        if search.committed_rows() and error is None and "search_drain_due" in g:
+            g.search_drain_due.append(True)
 
 
 def register_blueprints(app):

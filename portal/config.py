@@ -97,6 +97,11 @@ class Config:
     # with every such answer as a `Link: <url>; rel="license"` header.
     DATA_LICENCE = "CC BY 4.0"
     DATA_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+    # The page cache (portal/caching.py): megabytes of rendered public answers each process keeps (0: no
+    # cache, answers still get ETags and 304s), and the seconds after which an entry is rendered again
+    # even though no data changed, so that what the clock alone changes (a deadline passing) shows.
+    PAGE_CACHE_MB = 16.0
+    PAGE_CACHE_SECONDS = 60
 
     # Environment variables read by `load`, with the type they are parsed as.
     ENVIRONMENT = {
@@ -136,6 +141,8 @@ class Config:
         "PORTAL_PUBLIC_SECURITY_FILING": ("PUBLIC_SECURITY_FILING", str),
         "PORTAL_DATA_LICENCE": ("DATA_LICENCE", str),
         "PORTAL_DATA_LICENCE_URL": ("DATA_LICENCE_URL", str),
+        "PORTAL_PAGE_CACHE_MB": ("PAGE_CACHE_MB", float),
+        "PORTAL_PAGE_CACHE_SECONDS": ("PAGE_CACHE_SECONDS", int),
         "PORTAL_CLOCK_ACCEPTANCE_DAYS": ("CLOCK_ACCEPTANCE_DAYS", int),
         "PORTAL_CLOCK_ACCEPTANCE_WORKING_DAYS": ("CLOCK_ACCEPTANCE_WORKING_DAYS", str),
         "PORTAL_CLOCK_CLOSURE_DAYS": ("CLOCK_CLOSURE_DAYS", int),

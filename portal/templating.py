@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request
 
+from portal import static_files
 from portal.i18n import current_language
 from portal.permissions import Permission
 from portal.policy.parser import numeral
@@ -45,7 +46,7 @@ def category_name(category):
 
 
 def init_app(app):
-    """Register the filters and context."""
+    """Register the filters and context, and fingerprint static URLs."""
     app.jinja_env.filters["cn_numeral"] = numeral
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["iso"] = iso
@@ -60,3 +61,4 @@ def init_app(app):
     app.jinja_env.globals["report_timeliness"] = lambda report: reports.timeliness(report, current_app.config)
     app.jinja_env.globals["not_accepted_reason"] = not_accepted_reason
     app.context_processor(lambda: {"current_path": current_path() if has_request_context() else ""})
+    static_files.init_app(app)

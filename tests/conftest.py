@@ -12,6 +12,7 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from portal import create_app
@@ -202,6 +203,19 @@ def shared_url_builders():
         yield
 
 
+class ServerLikeClient(FlaskClient):
+    """A test client that reads the whole body and then closes the response, as a WSGI server does.
+
+    Werkzeug's client leaves an unbuffered response open; the portal drains the search outbox when the
+    server closes the response, so tests that search right after a change need it closed. A test may
+    still pass `buffered=False` to hold the response open.
+    """
+
+    def open(self, *args, buffered=True, **kwargs):
+        """Like FlaskClient.open, buffered (and so closed) unless told otherwise."""
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory):
     """The run's database server (or SQLite) with its two templates."""
@@ -227,6 +241,7 @@ def make_app(databases, tmp_path):
         context = server.database(templates["policy" if policy else "empty"], data_dir)
         url = context.__enter__()
         app = create_app(settings(data_dir, url, **extra))
+        app.test_client_class = ServerLikeClient
         stack.append((app, context))
         return app
 

@@ -20,5 +20,5 @@ def consultations_show(consultation_id):
     """One published consultation with its paragraphs, hearings (public view) and published comments."""
     consultation = consultations.get_public(consultation_id)
     return serializers.consultation_detail(
-        consultation, consultation.paragraphs, [hearings.public_view(h) for h in consultation.hearings],
+        consultation, consultation.paragraphs, hearings.public_views(consultation.hearings),
         comments.public_comments(consultation))

@@ -58,6 +58,7 @@ from portal.models.reports import (
 from portal.models.search import SearchOutbox
 from portal.models.throttle import RateLimitHit
 from portal.models.units import Area, Unit, UnitAlias, UnitKind
+from portal.models.versions import DataVersion
 
 __all__ = [
     "Comment", "CommentContact", "CommentDecision", "CommentFlag", "CommentState", "Consultation",
@@ -66,7 +67,7 @@ __all__ = [
     "Disclosure", "DisclosureAttachment", "DisclosureCategory", "DisclosureState", "DisclosureVersion", "Observation",
     "SearchOutbox",
     "PUBLIC_EVENTS", "ApiKey", "Area", "AuditRecord", "Category", "Chapter", "Comparison", "EventKind",
-    "Evidence", "ExtensionState", "HolidayOverride", "IdentityVisibility", "Indicator", "MailMessage", "Measure",
+    "DataVersion", "Evidence", "ExtensionState", "HolidayOverride", "IdentityVisibility", "Indicator", "MailMessage", "Measure",
     "PolicyDocument", "RateLimitHit", "Report", "ReportCopy", "ReportEvent", "ReportSource",
     "ReportStatus", "ReporterIdentity", "RoutingRule", "Task", "TaskKind", "TaskUnit", "TaskUnitRole",
     "Unit", "UnitAlias", "UnitKind", "User",

@@ -13,7 +13,7 @@ from portal.models import Comment, ConsultationKind, ConsultationState, ProjectS
 from portal.models.types import utcnow
 from portal.public import bp
 from portal.public.consultation_forms import CommentForm, FlagForm
-from portal.services import clocks, comments, consultations, hearings, units
+from portal.services import clocks, comments, consultations, hearings, policy
 from portal.services.handling import Page
 
 
@@ -28,8 +28,8 @@ def _filter_options():
         "states": [(s.value, consultations.state_label(s)) for s in consultations.PUBLIC_STATES],
         "kinds": [(k.value, consultations.kind_label(k)) for k in ConsultationKind],
         "stages": [(s.value, consultations.stage_label(s)) for s in ProjectStage],
-        "areas": [(str(a.number), a.label) for a in units.list_areas()],
-        "units": [(str(u.id), u.label) for u in units.list_units() if u.handles_cases],
+        "areas": policy.filter_choices()["areas"],
+        "units": policy.filter_choices()["units"],
     }
 
 
@@ -39,7 +39,7 @@ def consultations_index():
     filters = {name: request.args.get(name, "") for name in consultations.PUBLIC_FILTERS}
     items, total, page, per_page = consultations.list_public(
         filters, request.args.get("page"), current_app.config["PER_PAGE"])
-    counts = {c.id: len(comments.public_comments(c)) for c in items}
+    counts = comments.public_comment_counts([c.id for c in items])
     return render_template("public/consultations/index.html", listing=Page(items, total, page, per_page),
                            filters=filters, options=_filter_options(), counts=counts)
 
@@ -64,7 +64,7 @@ def _show_page(consultation, form=None, status=200):
     page = render_template(
         "public/consultations/show.html", consultation=consultation, form=form, flag_form=FlagForm(),
         comments=comments.public_comments(consultation),
-        hearings=[hearings.public_view(h) for h in consultation.hearings],
+        hearings=hearings.public_views(consultation.hearings),
         closed_note=closed_note(consultation, clocks.local_day(utcnow())),
     )
     return page, status

@@ -7,18 +7,19 @@ from portal.downloads import send_attachment
 from portal.models import DisclosureState
 from portal.public import bp
 from portal.rendering import render_markdown
-from portal.services import attachments, disclosures, policy, units
+from portal.services import attachments, disclosures, policy
 from portal.services.handling import Page
 from portal.templating import category_name
 
 
 def _filter_options():
+    choices = policy.filter_choices()
     return {
         "category": [(c.code, category_name(c)) for c in disclosures.list_categories()],
-        "unit": [(str(u.id), u.label) for u in units.list_units() if u.handles_cases],
-        "area": [(str(a.number), a.label) for a in units.list_areas()],
+        "unit": choices["units"],
+        "area": choices["areas"],
         "year": [(str(year), str(year)) for year in disclosures.public_years()],
-        "measure": [(str(m.number), m.title) for m in policy.list_measures()],
+        "measure": choices["measures"],
     }
 
 

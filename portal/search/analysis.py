@@ -68,6 +68,9 @@ def normalise_with_offsets(text):
     NFKC is applied character by character so each normalised character can be traced back to
     the character it came from (snippets highlight the original text).
     """
+    if unicodedata.is_normalized("NFKC", text):
+        # Each character of NFKC text is its own NFKC form: the offsets are the identity.
+        return to_simplified(text), list(range(len(text)))
     pieces, offsets = [], []
     for index, char in enumerate(text):
         folded = unicodedata.normalize("NFKC", char) if not char.isascii() else char

@@ -5,7 +5,7 @@ to the original characters, so 大氣 in a document is marked when the query was
 """
 from markupsafe import Markup, escape
 
-from portal.search.analysis import normalise_with_offsets, tokens
+from portal.search.analysis import normalise_with_offsets, scan
 
 WIDTH = 160
 LEAD = 30
@@ -40,14 +40,19 @@ def highlight(source, terms, width=WIDTH):
 def match_spans(source, terms):
     """(start, end) character spans of `source` where any of the query terms occurs."""
     normalised, offsets = normalise_with_offsets(source)
-    found = tokens(normalised, normalised=True)
+    # scan()'s plain tuples (text, start, end, is_cjk, …), not Tokens: building a Token per character
+    # pair cost more than the matching, and a search page highlights twenty bodies.
+    found = list(scan(normalised))
     spans = []
     for term in terms:
         wanted = term.tokens
         size = len(wanted)
         for i in range(len(found) - size + 1):
+            # Most positions fail on the first token: test it before building the window.
+            if not _matches(wanted[0], found[i]):
+                continue
             window = found[i:i + size]
-            if not all(_matches(q, d) for q, d in zip(wanted, window)):
+            if not all(_matches(q, d) for q, d in zip(wanted[1:], window[1:])):
                 continue
             begin = _edge_start(wanted[0], window[0])
             finish = _edge_end(wanted[-1], window[-1])
@@ -56,28 +61,30 @@ def match_spans(source, terms):
 
 
 def _matches(query_token, token):
-    text = query_token.text
-    if token.text == text:
+    text, found = query_token.text, token[0]
+    if found == text:
         return True
-    if not (query_token.open_left or query_token.open_right) or len(token.text) != 2 or not token.cjk:
+    if not (query_token.open_left or query_token.open_right) or len(found) != 2 or not token[3]:
         return False
-    return (query_token.open_left and token.text[1] == text) or (query_token.open_right and token.text[0] == text)
+    return (query_token.open_left and found[1] == text) or (query_token.open_right and found[0] == text)
 
 
 def _edge_start(query_token, token):
     # A lone character matched inside a bigram: mark only that character.
-    if token.text != query_token.text and query_token.open_left and token.text[1] == query_token.text:
-        if not (query_token.open_right and token.text[0] == query_token.text):
-            return token.start + 1
-    return token.start
+    found, start = token[0], token[1]
+    if found != query_token.text and query_token.open_left and found[1] == query_token.text:
+        if not (query_token.open_right and found[0] == query_token.text):
+            return start + 1
+    return start
 
 
 def _edge_end(query_token, token):
-    if token.text != query_token.text and query_token.open_right and token.text[0] == query_token.text:
-        return token.start + 1
-    if token.text != query_token.text and query_token.open_left and token.text[1] == query_token.text:
-        return token.end
-    return token.end
+    found, start, end = token[0], token[1], token[2]
+    if found != query_token.text and query_token.open_right and found[0] == query_token.text:
+        return start + 1
+    if found != query_token.text and query_token.open_left and found[1] == query_token.text:
+        return end
+    return end
 
 
 def _merge(spans):

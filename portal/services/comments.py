@@ -204,6 +204,16 @@ def public_comments(consultation):
     return [public_view(c) for c in comments]
 
 
+def public_comment_counts(consultation_ids):
+    """{consultation id: how many published comments it has} for `consultation_ids`, in one query."""
+    counts = dict(db.session.execute(
+        sa.select(Comment.consultation_id, sa.func.count())
+        .where(Comment.consultation_id.in_(consultation_ids), Comment.state == CommentState.PUBLISHED)
+        .group_by(Comment.consultation_id)
+    ).all()) if consultation_ids else {}
+    return {i: counts.get(i, 0) for i in consultation_ids}
+
+
 # --- moderation ----------------------------------------------------------------------------------
 
 

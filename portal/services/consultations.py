@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -105,9 +106,14 @@ def act(user, consultation, version=None):
                          "Please check its current state before acting again."))
 
 
+# What the public page shows of a consultation, loaded with it rather than one relation at a time.
+_PUBLIC_PAGE = (joinedload(Consultation.unit).selectinload(Unit.aliases), joinedload(Consultation.area),
+                joinedload(Consultation.project), selectinload(Consultation.tasks).joinedload(Task.measure))
+
+
 def get_public(consultation_id):
     """A published consultation, or NotFound (drafts do not exist for the public)."""
-    consultation = db.session.get(Consultation, _as_id(consultation_id))
+    consultation = db.session.get(Consultation, _as_id(consultation_id), options=_PUBLIC_PAGE)
     if consultation is None or not is_public(consultation):
         raise not_found(consultation_id)
     return consultation
@@ -791,6 +797,7 @@ def list_public(filters, page=1, per_page=20):
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Consultation).where(*conditions))
     items = db.session.scalars(
         sa.select(Consultation).where(*conditions)
+        .options(joinedload(Consultation.unit).selectinload(Unit.aliases), joinedload(Consultation.area))
         .order_by(Consultation.published_at.desc(), Consultation.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
     ).all()

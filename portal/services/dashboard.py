@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask_babel import gettext as _
 
 from portal.errors import ValidationFailed
@@ -539,12 +540,14 @@ def measure_record(measure, limit=10):
     disclosure_ids = _disclosures_of(measure.id).with_only_columns(Disclosure.id).distinct()
     disclosures = db.session.scalars(
         sa.select(Disclosure).where(Disclosure.id.in_(disclosure_ids))
+        .options(joinedload(Disclosure.unit).selectinload(Unit.aliases))
         .order_by(Disclosure.published_on.desc().nulls_last(), Disclosure.first_published_at.desc().nulls_last(),
                   Disclosure.id.desc()).limit(limit)
     ).all()
     consultation_ids = _consultations_of(measure.id).with_only_columns(Consultation.id).distinct()
     consultations = db.session.scalars(
         sa.select(Consultation).where(Consultation.id.in_(consultation_ids))
+        .options(joinedload(Consultation.unit).selectinload(Unit.aliases))
         .order_by(Consultation.published_at.desc(), Consultation.id.desc()).limit(limit)
     ).all()
     count = lambda ids: db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery()))  # noqa: E731

@@ -33,7 +33,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import numbers
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -242,9 +242,14 @@ def get_for_unit(user, disclosure_id):
     return disclosure
 
 
+# What the public page shows of a disclosure, loaded with it rather than one relation at a time.
+_PUBLIC_PAGE = (joinedload(Disclosure.unit).selectinload(Unit.aliases), joinedload(Disclosure.category),
+                joinedload(Disclosure.area), selectinload(Disclosure.tasks).joinedload(Task.measure))
+
+
 def get_public(disclosure_id):
     """A published or withdrawn disclosure, or NotFound (drafts do not exist for the public)."""
-    disclosure = db.session.get(Disclosure, _as_id(disclosure_id))
+    disclosure = db.session.get(Disclosure, _as_id(disclosure_id), options=_PUBLIC_PAGE)
     if disclosure is None or not is_public(disclosure):
         raise not_found(disclosure_id)
     return disclosure
@@ -623,8 +628,8 @@ def list_public(filters, page=1, per_page=20):
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Disclosure).where(*conditions))
     items = db.session.scalars(
         sa.select(Disclosure).where(*conditions)
-        .options(selectinload(Disclosure.unit).selectinload(Unit.aliases), selectinload(Disclosure.category),
-                 selectinload(Disclosure.area))
+        .options(joinedload(Disclosure.unit).selectinload(Unit.aliases), joinedload(Disclosure.category),
+                 joinedload(Disclosure.area))
         .order_by(Disclosure.published_on.desc(), Disclosure.first_published_at.desc(), Disclosure.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
     ).all()

@@ -501,16 +501,34 @@ class PublicHearing:
         return clocks.local_day(self.starts_at)
 
 
-def public_view(session, now=None):
+def public_views(sessions, now=None):
+    """`public_view` of each of `sessions`, their registrations counted in one query for all."""
+    counts = _counts_by_status([s.id for s in sessions])
+    return [public_view(s, now, counts.get(s.id, {})) for s in sessions]
+
+
+def _counts_by_status(session_ids):
+    counts = {}
+    if session_ids:
+        rows = db.session.execute(
+            sa.select(Registration.session_id, Registration.status, sa.func.count())
+            .where(Registration.session_id.in_(session_ids)).group_by(Registration.session_id, Registration.status))
+        for session_id, status, number in rows:
+            counts.setdefault(session_id, {})[status] = number
+    return counts
+
+
+def public_view(session, now=None, counts=None):
     """The public facts of a hearing: time, place, seats left, waitlist length, minutes once published."""
     now = now or utcnow()
-    confirmed = _count(session, RegistrationStatus.CONFIRMED)
+    counts = _counts_by_status([session.id]).get(session.id, {}) if counts is None else counts
+    confirmed = counts.get(RegistrationStatus.CONFIRMED, 0)
     published = session.minutes_published_at is not None
     # Plain values copied out of the model: a template given this cannot reach `registrations`.
     return PublicHearing(
         id=session.id, consultation_id=session.consultation_id, starts_at=session.starts_at, place=session.place,
         seats=session.seats, seats_left=max(0, session.seats - confirmed),
-        waitlist_length=_count(session, RegistrationStatus.WAITLISTED), eligibility=session.eligibility,
+        waitlist_length=counts.get(RegistrationStatus.WAITLISTED, 0), eligibility=session.eligibility,
         registration_closes_at=session.registration_closes_at,
         registration_open=_registration_open(session, now), announced_at=session.announced_at,
         minutes=session.minutes if published else "", minutes_published_at=session.minutes_published_at,

@@ -16,12 +16,19 @@ MAX_ATTEMPTS = 5
 
 def queue(recipient, template, **context):
     """Render `templates/email/<template>.txt` (first line: subject) and queue it for `recipient`."""
-    if not recipient:
-        return None
+    queued = queue_all([recipient], template, **context)
+    return queued[0] if queued else None
+
+
+def queue_all(recipients, template, **context):
+    """Queue one message, rendered once, for each non-empty recipient (the same text for all of them)."""
+    recipients = [r for r in recipients if r]
+    if not recipients:
+        return []
     subject, _, body = render_template(f"email/{template}.txt", **context).strip().partition("\n")
-    message = MailMessage(recipient=recipient, subject=subject.strip(), body=body.strip() + "\n")
-    db.session.add(message)
-    return message
+    messages = [MailMessage(recipient=r, subject=subject.strip(), body=body.strip() + "\n") for r in recipients]
+    db.session.add_all(messages)
+    return messages
 
 
 def _build(message, sender):

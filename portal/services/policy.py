@@ -1,11 +1,14 @@
 """Reading the imported policy: chapters, measures, tasks and goals."""
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.errors import NotFound
 from portal.extensions import db
-from portal.models import Chapter, Indicator, Measure, PolicyDocument, Task, TaskUnit, Unit
+from portal.models import Area, Chapter, Indicator, Measure, PolicyDocument, Task, TaskUnit, Unit
+
+# Filter choices per database: (what identifies the imported policy and areas, the choices).
+_CHOICES = {}
 
 
 def get_document():
@@ -34,10 +37,11 @@ def get_measure(number):
         sa.select(Measure)
         .where(Measure.number == number)
         .options(
-            selectinload(Measure.chapter),
+            # Many-to-one in the same query, collections one query each: four statements in all.
+            joinedload(Measure.chapter),
             selectinload(Measure.tasks)
             .selectinload(Task.assignments)
-            .selectinload(TaskUnit.unit)
+            .joinedload(TaskUnit.unit)
             .selectinload(Unit.aliases),
         )
     )
@@ -54,6 +58,29 @@ def neighbours(measure):
     before = numbers[index - 1] if index > 0 else None
     after = numbers[index + 1] if index + 1 < len(numbers) else None
     return before, after
+
+
+def filter_choices():
+    """{"units": units that handle cases, "areas", "measures"} as (value, label) string pairs for filter forms."""
+    # Units, aliases, areas and measures change only when `portal init` imports a policy (a new sha256) or
+    # seeds areas (more areas and units): one small query tells whether the choices built before still hold.
+    version = db.session.execute(sa.select(
+        sa.select(PolicyDocument.sha256).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(Area).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(Unit).scalar_subquery(),
+    )).one()
+    database = db.engine.url.render_as_string()
+    cached = _CHOICES.get(database)
+    if cached is None or cached[0] != tuple(version):
+        from portal.services import units
+
+        choices = {
+            "units": [(str(u.id), u.label) for u in units.list_units() if u.handles_cases],
+            "areas": [(str(a.number), a.label) for a in units.list_areas()],
+            "measures": [(str(m.number), m.title) for m in list_measures()],
+        }
+        cached = _CHOICES[database] = (tuple(version), choices)
+    return cached[1]
 
 
 def list_indicators():
@@ -75,11 +102,9 @@ def list_indicators():
 
 def summary():
     """Counts of what has been imported, for `portal check` and the home page."""
-    count = lambda model: db.session.scalar(sa.select(sa.func.count()).select_from(model))  # noqa: E731
-    return {
-        "chapters": count(Chapter),
-        "measures": count(Measure),
-        "tasks": count(Task),
-        "units": count(Unit),
-        "indicators": count(Indicator),
-    }
+    models = {"chapters": Chapter, "measures": Measure, "tasks": Task, "units": Unit, "indicators": Indicator}
+    # One statement for the five counts: the home page runs it on every request.
+    counts = db.session.execute(sa.select(*(
+        sa.select(sa.func.count()).select_from(model).scalar_subquery().label(name) for name, model in models.items()
+    ))).one()
+    return dict(counts._mapping)

@@ -215,8 +215,6 @@ def submit(data, config, now=None, client=None):
     existing = find_submission(data.submission_key)
     if existing is not None:
         return Submission(existing, receipt_code(secret, data.submission_key), created=False)
-    if client is not None:
-        _count_report(client, config, now)
     category = get_category(data.category)
     area = db.session.scalar(sa.select(Area).where(Area.number == data.area)) if data.area is not None else None
     if area is None:
@@ -234,6 +232,20 @@ def submit(data, config, now=None, client=None):
     )
     start_clock(report, clocks.ClockKind.ACCEPTANCE, now, config)
     report.copies = [ReportCopy(unit=u) for u in decision.copies]
+    stored = _store(processed, config)
+    try:
+        # Everything above only reads: on SQLite the first write takes the database's write lock until the
+        # commit, so the count and the inserts come last and other workers' reports overlap with this one.
+        if client is not None:
+            _count_report(client, config, now)
+        _insert(report, data, config, now, decision, list(zip(processed, stored)))
+    except Exception:
+        discard(stored, config)
+        raise
+    return Submission(report, code, created=True, stored=stored)
+
+
+def _insert(report, data, config, now, decision, files):
     db.session.add(report)
     db.session.flush()
     history.add_event(report, EventKind.SUBMITTED, unit_id=decision.unit.id, body=decision.basis, now=now)
@@ -243,26 +255,35 @@ def submit(data, config, now=None, client=None):
     if data.name or data.phone or data.email:
         db.session.add(ReporterIdentity(report_id=report.id, name=plain(data.name), phone=data.phone.strip(),
                                         email=data.email.strip(), visibility=data.visibility))
-    stored = _attach(report, processed, config)
-    tracking_link = f"/reports/track/{report.reference}/{link_token(secret, report)}"
+    _add_evidence(report, files)
+    tracking_link = f"/reports/track/{report.reference}/{link_token(config['SECRET_KEY'], report)}"
     # The receipt code is shown once, on the confirmation page, and stored only as a hash: the outbox
     # keeps message bodies, so the mail carries the private link instead of the code.
     mail.queue(data.email.strip(), "reports/received", report=report, link=tracking_link)
     notify_unit(report, "reports/new_case")
     db.session.flush()
-    return Submission(report, code, created=True, stored=stored)
+
+
+def _add_evidence(report, files):
+    for item, saved in files:
+        report.evidence.append(Evidence(
+            kind=item.kind, content_type=item.content_type, size=item.size, sha256_original=item.sha256_original,
+            public_path=saved.public_path, original_path=saved.original_path, original_name=item.original_name,
+        ))
 
 
 def _attach(report, processed, config):
+    stored = _store(processed, config)
+    _add_evidence(report, zip(processed, stored))
+    return stored
+
+
+def _store(processed, config):
+    """Write the checked files (before any row: a confirmed report always has its files); all or none."""
     stored = []
     try:
         for item in processed:
-            saved = evidence.store(config["DATA_DIR"], item)
-            stored.append(saved)
-            report.evidence.append(Evidence(
-                kind=item.kind, content_type=item.content_type, size=item.size, sha256_original=item.sha256_original,
-                public_path=saved.public_path, original_path=saved.original_path, original_name=item.original_name,
-            ))
+            stored.append(evidence.store(config["DATA_DIR"], item))
     except Exception:
         discard(stored, config)
         raise
@@ -276,8 +297,9 @@ def discard(stored, config):
 
 
 def _count_report(client, config, now):
-    # Counted before the checks, in the report's transaction: a refused or failed report rolls the count
-    # back with it, and on PostgreSQL concurrent reports from one address queue on the counter's row.
+    # Counted in the report's transaction, after the checks and just before the inserts: a refused or failed
+    # report rolls the count back with it, and on PostgreSQL concurrent reports from one address queue on
+    # the counter's row only for the inserts and the commit.
     key = throttle.private_key(config["SECRET_KEY"], "report", client)
     if throttle.hit(key, REPORT_WINDOW_SECONDS, now) > config["REPORT_LIMIT"]:
         wait = throttle.seconds_left(REPORT_WINDOW_SECONDS, now)
@@ -291,9 +313,8 @@ def _count_report(client, config, now):
 
 def notify_unit(report, template):
     """Queue a notice to every active staff member of the handling unit (no reporter details)."""
-    staff = db.session.scalars(sa.select(User).where(User.unit_id == report.unit_id, User.active.is_(True)))
-    for user in staff:
-        mail.queue(user.email, template, report=report)
+    query = sa.select(User.email).where(User.unit_id == report.unit_id, User.active.is_(True)).order_by(User.id)
+    mail.queue_all(db.session.scalars(query).all(), template, report=report)
 
 
 

@@ -3,11 +3,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.errors import ValidationFailed
 from portal.extensions import db
-from portal.models import Area, Category, RoutingRule, Unit, UnitKind
+from portal.models import Area, Category, RoutingRule, Task, TaskUnit, Unit, UnitKind
 from portal.policy.parser import numeral
 from portal.services.units import BINGTUAN_AREA, find_unit
 
@@ -60,8 +60,19 @@ def load_rules(category=None):
 
 
 def route(category, area, triage_unit_name):
-    """Route a report about `category` in `area`."""
-    return decide(category, area, load_rules(category), find_unit(triage_unit_name))
+    """Route a report about `category` in `area`, reading only the rules that can apply."""
+    # Two rules at most (the area's and the 兵团 level's) and the category's task with its units, each
+    # loaded in one go: every report is routed, and lazy loads cost a query per unit.
+    query = (sa.select(RoutingRule).join(RoutingRule.area)
+             .where(RoutingRule.category_id == category.id,
+                    sa.or_(RoutingRule.area_id == area.id, Area.number == BINGTUAN_AREA))
+             .options(contains_eager(RoutingRule.area), joinedload(RoutingRule.unit).selectinload(Unit.aliases)))
+    rules = {(r.category_id, r.area_id): r for r in db.session.scalars(query).unique()}
+    task_query = sa.select(Task).where(Task.id == category.task_id).options(
+        joinedload(Task.measure), selectinload(Task.assignments).joinedload(TaskUnit.unit).selectinload(Unit.aliases))
+    # Held while deciding: the session's identity map keeps objects only while something refers to them.
+    _task = db.session.scalar(task_query) if category.task_id is not None else None
+    return decide(category, area, rules, find_unit(triage_unit_name))
 
 
 def seed_rules():

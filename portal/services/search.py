@@ -7,8 +7,8 @@ The index is a rebuildable cache of the database (see portal/search/); only publ
   None means "not public (any more)": the key is dropped from the index.
 - Outbox: every service change that alters public content calls `enqueue(kind, key)` in its own
   transaction. `drain` reads the rows in order, rebuilds those documents, writes them to the
-  index and deletes the rows. It runs after each web request that committed rows
-  (`drain_after_request`) and in `portal tick`. When the index is missing or locked the rows stay
+  index and deletes the rows. It runs once the response to a web request that committed rows has
+  been sent (`drain_after_response`, when the server closes the response) and in `portal tick`. When the index is missing or locked the rows stay
   for the next drain: a submission never fails because of the index.
 - `reindex` rebuilds the whole index from the database into a new directory and swaps it in;
   `drift` compares the index's keys with the database for `portal check`.
@@ -26,7 +26,6 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.orm import selectinload
@@ -429,27 +428,29 @@ def _note_rollback(session):
 
 
 def watch_outbox():
-    """Note on the session when a transaction that wrote outbox rows commits (for `drain_after_request`)."""
+    """Note on the session when a transaction that wrote outbox rows commits (read by `committed_rows`)."""
     for name, listener in (("after_flush", _note_flush), ("after_commit", _note_commit),
                            ("after_rollback", _note_rollback)):
         if not event.contains(db.session, name, listener):
             event.listen(db.session, name, listener)
 
 
-def drain_after_request(error=None):
-    """Teardown: drain the outbox when this request committed rows to it; failures are logged, never raised.
+def committed_rows():
+    """True (once) when a transaction of this session committed outbox rows since the last call."""
+    return db.session.info.pop(_COMMITTED, False)
+
+
+def drain_after_response(app):
+    """Drain in a fresh app context once the response has been sent; failures are logged, never raised.
 
     The submission is committed by then: a missing or busy index only leaves the rows for later.
     """
-    if error is not None or not db.session.info.pop(_COMMITTED, False):
-        return
-    try:
-        # Whatever the view left uncommitted (a refused form after a flush) must not be committed here.
-        db.session.rollback()
-        drain(current_app.config, limit=REQUEST_LIMIT)
-    except Exception as failure:  # noqa: BLE001 - the response is ready; the next drain retries
-        db.session.rollback()
-        log.warning("search outbox drain after the request failed: %s", type(failure).__name__)
+    with app.app_context():
+        try:
+            drain(app.config, limit=REQUEST_LIMIT)
+        except Exception as failure:  # noqa: BLE001 - the answer is sent; the next drain retries
+            db.session.rollback()
+            log.warning("search outbox drain after the response failed: %s", type(failure).__name__)
 
 
 def reindex(config, progress=None, timeout=COMMAND_TIMEOUT):

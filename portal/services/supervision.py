@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import numbers
 from portal.errors import NotFound
@@ -40,7 +40,8 @@ def filter_options():
     return {
         "categories": list_categories(),
         "areas": list_areas(),
-        "units": db.session.scalars(sa.select(Unit).where(Unit.id.in_(handling)).order_by(Unit.id)).all(),
+        "units": db.session.scalars(
+            sa.select(Unit).where(Unit.id.in_(handling)).options(selectinload(Unit.aliases)).order_by(Unit.id)).all(),
         "statuses": list(ReportStatus),
     }
 
@@ -60,7 +61,7 @@ def list_reports(filters, page=1, per_page=20):
     page = max(page or 1, 1)
     items = db.session.scalars(
         query.order_by(Report.submitted_at.desc(), Report.id.desc())
-        .options(selectinload(Report.category), selectinload(Report.area), selectinload(Report.unit),
+        .options(joinedload(Report.category), joinedload(Report.area), joinedload(Report.unit),
                  selectinload(Report.events))
         .limit(per_page).offset((page - 1) * per_page)
     ).all()

@@ -116,7 +116,7 @@ def test_unknown_language_is_404(client):
 def test_pages_serve_local_assets_only(client):
     """No CDN: every stylesheet and script comes from /static/."""
     page = text(client.get("/"))
-    assets = re.findall(r'(?:href|src)="([^"]+\.(?:css|js))"', page)
+    assets = re.findall(r'(?:href|src)="([^"]+\.(?:css|js)(?:\?v=[0-9a-f]{10})?)"', page)
     assert assets and all(a.startswith("/static/") for a in assets)
     assert client.get(assets[0]).status_code == 200
 

@@ -1,4 +1,5 @@
-"""The /search page, the header's search box, and the outbox drained after requests (kept while the index is locked)."""
+"""The /search page, the header's search box, and the outbox drained once responses are sent (kept while the index
+is locked)."""
 import re
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
@@ -264,6 +265,25 @@ def test_a_request_that_queues_rows_drains_them_before_the_next_page(site):
     assert outbox(app) == set()
     found = text(staff.get(f"/search?q={body}"))
     assert result_links(found) == [f"/consultations/{planted.consultation}#comment-{planted.pending_comment}"]
+
+
+def test_the_drain_waits_until_the_response_has_been_sent(site):
+    """The publish answer is complete while its outbox row still waits; closing it (as a server does once
+    the body is written) drains the row, and search then finds the comment."""
+    app, planted = site
+    staff = staff_client(app, username="wjq-sent", unit="第六师五家渠市")
+    with app.app_context():
+        body = db.session.get(Comment, planted.pending_comment).body
+    page = staff.get("/console/comments")
+    response = staff.post(f"/console/comments/{planted.pending_comment}/publish", buffered=False,
+                          data={"csrf_token": hidden_value(text(page), "csrf_token"), "back": "queue"})
+    assert response.status_code == 302 and b"".join(response.response)  # the whole answer, read
+    assert outbox(app) == {("comment", str(planted.pending_comment))}
+    assert result_links(text(staff.get(f"/search?q={body}"))) == []
+    response.close()
+    assert outbox(app) == set()
+    assert result_links(text(staff.get(f"/search?q={body}"))) == [
+        f"/consultations/{planted.consultation}#comment-{planted.pending_comment}"]
 
 
 def test_secrets_of_a_closed_case_are_not_found(english):
