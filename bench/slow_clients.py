@@ -6,14 +6,17 @@ server: a quarter idle, a quarter stopped half-way through their headers, half s
 Used for the figures in the README's "Deploying" (`make serve` against plain gunicorn).
 """
 import os
-import socket
 import statistics
 import sys
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.load import dribble, hold_connections  # noqa: E402 - the same stalling clients as the serving test
 
 PAGES = ("/", "/reports", "/consultations", "/disclosures", "/measures", "/units")
 
@@ -33,29 +36,6 @@ def fetch_rounds(base, rounds, timeout):
     return times, failures
 
 
-def hold(host, port, count):
-    """Open `count` stalling connections (see the module's docstring)."""
-    held = []
-    for number in range(count):
-        connection = socket.create_connection((host, port), timeout=5)
-        if number % 4 == 1:
-            connection.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\n".encode())
-        elif number % 4 == 3:
-            connection.sendall(f"POST /reports/new HTTP/1.1\r\nHost: {host}\r\nContent-Length: 5000\r\n\r\n".encode())
-        held.append(connection)
-    return held
-
-
-def dribble(held, stop):
-    """A byte a second on every other held connection."""
-    while not stop.wait(1.0):
-        for connection in held[::2]:
-            try:
-                connection.send(b"X")
-            except OSError:
-                pass
-
-
 def summary(label, times, failures):
     """One line: median and slowest, failures, load average."""
     return (f"{label}: {len(times)} fetches, p50 {statistics.median(times) * 1000:.0f} ms, "
@@ -71,7 +51,7 @@ def main(base, count=200, rounds=5, timeout=60):
         times, failures = fetch_rounds(base, 1, timeout)
         figures["alone"][0].extend(times)
         figures["alone"][1][0] += failures
-        held, stop = hold(address.hostname, address.port, count), threading.Event()
+        held, stop = hold_connections(address.hostname, address.port, count), threading.Event()
         thread = threading.Thread(target=dribble, args=(held, stop), daemon=True)
         thread.start()
         time.sleep(1.5)

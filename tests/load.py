@@ -6,6 +6,7 @@ died, the connection was reset) sends the same form again with the same submissi
 resident pressing the button again would: that must never record the report twice.
 """
 import re
+import socket
 import threading
 import time
 import uuid
@@ -125,3 +126,26 @@ def stop_clients(stop, threads):
     stop.set()
     for thread in threads:
         thread.join(timeout=60)
+
+
+def hold_connections(host, port, count):
+    """Open `count` connections that stall: idle, half a request line, or headers and a body at a byte a second."""
+    held = []
+    for number in range(count):
+        connection = socket.create_connection((host, port), timeout=5)
+        if number % 4 == 1:
+            connection.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\n".encode())  # never finishes its headers
+        elif number % 4 == 3:
+            connection.sendall(f"POST /reports/new HTTP/1.1\r\nHost: {host}\r\nContent-Length: 5000\r\n\r\n".encode())
+        held.append(connection)
+    return held
+
+
+def dribble(held, stop):
+    """Every second, one more byte on every other held connection (a client on a very slow line)."""
+    while not stop.wait(1.0):
+        for connection in held[::2]:
+            try:
+                connection.send(b"X")
+            except OSError:
+                pass

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.load import dribble, hold_connections
 from tests.test_crash_safety import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,29 +43,6 @@ def wait_for_answer(base, server, seconds=60):
             pass
         time.sleep(0.1)
     raise AssertionError("deploy/serve did not answer within a minute")
-
-
-def hold_connections(port, count):
-    """Open `count` connections that stall: idle, half a request line, or headers and a body at a byte a second."""
-    held = []
-    for number in range(count):
-        connection = socket.create_connection(("127.0.0.1", port), timeout=5)
-        if number % 4 == 1:
-            connection.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never finishes its headers
-        elif number % 4 == 3:
-            connection.sendall(b"POST /reports/new HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5000\r\n\r\n")
-        held.append(connection)
-    return held
-
-
-def dribble(held, stop):
-    """Every second, one more byte on every other held connection (a client on a very slow line)."""
-    while not stop.wait(1.0):
-        for connection in held[::2]:
-            try:
-                connection.send(b"X")
-            except OSError:
-                pass
 
 
 def processes_in_session(session):
@@ -97,7 +75,7 @@ def test_the_production_pair_serves_everyone_while_200_clients_stall_and_stops_c
                               stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_for_answer(base, server)
-        held, stop = hold_connections(port, HELD), threading.Event()
+        held, stop = hold_connections("127.0.0.1", port, HELD), threading.Event()
         dribbler = threading.Thread(target=dribble, args=(held, stop), daemon=True)
         dribbler.start()
         try:
