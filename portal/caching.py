@@ -23,6 +23,7 @@ without rendering when the answer is there.
 import hashlib
 import os
 import secrets
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -232,8 +233,8 @@ class VersionReader:
         for connection in opened:
             try:
                 connection.invalidate()
-            except Exception:  # noqa: BLE001 - SQLite refuses another thread's; it closes with its thread
-                continue
+            except (sa.exc.SQLAlchemyError, sqlite3.ProgrammingError):
+                continue  # SQLite refuses to close another thread's connection; it closes with its thread
 
 
 def read_versions():
