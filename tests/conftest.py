@@ -5,10 +5,10 @@ import re
 import shutil
 import threading
 import uuid
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -79,30 +79,36 @@ class SQLiteDatabases:
 
 
 class PostgresDatabases:
-    """Templates are databases; a test's database is CREATE DATABASE … TEMPLATE, made ahead and dropped behind."""
+    """Templates are databases; a test gets a database made from its template, or a used one put back as it."""
 
-    # Creating and dropping a database mostly waits on the server's disk (0.1–0.4 s idle, seconds on a
-    # loaded machine), so background threads create the next test's database while a test runs and drop
-    # used ones while the next runs. Every test still gets a database no other test has touched
-    # (tests/test_isolation.py). Test databases commit without waiting for the disk: `synchronous_commit`
+    # CREATE DATABASE … TEMPLATE writes the whole ~10 MB database (its catalogs mostly) into the WAL, and
+    # DROP DATABASE waits on the disk: at one of each per test they were most of the PostgreSQL run. The
+    # templates hold a few hundred rows, so a used database is put back by deleting every row and copying
+    # the template's rows and sequence values in again, in one transaction (~10 ms). A test that changed
+    # the schema (migration tests) leaves catalogs that no longer match the template's; its database is
+    # dropped and a new one made. Test databases commit without waiting for the disk: `synchronous_commit`
     # is set on each database, never in the server's configuration, and matters only if PostgreSQL crashes.
 
-    # Databases waiting to be dropped before a test waits for them: bounds the disk a slow server fills.
-    MAX_BEHIND = 24
+    # Catalog rows keep the xmin of the transaction that wrote them, and a database made from a template
+    # copies them unchanged: equal fingerprints mean no table, column, type, constraint or function changed.
+    FINGERPRINT = " || ".join(
+        f"(SELECT md5(string_agg({key} || ':' || xmin::text, ',' ORDER BY {order})) FROM {catalog})"
+        for catalog, key, order in (
+            ("pg_class", "oid::text", "oid"), ("pg_type", "oid::text", "oid"),
+            ("pg_attribute", "attrelid::text || '.' || attnum::text", "attrelid, attnum"),
+            ("pg_constraint", "oid::text", "oid"), ("pg_trigger", "oid::text", "oid"), ("pg_proc", "oid::text", "oid"),
+        )
+    )
 
     def __init__(self, url):
         self.url = make_url(url)
-        # Under pytest-xdist each worker keeps its own templates: `make test` runs two workers.
+        # Under pytest-xdist each worker keeps its own templates and databases: `make test` runs two workers.
         worker = os.environ.get("PYTEST_XDIST_WORKER", "")
         self.prefix = re.sub(r"\W", "_", f"{self.url.database}_{worker}".rstrip("_"))
         self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
         self.made = []
-        # Drops wait on the disk and overlap: 12 took 13–14 s on 3 threads, 8–10 s on 6 (load average 10–11).
-        # Creations get their own thread, never queued behind drops.
-        self.makers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="create-databases")
-        self.droppers = ThreadPoolExecutor(max_workers=6, thread_name_prefix="drop-databases")
-        self.ahead = {}  # template → futures of databases made from it, not yet used
-        self.behind = deque()  # futures of drops under way
+        self.snapshots = {}  # template → Snapshot
+        self.used = {}  # template → names of databases a finished test used
 
     def _create(self, name, template=None):
         with self.admin.connect() as connection:
@@ -115,45 +121,97 @@ class PostgresDatabases:
         with self.admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    def _connect(self, name):
+        return psycopg.connect(self.url.set(drivername="postgresql", database=name).render_as_string(hide_password=False))
+
     def template(self, name, with_policy):
         database = f"{self.prefix}_tpl_{name}"
         url = self._create(database)
         self.made.append(database)
         build(create_app(settings(os.devnull, url)), with_policy)
-        self.ahead[database] = deque()
+        with self._connect(database) as connection:
+            self.snapshots[database] = Snapshot.take(connection, self.FINGERPRINT)
+        self.used[database] = []
         return database
 
     def _fresh(self, template):
         name = f"{self.prefix}_t_{uuid.uuid4().hex[:12]}"
-        url = self._create(name, template)
+        self._create(name, template)
+        self.made.append(name)
         with self.admin.connect() as connection:
             connection.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
-        return name, url
+        return name
+
+    def _put_back(self, name, template):
+        """True when database `name` holds exactly its template's rows again; False when it must be replaced."""
+        with self.admin.connect() as connection:
+            # A server a test started may still hold a connection for a moment after it was stopped.
+            connection.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,))
+        with self._connect(name) as connection:
+            return self.snapshots[template].restore(connection, self.FINGERPRINT)
 
     @contextmanager
     def database(self, template, data_dir):
-        ahead = self.ahead[template]
-        while len(ahead) < 2:
-            ahead.append(self.makers.submit(self._fresh, template))
-        name, url = ahead.popleft().result()
+        used = self.used[template]
+        name = None
+        while used and name is None:
+            candidate = used.pop()
+            if self._put_back(candidate, template):
+                name = candidate
+            else:
+                self.drop(candidate)
+                self.made.remove(candidate)
+        name = name or self._fresh(template)
         try:
-            yield url
+            yield self.url.set(database=name).render_as_string(hide_password=False)
         finally:
-            while len(self.behind) >= self.MAX_BEHIND:
-                self.behind.popleft().result()
-            self.behind.append(self.droppers.submit(self.drop, name))
+            used.append(name)
 
     def close(self):
-        for ahead in self.ahead.values():
-            for future in ahead:
-                self.behind.append(self.droppers.submit(self.drop, future.result()[0]))
-        for future in self.behind:
-            future.result()
-        self.makers.shutdown()
-        self.droppers.shutdown()
         for name in self.made:
             self.drop(name)
         self.admin.dispose()
+
+
+@dataclass
+class Snapshot:
+    """A template database's rows (COPY format) and sequence values, and the fingerprint of its catalogs."""
+
+    fingerprint: str
+    tables: list  # [(table, COPY data)], every table of the public schema
+    sequences: list  # [(sequence, last_value, is_called)]
+
+    @classmethod
+    def take(cls, connection, fingerprint_query):
+        """Read everything `restore` needs from the template behind `connection`."""
+        tables = connection.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1").fetchall()
+        copied = []
+        for (table,) in tables:
+            with connection.cursor().copy(f'COPY "{table}" TO STDOUT') as copy:
+                copied.append((table, b"".join(bytes(block) for block in copy)))
+        names = connection.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'").fetchall()
+        sequences = [(name, *connection.execute(f'SELECT last_value, is_called FROM "{name}"').fetchone())
+                     for (name,) in names]
+        return cls(connection.execute(f"SELECT {fingerprint_query}").fetchone()[0], copied, sequences)
+
+    def restore(self, connection, fingerprint_query):
+        """Put the snapshot back into the database behind `connection`; False (nothing done) if its schema differs."""
+        if connection.execute(f"SELECT {fingerprint_query}").fetchone()[0] != self.fingerprint:
+            return False
+        with connection.transaction():
+            # Replica mode skips triggers, foreign keys included: rows go in any order, and the append-only
+            # tables' guards (which refuse DELETE) let the test's rows go.
+            connection.execute("SET LOCAL session_replication_role = replica")
+            for table, data in self.tables:
+                connection.execute(f'DELETE FROM "{table}"')
+                if data:
+                    with connection.cursor().copy(f'COPY "{table}" FROM STDIN') as copy:
+                        copy.write(data)
+            for name, value, called in self.sequences:
+                connection.execute("SELECT setval(%s, %s, %s)", (f'"{name}"', value, called))
+        return True
 
 
 @pytest.fixture(scope="session", autouse=True)

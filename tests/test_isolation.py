@@ -1,4 +1,4 @@
-"""Each test's database is its own, also now that PostgreSQL databases are made ahead and dropped behind."""
+"""Each test's database is its own: on PostgreSQL a used database is put back as its template before reuse."""
 import pytest
 import sqlalchemy as sa
 
@@ -6,7 +6,7 @@ from portal.extensions import db
 from portal.models import User
 from tests.helpers import add_user
 
-SEEN = set()
+IDS = set()
 
 
 def usernames(app):
@@ -17,12 +17,12 @@ def usernames(app):
 
 @pytest.mark.parametrize("run", range(4))
 def test_a_test_never_sees_another_tests_data_or_database(make_app, run):
-    """Every run adds the same account to a database no earlier test has used, in any order on any worker."""
+    """Every run finds none of the earlier runs' rows, and numbering starts again where the template left it."""
     app = make_app()
     assert "isolation-probe" not in usernames(app)
-    add_user(app, username="isolation-probe")
-    assert app.config["SQLALCHEMY_DATABASE_URI"] not in SEEN
-    SEEN.add(app.config["SQLALCHEMY_DATABASE_URI"])
+    IDS.add(add_user(app, username="isolation-probe"))
+    # An id that grew between runs would mean a sequence (and so the database) kept another test's use.
+    assert len(IDS) == 1
 
 
 def test_two_apps_in_one_test_have_two_databases(make_app):
@@ -31,3 +31,37 @@ def test_two_apps_in_one_test_have_two_databases(make_app):
     add_user(first, username="only-in-first")
     assert "only-in-first" in usernames(first)
     assert "only-in-first" not in usernames(second) | usernames(bare)
+
+
+LEFTOVER = sa.text("INSERT INTO rate_limit_hits (key, window_start, count) VALUES ('leftover', '2026-01-01 00:00:00', 1)")
+
+
+def _tables_and_keys(url):
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            keys = set(connection.scalars(sa.text("SELECT key FROM rate_limit_hits")))
+            return set(sa.inspect(connection).get_table_names()), keys
+    finally:
+        engine.dispose()
+
+
+def _leave(url, statements):
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(statement)
+    engine.dispose()
+
+
+def test_a_database_comes_back_without_the_rows_or_tables_a_test_left(databases, tmp_path):
+    """Rows and a table left in a database by one user are not there for the next one."""
+    server, templates = databases
+    with server.database(templates["policy"], tmp_path) as url:
+        _leave(url, [sa.text("CREATE TABLE isolation_leftover (id INTEGER)"), LEFTOVER])
+    for _ in range(2):
+        with server.database(templates["policy"], tmp_path) as url:
+            tables, keys = _tables_and_keys(url)
+            assert "isolation_leftover" not in tables and "leftover" not in keys
+            assert "measures" in tables
+            _leave(url, [LEFTOVER])
