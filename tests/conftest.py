@@ -6,7 +6,7 @@ import shutil
 import threading
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psycopg
 import pytest
@@ -82,23 +82,13 @@ class PostgresDatabases:
     """Templates are databases; a test gets a database made from its template, or a used one put back as it."""
 
     # CREATE DATABASE … TEMPLATE writes the whole ~10 MB database (its catalogs mostly) into the WAL, and
-    # DROP DATABASE waits on the disk: at one of each per test they were most of the PostgreSQL run. The
-    # templates hold a few hundred rows, so a used database is put back by deleting every row and copying
-    # the template's rows and sequence values in again, in one transaction (~10 ms). A test that changed
-    # the schema (migration tests) leaves catalogs that no longer match the template's; its database is
-    # dropped and a new one made. Test databases commit without waiting for the disk: `synchronous_commit`
-    # is set on each database, never in the server's configuration, and matters only if PostgreSQL crashes.
-
-    # Catalog rows keep the xmin of the transaction that wrote them, and a database made from a template
-    # copies them unchanged: equal fingerprints mean no table, column, type, constraint or function changed.
-    FINGERPRINT = " || ".join(
-        f"(SELECT md5(string_agg({key} || ':' || xmin::text, ',' ORDER BY {order})) FROM {catalog})"
-        for catalog, key, order in (
-            ("pg_class", "oid::text", "oid"), ("pg_type", "oid::text", "oid"),
-            ("pg_attribute", "attrelid::text || '.' || attnum::text", "attrelid, attnum"),
-            ("pg_constraint", "oid::text", "oid"), ("pg_trigger", "oid::text", "oid"), ("pg_proc", "oid::text", "oid"),
-        )
-    )
+    # DROP DATABASE waits on the disk: 0.3 s and 1.1 s under load, once each per test, were most of the
+    # PostgreSQL run. The templates hold a few hundred rows, so a used database is put back instead: the
+    # tables the test wrote are emptied and get the template's rows again, and every sequence its value.
+    # A test that changed the schema (the migration tests) leaves catalogs that differ from the
+    # template's; its database is dropped and a new one made. Test databases commit without waiting for
+    # the disk: `synchronous_commit` is set on each database, never in the server's configuration, and
+    # matters only if PostgreSQL crashes.
 
     def __init__(self, url):
         self.url = make_url(url)
@@ -108,7 +98,7 @@ class PostgresDatabases:
         self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
         self.made = []
         self.snapshots = {}  # template → Snapshot
-        self.used = {}  # template → names of databases a finished test used
+        self.used = {}  # template → [(name, its connection)] of databases a finished test used
 
     def _create(self, name, template=None):
         with self.admin.connect() as connection:
@@ -122,7 +112,8 @@ class PostgresDatabases:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def _connect(self, name):
-        return psycopg.connect(self.url.set(drivername="postgresql", database=name).render_as_string(hide_password=False))
+        url = self.url.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
+        return psycopg.connect(url, autocommit=True)
 
     def template(self, name, with_policy):
         database = f"{self.prefix}_tpl_{name}"
@@ -130,7 +121,7 @@ class PostgresDatabases:
         self.made.append(database)
         build(create_app(settings(os.devnull, url)), with_policy)
         with self._connect(database) as connection:
-            self.snapshots[database] = Snapshot.take(connection, self.FINGERPRINT)
+            self.snapshots[database] = Snapshot.take(connection)
         self.used[database] = []
         return database
 
@@ -140,39 +131,46 @@ class PostgresDatabases:
         self.made.append(name)
         with self.admin.connect() as connection:
             connection.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
-        return name
-
-    def _put_back(self, name, template):
-        """True when database `name` holds exactly its template's rows again; False when it must be replaced."""
-        with self.admin.connect() as connection:
-            # A server a test started may still hold a connection for a moment after it was stopped.
-            connection.exec_driver_sql(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,))
-        with self._connect(name) as connection:
-            return self.snapshots[template].restore(connection, self.FINGERPRINT)
+        return name, self._connect(name)
 
     @contextmanager
     def database(self, template, data_dir):
-        used = self.used[template]
-        name = None
-        while used and name is None:
-            candidate = used.pop()
-            if self._put_back(candidate, template):
-                name = candidate
+        used, snapshot = self.used[template], self.snapshots[template]
+        taken = None
+        while used and taken is None:
+            name, connection = used.pop()
+            if snapshot.restore(connection):
+                taken = name, connection
             else:
-                self.drop(candidate)
-                self.made.remove(candidate)
-        name = name or self._fresh(template)
+                connection.close()
+                self.drop(name)
+                self.made.remove(name)
+        taken = taken or self._fresh(template)
         try:
-            yield self.url.set(database=name).render_as_string(hide_password=False)
+            yield self.url.set(database=taken[0]).render_as_string(hide_password=False)
         finally:
-            used.append(name)
+            used.append(taken)
 
     def close(self):
+        for used in self.used.values():
+            for _name, connection in used:
+                connection.close()
         for name in self.made:
             self.drop(name)
         self.admin.dispose()
+
+
+# Catalog rows keep the xmin of the transaction that wrote them, and a database made from a template copies
+# them unchanged: equal fingerprints mean no table, column, type, constraint, trigger or function changed.
+# Objects below FirstNormalObjectId (16384) are the system's own, the same in every database.
+CATALOGS = " || ".join(
+    f"(SELECT md5(string_agg({key} || ':' || xmin::text, ',' ORDER BY {key})) FROM {catalog} WHERE {owner} >= 16384)"
+    for catalog, key, owner in (
+        ("pg_class", "oid", "oid"), ("pg_type", "oid", "oid"), ("pg_constraint", "oid", "oid"),
+        ("pg_trigger", "oid", "oid"), ("pg_proc", "oid", "oid"),
+        ("pg_attribute", "attrelid::text || '.' || attnum::text", "attrelid"),
+    )
+)
 
 
 @dataclass
@@ -180,37 +178,53 @@ class Snapshot:
     """A template database's rows (COPY format) and sequence values, and the fingerprint of its catalogs."""
 
     fingerprint: str
-    tables: list  # [(table, COPY data)], every table of the public schema
-    sequences: list  # [(sequence, last_value, is_called)]
+    tables: dict  # table → its rows in COPY format, for every table of the public schema
+    sequences: str  # one statement that sets every sequence as in the template
+    states: str  # a query of each table's row count and newest row version, in `tables` order
+    written: dict = field(default_factory=dict)  # connection → the states after its last restore
 
     @classmethod
-    def take(cls, connection, fingerprint_query):
+    def take(cls, connection):
         """Read everything `restore` needs from the template behind `connection`."""
-        tables = connection.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1").fetchall()
-        copied = []
-        for (table,) in tables:
-            with connection.cursor().copy(f'COPY "{table}" TO STDOUT') as copy:
-                copied.append((table, b"".join(bytes(block) for block in copy)))
-        names = connection.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'").fetchall()
-        sequences = [(name, *connection.execute(f'SELECT last_value, is_called FROM "{name}"').fetchone())
-                     for (name,) in names]
-        return cls(connection.execute(f"SELECT {fingerprint_query}").fetchone()[0], copied, sequences)
+        names = [name for (name,) in connection.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")]
+        tables = {}
+        for name in names:
+            with connection.cursor().copy(f'COPY "{name}" TO STDOUT') as copy:
+                tables[name] = b"".join(bytes(block) for block in copy)
+        sequences = []
+        for (name,) in connection.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'").fetchall():
+            value, called = connection.execute(f'SELECT last_value, is_called FROM "{name}"').fetchone()
+            sequences.append(f"setval('\"{name}\"', {value}, {called})")
+        # Any insert, update or delete gives a table a different count or a newer row version (xmin).
+        states = "SELECT " + ", ".join(
+            f"(SELECT count(*) || ':' || coalesce(max(xmin::text::bigint), 0) FROM \"{name}\")" for name in names)
+        fingerprint = connection.execute(f"SELECT {CATALOGS}").fetchone()[0]
+        return cls(fingerprint, tables, "SELECT " + ", ".join(sequences), states)
 
-    def restore(self, connection, fingerprint_query):
-        """Put the snapshot back into the database behind `connection`; False (nothing done) if its schema differs."""
-        if connection.execute(f"SELECT {fingerprint_query}").fetchone()[0] != self.fingerprint:
+    def restore(self, connection):
+        """Put the template's rows and sequences back through `connection`; False (nothing done) if the schema differs."""
+        # A server a test started may still hold a connection for a moment after it was stopped.
+        connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        if connection.execute(f"SELECT {CATALOGS}").fetchone()[0] != self.fingerprint:
+            self.written.pop(connection, None)
             return False
+        before = self.written.get(connection)
+        now = connection.execute(self.states).fetchone()
+        changed = [name for name, was, state in zip(self.tables, before or [None] * len(now), now) if was != state]
         with connection.transaction():
             # Replica mode skips triggers, foreign keys included: rows go in any order, and the append-only
             # tables' guards (which refuse DELETE) let the test's rows go.
-            connection.execute("SET LOCAL session_replication_role = replica")
-            for table, data in self.tables:
-                connection.execute(f'DELETE FROM "{table}"')
-                if data:
-                    with connection.cursor().copy(f'COPY "{table}" FROM STDIN') as copy:
-                        copy.write(data)
-            for name, value, called in self.sequences:
-                connection.execute("SELECT setval(%s, %s, %s)", (f'"{name}"', value, called))
+            connection.execute("SET LOCAL session_replication_role = replica; "
+                               + " ".join(f'DELETE FROM "{name}";' for name in changed))
+            for name in changed:
+                if self.tables[name]:
+                    with connection.cursor().copy(f'COPY "{name}" FROM STDIN') as copy:
+                        copy.write(self.tables[name])
+            if self.sequences != "SELECT ":
+                connection.execute(self.sequences)
+        self.written[connection] = connection.execute(self.states).fetchone()
         return True
 
 

@@ -33,15 +33,16 @@ def test_two_apps_in_one_test_have_two_databases(make_app):
     assert "only-in-first" not in usernames(second) | usernames(bare)
 
 
-LEFTOVER = sa.text("INSERT INTO rate_limit_hits (key, window_start, count) VALUES ('leftover', '2026-01-01 00:00:00', 1)")
+LEFTOVER = [sa.text("INSERT INTO rate_limit_hits (key, window_start, count) VALUES ('leftover', '2026-01-01 00:00:00', 1)"),
+            sa.text("UPDATE areas SET name = 'leftover' WHERE number = 1")]
 
 
-def _tables_and_keys(url):
+def _tables_and_values(url):
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
-            keys = set(connection.scalars(sa.text("SELECT key FROM rate_limit_hits")))
-            return set(sa.inspect(connection).get_table_names()), keys
+            values = set(connection.scalars(sa.text("SELECT key FROM rate_limit_hits UNION SELECT name FROM areas")))
+            return set(sa.inspect(connection).get_table_names()), values
     finally:
         engine.dispose()
 
@@ -55,13 +56,13 @@ def _leave(url, statements):
 
 
 def test_a_database_comes_back_without_the_rows_or_tables_a_test_left(databases, tmp_path):
-    """Rows and a table left in a database by one user are not there for the next one."""
+    """Rows added or changed and a table made in a database by one user are not there for the next one."""
     server, templates = databases
     with server.database(templates["policy"], tmp_path) as url:
-        _leave(url, [sa.text("CREATE TABLE isolation_leftover (id INTEGER)"), LEFTOVER])
+        _leave(url, [sa.text("CREATE TABLE isolation_leftover (id INTEGER)"), *LEFTOVER])
     for _ in range(2):
         with server.database(templates["policy"], tmp_path) as url:
-            tables, keys = _tables_and_keys(url)
-            assert "isolation_leftover" not in tables and "leftover" not in keys
-            assert "measures" in tables
-            _leave(url, [LEFTOVER])
+            tables, values = _tables_and_values(url)
+            assert "isolation_leftover" not in tables and "leftover" not in values
+            assert "measures" in tables and "第八师" in values
+            _leave(url, LEFTOVER)
