@@ -93,24 +93,18 @@ def register_security(app):
 
 def register_search_drain(app):
     """Once the response has been sent, index the outbox rows its request committed (a failure only logs)."""
-    from flask import g
-
+    from portal import after_response
     from portal.services import search
 
     search.watch_outbox()
-
-    @app.after_request
-    def drain_when_sent(response):
-        # The server closes the response after writing its body: the drain no longer delays the answer.
-        g.search_drain_due = due = []
-        response.call_on_close(lambda: due and search.drain_after_response(app))
-        return response
+    after_response.init_app(app)
 
     @app.teardown_request
-    def note_outbox_commits(error=None):
-        # Read at teardown, so that commits made while the response was built count too.
-        if search.committed_rows() and error is None and "search_drain_due" in g:
-            g.search_drain_due.append(True)
+    def drain_when_sent(error=None):
+        # At teardown, so that commits made while the response was built count too; the server closes the
+        # response after writing its body, so the drain never delays the answer.
+        if error is None and search.committed_rows():
+            after_response.defer(lambda: search.drain_after_response(app))
 
 
 def register_blueprints(app):
