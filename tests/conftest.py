@@ -29,6 +29,16 @@ def pytest_report_header(config):
     return f"portal database: {'PostgreSQL ' + make_url(SERVER_URL).database if ON_POSTGRES else 'SQLite'}"
 
 
+# The longest tests (45–100 s each) are handed out first: collected last, they ran alone at the end of a run
+# while the other pytest-xdist worker had finished.
+LONGEST_FIRST = ("tests/test_crash_safety.py", "tests/test_backup.py", "tests/search/test_bench_smoke.py")
+
+
+def pytest_collection_modifyitems(items):
+    """Move the longest tests to the front; the rest keep their order."""
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in LONGEST_FIRST)
+
+
 def settings(data_dir, database_url, **extra):
     """Test configuration for `create_app`."""
     return {
