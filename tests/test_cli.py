@@ -60,6 +60,20 @@ def test_check_fails_when_migrations_are_behind(make_app):
     assert result.exit_code == 1 and "migrations at none" in result.output and "head is" in result.output
 
 
+def test_flask_db_commands_are_flask_migrates(make_app):
+    """`flask db …` (Flask-Migrate's group, imported only when used) migrates an empty database and reports it."""
+    app = make_app(policy=False)
+    with app.app_context():
+        from flask_migrate import downgrade
+
+        downgrade(revision="base")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert run(app, "check").output.count("policy not imported") == 1  # migrated: only the policy is missing
+    help_text = runner.invoke(args=["db", "--help"]).output
+    assert "upgrade" in help_text and "--directory" in help_text
+
+
 def test_create_user_reads_the_password_from_stdin(app):
     """A user is created in the named unit (an alias works too) with the given role."""
     result = run(app, "create-user", "alice", "--unit", "兵团环保局", "--role", "unit_admin",
