@@ -34,7 +34,8 @@ def create_app(config=None):
     # Pillow logs every EXIF tag it reads at DEBUG, values included (GPS position, the camera
     # owner's name); evidence cleaning strips them from photos, so logs must not copy them.
     logging.getLogger("PIL").setLevel(logging.INFO)
-    # Pillow's decompression-bomb limit is process-wide: set here from the setting, never at import.
+    # Pillow's decompression-bomb limit is process-wide: taken from the setting here, never at import, and
+    # applied when the first image imports Pillow (web workers serving pages never do).
     from portal.services import evidence
 
     evidence.configure_pillow(app.config["EVIDENCE_MAX_MEGAPIXELS"])
