@@ -79,6 +79,10 @@ def on_starting(server):
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"portal init failed (exit status {code}); not serving")
+    # What pages import on first use is imported here, once: each worker then counts only what it runs of it.
+    from portal import import_serving_libraries
+
+    import_serving_libraries()
 
 
 def _init(app):
