@@ -67,7 +67,8 @@ class KeyRing:
     @functools.cached_property
     def _ciphers(self):
         """An AES-GCM cipher per key id, made when the first identity is encrypted or read."""
-        # cryptography costs a process ~8 MiB, and web workers serving public pages never touch an identity.
+        # cryptography costs a process ~8 MiB; of the public pages only the consultations' (commenters' names)
+        # read an identity, and a preloading server imports it before forking (portal.import_serving_libraries).
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         return {kid: AESGCM(key) for kid, key in self.keys.items()}
