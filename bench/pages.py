@@ -6,14 +6,17 @@
     .venv/bin/python bench/pages.py --json out.json          # also keep the raw figures
 
 A fresh data directory gets the demo data (`portal init` + `portal demo`, as `make demo` does).
-The portal then runs under gunicorn (2 sync workers) in production configuration (PORTAL_ENV=
-production with a secret key, the demo's identity key and PORTAL_PUBLIC_URL naming the bench
-address), with its page cache as configured by default unless `--no-page-cache` (PORTAL_PAGE_CACHE_MB=0,
-the cost of rendering every page); the ceiling (bench/ceiling.py) runs
-under the same gunicorn settings. For each family wrk (1 thread, 16 connections) cycles over the
+The portal then runs under gunicorn (2 sync workers) in production configuration: deploy/gunicorn.conf.py
+as `make serve` uses it (the app preloaded in the master and frozen before forking, `portal init` at
+start), except that workers are not recycled (so that one worker serves every family before its memory
+is read) and the access log goes to /dev/null; PORTAL_ENV=production with a secret key, the demo's
+identity key and PORTAL_PUBLIC_URL naming the bench address; its page cache as configured by default
+unless `--no-page-cache` (PORTAL_PAGE_CACHE_MB=0, the cost of rendering every page). `--plain-gunicorn`
+starts it without the file, as earlier runs did. The ceiling (bench/ceiling.py) runs under plain gunicorn
+with the same worker settings. For each family wrk (1 thread, 16 connections) cycles over the
 family's URLs; ceiling and portal rounds alternate, and the ceiling page has the byte size of the
 family's mean page. Printed: portal req/s (median of the rounds), ceiling req/s, their ratio,
-p50/p99 latency, and at the end each portal worker's RSS (VmRSS).
+p50/p99 latency, and at the end each portal worker's memory (VmRSS, also split and as PSS).
 """
 import argparse
 import dataclasses
@@ -158,10 +161,19 @@ def check_urls(base, families):
     return sizes, bad
 
 
-def start_gunicorn(app, port, env, root=ROOT, workers=2):
-    """gunicorn with sync workers on 127.0.0.1:port; returns once it answers."""
+def start_gunicorn(app, port, env, root=ROOT, workers=2, production=False):
+    """gunicorn with sync workers on 127.0.0.1:port, configured by deploy/gunicorn.conf.py if `production`.
+
+    Returns once it answers.
+    """
+    config = []
+    if production:
+        # The command line overrides the file: the bench's address and worker count, no access log lines.
+        config = ["-c", str(root / "deploy" / "gunicorn.conf.py"), "--access-logfile", "/dev/null"]
+        env = dict(env, GUNICORN_MAX_REQUESTS="0")
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app],
+        [str(BIN / "gunicorn"), *config, "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", app],
         cwd=root, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -183,18 +195,24 @@ def stop(process):
         process.kill()
 
 
-def workers_rss(master):
-    """{VmRSS, RssAnon, RssFile} in MiB of each worker of the gunicorn master.
+def memory(pid):
+    """{VmRSS, RssAnon, RssFile, Pss} of process `pid`, in MiB.
 
-    RssFile counts the pages of mapped files (Whoosh maps its index) that the worker has touched: the
-    kernel can drop them under pressure and all workers share them; RssAnon is the worker's own heap.
+    VmRSS counts every resident page the process maps, also those it shares with the master it was forked
+    from and with the other workers; RssFile is the part that maps files (libraries, an index read through
+    mmap), which the kernel can drop and reload; Pss divides each shared page between its sharers.
     """
-    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
-    sizes = []
-    for pid in children:
-        fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
-        sizes.append({name: int(fields[name].split()[0]) / 1024 for name in ("VmRSS", "RssAnon", "RssFile")})
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    sizes = {name: int(fields[name].split()[0]) / 1024 for name in ("VmRSS", "RssAnon", "RssFile")}
+    rollup = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:])
+    sizes["Pss"] = int(rollup["Pss"].split()[0]) / 1024
     return sizes
+
+
+def workers_rss(master):
+    """The memory (see `memory`) of each worker of the gunicorn master, then of the master itself."""
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    return [memory(pid) for pid in children] + [dict(memory(master.pid), master=True)]
 
 
 def run_wrk(base, paths, seconds, lua, workdir, connections=16):
@@ -222,6 +240,8 @@ def main():
     parser.add_argument("--portal-root", type=Path, default=ROOT,
                         help="serve the portal from another checkout (e.g. main, for a before/after comparison)")
     parser.add_argument("--keep", action="store_true", help="keep the data directory (its path is printed)")
+    parser.add_argument("--plain-gunicorn", dest="production", action="store_false",
+                        help="start the portal's gunicorn without deploy/gunicorn.conf.py (no preloading, no freezing)")
     parser.add_argument("--_fill-index", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._fill_index:
@@ -240,7 +260,8 @@ def main():
     lua = workdir / "cycle.lua"
     lua.write_text(LUA)
     port, ceiling_port = free_port(), free_port()
-    portal = start_gunicorn("wsgi:app", port, portal_environment(root, data_dir, port, args.page_cache), root)
+    portal = start_gunicorn("wsgi:app", port, portal_environment(root, data_dir, port, args.page_cache), root,
+                            production=args.production)
     ceiling = start_gunicorn("bench.ceiling:app", ceiling_port, dict(os.environ, PYTHONPATH=str(ROOT)))
     base, ceiling_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{ceiling_port}"
     results = {}
@@ -277,14 +298,17 @@ def main():
     ratios = [r["ratio"] for r in results.values()]
     print(f"median ratio {statistics.median(ratios):.2f}, lowest {min(ratios):.2f}; "
           f"load average after: {os.getloadavg()}")
-    print("portal worker RSS after every family: " + ", ".join(
-        f"{m['VmRSS']:.0f} MiB (anonymous {m['RssAnon']:.0f}, mapped files {m['RssFile']:.0f})" for m in rss)
-          + f" (limit 120 MB; index: demo + {args.index_docs} generated documents)")
+    print(f"memory after every family (limit 120 MB = 114.4 MiB VmRSS per worker; index: demo + {args.index_docs}"
+          f" generated documents; gunicorn {'with deploy/gunicorn.conf.py' if args.production else 'plain'}):")
+    for m in rss:
+        print(f"  {'master' if m.get('master') else 'worker'} VmRSS {m['VmRSS']:.1f} MiB = {m['VmRSS'] * 1.048576:.1f} MB"
+              f" (anonymous {m['RssAnon']:.1f}, mapped files {m['RssFile']:.1f}), PSS {m['Pss']:.1f} MiB")
     print(f"whole run {time.perf_counter() - started:.0f} s; portal from {root}")
     if args.json:
         Path(args.json).write_text(json.dumps(dict(
             date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), seconds=args.seconds,
-            rounds=args.rounds, index_docs=args.index_docs, portal_root=str(root), page_cache=args.page_cache, nproc=os.cpu_count(),
+            rounds=args.rounds, index_docs=args.index_docs, portal_root=str(root), page_cache=args.page_cache,
+            production_gunicorn=args.production, nproc=os.cpu_count(),
             families=results, worker_rss_mib=rss), ensure_ascii=False, indent=1))
     if args.keep:
         print(f"data directory kept: {data_dir}")

@@ -7,6 +7,7 @@ import gc
 import multiprocessing
 import os
 import re
+import sys
 
 from gunicorn.glogging import Logger
 
@@ -24,7 +25,7 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 20))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 200))
 # Workers fork from an app imported once (and prepared by `on_starting` below): a worker restart costs
-# milliseconds, not an import. Nothing is opened at import, and `on_starting` closes what it opened.
+# milliseconds, not an import. Nothing is opened at import, and `on_starting` works in a child of its own.
 preload_app = True
 # No control socket (gunicorn ≥ 25): it would be one path under $HOME for every server on the machine;
 # signals to the master do its work (TERM stops, HUP reloads, TTIN/TTOU add or remove a worker).
@@ -58,17 +59,57 @@ logger_class = RedactingLogger
 
 
 def on_starting(server):
-    """`portal init` (migrate, import the policy, prepare the search index) in the master, before any worker starts."""
+    """`portal init` (migrate, import the policy, prepare the search index) before any worker starts.
+
+    It runs in a child forked from the master, so that the master keeps only the imported app: each
+    worker is forked from the master and its RSS counts the master's pages, to which init's Alembic,
+    policy import and index building would add megabytes (bench/README.md, "Memory").
+    """
+    app = server.app.wsgi()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    child = os.fork()
+    if child == 0:
+        status = 1
+        try:
+            status = _init(app)
+        finally:
+            os._exit(status)  # never return into gunicorn's code as a second master
+    _, status = os.waitpid(child, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"portal init failed (exit status {code}); not serving")
+    # What pages import on first use is imported here, once: each worker then counts only what it runs of it.
+    from portal import import_serving_libraries
+
+    import_serving_libraries()
+
+
+def _init(app):
+    """Run `portal init` on `app` (in the forked child), close its connections; its exit status."""
+    import traceback
+
+    import click
     from flask.cli import ScriptInfo
 
     from portal.extensions import db
 
-    app = server.app.wsgi()
-    # The imported app does it: a separate `flask portal init` would cost a second import of the portal.
-    app.cli.main(["portal", "init"], prog_name="portal", standalone_mode=False, obj=ScriptInfo(create_app=lambda: app))
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()  # no database connection may be shared with the forked workers
+    status = 1
+    try:
+        # The imported app does it: a separate `flask portal init` would cost a second import of the portal.
+        app.cli.main(["portal", "init"], prog_name="portal", standalone_mode=False,
+                     obj=ScriptInfo(create_app=lambda: app))
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        status = 0
+    except click.ClickException as error:
+        error.show()
+    except BaseException:  # whatever failed is told before the child exits with status 1
+        traceback.print_exc()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return status
 
 
 def pre_fork(server, worker):

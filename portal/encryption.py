@@ -22,8 +22,6 @@ import hmac
 import os
 
 import sqlalchemy as sa
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PREFIX = "enc1"
 KEY_BYTES = 32
@@ -63,9 +61,17 @@ class KeyRing:
             raise ValueError("a key ring needs at least one key")
         self.keys = {key_id(key): key for key in keys}
         self.primary_id = key_id(keys[0])
-        self._ciphers = {kid: AESGCM(key) for kid, key in self.keys.items()}
         self._index_keys = {kid: hmac.new(key, b"portal identity index", hashlib.sha256).digest()
                             for kid, key in self.keys.items()}
+
+    @functools.cached_property
+    def _ciphers(self):
+        """An AES-GCM cipher per key id, made when the first identity is encrypted or read."""
+        # cryptography costs a process ~8 MiB; of the public pages only the consultations' (commenters' names)
+        # read an identity, and a preloading server imports it before forking (portal.import_serving_libraries).
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        return {kid: AESGCM(key) for kid, key in self.keys.items()}
 
     @classmethod
     def parse(cls, text):
@@ -102,6 +108,8 @@ class KeyRing:
         if cipher is None:
             raise IdentityKeyError(f"{context}: written by key {kid}, which is not in PORTAL_IDENTITY_KEY "
                                    f"(it holds {', '.join(self.keys)})")
+        from cryptography.exceptions import InvalidTag
+
         token = stored.split(":", 2)[2]
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))

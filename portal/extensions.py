@@ -1,7 +1,7 @@
 """Unbound extensions, bound to an app in `create_app`."""
+import click
 from flask_babel import Babel
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
@@ -15,7 +15,6 @@ NAMING_CONVENTION = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
-migrate = Migrate(compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
@@ -24,7 +23,7 @@ babel = Babel()
 def init_database(app):
     """Bind the database and make SQLite durable and strict on every new connection."""
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.config["MIGRATIONS_DIR"]), render_as_batch=True)
+    init_migrations(app)
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
@@ -40,3 +39,56 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def init_migrations(app):
+    """Flask-Migrate for `app` (`flask db …`, `flask_migrate.upgrade()`), imported with Alembic on first use."""
+    # Alembic and Flask-Migrate cost a web worker ~11 MiB and only the CLI and `portal init` need them.
+    app.extensions["migrate"] = DeferredMigrate(app, str(app.config["MIGRATIONS_DIR"]))
+    app.cli.add_command(MigrationCommands())
+
+
+class DeferredMigrate:
+    """Stands in `app.extensions["migrate"]` until read: then binds Flask-Migrate, which replaces it there."""
+
+    def __init__(self, app, directory):
+        self._app = app
+        self._directory = directory
+
+    def bind(self):
+        """Bind Flask-Migrate to the app now; return the configuration it keeps in `app.extensions`."""
+        from flask_migrate import Migrate
+
+        if self._app.extensions.get("migrate") is self:
+            Migrate(self._app, db, directory=self._directory, compare_type=True, render_as_batch=True)
+        return self._app.extensions["migrate"]
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.bind(), name)
+
+
+class MigrationCommands(click.Group):
+    """`flask db …`: Flask-Migrate's command group, imported only when one of its commands is run."""
+
+    def __init__(self):
+        super().__init__("db", help="Perform database migrations.")
+
+    @staticmethod
+    def _group():
+        from flask_migrate.cli import db as group
+
+        return group
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        """Flask-Migrate's group parses the arguments and runs (click invokes the context's command)."""
+        return self._group().make_context(info_name, args, parent=parent, **extra)
+
+    def list_commands(self, ctx):
+        """The names of Flask-Migrate's commands."""
+        return self._group().list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        """One of Flask-Migrate's commands."""
+        return self._group().get_command(ctx, name)

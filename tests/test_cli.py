@@ -60,6 +60,18 @@ def test_check_fails_when_migrations_are_behind(make_app):
     assert result.exit_code == 1 and "migrations at none" in result.output and "head is" in result.output
 
 
+def test_flask_db_commands_are_flask_migrates(make_app):
+    """`flask db …` (Flask-Migrate's group, imported only when used) shows its help, downgrades and upgrades."""
+    app = make_app(policy=False)
+    runner = app.test_cli_runner()
+    help_text = runner.invoke(args=["db", "--help"]).output
+    assert "upgrade" in help_text and "--directory" in help_text
+    assert runner.invoke(args=["db", "downgrade", "base"]).exit_code == 0
+    assert "migrations at none" in run(app, "check").output
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert "policy not imported" in run(app, "check").output  # migrated again: only the policy is missing
+
+
 def test_create_user_reads_the_password_from_stdin(app):
     """A user is created in the named unit (an alias works too) with the given role."""
     result = run(app, "create-user", "alice", "--unit", "兵团环保局", "--role", "unit_admin",

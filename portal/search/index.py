@@ -372,6 +372,8 @@ def _searcher(path):
     if searcher is None:
         ix, real = _open(path)
         searcher = ix.searcher()
+    if entry is None or searcher is not entry[1]:
+        _forget_facets(path, searcher)
     cache[path] = (real, searcher)
     while len(cache) > _SEARCHERS_PER_THREAD:
         _close_quietly(cache.popitem(last=False)[1][1])
@@ -511,7 +513,7 @@ class SearchIndex:
             # cannot beat the current minimum score): every match must be seen for the total
             # and the facets.
             top = collectors.TopCollector(limit, usequality=False, replace=0)
-        counter = _FacetCounter(top)
+        counter = _FacetCounter(top, self.path)
         collector = counter
         if request.filters:
             collector = collectors.FilterCollector(counter, allow=wq.And([
@@ -539,15 +541,16 @@ class _FacetCounter(collectors.WrappingCollector):
     change), and counting is one Counter over the matches' value tuples.
     """
 
-    def __init__(self, child):
+    def __init__(self, child, path=None):
         super().__init__(child)
+        self._path = path
         self._seen = []
         self._values = ()
 
     def set_subsearcher(self, subsearcher, offset):
         """Switch to the next segment's cached values."""
         super().set_subsearcher(subsearcher, offset)
-        self._values = _facet_values(subsearcher.reader())
+        self._values = _facet_values(subsearcher.reader(), self._path)
 
     def collect(self, sub_docnum):
         """Note the document's facet values, then let the child score it."""
@@ -568,10 +571,26 @@ _FACET_CACHE_SIZE = 64
 _FACET_LOCK = threading.Lock()
 
 
-def _facet_values(reader):
-    """Per document of one segment, the tuple of its (facet, value) pairs; cached by segment id."""
+def _facet_key(path, reader):
     segment = reader.segment() if reader.is_atomic() else None
-    key = segment.segment_id() if segment is not None else None
+    return (path, segment.segment_id()) if segment is not None else None
+
+
+def _forget_facets(path, searcher):
+    """Drop the facet values cached for segments the index at `path` no longer has (merged away, or rebuilt).
+
+    They would otherwise stay until 64 newer segments pushed them out: for a 20,000-document index, each
+    `portal reindex` left megabytes of dead values in every worker.
+    """
+    live = {_facet_key(path, leaf) for leaf, _offset in searcher.reader().leaf_readers()}
+    with _FACET_LOCK:
+        for key in [key for key in _FACET_CACHE if key[0] == path and key not in live]:
+            del _FACET_CACHE[key]
+
+
+def _facet_values(reader, path=None):
+    """Per document of one segment, the tuple of its (facet, value) pairs; cached by index path and segment id."""
+    key = _facet_key(path, reader)
     with _FACET_LOCK:
         if key is not None and key in _FACET_CACHE:
             _FACET_CACHE.move_to_end(key)

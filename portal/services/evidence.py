@@ -12,6 +12,7 @@ import io
 import os
 import re
 import secrets
+import sys
 import tempfile
 import unicodedata
 import warnings
@@ -20,7 +21,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from flask_babel import gettext as _
-from PIL import Image, ImageOps
 
 from portal.errors import NotFound, ValidationFailed
 from portal.services import pdfs
@@ -269,9 +269,31 @@ def pillow_limit(max_megapixels):
     return max_megapixels * 1_000_000 * JPEG_MAX_REDUCTION**2
 
 
+# Pillow is imported on the first image (`_pillow`), not with the app: a web worker serving pages never
+# needs its ~7 MiB. The limit `configure_pillow` is given waits here until then.
+_PENDING_PILLOW_LIMIT = []
+
+
 def configure_pillow(max_megapixels):
     """Set Pillow's process-wide decompression-bomb limit from the portal's setting (at app creation)."""
-    Image.MAX_IMAGE_PIXELS = pillow_limit(max_megapixels)
+    limit = pillow_limit(max_megapixels)
+    image = sys.modules.get("PIL.Image")
+    if image is None:
+        _PENDING_PILLOW_LIMIT[:] = [limit]
+    else:
+        _PENDING_PILLOW_LIMIT.clear()
+        image.MAX_IMAGE_PIXELS = limit
+
+
+def _pillow():
+    """Pillow's Image and ImageOps modules, imported on first use with the configured limit applied."""
+    from PIL import Image, ImageOps
+
+    for limit in _PENDING_PILLOW_LIMIT[:1]:
+        # Applied once: a limit set on Pillow afterwards (by a test, say) is left alone.
+        Image.MAX_IMAGE_PIXELS = limit
+        _PENDING_PILLOW_LIMIT.clear()
+    return Image, ImageOps
 
 
 class TooManyPixels(Exception):
@@ -284,9 +306,9 @@ class TooManyPixels(Exception):
 
 def _open(data, max_megapixels):
     """The image with its header read and, for a large baseline JPEG, a reduced decoding scale set."""
-    image = Image.open(io.BytesIO(data))
+    image = _pillow()[0].open(io.BytesIO(data))
     # Image.open reads only the header, so the size is known before any pixel is decoded. Pillow's own
-    # MAX_IMAGE_PIXELS is process-wide and set at app creation; this check holds whatever it is.
+    # MAX_IMAGE_PIXELS is process-wide (see `configure_pillow`); this check holds whatever it is.
     width, height = image.size
     budget = pixel_budget(max_megapixels)
     try:
@@ -313,6 +335,7 @@ def _open(data, max_megapixels):
 
 
 def _reencode(name, kind, data, max_megapixels):
+    Image, _ImageOps = _pillow()
     broken = _("%(name)s could not be read as an image. It may be damaged or not what its name says.", name=name)
     try:
         # Pillow warns (rather than raises) between MAX_IMAGE_PIXELS and twice that; a bomb is a
@@ -368,7 +391,7 @@ def _pixels_only(image, kind):
     # Each step replaces the pixels rather than keeping a second full-size copy alive: the decoded
     # buffer is the largest allocation of an upload, and holding two or three of them is what made a
     # 154 KB PNG cost a worker 450 MB.
-    ImageOps.exif_transpose(image, in_place=True)
+    _pillow()[1].exif_transpose(image, in_place=True)
     has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
     if kind == "jpeg":
         mode = image.mode if image.mode in ("L", "RGB") else ("L" if image.mode in ("1", "LA", "La") else "RGB")

@@ -24,10 +24,24 @@ be inspected and are refused.
 """
 import io
 
-import pikepdf
 from flask_babel import gettext as _
 
 from portal.errors import ValidationFailed
+
+
+class _Pikepdf:
+    """Stands for the pikepdf module until the first PDF is cleaned, then imports it and gives way to it."""
+
+    # pikepdf (qpdf, lxml) is imported with the first PDF, not with the app: a web worker serving pages
+    # never needs it.
+    def __getattr__(self, name):
+        import pikepdf as module
+
+        globals()["pikepdf"] = module
+        return getattr(module, name)
+
+
+pikepdf = _Pikepdf()
 
 # Action types that run code, send data, or open another file or program.
 ACTIVE_ACTIONS = frozenset(

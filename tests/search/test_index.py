@@ -221,6 +221,20 @@ def test_searches_follow_writes_and_rebuilds(index_path):
     assert index.search("大气污染").total == 0 and index.search("水污染").total == 1
 
 
+def test_facet_values_of_replaced_segments_are_not_kept(index_path):
+    """After rebuilds and merges, a process keeps facet values only for the segments the index still has."""
+    index = open_or_create(index_path)
+    for round in range(3):
+        rebuild(index_path, [doc(f"{round}-{n}", area="第八师") for n in range(5)])
+        index.add_documents([doc(f"{round}-extra", area="第一师")])
+        found = index.search("大气污染")
+        assert found.total == 6 and dict(found.facets["area"]) == {"第八师": 5, "第一师": 1}
+    kept = {segment for path, segment in search_index._FACET_CACHE if path == index_path}
+    ix = search_index.index.open_dir(os.path.realpath(index_path))
+    with ix.searcher() as searcher:
+        assert kept == {leaf.segment().segment_id() for leaf, _offset in searcher.reader().leaf_readers()}
+
+
 def test_concurrent_searches_and_writes_in_threads(index_path):
     """Searches running while documents are written never fail and see consistent totals."""
     index = open_or_create(index_path, timeout=10)
