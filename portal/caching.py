@@ -40,12 +40,14 @@ from portal import headers, i18n
 from portal.extensions import db
 from portal.models.versions import DataVersion
 
-DOMAINS = ("policy", "units", "reports", "consultations", "disclosures", "calendar", "search")
+DOMAINS = ("policy", "units", "reports", "routing", "consultations", "disclosures", "calendar", "search")
 TABLE_DOMAINS = {
     "policy_documents": "policy", "chapters": "policy", "measures": "policy", "tasks": "policy",
     "task_units": "policy", "indicators": "policy",
     "areas": "units", "units": "units", "unit_aliases": "units",
-    "categories": "reports", "routing_rules": "reports", "reports": "reports", "report_copies": "reports",
+    # Routing has a domain of its own: every report bumps "reports", and what routes it is kept per process
+    # keyed on "routing" (portal/services/reference_data.py).
+    "categories": "routing", "routing_rules": "routing", "reports": "reports", "report_copies": "reports",
     "report_events": "reports", "evidence": "reports",
     "projects": "consultations", "consultations": "consultations", "consultation_attachments": "consultations",
     "paragraphs": "consultations", "comments": "consultations", "hearing_sessions": "consultations",
@@ -68,7 +70,7 @@ NOT_SEARCH = tuple(domain for domain in DOMAINS if domain != "search")
 POLICY = ("policy", "units")
 DISCLOSURES = ("policy", "units", "disclosures")
 CONSULTATIONS = ("policy", "units", "consultations", "calendar")
-REPORTS = ("policy", "units", "reports", "calendar")
+REPORTS = ("policy", "units", "reports", "routing", "calendar")
 # What a page shows, where it can be said cheaply; every other page depends on every domain but search.
 PAGE_DOMAINS = {
     "public.index": POLICY, "public.units_index": POLICY, "public.units_show": POLICY,

@@ -12,15 +12,15 @@ from portal.forms import attach_error, choices, read_files
 from portal.models import IdentityVisibility
 from portal.public import bp
 from portal.public.report_forms import AppealForm, InformationForm, RatingForm, ReportForm, TrackForm
-from portal.services import categories, evidence, reports, supervision, units
+from portal.services import evidence, reference_data, reports, supervision
 from portal.services.reports import ReportInput
 from portal.templating import category_name
 
 
-def _report_form():
+def _report_form(known):
     form = ReportForm()
-    form.category.choices = choices((c.code, category_name(c)) for c in categories.list_categories())
-    form.area.choices = choices((a.number, a.label) for a in units.list_areas())
+    form.category.choices = choices((c.code, category_name(c)) for c in known.categories)
+    form.area.choices = choices((a.number, a.label) for a in known.areas)
     if not form.submission_key.data:
         form.submission_key.data = reports.new_submission_key()
     return form
@@ -43,23 +43,25 @@ def _input(form):
 @bp.route("/reports/new", methods=["GET", "POST"])
 def reports_new():
     """The report form; on success the receipt, committed before it is shown."""
-    form = _report_form()
+    # Categories and areas as this process keeps them (one small query says they still stand).
+    known = reference_data.current()
+    form = _report_form(known)
     if form.validate_on_submit():
         try:
-            submission = _submit_once(_input(form), request.remote_addr)
+            submission = _submit_once(_input(form), request.remote_addr, known)
             return render_template("public/reports/received.html", submission=submission)
         except ValidationFailed as error:
             attach_error(form, error)
         except TooManyRequests as error:
             # The form comes back as the resident typed it, with when they may send it at the top.
             form.form_errors.append(error.message)
-            page = render_template("public/reports/new.html", form=form, categories=categories.list_categories())
+            page = render_template("public/reports/new.html", form=form, categories=known.categories)
             return with_retry_after((page, 429), error)
     status = 400 if form.errors else 200
-    return render_template("public/reports/new.html", form=form, categories=categories.list_categories()), status
+    return render_template("public/reports/new.html", form=form, categories=known.categories), status
 
 
-def _submit_once(data, client):
+def _submit_once(data, client, known):
     """Submit and commit; files stored for a transaction that fails are removed again.
 
     When the same form arrives twice at once, the second insert fails on the submission key and
@@ -67,7 +69,7 @@ def _submit_once(data, client):
     """
     config, submission = current_app.config, None
     try:
-        submission = reports.submit(data, config, client=client)
+        submission = reports.submit(data, config, client=client, known=known)
         db.session.commit()
         return submission
     except Exception as error:

@@ -47,7 +47,8 @@ def hit(key, window_seconds, now=None):
     """Count one use of `key` in the current window; returns the new count."""
     start = _window(window_seconds, now or utcnow())
     table = RateLimitHit.__table__
-    if db.session.get_bind().dialect.name == "postgresql":
+    connection = db.session.connection()  # a Core statement on a table the session never loads: no ORM needed
+    if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
@@ -58,4 +59,4 @@ def hit(key, window_seconds, now=None):
         .on_conflict_do_update(index_elements=[table.c.key, table.c.window_start], set_={"count": table.c.count + 1})
         .returning(table.c.count)
     )
-    return db.session.execute(statement).scalar_one()
+    return connection.execute(statement).scalar_one()
