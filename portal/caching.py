@@ -183,13 +183,17 @@ def domains_changed(tables):
     return domains
 
 
+# Built once: every commit that changes public data runs it.
+_BUMP = (sa.update(DataVersion.__table__).where(DataVersion.__table__.c.domain.in_(sa.bindparam("domains", expanding=True)))
+         .values(version=DataVersion.__table__.c.version + 1, changed_at=sa.bindparam("moment")))
+
+
 def bump(connection, domains, now=None):
     """Add one to the version of each of `domains`, in `connection`'s transaction."""
     table = DataVersion.__table__
     now = now or datetime.now(timezone.utc)
     wanted = sorted(domains)  # one order for every writer, so two commits never wait on each other in a cycle
-    result = connection.execute(sa.update(table).where(table.c.domain.in_(wanted))
-                                .values(version=table.c.version + 1, changed_at=now))
+    result = connection.execute(_BUMP, {"domains": wanted, "moment": now})
     if result.rowcount < len(wanted):  # a domain newer than the database's rows
         present = set(connection.scalars(sa.select(table.c.domain).where(table.c.domain.in_(wanted))))
         connection.execute(sa.insert(table), [{"domain": domain, "version": 1, "changed_at": now}

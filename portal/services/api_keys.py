@@ -49,18 +49,22 @@ def authenticate(plaintext):
     return key
 
 
+# Built once: every Open311 POST runs them.
+_ACTIVE = sa.select(ApiKey.id, ApiKey.last_used_at).where(ApiKey.key_hash == sa.bindparam("hash"),
+                                                          ApiKey.active.is_(True))
+_USED = (sa.update(ApiKey.__table__).where(ApiKey.__table__.c.id == sa.bindparam("key_id"))
+         .values(last_used_at=sa.bindparam("moment")))
+
+
 def find_active(plaintext):
     """(id, last_used_at) of the active key whose plain text is `plaintext`, or None; reads only."""
     if not plaintext:
         return None
-    query = sa.select(ApiKey.id, ApiKey.last_used_at).where(ApiKey.key_hash == hash_key(plaintext),
-                                                            ApiKey.active.is_(True))
-    return db.session.connection().execute(query).first()
+    return db.session.connection().execute(_ACTIVE, {"hash": hash_key(plaintext)}).first()
 
 
 def note_use(key, now=None):
     """Note that `key` (from `find_active`) was used now, unless that was noted within the last minute."""
     now = now or utcnow()
     if key.last_used_at is None or now - key.last_used_at >= LAST_USE_PRECISION:
-        db.session.connection().execute(sa.update(ApiKey.__table__).where(ApiKey.__table__.c.id == key.id)
-                                        .values(last_used_at=now))
+        db.session.connection().execute(_USED, {"key_id": key.id, "moment": now})

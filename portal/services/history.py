@@ -70,6 +70,9 @@ def add_event(report, kind, actor=None, unit_id=None, body="", now=None, to_unit
     return event
 
 
+_FIRST_EVENT = sa.insert(ReportEvent.__table__)
+
+
 def add_first_event(report_id, kind, unit_id=None, body="", now=None):
     """Append the first event of a report inserted in this transaction, in one INSERT; the caller commits.
 
@@ -80,7 +83,7 @@ def add_first_event(report_id, kind, unit_id=None, body="", now=None):
     row = {"report_id": report_id, "kind": kind, "actor_id": None, "unit_id": unit_id, "to_unit_id": None,
            "reason": None, "body": body, "created_at": created_at, "previous_hash": GENESIS,
            "hash": digest(GENESIS, event_fields(report_id, kind, None, unit_id, None, None, body, created_at))}
-    db.session.connection().execute(sa.insert(ReportEvent.__table__), row)
+    db.session.connection().execute(_FIRST_EVENT, row)
     return row
 
 

@@ -37,11 +37,14 @@ def render(template, **context):
     return subject.strip(), body.strip() + "\n"
 
 
+_INSERT = sa.insert(MailMessage.__table__)
+
+
 def insert(messages):
     """Queue (recipient, subject, body) messages in one INSERT, without ORM objects; empty recipients are skipped."""
     rows = [{"recipient": r, "subject": s, "body": b} for r, s, b in messages if r]
     if rows:
-        db.session.connection().execute(sa.insert(MailMessage.__table__), rows)
+        db.session.connection().execute(_INSERT, rows)
     return len(rows)
 
 

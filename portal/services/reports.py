@@ -235,10 +235,20 @@ def _validate(data, now):
     return place, description, coordinates
 
 
+# The statements every submission runs, built once (building one cost about as much as running it).
+_SUBMITTED = sa.select(Report.id).where(Report.submission_key == sa.bindparam("key"))
+_STAFF = (sa.select(User.email).where(User.unit_id == sa.bindparam("unit_id"), User.active.is_(True))
+          .order_by(User.id))
+# Counted as the ORM counts an update (version_id_col): a new report is at version 2 once it has its number.
+_NUMBERED = (sa.update(Report.__table__).where(Report.__table__.c.id == sa.bindparam("report_id"))
+             .values(reference=sa.bindparam("number"), version=Report.__table__.c.version + 1))
+_INSERTS = {model: sa.insert(model.__table__) for model in (Report, ReportCopy, ReporterIdentity, Evidence)}
+
+
 def find_submission(submission_key):
     """The report a submission key already created, or None."""
     # Every submission asks, and almost always in vain: the id alone, without the ORM, until there is one.
-    found = db.session.connection().scalar(sa.select(Report.id).where(Report.submission_key == submission_key))
+    found = db.session.connection().scalar(_SUBMITTED, {"key": submission_key})
     return db.session.get(Report, found) if found is not None else None
 
 
@@ -276,7 +286,7 @@ def submit(data, config, now=None, client=None, known=None, before_writes=None):
         "routing_basis": decision.basis, "submitted_at": now, "received_at": now, "acceptance_due_at": due,
         "clock_warning": _warning_text({clocks.ClockKind.ACCEPTANCE: tuple(uncovered)}),
     }
-    staff = [address for address in db.session.connection().scalars(_staff_emails(decision.unit.id)) if address]
+    staff = [address for address in db.session.connection().scalars(_STAFF, {"unit_id": decision.unit.id}) if address]
     stored = _store(processed, config)
     try:
         # Everything above only reads: on SQLite the first write takes the database's write lock until the
@@ -297,24 +307,21 @@ def _insert(row, data, config, now, routed, staff, files):
     # Core statements: the ORM would add a flush, an identity map and a read-back per row, and nothing here
     # needs them. Every row of one report in one statement per table; the reference needs the id first.
     connection = db.session.connection()
-    table = Report.__table__
-    report_id = connection.execute(sa.insert(table), row).inserted_primary_key[0]
+    report_id = connection.execute(_INSERTS[Report], row).inserted_primary_key[0]
     # The year residents see is Beijing's: from 00:00 to 08:00 on 1 January there, UTC is still in the old year.
     year = clocks.local_day(now, config["BABEL_DEFAULT_TIMEZONE"]).year
     reference_number = f"{config['REPORT_PREFIX']}-{year}-{report_id:06d}"
-    # Counted as the ORM counts an update (version_id_col): a new report is at version 2 once it has its number.
-    connection.execute(sa.update(table).where(table.c.id == report_id)
-                       .values(reference=reference_number, version=table.c.version + 1))
+    connection.execute(_NUMBERED, {"report_id": report_id, "number": reference_number})
     history.add_first_event(report_id, EventKind.SUBMITTED, unit_id=decision.unit.id, body=decision.basis, now=now)
     if decision.copies:
-        connection.execute(sa.insert(ReportCopy.__table__),
+        connection.execute(_INSERTS[ReportCopy],
                            [{"report_id": report_id, "unit_id": unit.id} for unit in decision.copies])
     if data.name or data.phone or data.email:
-        connection.execute(sa.insert(ReporterIdentity.__table__), {
+        connection.execute(_INSERTS[ReporterIdentity], {
             "report_id": report_id, "name": plain(data.name), "phone": data.phone.strip(), "email": data.email.strip(),
             "visibility": data.visibility})
     if files:
-        connection.execute(sa.insert(Evidence.__table__), [{
+        connection.execute(_INSERTS[Evidence], [{
             "report_id": report_id, "kind": item.kind, "content_type": item.content_type, "size": item.size,
             "sha256_original": item.sha256_original, "public_path": saved.public_path,
             "original_path": saved.original_path, "original_name": item.original_name,
@@ -333,10 +340,6 @@ def _insert(row, data, config, now, routed, staff, files):
         messages += [(address, subject, body) for address in staff]
     mail.insert(messages)
     return receipt
-
-
-def _staff_emails(unit_id):
-    return sa.select(User.email).where(User.unit_id == unit_id, User.active.is_(True)).order_by(User.id)
 
 
 def _add_evidence(report, files):
@@ -388,7 +391,7 @@ def _count_report(client, config, now):
 
 def notify_unit(report, template):
     """Queue a notice to every active staff member of the handling unit (no reporter details)."""
-    mail.queue_all(db.session.scalars(_staff_emails(report.unit_id)).all(), template, report=report)
+    mail.queue_all(db.session.scalars(_STAFF, {"unit_id": report.unit_id}).all(), template, report=report)
 
 
 
