@@ -117,7 +117,7 @@ def record(form, key, config, client=None):
     try:
         known = reference_data.current()
         data = report_input(form, key, known)
-        submission = submit(data, config, client=client, known=known, before_writes=lambda: count(key, config))
+        submission = submit(data, config, client=client, known=known, also_count=lambda: count(key, config))
         db.session.commit()
         return submission
     except Exception as error:

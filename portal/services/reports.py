@@ -252,13 +252,13 @@ def find_submission(submission_key):
     return db.session.get(Report, found) if found is not None else None
 
 
-def submit(data, config, now=None, client=None, known=None, before_writes=None):
+def submit(data, config, now=None, client=None, known=None, also_count=None):
     """Validate, route and record a report; the caller commits (and on failure calls `discard`).
 
     Evidence is checked before anything is written, so a refused file leaves no trace. A `client`
     address may record REPORT_LIMIT reports an hour; beyond that TooManyRequests, and nothing is kept.
-    `known` is the reference data (`reference_data.current()`) if the caller has it already; `before_writes`
-    is called just before the first write (a caller's own counter belongs there, see below).
+    `known` is the reference data (`reference_data.current()`) if the caller has it already; `also_count`, a
+    caller's own counter (an API key's), is called with the address's (see below).
     """
     now = now or utcnow()
     secret = config["SECRET_KEY"]
@@ -290,12 +290,14 @@ def submit(data, config, now=None, client=None, known=None, before_writes=None):
     stored = _store(processed, config)
     try:
         # Everything above only reads: on SQLite the first write takes the database's write lock until the
-        # commit, so the counts and the inserts come last and other workers' reports overlap with this one.
-        if before_writes is not None:
-            before_writes()
+        # commit, so the inserts and the counts come last and other workers' reports overlap with this one.
+        receipt = _insert(row, data, config, now, (category, area, decision), staff, list(zip(processed, stored)))
+        # The counts after the inserts: on PostgreSQL a counter's row (one per address, one per API key) stays
+        # locked until the commit, and every report from that address or key waits for it.
+        if also_count is not None:
+            also_count()
         if client is not None:
             _count_report(client, config, now)
-        receipt = _insert(row, data, config, now, (category, area, decision), staff, list(zip(processed, stored)))
     except Exception:
         discard(stored, config)
         raise
@@ -375,9 +377,9 @@ def discard(stored, config):
 
 
 def _count_report(client, config, now):
-    # Counted in the report's transaction, after the checks and just before the inserts: a refused or failed
-    # report rolls the count back with it, and on PostgreSQL concurrent reports from one address queue on
-    # the counter's row only for the inserts and the commit.
+    # Counted in the report's transaction, after the checks and the inserts: a refused or failed report rolls
+    # the count back with it, and on PostgreSQL concurrent reports from one address queue on the counter's
+    # row only for the commit.
     key = throttle.private_key(config["SECRET_KEY"], "report", client)
     if throttle.hit(key, REPORT_WINDOW_SECONDS, now) > config["REPORT_LIMIT"]:
         wait = throttle.seconds_left(REPORT_WINDOW_SECONDS, now)
