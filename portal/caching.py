@@ -40,12 +40,14 @@ from portal import headers, i18n
 from portal.extensions import db
 from portal.models.versions import DataVersion
 
-DOMAINS = ("policy", "units", "reports", "consultations", "disclosures", "calendar", "search")
+DOMAINS = ("policy", "units", "reports", "routing", "consultations", "disclosures", "calendar", "search")
 TABLE_DOMAINS = {
     "policy_documents": "policy", "chapters": "policy", "measures": "policy", "tasks": "policy",
     "task_units": "policy", "indicators": "policy",
     "areas": "units", "units": "units", "unit_aliases": "units",
-    "categories": "reports", "routing_rules": "reports", "reports": "reports", "report_copies": "reports",
+    # Routing has a domain of its own: every report bumps "reports", and what routes it is kept per process
+    # keyed on "routing" (portal/services/reference_data.py).
+    "categories": "routing", "routing_rules": "routing", "reports": "reports", "report_copies": "reports",
     "report_events": "reports", "evidence": "reports",
     "projects": "consultations", "consultations": "consultations", "consultation_attachments": "consultations",
     "paragraphs": "consultations", "comments": "consultations", "hearing_sessions": "consultations",
@@ -68,7 +70,7 @@ NOT_SEARCH = tuple(domain for domain in DOMAINS if domain != "search")
 POLICY = ("policy", "units")
 DISCLOSURES = ("policy", "units", "disclosures")
 CONSULTATIONS = ("policy", "units", "consultations", "calendar")
-REPORTS = ("policy", "units", "reports", "calendar")
+REPORTS = ("policy", "units", "reports", "routing", "calendar")
 # What a page shows, where it can be said cheaply; every other page depends on every domain but search.
 PAGE_DOMAINS = {
     "public.index": POLICY, "public.units_index": POLICY, "public.units_show": POLICY,
@@ -181,13 +183,17 @@ def domains_changed(tables):
     return domains
 
 
+# Built once: every commit that changes public data runs it.
+_BUMP = (sa.update(DataVersion.__table__).where(DataVersion.__table__.c.domain.in_(sa.bindparam("domains", expanding=True)))
+         .values(version=DataVersion.__table__.c.version + 1, changed_at=sa.bindparam("moment")))
+
+
 def bump(connection, domains, now=None):
     """Add one to the version of each of `domains`, in `connection`'s transaction."""
     table = DataVersion.__table__
     now = now or datetime.now(timezone.utc)
     wanted = sorted(domains)  # one order for every writer, so two commits never wait on each other in a cycle
-    result = connection.execute(sa.update(table).where(table.c.domain.in_(wanted))
-                                .values(version=table.c.version + 1, changed_at=now))
+    result = connection.execute(_BUMP, {"domains": wanted, "moment": now})
     if result.rowcount < len(wanted):  # a domain newer than the database's rows
         present = set(connection.scalars(sa.select(table.c.domain).where(table.c.domain.in_(wanted))))
         connection.execute(sa.insert(table), [{"domain": domain, "version": 1, "changed_at": now}

@@ -1,18 +1,21 @@
-"""POST requests.[fmt]: admit the API key, read the spec's form, and record the report."""
+"""POST requests.[fmt]: admit the API key, read the spec's form, and record the report.
+
+Every POST with a valid key counts against the key's hourly limit, refused or not. An acknowledged
+report is recorded in one transaction with its count; a refused one rolls back, and its count alone
+is then committed on its own.
+"""
 import re
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import TooManyRequests
 
-from portal.errors import Forbidden, ValidationFailed
+from portal.errors import Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import IdentityVisibility, ReportSource
 from portal.models.types import utcnow
 from portal.numbers import is_whole
-from portal.open311.queries import find_service
-from portal.services import throttle
-from portal.services.api_keys import authenticate
+from portal.services import api_keys, reference_data, throttle
 from portal.services.reports import ReportInput, discard, find_submission, new_submission_key, submit
 
 WINDOW_SECONDS = 3600
@@ -24,25 +27,38 @@ PARAMETERS = {"place": "address_string", "latitude": "lat", "longitude": "long",
               "form": "attribute[submission_key]"}
 
 
-def admit(form, config, now=None):
-    """The active key sent as `api_key`, counted against its hourly limit; Forbidden or 429 otherwise."""
-    key = authenticate((form.get("api_key") or "").strip())
+class KeyExhausted(TooManyRequests):
+    """The key has used up its requests for this hour (this one is not counted)."""
+
+
+def admit(form):
+    """The active key sent as `api_key` (see `api_keys.find_active`); Forbidden otherwise. Reads only:
+    the use is counted by `record`, with the report."""
+    key = api_keys.find_active((form.get("api_key") or "").strip())
     if key is None:
         raise Forbidden(_("api_key: missing or not valid."))
-    counter, now = f"open311:{key.id}", now or utcnow()
-    if throttle.exhausted(counter, config["API_KEY_HOURLY_LIMIT"], WINDOW_SECONDS, now):
-        wait = WINDOW_SECONDS - int(now.timestamp()) % WINDOW_SECONDS
-        raise TooManyRequests(_("This API key has used up its requests for this hour. Please try again later."),
-                              retry_after=wait)
-    throttle.hit(counter, WINDOW_SECONDS, now)
     return key
 
 
-def _category_code(form):
+def count(key, config, now=None):
+    """Count one POST of `key` and note its use; KeyExhausted, with nothing counted, beyond its hourly limit."""
+    now = now or utcnow()
+    if throttle.hit(f"open311:{key.id}", WINDOW_SECONDS, now) > config["API_KEY_HOURLY_LIMIT"]:
+        db.session.rollback()
+        wait = WINDOW_SECONDS - int(now.timestamp()) % WINDOW_SECONDS
+        raise KeyExhausted(_("This API key has used up its requests for this hour. Please try again later."),
+                           retry_after=wait)
+    api_keys.note_use(key, now)
+
+
+def _category_code(form, known):
     code = (form.get("service_code") or "").strip()
     if not code:
         raise ValidationFailed(_("service_code: this parameter is required."), field="service_code")
-    return find_service(code).code
+    category = known.find_category(code)
+    if category is None:
+        raise NotFound(_("service_code: there is no service %(code)s.", code=code), field="service_code")
+    return category.code
 
 
 def _area(form):
@@ -69,9 +85,10 @@ def _name(first, last):
     return " ".join(part for part in (first, last) if part)
 
 
-def report_input(form, key):
-    """The spec's form as a ReportInput; the identity fields stay visible to administrators only."""
-    code, area = _category_code(form), _area(form)
+def report_input(form, key, known):
+    """The spec's form as a ReportInput (`known`: `reference_data.current()`); the identity fields stay visible to
+    administrators only."""
+    code, area = _category_code(form, known), _area(form)
     latitude, longitude = (form.get("lat") or "").strip(), (form.get("long") or "").strip()
     address = (form.get("address_string") or "").strip()
     if not address and not (latitude and longitude):
@@ -93,25 +110,26 @@ def _named(error):
     return ValidationFailed.every(errors)
 
 
-def record(data, config, client=None):
-    """Submit and commit (counted against `client`'s hourly limit); on failure roll back, remove stored files,
-    and re-raise."""
-    submission = None
+def record(form, key, config, client=None):
+    """Read the form, submit and commit the report with the key's count (and `client`'s, against its hourly
+    limit); on refusal or failure roll back, remove stored files, commit the key's count alone, and re-raise."""
+    submission = data = None
     try:
-        submission = submit(data, config, client=client)
+        known = reference_data.current()
+        data = report_input(form, key, known)
+        submission = submit(data, config, client=client, known=known, also_count=lambda: count(key, config))
         db.session.commit()
         return submission
-    except IntegrityError:
-        db.session.rollback()
-        if submission is not None:
-            discard(submission.stored, config)
-        if find_submission(data.submission_key) is None:
-            raise
-        return submit(data, config)  # the same submission arrived twice at once: answer with the first
     except Exception as error:
         db.session.rollback()
         if submission is not None:
             discard(submission.stored, config)
+        if isinstance(error, KeyExhausted):
+            raise
+        count(key, config)  # the refused POST counts too (KeyExhausted if it was one too many)
+        db.session.commit()
+        if isinstance(error, IntegrityError) and data is not None and find_submission(data.submission_key):
+            return submit(data, config)  # the same submission arrived twice at once: answer with the first
         if isinstance(error, ValidationFailed):
             raise _named(error) from error
         raise

@@ -2,7 +2,6 @@
 from flask import current_app, request
 from flask_babel import gettext as _
 
-from portal.extensions import db
 from portal.open311 import bp, format, intake, queries
 from portal.services.categories import list_categories
 from portal.urls import absolute_url
@@ -46,10 +45,9 @@ def requests_show(reference, fmt):
 @bp.post("/requests.<fmt>")
 def requests_create(fmt):
     """File a report for an API key's client: 201 when created, 200 when the submission_key was seen."""
-    key = intake.admit(request.form, current_app.config)
-    db.session.commit()  # the count and the key's last use stand even when the request is refused below
-    submission = intake.record(intake.report_input(request.form, key), current_app.config, request.remote_addr)
-    response = format.render(fmt, "service_requests", [format.created(submission.report)],
+    key = intake.admit(request.form)
+    submission = intake.record(request.form, key, current_app.config, request.remote_addr)
+    response = format.render(fmt, "service_requests", [format.created(submission.receipt)],
                              201 if submission.created else 200)
-    response.headers["Location"] = absolute_url(".requests_show", reference=submission.report.reference, fmt=fmt)
+    response.headers["Location"] = absolute_url(".requests_show", reference=submission.receipt.reference, fmt=fmt)
     return response

@@ -1,26 +1,30 @@
 """Residents: report pollution, follow a report, and the public supervision list."""
+import secrets
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError
 
 from portal import numbers
+from portal.i18n import current_language
 from portal.errors import TooManyRequests, ValidationFailed, with_retry_after
 from portal.extensions import db
 from portal.forms import attach_error, choices, read_files
 from portal.models import IdentityVisibility
 from portal.public import bp
 from portal.public.report_forms import AppealForm, InformationForm, RatingForm, ReportForm, TrackForm
-from portal.services import categories, evidence, reports, supervision, units
+from portal.services import evidence, reference_data, reports, supervision
 from portal.services.reports import ReportInput
 from portal.templating import category_name
 
 
-def _report_form():
+def _report_form(known):
     form = ReportForm()
-    form.category.choices = choices((c.code, category_name(c)) for c in categories.list_categories())
-    form.area.choices = choices((a.number, a.label) for a in units.list_areas())
+    form.category.choices = choices((c.code, category_name(c)) for c in known.categories)
+    form.area.choices = choices((a.number, a.label) for a in known.areas)
     if not form.submission_key.data:
         form.submission_key.data = reports.new_submission_key()
     return form
@@ -43,23 +47,52 @@ def _input(form):
 @bp.route("/reports/new", methods=["GET", "POST"])
 def reports_new():
     """The report form; on success the receipt, committed before it is shown."""
-    form = _report_form()
+    # Categories and areas as this process keeps them (one small query says they still stand).
+    known = reference_data.current()
+    if request.method == "GET" and _blank_form_applies():
+        return _blank_form(known)
+    form = _report_form(known)
     if form.validate_on_submit():
         try:
-            submission = _submit_once(_input(form), request.remote_addr)
+            submission = _submit_once(_input(form), request.remote_addr, known)
             return render_template("public/reports/received.html", submission=submission)
         except ValidationFailed as error:
             attach_error(form, error)
         except TooManyRequests as error:
             # The form comes back as the resident typed it, with when they may send it at the top.
             form.form_errors.append(error.message)
-            page = render_template("public/reports/new.html", form=form, categories=categories.list_categories())
+            page = render_template("public/reports/new.html", form=form, categories=known.categories)
             return with_retry_after((page, 429), error)
     status = 400 if form.errors else 200
-    return render_template("public/reports/new.html", form=form, categories=categories.list_categories()), status
+    return render_template("public/reports/new.html", form=form, categories=known.categories), status
 
 
-def _submit_once(data, client):
+_BLANK_FORMS = "portal_blank_report_forms"
+
+
+def _blank_form_applies():
+    # The empty form is the same page for every anonymous visitor of a language, but for their CSRF token
+    # and submission key: no query (the language switch links back to it), no flashed message, no staff menu.
+    return not request.query_string and "_flashes" not in session and not current_user.is_authenticated
+
+
+def _blank_form(known):
+    """The empty report form, rendered once per language and set of categories and areas (`known`), with
+    slots where each visitor gets their own CSRF token and submission key."""
+    held = current_app.extensions.setdefault(_BLANK_FORMS, {})
+    language = current_language()
+    entry = held.get(language)
+    if entry is None or entry[0] is not known:
+        form = _report_form(known)
+        key_slot, token_slot = f"key-slot-{secrets.token_hex(16)}", f"csrf-slot-{secrets.token_hex(16)}"
+        form.submission_key.data = key_slot
+        page = render_template("public/reports/new.html", form=form, categories=known.categories)
+        entry = held[language] = (known, page.replace(generate_csrf(), token_slot), token_slot, key_slot)
+    _known, page, token_slot, key_slot = entry
+    return page.replace(token_slot, generate_csrf()).replace(key_slot, reports.new_submission_key())
+
+
+def _submit_once(data, client, known):
     """Submit and commit; files stored for a transaction that fails are removed again.
 
     When the same form arrives twice at once, the second insert fails on the submission key and
@@ -67,7 +100,7 @@ def _submit_once(data, client):
     """
     config, submission = current_app.config, None
     try:
-        submission = reports.submit(data, config, client=client)
+        submission = reports.submit(data, config, client=client, known=known)
         db.session.commit()
         return submission
     except Exception as error:

@@ -70,6 +70,23 @@ def add_event(report, kind, actor=None, unit_id=None, body="", now=None, to_unit
     return event
 
 
+_FIRST_EVENT = sa.insert(ReportEvent.__table__)
+
+
+def add_first_event(report_id, kind, unit_id=None, body="", now=None):
+    """Append the first event of a report inserted in this transaction, in one INSERT; the caller commits.
+
+    Nothing is read: the chain of a report no other transaction can see yet is empty (its head is GENESIS),
+    and no other transaction can append to it. Returns the event's row as inserted.
+    """
+    created_at = now or utcnow()
+    row = {"report_id": report_id, "kind": kind, "actor_id": None, "unit_id": unit_id, "to_unit_id": None,
+           "reason": None, "body": body, "created_at": created_at, "previous_hash": GENESIS,
+           "hash": digest(GENESIS, event_fields(report_id, kind, None, unit_id, None, None, body, created_at))}
+    db.session.connection().execute(_FIRST_EVENT, row)
+    return row
+
+
 def add_record(action, subject_type, subject_id, actor=None, detail="", now=None):
     """Append an audit record to the site's chain in the current transaction; the caller commits."""
     if db.session.get_bind().dialect.name == "postgresql":

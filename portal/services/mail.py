@@ -25,10 +25,27 @@ def queue_all(recipients, template, **context):
     recipients = [r for r in recipients if r]
     if not recipients:
         return []
-    subject, _, body = render_template(f"email/{template}.txt", **context).strip().partition("\n")
-    messages = [MailMessage(recipient=r, subject=subject.strip(), body=body.strip() + "\n") for r in recipients]
+    subject, body = render(template, **context)
+    messages = [MailMessage(recipient=r, subject=subject, body=body) for r in recipients]
     db.session.add_all(messages)
     return messages
+
+
+def render(template, **context):
+    """(subject, body) of `templates/email/<template>.txt`: its first line, and the rest."""
+    subject, _, body = render_template(f"email/{template}.txt", **context).strip().partition("\n")
+    return subject.strip(), body.strip() + "\n"
+
+
+_INSERT = sa.insert(MailMessage.__table__)
+
+
+def insert(messages):
+    """Queue (recipient, subject, body) messages in one INSERT, without ORM objects; empty recipients are skipped."""
+    rows = [{"recipient": r, "subject": s, "body": b} for r, s, b in messages if r]
+    if rows:
+        db.session.connection().execute(_INSERT, rows)
+    return len(rows)
 
 
 def _build(message, sender):

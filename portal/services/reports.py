@@ -15,7 +15,6 @@ from portal import numbers
 from portal.errors import NotFound, TooManyRequests, ValidationFailed
 from portal.extensions import db
 from portal.models import (
-    Area,
     Evidence,
     EventKind,
     ExtensionState,
@@ -29,9 +28,7 @@ from portal.models import (
 )
 from portal.models.types import utcnow
 from portal.sanitize import plain
-from portal.services import clocks, evidence, history, mail, search, throttle
-from portal.services.categories import get_category
-from portal.services.routing import route
+from portal.services import clocks, evidence, history, mail, reference_data, search, throttle
 
 DESCRIPTION_LENGTH = (10, 4000)
 REPORT_WINDOW_SECONDS = 60 * 60
@@ -60,14 +57,46 @@ class ReportInput:
     api_key_id: int | None = None
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """A report just recorded, as its receipt page, its mails and the Open311 answer show it: plain values,
+    so that answering reads nothing back. The stored Report has every one of these attributes too."""
+
+    id: int
+    reference: str
+    submission_key: str
+    submitted_at: datetime
+    category: object  # reference_data.CategoryRow
+    area: object  # reference_data.AreaRow
+    unit: object  # reference_data.UnitRow
+    routing_basis: str
+    acceptance_due_at: datetime
+    clock_warning: str
+    status: ReportStatus = ReportStatus.RECEIVED
+    accepted_at: datetime | None = None
+    closed_at: datetime | None = None
+    closure_due_at: datetime | None = None
+    appeal_due_at: datetime | None = None
+    extension_state: ExtensionState = ExtensionState.NONE
+    extension_days: int | None = None
+    appealed: bool = False
+
+
 @dataclass
 class Submission:
-    """The outcome of `submit`: the report, its receipt code, and whether this call created it."""
+    """The outcome of `submit`: what to show of the report, its receipt code, and whether this call created it."""
 
-    report: Report
+    receipt: object  # a Receipt; the stored Report when the submission key had been seen before
     receipt_code: str
     created: bool
     stored: list = field(default_factory=list)
+
+    @property
+    def report(self):
+        """The stored Report, read on first use (pages and answers show `receipt`, which reads nothing)."""
+        if isinstance(self.receipt, Receipt):
+            return db.session.get(Report, self.receipt.id)
+        return self.receipt
 
 
 def new_submission_key():
@@ -93,6 +122,11 @@ def receipt_code(secret, submission_key):
 def link_token(secret, report):
     """The token in the private tracking link mailed to the resident."""
     return _derive(secret, "link", report.submission_key)[:32].lower()
+
+
+def tracking_path(secret, report):
+    """The private tracking link's path (the mail carries it instead of the receipt code)."""
+    return f"/reports/track/{report.reference}/{link_token(secret, report)}"
 
 
 def hash_code(code):
@@ -125,6 +159,11 @@ def start_clock(report, kind, start, config, extra_days=0):
     _keep_warnings(report, {**clock_warnings(report), kind: tuple(uncovered)})
 
 
+def _warning_text(by_kind):
+    return ";".join(f"{kind.value}:{','.join(map(str, years))}" for kind, years in by_kind.items()
+                    if kind is not _LEGACY and years)
+
+
 def stop_clock(report, kind):
     """Clear clock `kind` (a transfer starts the handling again): no due instant, no warning."""
     setattr(report, DUE_COLUMNS[kind], None)
@@ -149,8 +188,7 @@ def clock_warnings(report):
 
 
 def _keep_warnings(report, by_kind):
-    report.clock_warning = ";".join(
-        f"{kind.value}:{','.join(map(str, years))}" for kind, years in by_kind.items() if kind is not _LEGACY and years)
+    report.clock_warning = _warning_text(by_kind)
 
 
 def _legacy_years(years, due_at, tz):
@@ -197,16 +235,30 @@ def _validate(data, now):
     return place, description, coordinates
 
 
+# The statements every submission runs, built once (building one cost about as much as running it).
+_SUBMITTED = sa.select(Report.id).where(Report.submission_key == sa.bindparam("key"))
+_STAFF = (sa.select(User.email).where(User.unit_id == sa.bindparam("unit_id"), User.active.is_(True))
+          .order_by(User.id))
+# Counted as the ORM counts an update (version_id_col): a new report is at version 2 once it has its number.
+_NUMBERED = (sa.update(Report.__table__).where(Report.__table__.c.id == sa.bindparam("report_id"))
+             .values(reference=sa.bindparam("number"), version=Report.__table__.c.version + 1))
+_INSERTS = {model: sa.insert(model.__table__) for model in (Report, ReportCopy, ReporterIdentity, Evidence)}
+
+
 def find_submission(submission_key):
     """The report a submission key already created, or None."""
-    return db.session.scalar(sa.select(Report).where(Report.submission_key == submission_key))
+    # Every submission asks, and almost always in vain: the id alone, without the ORM, until there is one.
+    found = db.session.connection().scalar(_SUBMITTED, {"key": submission_key})
+    return db.session.get(Report, found) if found is not None else None
 
 
-def submit(data, config, now=None, client=None):
+def submit(data, config, now=None, client=None, known=None, also_count=None):
     """Validate, route and record a report; the caller commits (and on failure calls `discard`).
 
     Evidence is checked before anything is written, so a refused file leaves no trace. A `client`
     address may record REPORT_LIMIT reports an hour; beyond that TooManyRequests, and nothing is kept.
+    `known` is the reference data (`reference_data.current()`) if the caller has it already; `also_count`, a
+    caller's own counter (an API key's), is called with the address's (see below).
     """
     now = now or utcnow()
     secret = config["SECRET_KEY"]
@@ -215,53 +267,81 @@ def submit(data, config, now=None, client=None):
     existing = find_submission(data.submission_key)
     if existing is not None:
         return Submission(existing, receipt_code(secret, data.submission_key), created=False)
-    category = get_category(data.category)
-    area = db.session.scalar(sa.select(Area).where(Area.number == data.area)) if data.area is not None else None
+    known = known or reference_data.current()
+    category = known.category(data.category)
+    area = known.area(data.area) if data.area is not None else None
     if area is None:
         raise ValidationFailed(_("Choose the area: the 兵团 level or one of the 14 divisions."), field="area")
     place, description, (latitude, longitude) = _validate(data, now)
     processed = [evidence.process(name, content, config["EVIDENCE_MAX_MEGAPIXELS"]) for name, content in data.files]
-    decision = route(category, area, config["TRIAGE_UNIT"])
+    decision = known.route(category, area, config["TRIAGE_UNIT"])
+    due, uncovered = deadline(clocks.ClockKind.ACCEPTANCE, now, config, calendar=known.calendar)
     code = receipt_code(secret, data.submission_key)
-    report = Report(
-        reference=f"pending-{secrets.token_hex(12)}", submission_key=data.submission_key, receipt_hash=hash_code(code),
-        source=data.source, api_key_id=data.api_key_id, category=category, area=area, place=place,
-        latitude=latitude, longitude=longitude, observed_at=data.observed_at, description=description,
-        status=ReportStatus.RECEIVED, unit=decision.unit, task=category.task, rule_id=decision.rule.id if decision.rule else None,
-        routing_basis=decision.basis, submitted_at=now, received_at=now, clock_warning="",
-    )
-    start_clock(report, clocks.ClockKind.ACCEPTANCE, now, config)
-    report.copies = [ReportCopy(unit=u) for u in decision.copies]
+    row = {
+        "reference": f"pending-{secrets.token_hex(12)}", "submission_key": data.submission_key,
+        "receipt_hash": hash_code(code), "source": data.source, "api_key_id": data.api_key_id,
+        "category_id": category.id, "area_id": area.id, "place": place, "latitude": latitude, "longitude": longitude,
+        "observed_at": data.observed_at, "description": description, "status": ReportStatus.RECEIVED,
+        "unit_id": decision.unit.id, "task_id": category.task_id, "rule_id": decision.rule.id if decision.rule else None,
+        "routing_basis": decision.basis, "submitted_at": now, "received_at": now, "acceptance_due_at": due,
+        "clock_warning": _warning_text({clocks.ClockKind.ACCEPTANCE: tuple(uncovered)}),
+    }
+    staff = [address for address in db.session.connection().scalars(_STAFF, {"unit_id": decision.unit.id}) if address]
     stored = _store(processed, config)
     try:
         # Everything above only reads: on SQLite the first write takes the database's write lock until the
-        # commit, so the count and the inserts come last and other workers' reports overlap with this one.
+        # commit, so the inserts and the counts come last and other workers' reports overlap with this one.
+        receipt = _insert(row, data, config, now, (category, area, decision), staff, list(zip(processed, stored)))
+        # The counts after the inserts: on PostgreSQL a counter's row (one per address, one per API key) stays
+        # locked until the commit, and every report from that address or key waits for it.
+        if also_count is not None:
+            also_count()
         if client is not None:
             _count_report(client, config, now)
-        _insert(report, data, config, now, decision, list(zip(processed, stored)))
     except Exception:
         discard(stored, config)
         raise
-    return Submission(report, code, created=True, stored=stored)
+    return Submission(receipt, code, created=True, stored=stored)
 
 
-def _insert(report, data, config, now, decision, files):
-    db.session.add(report)
-    db.session.flush()
-    history.add_event(report, EventKind.SUBMITTED, unit_id=decision.unit.id, body=decision.basis, now=now)
+def _insert(row, data, config, now, routed, staff, files):
+    category, area, decision = routed
+    # Core statements: the ORM would add a flush, an identity map and a read-back per row, and nothing here
+    # needs them. Every row of one report in one statement per table; the reference needs the id first.
+    connection = db.session.connection()
+    report_id = connection.execute(_INSERTS[Report], row).inserted_primary_key[0]
     # The year residents see is Beijing's: from 00:00 to 08:00 on 1 January there, UTC is still in the old year.
     year = clocks.local_day(now, config["BABEL_DEFAULT_TIMEZONE"]).year
-    report.reference = f"{config['REPORT_PREFIX']}-{year}-{report.id:06d}"
+    reference_number = f"{config['REPORT_PREFIX']}-{year}-{report_id:06d}"
+    connection.execute(_NUMBERED, {"report_id": report_id, "number": reference_number})
+    history.add_first_event(report_id, EventKind.SUBMITTED, unit_id=decision.unit.id, body=decision.basis, now=now)
+    if decision.copies:
+        connection.execute(_INSERTS[ReportCopy],
+                           [{"report_id": report_id, "unit_id": unit.id} for unit in decision.copies])
     if data.name or data.phone or data.email:
-        db.session.add(ReporterIdentity(report_id=report.id, name=plain(data.name), phone=data.phone.strip(),
-                                        email=data.email.strip(), visibility=data.visibility))
-    _add_evidence(report, files)
-    tracking_link = f"/reports/track/{report.reference}/{link_token(config['SECRET_KEY'], report)}"
+        connection.execute(_INSERTS[ReporterIdentity], {
+            "report_id": report_id, "name": plain(data.name), "phone": data.phone.strip(), "email": data.email.strip(),
+            "visibility": data.visibility})
+    if files:
+        connection.execute(_INSERTS[Evidence], [{
+            "report_id": report_id, "kind": item.kind, "content_type": item.content_type, "size": item.size,
+            "sha256_original": item.sha256_original, "public_path": saved.public_path,
+            "original_path": saved.original_path, "original_name": item.original_name,
+        } for item, saved in files])
+    receipt = Receipt(report_id, reference_number, data.submission_key, now, category, area, decision.unit,
+                      decision.basis, row["acceptance_due_at"], row["clock_warning"])
     # The receipt code is shown once, on the confirmation page, and stored only as a hash: the outbox
     # keeps message bodies, so the mail carries the private link instead of the code.
-    mail.queue(data.email.strip(), "reports/received", report=report, link=tracking_link)
-    notify_unit(report, "reports/new_case")
-    db.session.flush()
+    messages = []
+    email = data.email.strip()
+    if email:
+        link = tracking_path(config["SECRET_KEY"], receipt)
+        messages.append((email, *mail.render("reports/received", report=receipt, link=link)))
+    if staff:
+        subject, body = mail.render("reports/new_case", report=receipt)
+        messages += [(address, subject, body) for address in staff]
+    mail.insert(messages)
+    return receipt
 
 
 def _add_evidence(report, files):
@@ -297,9 +377,9 @@ def discard(stored, config):
 
 
 def _count_report(client, config, now):
-    # Counted in the report's transaction, after the checks and just before the inserts: a refused or failed
-    # report rolls the count back with it, and on PostgreSQL concurrent reports from one address queue on
-    # the counter's row only for the inserts and the commit.
+    # Counted in the report's transaction, after the checks and the inserts: a refused or failed report rolls
+    # the count back with it, and on PostgreSQL concurrent reports from one address queue on the counter's
+    # row only for the commit.
     key = throttle.private_key(config["SECRET_KEY"], "report", client)
     if throttle.hit(key, REPORT_WINDOW_SECONDS, now) > config["REPORT_LIMIT"]:
         wait = throttle.seconds_left(REPORT_WINDOW_SECONDS, now)
@@ -313,8 +393,7 @@ def _count_report(client, config, now):
 
 def notify_unit(report, template):
     """Queue a notice to every active staff member of the handling unit (no reporter details)."""
-    query = sa.select(User.email).where(User.unit_id == report.unit_id, User.active.is_(True)).order_by(User.id)
-    mail.queue_all(db.session.scalars(query).all(), template, report=report)
+    mail.queue_all(db.session.scalars(_STAFF, {"unit_id": report.unit_id}).all(), template, report=report)
 
 
 

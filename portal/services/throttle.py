@@ -43,19 +43,28 @@ def forget(key):
     db.session.execute(sa.delete(RateLimitHit).where(RateLimitHit.key == key))
 
 
-def hit(key, window_seconds, now=None):
-    """Count one use of `key` in the current window; returns the new count."""
-    start = _window(window_seconds, now or utcnow())
+def _upsert(dialect_name):
     table = RateLimitHit.__table__
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect_name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     # One statement that inserts or increments, so concurrent workers never lose a count.
-    statement = (
-        insert(table)
-        .values(key=key, window_start=start, count=1)
-        .on_conflict_do_update(index_elements=[table.c.key, table.c.window_start], set_={"count": table.c.count + 1})
-        .returning(table.c.count)
-    )
-    return db.session.execute(statement).scalar_one()
+    return (insert(table)
+            .on_conflict_do_update(index_elements=[table.c.key, table.c.window_start], set_={"count": table.c.count + 1})
+            .returning(table.c.count))
+
+
+# Built once per dialect: every report and every login counts, and building the statement cost more than running it.
+_UPSERTS = {}
+
+
+def hit(key, window_seconds, now=None):
+    """Count one use of `key` in the current window; returns the new count."""
+    start = _window(window_seconds, now or utcnow())
+    connection = db.session.connection()  # a Core statement on a table the session never loads: no ORM needed
+    name = connection.dialect.name
+    statement = _UPSERTS.get(name)
+    if statement is None:
+        statement = _UPSERTS[name] = _upsert(name)
+    return connection.execute(statement, {"key": key, "window_start": start, "count": 1}).scalar_one()

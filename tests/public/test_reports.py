@@ -122,6 +122,20 @@ def test_each_form_gets_its_own_submission_key(client):
     assert report_form(client)[1] != report_form(client)[1]
 
 
+def test_each_visitor_gets_the_form_with_their_own_token_and_key(app):
+    """The empty form is rendered once per language: each visitor still gets a token of their own session (which
+    another's session refuses) and a key of their own, in Chinese and in English."""
+    first, second = app.test_client(), app.test_client()
+    english(second)
+    forms = [report_form(first), report_form(second), report_form(first)]
+    assert len({key for _token, key in forms}) == 3
+    assert forms[0][0] != forms[1][0] and "csrf-slot" not in forms[0][0] and "key-slot" not in forms[0][1]
+    assert 'lang="en"' in second.get("/reports/new").get_data(as_text=True)
+    assert post_report(first, csrf=forms[1][0]).status_code == 400  # the other visitor's token
+    reference, _code = receipt_of(post_report(second, csrf=forms[1][0], submission_key=forms[1][1]).get_data(as_text=True))
+    assert reference.startswith("JB-")
+
+
 # Validation
 
 
