@@ -94,9 +94,11 @@ class FieldMessages:
 
     def gettext(self, string):
         """Our sentence for a WTForms message; anything else (a default label) as WTForms would say it."""
+        hidden = issubclass(self.field_class, HIDDEN)
         if string not in wtforms_messages():
-            return self.translations.gettext(string) if self.translations else string
-        if issubclass(self.field_class, HIDDEN):
+            # A default label. A hidden field shows none, and looking one up loads WTForms' catalogue per request.
+            return self.translations.gettext(string) if self.translations and not hidden else string
+        if hidden:
             return str(STALE)
         if string == "This field is required.":
             return self.named(_required(self.field_class))

@@ -23,8 +23,7 @@ from portal.templating import category_name
 
 def _report_form(known):
     form = ReportForm()
-    form.category.choices = choices((c.code, category_name(c)) for c in known.categories)
-    form.area.choices = choices((a.number, a.label) for a in known.areas)
+    form.category.choices, form.area.choices = _choices(known)
     if not form.submission_key.data:
         form.submission_key.data = reports.new_submission_key()
     return form
@@ -68,6 +67,18 @@ def reports_new():
 
 
 _BLANK_FORMS = "portal_blank_report_forms"
+_CHOICES = "portal_report_form_choices"
+
+
+def _choices(known):
+    """(category options, area options) in the page's language, built once per language and `known`."""
+    held = current_app.extensions.setdefault(_CHOICES, {})
+    language = current_language()
+    entry = held.get(language)
+    if entry is None or entry[0] is not known:
+        entry = held[language] = (known, choices((c.code, category_name(c)) for c in known.categories),
+                                  choices((a.number, a.label) for a in known.areas))
+    return entry[1], entry[2]
 
 
 def _blank_form_applies():
