@@ -437,6 +437,8 @@ def watch_outbox():
 
 def committed_rows():
     """True (once) when a transaction of this session committed outbox rows since the last call."""
+    if not db.session.registry.has():
+        return False  # the request never opened a session (a page from the cache): none is made to ask
     return db.session.info.pop(_COMMITTED, False)
 
 
