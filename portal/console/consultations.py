@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.forms import attach_error, choices
 from portal.models import CommentState, ConsultationKind, ConsultationState, RegistrationStatus
 from portal.permissions import Permission, permission_required
-from portal.services import attachments, comments, consultations, policy, units
+from portal.services import attachments, comments, consultations, participation, policy, units
 
 STATES = {state.value: state for state in ConsultationState}
 # Enums the templates compare with, instead of bare strings.
@@ -160,7 +160,7 @@ def render_manage_page(consultation, status=200, **bound):
     """The manage page of `consultation`; `bound` holds a submitted form to show again with its errors."""
     statement = None
     if consultation.state in (ConsultationState.CLOSED, ConsultationState.ANSWERED):
-        statement = consultations.participation_statement(consultation)
+        statement = participation.participation_statement(consultation)
     waiting = sum(1 for c in consultation.comments if c.state in consultations.AWAITING_MODERATION)
     return render_template(
         "console/consultations/show.html", consultation=consultation, forms=_page_forms(consultation, bound),

@@ -11,10 +11,10 @@ from portal.extensions import db
 from portal.forms import attach_error
 from portal.models import Comment, ConsultationKind, ConsultationState, ProjectStage, RegistrationStatus
 from portal.models.types import utcnow
+from portal.pagination import Page
 from portal.public import bp
 from portal.public.consultation_forms import CommentForm, FlagForm
-from portal.services import clocks, comments, consultations, hearings, policy
-from portal.services.handling import Page
+from portal.services import clocks, comments, consultations, hearings, participation, policy
 
 
 def client_key():
@@ -128,7 +128,7 @@ def statements_show(consultation_id):
     consultation = consultations.get_public(consultation_id)
     if consultation.state is not ConsultationState.ANSWERED:
         raise NotFound(_("The participation statement of this consultation has not been published yet."))
-    statement = consultations.participation_statement(consultation)
+    statement = participation.participation_statement(consultation)
     download = request.args.get("download") == "1"
     template = "statement_print.html" if download or request.args.get("print") == "1" else "statement.html"
     page = render_template(f"public/consultations/{template}", consultation=consultation, statement=statement,

@@ -54,10 +54,10 @@ from portal.models import (
 from portal.models.disclosures import disclosure_tasks
 from portal.models.types import utcnow
 from portal.numbers import is_whole
+from portal.pagination import Page
 from portal.permissions import Permission
 from portal.sanitize import clean_text
 from portal.services import clocks, search
-from portal.services.handling import Page
 
 SEARCH_KIND = "disclosure"
 TITLE_LENGTH = (1, 200)
@@ -678,7 +678,7 @@ def version(disclosure, number):
 
 
 def console_list(user, state=None, page=1, per_page=20):
-    """A handling.Page of the unit's disclosures (all of them for site oversight), newest first."""
+    """A pagination.Page of the unit's disclosures (all of them for site oversight), newest first."""
     conditions = [] if user.can(Permission.SITE_DISCLOSURES_VIEW) else [Disclosure.unit_id == user.unit_id]
     if state is not None:
         conditions.append(Disclosure.state == state)
