@@ -50,7 +50,7 @@ from portal.numbers import is_whole
 from portal.pagination import Page
 from portal.permissions import Permission
 from portal.sanitize import clean_text
-from portal.services import clocks, search, subscriptions
+from portal.services import clocks, drafts, search, subscriptions
 
 EIA_RULES = "《环境影响评价公众参与办法》"
 TITLE_LENGTH = (1, 200)
@@ -191,17 +191,8 @@ def state_label(state):
 
 
 def text_field(value, name, low, high, single_line=False):
-    """`value` cleaned for display (portal.sanitize.clean_text) and checked against its length."""
-    text = clean_text(value)
-    if single_line:
-        text = " ".join(text.split())
-    if not low <= len(text) <= high:
-        if low == 0:
-            raise ValidationFailed(_("%(field)s must be %(n)s characters or fewer.", field=field_label(name), n=high),
-                                   field=name)
-        raise ValidationFailed(_("%(field)s must be between %(low)s and %(high)s characters.",
-                                 field=field_label(name), low=low, high=high), field=name)
-    return text
+    """`value` cleaned for display and checked against its length (`drafts.text_field`, with this form's labels)."""
+    return drafts.text_field(value, name, low, high, field_label, single_line)
 
 
 def _enum(kind, value, name, message):
@@ -223,43 +214,6 @@ def _stage(value):
         return None
     return _enum(ProjectStage, value, "stage", _("Choose the project stage: approval (立项), implementation (实施) "
                                                  "or post-evaluation (后评价)."))
-
-
-def _area(value):
-    if isinstance(value, Area):
-        return value
-    area = None
-    if value not in (None, ""):
-        try:
-            area = db.session.scalar(sa.select(Area).where(Area.number == int(value)))
-        except (TypeError, ValueError):
-            area = None
-    if area is None:
-        raise ValidationFailed(_("Choose the area: the 兵团 level or one of the 14 divisions."), field="area")
-    return area
-
-
-def _unit(unit):
-    if not isinstance(unit, Unit) or not unit.handles_cases:
-        raise ValidationFailed(_("The unit must be a department or a division: collective addressees do not run "
-                                 "consultations."), field="unit")
-    return unit
-
-
-def _creator(created_by, unit):
-    if created_by is not None and (created_by.unit_id != unit.id
-                                   or not created_by.can(Permission.CONSULTATIONS_MANAGE)):
-        raise Forbidden(_("Only staff of the responsible unit can do this."))
-
-
-def _tasks(task_ids):
-    tasks = []
-    for task_id in dict.fromkeys(task_ids or ()):
-        task = db.session.get(Task, _as_id(task_id))
-        if task is None:
-            raise ValidationFailed(_("Related policy task %(id)s does not exist.", id=task_id), field="tasks")
-        tasks.append(task)
-    return tasks
 
 
 def split_paragraphs(text):
@@ -295,13 +249,12 @@ def _dates(opens_on, closes_on):
 
 def create_project(unit, name, area, location="", developer="", created_by=None):
     """A construction project of `unit` whose consultations run across its stages."""
-    unit = _unit(unit)
-    _creator(created_by, unit)
+    unit = LIFECYCLE.drafting_unit(unit, created_by)
     project = Project(
         name=text_field(name, "name", *PROJECT_NAME_LENGTH, single_line=True),
         location=text_field(location, "location", 0, 300, single_line=True),
         developer=text_field(developer, "developer", 0, 200, single_line=True),
-        area=_area(area), unit=unit,
+        area=drafts.area(area), unit=unit,
     )
     db.session.add(project)
     db.session.flush()
@@ -328,7 +281,7 @@ def _apply(consultation, values):
     kind = _kind(values["kind"])
     title = text_field(values["title"], "title", *TITLE_LENGTH, single_line=True)
     summary = text_field(values["summary"], "summary", 0, SUMMARY_LENGTH)
-    area = _area(values["area"])
+    area = drafts.area(values["area"])
     project, stage = values["project"], _stage(values["stage"])
     if project is not None and not isinstance(project, Project):
         raise ValidationFailed(_("Choose an existing construction project."), field="project")
@@ -342,7 +295,7 @@ def _apply(consultation, values):
         raise ValidationFailed(_("A project stage belongs to a construction project: choose the project too."), field="stage")
     eia = {name: text_field(values[name], name, 0, high) for name, high in EIA_TEXT_FIELDS.items()}
     _dates(values["opens_on"], values["closes_on"])
-    tasks = _tasks(values["task_ids"]) if values["task_ids"] is not None else None
+    tasks = drafts.tasks(values["task_ids"]) if values["task_ids"] is not None else None
     paragraphs = _paragraphs(values["body_text"]) if values["body_text"] is not None else None
 
     consultation.kind, consultation.title, consultation.summary = kind, title, summary
@@ -360,23 +313,33 @@ def _apply(consultation, values):
         consultation.paragraphs = [Paragraph(number=n, text=text) for n, text in enumerate(paragraphs, start=1)]
 
 
+def _current(consultation):
+    """The values of a draft as `_apply` takes them; the text and the tasks stay unless changed."""
+    values = {name: getattr(consultation, name) for name in _EDITABLE
+              if name not in ("body_text", "task_ids", "area", "project")}
+    return {**values, "area": consultation.area, "project": consultation.project, "body_text": None,
+            "task_ids": None}
+
+
+LIFECYCLE = drafts.Lifecycle(
+    model=Consultation, search_kind="consultation", draft_state=ConsultationState.DRAFT,
+    permission=Permission.CONSULTATIONS_MANAGE, act=act, apply=_apply, current=_current, editable=_EDITABLE,
+    not_a_unit=lambda: _("The unit must be a department or a division: collective addressees do not run "
+                         "consultations."),
+    not_a_draft=lambda: _("Only a draft can be edited; this consultation has been published or withdrawn."),
+)
+
+
 def create_consultation(unit, kind, title, body_text, area, summary="", project=None, stage=None, task_ids=(),
                         project_location="", developer_name="", developer_contact="", eia_preparer="",
                         how_to_comment="", opens_on=None, closes_on=None, created_by=None):
     """A draft consultation of `unit`, its document split into numbered paragraphs (blank-line separated)."""
-    unit = _unit(unit)
-    _creator(created_by, unit)
-    consultation = Consultation(unit=unit, state=ConsultationState.DRAFT,
-                                created_by_id=created_by.id if created_by is not None else None)
-    _apply(consultation, {
+    return LIFECYCLE.create(unit, created_by, {
         "kind": kind, "title": title, "summary": summary, "body_text": body_text, "area": area,
         "project": project, "stage": stage, "task_ids": task_ids, "opens_on": opens_on, "closes_on": closes_on,
         "project_location": project_location, "developer_name": developer_name,
         "developer_contact": developer_contact, "eia_preparer": eia_preparer, "how_to_comment": how_to_comment,
     })
-    db.session.add(consultation)
-    db.session.flush()
-    return consultation
 
 
 def update_draft(user, consultation, version=None, **changes):
@@ -386,20 +349,7 @@ def update_draft(user, consultation, version=None, **changes):
     task_ids, opens_on, closes_on and the EIA items (project_location, developer_name,
     developer_contact, eia_preparer, how_to_comment).
     """
-    unknown = set(changes) - set(_EDITABLE)
-    if unknown:
-        raise TypeError(f"update_draft: unknown fields {sorted(unknown)}")
-    act(user, consultation, version)
-    if consultation.state is not ConsultationState.DRAFT:
-        raise Conflict(_("Only a draft can be edited; this consultation has been published or withdrawn."))
-    values = {name: getattr(consultation, name) for name in _EDITABLE
-              if name not in ("body_text", "task_ids", "area", "project")}
-    values.update(area=consultation.area, project=consultation.project, body_text=None, task_ids=None)
-    values.update(changes)
-    _apply(consultation, values)
-    consultation.updated_at = utcnow()
-    db.session.flush()
-    return consultation
+    return LIFECYCLE.update(user, consultation, version, changes)
 
 
 # --- the EIA notice ------------------------------------------------------------------------------
@@ -497,11 +447,9 @@ def publish(user, consultation, opens_on, closes_on, config, calendar=None, now=
     `uncovered_years` name years whose holidays were guessed (Monday–Friday), for a warning.
     """
     now = now or utcnow()
-    act(user, consultation, version)
-    if consultation.state is not ConsultationState.DRAFT:
-        if is_public(consultation):
-            raise Conflict(_("This consultation has been published already."))
-        raise Conflict(_("Only a draft can be published."))
+    LIFECYCLE.check(user, consultation, version, (ConsultationState.DRAFT,),
+                    lambda c: _("This consultation has been published already.") if is_public(c)
+                    else _("Only a draft can be published."))
     opens_on = opens_on or consultation.opens_on
     closes_on = closes_on or consultation.closes_on
     eia = consultation.kind is ConsultationKind.EIA
@@ -528,7 +476,7 @@ def publish(user, consultation, opens_on, closes_on, config, calendar=None, now=
               n=count.working_days, earliest=count.earliest_close.isoformat()), field="closes_on")
     consultation.opens_on, consultation.closes_on, consultation.original_closes_on = opens_on, closes_on, None
     consultation.state, consultation.published_at = ConsultationState.OPEN, now
-    search.enqueue("consultation", consultation.id)
+    LIFECYCLE.changed_in_public(consultation)
     subscriptions.notify_consultation(consultation, config)
     return count
 
@@ -580,13 +528,10 @@ def extend(user, consultation, new_closes_on, now=None, tz=clocks.DEFAULT_TZ, ve
 
 def withdraw(user, consultation, reason, now=None, version=None):
     """Withdraw a draft or open consultation with a public reason; its page stays readable."""
-    act(user, consultation, version)
-    if consultation.state not in (ConsultationState.DRAFT, ConsultationState.OPEN):
-        raise Conflict(_("Only a draft or an open consultation can be withdrawn."))
-    consultation.withdrawn_reason = text_field(reason, "reason", *WITHDRAW_REASON_LENGTH)
-    consultation.state = ConsultationState.WITHDRAWN
-    consultation.updated_at = now or utcnow()
-    search.enqueue("consultation", consultation.id)
+    LIFECYCLE.check(user, consultation, version, (ConsultationState.DRAFT, ConsultationState.OPEN),
+                    lambda _c: _("Only a draft or an open consultation can be withdrawn."))
+    reason = text_field(reason, "reason", *WITHDRAW_REASON_LENGTH)
+    LIFECYCLE.withdraw(consultation, ConsultationState.WITHDRAWN, reason, now or utcnow())
     return consultation
 
 
