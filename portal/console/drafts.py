@@ -1,0 +1,168 @@
+"""The console pages every drafted record has (consultations, disclosures; task reports later): a new draft, editing
+it, the actions of its manage page with their confirmation, and its files (add, remove from a draft, download).
+
+A console module describes its record once with `DraftPages` and its views call it: each view stays one
+line of glue. The record's own pages (its manage page, its list) and actions stay in that module.
+Endpoints follow one naming: `console.<kind>s_show` with the argument `<kind>_id`, likewise `_edit`,
+`_attach`, `_detach`, `_attachment`.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.console.actions import carried, perform, prefixed, refusal
+from portal.console.draft_forms import AttachmentForm, RemoveAttachmentForm
+from portal.downloads import send_attachment
+from portal.errors import Conflict, ValidationFailed
+from portal.extensions import db
+from portal.forms import attach_error, choices
+from portal.services import attachments, policy, units
+
+
+def offer_areas_and_tasks(form):
+    """Fill the area and related-task choices of a drafting form; `form.measures` groups the tasks for the page."""
+    form.area.choices = choices((a.number, a.label) for a in units.list_areas())
+    form.measures = [m for m in policy.list_measures() if m.tasks]
+    form.tasks.choices = choices((t.id, t.title) for m in form.measures for t in m.tasks)
+    return form
+
+
+def page_forms(fresh, bound):
+    """Every form of a manage page: the one the user just submitted (`bound`, with its errors), fresh ones otherwise.
+
+    `fresh` maps each form's name (also the prefix of its ids) to a function making it unbound.
+    """
+    return {name: prefixed(bound.get(name) or make(), name) for name, make in fresh.items()}
+
+
+def file_forms():
+    """The unbound forms of a manage page's files section, to merge into `page_forms`' `fresh`."""
+    return {"attachment": lambda: AttachmentForm(formdata=None), "remove": lambda: RemoveAttachmentForm(formdata=None)}
+
+
+@dataclass(frozen=True)
+class DraftPages:
+    """The shared console pages of one kind of drafted record."""
+
+    kind: str  # "consultation": endpoints consultations_show(consultation_id=…), templates console/consultations/
+    service: object  # the record's service module: get_for_unit, act, update_draft, LIFECYCLE
+    owner: object  # its attachments.Owner
+    draft_form: Callable  # (record or None) → the drafting form, filled from the record until submitted
+    values: Callable  # (submitted form) → the service's keyword arguments
+    create: Callable  # (unit, created_by=…, **values) → the new draft
+    manage_page: Callable  # (record, status, **bound forms) → the manage page
+    changed: Callable  # () → what the user is told when someone else changed the record first
+
+    def endpoint(self, page):
+        """The endpoint of one of the record's pages ("show", "edit", …)."""
+        return f"console.{self.kind}s_{page}"
+
+    def url(self, record_id, page="show", **values):
+        """The URL of one of the record's pages."""
+        return url_for(self.endpoint(page), **{f"{self.kind}_id": record_id}, **values)
+
+    def show(self, record, anchor=""):
+        """A redirect to the record's manage page, at `anchor`."""
+        return redirect(self.url(record.id) + anchor)
+
+    def render_draft(self, form, record=None, status=200):
+        """The drafting page (new or edit) with `form`."""
+        return render_template(f"console/{self.kind}s/edit.html", form=form, **{self.kind: record}), status
+
+    def new(self):
+        """Draft a record of the user's unit; it stays private until published."""
+        form = self.draft_form(None)
+        if form.validate_on_submit():
+            try:
+                record = self.create(current_user.unit, created_by=current_user, **self.values(form))
+                db.session.commit()
+                flash(_("Draft saved. Check it, add files, then publish it."), "info")
+                return self.show(record)
+            except ValidationFailed as error:
+                db.session.rollback()
+                attach_error(form, error)
+        return self.render_draft(form, status=400 if form.errors else 200)
+
+    def edit(self, record_id):
+        """Edit a draft; a version seen before someone else's change is refused, keeping the user's text."""
+        record = self.service.get_for_unit(current_user, record_id)
+        self.service.act(current_user, record)
+        if record.state is not self.service.LIFECYCLE.draft_state:
+            flash(self.service.LIFECYCLE.not_a_draft(), "error")
+            return self.show(record)
+        form = self.draft_form(record)
+        if form.validate_on_submit():
+            try:
+                self.service.update_draft(current_user, record, form.version.data or 0, **self.values(form))
+                db.session.commit()
+                flash(_("Draft saved."), "info")
+                return self.show(record)
+            except ValidationFailed as error:
+                db.session.rollback()
+                attach_error(form, error)
+            except (Conflict, StaleDataError) as error:
+                db.session.rollback()
+                form.form_errors.append(refusal(error, self.changed))
+                # Saving again now is a deliberate choice to replace the other change.
+                form.version.data = record.version
+                return self.render_draft(form, record, 409)
+        return self.render_draft(form, record, 400 if form.errors else 200)
+
+    def act(self, record_id, action, actions, confirmation=None):
+        """One action of the manage page: bad input is shown on its form; a stale page is reloaded with a message.
+
+        `actions[action]` is (form class, call(record, form) → result, message(record, result) after the commit);
+        with `confirmation(action, record, form, result)`, the action is irreversible and acts only once confirmed.
+        """
+        record = self.service.get_for_unit(current_user, record_id)
+        form_class, call, done = actions[action]
+        form = form_class()
+        confirm = (lambda result: confirmation(action, record, form, result)) if confirmation else None
+        return perform(form, lambda: call(record, form), lambda result: done(record, result),
+                       lambda _result: self.show(record), lambda: self.manage_page(record, 400, **{action: form}),
+                       self.changed, confirm=confirm)
+
+    def confirmation(self, action, record, form, **values):
+        """The confirmation page of an irreversible action (console/<kind>s/confirm.html), with `values` for it."""
+        return render_template(f"console/{self.kind}s/confirm.html", action=action, form=form, carried=carried(form),
+                               back=self.url(record.id), **{self.kind: record}, **values)
+
+    def attach(self, record_id):
+        """Add a file (PDF or image) to the record, in the states its service allows."""
+        record = self.service.get_for_unit(current_user, record_id)
+        form = AttachmentForm()
+        return perform(form, lambda: self._store(record, form),
+                       lambda attachment: _("File added: %(name)s.", name=attachment.filename),
+                       lambda attachment: self.show(record, "#files" if attachment else ""),
+                       lambda: self.manage_page(record, 400, attachment=form), self.changed)
+
+    @staticmethod
+    def _store(record, form):
+        upload = form.file.data
+        # One byte over the limit is enough for the service to refuse the file by its size.
+        return attachments.add_attachment(current_user, record, upload.filename,
+                                          upload.stream.read(attachments.MAX_BYTES + 1), current_app.config)
+
+    def detach(self, record_id, attachment_id):
+        """Remove a draft's file (the form only carries the CSRF token) and go back to the files."""
+        attachment = attachments.get_for_unit(current_user, record_id, attachment_id, self.owner)
+        if RemoveAttachmentForm().validate_on_submit():
+            try:
+                attachments.remove_attachment(current_user, attachment, current_app.config)
+                db.session.commit()
+                flash(_("File removed."), "info")
+            except Conflict as error:
+                db.session.rollback()
+                flash(error.message, "error")
+        else:
+            flash(_("The form has expired. Please reload the page and try again."), "error")
+        return redirect(self.url(record_id) + "#files")
+
+    def download(self, record_id, attachment_id):
+        """A file of the record (drafts included), as an attachment that is never cached."""
+        attachment = attachments.get_for_unit(current_user, record_id, attachment_id, self.owner)
+        return send_attachment(*attachments.download(attachment, current_app.config["DATA_DIR"]), private=True)
