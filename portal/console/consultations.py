@@ -75,20 +75,6 @@ def _draft_values(form):
             **{name: form[name].data or "" for name in consultations.EIA_TEXT_FIELDS}}
 
 
-@bp.route("/consultations/new", methods=["GET", "POST"])
-@permission_required(Permission.CONSULTATIONS_MANAGE)
-def consultations_new():
-    """Draft a consultation of the user's unit; it stays a draft until published."""
-    return PAGES.new()
-
-
-@bp.route("/consultations/<int:consultation_id>/edit", methods=["GET", "POST"])
-@permission_required(Permission.CONSULTATIONS_MANAGE)
-def consultations_edit(consultation_id):
-    """Edit a draft; a version seen before someone else's change is refused, keeping the user's text."""
-    return PAGES.edit(consultation_id)
-
-
 # --- the manage page -----------------------------------------------------------------------------
 
 
@@ -155,48 +141,13 @@ ACTIONS = {
 }
 
 
-# Irreversible: the first POST shows a confirmation page, only the confirmed one acts.
-IRREVERSIBLE = {"publish", "withdraw"}
-
-
 def _confirmation(action, consultation, form, result):
-    return PAGES.confirmation(action, consultation, form, count=result if action == "publish" else None)
+    return PAGES.confirmation_page(action, consultation, form, count=result if action == "publish" else None)
 
 
 PAGES = DraftPages(
     kind="consultation", service=consultations, owner=attachments.Owner.CONSULTATION, draft_form=_draft_form,
     values=_draft_values, create=consultations.create_consultation, manage_page=render_manage_page,
-    changed=changed_message,
+    changed=changed_message, actions=ACTIONS, confirmation=_confirmation,
 )
-
-
-@bp.post("/consultations/<int:consultation_id>/<any(publish, extend, withdraw, statement):action>")
-@permission_required(Permission.CONSULTATIONS_MANAGE)
-def consultations_act(consultation_id, action):
-    """One action of the manage page (publish and withdraw once confirmed): bad input is shown on its form; a
-    stale page is reloaded with a message."""
-    return PAGES.act(consultation_id, action, ACTIONS, _confirmation if action in IRREVERSIBLE else None)
-
-
-# --- attachments ---------------------------------------------------------------------------------
-
-
-@bp.post("/consultations/<int:consultation_id>/attachments")
-@permission_required(Permission.CONSULTATIONS_MANAGE)
-def consultations_attach(consultation_id):
-    """Add a file (PDF or image) to a draft or open consultation."""
-    return PAGES.attach(consultation_id)
-
-
-@bp.post("/consultations/<int:consultation_id>/attachments/<int:attachment_id>/remove")
-@permission_required(Permission.CONSULTATIONS_MANAGE)
-def consultations_detach(consultation_id, attachment_id):
-    """Remove a file of a draft."""
-    return PAGES.detach(consultation_id, attachment_id)
-
-
-@bp.get("/consultations/<int:consultation_id>/attachments/<int:attachment_id>")
-@permission_required(Permission.CONSOLE_VIEW)
-def consultations_attachment(consultation_id, attachment_id):
-    """Download a file of the consultation (drafts included), as an attachment."""
-    return PAGES.download(consultation_id, attachment_id)
+PAGES.register(bp, Permission.CONSULTATIONS_MANAGE)

@@ -60,20 +60,6 @@ def _draft_values(form):
             "area": form.area.data, "task_ids": form.tasks.data or [], "published_on": form.published_on.data}
 
 
-@bp.route("/disclosures/new", methods=["GET", "POST"])
-@permission_required(Permission.DISCLOSURES_MANAGE)
-def disclosures_new():
-    """Draft a disclosure of the user's unit; it stays private until published."""
-    return PAGES.new()
-
-
-@bp.route("/disclosures/<int:disclosure_id>/edit", methods=["GET", "POST"])
-@permission_required(Permission.DISCLOSURES_MANAGE)
-def disclosures_edit(disclosure_id):
-    """Edit a draft; a version seen before someone else's change is refused, keeping the user's text."""
-    return PAGES.edit(disclosure_id)
-
-
 # --- the manage page -----------------------------------------------------------------------------
 
 
@@ -136,26 +122,16 @@ ACTIONS = {
 }
 
 
-# Irreversible: the first POST shows a confirmation page, only the confirmed one acts.
-IRREVERSIBLE = {"publish", "withdraw"}
-
-
 def _confirmation(action, disclosure, form, _result):
-    return PAGES.confirmation(action, disclosure, form, category_label=category_name)
+    return PAGES.confirmation_page(action, disclosure, form, category_label=category_name)
 
 
 PAGES = DraftPages(
     kind="disclosure", service=disclosures, owner=attachments.Owner.DISCLOSURE, draft_form=_draft_form,
     values=_draft_values, create=disclosures.create_draft, manage_page=render_manage_page, changed=changed_message,
+    actions=ACTIONS, confirmation=_confirmation,
 )
-
-
-@bp.post("/disclosures/<int:disclosure_id>/<any(publish, revise, withdraw):action>")
-@permission_required(Permission.DISCLOSURES_MANAGE)
-def disclosures_act(disclosure_id, action):
-    """One action of the manage page (publish and withdraw once confirmed): bad input is shown on its form; a
-    stale page is reloaded with a message."""
-    return PAGES.act(disclosure_id, action, ACTIONS, _confirmation if action in IRREVERSIBLE else None)
+PAGES.register(bp, Permission.DISCLOSURES_MANAGE)
 
 
 @bp.post("/disclosures/<int:disclosure_id>/observations")
@@ -169,27 +145,3 @@ def disclosures_observations(disclosure_id):
                    lambda saved: _("%(n)s observations saved.", n=len(saved)),
                    lambda saved: PAGES.show(disclosure, "#observations" if saved is not None else ""),
                    lambda: render_manage_page(disclosure, 400, observations=form), changed_message)
-
-
-# --- attachments ---------------------------------------------------------------------------------
-
-
-@bp.post("/disclosures/<int:disclosure_id>/attachments")
-@permission_required(Permission.DISCLOSURES_MANAGE)
-def disclosures_attach(disclosure_id):
-    """Add a file (PDF or image) to a draft or published disclosure."""
-    return PAGES.attach(disclosure_id)
-
-
-@bp.post("/disclosures/<int:disclosure_id>/attachments/<int:attachment_id>/remove")
-@permission_required(Permission.DISCLOSURES_MANAGE)
-def disclosures_detach(disclosure_id, attachment_id):
-    """Remove a file of a draft."""
-    return PAGES.detach(disclosure_id, attachment_id)
-
-
-@bp.get("/disclosures/<int:disclosure_id>/attachments/<int:attachment_id>")
-@permission_required(Permission.CONSOLE_VIEW)
-def disclosures_attachment(disclosure_id, attachment_id):
-    """Download a file of the disclosure (drafts included), as an attachment."""
-    return PAGES.download(disclosure_id, attachment_id)

@@ -1,10 +1,18 @@
 """The console pages every drafted record has (consultations, disclosures; task reports later): a new draft, editing
 it, the actions of its manage page with their confirmation, and its files (add, remove from a draft, download).
 
-A console module describes its record once with `DraftPages` and its views call it: each view stays one
-line of glue. The record's own pages (its manage page, its list) and actions stay in that module.
-Endpoints follow one naming: `console.<kind>s_show` with the argument `<kind>_id`, likewise `_edit`,
-`_attach`, `_detach`, `_attachment`.
+A console module describes its record once with `DraftPages` and registers these pages with
+`DraftPages.register`; its own pages (the manage page, the list) and the actions' calls and messages stay
+in that module. The URLs and endpoints follow one naming, for a consultation:
+
+    GET/POST /consultations/new                             console.consultations_new
+    GET/POST /consultations/<consultation_id>/edit          console.consultations_edit
+    POST     /consultations/<consultation_id>/<action>      console.consultations_act (the actions' names)
+    POST     /consultations/<consultation_id>/attachments   console.consultations_attach
+    POST     …/attachments/<attachment_id>/remove           console.consultations_detach
+    GET      …/attachments/<attachment_id>                  console.consultations_attachment
+
+and the module itself provides `console.consultations_show` (the manage page).
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +28,7 @@ from portal.downloads import send_attachment
 from portal.errors import Conflict, ValidationFailed
 from portal.extensions import db
 from portal.forms import attach_error, choices
+from portal.permissions import Permission, permission_required
 from portal.services import attachments, policy, units
 
 
@@ -56,6 +65,39 @@ class DraftPages:
     create: Callable  # (unit, created_by=…, **values) → the new draft
     manage_page: Callable  # (record, status, **bound forms) → the manage page
     changed: Callable  # () → what the user is told when someone else changed the record first
+    # action name → (form class, call(record, form) → result, message(record, result) after the commit)
+    actions: dict
+    # (action, record, form, result) → the confirmation page of an action in `irreversible`
+    confirmation: Callable
+    # Actions that cannot be undone: the first POST shows the confirmation page, only the confirmed one acts.
+    irreversible: frozenset = frozenset({"publish", "withdraw"})
+
+    def register(self, bp, manage, view=Permission.CONSOLE_VIEW):
+        """Add the shared pages to the console blueprint `bp`: `manage` (a Permission) to change, `view` to download."""
+        base = f"/{self.kind}s"
+        one = f"{base}/<int:{self.kind}_id>"
+        actions = ", ".join(self.actions)
+        pages = (
+            ("new", f"{base}/new", ("GET", "POST"), manage, self.new),
+            ("edit", f"{one}/edit", ("GET", "POST"), manage, self.edit),
+            ("act", f"{one}/<any({actions}):action>", ("POST",), manage, self.act),
+            ("attach", f"{one}/attachments", ("POST",), manage, self.attach),
+            ("detach", f"{one}/attachments/<int:attachment_id>/remove", ("POST",), manage, self.detach),
+            ("attachment", f"{one}/attachments/<int:attachment_id>", ("GET",), view, self.download),
+        )
+        for page, rule, methods, permission, method in pages:
+            bp.add_url_rule(rule, f"{self.kind}s_{page}", permission_required(permission)(self._view(method)),
+                            methods=methods)
+
+    def _view(self, method):
+        """A view calling `method` with the record's id first, then the other URL values by name."""
+        key = f"{self.kind}_id"
+
+        def view(**values):
+            return method(values.pop(key), **values) if key in values else method(**values)
+
+        view.__name__, view.__doc__ = f"{self.kind}s_{method.__name__}", method.__doc__
+        return view
 
     def endpoint(self, page):
         """The endpoint of one of the record's pages ("show", "edit", …)."""
@@ -112,21 +154,20 @@ class DraftPages:
                 return self.render_draft(form, record, 409)
         return self.render_draft(form, record, 400 if form.errors else 200)
 
-    def act(self, record_id, action, actions, confirmation=None):
-        """One action of the manage page: bad input is shown on its form; a stale page is reloaded with a message.
-
-        `actions[action]` is (form class, call(record, form) → result, message(record, result) after the commit);
-        with `confirmation(action, record, form, result)`, the action is irreversible and acts only once confirmed.
-        """
+    def act(self, record_id, action):
+        """One action of the manage page (an irreversible one once confirmed): bad input is shown on its form; a
+        stale page is reloaded with a message."""
         record = self.service.get_for_unit(current_user, record_id)
-        form_class, call, done = actions[action]
+        form_class, call, done = self.actions[action]
         form = form_class()
-        confirm = (lambda result: confirmation(action, record, form, result)) if confirmation else None
+        confirm = None
+        if action in self.irreversible:
+            confirm = lambda result: self.confirmation(action, record, form, result)  # noqa: E731
         return perform(form, lambda: call(record, form), lambda result: done(record, result),
                        lambda _result: self.show(record), lambda: self.manage_page(record, 400, **{action: form}),
                        self.changed, confirm=confirm)
 
-    def confirmation(self, action, record, form, **values):
+    def confirmation_page(self, action, record, form, **values):
         """The confirmation page of an irreversible action (console/<kind>s/confirm.html), with `values` for it."""
         return render_template(f"console/{self.kind}s/confirm.html", action=action, form=form, carried=carried(form),
                                back=self.url(record.id), **{self.kind: record}, **values)
