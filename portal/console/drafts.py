@@ -170,7 +170,7 @@ class DraftPages:
     def confirmation_page(self, action, record, form, **values):
         """The confirmation page of an irreversible action (console/<kind>s/confirm.html), with `values` for it."""
         return render_template(f"console/{self.kind}s/confirm.html", action=action, form=form, carried=carried(form),
-                               back=self.url(record.id), **{self.kind: record}, **values)
+                               back=self.url(record.id), record=record, **{self.kind: record}, **values)
 
     def attach(self, record_id):
         """Add a file (PDF or image) to the record, in the states its service allows."""
