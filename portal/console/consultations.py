@@ -18,12 +18,6 @@ ENUMS = {"ConsultationKind": ConsultationKind, "ConsultationState": Consultation
          "CommentState": CommentState, "RegistrationStatus": RegistrationStatus}
 
 
-def changed_message():
-    """What a user is told when someone else changed the consultation first (the service's wording)."""
-    return _("This consultation was changed by someone else while you were looking at it. "
-             "Please check its current state before acting again.")
-
-
 @bp.get("/consultations")
 @permission_required(Permission.CONSOLE_VIEW)
 def consultations_index():
@@ -148,6 +142,11 @@ def _confirmation(action, consultation, form, result):
 PAGES = DraftPages(
     kind="consultation", service=consultations, owner=attachments.Owner.CONSULTATION, draft_form=_draft_form,
     values=_draft_values, create=consultations.create_consultation, manage_page=render_manage_page,
-    changed=changed_message, actions=ACTIONS, confirmation=_confirmation,
+    actions=ACTIONS, confirmation=_confirmation,
+    # The service's wording when someone else changed the consultation first.
+    changed=lambda: _("This consultation was changed by someone else while you were looking at it. "
+                      "Please check its current state before acting again."),
 )
+# The hearing and comment pages of a consultation say the same.
+changed_message = PAGES.changed
 PAGES.register(bp, Permission.CONSULTATIONS_MANAGE)

@@ -18,12 +18,6 @@ from portal.templating import category_name
 STATES = {state.value: state for state in DisclosureState}
 
 
-def changed_message():
-    """What a user is told when someone else changed the disclosure first (the service's wording)."""
-    return _("This disclosure was changed by someone else while you were looking at it. "
-             "Please check its current state before acting again.")
-
-
 @bp.get("/disclosures")
 @permission_required(Permission.CONSOLE_VIEW)
 def disclosures_index():
@@ -128,8 +122,11 @@ def _confirmation(action, disclosure, form, _result):
 
 PAGES = DraftPages(
     kind="disclosure", service=disclosures, owner=attachments.Owner.DISCLOSURE, draft_form=_draft_form,
-    values=_draft_values, create=disclosures.create_draft, manage_page=render_manage_page, changed=changed_message,
+    values=_draft_values, create=disclosures.create_draft, manage_page=render_manage_page,
     actions=ACTIONS, confirmation=_confirmation,
+    # The service's wording when someone else changed the disclosure first.
+    changed=lambda: _("This disclosure was changed by someone else while you were looking at it. "
+                      "Please check its current state before acting again."),
 )
 PAGES.register(bp, Permission.DISCLOSURES_MANAGE)
 
@@ -144,4 +141,4 @@ def disclosures_observations(disclosure_id):
     return perform(form, lambda: disclosures.replace_observations(current_user, disclosure, rows, version=form.version.data),
                    lambda saved: _("%(n)s observations saved.", n=len(saved)),
                    lambda saved: PAGES.show(disclosure, "#observations" if saved is not None else ""),
-                   lambda: render_manage_page(disclosure, 400, observations=form), changed_message)
+                   lambda: render_manage_page(disclosure, 400, observations=form), PAGES.changed)
