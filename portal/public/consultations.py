@@ -84,7 +84,8 @@ def comments_create(consultation_id):
     if form.validate_on_submit():
         try:
             comments.submit_comment(consultation, form.body.data, form.author_name.data, form.phone.data,
-                                    form.email.data, form.publish_name.data, form.paragraph.data or None)
+                                    form.email.data, form.publish_name.data, form.paragraph.data or None,
+                                    secret=current_app.config["SECRET_KEY"])
             db.session.commit()
             return redirect(url_for("public.comments_received", consultation_id=consultation.id))
         except ValidationFailed as error:

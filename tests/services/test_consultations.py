@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import current_app
 
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
@@ -446,7 +447,8 @@ PLANTED_PHONE, PLANTED_EMAIL = "13912345678", "planted-commenter@example.org"
 
 def comment(consultation, body, phone="", email="", name="张三", publish_name=True, paragraph=None):
     """A comment submitted on the first working day after the holiday."""
-    return comments.submit_comment(consultation, body, name, phone, email, publish_name, paragraph, now=OPEN_DAY)
+    return comments.submit_comment(consultation, body, name, phone, email, publish_name, paragraph, now=OPEN_DAY,
+                                   secret=current_app.config["SECRET_KEY"])
 
 
 @pytest.fixture
@@ -464,8 +466,6 @@ def answered_setup(app_context, people):
 
 def close(consultation):
     """Run the closing job the day after the period, checking that it closed `consultation`."""
-    from flask import current_app
-
     assert consultation in consultations.close_due(CLOSED_DAY, current_app.config)
 
 
@@ -485,7 +485,7 @@ def test_statement_is_refused_while_comments_wait_for_moderation(answered_setup,
     draft, published = answered_setup
     comments.decide_many(people["staff"], published, CommentDecision.PARTLY_ADOPTED, "部分采纳。")
     waiting = comments.submit_comment(draft, "这条意见还没有审核。", "王五", "13800138000", "", True,
-                                      now=OPEN_DAY)
+                                      now=OPEN_DAY, secret=current_app.config["SECRET_KEY"])
     close(draft)
     with pytest.raises(Conflict) as refused:
         consultations.publish_statement(people["staff"], draft, "本次征求意见共收到意见3条。", now=CLOSED_DAY)
