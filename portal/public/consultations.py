@@ -1,8 +1,5 @@
 """Consultations (意见征集) for residents: the list, a consultation with its comments, commenting,
 flagging, and the participation statement (公众参与说明)."""
-import hashlib
-import hmac
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -12,15 +9,10 @@ from portal.forms import attach_error
 from portal.models import Comment, ConsultationKind, ConsultationState, ProjectStage, RegistrationStatus
 from portal.models.types import utcnow
 from portal.pagination import Page
+from portal.proxy import client_key
 from portal.public import bp
 from portal.public.consultation_forms import CommentForm, FlagForm
 from portal.services import clocks, comments, consultations, hearings, participation, policy
-
-
-def client_key():
-    """An anonymous key for the client's address (behind ProxyFix, the real client): no address is stored."""
-    address = (request.remote_addr or "").encode()
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), b"client:" + address, hashlib.sha256).hexdigest()
 
 
 def _filter_options():

@@ -6,9 +6,9 @@ from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.forms import attach_error
 from portal.models import HearingSession
+from portal.proxy import client_key
 from portal.public import bp
 from portal.public.consultation_forms import RegistrationCodeForm, RegistrationForm
-from portal.public.consultations import client_key
 from portal.services import consultations, hearings, throttle
 
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal import numbers
+from portal.contacts import contact_errors
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -36,7 +37,6 @@ from portal.permissions import Permission
 from portal.sanitize import clean_text
 from portal.services import audit, clocks, search
 from portal.services.consultations import act, is_public, not_found, text_field
-from portal.services.reports import contact_errors
 
 BODY_LENGTH = (5, 5000)
 NAME_LENGTH = (1, 80)

@@ -37,13 +37,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal import numbers
+from portal.contacts import contact_errors
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import Consultation, ConsultationState, HearingSession, Registration, RegistrationStatus
 from portal.models.types import utcnow
 from portal.permissions import Permission
 from portal.sanitize import clean_text
-from portal.services import audit, clocks, mail, reports, subscriptions
+from portal.services import audit, clocks, mail, subscriptions
 from portal.services.reports import hash_code
 
 NOTICE_BASIS = "《环境保护公众参与办法》"
@@ -229,7 +230,7 @@ def _validate_registrant(name, phone, email, wants_to_speak, viewpoint):
         errors.append(("name", _("Enter your name.")))
     elif len(name) > NAME_LENGTH:
         errors.append(("name", _("Your name must be %(n)s characters or fewer.", n=NAME_LENGTH)))
-    errors += reports.contact_errors(phone, email, _("Enter your phone number or your email address."))
+    errors += contact_errors(phone, email, _("Enter your phone number or your email address."))
     low, high = VIEWPOINT_LENGTH
     if wants_to_speak and not low <= len(viewpoint) <= high:
         errors.append(("viewpoint", _("To speak, summarise your viewpoint in %(low)s to %(high)s characters "
