@@ -50,7 +50,7 @@ from portal.numbers import is_whole
 from portal.pagination import Page
 from portal.permissions import Permission
 from portal.sanitize import clean_text
-from portal.services import clocks, drafts, search, subscriptions
+from portal.services import clocks, drafts, subscriptions
 
 EIA_RULES = "《环境影响评价公众参与办法》"
 TITLE_LENGTH = (1, 200)
@@ -506,9 +506,8 @@ def close_due(now, config):
 def extend(user, consultation, new_closes_on, now=None, tz=clocks.DEFAULT_TZ, version=None):
     """Move the closing day of an open consultation later; the first closing day is kept."""
     now = now or utcnow()
-    act(user, consultation, version)
-    if consultation.state is not ConsultationState.OPEN:
-        raise Conflict(_("Only an open consultation can be extended."))
+    LIFECYCLE.check(user, consultation, version, (ConsultationState.OPEN,),
+                    lambda _c: _("Only an open consultation can be extended."))
     if clocks.local_day(now, tz) > consultation.closes_on:
         raise Conflict(_("The comment period ended on %(date)s; it can no longer be extended.",
                          date=consultation.closes_on.isoformat()))
@@ -522,7 +521,7 @@ def extend(user, consultation, new_closes_on, now=None, tz=clocks.DEFAULT_TZ, ve
         consultation.original_closes_on = consultation.closes_on
     consultation.closes_on = new_closes_on
     consultation.updated_at = now
-    search.enqueue("consultation", consultation.id)
+    LIFECYCLE.changed_in_public(consultation)
     return consultation
 
 
@@ -549,11 +548,10 @@ def publish_statement(user, consultation, statement_text, now=None, version=None
     Also refused while comments still wait for moderation (new or flagged): a unit could otherwise
     leave awkward comments unmoderated and never answer them.
     """
-    act(user, consultation, version)
-    if consultation.state is not ConsultationState.CLOSED:
-        if consultation.state is ConsultationState.ANSWERED:
-            raise Conflict(_("The participation statement has been published already."))
-        raise Conflict(_("The participation statement is published after the comment period has closed."))
+    LIFECYCLE.check(user, consultation, version, (ConsultationState.CLOSED,),
+                    lambda c: _("The participation statement has been published already.")
+                    if c.state is ConsultationState.ANSWERED
+                    else _("The participation statement is published after the comment period has closed."))
     waiting = _count_comments(consultation, Comment.state.in_(AWAITING_MODERATION))
     if waiting:
         raise Conflict(ngettext("%(num)s comment still waits for moderation: publish or hide it first.",
@@ -567,7 +565,7 @@ def publish_statement(user, consultation, statement_text, now=None, version=None
     consultation.statement = text_field(statement_text, "statement", *STATEMENT_LENGTH)
     consultation.state, consultation.answered_at = ConsultationState.ANSWERED, now or utcnow()
     consultation.updated_at = consultation.answered_at
-    search.enqueue("consultation", consultation.id)
+    LIFECYCLE.changed_in_public(consultation)
     return consultation
 
 
