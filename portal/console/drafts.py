@@ -119,14 +119,11 @@ class DraftPages:
         """Draft a record of the user's unit; it stays private until published."""
         form = self.draft_form(None)
         if form.validate_on_submit():
-            try:
-                record = self.create(current_user.unit, created_by=current_user, **self.values(form))
-                db.session.commit()
-                flash(_("Draft saved. Check it, add files, then publish it."), "info")
-                return self.show(record)
-            except ValidationFailed as error:
-                db.session.rollback()
-                attach_error(form, error)
+            saved = self._save(form, lambda: self.create(current_user.unit, created_by=current_user,
+                                                         **self.values(form)),
+                               _("Draft saved. Check it, add files, then publish it."))
+            if saved is not None:
+                return saved
         return self.render_draft(form, status=400 if form.errors else 200)
 
     def edit(self, record_id):
@@ -139,20 +136,30 @@ class DraftPages:
         form = self.draft_form(record)
         if form.validate_on_submit():
             try:
-                self.service.update_draft(current_user, record, form.version.data or 0, **self.values(form))
-                db.session.commit()
-                flash(_("Draft saved."), "info")
-                return self.show(record)
-            except ValidationFailed as error:
-                db.session.rollback()
-                attach_error(form, error)
+                saved = self._save(form, lambda: self.service.update_draft(current_user, record, form.version.data or 0,
+                                                                           **self.values(form)), _("Draft saved."))
             except (Conflict, StaleDataError) as error:
                 db.session.rollback()
                 form.form_errors.append(refusal(error, self.changed))
                 # Saving again now is a deliberate choice to replace the other change.
                 form.version.data = record.version
                 return self.render_draft(form, record, 409)
+            if saved is not None:
+                return saved
         return self.render_draft(form, record, 400 if form.errors else 200)
+
+    def _save(self, form, call, message):
+        """Run `call()` (→ the record), commit, flash `message` and go to the record; None after bad input, which
+        is then on its field. Refusals (Conflict) are the caller's."""
+        try:
+            record = call()
+            db.session.commit()
+        except ValidationFailed as error:
+            db.session.rollback()
+            attach_error(form, error)
+            return None
+        flash(message, "info")
+        return self.show(record)
 
     def act(self, record_id, action):
         """One action of the manage page (an irreversible one once confirmed): bad input is shown on its form; a
