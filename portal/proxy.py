@@ -1,5 +1,9 @@
-"""The client address behind reverse proxies: a warning when requests are forwarded but PROXY_COUNT is 0."""
-from flask import request
+"""The client address behind reverse proxies: a warning when requests are forwarded but PROXY_COUNT is 0, and the
+anonymous key that stands for a client where a limit counts per client."""
+import hashlib
+import hmac
+
+from flask import current_app, request
 
 WARNING = (
     "requests arrive with X-Forwarded-For but PORTAL_PROXY_COUNT is 0: every client looks like the proxy, "
@@ -18,3 +22,9 @@ def warn_when_forwarded(app):
         if not warned and "X-Forwarded-For" in request.headers:
             warned.append(True)
             app.logger.warning(WARNING)
+
+
+def client_key():
+    """An anonymous key for the client's address (behind ProxyFix, the real client): no address is stored."""
+    address = (request.remote_addr or "").encode()
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), b"client:" + address, hashlib.sha256).hexdigest()

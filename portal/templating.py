@@ -6,9 +6,9 @@ from flask import current_app, has_request_context, request
 from portal import static_files
 from portal.i18n import current_language
 from portal.permissions import Permission
-from portal.policy.parser import numeral
 from portal.services import reports
 from portal.services.handling import NotAcceptedReason, not_accepted_reason
+from portal.text import numeral
 from portal.urls import absolute_url
 
 

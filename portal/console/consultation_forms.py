@@ -1,7 +1,6 @@
 """Console forms for consultations, their comments and hearings; actions on a consultation carry its version."""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -13,8 +12,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from portal.console.draft_forms import VERSION, ActionForm
 from portal.forms import Form, WholeNumberField, choices
 from portal.forms import error_text as error_text
 from portal.models import CommentDecision, ConsultationKind, ProjectStage
@@ -22,8 +22,6 @@ from portal.numbers import whole
 from portal.services import comments, consultations
 
 NEW_PROJECT = "new"
-# A version is a whole number; anything else is a tampered form, refused before the service sees it.
-VERSION = Regexp(r"^[0-9]{1,9}$")  # ASCII digits: \d also matches ٣
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 
 
@@ -79,12 +77,6 @@ class ConsultationForm(Form):
         self.kind.choices, self.stage.choices = kind_choices(), stage_choices()
 
 
-class ActionForm(Form):
-    """Base: the version of the consultation the form was rendered from."""
-
-    version = HiddenField(validators=[InputRequired(), VERSION])
-
-
 class PublishForm(ActionForm):
     """Open a draft for comments."""
 
@@ -124,21 +116,6 @@ class StatementForm(ActionForm):
     statement = TextAreaField(_l("Participation statement (公众参与说明)"),
                               validators=[DataRequired(), Length(max=20_000)])
     submit = SubmitField(_l("Publish the participation statement"))
-
-
-class AttachmentForm(Form):
-    """One file for the consultation."""
-
-    names = {"file": _l("a file")}
-
-    file = FileField(_l("File"), validators=[FileRequired()])
-    submit = SubmitField(_l("Upload"))
-
-
-class RemoveAttachmentForm(Form):
-    """Remove a file of a draft."""
-
-    submit = SubmitField(_l("Remove"))
 
 
 class HearingForm(Form):

@@ -13,13 +13,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.console.consultation_forms import VERSION, ActionForm, AttachmentForm, RemoveAttachmentForm
+from portal.console.draft_forms import VERSION, ActionForm
 from portal.forms import Form, SubForm
 from portal.numbers import whole
 from portal.services import disclosures
-
-__all__ = ["DisclosureForm", "PublishForm", "ReviseForm", "WithdrawForm", "ObservationsForm", "AttachmentForm",
-           "RemoveAttachmentForm", "BLANK_ROWS"]
 
 # Empty rows offered under the saved observations, for new values without JavaScript.
 BLANK_ROWS = 5

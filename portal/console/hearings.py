@@ -78,7 +78,8 @@ def hearings_export(session_id):
 # action: (form, perform(session, form) → result, message(result) after the commit)
 ACTIONS = {
     "attendance": (forms.AttendanceForm,
-                   lambda s, f: hearings.mark_attendance(current_user, s, f.registration_ids.data or []),
+                   lambda s, f: hearings.mark_attendance(current_user, s, f.registration_ids.data or [],
+                                                         tz=current_app.config["BABEL_DEFAULT_TIMEZONE"]),
                    lambda n: _("Attendance saved: %(n)s present.", n=n)),
     "minutes": (forms.MinutesForm, lambda s, f: hearings.publish_minutes(current_user, s, f.minutes.data),
                 lambda s: _("Minutes published with the attendance count (%(n)s).", n=s.attendance_count)),

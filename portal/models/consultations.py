@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.encryption import EncryptedText
 from portal.extensions import db
 from portal.models.policy import Task
+from portal.models.records import AttachmentMixin, UnitRecord, task_links
 from portal.models.types import UTCDateTime, enum_column, utcnow
 from portal.models.units import Area, Unit
 
@@ -56,15 +57,10 @@ class Project(db.Model):
     consultations: Mapped[list["Consultation"]] = relationship(back_populates="project", order_by="Consultation.id")
 
 
-consultation_tasks = sa.Table(
-    "consultation_tasks",
-    db.metadata,
-    sa.Column("consultation_id", sa.ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("task_id", sa.ForeignKey("tasks.id"), primary_key=True),
-)
+consultation_tasks = task_links("consultation_tasks", "consultations")
 
 
-class Consultation(db.Model):
+class Consultation(UnitRecord, db.Model):
     """A document open for comment, run by its responsible unit."""
 
     __tablename__ = "consultations"
@@ -73,8 +69,6 @@ class Consultation(db.Model):
     kind: Mapped[ConsultationKind] = mapped_column(enum_column(ConsultationKind))
     title: Mapped[str] = mapped_column(sa.String(200))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
-    area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"), index=True)
     project_id: Mapped[int | None] = mapped_column(sa.ForeignKey("projects.id"), index=True)
     stage: Mapped[ProjectStage | None] = mapped_column(enum_column(ProjectStage))
     state: Mapped[ConsultationState] = mapped_column(
@@ -90,19 +84,10 @@ class Consultation(db.Model):
     developer_contact: Mapped[str] = mapped_column(sa.String(200), default="")
     eia_preparer: Mapped[str] = mapped_column(sa.String(200), default="")
     how_to_comment: Mapped[str] = mapped_column(sa.Text, default="")
-    withdrawn_reason: Mapped[str] = mapped_column(sa.Text, default="")
     statement: Mapped[str] = mapped_column(sa.Text, default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__ = {"version_id_col": version}
-
-    unit: Mapped[Unit] = relationship()
-    area: Mapped[Area] = relationship()
     project: Mapped[Project | None] = relationship(back_populates="consultations")
     tasks: Mapped[list[Task]] = relationship(secondary=consultation_tasks, order_by=Task.id)
     paragraphs: Mapped[list["Paragraph"]] = relationship(
@@ -119,24 +104,12 @@ class Consultation(db.Model):
     )
 
 
-class ConsultationAttachment(db.Model):
-    """A file published with a consultation (PDF as sent, images re-encoded), stored under the data directory."""
+class ConsultationAttachment(AttachmentMixin, db.Model):
+    """A file published with a consultation."""
 
     __tablename__ = "consultation_attachments"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
-    # The client's name, cleaned for display only: downloads get a name made by the server.
-    filename: Mapped[str] = mapped_column(sa.String(120))
-    content_type: Mapped[str] = mapped_column(sa.String(40))
-    size: Mapped[int]
-    # Of the stored bytes, i.e. of what the public downloads (images are re-encoded).
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    # Relative to the data directory; the server's random name, never the client's.
-    path: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-
     consultation: Mapped[Consultation] = relationship(back_populates="attachments")
 
 

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.policy import Indicator, Task
+from portal.models.records import AttachmentMixin, UnitRecord, task_links
 from portal.models.types import UTCDateTime, enum_column, utcnow
-from portal.models.units import Area, Unit
 
 
 class DisclosureState(enum.Enum):
@@ -36,23 +36,16 @@ class DisclosureCategory(db.Model):
     takes_observations: Mapped[bool] = mapped_column(default=False)
 
 
-disclosure_tasks = sa.Table(
-    "disclosure_tasks",
-    db.metadata,
-    sa.Column("disclosure_id", sa.ForeignKey("disclosures.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("task_id", sa.ForeignKey("tasks.id"), primary_key=True),
-)
+disclosure_tasks = task_links("disclosure_tasks", "disclosures")
 
 
-class Disclosure(db.Model):
+class Disclosure(UnitRecord, db.Model):
     """What a unit discloses; `title` and `body` are the current text, `versions` every published one."""
 
     __tablename__ = "disclosures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("disclosure_categories.id"), index=True)
-    area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"), index=True)
     state: Mapped[DisclosureState] = mapped_column(
         enum_column(DisclosureState), default=DisclosureState.DRAFT, index=True
     )
@@ -63,17 +56,8 @@ class Disclosure(db.Model):
     published_on: Mapped[date | None]
     first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    withdrawn_reason: Mapped[str] = mapped_column(sa.Text, default="")
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__ = {"version_id_col": version}
-
-    unit: Mapped[Unit] = relationship()
     category: Mapped[DisclosureCategory] = relationship()
-    area: Mapped[Area] = relationship()
     tasks: Mapped[list[Task]] = relationship(secondary=disclosure_tasks, order_by=Task.id)
     # Versions are append-only (database triggers): never deleted or orphaned through the ORM.
     versions: Mapped[list["DisclosureVersion"]] = relationship(
@@ -107,21 +91,12 @@ class DisclosureVersion(db.Model):
     disclosure: Mapped[Disclosure] = relationship(back_populates="versions")
 
 
-class DisclosureAttachment(db.Model):
-    """A file published with a disclosure, stored under the data directory like consultation attachments."""
+class DisclosureAttachment(AttachmentMixin, db.Model):
+    """A file published with a disclosure."""
 
     __tablename__ = "disclosure_attachments"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     disclosure_id: Mapped[int] = mapped_column(sa.ForeignKey("disclosures.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(sa.String(120))
-    content_type: Mapped[str] = mapped_column(sa.String(40))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    path: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-
     disclosure: Mapped[Disclosure] = relationship(back_populates="attachments")
 
 

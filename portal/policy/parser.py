@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+from portal.text import chinese_number, numeral
+
 METADATA_KEYS = {
     "索引号": "index_number",
     "主题分类": "subject",
@@ -138,20 +139,6 @@ class ParsedPolicy:
         return [i for m in self.measures for i in m.indicators]
 
 
-def chinese_number(text):
-    """一 → 1, 十四 → 14, 三十五 → 35; None when `text` is not such a numeral."""
-    if text == "十":
-        return 10
-    tens, sep, ones = text.partition("十")
-    if not sep:
-        return NUMERALS.get(text)
-    t = NUMERALS.get(tens, 0) if tens else 1
-    o = NUMERALS.get(ones, 0) if ones else 0
-    if (tens and tens not in NUMERALS) or (ones and ones not in NUMERALS):
-        return None
-    return t * 10 + o
-
-
 def normalise(line):
     """Full-width punctuation and spaces to their plain forms, so （环保局） equals (环保局)."""
     return unicodedata.normalize("NFKC", line).strip()
@@ -218,15 +205,6 @@ def parse(text):
         sha256=sha256,
         chapters=chapters,
     )
-
-
-def numeral(number):
-    """1 → 一, 14 → 十四, 35 → 三十五."""
-    digits = {v: k for k, v in NUMERALS.items()}
-    tens, ones = divmod(number, 10)
-    if tens == 0:
-        return digits[ones]
-    return f"{digits[tens] if tens > 1 else ''}十{digits.get(ones, '')}"
 
 
 def _split_metadata(lines):

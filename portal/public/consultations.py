@@ -1,8 +1,5 @@
 """Consultations (意见征集) for residents: the list, a consultation with its comments, commenting,
 flagging, and the participation statement (公众参与说明)."""
-import hashlib
-import hmac
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -11,16 +8,11 @@ from portal.extensions import db
 from portal.forms import attach_error
 from portal.models import Comment, ConsultationKind, ConsultationState, ProjectStage, RegistrationStatus
 from portal.models.types import utcnow
+from portal.pagination import Page
+from portal.proxy import client_key
 from portal.public import bp
 from portal.public.consultation_forms import CommentForm, FlagForm
-from portal.services import clocks, comments, consultations, hearings, policy
-from portal.services.handling import Page
-
-
-def client_key():
-    """An anonymous key for the client's address (behind ProxyFix, the real client): no address is stored."""
-    address = (request.remote_addr or "").encode()
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), b"client:" + address, hashlib.sha256).hexdigest()
+from portal.services import clocks, comments, consultations, hearings, participation, policy
 
 
 def _filter_options():
@@ -84,7 +76,8 @@ def comments_create(consultation_id):
     if form.validate_on_submit():
         try:
             comments.submit_comment(consultation, form.body.data, form.author_name.data, form.phone.data,
-                                    form.email.data, form.publish_name.data, form.paragraph.data or None)
+                                    form.email.data, form.publish_name.data, form.paragraph.data or None,
+                                    secret=current_app.config["SECRET_KEY"])
             db.session.commit()
             return redirect(url_for("public.comments_received", consultation_id=consultation.id))
         except ValidationFailed as error:
@@ -128,7 +121,7 @@ def statements_show(consultation_id):
     consultation = consultations.get_public(consultation_id)
     if consultation.state is not ConsultationState.ANSWERED:
         raise NotFound(_("The participation statement of this consultation has not been published yet."))
-    statement = consultations.participation_statement(consultation)
+    statement = participation.participation_statement(consultation)
     download = request.args.get("download") == "1"
     template = "statement_print.html" if download or request.args.get("print") == "1" else "statement.html"
     page = render_template(f"public/consultations/{template}", consultation=consultation, statement=statement,

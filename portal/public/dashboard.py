@@ -1,40 +1,10 @@
 """The accountability dashboard: the goals, the units' handling record and the measures, with CSV downloads."""
-import csv
-import io
-from decimal import Decimal, InvalidOperation
+from flask import current_app, render_template, request, url_for
 
-from flask import Response, current_app, render_template, request, url_for
-
+from portal.downloads import csv_response
 from portal.public import bp
 from portal.services import dashboard
 from portal.urls import absolute_url
-
-
-def _cell(value):
-    if value is None:
-        return ""
-    # A spreadsheet runs a text cell that starts with one of these as a formula (a number such as -5 is safe).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(value):
-        return "'" + value
-    return value
-
-
-def _is_number(text):
-    try:
-        Decimal(text)
-    except InvalidOperation:
-        return False
-    return True
-
-
-def csv_response(filename, header, rows):
-    """A CSV download in UTF-8 with a byte-order mark, so that spreadsheets read the Chinese right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
 def disclosure_url(disclosure_id, external=False):

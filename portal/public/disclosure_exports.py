@@ -1,8 +1,8 @@
 """/disclosures.csv: the public disclosure list as a spreadsheet, with the list page's filters."""
 from flask import request
 
+from portal.downloads import csv_response
 from portal.public import bp
-from portal.public.dashboard import csv_response
 from portal.services import disclosures
 from portal.urls import absolute_url
 

@@ -5,10 +5,10 @@ from flask import current_app, render_template, request
 
 from portal.downloads import send_attachment
 from portal.models import DisclosureState
+from portal.pagination import Page
 from portal.public import bp
 from portal.rendering import render_markdown
 from portal.services import attachments, disclosures, policy
-from portal.services.handling import Page
 from portal.templating import category_name
 
 

@@ -6,9 +6,9 @@ from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.forms import attach_error
 from portal.models import HearingSession
+from portal.proxy import client_key
 from portal.public import bp
 from portal.public.consultation_forms import RegistrationCodeForm, RegistrationForm
-from portal.public.consultations import client_key
 from portal.services import consultations, hearings, throttle
 
 
@@ -39,7 +39,8 @@ def registrations_create(session_id):
         try:
             registration, code = hearings.register(session, form.name.data, form.phone.data, form.email.data,
                                                    form.wants_to_speak.data, form.viewpoint.data,
-                                                   secret=current_app.config["SECRET_KEY"])
+                                                   secret=current_app.config["SECRET_KEY"],
+                                                   tz=current_app.config["BABEL_DEFAULT_TIMEZONE"])
             db.session.commit()
             return render_template("public/hearings/registered.html", registration=registration, code=code,
                                            position=hearings.waitlist_position(registration),
@@ -88,7 +89,7 @@ def registrations_cancel():
     if registration is None:
         form.code.errors = list(form.code.errors) + ([message] if message else [])
         return render_template("public/hearings/lookup.html", form=form), status
-    hearings.cancel(form.code.data)
+    hearings.cancel(form.code.data, tz=current_app.config["BABEL_DEFAULT_TIMEZONE"])
     db.session.commit()
     flash(_("Your registration has been cancelled and your seat released: the first person on the waitlist, "
             "if any, now has it."), "info")

@@ -12,10 +12,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from portal.contacts import EMAIL, PHONE
 from portal.forms import Form, choices
 from portal.models import IdentityVisibility
 from portal.numbers import whole
-from portal.services.reports import EMAIL, PHONE
 
 
 def strip(value):

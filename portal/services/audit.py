@@ -12,6 +12,7 @@ from portal import numbers
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.models import AuditRecord, Report, User
+from portal.pagination import Page
 from portal.services import history
 
 # Every action the portal records, as the audit log names it.
@@ -95,8 +96,6 @@ def _start_of(day, tz):
 
 def search(filters, tz, per_page=PER_PAGE):
     """One page of audit records matching `filters`, newest first, with the actors and their units loaded."""
-    from portal.services.handling import Page
-
     query = sa.select(AuditRecord)
     if filters.actor is not None:
         query = query.where(AuditRecord.actor_id == filters.actor)

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from portal import numbers
+from portal.contacts import contact_errors
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -37,7 +37,6 @@ from portal.permissions import Permission
 from portal.sanitize import clean_text
 from portal.services import audit, clocks, search
 from portal.services.consultations import act, is_public, not_found, text_field
-from portal.services.reports import contact_errors
 
 BODY_LENGTH = (5, 5000)
 NAME_LENGTH = (1, 80)
@@ -79,16 +78,15 @@ def normalise_phone(phone):
     return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
 
 
-def contact_key(value):
-    """HMAC-SHA256, keyed with the application secret, of one normalised contact (email lower-cased, phone digits)."""
+def contact_key(value, secret):
+    """HMAC-SHA256, keyed with the application's `secret`, of one normalised contact (email lower-cased, phone digits)."""
     # A bare hash of an 11-digit phone number is reversed by trying them all; the key keeps the
     # comments table from revealing what CommentContact holds apart. Rotating the secret only means
     # later comments of one person are no longer grouped with earlier ones.
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, b"comment-author:" + value.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(secret.encode(), b"comment-author:" + value.encode(), hashlib.sha256).hexdigest()
 
 
-def _author_key(consultation, phone, email):
+def _author_key(consultation, phone, email, secret):
     """The key that groups one person's comments: a phone's or an email's hash.
 
     With both, an earlier comment on the same consultation that used either of them decides, so
@@ -96,9 +94,9 @@ def _author_key(consultation, phone, email):
     """
     keys = []
     if phone:
-        keys.append(contact_key(normalise_phone(phone)))
+        keys.append(contact_key(normalise_phone(phone), secret))
     if email:
-        keys.append(contact_key(email.lower()))
+        keys.append(contact_key(email.lower(), secret))
     if len(keys) > 1 and consultation.id is not None:
         known = db.session.scalar(
             sa.select(Comment.author_key)
@@ -125,8 +123,10 @@ def _check_open(consultation, now, tz):
 
 
 def submit_comment(consultation, body, author_name, phone, email, publish_name, paragraph_number=None,
-                   now=None, tz=clocks.DEFAULT_TZ):
+                   now=None, tz=clocks.DEFAULT_TZ, *, secret):
     """A resident's comment on the document or one paragraph; it waits for moderation (the caller commits).
+
+    `secret` (the application's SECRET_KEY) keys the hash that groups one person's comments (`contact_key`).
 
     Every problem with the input is reported at once (ValidationFailed.every), in the order of the form.
     """
@@ -159,7 +159,7 @@ def submit_comment(consultation, body, author_name, phone, email, publish_name, 
         raise ValidationFailed.every(errors)
     comment = Comment(consultation=consultation, paragraph=paragraph, author_name=name,
                       publish_name=bool(publish_name), body=body, state=CommentState.PENDING,
-                      submitted_at=now, author_key=_author_key(consultation, phone, email))
+                      submitted_at=now, author_key=_author_key(consultation, phone, email, secret))
     db.session.add(comment)
     db.session.flush()
     db.session.add(CommentContact(comment_id=comment.id, phone=phone, email=email))

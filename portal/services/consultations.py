@@ -47,10 +47,10 @@ from portal.models import (
 )
 from portal.models.types import utcnow
 from portal.numbers import is_whole
+from portal.pagination import Page
 from portal.permissions import Permission
 from portal.sanitize import clean_text
-from portal.services import clocks, search, subscriptions
-from portal.services.handling import Page
+from portal.services import clocks, drafts, subscriptions
 
 EIA_RULES = "《环境影响评价公众参与办法》"
 TITLE_LENGTH = (1, 200)
@@ -191,17 +191,8 @@ def state_label(state):
 
 
 def text_field(value, name, low, high, single_line=False):
-    """`value` cleaned for display (portal.sanitize.clean_text) and checked against its length."""
-    text = clean_text(value)
-    if single_line:
-        text = " ".join(text.split())
-    if not low <= len(text) <= high:
-        if low == 0:
-            raise ValidationFailed(_("%(field)s must be %(n)s characters or fewer.", field=field_label(name), n=high),
-                                   field=name)
-        raise ValidationFailed(_("%(field)s must be between %(low)s and %(high)s characters.",
-                                 field=field_label(name), low=low, high=high), field=name)
-    return text
+    """`value` cleaned for display and checked against its length (`drafts.text_field`, with this form's labels)."""
+    return drafts.text_field(value, name, low, high, field_label, single_line)
 
 
 def _enum(kind, value, name, message):
@@ -223,43 +214,6 @@ def _stage(value):
         return None
     return _enum(ProjectStage, value, "stage", _("Choose the project stage: approval (立项), implementation (实施) "
                                                  "or post-evaluation (后评价)."))
-
-
-def _area(value):
-    if isinstance(value, Area):
-        return value
-    area = None
-    if value not in (None, ""):
-        try:
-            area = db.session.scalar(sa.select(Area).where(Area.number == int(value)))
-        except (TypeError, ValueError):
-            area = None
-    if area is None:
-        raise ValidationFailed(_("Choose the area: the 兵团 level or one of the 14 divisions."), field="area")
-    return area
-
-
-def _unit(unit):
-    if not isinstance(unit, Unit) or not unit.handles_cases:
-        raise ValidationFailed(_("The unit must be a department or a division: collective addressees do not run "
-                                 "consultations."), field="unit")
-    return unit
-
-
-def _creator(created_by, unit):
-    if created_by is not None and (created_by.unit_id != unit.id
-                                   or not created_by.can(Permission.CONSULTATIONS_MANAGE)):
-        raise Forbidden(_("Only staff of the responsible unit can do this."))
-
-
-def _tasks(task_ids):
-    tasks = []
-    for task_id in dict.fromkeys(task_ids or ()):
-        task = db.session.get(Task, _as_id(task_id))
-        if task is None:
-            raise ValidationFailed(_("Related policy task %(id)s does not exist.", id=task_id), field="tasks")
-        tasks.append(task)
-    return tasks
 
 
 def split_paragraphs(text):
@@ -295,13 +249,12 @@ def _dates(opens_on, closes_on):
 
 def create_project(unit, name, area, location="", developer="", created_by=None):
     """A construction project of `unit` whose consultations run across its stages."""
-    unit = _unit(unit)
-    _creator(created_by, unit)
+    unit = LIFECYCLE.drafting_unit(unit, created_by)
     project = Project(
         name=text_field(name, "name", *PROJECT_NAME_LENGTH, single_line=True),
         location=text_field(location, "location", 0, 300, single_line=True),
         developer=text_field(developer, "developer", 0, 200, single_line=True),
-        area=_area(area), unit=unit,
+        area=drafts.area(area), unit=unit,
     )
     db.session.add(project)
     db.session.flush()
@@ -328,7 +281,7 @@ def _apply(consultation, values):
     kind = _kind(values["kind"])
     title = text_field(values["title"], "title", *TITLE_LENGTH, single_line=True)
     summary = text_field(values["summary"], "summary", 0, SUMMARY_LENGTH)
-    area = _area(values["area"])
+    area = drafts.area(values["area"])
     project, stage = values["project"], _stage(values["stage"])
     if project is not None and not isinstance(project, Project):
         raise ValidationFailed(_("Choose an existing construction project."), field="project")
@@ -342,7 +295,7 @@ def _apply(consultation, values):
         raise ValidationFailed(_("A project stage belongs to a construction project: choose the project too."), field="stage")
     eia = {name: text_field(values[name], name, 0, high) for name, high in EIA_TEXT_FIELDS.items()}
     _dates(values["opens_on"], values["closes_on"])
-    tasks = _tasks(values["task_ids"]) if values["task_ids"] is not None else None
+    tasks = drafts.tasks(values["task_ids"]) if values["task_ids"] is not None else None
     paragraphs = _paragraphs(values["body_text"]) if values["body_text"] is not None else None
 
     consultation.kind, consultation.title, consultation.summary = kind, title, summary
@@ -360,23 +313,33 @@ def _apply(consultation, values):
         consultation.paragraphs = [Paragraph(number=n, text=text) for n, text in enumerate(paragraphs, start=1)]
 
 
+def _current(consultation):
+    """The values of a draft as `_apply` takes them; the text and the tasks stay unless changed."""
+    values = {name: getattr(consultation, name) for name in _EDITABLE
+              if name not in ("body_text", "task_ids", "area", "project")}
+    return {**values, "area": consultation.area, "project": consultation.project, "body_text": None,
+            "task_ids": None}
+
+
+LIFECYCLE = drafts.Lifecycle(
+    model=Consultation, search_kind="consultation", draft_state=ConsultationState.DRAFT,
+    permission=Permission.CONSULTATIONS_MANAGE, act=act, apply=_apply, current=_current, editable=_EDITABLE,
+    not_a_unit=lambda: _("The unit must be a department or a division: collective addressees do not run "
+                         "consultations."),
+    not_a_draft=lambda: _("Only a draft can be edited; this consultation has been published or withdrawn."),
+)
+
+
 def create_consultation(unit, kind, title, body_text, area, summary="", project=None, stage=None, task_ids=(),
                         project_location="", developer_name="", developer_contact="", eia_preparer="",
                         how_to_comment="", opens_on=None, closes_on=None, created_by=None):
     """A draft consultation of `unit`, its document split into numbered paragraphs (blank-line separated)."""
-    unit = _unit(unit)
-    _creator(created_by, unit)
-    consultation = Consultation(unit=unit, state=ConsultationState.DRAFT,
-                                created_by_id=created_by.id if created_by is not None else None)
-    _apply(consultation, {
+    return LIFECYCLE.create(unit, created_by, {
         "kind": kind, "title": title, "summary": summary, "body_text": body_text, "area": area,
         "project": project, "stage": stage, "task_ids": task_ids, "opens_on": opens_on, "closes_on": closes_on,
         "project_location": project_location, "developer_name": developer_name,
         "developer_contact": developer_contact, "eia_preparer": eia_preparer, "how_to_comment": how_to_comment,
     })
-    db.session.add(consultation)
-    db.session.flush()
-    return consultation
 
 
 def update_draft(user, consultation, version=None, **changes):
@@ -386,20 +349,7 @@ def update_draft(user, consultation, version=None, **changes):
     task_ids, opens_on, closes_on and the EIA items (project_location, developer_name,
     developer_contact, eia_preparer, how_to_comment).
     """
-    unknown = set(changes) - set(_EDITABLE)
-    if unknown:
-        raise TypeError(f"update_draft: unknown fields {sorted(unknown)}")
-    act(user, consultation, version)
-    if consultation.state is not ConsultationState.DRAFT:
-        raise Conflict(_("Only a draft can be edited; this consultation has been published or withdrawn."))
-    values = {name: getattr(consultation, name) for name in _EDITABLE
-              if name not in ("body_text", "task_ids", "area", "project")}
-    values.update(area=consultation.area, project=consultation.project, body_text=None, task_ids=None)
-    values.update(changes)
-    _apply(consultation, values)
-    consultation.updated_at = utcnow()
-    db.session.flush()
-    return consultation
+    return LIFECYCLE.update(user, consultation, version, changes)
 
 
 # --- the EIA notice ------------------------------------------------------------------------------
@@ -497,11 +447,9 @@ def publish(user, consultation, opens_on, closes_on, config, calendar=None, now=
     `uncovered_years` name years whose holidays were guessed (Monday–Friday), for a warning.
     """
     now = now or utcnow()
-    act(user, consultation, version)
-    if consultation.state is not ConsultationState.DRAFT:
-        if is_public(consultation):
-            raise Conflict(_("This consultation has been published already."))
-        raise Conflict(_("Only a draft can be published."))
+    LIFECYCLE.check(user, consultation, version, (ConsultationState.DRAFT,),
+                    lambda c: _("This consultation has been published already.") if is_public(c)
+                    else _("Only a draft can be published."))
     opens_on = opens_on or consultation.opens_on
     closes_on = closes_on or consultation.closes_on
     eia = consultation.kind is ConsultationKind.EIA
@@ -528,7 +476,7 @@ def publish(user, consultation, opens_on, closes_on, config, calendar=None, now=
               n=count.working_days, earliest=count.earliest_close.isoformat()), field="closes_on")
     consultation.opens_on, consultation.closes_on, consultation.original_closes_on = opens_on, closes_on, None
     consultation.state, consultation.published_at = ConsultationState.OPEN, now
-    search.enqueue("consultation", consultation.id)
+    LIFECYCLE.changed_in_public(consultation)
     subscriptions.notify_consultation(consultation, config)
     return count
 
@@ -558,9 +506,8 @@ def close_due(now, config):
 def extend(user, consultation, new_closes_on, now=None, tz=clocks.DEFAULT_TZ, version=None):
     """Move the closing day of an open consultation later; the first closing day is kept."""
     now = now or utcnow()
-    act(user, consultation, version)
-    if consultation.state is not ConsultationState.OPEN:
-        raise Conflict(_("Only an open consultation can be extended."))
+    LIFECYCLE.check(user, consultation, version, (ConsultationState.OPEN,),
+                    lambda _c: _("Only an open consultation can be extended."))
     if clocks.local_day(now, tz) > consultation.closes_on:
         raise Conflict(_("The comment period ended on %(date)s; it can no longer be extended.",
                          date=consultation.closes_on.isoformat()))
@@ -574,19 +521,16 @@ def extend(user, consultation, new_closes_on, now=None, tz=clocks.DEFAULT_TZ, ve
         consultation.original_closes_on = consultation.closes_on
     consultation.closes_on = new_closes_on
     consultation.updated_at = now
-    search.enqueue("consultation", consultation.id)
+    LIFECYCLE.changed_in_public(consultation)
     return consultation
 
 
 def withdraw(user, consultation, reason, now=None, version=None):
     """Withdraw a draft or open consultation with a public reason; its page stays readable."""
-    act(user, consultation, version)
-    if consultation.state not in (ConsultationState.DRAFT, ConsultationState.OPEN):
-        raise Conflict(_("Only a draft or an open consultation can be withdrawn."))
-    consultation.withdrawn_reason = text_field(reason, "reason", *WITHDRAW_REASON_LENGTH)
-    consultation.state = ConsultationState.WITHDRAWN
-    consultation.updated_at = now or utcnow()
-    search.enqueue("consultation", consultation.id)
+    LIFECYCLE.check(user, consultation, version, (ConsultationState.DRAFT, ConsultationState.OPEN),
+                    lambda _c: _("Only a draft or an open consultation can be withdrawn."))
+    reason = text_field(reason, "reason", *WITHDRAW_REASON_LENGTH)
+    LIFECYCLE.withdraw(consultation, ConsultationState.WITHDRAWN, reason, now or utcnow())
     return consultation
 
 
@@ -604,11 +548,10 @@ def publish_statement(user, consultation, statement_text, now=None, version=None
     Also refused while comments still wait for moderation (new or flagged): a unit could otherwise
     leave awkward comments unmoderated and never answer them.
     """
-    act(user, consultation, version)
-    if consultation.state is not ConsultationState.CLOSED:
-        if consultation.state is ConsultationState.ANSWERED:
-            raise Conflict(_("The participation statement has been published already."))
-        raise Conflict(_("The participation statement is published after the comment period has closed."))
+    LIFECYCLE.check(user, consultation, version, (ConsultationState.CLOSED,),
+                    lambda c: _("The participation statement has been published already.")
+                    if c.state is ConsultationState.ANSWERED
+                    else _("The participation statement is published after the comment period has closed."))
     waiting = _count_comments(consultation, Comment.state.in_(AWAITING_MODERATION))
     if waiting:
         raise Conflict(ngettext("%(num)s comment still waits for moderation: publish or hide it first.",
@@ -622,120 +565,8 @@ def publish_statement(user, consultation, statement_text, now=None, version=None
     consultation.statement = text_field(statement_text, "statement", *STATEMENT_LENGTH)
     consultation.state, consultation.answered_at = ConsultationState.ANSWERED, now or utcnow()
     consultation.updated_at = consultation.answered_at
-    search.enqueue("consultation", consultation.id)
+    LIFECYCLE.changed_in_public(consultation)
     return consultation
-
-
-@dataclass(frozen=True)
-class Period:
-    """The comment period: first and last day, and the first closing day if it was extended."""
-
-    opens_on: date | None
-    closes_on: date | None
-    original_closes_on: date | None
-
-
-@dataclass(frozen=True)
-class MatrixRow:
-    """One line of the adoption matrix: one comment, or several answered with a shared explanation."""
-
-    comments: tuple  # of comments.PublicComment
-    decision: object  # CommentDecision
-    decision_label: str
-    reason: str
-
-    @property
-    def paragraph_numbers(self):
-        """The paragraphs the comments of this row are about (sorted, without the whole-document ones)."""
-        return sorted({c.paragraph_number for c in self.comments if c.paragraph_number is not None})
-
-
-@dataclass(frozen=True)
-class HearingSummary:
-    """A hearing session as the statement reports it; attendance and minutes once published."""
-
-    starts_at: datetime
-    place: str
-    attendance_count: int | None
-    minutes: str
-
-
-@dataclass(frozen=True)
-class ParticipationStatement:
-    """The 公众参与说明: period, channels, counts, adoption matrix and hearings; never contact details.
-
-    Counts include only published comments: comments waiting for moderation, hidden by staff or
-    hidden after flags are neither counted nor listed. People are counted by `Comment.author_key`
-    (one person commenting three times counts once).
-    """
-
-    consultation_id: int
-    title: str
-    unit: str
-    period: Period
-    channels: tuple[str, ...]
-    comment_count: int
-    people_count: int
-    matrix: tuple[MatrixRow, ...]
-    hearings: tuple[HearingSummary, ...]
-    statement: str
-    answered_at: datetime | None
-
-    @property
-    def counts_text(self):
-        """The counts as a sentence in the user's language, e.g. "3 comments from 2 people"."""
-        return counts_text(self.comment_count, self.people_count)
-
-
-def counts_text(comments, people):
-    """How many comments from how many people, as a sentence."""
-    if not comments:
-        return _("No comments were published.")
-    if people == 1:
-        return ngettext("%(num)s comment from one person", "%(num)s comments from one person", comments)
-    return _("%(comments)s comments from %(people)s people", comments=comments, people=people)
-
-
-def participation_statement(consultation):
-    """The participation statement's content, built from published comments and the hearing sessions."""
-    # Imported here: comments imports this module for its access rules.
-    from portal.services.comments import decision_label, public_comments
-
-    published = public_comments(consultation)
-    keys = db.session.scalars(
-        sa.select(Comment.author_key).where(Comment.consultation_id == consultation.id,
-                                            Comment.state == CommentState.PUBLISHED).distinct()
-    ).all()
-    rows, shared = [], {}
-    for comment in published:
-        # Comments answered with the same decision and the same explanation (a bulk answer) share a row.
-        group = (comment.decision, comment.reason) if comment.decision and comment.reason else None
-        if group is not None and group in shared:
-            shared[group].append(comment)
-            continue
-        members = [comment]
-        if group is not None:
-            shared[group] = members
-        rows.append((members, comment.decision, comment.reason))
-    matrix = tuple(MatrixRow(tuple(members), decision, decision_label(decision), reason)
-                   for members, decision, reason in rows)
-    hearings = tuple(
-        HearingSummary(h.starts_at, h.place,
-                       h.attendance_count if h.minutes_published_at else None,
-                       h.minutes if h.minutes_published_at else "")
-        for h in consultation.hearings
-    )
-    channels = [_("Comments on this portal")]
-    if consultation.how_to_comment:
-        channels.append(consultation.how_to_comment)
-    if hearings:
-        channels.append(_("Hearings (听证会)"))
-    return ParticipationStatement(
-        consultation_id=consultation.id, title=consultation.title, unit=consultation.unit.label,
-        period=Period(consultation.opens_on, consultation.closes_on, consultation.original_closes_on),
-        channels=tuple(channels), comment_count=len(published), people_count=len(keys), matrix=matrix,
-        hearings=hearings, statement=consultation.statement, answered_at=consultation.answered_at,
-    )
 
 
 # --- the public list (API and feed) ---------------------------------------------------------------
@@ -817,7 +648,7 @@ class ConsoleRow:
 
 
 def console_list(user, state=None, page=1, per_page=20):
-    """A handling.Page of ConsoleRow: the unit's consultations (all for site oversight), newest first."""
+    """A pagination.Page of ConsoleRow: the unit's consultations (all for site oversight), newest first."""
     def count(*conditions):
         return (sa.select(sa.func.count()).select_from(Comment)
                 .where(Comment.consultation_id == Consultation.id, *conditions).scalar_subquery())

@@ -237,7 +237,7 @@ def _demo_eia(config):
         now=opened + timedelta(hours=1))
     hearings.register(hearing, f"{SAMPLE_MARK}居民 李女士", "13800000601", "", True,
                       "希望了解除臭设施的运行监测数据是否向周边社区公开。", config["SECRET_KEY"],
-                      now=opened + timedelta(days=1))
+                      now=opened + timedelta(days=1), tz=_tz(config))
     samples = (
         (1, 3, "青湖路社区居民(示例)", "13800000602", True,
          "第三段提到恶臭预测达标,但夏季主导风向下社区离厂界较近,建议增加对社区点位的恶臭监测并公开数据。"),
@@ -248,7 +248,7 @@ def _demo_eia(config):
     for number, (days, paragraph, name, phone, publish_name, body) in enumerate(samples, start=1):
         at = opened + timedelta(days=days, hours=number)
         comment = comments.submit_comment(consultation, f"【{SAMPLE_MARK}】{body}", name, phone, "", publish_name,
-                                          paragraph, now=at)
+                                          paragraph, now=at, secret=config["SECRET_KEY"])
         if number < len(samples):
             comments.publish_comment(staff, comment)  # the last one stays in the moderation queue
     return consultation
@@ -276,7 +276,8 @@ def _demo_answered(config):
     attended = []
     for number, (name, phone, speak, viewpoint) in enumerate(registrants, start=1):
         registration, _code = hearings.register(hearing, f"{SAMPLE_MARK}{name}", phone, "", speak, viewpoint,
-                                                config["SECRET_KEY"], now=opened + timedelta(days=1, hours=number))
+                                                config["SECRET_KEY"], now=opened + timedelta(days=1, hours=number),
+                                                tz=_tz(config))
         if number < 3:
             attended.append(registration.id)
     # People are told apart by their contact: the first person comments twice.
@@ -296,10 +297,11 @@ def _demo_answered(config):
     decided = []
     for number, (name, phone, publish_name, paragraph, decision, body, reason) in enumerate(samples, start=1):
         comment = comments.submit_comment(consultation, f"【{SAMPLE_MARK}】{body}", name, phone, "", publish_name,
-                                          paragraph, now=opened + timedelta(days=number, hours=3))
+                                          paragraph, now=opened + timedelta(days=number, hours=3),
+                                          secret=config["SECRET_KEY"])
         comments.publish_comment(staff, comment)
         decided.append((comment, decision, reason))
-    hearings.mark_attendance(staff, hearing, attended, now=starts + timedelta(hours=3))
+    hearings.mark_attendance(staff, hearing, attended, now=starts + timedelta(hours=3), tz=_tz(config))
     minutes_at = starts + timedelta(days=1)
     hearings.publish_minutes(staff, hearing, f"【{SAMPLE_MARK}】听证会按时召开,2名报名人出席,1人发言。"
                              "发言人建议征求意见期限遇节假日顺延;主持人说明将在公众参与说明中逐条答复。", now=minutes_at)

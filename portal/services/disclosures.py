@@ -54,10 +54,10 @@ from portal.models import (
 from portal.models.disclosures import disclosure_tasks
 from portal.models.types import utcnow
 from portal.numbers import is_whole
+from portal.pagination import Page
 from portal.permissions import Permission
 from portal.sanitize import clean_text
-from portal.services import clocks, search
-from portal.services.handling import Page
+from portal.services import clocks, drafts, search
 
 SEARCH_KIND = "disclosure"
 TITLE_LENGTH = (1, 200)
@@ -269,14 +269,8 @@ def _as_id(value):
 
 
 def text_field(value, name, low, high, single_line=False):
-    """`value` cleaned for display (portal.sanitize.clean_text) and checked against its length."""
-    text = clean_text(value)
-    if single_line:
-        text = " ".join(text.split())
-    if not low <= len(text) <= high:
-        raise ValidationFailed(_("%(field)s must be between %(low)s and %(high)s characters.",
-                                 field=field_label(name), low=low, high=high), field=name)
-    return text
+    """`value` cleaned for display and checked against its length (`drafts.text_field`, with this form's labels)."""
+    return drafts.text_field(value, name, low, high, field_label, single_line)
 
 
 def markdown_text(value):
@@ -297,44 +291,11 @@ def _required_body(body):
     return body
 
 
-def _unit(unit):
-    if not isinstance(unit, Unit) or not unit.handles_cases:
-        raise ValidationFailed(_("The unit must be a department or a division: collective addressees do not publish "
-                                 "disclosures."), field="unit")
-    return unit
-
-
-def _creator(created_by, unit):
-    if created_by is not None and (created_by.unit_id != unit.id or not created_by.can(Permission.DISCLOSURES_MANAGE)):
-        raise Forbidden(_("Only staff of the responsible unit can do this."))
-
-
 def _category(value, current=None):
     category = value if isinstance(value, DisclosureCategory) else db.session.get(DisclosureCategory, _as_id(value))
     if category is None or (not category.active and category is not current):
         raise ValidationFailed(_("Choose one of the disclosure categories offered."), field="category")
     return category
-
-
-def _area(value):
-    if isinstance(value, Area):
-        return value
-    area = None
-    if value not in (None, "") and is_whole(str(value).strip()):
-        area = db.session.scalar(sa.select(Area).where(Area.number == int(value)))
-    if area is None:
-        raise ValidationFailed(_("Choose the area: the 兵团 level or one of the 14 divisions."), field="area")
-    return area
-
-
-def _tasks(task_ids):
-    tasks = []
-    for task_id in dict.fromkeys(task_ids or ()):
-        task = db.session.get(Task, _as_id(task_id))
-        if task is None:
-            raise ValidationFailed(_("Related policy task %(id)s does not exist.", id=task_id), field="tasks")
-        tasks.append(task)
-    return tasks
 
 
 def _published_on(value):
@@ -356,9 +317,9 @@ def _apply(disclosure, values):
     category = _category(values["category"], disclosure.category)
     title = text_field(values["title"], "title", *TITLE_LENGTH, single_line=True)
     body = markdown_text(values["body"])
-    area = _area(values["area"])
+    area = drafts.area(values["area"])
     published_on = _published_on(values["published_on"])
-    tasks = _tasks(values["task_ids"]) if values["task_ids"] is not None else None
+    tasks = drafts.tasks(values["task_ids"]) if values["task_ids"] is not None else None
     if disclosure.observations and not category.takes_observations:
         raise ValidationFailed(_("This draft has goal observations, which only a statistics disclosure category "
                                  "carries: remove them first, or keep the category."), field="category")
@@ -368,6 +329,21 @@ def _apply(disclosure, values):
         disclosure.tasks = tasks
 
 
+def _current(disclosure):
+    """The values of a draft as `_apply` takes them; the related tasks stay unless changed."""
+    return {"category": disclosure.category, "title": disclosure.title, "body": disclosure.body,
+            "area": disclosure.area, "task_ids": None, "published_on": disclosure.published_on}
+
+
+LIFECYCLE = drafts.Lifecycle(
+    model=Disclosure, search_kind=SEARCH_KIND, draft_state=DisclosureState.DRAFT,
+    permission=Permission.DISCLOSURES_MANAGE, act=act, apply=_apply, current=_current, editable=_EDITABLE,
+    not_a_unit=lambda: _("The unit must be a department or a division: collective addressees do not publish "
+                         "disclosures."),
+    not_a_draft=lambda: _("Only a draft can be edited; a published disclosure is revised with a note."),
+)
+
+
 def create_draft(unit, category, title, area, body="", task_ids=(), published_on=None, created_by=None):
     """A draft disclosure of `unit`; it stays private until published.
 
@@ -375,32 +351,13 @@ def create_draft(unit, category, title, area, body="", task_ids=(), published_on
     (0 for the 兵团 level, 1–14 for a division), `body` Markdown, `published_on` the date the unit
     gives as its publication date (today's Beijing date when left empty at publication).
     """
-    unit = _unit(unit)
-    _creator(created_by, unit)
-    disclosure = Disclosure(unit=unit, state=DisclosureState.DRAFT,
-                            created_by_id=created_by.id if created_by is not None else None)
-    _apply(disclosure, {"category": category, "title": title, "body": body, "area": area, "task_ids": task_ids,
-                        "published_on": published_on})
-    db.session.add(disclosure)
-    db.session.flush()
-    return disclosure
+    return LIFECYCLE.create(unit, created_by, {"category": category, "title": title, "body": body, "area": area,
+                                               "task_ids": task_ids, "published_on": published_on})
 
 
 def update_draft(user, disclosure, version=None, **changes):
     """Change a draft's fields (category, title, body, area, task_ids, published_on), validated together."""
-    unknown = set(changes) - set(_EDITABLE)
-    if unknown:
-        raise TypeError(f"update_draft: unknown fields {sorted(unknown)}")
-    act(user, disclosure, version)
-    if disclosure.state is not DisclosureState.DRAFT:
-        raise Conflict(_("Only a draft can be edited; a published disclosure is revised with a note."))
-    values = {"category": disclosure.category, "title": disclosure.title, "body": disclosure.body,
-              "area": disclosure.area, "task_ids": None, "published_on": disclosure.published_on}
-    values.update(changes)
-    _apply(disclosure, values)
-    disclosure.updated_at = utcnow()
-    db.session.flush()
-    return disclosure
+    return LIFECYCLE.update(user, disclosure, version, changes)
 
 
 # --- publication, revision, withdrawal ----------------------------------------------------------
@@ -409,9 +366,8 @@ def update_draft(user, disclosure, version=None, **changes):
 def publish(user, disclosure, now=None, tz=clocks.DEFAULT_TZ, version=None):
     """Publish a draft as version 1; its publication date defaults to today (Beijing) and cannot be later."""
     now = now or utcnow()
-    act(user, disclosure, version)
-    if disclosure.state is not DisclosureState.DRAFT:
-        raise Conflict(_("This disclosure has been published already."))
+    LIFECYCLE.check(user, disclosure, version, (DisclosureState.DRAFT,),
+                    lambda _d: _("This disclosure has been published already."))
     _required_body(disclosure.body)
     today = clocks.local_day(now, tz)
     published_on = disclosure.published_on or today
@@ -431,9 +387,8 @@ def publish(user, disclosure, now=None, tz=clocks.DEFAULT_TZ, version=None):
 def revise(user, disclosure, title, body, note, now=None, version=None):
     """Publish a new text of a published disclosure as the next version, with a public note on what changed."""
     now = now or utcnow()
-    act(user, disclosure, version)
-    if disclosure.state is not DisclosureState.PUBLISHED:
-        raise Conflict(_("Only a published disclosure can be revised."))
+    LIFECYCLE.check(user, disclosure, version, (DisclosureState.PUBLISHED,),
+                    lambda _d: _("Only a published disclosure can be revised."))
     title = text_field(title, "title", *TITLE_LENGTH, single_line=True)
     body = _required_body(markdown_text(body))
     latest = disclosure.versions[-1]
@@ -453,14 +408,12 @@ def revise(user, disclosure, title, body, note, now=None, version=None):
 def withdraw(user, disclosure, reason, now=None, version=None):
     """Withdraw a published disclosure with a public reason; its page stays as a tombstone with its versions."""
     now = now or utcnow()
-    act(user, disclosure, version)
-    if disclosure.state is not DisclosureState.PUBLISHED:
-        if disclosure.state is DisclosureState.WITHDRAWN:
-            raise Conflict(_("This disclosure has been withdrawn already."))
-        raise Conflict(_("Only a published disclosure can be withdrawn; a draft is simply not published."))
-    disclosure.withdrawn_reason = text_field(reason, "reason", *WITHDRAW_REASON_LENGTH)
-    disclosure.state, disclosure.withdrawn_at, disclosure.updated_at = DisclosureState.WITHDRAWN, now, now
-    changed_in_public(disclosure)
+    LIFECYCLE.check(user, disclosure, version, (DisclosureState.PUBLISHED,),
+                    lambda d: _("This disclosure has been withdrawn already.") if d.state is DisclosureState.WITHDRAWN
+                    else _("Only a published disclosure can be withdrawn; a draft is simply not published."))
+    reason = text_field(reason, "reason", *WITHDRAW_REASON_LENGTH)
+    disclosure.withdrawn_at = now
+    LIFECYCLE.withdraw(disclosure, DisclosureState.WITHDRAWN, reason, now)
     db.session.flush()
     return disclosure
 
@@ -678,7 +631,7 @@ def version(disclosure, number):
 
 
 def console_list(user, state=None, page=1, per_page=20):
-    """A handling.Page of the unit's disclosures (all of them for site oversight), newest first."""
+    """A pagination.Page of the unit's disclosures (all of them for site oversight), newest first."""
     conditions = [] if user.can(Permission.SITE_DISCLOSURES_VIEW) else [Disclosure.unit_id == user.unit_id]
     if state is not None:
         conditions.append(Disclosure.state == state)

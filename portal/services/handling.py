@@ -1,6 +1,5 @@
 """Case handling by unit staff: the queue, access rules, and every action on a report."""
 import enum
-import math
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,6 +24,7 @@ from portal.models import (
     User,
 )
 from portal.models.types import utcnow
+from portal.pagination import Page
 from portal.permissions import Permission
 from portal.sanitize import plain
 from portal.services import audit, clocks, evidence, history, mail, search
@@ -65,21 +65,6 @@ class Access(enum.Enum):
     HANDLE = "handle"  # the handling unit
     COPY = "copy"  # a unit copied read-only
     OVERSIGHT = "oversight"  # site administrators
-
-
-@dataclass
-class Page:
-    """One page of a list."""
-
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self):
-        """How many pages there are (at least 1)."""
-        return max(1, math.ceil(self.total / self.per_page))
 
 
 def running_deadline():

@@ -34,17 +34,17 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from portal import numbers
+from portal.contacts import contact_errors
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import Consultation, ConsultationState, HearingSession, Registration, RegistrationStatus
 from portal.models.types import utcnow
 from portal.permissions import Permission
 from portal.sanitize import clean_text
-from portal.services import audit, clocks, mail, reports, subscriptions
+from portal.services import audit, clocks, mail, subscriptions
 from portal.services.reports import hash_code
 
 NOTICE_BASIS = "《环境保护公众参与办法》"
@@ -200,17 +200,17 @@ def _registration_open(hearing, now):
             and now < hearing.starts_at)
 
 
-def _refuse_if_closed(hearing, now):
+def _refuse_if_closed(hearing, now, tz):
     if hearing.consultation.state not in HEARING_STATES:
         raise Conflict(_("This hearing is not taking registrations."))
     if now >= hearing.registration_closes_at or now >= hearing.starts_at:
         raise Conflict(_("Registration for this hearing closed at %(when)s.",
-                         when=_local(hearing.registration_closes_at)))
+                         when=_local(hearing.registration_closes_at, tz)))
 
 
-def _local(moment):
-    # Messages show Beijing time, like every date on the portal (templating.local_datetime).
-    return moment.astimezone(ZoneInfo(_tz(current_app.config))).strftime("%Y-%m-%d %H:%M")
+def _local(moment, tz):
+    # Messages show Beijing time (`tz`), like every date on the portal (templating.local_datetime).
+    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
 def new_code(secret):
@@ -230,7 +230,7 @@ def _validate_registrant(name, phone, email, wants_to_speak, viewpoint):
         errors.append(("name", _("Enter your name.")))
     elif len(name) > NAME_LENGTH:
         errors.append(("name", _("Your name must be %(n)s characters or fewer.", n=NAME_LENGTH)))
-    errors += reports.contact_errors(phone, email, _("Enter your phone number or your email address."))
+    errors += contact_errors(phone, email, _("Enter your phone number or your email address."))
     low, high = VIEWPOINT_LENGTH
     if wants_to_speak and not low <= len(viewpoint) <= high:
         errors.append(("viewpoint", _("To speak, summarise your viewpoint in %(low)s to %(high)s characters "
@@ -243,13 +243,16 @@ def _validate_registrant(name, phone, email, wants_to_speak, viewpoint):
     return name, phone, email, viewpoint
 
 
-def register(session, name, phone, email, wants_to_speak, viewpoint, secret, now=None):
-    """Register for a hearing: (registration, code shown once); confirmed while seats last, else waitlisted."""
+def register(session, name, phone, email, wants_to_speak, viewpoint, secret, now=None, tz=clocks.DEFAULT_TZ):
+    """Register for a hearing: (registration, code shown once); confirmed while seats last, else waitlisted.
+
+    `tz` is the time zone of the deadline a refusal names.
+    """
     now = now or utcnow()
     name, phone, email, viewpoint = _validate_registrant(name, phone, email, wants_to_speak, viewpoint)
-    _refuse_if_closed(session, now)  # before locking: a late request need not queue for the lock
+    _refuse_if_closed(session, now, tz)  # before locking: a late request need not queue for the lock
     hearing = _lock(session)
-    _refuse_if_closed(hearing, now)  # again under the lock: the deadline or the state may have moved
+    _refuse_if_closed(hearing, now, tz)  # again under the lock: the deadline or the state may have moved
     confirmed = _count(hearing, RegistrationStatus.CONFIRMED)
     status = RegistrationStatus.CONFIRMED if confirmed < hearing.seats else RegistrationStatus.WAITLISTED
     code = new_code(secret)
@@ -305,8 +308,8 @@ def _fill(hearing, now):
     return moved
 
 
-def cancel(code, now=None):
-    """Cancel the registration with `code`; a freed seat goes to the first on the waitlist."""
+def cancel(code, now=None, tz=clocks.DEFAULT_TZ):
+    """Cancel the registration with `code`; a freed seat goes to the first on the waitlist (`tz`: for the refusal)."""
     now = now or utcnow()
     registration = find(code)
     hearing = _lock(registration.session)
@@ -314,7 +317,7 @@ def cancel(code, now=None):
     db.session.refresh(registration)
     if registration.status is RegistrationStatus.CANCELLED:
         raise Conflict(_("This registration was already cancelled on %(when)s; nothing more needs to be done.",
-                         when=_local(registration.cancelled_at)))
+                         when=_local(registration.cancelled_at, tz)))
     if now >= hearing.starts_at:
         raise Conflict(_("The hearing has started; registrations can no longer be cancelled."))
     registration.status = RegistrationStatus.CANCELLED
@@ -361,11 +364,10 @@ def attendees(user, session):
                      [r for r in active if r.status is RegistrationStatus.WAITLISTED], cancelled)
 
 
-def mark_attendance(user, session, registration_ids, now=None):
-    """Record who attended: exactly the registrations in `registration_ids` (from the hearing day on)."""
+def mark_attendance(user, session, registration_ids, now=None, tz=clocks.DEFAULT_TZ):
+    """Record who attended: exactly the registrations in `registration_ids` (from the hearing day on, in `tz`)."""
     now = now or utcnow()
     _manage(user, session.consultation)
-    tz = _tz(current_app.config)
     if clocks.local_day(now, tz) < clocks.local_day(session.starts_at, tz):
         raise Conflict(_("Attendance can be marked from the day of the hearing."))
     if session.minutes_published_at is not None:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal import numbers
+from portal.contacts import contact_errors
 from portal.errors import NotFound, TooManyRequests, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -32,8 +33,6 @@ from portal.services import clocks, evidence, history, mail, reference_data, sea
 
 DESCRIPTION_LENGTH = (10, 4000)
 REPORT_WINDOW_SECONDS = 60 * 60
-PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
 
 @dataclass
@@ -193,18 +192,6 @@ def _keep_warnings(report, by_kind):
 def _legacy_years(years, due_at, tz):
     # A report-wide list does not say which count met a year; a count ending before 1 January of it cannot have.
     return tuple(y for y in years if y <= clocks.local_day(due_at, tz).year)
-
-
-def contact_errors(phone, email, missing=None):
-    """[(field, message)] for a phone number and an email address as typed; `missing` if both are empty."""
-    errors = []
-    if phone and not PHONE.match(phone):
-        errors.append(("phone", _("Enter your phone number in digits only, for example 13800138000.")))
-    if email and (len(email) > 254 or not EMAIL.match(email)):
-        errors.append(("email", _("Enter your email address in the right format, like name@example.com.")))
-    if missing and not phone and not email:
-        errors.append(("phone", missing))
-    return errors
 
 
 def _validate(data, now):

@@ -8,8 +8,8 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.models import Area, Category, RoutingRule, Task, TaskUnit, Unit, UnitKind
-from portal.policy.parser import numeral
 from portal.services.units import BINGTUAN_AREA, find_unit
+from portal.text import numeral
 
 
 @dataclass(frozen=True)

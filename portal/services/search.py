@@ -50,9 +50,9 @@ from portal.models import (
     TaskUnit,
     Unit,
 )
-from portal.policy.parser import numeral
 from portal.search import FACETS, Document, SearchIndex, SearchUnavailable, make_key, rebuild
 from portal.services import clocks
+from portal.text import numeral
 
 log = logging.getLogger(__name__)
 

@@ -34,13 +34,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal import encryption
+from portal.contacts import EMAIL
 from portal.errors import NotFound, TooManyRequests, ValidationFailed
 from portal.extensions import db
 from portal.models import Area, Subscription, Unit
 from portal.models.types import utcnow
 from portal.numbers import is_whole
 from portal.services import mail, throttle
-from portal.services.reports import EMAIL
 
 EMAIL_LENGTH = 254
 CONFIRMATION_DAYS = 7

@@ -9,8 +9,8 @@ from portal import numbers
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.models import Area, Category, Report, ReportStatus, Unit
+from portal.pagination import Page
 from portal.services.categories import list_categories
-from portal.services.handling import Page
 from portal.services.units import list_areas
 
 @dataclass

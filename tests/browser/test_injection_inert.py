@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import current_app
 from playwright.sync_api import expect
 
 from portal.extensions import db
@@ -54,13 +55,14 @@ def build(app):
         registration, _code = hearings.register(hearing, payload(20, 80), "13900000000", "", True, payload(21, 400) + " 选址离居民区太近,应重新论证。",
                                                 app.config["SECRET_KEY"], now=past + timedelta(hours=1))
         hidden = comments.submit_comment(answered, payload(22), payload(23, 80), "13900000001", "", True, 3,
-                                         now=past + timedelta(days=1))
+                                         now=past + timedelta(days=1), secret=current_app.config["SECRET_KEY"])
         comments.hide_comment(staff, hidden, payload(24, 1000))
         shown = []
         for n, decision in ((25, CommentDecision.ADOPTED), (27, CommentDecision.NOT_ADOPTED),
                             (29, CommentDecision.PARTLY_ADOPTED), (31, CommentDecision.OUT_OF_SCOPE)):
             comment = comments.submit_comment(answered, payload(n), payload(n + 1, 80), "13900000002", "", True,
-                                              (n % 7) + 1, now=past + timedelta(days=2))
+                                              (n % 7) + 1, now=past + timedelta(days=2),
+                                              secret=current_app.config["SECRET_KEY"])
             comments.publish_comment(staff, comment)
             shown.append((comment, decision, payload(n + 100, 2000)))
         hearings.mark_attendance(staff, hearing, [registration.id], now=starts + timedelta(hours=2))

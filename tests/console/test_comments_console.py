@@ -4,6 +4,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from portal.extensions import db
 from portal.models import AuditRecord, Comment, CommentDecision, CommentState, Consultation, ConsultationState
@@ -42,7 +43,8 @@ def submit(app, consultation_id, body, state=CommentState.PENDING, paragraph=Non
     """A resident's comment, then moved to `state` (published by the unit, or flagged); its id."""
     with app.app_context():
         item = db.session.get(Consultation, consultation_id)
-        comment = comments.submit_comment(item, body, "李居民", phone, email, True, paragraph_number=paragraph)
+        comment = comments.submit_comment(item, body, "李居民", phone, email, True, paragraph_number=paragraph,
+                                          secret=current_app.config["SECRET_KEY"])
         if state is not CommentState.PENDING:
             comments.publish_comment(user(app, "wjq"), comment)
         if state is CommentState.FLAGGED:

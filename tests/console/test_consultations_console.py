@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from portal.extensions import db
 from portal.models import Consultation, ConsultationKind, ConsultationState, Project, User
@@ -141,8 +142,10 @@ def test_list_shows_state_counts_and_filters(app, wjq):
     with app.app_context():
         item = db.session.get(Consultation, open_id)
         for n in range(3):
-            comments.submit_comment(item, f"第{n}条意见:请加强污泥处置。", "居民", "", f"r{n}@example.org", False)
-        published = comments.submit_comment(item, "已发布的意见,尚未答复。", "居民", "13800138000", "", True)
+            comments.submit_comment(item, f"第{n}条意见:请加强污泥处置。", "居民", "", f"r{n}@example.org", False,
+                                    secret=current_app.config["SECRET_KEY"])
+        published = comments.submit_comment(item, "已发布的意见,尚未答复。", "居民", "13800138000", "", True,
+                                            secret=current_app.config["SECRET_KEY"])
         comments.publish_comment(user(app, "wjq"), published)
         db.session.commit()
     page = wjq.get("/console/consultations").get_data(as_text=True)
@@ -388,7 +391,8 @@ def test_another_units_staff_get_404_on_every_page_and_action(app, wjq, stranger
     open_id = make_consultation(app, publish=True)
     with app.app_context():
         item = db.session.get(Consultation, open_id)
-        comment = comments.submit_comment(item, "请公开污泥去向。", "居民", "13800138000", "", True)
+        comment = comments.submit_comment(item, "请公开污泥去向。", "居民", "13800138000", "", True,
+                                          secret=current_app.config["SECRET_KEY"])
         from portal.services import attachments
         attachment = attachments.add_attachment(user(app, "wjq"), item, "a.pdf", minimal_pdf(), app.config)
         start = utcnow() + timedelta(days=40)
@@ -510,12 +514,15 @@ def console_pages(app, client, username):
         staff = user(app, username)
         attachments.add_attachment(staff, db.session.get(Consultation, draft_id), "报告书.pdf", minimal_pdf(), app.config)
         item = db.session.get(Consultation, open_id)
-        pending = comments.submit_comment(item, "请说明污泥去向。", "李居民", "13912345678", "", True, paragraph_number=2)
-        flagged = comments.submit_comment(item, "被举报的意见。", "王居民", "", "w@example.org", False)
+        pending = comments.submit_comment(item, "请说明污泥去向。", "李居民", "13912345678", "", True, paragraph_number=2,
+                                          secret=current_app.config["SECRET_KEY"])
+        flagged = comments.submit_comment(item, "被举报的意见。", "王居民", "", "w@example.org", False,
+                                          secret=current_app.config["SECRET_KEY"])
         comments.publish_comment(staff, flagged)
         for n in range(3):
             comments.flag_comment(flagged, f"k{n}", app.config)
-        published = comments.submit_comment(item, "建议增加在线监测。", "赵居民", "", "z@example.org", True)
+        published = comments.submit_comment(item, "建议增加在线监测。", "赵居民", "", "z@example.org", True,
+                                            secret=current_app.config["SECRET_KEY"])
         comments.publish_comment(staff, published)
         comments.decide(staff, published, "not_adopted", "监测方案已满足要求。")
         start = utcnow() + timedelta(days=40)
@@ -527,7 +534,7 @@ def console_pages(app, client, username):
         session.starts_at = utcnow() - timedelta(hours=1)
         for cid in (closed_id, answered_id):
             done = comments.submit_comment(db.session.get(Consultation, cid), "同意该方案。", "钱居民", "", "q@example.org",
-                                           False)
+                                           False, secret=current_app.config["SECRET_KEY"])
             comments.publish_comment(staff, done)
             comments.decide(staff, done, "adopted", "")
         db.session.flush()

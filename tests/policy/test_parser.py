@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 
 from portal.policy import bundled_text
-from portal.policy.parser import PolicyFormatError, chinese_number, numeral, parse
+from portal.policy.parser import PolicyFormatError, parse
+from portal.text import chinese_number, numeral
 
 
 @pytest.fixture(scope="module")

@@ -70,7 +70,8 @@ def comment(consultation, body, publish=True, name="张三", publish_name=True, 
             email=""):
     """A comment submitted while the consultation is open (at noon of its first day), published unless told not to."""
     submitted = datetime.combine(consultation.opens_on, time(12), tzinfo=BJ)
-    item = comments.submit_comment(consultation, body, name, phone, email, publish_name, paragraph, now=submitted)
+    item = comments.submit_comment(consultation, body, name, phone, email, publish_name, paragraph, now=submitted,
+                                   secret=current_app.config["SECRET_KEY"])
     if publish:
         comments.publish_comment(staff(), item)
     return item

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from portal import create_app
 from portal.extensions import db
@@ -130,7 +131,7 @@ def grow(app, people, start, count):
             task_ids=fourteen)
         consultations.publish(staff, consultation, date(2026, 3, 3), date(2026, 3, 31), config, now=moment)
         comment = comments.submit_comment(consultation, "建议加强监管。", "居民", "", "a@example.org", False,
-                                          now=moment + timedelta(days=1))
+                                          now=moment + timedelta(days=1), secret=current_app.config["SECRET_KEY"])
         comments.publish_comment(staff, comment)
     db.session.commit()
 

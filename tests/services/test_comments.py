@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
@@ -60,7 +61,8 @@ def consultation(app_context, people):
 def submit(consultation, body="建议增加夜间噪声监测点位。", name="张三", phone=PHONE, email="", publish_name=True,
            paragraph=None, now=OPEN_DAY):
     """Submit a comment with sensible defaults."""
-    return comments.submit_comment(consultation, body, name, phone, email, publish_name, paragraph, now=now)
+    return comments.submit_comment(consultation, body, name, phone, email, publish_name, paragraph, now=now,
+                                   secret=current_app.config["SECRET_KEY"])
 
 
 def published(consultation, people, **fields):

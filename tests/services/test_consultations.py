@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import current_app
 
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
@@ -14,7 +15,7 @@ from portal.models import (
     HearingSession,
     ProjectStage,
 )
-from portal.services import clocks, comments, consultations
+from portal.services import clocks, comments, consultations, participation
 from portal.services.units import find_unit
 from tests.helpers import People
 
@@ -375,7 +376,7 @@ def test_extension_keeps_the_original_closing_date(app_context, people):
     consultations.extend(people["staff"], draft, date(2026, 10, 29), now=NOW)
     assert draft.closes_on == date(2026, 10, 29)
     assert draft.original_closes_on == date(2026, 10, 15)
-    assert consultations.participation_statement(draft).period.original_closes_on == date(2026, 10, 15)
+    assert participation.participation_statement(draft).period.original_closes_on == date(2026, 10, 15)
 
 
 def test_extension_must_be_later(app_context, people):
@@ -446,7 +447,8 @@ PLANTED_PHONE, PLANTED_EMAIL = "13912345678", "planted-commenter@example.org"
 
 def comment(consultation, body, phone="", email="", name="张三", publish_name=True, paragraph=None):
     """A comment submitted on the first working day after the holiday."""
-    return comments.submit_comment(consultation, body, name, phone, email, publish_name, paragraph, now=OPEN_DAY)
+    return comments.submit_comment(consultation, body, name, phone, email, publish_name, paragraph, now=OPEN_DAY,
+                                   secret=current_app.config["SECRET_KEY"])
 
 
 @pytest.fixture
@@ -464,8 +466,6 @@ def answered_setup(app_context, people):
 
 def close(consultation):
     """Run the closing job the day after the period, checking that it closed `consultation`."""
-    from flask import current_app
-
     assert consultation in consultations.close_due(CLOSED_DAY, current_app.config)
 
 
@@ -485,7 +485,7 @@ def test_statement_is_refused_while_comments_wait_for_moderation(answered_setup,
     draft, published = answered_setup
     comments.decide_many(people["staff"], published, CommentDecision.PARTLY_ADOPTED, "部分采纳。")
     waiting = comments.submit_comment(draft, "这条意见还没有审核。", "王五", "13800138000", "", True,
-                                      now=OPEN_DAY)
+                                      now=OPEN_DAY, secret=current_app.config["SECRET_KEY"])
     close(draft)
     with pytest.raises(Conflict) as refused:
         consultations.publish_statement(people["staff"], draft, "本次征求意见共收到意见3条。", now=CLOSED_DAY)
@@ -512,7 +512,7 @@ def test_statement_published_with_counts_and_matrix(answered_setup, people):
     consultations.publish_statement(people["staff"], draft, "本次征求意见共收到意见3条，均已逐条答复。",
                                     now=CLOSED_DAY)
     assert draft.state is ConsultationState.ANSWERED and draft.answered_at == CLOSED_DAY
-    statement = consultations.participation_statement(draft)
+    statement = participation.participation_statement(draft)
     assert (statement.comment_count, statement.people_count) == (3, 2)
     assert statement.counts_text == "3 comments from 2 people"
     assert statement.period.opens_on == date(2026, 9, 28) and statement.period.closes_on == date(2026, 10, 15)
@@ -532,7 +532,7 @@ def test_statement_counts_leave_out_hidden_comments(answered_setup, people):
     """A hidden comment is neither counted nor listed, and its author is not counted."""
     draft, (first, second, third) = answered_setup
     comments.hide_comment(people["staff"], third, "含有人身攻击内容。")
-    statement = consultations.participation_statement(draft)
+    statement = participation.participation_statement(draft)
     assert statement.counts_text == "2 comments from one person"
     assert all(c.id != third.id for row in statement.matrix for c in row.comments)
 
@@ -547,7 +547,7 @@ def test_statement_lists_hearings_with_published_minutes(answered_setup):
     draft.hearings.append(HearingSession(starts_at=starts + timedelta(days=7), place="第二场", seats=20,
                                          registration_closes_at=starts, minutes="草稿", attendance_count=5))
     db.session.flush()
-    hearings = consultations.participation_statement(draft).hearings
+    hearings = participation.participation_statement(draft).hearings
     assert [(h.place, h.attendance_count, h.minutes) for h in hearings] == [
         ("五家渠市政务服务中心三楼会议室", 37, "听证会记录全文。"), ("第二场", None, "")]
 
@@ -556,7 +556,7 @@ def test_statement_without_hearings_or_comments(app_context, people):
     """A consultation nobody commented on has an empty matrix, no hearings, and says so."""
     draft = policy_draft()
     publish(app_context, people["staff"], draft)
-    statement = consultations.participation_statement(draft)
+    statement = participation.participation_statement(draft)
     assert statement.matrix == () and statement.hearings == ()
     assert statement.counts_text == "No comments were published."
 
@@ -567,7 +567,7 @@ def test_statement_never_carries_contact_details(answered_setup, people):
     comments.decide_many(people["staff"], published, CommentDecision.ADOPTED, "采纳。")
     close(draft)
     consultations.publish_statement(people["staff"], draft, "说明全文，共三条意见。", now=CLOSED_DAY)
-    statement = consultations.participation_statement(draft)
+    statement = participation.participation_statement(draft)
     dumped = repr(statement) + repr(asdict(statement))
     for secret in (PLANTED_PHONE, "139 1234 5678", PLANTED_EMAIL, published[0].author_key):
         assert secret not in dumped

@@ -101,7 +101,7 @@ def plant_consultations(people):
     held = draft("第八师生态环境保护规划(征求意见稿)")
     consultations.publish(staff, held, date(2026, 6, 2), date(2026, 6, 30), config, now=T0)
     written = [comments.submit_comment(held, f"第{n}条意见:建议加强排污口监管。", "居民", "", "a@example.org", False,
-                                       now=T0 + timedelta(days=2)) for n in range(4)]
+                                       now=T0 + timedelta(days=2), secret=config["SECRET_KEY"]) for n in range(4)]
     for comment in written[:3]:
         comments.publish_comment(staff, comment)
     comments.decide(staff, written[0], CommentDecision.ADOPTED, "", now=T0 + timedelta(days=3))

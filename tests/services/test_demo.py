@@ -27,7 +27,7 @@ from portal.models import (
 )
 from portal.models.types import utcnow
 from portal.models.policy import Comparison
-from portal.services import clocks, consultations, demo, disclosures, hearings
+from portal.services import clocks, consultations, demo, disclosures, hearings, participation
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def test_answered_sample_statement_is_complete(app_context, loaded):
     attendance and minutes, and the statement text, all dated in the past."""
     consultation = sample(demo.ANSWERED_TITLE)
     assert consultation.state is ConsultationState.ANSWERED and consultation.answered_at < utcnow()
-    statement = consultations.participation_statement(consultation)
+    statement = participation.participation_statement(consultation)
     assert (statement.comment_count, statement.people_count) == (4, 3)
     decided = [c for row in statement.matrix for c in row.comments]
     assert len(decided) == 4 and all(c.decision is not None and c.reason for c in decided)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import force_locale
 
 from portal.extensions import db
@@ -114,10 +115,13 @@ def plant(config):
     consultations.publish(wjq, consultation, today, today + timedelta(days=30), config)
     consultations.create_consultation(find_unit("第六师五家渠市"), "policy_draft", DRAFT_CONSULTATION, "大气污染。", 6)
     named = comments.submit_comment(consultation, "建议增加大气污染监测点位。", "张三", COMMENTER_PHONE,
-                                    COMMENTER_EMAIL, True)
-    private = comments.submit_comment(consultation, "建议公开大气污染源清单。", PRIVATE_NAME, COMMENTER_PHONE, "", False)
-    pending = comments.submit_comment(consultation, PENDING_BODY, "王五", "", COMMENTER_EMAIL, True)
-    hidden = comments.submit_comment(consultation, HIDDEN_BODY, "赵六", COMMENTER_PHONE, "", True)
+                                    COMMENTER_EMAIL, True, secret=current_app.config["SECRET_KEY"])
+    private = comments.submit_comment(consultation, "建议公开大气污染源清单。", PRIVATE_NAME, COMMENTER_PHONE, "", False,
+                                      secret=current_app.config["SECRET_KEY"])
+    pending = comments.submit_comment(consultation, PENDING_BODY, "王五", "", COMMENTER_EMAIL, True,
+                                      secret=current_app.config["SECRET_KEY"])
+    hidden = comments.submit_comment(consultation, HIDDEN_BODY, "赵六", COMMENTER_PHONE, "", True,
+                                     secret=current_app.config["SECRET_KEY"])
     for comment in (named, private, hidden):
         comments.publish_comment(wjq, comment)
     comments.hide_comment(wjq, hidden, "与本次征求意见无关。")
