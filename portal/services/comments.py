@@ -7,7 +7,7 @@
   decision with its reason: never a phone number, email address or `author_key`.
 - Contact details live in CommentContact and are read only through `read_contact`, which leaves an
   audit record each time (like `identities.read_identity`).
-- Access follows `consultations.act`: a comment nobody outside the unit may see (waiting, hidden,
+- Access is the policy `access.COMMENTS`: a comment nobody outside the unit may see (waiting, hidden,
   flagged) is NotFound for other units; a published one is Forbidden to them.
 """
 import hashlib

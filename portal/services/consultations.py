@@ -1,6 +1,6 @@
 """Consultations (意见征集): drafting, the EIA rules, the comment period, and the participation statement.
 
-Who may do what (mirrors `handling.access`):
+Who may do what (the policy `access.CONSULTATIONS`, see docs/architecture.md):
 
 - A consultation is public once it has been published (`published_at` is set): open, closed,
   answered, or withdrawn after publication. A draft, and a draft withdrawn before publication, is

@@ -1,7 +1,7 @@
 """Disclosures (环境信息公开): categories, drafting, publication with versions, revision, withdrawal,
 goal observations, and the public queries (list, versions, diffs).
 
-Who may do what (mirrors `consultations`):
+Who may do what (the policy `access.DISCLOSURES`, see docs/architecture.md):
 
 - A disclosure is public once published; withdrawn, it stays public as a tombstone with its
   versions. A draft is seen only by its unit and by site administrators (SITE_DISCLOSURES_VIEW).
