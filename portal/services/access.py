@@ -186,6 +186,8 @@ HEARINGS = Policy(
 )
 
 # Every report has a public page (public fields only: never the description, place, files or reporter).
+# The console reads reports through `handling.get_for` and `handling.access` (handling unit, copies, oversight),
+# not through this policy's get_for_unit and act.
 REPORTS = Policy(
     Report,
     public=Rule(lambda r: True, sa.true),

@@ -45,7 +45,8 @@ def rows(app_context):
     db.session.flush()
     consultations = db.session.scalars(sa.select(Consultation).order_by(Consultation.id)).all()
     published, template = consultations[0], consultations[-1]
-    # Copies of a sample consultation (made the staff's unit's) in each state, published or not (a draft withdrawn before publication).
+    # Copies of a sample consultation, of the staff's unit, in each state, published or not (a draft withdrawn
+    # before publication).
     for state, was_published in itertools.product(ConsultationState, (False, True)):
         copy = Consultation(**{column.key: getattr(template, column.key) for column in Consultation.__table__.columns
                                if column.key not in ("id", "version")})
