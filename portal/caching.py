@@ -205,7 +205,8 @@ class VersionReader:
     session and its pool: a cached answer then costs no pool checkout, transaction or teardown."""
 
     def __init__(self, url):
-        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        # Autocommit: each read sees what is committed now, and no transaction is left to end (one round trip).
+        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
         self.local = threading.local()
         self.opened, self.generation = [], 0
         self.lock = threading.Lock()
@@ -224,7 +225,6 @@ class VersionReader:
             cursor.execute("SELECT domain, version FROM data_versions")
             versions = dict(cursor.fetchall())
             cursor.close()
-            connection.rollback()  # hold no snapshot or transaction between requests
             return versions
         except Exception:
             local.key = None  # a broken connection (a restarted server): the next read opens anew

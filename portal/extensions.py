@@ -1,5 +1,6 @@
 """Unbound extensions, bound to an app in `create_app`."""
 import click
+from flask import session
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
@@ -14,8 +15,22 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+
+
+class StaffLoginManager(LoginManager):
+    """Flask-Login's manager, whose session protection guards signed-in sessions only."""
+
+    def _session_protection_failed(self):
+        # An anonymous visitor's session holds only a CSRF token: no identity to protect. Flask-Login's
+        # "strong" mode would clear it and rewrite the session cookie, and delete the remember cookie, in
+        # every answer to such a visitor: work on every page, and a Set-Cookie that no cache may store.
+        if "_user_id" not in session:
+            return False
+        return super()._session_protection_failed()
+
+
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
-login_manager = LoginManager()
+login_manager = StaffLoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 

@@ -7,7 +7,6 @@ is then committed on its own.
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import TooManyRequests
 
 from portal.errors import Forbidden, NotFound, ValidationFailed
@@ -16,7 +15,7 @@ from portal.models import IdentityVisibility, ReportSource
 from portal.models.types import utcnow
 from portal.numbers import is_whole
 from portal.services import api_keys, reference_data, throttle
-from portal.services.reports import ReportInput, discard, find_submission, new_submission_key, submit
+from portal.services.reports import ReportInput, new_submission_key, submit
 
 WINDOW_SECONDS = 3600
 AREAS = range(0, 15)  # 0 is the 兵团 level, 1–14 the divisions
@@ -113,7 +112,6 @@ def _named(error):
 def record(form, key, config, client=None):
     """Read the form, submit and commit the report with the key's count (and `client`'s, against its hourly
     limit); on refusal or failure roll back, remove stored files, commit the key's count alone, and re-raise."""
-    submission = data = None
     try:
         known = reference_data.current()
         data = report_input(form, key, known)
@@ -121,15 +119,11 @@ def record(form, key, config, client=None):
         db.session.commit()
         return submission
     except Exception as error:
-        db.session.rollback()
-        if submission is not None:
-            discard(submission.stored, config)
+        db.session.rollback()  # the report's rows, and its stored files with them
         if isinstance(error, KeyExhausted):
             raise
         count(key, config)  # the refused POST counts too (KeyExhausted if it was one too many)
         db.session.commit()
-        if isinstance(error, IntegrityError) and data is not None and find_submission(data.submission_key):
-            return submit(data, config)  # the same submission arrived twice at once: answer with the first
         if isinstance(error, ValidationFailed):
             raise _named(error) from error
         raise

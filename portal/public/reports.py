@@ -1,14 +1,11 @@
 """Residents: report pollution, follow a report, and the public supervision list."""
-import secrets
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy.exc import IntegrityError
 
-from portal import numbers
+from portal import caching, numbers, slots
 from portal.i18n import current_language
 from portal.errors import TooManyRequests, ValidationFailed, with_retry_after
 from portal.extensions import db
@@ -46,18 +43,21 @@ def _input(form):
 @bp.route("/reports/new", methods=["GET", "POST"])
 def reports_new():
     """The report form; on success the receipt, committed before it is shown."""
+    if request.method == "GET" and _blank_form_applies():
+        return _blank_form()
     # Categories and areas as this process keeps them (one small query says they still stand).
     known = reference_data.current()
-    if request.method == "GET" and _blank_form_applies():
-        return _blank_form(known)
     form = _report_form(known)
     if form.validate_on_submit():
         try:
-            submission = _submit_once(_input(form), request.remote_addr, known)
-            return render_template("public/reports/received.html", submission=submission)
+            submission = reports.submit(_input(form), current_app.config, client=request.remote_addr, known=known)
+            db.session.commit()
+            return slots.render_in_layout("public/reports/received.html", submission=submission)
         except ValidationFailed as error:
+            db.session.rollback()
             attach_error(form, error)
         except TooManyRequests as error:
+            db.session.rollback()
             # The form comes back as the resident typed it, with when they may send it at the top.
             form.form_errors.append(error.message)
             page = render_template("public/reports/new.html", form=form, categories=known.categories)
@@ -66,7 +66,6 @@ def reports_new():
     return render_template("public/reports/new.html", form=form, categories=known.categories), status
 
 
-_BLANK_FORMS = "portal_blank_report_forms"
 _CHOICES = "portal_report_form_choices"
 
 
@@ -84,43 +83,24 @@ def _choices(known):
 def _blank_form_applies():
     # The empty form is the same page for every anonymous visitor of a language, but for their CSRF token
     # and submission key: no query (the language switch links back to it), no flashed message, no staff menu.
-    return not request.query_string and "_flashes" not in session and not current_user.is_authenticated
+    return not request.query_string and slots.anonymous_page()
 
 
-def _blank_form(known):
-    """The empty report form, rendered once per language and set of categories and areas (`known`), with
+def _blank_form():
+    """The empty report form, rendered once per language and version of the categories and areas, with
     slots where each visitor gets their own CSRF token and submission key."""
-    held = current_app.extensions.setdefault(_BLANK_FORMS, {})
-    language = current_language()
-    entry = held.get(language)
-    if entry is None or entry[0] is not known:
-        form = _report_form(known)
-        key_slot, token_slot = f"key-slot-{secrets.token_hex(16)}", f"csrf-slot-{secrets.token_hex(16)}"
-        form.submission_key.data = key_slot
-        page = render_template("public/reports/new.html", form=form, categories=known.categories)
-        entry = held[language] = (known, page.replace(generate_csrf(), token_slot), token_slot, key_slot)
-    _known, page, token_slot, key_slot = entry
-    return page.replace(token_slot, generate_csrf()).replace(key_slot, reports.new_submission_key())
+    versions = caching.read_versions()  # outside the session: the form's GET opens no transaction
+    key = ("report form", current_language(), tuple(versions.get(d, 0) for d in reference_data.DOMAINS))
+    return slots.fill(key, _render_blank_form, token=generate_csrf(),
+                      submission_key=reports.new_submission_key())
 
 
-def _submit_once(data, client, known):
-    """Submit and commit; files stored for a transaction that fails are removed again.
-
-    When the same form arrives twice at once, the second insert fails on the submission key and
-    that request shows the first one's receipt instead.
-    """
-    config, submission = current_app.config, None
-    try:
-        submission = reports.submit(data, config, client=client, known=known)
-        db.session.commit()
-        return submission
-    except Exception as error:
-        db.session.rollback()
-        if submission is not None:
-            reports.discard(submission.stored, config)
-        if isinstance(error, IntegrityError):
-            return reports.submit(data, config, client=client)
-        raise
+def _render_blank_form(slot):
+    known = reference_data.current()
+    form = _report_form(known)
+    form.submission_key.data = slot["submission_key"]
+    page = render_template("public/reports/new.html", form=form, categories=known.categories)
+    return page.replace(generate_csrf(), slot["token"])
 
 
 @bp.route("/reports/track", methods=["GET", "POST"])

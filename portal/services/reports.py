@@ -89,7 +89,6 @@ class Submission:
     receipt: object  # a Receipt; the stored Report when the submission key had been seen before
     receipt_code: str
     created: bool
-    stored: list = field(default_factory=list)
 
     @property
     def report(self):
@@ -239,10 +238,43 @@ def _validate(data, now):
 _SUBMITTED = sa.select(Report.id).where(Report.submission_key == sa.bindparam("key"))
 _STAFF = (sa.select(User.email).where(User.unit_id == sa.bindparam("unit_id"), User.active.is_(True))
           .order_by(User.id))
-# Counted as the ORM counts an update (version_id_col): a new report is at version 2 once it has its number.
-_NUMBERED = (sa.update(Report.__table__).where(Report.__table__.c.id == sa.bindparam("report_id"))
-             .values(reference=sa.bindparam("number"), version=Report.__table__.c.version + 1))
-_INSERTS = {model: sa.insert(model.__table__) for model in (Report, ReportCopy, ReporterIdentity, Evidence)}
+_INSERTS = {model: sa.insert(model.__table__) for model in (ReportCopy, ReporterIdentity, Evidence)}
+# The columns `submit` gives a new report besides its id and reference.
+_REPORT_COLUMNS = ("submission_key", "receipt_hash", "source", "api_key_id", "category_id", "area_id", "place",
+                   "latitude", "longitude", "observed_at", "description", "status", "unit_id", "task_id", "rule_id",
+                   "routing_basis", "submitted_at", "received_at", "acceptance_due_at", "clock_warning")
+_REPORT_INSERTS = {}  # per dialect
+_FILES = "portal_report_files"  # session.info: files stored in its transaction, removed unless it commits
+
+
+def _report_insert(dialect_name):
+    """One statement that records a report under its reference number, made from its own id, and records
+    nothing when its submission key is taken (by a copy of the form sent earlier, or racing this one)."""
+    table = Report.__table__
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+
+        next_id = sa.func.nextval(sa.literal_column("'reports_id_seq'"))
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+
+        # SQLite writes one transaction at a time, and a table without AUTOINCREMENT numbers rows the same way.
+        next_id = sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0) + 1).scalar_subquery()
+    new = sa.select(next_id.label("id")).subquery("new")
+    number = six_digits(new.c.id)
+    values = [sa.bindparam(name, type_=table.c[name].type) for name in _REPORT_COLUMNS]
+    # WHERE: SQLite would read ON CONFLICT after a bare SELECT … FROM as a join's ON.
+    rows = sa.select(new.c.id, sa.bindparam("prefix", type_=sa.String) + number, *values).where(sa.true())
+    return (insert(table).from_select(["id", "reference", *_REPORT_COLUMNS], rows)
+            .on_conflict_do_nothing(index_elements=[table.c.submission_key])
+            .returning(table.c.id, table.c.reference))
+
+
+def six_digits(number):
+    """SQL for `number` as f"{number:06d}" writes it: zero-padded to six digits, never cut."""
+    digits = sa.cast(number, sa.String)
+    padded = "00000" + digits
+    return sa.case((number < 1000000, sa.func.substr(padded, sa.func.length(padded) - 5)), else_=digits)
 
 
 def find_submission(submission_key):
@@ -253,9 +285,11 @@ def find_submission(submission_key):
 
 
 def submit(data, config, now=None, client=None, known=None, also_count=None):
-    """Validate, route and record a report; the caller commits (and on failure calls `discard`).
+    """Validate, route and record a report, once per submission key; the caller commits.
 
-    Evidence is checked before anything is written, so a refused file leaves no trace. A `client`
+    A submission key already recorded (a form sent twice, or two copies racing) answers with that report's
+    receipt and records nothing. Evidence is checked before anything is written, so a refused file leaves
+    no trace, and files stored for a transaction that does not commit are removed when it ends. A `client`
     address may record REPORT_LIMIT reports an hour; beyond that TooManyRequests, and nothing is kept.
     `known` is the reference data (`reference_data.current()`) if the caller has it already; `also_count`, a
     caller's own counter (an API key's), is called with the address's (see below).
@@ -264,9 +298,6 @@ def submit(data, config, now=None, client=None, known=None, also_count=None):
     secret = config["SECRET_KEY"]
     if not data.submission_key or len(data.submission_key) > 64:
         raise ValidationFailed(_("The form has expired. Please reload the page and submit again."), field="form")
-    existing = find_submission(data.submission_key)
-    if existing is not None:
-        return Submission(existing, receipt_code(secret, data.submission_key), created=False)
     known = known or reference_data.current()
     category = known.category(data.category)
     area = known.area(data.area) if data.area is not None else None
@@ -278,42 +309,48 @@ def submit(data, config, now=None, client=None, known=None, also_count=None):
     due, uncovered = deadline(clocks.ClockKind.ACCEPTANCE, now, config, calendar=known.calendar)
     code = receipt_code(secret, data.submission_key)
     row = {
-        "reference": f"pending-{secrets.token_hex(12)}", "submission_key": data.submission_key,
-        "receipt_hash": hash_code(code), "source": data.source, "api_key_id": data.api_key_id,
-        "category_id": category.id, "area_id": area.id, "place": place, "latitude": latitude, "longitude": longitude,
-        "observed_at": data.observed_at, "description": description, "status": ReportStatus.RECEIVED,
-        "unit_id": decision.unit.id, "task_id": category.task_id, "rule_id": decision.rule.id if decision.rule else None,
-        "routing_basis": decision.basis, "submitted_at": now, "received_at": now, "acceptance_due_at": due,
+        "submission_key": data.submission_key, "receipt_hash": hash_code(code), "source": data.source,
+        "api_key_id": data.api_key_id, "category_id": category.id, "area_id": area.id, "place": place,
+        "latitude": latitude, "longitude": longitude, "observed_at": data.observed_at, "description": description,
+        "status": ReportStatus.RECEIVED, "unit_id": decision.unit.id, "task_id": category.task_id,
+        "rule_id": decision.rule.id if decision.rule else None, "routing_basis": decision.basis,
+        "submitted_at": now, "received_at": now, "acceptance_due_at": due,
         "clock_warning": _warning_text({clocks.ClockKind.ACCEPTANCE: tuple(uncovered)}),
     }
     staff = [address for address in db.session.connection().scalars(_STAFF, {"unit_id": decision.unit.id}) if address]
     stored = _store(processed, config)
-    try:
-        # Everything above only reads: on SQLite the first write takes the database's write lock until the
-        # commit, so the inserts and the counts come last and other workers' reports overlap with this one.
-        receipt = _insert(row, data, config, now, (category, area, decision), staff, list(zip(processed, stored)))
-        # The counts after the inserts: on PostgreSQL a counter's row (one per address, one per API key) stays
-        # locked until the commit, and every report from that address or key waits for it.
-        if also_count is not None:
-            also_count()
-        if client is not None:
-            _count_report(client, config, now)
-    except Exception:
-        discard(stored, config)
-        raise
-    return Submission(receipt, code, created=True, stored=stored)
+    _remove_unless_committed(stored, config)
+    # Everything above only reads: on SQLite the first write takes the database's write lock until the
+    # commit, so the inserts and the counts come last and other workers' reports overlap with this one.
+    receipt = _insert(row, data, config, now, (category, area, decision), staff, list(zip(processed, stored)))
+    if receipt is None:
+        _remove_now(stored, config)
+        return Submission(find_submission(data.submission_key), code, created=False)
+    # The counts after the inserts: on PostgreSQL a counter's row (one per address, one per API key) stays
+    # locked until the commit, and every report from that address or key waits for it.
+    if also_count is not None:
+        also_count()
+    if client is not None:
+        _count_report(client, config, now)
+    return Submission(receipt, code, created=True)
 
 
 def _insert(row, data, config, now, routed, staff, files):
+    """The report's rows and mail, or None when its submission key is already recorded."""
     category, area, decision = routed
     # Core statements: the ORM would add a flush, an identity map and a read-back per row, and nothing here
-    # needs them. Every row of one report in one statement per table; the reference needs the id first.
+    # needs them. Every row of one report in one statement per table.
     connection = db.session.connection()
-    report_id = connection.execute(_INSERTS[Report], row).inserted_primary_key[0]
+    dialect = connection.dialect.name
+    statement = _REPORT_INSERTS.get(dialect)
+    if statement is None:
+        statement = _REPORT_INSERTS[dialect] = _report_insert(dialect)
     # The year residents see is Beijing's: from 00:00 to 08:00 on 1 January there, UTC is still in the old year.
     year = clocks.local_day(now, config["BABEL_DEFAULT_TIMEZONE"]).year
-    reference_number = f"{config['REPORT_PREFIX']}-{year}-{report_id:06d}"
-    connection.execute(_NUMBERED, {"report_id": report_id, "number": reference_number})
+    recorded = connection.execute(statement, {**row, "prefix": f"{config['REPORT_PREFIX']}-{year}-"}).first()
+    if recorded is None:
+        return None
+    report_id, reference_number = recorded
     history.add_first_event(report_id, EventKind.SUBMITTED, unit_id=decision.unit.id, body=decision.basis, now=now)
     if decision.copies:
         connection.execute(_INSERTS[ReportCopy],
@@ -374,6 +411,34 @@ def discard(stored, config):
     """Remove files stored for a submission whose transaction did not commit."""
     for saved in stored:
         evidence.remove(config["DATA_DIR"], saved)
+
+
+def _remove_unless_committed(stored, config):
+    """Have `stored` removed when the session's transaction ends without committing."""
+    if not stored:
+        return
+    session = db.session()
+    for name, listener in (("after_commit", _files_committed), ("after_transaction_end", _files_abandoned)):
+        if not sa.event.contains(type(session), name, listener):
+            sa.event.listen(type(session), name, listener)
+    session.info.setdefault(_FILES, []).append((stored, config))
+
+
+def _remove_now(stored, config):
+    pending = db.session.info.get(_FILES, [])
+    if (stored, config) in pending:
+        pending.remove((stored, config))
+    discard(stored, config)
+
+
+def _files_committed(session):
+    session.info.pop(_FILES, None)
+
+
+def _files_abandoned(session, transaction):
+    if transaction.parent is None:  # the transaction itself, not a savepoint inside it
+        for stored, config in session.info.pop(_FILES, ()):
+            discard(stored, config)
 
 
 def _count_report(client, config, now):

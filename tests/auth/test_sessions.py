@@ -138,3 +138,23 @@ def test_end_sessions_and_set_password_commands(app, client):
     result = run(app, "set-password", "jsj-staff", "--password-stdin", input="short\n")
     assert result.exit_code == 1 and "12" in result.output
     assert run(app, "end-sessions", "nobody").exit_code == 1
+
+
+def test_an_anonymous_visitor_is_sent_their_cookie_once(client):
+    """A visitor who has opened a form keeps one session cookie: later pages set no cookie at all (a
+    Set-Cookie on every answer costs every request and keeps pages out of shared caches)."""
+    first = client.get("/reports/new")
+    assert [c.split("=")[0] for c in first.headers.getlist("Set-Cookie")] == ["session"]
+    for path in ("/reports/new", "/", "/reports", "/consultations"):
+        assert client.get(path).headers.getlist("Set-Cookie") == [], path
+
+
+def test_a_staff_cookie_replayed_from_another_browser_is_refused(app, client):
+    """Session protection still guards a signed-in session: the same cookie from another user agent is
+    treated as signed out."""
+    add_user(app)
+    cookie = logged_in(app, client)
+    other = app.test_client()
+    other.set_cookie("session", cookie)
+    response = other.get("/console/", headers={"User-Agent": "SomethingElse/1.0"})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")

@@ -209,6 +209,44 @@ def test_a_refused_file_leaves_no_report_and_no_file(app_context):
     assert evidence_files(app_context.config["DATA_DIR"]) == []
 
 
+@pytest.mark.parametrize("number", [1, 42, 999999, 1000000, 12345678])
+def test_reference_numbers_are_written_with_at_least_six_digits(app_context, number):
+    """The database writes a report's number as Python would: JB-2026-000042, and JB-2026-12345678 uncut."""
+    assert db.session.scalar(sa.select(reports.six_digits(sa.literal(number)))) == f"{number:06d}"
+
+
+def test_reference_numbers_follow_the_report_ids(app_context):
+    """Each new report's reference carries its own id, whatever was recorded before."""
+    first, second = (submit(app_context, key=f"key-{n}", now=bj(2026, 5, 1)).receipt for n in (1, 2))
+    assert [first.reference, second.reference] == [f"JB-2026-{n:06d}" for n in (first.id, second.id)]
+    assert second.id == first.id + 1
+
+
+def test_files_of_a_report_that_is_not_committed_are_removed(app_context):
+    """A report whose transaction ends without a commit (a failed commit, a later error) leaves no file;
+    a committed one keeps its files."""
+    reports.submit(report_input(files=[("photo.jpg", jpeg_photo())]), app_context.config)
+    assert len(evidence_files(app_context.config["DATA_DIR"])) == 2  # the public copy and the original
+    db.session.rollback()
+    assert count(Report) == 0 and evidence_files(app_context.config["DATA_DIR"]) == []
+    reports.submit(report_input(key="key-2", files=[("photo.jpg", jpeg_photo())]), app_context.config)
+    db.session.commit()
+    db.session.close()
+    assert count(Report) == 1 and len(evidence_files(app_context.config["DATA_DIR"])) == 2
+
+
+def test_the_same_submission_key_records_one_report_and_keeps_its_files(app_context):
+    """A second submission with a recorded key answers with the first report, writes nothing, and removes
+    the files it stored on the way."""
+    first = reports.submit(report_input(files=[("photo.jpg", jpeg_photo())]), app_context.config)
+    db.session.commit()
+    again = reports.submit(report_input(files=[("photo.jpg", jpeg_photo())]), app_context.config)
+    db.session.commit()
+    assert (again.created, again.report.id, again.receipt_code) == (False, first.receipt.id, first.receipt_code)
+    assert count(Report) == count(Evidence) == 1
+    assert len(evidence_files(app_context.config["DATA_DIR"])) == 2
+
+
 def test_photos_are_stored_cleaned_with_the_hash_of_the_original(app_context):
     """The public copy has no EXIF, GPS or comment; the original is kept byte for byte with its SHA-256."""
     photo = jpeg_photo()
