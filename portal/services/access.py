@@ -24,8 +24,9 @@ in delivery modules.
 Reports are public by design (the supervision page shows every report, with public fields only);
 the console's finer access to reports (handling, copy, oversight) stays in `handling.access`.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _

@@ -56,20 +56,23 @@ def rows(app_context):
     db.session.flush()
     drafts = db.session.scalars(sa.select(Consultation).where(Consultation.published_at.is_(None))).all()
     # Comments in every state, on a published consultation and on a draft.
-    comments = db.session.scalars(sa.select(Comment).order_by(Comment.id)).all()
-    for comment, (state, consultation) in zip(comments, itertools.product(CommentState, (published, drafts[0]))):
-        comment.state, comment.consultation = state, consultation
+    sample = db.session.scalars(sa.select(Comment).order_by(Comment.id)).first()
+    for state, consultation in itertools.product(CommentState, (published, drafts[0])):
+        copy = Comment(**{column.key: getattr(sample, column.key) for column in Comment.__table__.columns
+                          if column.key not in ("id", "consultation_id", "paragraph_id")})
+        copy.state, copy.consultation = state, consultation
+        db.session.add(copy)
     hearing = db.session.scalars(sa.select(HearingSession)).first()
     hearing.consultation = drafts[0]
     disclosures = db.session.scalars(sa.select(Disclosure).order_by(Disclosure.id)).all()
-    for disclosure, state in zip(disclosures, itertools.cycle(DisclosureState)):
+    for disclosure, state in zip(disclosures, itertools.cycle(DisclosureState), strict=False):
         disclosure.state = state
     for number, owner in enumerate([published, drafts[0]]):
         db.session.add(ConsultationAttachment(consultation=owner, **_file(f"c{number}")))
     for number, owner in enumerate(disclosures[:3]):
         db.session.add(DisclosureAttachment(disclosure=owner, **_file(f"d{number}")))
     reports = db.session.scalars(sa.select(Report).order_by(Report.id)).all()
-    for report, status in zip(reports, itertools.cycle(ReportStatus)):
+    for report, status in zip(reports, itertools.cycle(ReportStatus), strict=False):
         report.status = status
     db.session.flush()
     db.session.expire_all()
