@@ -3,6 +3,7 @@ services, whose access policies (portal/services/access.py) decide what the publ
 
 Read with `ast`, not grep: a comment or a docstring that mentions select( does not count, and an alias does.
 """
+
 import ast
 from pathlib import Path
 
@@ -15,8 +16,16 @@ EXCEPTION_MODULES = ("sqlalchemy.exc", "sqlalchemy.orm.exc")
 # The unit of work is the view's: it commits, rolls back, or flushes so that constraints speak before a redirect.
 SESSION_CALLS = {"commit", "rollback", "flush"}
 # Methods that only run or build a query, whatever they are called on.
-QUERY_METHODS = {"execute", "scalar", "scalars", "scalar_one", "scalar_one_or_none", "select_from", "filter_by",
-                 "query"}
+QUERY_METHODS = {
+    "execute",
+    "scalar",
+    "scalars",
+    "scalar_one",
+    "scalar_one_or_none",
+    "select_from",
+    "filter_by",
+    "query",
+}
 
 
 def violations(source, filename="<source>"):
@@ -26,7 +35,11 @@ def violations(source, filename="<source>"):
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found += [(node.lineno, f"import {a.name}") for a in node.names if a.name.split(".")[0] == "sqlalchemy"]
+            found += [
+                (node.lineno, f"import {a.name}")
+                for a in node.names
+                if a.name.split(".")[0] == "sqlalchemy"
+            ]
         elif isinstance(node, ast.ImportFrom) and node.module:
             if node.module.split(".")[0] == "sqlalchemy" and node.module not in EXCEPTION_MODULES:
                 found.append((node.lineno, f"from {node.module} import …"))
@@ -37,13 +50,20 @@ def violations(source, filename="<source>"):
             continue
         if isinstance(node.value, ast.Name) and node.value.id == "db" and node.attr != "session":
             found.append((node.lineno, f"db.{node.attr}"))
-        elif node.attr in QUERY_METHODS and not (node.attr == "query" and not _is_model(node.value, models)):
+        elif node.attr in QUERY_METHODS and not (
+            node.attr == "query" and not _is_model(node.value, models)
+        ):
             found.append((node.lineno, f".{node.attr}"))
     for node in ast.walk(tree):
         # db.session.<anything but commit, rollback, flush>: get, execute, add, delete…
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and node.value.attr == "session"
-                and isinstance(node.value.value, ast.Name) and node.value.value.id == "db"
-                and node.attr not in SESSION_CALLS):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "session"
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id == "db"
+            and node.attr not in SESSION_CALLS
+        ):
             found.append((node.lineno, f"db.session.{node.attr}"))
     return sorted(set(found))
 
@@ -79,16 +99,26 @@ def test_the_check_sees_queries_and_ignores_words():
         "    db.select(Report)\n"
     )
     assert {what for _line, what in flagged} >= {
-        "import sqlalchemy", "from sqlalchemy.orm import …", "db.session.execute", "db.session.get", ".scalars",
-        ".query", ".filter_by", "db.select"}
-    assert violations(
-        '"""Docs may say select( and session.execute."""\n'
-        "from sqlalchemy.exc import IntegrityError\n"
-        "from sqlalchemy.orm.exc import StaleDataError\n"
-        "# db.session.execute(select(Report)) would be wrong here\n"
-        "def view(found):\n"
-        "    label = 'select(x)'\n"
-        "    db.session.commit()\n"
-        "    db.session.rollback()\n"
-        "    return found.query\n"
-    ) == []
+        "import sqlalchemy",
+        "from sqlalchemy.orm import …",
+        "db.session.execute",
+        "db.session.get",
+        ".scalars",
+        ".query",
+        ".filter_by",
+        "db.select",
+    }
+    assert (
+        violations(
+            '"""Docs may say select( and session.execute."""\n'
+            "from sqlalchemy.exc import IntegrityError\n"
+            "from sqlalchemy.orm.exc import StaleDataError\n"
+            "# db.session.execute(select(Report)) would be wrong here\n"
+            "def view(found):\n"
+            "    label = 'select(x)'\n"
+            "    db.session.commit()\n"
+            "    db.session.rollback()\n"
+            "    return found.query\n"
+        )
+        == []
+    )

@@ -24,6 +24,7 @@ in delivery modules.
 Reports are public by design (the supervision page shows every report, with public fields only);
 the console's finer access to reports (handling, copy, oversight) stays in `handling.access`.
 """
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -57,7 +58,10 @@ class Rule:
 
     def __and__(self, other):
         """Both rules: the row passes each check, and the SQL conditions are joined with AND."""
-        return Rule(lambda row: self.check(row) and other.check(row), lambda: sa.and_(self.where(), other.where()))
+        return Rule(
+            lambda row: self.check(row) and other.check(row),
+            lambda: sa.and_(self.where(), other.where()),
+        )
 
 
 @dataclass(frozen=True)
@@ -142,12 +146,19 @@ class Policy:
 # A draft (also one withdrawn before publication) is seen by its unit and by site oversight.
 CONSULTATIONS = Policy(
     Consultation,
-    public=Rule(lambda c: c.published_at is not None, lambda: Consultation.published_at.is_not(None)),
+    public=Rule(
+        lambda c: c.published_at is not None, lambda: Consultation.published_at.is_not(None)
+    ),
     unit=lambda c: c.unit_id,
-    manage=Permission.CONSULTATIONS_MANAGE, oversight=Permission.SITE_CONSULTATIONS_VIEW,
+    manage=Permission.CONSULTATIONS_MANAGE,
+    oversight=Permission.SITE_CONSULTATIONS_VIEW,
     not_found=lambda key: NotFound(_("No consultation has the number %(id)s.", id=key)),
-    conflict=lambda: Conflict(_("This consultation was changed by someone else while you were looking at it. "
-                                "Please check its current state before acting again.")),
+    conflict=lambda: Conflict(
+        _(
+            "This consultation was changed by someone else while you were looking at it. "
+            "Please check its current state before acting again."
+        )
+    ),
 )
 
 # Published or withdrawn (a withdrawn disclosure stays public as a tombstone with its versions).
@@ -155,23 +166,36 @@ CONSULTATIONS = Policy(
 DISCLOSURE_PUBLIC_STATES = (DisclosureState.PUBLISHED, DisclosureState.WITHDRAWN)
 DISCLOSURES = Policy(
     Disclosure,
-    public=Rule(lambda d: d.state in DISCLOSURE_PUBLIC_STATES, lambda: Disclosure.state.in_(DISCLOSURE_PUBLIC_STATES)),
+    public=Rule(
+        lambda d: d.state in DISCLOSURE_PUBLIC_STATES,
+        lambda: Disclosure.state.in_(DISCLOSURE_PUBLIC_STATES),
+    ),
     unit=lambda d: d.unit_id,
-    manage=Permission.DISCLOSURES_MANAGE, oversight=Permission.SITE_DISCLOSURES_VIEW,
+    manage=Permission.DISCLOSURES_MANAGE,
+    oversight=Permission.SITE_DISCLOSURES_VIEW,
     not_found=lambda key: NotFound(_("No disclosure has the number %(id)s.", id=key)),
-    conflict=lambda: Conflict(_("This disclosure was changed by someone else while you were looking at it. "
-                                "Please check its current state before acting again.")),
+    conflict=lambda: Conflict(
+        _(
+            "This disclosure was changed by someone else while you were looking at it. "
+            "Please check its current state before acting again."
+        )
+    ),
     others_see_public=False,
 )
 
 # A published comment on a public consultation; waiting, flagged and hidden ones only in the unit's console.
 COMMENTS = Policy(
     Comment,
-    public=Rule(lambda c: c.state is CommentState.PUBLISHED and CONSULTATIONS.is_public(c.consultation),
-                lambda: sa.and_(Comment.state == CommentState.PUBLISHED,
-                                Comment.consultation.has(CONSULTATIONS.public_condition()))),
+    public=Rule(
+        lambda c: c.state is CommentState.PUBLISHED and CONSULTATIONS.is_public(c.consultation),
+        lambda: sa.and_(
+            Comment.state == CommentState.PUBLISHED,
+            Comment.consultation.has(CONSULTATIONS.public_condition()),
+        ),
+    ),
     unit=lambda c: c.consultation.unit_id,
-    manage=Permission.CONSULTATIONS_MANAGE, oversight=Permission.SITE_CONSULTATIONS_VIEW,
+    manage=Permission.CONSULTATIONS_MANAGE,
+    oversight=Permission.SITE_CONSULTATIONS_VIEW,
     not_found=lambda key: NotFound(_("No comment has the number %(id)s.", id=key)),
 )
 
@@ -179,10 +203,13 @@ COMMENTS = Policy(
 # unit's staff (site oversight included): the registrants' contacts are the unit's alone.
 HEARINGS = Policy(
     HearingSession,
-    public=Rule(lambda s: CONSULTATIONS.is_public(s.consultation),
-                lambda: HearingSession.consultation.has(CONSULTATIONS.public_condition())),
+    public=Rule(
+        lambda s: CONSULTATIONS.is_public(s.consultation),
+        lambda: HearingSession.consultation.has(CONSULTATIONS.public_condition()),
+    ),
     unit=lambda s: s.consultation.unit_id,
-    manage=Permission.HEARINGS_MANAGE, oversight=Permission.SITE_CONSULTATIONS_VIEW,
+    manage=Permission.HEARINGS_MANAGE,
+    oversight=Permission.SITE_CONSULTATIONS_VIEW,
     not_found=lambda key: NotFound(_("No hearing has the number %(id)s.", id=key)),
 )
 
@@ -193,7 +220,8 @@ REPORTS = Policy(
     Report,
     public=Rule(lambda r: True, sa.true),
     unit=lambda r: r.unit_id,
-    manage=Permission.REPORTS_HANDLE, oversight=Permission.SITE_REPORTS_VIEW,
+    manage=Permission.REPORTS_HANDLE,
+    oversight=Permission.SITE_REPORTS_VIEW,
     not_found=lambda key: NotFound(_("No report has the reference %(ref)s.", ref=key)),
     key=lambda: Report.reference,
 )
@@ -201,21 +229,34 @@ REPORTS = Policy(
 # A file is public with its consultation or disclosure; it is reached through its owner's policy.
 CONSULTATION_ATTACHMENTS = Policy(
     ConsultationAttachment,
-    public=Rule(lambda a: CONSULTATIONS.is_public(a.consultation),
-                lambda: ConsultationAttachment.consultation.has(CONSULTATIONS.public_condition())),
+    public=Rule(
+        lambda a: CONSULTATIONS.is_public(a.consultation),
+        lambda: ConsultationAttachment.consultation.has(CONSULTATIONS.public_condition()),
+    ),
     unit=lambda a: a.consultation.unit_id,
-    manage=Permission.CONSULTATIONS_MANAGE, oversight=Permission.SITE_CONSULTATIONS_VIEW,
+    manage=Permission.CONSULTATIONS_MANAGE,
+    oversight=Permission.SITE_CONSULTATIONS_VIEW,
     not_found=lambda key: NotFound(_("This file does not exist.")),
 )
 DISCLOSURE_ATTACHMENTS = Policy(
     DisclosureAttachment,
-    public=Rule(lambda a: DISCLOSURES.is_public(a.disclosure),
-                lambda: DisclosureAttachment.disclosure.has(DISCLOSURES.public_condition())),
+    public=Rule(
+        lambda a: DISCLOSURES.is_public(a.disclosure),
+        lambda: DisclosureAttachment.disclosure.has(DISCLOSURES.public_condition()),
+    ),
     unit=lambda a: a.disclosure.unit_id,
-    manage=Permission.DISCLOSURES_MANAGE, oversight=Permission.SITE_DISCLOSURES_VIEW,
+    manage=Permission.DISCLOSURES_MANAGE,
+    oversight=Permission.SITE_DISCLOSURES_VIEW,
     not_found=lambda key: NotFound(_("This file does not exist.")),
     others_see_public=False,
 )
 
-POLICIES = (CONSULTATIONS, DISCLOSURES, COMMENTS, HEARINGS, REPORTS, CONSULTATION_ATTACHMENTS,
-            DISCLOSURE_ATTACHMENTS)
+POLICIES = (
+    CONSULTATIONS,
+    DISCLOSURES,
+    COMMENTS,
+    HEARINGS,
+    REPORTS,
+    CONSULTATION_ATTACHMENTS,
+    DISCLOSURE_ATTACHMENTS,
+)

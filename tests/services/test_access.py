@@ -1,5 +1,6 @@
 """Access policies: the public condition written in Python and in SQL picks the same rows for every policy
 (drafts, withdrawn, hidden, flagged, published…), so the two cannot drift apart; and the checks staff meet."""
+
 import itertools
 
 import pytest
@@ -48,18 +49,30 @@ def rows(app_context):
     # Copies of a sample consultation, of the staff's unit, in each state, published or not (a draft withdrawn
     # before publication).
     for state, was_published in itertools.product(ConsultationState, (False, True)):
-        copy = Consultation(**{column.key: getattr(template, column.key) for column in Consultation.__table__.columns
-                               if column.key not in ("id", "version")})
+        copy = Consultation(
+            **{
+                column.key: getattr(template, column.key)
+                for column in Consultation.__table__.columns
+                if column.key not in ("id", "version")
+            }
+        )
         copy.state, copy.published_at = state, template.published_at if was_published else None
         copy.unit_id = find_unit(PEOPLE["staff"][1]).id
         db.session.add(copy)
     db.session.flush()
-    drafts = db.session.scalars(sa.select(Consultation).where(Consultation.published_at.is_(None))).all()
+    drafts = db.session.scalars(
+        sa.select(Consultation).where(Consultation.published_at.is_(None))
+    ).all()
     # Comments in every state, on a published consultation and on a draft.
     sample = db.session.scalars(sa.select(Comment).order_by(Comment.id)).first()
     for state, consultation in itertools.product(CommentState, (published, drafts[0])):
-        copy = Comment(**{column.key: getattr(sample, column.key) for column in Comment.__table__.columns
-                          if column.key not in ("id", "consultation_id", "paragraph_id")})
+        copy = Comment(
+            **{
+                column.key: getattr(sample, column.key)
+                for column in Comment.__table__.columns
+                if column.key not in ("id", "consultation_id", "paragraph_id")
+            }
+        )
         copy.state, copy.consultation = state, consultation
         db.session.add(copy)
     hearing = db.session.scalars(sa.select(HearingSession)).first()
@@ -80,8 +93,14 @@ def rows(app_context):
 
 
 def _file(name):
-    return {"filename": f"{name}.pdf", "content_type": "application/pdf", "size": 1, "sha256": "0" * 64,
-            "path": f"consultation-attachments/2026/10/{name}.pdf", "created_at": utcnow()}
+    return {
+        "filename": f"{name}.pdf",
+        "content_type": "application/pdf",
+        "size": 1,
+        "sha256": "0" * 64,
+        "path": f"consultation-attachments/2026/10/{name}.pdf",
+        "created_at": utcnow(),
+    }
 
 
 def _sides(rule, model):
@@ -105,7 +124,12 @@ def test_public_condition_agrees_in_python_and_sql(rows, policy):
 @pytest.mark.parametrize("kind", sorted(search.INDEXED))
 def test_what_search_indexes_agrees_in_python_and_sql(rows, kind):
     """The search documents' rule (the policy narrowed) selects the same rows in Python and in SQL."""
-    model = {"disclosure": Disclosure, "consultation": Consultation, "comment": Comment, "case": Report}[kind]
+    model = {
+        "disclosure": Disclosure,
+        "consultation": Consultation,
+        "comment": Comment,
+        "case": Report,
+    }[kind]
     every, in_python, in_sql = _sides(search.INDEXED[kind], model)
     assert in_python == in_sql
     assert in_python and in_python != every
@@ -114,14 +138,22 @@ def test_what_search_indexes_agrees_in_python_and_sql(rows, kind):
 def test_the_public_sees_published_rows_only(rows):
     """Drafts, hidden, waiting and flagged comments, and what hangs on a draft are not public; tombstones are."""
     for consultation in db.session.scalars(sa.select(Consultation)):
-        assert access.CONSULTATIONS.is_public(consultation) is (consultation.published_at is not None)
+        assert access.CONSULTATIONS.is_public(consultation) is (
+            consultation.published_at is not None
+        )
     for disclosure in db.session.scalars(sa.select(Disclosure)):
-        assert access.DISCLOSURES.is_public(disclosure) is (disclosure.state is not DisclosureState.DRAFT)
+        assert access.DISCLOSURES.is_public(disclosure) is (
+            disclosure.state is not DisclosureState.DRAFT
+        )
     for comment in db.session.scalars(sa.select(Comment)):
-        expected = comment.state is CommentState.PUBLISHED and comment.consultation.published_at is not None
+        expected = (
+            comment.state is CommentState.PUBLISHED
+            and comment.consultation.published_at is not None
+        )
         assert access.COMMENTS.is_public(comment) is expected
-    hearing = db.session.scalars(sa.select(HearingSession).join(Consultation)
-                                 .where(Consultation.published_at.is_(None))).first()
+    hearing = db.session.scalars(
+        sa.select(HearingSession).join(Consultation).where(Consultation.published_at.is_(None))
+    ).first()
     with pytest.raises(NotFound, match="No hearing has the number"):
         access.HEARINGS.get_public(hearing.id)
 
@@ -151,7 +183,10 @@ def test_staff_see_their_units_drafts_and_act_only_on_them(rows):
 def test_another_units_public_disclosure_does_not_exist_in_the_console(rows):
     """Disclosures are per unit in the console: acting on another unit's public one is NotFound, not Forbidden."""
     people = People(PEOPLE)
-    disclosure = db.session.scalars(sa.select(Disclosure).where(Disclosure.state == DisclosureState.PUBLISHED)
-                                    .where(Disclosure.unit_id != people["stranger"].unit_id)).first()
+    disclosure = db.session.scalars(
+        sa.select(Disclosure)
+        .where(Disclosure.state == DisclosureState.PUBLISHED)
+        .where(Disclosure.unit_id != people["stranger"].unit_id)
+    ).first()
     with pytest.raises(NotFound, match="No disclosure has the number"):
         access.DISCLOSURES.act(people["stranger"], disclosure)
