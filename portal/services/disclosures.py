@@ -555,7 +555,7 @@ def _public_condition(name, value):
     """The WHERE condition of one filter of `list_public`, or ValidationFailed naming it."""
     text = str(value).strip()
     if name == "category":
-        category = db.session.scalar(sa.select(DisclosureCategory).where(DisclosureCategory.code == text))
+        category = category_by_code(text)
         if category is None:
             raise numbers.refused(name, value)
         return Disclosure.category_id == category.id
@@ -638,32 +638,12 @@ def category_by_code(code):
     return db.session.scalar(sa.select(DisclosureCategory).where(DisclosureCategory.code == code))
 
 
-def _feed_condition(name, value):
-    """The WHERE condition of one feed filter, or ValidationFailed naming it."""
-    text = str(value).strip()
-    number = int(text) if is_whole(text) else None
-    if name == "unit":
-        unit = db.session.get(Unit, number) if number is not None else None
-        if unit is None:
-            raise numbers.refused(name, value)
-        return Disclosure.unit_id == unit.id
-    if name == "category":
-        category = category_by_code(text)
-        if category is None:
-            raise numbers.refused(name, value)
-        return Disclosure.category_id == category.id
-    area = db.session.scalar(sa.select(Area).where(Area.number == number)) if number is not None else None
-    if area is None:
-        raise numbers.refused(name, value)
-    return Disclosure.area_id == area.id
-
-
 def public_last_changed(filters, limit):
     """Public disclosures matching `filters` (unit id, category code, area number), last changed first.
 
     The last change the public saw is the latest version or the withdrawal, whichever is later.
     """
-    conditions = [_feed_condition(name, filters[name]) for name in FEED_FILTERS if filters.get(name) not in (None, "")]
+    conditions = [_public_condition(name, filters[name]) for name in FEED_FILTERS if filters.get(name) not in (None, "")]
     versions = (sa.select(DisclosureVersion.disclosure_id, sa.func.max(DisclosureVersion.published_at).label("at"))
                 .group_by(DisclosureVersion.disclosure_id).subquery())
     changed = sa.case((Disclosure.withdrawn_at > versions.c.at, Disclosure.withdrawn_at), else_=versions.c.at)
