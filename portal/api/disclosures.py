@@ -1,22 +1,9 @@
 """/api/v1/disclosures: published and withdrawn disclosures, read-only; drafts do not exist here."""
-import sqlalchemy as sa
 from flask import request
-from sqlalchemy.orm import selectinload
 
 from portal.api import bp, serializers
-from portal.extensions import db
-from portal.models import Disclosure
 from portal.rendering import render_markdown
 from portal.services import disclosures
-
-
-def with_versions(items):
-    """`items` (listed disclosures) with their versions loaded in one query, not one per disclosure."""
-    ids = [d.id for d in items]
-    if ids:
-        db.session.scalars(sa.select(Disclosure).where(Disclosure.id.in_(ids))
-                           .options(selectinload(Disclosure.versions))).all()
-    return items
 
 
 @bp.get("/disclosures")
@@ -25,7 +12,7 @@ def disclosures_index():
     filters = {name: request.args.get(name) for name in disclosures.PUBLIC_FILTERS}
     items, total, page, per_page = disclosures.list_public(
         filters, request.args.get("page"), request.args.get("per_page"))
-    return {"items": [serializers.disclosure_summary(d) for d in with_versions(items)], "total": total,
+    return {"items": [serializers.disclosure_summary(d) for d in disclosures.load_versions(items)], "total": total,
             "page": page, "per_page": per_page}
 
 

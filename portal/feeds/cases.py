@@ -4,40 +4,15 @@ A report enters the feed once its public page shows a closing result (办结) or
 published for the public. Only what that page shows goes in: category, area, unit, status, the
 closing results and the summary; never the description, the place, the files or who reported.
 """
-import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
-from portal.extensions import db
 from portal.feeds import atom, bp
-from portal.models import EventKind, Report, ReportEvent
-from portal.services import handling
+from portal.models import EventKind
+from portal.services import handling, supervision
 from portal.templating import category_name
 from portal.urls import absolute_url
 
 FEED_LENGTH = 50
-# The events after which the public page shows an outcome.
-OUTCOME_EVENTS = (EventKind.CLOSED, EventKind.SUMMARY_PUBLISHED)
-
-
-def published_outcomes(limit=FEED_LENGTH):
-    """(report, first outcome at, latest outcome at) for reports with a public outcome, latest first."""
-    moments = (
-        sa.select(ReportEvent.report_id, sa.func.min(ReportEvent.created_at).label("first"),
-                  sa.func.max(ReportEvent.created_at).label("latest"))
-        .where(ReportEvent.kind.in_(OUTCOME_EVENTS))
-        .group_by(ReportEvent.report_id)
-        .subquery()
-    )
-    query = (
-        sa.select(Report, moments.c.first, moments.c.latest)
-        .join(moments, moments.c.report_id == Report.id)
-        .order_by(moments.c.latest.desc(), Report.id.desc())
-        .limit(limit)
-        .options(selectinload(Report.category), selectinload(Report.area), selectinload(Report.unit),
-                 selectinload(Report.events))
-    )
-    return db.session.execute(query).all()
 
 
 def _summary(report):
@@ -69,5 +44,5 @@ def cases_atom():
     """The latest case outcomes made public (closing results and published summaries)."""
     self_url = absolute_url("feeds.cases_atom")
     body = atom.document(self_url, _("Case outcomes"), self_url, absolute_url("public.reports_index"),
-                         [entry(*row) for row in published_outcomes()])
+                         [entry(*row) for row in supervision.published_outcomes(FEED_LENGTH)])
     return atom.response(body)

@@ -5,74 +5,19 @@ or withdrawn disclosure comes back to the top of its feed with a later <updated>
 address of its page, never changes. A withdrawn one says so, with its public reason, and no longer
 carries its text. Drafts never appear.
 """
-import sqlalchemy as sa
 from flask import request
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
-from portal import numbers
 from portal.errors import NotFound
-from portal.extensions import db
 from portal.feeds import atom, bp
-from portal.models import Area, Disclosure, DisclosureCategory, DisclosureState, DisclosureVersion, Unit
-from portal.numbers import is_whole
+from portal.models import DisclosureState
 from portal.rendering import render_markdown
 from portal.services import disclosures, units
 from portal.templating import category_name
 from portal.urls import absolute_url
 
 FEED_LENGTH = 50
-FILTERS = ("unit", "category", "area")
-# The largest id or number an INTEGER column holds: PostgreSQL refuses to compare with a larger one.
-
-
-def _refused(name, value):
-    return numbers.refused(name, value)
-
-
-def _whole(text):
-    """`text` as a whole number an INTEGER column can hold, or None."""
-    return int(text) if is_whole(text) else None
-
-
-def _condition(name, value):
-    """The WHERE condition of one filter, or ValidationFailed naming it."""
-    text = str(value).strip()
-    number = _whole(text)
-    if name == "unit":
-        unit = db.session.get(Unit, number) if number is not None else None
-        if unit is None:
-            raise _refused(name, value)
-        return Disclosure.unit_id == unit.id
-    if name == "category":
-        category = find_category(text)
-        if category is None:
-            raise _refused(name, value)
-        return Disclosure.category_id == category.id
-    area = db.session.scalar(sa.select(Area).where(Area.number == number)) if number is not None else None
-    if area is None:
-        raise _refused(name, value)
-    return Disclosure.area_id == area.id
-
-
-def find_category(code):
-    """The disclosure category with `code`, or None."""
-    return db.session.scalar(sa.select(DisclosureCategory).where(DisclosureCategory.code == code))
-
-
-def latest_changed(filters, limit=FEED_LENGTH):
-    """Public disclosures matching `filters` (unit id, category code, area number), last changed first."""
-    conditions = [_condition(name, filters[name]) for name in FILTERS if filters.get(name) not in (None, "")]
-    versions = (sa.select(DisclosureVersion.disclosure_id, sa.func.max(DisclosureVersion.published_at).label("at"))
-                .group_by(DisclosureVersion.disclosure_id).subquery())
-    changed = sa.case((Disclosure.withdrawn_at > versions.c.at, Disclosure.withdrawn_at), else_=versions.c.at)
-    return db.session.scalars(
-        sa.select(Disclosure).join(versions, versions.c.disclosure_id == Disclosure.id)
-        .where(Disclosure.state.in_(disclosures.PUBLIC_STATES), *conditions)
-        .order_by(changed.desc(), Disclosure.id.desc()).limit(limit)
-        .options(selectinload(Disclosure.versions), selectinload(Disclosure.category),
-                 selectinload(Disclosure.unit), selectinload(Disclosure.area))
-    ).all()
+FILTERS = disclosures.FEED_FILTERS
 
 
 def _summary(disclosure):
@@ -102,7 +47,8 @@ def entry(disclosure):
 
 def _feed(title, self_url, filters):
     alternate = absolute_url("public.disclosures_index", **filters)
-    body = atom.document(self_url, title, self_url, alternate, [entry(d) for d in latest_changed(filters)])
+    items = disclosures.public_last_changed(filters, FEED_LENGTH)
+    body = atom.document(self_url, title, self_url, alternate, [entry(d) for d in items])
     return atom.response(body)
 
 
@@ -125,7 +71,7 @@ def unit_disclosures_atom(unit_id):
 @bp.get("/categories/<code>/disclosures.atom")
 def category_disclosures_atom(code):
     """The public disclosures of one category, by its permanent code (an unknown code is not found)."""
-    category = find_category(code)
+    category = disclosures.category_by_code(code)
     if category is None:
         raise NotFound(_("There is no disclosure category %(id)s.", id=code))
     return _feed(_("Disclosures: %(category)s", category=category_name(category)),

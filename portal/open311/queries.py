@@ -4,15 +4,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from portal.errors import NotFound, ValidationFailed
-from portal.extensions import db
-from portal.models import Category, Report, ReportStatus
+from portal.models import ReportStatus
 from portal.models.types import utcnow
-from portal.services.handling import running_deadline
+from portal.services import categories, supervision
 
 DEFAULT_DAYS = 90
 MAX_RESULTS = 1000
@@ -84,35 +81,15 @@ def filters_from(args, timezone, now=None):
     return filters
 
 
-def _query():
-    return sa.select(Report, running_deadline()).options(
-        selectinload(Report.category), selectinload(Report.area), selectinload(Report.unit),
-        selectinload(Report.events),
-    )
-
-
 def find_requests(filters):
     """(report, running deadline) pairs matching `filters`, newest first, at most 1,000."""
-    query = _query()
-    if filters.references:
-        query = query.where(Report.reference.in_(filters.references))
-    else:
-        if filters.service_codes:
-            query = query.join(Category, Report.category_id == Category.id).where(
-                Category.code.in_(filters.service_codes))
-        if filters.statuses:
-            query = query.where(Report.status.in_(filters.statuses))
-        if filters.start:
-            query = query.where(Report.submitted_at >= filters.start)
-        if filters.end:
-            query = query.where(Report.submitted_at <= filters.end)
-    query = query.order_by(Report.submitted_at.desc(), Report.id.desc()).limit(MAX_RESULTS)
-    return [tuple(row) for row in db.session.execute(query)]
+    return supervision.reports_with_deadlines(filters.references, filters.service_codes, filters.statuses,
+                                              filters.start, filters.end, MAX_RESULTS)
 
 
 def find_service(code):
     """The category whose code is the service_code `code`, or NotFound naming the parameter."""
-    category = db.session.scalar(sa.select(Category).where(Category.code == (code or "").strip()))
+    category = categories.find_category((code or "").strip())
     if category is None:
         raise NotFound(_("service_code: there is no service %(code)s.", code=code), field="service_code")
     return category
@@ -121,7 +98,7 @@ def find_service(code):
 def find_request(reference):
     """(report, running deadline) of the report `reference`, or NotFound."""
     reference = (reference or "").strip().upper()
-    row = db.session.execute(_query().where(Report.reference == reference)).first()
-    if row is None:
+    found = supervision.report_with_deadline(reference)
+    if found is None:
         raise NotFound(_("No report has the reference %(ref)s.", ref=reference), field="service_request_id")
-    return tuple(row)
+    return found

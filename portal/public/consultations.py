@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.forms import attach_error
-from portal.models import Comment, ConsultationKind, ConsultationState, ProjectStage, RegistrationStatus
+from portal.models import ConsultationKind, ConsultationState, ProjectStage, RegistrationStatus
 from portal.models.types import utcnow
 from portal.pagination import Page
 from portal.proxy import client_key
@@ -93,18 +93,11 @@ def comments_received(consultation_id):
                            consultation=consultations.get_public(consultation_id))
 
 
-def _public_comment(consultation, comment_id):
-    comment = db.session.get(Comment, comment_id)
-    if comment is None or comment.consultation_id != consultation.id:
-        raise NotFound(_("No comment has the number %(id)s.", id=comment_id))
-    return comment
-
-
 @bp.post("/consultations/<int:consultation_id>/comments/<int:comment_id>/flag")
 def comments_flag(consultation_id, comment_id):
     """Flag a published comment; after COMMENT_FLAG_LIMIT different clients it is hidden for review."""
     consultation = consultations.get_public(consultation_id)
-    comment = _public_comment(consultation, comment_id)
+    comment = comments.get_on(consultation, comment_id)
     if FlagForm().validate_on_submit():
         comments.flag_comment(comment, client_key(), current_app.config)
         db.session.commit()

@@ -5,18 +5,10 @@ from flask_babel import gettext as _
 from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.forms import attach_error
-from portal.models import HearingSession
 from portal.proxy import client_key
 from portal.public import bp
 from portal.public.consultation_forms import RegistrationCodeForm, RegistrationForm
-from portal.services import consultations, hearings, throttle
-
-
-def _public_session(session_id):
-    session = db.session.get(HearingSession, session_id)
-    if session is None or not consultations.is_public(session.consultation):
-        raise NotFound(_("No hearing has the number %(id)s.", id=session_id))
-    return session
+from portal.services import hearings, throttle
 
 
 def _session_page(session, form=None, status=200):
@@ -28,13 +20,13 @@ def _session_page(session, form=None, status=200):
 @bp.get("/hearings/<int:session_id>")
 def hearings_show(session_id):
     """A hearing session, and the registration form while registration is open."""
-    return _session_page(_public_session(session_id))
+    return _session_page(hearings.get_public(session_id))
 
 
 @bp.post("/hearings/<int:session_id>/registrations")
 def registrations_create(session_id):
     """Register; the code is shown once, on a page that is never cached."""
-    session, form = _public_session(session_id), RegistrationForm()
+    session, form = hearings.get_public(session_id), RegistrationForm()
     if form.validate_on_submit():
         try:
             registration, code = hearings.register(session, form.name.data, form.phone.data, form.email.data,

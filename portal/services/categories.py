@@ -86,9 +86,14 @@ def list_categories():
     return db.session.scalars(sa.select(Category).order_by(Category.position, Category.id)).all()
 
 
+def find_category(code):
+    """The category with `code`, or None."""
+    return db.session.scalar(sa.select(Category).where(Category.code == code))
+
+
 def get_category(code):
     """The category with `code`, or NotFound naming the field."""
-    category = db.session.scalar(sa.select(Category).where(Category.code == code))
+    category = find_category(code)
     if category is None:
         raise NotFound(_("There is no report category %(code)s.", code=code), field="category")
     return category

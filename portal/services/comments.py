@@ -7,7 +7,7 @@
   decision with its reason: never a phone number, email address or `author_key`.
 - Contact details live in CommentContact and are read only through `read_contact`, which leaves an
   audit record each time (like `identities.read_identity`).
-- Access follows `consultations.act`: a comment nobody outside the unit may see (waiting, hidden,
+- Access is the policy `access.COMMENTS`: a comment nobody outside the unit may see (waiting, hidden,
   flagged) is NotFound for other units; a published one is Forbidden to them.
 """
 import hashlib
@@ -35,7 +35,7 @@ from portal.models import (
 from portal.models.types import utcnow
 from portal.permissions import Permission
 from portal.sanitize import clean_text
-from portal.services import audit, clocks, search
+from portal.services import access, audit, clocks, search
 from portal.services.consultations import act, is_public, not_found, text_field
 
 BODY_LENGTH = (5, 5000)
@@ -198,8 +198,7 @@ def public_view(comment):
 def public_comments(consultation):
     """The published comments of `consultation`, oldest first, as PublicComment."""
     comments = db.session.scalars(
-        sa.select(Comment).where(Comment.consultation_id == consultation.id, Comment.state == CommentState.PUBLISHED)
-        .order_by(Comment.id)
+        access.COMMENTS.public_query().where(Comment.consultation_id == consultation.id).order_by(Comment.id)
     ).all()
     return [public_view(c) for c in comments]
 
@@ -208,7 +207,7 @@ def public_comment_counts(consultation_ids):
     """{consultation id: how many published comments it has} for `consultation_ids`, in one query."""
     counts = dict(db.session.execute(
         sa.select(Comment.consultation_id, sa.func.count())
-        .where(Comment.consultation_id.in_(consultation_ids), Comment.state == CommentState.PUBLISHED)
+        .where(Comment.consultation_id.in_(consultation_ids), access.COMMENTS.public_condition())
         .group_by(Comment.consultation_id)
     ).all()) if consultation_ids else {}
     return {i: counts.get(i, 0) for i in consultation_ids}
@@ -217,25 +216,20 @@ def public_comment_counts(consultation_ids):
 # --- moderation ----------------------------------------------------------------------------------
 
 
-def _comment_visible(user, comment):
-    consultation = comment.consultation
-    if comment.state is CommentState.PUBLISHED and is_public(consultation):
-        return True
-    return consultation.unit_id == user.unit_id or user.can(Permission.SITE_CONSULTATIONS_VIEW)
-
-
 def _act(user, comment):
     """Check `user` may act on `comment`: NotFound if they may not see it, Forbidden if not of the unit."""
-    if not _comment_visible(user, comment):
-        raise NotFound(_("No comment has the number %(id)s.", id=comment.id))
-    act(user, comment.consultation)
+    access.COMMENTS.act(user, comment)
 
 
 def get_for_unit(user, comment_id):
     """A comment for its unit's console (or site oversight), or NotFound; acting is checked by each action."""
-    comment = db.session.get(Comment, comment_id) if isinstance(comment_id, int) else None
-    if comment is None or not (comment.consultation.unit_id == user.unit_id
-                               or user.can(Permission.SITE_CONSULTATIONS_VIEW)):
+    return access.COMMENTS.get_for_unit(user, comment_id)
+
+
+def get_on(consultation, comment_id):
+    """The comment `comment_id` of `consultation` in any state, or NotFound (flagging decides what it accepts)."""
+    comment = db.session.get(Comment, numbers.identifier(comment_id) or 0)
+    if comment is None or comment.consultation_id != consultation.id:
         raise NotFound(_("No comment has the number %(id)s.", id=comment_id))
     return comment
 
@@ -302,7 +296,7 @@ def flag_comment(comment, client_key, config, now=None):
         raise ValueError("client_key: expected 1 to 64 characters")
     if comment.state is CommentState.FLAGGED:
         return False
-    if comment.state is not CommentState.PUBLISHED or not is_public(comment.consultation):
+    if not access.COMMENTS.is_public(comment):
         raise NotFound(_("No comment has the number %(id)s.", id=comment.id))
     seen = db.session.scalar(sa.select(CommentFlag.id).where(CommentFlag.comment_id == comment.id,
                                                              CommentFlag.client_key == client_key))

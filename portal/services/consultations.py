@@ -1,6 +1,6 @@
 """Consultations (意见征集): drafting, the EIA rules, the comment period, and the participation statement.
 
-Who may do what (mirrors `handling.access`):
+Who may do what (the policy `access.CONSULTATIONS`, see docs/architecture.md):
 
 - A consultation is public once it has been published (`published_at` is set): open, closed,
   answered, or withdrawn after publication. A draft, and a draft withdrawn before publication, is
@@ -30,7 +30,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal import numbers
-from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
     Area,
@@ -50,7 +50,7 @@ from portal.numbers import is_whole
 from portal.pagination import Page
 from portal.permissions import Permission
 from portal.sanitize import clean_text
-from portal.services import clocks, drafts, subscriptions
+from portal.services import access, clocks, drafts, subscriptions
 
 EIA_RULES = "《环境影响评价公众参与办法》"
 TITLE_LENGTH = (1, 200)
@@ -72,39 +72,14 @@ _PARAGRAPH_BREAK = "\n\n"
 
 # --- access --------------------------------------------------------------------------------------
 
-
-def is_public(consultation):
-    """True once the consultation has been published (it stays public when closed or withdrawn)."""
-    return consultation.published_at is not None
-
-
-def visible_to(user, consultation):
-    """True when `user` may see `consultation`: public ones, or drafts of their unit (or site oversight)."""
-    if is_public(consultation):
-        return True
-    return consultation.unit_id == user.unit_id or user.can(Permission.SITE_CONSULTATIONS_VIEW)
-
-
-def may_manage(user, consultation):
-    """True when `user` is staff of the responsible unit with the consultations permission."""
-    return consultation.unit_id == user.unit_id and user.can(Permission.CONSULTATIONS_MANAGE)
-
-
-def not_found(consultation_id):
-    """The NotFound raised for a consultation the caller may not see."""
-    return NotFound(_("No consultation has the number %(id)s.", id=consultation_id))
-
-
-def act(user, consultation, version=None):
-    """Check that `user` may act on `consultation` (and saw its current version when `version` is given)."""
-    if not visible_to(user, consultation):
-        raise not_found(consultation.id)
-    if not may_manage(user, consultation):
-        raise Forbidden(_("Only staff of the responsible unit can do this."))
-    if version is not None and numbers.identifier(version) != consultation.version:
-        raise Conflict(_("This consultation was changed by someone else while you were looking at it. "
-                         "Please check its current state before acting again."))
-
+# Who may see and act on a consultation is decided by its policy (portal.services.access); these
+# names are the policy's, kept for the callers.
+POLICY = access.CONSULTATIONS
+is_public = POLICY.is_public
+visible_to = POLICY.visible_to
+may_manage = POLICY.may_manage
+not_found = POLICY.not_found
+act = POLICY.act
 
 # What the public page shows of a consultation, loaded with it rather than one relation at a time.
 _PUBLIC_PAGE = (joinedload(Consultation.unit).selectinload(Unit.aliases), joinedload(Consultation.area),
@@ -113,18 +88,12 @@ _PUBLIC_PAGE = (joinedload(Consultation.unit).selectinload(Unit.aliases), joined
 
 def get_public(consultation_id):
     """A published consultation, or NotFound (drafts do not exist for the public)."""
-    consultation = db.session.get(Consultation, _as_id(consultation_id), options=_PUBLIC_PAGE)
-    if consultation is None or not is_public(consultation):
-        raise not_found(consultation_id)
-    return consultation
+    return POLICY.get_public(consultation_id, _PUBLIC_PAGE)
 
 
 def get_for(user, consultation_id):
     """The consultation as `user` may see it in the console, or NotFound."""
-    consultation = db.session.get(Consultation, _as_id(consultation_id))
-    if consultation is None or not visible_to(user, consultation):
-        raise not_found(consultation_id)
-    return consultation
+    return POLICY.get_for(user, consultation_id)
 
 
 def get_for_unit(user, consultation_id):
@@ -133,11 +102,7 @@ def get_for_unit(user, consultation_id):
     Stricter than `get_for`: these pages list waiting and hidden comments, which another unit's
     staff may not learn of even when the consultation itself is public.
     """
-    consultation = db.session.get(Consultation, _as_id(consultation_id))
-    if consultation is None or not (consultation.unit_id == user.unit_id
-                                    or user.can(Permission.SITE_CONSULTATIONS_VIEW)):
-        raise not_found(consultation_id)
-    return consultation
+    return POLICY.get_for_unit(user, consultation_id)
 
 
 def _as_id(value):
@@ -268,6 +233,19 @@ def project_consultations(project):
         if is_public(consultation):
             groups[consultation.stage].append(consultation)
     return list(groups.items())
+
+
+def get_public_project(project_id):
+    """(project, its published consultations by stage) for the public page; NotFound while none is public.
+
+    A project exists for the public only through its published consultations: one whose
+    consultations are all drafts is not named.
+    """
+    project = db.session.get(Project, _as_id(project_id))
+    groups = project_consultations(project) if project is not None else []
+    if not any(items for _stage, items in groups):
+        raise NotFound(_("No project has the number %(id)s.", id=project_id))
+    return project, groups
 
 
 # --- drafting ------------------------------------------------------------------------------------
@@ -620,7 +598,7 @@ def list_public(filters, page=1, per_page=20):
     """
     page = numbers.whole_number("page", page, 1, 1_000_000, 1)
     per_page = numbers.whole_number("per_page", per_page, 1, MAX_PER_PAGE, 20)
-    conditions = [Consultation.published_at.is_not(None)]
+    conditions = [POLICY.public_condition()]
     for name in PUBLIC_FILTERS:
         value = (filters or {}).get(name)
         if value not in (None, ""):

@@ -33,7 +33,7 @@ from portal.models import (
 from portal.models.consultations import consultation_tasks
 from portal.models.disclosures import disclosure_tasks
 from portal.models.types import utcnow
-from portal.services import handling, policy
+from portal.services import access, handling, policy
 
 ONE_DECIMAL = Decimal("0.1")
 _DAY = Decimal(86_400_000_000)  # microseconds
@@ -404,7 +404,7 @@ def _add_medians(records):
 
 def _add_consultations(records):
     """Consultations the unit has published (in any public state) and how many published comments got a decision."""
-    public = Consultation.published_at.is_not(None)
+    public = access.CONSULTATIONS.public_condition()
     held = db.session.execute(
         sa.select(Consultation.unit_id, sa.func.count(Consultation.id))
         .where(public, Consultation.unit_id.in_(list(records))).group_by(Consultation.unit_id)
@@ -479,7 +479,7 @@ def _consultations_of(measure_id=None):
         sa.select(Task.measure_id, Consultation.id)
         .join(consultation_tasks, consultation_tasks.c.task_id == Task.id)
         .join(Consultation, Consultation.id == consultation_tasks.c.consultation_id)
-        .where(Consultation.published_at.is_not(None))
+        .where(access.CONSULTATIONS.public_condition())
     )
     return query if measure_id is None else query.where(Task.measure_id == measure_id)
 

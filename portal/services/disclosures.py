@@ -1,7 +1,7 @@
 """Disclosures (环境信息公开): categories, drafting, publication with versions, revision, withdrawal,
 goal observations, and the public queries (list, versions, diffs).
 
-Who may do what (mirrors `consultations`):
+Who may do what (the policy `access.DISCLOSURES`, see docs/architecture.md):
 
 - A disclosure is public once published; withdrawn, it stays public as a tombstone with its
   versions. A draft is seen only by its unit and by site administrators (SITE_DISCLOSURES_VIEW).
@@ -36,7 +36,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import numbers
-from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
     Area,
@@ -57,7 +57,7 @@ from portal.numbers import is_whole
 from portal.pagination import Page
 from portal.permissions import Permission
 from portal.sanitize import clean_text
-from portal.services import clocks, drafts, search
+from portal.services import access, clocks, drafts, search
 
 SEARCH_KIND = "disclosure"
 TITLE_LENGTH = (1, 200)
@@ -71,7 +71,7 @@ MAX_PER_PAGE = 100
 # Observation.value is Numeric(16, 4): at most 12 digits before the point and 4 after.
 VALUE_DIGITS, VALUE_DECIMALS = 12, 4
 LARGEST_VALUE = Decimal(10) ** VALUE_DIGITS - Decimal(10) ** -VALUE_DECIMALS
-PUBLIC_STATES = (DisclosureState.PUBLISHED, DisclosureState.WITHDRAWN)
+PUBLIC_STATES = access.DISCLOSURE_PUBLIC_STATES
 PUBLIC_FILTERS = ("category", "unit", "area", "year", "measure")
 CATEGORY_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
@@ -203,43 +203,18 @@ def set_category_active(category, active):
 
 # --- access --------------------------------------------------------------------------------------
 
-
-def is_public(disclosure):
-    """True once published (a withdrawn disclosure stays public as a tombstone)."""
-    return disclosure.state in PUBLIC_STATES
-
-
-def may_manage(user, disclosure):
-    """True when `user` is staff of the responsible unit with the disclosures permission."""
-    return disclosure.unit_id == user.unit_id and user.can(Permission.DISCLOSURES_MANAGE)
-
-
-def not_found(disclosure_id):
-    """The NotFound raised for a disclosure the caller may not see."""
-    return NotFound(_("No disclosure has the number %(id)s.", id=disclosure_id))
-
-
-def _in_console(user, disclosure):
-    return disclosure.unit_id == user.unit_id or user.can(Permission.SITE_DISCLOSURES_VIEW)
-
-
-def act(user, disclosure, version=None):
-    """Check that `user` may act on `disclosure` (and saw its current version when `version` is given)."""
-    if not _in_console(user, disclosure):
-        raise not_found(disclosure.id)
-    if not may_manage(user, disclosure):
-        raise Forbidden(_("Only staff of the responsible unit can do this."))
-    if version is not None and _as_id(version) != disclosure.version:
-        raise Conflict(_("This disclosure was changed by someone else while you were looking at it. "
-                         "Please check its current state before acting again."))
+# Who may see and act on a disclosure is decided by its policy (portal.services.access); these
+# names are the policy's, kept for the callers.
+POLICY = access.DISCLOSURES
+is_public = POLICY.is_public
+may_manage = POLICY.may_manage
+not_found = POLICY.not_found
+act = POLICY.act
 
 
 def get_for_unit(user, disclosure_id):
     """The disclosure for the console: its unit's staff, or site oversight; NotFound for anyone else."""
-    disclosure = db.session.get(Disclosure, _as_id(disclosure_id))
-    if disclosure is None or not _in_console(user, disclosure):
-        raise not_found(disclosure_id)
-    return disclosure
+    return POLICY.get_for_unit(user, disclosure_id)
 
 
 # What the public page shows of a disclosure, loaded with it rather than one relation at a time.
@@ -249,10 +224,7 @@ _PUBLIC_PAGE = (joinedload(Disclosure.unit).selectinload(Unit.aliases), joinedlo
 
 def get_public(disclosure_id):
     """A published or withdrawn disclosure, or NotFound (drafts do not exist for the public)."""
-    disclosure = db.session.get(Disclosure, _as_id(disclosure_id), options=_PUBLIC_PAGE)
-    if disclosure is None or not is_public(disclosure):
-        raise not_found(disclosure_id)
-    return disclosure
+    return POLICY.get_public(disclosure_id, _PUBLIC_PAGE)
 
 
 def changed_in_public(disclosure):
@@ -536,7 +508,7 @@ def _public_condition(name, value):
     """The WHERE condition of one filter of `list_public`, or ValidationFailed naming it."""
     text = str(value).strip()
     if name == "category":
-        category = db.session.scalar(sa.select(DisclosureCategory).where(DisclosureCategory.code == text))
+        category = category_by_code(text)
         if category is None:
             raise numbers.refused(name, value)
         return Disclosure.category_id == category.id
@@ -573,7 +545,7 @@ def list_public(filters, page=1, per_page=20):
     """
     page = numbers.whole_number("page", page, 1, 1_000_000, 1)
     per_page = numbers.whole_number("per_page", per_page, 1, MAX_PER_PAGE, 20)
-    conditions = [Disclosure.state.in_(PUBLIC_STATES)]
+    conditions = [POLICY.public_condition()]
     for name in PUBLIC_FILTERS:
         value = (filters or {}).get(name)
         if value not in (None, ""):
@@ -606,8 +578,43 @@ def version_counts(disclosures):
 def public_years():
     """The years of the public disclosures' publication dates, newest first (for the year filter)."""
     days = db.session.scalars(sa.select(Disclosure.published_on).distinct()
-                              .where(Disclosure.state.in_(PUBLIC_STATES), Disclosure.published_on.is_not(None)))
+                              .where(POLICY.public_condition(), Disclosure.published_on.is_not(None)))
     return sorted({day.year for day in days}, reverse=True)
+
+
+# The filters of the disclosure feeds: unit (id), category (code), area (number).
+FEED_FILTERS = ("unit", "category", "area")
+
+
+def category_by_code(code):
+    """The disclosure category with `code`, or None."""
+    return db.session.scalar(sa.select(DisclosureCategory).where(DisclosureCategory.code == code))
+
+
+def public_last_changed(filters, limit):
+    """Public disclosures matching `filters` (unit id, category code, area number), last changed first.
+
+    The last change the public saw is the latest version or the withdrawal, whichever is later.
+    """
+    conditions = [_public_condition(name, filters[name]) for name in FEED_FILTERS if filters.get(name) not in (None, "")]
+    versions = (sa.select(DisclosureVersion.disclosure_id, sa.func.max(DisclosureVersion.published_at).label("at"))
+                .group_by(DisclosureVersion.disclosure_id).subquery())
+    changed = sa.case((Disclosure.withdrawn_at > versions.c.at, Disclosure.withdrawn_at), else_=versions.c.at)
+    return db.session.scalars(
+        POLICY.public_query(selectinload(Disclosure.versions), selectinload(Disclosure.category),
+                            selectinload(Disclosure.unit), selectinload(Disclosure.area))
+        .join(versions, versions.c.disclosure_id == Disclosure.id).where(*conditions)
+        .order_by(changed.desc(), Disclosure.id.desc()).limit(limit)
+    ).all()
+
+
+def load_versions(items):
+    """`items` (listed disclosures) with their versions loaded in one query, not one per disclosure."""
+    ids = [d.id for d in items]
+    if ids:
+        db.session.scalars(sa.select(Disclosure).where(Disclosure.id.in_(ids))
+                           .options(selectinload(Disclosure.versions))).all()
+    return items
 
 
 def last_changed_at(disclosure):

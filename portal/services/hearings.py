@@ -44,7 +44,7 @@ from portal.models import Consultation, ConsultationState, HearingSession, Regis
 from portal.models.types import utcnow
 from portal.permissions import Permission
 from portal.sanitize import clean_text
-from portal.services import audit, clocks, mail, subscriptions
+from portal.services import access, audit, clocks, mail, subscriptions
 from portal.services.reports import hash_code
 
 NOTICE_BASIS = "《环境保护公众参与办法》"
@@ -95,11 +95,12 @@ def _manage(user, consultation):
 
 def get_for_unit(user, session_id):
     """A hearing session for its unit's console (or site oversight), or NotFound; managing is checked by each call."""
-    session = db.session.get(HearingSession, session_id) if isinstance(session_id, int) else None
-    if session is None or not (session.consultation.unit_id == user.unit_id
-                               or user.can(Permission.SITE_CONSULTATIONS_VIEW)):
-        raise NotFound(_("No hearing has the number %(id)s.", id=session_id))
-    return session
+    return access.HEARINGS.get_for_unit(user, session_id)
+
+
+def get_public(session_id):
+    """A hearing session of a published consultation, or NotFound (a draft's hearing does not exist)."""
+    return access.HEARINGS.get_public(session_id)
 
 
 def earliest_hearing_day(announced_at, config, calendar=None):

@@ -36,7 +36,6 @@ from portal.models import (
     Area,
     Category,
     Comment,
-    CommentState,
     Consultation,
     Disclosure,
     DisclosureCategory,
@@ -51,7 +50,7 @@ from portal.models import (
     Unit,
 )
 from portal.search import FACETS, Document, SearchIndex, SearchUnavailable, make_key, rebuild
-from portal.services import clocks
+from portal.services import access, clocks
 from portal.text import numeral
 
 log = logging.getLogger(__name__)
@@ -65,6 +64,19 @@ _FLUSHED = "search_outbox_flushed"
 _COMMITTED = "search_outbox_committed"
 # Written into the index for a closed case; Chinese like every other indexed text.
 _CLOSED = "已办结"
+
+
+# What the index holds of each kind of record: the public rows (the kind's access policy), narrowed
+# where search shows less than the pages do. A withdrawn disclosure stays public as a tombstone but is
+# no search result; every report has a public page, but a case is a search result once closed.
+INDEXED = {
+    "disclosure": access.DISCLOSURES.public & access.Rule(lambda d: d.state is not DisclosureState.WITHDRAWN,
+                                                          lambda: Disclosure.state != DisclosureState.WITHDRAWN),
+    "consultation": access.CONSULTATIONS.public,
+    "comment": access.COMMENTS.public,
+    "case": access.REPORTS.public & access.Rule(lambda r: r.status is ReportStatus.CLOSED,
+                                                lambda: Report.status == ReportStatus.CLOSED),
+}
 
 
 def enqueue(kind, key):
@@ -158,7 +170,7 @@ def plain_text(markdown):
 
 def disclosure_document(disclosure):
     """A published disclosure (drafts and withdrawn ones are not searchable): None otherwise."""
-    if disclosure.state is not DisclosureState.PUBLISHED:
+    if not INDEXED["disclosure"].check(disclosure):
         return None
     day = disclosure.published_on or (_local(disclosure.first_published_at).date()
                                       if disclosure.first_published_at else None)
@@ -175,7 +187,7 @@ def _build_disclosure(key):
 
 
 def _all_disclosures():
-    query = (sa.select(Disclosure).where(Disclosure.state == DisclosureState.PUBLISHED).order_by(Disclosure.id)
+    query = (sa.select(Disclosure).where(INDEXED["disclosure"].where()).order_by(Disclosure.id)
              .options(selectinload(Disclosure.category), selectinload(Disclosure.area)))
     for disclosure in db.session.scalars(query):
         yield disclosure_document(disclosure)
@@ -187,7 +199,7 @@ def consultation_document(consultation):
     Title, summary and paragraphs, and the public texts added later: the participation statement
     and a withdrawal's reason.
     """
-    if consultation.published_at is None:
+    if not INDEXED["consultation"].check(consultation):
         return None
     texts = [consultation.summary, *(p.text for p in consultation.paragraphs), consultation.statement,
              consultation.withdrawn_reason]
@@ -205,7 +217,7 @@ def _build_consultation(key):
 
 
 def _all_consultations():
-    query = (sa.select(Consultation).where(Consultation.published_at.is_not(None)).order_by(Consultation.id)
+    query = (sa.select(Consultation).where(INDEXED["consultation"].where()).order_by(Consultation.id)
              .options(selectinload(Consultation.paragraphs), selectinload(Consultation.area)))
     for consultation in db.session.scalars(query):
         yield consultation_document(consultation)
@@ -217,7 +229,7 @@ def comment_document(comment):
     The commenter's name appears only when they allowed it to be published.
     """
     consultation = comment.consultation
-    if comment.state is not CommentState.PUBLISHED or consultation.published_at is None:
+    if not INDEXED["comment"].check(comment):
         return None
     title = f"对《{consultation.title}》的意见"
     if comment.publish_name:
@@ -237,8 +249,7 @@ def _build_comment(key):
 
 
 def _all_comments():
-    query = (sa.select(Comment).join(Consultation)
-             .where(Comment.state == CommentState.PUBLISHED, Consultation.published_at.is_not(None))
+    query = (sa.select(Comment).where(INDEXED["comment"].where())
              .order_by(Comment.id).options(selectinload(Comment.consultation).selectinload(Consultation.area)))
     for comment in db.session.scalars(query):
         yield comment_document(comment)
@@ -248,7 +259,7 @@ def case_document(report):
     """A closed case as /reports/<reference> shows it: category, area, unit, status, the unit's public
     replies, its closing result and published summary. Never the description, place, coordinates,
     files or anything about the reporter."""
-    if report.status is not ReportStatus.CLOSED:
+    if not INDEXED["case"].check(report):
         return None
     public = [report.public_summary or "", *(event.body for event in report.public_texts)]
     facts = [report.category.name, report.area.label, report.unit.label, _CLOSED]
@@ -272,7 +283,7 @@ def _build_case(key):
 
 
 def _all_cases():
-    query = (sa.select(Report).where(Report.status == ReportStatus.CLOSED).order_by(Report.id)
+    query = (sa.select(Report).where(INDEXED["case"].where()).order_by(Report.id)
              .options(*_case_options()))
     for report in db.session.scalars(query):
         yield case_document(report)
@@ -303,18 +314,14 @@ def all_documents():
 
 def estimate():
     """Roughly how many documents `all_documents` yields (for a progress bar), counted cheaply in SQL."""
-    def count(model, *conditions, join=None):
-        query = sa.select(sa.func.count()).select_from(model)
-        if join is not None:
-            query = query.join(join)
-        return db.session.scalar(query.where(*conditions)) or 0
+    def count(model, *conditions):
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*conditions)) or 0
 
     return (count(Measure) + count(Task)
-            + count(Disclosure, Disclosure.state == DisclosureState.PUBLISHED)
-            + count(Consultation, Consultation.published_at.is_not(None))
-            + count(Comment, Comment.state == CommentState.PUBLISHED, Consultation.published_at.is_not(None),
-                    join=Consultation)
-            + count(Report, Report.status == ReportStatus.CLOSED))
+            + count(Disclosure, INDEXED["disclosure"].where())
+            + count(Consultation, INDEXED["consultation"].where())
+            + count(Comment, INDEXED["comment"].where())
+            + count(Report, INDEXED["case"].where()))
 
 
 def policy_keys():

@@ -2,16 +2,22 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import numbers
-from portal.errors import NotFound
 from portal.extensions import db
-from portal.models import Area, Category, Report, ReportStatus, Unit
+from portal.models import Area, Category, EventKind, Report, ReportEvent, ReportStatus, Unit
 from portal.pagination import Page
+from portal.services import access
 from portal.services.categories import list_categories
+from portal.services.handling import running_deadline
 from portal.services.units import list_areas
+
+# The events after which the public page shows an outcome (a closing result, a summary for the public).
+OUTCOME_EVENTS = (EventKind.CLOSED, EventKind.SUMMARY_PUBLISHED)
+# What the public lists and feeds show of a report, loaded with it rather than one relation at a time.
+_PUBLIC_LIST = (selectinload(Report.category), selectinload(Report.area), selectinload(Report.unit),
+                selectinload(Report.events))
 
 @dataclass
 class SupervisionFilters:
@@ -48,7 +54,7 @@ def filter_options():
 
 def list_reports(filters, page=1, per_page=20):
     """Reports, newest first, with what is public about them."""
-    query = sa.select(Report)
+    query = access.REPORTS.public_query()
     if filters.category:
         query = query.join(Category, Report.category_id == Category.id).where(Category.code == filters.category)
     if filters.area is not None:
@@ -70,7 +76,53 @@ def list_reports(filters, page=1, per_page=20):
 
 def get_public(reference):
     """One report for the public page, or NotFound."""
-    report = db.session.scalar(sa.select(Report).where(Report.reference == reference))
-    if report is None:
-        raise NotFound(_("No report has the reference %(ref)s.", ref=reference))
-    return report
+    return access.REPORTS.get_public(reference)
+
+
+def published_outcomes(limit):
+    """(report, first outcome at, latest outcome at) for reports with a public outcome, latest first."""
+    moments = (
+        sa.select(ReportEvent.report_id, sa.func.min(ReportEvent.created_at).label("first"),
+                  sa.func.max(ReportEvent.created_at).label("latest"))
+        .where(ReportEvent.kind.in_(OUTCOME_EVENTS))
+        .group_by(ReportEvent.report_id)
+        .subquery()
+    )
+    query = (
+        sa.select(Report, moments.c.first, moments.c.latest)
+        .join(moments, moments.c.report_id == Report.id)
+        .where(access.REPORTS.public_condition())
+        .order_by(moments.c.latest.desc(), Report.id.desc())
+        .limit(limit)
+        .options(*_PUBLIC_LIST)
+    )
+    return db.session.execute(query).all()
+
+
+def _with_deadline():
+    return sa.select(Report, running_deadline()).where(access.REPORTS.public_condition()).options(*_PUBLIC_LIST)
+
+
+def reports_with_deadlines(references=(), service_codes=(), statuses=(), start=None, end=None, limit=1000):
+    """(report, running deadline) pairs, newest first: those of `references` when given, else those matching the
+    category codes, statuses and submission moments (from `start` to `end`, both included)."""
+    query = _with_deadline()
+    if references:
+        query = query.where(Report.reference.in_(references))
+    else:
+        if service_codes:
+            query = query.join(Category, Report.category_id == Category.id).where(Category.code.in_(service_codes))
+        if statuses:
+            query = query.where(Report.status.in_(statuses))
+        if start:
+            query = query.where(Report.submitted_at >= start)
+        if end:
+            query = query.where(Report.submitted_at <= end)
+    query = query.order_by(Report.submitted_at.desc(), Report.id.desc()).limit(limit)
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def report_with_deadline(reference):
+    """(report, running deadline) of the report `reference`, or None."""
+    row = db.session.execute(_with_deadline().where(Report.reference == reference)).first()
+    return tuple(row) if row is not None else None

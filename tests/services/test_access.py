@@ -1,0 +1,192 @@
+"""Access policies: the public condition written in Python and in SQL picks the same rows for every policy
+(drafts, withdrawn, hidden, flagged, published…), so the two cannot drift apart; and the checks staff meet."""
+
+import itertools
+
+import pytest
+import sqlalchemy as sa
+
+from portal.errors import Conflict, Forbidden, NotFound
+from portal.extensions import db
+from portal.models import (
+    Comment,
+    CommentState,
+    Consultation,
+    ConsultationAttachment,
+    ConsultationState,
+    Disclosure,
+    DisclosureAttachment,
+    DisclosureState,
+    HearingSession,
+    Report,
+    ReportStatus,
+)
+from portal.models.types import utcnow
+from portal.services import access, demo, search
+from portal.services.units import find_unit
+from tests.helpers import People
+
+PEOPLE = {
+    "staff": ("wjq", "第六师五家渠市", "staff"),
+    "stranger": ("shz", "第八师石河子市", "staff"),
+    "site": ("root", "兵团审计局", "site_admin"),
+}
+
+
+@pytest.fixture
+def app_context(english_context):
+    """This module reads the services' messages in English, the language they are written in."""
+    return english_context
+
+
+@pytest.fixture
+def rows(app_context):
+    """The sample data, then every state the public conditions read, on several rows of each kind."""
+    demo.load_demo(app_context.config)
+    db.session.flush()
+    consultations = db.session.scalars(sa.select(Consultation).order_by(Consultation.id)).all()
+    published, template = consultations[0], consultations[-1]
+    # Copies of a sample consultation, of the staff's unit, in each state, published or not (a draft withdrawn
+    # before publication).
+    for state, was_published in itertools.product(ConsultationState, (False, True)):
+        copy = Consultation(
+            **{
+                column.key: getattr(template, column.key)
+                for column in Consultation.__table__.columns
+                if column.key not in ("id", "version")
+            }
+        )
+        copy.state, copy.published_at = state, template.published_at if was_published else None
+        copy.unit_id = find_unit(PEOPLE["staff"][1]).id
+        db.session.add(copy)
+    db.session.flush()
+    drafts = db.session.scalars(
+        sa.select(Consultation).where(Consultation.published_at.is_(None))
+    ).all()
+    # Comments in every state, on a published consultation and on a draft.
+    sample = db.session.scalars(sa.select(Comment).order_by(Comment.id)).first()
+    for state, consultation in itertools.product(CommentState, (published, drafts[0])):
+        copy = Comment(
+            **{
+                column.key: getattr(sample, column.key)
+                for column in Comment.__table__.columns
+                if column.key not in ("id", "consultation_id", "paragraph_id")
+            }
+        )
+        copy.state, copy.consultation = state, consultation
+        db.session.add(copy)
+    hearing = db.session.scalars(sa.select(HearingSession)).first()
+    hearing.consultation = drafts[0]
+    disclosures = db.session.scalars(sa.select(Disclosure).order_by(Disclosure.id)).all()
+    for disclosure, state in zip(disclosures, itertools.cycle(DisclosureState), strict=False):
+        disclosure.state = state
+    for number, owner in enumerate([published, drafts[0]]):
+        db.session.add(ConsultationAttachment(consultation=owner, **_file(f"c{number}")))
+    for number, owner in enumerate(disclosures[:3]):
+        db.session.add(DisclosureAttachment(disclosure=owner, **_file(f"d{number}")))
+    reports = db.session.scalars(sa.select(Report).order_by(Report.id)).all()
+    for report, status in zip(reports, itertools.cycle(ReportStatus), strict=False):
+        report.status = status
+    db.session.flush()
+    db.session.expire_all()
+    return app_context
+
+
+def _file(name):
+    return {
+        "filename": f"{name}.pdf",
+        "content_type": "application/pdf",
+        "size": 1,
+        "sha256": "0" * 64,
+        "path": f"consultation-attachments/2026/10/{name}.pdf",
+        "created_at": utcnow(),
+    }
+
+
+def _sides(rule, model):
+    """(ids the Python check accepts, ids the SQL condition selects) among all rows of `model`."""
+    everything = db.session.scalars(sa.select(model)).all()
+    in_python = {row.id for row in everything if rule.check(row)}
+    in_sql = set(db.session.scalars(sa.select(model.id).where(rule.where())))
+    return {row.id for row in everything}, in_python, in_sql
+
+
+@pytest.mark.parametrize("policy", access.POLICIES, ids=lambda p: p.model.__name__)
+def test_public_condition_agrees_in_python_and_sql(rows, policy):
+    """Every policy's public check and its SQL condition pick the same rows, and (reports aside) not all of them."""
+    every, in_python, in_sql = _sides(policy.public, policy.model)
+    assert in_python == in_sql
+    assert in_python, "no public row: the test would prove nothing"
+    if policy is not access.REPORTS:  # every report has a public page
+        assert in_python != every, "no row the public may not see: the test would prove nothing"
+
+
+@pytest.mark.parametrize("kind", sorted(search.INDEXED))
+def test_what_search_indexes_agrees_in_python_and_sql(rows, kind):
+    """The search documents' rule (the policy narrowed) selects the same rows in Python and in SQL."""
+    model = {
+        "disclosure": Disclosure,
+        "consultation": Consultation,
+        "comment": Comment,
+        "case": Report,
+    }[kind]
+    every, in_python, in_sql = _sides(search.INDEXED[kind], model)
+    assert in_python == in_sql
+    assert in_python and in_python != every
+
+
+def test_the_public_sees_published_rows_only(rows):
+    """Drafts, hidden, waiting and flagged comments, and what hangs on a draft are not public; tombstones are."""
+    for consultation in db.session.scalars(sa.select(Consultation)):
+        assert access.CONSULTATIONS.is_public(consultation) is (
+            consultation.published_at is not None
+        )
+    for disclosure in db.session.scalars(sa.select(Disclosure)):
+        assert access.DISCLOSURES.is_public(disclosure) is (
+            disclosure.state is not DisclosureState.DRAFT
+        )
+    for comment in db.session.scalars(sa.select(Comment)):
+        expected = (
+            comment.state is CommentState.PUBLISHED
+            and comment.consultation.published_at is not None
+        )
+        assert access.COMMENTS.is_public(comment) is expected
+    hearing = db.session.scalars(
+        sa.select(HearingSession).join(Consultation).where(Consultation.published_at.is_(None))
+    ).first()
+    with pytest.raises(NotFound, match="No hearing has the number"):
+        access.HEARINGS.get_public(hearing.id)
+
+
+def test_staff_see_their_units_drafts_and_act_only_on_them(rows):
+    """A draft is NotFound to another unit and seen by site oversight; acting needs the unit and the permission."""
+    people = People(PEOPLE)
+    ours = sa.select(Consultation).where(Consultation.unit_id == people["staff"].unit_id)
+    draft = db.session.scalars(ours.where(Consultation.published_at.is_(None))).first()
+    public = db.session.scalars(ours.where(Consultation.published_at.is_not(None))).first()
+    assert draft is not None and public is not None
+    policy = access.CONSULTATIONS
+    assert policy.get_for_unit(people["site"], draft.id) is draft
+    with pytest.raises(NotFound):
+        policy.get_for_unit(people["stranger"], draft.id)
+    with pytest.raises(NotFound):
+        policy.act(people["stranger"], draft)
+    with pytest.raises(Forbidden):
+        policy.act(people["stranger"], public)  # a public consultation may be named
+    with pytest.raises(Forbidden):
+        policy.act(people["site"], draft)
+    with pytest.raises(Conflict):
+        policy.act(people["staff"], draft, version=draft.version + 1)
+    policy.act(people["staff"], draft, version=draft.version)
+
+
+def test_another_units_public_disclosure_does_not_exist_in_the_console(rows):
+    """Disclosures are per unit in the console: acting on another unit's public one is NotFound, not Forbidden."""
+    people = People(PEOPLE)
+    disclosure = db.session.scalars(
+        sa.select(Disclosure)
+        .where(Disclosure.state == DisclosureState.PUBLISHED)
+        .where(Disclosure.unit_id != people["stranger"].unit_id)
+    ).first()
+    with pytest.raises(NotFound, match="No disclosure has the number"):
+        access.DISCLOSURES.act(people["stranger"], disclosure)
