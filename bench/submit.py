@@ -20,7 +20,9 @@ answers and other errors. Then the database is read: every acknowledged report (
 for the form its receipt code's hash) exists exactly once, and no marker was recorded twice.
 
 `--database postgresql` creates a scratch database (createdb -h 127.0.0.1 -U postgres, trust auth) and
-drops it afterwards. The load average is printed at the start and the end.
+drops it afterwards. The load average is printed at the start and the end, and for each channel the CPU time per report of
+the load generator itself (this process), of gunicorn (master and workers) and of PostgreSQL's processes
+(on SQLite that figure is 0): all three share the machine's cores.
 """
 import argparse
 import base64
@@ -82,6 +84,30 @@ def flask(env, *args):
     if done.returncode != 0:
         sys.exit(f"portal {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
+
+
+def cpu_seconds(match):
+    """User + system CPU seconds of the live processes for which `match(pid, pgid, name)` is true."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        if match(int(entry.name), int(fields[2]), name):
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def cpu_counters(server_pid):
+    """CPU seconds so far of this process (the clients), of gunicorn's process group and of PostgreSQL."""
+    return {"client": time.process_time(),
+            "portal": cpu_seconds(lambda pid, pgid, name: pgid == server_pid),
+            "database": cpu_seconds(lambda pid, pgid, name: name.startswith("postgres"))}
 
 
 def start_server(env, port, workers):
@@ -298,7 +324,11 @@ def main():
         for channel in channels:
             # Warm up both workers (templates, caches, connections); these reports are checked too.
             everything.update(run_channel(channel, port, api_key, 20, 2)[1])
+            before = cpu_counters(server.pid)
             figures, acknowledged = run_channel(channel, port, api_key, args.reports, args.clients)
+            after = cpu_counters(server.pid)
+            figures["cpu_ms_per_report"] = {
+                part: round((after[part] - before[part]) * 1000 / args.reports, 2) for part in before}
             everything.update(acknowledged)
             figures.update(verify(database_url, acknowledged, everything), load_average=load_average())
             results.append(figures)
@@ -308,7 +338,8 @@ def main():
                   f"other errors {figures['other_errors']}; lost {figures['lost']}, duplicated "
                   f"{figures['duplicated']}, wrong reference/receipt {figures['wrong_reference_or_receipt']}, "
                   f"markers recorded twice {figures['markers_recorded_twice']}, recorded unacknowledged "
-                  f"{figures['recorded_unacknowledged']}; load average {figures['load_average']}")
+                  f"{figures['recorded_unacknowledged']}; load average {figures['load_average']}; CPU ms per report "
+                  + ", ".join(f"{part} {ms}" for part, ms in figures["cpu_ms_per_report"].items()))
             if figures["first_errors"]:
                 print(f"  first errors: {figures['first_errors']}")
     finally:
