@@ -176,8 +176,8 @@ def orphan_problems():
 
     config = current_app.config
     referenced = storage.referenced_files(lambda sql: db.session.execute(sa.text(sql)).all())
-    orphans = storage.find_orphans(config["DATA_DIR"], referenced, config["ORPHAN_FILE_GRACE_SECONDS"]).paths
-    missing = sorted(referenced - set(storage.stored_files(config["DATA_DIR"])))
+    orphans = storage.find_orphans(config["FILES_DIR"], referenced, config["ORPHAN_FILE_GRACE_SECONDS"]).paths
+    missing = sorted(referenced - set(storage.stored_files(config["FILES_DIR"])))
     problems = []
     for found, what in ((orphans, "stored files no row refers to"), (missing, "files rows refer to are missing")):
         if found:
@@ -343,8 +343,8 @@ def tick_command():
     click.echo(drain_outbox())
     config = current_app.config
     referenced = storage.referenced_files(lambda sql: db.session.execute(sa.text(sql)).all())
-    found = storage.find_orphans(config["DATA_DIR"], referenced, config["ORPHAN_FILE_GRACE_SECONDS"])
-    removed = storage.remove_orphans(config["DATA_DIR"], found.paths)
+    found = storage.find_orphans(config["FILES_DIR"], referenced, config["ORPHAN_FILE_GRACE_SECONDS"])
+    removed = storage.remove_orphans(config["FILES_DIR"], found.paths)
     click.echo(f"unreferenced stored files removed {removed}, {found.recent} younger than the grace period kept")
 
 

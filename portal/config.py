@@ -79,6 +79,9 @@ class Config:
     # long a drain of the search outbox waits for the index's writer lock. Web requests drain right after
     # their commit, so the wait is kept short; a locked index leaves the rows for `portal tick`.
     SEARCH_DIR = None
+    # Stored files (evidence, its originals, consultation and disclosure attachments), relative paths under
+    # this folder (DATA_DIR when unset). Several app hosts share one by mounting the same folder here.
+    FILES_DIR = None
     SEARCH_WRITE_TIMEOUT = 2.0
     # Stored files no row refers to (left by a process killed between writing a file and committing its
     # row) are removed by `portal tick` once older than this; younger ones may belong to a submission
@@ -108,6 +111,7 @@ class Config:
         "PORTAL_ENV": ("ENV", str),
         "PORTAL_DATA_DIR": ("DATA_DIR", str),
         "PORTAL_DATABASE_URL": ("DATABASE_URL", str),
+        "PORTAL_FILES_DIR": ("FILES_DIR", str),
         "PORTAL_SECRET_KEY": ("SECRET_KEY", str),
         "PORTAL_IDENTITY_KEY": ("IDENTITY_KEY", str),
         "PORTAL_LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", int),
@@ -169,6 +173,7 @@ def load(overrides=None, environ=None):
         settings["DATABASE_URL"] = f"sqlite:///{data_dir / 'portal.db'}"
     settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
     # Made absolute, never resolved: the path is a link that a rebuild points at a new directory.
+    settings["FILES_DIR"] = str(Path(settings["FILES_DIR"] or data_dir).resolve())
     settings["SEARCH_DIR"] = os.path.abspath(settings["SEARCH_DIR"] or data_dir / "search")
     settings["SECRET_KEY"] = settings["SECRET_KEY"] or _development_secret(settings)
     settings["IDENTITY_KEY"] = settings["IDENTITY_KEY"] or _development_secret(

@@ -7,6 +7,7 @@ import threading
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -47,6 +48,9 @@ def settings(data_dir, database_url, **extra):
         "SECRET_KEY": "test-secret-key",
         "IDENTITY_KEY": TEST_IDENTITY_KEY,
         "DATA_DIR": str(data_dir),
+        # Stored files apart from the rest of the data directory, as on hosts that share one files folder:
+        # code that looks for a file under DATA_DIR fails here.
+        "FILES_DIR": str(Path(data_dir) / "files"),
         "DATABASE_URL": database_url,
         # Absolute links (feeds, API) are built from this, never from the request's Host header.
         "PUBLIC_URL": "http://localhost",

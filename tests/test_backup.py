@@ -1,4 +1,5 @@
 """`portal backup` while 16 clients submit reports, and `portal restore` into a fresh data directory."""
+from pathlib import Path
 import json
 import threading
 import time
@@ -100,7 +101,8 @@ def test_backup_under_load_restores_into_a_fresh_portal_that_serves_the_cases(ma
     counts = table_counts(restored)
     assert counts.pop("search_outbox") == 0
     assert counts == {name: rows for name, rows in manifest["tables"].items() if name != "search_outbox"}
-    on_disk = {path: storage.sha256_of(data_dir / path) for path in storage.stored_files(data_dir)}
+    files_dir = Path(restored.config["FILES_DIR"])
+    on_disk = {path: storage.sha256_of(files_dir / path) for path in storage.stored_files(files_dir)}
     assert on_disk == manifest["files"]
     with restored.app_context():
         evidence = db.session.execute(sa.select(Evidence.public_path, Evidence.original_path,

@@ -84,14 +84,14 @@ def verify(app, acknowledged, figures):
     figures["lost"] += len(lost)
     figures["duplicates"] += sum(count - 1 for count in recorded.values() if count > 1)
     assert not lost and figures["duplicates"] == 0, (lost[:3], recorded.most_common(3))
-    before = storage.find_orphans(app.config["DATA_DIR"], _referenced(app), 0).paths
+    before = storage.find_orphans(app.config["FILES_DIR"], _referenced(app), 0).paths
     figures["orphans found"] += len(before)
     ticked = cli(app, "tick")
     assert ticked.exit_code == 0, ticked.output
     figures["orphans removed"] += int(re.search(r"unreferenced stored files removed (\d+)", ticked.output).group(1))
     checked = cli(app, "check")
     assert checked.exit_code == 0 and checked.output.startswith("OK"), checked.output
-    assert storage.find_orphans(app.config["DATA_DIR"], _referenced(app), 0).paths == ()
+    assert storage.find_orphans(app.config["FILES_DIR"], _referenced(app), 0).paths == ()
     figures["checks"] += 1
 
 
@@ -115,7 +115,7 @@ def test_fifty_sigkills_lose_nothing_duplicate_nothing_and_leave_no_orphan_files
     port = free_port()
     environ = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_ENV": "development",
                "PORTAL_SECRET_KEY": app.config["SECRET_KEY"], "PORTAL_DATA_DIR": app.config["DATA_DIR"],
-               "PORTAL_DATABASE_URL": app.config["DATABASE_URL"], "PORTAL_API_KEY_HOURLY_LIMIT": "1000000",
+               "PORTAL_FILES_DIR": app.config["FILES_DIR"], "PORTAL_DATABASE_URL": app.config["DATABASE_URL"], "PORTAL_API_KEY_HOURLY_LIMIT": "1000000",
                "PORTAL_REPORT_LIMIT": "1000000"}
     # Once identities are encrypted, the servers must use the test app's key (when it has one).
     environ.update({"PORTAL_IDENTITY_KEY": app.config["IDENTITY_KEY"]} if app.config.get("IDENTITY_KEY") else {})
@@ -160,8 +160,8 @@ def test_check_reports_unreferenced_files_and_tick_removes_them_after_the_grace_
     """A file whose row never committed is named by `check`; `tick` removes it once older than the grace period."""
     app = make_app(ORPHAN_FILE_GRACE_SECONDS=600)
     assert cli(app, "reindex").exit_code == 0
-    data_dir = Path(app.config["DATA_DIR"])
-    old, young = data_dir / "evidence/2026/12/killed.jpg", data_dir / "evidence-originals/2026/12/.tmp-x.part"
+    files_dir = Path(app.config["FILES_DIR"])
+    old, young = files_dir / "evidence/2026/12/killed.jpg", files_dir / "evidence-originals/2026/12/.tmp-x.part"
     for path in (old, young):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"\xff\xd8\xff")
@@ -186,6 +186,6 @@ def test_check_names_a_stored_file_that_a_row_refers_to_but_is_missing(make_app)
         original = db.session.scalar(sa.select(sa.text("original_path")).select_from(sa.table("evidence")))
         db.session.remove()
     assert cli(app, "check").exit_code == 0
-    (Path(app.config["DATA_DIR"]) / original).unlink()
+    (Path(app.config["FILES_DIR"]) / original).unlink()
     checked = cli(app, "check")
     assert checked.exit_code == 1 and f"1 files rows refer to are missing ({original})" in checked.output

@@ -213,4 +213,4 @@ class DraftPages:
     def download(self, record_id, attachment_id):
         """A file of the record (drafts included), as an attachment that is never cached."""
         attachment = attachments.get_for_unit(current_user, record_id, attachment_id, self.owner)
-        return send_attachment(*attachments.download(attachment, current_app.config["DATA_DIR"]), private=True)
+        return send_attachment(*attachments.download(attachment, current_app.config["FILES_DIR"]), private=True)

@@ -192,14 +192,14 @@ def transfers_index():
 @permission_required(Permission.CONSOLE_VIEW)
 def reports_evidence(reference, evidence_id):
     """Download the cleaned copy of an evidence file, as an attachment."""
-    return _send_evidence(handling.evidence_for(current_user, reference, evidence_id, False, current_app.config["DATA_DIR"]))
+    return _send_evidence(handling.evidence_for(current_user, reference, evidence_id, False, current_app.config["FILES_DIR"]))
 
 
 @bp.get("/reports/<reference>/evidence/<int:evidence_id>/original")
 @permission_required(Permission.SITE_EVIDENCE_ORIGINALS)
 def reports_evidence_original(reference, evidence_id):
     """Administrators only: the file exactly as the resident sent it (each download is audited)."""
-    found = handling.evidence_for(current_user, reference, evidence_id, True, current_app.config["DATA_DIR"])
+    found = handling.evidence_for(current_user, reference, evidence_id, True, current_app.config["FILES_DIR"])
     db.session.commit()
     return _send_evidence(found)
 

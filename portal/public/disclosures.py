@@ -64,7 +64,7 @@ def disclosures_diff(disclosure_id):
 @bp.get("/disclosures/<int:disclosure_id>/attachments/<int:attachment_id>")
 def disclosure_attachments_download(disclosure_id, attachment_id):
     """Download a file of a public disclosure under a name made by the server; drafts' files do not exist."""
-    found = attachments.public_download(disclosure_id, attachment_id, current_app.config["DATA_DIR"],
+    found = attachments.public_download(disclosure_id, attachment_id, current_app.config["FILES_DIR"],
                                         attachments.Owner.DISCLOSURE)
     return send_attachment(*found, private=False)
 

@@ -144,7 +144,7 @@ def add_attachment(user, owner, filename, data, config, now=None):
     db.session.add(attachment)
     db.session.flush()
     # Written after the row is accepted, atomically and 0600, as evidence files are.
-    evidence.write_atomic(Path(config["DATA_DIR"]) / relative, stored)
+    evidence.write_atomic(Path(config["FILES_DIR"]) / relative, stored)
     if kind is Owner.DISCLOSURE and owner.state is not DisclosureState.DRAFT:
         disclosures.changed_in_public(owner)
     return attachment
@@ -157,7 +157,7 @@ def remove_attachment(user, attachment, config):
     rules.service.act(user, owner)
     if owner.state is not rules.draft_state:
         raise Conflict(rules.removal_refused())
-    path = _resolve(config["DATA_DIR"], attachment.path, rules.folder)
+    path = _resolve(config["FILES_DIR"], attachment.path, rules.folder)
     owner.attachments.remove(attachment)
     db.session.flush()
     evidence.unlink(path)

@@ -106,7 +106,7 @@ def backup(config, directory):
         database, tables, referenced = _snapshot_postgres(url, directory / POSTGRES_FILE)
     else:
         raise BackupFailed(f"cannot back up a {dialect} database")
-    files = _copy_files(Path(config["DATA_DIR"]), directory / FILES)
+    files = _copy_files(Path(config["FILES_DIR"]), directory / FILES)
     missing = sorted(referenced - files.keys())
     if missing:
         raise BackupFailed(f"{len(missing)} files the database refers to are missing from the data directory "
@@ -165,13 +165,13 @@ def _snapshot_postgres(url, target):
     return target, tables, referenced
 
 
-def _copy_files(data_dir, target):
+def _copy_files(files_dir, target):
     """Copy every stored file (not half-written temporaries) into `target`; {relative path: sha256}."""
     files = {}
-    for relative in storage.stored_files(data_dir):
+    for relative in storage.stored_files(files_dir):
         if Path(relative).name.startswith(TEMPORARY_PREFIX):
             continue
-        source = data_dir / relative
+        source = files_dir / relative
         destination = target / relative
         destination.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
@@ -227,10 +227,10 @@ def restore(config, directory, force=False):
     if dialect != manifest["database"]["dialect"]:
         raise BackupFailed(f"the backup is of a {manifest['database']['dialect']} database, "
                            f"the portal is configured for {dialect}")
-    data_dir = Path(config["DATA_DIR"])
-    occupied = _occupied(url, dialect, data_dir)
+    files_dir = Path(config["FILES_DIR"])
+    occupied = _occupied(url, dialect, files_dir)
     if occupied and not force:
-        raise BackupFailed(f"the target is not empty ({occupied}); restore into an empty data directory and "
+        raise BackupFailed(f"the target is not empty ({occupied}); restore into an empty files directory and "
                            "database, or pass --force to replace them")
     database = directory / manifest["database"]["file"]
     if dialect == "sqlite":
@@ -243,13 +243,13 @@ def restore(config, directory, force=False):
               f"--dbname={plain}", str(database)], environ)
         query_counts = _postgres_counts(url)
     for folder in storage.FOLDERS:
-        shutil.rmtree(data_dir / folder, ignore_errors=True)
+        shutil.rmtree(files_dir / folder, ignore_errors=True)
     for relative in manifest["files"]:
-        destination = data_dir / relative
+        destination = files_dir / relative
         destination.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         shutil.copyfile(directory / FILES / relative, destination)
         os.chmod(destination, 0o600)
-    _check_files(data_dir, manifest["files"], f"restored into {data_dir}")
+    _check_files(files_dir, manifest["files"], f"restored into {files_dir}")
     if query_counts != manifest["tables"]:
         differ = sorted(name for name in set(query_counts) | set(manifest["tables"])
                         if query_counts.get(name) != manifest["tables"].get(name))
@@ -257,7 +257,7 @@ def restore(config, directory, force=False):
     return Result(manifest, time.monotonic() - started)
 
 
-def _occupied(url, dialect, data_dir):
+def _occupied(url, dialect, files_dir):
     """What makes the target non-empty, in words, or "" when it is empty."""
     found = []
     if dialect == "sqlite":
@@ -266,9 +266,9 @@ def _occupied(url, dialect, data_dir):
             found.append(f"tables in {path}")
     elif _postgres_counts(url):
         found.append(f"tables in database {url.database}")
-    files = storage.stored_files(data_dir)
+    files = storage.stored_files(files_dir)
     if files:
-        found.append(f"{len(files)} stored files in {data_dir}")
+        found.append(f"{len(files)} stored files in {files_dir}")
     return ", ".join(found)
 
 

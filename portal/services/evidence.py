@@ -570,20 +570,20 @@ def _webp_metadata(data):
     return found
 
 
-def store(data_dir, processed, *, now=None):
+def store(files_dir, processed, *, now=None):
     """Write the public and original bytes under the data directory with new names; return where."""
-    data_dir = Path(data_dir)
+    files_dir = Path(files_dir)
     now = now or datetime.now(timezone.utc)
     month = Path(f"{now:%Y}", f"{now:%m}")
     # The name is the server's, never the client's: it cannot collide, traverse or be guessed.
     token = secrets.token_hex(16)
     public_path = Path(PUBLIC_DIR) / month / f"{token}{processed.extension}"
     original_path = Path(ORIGINALS_DIR) / month / f"{token}.orig"
-    write_atomic(data_dir / public_path, processed.public_bytes)
+    write_atomic(files_dir / public_path, processed.public_bytes)
     try:
-        write_atomic(data_dir / original_path, processed.original_bytes)
+        write_atomic(files_dir / original_path, processed.original_bytes)
     except BaseException:
-        unlink(data_dir / public_path)
+        unlink(files_dir / public_path)
         raise
     return StoredEvidence(
         public_path=public_path.as_posix(),
@@ -640,9 +640,9 @@ def unlink(path):
         pass
 
 
-def _resolve(data_dir, relative_path):
+def _resolve(files_dir, relative_path):
     """The absolute path of a stored evidence file, refusing anything outside the evidence folders."""
-    root = Path(data_dir).resolve()
+    root = Path(files_dir).resolve()
     relative = str(relative_path or "")
     candidate = Path(relative)
     if not relative or "\x00" in relative or candidate.is_absolute():
@@ -655,15 +655,15 @@ def _resolve(data_dir, relative_path):
     return path
 
 
-def open_stored(data_dir, relative_path):
+def open_stored(files_dir, relative_path):
     """The Path of a stored evidence file; NotFound if it is missing or lies outside the evidence folders."""
-    path = _resolve(data_dir, relative_path)
+    path = _resolve(files_dir, relative_path)
     if not path.is_file():
         raise NotFound(_("This evidence file does not exist."))
     return path
 
 
-def remove(data_dir, stored):
+def remove(files_dir, stored):
     """Delete both files of a StoredEvidence (after a failed transaction); missing files are fine."""
     for relative in (stored.public_path, stored.original_path):
-        unlink(_resolve(data_dir, relative))
+        unlink(_resolve(files_dir, relative))

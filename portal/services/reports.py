@@ -387,7 +387,7 @@ def _store(processed, config):
     stored = []
     try:
         for item in processed:
-            stored.append(evidence.store(config["DATA_DIR"], item))
+            stored.append(evidence.store(config["FILES_DIR"], item))
     except Exception:
         discard(stored, config)
         raise
@@ -397,7 +397,7 @@ def _store(processed, config):
 def discard(stored, config):
     """Remove files stored for a submission whose transaction did not commit."""
     for saved in stored:
-        evidence.remove(config["DATA_DIR"], saved)
+        evidence.remove(config["FILES_DIR"], saved)
 
 
 def _remove_unless_committed(stored, config):

@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-# Every folder under DATA_DIR that holds files the database refers to (evidence.PUBLIC_DIR,
+# Every folder under FILES_DIR that holds files the database refers to (evidence.PUBLIC_DIR,
 # evidence.ORIGINALS_DIR, attachments.FOLDER, attachments.DISCLOSURE_FOLDER).
 FOLDERS = ("evidence", "evidence-originals", "consultation-attachments", "disclosure-attachments")
-# Every column that names a stored file (relative to DATA_DIR), read as one statement.
+# Every column that names a stored file (relative to FILES_DIR), read as one statement.
 REFERENCED_SQL = ("SELECT public_path FROM evidence UNION SELECT original_path FROM evidence "
                   "UNION SELECT path FROM consultation_attachments UNION SELECT path FROM disclosure_attachments")
 CHUNK = 1024 * 1024
@@ -29,9 +29,9 @@ class Orphans:
     recent: int
 
 
-def stored_files(data_dir):
+def stored_files(files_dir):
     """The relative POSIX paths of every file in the stored folders, sorted (temporary files included)."""
-    root = Path(data_dir)
+    root = Path(files_dir)
     found = []
     for folder in FOLDERS:
         for directory, _dirs, files in os.walk(root / folder):
@@ -53,15 +53,15 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
-def find_orphans(data_dir, referenced, grace_seconds, now=None):
+def find_orphans(files_dir, referenced, grace_seconds, now=None):
     """Files no row refers to, split by whether they are older than `grace_seconds` (by mtime)."""
     now = time.time() if now is None else now
     old, recent = [], 0
-    for relative in stored_files(data_dir):
+    for relative in stored_files(files_dir):
         if relative in referenced:
             continue
         try:
-            age = now - (Path(data_dir) / relative).stat().st_mtime
+            age = now - (Path(files_dir) / relative).stat().st_mtime
         except FileNotFoundError:
             continue  # removed meanwhile (a failed submission cleaning up after itself)
         if age >= grace_seconds:
@@ -71,12 +71,12 @@ def find_orphans(data_dir, referenced, grace_seconds, now=None):
     return Orphans(tuple(old), recent)
 
 
-def remove_orphans(data_dir, paths):
+def remove_orphans(files_dir, paths):
     """Delete the given unreferenced files; return how many were removed."""
     removed = 0
     for relative in paths:
         try:
-            (Path(data_dir) / relative).unlink()
+            (Path(files_dir) / relative).unlink()
             removed += 1
         except FileNotFoundError:
             pass

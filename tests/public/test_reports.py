@@ -63,7 +63,7 @@ def counts(app):
 
 def stored_files(app):
     """Every file under the data directory's evidence folders."""
-    root = Path(app.config["DATA_DIR"])
+    root = Path(app.config["FILES_DIR"])
     return [p for folder in root.glob("evidence*") for p in folder.rglob("*") if p.is_file()]
 
 
@@ -331,7 +331,7 @@ def test_photo_is_stored_without_metadata_and_with_the_hash_of_the_original(app,
     with app.app_context():
         item = db.session.scalar(sa.select(Evidence))
         public_path, original_path, sha = item.public_path, item.original_path, item.sha256_original
-    root = Path(app.config["DATA_DIR"])
+    root = Path(app.config["FILES_DIR"])
     public = (root / public_path).read_bytes()
     assert sha == hashlib.sha256(photo).hexdigest()
     assert public.startswith(b"\xff\xd8\xff")

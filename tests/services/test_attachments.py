@@ -67,7 +67,7 @@ def test_a_pdf_is_stored_cleaned_privately_with_its_hash(app_context, people, dr
     item = add(people, draft, "环评报告书 (全本).pdf", pdf)
     assert item.content_type == "application/pdf" and item.size == len(cleaned)
     assert item.sha256 == hashlib.sha256(cleaned).hexdigest() and item.filename == "环评报告书 (全本).pdf"
-    path = Path(app_context.config["DATA_DIR"]) / item.path
+    path = Path(app_context.config["FILES_DIR"]) / item.path
     assert item.path.startswith("consultation-attachments/") and item.path.endswith(".pdf")
     assert "环评" not in item.path and path.read_bytes() == cleaned
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
@@ -77,7 +77,7 @@ def test_a_pdf_is_stored_cleaned_privately_with_its_hash(app_context, people, dr
 def test_an_image_is_re_encoded_without_its_metadata(app_context, people, draft):
     """A phone photo loses its EXIF (GPS, owner) and comment: what is stored is what the public gets."""
     item = add(people, draft, "现场.jpg", jpeg_photo())
-    stored = (Path(app_context.config["DATA_DIR"]) / item.path).read_bytes()
+    stored = (Path(app_context.config["FILES_DIR"]) / item.path).read_bytes()
     assert item.content_type == "image/jpeg" and stored[:3] == b"\xff\xd8\xff"
     assert PHOTO_COMMENT not in stored and b"Exif" not in stored
     assert item.sha256 == hashlib.sha256(stored).hexdigest()
@@ -125,7 +125,7 @@ def test_only_the_responsible_unit_adds_files(app_context, people, draft):
     publish(people, draft)
     with pytest.raises(Forbidden):
         add(people, draft, "x.pdf", minimal_pdf(), who="stranger")
-    assert not (Path(app_context.config["DATA_DIR"]) / attachments.FOLDER).exists()
+    assert not (Path(app_context.config["FILES_DIR"]) / attachments.FOLDER).exists()
 
 
 def test_files_are_added_to_drafts_and_open_consultations_only(app_context, people, draft):
@@ -140,7 +140,7 @@ def test_files_are_added_to_drafts_and_open_consultations_only(app_context, peop
 def test_removing_a_file_of_a_draft_deletes_it(app_context, people, draft):
     """Row and stored file go; once published, files stay as part of the record."""
     item = add(people, draft, "old.pdf", minimal_pdf())
-    path = Path(app_context.config["DATA_DIR"]) / item.path
+    path = Path(app_context.config["FILES_DIR"]) / item.path
     attachments.remove_attachment(people["staff"], item, app_context.config)
     assert draft.attachments == [] and not path.exists()
     kept = add(people, draft, "kept.pdf", minimal_pdf())
@@ -155,14 +155,14 @@ def test_public_download_only_once_published(app_context, people, draft):
     item = add(people, draft, "环评报告书.pdf", minimal_pdf())
     db.session.flush()
     with pytest.raises(NotFound):
-        attachments.public_download(draft.id, item.id, app_context.config["DATA_DIR"])
+        attachments.public_download(draft.id, item.id, app_context.config["FILES_DIR"])
     publish(people, draft)
-    path, name, content_type = attachments.public_download(draft.id, item.id, app_context.config["DATA_DIR"])
+    path, name, content_type = attachments.public_download(draft.id, item.id, app_context.config["FILES_DIR"])
     assert path.read_bytes() == pdfs.clean("环评报告书.pdf", minimal_pdf())
     assert name == f"consultation-{draft.id}-file-{item.id}.pdf" and name.isascii()
     assert content_type == "application/pdf"
     with pytest.raises(NotFound):
-        attachments.public_download(draft.id, item.id + 1, app_context.config["DATA_DIR"])
+        attachments.public_download(draft.id, item.id + 1, app_context.config["FILES_DIR"])
 
 
 def test_a_stored_path_outside_the_folder_is_never_served(app_context, people, draft):
@@ -171,5 +171,5 @@ def test_a_stored_path_outside_the_folder_is_never_served(app_context, people, d
     publish(people, draft)
     item.path = "consultation-attachments/../portal.db"
     with pytest.raises(NotFound):
-        attachments.public_download(draft.id, item.id, app_context.config["DATA_DIR"])
+        attachments.public_download(draft.id, item.id, app_context.config["FILES_DIR"])
     assert draft.state is ConsultationState.OPEN

@@ -355,9 +355,9 @@ def test_attachments_follow_the_consultation_rules(app_context, people):
     item = draft(people)
     first = attachments.add_attachment(people["staff"], item, "监测报告.pdf", minimal_pdf(), config)
     assert first.path.startswith("disclosure-attachments/")
-    assert (Path(config["DATA_DIR"]) / first.path).read_bytes() == pdfs.clean("监测报告.pdf", minimal_pdf())
+    assert (Path(config["FILES_DIR"]) / first.path).read_bytes() == pdfs.clean("监测报告.pdf", minimal_pdf())
     with pytest.raises(NotFound):
-        attachments.public_download(item.id, first.id, config["DATA_DIR"], attachments.Owner.DISCLOSURE)
+        attachments.public_download(item.id, first.id, config["FILES_DIR"], attachments.Owner.DISCLOSURE)
     with pytest.raises(NotFound):
         attachments.add_attachment(people["stranger"], item, "x.pdf", minimal_pdf(), config)
     disclosures.publish(people["staff"], item, now=NOW)
@@ -366,7 +366,7 @@ def test_attachments_follow_the_consultation_rules(app_context, people):
     with pytest.raises(Conflict) as kept:
         attachments.remove_attachment(people["staff"], second, config)
     assert "part of the public record" in kept.value.message
-    path, name, content_type = attachments.public_download(item.id, first.id, config["DATA_DIR"],
+    path, name, content_type = attachments.public_download(item.id, first.id, config["FILES_DIR"],
                                                            attachments.Owner.DISCLOSURE)
     assert name == f"disclosure-{item.id}-file-{first.id}.pdf" and content_type == "application/pdf"
     assert attachments.get_for_unit(people["staff"], item.id, second.id, attachments.Owner.DISCLOSURE) is second
@@ -379,7 +379,7 @@ def test_removing_a_file_of_a_draft(app_context, people):
     """The row and the stored file go."""
     item = draft(people)
     added = attachments.add_attachment(people["staff"], item, "a.pdf", minimal_pdf(), app_context.config)
-    path = Path(app_context.config["DATA_DIR"]) / added.path
+    path = Path(app_context.config["FILES_DIR"]) / added.path
     attachments.remove_attachment(people["staff"], added, app_context.config)
     assert item.attachments == [] and not path.exists()
 

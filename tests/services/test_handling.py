@@ -99,7 +99,7 @@ def test_other_units_cannot_act_or_download(case):
     with pytest.raises(NotFound):
         handling.accept(p["stranger"], report, report.version, app.config)
     with pytest.raises(NotFound):
-        handling.evidence_for(p["stranger"], report.reference, 1, False, app.config["DATA_DIR"])
+        handling.evidence_for(p["stranger"], report.reference, 1, False, app.config["FILES_DIR"])
     assert report.status is ReportStatus.RECEIVED
 
 
@@ -358,14 +358,14 @@ def test_evidence_download_names_are_made_by_the_server(case):
     db.session.commit()
     item = report.evidence[0]
     path, name, content_type = handling.evidence_for(p["copied"], report.reference, item.id, False,
-                                                     app.config["DATA_DIR"])
+                                                     app.config["FILES_DIR"])
     assert name == f"{report.reference}-{item.id}.jpg" and content_type == "image/jpeg"
     assert path.read_bytes()[:3] == b"\xff\xd8\xff"
     _path, original_name, original_type = handling.evidence_for(p["site"], report.reference, item.id, True,
-                                                                app.config["DATA_DIR"])
+                                                                app.config["FILES_DIR"])
     assert original_name == f"{report.reference}-{item.id}.orig.jpg" and original_type == "application/octet-stream"
     with pytest.raises(NotFound):
-        handling.evidence_for(p["staff"], report.reference, item.id + 100, False, app.config["DATA_DIR"])
+        handling.evidence_for(p["staff"], report.reference, item.id + 100, False, app.config["FILES_DIR"])
 
 
 # The queue

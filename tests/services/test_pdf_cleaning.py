@@ -148,7 +148,7 @@ def stored_evidence(app):
     """(public bytes, original bytes) of the one evidence file stored."""
     with app.app_context():
         item = db.session.scalar(sa.select(Evidence))
-        root = Path(app.config["DATA_DIR"])
+        root = Path(app.config["FILES_DIR"])
         return (root / item.public_path).read_bytes(), (root / item.original_path).read_bytes()
 
 
@@ -184,7 +184,7 @@ def test_encrypted_or_unreadable_evidence_pdf_is_refused_under_its_field(app, cl
     assert message and "证据.pdf" in message.group(1) and expected in message.group(1)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 0
-    assert not list(Path(app.config["DATA_DIR"]).glob("evidence*/**/*.pdf"))
+    assert not list(Path(app.config["FILES_DIR"]).glob("evidence*/**/*.pdf"))
 
 
 # Attachments: through the console forms; only the clean copy is stored
@@ -194,7 +194,7 @@ def stored_attachment(app, model):
     """The bytes of the one attachment stored for `model`."""
     with app.app_context():
         item = db.session.scalar(sa.select(model))
-        return (Path(app.config["DATA_DIR"]) / item.path).read_bytes(), item
+        return (Path(app.config["FILES_DIR"]) / item.path).read_bytes(), item
 
 
 def test_disclosure_attachment_is_stored_and_published_clean(app):
@@ -206,7 +206,7 @@ def test_disclosure_attachment_is_stored_and_published_clean(app):
     assert_clean(stored, 3)
     assert item.size == len(stored)
     # Nothing but the clean copy is kept: no other file lies in the attachments folder.
-    files = [p for p in Path(app.config["DATA_DIR"], "disclosure-attachments").rglob("*") if p.is_file()]
+    files = [p for p in Path(app.config["FILES_DIR"], "disclosure-attachments").rglob("*") if p.is_file()]
     assert len(files) == 1
     disclosure_pages.act(jsj, disclosure_id, "publish", confirm="yes")
     download = app.test_client().get(f"/disclosures/{disclosure_id}/attachments/{item.id}")

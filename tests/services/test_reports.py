@@ -206,7 +206,7 @@ def test_a_refused_file_leaves_no_report_and_no_file(app_context):
     assert "photo.jpg" in refused.value.message
     db.session.rollback()
     assert count(Report) == count(Evidence) == 0
-    assert evidence_files(app_context.config["DATA_DIR"]) == []
+    assert evidence_files(app_context.config["FILES_DIR"]) == []
 
 
 @pytest.mark.parametrize("number", [1, 42, 999999, 1000000, 12345678])
@@ -226,13 +226,13 @@ def test_files_of_a_report_that_is_not_committed_are_removed(app_context):
     """A report whose transaction ends without a commit (a failed commit, a later error) leaves no file;
     a committed one keeps its files."""
     reports.submit(report_input(files=[("photo.jpg", jpeg_photo())]), app_context.config)
-    assert len(evidence_files(app_context.config["DATA_DIR"])) == 2  # the public copy and the original
+    assert len(evidence_files(app_context.config["FILES_DIR"])) == 2  # the public copy and the original
     db.session.rollback()
-    assert count(Report) == 0 and evidence_files(app_context.config["DATA_DIR"]) == []
+    assert count(Report) == 0 and evidence_files(app_context.config["FILES_DIR"]) == []
     reports.submit(report_input(key="key-2", files=[("photo.jpg", jpeg_photo())]), app_context.config)
     db.session.commit()
     db.session.close()
-    assert count(Report) == 1 and len(evidence_files(app_context.config["DATA_DIR"])) == 2
+    assert count(Report) == 1 and len(evidence_files(app_context.config["FILES_DIR"])) == 2
 
 
 def test_the_same_submission_key_records_one_report_and_keeps_its_files(app_context):
@@ -244,7 +244,7 @@ def test_the_same_submission_key_records_one_report_and_keeps_its_files(app_cont
     db.session.commit()
     assert (again.created, again.report.id, again.receipt_code) == (False, first.receipt.id, first.receipt_code)
     assert count(Report) == count(Evidence) == 1
-    assert len(evidence_files(app_context.config["DATA_DIR"])) == 2
+    assert len(evidence_files(app_context.config["FILES_DIR"])) == 2
 
 
 def test_photos_are_stored_cleaned_with_the_hash_of_the_original(app_context):
@@ -253,7 +253,7 @@ def test_photos_are_stored_cleaned_with_the_hash_of_the_original(app_context):
     assert b"Exif" in photo and PHOTO_COMMENT in photo and PHOTO_PHONE.encode() in photo
     report = submit(app_context, files=[("IMG_0001.jpg", photo)]).report
     [item] = db.session.get(Report, report.id).evidence
-    root = Path(app_context.config["DATA_DIR"])
+    root = Path(app_context.config["FILES_DIR"])
     public, original = (root / item.public_path).read_bytes(), (root / item.original_path).read_bytes()
     assert item.sha256_original == hashlib.sha256(photo).hexdigest()
     assert original == photo
