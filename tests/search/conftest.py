@@ -1,12 +1,19 @@
-"""Search fixtures: documents built from the real policy, and a fresh index directory per test."""
+"""Search fixtures: documents built from the real policy, a fresh index directory per test, and the same
+index on either engine (Whoosh, and PostgreSQL on 127.0.0.1 in a scratch database per test process)."""
 import datetime as dt
+import os
 import unicodedata
 
 import pytest
+import sqlalchemy as sa
 
 from portal.policy import bundled_text
 from portal.policy.parser import parse
 from portal.search import Document, open_or_create, rebuild
+from portal.search import postgres
+
+ENGINES = ("whoosh", "postgresql")
+SERVER = "postgresql+psycopg://postgres@127.0.0.1"
 
 # Disclosures planted beside the policy: Latin tokens, dates and facets the policy lacks.
 PLANTED = (
@@ -70,7 +77,41 @@ def documents():
 
 
 @pytest.fixture
-def policy_index(index_path, documents):
-    """A fresh index holding `documents`."""
+def whoosh_policy_index(index_path, documents):
+    """A fresh Whoosh index holding `documents`."""
     rebuild(index_path, documents)
     return open_or_create(index_path, timeout=0.5)
+
+
+@pytest.fixture(scope="session")
+def search_database():
+    """An engine on a scratch PostgreSQL database of this test process, dropped at the end."""
+    name = f"search_engine_{os.getpid()}"
+    server = sa.create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine = sa.create_engine(f"{SERVER}/{name}")
+    yield engine
+    engine.dispose()
+    with server.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    server.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def empty_index(request, index_path):
+    """An empty index on each engine in turn."""
+    if request.param == "whoosh":
+        return open_or_create(index_path, timeout=0.5)
+    engine = request.getfixturevalue("search_database")
+    postgres.metadata.drop_all(engine)
+    postgres.create_tables(engine)
+    return postgres.PostgresIndex(engine)
+
+
+@pytest.fixture
+def policy_index(empty_index, documents):
+    """A fresh index holding `documents`, on each engine in turn."""
+    empty_index.add_documents(documents)
+    return empty_index

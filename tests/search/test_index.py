@@ -34,9 +34,9 @@ def test_open_or_create_makes_a_link_to_a_sibling_directory(index_path):
     assert os.readlink(index_path) == target and siblings(index_path) == [target]
 
 
-def test_add_update_delete_and_keys_for_drift(index_path):
+def test_add_update_delete_and_keys_for_drift(empty_index):
     """Writes are upserts by kind:id; keys() lists exactly what the index holds."""
-    index = open_or_create(index_path)
+    index = empty_index
     index.add_documents([doc("1"), doc("2"), Document("measure", 14, "全面推进污染防治")])
     assert index.keys() == {"disclosure:1", "disclosure:2", "measure:14"}
     index.update([doc("1", title="水污染防治", body="推进水污染治理")])
@@ -189,7 +189,7 @@ def test_a_writer_waiting_through_a_rebuild_lands_in_the_new_index(index_path, t
     assert index.keys() == {"disclosure:r1", "disclosure:r2", "disclosure:late"}
 
 
-def test_a_vanishing_file_is_retried_once(policy_index, monkeypatch):
+def test_a_vanishing_file_is_retried_once(whoosh_policy_index, monkeypatch):
     """The reader/writer race (FileNotFoundError on a .toc) is retried once, then reported."""
     real_searcher = search_index._searcher
     failures = []
@@ -202,11 +202,11 @@ def test_a_vanishing_file_is_retried_once(policy_index, monkeypatch):
         return real_searcher(path)
 
     monkeypatch.setattr(search_index, "_searcher", flaky)
-    assert policy_index.search("污染").total > 0 and len(failures) == 1
+    assert whoosh_policy_index.search("污染").total > 0 and len(failures) == 1
     failures.clear()
     budget[0] = 2
     with pytest.raises(SearchUnavailable):
-        policy_index.search("污染")
+        whoosh_policy_index.search("污染")
     assert len(failures) == 2
 
 
@@ -280,11 +280,11 @@ def test_rebuild_leaves_unrelated_siblings_alone(index_path):
     assert len(siblings(index_path)) == 2  # the current generation and the backup
 
 
-def test_undated_documents_sort_last_by_date(index_path):
+def test_undated_documents_sort_last_by_date(empty_index):
     """Newest first, then the documents without a date."""
     import datetime as dt
 
-    index = open_or_create(index_path)
+    index = empty_index
     index.add_documents([doc("old", date=dt.date(2018, 1, 1)), doc("none"), doc("new", date=dt.datetime(2024, 2, 3, 4, 5))])
     assert [h.id for h in index.search("大气污染", sort="date").results] == ["new", "old", "none"]
 

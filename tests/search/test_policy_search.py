@@ -61,11 +61,9 @@ def test_full_width_traditional_and_case_variants_find_the_same(policy_index, do
     assert set(keys(policy_index, variant)) == containing(documents, plain) != set()
 
 
-def test_traditional_text_in_a_document_is_found_by_simplified_queries(index_path):
+def test_traditional_text_in_a_document_is_found_by_simplified_queries(empty_index):
     """Documents are normalised too: a disclosure written in traditional script is found."""
-    from portal.search import open_or_create
-
-    index = open_or_create(index_path)
+    index = empty_index
     index.add_documents([Document("disclosure", "9", "環境質量報告", "大氣污染防治成效顯著")])
     result = index.search("大气污染")
     assert [h.id for h in result.results] == ["9"]
@@ -152,11 +150,9 @@ def test_pagination_partitions_the_results(policy_index, documents):
     assert beyond.results == [] and beyond.total == len(expected)
 
 
-def test_snippets_mark_matches_and_escape_markup(index_path):
+def test_snippets_mark_matches_and_escape_markup(empty_index):
     """Snippets escape the document's markup first and then mark the hits: a planted script is inert."""
-    from portal.search import open_or_create
-
-    index = open_or_create(index_path)
+    index = empty_index
     index.add_documents([Document(
         "comment", "5", "意见", '<script>alert("大气污染")</script> 建议加强大气污染防治 & 监测',
     )])

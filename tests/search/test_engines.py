@@ -1,0 +1,82 @@
+"""Both engines find the same documents where PostgreSQL's tsvector has limits: long texts, frequent words,
+very long words, and the border between a title and its body."""
+import pytest
+
+from portal.search import Document
+from portal.search import postgres
+
+
+def disclosure(id, title, body):
+    """A disclosure with this text."""
+    return Document("disclosure", id, title, body, url=f"/disclosures/{id}")
+
+
+def found(index, q):
+    """The ids a query finds."""
+    return {hit.id for hit in index.search(q, per_page=100).results}
+
+
+def test_a_phrase_far_into_a_long_disclosure_is_found(empty_index):
+    """Past position 16,383 and past 256 uses of each bigram, the end of a long text is still matched."""
+    filler = "污染防治" * 9000  # 27,000 bigrams, each of 污染/染防/防治/治污 used thousands of times
+    index = empty_index
+    index.add_documents([disclosure("long", "年度报告", filler + "石河子市热电厂超标排放" + filler),
+                         disclosure("short", "短文", "热电厂达标")])
+    assert found(index, "热电厂超标排放") == {"long"}
+    assert found(index, "热电厂") == {"long", "short"}
+    assert found(index, "防治石河子") == {"long"}
+    assert found(index, "排放污染") == {"long"}
+
+
+def test_a_phrase_across_every_chunk_boundary_is_found(empty_index):
+    """A distinct marker at every stretch of a long text: each is found, whichever chunk it falls in."""
+    words = [f"段落{n:05d}" for n in range(4000)]
+    index = empty_index
+    index.add_documents([disclosure("long", "标题", "。".join(words))])
+    for n in range(0, 4000, 97):
+        assert found(index, f"落{n:05d}。段") == {"long"}, n
+
+
+def test_a_document_with_a_very_long_word_is_indexed_and_found_by_its_other_words(empty_index):
+    """A word longer than a tsvector lexeme may be (2,047 bytes) does not stop the document from indexing."""
+    index = empty_index
+    index.add_documents([disclosure("1", "数据", f"编码 {'x' * 3000} 结束 {'y' * 150}"), disclosure("2", "数据", "其他")])
+    assert found(index, "编码") == {"1"} and found(index, "y" * 150) == {"1"}
+    assert found(index, "x" * 150) == set()  # a word matches whole, on both engines
+
+
+def test_a_phrase_does_not_run_from_the_title_into_the_body(empty_index):
+    """The title's last word and the body's first are not adjacent: no phrase spans them."""
+    index = empty_index
+    index.add_documents([disclosure("1", "空气质量", "公报发布")])
+    assert found(index, "质量公报") == set()
+    assert found(index, "空气质量") == {"1"} and found(index, "公报发布") == {"1"}
+
+
+def test_lone_characters_at_a_terms_edges_match_inside_longer_runs(empty_index):
+    """局 finds 设局 (left) and 局长 (right); 局(环保 finds 建设局(环保局) as both engines must."""
+    index = empty_index
+    index.add_documents([disclosure("1", "通知", "兵团建设局(环保局)"), disclosure("2", "通知", "局长讲话"),
+                         disclosure("3", "通知", "无关内容")])
+    assert found(index, "局") == {"1", "2"}
+    assert found(index, "局(环保") == {"1"}
+    assert found(index, "设局") == {"1"}
+
+
+@pytest.mark.parametrize("text", ["it's", "a\\b", "':*", "&|!<->"])
+def test_quotes_and_operators_in_text_are_just_text(empty_index, text):
+    """Characters that mean something in tsquery syntax are matched as text, never parsed."""
+    index = empty_index
+    index.add_documents([disclosure("1", "符号", f"内容 {text} 结束")])
+    assert index.search(f'"内容 {text} 结束"').total == 1
+
+
+def test_chunks_respect_the_limits():
+    """Every chunk of a long document stays under 16,383 positions and 256 positions per lexeme."""
+    vectors = postgres.chunk_vectors("标题", "污染防治" * 9000 + "abc " * 500)
+    assert len(vectors) > 1
+    for vector in vectors:
+        for entry in vector.split(" "):
+            positions = entry.rsplit(":", 1)[1].split(",")
+            assert len(positions) < postgres.MAX_POSITIONS_PER_LEXEME
+            assert all(int(p.rstrip("AD")) <= postgres.MAX_POSITION for p in positions)
