@@ -1,5 +1,6 @@
 # `make run` serves the portal on http://127.0.0.1:5000 (development); `make serve` serves it as in
-# production, nginx in front of gunicorn (deploy/), on http://127.0.0.1:8000; `make test` runs every test; `make audit`
+# production, nginx in front of gunicorn (deploy/), on http://127.0.0.1:8000; `make test` runs every test
+# (`make test-search-engine` the search tests again on the PostgreSQL search engine); `make audit`
 # checks the dependencies for advisories and the code with bandit;
 # `make screenshots` renders the main pages into build/screenshots/ (docs/screenshots.md).
 PYTHON ?= python3
@@ -10,8 +11,15 @@ export PORTAL_DATA_DIR ?= instance
 CHROMIUM ?= /usr/bin/chromium
 # pytest-xdist workers for `make test` (one per core by default; TEST_WORKERS=0 runs in one process).
 TEST_WORKERS ?= auto
+# What `make test` runs (every test by default), e.g. TESTS=tests/search.
+TESTS ?=
+# The tests that search, run again by `make test-search-engine` on the in-database search engine.
+SEARCH_TESTS := tests/search tests/services/test_search.py tests/services/test_search_in_database.py \
+	tests/public/test_search_page.py tests/api/test_search_api.py tests/feeds/test_search_feed.py \
+	tests/browser/test_search_journey.py tests/test_cli.py tests/public/test_query_counts.py \
+	tests/test_confidentiality.py tests/services/test_access.py
 
-.PHONY: run serve demo test audit screenshots install translations clean
+.PHONY: run serve demo test test-search-engine audit screenshots install translations clean
 
 # A new venv gets the current pip and setuptools: the ones Python bundles have known advisories.
 $(BIN)/python:
@@ -51,7 +59,13 @@ test: $(VENV)/.installed-test node_modules/.installed
 	  echo "Chromium was not found at $(CHROMIUM); the browser tests drive Debian's Chromium."; \
 	  echo "Install it (as root) with:  apt-get install chromium fonts-wqy-microhei"; \
 	  echo "or point CHROMIUM=/path/to/chromium at another build."; exit 1; }
-	PORTAL_CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -n $(TEST_WORKERS)
+	PORTAL_CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -n $(TEST_WORKERS) $(TESTS)
+
+# The search tests again with PORTAL_SEARCH_ENGINE=postgresql (needs PORTAL_DATABASE_URL=postgresql+psycopg://…;
+# tests marked `whoosh` stay on Whoosh).
+test-search-engine:
+	@case "$$PORTAL_DATABASE_URL" in postgresql*) ;; *) echo "set PORTAL_DATABASE_URL to a PostgreSQL database"; exit 1;; esac
+	PORTAL_TEST_SEARCH_ENGINE=postgresql $(MAKE) test TESTS="$(SEARCH_TESTS)"
 
 # Known vulnerabilities in the installed packages (pip-audit) and risky code in the portal (bandit).
 audit: $(VENV)/.installed-test

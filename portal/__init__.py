@@ -112,7 +112,10 @@ def register_search_drain(app):
     from portal import after_response
     from portal.services import search
 
-    search.watch_outbox()
+    from portal.extensions import db
+
+    with app.app_context():
+        search.watch_outbox(db.engine, app.config)
     after_response.init_app(app)
 
     @app.teardown_request

@@ -95,7 +95,7 @@ def search_problems():
     try:
         found = search.drift(current_app.config)
     except DomainError:
-        return [f"search index missing at {current_app.config['SEARCH_DIR']} "
+        return [f"search index missing at {search.location(current_app.config)} "
                 "(run `flask --app wsgi portal reindex`)"], ""
     problems = []
     if not found.consistent:
@@ -215,7 +215,7 @@ def reindex_command():
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(f"search index not rebuilt: {error.message}") from None
-    click.echo(f"search index rebuilt: {count} documents in {config['SEARCH_DIR']}")
+    click.echo(f"search index rebuilt: {count} documents in {search.location(config)}")
 
 
 @portal.command("create-user")

@@ -79,6 +79,9 @@ class Config:
     # long a drain of the search outbox waits for the index's writer lock. Web requests drain right after
     # their commit, so the wait is kept short; a locked index leaves the rows for `portal tick`.
     SEARCH_DIR = None
+    # The search engine: "whoosh" (an index directory on this host, the embedded default) or "postgresql"
+    # (documents in the portal's PostgreSQL database, written with the change; for several app hosts).
+    SEARCH_ENGINE = "whoosh"
     # Stored files (evidence, its originals, consultation and disclosure attachments), relative paths under
     # this folder (DATA_DIR when unset). Several app hosts share one by mounting the same folder here.
     FILES_DIR = None
@@ -112,6 +115,7 @@ class Config:
         "PORTAL_DATA_DIR": ("DATA_DIR", str),
         "PORTAL_DATABASE_URL": ("DATABASE_URL", str),
         "PORTAL_FILES_DIR": ("FILES_DIR", str),
+        "PORTAL_SEARCH_ENGINE": ("SEARCH_ENGINE", str),
         "PORTAL_SECRET_KEY": ("SECRET_KEY", str),
         "PORTAL_IDENTITY_KEY": ("IDENTITY_KEY", str),
         "PORTAL_LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", int),
@@ -172,6 +176,7 @@ def load(overrides=None, environ=None):
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{data_dir / 'portal.db'}"
     settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
+    _check_search_engine(settings)
     # Made absolute, never resolved: the path is a link that a rebuild points at a new directory.
     settings["FILES_DIR"] = str(Path(settings["FILES_DIR"] or data_dir).resolve())
     settings["SEARCH_DIR"] = os.path.abspath(settings["SEARCH_DIR"] or data_dir / "search")
@@ -181,6 +186,18 @@ def load(overrides=None, environ=None):
     settings["SESSION_COOKIE_SECURE"] = settings["ENV"] == "production"
     settings["TRUSTED_HOSTS"] = _trusted_hosts(settings)
     return settings
+
+
+def _check_search_engine(settings):
+    """The engine is one of the two, and the PostgreSQL engine runs on a PostgreSQL database."""
+    engine = settings["SEARCH_ENGINE"]
+    if engine not in ("whoosh", "postgresql"):
+        raise ConfigError(f"PORTAL_SEARCH_ENGINE: {engine!r} is not an engine; use whoosh or postgresql.")
+    if engine == "postgresql" and not settings["DATABASE_URL"].startswith("postgresql"):
+        raise ConfigError(
+            "PORTAL_SEARCH_ENGINE=postgresql keeps the search documents in the portal's database, which must "
+            "then be PostgreSQL (PORTAL_DATABASE_URL=postgresql+psycopg://user@host/portal); "
+            f"this portal's database is {settings['DATABASE_URL'].split(':', 1)[0]}.")
 
 
 def _trusted_hosts(settings):

@@ -52,10 +52,21 @@ def settings(data_dir, database_url, **extra):
         # code that looks for a file under DATA_DIR fails here.
         "FILES_DIR": str(Path(data_dir) / "files"),
         "DATABASE_URL": database_url,
+        # PORTAL_TEST_SEARCH_ENGINE=postgresql runs the tests on the in-database engine (PostgreSQL only).
+        "SEARCH_ENGINE": os.environ.get("PORTAL_TEST_SEARCH_ENGINE", "whoosh"),
         # Absolute links (feeds, API) are built from this, never from the request's Host header.
         "PUBLIC_URL": "http://localhost",
         **extra,
     }
+
+
+def _drain_template_outbox(app):
+    """Index what the template's outbox holds, as `portal init` does on a new database."""
+    from portal.services import search
+
+    with app.app_context():
+        search.drain(app.config, limit=10_000)
+        db.session.remove()
 
 
 def build(app, with_policy):
@@ -133,7 +144,9 @@ class PostgresDatabases:
         database = f"{self.prefix}_tpl_{name}"
         url = self._create(database)
         self.made.append(database)
-        build(create_app(settings(os.devnull, url)), with_policy)
+        # Built as the Whoosh engine leaves it (the policy's rows wait in the outbox); `make_app` drains them
+        # into the database's search documents when it runs the in-database engine.
+        build(create_app(settings(os.devnull, url, SEARCH_ENGINE="whoosh")), with_policy)
         with self._connect(database) as connection:
             self.snapshots[database] = Snapshot.take(connection)
         self.used[database] = []
@@ -316,18 +329,23 @@ def databases(tmp_path_factory):
 
 
 @pytest.fixture
-def make_app(databases, tmp_path):
+def make_app(databases, tmp_path, request):
     """Build an app on a fresh database: `make_app()` with the policy, `make_app(policy=False)` bare."""
     server, templates = databases
     stack = []
+    whoosh_only = request.node.get_closest_marker("whoosh") is not None
 
     def factory(policy=True, **extra):
+        if whoosh_only:
+            extra.setdefault("SEARCH_ENGINE", "whoosh")
         data_dir = tmp_path / f"data{len(stack)}"
         data_dir.mkdir()
         context = server.database(templates["policy" if policy else "empty"], data_dir)
         url = context.__enter__()
         app = create_app(settings(data_dir, url, **extra))
         app.test_client_class = ServerLikeClient
+        if app.config["SEARCH_ENGINE"] == "postgresql":
+            _drain_template_outbox(app)
         stack.append((app, context))
         return app
 

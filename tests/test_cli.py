@@ -2,6 +2,7 @@
 import re
 from datetime import date, datetime, timezone
 
+import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
@@ -147,6 +148,7 @@ def outbox_size(app):
         return db.session.scalar(sa.select(sa.func.count()).select_from(SearchOutbox))
 
 
+@pytest.mark.whoosh
 def test_init_builds_the_search_index_once(make_app):
     """A first `init` builds the index from the database; a second one only drains the (empty) outbox."""
     app = make_app(policy=False)
@@ -157,6 +159,7 @@ def test_init_builds_the_search_index_once(make_app):
     assert outbox_size(app) == 0
 
 
+@pytest.mark.whoosh
 def test_reindex_rebuilds_with_a_progress_bar_and_clears_the_outbox(app):
     """`reindex` shows its progress, swaps in a complete index and deletes the outbox rows it covered."""
     from portal.services import search
@@ -170,6 +173,7 @@ def test_reindex_rebuilds_with_a_progress_bar_and_clears_the_outbox(app):
         assert search.search(app.config, "全面推进污染防治", kind="measure").results[0].id == 14
 
 
+@pytest.mark.whoosh
 def test_check_reports_a_missing_index_and_drift_until_reindex(app):
     """No index: check fails saying so. Keys missing or left over: check fails listing counts and the
     first keys. After reindex: OK with the index's size on the same line."""
@@ -194,6 +198,7 @@ def test_check_reports_a_missing_index_and_drift_until_reindex(app):
     assert repaired.output.count("\n") == 1 and "search index: 94 documents, 0 waiting in the outbox" in repaired.output
 
 
+@pytest.mark.whoosh
 def test_tick_drains_the_search_outbox(app):
     """A consultation published without a web request is searchable after `tick`."""
     from portal.services import search

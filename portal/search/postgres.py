@@ -29,6 +29,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
+from portal.models.search import search_chunks, search_documents
 from portal.search.analysis import normalise, scan
 from portal.search.documents import FACETS, Hit, SearchResults
 from portal.search.query import MAX_QUERY_LENGTH, check_request
@@ -42,32 +43,7 @@ OVERLAP = MAX_QUERY_LENGTH + 1
 TITLE_GAP = 2
 _LEFT = "~"
 
-metadata = sa.MetaData()
-DOCUMENTS = sa.Table(
-    "search_documents", metadata,
-    sa.Column("key", sa.Text, primary_key=True),
-    sa.Column("kind", sa.Text, nullable=False),
-    sa.Column("id", sa.Text, nullable=False),
-    sa.Column("title", sa.Text, nullable=False),
-    sa.Column("url", sa.Text, nullable=False),
-    sa.Column("snippet", sa.Text, nullable=False),
-    sa.Column("date", sa.DateTime),
-    # YYYYMMDDhhmmss, 0 when undated: newest first puts undated documents last, as in Whoosh.
-    sa.Column("newest", sa.BigInteger, nullable=False),
-    sa.Column("unit", pg.ARRAY(sa.Text), nullable=False),
-    sa.Column("category", pg.ARRAY(sa.Text), nullable=False),
-    sa.Column("disclosure_category", sa.Text),
-    sa.Column("area", sa.Text),
-    sa.Column("year", sa.Text),
-    sa.Column("title_vector", pg.TSVECTOR, nullable=False),
-)
-CHUNKS = sa.Table(
-    "search_chunks", metadata,
-    sa.Column("key", sa.Text, sa.ForeignKey("search_documents.key", ondelete="CASCADE"), primary_key=True),
-    sa.Column("chunk", sa.Integer, primary_key=True),
-    sa.Column("vector", pg.TSVECTOR, nullable=False),
-    sa.Index("ix_search_chunks_vector", "vector", postgresql_using="gin"),
-)
+DOCUMENTS, CHUNKS = search_documents, search_chunks
 
 
 def lexeme(text):
@@ -165,14 +141,10 @@ def _row(document):
     }
 
 
-def create_tables(bind):
-    """Create the engine's tables where they are missing (the migration does the same)."""
-    metadata.create_all(bind)
-
-
 class PostgresIndex:
-    """The search documents in the database behind `bind`: an Engine (each call its own transaction) or a
-    Connection (calls join its transaction, so documents commit with the change that made them)."""
+    """The search documents in the database behind `bind`: an Engine (each call its own transaction), a
+    Connection, or a function returning one (calls join its transaction, so documents commit with the change
+    that made them; nothing is opened until a call needs it)."""
 
     def __init__(self, bind):
         self.bind = bind
@@ -186,7 +158,7 @@ class PostgresIndex:
             with self.bind.begin() as connection:
                 yield connection
         else:
-            yield self.bind
+            yield self.bind() if callable(self.bind) else self.bind
 
     # writes
 
@@ -212,7 +184,10 @@ class PostgresIndex:
         return len(keys)
 
     def replace_all(self, documents, progress=None, batch=500):
-        """Replace every document by `documents` in one transaction: searches see the old set until it commits."""
+        """Replace every document by `documents` in one transaction: searches see the old set until it commits.
+
+        `progress(n)` is told of each batch of n documents written.
+        """
         count = 0
         with self._connection() as connection:
             connection.execute(DOCUMENTS.delete())
@@ -220,13 +195,13 @@ class PostgresIndex:
             for document in documents:
                 pending.append(document)
                 if len(pending) >= batch:
-                    count += _write(connection, pending, fresh=True)
+                    count += _write(connection, pending)
+                    if progress is not None:
+                        progress(len(pending))
                     pending = []
-                    if progress:
-                        progress(count)
-            count += _write(connection, pending, fresh=True)
-        if progress:
-            progress(count)
+            count += _write(connection, pending)
+            if progress is not None and pending:
+                progress(len(pending))
         return count
 
     # reads
@@ -252,19 +227,30 @@ class PostgresIndex:
             return _search(connection, request)
 
 
-def _write(connection, documents, fresh=False):
-    """Upsert `documents` (the last of one key wins) and their chunks; `fresh` when the tables were just emptied."""
+def _write(connection, documents):
+    """Upsert `documents` (the last of one key wins) and their chunks, and drop chunks they no longer have.
+
+    Upserts rather than delete-then-insert: two transactions writing one document at once (each indexes
+    what it changed before it commits) then wait for each other instead of colliding on the key.
+    """
     unique = {document.key: document for document in documents}
     if not unique:
         return 0
-    if not fresh:
-        connection.execute(DOCUMENTS.delete().where(DOCUMENTS.c.key.in_(list(unique))))
-    as_vector = sa.bindparam("title_vector", type_=sa.Text).cast(pg.TSVECTOR)
-    connection.execute(DOCUMENTS.insert().values(title_vector=as_vector), [_row(d) for d in unique.values()])
-    chunks = [{"key": key, "chunk": number, "vector": vector} for key, document in unique.items()
-              for number, vector in enumerate(chunk_vectors(document.title, document.body))]
-    connection.execute(CHUNKS.insert().values(vector=sa.bindparam("vector", type_=sa.Text).cast(pg.TSVECTOR)),
-                       chunks)
+    rows = pg.insert(DOCUMENTS).values(title_vector=sa.bindparam("title_vector", type_=sa.Text).cast(pg.TSVECTOR))
+    connection.execute(rows.on_conflict_do_update(
+        index_elements=[DOCUMENTS.c.key],
+        set_={column.name: rows.excluded[column.name] for column in DOCUMENTS.c if column.name != "key"}),
+        [_row(document) for document in unique.values()])
+    chunks, counts = [], []
+    for key, document in unique.items():
+        vectors = chunk_vectors(document.title, document.body)
+        chunks += [{"key": key, "chunk": number, "vector": vector} for number, vector in enumerate(vectors)]
+        counts.append({"stale_key": key, "count": len(vectors)})
+    parts = pg.insert(CHUNKS).values(vector=sa.bindparam("vector", type_=sa.Text).cast(pg.TSVECTOR))
+    connection.execute(parts.on_conflict_do_update(index_elements=[CHUNKS.c.key, CHUNKS.c.chunk],
+                                                   set_={"vector": parts.excluded.vector}), chunks)
+    connection.execute(CHUNKS.delete().where(CHUNKS.c.key == sa.bindparam("stale_key"),
+                                             CHUNKS.c.chunk >= sa.bindparam("count")), counts)
     return len(unique)
 
 

@@ -12,6 +12,10 @@ The index is a rebuildable cache of the database (see portal/search/); only publ
   for the next drain: a submission never fails because of the index.
 - `reindex` rebuilds the whole index from the database into a new directory and swaps it in;
   `drift` compares the index's keys with the database for `portal check`.
+- With SEARCH_ENGINE = "postgresql" the documents are rows of the portal's own database
+  (`portal.search.PostgresIndex`): the outbox rows a transaction wrote are indexed just before it
+  commits, in that transaction (`watch_outbox`), so a change and its document commit together and no
+  drain is needed; `drain`, `reindex` and `drift` work on them the same way.
 - `search` answers a query with labels for the facets in the user's language.
 
 Index texts never depend on the language of whoever triggered the drain: only data, no gettext.
@@ -20,7 +24,8 @@ import fcntl
 import logging
 import os
 import time
-from contextlib import contextmanager
+import weakref
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -49,7 +54,7 @@ from portal.models import (
     TaskUnit,
     Unit,
 )
-from portal.search import FACETS, Document, SearchIndex, SearchUnavailable, make_key, rebuild
+from portal.search import FACETS, Document, PostgresIndex, SearchIndex, SearchUnavailable, make_key, rebuild
 from portal.services import access, clocks
 from portal.text import numeral
 
@@ -62,6 +67,10 @@ REQUEST_LIMIT = 200
 # session.info flags: outbox rows flushed in the open transaction / committed since the request began.
 _FLUSHED = "search_outbox_flushed"
 _COMMITTED = "search_outbox_committed"
+# session.info: ids of the outbox rows flushed in the open transaction, for the in-database engine.
+_ROW_IDS = "search_outbox_row_ids"
+# The database engines (SQLAlchemy's) of the apps whose search documents live in the database.
+_IN_DATABASE = weakref.WeakSet()
 # Written into the index for a closed case; Chinese like every other indexed text.
 _CLOSED = "已办结"
 
@@ -350,8 +359,21 @@ class Drained:
     available: bool = True
 
 
+def in_database(config):
+    """True when the search documents live in the portal's database (SEARCH_ENGINE = "postgresql")."""
+    return config["SEARCH_ENGINE"] == "postgresql"
+
+
+def location(config):
+    """Where the documents are, in words for the commands' messages."""
+    return "the database (search_documents)" if in_database(config) else config["SEARCH_DIR"]
+
+
 def index_for(config, timeout=None):
-    """The SearchIndex at SEARCH_DIR (nothing is opened until it is used)."""
+    """The configured engine's index: Whoosh's at SEARCH_DIR, or the documents in the database read and written
+    in the session's transaction (nothing is opened until it is used)."""
+    if in_database(config):
+        return PostgresIndex(db.session.connection)
     timeout = config["SEARCH_WRITE_TIMEOUT"] if timeout is None else timeout
     return SearchIndex(config["SEARCH_DIR"], timeout=timeout)
 
@@ -392,19 +414,12 @@ def drain(config, limit=500, timeout=None):
     timeout = config["SEARCH_WRITE_TIMEOUT"] if timeout is None else timeout
     index = index_for(config, timeout)
     try:
-        with _drain_lock(config, timeout):
-            rows = db.session.scalars(sa.select(SearchOutbox).order_by(SearchOutbox.id).limit(limit)).all()
-            documents, gone = [], []
-            for kind, key in dict.fromkeys((row.kind, row.key) for row in rows):
-                document = build_document(kind, key) if kind in DOCUMENTS else None
-                if document is None:
-                    gone.append(make_key(kind, key))
-                else:
-                    documents.append(document)
-            if documents:
-                index.add_documents(documents)
-            if gone:
-                index.delete(gone)
+        # In the database, rows and documents are written in one transaction: no lock across processes.
+        with nullcontext() if in_database(config) else _drain_lock(config, timeout):
+            rows = db.session.execute(
+                sa.select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.key).order_by(SearchOutbox.id).limit(limit)
+            ).all()
+            documents, gone = _write_documents(index, [(row.kind, row.key) for row in rows])
             _delete_rows([row.id for row in rows])
             db.session.commit()
     except SearchUnavailable as error:
@@ -415,29 +430,64 @@ def drain(config, limit=500, timeout=None):
     return Drained(len(documents), len(gone), pending_count())
 
 
+def _write_documents(index, names):
+    """Write the current documents of these (kind, key) pairs to `index`, or drop those no longer public."""
+    documents, gone = [], []
+    for kind, key in dict.fromkeys(names):
+        document = build_document(kind, key) if kind in DOCUMENTS else None
+        if document is None:
+            gone.append(make_key(kind, key))
+        else:
+            documents.append(document)
+    if documents:
+        index.add_documents(documents)
+    if gone:
+        index.delete(gone)
+    return documents, gone
+
+
 def _delete_rows(ids):
     for start in range(0, len(ids), 500):
         db.session.execute(sa.delete(SearchOutbox).where(SearchOutbox.id.in_(ids[start:start + 500])))
 
 
 def _note_flush(session, _flush_context):
-    if any(isinstance(item, SearchOutbox) for item in session.new):
+    rows = [item for item in session.new if isinstance(item, SearchOutbox)]
+    if rows:
         session.info[_FLUSHED] = True
+        session.info.setdefault(_ROW_IDS, []).extend((row.id, row.kind, row.key) for row in rows)
+
+
+def _index_before_commit(session):
+    """For the in-database engine: index this transaction's outbox rows in it, and delete them."""
+    if not session.info.get(_FLUSHED) or session.get_bind() not in _IN_DATABASE:
+        return
+    session.flush()
+    rows = session.info.pop(_ROW_IDS, [])
+    _write_documents(PostgresIndex(session.connection), [(kind, key) for _id, kind, key in rows])
+    _delete_rows([row_id for row_id, _kind, _key in rows])
+    # Nothing is left for a drain after the response.
+    session.info.pop(_FLUSHED, None)
 
 
 def _note_commit(session):
+    session.info.pop(_ROW_IDS, None)
     if session.info.pop(_FLUSHED, False):
         session.info[_COMMITTED] = True
 
 
 def _note_rollback(session):
     session.info.pop(_FLUSHED, None)
+    session.info.pop(_ROW_IDS, None)
 
 
-def watch_outbox():
-    """Note on the session when a transaction that wrote outbox rows commits (read by `committed_rows`)."""
-    for name, listener in (("after_flush", _note_flush), ("after_commit", _note_commit),
-                           ("after_rollback", _note_rollback)):
+def watch_outbox(engine=None, config=None):
+    """Note on the session when a transaction that wrote outbox rows commits (read by `committed_rows`); with
+    the in-database engine (`config`), index those rows in the transaction itself, on the database `engine`."""
+    if engine is not None and config is not None and in_database(config):
+        _IN_DATABASE.add(engine)
+    for name, listener in (("after_flush", _note_flush), ("before_commit", _index_before_commit),
+                           ("after_commit", _note_commit), ("after_rollback", _note_rollback)):
         if not event.contains(db.session, name, listener):
             event.listen(db.session, name, listener)
 
@@ -474,7 +524,10 @@ def reindex(config, progress=None, timeout=COMMAND_TIMEOUT):
         covered.extend(db.session.scalars(sa.select(SearchOutbox.id)).all())
         yield from all_documents()
 
-    count = rebuild(config["SEARCH_DIR"], documents(), progress=progress, timeout=timeout)
+    if in_database(config):
+        count = index_for(config).replace_all(documents(), progress=progress)
+    else:
+        count = rebuild(config["SEARCH_DIR"], documents(), progress=progress, timeout=timeout)
     _delete_rows(covered)
     return count
 

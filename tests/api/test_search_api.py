@@ -82,6 +82,7 @@ def test_bad_requests_get_the_api_error_format(api, query, field):
     assert error["status"] == 400 and error["field"] == field and error["message"]
 
 
+@pytest.mark.whoosh
 def test_a_missing_index_is_a_503_in_the_api_format(make_app):
     """Without an index the API answers 503 search_unavailable as JSON."""
     response = make_app().test_client().get("/api/v1/search?q=大气污染")

@@ -92,6 +92,7 @@ def test_an_unusable_query_is_400_with_a_text_message(app, indexed, query, words
     assert words in response.get_data(as_text=True)
 
 
+@pytest.mark.whoosh
 def test_missing_index_is_503_with_a_text_message(app, disclosure_world):  # noqa: F811
     """Before the index exists the feed says search is temporarily unavailable."""
     client = app.test_client()

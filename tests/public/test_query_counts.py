@@ -47,6 +47,8 @@ LIMITS = {
     "/api/v1/goals": 6 + 1,
     "/api/v1/search?q=污染": 4 + 1,
 }
+# With the search documents in the database, a search runs its own three: the count, the page, the facets.
+IN_DATABASE_SEARCH = 3
 
 
 class Statements:
@@ -100,7 +102,8 @@ def test_a_page_runs_at_most_its_statements(demo_site, path):
     statements, values = demo_site
     status, seen = statements.of_get(path.format(**values))
     assert status == 200
-    assert len(seen) <= LIMITS[path], "\n".join(seen)
+    limit = LIMITS[path] + (IN_DATABASE_SEARCH if "search" in path and search.in_database(statements.app.config) else 0)
+    assert len(seen) <= limit, "\n".join(seen)
 
 
 # --- more rows, same statements -------------------------------------------------------------------

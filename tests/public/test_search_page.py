@@ -191,6 +191,7 @@ def test_every_page_has_a_labelled_search_box_in_the_header(english):
         assert re.search(r'<label [^>]*for="site-search-q">Search the portal</label>', form) and 'name="q"' in form
 
 
+@pytest.mark.whoosh
 def test_a_missing_index_makes_search_temporarily_unavailable(make_app):
     """Without an index: a friendly 503 page with the search box, in the visitor's language."""
     app = make_app()
@@ -218,6 +219,7 @@ def outbox(app):
         return {(r.kind, r.key) for r in db.session.scalars(sa.select(SearchOutbox))}
 
 
+@pytest.mark.whoosh
 def test_submissions_succeed_while_the_index_is_locked_and_a_later_drain_catches_up(site):
     """With another writer holding the index: reports, comments, flags and an appeal still succeed, the
     outbox keeps the rows the flags and the appeal wrote, and the next drain applies them."""
@@ -293,6 +295,7 @@ def test_secrets_of_a_closed_case_are_not_found(english):
         assert "0 results for" in page and result_links(page) == []
 
 
+@pytest.mark.whoosh
 def test_search_pages_are_valid_html(site, tmp_path):
     """The Nu Html Checker finds no error on the search pages (results, empty, refused, unavailable), both languages."""
     app, _planted = site

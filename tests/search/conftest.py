@@ -105,8 +105,9 @@ def empty_index(request, index_path):
     if request.param == "whoosh":
         return open_or_create(index_path, timeout=0.5)
     engine = request.getfixturevalue("search_database")
-    postgres.metadata.drop_all(engine)
-    postgres.create_tables(engine)
+    tables = [postgres.CHUNKS, postgres.DOCUMENTS]
+    postgres.DOCUMENTS.metadata.drop_all(engine, tables=tables)
+    postgres.DOCUMENTS.metadata.create_all(engine, tables=tables[::-1])
     return postgres.PostgresIndex(engine)
 
 

@@ -80,3 +80,38 @@ def test_chunks_respect_the_limits():
             positions = entry.rsplit(":", 1)[1].split(",")
             assert len(positions) < postgres.MAX_POSITIONS_PER_LEXEME
             assert all(int(p.rstrip("AD")) <= postgres.MAX_POSITION for p in positions)
+
+
+def test_a_shorter_version_drops_the_chunks_of_the_longer_one(empty_index):
+    """A long text replaced by a short one leaves nothing of the long one to match."""
+    index = empty_index
+    index.add_documents([disclosure("1", "报告", "污染防治" * 9000 + "末尾标记")])
+    index.update([disclosure("1", "报告", "简短的更正")])
+    assert found(index, "末尾标记") == set() and found(index, "污染防治") == set()
+    assert found(index, "简短") == {"1"}
+
+
+def test_two_transactions_writing_one_document_wait_for_each_other(search_database):
+    """Each request indexes what it changed before it commits: the same document written by two open
+    transactions at once is an upsert, not a duplicate key."""
+    import threading
+
+    tables = [postgres.CHUNKS, postgres.DOCUMENTS]
+    postgres.DOCUMENTS.metadata.drop_all(search_database, tables=tables)
+    postgres.DOCUMENTS.metadata.create_all(search_database, tables=tables[::-1])
+    first, second = search_database.connect(), search_database.connect()
+    try:
+        first.begin()
+        second.begin()
+        postgres.PostgresIndex(first).add_documents([disclosure("1", "第一版", "内容甲")])
+        done = threading.Thread(target=lambda: (
+            postgres.PostgresIndex(second).add_documents([disclosure("1", "第二版", "内容乙")]), second.commit()))
+        done.start()
+        first.commit()
+        done.join(timeout=30)
+        assert not done.is_alive()
+    finally:
+        first.close()
+        second.close()
+    index = postgres.PostgresIndex(search_database)
+    assert index.count() == 1 and found(index, "内容乙") == {"1"} and found(index, "内容甲") == set()

@@ -221,7 +221,11 @@ def test_results_carry_public_addresses_and_marked_snippets(app_context, planted
 
 
 def index_files(config):
-    """The bytes of every file of the current index."""
+    """The bytes of every file of the current index (of every row and vector, for the in-database engine)."""
+    if search.in_database(config):
+        rows = db.session.execute(sa.text("SELECT d::text, c::text FROM search_documents d JOIN search_chunks c "
+                                          "USING (key)")).all()
+        return "".join(f"{document}{chunk}" for document, chunk in rows).encode()
     directory = os.path.realpath(config["SEARCH_DIR"])
     return b"".join(open(os.path.join(directory, name), "rb").read() for name in os.listdir(directory))
 
@@ -342,6 +346,7 @@ def outbox():
     return [(r.kind, r.key) for r in db.session.scalars(sa.select(SearchOutbox).order_by(SearchOutbox.id))]
 
 
+@pytest.mark.whoosh
 def test_changes_are_queued_with_the_change_and_drained_from_the_current_state(app_context, planted):
     """Publishing, withdrawing, hiding and reopening queue rows in the same transaction; the drain writes
     what the database holds now and drops what is no longer public."""
@@ -383,6 +388,7 @@ def test_comments_hidden_by_flags_leave_the_index(app_context, planted):
     assert search.search(config, "污染源清单").total == 0
 
 
+@pytest.mark.whoosh
 def test_a_held_writer_lock_leaves_the_rows_for_a_later_drain(app_context, planted):
     """While another writer holds the index, the drain gives up after the timeout and keeps its rows."""
     config = app_context.config
@@ -400,6 +406,7 @@ def test_a_held_writer_lock_leaves_the_rows_for_a_later_drain(app_context, plant
     assert [r.id for r in search.search(config, "沙尘天气").results] == [extra.id]
 
 
+@pytest.mark.whoosh
 def test_without_an_index_search_is_unavailable_and_rows_wait(app_context):
     """No index: searching raises SearchUnavailable (503) and the outbox keeps its rows."""
     config = app_context.config
@@ -434,6 +441,7 @@ def test_drift_is_detected_and_repaired_by_reindex(app_context, planted):
     assert repaired.consistent and repaired.indexed == count
 
 
+@pytest.mark.whoosh
 def test_an_index_built_by_an_older_version_still_answers_and_is_reported_until_rebuilt(app_context, planted,
                                                                                         monkeypatch):
     """An index without the disclosure_category field (built before it existed): searches still answer,
