@@ -1,4 +1,4 @@
-"""Benchmark: the portal's search (Whoosh + CJK bigrams) against SQLite FTS5 (trigram) as baseline.
+"""Benchmark: the portal's two search engines (Whoosh, PostgreSQL) against SQLite FTS5 (trigram) as baseline.
 
     .venv/bin/python bench/search.py              # 100,000 documents (the figures in bench/README.md)
     .venv/bin/python bench/search.py --docs 2000  # a quick run
@@ -9,8 +9,11 @@ runs 50 fixed queries (2-character words, longer phrases, unit names, Latin toke
 round and `--rounds` timed rounds, and reports index time, query p50/p95, index size, peak
 memory (ru_maxrss of the child, and its growth after the corpus was built) and hit counts.
 
-Whoosh runs through the portal's own service (`SearchIndex.search`: 20 results, facet counts over
-every match, highlighted snippets). FTS5 does the same work in SQL: total count, top 20 by bm25
+Whoosh and PostgreSQL run through the portal's own engines (`SearchIndex.search`, `PostgresIndex.search`:
+20 results, the exact total, facet counts over every match, highlighted snippets); PostgreSQL in a scratch
+database on 127.0.0.1 (user postgres, trust auth; `--postgresql-url` names the server), created and
+dropped by the run, whose size is that of its two tables with their indexes and TOAST; its peak memory is
+the bench process's (the client), not the server's. FTS5 does the same work in SQL: total count, top 20 by bm25
 with snippet(), and the five facet counts. FTS5's trigram tokenizer cannot match fewer than three
 characters, so its MATCH finds nothing for 2-character words; a LIKE '%…%' scan is measured
 separately for them as the fallback such a design would need.
@@ -32,7 +35,9 @@ import unicodedata
 
 from portal.policy import bundled_divisions, bundled_text
 from portal.policy.parser import parse
-from portal.search import KINDS, Document, open_or_create, rebuild
+from portal.search import KINDS, Document, PostgresIndex, open_or_create, rebuild
+
+ENGINES = ("whoosh", "postgresql", "fts5")
 
 QUERIES = {
     "2-char word": ["污染", "生态", "环境", "治理", "监测", "保护", "湿地", "草原", "森林", "排放",
@@ -122,6 +127,49 @@ class Whoosh:
         return result.total
 
 
+class PostgreSQL:
+    """The portal's PostgreSQL engine on a scratch database."""
+
+    name = "postgresql"
+
+    def __init__(self, workdir, server):
+        import sqlalchemy as sa
+
+        self.sa, self.server = sa, server
+        self.database = f"bench_search_{os.getpid()}"
+        with sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT").connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.database}"')
+            connection.exec_driver_sql(f'CREATE DATABASE "{self.database}"')
+        self.engine = sa.create_engine(f"{server}/{self.database}")
+
+    def build(self, documents):
+        """Create the tables as the migration does, then write every document in one transaction."""
+        from portal.search import postgres
+
+        tables = [postgres.DOCUMENTS, postgres.CHUNKS]
+        postgres.DOCUMENTS.metadata.create_all(self.engine, tables=tables)
+        self.index = PostgresIndex(self.engine)
+        self.index.replace_all(documents)
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
+
+    def size(self):
+        """Bytes of both tables with their indexes and TOAST."""
+        with self.engine.connect() as connection:
+            return connection.exec_driver_sql(
+                "SELECT pg_total_relation_size('search_documents') + pg_total_relation_size('search_chunks')").scalar()
+
+    def query(self, q):
+        """One results page as the portal serves it; returns the total."""
+        return self.index.search(q, per_page=20).total
+
+    def close(self):
+        """Drop the scratch database."""
+        self.engine.dispose()
+        with self.sa.create_engine(f"{self.server}/postgres", isolation_level="AUTOCOMMIT").connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+
 class FTS5:
     """SQLite FTS5 with the trigram tokenizer, doing the same work in SQL."""
 
@@ -177,11 +225,21 @@ class FTS5:
         return self.db.execute("SELECT count(*) FROM fts WHERE title LIKE ? OR body LIKE ?", (pattern, pattern)).fetchone()[0]
 
 
-def run_engine(engine_name, docs, rounds, workdir):
+def run_engine(engine_name, docs, rounds, workdir, server):
     """Child process: build the corpus, index it, time the queries; return a dict of figures."""
     documents = corpus(docs)
     after_corpus = peak_mib()
-    engine = (Whoosh if engine_name == "whoosh" else FTS5)(workdir)
+    engine = PostgreSQL(workdir, server) if engine_name == "postgresql" else \
+        (Whoosh if engine_name == "whoosh" else FTS5)(workdir)
+    try:
+        return _measure(engine, engine_name, documents, docs, rounds, after_corpus)
+    finally:
+        if engine_name == "postgresql":
+            engine.close()
+
+
+def _measure(engine, engine_name, documents, docs, rounds, after_corpus):
+    """Index `documents` with `engine`, run the queries, and gather the figures."""
     started = time.perf_counter()
     engine.build(documents)
     index_seconds = time.perf_counter() - started
@@ -229,57 +287,68 @@ def summary(result):
 
 def report(results):
     """The human-readable report printed at the end of a run."""
-    whoosh, fts5 = results["whoosh"], results["fts5"]
-    ws, fs = summary(whoosh), summary(fts5)
-    lines = [f"corpus: {whoosh['docs']:,} documents; {sum(len(v) for v in QUERIES.values())} queries; "
+    names = [name for name in ENGINES if name in results]
+    sums = {name: summary(results[name]) for name in names}
+    first = results[names[0]]
+    lines = [f"corpus: {first['docs']:,} documents; {sum(len(v) for v in QUERIES.values())} queries; "
              f"python {sys.version.split()[0]}; {os.cpu_count()} cpus; sqlite {sqlite3.sqlite_version}", ""]
-    lines.append(f"{'':24}{'whoosh':>14}{'fts5':>14}{'whoosh/fts5':>14}")
+    ratios = [f"{name}/fts5" for name in names if name != "fts5"]
+    lines.append(f"{'':24}" + "".join(f"{name:>14}" for name in names) + "".join(f"{r:>18}" for r in ratios))
 
-    def row(label, w, f, fmt="{:.1f}"):
-        ratio = f"{w / f:.2f}" if f else "—"
-        lines.append(f"{label:24}{fmt.format(w):>14}{fmt.format(f):>14}{ratio:>14}")
+    def row(label, values, fmt="{:.1f}"):
+        base = values.get("fts5")
+        cells = "".join(f"{fmt.format(values[name]):>14}" for name in names)
+        cells += "".join(f"{(values[name] / base if base else 0):>18.2f}" for name in names if name != "fts5")
+        lines.append(f"{label:24}{cells}")
 
-    row("index time (s)", whoosh["index_seconds"], fts5["index_seconds"])
-    row("index size (MiB)", whoosh["index_bytes"] / 2**20, fts5["index_bytes"] / 2**20)
-    row("peak RSS (MiB)", whoosh["peak_mib"], fts5["peak_mib"])
-    row("  growth after corpus", whoosh["peak_mib"] - whoosh["corpus_mib"], fts5["peak_mib"] - fts5["corpus_mib"])
+    row("index time (s)", {n: results[n]["index_seconds"] for n in names})
+    row("index size (MiB)", {n: results[n]["index_bytes"] / 2**20 for n in names})
+    row("peak RSS (MiB)", {n: results[n]["peak_mib"] for n in names})
+    row("  growth after corpus", {n: results[n]["peak_mib"] - results[n]["corpus_mib"] for n in names})
     for cls in ["all"] + list(QUERIES):
-        row(f"p50 ms {cls}", ws[cls][0], fs[cls][0], "{:.2f}")
-        row(f"p95 ms {cls}", ws[cls][1], fs[cls][1], "{:.2f}")
+        row(f"p50 ms {cls}", {n: sums[n][cls][0] for n in names}, "{:.2f}")
+        row(f"p95 ms {cls}", {n: sums[n][cls][1] for n in names}, "{:.2f}")
     lines += ["", "hits per query class (sum of totals; queries with hits / queries):"]
     for cls, qs in QUERIES.items():
-        w = [whoosh["hits"][q] for q in qs]
-        f = [fts5["hits"][q] for q in qs]
-        lines.append(f"  {cls:16} whoosh {sum(w):>9,} ({sum(1 for x in w if x)}/{len(qs)})"
-                     f"   fts5 {sum(f):>9,} ({sum(1 for x in f if x)}/{len(qs)})")
-    like = fts5["like"]
-    lines.append(f"  2-char via LIKE  fts5 {sum(c for c, _ in like.values()):>9,} "
-                 f"(p50 {percentile([t for _, t in like.values()], 50):.1f} ms, a full scan: not in the figures above)")
-    lines += ["", "per query: whoosh hits / fts5 hits"]
+        cells = []
+        for name in names:
+            counts = [results[name]["hits"][q] for q in qs]
+            cells.append(f"{name} {sum(counts):>9,} ({sum(1 for x in counts if x)}/{len(qs)})")
+        lines.append(f"  {cls:16} " + "   ".join(cells))
+    if "fts5" in results:
+        like = results["fts5"]["like"]
+        lines.append(f"  2-char via LIKE  fts5 {sum(c for c, _ in like.values()):>9,} "
+                     f"(p50 {percentile([t for _, t in like.values()], 50):.1f} ms, a full scan: not in the figures above)")
+    lines += ["", "per query: " + " / ".join(f"{name} hits" for name in names)]
     for cls, qs in QUERIES.items():
-        lines.append(f"  [{cls}] " + "  ".join(f"{q} {whoosh['hits'][q]}/{fts5['hits'][q]}" for q in qs))
+        lines.append(f"  [{cls}] " + "  ".join(f"{q} " + "/".join(str(results[n]["hits"][q]) for n in names)
+                                               for q in qs))
     return "\n".join(lines)
 
 
 def main(argv=None):
-    """Run both engines in child processes and print the report (and JSON with --json)."""
+    """Run the engines in child processes and print the report (and JSON with --json)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=100_000, help="corpus size (default 100,000)")
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds of the 50 queries (default 3)")
     parser.add_argument("--json", metavar="FILE", help="also write the raw figures to FILE")
-    parser.add_argument("--engine", choices=("whoosh", "fts5"), help=argparse.SUPPRESS)
+    parser.add_argument("--engines", default=",".join(ENGINES), help="which engines, comma-separated (default all three)")
+    parser.add_argument("--postgresql-url", default="postgresql+psycopg://postgres@127.0.0.1",
+                        help="the PostgreSQL server (no database name) for the postgresql engine")
+    parser.add_argument("--engine", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.engine:
-        print(json.dumps(run_engine(args.engine, args.docs, args.rounds, args.workdir), ensure_ascii=False))
+        print(json.dumps(run_engine(args.engine, args.docs, args.rounds, args.workdir, args.postgresql_url),
+                         ensure_ascii=False))
         return 0
     workdir = tempfile.mkdtemp(prefix="bench-search-")
     results = {}
     try:
-        for engine in ("whoosh", "fts5"):
+        for engine in [name for name in ENGINES if name in args.engines.split(",")]:
             done = subprocess.run(
                 [sys.executable, os.path.abspath(__file__), "--engine", engine, "--docs", str(args.docs),
-                 "--rounds", str(args.rounds), "--workdir", workdir],
+                 "--rounds", str(args.rounds), "--workdir", workdir, "--postgresql-url", args.postgresql_url],
                 capture_output=True, text=True, check=False,
             )
             if done.returncode != 0:
