@@ -8,21 +8,27 @@ A `Policy` is configured per model with:
 - `unit`: the responsible unit's id of a row;
 - `manage`: the permission with which the responsible unit's staff act;
 - `oversight`: the permission with which site administrators read every unit's records in the console;
+- `readers`: the rows a unit's staff read in the console, as a `Rule` given the unit's id, when that is
+  more than the rows whose `unit` is theirs (a report is read by the units sent a copy too);
 - `not_found`: the wording of the NotFound raised for a record the caller may not see;
 - `conflict`: the wording of the Conflict raised when a version check fails;
+- `forbidden`: the Forbidden raised when a permission to act is missing (given that permission);
 - `others_see_public`: whether another unit's staff acting on a public record are told Forbidden
   (True: they can see it, so it may be named) or NotFound (False: the console is per unit).
 
 What a policy offers: `public_query` (the public rows, for lists, feeds, search and the API),
 `get_public` (one public row or NotFound), `visible_to` and `may_manage` (checks on a loaded row),
-`get_for_unit` (one row for the console: its unit or site oversight), `get_for` (one row as a
-member of staff may see it: public, or of their unit) and `act` (NotFound, Forbidden or Conflict
-before a change). Delivery modules (public pages, feeds, Open311, the API) read records only
-through these, or through service functions that use them; tests/test_architecture.py refuses SQL
-in delivery modules.
+`get_for_unit` (one row for the console: its unit or site oversight), `console_query` (those rows
+as SQL, for a unit's queue), `get_for` (one row as a member of staff may see it: public, or of their
+unit) and `act` (NotFound, Forbidden or Conflict before a change). Delivery modules (public pages,
+feeds, Open311, the API) read records only through these, or through service functions that use
+them: tests/test_delivery_modules.py refuses SQL in delivery modules, and
+tests/test_access_architecture.py refuses a service function that the public's pages, feeds, Open311
+or the API call reading these models without a policy.
 
 Reports are public by design (the supervision page shows every report, with public fields only);
-the console's finer access to reports (handling, copy, oversight) stays in `handling.access`.
+in the console they are read by the handling unit, the units sent a copy and site oversight
+(`readers`), and acted on by the handling unit only (`handling.access` names which of these a user is).
 """
 
 from collections.abc import Callable
@@ -45,6 +51,7 @@ from portal.models import (
     DisclosureState,
     HearingSession,
     Report,
+    ReportCopy,
 )
 from portal.permissions import Permission
 
@@ -77,6 +84,10 @@ class Policy:
     conflict: Callable[[], Conflict] | None = None
     others_see_public: bool = True
     key: Callable[[], Any] | None = None  # the column looked up by get_*; None: the primary key
+    readers: Callable[[int], Rule] | None = None  # None: a unit reads the rows whose `unit` is its own
+    forbidden: Callable[[Permission], Forbidden] = lambda _permission: Forbidden(
+        _("Only staff of the responsible unit can do this.")
+    )
 
     def is_public(self, row):
         """True when the public may see `row`."""
@@ -89,6 +100,10 @@ class Policy:
     def public_query(self, *options):
         """SELECT of the public rows of the model (add order, filters and paging to it)."""
         return sa.select(self.model).where(self.public_condition()).options(*options)
+
+    def key_of(self, row):
+        """The value by which `row` is looked up (and named in NotFound): its `key` column, or its id."""
+        return row.id if self.key is None else getattr(row, self.key().key)
 
     def _load(self, key, options=()):
         if self.key is None:
@@ -104,8 +119,22 @@ class Policy:
         return row
 
     def in_unit(self, user, row):
-        """True when `row` belongs to `user`'s unit, or `user` oversees every unit's records."""
-        return self.unit(row) == user.unit_id or user.can(self.oversight)
+        """True when `user`'s unit reads `row` in the console (see `readers`), or `user` oversees every unit's records."""
+        if user.can(self.oversight):
+            return True
+        if self.readers is None:
+            return self.unit(row) == user.unit_id
+        return bool(self.readers(user.unit_id).check(row))
+
+    def console_condition(self, user):
+        """The SQL condition matching exactly the rows for which `in_unit(user, row)` is True (needs `readers`)."""
+        if user.can(self.oversight):
+            return sa.true()
+        return self.readers(user.unit_id).where()
+
+    def console_query(self, user, *options):
+        """SELECT of the rows `user` reads in the console: their unit's, or every unit's under oversight."""
+        return sa.select(self.model).where(self.console_condition(user)).options(*options)
 
     def visible_to(self, user, row):
         """True when `user` may see `row`: a public one, or one of their unit (or under their oversight)."""
@@ -129,13 +158,18 @@ class Policy:
             raise self.not_found(key)
         return row
 
-    def act(self, user, row, version=None):
-        """Check that `user` may act on `row` (and saw its current version when `version` is given)."""
+    def act(self, user, row, version=None, permission=None):
+        """Check that `user` may act on `row` (and saw its current version when `version` is given).
+
+        `permission`: what this act needs on top of `manage` (approving an extension is a unit administrator's).
+        """
         seen = self.visible_to(user, row) if self.others_see_public else self.in_unit(user, row)
         if not seen:
-            raise self.not_found(row.id)
+            raise self.not_found(self.key_of(row))
         if not self.may_manage(user, row):
-            raise Forbidden(_("Only staff of the responsible unit can do this."))
+            raise self.forbidden(self.manage)
+        if permission is not None and not user.can(permission):
+            raise self.forbidden(permission)
         if version is not None and numbers.identifier(version) != row.version:
             raise self.conflict()
 
@@ -213,9 +247,28 @@ HEARINGS = Policy(
     not_found=lambda key: NotFound(_("No hearing has the number %(id)s.", id=key)),
 )
 
+
+
+def _report_readers(unit_id):
+    """The reports a unit reads in the console: those it handles and those it was sent a copy of."""
+    return Rule(
+        lambda r: r.unit_id == unit_id or any(c.unit_id == unit_id for c in r.copies),
+        lambda: sa.or_(
+            Report.unit_id == unit_id,
+            Report.id.in_(sa.select(ReportCopy.report_id).where(ReportCopy.unit_id == unit_id)),
+        ),
+    )
+
+
+def _report_refusal(permission):
+    if permission is Permission.REPORTS_HANDLE:
+        return Forbidden(_("Only the handling unit can act on this report."))
+    return Forbidden(_("Only a unit administrator of the handling unit can do this."))
+
+
 # Every report has a public page (public fields only: never the description, place, files or reporter).
-# The console reads reports through `handling.get_for` and `handling.access` (handling unit, copies, oversight),
-# not through this policy's get_for_unit and act.
+# In the console a report is read by its handling unit, the units sent a copy and site oversight, and
+# does not exist for anyone else (even though its public page does); only the handling unit acts on it.
 REPORTS = Policy(
     Report,
     public=Rule(lambda r: True, sa.true),
@@ -223,7 +276,16 @@ REPORTS = Policy(
     manage=Permission.REPORTS_HANDLE,
     oversight=Permission.SITE_REPORTS_VIEW,
     not_found=lambda key: NotFound(_("No report has the reference %(ref)s.", ref=key)),
+    conflict=lambda: Conflict(
+        _(
+            "This report was changed by someone else while you were looking at it. "
+            "Here is its current state; please check before acting again."
+        )
+    ),
+    others_see_public=False,
     key=lambda: Report.reference,
+    readers=_report_readers,
+    forbidden=_report_refusal,
 )
 
 # A file is public with its consultation or disclosure; it is reached through its owner's policy.
