@@ -77,7 +77,7 @@ class DraftPages:
 
     def changed(self):
         """What the user is told when someone else changed the record first: its policy's wording."""
-        return self.service.POLICY.conflict().message
+        return self.service.POLICY.changed()
 
     def register(self, bp, manage, view=Permission.CONSOLE_VIEW):
         """Add the shared pages to the console blueprint `bp`: `manage` (a Permission) to change, `view` to download."""

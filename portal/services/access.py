@@ -5,13 +5,13 @@ A `Policy` is configured per model with:
 - `public`: a `Rule`, the public condition written twice, as a Python check on a loaded row and as
   a SQL condition for queries. tests/services/test_access.py checks on the same rows (drafts,
   withdrawn, hidden, published…) that both agree, so they cannot drift apart;
-- `unit`: the responsible unit's id of a row;
+- `unit`: the responsible unit's id of a row (by default its `unit_id`);
 - `manage`: the permission with which the responsible unit's staff act;
 - `oversight`: the permission with which site administrators read every unit's records in the console;
 - `readers`: the rows a unit's staff read in the console, as a `Rule` given the unit's id, when that is
   more than the rows whose `unit` is theirs (a report is read by the units sent a copy too);
 - `not_found`: the wording of the NotFound raised for a record the caller may not see;
-- `conflict`: the wording of the Conflict raised when a version check fails;
+- `changed`: the wording of the Conflict raised when a version check fails (someone else changed the row first);
 - `forbidden`: the Forbidden raised when a permission to act is missing (given that permission);
 - `others_see_public`: whether another unit's staff acting on a public record are told Forbidden
   (True: they can see it, so it may be named) or NotFound (False: the console is per unit).
@@ -77,12 +77,12 @@ class Policy:
 
     model: type
     public: Rule
-    unit: Callable[[Any], int]
     manage: Permission
     oversight: Permission
     not_found: Callable[[Any], NotFound]
-    conflict: Callable[[], Conflict] | None = None
+    changed: Callable[[], str] | None = None
     others_see_public: bool = True
+    unit: Callable[[Any], int] = lambda row: row.unit_id
     key: Callable[[], Any] | None = None  # the column looked up by get_*; None: the primary key
     readers: Callable[[int], Rule] | None = None  # None: a unit reads the rows whose `unit` is its own
     forbidden: Callable[[Permission], Forbidden] = lambda _permission: Forbidden(
@@ -171,7 +171,7 @@ class Policy:
         if permission is not None and not user.can(permission):
             raise self.forbidden(permission)
         if version is not None and numbers.identifier(version) != row.version:
-            raise self.conflict()
+            raise Conflict(self.changed())
 
 
 # --- the policies --------------------------------------------------------------------------------
@@ -183,15 +183,12 @@ CONSULTATIONS = Policy(
     public=Rule(
         lambda c: c.published_at is not None, lambda: Consultation.published_at.is_not(None)
     ),
-    unit=lambda c: c.unit_id,
     manage=Permission.CONSULTATIONS_MANAGE,
     oversight=Permission.SITE_CONSULTATIONS_VIEW,
     not_found=lambda key: NotFound(_("No consultation has the number %(id)s.", id=key)),
-    conflict=lambda: Conflict(
-        _(
-            "This consultation was changed by someone else while you were looking at it. "
-            "Please check its current state before acting again."
-        )
+    changed=lambda: _(
+        "This consultation was changed by someone else while you were looking at it. "
+        "Please check its current state before acting again."
     ),
 )
 
@@ -204,17 +201,14 @@ DISCLOSURES = Policy(
         lambda d: d.state in DISCLOSURE_PUBLIC_STATES,
         lambda: Disclosure.state.in_(DISCLOSURE_PUBLIC_STATES),
     ),
-    unit=lambda d: d.unit_id,
     manage=Permission.DISCLOSURES_MANAGE,
     oversight=Permission.SITE_DISCLOSURES_VIEW,
-    not_found=lambda key: NotFound(_("No disclosure has the number %(id)s.", id=key)),
-    conflict=lambda: Conflict(
-        _(
-            "This disclosure was changed by someone else while you were looking at it. "
-            "Please check its current state before acting again."
-        )
-    ),
     others_see_public=False,
+    not_found=lambda key: NotFound(_("No disclosure has the number %(id)s.", id=key)),
+    changed=lambda: _(
+        "This disclosure was changed by someone else while you were looking at it. "
+        "Please check its current state before acting again."
+    ),
 )
 
 # A published comment on a public consultation; waiting, flagged and hidden ones only in the unit's console.
@@ -227,10 +221,10 @@ COMMENTS = Policy(
             Comment.consultation.has(CONSULTATIONS.public_condition()),
         ),
     ),
-    unit=lambda c: c.consultation.unit_id,
     manage=Permission.CONSULTATIONS_MANAGE,
     oversight=Permission.SITE_CONSULTATIONS_VIEW,
     not_found=lambda key: NotFound(_("No comment has the number %(id)s.", id=key)),
+    unit=lambda c: c.consultation.unit_id,
 )
 
 # A hearing session is public with its consultation. Managing it is refused to everyone but the
@@ -241,12 +235,11 @@ HEARINGS = Policy(
         lambda s: CONSULTATIONS.is_public(s.consultation),
         lambda: HearingSession.consultation.has(CONSULTATIONS.public_condition()),
     ),
-    unit=lambda s: s.consultation.unit_id,
     manage=Permission.HEARINGS_MANAGE,
     oversight=Permission.SITE_CONSULTATIONS_VIEW,
     not_found=lambda key: NotFound(_("No hearing has the number %(id)s.", id=key)),
+    unit=lambda s: s.consultation.unit_id,
 )
-
 
 
 def _report_readers(unit_id):
@@ -272,46 +265,40 @@ def _report_refusal(permission):
 REPORTS = Policy(
     Report,
     public=Rule(lambda r: True, sa.true),
-    unit=lambda r: r.unit_id,
     manage=Permission.REPORTS_HANDLE,
     oversight=Permission.SITE_REPORTS_VIEW,
-    not_found=lambda key: NotFound(_("No report has the reference %(ref)s.", ref=key)),
-    conflict=lambda: Conflict(
-        _(
-            "This report was changed by someone else while you were looking at it. "
-            "Here is its current state; please check before acting again."
-        )
-    ),
+    readers=_report_readers,
     others_see_public=False,
     key=lambda: Report.reference,
-    readers=_report_readers,
+    not_found=lambda key: NotFound(_("No report has the reference %(ref)s.", ref=key)),
+    changed=lambda: _(
+        "This report was changed by someone else while you were looking at it. "
+        "Here is its current state; please check before acting again."
+    ),
     forbidden=_report_refusal,
 )
 
-# A file is public with its consultation or disclosure; it is reached through its owner's policy.
-CONSULTATION_ATTACHMENTS = Policy(
-    ConsultationAttachment,
-    public=Rule(
-        lambda a: CONSULTATIONS.is_public(a.consultation),
-        lambda: ConsultationAttachment.consultation.has(CONSULTATIONS.public_condition()),
-    ),
-    unit=lambda a: a.consultation.unit_id,
-    manage=Permission.CONSULTATIONS_MANAGE,
-    oversight=Permission.SITE_CONSULTATIONS_VIEW,
-    not_found=lambda key: NotFound(_("This file does not exist.")),
-)
-DISCLOSURE_ATTACHMENTS = Policy(
-    DisclosureAttachment,
-    public=Rule(
-        lambda a: DISCLOSURES.is_public(a.disclosure),
-        lambda: DisclosureAttachment.disclosure.has(DISCLOSURES.public_condition()),
-    ),
-    unit=lambda a: a.disclosure.unit_id,
-    manage=Permission.DISCLOSURES_MANAGE,
-    oversight=Permission.SITE_DISCLOSURES_VIEW,
-    not_found=lambda key: NotFound(_("This file does not exist.")),
-    others_see_public=False,
-)
+
+
+def _files_of(owner, model, relation):
+    """The policy of `owner`'s files (`model`, whose `relation` is the owner): public with it, read and acted on as it is."""
+    return Policy(
+        model,
+        public=Rule(
+            lambda a: owner.is_public(getattr(a, relation)),
+            lambda: getattr(model, relation).has(owner.public_condition()),
+        ),
+        manage=owner.manage,
+        oversight=owner.oversight,
+        others_see_public=owner.others_see_public,
+        unit=lambda a: owner.unit(getattr(a, relation)),
+        not_found=lambda key: NotFound(_("This file does not exist.")),
+    )
+
+
+# A file is public with its consultation or disclosure, and read and acted on as its owner is.
+CONSULTATION_ATTACHMENTS = _files_of(CONSULTATIONS, ConsultationAttachment, "consultation")
+DISCLOSURE_ATTACHMENTS = _files_of(DISCLOSURES, DisclosureAttachment, "disclosure")
 
 POLICIES = (
     CONSULTATIONS,

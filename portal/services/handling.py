@@ -138,7 +138,7 @@ def queue(user, filters, page=1, per_page=20, now=None):
 
 def changed_message():
     """What a user is told when someone else changed the report first."""
-    return REPORTS.conflict().message
+    return REPORTS.changed()
 
 
 def evidence_for(user, reference, evidence_id, original, data_dir):
