@@ -211,6 +211,13 @@ DISCLOSURES = Policy(
     ),
 )
 
+# Narrower than the public pages: a withdrawn disclosure stays public as a tombstone, but it is no
+# search result and no longer counts on the dashboard.
+PUBLISHED_DISCLOSURES = DISCLOSURES.public & Rule(
+    lambda d: d.state is not DisclosureState.WITHDRAWN,
+    lambda: Disclosure.state != DisclosureState.WITHDRAWN,
+)
+
 # A published comment on a public consultation; waiting, flagged and hidden ones only in the unit's console.
 COMMENTS = Policy(
     Comment,
