@@ -127,9 +127,14 @@ class Policy:
         return bool(self.readers(user.unit_id).check(row))
 
     def console_condition(self, user):
-        """The SQL condition matching exactly the rows for which `in_unit(user, row)` is True (needs `readers`)."""
+        """The SQL condition matching exactly the rows for which `in_unit(user, row)` is True.
+
+        Without `readers`, the model's `unit_id` column (comments and hearings, which have none, have no such list).
+        """
         if user.can(self.oversight):
             return sa.true()
+        if self.readers is None:
+            return self.model.unit_id == user.unit_id
         return self.readers(user.unit_id).where()
 
     def console_query(self, user, *options):
