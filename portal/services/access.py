@@ -119,7 +119,7 @@ class Policy:
         return row
 
     def in_unit(self, user, row):
-        """True when `user`'s unit reads `row` in the console (see `readers`), or `user` oversees every unit's records."""
+        """True when `user`'s unit reads `row` in the console (`readers`), or `user` oversees every unit's."""
         if user.can(self.oversight):
             return True
         if self.readers is None:
@@ -293,7 +293,7 @@ REPORTS = Policy(
 
 
 def _files_of(owner, model, relation):
-    """The policy of `owner`'s files (`model`, whose `relation` is the owner): public with it, read and acted on as it is."""
+    """The policy of `owner`'s files (`model`; `relation` leads to the owner): public, read and acted on as it is."""
     return Policy(
         model,
         public=Rule(
