@@ -266,6 +266,7 @@ def _report_readers(unit_id):
 
 
 def _report_refusal(permission):
+    """Why a member of staff may not act on a report: not of the handling unit, or not its administrator."""
     if permission is Permission.REPORTS_HANDLE:
         return Forbidden(_("Only the handling unit can act on this report."))
     return Forbidden(_("Only a unit administrator of the handling unit can do this."))

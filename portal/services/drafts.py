@@ -155,8 +155,10 @@ def list_public(policy, filters, names, condition, page, per_page, max_per_page,
 
 
 def console_conditions(policy, user, state, page):
-    """(the SQL conditions of the console's list: the records `user` reads, in `state` unless None; how many
-    there are; the page number, 1 for anything but a whole number)."""
+    """(SQL conditions, how many rows match, page number) of a console list: the records `user` reads.
+
+    `state` narrows them to one state (None: all); `page` is 1 for anything but a whole number.
+    """
     conditions = [policy.console_condition(user)]
     if state is not None:
         conditions.append(policy.model.state == state)
