@@ -24,6 +24,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
+from portal import numbers
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -178,7 +179,7 @@ def _resolve(data_dir, relative_path, folder=FOLDER):
 
 def _of_owner(rules, attachment, owner_id):
     """`attachment` when it is a file of the owner numbered `owner_id` (the one in the URL), else NotFound."""
-    if getattr(attachment, f"{rules.owner_field}_id") != owner_id:
+    if getattr(attachment, f"{rules.owner_field}_id") != numbers.identifier(owner_id):
         raise rules.policy.not_found(attachment.id)
     return attachment
 
