@@ -10,7 +10,7 @@ from portal.console.drafts import DraftPages, file_forms, offer_areas_and_tasks,
 from portal.forms import choices
 from portal.models import CommentState, ConsultationKind, ConsultationState, RegistrationStatus
 from portal.permissions import Permission, permission_required
-from portal.services import attachments, comments, consultations, participation
+from portal.services import comments, consultations, participation
 
 STATES = {state.value: state for state in ConsultationState}
 # Enums the templates compare with, instead of bare strings.
@@ -140,12 +140,9 @@ def _confirmation(action, consultation, form, result):
 
 
 PAGES = DraftPages(
-    kind="consultation", service=consultations, owner=attachments.Owner.CONSULTATION, draft_form=_draft_form,
-    values=_draft_values, create=consultations.create_consultation, manage_page=render_manage_page,
-    actions=ACTIONS, confirmation=_confirmation,
-    # The service's wording when someone else changed the consultation first.
-    changed=lambda: _("This consultation was changed by someone else while you were looking at it. "
-                      "Please check its current state before acting again."),
+    kind="consultation", service=consultations, draft_form=_draft_form, values=_draft_values,
+    create=consultations.create_consultation, manage_page=render_manage_page, actions=ACTIONS,
+    confirmation=_confirmation,
 )
 # The hearing and comment pages of a consultation say the same.
 changed_message = PAGES.changed

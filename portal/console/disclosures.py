@@ -12,7 +12,7 @@ from portal.forms import choices
 from portal.models import DisclosureState
 from portal.permissions import Permission, permission_required
 from portal.rendering import render_markdown
-from portal.services import attachments, disclosures, policy
+from portal.services import disclosures, policy
 from portal.templating import category_name
 
 STATES = {state.value: state for state in DisclosureState}
@@ -121,12 +121,9 @@ def _confirmation(action, disclosure, form, _result):
 
 
 PAGES = DraftPages(
-    kind="disclosure", service=disclosures, owner=attachments.Owner.DISCLOSURE, draft_form=_draft_form,
-    values=_draft_values, create=disclosures.create_draft, manage_page=render_manage_page,
-    actions=ACTIONS, confirmation=_confirmation,
-    # The service's wording when someone else changed the disclosure first.
-    changed=lambda: _("This disclosure was changed by someone else while you were looking at it. "
-                      "Please check its current state before acting again."),
+    kind="disclosure", service=disclosures, draft_form=_draft_form, values=_draft_values,
+    create=disclosures.create_draft, manage_page=render_manage_page, actions=ACTIONS,
+    confirmation=_confirmation,
 )
 PAGES.register(bp, Permission.DISCLOSURES_MANAGE)
 

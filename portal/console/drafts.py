@@ -58,19 +58,26 @@ class DraftPages:
     """The shared console pages of one kind of drafted record."""
 
     kind: str  # "consultation": endpoints consultations_show(consultation_id=…), templates console/consultations/
-    service: object  # the record's service module: get_for_unit, act, update_draft, LIFECYCLE
-    owner: object  # its attachments.Owner
+    service: object  # the record's service module: get_for_unit, act, update_draft, LIFECYCLE, POLICY
     draft_form: Callable  # (record or None) → the drafting form, filled from the record until submitted
     values: Callable  # (submitted form) → the service's keyword arguments
     create: Callable  # (unit, created_by=…, **values) → the new draft
     manage_page: Callable  # (record, status, **bound forms) → the manage page
-    changed: Callable  # () → what the user is told when someone else changed the record first
     # action name → (form class, call(record, form) → result, message(record, result) after the commit)
     actions: dict
     # (action, record, form, result) → the confirmation page of an action in `irreversible`
     confirmation: Callable
     # Actions that cannot be undone: the first POST shows the confirmation page, only the confirmed one acts.
     irreversible: frozenset = frozenset({"publish", "withdraw"})
+
+    @property
+    def owner(self):
+        """The record's kind as an owner of attachments."""
+        return attachments.Owner(self.kind)
+
+    def changed(self):
+        """What the user is told when someone else changed the record first: its policy's wording."""
+        return self.service.POLICY.changed()
 
     def register(self, bp, manage, view=Permission.CONSOLE_VIEW):
         """Add the shared pages to the console blueprint `bp`: `manage` (a Permission) to change, `view` to download."""

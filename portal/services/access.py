@@ -5,24 +5,30 @@ A `Policy` is configured per model with:
 - `public`: a `Rule`, the public condition written twice, as a Python check on a loaded row and as
   a SQL condition for queries. tests/services/test_access.py checks on the same rows (drafts,
   withdrawn, hidden, published…) that both agree, so they cannot drift apart;
-- `unit`: the responsible unit's id of a row;
+- `unit`: the responsible unit's id of a row (by default its `unit_id`);
 - `manage`: the permission with which the responsible unit's staff act;
 - `oversight`: the permission with which site administrators read every unit's records in the console;
+- `readers`: the rows a unit's staff read in the console, as a `Rule` given the unit's id, when that is
+  more than the rows whose `unit` is theirs (a report is read by the units sent a copy too);
 - `not_found`: the wording of the NotFound raised for a record the caller may not see;
-- `conflict`: the wording of the Conflict raised when a version check fails;
+- `changed`: the wording of the Conflict raised when a version check fails (someone else changed the row first);
+- `forbidden`: the Forbidden raised when a permission to act is missing (given that permission);
 - `others_see_public`: whether another unit's staff acting on a public record are told Forbidden
   (True: they can see it, so it may be named) or NotFound (False: the console is per unit).
 
 What a policy offers: `public_query` (the public rows, for lists, feeds, search and the API),
 `get_public` (one public row or NotFound), `visible_to` and `may_manage` (checks on a loaded row),
-`get_for_unit` (one row for the console: its unit or site oversight), `get_for` (one row as a
-member of staff may see it: public, or of their unit) and `act` (NotFound, Forbidden or Conflict
-before a change). Delivery modules (public pages, feeds, Open311, the API) read records only
-through these, or through service functions that use them; tests/test_architecture.py refuses SQL
-in delivery modules.
+`get_for_unit` (one row for the console: its unit or site oversight), `console_query` (those rows
+as SQL, for a unit's queue), `get_for` (one row as a member of staff may see it: public, or of their
+unit) and `act` (NotFound, Forbidden or Conflict before a change). Delivery modules (public pages,
+feeds, Open311, the API) read records only through these, or through service functions that use
+them: tests/test_delivery_modules.py refuses SQL in delivery modules, and
+tests/test_access_architecture.py refuses a service function that the public's pages, feeds, Open311
+or the API call reading these models without a policy.
 
 Reports are public by design (the supervision page shows every report, with public fields only);
-the console's finer access to reports (handling, copy, oversight) stays in `handling.access`.
+in the console they are read by the handling unit, the units sent a copy and site oversight
+(`readers`), and acted on by the handling unit only (`handling.access` names which of these a user is).
 """
 
 from collections.abc import Callable
@@ -45,6 +51,7 @@ from portal.models import (
     DisclosureState,
     HearingSession,
     Report,
+    ReportCopy,
 )
 from portal.permissions import Permission
 
@@ -70,13 +77,17 @@ class Policy:
 
     model: type
     public: Rule
-    unit: Callable[[Any], int]
     manage: Permission
     oversight: Permission
     not_found: Callable[[Any], NotFound]
-    conflict: Callable[[], Conflict] | None = None
+    changed: Callable[[], str] | None = None
     others_see_public: bool = True
+    unit: Callable[[Any], int] = lambda row: row.unit_id
     key: Callable[[], Any] | None = None  # the column looked up by get_*; None: the primary key
+    readers: Callable[[int], Rule] | None = None  # None: a unit reads the rows whose `unit` is its own
+    forbidden: Callable[[Permission], Forbidden] = lambda _permission: Forbidden(
+        _("Only staff of the responsible unit can do this.")
+    )
 
     def is_public(self, row):
         """True when the public may see `row`."""
@@ -89,6 +100,10 @@ class Policy:
     def public_query(self, *options):
         """SELECT of the public rows of the model (add order, filters and paging to it)."""
         return sa.select(self.model).where(self.public_condition()).options(*options)
+
+    def key_of(self, row):
+        """The value by which `row` is looked up (and named in NotFound): its `key` column, or its id."""
+        return row.id if self.key is None else getattr(row, self.key().key)
 
     def _load(self, key, options=()):
         if self.key is None:
@@ -104,8 +119,27 @@ class Policy:
         return row
 
     def in_unit(self, user, row):
-        """True when `row` belongs to `user`'s unit, or `user` oversees every unit's records."""
-        return self.unit(row) == user.unit_id or user.can(self.oversight)
+        """True when `user`'s unit reads `row` in the console (`readers`), or `user` oversees every unit's."""
+        if user.can(self.oversight):
+            return True
+        if self.readers is None:
+            return self.unit(row) == user.unit_id
+        return bool(self.readers(user.unit_id).check(row))
+
+    def console_condition(self, user):
+        """The SQL condition matching exactly the rows for which `in_unit(user, row)` is True.
+
+        Without `readers`, the model's `unit_id` column (comments and hearings, which have none, have no such list).
+        """
+        if user.can(self.oversight):
+            return sa.true()
+        if self.readers is None:
+            return self.model.unit_id == user.unit_id
+        return self.readers(user.unit_id).where()
+
+    def console_query(self, user, *options):
+        """SELECT of the rows `user` reads in the console: their unit's, or every unit's under oversight."""
+        return sa.select(self.model).where(self.console_condition(user)).options(*options)
 
     def visible_to(self, user, row):
         """True when `user` may see `row`: a public one, or one of their unit (or under their oversight)."""
@@ -129,15 +163,20 @@ class Policy:
             raise self.not_found(key)
         return row
 
-    def act(self, user, row, version=None):
-        """Check that `user` may act on `row` (and saw its current version when `version` is given)."""
+    def act(self, user, row, version=None, permission=None):
+        """Check that `user` may act on `row` (and saw its current version when `version` is given).
+
+        `permission`: what this act needs on top of `manage` (approving an extension is a unit administrator's).
+        """
         seen = self.visible_to(user, row) if self.others_see_public else self.in_unit(user, row)
         if not seen:
-            raise self.not_found(row.id)
+            raise self.not_found(self.key_of(row))
         if not self.may_manage(user, row):
-            raise Forbidden(_("Only staff of the responsible unit can do this."))
+            raise self.forbidden(self.manage)
+        if permission is not None and not user.can(permission):
+            raise self.forbidden(permission)
         if version is not None and numbers.identifier(version) != row.version:
-            raise self.conflict()
+            raise Conflict(self.changed())
 
 
 # --- the policies --------------------------------------------------------------------------------
@@ -149,15 +188,12 @@ CONSULTATIONS = Policy(
     public=Rule(
         lambda c: c.published_at is not None, lambda: Consultation.published_at.is_not(None)
     ),
-    unit=lambda c: c.unit_id,
     manage=Permission.CONSULTATIONS_MANAGE,
     oversight=Permission.SITE_CONSULTATIONS_VIEW,
     not_found=lambda key: NotFound(_("No consultation has the number %(id)s.", id=key)),
-    conflict=lambda: Conflict(
-        _(
-            "This consultation was changed by someone else while you were looking at it. "
-            "Please check its current state before acting again."
-        )
+    changed=lambda: _(
+        "This consultation was changed by someone else while you were looking at it. "
+        "Please check its current state before acting again."
     ),
 )
 
@@ -170,17 +206,21 @@ DISCLOSURES = Policy(
         lambda d: d.state in DISCLOSURE_PUBLIC_STATES,
         lambda: Disclosure.state.in_(DISCLOSURE_PUBLIC_STATES),
     ),
-    unit=lambda d: d.unit_id,
     manage=Permission.DISCLOSURES_MANAGE,
     oversight=Permission.SITE_DISCLOSURES_VIEW,
-    not_found=lambda key: NotFound(_("No disclosure has the number %(id)s.", id=key)),
-    conflict=lambda: Conflict(
-        _(
-            "This disclosure was changed by someone else while you were looking at it. "
-            "Please check its current state before acting again."
-        )
-    ),
     others_see_public=False,
+    not_found=lambda key: NotFound(_("No disclosure has the number %(id)s.", id=key)),
+    changed=lambda: _(
+        "This disclosure was changed by someone else while you were looking at it. "
+        "Please check its current state before acting again."
+    ),
+)
+
+# Narrower than the public pages: a withdrawn disclosure stays public as a tombstone, but it is no
+# search result and no longer counts on the dashboard.
+PUBLISHED_DISCLOSURES = DISCLOSURES.public & Rule(
+    lambda d: d.state is not DisclosureState.WITHDRAWN,
+    lambda: Disclosure.state != DisclosureState.WITHDRAWN,
 )
 
 # A published comment on a public consultation; waiting, flagged and hidden ones only in the unit's console.
@@ -193,10 +233,10 @@ COMMENTS = Policy(
             Comment.consultation.has(CONSULTATIONS.public_condition()),
         ),
     ),
-    unit=lambda c: c.consultation.unit_id,
     manage=Permission.CONSULTATIONS_MANAGE,
     oversight=Permission.SITE_CONSULTATIONS_VIEW,
     not_found=lambda key: NotFound(_("No comment has the number %(id)s.", id=key)),
+    unit=lambda c: c.consultation.unit_id,
 )
 
 # A hearing session is public with its consultation. Managing it is refused to everyone but the
@@ -207,49 +247,71 @@ HEARINGS = Policy(
         lambda s: CONSULTATIONS.is_public(s.consultation),
         lambda: HearingSession.consultation.has(CONSULTATIONS.public_condition()),
     ),
-    unit=lambda s: s.consultation.unit_id,
     manage=Permission.HEARINGS_MANAGE,
     oversight=Permission.SITE_CONSULTATIONS_VIEW,
     not_found=lambda key: NotFound(_("No hearing has the number %(id)s.", id=key)),
+    unit=lambda s: s.consultation.unit_id,
 )
 
+
+def _report_readers(unit_id):
+    """The reports a unit reads in the console: those it handles and those it was sent a copy of."""
+    return Rule(
+        lambda r: r.unit_id == unit_id or any(c.unit_id == unit_id for c in r.copies),
+        lambda: sa.or_(
+            Report.unit_id == unit_id,
+            Report.id.in_(sa.select(ReportCopy.report_id).where(ReportCopy.unit_id == unit_id)),
+        ),
+    )
+
+
+def _report_refusal(permission):
+    """Why a member of staff may not act on a report: not of the handling unit, or not its administrator."""
+    if permission is Permission.REPORTS_HANDLE:
+        return Forbidden(_("Only the handling unit can act on this report."))
+    return Forbidden(_("Only a unit administrator of the handling unit can do this."))
+
+
 # Every report has a public page (public fields only: never the description, place, files or reporter).
-# The console reads reports through `handling.get_for` and `handling.access` (handling unit, copies, oversight),
-# not through this policy's get_for_unit and act.
+# In the console a report is read by its handling unit, the units sent a copy and site oversight, and
+# does not exist for anyone else (even though its public page does); only the handling unit acts on it.
 REPORTS = Policy(
     Report,
     public=Rule(lambda r: True, sa.true),
-    unit=lambda r: r.unit_id,
     manage=Permission.REPORTS_HANDLE,
     oversight=Permission.SITE_REPORTS_VIEW,
-    not_found=lambda key: NotFound(_("No report has the reference %(ref)s.", ref=key)),
+    readers=_report_readers,
+    others_see_public=False,
     key=lambda: Report.reference,
+    not_found=lambda key: NotFound(_("No report has the reference %(ref)s.", ref=key)),
+    changed=lambda: _(
+        "This report was changed by someone else while you were looking at it. "
+        "Here is its current state; please check before acting again."
+    ),
+    forbidden=_report_refusal,
 )
 
-# A file is public with its consultation or disclosure; it is reached through its owner's policy.
-CONSULTATION_ATTACHMENTS = Policy(
-    ConsultationAttachment,
-    public=Rule(
-        lambda a: CONSULTATIONS.is_public(a.consultation),
-        lambda: ConsultationAttachment.consultation.has(CONSULTATIONS.public_condition()),
-    ),
-    unit=lambda a: a.consultation.unit_id,
-    manage=Permission.CONSULTATIONS_MANAGE,
-    oversight=Permission.SITE_CONSULTATIONS_VIEW,
-    not_found=lambda key: NotFound(_("This file does not exist.")),
-)
-DISCLOSURE_ATTACHMENTS = Policy(
-    DisclosureAttachment,
-    public=Rule(
-        lambda a: DISCLOSURES.is_public(a.disclosure),
-        lambda: DisclosureAttachment.disclosure.has(DISCLOSURES.public_condition()),
-    ),
-    unit=lambda a: a.disclosure.unit_id,
-    manage=Permission.DISCLOSURES_MANAGE,
-    oversight=Permission.SITE_DISCLOSURES_VIEW,
-    not_found=lambda key: NotFound(_("This file does not exist.")),
-    others_see_public=False,
-)
+
+
+def _files_of(owner, model, relation):
+    """The policy of `owner`'s files (`model`; `relation` leads to the owner): public, read and acted on as it is."""
+    return Policy(
+        model,
+        public=Rule(
+            lambda a: owner.is_public(getattr(a, relation)),
+            lambda: getattr(model, relation).has(owner.public_condition()),
+        ),
+        manage=owner.manage,
+        oversight=owner.oversight,
+        others_see_public=owner.others_see_public,
+        unit=lambda a: owner.unit(getattr(a, relation)),
+        not_found=lambda key: NotFound(_("This file does not exist.")),
+    )
+
+
+# A file is public with its consultation or disclosure, and read and acted on as its owner is.
+CONSULTATION_ATTACHMENTS = _files_of(CONSULTATIONS, ConsultationAttachment, "consultation")
+DISCLOSURE_ATTACHMENTS = _files_of(DISCLOSURES, DisclosureAttachment, "disclosure")
 
 POLICIES = (
     CONSULTATIONS,

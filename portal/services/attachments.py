@@ -11,8 +11,10 @@ under `static/`, and are served only as attachments with `nosniff`.
 
 The same functions serve both owners; the rules differ only in the states. Staff of the responsible
 unit add files while a consultation is a draft or open (a disclosure: a draft or published), and
-remove them while it is a draft: once published, a file is part of the public record. Functions
-never commit.
+remove them while it is a draft: once published, a file is part of the public record. Who may
+download or act on a file is the policy of its kind (`access.CONSULTATION_ATTACHMENTS`,
+`access.DISCLOSURE_ATTACHMENTS`): a file is public with its consultation or disclosure, and read in
+the console by the owner's unit and site oversight. Functions never commit.
 """
 import enum
 import hashlib
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
+from portal import numbers
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -33,7 +36,7 @@ from portal.models import (
     DisclosureState,
 )
 from portal.models.types import utcnow
-from portal.services import consultations, disclosures, evidence, pdfs
+from portal.services import access, consultations, disclosures, evidence, pdfs
 
 # The consultations' folder (the name predates disclosure attachments); FOLDERS has both.
 FOLDER = "consultation-attachments"
@@ -64,7 +67,8 @@ class _Rules:
     owner_field: str
     adding_states: tuple
     draft_state: object
-    service: object  # the owner's service module: act, get_for_unit, get_public
+    service: object  # the owner's service module: act (adding a file is acting on the owner)
+    policy: object  # the attachments' access.Policy: get_public, get_for_unit, act
     adding_refused: object  # () -> message
     too_many: object  # (n) -> message
     removal_refused: object  # () -> message
@@ -73,14 +77,14 @@ class _Rules:
 RULES = {
     Owner.CONSULTATION: _Rules(
         FOLDER, Consultation, ConsultationAttachment, "consultation", ADDING_STATES, ConsultationState.DRAFT,
-        consultations,
+        consultations, access.CONSULTATION_ATTACHMENTS,
         lambda: _("Files can be added while the consultation is a draft or open for comments."),
         lambda n: _("A consultation can have at most %(n)s files.", n=n),
         lambda: _("Files of a published consultation are part of the public record and stay."),
     ),
     Owner.DISCLOSURE: _Rules(
         DISCLOSURE_FOLDER, Disclosure, DisclosureAttachment, "disclosure", DISCLOSURE_ADDING_STATES,
-        DisclosureState.DRAFT, disclosures,
+        DisclosureState.DRAFT, disclosures, access.DISCLOSURE_ATTACHMENTS,
         lambda: _("Files can be added while the disclosure is a draft or published."),
         lambda n: _("A disclosure can have at most %(n)s files.", n=n),
         lambda: _("Files of a published disclosure are part of the public record and stay."),
@@ -154,7 +158,7 @@ def remove_attachment(user, attachment, config):
     """Delete a file of a draft (row and stored file); a published consultation or disclosure keeps its files."""
     rules = RULES[owner_of(attachment)]
     owner = getattr(attachment, rules.owner_field)
-    rules.service.act(user, owner)
+    rules.policy.act(user, attachment)
     if owner.state is not rules.draft_state:
         raise Conflict(rules.removal_refused())
     path = _resolve(config["FILES_DIR"], attachment.path, rules.folder)
@@ -173,16 +177,17 @@ def _resolve(data_dir, relative_path, folder=FOLDER):
     return path
 
 
-def _attachment(owner, attachment_id):
-    found = next((a for a in owner.attachments if a.id == attachment_id), None)
-    if found is None:
-        raise NotFound(_("This file does not exist."))
-    return found
+def _of_owner(rules, attachment, owner_id):
+    """`attachment` when it is a file of the owner numbered `owner_id` (the one in the URL), else NotFound."""
+    if getattr(attachment, f"{rules.owner_field}_id") != numbers.identifier(owner_id):
+        raise rules.policy.not_found(attachment.id)
+    return attachment
 
 
 def get_for_unit(user, owner_id, attachment_id, owner=Owner.CONSULTATION):
     """An attachment for the console (the owner's unit or site oversight), or NotFound."""
-    return _attachment(RULES[owner].service.get_for_unit(user, owner_id), attachment_id)
+    rules = RULES[owner]
+    return _of_owner(rules, rules.policy.get_for_unit(user, attachment_id), owner_id)
 
 
 def download(attachment, data_dir):
@@ -199,4 +204,5 @@ def download(attachment, data_dir):
 
 def public_download(owner_id, attachment_id, data_dir, owner=Owner.CONSULTATION):
     """`download` of a file of a public consultation or disclosure; NotFound for drafts and unknown files."""
-    return download(_attachment(RULES[owner].service.get_public(owner_id), attachment_id), data_dir)
+    rules = RULES[owner]
+    return download(_of_owner(rules, rules.policy.get_public(attachment_id), owner_id), data_dir)

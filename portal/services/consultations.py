@@ -596,21 +596,11 @@ def list_public(filters, page=1, per_page=20):
     kind and stage to raw values; empty ones are ignored. `page` counts from 1 and `per_page` is at
     most MAX_PER_PAGE; a value that is not accepted raises ValidationFailed naming its parameter.
     """
-    page = numbers.whole_number("page", page, 1, 1_000_000, 1)
-    per_page = numbers.whole_number("per_page", per_page, 1, MAX_PER_PAGE, 20)
-    conditions = [POLICY.public_condition()]
-    for name in PUBLIC_FILTERS:
-        value = (filters or {}).get(name)
-        if value not in (None, ""):
-            conditions.append(_public_condition(name, value))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Consultation).where(*conditions))
-    items = db.session.scalars(
-        sa.select(Consultation).where(*conditions)
-        .options(joinedload(Consultation.unit).selectinload(Unit.aliases), joinedload(Consultation.area))
-        .order_by(Consultation.published_at.desc(), Consultation.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return items, total, page, per_page
+    return drafts.list_public(
+        POLICY, filters, PUBLIC_FILTERS, _public_condition, page, per_page, MAX_PER_PAGE,
+        order=(Consultation.published_at.desc(), Consultation.id.desc()),
+        options=(joinedload(Consultation.unit).selectinload(Unit.aliases), joinedload(Consultation.area)),
+    )
 
 
 # --- the unit's console list -----------------------------------------------------------------------
@@ -631,11 +621,7 @@ def console_list(user, state=None, page=1, per_page=20):
         return (sa.select(sa.func.count()).select_from(Comment)
                 .where(Comment.consultation_id == Consultation.id, *conditions).scalar_subquery())
 
-    conditions = [] if user.can(Permission.SITE_CONSULTATIONS_VIEW) else [Consultation.unit_id == user.unit_id]
-    if state is not None:
-        conditions.append(Consultation.state == state)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Consultation).where(*conditions))
-    page = max(int(page or 1), 1)
+    conditions, total, page = drafts.console_conditions(POLICY, user, state, page)
     rows = db.session.execute(
         sa.select(Consultation, count(Comment.state.in_(AWAITING_MODERATION)),
                   count(Comment.state == CommentState.PUBLISHED, Comment.decision.is_(None)))

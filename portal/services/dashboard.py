@@ -22,7 +22,6 @@ from portal.models import (
     Comparison,
     Consultation,
     Disclosure,
-    DisclosureState,
     Indicator,
     Observation,
     Report,
@@ -150,7 +149,7 @@ def published_observations():
     query = (
         sa.select(Observation, Disclosure)
         .join(Disclosure, Observation.disclosure_id == Disclosure.id)
-        .where(Disclosure.state == DisclosureState.PUBLISHED)
+        .where(access.PUBLISHED_DISCLOSURES.where())
         .order_by(Observation.indicator_id, Observation.year, Disclosure.id, Observation.id)
     )
     return db.session.execute(query).all()
@@ -372,6 +371,7 @@ def unit_records(min_cases, now=None):
             _count_if(handling.running_deadline() < now),
         )
         .join(Unit, Report.unit_id == Unit.id)
+        .where(access.REPORTS.public_condition())
         .group_by(Report.unit_id, Unit.name)
         .having(sa.func.count(Report.id) >= min_cases)
     ).all()
@@ -390,7 +390,7 @@ def _add_medians(records):
     """Median days from receipt by the unit to acceptance, and to closure (办结)."""
     rows = db.session.execute(
         sa.select(Report.unit_id, Report.status, Report.received_at, Report.accepted_at, Report.closed_at)
-        .where(Report.unit_id.in_(list(records)), Report.accepted_at.is_not(None))
+        .where(access.REPORTS.public_condition(), Report.unit_id.in_(list(records)), Report.accepted_at.is_not(None))
     ).all()
     to_acceptance, to_closure = defaultdict(list), defaultdict(list)
     for unit_id, status, received_at, accepted_at, closed_at in rows:
@@ -468,7 +468,7 @@ def _disclosures_of(measure_id=None):
         sa.select(Task.measure_id, Disclosure.id)
         .join(disclosure_tasks, disclosure_tasks.c.task_id == Task.id)
         .join(Disclosure, Disclosure.id == disclosure_tasks.c.disclosure_id)
-        .where(Disclosure.state == DisclosureState.PUBLISHED)
+        .where(access.PUBLISHED_DISCLOSURES.where())
     )
     return query if measure_id is None else query.where(Task.measure_id == measure_id)
 
@@ -490,6 +490,7 @@ def _cases_of(measure_id=None):
         sa.select(Task.measure_id, Report.id)
         .join(Category, Category.task_id == Task.id)
         .join(Report, Report.category_id == Category.id)
+        .where(access.REPORTS.public_condition())
     )
     return query if measure_id is None else query.where(Task.measure_id == measure_id)
 

@@ -543,22 +543,12 @@ def list_public(filters, page=1, per_page=20):
     ignored. Withdrawn disclosures are listed (as tombstones). `per_page` is at most MAX_PER_PAGE; a
     value that is not accepted raises ValidationFailed naming its parameter.
     """
-    page = numbers.whole_number("page", page, 1, 1_000_000, 1)
-    per_page = numbers.whole_number("per_page", per_page, 1, MAX_PER_PAGE, 20)
-    conditions = [POLICY.public_condition()]
-    for name in PUBLIC_FILTERS:
-        value = (filters or {}).get(name)
-        if value not in (None, ""):
-            conditions.append(_public_condition(name, value))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Disclosure).where(*conditions))
-    items = db.session.scalars(
-        sa.select(Disclosure).where(*conditions)
-        .options(joinedload(Disclosure.unit).selectinload(Unit.aliases), joinedload(Disclosure.category),
-                 joinedload(Disclosure.area))
-        .order_by(Disclosure.published_on.desc(), Disclosure.first_published_at.desc(), Disclosure.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return items, total, page, per_page
+    return drafts.list_public(
+        POLICY, filters, PUBLIC_FILTERS, _public_condition, page, per_page, MAX_PER_PAGE,
+        order=(Disclosure.published_on.desc(), Disclosure.first_published_at.desc(), Disclosure.id.desc()),
+        options=(joinedload(Disclosure.unit).selectinload(Unit.aliases), joinedload(Disclosure.category),
+                 joinedload(Disclosure.area)),
+    )
 
 
 def version_counts(disclosures):
@@ -639,11 +629,7 @@ def version(disclosure, number):
 
 def console_list(user, state=None, page=1, per_page=20):
     """A pagination.Page of the unit's disclosures (all of them for site oversight), newest first."""
-    conditions = [] if user.can(Permission.SITE_DISCLOSURES_VIEW) else [Disclosure.unit_id == user.unit_id]
-    if state is not None:
-        conditions.append(Disclosure.state == state)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Disclosure).where(*conditions))
-    page = max(_as_id(page), 1)
+    conditions, total, page = drafts.console_conditions(POLICY, user, state, page)
     items = db.session.scalars(
         sa.select(Disclosure).where(*conditions)
         .options(selectinload(Disclosure.unit).selectinload(Unit.aliases), selectinload(Disclosure.category))

@@ -130,3 +130,37 @@ class Lifecycle:
     def changed_in_public(self, record):
         """Queue `record` for the search index: something the public sees has changed."""
         search.enqueue(self.search_kind, record.id)
+
+
+# --- the lists ---------------------------------------------------------------------------------------
+
+
+def list_public(policy, filters, names, condition, page, per_page, max_per_page, order, options=()):
+    """(the public records of `policy` matching `filters` on `page`, how many match in all, page, per_page).
+
+    `filters` maps the filter `names` to raw values, empty ones ignored; `condition(name, value)` is the SQL
+    of one (ValidationFailed naming a value it does not accept). `page` counts from 1 and `per_page` is at
+    most `max_per_page`; `order` and `options` are the list's order and what it loads with each record.
+    """
+    page = numbers.whole_number("page", page, 1, 1_000_000, 1)
+    per_page = numbers.whole_number("per_page", per_page, 1, max_per_page, 20)
+    values = {name: (filters or {}).get(name) for name in names}
+    conditions = [condition(name, value) for name, value in values.items() if value not in (None, "")]
+    query = policy.public_query().where(*conditions)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    items = db.session.scalars(
+        query.options(*options).order_by(*order).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return items, total, page, per_page
+
+
+def console_conditions(policy, user, state, page):
+    """(SQL conditions, how many rows match, page number) of a console list: the records `user` reads.
+
+    `state` narrows them to one state (None: all); `page` is 1 for anything but a whole number.
+    """
+    conditions = [policy.console_condition(user)]
+    if state is not None:
+        conditions.append(policy.model.state == state)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(policy.model).where(*conditions))
+    return conditions, total, max(numbers.identifier(page) or 1, 1)

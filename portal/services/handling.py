@@ -1,4 +1,9 @@
-"""Case handling by unit staff: the queue, access rules, and every action on a report."""
+"""Case handling by unit staff: the queue and every action on a report.
+
+Who reads and acts on a report in the console is the policy `access.REPORTS`: the handling unit, the
+units sent a copy and site oversight read it; only the handling unit's staff act on it. `access` below
+only names which of these a user is, for the case page.
+"""
 import enum
 from dataclasses import dataclass
 from datetime import timedelta
@@ -9,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from portal import numbers
-from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
     Area,
@@ -17,7 +22,6 @@ from portal.models import (
     EventKind,
     ExtensionState,
     Report,
-    ReportCopy,
     ReportEvent,
     ReportStatus,
     Unit,
@@ -28,6 +32,7 @@ from portal.pagination import Page
 from portal.permissions import Permission
 from portal.sanitize import plain
 from portal.services import audit, clocks, evidence, history, mail, search
+from portal.services.access import REPORTS
 from portal.services.identities import contact_email
 from portal.services.reports import notify_unit, start_clock, stop_clock
 
@@ -76,33 +81,22 @@ def running_deadline():
     )
 
 
-def _visible(user):
-    if user.can(Permission.SITE_REPORTS_VIEW):
-        return sa.true()
-    copied = sa.select(ReportCopy.report_id).where(ReportCopy.unit_id == user.unit_id)
-    return sa.or_(Report.unit_id == user.unit_id, Report.id.in_(copied))
-
-
 def access(user, report):
-    """How `user` may see `report`, or None when they may not see it at all."""
-    if report.unit_id == user.unit_id and user.can(Permission.REPORTS_HANDLE):
+    """How `user` may see `report` (as the policy REPORTS decides), or None when they may not see it at all."""
+    if not REPORTS.in_unit(user, report):
+        return None
+    if REPORTS.may_manage(user, report):
         return Access.HANDLE
     if any(c.unit_id == user.unit_id for c in report.copies):
         return Access.COPY
-    if user.can(Permission.SITE_REPORTS_VIEW):
-        return Access.OVERSIGHT
-    return None
+    return Access.OVERSIGHT
 
 
 def get_for(user, reference):
-    """The report `reference` as `user` may see it; NotFound (never Forbidden) for other units."""
-    report = db.session.scalar(
-        sa.select(Report).where(Report.reference == reference)
-        .options(selectinload(Report.events), selectinload(Report.evidence), selectinload(Report.copies))
+    """The report `reference` as `user` may see it in the console; NotFound (never Forbidden) for other units."""
+    return REPORTS.get_for_unit(
+        user, reference, (selectinload(Report.events), selectinload(Report.evidence), selectinload(Report.copies))
     )
-    if report is None or access(user, report) is None:
-        raise NotFound(_("No report has the reference %(ref)s.", ref=reference))
-    return report
 
 
 @dataclass
@@ -121,7 +115,7 @@ def queue(user, filters, page=1, per_page=20, now=None):
     """The reports `user` may see, most urgent first, filtered and paginated."""
     now = now or utcnow()
     due = running_deadline()
-    query = sa.select(Report).where(_visible(user))
+    query = REPORTS.console_query(user)
     if filters.status:
         query = query.where(Report.status == filters.status)
     if filters.category:
@@ -144,8 +138,7 @@ def queue(user, filters, page=1, per_page=20, now=None):
 
 def changed_message():
     """What a user is told when someone else changed the report first."""
-    return _("This report was changed by someone else while you were looking at it. "
-             "Here is its current state; please check before acting again.")
+    return REPORTS.changed()
 
 
 def evidence_for(user, reference, evidence_id, original, data_dir):
@@ -181,17 +174,9 @@ def counts(user, now=None):
     return Counts(db.session.scalar(mine), db.session.scalar(mine.where(running_deadline() < now)))
 
 
-def _act(user, report, version, permission=Permission.REPORTS_HANDLE):
-    """Check the user may act and that they saw the current state of the report."""
-    level = access(user, report)
-    if level is None:
-        raise NotFound(_("No report has the reference %(ref)s.", ref=report.reference))
-    if level is not Access.HANDLE:
-        raise Forbidden(_("Only the handling unit can act on this report."))
-    if not user.can(permission):
-        raise Forbidden(_("Only a unit administrator of the handling unit can do this."))
-    if version is not None and numbers.identifier(version) != report.version:
-        raise Conflict(changed_message())
+def _act(user, report, version, permission=None):
+    """Check the user may act (the handling unit; `permission` if the act needs more) and saw the current state."""
+    REPORTS.act(user, report, version, permission)
 
 
 def _require(report, *statuses):

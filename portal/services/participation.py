@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal.extensions import db
-from portal.models import Comment, CommentState
+from portal.models import Comment
+from portal.services import access
 from portal.services.comments import decision_label, public_comments
 
 
@@ -91,7 +92,7 @@ def participation_statement(consultation):
     published = public_comments(consultation)
     keys = db.session.scalars(
         sa.select(Comment.author_key).where(Comment.consultation_id == consultation.id,
-                                            Comment.state == CommentState.PUBLISHED).distinct()
+                                            access.COMMENTS.public_condition()).distinct()
     ).all()
     rows, shared = [], {}
     for comment in published:

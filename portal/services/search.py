@@ -44,7 +44,6 @@ from portal.models import (
     Consultation,
     Disclosure,
     DisclosureCategory,
-    DisclosureState,
     Measure,
     PolicyDocument,
     Report,
@@ -79,8 +78,7 @@ _CLOSED = "已办结"
 # where search shows less than the pages do. A withdrawn disclosure stays public as a tombstone but is
 # no search result; every report has a public page, but a case is a search result once closed.
 INDEXED = {
-    "disclosure": access.DISCLOSURES.public & access.Rule(lambda d: d.state is not DisclosureState.WITHDRAWN,
-                                                          lambda: Disclosure.state != DisclosureState.WITHDRAWN),
+    "disclosure": access.PUBLISHED_DISCLOSURES,
     "consultation": access.CONSULTATIONS.public,
     "comment": access.COMMENTS.public,
     "case": access.REPORTS.public & access.Rule(lambda r: r.status is ReportStatus.CLOSED,

@@ -42,7 +42,7 @@ def filters_from(args):
 
 def filter_options():
     """The choices offered by the filter form."""
-    handling = sa.select(Report.unit_id).distinct()
+    handling = sa.select(Report.unit_id).where(access.REPORTS.public_condition()).distinct()
     return {
         "categories": list_categories(),
         "areas": list_areas(),

@@ -19,10 +19,11 @@ from portal.models import (
     DisclosureState,
     HearingSession,
     Report,
+    ReportCopy,
     ReportStatus,
 )
 from portal.models.types import utcnow
-from portal.services import access, demo, search
+from portal.services import access, demo, search, units
 from portal.services.units import find_unit
 from tests.helpers import People
 
@@ -190,3 +191,57 @@ def test_another_units_public_disclosure_does_not_exist_in_the_console(rows):
     ).first()
     with pytest.raises(NotFound, match="No disclosure has the number"):
         access.DISCLOSURES.act(people["stranger"], disclosure)
+
+
+def test_the_units_reading_a_report_in_the_console_agree_in_python_and_sql(rows):
+    """For every unit, the reports it reads in the console (those it handles and those it was sent a copy of)
+    are the same rows in Python (`get_for_unit`, `act`) and in SQL (the queue); other units' do not exist."""
+    reports = db.session.scalars(sa.select(Report).order_by(Report.id)).all()
+    all_units = units.list_units()
+    for report, unit in zip(reports, itertools.cycle(all_units), strict=False):
+        if unit.id != report.unit_id and all(c.unit_id != unit.id for c in report.copies):
+            db.session.add(ReportCopy(report=report, unit_id=unit.id))
+    db.session.flush()
+    db.session.expire_all()
+    people = People(PEOPLE)
+    copies = 0
+    for unit in all_units:
+        _every, in_python, in_sql = _sides(access.REPORTS.readers(unit.id), Report)
+        assert in_python == in_sql, unit.name
+        copies += len({r.id for r in reports if r.unit_id != unit.id} & in_python)
+    assert copies, "no report read through a copy: the test would prove nothing"
+    stranger = people["stranger"]
+
+    def queue(user):
+        return set(db.session.scalars(access.REPORTS.console_query(user).with_only_columns(Report.id)))
+
+    theirs = queue(stranger)
+    assert theirs == _sides(access.REPORTS.readers(stranger.unit_id), Report)[1]
+    assert queue(people["site"]) == {r.id for r in reports}
+    other = next(r for r in reports if r.id not in theirs)
+    with pytest.raises(NotFound, match=f"No report has the reference {other.reference}"):
+        access.REPORTS.get_for_unit(stranger, other.reference)
+    with pytest.raises(NotFound, match=f"No report has the reference {other.reference}"):
+        access.REPORTS.act(stranger, other)
+    assert access.REPORTS.get_public(other.reference) is other  # its public page exists all the same
+
+
+def test_a_file_is_refused_with_its_unpublished_owner(rows):
+    """A file of a draft consultation does not exist for the public, nor in another unit's console; the policy
+    itself refuses it, whatever owner number the address names."""
+    people = People(PEOPLE)
+    hidden = db.session.scalars(
+        sa.select(ConsultationAttachment).join(Consultation).where(Consultation.published_at.is_(None))
+    ).first()
+    shown = db.session.scalars(
+        sa.select(ConsultationAttachment).join(Consultation).where(Consultation.published_at.is_not(None))
+    ).first()
+    policy = access.CONSULTATION_ATTACHMENTS
+    assert policy.get_public(shown.id) is shown
+    with pytest.raises(NotFound, match="This file does not exist."):
+        policy.get_public(hidden.id)
+    assert policy.get_for_unit(people["site"], hidden.id) is hidden
+    owner_unit = hidden.consultation.unit_id
+    outsider = next(people[name] for name in ("staff", "stranger") if people[name].unit_id != owner_unit)
+    with pytest.raises(NotFound, match="This file does not exist."):
+        policy.get_for_unit(outsider, hidden.id)

@@ -115,6 +115,27 @@ def test_copied_unit_and_site_admin_cannot_act(case):
     assert kinds(report) == [EventKind.SUBMITTED]
 
 
+def test_refusals_say_who_may_act(case):
+    """Each refusal tells the user why, in the words they see on the case page: another unit's report does
+    not exist, a copied unit and site oversight read only, approving an extension is a unit administrator's."""
+    app, report, p = case
+    with pytest.raises(NotFound, match=f"No report has the reference {report.reference}."):
+        handling.note(p["stranger"], report, report.version, "看看")
+    for who in (p["copied"], p["site"]):
+        with pytest.raises(Forbidden, match="Only the handling unit can act on this report."):
+            handling.note(who, report, report.version, "看看")
+    accept(app, report, p["staff"])
+    handling.request_extension(p["staff"], report, report.version, 10, "需要第三方检测")
+    db.session.commit()
+    with pytest.raises(Forbidden, match="Only a unit administrator of the handling unit can do this."):
+        handling.decide_extension(p["staff"], report, report.version, True, app.config)
+    with pytest.raises(Forbidden, match="Only a unit administrator of the handling unit can do this."):
+        handling.decide_extension(p["staff"], report, report.version - 1, True, app.config)  # who before when
+    with pytest.raises(Conflict, match="Here is its current state"):
+        handling.decide_extension(p["admin"], report, report.version - 1, True, app.config)
+    assert report.extension_state is ExtensionState.REQUESTED
+
+
 # Transitions
 
 
