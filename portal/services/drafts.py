@@ -84,7 +84,7 @@ class Lifecycle:
 
     def drafting_unit(self, unit, created_by):
         """`unit` when it may hold such records and `created_by` (None for the system) is its staff with the permission."""
-        if not isinstance(unit, Unit) or not unit.handles_cases:
+        if not isinstance(unit, Unit) or not unit.handles_reports:
             raise ValidationFailed(self.not_a_unit(), field="unit")
         if created_by is not None and (created_by.unit_id != unit.id or not created_by.can(self.permission)):
             raise Forbidden(_("Only staff of the responsible unit can do this."))

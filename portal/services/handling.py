@@ -261,7 +261,7 @@ def transfer(user, report, version, unit_id, reason, config, now=None):
     _act(user, report, version)
     _require(report, ReportStatus.RECEIVED, ReportStatus.ACCEPTED)
     target = db.session.get(Unit, numbers.identifier(unit_id) or 0)
-    if target is None or not target.handles_cases or target.id == report.unit_id:
+    if target is None or not target.handles_reports or target.id == report.unit_id:
         raise ValidationFailed(_("Choose another receiving unit that handles reports."), field="unit")
     reason = _text(reason, "reason", low=5)
     _event(report, user, EventKind.TRANSFERRED, reason, now=now, to_unit_id=target.id)

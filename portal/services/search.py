@@ -100,7 +100,7 @@ def _year(moment):
 
 def _units(units):
     """Facet values for units: ids of the units that handle things (collective addressees left out)."""
-    return tuple(dict.fromkeys(str(u.id) for u in units if u.handles_cases))
+    return tuple(dict.fromkeys(str(u.id) for u in units if u.handles_reports))
 
 
 def _as_int(key):

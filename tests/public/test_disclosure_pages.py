@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import DisclosureAttachment, DisclosureCategory, Indicator, Measure, Task, User
+from portal.models import DisclosureAttachment, DisclosureCategory, Goal, Measure, Task, User
 from portal.services import attachments, disclosures, pdfs
 from portal.services.accounts import create_user
 from portal.services.units import find_unit
@@ -35,9 +35,9 @@ def build(app, title, code="environment_quality", body=BODY, publish=True, area=
         for name, data in files:
             attachments.add_attachment(staff, item, name, data, app.config)
         if observations:
-            indicators = {i.name: i.id for i in db.session.scalars(sa.select(Indicator))}
+            goals = {i.name: i.id for i in db.session.scalars(sa.select(Goal))}
             disclosures.replace_observations(staff, item, [
-                disclosures.ObservationInput(indicators[name], year, value, "兵团统计年鉴")
+                disclosures.ObservationInput(goals[name], year, value, "兵团统计年鉴")
                 for name, year, value in observations])
         if publish:
             disclosures.publish(staff, item)
