@@ -141,6 +141,9 @@ def _rebuild(spec, old, new):
             batch_op.drop_constraint(f'uq_{child}_' + '_'.join(spec['unique']).format(column=column), type_='unique')
         batch_op.drop_index(f'ix_{child}_{column}')
         batch_op.alter_column(column, new_column_name=new_column, existing_type=sa.Integer(), existing_nullable=False)
+    # A second rebuild: within the first, the renamed column is still known by its old name, and
+    # constraints and indexes naming the new one would be left out.
+    with op.batch_alter_table(child, schema=None, recreate='always') as batch_op:
         batch_op.create_foreign_key(f'fk_{child}_{new_column}_{new}', new, [new_column], ['id'],
                                     ondelete=spec['ondelete'])
         if spec['unique']:
