@@ -3,6 +3,11 @@ from portal.models import ConsultationKind, ConsultationState, DisclosureState
 from portal.urls import absolute_url
 
 
+def page(page, items):
+    """A pagination.Page as the API's list envelope, with its `items` already serialized."""
+    return {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page}
+
+
 def unit_ref(unit):
     """A unit inside another object: id and name."""
     return {"id": unit.id, "name": unit.name}

@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import numbers
+from portal import numbers, pagination
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -54,7 +54,6 @@ from portal.models import (
 from portal.models.disclosures import disclosure_tasks
 from portal.models.types import utcnow
 from portal.numbers import is_whole
-from portal.pagination import Page
 from portal.permissions import Permission
 from portal.sanitize import clean_text
 from portal.services import access, clocks, drafts, search
@@ -536,7 +535,7 @@ def _public_condition(name, value):
 
 
 def list_public(filters, page=1, per_page=20):
-    """(public disclosures on `page`, how many match in all, page, per_page), newest publication date first.
+    """A pagination.Page of public disclosures, newest publication date first.
 
     `filters` maps category (a code), unit (a unit's id), area (0 for 兵团, 1–14), year (of the
     publication date) and measure (1–35: linked to one of its tasks) to raw values; empty ones are
@@ -550,15 +549,11 @@ def list_public(filters, page=1, per_page=20):
         value = (filters or {}).get(name)
         if value not in (None, ""):
             conditions.append(_public_condition(name, value))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Disclosure).where(*conditions))
-    items = db.session.scalars(
-        sa.select(Disclosure).where(*conditions)
-        .options(joinedload(Disclosure.unit).selectinload(Unit.aliases), joinedload(Disclosure.category),
-                 joinedload(Disclosure.area))
-        .order_by(Disclosure.published_on.desc(), Disclosure.first_published_at.desc(), Disclosure.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return items, total, page, per_page
+    return pagination.fetch(
+        db.session, sa.select(Disclosure).where(*conditions), page, per_page,
+        order_by=(Disclosure.published_on.desc(), Disclosure.first_published_at.desc(), Disclosure.id.desc()),
+        options=(joinedload(Disclosure.unit).selectinload(Unit.aliases), joinedload(Disclosure.category),
+                 joinedload(Disclosure.area)))
 
 
 def version_counts(disclosures):
@@ -642,15 +637,10 @@ def console_list(user, state=None, page=1, per_page=20):
     conditions = [] if user.can(Permission.SITE_DISCLOSURES_VIEW) else [Disclosure.unit_id == user.unit_id]
     if state is not None:
         conditions.append(Disclosure.state == state)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Disclosure).where(*conditions))
-    page = max(_as_id(page), 1)
-    items = db.session.scalars(
-        sa.select(Disclosure).where(*conditions)
-        .options(selectinload(Disclosure.unit).selectinload(Unit.aliases), selectinload(Disclosure.category))
-        .order_by(Disclosure.created_at.desc(), Disclosure.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return Page(items, total, page, per_page)
+    return pagination.fetch(
+        db.session, sa.select(Disclosure).where(*conditions), _as_id(page), per_page,
+        order_by=(Disclosure.created_at.desc(), Disclosure.id.desc()),
+        options=(selectinload(Disclosure.unit).selectinload(Unit.aliases), selectinload(Disclosure.category)))
 
 
 # --- differences between versions ----------------------------------------------------------------

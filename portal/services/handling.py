@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from portal import numbers
+from portal import numbers, pagination
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -24,7 +24,6 @@ from portal.models import (
     User,
 )
 from portal.models.types import utcnow
-from portal.pagination import Page
 from portal.permissions import Permission
 from portal.sanitize import plain
 from portal.services import audit, clocks, evidence, history, mail, search
@@ -134,12 +133,9 @@ def queue(user, filters, page=1, per_page=20, now=None):
         query = query.where(due >= now, due <= now + timedelta(days=3))
     if filters.mine:
         query = query.where(Report.assigned_user_id == user.id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    ordered = query.order_by(due.is_(None), due, Report.id.desc()).options(
-        selectinload(Report.category), selectinload(Report.area), selectinload(Report.unit)
-    )
-    items = db.session.scalars(ordered.limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
-    return Page(items, total, max(page, 1), per_page)
+    return pagination.fetch(db.session, query, page, per_page, order_by=(due.is_(None), due, Report.id.desc()),
+                            options=(selectinload(Report.category), selectinload(Report.area),
+                                     selectinload(Report.unit)))
 
 
 def changed_message():
@@ -358,14 +354,9 @@ def publish_summary(user, report, version, summary, now=None):
 
 def transfers_away(user, page=1, per_page=20):
     """The records of reports this user's unit transferred to another unit."""
-    query = (
-        sa.select(ReportEvent)
-        .where(ReportEvent.kind == EventKind.TRANSFERRED, ReportEvent.unit_id == user.unit_id)
-        .options(selectinload(ReportEvent.report), selectinload(ReportEvent.to_unit))
-    )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    items = db.session.scalars(query.order_by(ReportEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items, total, page, per_page)
+    query = sa.select(ReportEvent).where(ReportEvent.kind == EventKind.TRANSFERRED, ReportEvent.unit_id == user.unit_id)
+    return pagination.fetch(db.session, query, page, per_page, order_by=(ReportEvent.id.desc(),),
+                            options=(selectinload(ReportEvent.report), selectinload(ReportEvent.to_unit)))
 
 
 def unit_staff(unit_id):

@@ -186,7 +186,7 @@ def test_demo_has_a_revised_and_a_withdrawn_disclosure(loaded):
 
 def test_demo_air_pollution_disclosures_link_to_measure_fourteen(loaded):
     """The search journey 大气污染 → (十四) → a disclosure works: a public sample about 大气污染 links its task."""
-    linked, _total, _page, _per_page = disclosures.list_public({"measure": "14"}, per_page=100)
+    linked = disclosures.list_public({"measure": "14"}, per_page=100).items
     about_air = [d for d in linked if "大气污染" in d.title + d.body
                  and any(t.title == "加强大气污染防治" for t in d.tasks)]
     assert about_air and all(d.state is DisclosureState.PUBLISHED for d in about_air)

@@ -394,9 +394,9 @@ def test_the_public_list_filters_and_orders_by_publication_date(app_context, peo
     draft(people, title="草稿")
 
     def titles(**filters):
-        items, total, _page, _per_page = disclosures.list_public(filters)
-        assert total == len(items)
-        return [d.title for d in items]
+        page = disclosures.list_public(filters)
+        assert page.total == len(page.items)
+        return [d.title for d in page.items]
 
     assert titles() == ["处罚决定", "撤回的", "2024年报"]
     assert titles(category="penalties") == ["处罚决定"]
@@ -407,8 +407,8 @@ def test_the_public_list_filters_and_orders_by_publication_date(app_context, peo
     assert titles(unit=str(find_unit("第八师石河子市").id)) == []
     assert disclosures.public_years() == [2025, 2024]
     assert disclosures.version_counts([old, new]) == {old.id: 1, new.id: 1}
-    items, total, page, per_page = disclosures.list_public({}, page=2, per_page=2)
-    assert ([d.title for d in items], total, page, per_page) == (["2024年报"], 3, 2, 2)
+    page = disclosures.list_public({}, page=2, per_page=2)
+    assert ([d.title for d in page.items], page.total, page.page, page.per_page) == (["2024年报"], 3, 2, 2)
 
 
 @pytest.mark.parametrize("filters, paging, name", [
