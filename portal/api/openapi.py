@@ -109,6 +109,7 @@ def _policy_schemas():
         "Task": task,
         "Measure": measure,
         "MeasureDetail": _extend(measure, {"text": STRING, "tasks": _array(_ref("Task"))}),
+        # "Indicator" and "IndicatorList": schema names clients generate code from, kept when the code said goal.
         "Indicator": _object({
             "id": INTEGER, "name": STRING, "comparison": _enum(c.value for c in Comparison),
             "target_value": NUMBER, "unit_of_measure": STRING, "baseline_year": _nullable(INTEGER),

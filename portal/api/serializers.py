@@ -205,6 +205,7 @@ def disclosure_version(disclosure, version):
 def observation(observation):
     """A goal's value for one year, as a statistics disclosure published it."""
     goal = observation.goal
+    # "indicator": the key clients know the goal by (a public contract, kept when the code said goal).
     return {
         "indicator": {"id": goal.id, "name": goal.name, "unit_of_measure": goal.unit_of_measure},
         "year": observation.year,

@@ -268,6 +268,7 @@ def tally(goals):
     return counts
 
 
+# The headings of /dashboard/goals.csv, a public contract: the goal's column keeps its first name, "indicator".
 OBSERVATION_COLUMNS = ("indicator", "comparison", "target", "unit_of_measure", "baseline_year", "target_year",
                        "year", "value", "source", "disclosure_id", "disclosure_title", "disclosure_published_on")
 

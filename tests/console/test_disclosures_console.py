@@ -242,7 +242,7 @@ def test_a_site_administrator_reads_every_unit_but_does_not_act(app, jsj):
 
 
 def goal_ids(app, *names):
-    """Ids of the goal indicators called `names`."""
+    """Ids of the goals called `names`."""
     with app.app_context():
         return [db.session.scalar(sa.select(Goal.id).where(Goal.name == name)) for name in names]
 

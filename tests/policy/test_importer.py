@@ -26,7 +26,7 @@ def empty(make_app):
 
 
 def test_import_writes_the_whole_policy(empty):
-    """Chapters, measures, tasks, units, indicators and areas land in the database."""
+    """Chapters, measures, tasks, units, goals and areas land in the database."""
     seed_areas()
     result = import_policy(bundled_text())
     db.session.commit()

@@ -92,7 +92,7 @@ def test_navigation_and_overview_lead_to_the_three_parts(client):
 
 
 def test_goals_page_shows_values_verdicts_and_a_chart(client, app, planted):
-    """Each indicator: its values by year with the disclosure, the verdict, and an SVG chart with title and
+    """Each goal: its values by year with the disclosure, the verdict, and an SVG chart with title and
     description; draft and withdrawn values never appear; text is escaped."""
     page = text(english(client), "/dashboard/goals")
     with app.app_context():
@@ -117,7 +117,7 @@ def test_goals_page_shows_values_verdicts_and_a_chart(client, app, planted):
 
 
 def goal_ids(app):
-    """{indicator name: id}."""
+    """{goal name: id}."""
     with app.app_context():
         from portal.services import policy
 

@@ -146,7 +146,7 @@ def test_a_disclosure_page_shows_its_text_facts_tasks_files_and_versions(app, cl
 
 
 def test_statistics_show_their_observations_with_the_targets(app, client):
-    """One table per indicator (its target in the caption) lists years and values with the unit; a source shared
+    """One table per goal (its target in the caption) lists years and values with the unit; a source shared
     by every row is said once."""
     disclosure_id = build(app, "兵团生态环境统计", code="statistics",
                           observations=[("主要城市空气质量优良天数比例", 2020, "76.80"), ("森林覆盖率", 2019, "18.6"),

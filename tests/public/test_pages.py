@@ -81,7 +81,7 @@ def test_unit_page_lists_tasks_it_leads_and_joins(client):
 
 
 def test_goals_page_lists_the_ten_goals(client):
-    """The goals table has one row per indicator, with targets and lead units."""
+    """The goals table has one row per goal, with targets and lead units."""
     page = text(client.get("/goals"))
     assert page.count('<th scope="row"') == 10
     assert "≤ 120亿立方米" in page

@@ -277,7 +277,7 @@ def test_a_reduction_is_judged_on_the_target_year_against_the_baseline_year(app_
 
 
 def test_the_goals_are_tallied_by_verdict(app_context):
-    """The summary counts every indicator once: met, not met, no value for the target year, cannot tell."""
+    """The summary counts every goal once: met, not met, no value for the target year, cannot tell."""
     disclosure("统计公报", observations={("用水总量", 2020): "118", ("主要城市空气质量优良天数比例", 2020): "78.5",
                                      ("森林覆盖率", 2025): "25", ("单位生产总值用水量", 2020): "740"})
     goals = dashboard.goals()
@@ -288,7 +288,7 @@ def test_the_goals_are_tallied_by_verdict(app_context):
 
 
 def test_at_least_target_not_met_and_no_data(app_context):
-    """78.5 % good-air days against ≥ 80 % is not met; an indicator without any value says so."""
+    """78.5 % good-air days against ≥ 80 % is not met; a goal without any value says so."""
     disclosure("2020年统计公报", observations={("主要城市空气质量优良天数比例", 2020): "78.5"})
     assert progress("主要城市空气质量优良天数比例").status is GoalStatus.NOT_MET
     forest = progress("森林覆盖率")

@@ -202,7 +202,7 @@ def _met(goal, value, baseline):
 
 
 def test_demo_statistics_cover_2016_to_2025_with_targets_met_and_missed(loaded):
-    """兵团统计局's statistics give several goal indicators for every year 2016–2025 (the reduction target its
+    """兵团统计局's statistics give several goals for every year 2016–2025 (the reduction target its
     2015 baseline too); by 2025 some targets are met and some are not."""
     [stats] = [d for d in db.session.scalars(sa.select(Disclosure)) if d.category.takes_observations]
     assert stats.unit.name == "兵团统计局" and stats.state is DisclosureState.PUBLISHED

@@ -290,7 +290,7 @@ def test_a_stale_version_is_refused(app_context, people):
 
 
 def goal(name):
-    """The goal indicator called `name`."""
+    """The goal called `name`."""
     return db.session.scalar(sa.select(Goal).where(Goal.name == name))
 
 
