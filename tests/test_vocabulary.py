@@ -29,6 +29,7 @@ CONTRACTS = {
     # Not a contract: the placeholder of a translated message ("%(indicators)s goal indicators."), part of
     # its msgid; it changes with the English text, when the catalogues are next revised.
     ("templates/public/home/index.html", "indicators"),
+    ("portal/services/disclosures.py", "indicator"),  # "%(indicator)s %(year)s is given twice …"
 }
 
 

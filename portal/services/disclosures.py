@@ -461,7 +461,7 @@ def replace_observations(user, disclosure, rows, version=None):
         key = (observation.goal.id, observation.year)
         if key in seen:
             raise _row_error(row, _("%(indicator)s %(year)s is given twice (also in row %(other)s).",
-                                    goal=observation.goal.name, year=observation.year, other=seen[key]))
+                                    indicator=observation.goal.name, year=observation.year, other=seen[key]))
         seen[key] = row
         observations.append(observation)
     if disclosure.observations:
