@@ -43,14 +43,14 @@ from portal.models.versions import DataVersion
 DOMAINS = ("policy", "units", "reports", "routing", "consultations", "disclosures", "calendar", "search")
 TABLE_DOMAINS = {
     "policy_documents": "policy", "chapters": "policy", "measures": "policy", "tasks": "policy",
-    "task_units": "policy", "indicators": "policy",
+    "task_units": "policy", "goals": "policy",
     "areas": "units", "units": "units", "unit_aliases": "units",
     # Routing has a domain of its own: every report bumps "reports", and what routes it is kept per process
     # keyed on "routing" (portal/services/reference_data.py).
     "categories": "routing", "routing_rules": "routing", "reports": "reports", "report_copies": "reports",
     "report_events": "reports", "evidence": "reports",
     "projects": "consultations", "consultations": "consultations", "consultation_attachments": "consultations",
-    "paragraphs": "consultations", "comments": "consultations", "hearing_sessions": "consultations",
+    "paragraphs": "consultations", "comments": "consultations", "hearings": "consultations",
     "registrations": "consultations",
     "disclosure_categories": "disclosures", "disclosures": "disclosures", "disclosure_versions": "disclosures",
     "disclosure_attachments": "disclosures", "observations": "disclosures",

@@ -53,7 +53,7 @@ def init_command(policy_path):
     state = "imported" if result.changed else "unchanged"
     click.echo(
         f"policy {state}: {result.chapters} chapters, {result.measures} measures, "
-        f"{result.tasks} tasks, {result.units} units named, {result.indicators} indicators"
+        f"{result.tasks} tasks, {result.units} units named, {result.goals} goals"
     )
     click.echo(prepare_search_index())
 
@@ -152,7 +152,7 @@ def check_command():
     click.echo(
         f"OK migrations at head ({', '.join(sorted(heads))}); policy imported: {counts['chapters']} chapters, "
         f"{counts['measures']} measures, {counts['tasks']} tasks, {counts['units']} units, "
-        f"{counts['indicators']} indicators; {index}; {record}"
+        f"{counts['goals']} goals; {index}; {record}"
     )
 
 

@@ -28,7 +28,7 @@ GUARDED = {
     "Report",
     "Consultation",
     "Comment",
-    "HearingSession",
+    "Hearing",
     "Disclosure",
     "ConsultationAttachment",
     "DisclosureAttachment",
@@ -51,7 +51,7 @@ ALLOWED = {
     "which apply the policies",
     ("disclosures", "load_versions"): "loads the versions of disclosures the caller already listed through "
     "access.DISCLOSURES",
-    ("hearings", "_lock"): "registering for a hearing: locks the session already read through access.HEARINGS",
+    ("hearings", "_lock"): "registering for a hearing: locks the hearing already read through access.HEARINGS",
     ("history", "add_event"): "a write: locks the report whose event chain grows",
     ("reports", "Submission"): "the resident's own report, just submitted (its receipt)",
     ("reports", "_SUBMITTED"): "a write: whether a submission key already made a report (idempotent submission)",

@@ -309,11 +309,11 @@ def test_observation_values_at_the_extremes_are_refused_with_the_row(english_con
     from portal.services import disclosures
     from portal.services.disclosures import ObservationInput
     from tests.helpers import People
-    from tests.services.test_disclosures import PEOPLE, draft, indicator
+    from tests.services.test_disclosures import PEOPLE, draft, goal
 
     people = People(PEOPLE)
     item = draft(people, code="statistics")
-    air = indicator("主要城市空气质量优良天数比例").id
+    air = goal("主要城市空气质量优良天数比例").id
     for value in ["1e999999999", "-1e-999999999", "9" * 5000, "-Infinity", "sNaN", "٣٥", "1E5", "1_0", "0x10",
                   "1000000000000", "-1000000000000"]:
         with pytest.raises(ValidationFailed) as refused:

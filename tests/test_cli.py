@@ -170,7 +170,7 @@ def test_reindex_rebuilds_with_a_progress_bar_and_clears_the_outbox(app):
     assert "indexing" in result.output and "search index rebuilt: 94 documents" in result.output
     assert outbox_size(app) == 0
     with app.app_context():
-        assert search.search(app.config, "全面推进污染防治", kind="measure").results[0].id == 14
+        assert search.search(app.config, "全面推进污染防治", kind="measure").items[0].id == 14
 
 
 @pytest.mark.whoosh
@@ -215,4 +215,4 @@ def test_tick_drains_the_search_outbox(app):
     result = run(app, "tick")
     assert "search index updated: 1 documents written, 0 removed, 0 waiting" in result.output
     with app.app_context():
-        assert search.search(app.config, "湿地保护办法").results[0].kind == "consultation"
+        assert search.search(app.config, "湿地保护办法").items[0].kind == "consultation"

@@ -25,7 +25,7 @@ def routing_edit(code, area_number):
     """Point one (category, area) at a unit."""
     category, area = categories.get_category(code), units.get_area(area_number)
     form = RuleForm()
-    form.unit.choices = choices((u.id, u.label) for u in units.list_units() if u.handles_cases)
+    form.unit.choices = choices((u.id, u.label) for u in units.list_units() if u.handles_reports)
     if form.validate_on_submit():
         try:
             routing.set_rule(category, area, units.get_unit(form.unit.data))

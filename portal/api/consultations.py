@@ -9,10 +9,8 @@ from portal.services import comments, consultations, hearings
 def consultations_index():
     """Published consultations, newest first, filtered by state, unit, area, kind and stage, a page at a time."""
     filters = {name: request.args.get(name) for name in consultations.PUBLIC_FILTERS}
-    items, total, page, per_page = consultations.list_public(
-        filters, request.args.get("page"), request.args.get("per_page"))
-    return {"items": [serializers.consultation_summary(c) for c in items], "total": total, "page": page,
-            "per_page": per_page}
+    page = consultations.list_public(filters, request.args.get("page"), request.args.get("per_page"))
+    return serializers.page(page, [serializers.consultation_summary(c) for c in page.items])
 
 
 @bp.get("/consultations/<consultation_id>")

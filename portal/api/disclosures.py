@@ -10,10 +10,8 @@ from portal.services import disclosures
 def disclosures_index():
     """Public disclosures, newest first, filtered by category, unit, area, year and measure, a page at a time."""
     filters = {name: request.args.get(name) for name in disclosures.PUBLIC_FILTERS}
-    items, total, page, per_page = disclosures.list_public(
-        filters, request.args.get("page"), request.args.get("per_page"))
-    return {"items": [serializers.disclosure_summary(d) for d in disclosures.load_versions(items)], "total": total,
-            "page": page, "per_page": per_page}
+    page = disclosures.list_public(filters, request.args.get("page"), request.args.get("per_page"))
+    return serializers.page(page, [serializers.disclosure_summary(d) for d in disclosures.load_versions(page.items)])
 
 
 @bp.get("/disclosures/<int:disclosure_id>")

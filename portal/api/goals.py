@@ -5,5 +5,5 @@ from portal.services import policy
 
 @bp.get("/goals")
 def goals_index():
-    """The indicators of measure (三)."""
-    return {"items": [serializers.indicator(i) for i in policy.list_indicators()]}
+    """The goals of measure (三)."""
+    return {"items": [serializers.goal(i) for i in policy.list_goals()]}

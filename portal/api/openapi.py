@@ -109,6 +109,7 @@ def _policy_schemas():
         "Task": task,
         "Measure": measure,
         "MeasureDetail": _extend(measure, {"text": STRING, "tasks": _array(_ref("Task"))}),
+        # "Indicator" and "IndicatorList": schema names clients generate code from, kept when the code said goal.
         "Indicator": _object({
             "id": INTEGER, "name": STRING, "comparison": _enum(c.value for c in Comparison),
             "target_value": NUMBER, "unit_of_measure": STRING, "baseline_year": _nullable(INTEGER),
@@ -136,7 +137,7 @@ def _consultation_schemas():
         "waitlist_length": INTEGER, "eligibility": STRING, "registration_closes_at": MOMENT,
         "registration_open": BOOLEAN, "announced_at": _nullable(MOMENT), "minutes": STRING,
         "minutes_published_at": _nullable(MOMENT), "attendance_count": _nullable(INTEGER),
-    }, description="A hearing session as anyone may see it: never a registrant.")
+    }, description="A hearing as anyone may see it: never a registrant.")
     comment = _object({
         "id": INTEGER, "body": STRING, "author": STRING, "paragraph": _nullable(INTEGER), "submitted_at": MOMENT,
         "decision": _nullable(_object({"code": _enum(d.value for d in CommentDecision), "label": STRING,
@@ -177,7 +178,7 @@ def _disclosure_schemas():
     observation = _object({
         "indicator": _object({"id": INTEGER, "name": STRING, "unit_of_measure": STRING}),
         "year": INTEGER, "value": NUMBER, "source": STRING,
-    }, description="A value of a goal indicator for one year.")
+    }, description="A value of a goal for one year.")
     detail = _extend(summary, {
         "body": {"type": "string", "description": "The current text as written, in Markdown."},
         "body_html": {"type": "string", "description": "The current text rendered to sanitised HTML."},
@@ -342,7 +343,7 @@ def paths():
         "/units": _get("listUnits", "Every unit with its aliases and kind.", "UnitList", tag="policy"),
         "/units/{unit_id}": _get("getUnit", "One unit and the tasks it leads and joins.", "UnitDetail",
                                  [_path("unit_id", "The unit's id.")], [MISSING], tag="policy"),
-        "/goals": _get("listGoals", "The indicators of measure (三) and their targets.", "IndicatorList",
+        "/goals": _get("listGoals", "The goals of measure (三) and their targets.", "IndicatorList",
                        tag="policy"),
         "/consultations": _get("listConsultations", "Published consultations, newest first.", "ConsultationPage",
                                [*consultation_filters, _p("page"), _p("per_page")], [BAD], tag="consultations"),

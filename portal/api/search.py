@@ -17,7 +17,7 @@ def as_json(found, root):
         "facets": {name: [{"value": f.value, "label": f.label, "count": f.count} for f in values]
                    for name, values in found.facets.items()},
         "results": [{"kind": r.kind, "id": r.id, "title": r.title, "url": root + r.url, "snippet": str(r.snippet),
-                     "date": r.date.isoformat() if r.date else None, "score": r.score} for r in found.results],
+                     "date": r.date.isoformat() if r.date else None, "score": r.score} for r in found.items],
     }
 
 

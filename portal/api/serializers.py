@@ -3,6 +3,11 @@ from portal.models import ConsultationKind, ConsultationState, DisclosureState
 from portal.urls import absolute_url
 
 
+def page(page, items):
+    """A pagination.Page as the API's list envelope, with its `items` already serialized."""
+    return {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page}
+
+
 def unit_ref(unit):
     """A unit inside another object: id and name."""
     return {"id": unit.id, "name": unit.name}
@@ -41,20 +46,20 @@ def measure_summary(measure):
     }
 
 
-def indicator(indicator):
-    """A goal indicator and its target."""
+def goal(goal):
+    """A goal and its target."""
     return {
-        "id": indicator.id,
-        "name": indicator.name,
-        "comparison": indicator.comparison.value,
-        "target_value": float(indicator.target_value),
-        "unit_of_measure": indicator.unit_of_measure,
-        "baseline_year": indicator.baseline_year,
-        "target_year": indicator.target_year,
-        "measure": indicator.task.measure.number,
-        "task_id": indicator.task_id,
-        "lead_units": [unit_ref(u) for u in indicator.lead_units],
-        "source_text": indicator.source_text,
+        "id": goal.id,
+        "name": goal.name,
+        "comparison": goal.comparison.value,
+        "target_value": float(goal.target_value),
+        "unit_of_measure": goal.unit_of_measure,
+        "baseline_year": goal.baseline_year,
+        "target_year": goal.target_year,
+        "measure": goal.task.measure.number,
+        "task_id": goal.task_id,
+        "lead_units": [unit_ref(u) for u in goal.lead_units],
+        "source_text": goal.source_text,
     }
 
 
@@ -92,7 +97,7 @@ def consultation_summary(consultation):
 
 
 def public_hearing(hearing):
-    """A hearing session as anyone may see it (hearings.PublicHearing): never a registrant."""
+    """A hearing as anyone may see it (hearings.PublicHearing): never a registrant."""
     return {
         "id": hearing.id,
         "starts_at": _moment(hearing.starts_at),
@@ -198,10 +203,11 @@ def disclosure_version(disclosure, version):
 
 
 def observation(observation):
-    """A goal indicator's value for one year, as a statistics disclosure published it."""
-    indicator = observation.indicator
+    """A goal's value for one year, as a statistics disclosure published it."""
+    goal = observation.goal
+    # "indicator": the key clients know the goal by (a public contract, kept when the code said goal).
     return {
-        "indicator": {"id": indicator.id, "name": indicator.name, "unit_of_measure": indicator.unit_of_measure},
+        "indicator": {"id": goal.id, "name": goal.name, "unit_of_measure": goal.unit_of_measure},
         "year": observation.year,
         "value": float(observation.value),
         "source": observation.source,

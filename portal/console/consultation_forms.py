@@ -119,7 +119,7 @@ class StatementForm(ActionForm):
 
 
 class HearingForm(Form):
-    """Schedule and announce a hearing session; times are Beijing time."""
+    """Schedule and announce a hearing; times are Beijing time."""
 
     names = {"starts_at": _l("the start of the hearing"), "place": _l("the place"), "seats": _l("the number of seats"),
              "registration_closes_at": _l("the registration deadline"), "eligibility": _l("who may register")}

@@ -71,7 +71,7 @@ class WithdrawForm(ActionForm):
 class ObservationRowForm(SubForm):
     """One observation as typed; the service checks every value and names the row of an error."""
 
-    indicator = SelectField(_l("Indicator"), validate_choice=False)
+    goal = SelectField(_l("Indicator"), validate_choice=False)
     year = StringField(_l("Year"))
     value = StringField(_l("Value"))
     source = StringField(_l("Source"))

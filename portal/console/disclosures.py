@@ -59,13 +59,13 @@ def _draft_values(form):
 
 def _observations_form(disclosure, formdata=None):
     """The observations editor: saved rows, then BLANK_ROWS empty ones; `formdata` for a submitted form."""
-    rows = [{"indicator": str(o.indicator_id), "year": str(o.year), "value": disclosures.value_text(o.value),
+    rows = [{"goal": str(o.goal_id), "year": str(o.year), "value": disclosures.value_text(o.value),
              "source": o.source} for o in disclosures.observation_table(disclosure)]
     data = {"version": disclosure.version, "observations": rows + [{}] * forms.BLANK_ROWS}
     form = forms.ObservationsForm(formdata=formdata, data=None if formdata else data)
-    indicator_choices = [("", _("Choose an indicator"))] + [(str(i.id), i.name) for i in policy.list_indicators()]
+    goal_choices = [("", _("Choose an indicator"))] + [(str(i.id), i.name) for i in policy.list_goals()]
     for row in form.observations:
-        row.indicator.choices = choices(indicator_choices)
+        row.goal.choices = choices(goal_choices)
     return form
 
 

@@ -36,63 +36,63 @@ def hearings_schedule(consultation_id):
     def back(hearing):
         if hearing is None:
             return redirect(url_for("console.consultations_show", consultation_id=consultation.id))
-        return redirect(url_for("console.hearings_show", session_id=hearing.id))
+        return redirect(url_for("console.hearings_show", hearing_id=hearing.id))
 
     return perform(form, schedule, lambda _hearing: _("The hearing is scheduled and announced."), back,
                    lambda: render_manage_page(consultation, 400, hearing=form), changed_message)
 
 
-def _render_hearing(session, status=200, **bound):
-    listing = hearings.attendees(current_user, session)
+def _render_hearing(hearing, status=200, **bound):
+    listing = hearings.attendees(current_user, hearing)
     attended = [r.id for r in listing.confirmed + listing.waitlisted if r.attended]
     page = render_template(
-        "console/hearings/show.html", session=session, consultation=session.consultation, listing=listing,
+        "console/hearings/show.html", hearing=hearing, consultation=hearing.consultation, listing=listing,
         attendance=prefixed(bound.get("attendance") or forms.AttendanceForm(formdata=None, registration_ids=attended),
                             "attendance"),
-        minutes=prefixed(bound.get("minutes") or forms.MinutesForm(formdata=None, minutes=session.minutes), "minutes"),
+        minutes=prefixed(bound.get("minutes") or forms.MinutesForm(formdata=None, minutes=hearing.minutes), "minutes"),
         now=utcnow(), status_label=hearings.status_label, **ENUMS,
     )
     # Names, phone numbers and email addresses of registrants: never stored (portal.headers.is_private).
     return page, status
 
 
-@bp.get("/hearings/<int:session_id>")
+@bp.get("/hearings/<int:hearing_id>")
 @permission_required(Permission.CONSOLE_VIEW)
-def hearings_show(session_id):
-    """The session, its registrants (confirmed, waitlisted in order, cancelled), attendance and minutes."""
-    return _render_hearing(hearings.get_for_unit(current_user, session_id))
+def hearings_show(hearing_id):
+    """The hearing, its registrants (confirmed, waitlisted in order, cancelled), attendance and minutes."""
+    return _render_hearing(hearings.get_for_unit(current_user, hearing_id))
 
 
-@bp.get("/hearings/<int:session_id>/attendees.csv")
+@bp.get("/hearings/<int:hearing_id>/attendees.csv")
 @permission_required(Permission.HEARINGS_MANAGE)
-def hearings_export(session_id):
+def hearings_export(hearing_id):
     """The sign-in sheet as CSV (UTF-8 with BOM, no contacts), as a download."""
-    session = hearings.get_for_unit(current_user, session_id)
-    text = hearings.export_csv(current_user, session)
+    hearing = hearings.get_for_unit(current_user, hearing_id)
+    text = hearings.export_csv(current_user, hearing)
     db.session.commit()
     return Response(text, mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=hearing-{session.id}-attendees.csv",
+        "Content-Disposition": f"attachment; filename=hearing-{hearing.id}-attendees.csv",
         "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
 
 
-# action: (form, perform(session, form) → result, message(result) after the commit)
+# action: (form, perform(hearing, form) → result, message(result) after the commit)
 ACTIONS = {
     "attendance": (forms.AttendanceForm,
-                   lambda s, f: hearings.mark_attendance(current_user, s, f.registration_ids.data or [],
+                   lambda h, f: hearings.mark_attendance(current_user, h, f.registration_ids.data or [],
                                                          tz=current_app.config["BABEL_DEFAULT_TIMEZONE"]),
                    lambda n: _("Attendance saved: %(n)s present.", n=n)),
-    "minutes": (forms.MinutesForm, lambda s, f: hearings.publish_minutes(current_user, s, f.minutes.data),
-                lambda s: _("Minutes published with the attendance count (%(n)s).", n=s.attendance_count)),
+    "minutes": (forms.MinutesForm, lambda h, f: hearings.publish_minutes(current_user, h, f.minutes.data),
+                lambda h: _("Minutes published with the attendance count (%(n)s).", n=h.attendance_count)),
 }
 
 
-@bp.post("/hearings/<int:session_id>/<any(attendance, minutes):action>")
+@bp.post("/hearings/<int:hearing_id>/<any(attendance, minutes):action>")
 @permission_required(Permission.HEARINGS_MANAGE)
-def hearings_act(session_id, action):
+def hearings_act(hearing_id, action):
     """Save attendance or publish the minutes; bad input is shown on the form, a refusal as a message."""
-    session = hearings.get_for_unit(current_user, session_id)
+    hearing = hearings.get_for_unit(current_user, hearing_id)
     form_class, call, done = ACTIONS[action]
     form = form_class()
-    return perform(form, lambda: call(session, form), done,
-                   lambda _result: redirect(url_for("console.hearings_show", session_id=session.id)),
-                   lambda: _render_hearing(session, 400, **{action: form}), changed_message)
+    return perform(form, lambda: call(hearing, form), done,
+                   lambda _result: redirect(url_for("console.hearings_show", hearing_id=hearing.id)),
+                   lambda: _render_hearing(hearing, 400, **{action: form}), changed_message)

@@ -63,7 +63,7 @@ def _action_form(action, report, formdata=None):
     if action == "assign":
         form.assignee.choices = choices((u.id, u.display_name) for u in handling.unit_staff(report.unit_id))
     if action == "transfer":
-        form.unit.choices = choices((u.id, u.label) for u in units.list_units() if u.handles_cases and u.id != report.unit_id)
+        form.unit.choices = choices((u.id, u.label) for u in units.list_units() if u.handles_reports and u.id != report.unit_id)
     return prefixed(form, action)
 
 

@@ -26,7 +26,7 @@ def entry(consultation):
 @bp.get("/consultations.atom")
 def consultations_atom():
     """The latest published consultations (drafts never), newest first."""
-    items, _total, _page, _per_page = consultations.list_public({}, 1, FEED_LENGTH)
+    items = consultations.list_public({}, 1, FEED_LENGTH).items
     root = public_root()
     body = atom.document(f"{root}/feeds/consultations.atom", _("Consultations"), f"{root}/feeds/consultations.atom",
                          f"{root}/", [entry(c) for c in items])

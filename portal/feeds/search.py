@@ -55,5 +55,5 @@ def search_atom():
     alternate = f"{absolute_url('public.search')}?{urlencode(arguments)}"
     root = public_root()
     body = atom.document(self_url, _("Search: %(query)s", query=q), self_url, alternate,
-                         [entry(r, root) for r in found.results])
+                         [entry(r, root) for r in found.items])
     return atom.response(body)

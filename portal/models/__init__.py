@@ -12,7 +12,7 @@ from portal.models.consultations import (
     ConsultationAttachment,
     ConsultationKind,
     ConsultationState,
-    HearingSession,
+    Hearing,
     Paragraph,
     Project,
     ProjectStage,
@@ -32,7 +32,7 @@ from portal.models.outbox import MailMessage
 from portal.models.policy import (
     Chapter,
     Comparison,
-    Indicator,
+    Goal,
     Measure,
     PolicyDocument,
     Task,
@@ -62,12 +62,12 @@ from portal.models.versions import DataVersion
 
 __all__ = [
     "Comment", "CommentContact", "CommentDecision", "CommentFlag", "CommentState", "Consultation",
-    "ConsultationAttachment", "ConsultationKind", "ConsultationState", "HearingSession", "Paragraph", "Project", "ProjectStage",
+    "ConsultationAttachment", "ConsultationKind", "ConsultationState", "Hearing", "Paragraph", "Project", "ProjectStage",
     "Registration", "RegistrationStatus", "Subscription",
     "Disclosure", "DisclosureAttachment", "DisclosureCategory", "DisclosureState", "DisclosureVersion", "Observation",
     "SearchOutbox",
     "PUBLIC_EVENTS", "ApiKey", "Area", "AuditRecord", "Category", "Chapter", "Comparison", "EventKind",
-    "DataVersion", "Evidence", "ExtensionState", "HolidayOverride", "IdentityVisibility", "Indicator", "MailMessage", "Measure",
+    "DataVersion", "Evidence", "ExtensionState", "Goal", "HolidayOverride", "IdentityVisibility", "MailMessage", "Measure",
     "PolicyDocument", "RateLimitHit", "Report", "ReportCopy", "ReportEvent", "ReportSource",
     "ReportStatus", "ReporterIdentity", "RoutingRule", "Task", "TaskKind", "TaskUnit", "TaskUnitRole",
     "Unit", "UnitAlias", "UnitKind", "User",

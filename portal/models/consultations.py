@@ -1,4 +1,4 @@
-"""Consultations (意见征集), their comments, hearing sessions (听证会) and subscriptions."""
+"""Consultations (意见征集), their comments, hearings (听证会) and subscriptions."""
 import enum
 from datetime import date, datetime
 
@@ -96,8 +96,8 @@ class Consultation(UnitRecord, db.Model):
     comments: Mapped[list["Comment"]] = relationship(
         back_populates="consultation", order_by="Comment.id", cascade="all, delete-orphan"
     )
-    hearings: Mapped[list["HearingSession"]] = relationship(
-        back_populates="consultation", order_by="HearingSession.starts_at", cascade="all, delete-orphan"
+    hearings: Mapped[list["Hearing"]] = relationship(
+        back_populates="consultation", order_by="Hearing.starts_at", cascade="all, delete-orphan"
     )
     attachments: Mapped[list["ConsultationAttachment"]] = relationship(
         back_populates="consultation", order_by="ConsultationAttachment.id", cascade="all, delete-orphan"
@@ -195,10 +195,10 @@ class CommentFlag(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class HearingSession(db.Model):
+class Hearing(db.Model):
     """A hearing (听证会) of a consultation, with seats and a registration deadline."""
 
-    __tablename__ = "hearing_sessions"
+    __tablename__ = "hearings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
@@ -218,7 +218,7 @@ class HearingSession(db.Model):
 
     consultation: Mapped[Consultation] = relationship(back_populates="hearings")
     registrations: Mapped[list["Registration"]] = relationship(
-        back_populates="session", order_by="Registration.id", cascade="all, delete-orphan"
+        back_populates="hearing", order_by="Registration.id", cascade="all, delete-orphan"
     )
 
 
@@ -231,12 +231,12 @@ class RegistrationStatus(enum.Enum):
 
 
 class Registration(db.Model):
-    """A registration for a hearing session; found again by its code (stored hashed)."""
+    """A registration for a hearing; found again by its code (stored hashed)."""
 
     __tablename__ = "registrations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("hearing_sessions.id", ondelete="CASCADE"), index=True)
+    hearing_id: Mapped[int] = mapped_column(sa.ForeignKey("hearings.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(EncryptedText("registrations.name"))
     phone: Mapped[str] = mapped_column(EncryptedText("registrations.phone"), default="")
@@ -248,7 +248,7 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    session: Mapped[HearingSession] = relationship(back_populates="registrations")
+    hearing: Mapped[Hearing] = relationship(back_populates="registrations")
 
 
 class Subscription(db.Model):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.policy import Indicator, Task
+from portal.models.policy import Goal, Task
 from portal.models.records import AttachmentMixin, UnitRecord, task_links
 from portal.models.types import UTCDateTime, enum_column, utcnow
 
@@ -101,17 +101,17 @@ class DisclosureAttachment(AttachmentMixin, db.Model):
 
 
 class Observation(db.Model):
-    """A value of a goal indicator for one year, published in a 统计数据 disclosure."""
+    """A value of a goal for one year, published in a 统计数据 disclosure."""
 
     __tablename__ = "observations"
-    __table_args__ = (sa.UniqueConstraint("disclosure_id", "indicator_id", "year"),)
+    __table_args__ = (sa.UniqueConstraint("disclosure_id", "goal_id", "year"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     disclosure_id: Mapped[int] = mapped_column(sa.ForeignKey("disclosures.id", ondelete="CASCADE"), index=True)
-    indicator_id: Mapped[int] = mapped_column(sa.ForeignKey("indicators.id"), index=True)
+    goal_id: Mapped[int] = mapped_column(sa.ForeignKey("goals.id"), index=True)
     year: Mapped[int]
     value: Mapped[Decimal] = mapped_column(sa.Numeric(16, 4))
     source: Mapped[str] = mapped_column(sa.String(300), default="")
 
     disclosure: Mapped[Disclosure] = relationship(back_populates="observations")
-    indicator: Mapped[Indicator] = relationship()
+    goal: Mapped[Goal] = relationship()

@@ -1,4 +1,4 @@
-"""The policy the portal serves: document, chapters, measures, tasks and goal indicators."""
+"""The policy the portal serves: document, chapters, measures, tasks and goals."""
 import enum
 from datetime import date, datetime
 from decimal import Decimal
@@ -133,7 +133,7 @@ class TaskUnit(db.Model):
 
 
 class Comparison(enum.Enum):
-    """How an observed value is judged against an indicator's target."""
+    """How an observed value is judged against a goal's target."""
 
     AT_MOST = "le"
     AT_LEAST = "ge"
@@ -146,10 +146,10 @@ class Comparison(enum.Enum):
         return {"le": "≤", "ge": "≥", "eq": "=", "reduce_by": "−"}[self.value]
 
 
-class Indicator(db.Model):
+class Goal(db.Model):
     """A numeric target of measure (三), e.g. 用水总量 ≤ 120 亿立方米 by 2020."""
 
-    __tablename__ = "indicators"
+    __tablename__ = "goals"
     __table_args__ = (sa.UniqueConstraint("task_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,7 +167,7 @@ class Indicator(db.Model):
 
     @property
     def lead_units(self):
-        """The lead units of the goal this indicator belongs to."""
+        """The lead units of the task (the goal bullet) this goal belongs to."""
         return self.task.lead_units
 
     @property

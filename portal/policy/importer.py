@@ -7,7 +7,7 @@ from portal.extensions import db
 from portal.models import (
     Chapter,
     Comparison,
-    Indicator,
+    Goal,
     Measure,
     PolicyDocument,
     Task,
@@ -31,7 +31,7 @@ class ImportResult:
     measures: int
     tasks: int
     units: int
-    indicators: int
+    goals: int
 
 
 def import_policy(text):
@@ -49,7 +49,7 @@ def import_policy(text):
         measures=len(parsed.measures),
         tasks=len(parsed.tasks),
         units=len({u.name for t in parsed.tasks for u in t.lead + t.participating}),
-        indicators=len(parsed.indicators),
+        goals=len(parsed.goals),
     )
     if document is not None and document.sha256 == parsed.sha256:
         return ImportResult(changed=False, **counts)
@@ -65,8 +65,8 @@ def import_policy(text):
     tasks = {}
     for task in session.scalars(sa.select(Task)):
         tasks.setdefault(task.measure.number, []).append(task)
-    indicators = {(i.task_id, i.position): i for i in session.scalars(sa.select(Indicator))}
-    kept_tasks, kept_indicators = set(), set()
+    goals = {(i.task_id, i.position): i for i in session.scalars(sa.select(Goal))}
+    kept_tasks, kept_goals = set(), set()
     for parsed_chapter in parsed.chapters:
         chapter = chapters.pop(parsed_chapter.number, None) or Chapter(number=parsed_chapter.number)
         chapter.document, chapter.title = document, parsed_chapter.title
@@ -87,22 +87,22 @@ def import_policy(text):
                 _assign(task, parsed_task, units)
                 by_position[parsed_task.position] = task
             session.flush()
-            for parsed_indicator in parsed_measure.indicators:
-                task = by_position[parsed_indicator.task_position]
-                key = (task.id, parsed_indicator.position)
-                indicator = indicators.get(key) or Indicator(task=task, position=parsed_indicator.position)
-                kept_indicators.add(key)
-                indicator.name = parsed_indicator.name
-                indicator.comparison = Comparison(parsed_indicator.comparison)
-                indicator.target_value = parsed_indicator.target_value
-                indicator.unit_of_measure = parsed_indicator.unit_of_measure
-                indicator.baseline_year = parsed_indicator.baseline_year
-                indicator.target_year = parsed_indicator.target_year
-                indicator.source_text = parsed_indicator.source_text
-                session.add(indicator)
-    for key, indicator in indicators.items():
-        if key not in kept_indicators:
-            session.delete(indicator)
+            for parsed_goal in parsed_measure.goals:
+                task = by_position[parsed_goal.task_position]
+                key = (task.id, parsed_goal.position)
+                goal = goals.get(key) or Goal(task=task, position=parsed_goal.position)
+                kept_goals.add(key)
+                goal.name = parsed_goal.name
+                goal.comparison = Comparison(parsed_goal.comparison)
+                goal.target_value = parsed_goal.target_value
+                goal.unit_of_measure = parsed_goal.unit_of_measure
+                goal.baseline_year = parsed_goal.baseline_year
+                goal.target_year = parsed_goal.target_year
+                goal.source_text = parsed_goal.source_text
+                session.add(goal)
+    for key, goal in goals.items():
+        if key not in kept_goals:
+            session.delete(goal)
     for task in (t for group in tasks.values() for t in group):
         if task not in kept_tasks:
             session.delete(task)

@@ -1,4 +1,4 @@
-"""Parse the policy document into chapters, measures, tasks, units and goal indicators.
+"""Parse the policy document into chapters, measures, tasks, units and goals.
 
 Pure functions: no database. Everything the importer writes comes from `parse`, which either
 understands the whole document or raises `PolicyFormatError` naming the line.
@@ -32,7 +32,7 @@ TRAILER = re.compile(r"^\(此件.*\)$")
 ANNOTATION_START = "(牵头单位"
 PARTICIPATING = re.compile(r"[,;]\s*参加单位\s*:")
 NUMBER = r"(?P<value>\d+(?:\.\d+)?)"
-INDICATOR_PATTERNS = (
+GOAL_PATTERNS = (
     (re.compile(rf"^(?P<name>.+?)控制在{NUMBER}(?P<unit>[^\d%]+?)以内$"), "le"),
     (re.compile(rf"^(?P<name>.+?)比(?P<base>\d{{4}})年下降{NUMBER}(?P<unit>%)$"), "reduce_by"),
     (re.compile(rf"^(?P<name>.+?)提高到{NUMBER}(?P<unit>%?)以上$"), "ge"),
@@ -76,7 +76,7 @@ class ParsedTask:
 
 
 @dataclass
-class ParsedIndicator:
+class ParsedGoal:
     """A numeric target found in a goal bullet of measure (三)."""
 
     task_position: int
@@ -99,7 +99,7 @@ class ParsedMeasure:
     text: str
     line: int
     tasks: list = field(default_factory=list)
-    indicators: list = field(default_factory=list)
+    goals: list = field(default_factory=list)
 
 
 @dataclass
@@ -134,9 +134,9 @@ class ParsedPolicy:
         return [t for m in self.measures for t in m.tasks]
 
     @property
-    def indicators(self):
-        """All goal indicators in order."""
-        return [i for m in self.measures for i in m.indicators]
+    def goals(self):
+        """All goals in order."""
+        return [i for m in self.measures for i in m.goals]
 
 
 def normalise(line):
@@ -195,7 +195,7 @@ def parse(text):
         if not chapter.measures:
             raise PolicyFormatError(lines[-1][0], f"measures in chapter {chapter.number}", chapter.title)
     for measure in (m for c in chapters for m in c.measures):
-        measure.indicators = _indicators(measure)
+        measure.goals = _goals(measure)
     return ParsedPolicy(
         title=title,
         issuer=metadata.get("issuer", ""),
@@ -357,24 +357,24 @@ def _unit_ref(token):
     return UnitRef(token)
 
 
-def _indicators(measure):
+def _goals(measure):
     """The numeric targets in the goal bullets of a measure (only measure (三) has them)."""
-    goals = [t for t in measure.tasks if t.kind == "goal"]
-    if not goals:
+    bullets = [t for t in measure.tasks if t.kind == "goal"]
+    if not bullets:
         return []
     year = re.search(r"到(\d{4})年", measure.text)
     if not year:
         raise PolicyFormatError(measure.line, "the target year (到20xx年) of the goals", measure.title)
     found = []
-    for task in goals:
+    for task in bullets:
         position = 0
         for clause in re.split(r"[,。;]", task.text):
-            indicator = _indicator(clause.strip())
-            if indicator:
+            goal = _goal(clause.strip())
+            if goal:
                 position += 1
-                name, comparison, value, unit, base = indicator
+                name, comparison, value, unit, base = goal
                 found.append(
-                    ParsedIndicator(
+                    ParsedGoal(
                         task.position, position, name, comparison, Decimal(value), unit,
                         base, int(year.group(1)), clause.strip(),
                     )
@@ -382,9 +382,9 @@ def _indicators(measure):
     return found
 
 
-def _indicator(clause):
+def _goal(clause):
     """(name, comparison, value, unit, baseline year) for a clause stating a numeric target."""
-    for pattern, comparison in INDICATOR_PATTERNS:
+    for pattern, comparison in GOAL_PATTERNS:
         match = pattern.match(clause)
         if match:
             name = match.group("name").removeprefix("兵团")

@@ -8,7 +8,6 @@ from portal.extensions import db
 from portal.forms import attach_error
 from portal.models import ConsultationKind, ConsultationState, ProjectStage, RegistrationStatus
 from portal.models.types import utcnow
-from portal.pagination import Page
 from portal.proxy import client_key
 from portal.public import bp
 from portal.public.consultation_forms import CommentForm, FlagForm
@@ -29,11 +28,10 @@ def _filter_options():
 def consultations_index():
     """Published consultations, newest first, filtered by state, unit, area, kind and stage."""
     filters = {name: request.args.get(name, "") for name in consultations.PUBLIC_FILTERS}
-    items, total, page, per_page = consultations.list_public(
-        filters, request.args.get("page"), current_app.config["PER_PAGE"])
-    counts = comments.public_comment_counts([c.id for c in items])
-    return render_template("public/consultations/index.html", listing=Page(items, total, page, per_page),
-                           filters=filters, options=_filter_options(), counts=counts)
+    page = consultations.list_public(filters, request.args.get("page"), current_app.config["PER_PAGE"])
+    counts = comments.public_comment_counts([c.id for c in page.items])
+    return render_template("public/consultations/index.html", page=page, filters=filters, options=_filter_options(),
+                           counts=counts)
 
 
 def closed_note(consultation, today):

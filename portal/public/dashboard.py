@@ -22,7 +22,7 @@ def dashboard_index():
 
 @bp.get("/dashboard/goals")
 def dashboard_goals():
-    """Each goal indicator with its published values by year, a chart, and whether the target is met."""
+    """Each goal with its published values by year, a chart, and whether the target is met."""
     goals = dashboard.goals()
     return render_template("public/dashboard/goals.html", goals=goals, goal_tally=dashboard.tally(goals),
                            GoalStatus=dashboard.GoalStatus)
@@ -30,7 +30,7 @@ def dashboard_goals():
 
 @bp.get("/dashboard/goals.csv")
 def dashboard_goals_csv():
-    """Every published observation of the goal indicators, as CSV."""
+    """Every published observation of the goals, as CSV."""
     rows = [[*row.values(), disclosure_url(row["disclosure_id"], external=True)]
             for row in dashboard.observation_rows()]
     return csv_response("goals.csv", [*dashboard.OBSERVATION_COLUMNS, "disclosure_url"], rows)

@@ -90,9 +90,9 @@ class Route:
 
 def example_values():
     """Real ids for the example links: a unit, the latest consultation and disclosure, categories, a case."""
-    consultation = next(iter(consultations.list_public({}, 1, 1)[0]), None)
-    disclosure = next(iter(disclosures.list_public({}, 1, 1)[0]), None)
-    unit = next((u for u in units.list_units() if u.handles_cases), None)
+    consultation = next(iter(consultations.list_public({}, 1, 1).items), None)
+    disclosure = next(iter(disclosures.list_public({}, 1, 1).items), None)
+    unit = next((u for u in units.list_units() if u.handles_reports), None)
     category = next(iter(disclosures.list_categories()), None)
     service = next(iter(categories.list_categories()), None)
     case = next(iter(supervision.list_reports(supervision.SupervisionFilters(), 1, 1).items), None)

@@ -11,15 +11,16 @@ COLUMNS = ("id", "title", "category", "unit", "area", "published_on", "versions"
 
 def all_public(filters):
     """Every public disclosure matching `filters` (as the list page takes them), page by page, newest first."""
-    page, total, found = 1, None, []
-    while total is None or len(found) < total:
-        items, total, page, per_page = disclosures.list_public(filters, page, disclosures.MAX_PER_PAGE)
-        if not items:
-            break
-        counts = disclosures.version_counts(items)
-        found.extend((d, counts[d.id]) for d in items)
-        page += 1
-    return found
+    number, found = 1, []
+    while True:
+        page = disclosures.list_public(filters, number, disclosures.MAX_PER_PAGE)
+        if not page.items:
+            return found
+        counts = disclosures.version_counts(page.items)
+        found.extend((d, counts[d.id]) for d in page.items)
+        if len(found) >= page.total:
+            return found
+        number += 1
 
 
 def row(disclosure, versions):

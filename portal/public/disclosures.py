@@ -5,7 +5,6 @@ from flask import current_app, render_template, request
 
 from portal.downloads import send_attachment
 from portal.models import DisclosureState
-from portal.pagination import Page
 from portal.public import bp
 from portal.rendering import render_markdown
 from portal.services import attachments, disclosures, policy
@@ -27,10 +26,9 @@ def _filter_options():
 def disclosures_index():
     """Published and withdrawn disclosures, newest publication date first, filtered by category, unit, area, year."""
     filters = {name: request.args.get(name, "") for name in disclosures.PUBLIC_FILTERS}
-    items, total, page, per_page = disclosures.list_public(filters, request.args.get("page"),
-                                                           current_app.config["PER_PAGE"])
-    return render_template("public/disclosures/index.html", listing=Page(items, total, page, per_page),
-                           filters=filters, options=_filter_options(), counts=disclosures.version_counts(items))
+    page = disclosures.list_public(filters, request.args.get("page"), current_app.config["PER_PAGE"])
+    return render_template("public/disclosures/index.html", page=page, filters=filters, options=_filter_options(),
+                           counts=disclosures.version_counts(page.items))
 
 
 @bp.get("/disclosures/<int:disclosure_id>")

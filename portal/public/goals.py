@@ -1,4 +1,4 @@
-"""The policy's goal indicators."""
+"""The policy's goals."""
 from flask import render_template
 
 from portal.public import bp
@@ -7,5 +7,5 @@ from portal.services import policy
 
 @bp.get("/goals")
 def goals_index():
-    """The indicators of measure (三) with their targets and lead units."""
-    return render_template("public/goals/index.html", indicators=policy.list_indicators())
+    """The goals of measure (三) with their targets and lead units."""
+    return render_template("public/goals/index.html", goals=policy.list_goals())

@@ -1,4 +1,4 @@
-"""Hearings (听证会) for residents: a session, registering for it, and finding or cancelling a registration by code."""
+"""Hearings (听证会) for residents: a hearing, registering for it, and finding or cancelling a registration by code."""
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
@@ -11,36 +11,36 @@ from portal.public.consultation_forms import RegistrationCodeForm, RegistrationF
 from portal.services import hearings, throttle
 
 
-def _session_page(session, form=None, status=200):
-    page = render_template("public/hearings/show.html", session=session, consultation=session.consultation,
-                           hearing=hearings.public_view(session), form=form or RegistrationForm())
+def _hearing_page(hearing, form=None, status=200):
+    page = render_template("public/hearings/show.html", consultation=hearing.consultation,
+                           hearing=hearings.public_view(hearing), form=form or RegistrationForm())
     return page, status
 
 
-@bp.get("/hearings/<int:session_id>")
-def hearings_show(session_id):
-    """A hearing session, and the registration form while registration is open."""
-    return _session_page(hearings.get_public(session_id))
+@bp.get("/hearings/<int:hearing_id>")
+def hearings_show(hearing_id):
+    """A hearing, and the registration form while registration is open."""
+    return _hearing_page(hearings.get_public(hearing_id))
 
 
-@bp.post("/hearings/<int:session_id>/registrations")
-def registrations_create(session_id):
+@bp.post("/hearings/<int:hearing_id>/registrations")
+def registrations_create(hearing_id):
     """Register; the code is shown once, on a page that is never cached."""
-    session, form = hearings.get_public(session_id), RegistrationForm()
+    hearing, form = hearings.get_public(hearing_id), RegistrationForm()
     if form.validate_on_submit():
         try:
-            registration, code = hearings.register(session, form.name.data, form.phone.data, form.email.data,
+            registration, code = hearings.register(hearing, form.name.data, form.phone.data, form.email.data,
                                                    form.wants_to_speak.data, form.viewpoint.data,
                                                    secret=current_app.config["SECRET_KEY"],
                                                    tz=current_app.config["BABEL_DEFAULT_TIMEZONE"])
             db.session.commit()
             return render_template("public/hearings/registered.html", registration=registration, code=code,
                                            position=hearings.waitlist_position(registration),
-                                   hearing=hearings.public_view(session), consultation=session.consultation)
+                                   hearing=hearings.public_view(hearing), consultation=hearing.consultation)
         except ValidationFailed as error:
             db.session.rollback()
             attach_error(form, error)
-    return _session_page(session, form, 400)
+    return _hearing_page(hearing, form, 400)
 
 
 def _find(code):
@@ -69,8 +69,8 @@ def registrations_lookup():
         return render_template("public/hearings/lookup.html", form=form), status
     return render_template("public/hearings/registration.html", form=form, registration=registration,
                            position=hearings.waitlist_position(registration),
-                           hearing=hearings.public_view(registration.session),
-                           consultation=registration.session.consultation)
+                           hearing=hearings.public_view(registration.hearing),
+                           consultation=registration.hearing.consultation)
 
 
 @bp.post("/hearings/registration/cancel")
@@ -85,4 +85,4 @@ def registrations_cancel():
     db.session.commit()
     flash(_("Your registration has been cancelled and your seat released: the first person on the waitlist, "
             "if any, now has it."), "info")
-    return redirect(url_for("public.hearings_show", session_id=registration.session_id))
+    return redirect(url_for("public.hearings_show", hearing_id=registration.hearing_id))

@@ -15,7 +15,7 @@ def _subscription_form():
     form = SubscriptionForm(area=request.args.get("area", ""), unit=request.args.get("unit", ""))
     form.area.choices = choices([("", _("— no area —"))] + [(str(a.number), a.label) for a in units.list_areas()])
     form.unit.choices = choices([("", _("— no unit —"))] + [(str(u.id), u.label) for u in units.list_units()
-                                                            if u.handles_cases])
+                                                            if u.handles_reports])
     return form
 
 

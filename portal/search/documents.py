@@ -5,6 +5,7 @@ import datetime as dt
 from flask_babel import gettext as _
 
 from portal.errors import DomainError
+from portal.pagination import Page
 
 KINDS = ("measure", "task", "disclosure", "consultation", "comment", "case")
 FACETS = ("kind", "unit", "category", "disclosure_category", "area", "year")
@@ -92,17 +93,8 @@ class Hit:
 
 
 @dataclass(frozen=True)
-class SearchResults:
-    """One page of results with facet counts over every match, not just the page."""
+class SearchResults(Page):
+    """One page of hits (`items`), with the query as read and facet counts over every match, not just the page."""
 
-    query: str
-    total: int
-    page: int
-    per_page: int
+    query: str = ""
     facets: dict = field(default_factory=dict)
-    results: list = field(default_factory=list)
-
-    @property
-    def pages(self):
-        """How many pages the matches fill."""
-        return max(1, -(-self.total // self.per_page))

@@ -524,12 +524,12 @@ class SearchIndex:
         first = (request.page - 1) * request.per_page
         hits = [_hit(hit, request.query.required) for hit in results[first:first + request.per_page]]
         return SearchResults(
-            query=request.query.text,
+            items=hits,
             total=len(results),
             page=request.page,
             per_page=request.per_page,
+            query=request.query.text,
             facets=counter.facets(),
-            results=hits,
         )
 
 

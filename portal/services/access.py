@@ -49,7 +49,7 @@ from portal.models import (
     Disclosure,
     DisclosureAttachment,
     DisclosureState,
-    HearingSession,
+    Hearing,
     Report,
     ReportCopy,
 )
@@ -239,18 +239,18 @@ COMMENTS = Policy(
     unit=lambda c: c.consultation.unit_id,
 )
 
-# A hearing session is public with its consultation. Managing it is refused to everyone but the
+# A hearing is public with its consultation. Managing it is refused to everyone but the
 # unit's staff (site oversight included): the registrants' contacts are the unit's alone.
 HEARINGS = Policy(
-    HearingSession,
+    Hearing,
     public=Rule(
-        lambda s: CONSULTATIONS.is_public(s.consultation),
-        lambda: HearingSession.consultation.has(CONSULTATIONS.public_condition()),
+        lambda h: CONSULTATIONS.is_public(h.consultation),
+        lambda: Hearing.consultation.has(CONSULTATIONS.public_condition()),
     ),
     manage=Permission.HEARINGS_MANAGE,
     oversight=Permission.SITE_CONSULTATIONS_VIEW,
     not_found=lambda key: NotFound(_("No hearing has the number %(id)s.", id=key)),
-    unit=lambda s: s.consultation.unit_id,
+    unit=lambda h: h.consultation.unit_id,
 )
 
 

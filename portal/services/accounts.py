@@ -39,7 +39,7 @@ def create_user(username, unit_name, role, password, display_name="", email=""):
             _("The role must be one of %(roles)s.", roles=", ".join(r.value for r in Role)), field="role"
         ) from None
     unit = find_unit(unit_name)
-    if not unit.handles_cases:
+    if not unit.handles_reports:
         raise ValidationFailed(_("%(unit)s is a collective addressee, not a unit with staff.", unit=unit.name), field="unit")
     email = (email or "").strip()
     if email and ("@" not in email or len(email) > 254):

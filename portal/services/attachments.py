@@ -167,11 +167,11 @@ def remove_attachment(user, attachment, config):
     evidence.unlink(path)
 
 
-def _resolve(data_dir, relative_path, folder=FOLDER):
+def _resolve(files_dir, relative_path, folder=FOLDER):
     """The absolute path of a stored attachment, refusing anything outside its owner's attachments folder."""
-    root = (Path(data_dir) / folder).resolve()
+    root = (Path(files_dir) / folder).resolve()
     relative = str(relative_path or "")
-    path = (Path(data_dir) / relative).resolve() if relative and "\x00" not in relative else root
+    path = (Path(files_dir) / relative).resolve() if relative and "\x00" not in relative else root
     if not path.is_relative_to(root) or path == root:
         raise NotFound(_("This file does not exist."))
     return path
@@ -190,11 +190,11 @@ def get_for_unit(user, owner_id, attachment_id, owner=Owner.CONSULTATION):
     return _of_owner(rules, rules.policy.get_for_unit(user, attachment_id), owner_id)
 
 
-def download(attachment, data_dir):
+def download(attachment, files_dir):
     """(path, download name, content type) of a stored attachment; the name is the server's, ASCII only."""
     kind = owner_of(attachment)
     rules = RULES[kind]
-    path = _resolve(data_dir, attachment.path, rules.folder)
+    path = _resolve(files_dir, attachment.path, rules.folder)
     if not path.is_file():
         raise NotFound(_("This file does not exist."))
     owner_id = getattr(attachment, f"{rules.owner_field}_id")
@@ -202,7 +202,7 @@ def download(attachment, data_dir):
     return path, name, attachment.content_type
 
 
-def public_download(owner_id, attachment_id, data_dir, owner=Owner.CONSULTATION):
+def public_download(owner_id, attachment_id, files_dir, owner=Owner.CONSULTATION):
     """`download` of a file of a public consultation or disclosure; NotFound for drafts and unknown files."""
     rules = RULES[owner]
-    return download(_of_owner(rules, rules.policy.get_public(attachment_id), owner_id), data_dir)
+    return download(_of_owner(rules, rules.policy.get_public(attachment_id), owner_id), files_dir)

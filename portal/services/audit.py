@@ -8,11 +8,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from portal import numbers
+from portal import numbers, pagination
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.models import AuditRecord, Report, User
-from portal.pagination import Page
 from portal.services import history
 
 # Every action the portal records, as the audit log names it.
@@ -110,11 +109,8 @@ def search(filters, tz, per_page=PER_PAGE):
     if filters.case:
         case = sa.select(Report.id).where(Report.reference == filters.case).scalar_subquery()
         query = query.where(AuditRecord.subject_type == "report", AuditRecord.subject_id == case)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    items = db.session.scalars(query.order_by(AuditRecord.id.desc()).options(selectinload(AuditRecord.actor)
-                                                                              .selectinload(User.unit))
-                               .limit(per_page).offset((filters.page - 1) * per_page)).all()
-    return Page(items, total, filters.page, per_page)
+    return pagination.fetch(db.session, query, filters.page, per_page, order_by=(AuditRecord.id.desc(),),
+                            options=(selectinload(AuditRecord.actor).selectinload(User.unit),))
 
 
 def case_references(records):

@@ -29,7 +29,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from portal import numbers
+from portal import numbers, pagination
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -47,7 +47,6 @@ from portal.models import (
 )
 from portal.models.types import utcnow
 from portal.numbers import is_whole
-from portal.pagination import Page
 from portal.permissions import Permission
 from portal.sanitize import clean_text
 from portal.services import access, clocks, drafts, subscriptions
@@ -590,7 +589,7 @@ PUBLIC_FILTERS = ("state", "unit", "area", "kind", "stage")
 
 
 def list_public(filters, page=1, per_page=20):
-    """(published consultations on `page`, how many match in all), newest first.
+    """A pagination.Page of published consultations, newest first.
 
     `filters` maps state (not draft), unit (a unit's id), area (0 for 兵团, 1–14 for a division),
     kind and stage to raw values; empty ones are ignored. `page` counts from 1 and `per_page` is at
@@ -621,14 +620,12 @@ def console_list(user, state=None, page=1, per_page=20):
         return (sa.select(sa.func.count()).select_from(Comment)
                 .where(Comment.consultation_id == Consultation.id, *conditions).scalar_subquery())
 
-    conditions, total, page = drafts.console_conditions(POLICY, user, state, page)
-    rows = db.session.execute(
-        sa.select(Consultation, count(Comment.state.in_(AWAITING_MODERATION)),
-                  count(Comment.state == CommentState.PUBLISHED, Comment.decision.is_(None)))
-        .where(*conditions).order_by(Consultation.created_at.desc(), Consultation.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return Page([ConsoleRow(*row) for row in rows], total, page, per_page)
+    return pagination.fetch(
+        db.session, sa.select(Consultation).where(*drafts.console_conditions(POLICY, user, state)),
+        numbers.identifier(page), per_page, order_by=(Consultation.created_at.desc(), Consultation.id.desc()),
+        columns=(count(Comment.state.in_(AWAITING_MODERATION)),
+                 count(Comment.state == CommentState.PUBLISHED, Comment.decision.is_(None))),
+        row=ConsoleRow)
 
 
 def unit_projects(unit):

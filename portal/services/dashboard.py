@@ -22,7 +22,7 @@ from portal.models import (
     Comparison,
     Consultation,
     Disclosure,
-    Indicator,
+    Goal,
     Observation,
     Report,
     ReportStatus,
@@ -58,7 +58,7 @@ def _percent(part, whole):
 
 
 class GoalStatus(enum.Enum):
-    """Whether an indicator's published value for its target year meets the target (never a later year's value)."""
+    """Whether a goal's published value for its target year meets the target (never a later year's value)."""
 
     MET = "met"
     NOT_MET = "not_met"
@@ -78,7 +78,7 @@ class GoalStatus(enum.Enum):
 
 @dataclass(frozen=True)
 class Point:
-    """The value of an indicator for one year, as a published disclosure gives it."""
+    """The value of a goal for one year, as a published disclosure gives it."""
 
     year: int
     value: Decimal
@@ -95,7 +95,7 @@ class Point:
 
 @dataclass(frozen=True)
 class Chart:
-    """Where to draw an indicator's line chart in an SVG viewBox of `width` × `height`."""
+    """Where to draw a goal's line chart in an SVG viewBox of `width` × `height`."""
 
     width: int
     height: int
@@ -117,10 +117,10 @@ class Chart:
 
 
 @dataclass(frozen=True)
-class Goal:
-    """An indicator of measure (三) with its published values, one per year, and the verdict on its target year."""
+class Progress:
+    """A goal of measure (三) with its published values, one per year, and the verdict on its target year."""
 
-    indicator: Indicator
+    goal: Goal
     points: list
     # The value of the target year, which alone decides the verdict (None when none is published).
     judged: Point | None
@@ -150,7 +150,7 @@ def published_observations():
         sa.select(Observation, Disclosure)
         .join(Disclosure, Observation.disclosure_id == Disclosure.id)
         .where(access.PUBLISHED_DISCLOSURES.where())
-        .order_by(Observation.indicator_id, Observation.year, Disclosure.id, Observation.id)
+        .order_by(Observation.goal_id, Observation.year, Disclosure.id, Observation.id)
     )
     return db.session.execute(query).all()
 
@@ -172,10 +172,10 @@ def _points(rows):
             for o, d in (chosen[year] for year in sorted(chosen))]
 
 
-def judge(indicator, judged, baseline):
+def judge(goal, judged, baseline):
     """(status, reduction in %, the value that just meets the target) for `judged`, the target year's value."""
-    target = indicator.target_value
-    if indicator.comparison is Comparison.REDUCTION_BY:
+    target = goal.target_value
+    if goal.comparison is Comparison.REDUCTION_BY:
         if baseline is None or baseline.value == 0:
             return (GoalStatus.NO_DATA if judged is None else GoalStatus.NO_BASELINE), None, None
         threshold = baseline.value * (100 - target) / 100
@@ -190,7 +190,7 @@ def judge(indicator, judged, baseline):
         Comparison.AT_MOST: judged.value <= target,
         Comparison.AT_LEAST: judged.value >= target,
         Comparison.EQUAL: judged.value == target,
-    }[indicator.comparison]
+    }[goal.comparison]
     return (GoalStatus.MET if met else GoalStatus.NOT_MET), None, target
 
 
@@ -244,18 +244,18 @@ def chart(points, target_value, target_year=None, width=480, height=240):
 
 
 def goals():
-    """Each goal indicator of measure (三), in order, with its published values and the verdict on its target year."""
-    by_indicator = defaultdict(list)
+    """Each goal of measure (三), in order, with its published values and the verdict on its target year."""
+    by_goal = defaultdict(list)
     for observation, disclosure in published_observations():
-        by_indicator[observation.indicator_id].append((observation, disclosure))
+        by_goal[observation.goal_id].append((observation, disclosure))
     result = []
-    for indicator in policy.list_indicators():
-        points = _points(by_indicator[indicator.id])
+    for goal in policy.list_goals():
+        points = _points(by_goal[goal.id])
         by_year = {p.year: p for p in points}
-        judged, baseline = by_year.get(indicator.target_year), by_year.get(indicator.baseline_year)
-        status, reduction, target_value = judge(indicator, judged, baseline)
-        result.append(Goal(indicator, points, judged, points[-1] if points else None, baseline, status, reduction,
-                           target_value, chart(points, target_value, indicator.target_year)))
+        judged, baseline = by_year.get(goal.target_year), by_year.get(goal.baseline_year)
+        status, reduction, target_value = judge(goal, judged, baseline)
+        result.append(Progress(goal, points, judged, points[-1] if points else None, baseline, status, reduction,
+                           target_value, chart(points, target_value, goal.target_year)))
     return result
 
 
@@ -267,23 +267,24 @@ def tally(goals):
     return counts
 
 
+# The headings of /dashboard/goals.csv, a public contract: the goal's column keeps its first name, "indicator".
 OBSERVATION_COLUMNS = ("indicator", "comparison", "target", "unit_of_measure", "baseline_year", "target_year",
                        "year", "value", "source", "disclosure_id", "disclosure_title", "disclosure_published_on")
 
 
 def observation_rows():
-    """Every published observation, superseded ones too, as dicts of OBSERVATION_COLUMNS in indicator and year order."""
-    indicators = policy.list_indicators()
-    order = {indicator.id: n for n, indicator in enumerate(indicators)}
-    by_id = {indicator.id: indicator for indicator in indicators}
+    """Every published observation, superseded ones too, as dicts of OBSERVATION_COLUMNS in goal and year order."""
+    goals = policy.list_goals()
+    order = {goal.id: n for n, goal in enumerate(goals)}
+    by_id = {goal.id: goal for goal in goals}
     rows = []
     for observation, disclosure in published_observations():
-        indicator = by_id[observation.indicator_id]
-        values = (indicator.name, indicator.comparison.value, number_text(indicator.target_value),
-                  indicator.unit_of_measure, indicator.baseline_year, indicator.target_year, observation.year,
+        goal = by_id[observation.goal_id]
+        values = (goal.name, goal.comparison.value, number_text(goal.target_value),
+                  goal.unit_of_measure, goal.baseline_year, goal.target_year, observation.year,
                   number_text(observation.value), observation.source, disclosure.id, disclosure.title,
                   disclosure.published_on.isoformat() if disclosure.published_on else None)
-        rows.append((order[indicator.id], observation.year, disclosure.id,
+        rows.append((order[goal.id], observation.year, disclosure.id,
                      dict(zip(OBSERVATION_COLUMNS, values, strict=True))))
     return [row for *_key, row in sorted(rows, key=lambda r: r[:3])]
 

@@ -14,7 +14,7 @@ from portal.models import (
     Disclosure,
     DisclosureVersion,
     IdentityVisibility,
-    Indicator,
+    Goal,
     Measure,
     ProjectStage,
     Task,
@@ -337,7 +337,7 @@ class SampleDisclosure:
     tasks: tuple = ()
     revision: tuple | None = None  # (days later, new body, note)
     withdrawal: tuple | None = None  # (days later, reason)
-    observations: tuple = ()  # (indicator name, ((year, value), …))
+    observations: tuple = ()  # (goal name, ((year, value), …))
 
 
 SAMPLE_SOURCE = f"兵团统计局《兵团统计年鉴》及生态环境监测数据(【{SAMPLE_MARK}】演示用虚构数据)"
@@ -460,9 +460,9 @@ def _demo_disclosure(config, sample):
     disclosure = disclosures.create_draft(unit, category, sample.title, sample.area, body=sample.body,
                                           task_ids=_task_ids(*sample.tasks), created_by=staff)
     if sample.observations:
-        indicators = {i.name: i.id for i in db.session.scalars(sa.select(Indicator))}
-        rows = [disclosures.ObservationInput(indicators[name], year, value, SAMPLE_SOURCE)
-                for name, values in sample.observations if name in indicators for year, value in values]
+        goals = {i.name: i.id for i in db.session.scalars(sa.select(Goal))}
+        rows = [disclosures.ObservationInput(goals[name], year, value, SAMPLE_SOURCE)
+                for name, values in sample.observations if name in goals for year, value in values]
         disclosures.replace_observations(staff, disclosure, rows)
     disclosures.publish(staff, disclosure, now=published_at, tz=_tz(config))
     if sample.revision:

@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import numbers
+from portal import numbers, pagination
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -45,7 +45,7 @@ from portal.models import (
     DisclosureCategory,
     DisclosureState,
     DisclosureVersion,
-    Indicator,
+    Goal,
     Measure,
     Observation,
     Task,
@@ -54,7 +54,6 @@ from portal.models import (
 from portal.models.disclosures import disclosure_tasks
 from portal.models.types import utcnow
 from portal.numbers import is_whole
-from portal.pagination import Page
 from portal.permissions import Permission
 from portal.sanitize import clean_text
 from portal.services import access, clocks, drafts, search
@@ -395,9 +394,9 @@ def withdraw(user, disclosure, reason, now=None, version=None):
 
 @dataclass(frozen=True)
 class ObservationInput:
-    """One row of the observations editor as typed: indicator id, year, value and source."""
+    """One row of the observations editor as typed: goal id, year, value and source."""
 
-    indicator: object = None
+    goal: object = None
     year: object = None
     value: object = None
     source: object = ""
@@ -405,7 +404,7 @@ class ObservationInput:
     @property
     def blank(self):
         """True when nothing was typed in the row."""
-        return all(str(v if v is not None else "").strip() == "" for v in (self.indicator, self.year, self.value,
+        return all(str(v if v is not None else "").strip() == "" for v in (self.goal, self.year, self.value,
                                                                                 self.source))
 
 
@@ -423,9 +422,9 @@ def _decimal(text):
         return None
 
 
-def _observation(row, item, indicators):
-    indicator = indicators.get(_as_id(item.indicator))
-    if indicator is None:
+def _observation(row, item, goals):
+    goal = goals.get(_as_id(item.goal))
+    if goal is None:
         raise _row_error(row, _("choose one of the goal indicators as the indicator."))
     year = unicodedata.normalize("NFKC", str(item.year if item.year is not None else "")).strip()
     if not is_whole(year) or not YEARS[0] <= int(year) <= YEARS[1]:
@@ -438,14 +437,14 @@ def _observation(row, item, indicators):
     if not SOURCE_LENGTH[0] <= len(source) <= SOURCE_LENGTH[1]:
         raise _row_error(row, _("the source must say where the value comes from, in %(n)s characters or fewer.",
                                 n=SOURCE_LENGTH[1]))
-    return Observation(indicator=indicator, year=int(year), value=value, source=source)
+    return Observation(goal=goal, year=int(year), value=value, source=source)
 
 
 def replace_observations(user, disclosure, rows, version=None):
     """Replace all goal observations of a statistics draft with `rows` (ObservationInput; blank rows ignored).
 
     Every row is checked; the first error names its row (counting from 1, blank rows included, as
-    the editor shows them) and its field. An indicator and year given twice is refused.
+    the editor shows them) and its field. A goal and year given twice is refused.
     """
     act(user, disclosure, version)
     if not disclosure.category.takes_observations:
@@ -453,20 +452,20 @@ def replace_observations(user, disclosure, rows, version=None):
     if disclosure.state is not DisclosureState.DRAFT:
         raise Conflict(_("Observations are set while the disclosure is a draft. To correct published figures, "
                          "withdraw the disclosure with the reason and publish a corrected one."))
-    indicators = {i.id: i for i in db.session.scalars(sa.select(Indicator))}
+    goals = {i.id: i for i in db.session.scalars(sa.select(Goal))}
     observations, seen = [], {}
     for row, item in enumerate(rows, start=1):
         if item.blank:
             continue
-        observation = _observation(row, item, indicators)
-        key = (observation.indicator.id, observation.year)
+        observation = _observation(row, item, goals)
+        key = (observation.goal.id, observation.year)
         if key in seen:
             raise _row_error(row, _("%(indicator)s %(year)s is given twice (also in row %(other)s).",
-                                    indicator=observation.indicator.name, year=observation.year, other=seen[key]))
+                                    indicator=observation.goal.name, year=observation.year, other=seen[key]))
         seen[key] = row
         observations.append(observation)
     if disclosure.observations:
-        # Old rows go first: (disclosure, indicator, year) is unique and the flush inserts before it deletes.
+        # Old rows go first: (disclosure, goal, year) is unique and the flush inserts before it deletes.
         disclosure.observations = []
         db.session.flush()
     disclosure.observations = observations
@@ -481,22 +480,22 @@ def value_text(value):
 
 
 def observation_text(observation):
-    """An observation's value with the indicator's unit (none for a reduction target: the value is the raw level)."""
-    indicator = observation.indicator
-    unit = "" if indicator.comparison is Comparison.REDUCTION_BY else indicator.unit_of_measure
+    """An observation's value with the goal's unit (none for a reduction target: the value is the raw level)."""
+    goal = observation.goal
+    unit = "" if goal.comparison is Comparison.REDUCTION_BY else goal.unit_of_measure
     return f"{value_text(observation.value)}{unit}"
 
 
 def observation_table(disclosure):
-    """The disclosure's observations by indicator (policy order) and year."""
-    return sorted(disclosure.observations, key=lambda o: (o.indicator.task_id, o.indicator.position, o.year))
+    """The disclosure's observations by goal (policy order) and year."""
+    return sorted(disclosure.observations, key=lambda o: (o.goal.task_id, o.goal.position, o.year))
 
 
 def observation_groups(disclosure):
-    """[(indicator, its observations by year)] in policy order, and the source they share ('' when they differ)."""
+    """[(goal, its observations by year)] in policy order, and the source they share ('' when they differ)."""
     groups = {}
     for observation in observation_table(disclosure):
-        groups.setdefault(observation.indicator, []).append(observation)
+        groups.setdefault(observation.goal, []).append(observation)
     sources = {o.source for o in disclosure.observations}
     return list(groups.items()), sources.pop() if len(sources) == 1 else ""
 
@@ -536,7 +535,7 @@ def _public_condition(name, value):
 
 
 def list_public(filters, page=1, per_page=20):
-    """(public disclosures on `page`, how many match in all, page, per_page), newest publication date first.
+    """A pagination.Page of public disclosures, newest publication date first.
 
     `filters` maps category (a code), unit (a unit's id), area (0 for 兵团, 1–14), year (of the
     publication date) and measure (1–35: linked to one of its tasks) to raw values; empty ones are
@@ -629,14 +628,10 @@ def version(disclosure, number):
 
 def console_list(user, state=None, page=1, per_page=20):
     """A pagination.Page of the unit's disclosures (all of them for site oversight), newest first."""
-    conditions, total, page = drafts.console_conditions(POLICY, user, state, page)
-    items = db.session.scalars(
-        sa.select(Disclosure).where(*conditions)
-        .options(selectinload(Disclosure.unit).selectinload(Unit.aliases), selectinload(Disclosure.category))
-        .order_by(Disclosure.created_at.desc(), Disclosure.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return Page(items, total, page, per_page)
+    return pagination.fetch(
+        db.session, sa.select(Disclosure).where(*drafts.console_conditions(POLICY, user, state)),
+        numbers.identifier(page), per_page, order_by=(Disclosure.created_at.desc(), Disclosure.id.desc()),
+        options=(selectinload(Disclosure.unit).selectinload(Unit.aliases), selectinload(Disclosure.category)))
 
 
 # --- differences between versions ----------------------------------------------------------------

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from portal import numbers
+from portal import numbers, pagination
 from portal.errors import Conflict, Forbidden, ValidationFailed
 from portal.extensions import db
 from portal.models import Area, Task, Unit
@@ -84,7 +84,7 @@ class Lifecycle:
 
     def drafting_unit(self, unit, created_by):
         """`unit` when it may hold such records and `created_by` (None for the system) is its staff with the permission."""
-        if not isinstance(unit, Unit) or not unit.handles_cases:
+        if not isinstance(unit, Unit) or not unit.handles_reports:
             raise ValidationFailed(self.not_a_unit(), field="unit")
         if created_by is not None and (created_by.unit_id != unit.id or not created_by.can(self.permission)):
             raise Forbidden(_("Only staff of the responsible unit can do this."))
@@ -136,7 +136,7 @@ class Lifecycle:
 
 
 def list_public(policy, filters, names, condition, page, per_page, max_per_page, order, options=()):
-    """(the public records of `policy` matching `filters` on `page`, how many match in all, page, per_page).
+    """A pagination.Page of the public records of `policy` matching `filters`.
 
     `filters` maps the filter `names` to raw values, empty ones ignored; `condition(name, value)` is the SQL
     of one (ValidationFailed naming a value it does not accept). `page` counts from 1 and `per_page` is at
@@ -146,21 +146,13 @@ def list_public(policy, filters, names, condition, page, per_page, max_per_page,
     per_page = numbers.whole_number("per_page", per_page, 1, max_per_page, 20)
     values = {name: (filters or {}).get(name) for name in names}
     conditions = [condition(name, value) for name, value in values.items() if value not in (None, "")]
-    query = policy.public_query().where(*conditions)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    items = db.session.scalars(
-        query.options(*options).order_by(*order).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return items, total, page, per_page
+    return pagination.fetch(db.session, policy.public_query().where(*conditions), page, per_page,
+                            order_by=order, options=options)
 
 
-def console_conditions(policy, user, state, page):
-    """(SQL conditions, how many rows match, page number) of a console list: the records `user` reads.
-
-    `state` narrows them to one state (None: all); `page` is 1 for anything but a whole number.
-    """
+def console_conditions(policy, user, state):
+    """The SQL conditions of a console list: the records `user` reads, narrowed to `state` (None: all)."""
     conditions = [policy.console_condition(user)]
     if state is not None:
         conditions.append(policy.model.state == state)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(policy.model).where(*conditions))
-    return conditions, total, max(numbers.identifier(page) or 1, 1)
+    return conditions

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from portal import numbers
+from portal import numbers, pagination
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -28,7 +28,6 @@ from portal.models import (
     User,
 )
 from portal.models.types import utcnow
-from portal.pagination import Page
 from portal.permissions import Permission
 from portal.sanitize import plain
 from portal.services import audit, clocks, evidence, history, mail, search
@@ -128,12 +127,9 @@ def queue(user, filters, page=1, per_page=20, now=None):
         query = query.where(due >= now, due <= now + timedelta(days=3))
     if filters.mine:
         query = query.where(Report.assigned_user_id == user.id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    ordered = query.order_by(due.is_(None), due, Report.id.desc()).options(
-        selectinload(Report.category), selectinload(Report.area), selectinload(Report.unit)
-    )
-    items = db.session.scalars(ordered.limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
-    return Page(items, total, max(page, 1), per_page)
+    return pagination.fetch(db.session, query, page, per_page, order_by=(due.is_(None), due, Report.id.desc()),
+                            options=(selectinload(Report.category), selectinload(Report.area),
+                                     selectinload(Report.unit)))
 
 
 def changed_message():
@@ -141,7 +137,7 @@ def changed_message():
     return REPORTS.changed()
 
 
-def evidence_for(user, reference, evidence_id, original, data_dir):
+def evidence_for(user, reference, evidence_id, original, files_dir):
     """(path, download name, content type) of a report's file the user may download, else NotFound."""
     report = get_for(user, reference)
     item = next((e for e in report.evidence if e.id == evidence_id), None)
@@ -150,7 +146,7 @@ def evidence_for(user, reference, evidence_id, original, data_dir):
     relative = item.original_path if original else item.public_path
     name = f"{report.reference}-{item.id}{'.orig' if original else ''}{evidence.EXTENSIONS[item.kind]}"
     content_type = "application/octet-stream" if original else item.content_type
-    path = evidence.open_stored(data_dir, relative)
+    path = evidence.open_stored(files_dir, relative)
     if original:
         # The original may carry what the public copy strips (location, faces, metadata): every download is
         # accounted for; the caller commits before sending the file.
@@ -246,7 +242,7 @@ def transfer(user, report, version, unit_id, reason, config, now=None):
     _act(user, report, version)
     _require(report, ReportStatus.RECEIVED, ReportStatus.ACCEPTED)
     target = db.session.get(Unit, numbers.identifier(unit_id) or 0)
-    if target is None or not target.handles_cases or target.id == report.unit_id:
+    if target is None or not target.handles_reports or target.id == report.unit_id:
         raise ValidationFailed(_("Choose another receiving unit that handles reports."), field="unit")
     reason = _text(reason, "reason", low=5)
     _event(report, user, EventKind.TRANSFERRED, reason, now=now, to_unit_id=target.id)
@@ -343,14 +339,9 @@ def publish_summary(user, report, version, summary, now=None):
 
 def transfers_away(user, page=1, per_page=20):
     """The records of reports this user's unit transferred to another unit."""
-    query = (
-        sa.select(ReportEvent)
-        .where(ReportEvent.kind == EventKind.TRANSFERRED, ReportEvent.unit_id == user.unit_id)
-        .options(selectinload(ReportEvent.report), selectinload(ReportEvent.to_unit))
-    )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    items = db.session.scalars(query.order_by(ReportEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items, total, page, per_page)
+    query = sa.select(ReportEvent).where(ReportEvent.kind == EventKind.TRANSFERRED, ReportEvent.unit_id == user.unit_id)
+    return pagination.fetch(db.session, query, page, per_page, order_by=(ReportEvent.id.desc(),),
+                            options=(selectinload(ReportEvent.report), selectinload(ReportEvent.to_unit)))
 
 
 def unit_staff(unit_id):

@@ -16,7 +16,7 @@ Announced on Monday 28 September 2026 with N = 10, the ten working days are 29 a
 8 and 9 October, Saturday 10 October (a make-up workday), 12 to 16 October: the hearing may be held
 on 17 October at the earliest.
 
-Seats are never oversold: `register` and `cancel` take the hearing session's row lock before they
+Seats are never oversold: `register` and `cancel` take the hearing's row lock before they
 count (see `_lock`), so two registrations for the last seat are decided one after the other.
 
 Registration codes are random (100 bits), shown once and stored only as a SHA-256 hash
@@ -40,7 +40,7 @@ from portal import numbers
 from portal.contacts import contact_errors
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
-from portal.models import Consultation, ConsultationState, HearingSession, Registration, RegistrationStatus
+from portal.models import Consultation, ConsultationState, Hearing, Registration, RegistrationStatus
 from portal.models.types import utcnow
 from portal.permissions import Permission
 from portal.sanitize import clean_text
@@ -93,14 +93,14 @@ def _manage(user, consultation):
         raise Forbidden(_("Only staff of the responsible unit can manage this consultation's hearings."))
 
 
-def get_for_unit(user, session_id):
-    """A hearing session for its unit's console (or site oversight), or NotFound; managing is checked by each call."""
-    return access.HEARINGS.get_for_unit(user, session_id)
+def get_for_unit(user, hearing_id):
+    """A hearing for its unit's console (or site oversight), or NotFound; managing is checked by each call."""
+    return access.HEARINGS.get_for_unit(user, hearing_id)
 
 
-def get_public(session_id):
-    """A hearing session of a published consultation, or NotFound (a draft's hearing does not exist)."""
-    return access.HEARINGS.get_public(session_id)
+def get_public(hearing_id):
+    """A hearing of a published consultation, or NotFound (a draft's hearing does not exist)."""
+    return access.HEARINGS.get_public(hearing_id)
 
 
 def earliest_hearing_day(announced_at, config, calendar=None):
@@ -153,7 +153,7 @@ def schedule(user, consultation, starts_at, place, seats, registration_closes_at
               rule=NOTICE_BASIS, days=_notice_days(config), today=clocks.local_day(now, tz).isoformat(),
               earliest=earliest.isoformat()),
             field="starts_at")
-    hearing = HearingSession(consultation=consultation, starts_at=starts_at, place=place, seats=seats,
+    hearing = Hearing(consultation=consultation, starts_at=starts_at, place=place, seats=seats,
                              registration_closes_at=registration_closes_at, eligibility=eligibility,
                              announced_at=now)
     db.session.add(hearing)
@@ -163,13 +163,13 @@ def schedule(user, consultation, starts_at, place, seats, registration_closes_at
 
 
 def _lock(hearing):
-    """Take the hearing session's row lock for this transaction; return the row as it is now.
+    """Take the hearing's row lock for this transaction; return the row as it is now.
 
     Counting seats and writing the result must not interleave with another transaction doing the same,
     or two requests both see "4 of 5 taken" and both confirm.
     """
-    table = HearingSession.__table__
-    if db.session.get_bind(HearingSession).dialect.name == "sqlite":
+    table = Hearing.__table__
+    if db.session.get_bind(Hearing).dialect.name == "sqlite":
         # SQLite has no row locks and no SELECT … FOR UPDATE, and pysqlite opens its (deferred)
         # transaction only at the first write: a count done first would run unlocked, and two requests
         # could both count before either inserts. Any UPDATE takes the database's single write lock
@@ -178,22 +178,22 @@ def _lock(hearing):
         # it waits (busy timeout) until any other writer commits, and everything read afterwards, the
         # count included, is the latest committed state, which nobody else can change until we commit.
         # `version` is set to itself, not bumped: as with FOR UPDATE on PostgreSQL, a registration must
-        # not look like an edit of the session to a staff member's optimistic version check.
+        # not look like an edit of the hearing to a staff member's optimistic version check.
         # (Had this transaction read before without writing, WAL mode would refuse the upgrade with
         # SQLITE_BUSY rather than serve a stale snapshot: a failed request, never an oversold seat.)
         db.session.execute(sa.update(table).where(table.c.id == hearing.id).values(version=table.c.version))
-        query = sa.select(HearingSession).where(HearingSession.id == hearing.id)
+        query = sa.select(Hearing).where(Hearing.id == hearing.id)
     else:
         # PostgreSQL (READ COMMITTED): the row lock queues concurrent registrations; each later
         # statement takes a new snapshot, so the count below sees what the previous holder committed.
-        query = sa.select(HearingSession).where(HearingSession.id == hearing.id).with_for_update()
+        query = sa.select(Hearing).where(Hearing.id == hearing.id).with_for_update()
     # populate_existing: seats, deadline and state as committed now, not as loaded before the lock.
     return db.session.scalars(query.execution_options(populate_existing=True)).one()
 
 
 def _count(hearing, status):
     return db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
-        Registration.session_id == hearing.id, Registration.status == status))
+        Registration.hearing_id == hearing.id, Registration.status == status))
 
 
 def _registration_open(hearing, now):
@@ -244,20 +244,20 @@ def _validate_registrant(name, phone, email, wants_to_speak, viewpoint):
     return name, phone, email, viewpoint
 
 
-def register(session, name, phone, email, wants_to_speak, viewpoint, secret, now=None, tz=clocks.DEFAULT_TZ):
+def register(hearing, name, phone, email, wants_to_speak, viewpoint, secret, now=None, tz=clocks.DEFAULT_TZ):
     """Register for a hearing: (registration, code shown once); confirmed while seats last, else waitlisted.
 
     `tz` is the time zone of the deadline a refusal names.
     """
     now = now or utcnow()
     name, phone, email, viewpoint = _validate_registrant(name, phone, email, wants_to_speak, viewpoint)
-    _refuse_if_closed(session, now, tz)  # before locking: a late request need not queue for the lock
-    hearing = _lock(session)
+    _refuse_if_closed(hearing, now, tz)  # before locking: a late request need not queue for the lock
+    hearing = _lock(hearing)
     _refuse_if_closed(hearing, now, tz)  # again under the lock: the deadline or the state may have moved
     confirmed = _count(hearing, RegistrationStatus.CONFIRMED)
     status = RegistrationStatus.CONFIRMED if confirmed < hearing.seats else RegistrationStatus.WAITLISTED
     code = new_code(secret)
-    registration = Registration(session_id=hearing.id, code_hash=hash_code(code), name=name, phone=phone,
+    registration = Registration(hearing_id=hearing.id, code_hash=hash_code(code), name=name, phone=phone,
                                 email=email, wants_to_speak=bool(wants_to_speak), viewpoint=viewpoint,
                                 status=status, created_at=now)
     db.session.add(registration)
@@ -275,7 +275,7 @@ def waitlist_position(registration):
     if registration.status is not RegistrationStatus.WAITLISTED:
         return None
     ahead = sa.select(sa.func.count()).select_from(Registration).where(
-        Registration.session_id == registration.session_id, Registration.status == RegistrationStatus.WAITLISTED,
+        Registration.hearing_id == registration.hearing_id, Registration.status == RegistrationStatus.WAITLISTED,
         sa.or_(Registration.created_at < registration.created_at,
                sa.and_(Registration.created_at == registration.created_at, Registration.id < registration.id)))
     return db.session.scalar(ahead) + 1
@@ -298,7 +298,7 @@ def _fill(hearing, now):
         return []
     moved = db.session.scalars(
         sa.select(Registration)
-        .where(Registration.session_id == hearing.id, Registration.status == RegistrationStatus.WAITLISTED)
+        .where(Registration.hearing_id == hearing.id, Registration.status == RegistrationStatus.WAITLISTED)
         .order_by(Registration.created_at, Registration.id)
         .limit(free)
     ).all()
@@ -313,7 +313,7 @@ def cancel(code, now=None, tz=clocks.DEFAULT_TZ):
     """Cancel the registration with `code`; a freed seat goes to the first on the waitlist (`tz`: for the refusal)."""
     now = now or utcnow()
     registration = find(code)
-    hearing = _lock(registration.session)
+    hearing = _lock(registration.hearing)
     # Re-read under the lock: a second click racing the first must see it as cancelled.
     db.session.refresh(registration)
     if registration.status is RegistrationStatus.CANCELLED:
@@ -347,37 +347,37 @@ class Attendees:
 def _active(hearing):
     return db.session.scalars(
         sa.select(Registration)
-        .where(Registration.session_id == hearing.id, Registration.status != RegistrationStatus.CANCELLED)
+        .where(Registration.hearing_id == hearing.id, Registration.status != RegistrationStatus.CANCELLED)
         .order_by(Registration.created_at, Registration.id)
     ).all()
 
 
-def attendees(user, session):
+def attendees(user, hearing):
     """Confirmed and waitlisted registrations, with contacts and speak requests, for the unit's staff."""
-    _manage(user, session.consultation)
-    active = _active(session)
+    _manage(user, hearing.consultation)
+    active = _active(hearing)
     cancelled = db.session.scalars(
         sa.select(Registration)
-        .where(Registration.session_id == session.id, Registration.status == RegistrationStatus.CANCELLED)
+        .where(Registration.hearing_id == hearing.id, Registration.status == RegistrationStatus.CANCELLED)
         .order_by(Registration.cancelled_at, Registration.id)
     ).all()
     return Attendees([r for r in active if r.status is RegistrationStatus.CONFIRMED],
                      [r for r in active if r.status is RegistrationStatus.WAITLISTED], cancelled)
 
 
-def mark_attendance(user, session, registration_ids, now=None, tz=clocks.DEFAULT_TZ):
+def mark_attendance(user, hearing, registration_ids, now=None, tz=clocks.DEFAULT_TZ):
     """Record who attended: exactly the registrations in `registration_ids` (from the hearing day on, in `tz`)."""
     now = now or utcnow()
-    _manage(user, session.consultation)
-    if clocks.local_day(now, tz) < clocks.local_day(session.starts_at, tz):
+    _manage(user, hearing.consultation)
+    if clocks.local_day(now, tz) < clocks.local_day(hearing.starts_at, tz):
         raise Conflict(_("Attendance can be marked from the day of the hearing."))
-    if session.minutes_published_at is not None:
+    if hearing.minutes_published_at is not None:
         # The published attendance count is part of the public record and of the participation statement.
         raise Conflict(_("The minutes are published; attendance can no longer be changed."))
     wanted = {numbers.identifier(i) for i in registration_ids}
     if None in wanted:
         raise ValidationFailed(_("Choose who attended from the list of registrations."), field="registration_ids") from None
-    active = {r.id: r for r in _active(session)}
+    active = {r.id: r for r in _active(hearing)}
     unknown = sorted(wanted - active.keys())
     if unknown:
         raise ValidationFailed(_("Registration %(id)s is not on this hearing's list: choose who attended from the list.", id=unknown[0]),
@@ -402,14 +402,14 @@ def _cell(value):
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def export_csv(user, session):
+def export_csv(user, hearing):
     """The attendance list as CSV text (UTF-8 BOM for spreadsheet programs), without contacts."""
     # No phone or email: the file is a sign-in sheet and speakers' list, printed and passed around
     # outside the portal's access control and logs. Staff who must call someone look the contact up in
     # the console (`attendees`), where access is checked every time (minimum necessary, 个人信息保护法).
-    listing = attendees(user, session)
+    listing = attendees(user, hearing)
     # Names and viewpoints leave the portal in this file: each download is accounted for (the caller commits).
-    audit.record("attendee_list.download", "hearing_session", session.id, actor=user,
+    audit.record("attendee_list.download", "hearing", hearing.id, actor=user,
                  detail=f"{len(listing.confirmed) + len(listing.waitlisted)} registrants")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -423,40 +423,40 @@ def export_csv(user, session):
     return "\ufeff" + buffer.getvalue()
 
 
-def publish_minutes(user, session, minutes, now=None):
+def publish_minutes(user, hearing, minutes, now=None):
     """Publish (or correct) the minutes after the hearing started, with the marked attendance count."""
     now = now or utcnow()
-    _manage(user, session.consultation)
-    if now < session.starts_at:
+    _manage(user, hearing.consultation)
+    if now < hearing.starts_at:
         raise Conflict(_("The minutes can be published only after the hearing has started."))
     minutes = clean_text(minutes)
     low, high = MINUTES_LENGTH
     if not low <= len(minutes) <= high:
         raise ValidationFailed(_("The minutes must be between %(low)s and %(high)s characters (they have %(n)s).",
                                  low=low, high=f"{high:,}", n=len(minutes)), field="minutes")
-    session.minutes = minutes
-    session.attendance_count = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
-        Registration.session_id == session.id, Registration.attended.is_(True),
+    hearing.minutes = minutes
+    hearing.attendance_count = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
+        Registration.hearing_id == hearing.id, Registration.attended.is_(True),
         Registration.status != RegistrationStatus.CANCELLED))
-    session.minutes_published_at = now
-    return session
+    hearing.minutes_published_at = now
+    return hearing
 
 
 def due_reminders(now, hours=REMINDER_HOURS):
     """Hearings starting within `hours` whose registrants have not been reminded yet."""
     return db.session.scalars(
-        sa.select(HearingSession)
-        .join(Consultation, HearingSession.consultation_id == Consultation.id)
-        .where(HearingSession.reminder_sent_at.is_(None), HearingSession.starts_at > now,
-               HearingSession.starts_at <= now + timedelta(hours=hours), Consultation.state.in_(HEARING_STATES))
-        .order_by(HearingSession.starts_at, HearingSession.id)
+        sa.select(Hearing)
+        .join(Consultation, Hearing.consultation_id == Consultation.id)
+        .where(Hearing.reminder_sent_at.is_(None), Hearing.starts_at > now,
+               Hearing.starts_at <= now + timedelta(hours=hours), Consultation.state.in_(HEARING_STATES))
+        .order_by(Hearing.starts_at, Hearing.id)
     ).all()
 
 
 def send_reminders(now=None, hours=REMINDER_HOURS):
     """Queue a reminder to every confirmed registrant with an email of each due hearing, once; returns how many."""
     now = now or utcnow()
-    table = HearingSession.__table__
+    table = Hearing.__table__
     queued = 0
     for hearing in due_reminders(now, hours):
         # Claim the hearing with a conditional UPDATE: of two overlapping runs (cron and a manual one) only
@@ -468,7 +468,7 @@ def send_reminders(now=None, hours=REMINDER_HOURS):
             continue
         recipients = db.session.scalars(
             sa.select(Registration)
-            .where(Registration.session_id == hearing.id, Registration.status == RegistrationStatus.CONFIRMED,
+            .where(Registration.hearing_id == hearing.id, Registration.status == RegistrationStatus.CONFIRMED,
                    Registration.email != "")
             .order_by(Registration.id)
         ).all()
@@ -504,36 +504,36 @@ class PublicHearing:
         return clocks.local_day(self.starts_at)
 
 
-def public_views(sessions, now=None):
-    """`public_view` of each of `sessions`, their registrations counted in one query for all."""
-    counts = _counts_by_status([s.id for s in sessions])
-    return [public_view(s, now, counts.get(s.id, {})) for s in sessions]
+def public_views(hearings, now=None):
+    """`public_view` of each of `hearings`, their registrations counted in one query for all."""
+    counts = _counts_by_status([h.id for h in hearings])
+    return [public_view(h, now, counts.get(h.id, {})) for h in hearings]
 
 
-def _counts_by_status(session_ids):
+def _counts_by_status(hearing_ids):
     counts = {}
-    if session_ids:
+    if hearing_ids:
         rows = db.session.execute(
-            sa.select(Registration.session_id, Registration.status, sa.func.count())
-            .where(Registration.session_id.in_(session_ids)).group_by(Registration.session_id, Registration.status))
-        for session_id, status, number in rows:
-            counts.setdefault(session_id, {})[status] = number
+            sa.select(Registration.hearing_id, Registration.status, sa.func.count())
+            .where(Registration.hearing_id.in_(hearing_ids)).group_by(Registration.hearing_id, Registration.status))
+        for hearing_id, status, number in rows:
+            counts.setdefault(hearing_id, {})[status] = number
     return counts
 
 
-def public_view(session, now=None, counts=None):
+def public_view(hearing, now=None, counts=None):
     """The public facts of a hearing: time, place, seats left, waitlist length, minutes once published."""
     now = now or utcnow()
-    counts = _counts_by_status([session.id]).get(session.id, {}) if counts is None else counts
+    counts = _counts_by_status([hearing.id]).get(hearing.id, {}) if counts is None else counts
     confirmed = counts.get(RegistrationStatus.CONFIRMED, 0)
-    published = session.minutes_published_at is not None
+    published = hearing.minutes_published_at is not None
     # Plain values copied out of the model: a template given this cannot reach `registrations`.
     return PublicHearing(
-        id=session.id, consultation_id=session.consultation_id, starts_at=session.starts_at, place=session.place,
-        seats=session.seats, seats_left=max(0, session.seats - confirmed),
-        waitlist_length=counts.get(RegistrationStatus.WAITLISTED, 0), eligibility=session.eligibility,
-        registration_closes_at=session.registration_closes_at,
-        registration_open=_registration_open(session, now), announced_at=session.announced_at,
-        minutes=session.minutes if published else "", minutes_published_at=session.minutes_published_at,
-        attendance_count=session.attendance_count if published else None,
+        id=hearing.id, consultation_id=hearing.consultation_id, starts_at=hearing.starts_at, place=hearing.place,
+        seats=hearing.seats, seats_left=max(0, hearing.seats - confirmed),
+        waitlist_length=counts.get(RegistrationStatus.WAITLISTED, 0), eligibility=hearing.eligibility,
+        registration_closes_at=hearing.registration_closes_at,
+        registration_open=_registration_open(hearing, now), announced_at=hearing.announced_at,
+        minutes=hearing.minutes if published else "", minutes_published_at=hearing.minutes_published_at,
+        attendance_count=hearing.attendance_count if published else None,
     )

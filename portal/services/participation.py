@@ -43,7 +43,7 @@ class MatrixRow:
 
 @dataclass(frozen=True)
 class HearingSummary:
-    """A hearing session as the statement reports it; attendance and minutes once published."""
+    """A hearing as the statement reports it; attendance and minutes once published."""
 
     starts_at: datetime
     place: str
@@ -88,7 +88,7 @@ def counts_text(comments, people):
 
 
 def participation_statement(consultation):
-    """The participation statement's content, built from published comments and the hearing sessions."""
+    """The participation statement's content, built from published comments and the hearings."""
     published = public_comments(consultation)
     keys = db.session.scalars(
         sa.select(Comment.author_key).where(Comment.consultation_id == consultation.id,

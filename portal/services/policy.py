@@ -5,7 +5,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.errors import NotFound
 from portal.extensions import db
-from portal.models import Area, Chapter, Indicator, Measure, PolicyDocument, Task, TaskUnit, Unit
+from portal.models import Area, Chapter, Goal, Measure, PolicyDocument, Task, TaskUnit, Unit
 
 # Filter choices per database: (what identifies the imported policy and areas, the choices).
 _CHOICES = {}
@@ -75,7 +75,7 @@ def filter_choices():
         from portal.services import units
 
         choices = {
-            "units": [(str(u.id), u.label) for u in units.list_units() if u.handles_cases],
+            "units": [(str(u.id), u.label) for u in units.list_units() if u.handles_reports],
             "areas": [(str(a.number), a.label) for a in units.list_areas()],
             "measures": [(str(m.number), m.title) for m in list_measures()],
         }
@@ -83,26 +83,26 @@ def filter_choices():
     return cached[1]
 
 
-def list_indicators():
-    """The goal indicators of measure (三) in order, with their lead units loaded."""
+def list_goals():
+    """The goals of measure (三) in order, with their lead units loaded."""
     query = (
-        sa.select(Indicator)
-        .join(Task, Indicator.task_id == Task.id)
+        sa.select(Goal)
+        .join(Task, Goal.task_id == Task.id)
         .options(
-            selectinload(Indicator.task)
+            selectinload(Goal.task)
             .selectinload(Task.assignments)
             .selectinload(TaskUnit.unit)
             .selectinload(Unit.aliases),
-            selectinload(Indicator.task).selectinload(Task.measure),
+            selectinload(Goal.task).selectinload(Task.measure),
         )
-        .order_by(Task.position, Indicator.position)
+        .order_by(Task.position, Goal.position)
     )
     return db.session.scalars(query).all()
 
 
 def summary():
     """Counts of what has been imported, for `portal check` and the home page."""
-    models = {"chapters": Chapter, "measures": Measure, "tasks": Task, "units": Unit, "indicators": Indicator}
+    models = {"chapters": Chapter, "measures": Measure, "tasks": Task, "units": Unit, "goals": Goal}
     # One statement for the five counts: the home page runs it on every request.
     counts = db.session.execute(sa.select(*(
         sa.select(sa.func.count()).select_from(model).scalar_subquery().label(name) for name, model in models.items()

@@ -45,8 +45,8 @@ class UnitRow:
     kind: UnitKind
 
     @property
-    def handles_cases(self):
-        """Collective addressees are named by the policy but never handle a case."""
+    def handles_reports(self):
+        """Collective addressees are named by the policy but never handle a report."""
         return self.kind is not UnitKind.COLLECTIVE
 
 

@@ -81,7 +81,7 @@ def seed_rules():
     areas = db.session.scalars(sa.select(Area).order_by(Area.number)).all()
     division_units = {u.area_id: u for u in db.session.scalars(sa.select(Unit).where(Unit.kind == UnitKind.DIVISION))}
     for category in db.session.scalars(sa.select(Category)):
-        leads = [u for u in (category.task.lead_units if category.task else []) if u.handles_cases]
+        leads = [u for u in (category.task.lead_units if category.task else []) if u.handles_reports]
         for area in areas:
             if (category.id, area.id) in rules:
                 continue
@@ -93,7 +93,7 @@ def seed_rules():
 
 def set_rule(category, area, unit):
     """Point (category, area) at `unit`; collective addressees cannot handle cases."""
-    if not unit.handles_cases:
+    if not unit.handles_reports:
         raise ValidationFailed(_("%(unit)s is a collective addressee and cannot handle reports.", unit=unit.name),
                                field="unit")
     rule = db.session.scalar(

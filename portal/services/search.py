@@ -37,6 +37,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.i18n import current_language
+from portal.pagination import Page
 from portal.models import (
     Area,
     Category,
@@ -107,7 +108,7 @@ def _year(moment):
 
 def _units(units):
     """Facet values for units: ids of the units that handle things (collective addressees left out)."""
-    return tuple(dict.fromkeys(str(u.id) for u in units if u.handles_cases))
+    return tuple(dict.fromkeys(str(u.id) for u in units if u.handles_reports))
 
 
 def _as_int(key):
@@ -597,20 +598,11 @@ class Result:
 
 
 @dataclass(frozen=True)
-class SearchPage:
-    """One page of results, with facet counts over every match."""
+class SearchPage(Page):
+    """One page of results (`items`, each a Result), with the query as read and facets counted over every match."""
 
     query: str
-    total: int
-    page: int
-    per_page: int
     facets: dict
-    results: list
-
-    @property
-    def pages(self):
-        """How many pages the matches fill (at least 1)."""
-        return max(1, -(-self.total // self.per_page))
 
 
 def kind_label(kind):
@@ -676,8 +668,8 @@ def search(config, q, kind=None, unit=None, category=None, disclosure_category=N
         names = labels(name, [value for value, _count in pairs])
         facets[name] = [FacetValue(value, names[value], count) for value, count in pairs]
     results = [Result(h.kind, _result_id(h.kind, h.id), h.title, h.url, h.snippet, h.date, h.score)
-               for h in found.results]
-    return SearchPage(found.query, found.total, found.page, found.per_page, facets, results)
+               for h in found.items]
+    return SearchPage(results, found.total, found.page, found.per_page, found.query, facets)
 
 
 def active_filters(filters):

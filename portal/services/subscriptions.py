@@ -109,7 +109,7 @@ def _unit(value):
     unit = value if isinstance(value, Unit) else None
     if unit is None and is_whole(str(value).strip()):
         unit = db.session.get(Unit, int(value))
-    if unit is None or not unit.handles_cases:
+    if unit is None or not unit.handles_reports:
         raise ValidationFailed(_("Choose the unit to follow: a department or a division from the list."), field="unit")
     return unit
 

@@ -4,10 +4,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import numbers
+from portal import numbers, pagination
 from portal.extensions import db
 from portal.models import Area, Category, EventKind, Report, ReportEvent, ReportStatus, Unit
-from portal.pagination import Page
 from portal.services import access
 from portal.services.categories import list_categories
 from portal.services.handling import running_deadline
@@ -63,15 +62,9 @@ def list_reports(filters, page=1, per_page=20):
         query = query.where(Report.unit_id == filters.unit)
     if filters.status:
         query = query.where(Report.status == filters.status)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    page = max(page or 1, 1)
-    items = db.session.scalars(
-        query.order_by(Report.submitted_at.desc(), Report.id.desc())
-        .options(joinedload(Report.category), joinedload(Report.area), joinedload(Report.unit),
-                 selectinload(Report.events))
-        .limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return Page(items, total, page, per_page)
+    return pagination.fetch(db.session, query, page, per_page, order_by=(Report.submitted_at.desc(), Report.id.desc()),
+                            options=(joinedload(Report.category), joinedload(Report.area), joinedload(Report.unit),
+                                     selectinload(Report.events)))
 
 
 def get_public(reference):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import AuditRecord, Evidence, Report, User
 from portal.services import audit, history
-from tests.console.test_hearings_console import consultation_id, session_id, wjq  # noqa: F401 (fixtures)
+from tests.console.test_hearings_console import consultation_id, hearing_id, wjq  # noqa: F401 (fixtures)
 from tests.console.test_reports import case, photo  # noqa: F401 (fixtures)
 from tests.helpers import add_user, staff_client
 
@@ -31,7 +31,7 @@ def rows(page):
     return re.findall(r'<td class="detail">([^<]*)</td>', body.group(1)) if body else []
 
 
-def test_downloading_an_original_or_an_attendee_list_is_audited(app, case, wjq, session_id):  # noqa: F811
+def test_downloading_an_original_or_an_attendee_list_is_audited(app, case, wjq, hearing_id):  # noqa: F811
     """Each download leaves a record of who downloaded what; the cleaned copy leaves none."""
     reference = case[0]
     root = staff_client(app, "root", "兵团审计局", role="site_admin")
@@ -41,9 +41,9 @@ def test_downloading_an_original_or_an_attendee_list_is_audited(app, case, wjq, 
     assert root.get(f"/console/reports/{reference}/evidence/{evidence_id}").status_code == 200
     assert records(app) == []
     assert root.get(f"/console/reports/{reference}/evidence/{evidence_id}/original").status_code == 200
-    assert wjq.get(f"/console/hearings/{session_id}/attendees.csv").status_code == 200
+    assert wjq.get(f"/console/hearings/{hearing_id}/attendees.csv").status_code == 200
     assert records(app) == [("evidence_original.download", "root", "report", report_id),
-                            ("attendee_list.download", "wjq", "hearing_session", session_id)]
+                            ("attendee_list.download", "wjq", "hearing", hearing_id)]
     page = root.get("/admin/audit").get_data(as_text=True)
     assert "Original evidence file downloaded" in page and "Hearing attendee list downloaded" in page
     assert f'href="/console/reports/{reference}"' in page and f"{reference}-{evidence_id}.orig.jpg" in page

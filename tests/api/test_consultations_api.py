@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Comment, CommentDecision, HearingSession, Registration, RegistrationStatus
+from portal.models import Comment, CommentDecision, Hearing, Registration, RegistrationStatus
 from portal.services import comments, consultations
 from portal.services.units import find_unit
 from tests.helpers import People
@@ -40,12 +40,12 @@ def world(app):
         for each in (first, second):
             comments.publish_comment(staff, each)
         comments.decide(staff, first, CommentDecision.ADOPTED, "已增加两个夜间监测点位。")
-        hearing = HearingSession(starts_at=NOW + timedelta(days=20), place="五家渠市政务服务中心三楼会议室", seats=50,
+        hearing = Hearing(starts_at=NOW + timedelta(days=20), place="五家渠市政务服务中心三楼会议室", seats=50,
                                  registration_closes_at=NOW + timedelta(days=18), eligibility="五家渠市居民",
                                  announced_at=NOW)
         eia.hearings.append(hearing)
         db.session.flush()
-        db.session.add(Registration(session_id=hearing.id, code_hash="c0de" * 16, name=REGISTRANT[0],
+        db.session.add(Registration(hearing_id=hearing.id, code_hash="c0de" * 16, name=REGISTRANT[0],
                                     phone=REGISTRANT[1], email=REGISTRANT[2], viewpoint="我想发言",
                                     status=RegistrationStatus.CONFIRMED))
         withdrawn = policy_draft(summary="关于生态环境保护的条例草案。")

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import DisclosureCategory, Indicator, Measure, Task
+from portal.models import DisclosureCategory, Goal, Measure, Task
 from portal.services import attachments, disclosures
 from portal.services.disclosures import ObservationInput
 from tests.helpers import People
@@ -50,7 +50,7 @@ def disclosure_world(app):
             item = disclosures.create_draft(staff.unit, category(code), title, area, body=body, task_ids=tasks,
                                             published_on=on, created_by=staff)
             if key == "statistics":
-                air = db.session.scalar(sa.select(Indicator).where(Indicator.name == "主要城市空气质量优良天数比例"))
+                air = db.session.scalar(sa.select(Goal).where(Goal.name == "主要城市空气质量优良天数比例"))
                 disclosures.replace_observations(staff, item, [ObservationInput(air.id, 2025, "82.5", "兵团统计年鉴")])
             if key == "quality":
                 attachments.add_attachment(staff, item, "公报全文.pdf", minimal_pdf(), app.config, now=T0)

@@ -41,7 +41,7 @@ def test_units_list_and_detail(client):
 
 
 def test_goals(client):
-    """Ten indicators with targets and lead units."""
+    """Ten goals with targets and lead units."""
     items = client.get("/api/v1/goals").get_json()["items"]
     assert len(items) == 10
     water = next(i for i in items if i["name"] == "用水总量")

@@ -44,7 +44,7 @@ def test_on_a_desktop_the_summary_comes_first_and_each_goal_is_compact(page, liv
 
 
 def test_on_a_phone_the_summary_shows_each_verdict_without_scrolling_sideways(page, live_server, app):
-    """At 360 px each row of the summary shows the indicator and its verdict within the screen."""
+    """At 360 px each row of the summary shows the goal and its verdict within the screen."""
     plant(app)
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(live_server + "/dashboard/goals")

@@ -396,10 +396,10 @@ def test_another_units_staff_get_404_on_every_page_and_action(app, wjq, stranger
         from portal.services import attachments
         attachment = attachments.add_attachment(user(app, "wjq"), item, "a.pdf", minimal_pdf(), app.config)
         start = utcnow() + timedelta(days=40)
-        session = hearings.schedule(user(app, "wjq"), item, start, "五家渠市政府会议室", 10, start - timedelta(days=2), "",
+        hearing = hearings.schedule(user(app, "wjq"), item, start, "五家渠市政府会议室", 10, start - timedelta(days=2), "",
                                     app.config)
         db.session.commit()
-        comment_id, attachment_id, session_id = comment.id, attachment.id, session.id
+        comment_id, attachment_id, hearing_id = comment.id, attachment.id, hearing.id
     token = hidden_value(stranger.get("/console/").get_data(as_text=True), "csrf_token")
     for cid in (draft_id, open_id):
         for path in (show_path(cid), f"{show_path(cid)}/edit", f"{show_path(cid)}/comments"):
@@ -415,10 +415,10 @@ def test_another_units_staff_get_404_on_every_page_and_action(app, wjq, stranger
         assert stranger.post(f"/console/comments/{comment_id}/{action}", data={
             "csrf_token": token, "reason": "别的单位想隐藏它。", "purpose": "好奇"}).status_code == 404
     assert stranger.get(f"/console/comments?consultation={open_id}").status_code == 404
-    for path in (f"/console/hearings/{session_id}", f"/console/hearings/{session_id}/attendees.csv"):
+    for path in (f"/console/hearings/{hearing_id}", f"/console/hearings/{hearing_id}/attendees.csv"):
         assert stranger.get(path).status_code == 404
     for action in ("attendance", "minutes"):
-        assert stranger.post(f"/console/hearings/{session_id}/{action}", data={"csrf_token": token}).status_code == 404
+        assert stranger.post(f"/console/hearings/{hearing_id}/{action}", data={"csrf_token": token}).status_code == 404
     assert get(app, open_id)["state"] is ConsultationState.OPEN
     assert get(app, draft_id)["state"] is ConsultationState.DRAFT
     assert "请公开污泥去向。" not in stranger.get("/console/comments").get_data(as_text=True)
@@ -526,12 +526,12 @@ def console_pages(app, client, username):
         comments.publish_comment(staff, published)
         comments.decide(staff, published, "not_adopted", "监测方案已满足要求。")
         start = utcnow() + timedelta(days=40)
-        session = hearings.schedule(staff, item, start, "五家渠市政务服务中心", 1, start - timedelta(days=2), "周边居民。",
+        hearing = hearings.schedule(staff, item, start, "五家渠市政务服务中心", 1, start - timedelta(days=2), "周边居民。",
                                     app.config)
         for name, speaks in (("张三", True), ("李四", False)):
-            hearings.register(session, name, "13900000001", "", speaks, "选址离居民区太近,应重新论证。" if speaks else "",
+            hearings.register(hearing, name, "13900000001", "", speaks, "选址离居民区太近,应重新论证。" if speaks else "",
                               app.config["SECRET_KEY"])
-        session.starts_at = utcnow() - timedelta(hours=1)
+        hearing.starts_at = utcnow() - timedelta(hours=1)
         for cid in (closed_id, answered_id):
             done = comments.submit_comment(db.session.get(Consultation, cid), "同意该方案。", "钱居民", "", "q@example.org",
                                            False, secret=current_app.config["SECRET_KEY"])
@@ -543,7 +543,7 @@ def console_pages(app, client, username):
         db.session.commit()
         consultations.publish_statement(staff, db.session.get(Consultation, answered_id), "本次意见均已采纳,详见下表。")
         db.session.commit()
-        pending_id, session_id = pending.id, session.id
+        pending_id, hearing_id = pending.id, hearing.id
     ready_id = make_consultation(app, username, title="待发布的征求意见")
     pages = {
         "home": client.get("/console/"), "index": client.get("/console/consultations"),
@@ -551,7 +551,7 @@ def console_pages(app, client, username):
         "draft": client.get(show_path(draft_id)), "open": client.get(show_path(open_id)),
         "closed": client.get(show_path(closed_id)), "answered": client.get(show_path(answered_id)),
         "queue": client.get("/console/comments"), "comments": client.get(f"{show_path(open_id)}/comments"),
-        "hearing": client.get(f"/console/hearings/{session_id}"),
+        "hearing": client.get(f"/console/hearings/{hearing_id}"),
         "new-errors": form_post(client, "/console/consultations/new", "/console/consultations/new",
                                 **{**NEW_EIA, "title": "", "project": ""}),
         "publish-refused": act(client, draft_id, "publish", opens_on=today().isoformat(),

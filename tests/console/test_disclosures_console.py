@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Disclosure, DisclosureCategory, DisclosureState, Indicator, Measure, Task
+from portal.models import Disclosure, DisclosureCategory, DisclosureState, Goal, Measure, Task
 from portal.services import attachments, disclosures
 from tests.console.test_consultations_console import flashes, follow, form_post, text, user
 from tests.helpers import staff_client
@@ -241,10 +241,10 @@ def test_a_site_administrator_reads_every_unit_but_does_not_act(app, jsj):
     assert response.status_code == 403 and snapshot(app, disclosure_id)[0] is DisclosureState.DRAFT
 
 
-def indicator_ids(app, *names):
-    """Ids of the goal indicators called `names`."""
+def goal_ids(app, *names):
+    """Ids of the goals called `names`."""
     with app.app_context():
-        return [db.session.scalar(sa.select(Indicator.id).where(Indicator.name == name)) for name in names]
+        return [db.session.scalar(sa.select(Goal.id).where(Goal.name == name)) for name in names]
 
 
 def test_the_observations_editor_saves_rows_and_names_a_bad_one(app, jsj):
@@ -252,10 +252,10 @@ def test_the_observations_editor_saves_rows_and_names_a_bad_one(app, jsj):
     disclosure_id = make_disclosure(app, code="statistics", title="兵团生态环境统计数据")
     page = jsj.get(show_path(disclosure_id)).get_data(as_text=True)
     assert page.count('name="observations-') == 4 * 5
-    air, forest = indicator_ids(app, "主要城市空气质量优良天数比例", "森林覆盖率")
-    rows = {"observations-0-indicator": air, "observations-0-year": "2020", "observations-0-value": "76.8",
-            "observations-0-source": "兵团统计年鉴", "observations-1-indicator": "", "observations-1-year": "",
-            "observations-1-value": "", "observations-1-source": "", "observations-2-indicator": forest,
+    air, forest = goal_ids(app, "主要城市空气质量优良天数比例", "森林覆盖率")
+    rows = {"observations-0-goal": air, "observations-0-year": "2020", "observations-0-value": "76.8",
+            "observations-0-source": "兵团统计年鉴", "observations-1-goal": "", "observations-1-year": "",
+            "observations-1-value": "", "observations-1-source": "", "observations-2-goal": forest,
             "observations-2-year": "2020", "observations-2-value": "18.8", "observations-2-source": "林业统计"}
     response = form_post(jsj, show_path(disclosure_id), f"{show_path(disclosure_id)}/observations", **rows)
     page = follow(jsj, response)
@@ -272,9 +272,9 @@ def test_the_observations_editor_saves_rows_and_names_a_bad_one(app, jsj):
 def test_no_observations_editor_outside_statistics_or_after_publication(app, jsj):
     """Other categories have no editor; a published statistics disclosure shows its values read-only."""
     other = make_disclosure(app)
-    assert "observations-0-indicator" not in jsj.get(show_path(other)).get_data(as_text=True)
+    assert "observations-0-goal" not in jsj.get(show_path(other)).get_data(as_text=True)
     stats = make_disclosure(app, code="statistics", title="统计")
-    [air] = indicator_ids(app, "主要城市空气质量优良天数比例")
+    [air] = goal_ids(app, "主要城市空气质量优良天数比例")
     with app.app_context():
         item = db.session.get(Disclosure, stats)
         disclosures.replace_observations(user(app, "jsj"), item,
@@ -282,7 +282,7 @@ def test_no_observations_editor_outside_statistics_or_after_publication(app, jsj
         disclosures.publish(user(app, "jsj"), item)
         db.session.commit()
     page = jsj.get(show_path(stats)).get_data(as_text=True)
-    assert "observations-0-indicator" not in page and "76.8%" in page and "≥ 80%" in page
+    assert "observations-0-goal" not in page and "76.8%" in page and "≥ 80%" in page
 
 
 def upload(client, disclosure_id, name, data):
@@ -327,7 +327,7 @@ def console_pages(app, client, username):
     draft_id = make_disclosure(app, username, code="statistics", title="统计草稿")
     published_id = make_disclosure(app, username, publish=True, title="已发布的公报")
     withdrawn_id = make_disclosure(app, username, publish=True, title="已撤回的公示")
-    [air] = indicator_ids(app, "主要城市空气质量优良天数比例")
+    [air] = goal_ids(app, "主要城市空气质量优良天数比例")
     with app.app_context():
         staff = user(app, username)
         disclosures.replace_observations(staff, db.session.get(Disclosure, draft_id),
@@ -345,7 +345,7 @@ def console_pages(app, client, username):
         "new-errors": form_post(client, "/console/disclosures/new", "/console/disclosures/new",
                                 **new_fields(app, title="")),
         "observations-refused": form_post(client, show_path(draft_id), f"{show_path(draft_id)}/observations",
-                                          **{"observations-0-indicator": air, "observations-0-year": "x",
+                                          **{"observations-0-goal": air, "observations-0-year": "x",
                                              "observations-0-value": "1", "observations-0-source": "s"}),
         "revise-refused": act(client, published_id, "revise", title="", body="", note=""),
         "publish-confirm": act(client, draft_id, "publish"),

@@ -9,8 +9,8 @@ import pytest
 from portal.models import CommentState, ConsultationKind, ReportStatus
 from tests.console.test_comments_console import comment_row, comments_path, submit
 from tests.console.test_consultations_console import UNIT, form_post, make_consultation, show_path, today
-from tests.console.test_disclosures_console import indicator_ids, make_disclosure
-from tests.console.test_hearings_console import consultation_id, hearing_started, session_id  # noqa: F401 (fixtures)
+from tests.console.test_disclosures_console import goal_ids, make_disclosure
+from tests.console.test_hearings_console import consultation_id, hearing_started, hearing_id  # noqa: F401 (fixtures)
 from tests.helpers import act, field_error, get_report, staff_client, submit_report, summary_of
 
 WJQ = "wjq"
@@ -217,10 +217,10 @@ def test_revealing_a_contact_without_a_purpose_asks_for_it(app, wjq):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_empty_minutes_show_the_summary_on_the_minutes_form(app, wjq, session_id):  # noqa: F811
+def test_empty_minutes_show_the_summary_on_the_minutes_form(app, wjq, hearing_id):  # noqa: F811
     """Publishing empty minutes after the hearing: the minutes section shows the summary and the box its message."""
-    hearing_started(app, session_id)
-    path = f"/console/hearings/{session_id}"
+    hearing_started(app, hearing_id)
+    path = f"/console/hearings/{hearing_id}"
     response = form_post(wjq, path, f"{path}/minutes", minutes="")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -235,10 +235,10 @@ def test_a_bad_observation_row_is_listed_and_leads_to_the_table(app):
     """The service names the row at fault; the summary links to the editor's table, which shows the message too."""
     jsj = staff_client(app, "jsj", "兵团建设局")
     disclosure_id = make_disclosure(app, code="statistics", title="兵团生态环境统计数据")
-    [air] = indicator_ids(app, "主要城市空气质量优良天数比例")
+    [air] = goal_ids(app, "主要城市空气质量优良天数比例")
     path = f"/console/disclosures/{disclosure_id}"
     response = form_post(jsj, path, f"{path}/observations", **{
-        "observations-0-indicator": air, "observations-0-year": "1999", "observations-0-value": "76.8",
+        "observations-0-goal": air, "observations-0-year": "1999", "observations-0-value": "76.8",
         "observations-0-source": "兵团统计年鉴"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -252,7 +252,7 @@ def test_a_bad_observation_row_is_listed_and_leads_to_the_table(app):
 # --- valid HTML ----------------------------------------------------------------------------------------------
 
 
-def test_pages_with_an_error_summary_are_valid_html_without_duplicate_ids(app, wjq, session_id, tmp_path):  # noqa: F811
+def test_pages_with_an_error_summary_are_valid_html_without_duplicate_ids(app, wjq, hearing_id, tmp_path):  # noqa: F811
     """The Nu Html Checker finds no error on the pages sent back with errors, and no id is used twice."""
     from tests.public.test_html_validity import assert_valid_html
 
@@ -265,8 +265,8 @@ def test_pages_with_an_error_summary_are_valid_html_without_duplicate_ids(app, w
     jsj = staff_client(app, "jsj", "兵团建设局")
     statistics_id = make_disclosure(app, code="statistics", title="兵团生态环境统计数据")
     statistics = f"/console/disclosures/{statistics_id}"
-    hearing_started(app, session_id)
-    hearing = f"/console/hearings/{session_id}"
+    hearing_started(app, hearing_id)
+    hearing = f"/console/hearings/{hearing_id}"
     pages = {
         "case": act(shz, reference, "not-accept", explanation=""),
         "consultation-edit": form_post(wjq, edit, edit, kind="unknown", title="", body_text="", area="6", project="",
@@ -280,7 +280,7 @@ def test_pages_with_an_error_summary_are_valid_html_without_duplicate_ids(app, w
                              purpose=""),
         "minutes": form_post(wjq, hearing, f"{hearing}/minutes", minutes=""),
         "observations": form_post(jsj, statistics, f"{statistics}/observations", **{
-            "observations-0-indicator": "", "observations-0-year": "2020", "observations-0-value": "1",
+            "observations-0-goal": "", "observations-0-year": "2020", "observations-0-value": "1",
             "observations-0-source": "统计"}),
         "disclosure-edit": form_post(jsj, f"{statistics}/edit", f"{statistics}/edit", title="", area="0",
                                      category="", body="", published_on=""),

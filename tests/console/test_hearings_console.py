@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Consultation, HearingSession, Registration
+from portal.models import Consultation, Hearing, Registration
 from portal.models.types import utcnow
 from portal.services import hearings
 from tests.console.test_consultations_console import (
@@ -54,29 +54,29 @@ def schedule_form(day, **fields):
 
 
 @pytest.fixture
-def session_id(app, consultation_id):
+def hearing_id(app, consultation_id):
     """A hearing in 40 days with 2 seats: 张三 and 李四 (who speaks) confirmed, 王五 waitlisted, then 赵六 cancelled."""
     with app.app_context():
         consultation = db.session.get(Consultation, consultation_id)
         start = utcnow() + timedelta(days=40)
-        session = hearings.schedule(user(app, "wjq"), consultation, start, "五家渠市政务服务中心", 2,
+        hearing = hearings.schedule(user(app, "wjq"), consultation, start, "五家渠市政务服务中心", 2,
                                     start - timedelta(days=2), "", app.config)
         db.session.commit()
         for name, phone, email, speaks, viewpoint in PEOPLE:
-            hearings.register(session, name, phone, email, speaks, viewpoint, app.config["SECRET_KEY"])
+            hearings.register(hearing, name, phone, email, speaks, viewpoint, app.config["SECRET_KEY"])
             db.session.commit()
-        _registration, code = hearings.register(session, "赵六", "13900000004", "", False, "",
+        _registration, code = hearings.register(hearing, "赵六", "13900000004", "", False, "",
                                                 app.config["SECRET_KEY"])
         hearings.cancel(code)
         db.session.commit()
-        return session.id
+        return hearing.id
 
 
-def hearing_started(app, session_id, days_ago=0):
+def hearing_started(app, hearing_id, days_ago=0):
     """Move the hearing (and its registration deadline) into the past: it started an hour ago, `days_ago` days back."""
     start = utcnow() - timedelta(days=days_ago, hours=1)
     with app.app_context():
-        db.session.execute(sa.update(HearingSession).where(HearingSession.id == session_id).values(
+        db.session.execute(sa.update(Hearing).where(Hearing.id == hearing_id).values(
             starts_at=start, registration_closes_at=start - timedelta(days=1)))
         db.session.commit()
 
@@ -94,11 +94,11 @@ def test_a_hearing_inside_the_notice_period_is_refused_naming_the_rule(app, wjq,
     assert f"it can start on {earliest.isoformat()} at the earliest" in text(page)
     assert 'id="hearing-starts_at-error"' in page and "五家渠市政务服务中心三楼会议室" in page
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(HearingSession)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Hearing)) == 0
 
 
 def test_scheduling_a_hearing_opens_its_page(app, wjq, consultation_id):
-    """A hearing far enough ahead is announced; its page shows the session in Beijing time and is never cached."""
+    """A hearing far enough ahead is announced; its page shows the hearing in Beijing time and is never cached."""
     day = today() + timedelta(days=40)
     response = form_post(wjq, show_path(consultation_id), f"{show_path(consultation_id)}/hearings",
                          **schedule_form(day))
@@ -107,16 +107,16 @@ def test_scheduling_a_hearing_opens_its_page(app, wjq, consultation_id):
     assert "The hearing is scheduled and announced." in flashes(page)
     assert f"{day.isoformat()} 09:00" in page and "五家渠市政务服务中心三楼会议室" in page and "项目周边居民。" in page
     with app.app_context():
-        session = db.session.scalar(sa.select(HearingSession))
-        assert session.starts_at == datetime.combine(day, time(9, 0), BJ) and session.seats == 2
+        hearing = db.session.scalar(sa.select(Hearing))
+        assert hearing.starts_at == datetime.combine(day, time(9, 0), BJ) and hearing.seats == 2
     assert wjq.get(response.headers["Location"]).headers["Cache-Control"] == "no-store"
     manage = wjq.get(show_path(consultation_id)).get_data(as_text=True)
-    assert f'href="/console/hearings/{session.id}"' in manage
+    assert f'href="/console/hearings/{hearing.id}"' in manage
 
 
-def test_the_list_shows_confirmed_speakers_waitlist_and_cancelled(app, wjq, session_id):
+def test_the_list_shows_confirmed_speakers_waitlist_and_cancelled(app, wjq, hearing_id):
     """Names and contacts for the unit's staff, the speaker's viewpoint, waitlist positions, cancellations."""
-    response = wjq.get(f"/console/hearings/{session_id}")
+    response = wjq.get(f"/console/hearings/{hearing_id}")
     assert response.headers["Cache-Control"] == "no-store"
     page = text(response.get_data(as_text=True))
     assert "Registered (2)" in page and "张三 13900000001" in page and "lisi@example.org" in page
@@ -126,14 +126,14 @@ def test_the_list_shows_confirmed_speakers_waitlist_and_cancelled(app, wjq, sess
     assert "2 of 2 taken; 1 on the waitlist" in page
 
 
-def test_attendance_is_marked_from_the_hearing_day_and_exported(app, wjq, session_id):
+def test_attendance_is_marked_from_the_hearing_day_and_exported(app, wjq, hearing_id):
     """Before the hearing day: refused. Then ticked names are marked; the CSV lists everyone without contacts."""
-    path = f"/console/hearings/{session_id}"
+    path = f"/console/hearings/{hearing_id}"
     with app.app_context():
         ids = dict(db.session.execute(sa.select(Registration.name, Registration.id)).all())
     early = form_post(wjq, path, f"{path}/attendance", registration_ids=[str(ids["张三"])])
     assert "Attendance can be marked from the day of the hearing." in flashes(follow(wjq, early))
-    hearing_started(app, session_id)
+    hearing_started(app, hearing_id)
     page = follow(wjq, form_post(wjq, path, f"{path}/attendance", registration_ids=[str(ids["张三"]), str(ids["王五"])]))
     assert "Attendance saved: 2 present." in flashes(page)
     with app.app_context():
@@ -144,7 +144,7 @@ def test_attendance_is_marked_from_the_hearing_day_and_exported(app, wjq, sessio
 
     export = wjq.get(f"{path}/attendees.csv")
     assert export.status_code == 200 and export.mimetype == "text/csv"
-    assert export.headers["Content-Disposition"] == f"attachment; filename=hearing-{session_id}-attendees.csv"
+    assert export.headers["Content-Disposition"] == f"attachment; filename=hearing-{hearing_id}-attendees.csv"
     assert export.headers["Cache-Control"] == "private, no-store"
     body = export.data.decode("utf-8")
     assert body.startswith("\ufeff")
@@ -156,11 +156,11 @@ def test_attendance_is_marked_from_the_hearing_day_and_exported(app, wjq, sessio
     assert "13900000001" not in body and "lisi@example.org" not in body
 
 
-def test_minutes_are_published_after_the_hearing_with_the_attendance(app, wjq, session_id):
+def test_minutes_are_published_after_the_hearing_with_the_attendance(app, wjq, hearing_id):
     """Before the start the page offers no minutes form; after, too short is refused, then published with the count."""
-    path = f"/console/hearings/{session_id}"
+    path = f"/console/hearings/{hearing_id}"
     assert "minutes-submit" not in wjq.get(path).get_data(as_text=True)
-    hearing_started(app, session_id, days_ago=1)
+    hearing_started(app, hearing_id, days_ago=1)
     with app.app_context():
         # Names are encrypted at rest (a fresh nonce each time): compared after reading, not in SQL.
         first = dict(db.session.execute(sa.select(Registration.name, Registration.id)).all())["张三"]
@@ -172,17 +172,17 @@ def test_minutes_are_published_after_the_hearing_with_the_attendance(app, wjq, s
     assert "Minutes published with the attendance count (1)." in flashes(page)
     assert minutes in page and "1 attended" in page
     with app.app_context():
-        session = db.session.get(HearingSession, session_id)
-        assert session.minutes == minutes and session.attendance_count == 1
+        hearing = db.session.get(Hearing, hearing_id)
+        assert hearing.minutes == minutes and hearing.attendance_count == 1
     assert "attendance-submit" not in page  # the published count is part of the record
 
 
-def test_other_units_and_site_administrators_do_not_manage_the_hearing(app, wjq, session_id):
+def test_other_units_and_site_administrators_do_not_manage_the_hearing(app, wjq, hearing_id):
     """Another division's staff: 404 everywhere; a site administrator: the list with contacts is refused (403)."""
     stranger = staff_client(app, "shz", "第八师石河子市")
-    for path in (f"/console/hearings/{session_id}", f"/console/hearings/{session_id}/attendees.csv"):
+    for path in (f"/console/hearings/{hearing_id}", f"/console/hearings/{hearing_id}/attendees.csv"):
         assert stranger.get(path).status_code == 404
     admin = staff_client(app, "root", "兵团审计局", role="site_admin")
-    response = admin.get(f"/console/hearings/{session_id}")
+    response = admin.get(f"/console/hearings/{hearing_id}")
     assert response.status_code == 403 and "13900000001" not in response.get_data(as_text=True)
-    assert admin.get(f"/console/hearings/{session_id}/attendees.csv").status_code == 403
+    assert admin.get(f"/console/hearings/{hearing_id}/attendees.csv").status_code == 403

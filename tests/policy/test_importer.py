@@ -3,7 +3,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Chapter, Indicator, Measure, PolicyDocument, Task, Unit, UnitKind
+from portal.models import Chapter, Goal, Measure, PolicyDocument, Task, Unit, UnitKind
 from portal.policy import bundled_text
 from portal.policy.importer import import_policy
 from portal.policy.parser import PolicyFormatError
@@ -26,12 +26,12 @@ def empty(make_app):
 
 
 def test_import_writes_the_whole_policy(empty):
-    """Chapters, measures, tasks, units, indicators and areas land in the database."""
+    """Chapters, measures, tasks, units, goals and areas land in the database."""
     seed_areas()
     result = import_policy(bundled_text())
     db.session.commit()
     assert result.changed
-    assert (count(Chapter), count(Measure), count(Task), count(Indicator)) == (9, 35, 59, 10)
+    assert (count(Chapter), count(Measure), count(Task), count(Goal)) == (9, 35, 59, 10)
     kinds = dict(db.session.execute(sa.select(Unit.kind, sa.func.count()).group_by(Unit.kind)).all())
     assert kinds == {UnitKind.DEPARTMENT: 23, UnitKind.DIVISION: 14, UnitKind.COLLECTIVE: 5}
     construction = unit("兵团建设局")

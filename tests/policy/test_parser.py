@@ -102,9 +102,9 @@ def test_open_lists_are_marked(policy):
     assert not policy.measures[13].tasks[0].participating_open
 
 
-def test_indicators_of_measure_three(policy):
+def test_goals_of_measure_three(policy):
     """The ten numeric targets of (三), with comparison, value, unit and year."""
-    found = {(i.name, i.comparison, i.target_value, i.unit_of_measure, i.baseline_year) for i in policy.indicators}
+    found = {(i.name, i.comparison, i.target_value, i.unit_of_measure, i.baseline_year) for i in policy.goals}
     assert found == {
         ("用水总量", "le", Decimal("120"), "亿立方米", None),
         ("单位生产总值用水量", "reduce_by", Decimal("25"), "%", 2015),
@@ -117,7 +117,7 @@ def test_indicators_of_measure_three(policy):
         ("森林蓄积", "ge", Decimal("3500"), "万立方米", None),
         ("可治理沙化土地得到治理的比例", "ge", Decimal("40"), "%", None),
     }
-    assert {i.target_year for i in policy.indicators} == {2020}
+    assert {i.target_year for i in policy.goals} == {2020}
 
 
 def test_full_width_punctuation_parses_the_same(policy):

@@ -14,7 +14,7 @@ from portal.models import (
     CommentState,
     ConsultationKind,
     ConsultationState,
-    HearingSession,
+    Hearing,
     ProjectStage,
     Task,
     User,
@@ -85,9 +85,9 @@ def close(consultation):
 
 
 def add_hearing(consultation, seats=50, closes_in=timedelta(days=18), place="五家渠市政务服务中心三楼会议室"):
-    """A hearing session of `consultation`, announced now, in 20 days."""
+    """A hearing of `consultation`, announced now, in 20 days."""
     now = utcnow()
-    hearing = HearingSession(starts_at=now + timedelta(days=20), place=place, seats=seats,
+    hearing = Hearing(starts_at=now + timedelta(days=20), place=place, seats=seats,
                              registration_closes_at=now + closes_in, eligibility="五家渠市居民", announced_at=now)
     consultation.hearings.append(hearing)
     db.session.flush()

@@ -92,13 +92,13 @@ def test_navigation_and_overview_lead_to_the_three_parts(client):
 
 
 def test_goals_page_shows_values_verdicts_and_a_chart(client, app, planted):
-    """Each indicator: its values by year with the disclosure, the verdict, and an SVG chart with title and
+    """Each goal: its values by year with the disclosure, the verdict, and an SVG chart with title and
     description; draft and withdrawn values never appear; text is escaped."""
     page = text(english(client), "/dashboard/goals")
     with app.app_context():
         from portal.services import policy
 
-        ids = {i.name: i.id for i in policy.list_indicators()}
+        ids = {i.name: i.id for i in policy.list_goals()}
     water = section(page, f"indicator-{ids['用水总量']}")
     assert re.search(r'<svg[^>]*role="img"', water)
     assert re.search(r"<title id=\"chart-\d+-title\">[^<]*用水总量", water)
@@ -116,12 +116,12 @@ def test_goals_page_shows_values_verdicts_and_a_chart(client, app, planted):
     assert "No value has been published for this indicator yet." in forest
 
 
-def indicator_ids(app):
-    """{indicator name: id}."""
+def goal_ids(app):
+    """{goal name: id}."""
     with app.app_context():
         from portal.services import policy
 
-        return {i.name: i.id for i in policy.list_indicators()}
+        return {i.name: i.id for i in policy.list_goals()}
 
 
 def test_a_target_is_judged_on_its_target_year_and_a_later_value_is_for_information(client, app):
@@ -131,7 +131,7 @@ def test_a_target_is_judged_on_its_target_year_and_a_later_value_is_for_informat
         disclosure("统计公报", observations={("用水总量", 2019): "125", ("用水总量", 2020): "121",
                                          ("用水总量", 2025): "110"})
         db.session.commit()
-    anchor = f"indicator-{indicator_ids(app)['用水总量']}"
+    anchor = f"indicator-{goal_ids(app)['用水总量']}"
     water = section(text(english(client), "/dashboard/goals"), anchor)
     assert "Target for 2020" in water and "Target not met" in water and "Target met<" not in water
     assert "The 2020 value: 121亿立方米" in water
@@ -148,7 +148,7 @@ def test_without_a_value_for_the_target_year_the_page_cannot_tell(client, app):
     with app.app_context():
         disclosure("统计公报", observations={("用水总量", 2019): "125", ("用水总量", 2025): "110"})
         db.session.commit()
-    water = section(text(english(client), "/dashboard/goals"), f"indicator-{indicator_ids(app)['用水总量']}")
+    water = section(text(english(client), "/dashboard/goals"), f"indicator-{goal_ids(app)['用水总量']}")
     assert "Cannot tell: no value for the target year" in water and "No value has been published for 2020." in water
     assert "Target met" not in water and "Target not met" not in water
 
@@ -157,7 +157,7 @@ def test_the_goals_page_opens_with_a_summary_linking_every_goal(client, app, pla
     """Before the first goal: how many targets are met, not met or cannot be judged, and a table with each
     goal's verdict linking to its section; the values by year are folded under each chart."""
     page = text(english(client), "/dashboard/goals")
-    ids = indicator_ids(app)
+    ids = goal_ids(app)
     summary = page.split('id="goal-summary-title"', 1)[1].split('<section class="goal"', 1)[0]
     assert page.index('id="goal-summary-title"') < page.index('<section class="goal"')
     tally = dict((label, int(n)) for label, n in re.findall(

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import DisclosureAttachment, DisclosureCategory, Indicator, Measure, Task, User
+from portal.models import DisclosureAttachment, DisclosureCategory, Goal, Measure, Task, User
 from portal.services import attachments, disclosures, pdfs
 from portal.services.accounts import create_user
 from portal.services.units import find_unit
@@ -35,9 +35,9 @@ def build(app, title, code="environment_quality", body=BODY, publish=True, area=
         for name, data in files:
             attachments.add_attachment(staff, item, name, data, app.config)
         if observations:
-            indicators = {i.name: i.id for i in db.session.scalars(sa.select(Indicator))}
+            goals = {i.name: i.id for i in db.session.scalars(sa.select(Goal))}
             disclosures.replace_observations(staff, item, [
-                disclosures.ObservationInput(indicators[name], year, value, "兵团统计年鉴")
+                disclosures.ObservationInput(goals[name], year, value, "兵团统计年鉴")
                 for name, year, value in observations])
         if publish:
             disclosures.publish(staff, item)
@@ -146,7 +146,7 @@ def test_a_disclosure_page_shows_its_text_facts_tasks_files_and_versions(app, cl
 
 
 def test_statistics_show_their_observations_with_the_targets(app, client):
-    """One table per indicator (its target in the caption) lists years and values with the unit; a source shared
+    """One table per goal (its target in the caption) lists years and values with the unit; a source shared
     by every row is said once."""
     disclosure_id = build(app, "兵团生态环境统计", code="statistics",
                           observations=[("主要城市空气质量优良天数比例", 2020, "76.80"), ("森林覆盖率", 2019, "18.6"),

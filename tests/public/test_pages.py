@@ -80,8 +80,8 @@ def test_unit_page_lists_tasks_it_leads_and_joins(client):
     assert "加快新型城镇化发展,加强城镇规划工作" in joins
 
 
-def test_goals_page_lists_the_ten_indicators(client):
-    """The goals table has one row per indicator, with targets and lead units."""
+def test_goals_page_lists_the_ten_goals(client):
+    """The goals table has one row per goal, with targets and lead units."""
     page = text(client.get("/goals"))
     assert page.count('<th scope="row"') == 10
     assert "≤ 120亿立方米" in page

@@ -41,8 +41,8 @@ def test_add_update_delete_and_keys_for_drift(empty_index):
     assert index.keys() == {"disclosure:1", "disclosure:2", "measure:14"}
     index.update([doc("1", title="水污染防治", body="推进水污染治理")])
     assert index.count() == 3
-    assert [h.id for h in index.search("水污染").results] == ["1"]
-    assert {h.id for h in index.search("大气污染").results} == {"2"}
+    assert [h.id for h in index.search("水污染").items] == ["1"]
+    assert {h.id for h in index.search("大气污染").items} == {"2"}
     index.delete([make_key("disclosure", "2"), "disclosure:404"])
     assert index.keys() == {"disclosure:1", "measure:14"}
     assert index.search("大气污染").total == 0
@@ -167,7 +167,7 @@ def test_writes_during_a_rebuild_in_another_process_fail_after_the_timeout(index
         with pytest.raises(SearchUnavailable):
             index.add_documents([doc("2")])
         assert time.monotonic() - started >= 0.4
-        assert {h.id for h in index.search("大气污染").results} == {"1"}
+        assert {h.id for h in index.search("大气污染").items} == {"1"}
         with pytest.raises(SearchUnavailable):
             rebuild(index_path, [doc("3")])
     finally:
@@ -286,7 +286,7 @@ def test_undated_documents_sort_last_by_date(empty_index):
 
     index = empty_index
     index.add_documents([doc("old", date=dt.date(2018, 1, 1)), doc("none"), doc("new", date=dt.datetime(2024, 2, 3, 4, 5))])
-    assert [h.id for h in index.search("大气污染", sort="date").results] == ["new", "old", "none"]
+    assert [h.id for h in index.search("大气污染", sort="date").items] == ["new", "old", "none"]
 
 
 def test_segments_are_separate_files_that_workers_share_through_the_page_cache(index_path):

@@ -19,7 +19,7 @@ def keys(index, q, **options):
     found, page = [], 1
     while True:
         results = index.search(q, page=page, per_page=100, **options)
-        found += [make_key(hit.kind, hit.id) for hit in results.results]
+        found += [make_key(hit.kind, hit.id) for hit in results.items]
         if page >= results.pages:
             assert len(found) == results.total
             return found
@@ -66,8 +66,8 @@ def test_traditional_text_in_a_document_is_found_by_simplified_queries(empty_ind
     index = empty_index
     index.add_documents([Document("disclosure", "9", "環境質量報告", "大氣污染防治成效顯著")])
     result = index.search("大气污染")
-    assert [h.id for h in result.results] == ["9"]
-    assert result.results[0].snippet == Markup("<mark>大氣污染</mark>防治成效顯著")
+    assert [h.id for h in result.items] == ["9"]
+    assert result.items[0].snippet == Markup("<mark>大氣污染</mark>防治成效顯著")
 
 
 def test_terms_are_anded(policy_index, documents):
@@ -100,7 +100,7 @@ def test_facets_count_every_match_not_just_the_page(policy_index, documents):
     """Facet counts cover the whole result set, whatever the page size."""
     expected = containing(documents, "污染")
     result = policy_index.search("污染", per_page=1)
-    assert result.total == len(expected) and len(result.results) == 1
+    assert result.total == len(expected) and len(result.items) == 1
     by_key = {d.key: d for d in documents}
     kinds = dict(result.facets["kind"])
     assert kinds == {k: sum(1 for key in expected if by_key[key].kind == k) for k in {by_key[k].kind for k in expected}}
@@ -119,20 +119,20 @@ def test_filters_narrow_results_and_facets(policy_index, documents):
     """kind/unit/category/area/year filters keep only matching documents; several values mean any."""
     expected = {k for k in containing(documents, "污染") if k.startswith("measure:")}
     result = policy_index.search("污染", kind="measure", per_page=100)
-    assert {make_key(h.kind, h.id) for h in result.results} == expected
+    assert {make_key(h.kind, h.id) for h in result.items} == expected
     assert result.facets["kind"] == [("measure", len(expected))]
-    assert {h.id for h in policy_index.search("浓度", area="第一师").results} == {"1"}
-    assert {h.id for h in policy_index.search("浓度", year=["2019", "2021"]).results} == {"1", "2", "3"}
-    assert {h.id for h in policy_index.search("浓度", category="排污许可").results} == {"2"}
+    assert {h.id for h in policy_index.search("浓度", area="第一师").items} == {"1"}
+    assert {h.id for h in policy_index.search("浓度", year=["2019", "2021"]).items} == {"1", "2", "3"}
+    assert {h.id for h in policy_index.search("浓度", category="排污许可").items} == {"2"}
     assert policy_index.search("浓度", unit="兵团发展改革委", kind="disclosure").total == 1
     assert policy_index.search("浓度", unit="兵团财务局", kind="disclosure").total == 0
 
 
 def test_sort_by_date_puts_the_newest_first(policy_index):
     """sort=date orders by date, newest first; relevance puts the title match first."""
-    by_date = policy_index.search("浓度", sort="date").results
+    by_date = policy_index.search("浓度", sort="date").items
     assert [h.id for h in by_date] == ["2", "3", "1"] and by_date[0].date.isoformat() == "2021-06-30"
-    relevance = policy_index.search("大气污染防治", per_page=3).results
+    relevance = policy_index.search("大气污染防治", per_page=3).items
     assert relevance[0].title == "加强大气污染防治"
     assert relevance[0].score >= relevance[1].score >= relevance[2].score
 
@@ -142,12 +142,12 @@ def test_pagination_partitions_the_results(policy_index, documents):
     expected = containing(documents, "生态")
     first = policy_index.search("生态", per_page=7)
     pages = [policy_index.search("生态", page=p, per_page=7) for p in range(1, first.pages + 1)]
-    found = [make_key(h.kind, h.id) for p in pages for h in p.results]
+    found = [make_key(h.kind, h.id) for p in pages for h in p.items]
     assert len(found) == len(set(found)) == len(expected) == first.total
     assert first.pages == -(-len(expected) // 7) > 2
-    assert [len(p.results) for p in pages[:-1]] == [7] * (first.pages - 1)
+    assert [len(p.items) for p in pages[:-1]] == [7] * (first.pages - 1)
     beyond = policy_index.search("生态", page=first.pages + 1, per_page=7)
-    assert beyond.results == [] and beyond.total == len(expected)
+    assert beyond.items == [] and beyond.total == len(expected)
 
 
 def test_snippets_mark_matches_and_escape_markup(empty_index):
@@ -156,7 +156,7 @@ def test_snippets_mark_matches_and_escape_markup(empty_index):
     index.add_documents([Document(
         "comment", "5", "意见", '<script>alert("大气污染")</script> 建议加强大气污染防治 & 监测',
     )])
-    snippet = index.search("大气污染").results[0].snippet
+    snippet = index.search("大气污染").items[0].snippet
     assert isinstance(snippet, Markup)
     assert "<script>" not in snippet
     assert snippet == Markup(
@@ -166,14 +166,14 @@ def test_snippets_mark_matches_and_escape_markup(empty_index):
 
 def test_snippet_is_cut_around_the_first_match(policy_index):
     """A long document's snippet starts shortly before the match, with ellipses where it was cut."""
-    hit = next(h for h in policy_index.search("造纸", per_page=100).results if h.kind == "measure")
+    hit = next(h for h in policy_index.search("造纸", per_page=100).items if h.kind == "measure")
     assert hit.snippet.startswith("…") and "<mark>造纸</mark>" in hit.snippet
     assert len(hit.snippet.striptags()) <= 170
 
 
 def test_results_carry_what_a_list_needs(policy_index):
     """kind, id, title, url, snippet, date and score for every hit."""
-    hit = policy_index.search("加强大气污染防治").results[0]
+    hit = policy_index.search("加强大气污染防治").items[0]
     assert (hit.kind, hit.id, hit.title, hit.url) == ("task", "14.1", "加强大气污染防治", "/measures/14#task-1")
     assert hit.date.isoformat() == "2017-01-03" and hit.score > 0
     assert "<mark>加强大气污染防治</mark>" in hit.snippet

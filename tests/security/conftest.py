@@ -32,7 +32,7 @@ def _values(app, client):
         rule = db.session.scalars(sa.select(RoutingRule)).first()
         evidence = db.session.scalar(sa.select(Report).where(Report.reference == reference)).evidence[0]
         values = {
-            "consultation_id": eia.id, "attachment_id": consultation_file.id, "session_id": answered.hearings[0].id,
+            "consultation_id": eia.id, "attachment_id": consultation_file.id, "hearing_id": answered.hearings[0].id,
             "disclosure_id": revised.id, "disclosure_attachment_id": disclosure_file.id, "number": 1,
             "measure_number": 14, "unit_id": db.session.scalar(sa.select(Unit.id).where(Unit.name == "兵团建设局")),
             "project_id": eia.project_id, "reference": report.reference, "own_reference": reference,

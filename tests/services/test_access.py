@@ -17,7 +17,7 @@ from portal.models import (
     Disclosure,
     DisclosureAttachment,
     DisclosureState,
-    HearingSession,
+    Hearing,
     Report,
     ReportCopy,
     ReportStatus,
@@ -76,7 +76,7 @@ def rows(app_context):
         )
         copy.state, copy.consultation = state, consultation
         db.session.add(copy)
-    hearing = db.session.scalars(sa.select(HearingSession)).first()
+    hearing = db.session.scalars(sa.select(Hearing)).first()
     hearing.consultation = drafts[0]
     disclosures = db.session.scalars(sa.select(Disclosure).order_by(Disclosure.id)).all()
     for disclosure, state in zip(disclosures, itertools.cycle(DisclosureState), strict=False):
@@ -153,7 +153,7 @@ def test_the_public_sees_published_rows_only(rows):
         )
         assert access.COMMENTS.is_public(comment) is expected
     hearing = db.session.scalars(
-        sa.select(HearingSession).join(Consultation).where(Consultation.published_at.is_(None))
+        sa.select(Hearing).join(Consultation).where(Consultation.published_at.is_(None))
     ).first()
     with pytest.raises(NotFound, match="No hearing has the number"):
         access.HEARINGS.get_public(hearing.id)

@@ -181,16 +181,16 @@ def test_a_file_goes_with_its_consultation(app_context, people, draft):
     item = add(people, draft, "环评报告书.pdf", minimal_pdf())
     consultations.withdraw(people["staff"], draft, "项目暂停,撤回本次征求意见。")
     with pytest.raises(NotFound, match="This file does not exist."):
-        attachments.public_download(draft.id, item.id, app_context.config["DATA_DIR"])
+        attachments.public_download(draft.id, item.id, app_context.config["FILES_DIR"])
     other = consultations.create_consultation(find_unit(UNIT), ConsultationKind.POLICY_DRAFT, "另一份草案",
                                               "第一段。", 6, created_by=people["staff"])
     shown = add(people, other, "公告.pdf", minimal_pdf())
     publish(people, other)
-    assert attachments.public_download(other.id, shown.id, app_context.config["DATA_DIR"])[0].is_file()
+    assert attachments.public_download(other.id, shown.id, app_context.config["FILES_DIR"])[0].is_file()
     with pytest.raises(NotFound):
-        attachments.public_download(other.id, item.id, app_context.config["DATA_DIR"])
+        attachments.public_download(other.id, item.id, app_context.config["FILES_DIR"])
     with pytest.raises(NotFound):
-        attachments.public_download(draft.id, shown.id, app_context.config["DATA_DIR"])
+        attachments.public_download(draft.id, shown.id, app_context.config["FILES_DIR"])
     assert attachments.get_for_unit(people["staff"], draft.id, item.id) is item
     with pytest.raises(NotFound):
         attachments.get_for_unit(people["stranger"], draft.id, item.id)

@@ -12,7 +12,7 @@ from portal.models import (
     CommentDecision,
     ConsultationKind,
     ConsultationState,
-    HearingSession,
+    Hearing,
     ProjectStage,
 )
 from portal.services import clocks, comments, consultations, participation
@@ -541,10 +541,10 @@ def test_statement_lists_hearings_with_published_minutes(answered_setup):
     """Hearing sessions appear with attendance and minutes once the minutes are published."""
     draft, _ = answered_setup
     starts = datetime(2026, 10, 20, 2, 0, tzinfo=timezone.utc)
-    draft.hearings.append(HearingSession(starts_at=starts, place="五家渠市政务服务中心三楼会议室", seats=50,
+    draft.hearings.append(Hearing(starts_at=starts, place="五家渠市政务服务中心三楼会议室", seats=50,
                                          registration_closes_at=starts - timedelta(days=2), minutes="听证会记录全文。",
                                          attendance_count=37, minutes_published_at=starts + timedelta(days=1)))
-    draft.hearings.append(HearingSession(starts_at=starts + timedelta(days=7), place="第二场", seats=20,
+    draft.hearings.append(Hearing(starts_at=starts + timedelta(days=7), place="第二场", seats=20,
                                          registration_closes_at=starts, minutes="草稿", attendance_count=5))
     db.session.flush()
     hearings = participation.participation_statement(draft).hearings

@@ -16,7 +16,7 @@ from portal.models import (
     ConsultationKind,
     DisclosureCategory,
     DisclosureState,
-    Indicator,
+    Goal,
     Measure,
     ReportStatus,
     Task,
@@ -119,9 +119,9 @@ def statistics_category():
                                                    takes_observations=True)
 
 
-def indicator(name):
-    """A goal indicator of measure (三) by name."""
-    return db.session.scalar(sa.select(Indicator).where(Indicator.name == name))
+def goal_named(name):
+    """A goal of measure (三) by name."""
+    return db.session.scalar(sa.select(Goal).where(Goal.name == name))
 
 
 def task_of(measure_number):
@@ -140,11 +140,11 @@ def discloser(unit):
 def disclosure(title, state=DisclosureState.PUBLISHED, published_on=date(2021, 3, 1), observations=(),
                tasks=(), unit="兵团建设局"):
     """A 兵团-level disclosure of `unit` through the disclosures service, left in `state`, with observations
-    {(indicator name, year): value} and related tasks; flushed."""
+    {(goal name, year): value} and related tasks; flushed."""
     staff = discloser(unit)
     item = disclosures.create_draft(find_unit(unit), statistics_category(), title, 0, body="统计数据见附表。",
                                     task_ids=[t.id for t in tasks], published_on=published_on)
-    rows = [disclosures.ObservationInput(indicator(name).id, year, value, "兵团统计年鉴")
+    rows = [disclosures.ObservationInput(goal_named(name).id, year, value, "兵团统计年鉴")
             for (name, year), value in dict(observations).items()]
     disclosures.replace_observations(staff, item, rows)
     moment = datetime.combine(published_on, datetime.min.time(), tzinfo=BJ) + timedelta(hours=10)
@@ -155,9 +155,9 @@ def disclosure(title, state=DisclosureState.PUBLISHED, published_on=date(2021, 3
     return item
 
 
-def goal(name):
-    """The dashboard's Goal for an indicator name."""
-    return next(g for g in dashboard.goals() if g.indicator.name == name)
+def progress(name):
+    """The dashboard's Progress of the goal called `name`."""
+    return next(g for g in dashboard.goals() if g.goal.name == name)
 
 
 # --- units ---------------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ def test_goals_count_only_published_disclosures(app_context):
     disclosure("2021年统计公报(草稿)", DisclosureState.DRAFT, observations={("用水总量", 2021): "130"})
     disclosure("2022年统计公报(已撤回)", DisclosureState.WITHDRAWN, date(2023, 2, 1),
                observations={("用水总量", 2022): "200"})
-    water = goal("用水总量")
+    water = progress("用水总量")
     assert [(p.year, p.value) for p in water.points] == [(2019, Decimal("125")), (2020, Decimal("118"))]
     assert water.latest.year == 2020 and water.status is GoalStatus.MET
     assert {r["year"] for r in dashboard.observation_rows()} == {2019, 2020}
@@ -259,8 +259,8 @@ def test_a_target_is_judged_on_its_target_year_and_the_latest_value_is_only_show
     """"≤ 120 by 2020" is met or missed on the 2020 value alone; a later value is reported, never judged; without a
     2020 value the dashboard says it cannot tell, even when a later value is below the target."""
     disclosure("统计公报", observations={("用水总量", year): value for year, value in values.items()})
-    water = goal("用水总量")
-    assert water.indicator.target_year == 2020
+    water = progress("用水总量")
+    assert water.goal.target_year == 2020
     assert water.status is status
     assert (water.judged.year if water.judged else None) == judged
     assert water.latest.year == latest
@@ -271,13 +271,13 @@ def test_a_reduction_is_judged_on_the_target_year_against_the_baseline_year(app_
     """−25 % vs 2015 by 2020: 2020's 800 (−20 %) is not met, though 2025's 700 (−30 %) would be."""
     disclosure("统计公报", observations={("单位生产总值用水量", year): value
                                      for year, value in {2015: "1000", 2020: "800", 2025: "700"}.items()})
-    water = goal("单位生产总值用水量")
+    water = progress("单位生产总值用水量")
     assert water.status is GoalStatus.NOT_MET and water.reduction == Decimal("20.0")
     assert water.judged.year == 2020 and water.later.year == 2025
 
 
 def test_the_goals_are_tallied_by_verdict(app_context):
-    """The summary counts every indicator once: met, not met, no value for the target year, cannot tell."""
+    """The summary counts every goal once: met, not met, no value for the target year, cannot tell."""
     disclosure("统计公报", observations={("用水总量", 2020): "118", ("主要城市空气质量优良天数比例", 2020): "78.5",
                                      ("森林覆盖率", 2025): "25", ("单位生产总值用水量", 2020): "740"})
     goals = dashboard.goals()
@@ -288,10 +288,10 @@ def test_the_goals_are_tallied_by_verdict(app_context):
 
 
 def test_at_least_target_not_met_and_no_data(app_context):
-    """78.5 % good-air days against ≥ 80 % is not met; an indicator without any value says so."""
+    """78.5 % good-air days against ≥ 80 % is not met; a goal without any value says so."""
     disclosure("2020年统计公报", observations={("主要城市空气质量优良天数比例", 2020): "78.5"})
-    assert goal("主要城市空气质量优良天数比例").status is GoalStatus.NOT_MET
-    forest = goal("森林覆盖率")
+    assert progress("主要城市空气质量优良天数比例").status is GoalStatus.NOT_MET
+    forest = progress("森林覆盖率")
     assert forest.status is GoalStatus.NO_DATA and forest.latest is None and forest.chart is None
 
 
@@ -299,7 +299,7 @@ def test_the_newest_disclosure_wins_a_year_and_the_csv_keeps_both(app_context):
     """Two published values for 2020: the later publication counts; the CSV lists both."""
     disclosure("2020年统计公报", published_on=date(2021, 3, 1), observations={("森林覆盖率", 2020): "19.5"})
     corrected = disclosure("2020年统计公报(更正)", published_on=date(2021, 6, 1), observations={("森林覆盖率", 2020): "20.1"})
-    forest = goal("森林覆盖率")
+    forest = progress("森林覆盖率")
     assert [(p.value, p.disclosure_id) for p in forest.points] == [(Decimal("20.1"), corrected.id)]
     assert forest.status is GoalStatus.MET
     assert sorted(r["value"] for r in dashboard.observation_rows()) == ["19.5", "20.1"]
@@ -315,7 +315,7 @@ def test_reduction_target_against_the_baseline_year(app_context, values, status,
     """−25 % vs 2015 is judged against the 2015 observation; without one the dashboard cannot tell."""
     name = "单位生产总值用水量"
     disclosure("统计公报", observations={(name, year): value for year, value in values.items()})
-    water = goal(name)
+    water = progress(name)
     assert water.status is status and water.reduction == reduction
     if status is GoalStatus.NO_BASELINE:
         assert water.status.label == "Cannot tell: no baseline observation"
@@ -332,7 +332,7 @@ def test_reduction_target_against_the_baseline_year(app_context, values, status,
 def test_direct_comparisons(comparison, value, met):
     """≤, ≥ and = compare the latest value with the target directly, boundaries included."""
     target = {"le": "120", "ge": "0.58", "eq": "40"}[comparison.value]
-    item = Indicator(name="x", comparison=comparison, target_value=Decimal(target), target_year=2020)
+    item = Goal(name="x", comparison=comparison, target_value=Decimal(target), target_year=2020)
     latest = dashboard.Point(2020, Decimal(value), "", 1, "", None)
     status, _reduction, _threshold = dashboard.judge(item, latest, None)
     assert status is (GoalStatus.MET if met else GoalStatus.NOT_MET)

@@ -17,7 +17,7 @@ from portal.models import (
     Disclosure,
     DisclosureState,
     DisclosureVersion,
-    HearingSession,
+    Hearing,
     MailMessage,
     Observation,
     Project,
@@ -46,7 +46,7 @@ def sample(title):
 def counts():
     """Rows of every table the samples fill."""
     return {m.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(m))
-            for m in (User, Report, Project, Consultation, Comment, HearingSession, Registration, MailMessage,
+            for m in (User, Report, Project, Consultation, Comment, Hearing, Registration, MailMessage,
                       Disclosure, DisclosureVersion, Observation)}
 
 
@@ -172,7 +172,7 @@ def test_demo_publishes_a_marked_disclosure_in_every_category(loaded):
     assert sorted(d.category.code for d in samples) == sorted(code for code, *_rest in disclosures.CATEGORIES)
     assert all(demo.SAMPLE_MARK in d.title and demo.SAMPLE_MARK in d.body for d in samples)
     assert all(disclosures.is_public(d) and d.published_on < clocks.local_day(utcnow()) for d in samples)
-    assert all(d.unit.handles_cases for d in samples)
+    assert all(d.unit.handles_reports for d in samples)
 
 
 def test_demo_has_a_revised_and_a_withdrawn_disclosure(loaded):
@@ -186,32 +186,32 @@ def test_demo_has_a_revised_and_a_withdrawn_disclosure(loaded):
 
 def test_demo_air_pollution_disclosures_link_to_measure_fourteen(loaded):
     """The search journey 大气污染 → (十四) → a disclosure works: a public sample about 大气污染 links its task."""
-    linked, _total, _page, _per_page = disclosures.list_public({"measure": "14"}, per_page=100)
+    linked = disclosures.list_public({"measure": "14"}, per_page=100).items
     about_air = [d for d in linked if "大气污染" in d.title + d.body
                  and any(t.title == "加强大气污染防治" for t in d.tasks)]
     assert about_air and all(d.state is DisclosureState.PUBLISHED for d in about_air)
     assert any(d.unit.name == "兵团建设局" for d in about_air)
 
 
-def _met(indicator, value, baseline):
-    if indicator.comparison is Comparison.AT_MOST:
-        return value <= indicator.target_value
-    if indicator.comparison is Comparison.AT_LEAST:
-        return value >= indicator.target_value
-    return (baseline - value) / baseline * 100 >= indicator.target_value
+def _met(goal, value, baseline):
+    if goal.comparison is Comparison.AT_MOST:
+        return value <= goal.target_value
+    if goal.comparison is Comparison.AT_LEAST:
+        return value >= goal.target_value
+    return (baseline - value) / baseline * 100 >= goal.target_value
 
 
 def test_demo_statistics_cover_2016_to_2025_with_targets_met_and_missed(loaded):
-    """兵团统计局's statistics give several goal indicators for every year 2016–2025 (the reduction target its
+    """兵团统计局's statistics give several goals for every year 2016–2025 (the reduction target its
     2015 baseline too); by 2025 some targets are met and some are not."""
     [stats] = [d for d in db.session.scalars(sa.select(Disclosure)) if d.category.takes_observations]
     assert stats.unit.name == "兵团统计局" and stats.state is DisclosureState.PUBLISHED
-    by_indicator = {}
+    by_goal = {}
     for observation in stats.observations:
-        by_indicator.setdefault(observation.indicator, {})[observation.year] = observation.value
-    assert len(by_indicator) >= 4
-    assert all(set(range(2016, 2026)) <= set(years) for years in by_indicator.values())
-    outcomes = {indicator.name: _met(indicator, years[2025], years.get(indicator.baseline_year))
-                for indicator, years in by_indicator.items()}
+        by_goal.setdefault(observation.goal, {})[observation.year] = observation.value
+    assert len(by_goal) >= 4
+    assert all(set(range(2016, 2026)) <= set(years) for years in by_goal.values())
+    outcomes = {goal.name: _met(goal, years[2025], years.get(goal.baseline_year))
+                for goal, years in by_goal.items()}
     assert True in outcomes.values() and False in outcomes.values(), outcomes
     assert all(o.source and demo.SAMPLE_MARK in o.source for o in stats.observations)

@@ -13,7 +13,7 @@ from portal.models import (
     Disclosure,
     DisclosureCategory,
     DisclosureState,
-    Indicator,
+    Goal,
     Measure,
     Observation,
     SearchOutbox,
@@ -289,19 +289,19 @@ def test_a_stale_version_is_refused(app_context, people):
     disclosures.publish(people["staff"], item, now=NOW, version=item.version)
 
 
-def indicator(name):
-    """The goal indicator called `name`."""
-    return db.session.scalar(sa.select(Indicator).where(Indicator.name == name))
+def goal(name):
+    """The goal called `name`."""
+    return db.session.scalar(sa.select(Goal).where(Goal.name == name))
 
 
 def test_observations_replace_all_and_blank_rows_are_ignored(app_context, people):
     """Rows become observations; saving again replaces them; values keep their decimals."""
     item = draft(people, code="statistics", title="兵团生态环境统计数据(2016—2020年)")
-    air, forest = indicator("主要城市空气质量优良天数比例"), indicator("森林覆盖率")
+    air, forest = goal("主要城市空气质量优良天数比例"), goal("森林覆盖率")
     rows = [ObservationInput(air.id, "2019", "78.5", "兵团统计年鉴2020"), ObservationInput(),
             ObservationInput(forest.id, "２０２０", "１９.８", "兵团林业统计")]
     disclosures.replace_observations(people["staff"], item, rows)
-    assert [(o.indicator.name, o.year, o.value) for o in disclosures.observation_table(item)] == [
+    assert [(o.goal.name, o.year, o.value) for o in disclosures.observation_table(item)] == [
         ("主要城市空气质量优良天数比例", 2019, Decimal("78.5")), ("森林覆盖率", 2020, Decimal("19.8"))]
     disclosures.replace_observations(people["staff"], item, [ObservationInput(air.id, 2020, "81.2", "公报")])
     db.session.flush()
@@ -322,7 +322,7 @@ def test_observations_replace_all_and_blank_rows_are_ignored(app_context, people
 def test_bad_observations_name_the_row_and_field(app_context, people, row, expected):
     """The first bad row is named with its field; nothing is saved."""
     item = draft(people, code="statistics")
-    air = indicator("主要城市空气质量优良天数比例").id
+    air = goal("主要城市空气质量优良天数比例").id
     rows = [ObservationInput(air, 2019, "78", "公报"),
             ObservationInput(*[air if value == "AIR" else value for value in row])]
     with pytest.raises(ValidationFailed) as refused:
@@ -333,7 +333,7 @@ def test_bad_observations_name_the_row_and_field(app_context, people, row, expec
 
 def test_observations_only_for_statistics_drafts(app_context, people):
     """Another category takes none; once published the figures are fixed (withdraw and publish anew)."""
-    air = indicator("主要城市空气质量优良天数比例").id
+    air = goal("主要城市空气质量优良天数比例").id
     row = [ObservationInput(air, 2020, "80", "公报")]
     with pytest.raises(Conflict):
         disclosures.replace_observations(people["staff"], draft(people), row)
@@ -394,9 +394,9 @@ def test_the_public_list_filters_and_orders_by_publication_date(app_context, peo
     draft(people, title="草稿")
 
     def titles(**filters):
-        items, total, _page, _per_page = disclosures.list_public(filters)
-        assert total == len(items)
-        return [d.title for d in items]
+        page = disclosures.list_public(filters)
+        assert page.total == len(page.items)
+        return [d.title for d in page.items]
 
     assert titles() == ["处罚决定", "撤回的", "2024年报"]
     assert titles(category="penalties") == ["处罚决定"]
@@ -407,8 +407,8 @@ def test_the_public_list_filters_and_orders_by_publication_date(app_context, peo
     assert titles(unit=str(find_unit("第八师石河子市").id)) == []
     assert disclosures.public_years() == [2025, 2024]
     assert disclosures.version_counts([old, new]) == {old.id: 1, new.id: 1}
-    items, total, page, per_page = disclosures.list_public({}, page=2, per_page=2)
-    assert ([d.title for d in items], total, page, per_page) == (["2024年报"], 3, 2, 2)
+    page = disclosures.list_public({}, page=2, per_page=2)
+    assert ([d.title for d in page.items], page.total, page.page, page.per_page) == (["2024年报"], 3, 2, 2)
 
 
 @pytest.mark.parametrize("filters, paging, name", [

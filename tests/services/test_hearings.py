@@ -19,7 +19,7 @@ from portal.models import (
     Consultation,
     ConsultationKind,
     ConsultationState,
-    HearingSession,
+    Hearing,
     MailMessage,
     Registration,
     RegistrationStatus,
@@ -100,7 +100,7 @@ def register(hearing, n, email=None, now=DURING, wants_to_speak=False, viewpoint
 def statuses(hearing):
     """{status: count} of a hearing's registrations, read from the database."""
     rows = db.session.execute(sa.select(Registration.status, sa.func.count()).where(
-        Registration.session_id == hearing.id).group_by(Registration.status))
+        Registration.hearing_id == hearing.id).group_by(Registration.status))
     return dict(rows.all())
 
 
@@ -124,7 +124,7 @@ def test_notice_too_short_across_the_national_day_holiday_is_refused_naming_the_
     assert "《环境保护公众参与办法》" in message
     assert "at least 10 working days" in message
     assert "2026-09-28" in message and "2026-10-17" in message
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(HearingSession)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Hearing)) == 0
 
 
 def test_exactly_long_enough_notice_is_accepted_and_announced(app_context, people):
@@ -360,7 +360,7 @@ def test_concurrent_registrations_never_oversell_seats(app_context, people):
             try:
                 # Each thread is a request of its own: its own app context, session, connection and commit.
                 with app.app_context():
-                    hearing = db.session.get(HearingSession, hearing_id)
+                    hearing = db.session.get(Hearing, hearing_id)
                     start.wait()
                     hearings.register(hearing, f"居民{n}", f"1390000{n:04d}", "", False, "", SECRET, now=DURING)
                     db.session.commit()
@@ -374,7 +374,7 @@ def test_concurrent_registrations_never_oversell_seats(app_context, people):
             thread.join(timeout=60)
         assert not errors, f"round {round_}: {errors!r}"
         db.session.expire_all()
-        hearing = db.session.get(HearingSession, hearing_id)
+        hearing = db.session.get(Hearing, hearing_id)
         assert statuses(hearing) == {RegistrationStatus.CONFIRMED: 5, RegistrationStatus.WAITLISTED: 7}, round_
         view = hearings.public_view(hearing, now=DURING)
         assert (view.seats_left, view.waitlist_length) == (0, 7)

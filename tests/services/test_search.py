@@ -165,7 +165,7 @@ def found_keys(config, q, **options):
     keys, page = [], 1
     while True:
         results = search.search(config, q, page=page, per_page=100, **options)
-        keys += [make_key(r.kind, r.id) for r in results.results]
+        keys += [make_key(r.kind, r.id) for r in results.items]
         if page >= results.pages:
             assert len(keys) == results.total == len(set(keys))
             return set(keys)
@@ -205,18 +205,18 @@ def test_full_width_and_traditional_variants_find_the_same(app_context, planted,
 def test_results_carry_public_addresses_and_marked_snippets(app_context, planted):
     """A measure is (十四) with its number as id; a disclosure's Markdown is plain text; snippets are escaped."""
     found = search.search(app_context.config, "全面推进污染防治", kind="measure")
-    measure = found.results[0]
+    measure = found.items[0]
     assert (measure.kind, measure.id, measure.title, measure.url) == ("measure", 14, "(十四) 全面推进污染防治",
                                                                       "/measures/14")
-    task = search.search(app_context.config, "加强大气污染防治", kind="task").results[0]
+    task = search.search(app_context.config, "加强大气污染防治", kind="task").items[0]
     assert task.url == f"/measures/14#task-{task.id}" and isinstance(task.id, int)
-    quality = search.search(app_context.config, "年均浓度", kind="disclosure", area="1").results[0]
+    quality = search.search(app_context.config, "年均浓度", kind="disclosure", area="1").items[0]
     assert quality.id == planted.quality and quality.url == f"/disclosures/{planted.quality}"
     assert quality.date == date(2019, 3, 1)
     assert "**" not in quality.snippet and "##" not in quality.snippet
     assert "<script>" not in quality.snippet and "&lt;script&gt;" in quality.snippet
     assert "<mark>" not in quality.title
-    case = search.search(app_context.config, "查处整改", kind="case").results[0]
+    case = search.search(app_context.config, "查处整改", kind="case").items[0]
     assert case.id == planted.closed_case and case.url == f"/reports/{planted.closed_case}"
 
 
@@ -246,7 +246,7 @@ def test_private_content_never_reaches_the_index(app_context, planted):
     for key in (f"disclosure:{planted.draft}", f"disclosure:{planted.withdrawn}", f"comment:{planted.pending_comment}",
                 f"comment:{planted.hidden_comment}", f"case:{planted.open_case}"):
         assert key not in keys
-    with_name = search.search(config, "张三").results
+    with_name = search.search(config, "张三").items
     assert [r.id for r in with_name] == [planted.named_comment]
 
 
@@ -256,7 +256,7 @@ def test_facets_count_and_label_every_match(app_context, planted):
     expected = containing("大气污染")
     with force_locale("en"):
         found = search.search(config, "大气污染", per_page=1)
-    assert found.total == len(expected) and len(found.results) == 1
+    assert found.total == len(expected) and len(found.items) == 1
     kinds = {f.value: (f.label, f.count) for f in found.facets["kind"]}
     assert kinds["measure"] == ("Policy measure", sum(1 for k in expected if k.startswith("measure:")))
     assert kinds["case"] == ("Closed case", 1)
@@ -320,10 +320,10 @@ def test_pages_partition_the_results_and_sort_by_date(app_context, planted):
     expected = containing("污染")
     first = search.search(config, "污染", per_page=7)
     pages = [search.search(config, "污染", page=p, per_page=7) for p in range(1, first.pages + 1)]
-    keys = [make_key(r.kind, r.id) for p in pages for r in p.results]
+    keys = [make_key(r.kind, r.id) for p in pages for r in p.items]
     assert len(keys) == len(set(keys)) == len(expected) == first.total and first.pages > 3
-    assert search.search(config, "污染", page=first.pages + 1, per_page=7).results == []
-    dates = [r.date for r in search.search(config, "大气污染", sort="date", per_page=100).results]
+    assert search.search(config, "污染", page=first.pages + 1, per_page=7).items == []
+    dates = [r.date for r in search.search(config, "大气污染", sort="date", per_page=100).items]
     assert dates == sorted(dates, reverse=True)
 
 
@@ -360,7 +360,7 @@ def test_changes_are_queued_with_the_change_and_drained_from_the_current_state(a
     assert search.search(config, "臭氧浓度").total == 0
     drained = search.drain(config)
     assert (drained.written, drained.removed, drained.pending, drained.available) == (1, 0, 0, True)
-    assert [r.id for r in search.search(config, "臭氧浓度").results] == [extra.id] and outbox() == []
+    assert [r.id for r in search.search(config, "臭氧浓度").items] == [extra.id] and outbox() == []
 
     disclosures.withdraw(people["jsj"], extra, "数据有误,更正后重新发布。")
     comments.hide_comment(people["wjq"], db.session.get(Comment, planted.named_comment), "重复提交的意见。")
@@ -403,7 +403,7 @@ def test_a_held_writer_lock_leaves_the_rows_for_a_later_drain(app_context, plant
     assert outbox() == [("disclosure", str(extra.id))]
     assert search.search(config, "沙尘天气").total == 0
     assert search.drain(config).written == 1 and outbox() == []
-    assert [r.id for r in search.search(config, "沙尘天气").results] == [extra.id]
+    assert [r.id for r in search.search(config, "沙尘天气").items] == [extra.id]
 
 
 @pytest.mark.whoosh
@@ -483,5 +483,5 @@ def test_a_policy_import_that_changes_something_queues_its_measures_and_tasks(ap
     assert ("measure", "14") in queued and len([k for k, _ in queued if k == "task"]) == 59
     assert search.search(config, "全面实施大气污染防治行动计划").total == 0
     search.drain(config)
-    assert {r.kind for r in search.search(config, "全面实施大气污染防治行动计划").results} == {"measure", "task"}
+    assert {r.kind for r in search.search(config, "全面实施大气污染防治行动计划").items} == {"measure", "task"}
     assert not import_policy(revised).changed and outbox() == []

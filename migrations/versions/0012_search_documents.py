@@ -1,7 +1,7 @@
 """the PostgreSQL search engine's tables: search documents and their chunks
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011_one_word_per_concept
 Create Date: 2026-12-07
 
 Written by hand. With PORTAL_SEARCH_ENGINE=postgresql the search documents live in these tables, written in
@@ -16,8 +16,8 @@ from sqlalchemy.dialects import postgresql
 
 
 # revision identifiers, used by Alembic.
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011_one_word_per_concept'
 branch_labels = None
 depends_on = None
 
