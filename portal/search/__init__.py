@@ -5,7 +5,16 @@ keys / search) and the dataclasses `Document`, `SearchResults`, `Hit`. `SearchUn
 means "temporarily unavailable", `portal.errors.ValidationFailed` an unusable query.
 Importing this package opens nothing and reads no configuration.
 """
-from portal.search.documents import FACETS, KINDS, Document, Hit, SearchResults, SearchUnavailable, make_key
+from portal.search.documents import (
+    FACETS,
+    KINDS,
+    REPORT_KIND,
+    Document,
+    Hit,
+    SearchResults,
+    SearchUnavailable,
+    make_key,
+)
 from portal.search.index import SearchIndex, open_or_create, rebuild
 from portal.search.query import MAX_QUERY_LENGTH, parse_query
 
@@ -13,6 +22,7 @@ __all__ = [
     "FACETS",
     "KINDS",
     "MAX_QUERY_LENGTH",
+    "REPORT_KIND",
     "Document",
     "Hit",
     "SearchIndex",
