@@ -87,9 +87,9 @@ def test_the_case_filter_shows_the_records_of_one_case(app, case):  # noqa: F811
         audit.record("identity.read", "report", report.id, actor=None, detail="this case")
         audit.record("identity.read", "report", report.id + 1000, actor=None, detail="another case")
         db.session.commit()
-    page = root.get(f"/admin/audit?case={reference}").get_data(as_text=True)
+    page = root.get(f"/admin/audit?report={reference}").get_data(as_text=True)
     assert rows(page) == ["this case"]
-    assert rows(root.get("/admin/audit?case=BT-2099-999999").get_data(as_text=True)) == []
+    assert rows(root.get("/admin/audit?report=BT-2099-999999").get_data(as_text=True)) == []
 
 
 def test_bad_filters_get_a_message_naming_the_field(app):

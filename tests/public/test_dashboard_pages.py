@@ -205,7 +205,7 @@ def test_units_page_shows_the_record_and_leaves_small_units_out(client, planted)
 
 def test_units_are_sortable_by_links_with_aria_sort(make_app):
     """Received, most first by default (aria-sort descending); the header links flip or choose the order."""
-    app = make_app(DASHBOARD_MIN_CASES=4)
+    app = make_app(DASHBOARD_MIN_REPORTS=4)
     plant(app)
     client = english(app.test_client())
     page = text(client, "/dashboard/units")
@@ -260,7 +260,7 @@ PAGES = ["/dashboard", "/dashboard/goals", "/dashboard/units", "/dashboard/measu
 
 def test_dashboard_pages_are_valid_html(make_app, tmp_path):
     """The Nu Html Checker finds no error on the dashboard pages, with data, in Chinese and in English."""
-    app = make_app(DASHBOARD_MIN_CASES=4)
+    app = make_app(DASHBOARD_MIN_REPORTS=4)
     plant(app)
     pages = {}
     for language in ("zh", "en"):

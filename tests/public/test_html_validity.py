@@ -84,7 +84,7 @@ STAFF_PAGES = [
     ("admin-routing", "/admin/routing", 200),
     ("admin-calendar", "/admin/calendar", 200),
     ("admin-audit", "/admin/audit", 200),
-    ("admin-audit-filtered", "/admin/audit?action=identity.read&since=2026-01-01&case={accepted}", 200),
+    ("admin-audit-filtered", "/admin/audit?action=identity.read&since=2026-01-01&report={accepted}", 200),
     ("styleguide", "/styleguide", 200),
 ]
 STAFF_LOGIN = ("demo-admin", "demo-password-2026")

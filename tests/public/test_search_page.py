@@ -110,7 +110,7 @@ def facet_groups(page):
 
 
 @pytest.mark.parametrize(("language", "expected"), [
-    ("en", {"Type of content": ["Closed case", "Disclosure"], "Responsible unit": ["第八师石河子市"],
+    ("en", {"Type of content": ["Closed report", "Disclosure"], "Responsible unit": ["第八师石河子市"],
             "Report category": ["Water pollution"], "Disclosure category": ["Pollutant discharge permits"],
             "Area": ["第八师石河子市"], "Year": []}),
     ("zh", {"内容类型": ["已办结举报", "公开信息"], "责任单位": ["第八师石河子市"], "举报类别": ["水污染"],

@@ -27,7 +27,7 @@ def case(app_context):
     staff = People(PEOPLE)["staff"]
     handling.accept(staff, report, None, app_context.config)
     handling.reply(staff, report, None, "已派员现场检查。")
-    audit.record("identity.read", "report", report.id, actor=staff, detail="case page")
+    audit.record("identity.read", "report", report.id, actor=staff, detail="report page")
     db.session.commit()
     return report
 
@@ -79,7 +79,7 @@ def test_events_and_records_are_chained(case):
     records = db.session.scalars(sa.select(AuditRecord).order_by(AuditRecord.id)).all()
     assert records[0].previous_hash == history.GENESIS and len(records[-1].hash) == 64
     found = history.verify()
-    assert found.intact and (found.events, found.cases, found.records) == (3, 1, len(records))
+    assert found.intact and (found.events, found.reports, found.records) == (3, 1, len(records))
 
 
 def test_a_second_successor_of_one_event_is_refused(case):

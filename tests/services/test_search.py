@@ -255,7 +255,7 @@ def test_facets_count_and_label_every_match(app_context, planted):
     assert found.total == len(expected) and len(found.results) == 1
     kinds = {f.value: (f.label, f.count) for f in found.facets["kind"]}
     assert kinds["measure"] == ("Policy measure", sum(1 for k in expected if k.startswith("measure:")))
-    assert kinds["case"] == ("Closed case", 1)
+    assert kinds["case"] == ("Closed report", 1)
     units = {f.label: f.count for f in found.facets["unit"]}
     assert units["兵团建设局(环保局)"] >= 2 and units["第六师五家渠市"] == 3
     # Report categories (of closed cases) and disclosure categories are two facets, never one list.
