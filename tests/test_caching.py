@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.models import Comment, Measure, Report, Unit, User
 from portal.services import comments, handling
 from tests.conftest import settings
-from tests.feeds.test_cases_feed import new_report
+from tests.feeds.test_reports_feed import new_report
 from tests.helpers import People, add_user, login
 from tests.public.test_consultation_pages import comment, draft, opened, staff
 from tests.public.test_disclosure_pages import build
@@ -45,8 +45,8 @@ def test_a_published_disclosure_is_in_the_list_the_feed_and_the_api_at_once(app,
     assert "缓存测试公报" in text(client, f"/disclosures/{disclosure}")
 
 
-def test_a_case_accepted_and_closed_shows_in_the_reports_and_their_feed_at_once(app, client):
-    """A case's public outcome is on /reports, its page and /feeds/reports.atom on the very next request."""
+def test_a_report_accepted_and_closed_shows_in_the_reports_and_their_feed_at_once(app, client):
+    """A report's public outcome is on /reports, its page and /feeds/reports.atom on the very next request."""
     with app.app_context():
         People(PEOPLE)["staff"]
         report = new_report(app, "cached")

@@ -166,14 +166,14 @@ def test_planted_identity_never_reaches_public_pages_apis_or_logs(app, live_serv
 
     staff = Browser(live_server)
     staff.login("shz")
-    status, _headers, case_page = staff.get(f"/console/reports/{reference}")
-    assert status == 200 and SENTENCE in case_page
+    status, _headers, report_page = staff.get(f"/console/reports/{reference}")
+    assert status == 200 and SENTENCE in report_page
     for planted in IDENTITY:
-        assert planted not in case_page, "shown before the reveal"
-    assert f'action="/console/reports/{reference}/identity"' in case_page
+        assert planted not in report_page, "shown before the reveal"
+    assert f'action="/console/reports/{reference}/identity"' in report_page
     assert audit_reads(app) == []
     status, _headers, revealed = staff.post(f"/console/reports/{reference}/identity",
-                                            {"csrf_token": hidden_value(case_page, "csrf_token")})
+                                            {"csrf_token": hidden_value(report_page, "csrf_token")})
     assert status == 200 and NAME in revealed and PHONE in revealed and EMAIL in revealed
     with app.app_context():
         report_id = db.session.execute(sa.text("SELECT id FROM reports WHERE reference = :r"),
@@ -188,7 +188,7 @@ def test_planted_identity_never_reaches_public_pages_apis_or_logs(app, live_serv
     assert "badge-closed" in staff.get(f"/console/reports/{reference}")[2]
 
     with app.app_context():
-        search.reindex(app.config)  # the closed case is now searchable: by its public parts only
+        search.reindex(app.config)  # the closed report is now searchable: by its public parts only
     anyone = Browser(live_server)
     checked = 0
     for path in public_paths(app, reference, unit_id):
@@ -235,7 +235,7 @@ def reveal(client, reference):
 
 
 def test_handling_unit_sees_identity_only_after_an_audited_reveal(app, client):
-    """Allowed by the resident: the case page has a reveal button, and only the reveal shows (and audits) it."""
+    """Allowed by the resident: the report page has a reveal button, and only the reveal shows (and audits) it."""
     reference, _code = submit_report(client, name=NAME, phone=PHONE, email=EMAIL, visibility="handling_unit")
     shz = staff_client(app, "shz")
     page = shz.get(f"/console/reports/{reference}").get_data(as_text=True)
@@ -291,7 +291,7 @@ def test_unrelated_unit_cannot_reveal(app, client):
 
 
 def test_anonymous_report_says_so_and_offers_no_reveal(app, client):
-    """Without contact details the case page says the report is anonymous."""
+    """Without contact details the report page says the report is anonymous."""
     reference, _code = submit_report(client)
     shz = staff_client(app, "shz")
     page = shz.get(f"/console/reports/{reference}").get_data(as_text=True)

@@ -66,7 +66,7 @@ def submit(key, area, now, category="water"):
     return reports.submit(data, current_app.config, now=now).report
 
 
-def plant_cases(people, start=T0, now=NOW):
+def plant_reports(people, start=T0, now=NOW):
     """Seven reports of 第八师石河子市 handled in known ways, four of 第六师五家渠市; commits.
 
     第八师, all received at `start`: accepted after 1, 2.5, 3 and 4 days; closed after 11, 20 (in time)
@@ -172,7 +172,7 @@ def record_of(records, unit_name):
 
 def test_unit_record_numbers(people):
     """Counts, medians (calendar days, one decimal, half up), share in time and overdue come out exactly."""
-    plant_cases(people)
+    plant_reports(people)
     plant_consultations(people)
     busy = record_of(dashboard.unit_records(5, now=NOW), BUSY_UNIT)
     assert (busy.received, busy.accepted, busy.closed) == (7, 4, 3)
@@ -186,7 +186,7 @@ def test_unit_record_numbers(people):
 
 def test_overdue_is_the_consoles_overdue_filter(people):
     """The dashboard's overdue count equals what the console's overdue filter lists for the unit."""
-    plant_cases(people)
+    plant_reports(people)
     listed = handling.queue(people["site"], QueueFilters(overdue=True), per_page=100, now=NOW).items
     busy = record_of(dashboard.unit_records(5, now=NOW), BUSY_UNIT)
     assert busy.overdue == len([r for r in listed if r.unit.name == BUSY_UNIT]) == 2
@@ -195,8 +195,8 @@ def test_overdue_is_the_consoles_overdue_filter(people):
 
 
 def test_units_under_the_minimum_are_left_out(people):
-    """第六师 has 4 cases: absent with the default minimum of 5, present with 4."""
-    plant_cases(people)
+    """第六师 has 4 reports: absent with the default minimum of 5, present with 4."""
+    plant_reports(people)
     assert record_of(dashboard.unit_records(5, now=NOW), SMALL_UNIT) is None
     small = record_of(dashboard.unit_records(4, now=NOW), SMALL_UNIT)
     assert (small.received, small.accepted, small.closed, small.overdue) == (4, 0, 0, 4)
@@ -207,7 +207,7 @@ def test_units_under_the_minimum_are_left_out(people):
 
 def test_units_sort_by_any_column_with_missing_values_last(people):
     """Ascending and descending by a count; a column a unit has no value for puts it last both ways."""
-    plant_cases(people)
+    plant_reports(people)
     plant_consultations(people)
     names = lambda rows: [r.name for r in rows]  # noqa: E731
     assert names(dashboard.units_table(4, "received", "asc", now=NOW)[0]) == [SMALL_UNIT, BUSY_UNIT]
@@ -377,7 +377,7 @@ def test_chart_geometry():
 # --- measures ------------------------------------------------------------------------------------
 
 
-def test_measures_count_published_disclosures_public_consultations_and_cases(people):
+def test_measures_count_published_disclosures_public_consultations_and_reports(people):
     """Measure (十四): one published disclosure (not the draft or withdrawn one), one public consultation
     (not the draft), and the reports whose category (大气污染, 水污染) belongs to its tasks."""
     fourteen = task_of(14)
