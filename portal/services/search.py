@@ -68,7 +68,7 @@ _CLOSED = "已办结"
 
 # What the index holds of each kind of record: the public rows (the kind's access policy), narrowed
 # where search shows less than the pages do. A withdrawn disclosure stays public as a tombstone but is
-# no search result; every report has a public page, but is a search result once closed.
+# no search result; every report has a public page but is a search result only once closed.
 INDEXED = {
     "disclosure": access.DISCLOSURES.public & access.Rule(lambda d: d.state is not DisclosureState.WITHDRAWN,
                                                           lambda: Disclosure.state != DisclosureState.WITHDRAWN),
