@@ -1,4 +1,4 @@
-"""Benchmark: what the hash chain costs when a case event or an audit record is appended, and how long
+"""Benchmark: what the hash chain costs when a report event or an audit record is appended, and how long
 `portal check` takes to verify N events.
 
     .venv/bin/python bench/history.py                       # 20,000 events on SQLite (figures in README)
@@ -7,7 +7,7 @@
 
 A fresh database (a temporary SQLite file, or the PostgreSQL database named, which is emptied) is
 migrated and gets 20 reports. Then, for each measure, the same number of events goes round the 20
-cases:
+reports:
 
 - chained, one transaction per event: `history.add_event` + commit, as a handling action does;
 - plain, one transaction per event: the same row inserted with made-up hashes (no row lock, no read of
@@ -72,12 +72,12 @@ def main():
         from portal.models import EventKind, Report, ReportEvent
         from portal.services import history, reports
 
-        cases = [reports.submit(reports.ReportInput(submission_key=f"bench-{i}", category="water", area=8,
+        submitted = [reports.submit(reports.ReportInput(submission_key=f"bench-{i}", category="water", area=8,
                                                     place="石河子市北泉镇排污口",
                                                     description="排污口每天夜里排放黑臭污水,渠道里的鱼都死了。"),
                                 app.config).report for i in range(20)]
         db.session.commit()
-        ids = [c.id for c in cases]
+        ids = [r.id for r in submitted]
         body = "已派员现场检查,责令养殖场停止直排,并对排污口取样送检。" * 2
 
         def chained(i, commit=True):
@@ -125,7 +125,7 @@ def main():
     print(f"  {'µs per event':38} {'wall':>8} {'CPU':>8}  (CPU: this Python process only)")
     for name, (wall, cpu) in figures.items():
         print(f"  {name:38} {wall:8.1f} {cpu:8.1f}")
-    print(f"  verify: {found.events} events in {found.cases} cases and {found.records} audit records: "
+    print(f"  verify: {found.events} events in {found.reports} reports and {found.records} audit records: "
           f"{verify_seconds:.2f} s wall, {verify_cpu:.2f} s CPU "
           f"({verify_seconds / max(found.events + found.records, 1) * 1e6:.1f} µs/row wall), "
           f"intact={found.intact}")

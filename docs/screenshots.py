@@ -41,8 +41,8 @@ ADMIN = ("demo-admin", "demo-password-2026")  # the sample site administrator, w
 SEARCH = "/search?q=大气污染"
 DESCRIPTION = "排渠里每天傍晚流出灰黑色污水,有刺鼻的气味,渠边的草已经枯死。"
 # The pictures in order; a file's number is its place here, the same in every width and language.
-PAGES = ("home", "report-new", "report-errors", "report-filled", "report-receipt", "tracking", "case",
-         "console-queue", "console-case", "search", "disclosure", "disclosure-diff", "consultation", "hearing",
+PAGES = ("home", "report-new", "report-errors", "report-filled", "report-receipt", "tracking", "report",
+         "console-queue", "console-report", "search", "disclosure", "disclosure-diff", "consultation", "hearing",
          "dashboard", "dashboard-goals", "developers", "password", "audit-log")
 
 
@@ -68,7 +68,7 @@ def build_site(data_dir):
 
 
 def sample_paths(app):
-    """Addresses of the sample case, disclosure and consultation the pictures show."""
+    """Addresses of the sample report, disclosure and consultation the pictures show."""
     import sqlalchemy as sa
 
     from portal.extensions import db
@@ -80,7 +80,7 @@ def sample_paths(app):
         disclosure = db.session.scalar(sa.select(Disclosure.id).where(Disclosure.title.contains("生态环境状况公报")))
         consultation = db.session.scalar(sa.select(Consultation.id).where(Consultation.title == demo.EIA_TITLE))
         db.session.remove()
-    return {"case": f"/reports/{closed}", "console_case": f"/console/reports/{closed}",
+    return {"report": f"/reports/{closed}", "console_report": f"/console/reports/{closed}",
             "disclosure": f"/disclosures/{disclosure}", "diff": f"/disclosures/{disclosure}/diff?from=1&to=2",
             "consultation": f"/consultations/{consultation}"}
 
@@ -166,7 +166,7 @@ def resident_journeys(page, base, camera, paths):
     page.locator('form.form [type="submit"]').click()
     page.wait_for_url("**/reports/track/**")
     camera.shoot(page, "tracking")
-    camera.visit(page, base, paths["case"], "case")
+    camera.visit(page, base, paths["report"], "report")
     camera.visit(page, base, SEARCH, "search")
     camera.visit(page, base, paths["disclosure"], "disclosure")
     camera.visit(page, base, paths["diff"], "disclosure-diff")
@@ -191,10 +191,10 @@ def log_in(page, base, account):
 
 
 def staff_journey(page, base, camera, paths):
-    """Sample staff of 第八师石河子市: the queue, the closed sample case, the password form."""
+    """Sample staff of 第八师石河子市: the queue, the closed sample report, the password form."""
     log_in(page, base, STAFF)
     camera.visit(page, base, "/console/reports", "console-queue")
-    camera.visit(page, base, paths["console_case"], "console-case")
+    camera.visit(page, base, paths["console_report"], "console-report")
     camera.visit(page, base, "/password", "password")
 
 

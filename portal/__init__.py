@@ -136,6 +136,7 @@ def register_blueprints(app):
     from portal.feeds import bp as feeds
     from portal.open311 import bp as open311
     from portal.public import bp as public
+    from portal.redirects import bp as moved
 
     app.register_blueprint(public)
     app.register_blueprint(auth)
@@ -146,3 +147,4 @@ def register_blueprints(app):
     app.register_blueprint(open311, url_prefix="/open311/v2")
     csrf.exempt(open311)
     app.register_blueprint(feeds, url_prefix="/feeds")
+    app.register_blueprint(moved)

@@ -86,7 +86,7 @@ PAGE_DOMAINS = {
     "public.statements_show": CONSULTATIONS, "public.hearings_show": CONSULTATIONS,
     "public.projects_show": CONSULTATIONS, "feeds.consultations_atom": CONSULTATIONS,
     "api.consultations_index": CONSULTATIONS, "api.consultations_show": CONSULTATIONS,
-    "public.reports_index": REPORTS, "public.reports_show": REPORTS, "feeds.cases_atom": REPORTS,
+    "public.reports_index": REPORTS, "public.reports_show": REPORTS, "feeds.reports_atom": REPORTS,
     "open311.requests_index": REPORTS, "open311.requests_show": REPORTS,
     "public.search": DOMAINS, "api.search": DOMAINS, "feeds.search_atom": DOMAINS,
 }

@@ -164,7 +164,7 @@ def history_problems():
                 "(recreate them as migration 0006 does)" for table in history.missing_guards()]
     found = history.verify()
     problems += [f"history chain broken: {where}" for where in found.breaks]
-    return problems, (f"history: {found.events} events in {found.cases} cases and {found.records} audit records, "
+    return problems, (f"history: {found.events} events in {found.reports} reports and {found.records} audit records, "
                       "every chain intact")
 
 

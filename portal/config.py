@@ -1,11 +1,17 @@
 """Configuration: one class of defaults, overridden by PORTAL_* environment variables."""
 import base64
+import logging
 import os
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# Environment variables that were renamed, new name → old name: the old one is still read when the new one
+# is unset, with a warning (once per process) so that deployments update their environment.
+RENAMED_ENVIRONMENT = {"PORTAL_DASHBOARD_MIN_REPORTS": "PORTAL_DASHBOARD_MIN_CASES"}
+_warned_renamed = set()
+log = logging.getLogger(__name__)
 
 
 class ConfigError(RuntimeError):
@@ -90,8 +96,8 @@ class Config:
     # row) are removed by `portal tick` once older than this; younger ones may belong to a submission
     # still in flight.
     ORPHAN_FILE_GRACE_SECONDS = 3600
-    # Dashboard: a unit's handling record is shown once it has this many cases (fewer say little).
-    DASHBOARD_MIN_CASES = 5
+    # Dashboard: a unit's handling record is shown once it has this many reports (fewer say little).
+    DASHBOARD_MIN_REPORTS = 5
     # The footer's site information: the owner (主办单位), a contact line, the MIIT ICP filing number
     # (ICP备案号) and the public security filing (公安机关备案号). Empty by default: a line that is not
     # configured is left out, so a portal never names an owner or a filing it does not have.
@@ -141,7 +147,7 @@ class Config:
         "PORTAL_SUBSCRIPTION_LIMIT": ("SUBSCRIPTION_LIMIT", int),
         "PORTAL_SEARCH_DIR": ("SEARCH_DIR", str),
         "PORTAL_SEARCH_WRITE_TIMEOUT": ("SEARCH_WRITE_TIMEOUT", float),
-        "PORTAL_DASHBOARD_MIN_CASES": ("DASHBOARD_MIN_CASES", int),
+        "PORTAL_DASHBOARD_MIN_REPORTS": ("DASHBOARD_MIN_REPORTS", int),
         "PORTAL_ORPHAN_FILE_GRACE_SECONDS": ("ORPHAN_FILE_GRACE_SECONDS", int),
         "PORTAL_SITE_OWNER": ("SITE_OWNER", str),
         "PORTAL_SITE_CONTACT": ("SITE_CONTACT", str),
@@ -165,6 +171,8 @@ def load(overrides=None, environ=None):
     environ = os.environ if environ is None else environ
     settings = {k: getattr(Config, k) for k in dir(Config) if k.isupper() and k != "ENVIRONMENT"}
     for variable, (key, kind) in Config.ENVIRONMENT.items():
+        if not environ.get(variable) and environ.get(RENAMED_ENVIRONMENT.get(variable, "")):
+            variable = _renamed(variable)
         if environ.get(variable):
             try:
                 settings[key] = kind(environ[variable])
@@ -198,6 +206,16 @@ def _check_search_engine(settings):
             "PORTAL_SEARCH_ENGINE=postgresql keeps the search documents in the portal's database, which must "
             "then be PostgreSQL (PORTAL_DATABASE_URL=postgresql+psycopg://user@host/portal); "
             f"this portal's database is {settings['DATABASE_URL'].split(':', 1)[0]}.")
+
+
+def _renamed(variable):
+    """The old name of `variable`, read in its place; the first time, a warning naming the new one."""
+    old = RENAMED_ENVIRONMENT[variable]
+    if old not in _warned_renamed:
+        _warned_renamed.add(old)
+        log.warning("%s is deprecated: set %s instead (the old name is read while the new one is unset)",
+                    old, variable)
+    return old
 
 
 def _trusted_hosts(settings):

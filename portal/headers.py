@@ -14,7 +14,7 @@ PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src
                "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 DOCUMENT_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
-# Staff pages (login included): case files, identities, contacts, attendee lists.
+# Staff pages (login included): report files, identities, contacts, attendee lists.
 PRIVATE_BLUEPRINTS = frozenset({"auth", "console", "admin"})
 # Residents' pages that carry a receipt or registration code, a private link, or what they typed about
 # themselves (a form shown again with its errors keeps their name, phone and email).

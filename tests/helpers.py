@@ -36,7 +36,7 @@ def login(client, username="jsj-staff", password=PASSWORD, next_path=None):
     return client.post(path, data={"csrf_token": token, "username": username, "password": password})
 
 
-# Reports: the public form, the case page's action forms, test files.
+# Reports: the public form, the report page's action forms, test files.
 
 PHOTO_PHONE = "13800138000"
 PHOTO_COMMENT = b"secret reporter phone 13800138000"
@@ -104,8 +104,8 @@ def tracking_path(client, reference, code):
     return response.headers["Location"]
 
 
-def case_forms(client, reference):
-    """GET the console case page; returns (page text, csrf token, version)."""
+def report_forms(client, reference):
+    """GET the console report page; returns (page text, csrf token, version)."""
     response = client.get(f"/console/reports/{reference}")
     assert response.status_code == 200, response.status_code
     page = response.get_data(as_text=True)
@@ -113,8 +113,8 @@ def case_forms(client, reference):
 
 
 def act(client, reference, action, version=None, csrf=None, **fields):
-    """POST a console action on a report with the case page's CSRF token and version (unless given)."""
-    _page, token, seen = case_forms(client, reference)
+    """POST a console action on a report with the report page's CSRF token and version (unless given)."""
+    _page, token, seen = report_forms(client, reference)
     data = {"csrf_token": token if csrf is None else csrf, "version": seen if version is None else version, **fields}
     return client.post(f"/console/reports/{reference}/{action}", data={k: v for k, v in data.items() if v != ""})
 

@@ -65,7 +65,7 @@ def wait_for(condition, seconds=60):
         time.sleep(0.05)
 
 
-def test_backup_under_load_restores_into_a_fresh_portal_that_serves_the_cases(make_app, fresh_target, tmp_path):
+def test_backup_under_load_restores_into_a_fresh_portal_that_serves_the_reports(make_app, fresh_target, tmp_path):
     """Every report acknowledged before the backup, every referenced file and every count comes back."""
     # 16 clients on one address: the per-address and per-key hourly limits are lifted for the drill.
     app = make_app(API_KEY_HOURLY_LIMIT=10**6, REPORT_LIMIT=10**6)
@@ -114,7 +114,7 @@ def test_backup_under_load_restores_into_a_fresh_portal_that_serves_the_cases(ma
     for marker in before:
         assert sum(marker in text for text in descriptions) == 1, marker
 
-    # The restored portal serves a case restored from the backup to its resident.
+    # The restored portal serves a report restored from the backup to its resident.
     reference, code = next(value for value in before.values() if value[1])
     client = restored.test_client()
     page = client.get("/reports/track").get_data(as_text=True)

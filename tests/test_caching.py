@@ -10,14 +10,14 @@ from portal.extensions import db
 from portal.models import Comment, Measure, Report, Unit, User
 from portal.services import comments, handling
 from tests.conftest import settings
-from tests.feeds.test_cases_feed import new_report
+from tests.feeds.test_reports_feed import new_report
 from tests.helpers import People, add_user, login
 from tests.public.test_consultation_pages import comment, draft, opened, staff
 from tests.public.test_disclosure_pages import build
 
 PEOPLE = {"staff": ("shz", "第八师石河子市", "staff")}
 PUBLIC = ["/", "/measures", "/measures/14", "/units", "/disclosures", "/reports", "/consultations", "/dashboard",
-          "/feeds/disclosures.atom", "/feeds/cases.atom", "/api/v1/disclosures", "/api/v1/measures/14"]
+          "/feeds/disclosures.atom", "/feeds/reports.atom", "/api/v1/disclosures", "/api/v1/measures/14"]
 
 
 def cache_of(app):
@@ -45,14 +45,14 @@ def test_a_published_disclosure_is_in_the_list_the_feed_and_the_api_at_once(app,
     assert "缓存测试公报" in text(client, f"/disclosures/{disclosure}")
 
 
-def test_a_case_accepted_and_closed_shows_in_the_reports_and_their_feed_at_once(app, client):
-    """A case's public outcome is on /reports, its page and /feeds/cases.atom on the very next request."""
+def test_a_report_accepted_and_closed_shows_in_the_reports_and_their_feed_at_once(app, client):
+    """A report's public outcome is on /reports, its page and /feeds/reports.atom on the very next request."""
     with app.app_context():
         People(PEOPLE)["staff"]
         report = new_report(app, "cached")
         db.session.commit()
         reference = report.reference
-    assert "缓存测试" not in text(client, "/reports") + text(client, "/feeds/cases.atom")
+    assert "缓存测试" not in text(client, "/reports") + text(client, "/feeds/reports.atom")
     assert reference in text(client, "/reports")  # received, shown as such
     with app.app_context():
         report = db.session.scalar(sa.select(Report).where(Report.reference == reference))
@@ -61,7 +61,7 @@ def test_a_case_accepted_and_closed_shows_in_the_reports_and_their_feed_at_once(
         handling.close(shz, report, None, "缓存测试:已责令停止排放。", app.config)
         db.session.commit()
     assert "缓存测试:已责令停止排放。" in text(client, "/reports")
-    assert "缓存测试:已责令停止排放。" in text(client, "/feeds/cases.atom")
+    assert "缓存测试:已责令停止排放。" in text(client, "/feeds/reports.atom")
     assert "缓存测试:已责令停止排放。" in text(client, f"/reports/{reference}")
 
 
@@ -186,7 +186,7 @@ def test_a_cached_answer_carries_the_same_headers_as_a_fresh_one(app, client):
 
 
 @pytest.mark.parametrize("path", ["/disclosures", "/feeds/disclosures.atom", "/api/v1/disclosures",
-                                  "/feeds/cases.atom", "/api/v1/measures/14"])
+                                  "/feeds/reports.atom", "/api/v1/measures/14"])
 def test_a_page_a_feed_and_the_api_answer_304_when_unchanged(client, path):
     """If-None-Match and If-Modified-Since get a 304 with no body; a stale ETag gets the page."""
     first = client.get(path)

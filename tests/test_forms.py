@@ -154,15 +154,15 @@ def test_a_missing_version_and_token_are_one_sentence_at_the_top(app, language, 
 @pytest.mark.parametrize("language, stale", [("en", "This page is out of date: reload it and try again."),
                                              ("zh_Hans_CN", "本页内容已过期：请刷新页面后重试。")])
 def test_a_console_action_without_its_version_says_the_page_is_stale(app, language, stale):
-    """The case page's reply without its version flashed "Version: 该字段是必填字段。; 答复举报人（公开）: …"; now one
+    """The report page's reply without its version flashed "Version: 该字段是必填字段。; 答复举报人（公开）: …"; now one
     sentence per problem, in the page's language, naming no hidden field."""
-    from tests.helpers import case_forms, staff_client, submit_report, summary_of
+    from tests.helpers import report_forms, staff_client, submit_report, summary_of
 
     reference, _code = submit_report(app.test_client())
     staff = staff_client(app, "shz", "第八师石河子市", english=language == "en")
-    _page, token, _version = case_forms(staff, reference)
+    _page, token, _version = report_forms(staff, reference)
     response = staff.post(f"/console/reports/{reference}/reply", data={"csrf_token": token})
-    assert response.status_code == 400  # the case page again, the reply form with its error summary
+    assert response.status_code == 400  # the report page again, the reply form with its error summary
     summary = summary_of(response.get_data(as_text=True))
     reply = "Enter the reply to the resident." if language == "en" else "请填写答复内容。"
     assert summary == [(None, stale), ("reply-text", reply)], summary

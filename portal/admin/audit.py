@@ -1,4 +1,4 @@
-"""The audit log: every accountable action, filtered by actor, action, unit, days and case."""
+"""The audit log: every accountable action, filtered by actor, action, unit, days and report."""
 from flask import current_app, render_template, request
 
 from portal.admin import bp
@@ -14,4 +14,4 @@ def audit_index():
     page = audit.search(filters, current_app.config["BABEL_DEFAULT_TIMEZONE"])
     return render_template("admin/audit/index.html", page=page, filters=filters, actions=audit.ACTIONS,
                            action_label=audit.action_label, actors=audit.actors(), units=units.list_units(),
-                           cases=audit.case_references(page.items))
+                           references=audit.report_references(page.items))

@@ -205,7 +205,7 @@ def _search_schemas():
     return {
         "FacetValue": _object({"value": STRING, "label": STRING, "count": INTEGER}),
         "SearchResult": _object({
-            "kind": _enum(KINDS), "id": {"type": ["integer", "string"], "description": "A case's reference, "
+            "kind": _enum(KINDS), "id": {"type": ["integer", "string"], "description": "A report's reference (kind `case`), "
                                          "a measure's number, otherwise the id."},
             "title": STRING, "url": URL,
             "snippet": {"type": "string", "description": "Escaped text with <mark> around the matches."},
@@ -325,7 +325,7 @@ def paths():
         _facet("kind", _enum(KINDS), "Only these kinds of document."),
         _facet("unit", FACET_VALUE, "Units' ids, as the `unit` facet gives them."),
         _facet("category", FACET_VALUE,
-               "Report category codes (of closed cases), as the `category` facet gives them."),
+               "Report category codes (of closed reports), as the `category` facet gives them."),
         _facet("disclosure_category", FACET_VALUE,
                "Disclosure category codes, as the `disclosure_category` facet gives them."),
         _facet("area", FACET_VALUE, "Areas' numbers, as the `area` facet gives them."),
@@ -357,7 +357,7 @@ def paths():
         "/disclosures/{disclosure_id}": _get(
             "getDisclosure", "A disclosure with its current text, files, observations and versions.",
             "DisclosureDetail", [_path("disclosure_id", "The disclosure's id.")], [MISSING], tag="disclosures"),
-        "/search": _get("search", "Search measures, tasks, disclosures, consultations, comments and closed cases.",
+        "/search": _get("search", "Search measures, tasks, disclosures, consultations, comments and closed reports.",
                         "SearchPage", search_parameters, [BAD, ("503", "Unavailable")], tag="search"),
         "/openapi.json": _get("getOpenAPI", "This document.", "OpenAPIDocument", tag="meta"),
     }

@@ -1,4 +1,4 @@
-"""The unit's queue of reports, the case page, and the actions on it."""
+"""The unit's queue of reports, the report page, and the actions on it."""
 import csv
 import io
 
@@ -67,8 +67,8 @@ def _action_form(action, report, formdata=None):
     return prefixed(form, action)
 
 
-def _render_case(report, identity=None, status=200, **bound):
-    """The case page; `bound` holds the action form just submitted, to show again with its errors."""
+def _render_report(report, identity=None, status=200, **bound):
+    """The report page; `bound` holds the action form just submitted, to show again with its errors."""
     visibility = identities.describe_visibility(report)
     return render_template("console/reports/show.html", report=report, access=handling.access(current_user, report),
                            forms={name: bound.get(name) or _action_form(name, report)
@@ -80,8 +80,8 @@ def _render_case(report, identity=None, status=200, **bound):
 @bp.get("/reports/<reference>")
 @permission_required(Permission.CONSOLE_VIEW)
 def reports_show(reference):
-    """The case page: details, deadlines, timeline and the actions open to the user."""
-    return _render_case(handling.get_for(current_user, reference))
+    """The report page: details, deadlines, timeline and the actions open to the user."""
+    return _render_report(handling.get_for(current_user, reference))
 
 
 @bp.post("/reports/<reference>/identity")
@@ -91,11 +91,11 @@ def reports_identity(reference):
     report = handling.get_for(current_user, reference)
     if not forms.IdentityForm().validate_on_submit():
         abort(400)
-    identity = identities.read_identity(current_user, report, purpose="case page")
+    identity = identities.read_identity(current_user, report, purpose="report page")
     db.session.commit()
     if identity is None:
         flash(_("You may not see who made this report."), "error")
-    return _render_case(report, identity=identity)
+    return _render_report(report, identity=identity)
 
 
 def _due(moment):
@@ -152,7 +152,7 @@ def _confirmation(action, report, form):
 @permission_required(Permission.REPORTS_HANDLE)
 def reports_act(reference, action):
     """Perform one action (irreversible ones once confirmed); bad input is shown on the action's form, with its error
-    summary; a refusal, or a change someone made meanwhile, is said in a message above the case."""
+    summary; a refusal, or a change someone made meanwhile, is said in a message above the report."""
     if action not in ACTIONS:
         abort(404)
     report = handling.get_for(current_user, reference)
@@ -160,7 +160,7 @@ def reports_act(reference, action):
     try:
         if not form.validate_on_submit():
             if handling.access(current_user, report) is handling.Access.HANDLE:
-                return _render_case(report, status=400, **{action: form})
+                return _render_report(report, status=400, **{action: form})
             raise DomainError(error_text(form))  # no action form on their page: said in a message
         if action in IRREVERSIBLE and not confirmed(form):
             return ask_first(form, lambda: call(report, form, current_app.config),
@@ -171,7 +171,7 @@ def reports_act(reference, action):
     except ValidationFailed as error:
         db.session.rollback()
         attach_error(form, error)
-        return _render_case(report, status=400, **{action: form})
+        return _render_report(report, status=400, **{action: form})
     except (DomainError, StaleDataError) as error:
         db.session.rollback()
         flash(error.message if isinstance(error, DomainError) else handling.changed_message(), "error")

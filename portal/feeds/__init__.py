@@ -24,7 +24,7 @@ def feed_links():
     if request.endpoint == "public.consultations_index":
         return [(_("Consultations"), url_for("feeds.consultations_atom"))]
     if request.endpoint in ("public.reports_index", "public.reports_show"):
-        return [(_("Case outcomes"), url_for("feeds.cases_atom"))]
+        return [(_("Report outcomes"), url_for("feeds.reports_atom"))]
     if request.endpoint in ("public.disclosures_index", "public.disclosures_show"):
         filters = {name: args[name] for name in ("unit", "category", "area") if args.get(name)}
         return [(_("Disclosures"), url_for("feeds.disclosures_atom", **filters))]
@@ -43,4 +43,4 @@ def feed_helpers():
     return {"feed_links": feed_links}
 
 
-from portal.feeds import cases, consultations, disclosures, search  # noqa: E402,F401
+from portal.feeds import consultations, disclosures, reports, search  # noqa: E402,F401

@@ -225,7 +225,7 @@ class ReportEvent(db.Model):
     """One step in a report's timeline, with who did it and when; written only by `services.history.add_event`."""
 
     __tablename__ = "report_events"
-    # One successor per event: two concurrent appends to one case cannot fork its chain.
+    # One successor per event: two concurrent appends to one report cannot fork its chain.
     __table_args__ = (sa.UniqueConstraint("report_id", "previous_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -237,7 +237,7 @@ class ReportEvent(db.Model):
     reason: Mapped[str | None] = mapped_column(sa.String(40))
     body: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # SHA-256 of the case's previous event (zeros for the first) and of this one, see `services.history`.
+    # SHA-256 of the report's previous event (zeros for the first) and of this one, see `services.history`.
     previous_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
 

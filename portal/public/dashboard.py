@@ -38,29 +38,29 @@ def dashboard_goals_csv():
 
 @bp.get("/dashboard/units")
 def dashboard_units():
-    """The handling record of each unit with enough cases, sortable by any column."""
+    """The handling record of each unit with enough reports, sortable by any column."""
     records, sort, direction = dashboard.units_table(
-        current_app.config["DASHBOARD_MIN_CASES"], request.args.get("sort"), request.args.get("dir"))
+        current_app.config["DASHBOARD_MIN_REPORTS"], request.args.get("sort"), request.args.get("dir"))
     return render_template("public/dashboard/units.html", records=records, sort=sort, direction=direction,
-                           min_cases=current_app.config["DASHBOARD_MIN_CASES"])
+                           min_reports=current_app.config["DASHBOARD_MIN_REPORTS"])
 
 
 @bp.get("/dashboard/units.csv")
 def dashboard_units_csv():
     """The units' handling record as CSV, sorted like the page."""
     records, _sort, _direction = dashboard.units_table(
-        current_app.config["DASHBOARD_MIN_CASES"], request.args.get("sort"), request.args.get("dir"))
+        current_app.config["DASHBOARD_MIN_REPORTS"], request.args.get("sort"), request.args.get("dir"))
     return csv_response("units.csv", dashboard.UNIT_CSV_COLUMNS, [dashboard.unit_row(r) for r in records])
 
 
 @bp.get("/dashboard/measures")
 def dashboard_measures():
-    """For each measure, how many published disclosures, public consultations and cases belong to it."""
+    """For each measure, how many published disclosures, public consultations and reports belong to it."""
     return render_template("public/dashboard/measures.html", measures=dashboard.measures_table())
 
 
 @bp.get("/dashboard/measures.csv")
 def dashboard_measures_csv():
     """The measures' counts as CSV."""
-    rows = [[m.number, m.title, m.disclosures, m.consultations, m.cases] for m in dashboard.measures_table()]
+    rows = [[m.number, m.title, m.disclosures, m.consultations, m.reports] for m in dashboard.measures_table()]
     return csv_response("measures.csv", dashboard.MEASURE_CSV_COLUMNS, rows)

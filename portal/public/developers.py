@@ -34,7 +34,7 @@ API_ROUTES = {
                           "unit's decisions, attachments and participation statement."),
     "listDisclosures": _l("Published and withdrawn disclosures, newest first, a page at a time."),
     "getDisclosure": _l("One disclosure: its text (Markdown and sanitised HTML), files, observations and versions."),
-    "search": _l("Full-text search over measures, tasks, disclosures, consultations, comments and closed cases, "
+    "search": _l("Full-text search over measures, tasks, disclosures, consultations, comments and closed reports, "
                  "with facet counts."),
     "getOpenAPI": _l("The OpenAPI 3.1 document of every route above."),
 }
@@ -59,7 +59,7 @@ FEEDS = {
     "feeds.category_disclosures_atom": _l("The disclosures of one category, by its permanent code."),
     "feeds.search_atom": _l("A saved search: the newest matches of a query, with the search page's filters "
                             "(kind, unit, category, area, year)."),
-    "feeds.cases_atom": _l("Case outcomes as they are published: the closing result or public summary of a "
+    "feeds.reports_atom": _l("Report outcomes as they are published: the closing result or public summary of a "
                            "report, never who reported it or what they wrote."),
 }
 CSV_EXPORTS = {
@@ -68,7 +68,7 @@ CSV_EXPORTS = {
     "public.dashboard_goals_csv": _l("Every published value of the goal indicators, with the disclosure it comes "
                                      "from."),
     "public.dashboard_units_csv": _l("The units' handling record, sorted like the dashboard page (sort, dir)."),
-    "public.dashboard_measures_csv": _l("For each measure, how many disclosures, consultations and cases it has."),
+    "public.dashboard_measures_csv": _l("For each measure, how many disclosures, consultations and reports it has."),
 }
 
 
@@ -89,16 +89,16 @@ class Route:
 
 
 def example_values():
-    """Real ids for the example links: a unit, the latest consultation and disclosure, categories, a case."""
+    """Real ids for the example links: a unit, the latest consultation and disclosure, categories, a report."""
     consultation = next(iter(consultations.list_public({}, 1, 1).items), None)
     disclosure = next(iter(disclosures.list_public({}, 1, 1).items), None)
     unit = next((u for u in units.list_units() if u.handles_reports), None)
     category = next(iter(disclosures.list_categories()), None)
     service = next(iter(categories.list_categories()), None)
-    case = next(iter(supervision.list_reports(supervision.SupervisionFilters(), 1, 1).items), None)
+    report = next(iter(supervision.list_reports(supervision.SupervisionFilters(), 1, 1).items), None)
     return {"number": 14, "unit_id": unit and unit.id, "consultation_id": consultation and consultation.id,
             "disclosure_id": disclosure and disclosure.id, "code": category and category.code,
-            "service_code": service and service.code, "reference": case and case.reference}
+            "service_code": service and service.code, "reference": report and report.reference}
 
 
 def _pattern(rule):

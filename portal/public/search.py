@@ -1,4 +1,4 @@
-"""Search (/search): one query over measures, tasks, disclosures, consultations, comments and closed cases."""
+"""Search (/search): one query over measures, tasks, disclosures, consultations, comments and closed reports."""
 from urllib.parse import urlencode
 
 from flask import current_app, render_template, request, url_for

@@ -6,7 +6,16 @@ engine, and the dataclasses `Document`, `SearchResults`, `Hit`. `SearchUnavailab
 means "temporarily unavailable", `portal.errors.ValidationFailed` an unusable query.
 Importing this package opens nothing and reads no configuration.
 """
-from portal.search.documents import FACETS, KINDS, Document, Hit, SearchResults, SearchUnavailable, make_key
+from portal.search.documents import (
+    FACETS,
+    KINDS,
+    REPORT_KIND,
+    Document,
+    Hit,
+    SearchResults,
+    SearchUnavailable,
+    make_key,
+)
 from portal.search.index import SearchIndex, open_or_create, rebuild
 from portal.search.postgres import PostgresIndex
 from portal.search.query import MAX_QUERY_LENGTH, parse_query
@@ -16,6 +25,7 @@ __all__ = [
     "KINDS",
     "MAX_QUERY_LENGTH",
     "PostgresIndex",
+    "REPORT_KIND",
     "Document",
     "Hit",
     "SearchIndex",

@@ -7,7 +7,10 @@ from flask_babel import gettext as _
 from portal.errors import DomainError
 from portal.pagination import Page
 
-KINDS = ("measure", "task", "disclosure", "consultation", "comment", "case")
+# A report's document kind is "case": a public contract name (the search API's `kind`, the `kind=` parameter of
+# search pages and saved-search feeds, the keys of a built index), kept while the portal says "report" elsewhere.
+REPORT_KIND = "case"
+KINDS = ("measure", "task", "disclosure", "consultation", "comment", REPORT_KIND)
 FACETS = ("kind", "unit", "category", "disclosure_category", "area", "year")
 SORTS = ("relevance", "date")
 MAX_PER_PAGE = 100
@@ -32,7 +35,7 @@ class Document:
 
     `unit` and `category` may hold several values (a task has several units); `area` and
     `disclosure_category` are one value; `year` defaults to the date's year; `snippet` defaults to `body`.
-    `category` is a report's category (on closed cases), `disclosure_category` a disclosure's: two lists
+    `category` is a report's category (on closed reports), `disclosure_category` a disclosure's: two lists
     of codes (both have "other"), so two facets.
     """
 

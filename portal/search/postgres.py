@@ -284,9 +284,9 @@ def _search(connection, request):
         sa.select(matched).order_by(*order, matched.c.key)
         .limit(request.per_page).offset((request.page - 1) * request.per_page)).mappings().all()
     return SearchResults(
-        query=parsed.text, total=total, page=request.page, per_page=request.per_page,
+        items=[_hit(row, parsed.required) for row in rows], total=total, page=request.page,
+        per_page=request.per_page, query=parsed.text,
         facets=_facets(connection, matched) if total else {name: [] for name in FACETS},
-        results=[_hit(row, parsed.required) for row in rows],
     )
 
 

@@ -46,13 +46,13 @@ class AuditFilters:
     unit: int | None = None
     since: date | None = None
     until: date | None = None
-    case: str | None = None
+    report: str | None = None  # a report's reference
     page: int = 1
 
     @property
     def active(self):
         """True when any filter narrows the log."""
-        return any(v is not None for v in (self.actor, self.action, self.unit, self.since, self.until, self.case))
+        return any(v is not None for v in (self.actor, self.action, self.unit, self.since, self.until, self.report))
 
 
 def _day(name, value):
@@ -80,9 +80,9 @@ def parse_filters(args):
     action = args.get("action") or None
     if action is not None and action not in ACTIONS:
         raise ValidationFailed(_("%(field)s is not one of the values offered.", field=_("The action")), field="action")
-    case = (args.get("case") or "").strip()[:40] or None
+    report = (args.get("report") or "").strip()[:40] or None
     filters = AuditFilters(actor=_chosen("actor", args.get("actor")), action=action, unit=_chosen("unit", args.get("unit")),
-                           since=_day("since", args.get("since")), until=_day("until", args.get("until")), case=case,
+                           since=_day("since", args.get("since")), until=_day("until", args.get("until")), report=report,
                            page=min(_chosen("page", args.get("page")) or 1, 1_000_000))
     if filters.since and filters.until and filters.since > filters.until:
         raise ValidationFailed(_("The first day must not be after the last day."), field="since")
@@ -106,15 +106,15 @@ def search(filters, tz, per_page=PER_PAGE):
         query = query.where(AuditRecord.at >= _start_of(filters.since, tz))
     if filters.until:
         query = query.where(AuditRecord.at < _start_of(filters.until + timedelta(days=1), tz))
-    if filters.case:
-        case = sa.select(Report.id).where(Report.reference == filters.case).scalar_subquery()
-        query = query.where(AuditRecord.subject_type == "report", AuditRecord.subject_id == case)
+    if filters.report:
+        report = sa.select(Report.id).where(Report.reference == filters.report).scalar_subquery()
+        query = query.where(AuditRecord.subject_type == "report", AuditRecord.subject_id == report)
     return pagination.fetch(db.session, query, filters.page, per_page, order_by=(AuditRecord.id.desc(),),
                             options=(selectinload(AuditRecord.actor).selectinload(User.unit),))
 
 
-def case_references(records):
-    """{report id: reference} of the cases that `records` are about."""
+def report_references(records):
+    """{report id: reference} of the reports that `records` are about."""
     ids = {r.subject_id for r in records if r.subject_type == "report"}
     if not ids:
         return {}

@@ -294,7 +294,7 @@ def observation_rows():
 
 @dataclass
 class UnitRecord:
-    """One unit's handling record: cases, time taken, deadlines kept, consultations and answers."""
+    """One unit's handling record: reports, time taken, deadlines kept, consultations and answers."""
 
     unit_id: int
     name: str
@@ -311,7 +311,7 @@ class UnitRecord:
 
     @property
     def closed_within_limit_percent(self):
-        """Share of closed cases closed by their own closure deadline, in per cent (None without any)."""
+        """Share of closed reports closed by their own closure deadline, in per cent (None without any)."""
         return _percent(self.closed_within_limit, self.closed)
 
     @property
@@ -359,8 +359,8 @@ def unit_row(record):
             record.overdue, record.consultations, record.published_comments, record.answered_percent]
 
 
-def unit_records(min_cases, now=None):
-    """The record of every unit with at least `min_cases` cases, in no particular order."""
+def unit_records(min_reports, now=None):
+    """The record of every unit with at least `min_reports` reports, in no particular order."""
     now = now or utcnow()
     counts = db.session.execute(
         sa.select(
@@ -374,7 +374,7 @@ def unit_records(min_cases, now=None):
         .join(Unit, Report.unit_id == Unit.id)
         .where(access.REPORTS.public_condition())
         .group_by(Report.unit_id, Unit.name)
-        .having(sa.func.count(Report.id) >= min_cases)
+        .having(sa.func.count(Report.id) >= min_reports)
     ).all()
     records = {}
     for unit_id, name, received, accepted, closed, within_limit, overdue in counts:
@@ -443,10 +443,10 @@ def sorted_units(records, sort, direction):
     return sorted(present, key=key, reverse=direction == "desc") + missing
 
 
-def units_table(min_cases, sort=None, direction=None, now=None):
-    """(records sorted as asked, column, direction): the units with at least `min_cases` cases."""
+def units_table(min_reports, sort=None, direction=None, now=None):
+    """(records sorted as asked, column, direction): the units with at least `min_reports` reports."""
     sort, direction = sort_order(sort, direction)
-    return sorted_units(unit_records(min_cases, now), sort, direction), sort, direction
+    return sorted_units(unit_records(min_reports, now), sort, direction), sort, direction
 
 
 # --- measures ------------------------------------------------------------------------------------
@@ -454,13 +454,13 @@ def units_table(min_cases, sort=None, direction=None, now=None):
 
 @dataclass
 class MeasureCounts:
-    """What has happened under one measure: published disclosures, public consultations, cases."""
+    """What has happened under one measure: published disclosures, public consultations, reports."""
 
     number: int
     title: str
     disclosures: int = 0
     consultations: int = 0
-    cases: int = 0
+    reports: int = 0
 
 
 def _disclosures_of(measure_id=None):
@@ -485,7 +485,7 @@ def _consultations_of(measure_id=None):
     return query if measure_id is None else query.where(Task.measure_id == measure_id)
 
 
-def _cases_of(measure_id=None):
+def _reports_of(measure_id=None):
     """Reports whose category points at a task of a measure (the link routing follows)."""
     query = (
         sa.select(Task.measure_id, Report.id)
@@ -504,41 +504,42 @@ def _per_measure(pairs):
     return {measure_id: int(count) for measure_id, count in rows}
 
 
+# "cases" is a public contract name: CSV readers depend on the column heading, so it stays.
 MEASURE_CSV_COLUMNS = ("measure", "title", "disclosures", "consultations", "cases")
 
 
 def measures_table():
-    """Every measure in order with its counts of published disclosures, public consultations and cases."""
+    """Every measure in order with its counts of published disclosures, public consultations and reports."""
     disclosures = _per_measure(_disclosures_of())
     consultations = _per_measure(_consultations_of())
-    cases = _per_measure(_cases_of())
+    reports = _per_measure(_reports_of())
     return [MeasureCounts(m.number, m.title, disclosures.get(m.id, 0), consultations.get(m.id, 0),
-                          cases.get(m.id, 0)) for m in policy.list_measures()]
+                          reports.get(m.id, 0)) for m in policy.list_measures()]
 
 
 @dataclass
 class MeasureRecord:
-    """The measure page's record: the newest linked disclosures and consultations, and cases by status."""
+    """The measure page's record: the newest linked disclosures and consultations, and reports by status."""
 
     disclosures: list
     disclosure_total: int
     consultations: list
     consultation_total: int
-    cases: dict = field(default_factory=dict)  # ReportStatus → count, in the statuses' order
+    reports: dict = field(default_factory=dict)  # ReportStatus → count, in the statuses' order
 
     @property
-    def case_total(self):
-        """All cases under the measure."""
-        return sum(self.cases.values())
+    def report_total(self):
+        """All reports under the measure."""
+        return sum(self.reports.values())
 
     @property
-    def cases_by_value(self):
+    def reports_by_value(self):
         """The counts keyed by the statuses' values, for templates."""
-        return {status.value: count for status, count in self.cases.items()}
+        return {status.value: count for status, count in self.reports.items()}
 
 
 def measure_record(measure, limit=10):
-    """What has happened under `measure`: up to `limit` newest disclosures and consultations, cases by status."""
+    """What has happened under `measure`: up to `limit` newest disclosures and consultations, reports by status."""
     disclosure_ids = _disclosures_of(measure.id).with_only_columns(Disclosure.id).distinct()
     disclosures = db.session.scalars(
         sa.select(Disclosure).where(Disclosure.id.in_(disclosure_ids))
@@ -553,9 +554,9 @@ def measure_record(measure, limit=10):
         .order_by(Consultation.published_at.desc(), Consultation.id.desc()).limit(limit)
     ).all()
     count = lambda ids: db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery()))  # noqa: E731
-    case_ids = _cases_of(measure.id).with_only_columns(Report.id)
+    report_ids = _reports_of(measure.id).with_only_columns(Report.id)
     by_status = dict(db.session.execute(
-        sa.select(Report.status, sa.func.count(Report.id)).where(Report.id.in_(case_ids)).group_by(Report.status)
+        sa.select(Report.status, sa.func.count(Report.id)).where(Report.id.in_(report_ids)).group_by(Report.status)
     ).all())
     return MeasureRecord(disclosures, count(disclosure_ids), consultations, count(consultation_ids),
                          {status: int(by_status.get(status, 0)) for status in ReportStatus})

@@ -1,8 +1,8 @@
-"""Case handling by unit staff: the queue and every action on a report.
+"""The handling of reports by unit staff: the queue and every action on a report.
 
 Who reads and acts on a report in the console is the policy `access.REPORTS`: the handling unit, the
 units sent a copy and site oversight read it; only the handling unit's staff act on it. `access` below
-only names which of these a user is, for the case page.
+only names which of these a user is, for the report's console page.
 """
 import enum
 from dataclasses import dataclass
@@ -255,7 +255,7 @@ def transfer(user, report, version, unit_id, reason, config, now=None):
     stop_clock(report, clocks.ClockKind.CLOSURE)
     start_clock(report, clocks.ClockKind.ACCEPTANCE, now, config)
     db.session.flush()
-    notify_unit(report, "reports/new_case")
+    notify_unit(report, "reports/new_report")
 
 
 def request_extension(user, report, version, days, reason, now=None):
@@ -304,7 +304,7 @@ def reply(user, report, version, text, now=None):
     _require(report, ReportStatus.RECEIVED, ReportStatus.ACCEPTED, ReportStatus.CLOSED)
     text = _text(text, "text", low=2)
     _event(report, user, EventKind.REPLIED, text, now=now)
-    search.enqueue("case", report.reference)
+    search.enqueue(search.REPORT_KIND, report.reference)
     _tell_resident(report, "reports/replied", text=text)
 
 
@@ -325,7 +325,7 @@ def close(user, report, version, result, config, now=None):
     report.status, report.closed_at = ReportStatus.CLOSED, now
     start_clock(report, clocks.ClockKind.APPEAL, now, config)
     _event(report, user, EventKind.CLOSED, result, now=now)
-    search.enqueue("case", report.reference)
+    search.enqueue(search.REPORT_KIND, report.reference)
     _tell_resident(report, "reports/closed", result=result)
 
 
@@ -334,7 +334,7 @@ def publish_summary(user, report, version, summary, now=None):
     _act(user, report, version)
     report.public_summary = _text(summary, "summary", low=5, high=2000)
     _event(report, user, EventKind.SUMMARY_PUBLISHED, now=now)
-    search.enqueue("case", report.reference)
+    search.enqueue(search.REPORT_KIND, report.reference)
 
 
 def transfers_away(user, page=1, per_page=20):

@@ -1,4 +1,4 @@
-"""The record that must not change: each case's events and the site's audit records, hash-chained.
+"""The record that must not change: each report's events and the site's audit records, hash-chained.
 
 Every row stores the SHA-256 of (the previous row's hash + a canonical serialisation of its own
 fields); the first row of a chain follows `GENESIS`. The database refuses UPDATE and DELETE on these
@@ -50,7 +50,7 @@ def add_event(report, kind, actor=None, unit_id=None, body="", now=None, to_unit
     """Append an event to the report's chain in the current transaction; the caller commits."""
     if report.id is None:
         db.session.flush()
-    # The report's row lock (PostgreSQL) makes concurrent appends to one case wait for each other, and the
+    # The report's row lock (PostgreSQL) makes concurrent appends to one report wait for each other, and the
     # head is read by a later statement, which sees what they committed. SQLite has one writer at a time and
     # no row locks. On both, the unique (report, previous hash) constraint refuses a fork.
     if db.session.get_bind().dialect.name != "sqlite":
@@ -105,7 +105,7 @@ class Verification:
     """What `verify` read and the first break of each broken chain."""
 
     events: int = 0
-    cases: int = 0
+    reports: int = 0
     records: int = 0
     breaks: list = field(default_factory=list)
 
@@ -129,7 +129,7 @@ def _walk(rows, fields_of, start=GENESIS):
 
 
 def verify(batch=2000):
-    """Recompute every case's event chain and the audit chain; name the first broken row of each."""
+    """Recompute every report's event chain and the audit chain; name the first broken row of each."""
     result = Verification()
     columns = (ReportEvent.id, ReportEvent.report_id, ReportEvent.kind, ReportEvent.actor_id, ReportEvent.unit_id,
                ReportEvent.to_unit_id, ReportEvent.reason, ReportEvent.body, ReportEvent.created_at,
@@ -138,15 +138,15 @@ def verify(batch=2000):
                               .execution_options(yield_per=batch))
     references = dict(db.session.execute(sa.select(Report.id, Report.reference)).all())
     for report_id, events in itertools.groupby(rows, key=lambda r: r.report_id):
-        result.cases += 1
+        result.reports += 1
         count, bad, why = _walk(events, lambda r: event_fields(r.report_id, r.kind, r.actor_id, r.unit_id,
                                                                 r.to_unit_id, r.reason, r.body, r.created_at))
         result.events += count
         if bad is not None:
-            result.breaks.append(f"case {references.get(report_id, report_id)}: event {bad} {why}")
+            result.breaks.append(f"report {references.get(report_id, report_id)}: event {bad} {why}")
             result.events += sum(1 for _ in events)
     silent = sa.select(Report.reference).where(~sa.exists().where(ReportEvent.report_id == Report.id))
-    result.breaks += [f"case {ref}: has no events (its history was removed)" for ref in db.session.scalars(silent)]
+    result.breaks += [f"report {ref}: has no events (its history was removed)" for ref in db.session.scalars(silent)]
     records = db.session.execute(sa.select(AuditRecord.id, AuditRecord.at, AuditRecord.actor_id, AuditRecord.action,
                                            AuditRecord.subject_type, AuditRecord.subject_id, AuditRecord.detail,
                                            AuditRecord.previous_hash, AuditRecord.hash)

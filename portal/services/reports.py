@@ -128,7 +128,7 @@ def tracking_path(secret, report):
 
 
 def hash_code(code):
-    """The stored form of a receipt code; case, spaces and dashes do not matter."""
+    """The stored form of a receipt code; capitals, spaces and dashes do not matter."""
     normal = re.sub(r"[\s\-]", "", code or "").upper()
     return hashlib.sha256(normal.encode()).hexdigest()
 
@@ -362,7 +362,7 @@ def _insert(row, data, config, now, routed, staff, files):
         link = tracking_path(config["SECRET_KEY"], receipt)
         messages.append((email, *mail.render("reports/received", report=receipt, link=link)))
     if staff:
-        subject, body = mail.render("reports/new_case", report=receipt)
+        subject, body = mail.render("reports/new_report", report=receipt)
         messages += [(address, subject, body) for address in staff]
     mail.insert(messages)
     return receipt
@@ -531,7 +531,7 @@ def appeal(report, reason, config, now=None):
     # clock (it was shown as "60 + N days" next to a 60-day date), and the new round may ask for its own.
     report.extension_state, report.extension_days, report.extension_reason = ExtensionState.NONE, None, None
     history.add_event(report, EventKind.REOPENED, unit_id=report.unit_id, body=reason, now=now)
-    search.enqueue("case", report.reference)
+    search.enqueue(search.REPORT_KIND, report.reference)
     notify_unit(report, "reports/reopened")
 
 
@@ -559,7 +559,7 @@ class DeadlineState(enum.Enum):
 
 
 class Timeliness(enum.Enum):
-    """What the public list says of a unit's handling of a case, when there is something to say."""
+    """What the public list says of a unit's handling of a report, when there is something to say."""
 
     OVERDUE = "overdue"  # a deadline of the unit has passed while it runs
     ON_TIME = "on_time"  # closed, every deadline of the unit met
@@ -596,7 +596,7 @@ def _state(kind, report, due, now):
     if kind is clocks.ClockKind.APPEAL:
         return (DeadlineState.OPEN if now <= due else DeadlineState.ENDED), None
     if kind is clocks.ClockKind.ACCEPTANCE:
-        # Not accepting is the acceptance decision too, taken on the day the case was closed.
+        # Not accepting is the acceptance decision too, taken on the day the report was closed.
         done = report.accepted_at or (report.closed_at if report.status is ReportStatus.NOT_ACCEPTED else None)
     else:
         done = report.closed_at if report.status is ReportStatus.CLOSED else None

@@ -14,7 +14,7 @@ from portal.text import numeral
 
 @dataclass(frozen=True)
 class RoutingDecision:
-    """The handling unit, the units copied read-only, and the basis stated on the case page."""
+    """The handling unit, the units copied read-only, and the basis stated on the report page."""
 
     unit: Unit
     copies: tuple

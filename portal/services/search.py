@@ -54,7 +54,7 @@ from portal.models import (
     TaskUnit,
     Unit,
 )
-from portal.search import FACETS, Document, PostgresIndex, SearchIndex, SearchUnavailable, make_key, rebuild
+from portal.search import FACETS, REPORT_KIND, Document, PostgresIndex, SearchIndex, SearchUnavailable, make_key, rebuild
 from portal.services import access, clocks
 from portal.text import numeral
 
@@ -71,19 +71,19 @@ _COMMITTED = "search_outbox_committed"
 _ROW_IDS = "search_outbox_row_ids"
 # The database engines (SQLAlchemy's) of the apps whose search documents live in the database.
 _IN_DATABASE = weakref.WeakSet()
-# Written into the index for a closed case; Chinese like every other indexed text.
+# Written into the index for a closed report; Chinese like every other indexed text.
 _CLOSED = "已办结"
 
 
 # What the index holds of each kind of record: the public rows (the kind's access policy), narrowed
 # where search shows less than the pages do. A withdrawn disclosure stays public as a tombstone but is
-# no search result; every report has a public page, but a case is a search result once closed.
+# no search result; every report has a public page but is a search result only once closed.
 INDEXED = {
     "disclosure": access.PUBLISHED_DISCLOSURES,
     "consultation": access.CONSULTATIONS.public,
     "comment": access.COMMENTS.public,
-    "case": access.REPORTS.public & access.Rule(lambda r: r.status is ReportStatus.CLOSED,
-                                                lambda: Report.status == ReportStatus.CLOSED),
+    REPORT_KIND: access.REPORTS.public & access.Rule(lambda r: r.status is ReportStatus.CLOSED,
+                                                     lambda: Report.status == ReportStatus.CLOSED),
 }
 
 
@@ -263,38 +263,38 @@ def _all_comments():
         yield comment_document(comment)
 
 
-def case_document(report):
-    """A closed case as /reports/<reference> shows it: category, area, unit, status, the unit's public
+def report_document(report):
+    """A closed report as /reports/<reference> shows it: category, area, unit, status, the unit's public
     replies, its closing result and published summary. Never the description, place, coordinates,
     files or anything about the reporter."""
-    if not INDEXED["case"].check(report):
+    if not INDEXED[REPORT_KIND].check(report):
         return None
     public = [report.public_summary or "", *(event.body for event in report.public_texts)]
     facts = [report.category.name, report.area.label, report.unit.label, _CLOSED]
     closed = _local(report.closed_at)
     return Document(
-        "case", report.reference, f"{report.reference} {report.category.name} · {report.area.label}",
+        REPORT_KIND, report.reference, f"{report.reference} {report.category.name} · {report.area.label}",
         "\n".join(t for t in facts + public if t), url=f"/reports/{report.reference}", date=closed,
         unit=(str(report.unit_id),), category=(report.category.code,), area=str(report.area.number),
         year=_year(closed), snippet="\n".join(t for t in public if t) or " · ".join(facts),
     )
 
 
-def _case_options():
+def _report_options():
     return (selectinload(Report.category), selectinload(Report.area), selectinload(Report.unit),
             selectinload(Report.events))
 
 
-def _build_case(key):
-    report = db.session.scalar(sa.select(Report).where(Report.reference == str(key)).options(*_case_options()))
-    return case_document(report) if report is not None else None
+def _build_report(key):
+    report = db.session.scalar(sa.select(Report).where(Report.reference == str(key)).options(*_report_options()))
+    return report_document(report) if report is not None else None
 
 
-def _all_cases():
-    query = (sa.select(Report).where(INDEXED["case"].where()).order_by(Report.id)
-             .options(*_case_options()))
+def _all_reports():
+    query = (sa.select(Report).where(INDEXED[REPORT_KIND].where()).order_by(Report.id)
+             .options(*_report_options()))
     for report in db.session.scalars(query):
-        yield case_document(report)
+        yield report_document(report)
 
 
 # kind → (build_one(key) → Document | None, iterate_all() → Documents)
@@ -304,7 +304,7 @@ DOCUMENTS = {
     "disclosure": (_build_disclosure, _all_disclosures),
     "consultation": (_build_consultation, _all_consultations),
     "comment": (_build_comment, _all_comments),
-    "case": (_build_case, _all_cases),
+    REPORT_KIND: (_build_report, _all_reports),
 }
 
 
@@ -329,7 +329,7 @@ def estimate():
             + count(Disclosure, INDEXED["disclosure"].where())
             + count(Consultation, INDEXED["consultation"].where())
             + count(Comment, INDEXED["comment"].where())
-            + count(Report, INDEXED["case"].where()))
+            + count(Report, INDEXED[REPORT_KIND].where()))
 
 
 def policy_keys():
@@ -609,7 +609,7 @@ def kind_label(kind):
     """A document kind in the user's language."""
     return {
         "measure": _("Policy measure"), "task": _("Policy task"), "disclosure": _("Disclosure"),
-        "consultation": _("Consultation"), "comment": _("Published comment"), "case": _("Closed case"),
+        "consultation": _("Consultation"), "comment": _("Published comment"), REPORT_KIND: _("Closed report"),
     }.get(kind, kind)
 
 
@@ -646,8 +646,8 @@ def labels(name, values):
 
 
 def _result_id(kind, value):
-    # Cases are known by their reference; everything else by a number (a measure by its number).
-    return value if kind == "case" or _as_int(value) is None else int(value)
+    # Reports are known by their reference; everything else by a number (a measure by its number).
+    return value if kind == REPORT_KIND or _as_int(value) is None else int(value)
 
 
 def search(config, q, kind=None, unit=None, category=None, disclosure_category=None, area=None, year=None,

@@ -9,7 +9,7 @@ from portal.extensions import db
 from portal.models import AuditRecord, Evidence, Report, User
 from portal.services import audit, history
 from tests.console.test_hearings_console import consultation_id, hearing_id, wjq  # noqa: F401 (fixtures)
-from tests.console.test_reports import case, photo  # noqa: F401 (fixtures)
+from tests.console.test_reports import photo, submitted  # noqa: F401 (fixtures)
 from tests.helpers import add_user, staff_client
 
 # 2026-05-20 10:00 in Beijing.
@@ -31,9 +31,9 @@ def rows(page):
     return re.findall(r'<td class="detail">([^<]*)</td>', body.group(1)) if body else []
 
 
-def test_downloading_an_original_or_an_attendee_list_is_audited(app, case, wjq, hearing_id):  # noqa: F811
+def test_downloading_an_original_or_an_attendee_list_is_audited(app, submitted, wjq, hearing_id):  # noqa: F811
     """Each download leaves a record of who downloaded what; the cleaned copy leaves none."""
-    reference = case[0]
+    reference = submitted[0]
     root = staff_client(app, "root", "兵团审计局", role="site_admin")
     with app.app_context():
         report_id, evidence_id = db.session.execute(
@@ -51,7 +51,7 @@ def test_downloading_an_original_or_an_attendee_list_is_audited(app, case, wjq, 
         assert history.verify().intact
 
 
-def test_filters_by_actor_action_unit_days_and_case(app):
+def test_filters_by_actor_action_unit_days_and_report(app):
     """Each filter narrows the log; the filters combine; 50 records a page."""
     root_id, alr_id = add_user(app, "root", "兵团审计局", "site_admin"), add_user(app, "alr", "第一师阿拉尔市")
     with app.app_context():
@@ -78,18 +78,18 @@ def test_filters_by_actor_action_unit_days_and_case(app):
     assert len(shown("until=2026-04-30")) == 50
 
 
-def test_the_case_filter_shows_the_records_of_one_case(app, case):  # noqa: F811
-    """Filtering by a case reference shows the reads of that case only, linked to it."""
-    reference = case[0]
+def test_the_report_filter_shows_the_records_of_one_report(app, submitted):  # noqa: F811
+    """Filtering by a report reference shows the reads of that report only, linked to it."""
+    reference = submitted[0]
     root = staff_client(app, "root", "兵团审计局", role="site_admin")
     with app.app_context():
         report = db.session.scalar(sa.select(Report).where(Report.reference == reference))
-        audit.record("identity.read", "report", report.id, actor=None, detail="this case")
-        audit.record("identity.read", "report", report.id + 1000, actor=None, detail="another case")
+        audit.record("identity.read", "report", report.id, actor=None, detail="this report")
+        audit.record("identity.read", "report", report.id + 1000, actor=None, detail="another report")
         db.session.commit()
-    page = root.get(f"/admin/audit?case={reference}").get_data(as_text=True)
-    assert rows(page) == ["this case"]
-    assert rows(root.get("/admin/audit?case=BT-2099-999999").get_data(as_text=True)) == []
+    page = root.get(f"/admin/audit?report={reference}").get_data(as_text=True)
+    assert rows(page) == ["this report"]
+    assert rows(root.get("/admin/audit?report=BT-2099-999999").get_data(as_text=True)) == []
 
 
 def test_bad_filters_get_a_message_naming_the_field(app):

@@ -29,7 +29,7 @@ def licence_links(response):
     ("/api/v1/disclosures?year=abc", 400, "application/json"),
     ("/feeds/disclosures.atom", 200, "application/atom+xml"),
     ("/feeds/consultations.atom", 200, "application/atom+xml"),
-    ("/feeds/cases.atom", 200, "application/atom+xml"),
+    ("/feeds/reports.atom", 200, "application/atom+xml"),
     ("/disclosures.csv", 200, "text/csv"),
     ("/dashboard/goals.csv", 200, "text/csv"),
     ("/dashboard/units.csv", 200, "text/csv"),
@@ -59,7 +59,7 @@ def test_the_licence_is_configurable(make_app):
     app = make_app(DATA_LICENCE="开放政府数据许可", DATA_LICENCE_URL="https://data.example.gov.cn/licence")
     client = app.test_client()
     assert licence_links(client.get("/api/v1/goals")) == ["https://data.example.gov.cn/licence"]
-    feed = ET.fromstring(client.get("/feeds/cases.atom").get_data())
+    feed = ET.fromstring(client.get("/feeds/reports.atom").get_data())
     assert "开放政府数据许可" in feed.find(f"{ATOM}rights").text
 
 

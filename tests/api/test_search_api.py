@@ -56,7 +56,7 @@ def test_filters_repeat_and_pages_partition(api):
     client, planted = api
     both = client.get("/api/v1/search?q=大气污染&kind=comment&kind=case").get_json()
     assert {(r["kind"], r["id"]) for r in both["results"]} == {
-        ("comment", planted.named_comment), ("comment", planted.private_comment), ("case", planted.closed_case)}
+        ("comment", planted.named_comment), ("comment", planted.private_comment), ("case", planted.closed_report)}
     assert client.get("/api/v1/search?q=SO2&area=8&year=2021").get_json()["results"][0]["id"] == planted.permit
     total = client.get("/api/v1/search?q=生态&per_page=1").get_json()["total"]
     seen = []
@@ -91,7 +91,7 @@ def test_a_missing_index_is_a_503_in_the_api_format(make_app):
 
 
 def test_private_content_is_not_found(api):
-    """A closed case's reporter identity finds nothing."""
+    """A closed report's reporter identity finds nothing."""
     client, _planted = api
     for secret in (REPORTER_NAME, REPORTER_EMAIL):
         assert client.get(f"/api/v1/search?q={secret}").get_json()["total"] == 0

@@ -1,6 +1,6 @@
-"""Deadlines that do not mislead, in Chromium on a phone, on the sample data (`portal demo`): a case closed weeks
+"""Deadlines that do not mislead, in Chromium on a phone, on the sample data (`portal demo`): a report closed weeks
 ago is nowhere called overdue (its appeal window is the resident's, and it ended), its met deadlines say so, a
-2026 deadline does not warn about 2027's holidays, and the public list flags the case the unit is late with."""
+2026 deadline does not warn about 2027's holidays, and the public list flags the report the unit is late with."""
 import re
 
 import pytest
@@ -31,12 +31,12 @@ def log_in(page, live_server, username):
 
 
 def deadline_row(page, label):
-    """The <dd> of the deadline called `label` on a case page."""
+    """The <dd> of the deadline called `label` on a report page."""
     return page.locator("dl.deadlines dt", has_text=label).locator("xpath=following-sibling::dd[1]")
 
 
-def test_a_closed_case_is_not_called_overdue_and_the_list_flags_the_late_one(page, live_server, samples):
-    """Staff of 第八师 see the closed sample case as met with the appeal period ended, in the case page and the
+def test_a_closed_report_is_not_called_overdue_and_the_list_flags_the_late_one(page, live_server, samples):
+    """Staff of 第八师 see the closed sample report as met with the appeal period ended, in the report page and the
     queue; the unit's overdue sample is flagged in the queue and on the public list."""
     closed, overdue = samples["closed"], samples["overdue"]
     log_in(page, live_server, "demo-shihezi")
@@ -70,7 +70,7 @@ def test_a_closed_case_is_not_called_overdue_and_the_list_flags_the_late_one(pag
 
 def test_not_accepting_asks_first_and_cancel_changes_nothing(page, live_server, samples):
     """不予受理 opens a confirmation page (accessible, no sideways scrolling at 360 px) restating the decision;
-    取消并返回 goes back to the case, still awaiting acceptance."""
+    取消并返回 goes back to the report, still awaiting acceptance."""
     from tests.browser.test_accessibility import axe_violations, describe
 
     reference = samples["new"]

@@ -24,11 +24,11 @@ PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 800}
 LANGUAGES = ["zh", "en"]
 # Console pages beyond those of the validity check: the forms that edit (a draft consultation or disclosure is
-# edited on the page that creates it), one routing rule, one disclosure category, the closed sample case.
+# edited on the page that creates it), one routing rule, one disclosure category, the closed sample report.
 MORE_STAFF_PAGES = [
     ("admin-routing-rule", "/admin/routing/water/8", 200),
     ("admin-disclosure-category", "/admin/disclosure-categories/{category}/edit", 200),
-    ("console-case-closed", "/console/reports/{closed}", 200),
+    ("console-report-closed", "/console/reports/{closed}", 200),
 ]
 
 
@@ -220,7 +220,7 @@ MEASURE_OVERFLOW = """() => {
 
 HEADER_LINES = f"headers => headers.map(el => [el.textContent.trim().replace(/\\s+/g, ' '), ({LINES_OF})(el)])"
 SHORT_HEADER = 12  # characters: a table header this short should never be broken leaving one character alone
-REFERENCE = re.compile(r"[A-Z]+-\d{4}-\d{6}")  # a case's reference number, JB-2026-000001: read and copied whole
+REFERENCE = re.compile(r"[A-Z]+-\d{4}-\d{6}")  # a report's reference number, JB-2026-000001: read and copied whole
 
 
 def phone_problems(page, where):

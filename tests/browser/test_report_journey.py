@@ -21,7 +21,7 @@ def log_in(page, live_server, username):
 
 
 def do(page, action, **fields):
-    """Open an action's panel on the case page, fill its fields and send it."""
+    """Open an action's panel on the report page, fill its fields and send it."""
     form = page.locator(f'form[action$="/{action}"]')
     page.locator("details.action", has=form).locator("summary").click()
     for name, value in fields.items():

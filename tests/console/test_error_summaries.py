@@ -54,11 +54,11 @@ def open_details(page):
     return [re.sub(r"\s+", " ", text).strip() for text in folds]
 
 
-# --- the case page -------------------------------------------------------------------------------------------
+# --- the report page -------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def case(app):
+def submitted(app):
     """A report of 第八师石河子市, accepted by its staff; (reference, staff client)."""
     reference, _code = submit_report(app.test_client())
     shz = staff_client(app, "shz")
@@ -66,10 +66,10 @@ def case(app):
     return reference, shz
 
 
-def test_an_empty_close_shows_the_summary_on_the_close_form(app, case):
-    """Closing without a result: the case page again, 400, the close form open with the summary listing the result's
+def test_an_empty_close_shows_the_summary_on_the_close_form(app, submitted):
+    """Closing without a result: the report page again, 400, the close form open with the summary listing the result's
     message and linking to its box, which shows it; the report is still being handled."""
-    reference, shz = case
+    reference, shz = submitted
     response = act(shz, reference, "close", result="")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -93,9 +93,9 @@ def test_every_error_of_an_action_is_listed_at_once(app):
     assert get_report(app, reference)["status"] is ReportStatus.RECEIVED
 
 
-def test_a_number_out_of_range_is_shown_on_its_field(app, case):
+def test_a_number_out_of_range_is_shown_on_its_field(app, submitted):
     """More extra days than allowed: the message goes on the days field, and the reason typed is kept."""
-    reference, shz = case
+    reference, shz = submitted
     response = act(shz, reference, "extension", days="45", reason="需要第三方检测机构出具报告")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -103,9 +103,9 @@ def test_a_number_out_of_range_is_shown_on_its_field(app, case):
     assert "需要第三方检测机构出具报告" in page  # what the user typed is kept
 
 
-def test_a_refused_action_is_still_one_flashed_sentence(app, case):
+def test_a_refused_action_is_still_one_flashed_sentence(app, submitted):
     """Staff deciding on an extension: the refusal is a message at the top of the reloaded page, not a summary."""
-    reference, shz = case
+    reference, shz = submitted
     response = act(shz, reference, "extension-decision", approve="Approve extension")
     assert response.status_code == 302
     page = shz.get(response.headers["Location"]).get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""Unit staff in the console: queue, case page, every action, concurrency, other units, evidence, export, CSRF, mail."""
+"""Unit staff in the console: queue, report page, every action, concurrency, other units, evidence, export, CSRF, mail."""
 import csv
 import hashlib
 import html
@@ -27,7 +27,7 @@ from portal.models.types import utcnow
 from portal.services import reports as reports_service
 from tests.helpers import (
     act,
-    case_forms,
+    report_forms,
     csrf_token,
     get_report,
     jpeg_photo,
@@ -51,13 +51,13 @@ def flashes(page):
 
 
 def errors(response):
-    """The case page sent back after an action with bad input (400): its error summary, {field id: message}."""
+    """The report page sent back after an action with bad input (400): its error summary, {field id: message}."""
     assert response.status_code == 400, response.status_code
     return dict(summary_of(response.get_data(as_text=True)))
 
 
 def action_forms(page):
-    """The names of the action forms on a case page."""
+    """The names of the action forms on a report page."""
     return re.findall(r'action="/console/reports/[^/"]+/([\w-]+)"', page)
 
 
@@ -94,7 +94,7 @@ def photo():
 
 
 @pytest.fixture
-def case(app, photo):
+def submitted(app, photo):
     """A water report in 第八师石河子市 with a photo and a contact email; (reference, code, resident client)."""
     resident = app.test_client()
     reference, code = submit_report(resident, email="resident@example.org", phone="13912345678", name="王小明",
@@ -108,12 +108,12 @@ def shz(app):
     return staff_client(app, "shz")
 
 
-# Queue and case page
+# Queue and report page
 
 
-def test_queue_lists_the_units_reports_with_their_deadline(app, case, shz):
+def test_queue_lists_the_units_reports_with_their_deadline(app, submitted, shz):
     """The unit sees its report with status and deadline; another division's report is not listed."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     elsewhere, _ = submit_report(app.test_client(), area="1")
     page = shz.get("/console/reports").get_data(as_text=True)
     assert f'href="/console/reports/{reference}"' in page and "badge-received" in page
@@ -124,9 +124,9 @@ def test_queue_lists_the_units_reports_with_their_deadline(app, case, shz):
     assert reference in shz.get("/console/reports?status=received&category=water&area=8").get_data(as_text=True)
 
 
-def test_queue_marks_and_filters_overdue_reports(app, case, shz):
+def test_queue_marks_and_filters_overdue_reports(app, submitted, shz):
     """A report past its acceptance deadline is marked overdue and found by the overdue filter."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     assert reference not in shz.get("/console/reports?overdue=1").get_data(as_text=True)
     update_report(app, reference, acceptance_due_at=utcnow() - timedelta(hours=1))
     page = shz.get("/console/reports?overdue=1").get_data(as_text=True)
@@ -152,10 +152,10 @@ def test_queue_pages_keep_the_filters(app, shz):
     assert len(re.findall(r'<th scope="row">', second)) == 3 and 'rel="prev"' in second
 
 
-def test_case_page_states_why_the_unit_has_it(app, case, shz):
+def test_report_page_states_why_the_unit_has_it(app, submitted, shz):
     """The basis of the routing, the copied units, the description and the acceptance clock's legal basis."""
-    reference, _code, _resident = case
-    page, _token, _version = case_forms(shz, reference)
+    reference, _code, _resident = submitted
+    page, _token, _version = report_forms(shz, reference)
     assert "依据《实施意见》(十四) 推进水污染治理 — 牵头单位: 兵团建设局(环保局)、兵团水利局;属地办理: 第八师石河子市" in page
     for copied in ("兵团建设局(环保局)", "兵团水利局", "兵团工信委", "兵团国土资源局"):
         assert copied in page
@@ -168,9 +168,9 @@ def test_case_page_states_why_the_unit_has_it(app, case, shz):
 # Transitions
 
 
-def test_accept_starts_the_closure_clock_shown_with_its_legal_basis(app, case, shz):
-    """After 受理 the case page shows a closure deadline about 60 days on, citing the hotline rules."""
-    reference, _code, _resident = case
+def test_accept_starts_the_closure_clock_shown_with_its_legal_basis(app, submitted, shz):
+    """After 受理 the report page shows a closure deadline about 60 days on, citing the hotline rules."""
+    reference, _code, _resident = submitted
     page = follow(shz, act(shz, reference, "accept"))
     row = get_report(app, reference)
     due = row["closure_due_at"].astimezone(BJ)
@@ -184,9 +184,9 @@ def test_accept_starts_the_closure_clock_shown_with_its_legal_basis(app, case, s
     assert "close" in action_forms(page) and "accept" not in action_forms(page)
 
 
-def test_not_accept_requires_a_legal_reason_and_an_explanation(app, case, shz):
+def test_not_accept_requires_a_legal_reason_and_an_explanation(app, submitted, shz):
     """Missing explanation or an unknown reason is refused; a proper decision reaches the resident's page."""
-    reference, code, resident = case
+    reference, code, resident = submitted
     refused = errors(act(shz, reference, "not-accept", reason="outside_remit"))
     assert "explanation to the resident" in refused["not-accept-explanation"].lower()
     refused = errors(act(shz, reference, "not-accept", reason="whatever", explanation="这件事我们不想管,请找别人。"))
@@ -203,9 +203,9 @@ def test_not_accept_requires_a_legal_reason_and_an_explanation(app, case, shz):
     assert "Being or to be resolved through litigation" in tracked and "该纠纷已进入诉讼程序,请等待法院判决。" in tracked
 
 
-def test_closing_a_report_never_accepted_is_refused_clearly(app, case, shz):
+def test_closing_a_report_never_accepted_is_refused_clearly(app, submitted, shz):
     """办结 before 受理: the message says acceptance comes first; nothing changes."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     page = follow(shz, act(shz, reference, "close", result="已经处理好了。"))
     assert "A report must be accepted before it can be closed." in flashes(page)
     assert "badge-received" in page
@@ -213,9 +213,9 @@ def test_closing_a_report_never_accepted_is_refused_clearly(app, case, shz):
     assert events(app, reference, EventKind.CLOSED) == 0
 
 
-def test_close_with_a_result_shows_on_the_tracking_and_supervision_pages(app, case, shz):
+def test_close_with_a_result_shows_on_the_tracking_and_supervision_pages(app, submitted, shz):
     """The result is public; the report shows as closed everywhere."""
-    reference, code, resident = case
+    reference, code, resident = submitted
     act(shz, reference, "accept")
     page = follow(shz, act(shz, reference, "close", result="已责令企业停产整改并处罚款。", confirm="yes"))
     assert "badge-closed" in page
@@ -253,9 +253,9 @@ IRREVERSIBLE = {
 
 
 @pytest.mark.parametrize("action", sorted(IRREVERSIBLE))
-def test_an_irreversible_action_is_confirmed_first(app, case, shz, action):
+def test_an_irreversible_action_is_confirmed_first(app, submitted, shz, action):
     """The first POST restates what will happen and changes nothing; the confirmed POST acts; cancel goes back."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     fields, heading, button, status, message = IRREVERSIBLE[action]
     if action == "close":
         act(shz, reference, "accept")
@@ -288,9 +288,9 @@ def test_an_irreversible_action_is_confirmed_first(app, case, shz, action):
     assert flashes(landing) == [message.format(ref=reference, appeal=appeal)]
 
 
-def test_cancelling_a_confirmation_leaves_the_report_as_it_was(app, case, shz):
-    """Cancel shows the case page, still being handled; a confirmation sent after a colleague's change is refused."""
-    reference, _code, _resident = case
+def test_cancelling_a_confirmation_leaves_the_report_as_it_was(app, submitted, shz):
+    """Cancel shows the report page, still being handled; a confirmation sent after a colleague's change is refused."""
+    reference, _code, _resident = submitted
     act(shz, reference, "accept")
     page = act(shz, reference, "close", result="已责令企业整改。").get_data(as_text=True)
     back = re.search(r'<a class="button secondary" href="([^"]+)">Cancel and go back</a>', page).group(1)
@@ -303,9 +303,9 @@ def test_cancelling_a_confirmation_leaves_the_report_as_it_was(app, case, shz):
     assert get_report(app, reference)["status"] is ReportStatus.ACCEPTED
 
 
-def test_what_the_action_would_refuse_is_refused_before_asking(app, case, shz):
+def test_what_the_action_would_refuse_is_refused_before_asking(app, submitted, shz):
     """Not accepting a report already accepted is refused at once, with the reason, and no confirmation page."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     act(shz, reference, "accept")
     response = act(shz, reference, "not-accept", reason="outside_remit", explanation="不属于生态环境部门职责。")
     assert response.status_code == 302
@@ -338,9 +338,9 @@ def test_confirmation_pages_are_valid_html(app, tmp_path):
     assert_valid_html(found, tmp_path)
 
 
-def test_every_action_says_what_it_did(app, case, shz):
+def test_every_action_says_what_it_did(app, submitted, shz):
     """Assign, reply, note, summary, extension request and decision: each flash names the report and the outcome."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     act(shz, reference, "accept")
     said = {}
     for action, fields in (("assign", {"assignee": str(user_id(app, "shz"))}), ("reply", {"text": "已派员现场检查"}),
@@ -365,9 +365,9 @@ def test_every_action_says_what_it_did(app, case, shz):
 # Deadlines as staff see them
 
 
-def test_a_closed_case_is_not_shown_as_overdue_when_its_appeal_window_ends(app, case, shz):
-    """Closed in time, weeks ago: the case page says met and "appeal period ended"; nothing says overdue."""
-    reference, _code, _resident = case
+def test_a_closed_report_is_not_shown_as_overdue_when_its_appeal_window_ends(app, submitted, shz):
+    """Closed in time, weeks ago: the report page says met and "appeal period ended"; nothing says overdue."""
+    reference, _code, _resident = submitted
     act(shz, reference, "accept")
     act(shz, reference, "close", result="已责令企业整改。", confirm="yes")
     row = get_report(app, reference)
@@ -388,9 +388,9 @@ def test_a_closed_case_is_not_shown_as_overdue_when_its_appeal_window_ends(app, 
         assert "Overdue" not in text and "deadline-overdue" not in text and 'class="overdue"' not in text
 
 
-def test_one_extension_requested_by_staff_and_approved_by_the_unit_admin(app, case, shz):
+def test_one_extension_requested_by_staff_and_approved_by_the_unit_admin(app, submitted, shz):
     """≤ 30 days with a reason; staff cannot approve (no button, POST refused); the admin's approval moves closure."""
-    reference, code, resident = case
+    reference, code, resident = submitted
     act(shz, reference, "accept")
     accepted = datetime(2026, 6, 1, 10, tzinfo=BJ)
     update_report(app, reference, accepted_at=accepted,
@@ -406,7 +406,7 @@ def test_one_extension_requested_by_staff_and_approved_by_the_unit_admin(app, ca
     assert any("unit administrator" in m for m in flashes(page))
     assert get_report(app, reference)["extension_state"] is ExtensionState.REQUESTED
     admin = staff_client(app, "shz-admin", role="unit_admin")
-    page, _token, _version = case_forms(admin, reference)
+    page, _token, _version = report_forms(admin, reference)
     assert "extension-decision" in action_forms(page) and "Approve extension" in page
     act(admin, reference, "extension-decision", approve="Approve extension")
     row = get_report(app, reference)
@@ -422,9 +422,9 @@ def test_one_extension_requested_by_staff_and_approved_by_the_unit_admin(app, ca
     assert "2026-08-10 23:59" in tracked
 
 
-def test_a_second_extension_request_is_refused(app, case, shz):
+def test_a_second_extension_request_is_refused(app, submitted, shz):
     """After a refused request, asking again is refused with a message."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     act(shz, reference, "accept")
     act(shz, reference, "extension", days="10", reason="需要第三方检测机构出具报告")
     admin = staff_client(app, "shz-admin", role="unit_admin")
@@ -435,12 +435,12 @@ def test_a_second_extension_request_is_refused(app, case, shz):
     assert get_report(app, reference)["extension_state"] is ExtensionState.REFUSED
 
 
-def test_assign_only_to_a_colleague_of_the_same_unit(app, case, shz):
+def test_assign_only_to_a_colleague_of_the_same_unit(app, submitted, shz):
     """The choice lists the unit's staff only; another unit's member is refused; a colleague gets it."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     colleague = staff_client(app, "shz2")
     staff_client(app, "sjj", unit="兵团审计局")
-    page, _token, _version = case_forms(shz, reference)
+    page, _token, _version = report_forms(shz, reference)
     options = re.search(r'<select id="assign-assignee" name="assignee">(.*?)</select>', page, re.S).group(1)
     assert "shz2" in options and "sjj" not in options
     assert "staff member" in errors(act(shz, reference, "assign", assignee=str(user_id(app, "sjj"))))[
@@ -453,9 +453,9 @@ def test_assign_only_to_a_colleague_of_the_same_unit(app, case, shz):
     assert reference not in shz.get("/console/reports?mine=1").get_data(as_text=True)
 
 
-def test_transfer_moves_the_report_to_the_receiving_units_queue(app, case, shz):
-    """The receiver sees and handles it; the sender gets 404 on the case and sees only the transfer record."""
-    reference, code, resident = case
+def test_transfer_moves_the_report_to_the_receiving_units_queue(app, submitted, shz):
+    """The receiver sees and handles it; the sender gets 404 on the report and sees only the transfer record."""
+    reference, code, resident = submitted
     receiver = staff_client(app, "sjj", unit="兵团审计局")
     with app.app_context():
         from portal.services.units import find_unit
@@ -470,19 +470,19 @@ def test_transfer_moves_the_report_to_the_receiving_units_queue(app, case, shz):
     assert reference not in shz.get("/console/reports").get_data(as_text=True)
     queue = receiver.get("/console/reports").get_data(as_text=True)
     assert reference in queue and "badge-received" in queue
-    page, _token, _version = case_forms(receiver, reference)
+    page, _token, _version = report_forms(receiver, reference)
     assert "accept" in action_forms(page)
     tracked = resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)
     assert "兵团审计局" in tracked and "属于审计监督事项,转兵团审计局办理。" in tracked
 
 
-def test_public_reply_is_shown_and_internal_note_is_not(app, case, shz):
-    """A reply reaches the tracking and supervision pages; a note stays on the case page."""
-    reference, code, resident = case
+def test_public_reply_is_shown_and_internal_note_is_not(app, submitted, shz):
+    """A reply reaches the tracking and supervision pages; a note stays on the report page."""
+    reference, code, resident = submitted
     act(shz, reference, "reply", text="已派员现场检查")
     act(shz, reference, "note", text="内部备注:该企业曾两次被处罚")
-    case_page = shz.get(f"/console/reports/{reference}").get_data(as_text=True)
-    assert "已派员现场检查" in case_page and "内部备注:该企业曾两次被处罚" in case_page
+    report_page = shz.get(f"/console/reports/{reference}").get_data(as_text=True)
+    assert "已派员现场检查" in report_page and "内部备注:该企业曾两次被处罚" in report_page
     tracked = resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)
     for page in (tracked, resident.get(f"/reports/{reference}").get_data(as_text=True),
                  resident.get("/reports").get_data(as_text=True)):
@@ -490,18 +490,18 @@ def test_public_reply_is_shown_and_internal_note_is_not(app, case, shz):
         assert "该企业曾两次被处罚" not in page
 
 
-def test_published_summary_appears_on_the_supervision_page(app, case, shz):
+def test_published_summary_appears_on_the_supervision_page(app, submitted, shz):
     """A redacted summary written by staff is public; the description still is not."""
-    reference, _code, resident = case
+    reference, _code, resident = submitted
     act(shz, reference, "summary", summary="群众反映北泉镇某企业夜间排污,已立案调查。")
     public = resident.get(f"/reports/{reference}").get_data(as_text=True)
     assert "群众反映北泉镇某企业夜间排污,已立案调查。" in public
     assert "排污口每天夜里排放黑臭污水" not in public
 
 
-def test_a_deadline_in_a_year_without_a_holiday_calendar_is_flagged(app, case, shz):
+def test_a_deadline_in_a_year_without_a_holiday_calendar_is_flagged(app, submitted, shz):
     """A clock that ran through a year no holiday calendar covers warns staff and the resident on that deadline."""
-    reference, code, resident = case
+    reference, code, resident = submitted
     update_report(app, reference, acceptance_due_at=datetime(2031, 1, 6, 23, 59, tzinfo=BJ),
                   clock_warning="acceptance:2031")
     for page in (shz.get(f"/console/reports/{reference}").get_data(as_text=True),
@@ -510,9 +510,9 @@ def test_a_deadline_in_a_year_without_a_holiday_calendar_is_flagged(app, case, s
         assert warning and "2031" in warning.group(1)
 
 
-def test_only_the_deadline_whose_count_ran_into_an_unknown_year_warns(app, case, shz):
+def test_only_the_deadline_whose_count_ran_into_an_unknown_year_warns(app, submitted, shz):
     """Acceptance due in 2026 and closure counted into 2027: one warning, under the closure deadline."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     update_report(app, reference, status=ReportStatus.ACCEPTED, accepted_at=datetime(2026, 11, 7, 10, tzinfo=BJ),
                   acceptance_due_at=datetime(2026, 11, 23, 23, 59, tzinfo=BJ),
                   closure_due_at=datetime(2027, 1, 6, 23, 59, tzinfo=BJ), clock_warning="closure:2027")
@@ -525,12 +525,12 @@ def test_only_the_deadline_whose_count_ran_into_an_unknown_year_warns(app, case,
 # Concurrency
 
 
-def test_the_second_of_two_colleagues_is_told_the_report_changed(app, case, shz):
+def test_the_second_of_two_colleagues_is_told_the_report_changed(app, submitted, shz):
     """Both load version v; the first accepts; the second's not-accept is refused and they see the new state."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     other = staff_client(app, "shz2")
-    _page, token_a, version = case_forms(shz, reference)
-    _page, token_b, version_b = case_forms(other, reference)
+    _page, token_a, version = report_forms(shz, reference)
+    _page, token_b, version_b = report_forms(other, reference)
     assert version == version_b
     first = shz.post(f"/console/reports/{reference}/accept", data={"csrf_token": token_a, "version": version})
     second = other.post(f"/console/reports/{reference}/not-accept", data={
@@ -542,21 +542,21 @@ def test_the_second_of_two_colleagues_is_told_the_report_changed(app, case, shz)
     assert events(app, reference, EventKind.ACCEPTED) == 1 and events(app, reference, EventKind.NOT_ACCEPTED) == 0
 
 
-def test_two_identical_actions_on_the_same_version_count_once(app, case, shz):
+def test_two_identical_actions_on_the_same_version_count_once(app, submitted, shz):
     """The same reply form sent twice (a double click) records one reply."""
-    reference, _code, _resident = case
-    _page, token, version = case_forms(shz, reference)
+    reference, _code, _resident = submitted
+    _page, token, version = report_forms(shz, reference)
     for _ in range(2):
         shz.post(f"/console/reports/{reference}/reply", data={"csrf_token": token, "version": version,
                                                               "text": "已派员现场检查"})
     assert events(app, reference, EventKind.REPLIED) == 1
 
 
-def test_parallel_accepts_record_one_acceptance(app, case, monkeypatch):
+def test_parallel_accepts_record_one_acceptance(app, submitted, monkeypatch):
     """Two staff press 受理 at the same moment, both past the version check: exactly one ACCEPTED event."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     clients = [staff_client(app, "shz"), staff_client(app, "shz2")]
-    forms = [case_forms(c, reference) for c in clients]
+    forms = [report_forms(c, reference) for c in clients]
     inside = threading.Barrier(2, timeout=10)
     met = []
     real_deadline = reports_service.deadline
@@ -625,9 +625,9 @@ def test_console_routes_naming_a_report_are_all_covered(app):
 
 
 @pytest.mark.parametrize("role", ["staff", "unit_admin"])
-def test_an_unrelated_unit_gets_404_everywhere(app, case, role):
+def test_an_unrelated_unit_gets_404_everywhere(app, submitted, role):
     """兵团审计局 asking for 第八师's report by page, action, identity, evidence or export learns nothing."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     stranger = staff_client(app, "sjj", unit="兵团审计局", role=role)
     token = csrf_token(stranger, "/reports/track")
     [evidence_id] = evidence_ids(app, reference)
@@ -647,9 +647,9 @@ def test_an_unrelated_unit_gets_404_everywhere(app, case, role):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditRecord)) == 0
 
 
-def test_404_for_another_unit_looks_like_404_for_nothing(app, case):
+def test_404_for_another_unit_looks_like_404_for_nothing(app, submitted):
     """The page for a report of another unit is the same as for a reference that does not exist."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     stranger = staff_client(app, "sjj", unit="兵团审计局")
     real = stranger.get(f"/console/reports/{reference}")
     fake = stranger.get("/console/reports/JB-2026-999999")
@@ -658,11 +658,11 @@ def test_404_for_another_unit_looks_like_404_for_nothing(app, case):
         "JB-2026-999999", "REF")
 
 
-def test_a_copied_unit_reads_but_cannot_act(app, case):
-    """兵团水利局 (copied) sees the case without action forms; its POSTs are refused and change nothing."""
-    reference, _code, _resident = case
+def test_a_copied_unit_reads_but_cannot_act(app, submitted):
+    """兵团水利局 (copied) sees the report without action forms; its POSTs are refused and change nothing."""
+    reference, _code, _resident = submitted
     copied = staff_client(app, "slj", unit="兵团水利局")
-    page, _token, _version = case_forms(copied, reference)
+    page, _token, _version = report_forms(copied, reference)
     assert "read-only copy" in page and "排污口每天夜里排放黑臭污水" in page
     assert action_forms(page) == [] and 'name="csrf_token"' not in page
     assert "王小明" not in page
@@ -680,11 +680,11 @@ def test_a_copied_unit_reads_but_cannot_act(app, case):
     assert copied.get(f"/console/reports/{reference}/evidence/{evidence_id}").status_code == 200
 
 
-def test_a_site_admin_oversees_read_only(app, case):
-    """A site administrator of another unit sees the case but has no actions."""
-    reference, _code, _resident = case
+def test_a_site_admin_oversees_read_only(app, submitted):
+    """A site administrator of another unit sees the report but has no actions."""
+    reference, _code, _resident = submitted
     root = staff_client(app, "root", unit="兵团审计局", role="site_admin")
-    page, token, version = case_forms(root, reference)
+    page, token, version = report_forms(root, reference)
     assert "site administrator" in page
     assert "accept" not in action_forms(page)
     response = root.post(f"/console/reports/{reference}/accept", data={"csrf_token": token, "version": version})
@@ -695,9 +695,9 @@ def test_a_site_admin_oversees_read_only(app, case):
 # Evidence
 
 
-def test_evidence_download_is_an_attachment_with_a_server_made_name(app, case, shz):
+def test_evidence_download_is_an_attachment_with_a_server_made_name(app, submitted, shz):
     """Content-Disposition attachment, nosniff, no-store, named after the reference, not the upload."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     [evidence_id] = evidence_ids(app, reference)
     page = shz.get(f"/console/reports/{reference}").get_data(as_text=True)
     assert f"/console/reports/{reference}/evidence/{evidence_id}" in page
@@ -712,9 +712,9 @@ def test_evidence_download_is_an_attachment_with_a_server_made_name(app, case, s
     assert b"Exif" not in response.data and b"13800138000" not in response.data
 
 
-def test_original_evidence_is_for_site_admins_only(app, case, shz, photo):
+def test_original_evidence_is_for_site_admins_only(app, submitted, shz, photo):
     """Staff and unit admins get 403; a site admin gets the exact upload, as an octet-stream attachment."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     [evidence_id] = evidence_ids(app, reference)
     path = f"/console/reports/{reference}/evidence/{evidence_id}/original"
     assert shz.get(path).status_code in (403, 404)
@@ -730,9 +730,9 @@ def test_original_evidence_is_for_site_admins_only(app, case, shz, photo):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_unknown_evidence_is_404(app, case, shz):
+def test_unknown_evidence_is_404(app, submitted, shz):
     """An evidence id that is not the report's is 404."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     [evidence_id] = evidence_ids(app, reference)
     assert shz.get(f"/console/reports/{reference}/evidence/{evidence_id + 1}").status_code == 404
 
@@ -740,9 +740,9 @@ def test_unknown_evidence_is_404(app, case, shz):
 # Export
 
 
-def test_export_lists_the_units_reports_without_identity_or_description(app, case, shz):
+def test_export_lists_the_units_reports_without_identity_or_description(app, submitted, shz):
     """The CSV has one row per report of the unit, with status and deadline, and nothing about the reporter."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     response = shz.get("/console/reports/export.csv")
     assert response.mimetype == "text/csv" and response.headers["Content-Disposition"].startswith("attachment")
     text = response.get_data(as_text=True).lstrip("\ufeff")
@@ -757,11 +757,11 @@ def test_export_lists_the_units_reports_without_identity_or_description(app, cas
 
 
 @pytest.mark.parametrize("action", [*ACTIONS, "identity"])
-def test_console_forms_without_csrf_token_are_refused(app, case, shz, action):
+def test_console_forms_without_csrf_token_are_refused(app, submitted, shz, action):
     """Each action form and the identity reveal refuse a POST without the token: 400, nothing changes."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     act(shz, reference, "accept")
-    _page, _token, version = case_forms(shz, reference)
+    _page, _token, version = report_forms(shz, reference)
     before = events(app, reference)
     response = shz.post(f"/console/reports/{reference}/{action}", data={
         "version": version, "text": "没有令牌", "result": "没有令牌的办结", "reason": "outside_remit",
@@ -785,9 +785,9 @@ def resident_mail(app):
         return [(m.subject, m.body) for m in queued_mail("resident@example.org")]
 
 
-def test_the_resident_is_mailed_receipt_acceptance_reply_and_closure(app, case, shz):
+def test_the_resident_is_mailed_receipt_acceptance_reply_and_closure(app, submitted, shz):
     """Four messages, each naming the report; the receipt has the private link and never the phone number."""
-    reference, code, resident = case
+    reference, code, resident = submitted
     act(shz, reference, "accept")
     act(shz, reference, "reply", text="已派员现场检查")
     act(shz, reference, "note", text="内部备注不发邮件")
@@ -802,7 +802,7 @@ def test_the_resident_is_mailed_receipt_acceptance_reply_and_closure(app, case, 
     assert not any("内部备注" in body for _subject, body in mail)
 
 
-def test_staff_with_an_email_are_told_of_new_cases(app):
+def test_staff_with_an_email_are_told_of_new_reports(app):
     """Staff of the routed unit who have an address get a notice; no reporter details in it."""
     staff_client(app, "shz")
     with app.app_context():
@@ -828,9 +828,9 @@ def send_mail(app):
     return (1 if failed else 0), f"sent {sent}, failed {failed}"
 
 
-def test_send_mail_writes_eml_files_and_marks_messages_sent(app, case, shz):
+def test_send_mail_writes_eml_files_and_marks_messages_sent(app, submitted, shz):
     """Without a mail server the outbox is written under DATA_DIR/mail and every message is marked sent."""
-    reference, _code, _resident = case
+    reference, _code, _resident = submitted
     act(shz, reference, "accept")
     exit_code, output = send_mail(app)
     assert exit_code == 0 and "failed 0" in output

@@ -142,7 +142,7 @@ def test_pages_point_to_their_feeds(client, disclosure_world):
     assert (f'<link rel="alternate" type="application/atom+xml" title="Disclosures" '
             f'href="/feeds/disclosures.atom?unit={unit}">') in listing
     assert f'href="/feeds/units/{unit}/disclosures.atom"' in client.get(f"/units/{unit}").get_data(as_text=True)
-    assert 'href="/feeds/cases.atom"' in client.get("/reports").get_data(as_text=True)
+    assert 'href="/feeds/reports.atom"' in client.get("/reports").get_data(as_text=True)
     assert "application/atom+xml" not in client.get("/measures").get_data(as_text=True)
 
 

@@ -37,7 +37,7 @@ def pages(app, client, reference, *paths):
 
 @pytest.mark.parametrize("language, shown, hidden", [("en", ENGLISH, CHINESE), ("zh_Hans_CN", CHINESE, ENGLISH)])
 def test_public_report_pages_name_the_category_in_the_page_language(app, air_report, language, shown, hidden):
-    """The report form, the supervision list (its filter too) and the public case page."""
+    """The report form, the supervision list (its filter too) and the public report page."""
     reference, resident = air_report
     resident.get(f"/language/{language}")
     for path, text in pages(app, resident, reference, "/reports/new", "/reports", f"/reports/{reference}").items():
@@ -45,7 +45,7 @@ def test_public_report_pages_name_the_category_in_the_page_language(app, air_rep
 
 
 def test_console_and_admin_pages_name_the_category_in_english(app, air_report):
-    """The queue (its filter too), the case page and the routing matrix, for staff reading in English."""
+    """The queue (its filter too), the report page and the routing matrix, for staff reading in English."""
     reference, _resident = air_report
     staff = staff_client(app, "shz", "第八师石河子市")
     for path, text in pages(app, staff, reference, "/console/reports", f"/console/reports/{reference}").items():

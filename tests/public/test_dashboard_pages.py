@@ -16,7 +16,7 @@ from tests.services.test_dashboard import (
     PEOPLE,
     SMALL_UNIT,
     disclosure,
-    plant_cases,
+    plant_reports,
     plant_consultations,
     task_of,
 )
@@ -26,11 +26,11 @@ MARKUP_TITLE = '2020年统计公报 "A&B" <5% 达标'
 
 
 def plant(app):
-    """Cases and consultations of two divisions, and published, draft and withdrawn statistics; returns ids."""
+    """Reports and consultations of two divisions, and published, draft and withdrawn statistics; returns ids."""
     with app.app_context():
         people = People(PEOPLE)
         now = utcnow()
-        plant_cases(people, start=now - timedelta(days=200), now=now)
+        plant_reports(people, start=now - timedelta(days=200), now=now)
         plant_consultations(people)
         fourteen = task_of(14)
         published = disclosure(MARKUP_TITLE, published_on=date(2021, 3, 1), tasks=[fourteen], observations={
@@ -194,7 +194,7 @@ def test_goals_csv_has_every_published_value(client, planted):
 
 
 def test_units_page_shows_the_record_and_leaves_small_units_out(client, planted):
-    """The busy division's numbers exactly; the division with 4 cases is not listed."""
+    """The busy division's numbers exactly; the division with 4 reports is not listed."""
     page = text(english(client), "/dashboard/units")
     row = re.search(rf"<tr>\s*<th scope=\"row\"[^>]*><a [^>]*>{BUSY_UNIT}</a></th>(.*?)</tr>", page, re.S)
     assert row, page
@@ -205,7 +205,7 @@ def test_units_page_shows_the_record_and_leaves_small_units_out(client, planted)
 
 def test_units_are_sortable_by_links_with_aria_sort(make_app):
     """Received, most first by default (aria-sort descending); the header links flip or choose the order."""
-    app = make_app(DASHBOARD_MIN_CASES=4)
+    app = make_app(DASHBOARD_MIN_REPORTS=4)
     plant(app)
     client = english(app.test_client())
     page = text(client, "/dashboard/units")
@@ -249,8 +249,8 @@ def test_measures_page_counts_and_links(client, planted):
     assert page.count('<tr id="measure-') == 35
     row = re.search(r'<tr id="measure-14">(.*?)</tr>', page, re.S).group(1)
     counts = re.findall(r'<td><a href="/measures/14#measure-(\w+)"[^>]*>(\d+)</a></td>', row)
-    assert counts == [("disclosures", "1"), ("consultations", "0"), ("cases", "11")]
-    rows = csv_rows(client, "/dashboard/measures.csv")
+    assert counts == [("disclosures", "1"), ("consultations", "0"), ("reports", "11")]
+    rows = csv_rows(client, "/dashboard/measures.csv")  # "cases": a public contract name, kept for CSV readers
     assert rows[0] == ["measure", "title", "disclosures", "consultations", "cases"]
     assert rows[14] == ["14", "全面推进污染防治", "1", "0", "11"]
 
@@ -260,7 +260,7 @@ PAGES = ["/dashboard", "/dashboard/goals", "/dashboard/units", "/dashboard/measu
 
 def test_dashboard_pages_are_valid_html(make_app, tmp_path):
     """The Nu Html Checker finds no error on the dashboard pages, with data, in Chinese and in English."""
-    app = make_app(DASHBOARD_MIN_CASES=4)
+    app = make_app(DASHBOARD_MIN_REPORTS=4)
     plant(app)
     pages = {}
     for language in ("zh", "en"):

@@ -79,7 +79,7 @@ def test_every_link_works(sample):
 
 
 def test_examples_link_real_records(sample):
-    """Examples that need an id use one that exists: a consultation, a disclosure, a unit, a category, a case."""
+    """Examples that need an id use one that exists: a consultation, a disclosure, a unit, a category, a report."""
     hrefs = links(page_text(sample))
     for pattern in (r"/api/v1/consultations/\d+$", r"/api/v1/disclosures/\d+$", r"/api/v1/units/\d+$",
                     r"/feeds/units/\d+/disclosures\.atom$", r"/feeds/categories/\w+/disclosures\.atom$",
@@ -88,7 +88,7 @@ def test_examples_link_real_records(sample):
 
 
 def test_page_works_on_an_empty_portal(client):
-    """Without consultations, disclosures or cases the page still answers, with patterns instead of links."""
+    """Without consultations, disclosures or reports the page still answers, with patterns instead of links."""
     text = unescape(page_text(client))
     assert "/api/v1/consultations/{consultation_id}" in text
     assert not any(re.search(r"/api/v1/consultations/\d+$", href) for href in links(page_text(client)))

@@ -68,8 +68,8 @@ STAFF_PAGES = [
     ("console", "/console/", 200),
     ("password", "/password", 200),
     ("console-reports", "/console/reports", 200),
-    ("console-case-accepted", "/console/reports/{accepted}", 200),
-    ("console-case-reopened", "/console/reports/{reopened}", 200),
+    ("console-report-accepted", "/console/reports/{accepted}", 200),
+    ("console-report-reopened", "/console/reports/{reopened}", 200),
     ("console-transfers", "/console/transfers", 200),
     ("console-consultations", "/console/consultations", 200),
     ("console-consultation-new", "/console/consultations/new", 200),
@@ -84,7 +84,7 @@ STAFF_PAGES = [
     ("admin-routing", "/admin/routing", 200),
     ("admin-calendar", "/admin/calendar", 200),
     ("admin-audit", "/admin/audit", 200),
-    ("admin-audit-filtered", "/admin/audit?action=identity.read&since=2026-01-01&case={accepted}", 200),
+    ("admin-audit-filtered", "/admin/audit?action=identity.read&since=2026-01-01&report={accepted}", 200),
     ("styleguide", "/styleguide", 200),
 ]
 STAFF_LOGIN = ("demo-admin", "demo-password-2026")

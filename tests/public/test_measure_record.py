@@ -1,4 +1,4 @@
-"""The measure page's record: linked disclosures and consultations (newest first, ten at most) and cases by status."""
+"""The measure page's record: linked disclosures and consultations (newest first, ten at most) and reports by status."""
 import re
 from datetime import date, timedelta
 
@@ -42,7 +42,7 @@ def consultation(title, task, publish=True, now=None):
 
 
 def test_measure_page_lists_planted_disclosures_and_consultations(app, client):
-    """Published ones appear as links, newest first; drafts and withdrawn disclosures do not; cases by status."""
+    """Published ones appear as links, newest first; drafts and withdrawn disclosures do not; reports by status."""
     with app.app_context():
         fourteen = task_of(14)
         older = disclosure("2025年大气污染防治工作进展", published_on=date(2025, 6, 1), tasks=[fourteen])
@@ -85,7 +85,7 @@ def test_more_than_ten_disclosures_link_to_the_dashboard(app, client):
 
 
 def test_a_measure_with_nothing_says_so(client):
-    """No disclosure, consultation or case: three plain empty-state messages."""
+    """No disclosure, consultation or report: three plain empty-state messages."""
     record = record_section(client, 1)
     assert "No disclosure linked to this measure has been published yet." in record
     assert "No consultation linked to this measure has been published yet." in record

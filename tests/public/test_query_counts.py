@@ -39,7 +39,7 @@ LIMITS = {
     "/units/{division}": 4 + 1,
     "/feeds/disclosures.atom": 5 + 1,
     "/feeds/consultations.atom": 3 + 1,
-    "/feeds/cases.atom": 7 + 1,
+    "/feeds/reports.atom": 7 + 1,
     "/api/v1/measures": 2 + 1,
     "/api/v1/disclosures": 5 + 1,
     "/api/v1/consultations": 4 + 1,
@@ -110,7 +110,7 @@ def test_a_page_runs_at_most_its_statements(demo_site, path):
 
 # Sample staff of three units (`portal demo` made them) publish the extra rows.
 STAFF = ("demo-jsj-staff", "demo-shihezi", "demo-wujiaqu")
-GROWING = ["/reports", "/disclosures", "/consultations", "/feeds/cases.atom", "/feeds/disclosures.atom",
+GROWING = ["/reports", "/disclosures", "/consultations", "/feeds/reports.atom", "/feeds/disclosures.atom",
            "/feeds/consultations.atom", "/api/v1/disclosures", "/api/v1/consultations", "/measures/14",
            "/units/{division}"]
 

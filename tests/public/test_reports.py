@@ -566,7 +566,7 @@ def test_supervision_lists_reports_without_descriptions(app, client):
 
 
 def test_the_public_sees_a_legal_reason_for_not_accepting_but_not_the_explanation(app, client):
-    """The public case page and list give the date of the decision and its legal reason; the unit's explanation to
+    """The public report page and list give the date of the decision and its legal reason; the unit's explanation to
     the resident (written for their tracking page) and the description stay private."""
     english(client)
     reference, _code = submit_report(client)
@@ -593,8 +593,8 @@ def badges(page, reference):
     return re.findall(r'<span class="badge (badge-[a-z-]+)">([^<]+)</span>', item)
 
 
-def test_the_public_list_flags_overdue_cases_and_those_closed_on_time(app, client):
-    """A case past its acceptance deadline is marked overdue; one closed within every limit, closed on time."""
+def test_the_public_list_flags_overdue_reports_and_those_closed_on_time(app, client):
+    """A report past its acceptance deadline is marked overdue; one closed within every limit, closed on time."""
     english(client)
     late, _code = submit_report(client)
     on_time, _code = submit_report(client)
@@ -611,7 +611,7 @@ def test_the_public_list_flags_overdue_cases_and_those_closed_on_time(app, clien
     assert '<span class="badge badge-overdue">Overdue</span>' in re.search(r"<h1>.*?</h1>", shown, re.S).group(0)
 
 
-def test_a_closed_case_whose_appeal_window_ended_is_not_called_overdue(app, client):
+def test_a_closed_report_whose_appeal_window_ended_is_not_called_overdue(app, client):
     """Weeks after closure the public page says the appeal period ended, and the unit met its deadlines."""
     english(client)
     reference, _code = submit_report(client)

@@ -110,14 +110,14 @@ def facet_groups(page):
 
 
 @pytest.mark.parametrize(("language", "expected"), [
-    ("en", {"Type of content": ["Closed case", "Disclosure"], "Responsible unit": ["第八师石河子市"],
+    ("en", {"Type of content": ["Closed report", "Disclosure"], "Responsible unit": ["第八师石河子市"],
             "Report category": ["Water pollution"], "Disclosure category": ["Pollutant discharge permits"],
             "Area": ["第八师石河子市"], "Year": []}),
     ("zh", {"内容类型": ["已办结举报", "公开信息"], "责任单位": ["第八师石河子市"], "举报类别": ["水污染"],
             "公开类别": ["排污许可"], "管辖区域": ["第八师石河子市"], "年份": []}),
 ])
 def test_each_facet_group_is_headed_by_what_its_values_are(site, language, expected):
-    """Report categories (of closed cases) and disclosure categories are separate groups, each named for what it
+    """Report categories (of closed reports) and disclosure categories are separate groups, each named for what it
     lists; every value is a label in the page's language, never a code."""
     client = site[0].test_client()
     if language == "en":
@@ -125,7 +125,7 @@ def test_each_facet_group_is_headed_by_what_its_values_are(site, language, expec
     page = text(client.get("/search?q=石河子市&area=8"))
     groups = facet_groups(page)
     year = list(expected)[-1]
-    assert "2021" in groups.pop(year)  # the permit's year, and the year the case was closed (today's)
+    assert "2021" in groups.pop(year)  # the permit's year, and the year the report was closed (today's)
     expected = {heading: sorted(values) for heading, values in expected.items() if heading != year}
     assert {heading: sorted(values) for heading, values in groups.items()} == expected
 
@@ -226,7 +226,7 @@ def test_submissions_succeed_while_the_index_is_locked_and_a_later_drain_catches
     app, planted = site
     holder = open_or_create(app.config["SEARCH_DIR"])
     with app.app_context():
-        closed = db.session.scalar(sa.select(Report).where(Report.reference == planted.closed_case))
+        closed = db.session.scalar(sa.select(Report).where(Report.reference == planted.closed_report))
         follow = f"/reports/track/{closed.reference}/{reports.link_token(app.config['SECRET_KEY'], closed)}"
     client = app.test_client()
     with holder._writer():
@@ -241,7 +241,7 @@ def test_submissions_succeed_while_the_index_is_locked_and_a_later_drain_catches
                                   environ_base={"REMOTE_ADDR": address})
             assert flagged.status_code == 302
         assert resident_act(client, follow, "appeal", reason="整改没有落实,排污口仍在排放。").status_code == 302
-        assert outbox(app) == {("comment", str(planted.private_comment)), ("case", planted.closed_case)}
+        assert outbox(app) == {("comment", str(planted.private_comment)), ("case", planted.closed_report)}
         # Reading goes on while the writer is held (the index still has the old state).
         assert client.get("/search?q=查处整改").status_code == 200
     with app.app_context():
@@ -288,7 +288,7 @@ def test_the_drain_waits_until_the_response_has_been_sent(site):
         f"/consultations/{planted.consultation}#comment-{planted.pending_comment}"]
 
 
-def test_secrets_of_a_closed_case_are_not_found(english):
+def test_secrets_of_a_closed_report_are_not_found(english):
     """The reporter's name, phone and the report's description find nothing on the page."""
     for secret in (REPORTER_NAME, REPORTER_PHONE, DESCRIPTION[:12]):
         page = text(english.get(f"/search?q={secret}"))

@@ -27,7 +27,7 @@ PLANTED = (
              url="/disclosures/3", date=dt.date(2021, 1, 15), unit=("兵团建设局", "兵团发展改革委"),
              category=("环境质量",), area="兵团"),
     Document("case", "R-2024-7", "第二师某企业夜间偷排废水", "群众举报夜间偷排,经查属实,已责令整改并处罚款。",
-             url="/cases/R-2024-7", date=dt.date(2024, 5, 20), unit=("兵团建设局",), category=("水污染",),
+             url="/reports/R-2024-7", date=dt.date(2024, 5, 20), unit=("兵团建设局",), category=("水污染",),
              area="第二师"),
 )
 

@@ -13,7 +13,7 @@ def disclosure(id, title, body):
 
 def found(index, q):
     """The ids a query finds."""
-    return {hit.id for hit in index.search(q, per_page=100).results}
+    return {hit.id for hit in index.search(q, per_page=100).items}
 
 
 def test_a_phrase_far_into_a_long_disclosure_is_found(empty_index):

@@ -7,7 +7,7 @@ from portal.services.api_keys import create_api_key
 
 EVIL = "evil.example"
 PATHS = [
-    "/feeds/consultations.atom", "/feeds/disclosures.atom", "/feeds/cases.atom", "/feeds/search.atom?q=大气污染",
+    "/feeds/consultations.atom", "/feeds/disclosures.atom", "/feeds/reports.atom", "/feeds/search.atom?q=大气污染",
     "/feeds/units/{unit_id}/disclosures.atom", "/feeds/categories/{category_code}/disclosures.atom",
     "/api/v1/measures", "/api/v1/measures/14", "/api/v1/units", "/api/v1/units/{unit_id}", "/api/v1/consultations",
     "/api/v1/consultations/{answered}", "/api/v1/disclosures", "/api/v1/disclosures/{disclosure_id}",

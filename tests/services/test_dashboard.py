@@ -1,4 +1,5 @@
 """The dashboard's numbers from known data: goals against their targets, units' handling record, measures."""
+import logging
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -7,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 
+from portal import config
 from portal.config import load
 from portal.errors import ValidationFailed
 from portal.extensions import db
@@ -64,7 +66,7 @@ def submit(key, area, now, category="water"):
     return reports.submit(data, current_app.config, now=now).report
 
 
-def plant_cases(people, start=T0, now=NOW):
+def plant_reports(people, start=T0, now=NOW):
     """Seven reports of 第八师石河子市 handled in known ways, four of 第六师五家渠市; commits.
 
     第八师, all received at `start`: accepted after 1, 2.5, 3 and 4 days; closed after 11, 20 (in time)
@@ -170,7 +172,7 @@ def record_of(records, unit_name):
 
 def test_unit_record_numbers(people):
     """Counts, medians (calendar days, one decimal, half up), share in time and overdue come out exactly."""
-    plant_cases(people)
+    plant_reports(people)
     plant_consultations(people)
     busy = record_of(dashboard.unit_records(5, now=NOW), BUSY_UNIT)
     assert (busy.received, busy.accepted, busy.closed) == (7, 4, 3)
@@ -184,7 +186,7 @@ def test_unit_record_numbers(people):
 
 def test_overdue_is_the_consoles_overdue_filter(people):
     """The dashboard's overdue count equals what the console's overdue filter lists for the unit."""
-    plant_cases(people)
+    plant_reports(people)
     listed = handling.queue(people["site"], QueueFilters(overdue=True), per_page=100, now=NOW).items
     busy = record_of(dashboard.unit_records(5, now=NOW), BUSY_UNIT)
     assert busy.overdue == len([r for r in listed if r.unit.name == BUSY_UNIT]) == 2
@@ -193,8 +195,8 @@ def test_overdue_is_the_consoles_overdue_filter(people):
 
 
 def test_units_under_the_minimum_are_left_out(people):
-    """第六师 has 4 cases: absent with the default minimum of 5, present with 4."""
-    plant_cases(people)
+    """第六师 has 4 reports: absent with the default minimum of 5, present with 4."""
+    plant_reports(people)
     assert record_of(dashboard.unit_records(5, now=NOW), SMALL_UNIT) is None
     small = record_of(dashboard.unit_records(4, now=NOW), SMALL_UNIT)
     assert (small.received, small.accepted, small.closed, small.overdue) == (4, 0, 0, 4)
@@ -205,7 +207,7 @@ def test_units_under_the_minimum_are_left_out(people):
 
 def test_units_sort_by_any_column_with_missing_values_last(people):
     """Ascending and descending by a count; a column a unit has no value for puts it last both ways."""
-    plant_cases(people)
+    plant_reports(people)
     plant_consultations(people)
     names = lambda rows: [r.name for r in rows]  # noqa: E731
     assert names(dashboard.units_table(4, "received", "asc", now=NOW)[0]) == [SMALL_UNIT, BUSY_UNIT]
@@ -225,11 +227,27 @@ def test_unknown_sort_is_refused_naming_the_parameter(app_context, sort, directi
     assert refused.value.field == field
 
 
+CONFIG_BASE = {"PORTAL_ENV": "testing", "PORTAL_SECRET_KEY": "k", "PORTAL_DATA_DIR": "/tmp/portal-dashboard-config"}
+
+
 def test_minimum_is_configurable_from_the_environment():
-    """DASHBOARD_MIN_CASES defaults to 5; PORTAL_DASHBOARD_MIN_CASES changes it."""
-    base = {"PORTAL_ENV": "testing", "PORTAL_SECRET_KEY": "k", "PORTAL_DATA_DIR": "/tmp/portal-dashboard-config"}
-    assert load(environ=base)["DASHBOARD_MIN_CASES"] == 5
-    assert load(environ={**base, "PORTAL_DASHBOARD_MIN_CASES": "3"})["DASHBOARD_MIN_CASES"] == 3
+    """DASHBOARD_MIN_REPORTS defaults to 5; PORTAL_DASHBOARD_MIN_REPORTS changes it."""
+    assert load(environ=CONFIG_BASE)["DASHBOARD_MIN_REPORTS"] == 5
+    assert load(environ={**CONFIG_BASE, "PORTAL_DASHBOARD_MIN_REPORTS": "3"})["DASHBOARD_MIN_REPORTS"] == 3
+
+
+def test_the_old_variable_name_still_works_with_one_warning(caplog, monkeypatch):
+    """A deployment that still sets PORTAL_DASHBOARD_MIN_CASES keeps its minimum, and the log says once, naming
+    the new variable, that the old name is deprecated; once the new name is set, it wins."""
+    monkeypatch.setattr(config, "_warned_renamed", set())
+    old = {**CONFIG_BASE, "PORTAL_DASHBOARD_MIN_CASES": "3"}
+    with caplog.at_level(logging.WARNING, logger="portal.config"):
+        assert load(environ=old)["DASHBOARD_MIN_REPORTS"] == 3
+        assert load(environ=old)["DASHBOARD_MIN_REPORTS"] == 3
+        assert load(environ={**old, "PORTAL_DASHBOARD_MIN_REPORTS": "7"})["DASHBOARD_MIN_REPORTS"] == 7
+    warnings = [r.getMessage() for r in caplog.records if "PORTAL_DASHBOARD_MIN_CASES" in r.getMessage()]
+    assert len(warnings) == 1, warnings
+    assert "deprecated" in warnings[0] and "PORTAL_DASHBOARD_MIN_REPORTS" in warnings[0]
 
 
 # --- goals ---------------------------------------------------------------------------------------
@@ -359,7 +377,7 @@ def test_chart_geometry():
 # --- measures ------------------------------------------------------------------------------------
 
 
-def test_measures_count_published_disclosures_public_consultations_and_cases(people):
+def test_measures_count_published_disclosures_public_consultations_and_reports(people):
     """Measure (十四): one published disclosure (not the draft or withdrawn one), one public consultation
     (not the draft), and the reports whose category (大气污染, 水污染) belongs to its tasks."""
     fourteen = task_of(14)
@@ -376,14 +394,14 @@ def test_measures_count_published_disclosures_public_consultations_and_cases(peo
     db.session.commit()
     table = {m.number: m for m in dashboard.measures_table()}
     assert len(table) == len(policy.list_measures()) == 35
-    assert (table[14].disclosures, table[14].consultations, table[14].cases) == (1, 1, 2)
-    assert table[18].cases == 1  # 噪声 belongs to a task of (十八)
-    assert (table[1].disclosures, table[1].consultations, table[1].cases) == (0, 0, 0)
+    assert (table[14].disclosures, table[14].consultations, table[14].reports) == (1, 1, 2)
+    assert table[18].reports == 1  # 噪声 belongs to a task of (十八)
+    assert (table[1].disclosures, table[1].consultations, table[1].reports) == (0, 0, 0)
 
     record = dashboard.measure_record(policy.get_measure(14))
     assert [d.title for d in record.disclosures] == ["2026年大气污染防治工作进展"]
     assert [c.title for c in record.consultations] == ["大气污染防治规划"]
-    assert record.cases[ReportStatus.RECEIVED] == 2 and record.case_total == 2
+    assert record.reports[ReportStatus.RECEIVED] == 2 and record.report_total == 2
 
 
 def test_measure_record_lists_the_newest_first_up_to_the_limit(app_context):

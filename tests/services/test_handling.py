@@ -1,4 +1,4 @@
-"""Case handling: who may see and act, every transition, the one extension, transfers, the queue."""
+"""Report handling: who may see and act, every transition, the one extension, transfers, the queue."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -51,7 +51,7 @@ PEOPLE = {
 
 
 @pytest.fixture
-def case(app_context):
+def world(app_context):
     """A water report in 第八师 with its unit's staff, unit admin, a copied unit and an unrelated unit."""
     report = new_report(app_context, email="resident@example.org")
     return app_context, report, People(PEOPLE)
@@ -71,9 +71,9 @@ def kinds(report):
 # Who sees what
 
 
-def test_access_levels(case):
+def test_access_levels(world):
     """The handling unit handles, a copied unit reads, a site admin oversees, anyone else sees nothing."""
-    _app, report, p = case
+    _app, report, p = world
     assert handling.access(p["staff"], report) is Access.HANDLE
     assert handling.access(p["admin"], report) is Access.HANDLE
     assert handling.access(p["copied"], report) is Access.COPY
@@ -82,9 +82,9 @@ def test_access_levels(case):
         assert handling.access(p[name], report) is None, name
 
 
-def test_other_units_get_not_found_not_forbidden(case):
+def test_other_units_get_not_found_not_forbidden(world):
     """Asking for another unit's report by reference is indistinguishable from asking for none."""
-    _app, report, p = case
+    _app, report, p = world
     with pytest.raises(NotFound) as found:
         handling.get_for(p["stranger"], report.reference)
     with pytest.raises(NotFound) as missing:
@@ -93,9 +93,9 @@ def test_other_units_get_not_found_not_forbidden(case):
     assert handling.get_for(p["copied"], report.reference).id == report.id
 
 
-def test_other_units_cannot_act_or_download(case):
+def test_other_units_cannot_act_or_download(world):
     """An unrelated unit's staff get NotFound from every action and from evidence."""
-    app, report, p = case
+    app, report, p = world
     with pytest.raises(NotFound):
         handling.accept(p["stranger"], report, report.version, app.config)
     with pytest.raises(NotFound):
@@ -103,9 +103,9 @@ def test_other_units_cannot_act_or_download(case):
     assert report.status is ReportStatus.RECEIVED
 
 
-def test_copied_unit_and_site_admin_cannot_act(case):
+def test_copied_unit_and_site_admin_cannot_act(world):
     """Read-only access refuses actions with Forbidden and changes nothing."""
-    app, report, p = case
+    app, report, p = world
     for who in (p["copied"], p["site"]):
         with pytest.raises(Forbidden):
             handling.accept(who, report, report.version, app.config)
@@ -139,9 +139,9 @@ def test_refusals_say_who_may_act(case):
 # Transitions
 
 
-def test_accept_starts_the_closure_clock_and_tells_the_resident(case):
+def test_accept_starts_the_closure_clock_and_tells_the_resident(world):
     """Accepted on 2 June: closure due 60 calendar days later, 1 August (a Saturday) → 3 August."""
-    app, report, p = case
+    app, report, p = world
     accept(app, report, p["staff"], now=datetime(2026, 6, 2, 10, tzinfo=BJ))
     assert report.status is ReportStatus.ACCEPTED
     assert report.accepted_at == datetime(2026, 6, 2, 10, tzinfo=BJ)
@@ -152,17 +152,17 @@ def test_accept_starts_the_closure_clock_and_tells_the_resident(case):
     assert any(report.reference in m.subject and "受理" in m.subject for m in mail)
 
 
-def test_accept_twice_is_refused(case):
+def test_accept_twice_is_refused(world):
     """An accepted report cannot be accepted again."""
-    app, report, p = case
+    app, report, p = world
     accept(app, report, p["staff"])
     with pytest.raises(Conflict):
         handling.accept(p["colleague"], report, report.version, app.config)
 
 
-def test_not_accept_needs_a_legal_reason_and_an_explanation(case):
-    """Unknown reasons and short explanations are refused; a valid decision ends the case."""
-    app, report, p = case
+def test_not_accept_needs_a_legal_reason_and_an_explanation(world):
+    """Unknown reasons and short explanations are refused; a valid decision ends the report."""
+    app, report, p = world
     with pytest.raises(ValidationFailed) as bad_reason:
         handling.not_accept(p["staff"], report, report.version, "dont_like_it", "这不是我们管的事情,请找别人。")
     assert bad_reason.value.field == "reason"
@@ -178,18 +178,18 @@ def test_not_accept_needs_a_legal_reason_and_an_explanation(case):
         handling.accept(p["staff"], report, report.version, app.config)
 
 
-def test_closing_a_report_never_accepted_is_refused_clearly(case):
+def test_closing_a_report_never_accepted_is_refused_clearly(world):
     """Close before accept: Conflict that says acceptance comes first."""
-    app, report, p = case
+    app, report, p = world
     with pytest.raises(Conflict) as refused:
         handling.close(p["staff"], report, report.version, "已处理完毕。", app.config)
     assert "accepted before" in refused.value.message
     assert report.status is ReportStatus.RECEIVED
 
 
-def test_close_records_the_result_and_opens_the_appeal_window(case):
+def test_close_records_the_result_and_opens_the_appeal_window(world):
     """Closed on 3 June: appeal until 18 June; the result is public."""
-    app, report, p = case
+    app, report, p = world
     accept(app, report, p["staff"])
     with pytest.raises(ValidationFailed):
         handling.close(p["staff"], report, report.version, "好", app.config)
@@ -200,9 +200,9 @@ def test_close_records_the_result_and_opens_the_appeal_window(case):
     assert report.public_texts[-1].body == "已责令企业停产整改。"
 
 
-def test_a_stale_version_is_a_conflict(case):
+def test_a_stale_version_is_a_conflict(world):
     """Acting on the version seen before someone else's action is refused."""
-    app, report, p = case
+    app, report, p = world
     seen = report.version
     accept(app, report, p["colleague"])
     with pytest.raises(Conflict) as refused:
@@ -210,9 +210,9 @@ def test_a_stale_version_is_a_conflict(case):
     assert "changed by someone else" in refused.value.message
 
 
-def test_every_action_bumps_the_version(case):
+def test_every_action_bumps_the_version(world):
     """Even an internal note changes the version, so a form shown before it is stale."""
-    app, report, p = case
+    app, report, p = world
     before = report.version
     handling.note(p["staff"], report, report.version, "内部备注")
     db.session.commit()
@@ -222,9 +222,9 @@ def test_every_action_bumps_the_version(case):
 # The extension
 
 
-def test_extension_request_is_limited_to_30_days_with_a_reason(case):
+def test_extension_request_is_limited_to_30_days_with_a_reason(world):
     """0 or 31 days and an empty reason are refused; only an accepted report can ask."""
-    app, report, p = case
+    app, report, p = world
     with pytest.raises(Conflict):
         handling.request_extension(p["staff"], report, report.version, 10, "需要检测")
     accept(app, report, p["staff"])
@@ -240,9 +240,9 @@ def test_extension_request_is_limited_to_30_days_with_a_reason(case):
     assert (report.extension_state, report.extension_days) == (ExtensionState.REQUESTED, 30)
 
 
-def test_only_a_unit_admin_approves_and_the_deadline_moves(case):
+def test_only_a_unit_admin_approves_and_the_deadline_moves(world):
     """Staff cannot decide; the unit admin approves 10 days and closure moves from 31 July to 10 August."""
-    app, report, p = case
+    app, report, p = world
     accept(app, report, p["staff"], now=T0)
     assert report.closure_due_at == end_of(2026, 7, 31)
     handling.request_extension(p["staff"], report, report.version, 10, "需要第三方检测")
@@ -260,9 +260,9 @@ def test_only_a_unit_admin_approves_and_the_deadline_moves(case):
     assert any(e.kind is EventKind.EXTENSION_APPROVED for e in reports.public_timeline(report))
 
 
-def test_a_second_extension_request_is_refused(case):
+def test_a_second_extension_request_is_refused(world):
     """One extension per report, whether the first was approved or refused."""
-    app, report, p = case
+    app, report, p = world
     accept(app, report, p["staff"])
     handling.request_extension(p["staff"], report, report.version, 10, "需要第三方检测")
     handling.decide_extension(p["admin"], report, report.version, False, app.config)
@@ -272,9 +272,9 @@ def test_a_second_extension_request_is_refused(case):
         handling.request_extension(p["staff"], report, report.version, 5, "再延一次")
 
 
-def test_deciding_without_a_request_is_refused(case):
+def test_deciding_without_a_request_is_refused(world):
     """There is nothing to approve before staff ask."""
-    app, report, p = case
+    app, report, p = world
     accept(app, report, p["staff"])
     with pytest.raises(Conflict):
         handling.decide_extension(p["admin"], report, report.version, True, app.config)
@@ -283,9 +283,9 @@ def test_deciding_without_a_request_is_refused(case):
 # Assigning and transferring
 
 
-def test_assign_only_to_an_active_colleague(case):
+def test_assign_only_to_an_active_colleague(world):
     """Staff of another unit, an inactive colleague or no one are refused; a colleague is assigned."""
-    app, report, p = case
+    app, report, p = world
     p["admin"].active = False
     for other in (p["stranger"].id, p["admin"].id, 0, None):
         with pytest.raises(ValidationFailed):
@@ -298,9 +298,9 @@ def test_assign_only_to_an_active_colleague(case):
     assert handling.queue(p["staff"], QueueFilters(mine=True)).total == 0
 
 
-def test_transfer_hands_the_report_over_with_a_fresh_clock(case):
+def test_transfer_hands_the_report_over_with_a_fresh_clock(world):
     """The receiving unit gets it to accept within 15 days; the sender keeps only the record."""
-    app, report, p = case
+    app, report, p = world
     accept(app, report, p["staff"])
     handling.transfer(p["staff"], report, report.version, find_unit("兵团审计局").id, "属于审计事项,转审计局办理。",
                       app.config, now=datetime(2026, 6, 5, 10, tzinfo=BJ))
@@ -316,9 +316,9 @@ def test_transfer_hands_the_report_over_with_a_fresh_clock(case):
     assert handling.transfers_away(p["stranger"]).total == 0
 
 
-def test_transfer_refuses_collective_or_same_unit_and_needs_a_reason(case):
+def test_transfer_refuses_collective_or_same_unit_and_needs_a_reason(world):
     """A collective addressee or the unit itself cannot receive; the reason is required."""
-    app, report, p = case
+    app, report, p = world
     for target in ("各师(市)", "第八师石河子市"):
         with pytest.raises(ValidationFailed):
             handling.transfer(p["staff"], report, report.version, find_unit(target).id, "转给别人办理。", app.config)
@@ -327,9 +327,9 @@ def test_transfer_refuses_collective_or_same_unit_and_needs_a_reason(case):
     assert report.unit.name == "第八师石河子市"
 
 
-def test_transfer_to_a_copied_unit_drops_its_copy(case):
+def test_transfer_to_a_copied_unit_drops_its_copy(world):
     """A copied unit that receives the report handles it rather than reading a copy."""
-    app, report, p = case
+    app, report, p = world
     handling.transfer(p["staff"], report, report.version, find_unit("兵团水利局").id, "属于水资源管理事项。", app.config)
     db.session.commit()
     assert "兵团水利局" not in [c.unit.name for c in report.copies]
@@ -339,9 +339,9 @@ def test_transfer_to_a_copied_unit_drops_its_copy(case):
 # Replies, notes, summaries
 
 
-def test_reply_is_public_and_note_is_internal(case):
+def test_reply_is_public_and_note_is_internal(world):
     """A reply joins the public texts and is mailed; a note does neither."""
-    app, report, p = case
+    app, report, p = world
     handling.reply(p["staff"], report, report.version, "已派员现场检查")
     handling.note(p["staff"], report, report.version, "内部:下周复查")
     db.session.commit()
@@ -351,17 +351,17 @@ def test_reply_is_public_and_note_is_internal(case):
     assert any("已派员现场检查" in b for b in bodies) and not any("下周复查" in b for b in bodies)
 
 
-def test_no_reply_after_not_accepting(case):
+def test_no_reply_after_not_accepting(world):
     """A not-accepted report's explanation is the last word."""
-    app, report, p = case
+    app, report, p = world
     handling.not_accept(p["staff"], report, report.version, "not_specific", "没有具体地点和事实,无法核查。")
     with pytest.raises(Conflict):
         handling.reply(p["staff"], report, report.version, "补充说明")
 
 
-def test_publish_summary_needs_text(case):
+def test_publish_summary_needs_text(world):
     """A redacted summary is stored for the supervision page; a blank one is refused."""
-    app, report, p = case
+    app, report, p = world
     with pytest.raises(ValidationFailed):
         handling.publish_summary(p["staff"], report, report.version, "  ")
     handling.publish_summary(p["staff"], report, report.version, "群众反映某企业夜间排污,已核查。")
@@ -372,9 +372,9 @@ def test_publish_summary_needs_text(case):
 # Evidence
 
 
-def test_evidence_download_names_are_made_by_the_server(case):
+def test_evidence_download_names_are_made_by_the_server(world):
     """The cleaned copy is offered as <reference>-<id>.jpg; the original as octet-stream."""
-    app, report, p = case
+    app, report, p = world
     reports.add_information(report, "补充照片", [("我家窗外_张三.jpg", jpeg_photo())], app.config)
     db.session.commit()
     item = report.evidence[0]
@@ -392,9 +392,9 @@ def test_evidence_download_names_are_made_by_the_server(case):
 # The queue
 
 
-def test_queue_shows_the_units_reports_and_copies_only(case):
+def test_queue_shows_the_units_reports_and_copies_only(world):
     """Each unit sees what it handles or is copied on; an unrelated unit sees nothing."""
-    app, report, p = case
+    app, report, p = world
     elsewhere = new_report(app, key="k2", area=1)
     assert [r.id for r in handling.queue(p["staff"], QueueFilters()).items] == [report.id]
     assert [r.id for r in handling.queue(p["other_division"], QueueFilters()).items] == [elsewhere.id]
@@ -403,9 +403,9 @@ def test_queue_shows_the_units_reports_and_copies_only(case):
     assert handling.queue(p["site"], QueueFilters()).total == 2
 
 
-def test_queue_filters_and_orders_by_urgency(case):
+def test_queue_filters_and_orders_by_urgency(world):
     """Status, category, area, overdue and due-soon filters; the most urgent deadline first."""
-    app, report, p = case
+    app, report, p = world
     air = new_report(app, key="k2", category="air", now=T0 - timedelta(days=14))
     late = new_report(app, key="k3", now=T0 - timedelta(days=30))
     accept(app, report, p["staff"])
@@ -420,9 +420,9 @@ def test_queue_filters_and_orders_by_urgency(case):
     assert [r.id for r in handling.queue(staff, QueueFilters(due_soon=True), now=now).items] == [air.id]
 
 
-def test_queue_pages(case):
+def test_queue_pages(world):
     """Twenty-five reports make two pages of 20 and 5."""
-    app, _report, p = case
+    app, _report, p = world
     for n in range(24):
         new_report(app, key=f"page-{n}")
     first = handling.queue(p["staff"], QueueFilters(), page=1)

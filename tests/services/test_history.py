@@ -1,4 +1,4 @@
-"""The append-only record: the database refuses edits, each case's events and the audit records form hash
+"""The append-only record: the database refuses edits, each report's events and the audit records form hash
 chains that `portal check` verifies, and concurrent appends never fork a chain."""
 import threading
 
@@ -21,13 +21,13 @@ def run(app, *args):
 
 
 @pytest.fixture
-def case(app_context):
+def report(app_context):
     """A report with three events (submitted, accepted, replied) and an audited identity read."""
     report = new_report(app_context)
     staff = People(PEOPLE)["staff"]
     handling.accept(staff, report, None, app_context.config)
     handling.reply(staff, report, None, "已派员现场检查。")
-    audit.record("identity.read", "report", report.id, actor=staff, detail="case page")
+    audit.record("identity.read", "report", report.id, actor=staff, detail="report page")
     db.session.commit()
     return report
 
@@ -43,12 +43,12 @@ def refused(statement):
     return False
 
 
-def test_the_database_refuses_to_update_or_delete_history(case, people):  # noqa: F811
+def test_the_database_refuses_to_update_or_delete_history(report, people):  # noqa: F811
     """UPDATE and DELETE of events, audit records and disclosure versions fail in the database itself."""
     version_id = published(people).versions[0].id
     db.session.commit()
-    assert refused(f"UPDATE report_events SET body = 'x' WHERE report_id = {case.id}")
-    assert refused(f"DELETE FROM report_events WHERE report_id = {case.id}")
+    assert refused(f"UPDATE report_events SET body = 'x' WHERE report_id = {report.id}")
+    assert refused(f"DELETE FROM report_events WHERE report_id = {report.id}")
     assert refused("UPDATE audit_records SET detail = 'nothing happened'")
     assert refused("DELETE FROM audit_records")
     assert refused(f"UPDATE disclosure_versions SET body = 'x' WHERE id = {version_id}")
@@ -56,12 +56,12 @@ def test_the_database_refuses_to_update_or_delete_history(case, people):  # noqa
     if ON_POSTGRES:
         assert refused("TRUNCATE report_events, audit_records, disclosure_versions CASCADE")
     assert history.missing_guards() == []
-    assert db.session.scalar(sa.select(sa.func.count()).where(ReportEvent.report_id == case.id)) == 3
+    assert db.session.scalar(sa.select(sa.func.count()).where(ReportEvent.report_id == report.id)) == 3
 
 
-def test_deleting_a_case_does_not_erase_its_history(case):
+def test_deleting_a_report_does_not_erase_its_history(report):
     """A report with events cannot be deleted: no cascade removes its history."""
-    report_id = case.id
+    report_id = report.id
     with pytest.raises((IntegrityError, DBAPIError)):
         with db.session.begin_nested():
             db.session.execute(sa.delete(Report).where(Report.id == report_id))
@@ -69,9 +69,9 @@ def test_deleting_a_case_does_not_erase_its_history(case):
     assert db.session.scalar(sa.select(sa.func.count()).where(ReportEvent.report_id == report_id)) == 3
 
 
-def test_events_and_records_are_chained(case):
-    """Each event follows the previous one of its case; the audit records form one chain."""
-    events = db.session.scalars(sa.select(ReportEvent).where(ReportEvent.report_id == case.id)
+def test_events_and_records_are_chained(report):
+    """Each event follows the previous one of its report; the audit records form one chain."""
+    events = db.session.scalars(sa.select(ReportEvent).where(ReportEvent.report_id == report.id)
                                 .order_by(ReportEvent.id)).all()
     assert [e.kind for e in events] == [EventKind.SUBMITTED, EventKind.ACCEPTED, EventKind.REPLIED]
     assert events[0].previous_hash == history.GENESIS
@@ -79,13 +79,13 @@ def test_events_and_records_are_chained(case):
     records = db.session.scalars(sa.select(AuditRecord).order_by(AuditRecord.id)).all()
     assert records[0].previous_hash == history.GENESIS and len(records[-1].hash) == 64
     found = history.verify()
-    assert found.intact and (found.events, found.cases, found.records) == (3, 1, len(records))
+    assert found.intact and (found.events, found.reports, found.records) == (3, 1, len(records))
 
 
-def test_a_second_successor_of_one_event_is_refused(case):
+def test_a_second_successor_of_one_event_is_refused(report):
     """Two events cannot follow the same event: a fork of the chain fails on the unique constraint."""
-    head = case.events[-1]
-    fork = ReportEvent(report_id=case.id, kind=EventKind.NOTE, body="", created_at=head.created_at,
+    head = report.events[-1]
+    fork = ReportEvent(report_id=report.id, kind=EventKind.NOTE, body="", created_at=head.created_at,
                        previous_hash=head.previous_hash, hash="f" * 64)
     db.session.add(fork)
     with pytest.raises(IntegrityError):
@@ -109,35 +109,35 @@ def without_guards(statement):
     db.session.commit()
 
 
-def test_check_names_the_case_whose_event_was_edited(case, app_context):
-    """An edit made behind the triggers' back is found by `portal check`, which names the case and event."""
+def test_check_names_the_report_whose_event_was_edited(report, app_context):
+    """An edit made behind the triggers' back is found by `portal check`, which names the report and event."""
     run(app_context, "reindex")
     clean = run(app_context, "check")
     assert clean.exit_code == 0, clean.output
-    assert "history: 3 events in 1 cases and 1 audit records, every chain intact" in clean.output
-    replied = case.events[-1].id
+    assert "history: 3 events in 1 reports and 1 audit records, every chain intact" in clean.output
+    replied = report.events[-1].id
     without_guards(f"UPDATE report_events SET body = '已办结,无问题。' WHERE id = {replied}")
     result = run(app_context, "check")
     assert result.exit_code == 1
-    assert f"history chain broken: case {case.reference}: event {replied} was changed after it was written" \
+    assert f"history chain broken: report {report.reference}: event {replied} was changed after it was written" \
         in result.output
 
 
-def test_check_finds_a_removed_event_and_an_edited_audit_record(case, app_context):
+def test_check_finds_a_removed_event_and_an_edited_audit_record(report, app_context):
     """A deleted event breaks its successor's link; an edited audit record its own hash."""
-    accepted = case.events[1].id
+    accepted = report.events[1].id
     without_guards(f"DELETE FROM report_events WHERE id = {accepted}")
     without_guards("UPDATE audit_records SET detail = 'nothing to see'")
     found = history.verify()
-    assert found.breaks[0] == (f"case {case.reference}: event {case.events[-1].id} does not follow the event "
+    assert found.breaks[0] == (f"report {report.reference}: event {report.events[-1].id} does not follow the event "
                                "before it (one was removed or reordered)")
     assert found.breaks[1].startswith("audit record ") and found.breaks[1].endswith("was changed after it was written")
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="SQLite runs one writer at a time; PostgreSQL runs them concurrently")
-def test_concurrent_appends_to_one_case_keep_one_chain(case, app_context):
-    """Eight sessions appending to one case at once leave one unbroken chain of all their events."""
-    report_id, start = case.id, threading.Barrier(8)
+def test_concurrent_appends_to_one_report_keep_one_chain(report, app_context):
+    """Eight sessions appending to one report at once leave one unbroken chain of all their events."""
+    report_id, start = report.id, threading.Barrier(8)
     failures = []
 
     def append(n):

@@ -294,7 +294,7 @@ def test_receipt_mail_has_reference_and_private_link_but_no_phone_or_code(app_co
     assert submission.receipt_code.replace("-", "") not in message.body
 
 
-def test_unit_staff_are_told_of_a_new_case_without_reporter_details(app_context):
+def test_unit_staff_are_told_of_a_new_report_without_reporter_details(app_context):
     """Active staff of the handling unit get a notice; others, and the inactive, do not; no identity in it."""
     staff("shz", email="shz@unit.example")
     gone = staff("shz-old", email="old@unit.example")
@@ -541,7 +541,7 @@ def test_a_decision_within_the_limit_is_met_and_one_after_it_late(app_context):
     assert states(refused, app_context.config, later) == {"acceptance": (State.MET, bj(2026, 6, 5))}
 
 
-def test_a_closed_case_is_met_and_its_ended_appeal_window_is_nobodys_delay(app_context):
+def test_a_closed_report_is_met_and_its_ended_appeal_window_is_nobodys_delay(app_context):
     """Closed in time: closure met; the resident's appeal window is open, then ended, never overdue."""
     report, _user = accepted_and_closed(app_context, bj(2026, 6, 1))
     closed = bj(2026, 6, 6)
@@ -565,7 +565,7 @@ def test_closing_after_the_deadline_is_late_and_an_appeal_restarts_the_clock(app
         "acceptance": (State.MET, bj(2026, 6, 1, 11)), "closure": (State.DUE, None)}
 
 
-def test_the_case_list_flags_what_the_unit_is_late_with(app_context):
+def test_the_report_list_flags_what_the_unit_is_late_with(app_context):
     """Overdue while a deadline of the unit has passed; on time when closed within every limit; late otherwise."""
     waiting = submit(app_context, "waiting", now=bj(2026, 6, 1)).report
     assert reports.timeliness(waiting, app_context.config, now=bj(2026, 6, 2)) is None

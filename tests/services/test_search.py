@@ -60,8 +60,8 @@ class Planted:
     private_comment: int
     pending_comment: int
     hidden_comment: int
-    closed_case: str
-    open_case: str
+    closed_report: str
+    open_report: str
 
 
 def staff():
@@ -96,7 +96,7 @@ def report(config, key, **fields):
 
 
 def plant(config):
-    """Disclosures, a consultation with comments, a closed and an open case: public and private content."""
+    """Disclosures, a consultation with comments, a closed and an open report: public and private content."""
     people = staff()
     jsj, shz, wjq = people["jsj"], people["shz"], people["wjq"]
     quality = published_disclosure(jsj, "兵团建设局", "environment_quality", "第一师2019年空气质量公报", 1,
@@ -185,11 +185,11 @@ def test_hits_are_exactly_the_public_documents_containing_the_query(app_context,
 
 
 def test_the_planted_content_is_searchable(app_context, planted):
-    """Each kind appears: 大气污染 finds the measure, tasks, disclosure, consultation, comments and closed case."""
+    """Each kind appears: 大气污染 finds the measure, tasks, disclosure, consultation, comments and closed report."""
     keys = found_keys(app_context.config, "大气污染")
     assert {"measure:14", f"disclosure:{planted.quality}", f"consultation:{planted.consultation}",
             f"comment:{planted.named_comment}", f"comment:{planted.private_comment}",
-            f"case:{planted.closed_case}"} <= keys
+            f"case:{planted.closed_report}"} <= keys
     assert any(k.startswith("task:") for k in keys)
 
 
@@ -216,8 +216,8 @@ def test_results_carry_public_addresses_and_marked_snippets(app_context, planted
     assert "**" not in quality.snippet and "##" not in quality.snippet
     assert "<script>" not in quality.snippet and "&lt;script&gt;" in quality.snippet
     assert "<mark>" not in quality.title
-    case = search.search(app_context.config, "查处整改", kind="case").items[0]
-    assert case.id == planted.closed_case and case.url == f"/reports/{planted.closed_case}"
+    hit = search.search(app_context.config, "查处整改", kind="case").items[0]
+    assert hit.id == planted.closed_report and hit.url == f"/reports/{planted.closed_report}"
 
 
 def index_files(config):
@@ -244,7 +244,7 @@ def test_private_content_never_reaches_the_index(app_context, planted):
     keys = search.index_for(config).keys()
     assert keys == {d.key for d in documents}
     for key in (f"disclosure:{planted.draft}", f"disclosure:{planted.withdrawn}", f"comment:{planted.pending_comment}",
-                f"comment:{planted.hidden_comment}", f"case:{planted.open_case}"):
+                f"comment:{planted.hidden_comment}", f"case:{planted.open_report}"):
         assert key not in keys
     with_name = search.search(config, "张三").items
     assert [r.id for r in with_name] == [planted.named_comment]
@@ -259,10 +259,10 @@ def test_facets_count_and_label_every_match(app_context, planted):
     assert found.total == len(expected) and len(found.items) == 1
     kinds = {f.value: (f.label, f.count) for f in found.facets["kind"]}
     assert kinds["measure"] == ("Policy measure", sum(1 for k in expected if k.startswith("measure:")))
-    assert kinds["case"] == ("Closed case", 1)
+    assert kinds["case"] == ("Closed report", 1)
     units = {f.label: f.count for f in found.facets["unit"]}
     assert units["兵团建设局(环保局)"] >= 2 and units["第六师五家渠市"] == 3
-    # Report categories (of closed cases) and disclosure categories are two facets, never one list.
+    # Report categories (of closed reports) and disclosure categories are two facets, never one list.
     assert {f.value: f.label for f in found.facets["category"]} == {"water": "Water pollution"}
     assert {f.value: f.label for f in found.facets["disclosure_category"]} == {
         "environment_quality": "Environmental quality"}
@@ -284,17 +284,17 @@ def test_a_code_both_category_lists_use_filters_only_its_own_kind(app_context, p
     jsj = staff()["jsj"]
     other = published_disclosure(jsj, "兵团建设局", "other", "其他环境信息公告", 0, "湿地保护宣传周活动安排。",
                                  date(2022, 5, 1))
-    case = report(config, "search-other", category="other")
+    closed = report(config, "search-other", category="other")
     shz = staff()["shz"]
-    handling.accept(shz, case, case.version, config)
-    handling.close(shz, case, case.version, "湿地保护问题已转交相关部门。", config)
+    handling.accept(shz, closed, closed.version, config)
+    handling.close(shz, closed, closed.version, "湿地保护问题已转交相关部门。", config)
     db.session.commit()
     search.drain(config)
     found = search.search(config, "湿地")
     assert {f.value: f.count for f in found.facets["disclosure_category"]} == {"other": 1}
     assert {f.value: f.count for f in found.facets["category"]} == {"other": 1}
     assert found_keys(config, "湿地", disclosure_category="other") == {f"disclosure:{other.id}"}
-    assert found_keys(config, "湿地", category="other") == {f"case:{case.reference}"}
+    assert found_keys(config, "湿地", category="other") == {f"case:{closed.reference}"}
 
 
 def test_filters_narrow_the_results(app_context, planted):
@@ -306,7 +306,7 @@ def test_filters_narrow_the_results(app_context, planted):
     assert found_keys(config, "SO2", disclosure_category="environment_quality") == {f"disclosure:{planted.quality}"}
     assert found_keys(config, "SO2", category="environment_quality") == set()  # a report category
     assert found_keys(config, "大气污染", kind=["comment", "case"]) == {
-        f"comment:{planted.named_comment}", f"comment:{planted.private_comment}", f"case:{planted.closed_case}"}
+        f"comment:{planted.named_comment}", f"comment:{planted.private_comment}", f"case:{planted.closed_report}"}
     unit = str(find_unit("第六师五家渠市").id)
     assert found_keys(config, "大气污染", unit=unit) == {
         f"consultation:{planted.consultation}", f"comment:{planted.named_comment}",
@@ -364,11 +364,11 @@ def test_changes_are_queued_with_the_change_and_drained_from_the_current_state(a
 
     disclosures.withdraw(people["jsj"], extra, "数据有误,更正后重新发布。")
     comments.hide_comment(people["wjq"], db.session.get(Comment, planted.named_comment), "重复提交的意见。")
-    closed = db.session.scalar(sa.select(Report).where(Report.reference == planted.closed_case))
+    closed = db.session.scalar(sa.select(Report).where(Report.reference == planted.closed_report))
     reports.appeal(closed, "整改没有落实,排污口仍在排放。", config)
     db.session.commit()
     assert set(outbox()) == {("disclosure", str(extra.id)), ("comment", str(planted.named_comment)),
-                             ("case", planted.closed_case)}
+                             ("case", planted.closed_report)}
     drained = search.drain(config)
     assert (drained.written, drained.removed, drained.pending) == (0, 3, 0)
     assert search.search(config, "臭氧浓度").total == 0

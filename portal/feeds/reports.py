@@ -1,4 +1,4 @@
-"""/feeds/cases.atom: case outcomes as the public supervision page shows them, newest first.
+"""/feeds/reports.atom: report outcomes as the public supervision list shows them, newest first.
 
 A report enters the feed once its public page shows a closing result (办结) or a summary the unit
 published for the public. Only what that page shows goes in: category, area, unit, status, the
@@ -39,10 +39,10 @@ def entry(report, first, latest):
                       summary=_summary(report), categories=((report.category.code, category_name(report.category)),))
 
 
-@bp.get("/cases.atom")
-def cases_atom():
-    """The latest case outcomes made public (closing results and published summaries)."""
-    self_url = absolute_url("feeds.cases_atom")
-    body = atom.document(self_url, _("Case outcomes"), self_url, absolute_url("public.reports_index"),
+@bp.get("/reports.atom")
+def reports_atom():
+    """The latest report outcomes made public (closing results and published summaries)."""
+    self_url = absolute_url("feeds.reports_atom")
+    body = atom.document(self_url, _("Report outcomes"), self_url, absolute_url("public.reports_index"),
                          [entry(*row) for row in supervision.published_outcomes(FEED_LENGTH)])
     return atom.response(body)

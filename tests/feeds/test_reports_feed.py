@@ -1,4 +1,4 @@
-"""/feeds/cases.atom: the public outcomes of reports, newest first, and nothing private."""
+"""/feeds/reports.atom: the public outcomes of reports, newest first, and nothing private."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -70,11 +70,11 @@ def world(app):
 
 
 def test_feed_lists_public_outcomes_newest_first(client, world):
-    """Closed reports and published summaries, by the time of their latest outcome; open cases never."""
-    feed = parse(client, "/feeds/cases.atom")
-    assert feed.feed.id == "http://localhost/feeds/cases.atom" and feed.feed.title
+    """Closed reports and published summaries, by the time of their latest outcome; open reports never."""
+    feed = parse(client, "/feeds/reports.atom")
+    assert feed.feed.id == "http://localhost/feeds/reports.atom" and feed.feed.title
     links = {link.rel: link.href for link in feed.feed.links}
-    assert links == {"self": "http://localhost/feeds/cases.atom", "alternate": "http://localhost/reports"}
+    assert links == {"self": "http://localhost/feeds/reports.atom", "alternate": "http://localhost/reports"}
     order = ["later", "summarised", "closed"]
     assert [e.id for e in feed.entries] == [f"http://localhost/reports/{world[k]}" for k in order]
     assert [e.link for e in feed.entries] == [e.id for e in feed.entries]
@@ -87,20 +87,20 @@ def test_feed_lists_public_outcomes_newest_first(client, world):
 
 
 def test_a_summary_after_closing_updates_the_entry(app, client, world):
-    """Publishing a summary on a closed case moves it to the top with both texts."""
+    """Publishing a summary on a closed report moves it to the top with both texts."""
     with app.app_context():
         report = db.session.scalar(sa.select(Report).where(Report.reference == world["closed"]))
         staff = db.session.scalar(sa.select(User).where(User.username == "shz"))
         handling.publish_summary(staff, report, None, "排污口已封堵。", now=T0 + timedelta(days=9))
         db.session.commit()
-    top = parse(client, "/feeds/cases.atom").entries[0]
+    top = parse(client, "/feeds/reports.atom").entries[0]
     assert top.id.endswith(world["closed"]) and RESULT in top.summary and "排污口已封堵。" in top.summary
     assert top.updated_parsed[:3] == (2026, 6, 10) and top.published_parsed[:3] == (2026, 6, 6)
 
 
 def test_feed_never_carries_private_data(client, world):
     """No identity, place, description, file name, reply of staff nor internal data in the document."""
-    raw = client.get("/feeds/cases.atom").get_data(as_text=True)
+    raw = client.get("/feeds/reports.atom").get_data(as_text=True)
     for secret in (*PLANTED.values(), "秘密照片", ".jpg"):
         assert secret not in raw
     assert world["accepted"] not in raw and world["received"] not in raw
@@ -108,5 +108,22 @@ def test_feed_never_carries_private_data(client, world):
 
 def test_empty_feed_is_valid(client):
     """Before any outcome the feed is valid and has no entries."""
-    feed = parse(client, "/feeds/cases.atom")
+    feed = parse(client, "/feeds/reports.atom")
     assert feed.entries == [] and feed.feed.updated_parsed is not None
+
+
+def test_the_old_feed_address_moved_for_good(client, world):
+    """/feeds/cases.atom, the feed's address before it was renamed, answers 301 with /feeds/reports.atom
+    (query string kept), so feed readers follow it and update their subscription; the new address serves
+    the same entries."""
+    moved = client.get("/feeds/cases.atom?utm_source=reader&q=%E6%B0%B4")
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == "/feeds/reports.atom?utm_source=reader&q=%E6%B0%B4"
+    assert client.get("/feeds/cases.atom").headers["Location"] == "/feeds/reports.atom"
+    followed = client.get("/feeds/cases.atom", follow_redirects=True)
+    assert followed.request.path == "/feeds/reports.atom"
+    assert followed.get_data() == client.get("/feeds/reports.atom").get_data()
+    feed = parse(client, "/feeds/reports.atom")
+    assert feed.feed.id == "http://localhost/feeds/reports.atom"
+    assert [e.id for e in feed.entries] == [f"http://localhost/reports/{world[k]}" for k in ("later", "summarised",
+                                                                                            "closed")]
