@@ -1,7 +1,8 @@
 # `make run` serves the portal on http://127.0.0.1:5000 (development); `make serve` serves it as in
 # production, nginx in front of gunicorn (deploy/), on http://127.0.0.1:8000; `make test` runs every test
 # (`make test-search-engine` the search tests again on the PostgreSQL search engine); `make audit`
-# checks the dependencies for advisories and the code with bandit;
+# checks the dependencies for advisories and the code with bandit; `make lint` checks the Python code with
+# ruff (lint rules and formatting) and `make format` fixes what ruff can fix and formats the code;
 # `make screenshots` renders the main pages into build/screenshots/ (docs/screenshots.md).
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +20,7 @@ SEARCH_TESTS := tests/search tests/services/test_search.py tests/services/test_s
 	tests/browser/test_search_journey.py tests/test_cli.py tests/public/test_query_counts.py \
 	tests/test_confidentiality.py tests/services/test_access.py
 
-.PHONY: run serve demo test test-search-engine audit screenshots install translations clean
+.PHONY: run serve demo test test-search-engine audit lint format screenshots install translations clean
 
 # A new venv gets the current pip and setuptools: the ones Python bundles have known advisories.
 $(BIN)/python:
@@ -71,6 +72,17 @@ test-search-engine:
 audit: $(VENV)/.installed-test
 	$(BIN)/python .ci/audit_dependencies.py
 	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive portal wsgi.py
+
+# Ruff's lint rules and formatting ([tool.ruff] in pyproject.toml) over the whole tree; fails on any finding.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# What `make lint` asks for: ruff's safe fixes, then the formatting (also when findings remain that need a
+# hand fix: ruff lists them, and `make lint` fails on them). Review the diff before committing.
+format: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix --exit-zero .
+	$(BIN)/ruff format .
 
 # The main pages of the three journeys at 1,280 and 360 px, in Chinese and English, from a fresh demo site.
 screenshots: $(VENV)/.installed-test
