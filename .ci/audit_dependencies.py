@@ -11,6 +11,7 @@ audited, and the run fails, so a pin that holds a package back is seen and waive
 Waivers live in `.ci/audit-waivers.txt`: one advisory id or `not-latest:<package>` per line, each
 with a comment saying why it does not apply.
 """
+
 import json
 import subprocess
 import sys
@@ -34,14 +35,19 @@ def waivers():
 
 def pip_audit():
     """Run pip-audit; True when it audited every package and found nothing."""
-    run = subprocess.run([sys.executable, "-m", "pip_audit", "--progress-spinner", "off", "--strict"],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "pip_audit", "--progress-spinner", "off", "--strict"],
+        capture_output=True,
+        text=True,
+    )
     if run.returncode == 0:
         print(run.stdout.strip() or "pip-audit: no known vulnerabilities found")
         return True
     if "could not be audited" in run.stderr and "known vulnerabilit" not in run.stdout + run.stderr:
-        print("pip-audit cannot reach a per-version advisory service from here; "
-              "reading PyPI's project endpoint instead.")
+        print(
+            "pip-audit cannot reach a per-version advisory service from here; "
+            "reading PyPI's project endpoint instead."
+        )
         return False
     sys.stdout.write(run.stdout)
     sys.stderr.write(run.stderr)
@@ -81,18 +87,30 @@ def main():
             continue
         latest = described["info"]["version"]
         if Version(version) != Version(latest):
-            findings.append((f"not-latest:{name}", f"{name} {version} is not the latest ({latest}): not audited"))
+            findings.append(
+                (
+                    f"not-latest:{name}",
+                    f"{name} {version} is not the latest ({latest}): not audited",
+                )
+            )
             continue
         audited += 1
         for vulnerability in described.get("vulnerabilities") or []:
             if not vulnerability.get("withdrawn"):
                 ids = [vulnerability["id"], *vulnerability.get("aliases", [])]
-                findings.append((ids[0], f"{name} {version}: {', '.join(ids)} (fixed in "
-                                 f"{', '.join(vulnerability.get('fixed_in') or ['no release'])})"))
+                findings.append(
+                    (
+                        ids[0],
+                        f"{name} {version}: {', '.join(ids)} (fixed in "
+                        f"{', '.join(vulnerability.get('fixed_in') or ['no release'])})",
+                    )
+                )
     unwaived = [text for key, text in findings if key not in waived]
     for key, text in findings:
         print(("waived   " if key in waived else "FINDING  ") + text)
-    print(f"{audited} packages audited against PyPI's advisories; {len(unwaived)} unwaived findings.")
+    print(
+        f"{audited} packages audited against PyPI's advisories; {len(unwaived)} unwaived findings."
+    )
     return 1 if unwaived else 0
 
 

@@ -11,6 +11,7 @@ against the manifest, rebuild the search index) are timed as an operator runs th
 `--reports` reports are submitted through the portal's own service, each with one evidence record
 whose public copy and original are `--file-kb` KiB each, and the pair is timed again.
 """
+
 import argparse
 import os
 import secrets
@@ -33,8 +34,13 @@ from portal.services import reports  # noqa: E402
 
 def settings(data_dir, url):
     """The configuration of a bench portal."""
-    return {"ENV": "development", "SECRET_KEY": "bench-secret", "DATA_DIR": str(data_dir), "DATABASE_URL": url,
-            "REPORT_LIMIT": 10**9}
+    return {
+        "ENV": "development",
+        "SECRET_KEY": "bench-secret",
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": url,
+        "REPORT_LIMIT": 10**9,
+    }
 
 
 def cli(app, *args):
@@ -54,20 +60,34 @@ def add_reports(app, count, file_kb):
         config = app.config
         for n in range(count):
             data = reports.ReportInput(
-                submission_key=f"bench-{n}-{secrets.token_hex(4)}", category="water" if n % 2 else "air",
-                area=8, place=f"石河子市北泉镇排污口{n}号", description=f"排污口夜里排放黑臭污水,鱼都死了。第{n}次",
+                submission_key=f"bench-{n}-{secrets.token_hex(4)}",
+                category="water" if n % 2 else "air",
+                area=8,
+                place=f"石河子市北泉镇排污口{n}号",
+                description=f"排污口夜里排放黑臭污水,鱼都死了。第{n}次",
             )
             report = reports.submit(data, config).report
             token = secrets.token_hex(16)
-            public, original = f"evidence/2026/01/{token}.jpg", f"evidence-originals/2026/01/{token}.orig"
+            public, original = (
+                f"evidence/2026/01/{token}.jpg",
+                f"evidence-originals/2026/01/{token}.orig",
+            )
             for path in (public, original):
                 # Plain writes: the portal's fsyncs would make building the set, not the backup, the slow part.
                 target = Path(config["DATA_DIR"]) / path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(payload)
-            report.evidence.append(Evidence(kind="jpeg", content_type="image/jpeg", size=len(payload),
-                                            sha256_original="0" * 64, public_path=public, original_path=original,
-                                            original_name="photo.jpg"))
+            report.evidence.append(
+                Evidence(
+                    kind="jpeg",
+                    content_type="image/jpeg",
+                    size=len(payload),
+                    sha256_original="0" * 64,
+                    public_path=public,
+                    original_path=original,
+                    original_name="photo.jpg",
+                )
+            )
             if n % 500 == 499:
                 db.session.commit()
         db.session.commit()
@@ -88,8 +108,10 @@ def measure(source, label, root, restore_url):
     check_seconds, _output = cli(target, "check")
     rows = output.split("restored ")[1].split(" rows")[0]
     files = output.split("tables and ")[1].split(" files")[0]
-    print(f"{label:<28} {rows:>8} rows {files:>7} files {size_of(backup_dir) / 2**20:9.1f} MiB   "
-          f"backup {backup_seconds:6.1f} s   restore+reindex {restore_seconds:6.1f} s   check {check_seconds:5.1f} s")
+    print(
+        f"{label:<28} {rows:>8} rows {files:>7} files {size_of(backup_dir) / 2**20:9.1f} MiB   "
+        f"backup {backup_seconds:6.1f} s   restore+reindex {restore_seconds:6.1f} s   check {check_seconds:5.1f} s"
+    )
     with target.app_context():
         db.engine.dispose()
 
@@ -114,17 +136,25 @@ def main():
         made.append(name)
         return make_url(url).set(database=name).render_as_string(hide_password=False)
 
-    admin = sa.create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT") if url else None
+    admin = (
+        sa.create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        if url
+        else None
+    )
     try:
         source = create_app(settings(root / "source", url))
         cli(source, "init")
         cli(source, "demo")
-        print(f"database: {make_url(source.config['DATABASE_URL']).get_backend_name()}; machine: {os.cpu_count()} cores")
+        print(
+            f"database: {make_url(source.config['DATABASE_URL']).get_backend_name()}; machine: {os.cpu_count()} cores"
+        )
         measure(source, "demo data", root, restore_url)
         started = time.monotonic()
         add_reports(source, arguments.reports, arguments.file_kb)
-        print(f"(added {arguments.reports:,} reports with {2 * arguments.reports:,} files of {arguments.file_kb} KiB "
-              f"in {time.monotonic() - started:.0f} s)")
+        print(
+            f"(added {arguments.reports:,} reports with {2 * arguments.reports:,} files of {arguments.file_kb} KiB "
+            f"in {time.monotonic() - started:.0f} s)"
+        )
         measure(source, f"demo + {arguments.reports:,} reports", root, restore_url)
         with source.app_context():
             db.engine.dispose()

@@ -5,6 +5,7 @@
 No database, no session, no extensions: what Flask, Jinja and gunicorn cost for a page of that
 size is the most the portal could reach on the same machine.
 """
+
 from flask import Flask, render_template
 from jinja2 import DictLoader
 
@@ -19,12 +20,15 @@ PAGE = """<!doctype html>
 {% endfor %}</ul></main></body></html>
 """
 app.jinja_loader = DictLoader({"page.html": PAGE})  # compiled once, cached, as file templates are
-ROW = "<li><a href=\"/items/00000\">第八师石河子市生态环境局示例条目</a> <span>2026-01-01 已公开</span></li>\n"
+ROW = '<li><a href="/items/00000">第八师石河子市生态环境局示例条目</a> <span>2026-01-01 已公开</span></li>\n'
 
 
 @app.route("/<int:size>")
 def page(size):
     """A page of about `size` bytes."""
     rows = max(1, (size - 400) // len(ROW.encode()))
-    items = [{"id": n, "name": "第八师石河子市生态环境局示例条目", "note": "2026-01-01 已公开"} for n in range(rows)]
+    items = [
+        {"id": n, "name": "第八师石河子市生态环境局示例条目", "note": "2026-01-01 已公开"}
+        for n in range(rows)
+    ]
     return render_template("page.html", title="示例页面", items=items)

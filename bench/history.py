@@ -17,6 +17,7 @@ reports:
 - audit records, chained, one transaction each;
 - `history.verify()` over every event and record written.
 """
+
 import argparse
 import os
 import secrets
@@ -40,8 +41,15 @@ def make_app(url, data_dir):
     from portal.policy import bundled_text
     from portal.services.setup import bootstrap
 
-    app = create_app({"ENV": "testing", "TESTING": True, "SECRET_KEY": "bench", "DATA_DIR": str(data_dir),
-                      "DATABASE_URL": url})
+    app = create_app(
+        {
+            "ENV": "testing",
+            "TESTING": True,
+            "SECRET_KEY": "bench",
+            "DATA_DIR": str(data_dir),
+            "DATABASE_URL": url,
+        }
+    )
     with app.app_context():
         if url.startswith("postgresql"):
             downgrade(revision="base")
@@ -61,8 +69,12 @@ def timed(function, count):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=20_000, help="events per measure (default 20,000)")
-    parser.add_argument("--database-url", default="", help="a PostgreSQL database to use (emptied); default SQLite")
+    parser.add_argument(
+        "--events", type=int, default=20_000, help="events per measure (default 20,000)"
+    )
+    parser.add_argument(
+        "--database-url", default="", help="a PostgreSQL database to use (emptied); default SQLite"
+    )
     options = parser.parse_args()
     temporary = tempfile.TemporaryDirectory()
     url = options.database_url or f"sqlite:///{temporary.name}/bench.db"
@@ -72,10 +84,19 @@ def main():
         from portal.models import EventKind, Report, ReportEvent
         from portal.services import history, reports
 
-        submitted = [reports.submit(reports.ReportInput(submission_key=f"bench-{i}", category="water", area=8,
-                                                    place="石河子市北泉镇排污口",
-                                                    description="排污口每天夜里排放黑臭污水,渠道里的鱼都死了。"),
-                                app.config).report for i in range(20)]
+        submitted = [
+            reports.submit(
+                reports.ReportInput(
+                    submission_key=f"bench-{i}",
+                    category="water",
+                    area=8,
+                    place="石河子市北泉镇排污口",
+                    description="排污口每天夜里排放黑臭污水,渠道里的鱼都死了。",
+                ),
+                app.config,
+            ).report
+            for i in range(20)
+        ]
         db.session.commit()
         ids = [r.id for r in submitted]
         body = "已派员现场检查,责令养殖场停止直排,并对排污口取样送检。" * 2
@@ -86,8 +107,15 @@ def main():
                 db.session.commit()
 
         def plain(i, commit=True):
-            db.session.add(ReportEvent(report_id=ids[i % 20], kind=EventKind.NOTE, body=body,
-                                       previous_hash=secrets.token_hex(32), hash=secrets.token_hex(32)))
+            db.session.add(
+                ReportEvent(
+                    report_id=ids[i % 20],
+                    kind=EventKind.NOTE,
+                    body=body,
+                    previous_hash=secrets.token_hex(32),
+                    hash=secrets.token_hex(32),
+                )
+            )
             if commit:
                 db.session.commit()
 
@@ -114,21 +142,37 @@ def main():
         figures["append audit record, commit each"] = timed(record, n)
         sample = db.session.scalars(sa.select(ReportEvent).limit(1)).one()
         figures["SHA-256 + canonical JSON only"] = timed(
-            lambda i: history.digest(sample.previous_hash, history.event_fields(
-                sample.report_id, sample.kind, sample.actor_id, sample.unit_id, sample.to_unit_id, sample.reason,
-                body, sample.created_at)), n)
+            lambda i: history.digest(
+                sample.previous_hash,
+                history.event_fields(
+                    sample.report_id,
+                    sample.kind,
+                    sample.actor_id,
+                    sample.unit_id,
+                    sample.to_unit_id,
+                    sample.reason,
+                    body,
+                    sample.created_at,
+                ),
+            ),
+            n,
+        )
         start, cpu = time.perf_counter(), time.process_time()
         found = history.verify()
         verify_seconds, verify_cpu = time.perf_counter() - start, time.process_time() - cpu
     engine = "PostgreSQL" if url.startswith("postgresql") else "SQLite (WAL, synchronous=FULL)"
-    print(f"{engine}, {n} events per measure, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{engine}, {n} events per measure, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"  {'µs per event':38} {'wall':>8} {'CPU':>8}  (CPU: this Python process only)")
     for name, (wall, cpu) in figures.items():
         print(f"  {name:38} {wall:8.1f} {cpu:8.1f}")
-    print(f"  verify: {found.events} events in {found.reports} reports and {found.records} audit records: "
-          f"{verify_seconds:.2f} s wall, {verify_cpu:.2f} s CPU "
-          f"({verify_seconds / max(found.events + found.records, 1) * 1e6:.1f} µs/row wall), "
-          f"intact={found.intact}")
+    print(
+        f"  verify: {found.events} events in {found.reports} reports and {found.records} audit records: "
+        f"{verify_seconds:.2f} s wall, {verify_cpu:.2f} s CPU "
+        f"({verify_seconds / max(found.events + found.records, 1) * 1e6:.1f} µs/row wall), "
+        f"intact={found.intact}"
+    )
 
 
 if __name__ == "__main__":

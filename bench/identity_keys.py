@@ -5,6 +5,7 @@ portal's key ring, and the time `rotate-identity-key` takes to move 10,000 ident
 
 Runs in a temporary data directory; prints the figures the README quotes.
 """
+
 import argparse
 import os
 import statistics
@@ -40,8 +41,15 @@ def per_identity_us(function, rounds=5, count=2000):
 
 def app_for(data_dir, identity_key):
     """An app on the SQLite database of `data_dir` with PORTAL_IDENTITY_KEY = `identity_key`."""
-    return create_app({"ENV": "testing", "SECRET_KEY": "bench", "DATA_DIR": str(data_dir), "DATABASE_URL": None,
-                       "IDENTITY_KEY": identity_key})
+    return create_app(
+        {
+            "ENV": "testing",
+            "SECRET_KEY": "bench",
+            "DATA_DIR": str(data_dir),
+            "DATABASE_URL": None,
+            "IDENTITY_KEY": identity_key,
+        }
+    )
 
 
 def main():
@@ -61,13 +69,20 @@ def main():
         app = app_for(data_dir, old)
         with app.app_context():
             upgrade()
-            rows = [{"report_id": n, "visibility": "administrators",
-                     **{f: ring.encrypt(f"{v}{n}", CONTEXTS[f]) for f, v in IDENTITY.items()}}
-                    for n in range(1, count + 1)]
+            rows = [
+                {
+                    "report_id": n,
+                    "visibility": "administrators",
+                    **{f: ring.encrypt(f"{v}{n}", CONTEXTS[f]) for f, v in IDENTITY.items()},
+                }
+                for n in range(1, count + 1)
+            ]
             with db.engine.connect() as connection:
                 # The identities alone are measured: their reports are left out, so the link is not checked.
                 connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-                connection.execute(sa.table("reporter_identities", *(sa.column(c) for c in rows[0])).insert(), rows)
+                connection.execute(
+                    sa.table("reporter_identities", *(sa.column(c) for c in rows[0])).insert(), rows
+                )
                 connection.commit()
             db.engine.dispose()
         rotating = app_for(data_dir, f"{new},{old}")
@@ -79,8 +94,10 @@ def main():
                 left = identity_keys.survey(connection, KeyRing.parse(new)).by_key
             db.engine.dispose()
         size = os.path.getsize(Path(data_dir) / "portal.db")
-    print(f"rotate {count:,} identities ({rows:,} rows, {3 * rows:,} values) on SQLite: {elapsed:.2f} s "
-          f"({rows / elapsed:,.0f} identities/s); keys in use afterwards: {left}; database {size / 1e6:.1f} MB")
+    print(
+        f"rotate {count:,} identities ({rows:,} rows, {3 * rows:,} values) on SQLite: {elapsed:.2f} s "
+        f"({rows / elapsed:,.0f} identities/s); keys in use afterwards: {left}; database {size / 1e6:.1f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ machine falls on all of them alike. Each kind comes from its own client address,
 limit never mixes them up. Prints median and p95 in milliseconds, the status codes and the messages
 seen: every refusal should show the same status and message, and take about as long as the others.
 """
+
 import argparse
 import re
 import statistics
@@ -34,12 +35,17 @@ def build(data_dir):
     from portal.services.accounts import create_user
     from portal.services.setup import bootstrap
 
-    app = create_app({
-        "ENV": "testing", "TESTING": False, "SECRET_KEY": "bench-secret-key", "DATA_DIR": str(data_dir),
-        "DATABASE_URL": f"sqlite:///{data_dir / 'portal.db'}",
-        # High enough that only the throttled kind is ever throttled.
-        "LOGIN_ADDRESS_MAX_FAILURES": 10**6,
-    })
+    app = create_app(
+        {
+            "ENV": "testing",
+            "TESTING": False,
+            "SECRET_KEY": "bench-secret-key",
+            "DATA_DIR": str(data_dir),
+            "DATABASE_URL": f"sqlite:///{data_dir / 'portal.db'}",
+            # High enough that only the throttled kind is ever throttled.
+            "LOGIN_ADDRESS_MAX_FAILURES": 10**6,
+        }
+    )
     with app.app_context():
         upgrade()
         bootstrap(bundled_text())
@@ -54,7 +60,9 @@ def attempt(app, address, username, password):
     client.environ_base["REMOTE_ADDR"] = address
     token = TOKEN.search(client.get("/login").get_data(as_text=True)).group(1)
     started = time.perf_counter()
-    response = client.post("/login", data={"csrf_token": token, "username": username, "password": password})
+    response = client.post(
+        "/login", data={"csrf_token": token, "username": username, "password": password}
+    )
     elapsed = (time.perf_counter() - started) * 1000
     found = SUMMARY.search(response.get_data(as_text=True))
     return elapsed, response.status_code, found.group(1).strip() if found else ""
@@ -68,7 +76,9 @@ def percentile(values, share):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--attempts", type=int, default=50, help="attempts of each kind (default 50)")
+    parser.add_argument(
+        "--attempts", type=int, default=50, help="attempts of each kind (default 50)"
+    )
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         app = build(Path(directory))
@@ -90,13 +100,20 @@ def main():
                     # A new address every few rounds, so this kind stays below the account's limit there.
                     address = f"198.51.{101 + round_number // 4}.2"
                 seen[kind].append(attempt(app, address, username, password))
-    print(f"{arguments.attempts} attempts of each kind, POST /login through the test client, SQLite")
+    print(
+        f"{arguments.attempts} attempts of each kind, POST /login through the test client, SQLite"
+    )
     print(f"{'kind':<18} {'median ms':>10} {'p95 ms':>8}  statuses  message")
     for kind, results in seen.items():
         times = [elapsed for elapsed, _status, _message in results]
         statuses = ",".join(sorted({str(status) for _elapsed, status, _message in results}))
-        messages = " | ".join(sorted({message for _elapsed, _status, message in results})) or "(none: logged in)"
-        print(f"{kind:<18} {statistics.median(times):>10.1f} {percentile(times, 0.95):>8.1f}  {statuses:<8}  {messages}")
+        messages = (
+            " | ".join(sorted({message for _elapsed, _status, message in results}))
+            or "(none: logged in)"
+        )
+        print(
+            f"{kind:<18} {statistics.median(times):>10.1f} {percentile(times, 0.95):>8.1f}  {statuses:<8}  {messages}"
+        )
 
 
 if __name__ == "__main__":

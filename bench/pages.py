@@ -18,6 +18,7 @@ family's URLs; ceiling and portal rounds alternate, and the ceiling page has the
 family's mean page. Printed: portal req/s (median of the rounds), ceiling req/s, their ratio,
 p50/p99 latency, and at the end each portal worker's memory (VmRSS, also split and as PSS).
 """
+
 import argparse
 import dataclasses
 import datetime as dt
@@ -41,9 +42,28 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 
-SEARCH_QUERIES = ["污染", "生态", "环境", "治理", "监测", "保护", "湿地", "排放", "节能", "垃圾",
-                  "大气污染防治", "生态文明建设", "水污染防治", "生态保护红线", "环境信息公开",
-                  "兵团建设局", "第八师", "PM2.5", "2025", "空气质量"]
+SEARCH_QUERIES = [
+    "污染",
+    "生态",
+    "环境",
+    "治理",
+    "监测",
+    "保护",
+    "湿地",
+    "排放",
+    "节能",
+    "垃圾",
+    "大气污染防治",
+    "生态文明建设",
+    "水污染防治",
+    "生态保护红线",
+    "环境信息公开",
+    "兵团建设局",
+    "第八师",
+    "PM2.5",
+    "2025",
+    "空气质量",
+]
 
 LUA = r"""
 local paths = {}
@@ -89,15 +109,30 @@ def portal_environment(root, data_dir, port, page_cache):
 
 def prepare(root, data_dir, index_docs):
     """`portal init` + `portal demo` in development (which writes the keys), then the optional corpus."""
-    env = dict(os.environ, PYTHONPATH=str(root), PORTAL_DATA_DIR=str(data_dir), PORTAL_ENV="development")
+    env = dict(
+        os.environ, PYTHONPATH=str(root), PORTAL_DATA_DIR=str(data_dir), PORTAL_ENV="development"
+    )
     flask = [str(BIN / "flask"), "--app", "wsgi", "portal"]
     for command in ("init", "demo"):
-        subprocess.run(flask + [command], cwd=root, env=env, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        subprocess.run(
+            flask + [command],
+            cwd=root,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     if index_docs:
         started = time.perf_counter()
-        subprocess.run([sys.executable, __file__, "--_fill-index", str(index_docs)], cwd=root, env=env, check=True)
-        print(f"indexed {index_docs} generated documents besides the demo's in {time.perf_counter() - started:.0f} s")
+        subprocess.run(
+            [sys.executable, __file__, "--_fill-index", str(index_docs)],
+            cwd=root,
+            env=env,
+            check=True,
+        )
+        print(
+            f"indexed {index_docs} generated documents besides the demo's in {time.perf_counter() - started:.0f} s"
+        )
 
 
 def fill_index(count):
@@ -134,14 +169,24 @@ def url_lists(data_dir):
     return {
         "home": ["/"],
         "measures": ["/measures"] + [f"/measures/{n}" for n in range(1, 36)],
-        "disclosures": ["/disclosures", "/disclosures?page=1"] + [f"/disclosures?category={c}" for c in categories]
+        "disclosures": ["/disclosures", "/disclosures?page=1"]
+        + [f"/disclosures?category={c}" for c in categories]
         + [f"/disclosures/{d}" for d in disclosures],
         "search": [f"/search?q={urllib.parse.quote(q)}" for q in SEARCH_QUERIES],
-        "reports": ["/reports", "/reports?page=1"] + [f"/reports?area={a}" for a in areas[:8]]
+        "reports": ["/reports", "/reports?page=1"]
+        + [f"/reports?area={a}" for a in areas[:8]]
         + [f"/reports?status={s}" for s in ("received", "accepted", "closed")]
-        + [f"/reports?category={c}" for c in report_categories] + [f"/reports/{r}" for r in reports],
-        "consultations": ["/consultations", "/consultations?state=open"] + [f"/consultations/{c}" for c in consultations],
-        "dashboard": ["/dashboard", "/dashboard/units", "/dashboard/goals", "/dashboard/measures", "/units"]
+        + [f"/reports?category={c}" for c in report_categories]
+        + [f"/reports/{r}" for r in reports],
+        "consultations": ["/consultations", "/consultations?state=open"]
+        + [f"/consultations/{c}" for c in consultations],
+        "dashboard": [
+            "/dashboard",
+            "/dashboard/units",
+            "/dashboard/goals",
+            "/dashboard/measures",
+            "/units",
+        ]
         + [f"/units/{u}" for u in units[:40]],
     }
 
@@ -172,9 +217,23 @@ def start_gunicorn(app, port, env, root=ROOT, workers=2, production=False):
         config = ["-c", str(root / "deploy" / "gunicorn.conf.py"), "--access-logfile", "/dev/null"]
         env = dict(env, GUNICORN_MAX_REQUESTS="0")
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), *config, "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", app],
-        cwd=root, env=env, start_new_session=True)
+        [
+            str(BIN / "gunicorn"),
+            *config,
+            "-w",
+            str(workers),
+            "-k",
+            "sync",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app,
+        ],
+        cwd=root,
+        env=env,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -202,9 +261,16 @@ def memory(pid):
     from and with the other workers; RssFile is the part that maps files (libraries, an index read through
     mmap), which the kernel can drop and reload; Pss divides each shared page between its sharers.
     """
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    fields = dict(
+        line.split(":", 1)
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+        if ":" in line
+    )
     sizes = {name: int(fields[name].split()[0]) / 1024 for name in ("VmRSS", "RssAnon", "RssFile")}
-    rollup = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:])
+    rollup = dict(
+        line.split(":", 1)
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]
+    )
     sizes["Pss"] = int(rollup["Pss"].split()[0]) / 1024
     return sizes
 
@@ -221,27 +287,51 @@ def run_wrk(base, paths, seconds, lua, workdir, connections=16):
     urls.write_text("\n".join(paths) + "\n")
     out = subprocess.run(
         [WRK, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(lua), base],
-        env=dict(os.environ, BENCH_URLS=str(urls)), capture_output=True, text=True, check=True).stdout
+        env=dict(os.environ, BENCH_URLS=str(urls)),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     line = next(line for line in out.splitlines() if line.startswith("BENCH "))
-    figures = json.loads(line[len("BENCH "):])
+    figures = json.loads(line[len("BENCH ") :])
     figures["rps"] = figures["requests"] / figures["seconds"]
     return figures
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=int, default=10, help="length of one wrk round")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per family, ceiling and portal alternating")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds per family, ceiling and portal alternating"
+    )
     parser.add_argument("--families", default="", help="comma-separated subset of the families")
     parser.add_argument("--json", help="write the raw figures here")
-    parser.add_argument("--index-docs", type=int, default=0, help="add this many generated documents to the index")
-    parser.add_argument("--no-page-cache", dest="page_cache", action="store_false",
-                        help="turn the page cache off (PORTAL_PAGE_CACHE_MB=0): every answer is rendered")
-    parser.add_argument("--portal-root", type=Path, default=ROOT,
-                        help="serve the portal from another checkout (e.g. main, for a before/after comparison)")
-    parser.add_argument("--keep", action="store_true", help="keep the data directory (its path is printed)")
-    parser.add_argument("--plain-gunicorn", dest="production", action="store_false",
-                        help="start the portal's gunicorn without deploy/gunicorn.conf.py (no preloading, no freezing)")
+    parser.add_argument(
+        "--index-docs", type=int, default=0, help="add this many generated documents to the index"
+    )
+    parser.add_argument(
+        "--no-page-cache",
+        dest="page_cache",
+        action="store_false",
+        help="turn the page cache off (PORTAL_PAGE_CACHE_MB=0): every answer is rendered",
+    )
+    parser.add_argument(
+        "--portal-root",
+        type=Path,
+        default=ROOT,
+        help="serve the portal from another checkout (e.g. main, for a before/after comparison)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the data directory (its path is printed)"
+    )
+    parser.add_argument(
+        "--plain-gunicorn",
+        dest="production",
+        action="store_false",
+        help="start the portal's gunicorn without deploy/gunicorn.conf.py (no preloading, no freezing)",
+    )
     parser.add_argument("--_fill-index", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._fill_index:
@@ -260,9 +350,16 @@ def main():
     lua = workdir / "cycle.lua"
     lua.write_text(LUA)
     port, ceiling_port = free_port(), free_port()
-    portal = start_gunicorn("wsgi:app", port, portal_environment(root, data_dir, port, args.page_cache), root,
-                            production=args.production)
-    ceiling = start_gunicorn("bench.ceiling:app", ceiling_port, dict(os.environ, PYTHONPATH=str(ROOT)))
+    portal = start_gunicorn(
+        "wsgi:app",
+        port,
+        portal_environment(root, data_dir, port, args.page_cache),
+        root,
+        production=args.production,
+    )
+    ceiling = start_gunicorn(
+        "bench.ceiling:app", ceiling_port, dict(os.environ, PYTHONPATH=str(ROOT))
+    )
     base, ceiling_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{ceiling_port}"
     results = {}
     try:
@@ -270,46 +367,81 @@ def main():
         if bad:
             print("not 200 (left in the lists, counted as not_200):", ", ".join(bad))
         print(f"load average before: {os.getloadavg()}")
-        print(f"{'family':14} {'URLs':>4} {'bytes':>6} {'portal r/s':>10} {'ceiling r/s':>11} {'ratio':>6}"
-              f" {'p50 ms':>7} {'p99 ms':>7} {'c p50':>6} {'not200':>6}")
+        print(
+            f"{'family':14} {'URLs':>4} {'bytes':>6} {'portal r/s':>10} {'ceiling r/s':>11} {'ratio':>6}"
+            f" {'p50 ms':>7} {'p99 ms':>7} {'c p50':>6} {'not200':>6}"
+        )
         for family, paths in families.items():
             rounds = {"portal": [], "ceiling": []}
             # Untimed: every worker renders (and, with the cache on, stores) every URL once, as a site in use has.
             run_wrk(ceiling_base, [f"/{sizes[family]}"], 1, lua, workdir)
             run_wrk(base, paths, 2, lua, workdir)
             for _ in range(args.rounds):
-                rounds["ceiling"].append(run_wrk(ceiling_base, [f"/{sizes[family]}"], args.seconds, lua, workdir))
+                rounds["ceiling"].append(
+                    run_wrk(ceiling_base, [f"/{sizes[family]}"], args.seconds, lua, workdir)
+                )
                 rounds["portal"].append(run_wrk(base, paths, args.seconds, lua, workdir))
             median = {side: statistics.median(r["rps"] for r in rs) for side, rs in rounds.items()}
             p50 = statistics.median(r["p50_ms"] for r in rounds["portal"])
             p99 = statistics.median(r["p99_ms"] for r in rounds["portal"])
             c50 = statistics.median(r["p50_ms"] for r in rounds["ceiling"])
             wrong = sum(r["not_200"] + r["errors"] for r in rounds["portal"])
-            results[family] = dict(urls=len(paths), bytes=sizes[family], portal_rps=median["portal"],
-                                   ceiling_rps=median["ceiling"], ratio=median["portal"] / median["ceiling"],
-                                   p50_ms=p50, p99_ms=p99, ceiling_p50_ms=c50, not_200=wrong,
-                                   load=os.getloadavg()[0], rounds=rounds)
-            print(f"{family:14} {len(paths):4d} {sizes[family]:6d} {median['portal']:10.0f} {median['ceiling']:11.0f}"
-                  f" {results[family]['ratio']:6.2f} {p50:7.1f} {p99:7.1f} {c50:6.1f} {wrong:6d}", flush=True)
+            results[family] = dict(
+                urls=len(paths),
+                bytes=sizes[family],
+                portal_rps=median["portal"],
+                ceiling_rps=median["ceiling"],
+                ratio=median["portal"] / median["ceiling"],
+                p50_ms=p50,
+                p99_ms=p99,
+                ceiling_p50_ms=c50,
+                not_200=wrong,
+                load=os.getloadavg()[0],
+                rounds=rounds,
+            )
+            print(
+                f"{family:14} {len(paths):4d} {sizes[family]:6d} {median['portal']:10.0f} {median['ceiling']:11.0f}"
+                f" {results[family]['ratio']:6.2f} {p50:7.1f} {p99:7.1f} {c50:6.1f} {wrong:6d}",
+                flush=True,
+            )
         rss = workers_rss(portal)
     finally:
         stop(portal)
         stop(ceiling)
     ratios = [r["ratio"] for r in results.values()]
-    print(f"median ratio {statistics.median(ratios):.2f}, lowest {min(ratios):.2f}; "
-          f"load average after: {os.getloadavg()}")
-    print(f"memory after every family (limit 120 MB = 114.4 MiB VmRSS per worker; index: demo + {args.index_docs}"
-          f" generated documents; gunicorn {'with deploy/gunicorn.conf.py' if args.production else 'plain'}):")
+    print(
+        f"median ratio {statistics.median(ratios):.2f}, lowest {min(ratios):.2f}; "
+        f"load average after: {os.getloadavg()}"
+    )
+    print(
+        f"memory after every family (limit 120 MB = 114.4 MiB VmRSS per worker; index: demo + {args.index_docs}"
+        f" generated documents; gunicorn {'with deploy/gunicorn.conf.py' if args.production else 'plain'}):"
+    )
     for m in rss:
-        print(f"  {'master' if m.get('master') else 'worker'} VmRSS {m['VmRSS']:.1f} MiB = {m['VmRSS'] * 1.048576:.1f} MB"
-              f" (anonymous {m['RssAnon']:.1f}, mapped files {m['RssFile']:.1f}), PSS {m['Pss']:.1f} MiB")
+        print(
+            f"  {'master' if m.get('master') else 'worker'} VmRSS {m['VmRSS']:.1f} MiB = {m['VmRSS'] * 1.048576:.1f} MB"
+            f" (anonymous {m['RssAnon']:.1f}, mapped files {m['RssFile']:.1f}), PSS {m['Pss']:.1f} MiB"
+        )
     print(f"whole run {time.perf_counter() - started:.0f} s; portal from {root}")
     if args.json:
-        Path(args.json).write_text(json.dumps(dict(
-            date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), seconds=args.seconds,
-            rounds=args.rounds, index_docs=args.index_docs, portal_root=str(root), page_cache=args.page_cache,
-            production_gunicorn=args.production, nproc=os.cpu_count(),
-            families=results, worker_rss_mib=rss), ensure_ascii=False, indent=1))
+        Path(args.json).write_text(
+            json.dumps(
+                dict(
+                    date=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    seconds=args.seconds,
+                    rounds=args.rounds,
+                    index_docs=args.index_docs,
+                    portal_root=str(root),
+                    page_cache=args.page_cache,
+                    production_gunicorn=args.production,
+                    nproc=os.cpu_count(),
+                    families=results,
+                    worker_rss_mib=rss,
+                ),
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     if args.keep:
         print(f"data directory kept: {data_dir}")
     else:

@@ -5,6 +5,7 @@ server: a quarter idle, a quarter stopped half-way through their headers, half s
 (headers, or a POST body). Prints the median and slowest fetch of each phase, and the load average.
 Used for the figures in the README's "Deploying" (`make serve` against plain gunicorn).
 """
+
 import os
 import statistics
 import sys
@@ -38,8 +39,10 @@ def fetch_rounds(base, rounds, timeout):
 
 def summary(label, times, failures):
     """One line: median and slowest, failures, load average."""
-    return (f"{label}: {len(times)} fetches, p50 {statistics.median(times) * 1000:.0f} ms, "
-            f"max {max(times) * 1000:.0f} ms, {failures} failed; load average {os.getloadavg()[0]:.2f}")
+    return (
+        f"{label}: {len(times)} fetches, p50 {statistics.median(times) * 1000:.0f} ms, "
+        f"max {max(times) * 1000:.0f} ms, {failures} failed; load average {os.getloadavg()[0]:.2f}"
+    )
 
 
 def main(base, count=200, rounds=5, timeout=60):

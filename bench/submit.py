@@ -24,6 +24,7 @@ drops it afterwards. The load average is printed at the start and the end, and f
 the load generator itself (this process), of gunicorn (master and workers) and of PostgreSQL's processes
 (on SQLite that figure is 0): all three share the machine's cores.
 """
+
 import argparse
 import base64
 import hashlib
@@ -68,19 +69,29 @@ def free_port():
 def environment(data_dir, database_url, port):
     """The production settings the server and the commands run with."""
     return {
-        **os.environ, "PYTHONPATH": str(ROOT), "PORTAL_ENV": "production",
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PORTAL_ENV": "production",
         "PORTAL_SECRET_KEY": secrets.token_urlsafe(48),
         "PORTAL_IDENTITY_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
-        "PORTAL_DATA_DIR": str(data_dir), "PORTAL_DATABASE_URL": database_url,
+        "PORTAL_DATA_DIR": str(data_dir),
+        "PORTAL_DATABASE_URL": database_url,
         "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "PORTAL_API_KEY_HOURLY_LIMIT": "1000000", "PORTAL_REPORT_LIMIT": "1000000",
+        "PORTAL_API_KEY_HOURLY_LIMIT": "1000000",
+        "PORTAL_REPORT_LIMIT": "1000000",
     }
 
 
 def flask(env, *args):
     """Run `flask --app wsgi portal …`; its output."""
-    done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", "portal", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", "portal", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         sys.exit(f"portal {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
@@ -96,8 +107,8 @@ def cpu_seconds(match):
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
         if match(int(entry.name), int(fields[2]), name):
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
@@ -105,16 +116,30 @@ def cpu_seconds(match):
 
 def cpu_counters(server_pid):
     """CPU seconds so far of this process (the clients), of gunicorn's process group and of PostgreSQL."""
-    return {"client": time.process_time(),
-            "portal": cpu_seconds(lambda pid, pgid, name: pgid == server_pid),
-            "database": cpu_seconds(lambda pid, pgid, name: name.startswith("postgres"))}
+    return {
+        "client": time.process_time(),
+        "portal": cpu_seconds(lambda pid, pgid, name: pgid == server_pid),
+        "database": cpu_seconds(lambda pid, pgid, name: name.startswith("postgres")),
+    }
 
 
 def start_server(env, port, workers):
     """gunicorn with `workers` sync workers; the process, once it answers."""
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
+        [
+            str(BIN / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -162,20 +187,35 @@ def multipart(fields):
     boundary = uuid.uuid4().hex
     parts = []
     for name, value in fields.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n')
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="evidence"; filename=""\r\n'
-                 "Content-Type: application/octet-stream\r\n\r\n\r\n")
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        )
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="evidence"; filename=""\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n\r\n"
+    )
     parts.append(f"--{boundary}--\r\n")
     return "".join(parts).encode(), f"multipart/form-data; boundary={boundary}"
 
 
 def open311_report(client, api_key, marker):
     """POST one Open311 request; (status, reference or None, code '')."""
-    body = urlencode({"api_key": api_key, "service_code": "air", "lat": "44.305", "long": "86.045",
-                      "description": f"工地扬尘很严重,整天灰蒙蒙的。{marker}",
-                      "attribute[submission_key]": marker.strip("[]")})
-    status, text = client.request("POST", "/open311/v2/requests.json", body,
-                                  {"Content-Type": "application/x-www-form-urlencoded"})
+    body = urlencode(
+        {
+            "api_key": api_key,
+            "service_code": "air",
+            "lat": "44.305",
+            "long": "86.045",
+            "description": f"工地扬尘很严重,整天灰蒙蒙的。{marker}",
+            "attribute[submission_key]": marker.strip("[]"),
+        }
+    )
+    status, text = client.request(
+        "POST",
+        "/open311/v2/requests.json",
+        body,
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
     if status in (200, 201):
         return status, json.loads(text)[0]["service_request_id"], ""
     return status, None, None
@@ -193,11 +233,20 @@ def web_form(client):
 def web_report(client, form, marker):
     """POST the report form; (status, reference or None, receipt code or None)."""
     token, key = form
-    body, content_type = multipart({
-        "csrf_token": token, "submission_key": key, "category": "water", "area": "8", "place": "石河子市北泉镇排污口",
-        "description": f"排污口每天夜里排放黑臭污水,渠道里的鱼都死了。{marker}", "visibility": "administrators",
-        "name": "", "phone": "", "email": "",
-    })
+    body, content_type = multipart(
+        {
+            "csrf_token": token,
+            "submission_key": key,
+            "category": "water",
+            "area": "8",
+            "place": "石河子市北泉镇排污口",
+            "description": f"排污口每天夜里排放黑臭污水,渠道里的鱼都死了。{marker}",
+            "visibility": "administrators",
+            "name": "",
+            "phone": "",
+            "email": "",
+        }
+    )
     status, page = client.request("POST", "/reports/new", body, {"Content-Type": content_type})
     reference, code = REFERENCE.search(page), CODE.search(page)
     if status == 200 and reference and code:
@@ -248,12 +297,19 @@ def run_channel(channel, port, api_key, reports, clients):
     wall = time.perf_counter() - started
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
     return {
-        "channel": channel, "reports": reports, "clients": clients, "seconds": round(wall, 2),
-        "acknowledged": len(acknowledged), "acknowledged_per_second": round(len(acknowledged) / wall, 1),
-        "p50_ms": round(cuts[49] * 1000, 1), "p95_ms": round(cuts[94] * 1000, 1), "p99_ms": round(cuts[98] * 1000, 1),
+        "channel": channel,
+        "reports": reports,
+        "clients": clients,
+        "seconds": round(wall, 2),
+        "acknowledged": len(acknowledged),
+        "acknowledged_per_second": round(len(acknowledged) / wall, 1),
+        "p50_ms": round(cuts[49] * 1000, 1),
+        "p95_ms": round(cuts[94] * 1000, 1),
+        "p99_ms": round(cuts[98] * 1000, 1),
         "status_5xx": sum(n for s, n in statuses.items() if s >= 500),
         "other_errors": len(errors) - sum(n for s, n in statuses.items() if s >= 500),
-        "statuses": {str(s): n for s, n in sorted(statuses.items())}, "first_errors": errors[:5],
+        "statuses": {str(s): n for s, n in sorted(statuses.items())},
+        "first_errors": errors[:5],
     }, acknowledged
 
 
@@ -264,7 +320,9 @@ def verify(database_url, acknowledged, everything):
 
     engine = sa.create_engine(database_url)
     with engine.connect() as connection:
-        rows = connection.execute(sa.text("SELECT reference, receipt_hash, description FROM reports")).all()
+        rows = connection.execute(
+            sa.text("SELECT reference, receipt_hash, description FROM reports")
+        ).all()
     engine.dispose()
     by_marker = {}
     for reference, receipt_hash, description in rows:
@@ -278,12 +336,19 @@ def verify(database_url, acknowledged, everything):
             continue
         duplicated += len(found) > 1
         normal = re.sub(r"[\s\-]", "", code).upper()
-        if found[0][0] != reference or (code and found[0][1] != hashlib.sha256(normal.encode()).hexdigest()):
+        if found[0][0] != reference or (
+            code and found[0][1] != hashlib.sha256(normal.encode()).hexdigest()
+        ):
             wrong += 1
     twice = sum(1 for found in by_marker.values() if len(found) > 1)
     unacknowledged = sum(1 for marker in by_marker if marker not in everything)
-    return {"lost": lost, "duplicated": duplicated, "wrong_reference_or_receipt": wrong,
-            "markers_recorded_twice": twice, "recorded_unacknowledged": unacknowledged}
+    return {
+        "lost": lost,
+        "duplicated": duplicated,
+        "wrong_reference_or_receipt": wrong,
+        "markers_recorded_twice": twice,
+        "recorded_unacknowledged": unacknowledged,
+    }
 
 
 def main():
@@ -313,10 +378,19 @@ def main():
         flask(env, "init")
         flask(env, "demo")
         with_key = subprocess.run(
-            [str(BIN / "python"), "-c", "from wsgi import app\nfrom portal.extensions import db\n"
-             "from portal.services.api_keys import create_api_key\nwith app.app_context():\n"
-             "    _key, plain = create_api_key('bench')\n    db.session.commit()\n    print(plain)"],
-            cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+            [
+                str(BIN / "python"),
+                "-c",
+                "from wsgi import app\nfrom portal.extensions import db\n"
+                "from portal.services.api_keys import create_api_key\nwith app.app_context():\n"
+                "    _key, plain = create_api_key('bench')\n    db.session.commit()\n    print(plain)",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         api_key = with_key.stdout.strip().splitlines()[-1]
         server = start_server(env, port, args.workers)
         channels = ("open311", "web") if args.channel == "both" else (args.channel,)
@@ -328,18 +402,24 @@ def main():
             figures, acknowledged = run_channel(channel, port, api_key, args.reports, args.clients)
             after = cpu_counters(server.pid)
             figures["cpu_ms_per_report"] = {
-                part: round((after[part] - before[part]) * 1000 / args.reports, 2) for part in before}
+                part: round((after[part] - before[part]) * 1000 / args.reports, 2)
+                for part in before
+            }
             everything.update(acknowledged)
-            figures.update(verify(database_url, acknowledged, everything), load_average=load_average())
+            figures.update(
+                verify(database_url, acknowledged, everything), load_average=load_average()
+            )
             results.append(figures)
-            print(f"{args.database} {channel}: {figures['acknowledged']}/{args.reports} acknowledged in "
-                  f"{figures['seconds']} s = {figures['acknowledged_per_second']}/s, p50 {figures['p50_ms']} ms, "
-                  f"p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms, 5xx {figures['status_5xx']}, "
-                  f"other errors {figures['other_errors']}; lost {figures['lost']}, duplicated "
-                  f"{figures['duplicated']}, wrong reference/receipt {figures['wrong_reference_or_receipt']}, "
-                  f"markers recorded twice {figures['markers_recorded_twice']}, recorded unacknowledged "
-                  f"{figures['recorded_unacknowledged']}; load average {figures['load_average']}; CPU ms per report "
-                  + ", ".join(f"{part} {ms}" for part, ms in figures["cpu_ms_per_report"].items()))
+            print(
+                f"{args.database} {channel}: {figures['acknowledged']}/{args.reports} acknowledged in "
+                f"{figures['seconds']} s = {figures['acknowledged_per_second']}/s, p50 {figures['p50_ms']} ms, "
+                f"p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms, 5xx {figures['status_5xx']}, "
+                f"other errors {figures['other_errors']}; lost {figures['lost']}, duplicated "
+                f"{figures['duplicated']}, wrong reference/receipt {figures['wrong_reference_or_receipt']}, "
+                f"markers recorded twice {figures['markers_recorded_twice']}, recorded unacknowledged "
+                f"{figures['recorded_unacknowledged']}; load average {figures['load_average']}; CPU ms per report "
+                + ", ".join(f"{part} {ms}" for part, ms in figures["cpu_ms_per_report"].items())
+            )
             if figures["first_errors"]:
                 print(f"  first errors: {figures['first_errors']}")
     finally:
@@ -347,14 +427,32 @@ def main():
             os.killpg(server.pid, 15)
             server.wait(timeout=30)
         if scratch:
-            subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", scratch], check=False)
+            subprocess.run(
+                ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", scratch], check=False
+            )
         shutil.rmtree(data_dir, ignore_errors=True)
     print(f"load average at end: {load_average()}")
     if args.json:
-        args.json.write_text(json.dumps({"database": args.database, "workers": args.workers, "cpus": os.cpu_count(),
-                                         "python": sys.version.split()[0], "results": results}, indent=2))
-    failed = any(r["lost"] or r["duplicated"] or r["wrong_reference_or_receipt"] or r["markers_recorded_twice"]
-                 or r["status_5xx"] for r in results)
+        args.json.write_text(
+            json.dumps(
+                {
+                    "database": args.database,
+                    "workers": args.workers,
+                    "cpus": os.cpu_count(),
+                    "python": sys.version.split()[0],
+                    "results": results,
+                },
+                indent=2,
+            )
+        )
+    failed = any(
+        r["lost"]
+        or r["duplicated"]
+        or r["wrong_reference_or_receipt"]
+        or r["markers_recorded_twice"]
+        or r["status_5xx"]
+        for r in results
+    )
     sys.exit(1 if failed else 0)
 
 

@@ -10,6 +10,7 @@ memory). After a warm-up report, each scenario resets the worker's high-water ma
 submission key, multipart), and reads VmHWM from /proc/<pid>/status: the peak resident memory of the
 worker during that scenario. Everything runs on 127.0.0.1 and stops by itself.
 """
+
 import argparse
 import http.cookiejar
 import io
@@ -40,19 +41,27 @@ def bomb_png(width=6300, height=6300):
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     block = compressor.compress(b"\x00" * row) + compressor.flush(zlib.Z_FULL_FLUSH)
     end = zlib.compressobj(9, zlib.DEFLATED, -15).flush()
-    idat = b"\x78\xda" + block * height + end + struct.pack(">I", ((row * height) % 65521) << 16 | 1)
+    idat = (
+        b"\x78\xda" + block * height + end + struct.pack(">I", ((row * height) % 65521) << 16 | 1)
+    )
 
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
 
 
 def large_jpeg(width=7000, height=5000):
     """A baseline colour JPEG of width × height (35 MP by default) with detail, under 10 MB."""
     small = Image.effect_noise((width // 8, height // 8), 40).convert("L")
-    image = Image.merge("RGB", (small, Image.linear_gradient("L").resize(small.size), small.transpose(0)))
+    image = Image.merge(
+        "RGB", (small, Image.linear_gradient("L").resize(small.size), small.transpose(0))
+    )
     buffer = io.BytesIO()
     image.resize((width, height)).save(buffer, "JPEG", quality=85)
     return buffer.getvalue()
@@ -77,25 +86,41 @@ def multipart(fields, files):
     boundary = secrets.token_hex(16)
     parts = []
     for name, value in fields.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        )
     for name, (filename, data, content_type) in files:
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                     f"Content-Type: {content_type}\r\n\r\n".encode() + data + b"\r\n")
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n".encode()
+            + data
+            + b"\r\n"
+        )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def submit(base, files):
     """Post one report with `files` [(name, bytes, type)] as a browser does; the HTTP status."""
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
     page = opener.open(f"{base}/reports/new", timeout=120).read().decode()
-    hidden = dict(re.findall(r'<input[^>]*name="(csrf_token|submission_key)"[^>]*value="([^"]+)"', page))
+    hidden = dict(
+        re.findall(r'<input[^>]*name="(csrf_token|submission_key)"[^>]*value="([^"]+)"', page)
+    )
     fields = {
-        **hidden, "category": "water", "area": "8", "place": "石河子市北泉镇排污口",
-        "description": "排污口持续排放黑色污水，气味刺鼻，已持续三天。", "visibility": "administrators",
+        **hidden,
+        "category": "water",
+        "area": "8",
+        "place": "石河子市北泉镇排污口",
+        "description": "排污口持续排放黑色污水，气味刺鼻，已持续三天。",
+        "visibility": "administrators",
     }
     body, content_type = multipart(fields, [("evidence", f) for f in files])
-    request = urllib.request.Request(f"{base}/reports/new", data=body, headers={"Content-Type": content_type})
+    request = urllib.request.Request(
+        f"{base}/reports/new", data=body, headers={"Content-Type": content_type}
+    )
     try:
         return opener.open(request, timeout=300).status
     except urllib.error.HTTPError as error:
@@ -148,8 +173,11 @@ def scenario(base, worker, name, reports):
         thread.join()
     seconds = time.monotonic() - started
     peak = status_kb(worker, "VmHWM")
-    print(f"{name:<44} statuses {','.join(map(str, statuses)):<12} worker RSS {before / 1024:6.0f} MB -> "
-          f"peak {peak / 1024:6.0f} MB (+{(peak - before) / 1024:.0f} MB) in {seconds:.1f} s", flush=True)
+    print(
+        f"{name:<44} statuses {','.join(map(str, statuses)):<12} worker RSS {before / 1024:6.0f} MB -> "
+        f"peak {peak / 1024:6.0f} MB (+{(peak - before) / 1024:.0f} MB) in {seconds:.1f} s",
+        flush=True,
+    )
     return statuses, before / 1024, peak / 1024
 
 
@@ -158,39 +186,83 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=ROOT, help="the portal checkout to serve")
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--reports", type=int, default=4, help="concurrent reports in the concurrent scenarios")
-    parser.add_argument("--files", type=int, default=5, help="files per report in the concurrent scenarios")
+    parser.add_argument(
+        "--reports", type=int, default=4, help="concurrent reports in the concurrent scenarios"
+    )
+    parser.add_argument(
+        "--files", type=int, default=5, help="files per report in the concurrent scenarios"
+    )
     args = parser.parse_args(argv)
     source = args.source.resolve()
     bomb, jpeg = bomb_png(), large_jpeg()
-    print(f"source {source}; bomb PNG 6300 × 6300 RGBA {len(bomb) / 1024:.0f} kB; "
-          f"JPEG 7000 × 5000 {len(jpeg) / 1024 / 1024:.1f} MB; gunicorn 1 worker × {args.threads} threads", flush=True)
+    print(
+        f"source {source}; bomb PNG 6300 × 6300 RGBA {len(bomb) / 1024:.0f} kB; "
+        f"JPEG 7000 × 5000 {len(jpeg) / 1024 / 1024:.1f} MB; gunicorn 1 worker × {args.threads} threads",
+        flush=True,
+    )
     data_dir = Path(tempfile.mkdtemp(prefix="portal-upload-bench-"))
     # Every report comes from 127.0.0.1: lift the hourly per-address limit so it measures decoding, not 429s.
-    env = {**os.environ, "PORTAL_ENV": "development", "PORTAL_DATA_DIR": str(data_dir), "PYTHONPATH": str(source),
-           "PORTAL_REPORT_LIMIT": "100000"}
+    env = {
+        **os.environ,
+        "PORTAL_ENV": "development",
+        "PORTAL_DATA_DIR": str(data_dir),
+        "PYTHONPATH": str(source),
+        "PORTAL_REPORT_LIMIT": "100000",
+    }
     env.pop("PORTAL_DATABASE_URL", None)
     bin_dir = Path(sys.executable).parent
-    subprocess.run([str(bin_dir / "flask"), "--app", "wsgi", "portal", "init"], cwd=source, env=env, check=True,
-                   stdout=subprocess.DEVNULL)  # nosec B603 - fixed arguments, this checkout's CLI
+    subprocess.run(
+        [str(bin_dir / "flask"), "--app", "wsgi", "portal", "init"],
+        cwd=source,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )  # nosec B603 - fixed arguments, this checkout's CLI
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(  # nosec B603 - fixed arguments, gunicorn from the same virtualenv
-        [str(bin_dir / "gunicorn"), "--workers", "1", "--threads", str(args.threads), "--timeout", "600",
-         "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=source, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            str(bin_dir / "gunicorn"),
+            "--workers",
+            "1",
+            "--threads",
+            str(args.threads),
+            "--timeout",
+            "600",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        cwd=source,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until_up(base)
         worker = worker_of(server.pid)
-        scenario(base, worker, "warm-up: one report, one small photo", [[("warm.jpg", small_jpeg(), "image/jpeg")]])
+        scenario(
+            base,
+            worker,
+            "warm-up: one report, one small photo",
+            [[("warm.jpg", small_jpeg(), "image/jpeg")]],
+        )
         png = ("bomb.png", bomb, "image/png")
         big = ("photo.jpg", jpeg, "image/jpeg")
         scenario(base, worker, "one report, one bomb PNG", [[png]])
         scenario(base, worker, "one report, one 35 MP JPEG", [[big]])
-        scenario(base, worker, f"{args.reports} reports × {args.files} bomb PNGs at once",
-                 [[png] * args.files for _ in range(args.reports)])
-        scenario(base, worker, f"{args.reports} reports × {args.files} 35 MP JPEGs at once",
-                 [[big] * args.files for _ in range(args.reports)])
+        scenario(
+            base,
+            worker,
+            f"{args.reports} reports × {args.files} bomb PNGs at once",
+            [[png] * args.files for _ in range(args.reports)],
+        )
+        scenario(
+            base,
+            worker,
+            f"{args.reports} reports × {args.files} 35 MP JPEGs at once",
+            [[big] * args.files for _ in range(args.reports)],
+        )
     finally:
         server.terminate()
         try:

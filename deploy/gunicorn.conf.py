@@ -3,6 +3,7 @@
 Sync workers are right here because nginx hands each one a whole request and takes its whole answer:
 no worker ever waits on a slow client. Read once at start; the GUNICORN_* variables override the defaults.
 """
+
 import gc
 import multiprocessing
 import os
@@ -97,8 +98,12 @@ def _init(app):
     status = 1
     try:
         # The imported app does it: a separate `flask portal init` would cost a second import of the portal.
-        app.cli.main(["portal", "init"], prog_name="portal", standalone_mode=False,
-                     obj=ScriptInfo(create_app=lambda: app))
+        app.cli.main(
+            ["portal", "init"],
+            prog_name="portal",
+            standalone_mode=False,
+            obj=ScriptInfo(create_app=lambda: app),
+        )
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

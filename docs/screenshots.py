@@ -13,6 +13,7 @@ full-page at 1,280 and 360 px wide, in Chinese and in English, as `<nn>-<page>-<
 build/screenshots/. Each file written is printed. The exit status is 1 if any page answered 5xx or the
 server failed; the API page (/developers) is skipped with a note while it answers 404.
 """
+
 import argparse
 import os
 import re
@@ -32,18 +33,45 @@ WIDTHS = (1280, 360)
 HEIGHT = 780
 LANGUAGES = ("zh", "en")
 CHROMIUM_ARGS = [  # as in tests/conftest.py
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--disable-component-update", "--no-first-run",
-    "--disable-sync", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
 ]
 STAFF = ("demo-shihezi", "demo-password-2026")  # a sample account of 第八师石河子市 (`portal demo`)
-ADMIN = ("demo-admin", "demo-password-2026")  # the sample site administrator, who may read the audit log
+ADMIN = (
+    "demo-admin",
+    "demo-password-2026",
+)  # the sample site administrator, who may read the audit log
 SEARCH = "/search?q=大气污染"
 DESCRIPTION = "排渠里每天傍晚流出灰黑色污水,有刺鼻的气味,渠边的草已经枯死。"
 # The pictures in order; a file's number is its place here, the same in every width and language.
-PAGES = ("home", "report-new", "report-errors", "report-filled", "report-receipt", "tracking", "report",
-         "console-queue", "console-report", "search", "disclosure", "disclosure-diff", "consultation", "hearing",
-         "dashboard", "dashboard-goals", "developers", "password", "audit-log")
+PAGES = (
+    "home",
+    "report-new",
+    "report-errors",
+    "report-filled",
+    "report-receipt",
+    "tracking",
+    "report",
+    "console-queue",
+    "console-report",
+    "search",
+    "disclosure",
+    "disclosure-diff",
+    "consultation",
+    "hearing",
+    "dashboard",
+    "dashboard-goals",
+    "developers",
+    "password",
+    "audit-log",
+)
 
 
 class Failed(Exception):
@@ -54,10 +82,16 @@ def build_site(data_dir):
     """`portal init` and `portal demo` on a fresh SQLite database in `data_dir`; returns (app, sample paths)."""
     from portal import create_app
 
-    app = create_app({
-        "ENV": "development", "DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{data_dir / 'portal.db'}",
-        "SEARCH_DIR": None, "SECRET_KEY": secrets.token_urlsafe(32), "MAIL_SERVER": "",
-    })
+    app = create_app(
+        {
+            "ENV": "development",
+            "DATA_DIR": str(data_dir),
+            "DATABASE_URL": f"sqlite:///{data_dir / 'portal.db'}",
+            "SEARCH_DIR": None,
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "MAIL_SERVER": "",
+        }
+    )
     runner = app.test_cli_runner()
     for command in (["portal", "init"], ["portal", "demo"]):
         result = runner.invoke(args=command)
@@ -77,12 +111,20 @@ def sample_paths(app):
 
     with app.app_context():
         closed = reports.find_submission("demo-closed").reference
-        disclosure = db.session.scalar(sa.select(Disclosure.id).where(Disclosure.title.contains("生态环境状况公报")))
-        consultation = db.session.scalar(sa.select(Consultation.id).where(Consultation.title == demo.EIA_TITLE))
+        disclosure = db.session.scalar(
+            sa.select(Disclosure.id).where(Disclosure.title.contains("生态环境状况公报"))
+        )
+        consultation = db.session.scalar(
+            sa.select(Consultation.id).where(Consultation.title == demo.EIA_TITLE)
+        )
         db.session.remove()
-    return {"report": f"/reports/{closed}", "console_report": f"/console/reports/{closed}",
-            "disclosure": f"/disclosures/{disclosure}", "diff": f"/disclosures/{disclosure}/diff?from=1&to=2",
-            "consultation": f"/consultations/{consultation}"}
+    return {
+        "report": f"/reports/{closed}",
+        "console_report": f"/console/reports/{closed}",
+        "disclosure": f"/disclosures/{disclosure}",
+        "diff": f"/disclosures/{disclosure}/diff?from=1&to=2",
+        "consultation": f"/consultations/{consultation}",
+    }
 
 
 def serve(app):
@@ -103,9 +145,13 @@ class Camera:
 
     def watch(self, page):
         """Record every document answered with 5xx (form posts included)."""
+
         def seen(response):
             if response.request.resource_type == "document" and response.status >= 500:
-                self.errors.append(f"{response.status} {response.url} ({self.width}px, {self.language})")
+                self.errors.append(
+                    f"{response.status} {response.url} ({self.width}px, {self.language})"
+                )
+
         page.on("response", seen)
 
     def shoot(self, page, name):
@@ -122,8 +168,10 @@ class Camera:
         if response is None:
             raise Failed(f"no answer from {path}")
         if missing_ok and response.status == 404:
-            print(f"note: {path} answered 404, so there is no picture of it ({self.width}px, {self.language})",
-                  flush=True)
+            print(
+                f"note: {path} answered 404, so there is no picture of it ({self.width}px, {self.language})",
+                flush=True,
+            )
             return
         self.shoot(page, name)
 
@@ -171,8 +219,11 @@ def resident_journeys(page, base, camera, paths):
     camera.visit(page, base, paths["disclosure"], "disclosure")
     camera.visit(page, base, paths["diff"], "disclosure-diff")
     camera.visit(page, base, paths["consultation"], "consultation")
-    hearings = [urlparse(href).path for href in page.locator("main a[href]").evaluate_all(
-        "links => links.map(a => a.href)") if re.fullmatch(r"/hearings/\d+", urlparse(href).path)]
+    hearings = [
+        urlparse(href).path
+        for href in page.locator("main a[href]").evaluate_all("links => links.map(a => a.href)")
+        if re.fullmatch(r"/hearings/\d+", urlparse(href).path)
+    ]
     if not hearings:
         raise Failed(f"no link to a hearing on {paths['consultation']}")
     camera.visit(page, base, hearings[0], "hearing")
@@ -207,12 +258,18 @@ def admin_journey(page, base, camera, paths):
 def main(argv=None):
     """Build the site, take every picture, and return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "screenshots", help="where the PNGs go")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "build" / "screenshots", help="where the PNGs go"
+    )
     out = parser.parse_args(argv).out.resolve()
-    chromium = os.environ.get("CHROMIUM") or os.environ.get("PORTAL_CHROMIUM") or "/usr/bin/chromium"
+    chromium = (
+        os.environ.get("CHROMIUM") or os.environ.get("PORTAL_CHROMIUM") or "/usr/bin/chromium"
+    )
     if not os.access(chromium, os.X_OK):
-        print(f"Chromium not found at {chromium}: apt-get install chromium fonts-wqy-microhei, or set CHROMIUM=…",
-              file=sys.stderr)
+        print(
+            f"Chromium not found at {chromium}: apt-get install chromium fonts-wqy-microhei, or set CHROMIUM=…",
+            file=sys.stderr,
+        )
         return 1
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
@@ -238,7 +295,9 @@ def main(argv=None):
                             try:
                                 journey(page, base, camera, paths)
                             except (Failed, PlaywrightError) as error:
-                                errors.append(f"{journey.__name__} ({width}px, {language}): {error}")
+                                errors.append(
+                                    f"{journey.__name__} ({width}px, {language}): {error}"
+                                )
                             finally:
                                 context.close()
                         errors += camera.errors

@@ -1,4 +1,5 @@
 """The public participation and environmental disclosure portal."""
+
 import logging
 from pathlib import Path
 
@@ -25,7 +26,11 @@ class DatabaseIntegerConverter(IntegerConverter):
 # shown with comments, the search's Chinese conversion), which a preloading server should import before it
 # forks its workers: their code is then mapped once in the master, and a worker counts only the pages of it
 # that it runs, instead of all it touches while loading them (about 3 MiB of each worker's RSS).
-SERVING_LIBRARIES = ("cryptography.hazmat.primitives.ciphers.aead", "cryptography.exceptions", "opencc")
+SERVING_LIBRARIES = (
+    "cryptography.hazmat.primitives.ciphers.aead",
+    "cryptography.exceptions",
+    "opencc",
+)
 
 
 def import_serving_libraries():
@@ -56,7 +61,9 @@ def create_app(config=None):
     evidence.configure_pillow(app.config["EVIDENCE_MAX_MEGAPIXELS"])
     if app.config["PROXY_COUNT"]:
         # Behind a reverse proxy the client address (for rate limits) is in X-Forwarded-For.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"]
+        )
     else:
         from portal.proxy import warn_when_forwarded
 
@@ -67,8 +74,8 @@ def create_app(config=None):
     app.json.sort_keys = False
     register_extensions(app)
     register_blueprints(app)
-    from portal.errors import register_errors
     from portal.cli import register_commands
+    from portal.errors import register_errors
 
     register_errors(app)
     register_security(app)
@@ -110,9 +117,8 @@ def register_security(app):
 def register_search_drain(app):
     """Once the response has been sent, index the outbox rows its request committed (a failure only logs)."""
     from portal import after_response
-    from portal.services import search
-
     from portal.extensions import db
+    from portal.services import search
 
     with app.app_context():
         search.watch_outbox(db.engine, app.config)

@@ -1,4 +1,5 @@
 """Work deferred until the server has sent a response: it runs when the server closes the response."""
+
 from flask import request
 from werkzeug.wsgi import ClosingIterator
 

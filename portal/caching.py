@@ -20,6 +20,7 @@ would). Public answers get an ETag (of what this visitor receives), and stored o
 (when this body was first rendered here); If-None-Match and If-Modified-Since get a 304, from the cache
 without rendering when the answer is there.
 """
+
 import hashlib
 import os
 import secrets
@@ -28,7 +29,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import current_app, g, request, session
@@ -40,29 +41,66 @@ from portal import headers, i18n
 from portal.extensions import db
 from portal.models.versions import DataVersion
 
-DOMAINS = ("policy", "units", "reports", "routing", "consultations", "disclosures", "calendar", "search")
+DOMAINS = (
+    "policy",
+    "units",
+    "reports",
+    "routing",
+    "consultations",
+    "disclosures",
+    "calendar",
+    "search",
+)
 TABLE_DOMAINS = {
-    "policy_documents": "policy", "chapters": "policy", "measures": "policy", "tasks": "policy",
-    "task_units": "policy", "goals": "policy",
-    "areas": "units", "units": "units", "unit_aliases": "units",
+    "policy_documents": "policy",
+    "chapters": "policy",
+    "measures": "policy",
+    "tasks": "policy",
+    "task_units": "policy",
+    "goals": "policy",
+    "areas": "units",
+    "units": "units",
+    "unit_aliases": "units",
     # Routing has a domain of its own: every report bumps "reports", and what routes it is kept per process
     # keyed on "routing" (portal/services/reference_data.py).
-    "categories": "routing", "routing_rules": "routing", "reports": "reports", "report_copies": "reports",
-    "report_events": "reports", "evidence": "reports",
-    "projects": "consultations", "consultations": "consultations", "consultation_attachments": "consultations",
-    "paragraphs": "consultations", "comments": "consultations", "hearings": "consultations",
+    "categories": "routing",
+    "routing_rules": "routing",
+    "reports": "reports",
+    "report_copies": "reports",
+    "report_events": "reports",
+    "evidence": "reports",
+    "projects": "consultations",
+    "consultations": "consultations",
+    "consultation_attachments": "consultations",
+    "paragraphs": "consultations",
+    "comments": "consultations",
+    "hearings": "consultations",
     "registrations": "consultations",
-    "disclosure_categories": "disclosures", "disclosures": "disclosures", "disclosure_versions": "disclosures",
-    "disclosure_attachments": "disclosures", "observations": "disclosures",
+    "disclosure_categories": "disclosures",
+    "disclosures": "disclosures",
+    "disclosure_versions": "disclosures",
+    "disclosure_attachments": "disclosures",
+    "observations": "disclosures",
     "holiday_overrides": "calendar",
 }
 # Written by requests that change nothing a public page shows (logins, counters, queued mail, the audit
 # log, contacts and identities, which no public page shows, flags until a comment is hidden, which
 # writes `comments`). Were they to bump, the cache would never hit. A table named nowhere bumps every domain.
-UNSEEN_TABLES = frozenset({
-    "users", "api_keys", "rate_limit_hits", "audit_records", "mail_outbox", "comment_contacts",
-    "comment_flags", "reporter_identities", "subscriptions", "data_versions", "alembic_version",
-})
+UNSEEN_TABLES = frozenset(
+    {
+        "users",
+        "api_keys",
+        "rate_limit_hits",
+        "audit_records",
+        "mail_outbox",
+        "comment_contacts",
+        "comment_flags",
+        "reporter_identities",
+        "subscriptions",
+        "data_versions",
+        "alembic_version",
+    }
+)
 # The search index changes when the outbox is drained (its rows deleted), after the change's commit.
 SEARCH_OUTBOX = "search_outbox"
 
@@ -73,22 +111,43 @@ CONSULTATIONS = ("policy", "units", "consultations", "calendar")
 REPORTS = ("policy", "units", "reports", "routing", "calendar")
 # What a page shows, where it can be said cheaply; every other page depends on every domain but search.
 PAGE_DOMAINS = {
-    "public.index": POLICY, "public.units_index": POLICY, "public.units_show": POLICY,
-    "public.goals_index": POLICY, "public.privacy": (), "public.accessibility": (),
-    "api.measures_index": POLICY, "api.measures_show": POLICY, "api.goals_index": POLICY,
-    "api.units_index": POLICY, "api.units_show": POLICY,
-    "public.disclosures_index": DISCLOSURES, "public.disclosures_show": DISCLOSURES,
-    "public.disclosures_version": DISCLOSURES, "public.disclosures_diff": DISCLOSURES,
-    "public.disclosures_csv": DISCLOSURES, "api.disclosures_index": DISCLOSURES,
-    "api.disclosures_show": DISCLOSURES, "feeds.disclosures_atom": DISCLOSURES,
-    "feeds.unit_disclosures_atom": DISCLOSURES, "feeds.category_disclosures_atom": DISCLOSURES,
-    "public.consultations_index": CONSULTATIONS, "public.consultations_show": CONSULTATIONS,
-    "public.statements_show": CONSULTATIONS, "public.hearings_show": CONSULTATIONS,
-    "public.projects_show": CONSULTATIONS, "feeds.consultations_atom": CONSULTATIONS,
-    "api.consultations_index": CONSULTATIONS, "api.consultations_show": CONSULTATIONS,
-    "public.reports_index": REPORTS, "public.reports_show": REPORTS, "feeds.reports_atom": REPORTS,
-    "open311.requests_index": REPORTS, "open311.requests_show": REPORTS,
-    "public.search": DOMAINS, "api.search": DOMAINS, "feeds.search_atom": DOMAINS,
+    "public.index": POLICY,
+    "public.units_index": POLICY,
+    "public.units_show": POLICY,
+    "public.goals_index": POLICY,
+    "public.privacy": (),
+    "public.accessibility": (),
+    "api.measures_index": POLICY,
+    "api.measures_show": POLICY,
+    "api.goals_index": POLICY,
+    "api.units_index": POLICY,
+    "api.units_show": POLICY,
+    "public.disclosures_index": DISCLOSURES,
+    "public.disclosures_show": DISCLOSURES,
+    "public.disclosures_version": DISCLOSURES,
+    "public.disclosures_diff": DISCLOSURES,
+    "public.disclosures_csv": DISCLOSURES,
+    "api.disclosures_index": DISCLOSURES,
+    "api.disclosures_show": DISCLOSURES,
+    "feeds.disclosures_atom": DISCLOSURES,
+    "feeds.unit_disclosures_atom": DISCLOSURES,
+    "feeds.category_disclosures_atom": DISCLOSURES,
+    "public.consultations_index": CONSULTATIONS,
+    "public.consultations_show": CONSULTATIONS,
+    "public.statements_show": CONSULTATIONS,
+    "public.hearings_show": CONSULTATIONS,
+    "public.projects_show": CONSULTATIONS,
+    "feeds.consultations_atom": CONSULTATIONS,
+    "api.consultations_index": CONSULTATIONS,
+    "api.consultations_show": CONSULTATIONS,
+    "public.reports_index": REPORTS,
+    "public.reports_show": REPORTS,
+    "feeds.reports_atom": REPORTS,
+    "open311.requests_index": REPORTS,
+    "open311.requests_show": REPORTS,
+    "public.search": DOMAINS,
+    "api.search": DOMAINS,
+    "feeds.search_atom": DOMAINS,
 }
 
 _WRITTEN = "portal_tables_written"
@@ -122,7 +181,9 @@ class Entry:
         if self.slot is not None:
             body = body.replace(self.slot, generate_csrf().encode())
         # The body sets Content-Length anew: two visitors' tokens need not be as long.
-        response = current_app.response_class(body, status=self.status, headers=Headers(list(self.headers)))
+        response = current_app.response_class(
+            body, status=self.status, headers=Headers(list(self.headers))
+        )
         response.add_etag(overwrite=True)
         response.last_modified = self.last_modified
         return response
@@ -184,20 +245,33 @@ def domains_changed(tables):
 
 
 # Built once: every commit that changes public data runs it.
-_BUMP = (sa.update(DataVersion.__table__).where(DataVersion.__table__.c.domain.in_(sa.bindparam("domains", expanding=True)))
-         .values(version=DataVersion.__table__.c.version + 1, changed_at=sa.bindparam("moment")))
+_BUMP = (
+    sa.update(DataVersion.__table__)
+    .where(DataVersion.__table__.c.domain.in_(sa.bindparam("domains", expanding=True)))
+    .values(version=DataVersion.__table__.c.version + 1, changed_at=sa.bindparam("moment"))
+)
 
 
 def bump(connection, domains, now=None):
     """Add one to the version of each of `domains`, in `connection`'s transaction."""
     table = DataVersion.__table__
-    now = now or datetime.now(timezone.utc)
-    wanted = sorted(domains)  # one order for every writer, so two commits never wait on each other in a cycle
+    now = now or datetime.now(UTC)
+    wanted = sorted(
+        domains
+    )  # one order for every writer, so two commits never wait on each other in a cycle
     result = connection.execute(_BUMP, {"domains": wanted, "moment": now})
     if result.rowcount < len(wanted):  # a domain newer than the database's rows
-        present = set(connection.scalars(sa.select(table.c.domain).where(table.c.domain.in_(wanted))))
-        connection.execute(sa.insert(table), [{"domain": domain, "version": 1, "changed_at": now}
-                                              for domain in wanted if domain not in present])
+        present = set(
+            connection.scalars(sa.select(table.c.domain).where(table.c.domain.in_(wanted)))
+        )
+        connection.execute(
+            sa.insert(table),
+            [
+                {"domain": domain, "version": 1, "changed_at": now}
+                for domain in wanted
+                if domain not in present
+            ],
+        )
 
 
 class VersionReader:
@@ -206,7 +280,9 @@ class VersionReader:
 
     def __init__(self, url):
         # Autocommit: each read sees what is committed now, and no transaction is left to end (one round trip).
-        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+        self.engine = sa.create_engine(
+            url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
+        )
         self.local = threading.local()
         self.opened, self.generation = [], 0
         self.lock = threading.Lock()
@@ -214,7 +290,10 @@ class VersionReader:
     def read(self):
         """{domain: version} as committed now."""
         local = self.local
-        if getattr(local, "key", None) != (os.getpid(), self.generation):  # none yet, a fork, or closed
+        if getattr(local, "key", None) != (
+            os.getpid(),
+            self.generation,
+        ):  # none yet, a fork, or closed
             local.connection = self.engine.raw_connection()
             local.key = (os.getpid(), self.generation)
             with self.lock:
@@ -331,11 +410,22 @@ def store_and_validate(response):
             body, slot = body.replace(token.encode(), cache.slot), cache.slot
         digest = hashlib.sha1(body, usedforsecurity=False).hexdigest()
         same_body = earlier is not None and earlier.digest == digest
-        response.last_modified = earlier.last_modified if same_body else datetime.now(timezone.utc)
+        response.last_modified = earlier.last_modified if same_body else datetime.now(UTC)
         stored = tuple(response.headers.items())
         size = len(body) + sum(len(name) + len(value) for name, value in stored) + ENTRY_OVERHEAD
-        cache.put(key, Entry(response.status_code, stored, body, slot, digest, response.last_modified,
-                             time.monotonic() + cache.seconds, size))
+        cache.put(
+            key,
+            Entry(
+                response.status_code,
+                stored,
+                body,
+                slot,
+                digest,
+                response.last_modified,
+                time.monotonic() + cache.seconds,
+                size,
+            ),
+        )
     return response.make_conditional(request)
 
 
@@ -364,8 +454,11 @@ def _bump_before_commit(session_):
 
 def watch_writes(engine):
     """Bump the versions of what each session commit changed, in its transaction."""
-    for name, listener in (("before_execute", _note_write), ("commit", _forget_writes),
-                           ("rollback", _forget_writes)):
+    for name, listener in (
+        ("before_execute", _note_write),
+        ("commit", _forget_writes),
+        ("rollback", _forget_writes),
+    ):
         if not event.contains(engine, name, listener):
             event.listen(engine, name, listener)
     if not event.contains(engine.pool, "checkin", _forget_pooled):

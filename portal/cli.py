@@ -1,5 +1,6 @@
 """`flask --app wsgi portal …`: init, check, rotate-identity-key, reindex, create-user and the account commands,
 create-api-key, send-mail, tick, demo, backup, restore."""
+
 import sys
 from pathlib import Path
 
@@ -32,8 +33,12 @@ def migration_state():
 
 
 @portal.command("init")
-@click.option("--policy", "policy_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Import this revision of the policy instead of the bundled one.")
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Import this revision of the policy instead of the bundled one.",
+)
 def init_command(policy_path):
     """Migrate, import the policy, seed categories and routing rules (running it again changes nothing)."""
     from flask_migrate import upgrade
@@ -84,7 +89,11 @@ def drain_outbox():
         written, removed = written + drained.written, removed + drained.removed
         if not drained.available or not drained.pending:
             break
-    state = "" if drained.available else " (index missing or locked: run `flask --app wsgi portal reindex` if missing)"
+    state = (
+        ""
+        if drained.available
+        else " (index missing or locked: run `flask --app wsgi portal reindex` if missing)"
+    )
     return f"search index updated: {written} documents written, {removed} removed, {drained.pending} waiting{state}"
 
 
@@ -95,19 +104,27 @@ def search_problems():
     try:
         found = search.drift(current_app.config)
     except DomainError:
-        return [f"search index missing at {search.location(current_app.config)} "
-                "(run `flask --app wsgi portal reindex`)"], ""
+        return [
+            f"search index missing at {search.location(current_app.config)} "
+            "(run `flask --app wsgi portal reindex`)"
+        ], ""
     problems = []
     if not found.consistent:
+
         def keys(items):
             more = f", … {len(items) - 5} more" if len(items) > 5 else ""
             return f" ({', '.join(items[:5])}{more})" if items else ""
 
-        problems.append(f"search index differs from the database: {len(found.missing)} missing{keys(found.missing)}, "
-                        f"{len(found.extra)} extra{keys(found.extra)}"
-                        f"{', built without ' + ', '.join(found.outdated) if found.outdated else ''}"
-                        " (run `flask --app wsgi portal reindex`)")
-    return problems, f"search index: {found.indexed} documents, {found.pending} waiting in the outbox"
+        problems.append(
+            f"search index differs from the database: {len(found.missing)} missing{keys(found.missing)}, "
+            f"{len(found.extra)} extra{keys(found.extra)}"
+            f"{', built without ' + ', '.join(found.outdated) if found.outdated else ''}"
+            " (run `flask --app wsgi portal reindex`)"
+        )
+    return (
+        problems,
+        f"search index: {found.indexed} documents, {found.pending} waiting in the outbox",
+    )
 
 
 def identity_problems():
@@ -160,12 +177,17 @@ def history_problems():
     """(problems, summary) of the append-only record: its triggers and every hash chain, for `check`."""
     from portal.services import history
 
-    problems = [f"{table} accepts UPDATE and DELETE: its append-only triggers are missing "
-                "(recreate them as migration 0006 does)" for table in history.missing_guards()]
+    problems = [
+        f"{table} accepts UPDATE and DELETE: its append-only triggers are missing "
+        "(recreate them as migration 0006 does)"
+        for table in history.missing_guards()
+    ]
     found = history.verify()
     problems += [f"history chain broken: {where}" for where in found.breaks]
-    return problems, (f"history: {found.events} events in {found.reports} reports and {found.records} audit records, "
-                      "every chain intact")
+    return problems, (
+        f"history: {found.events} events in {found.reports} reports and {found.records} audit records, "
+        "every chain intact"
+    )
 
 
 def orphan_problems():
@@ -176,10 +198,15 @@ def orphan_problems():
 
     config = current_app.config
     referenced = storage.referenced_files(lambda sql: db.session.execute(sa.text(sql)).all())
-    orphans = storage.find_orphans(config["FILES_DIR"], referenced, config["ORPHAN_FILE_GRACE_SECONDS"]).paths
+    orphans = storage.find_orphans(
+        config["FILES_DIR"], referenced, config["ORPHAN_FILE_GRACE_SECONDS"]
+    ).paths
     missing = sorted(referenced - set(storage.stored_files(config["FILES_DIR"])))
     problems = []
-    for found, what in ((orphans, "stored files no row refers to"), (missing, "files rows refer to are missing")):
+    for found, what in (
+        (orphans, "stored files no row refers to"),
+        (missing, "files rows refer to are missing"),
+    ):
         if found:
             more = f", … {len(found) - 5} more" if len(found) > 5 else ""
             fix = "; `portal tick` removes them" if found is orphans else ""
@@ -195,9 +222,15 @@ def rotate_identity_key_command():
     ring = current_app.extensions["identity_keyring"]
     count = identity_keys.rotate(db.engine, ring)
     with db.engine.connect() as connection:
-        left = {k: n for k, n in identity_keys.survey(connection, ring).by_key.items() if k != ring.primary_id}
-    click.echo(f"re-encrypted the identities of {count} rows under key {ring.primary_id}; "
-               + (f"still under other keys: {left}" if left else "no value needs the other keys any more"))
+        left = {
+            k: n
+            for k, n in identity_keys.survey(connection, ring).by_key.items()
+            if k != ring.primary_id
+        }
+    click.echo(
+        f"re-encrypted the identities of {count} rows under key {ring.primary_id}; "
+        + (f"still under other keys: {left}" if left else "no value needs the other keys any more")
+    )
     if left:
         sys.exit(1)
 
@@ -220,9 +253,15 @@ def reindex_command():
 
 @portal.command("create-user")
 @click.argument("username")
-@click.option("--unit", "unit_name", required=True, help="The unit's name or alias, e.g. 兵团建设局.")
-@click.option("--role", type=click.Choice(["staff", "unit_admin", "site_admin"]), default="staff",
-              show_default=True)
+@click.option(
+    "--unit", "unit_name", required=True, help="The unit's name or alias, e.g. 兵团建设局."
+)
+@click.option(
+    "--role",
+    type=click.Choice(["staff", "unit_admin", "site_admin"]),
+    default="staff",
+    show_default=True,
+)
 @click.option("--display-name", default="", help="The name shown to colleagues.")
 @click.option("--email", default="", help="Where to send notices of new reports.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
@@ -343,9 +382,13 @@ def tick_command():
     click.echo(drain_outbox())
     config = current_app.config
     referenced = storage.referenced_files(lambda sql: db.session.execute(sa.text(sql)).all())
-    found = storage.find_orphans(config["FILES_DIR"], referenced, config["ORPHAN_FILE_GRACE_SECONDS"])
+    found = storage.find_orphans(
+        config["FILES_DIR"], referenced, config["ORPHAN_FILE_GRACE_SECONDS"]
+    )
     removed = storage.remove_orphans(config["FILES_DIR"], found.paths)
-    click.echo(f"unreferenced stored files removed {removed}, {found.recent} younger than the grace period kept")
+    click.echo(
+        f"unreferenced stored files removed {removed}, {found.recent} younger than the grace period kept"
+    )
 
 
 @portal.command("backup")
@@ -359,14 +402,18 @@ def backup_command(directory):
     except DomainError as error:
         raise click.ClickException(f"backup failed: {error.message}") from None
     manifest = result.manifest
-    click.echo(f"backup written to {directory} in {result.seconds:.1f} s: {len(manifest['tables'])} tables, "
-               f"{result.rows} rows, {len(manifest['files'])} files "
-               f"({manifest['referenced_files']} referenced by the database), taken at {manifest['taken_at']}")
+    click.echo(
+        f"backup written to {directory} in {result.seconds:.1f} s: {len(manifest['tables'])} tables, "
+        f"{result.rows} rows, {len(manifest['files'])} files "
+        f"({manifest['referenced_files']} referenced by the database), taken at {manifest['taken_at']}"
+    )
 
 
 @portal.command("restore")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Replace a database and stored files that are not empty.")
+@click.option(
+    "--force", is_flag=True, help="Replace a database and stored files that are not empty."
+)
 def restore_command(directory, force):
     """Restore a backup into an empty database and data directory, check it, and rebuild the search index."""
     from portal.services import backup
@@ -378,9 +425,11 @@ def restore_command(directory, force):
     except DomainError as error:
         raise click.ClickException(f"restore failed: {error.message}") from None
     manifest = result.manifest
-    click.echo(f"restored {result.rows} rows in {len(manifest['tables'])} tables and {len(manifest['files'])} "
-               f"files from the backup taken at {manifest['taken_at']}, checked against its manifest, "
-               f"in {result.seconds:.1f} s")
+    click.echo(
+        f"restored {result.rows} rows in {len(manifest['tables'])} tables and {len(manifest['files'])} "
+        f"files from the backup taken at {manifest['taken_at']}, checked against its manifest, "
+        f"in {result.seconds:.1f} s"
+    )
     db.engine.dispose()
     Path(current_app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     reindex_command.callback()

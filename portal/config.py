@@ -1,4 +1,5 @@
 """Configuration: one class of defaults, overridden by PORTAL_* environment variables."""
+
 import base64
 import logging
 import os
@@ -139,7 +140,10 @@ class Config:
         "PORTAL_MAIL_PASSWORD": ("MAIL_PASSWORD", str),
         "PORTAL_MAIL_SENDER": ("MAIL_SENDER", str),
         "PORTAL_PUBLIC_URL": ("PUBLIC_URL", str),
-        "PORTAL_TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()]),
+        "PORTAL_TRUSTED_HOSTS": (
+            "TRUSTED_HOSTS",
+            lambda v: [h.strip() for h in v.split(",") if h.strip()],
+        ),
         "PORTAL_API_KEY_HOURLY_LIMIT": ("API_KEY_HOURLY_LIMIT", int),
         "PORTAL_HEARING_NOTICE_WORKING_DAYS": ("HEARING_NOTICE_WORKING_DAYS", int),
         "PORTAL_EIA_MIN_WORKING_DAYS": ("EIA_MIN_WORKING_DAYS", int),
@@ -190,7 +194,11 @@ def load(overrides=None, environ=None):
     settings["SEARCH_DIR"] = os.path.abspath(settings["SEARCH_DIR"] or data_dir / "search")
     settings["SECRET_KEY"] = settings["SECRET_KEY"] or _development_secret(settings)
     settings["IDENTITY_KEY"] = settings["IDENTITY_KEY"] or _development_secret(
-        settings, "identity_key", "PORTAL_IDENTITY_KEY", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode())
+        settings,
+        "identity_key",
+        "PORTAL_IDENTITY_KEY",
+        lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),
+    )
     settings["SESSION_COOKIE_SECURE"] = settings["ENV"] == "production"
     settings["TRUSTED_HOSTS"] = _trusted_hosts(settings)
     return settings
@@ -200,12 +208,15 @@ def _check_search_engine(settings):
     """The engine is one of the two, and the PostgreSQL engine runs on a PostgreSQL database."""
     engine = settings["SEARCH_ENGINE"]
     if engine not in ("whoosh", "postgresql"):
-        raise ConfigError(f"PORTAL_SEARCH_ENGINE: {engine!r} is not an engine; use whoosh or postgresql.")
+        raise ConfigError(
+            f"PORTAL_SEARCH_ENGINE: {engine!r} is not an engine; use whoosh or postgresql."
+        )
     if engine == "postgresql" and not settings["DATABASE_URL"].startswith("postgresql"):
         raise ConfigError(
             "PORTAL_SEARCH_ENGINE=postgresql keeps the search documents in the portal's database, which must "
             "then be PostgreSQL (PORTAL_DATABASE_URL=postgresql+psycopg://user@host/portal); "
-            f"this portal's database is {settings['DATABASE_URL'].split(':', 1)[0]}.")
+            f"this portal's database is {settings['DATABASE_URL'].split(':', 1)[0]}."
+        )
 
 
 def _renamed(variable):
@@ -213,8 +224,11 @@ def _renamed(variable):
     old = RENAMED_ENVIRONMENT[variable]
     if old not in _warned_renamed:
         _warned_renamed.add(old)
-        log.warning("%s is deprecated: set %s instead (the old name is read while the new one is unset)",
-                    old, variable)
+        log.warning(
+            "%s is deprecated: set %s instead (the old name is read while the new one is unset)",
+            old,
+            variable,
+        )
     return old
 
 
@@ -227,13 +241,16 @@ def _trusted_hosts(settings):
     return [host for host in [public_host, *(listed or [])] if host]
 
 
-def _development_secret(settings, name="secret_key", variable="PORTAL_SECRET_KEY",
-                        generate=lambda: secrets.token_urlsafe(48)):
+def _development_secret(
+    settings,
+    name="secret_key",
+    variable="PORTAL_SECRET_KEY",
+    generate=lambda: secrets.token_urlsafe(48),
+):
     """Outside production, keep a generated key in the data directory so sessions (and identities) survive restarts."""
     if settings["ENV"] == "production":
         raise ConfigError(
-            f"{variable} must be set in production "
-            "(or set PORTAL_ENV=development for a local run)."
+            f"{variable} must be set in production (or set PORTAL_ENV=development for a local run)."
         )
     path = Path(settings["DATA_DIR"]) / name
     if not path.exists():

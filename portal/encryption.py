@@ -14,6 +14,7 @@ stored in its own column: equal values have equal indexes, and the index reveals
 The ring is bound to an app's engine by `init_app` (as an attribute of the engine's dialect, which is
 what a column type is handed): nothing here reads configuration at import time.
 """
+
 import base64
 import binascii
 import functools
@@ -61,8 +62,10 @@ class KeyRing:
             raise ValueError("a key ring needs at least one key")
         self.keys = {key_id(key): key for key in keys}
         self.primary_id = key_id(keys[0])
-        self._index_keys = {kid: hmac.new(key, b"portal identity index", hashlib.sha256).digest()
-                            for kid, key in self.keys.items()}
+        self._index_keys = {
+            kid: hmac.new(key, b"portal identity index", hashlib.sha256).digest()
+            for kid, key in self.keys.items()
+        }
 
     @functools.cached_property
     def _ciphers(self):
@@ -85,9 +88,11 @@ class KeyRing:
             except (binascii.Error, ValueError):
                 key = b""
             if len(key) != KEY_BYTES:
-                raise ValueError(f"key {number} is not {KEY_BYTES} bytes in base64url "
-                                 "(make one with: python3 -c 'import base64, os; "
-                                 "print(base64.urlsafe_b64encode(os.urandom(32)).decode())')")
+                raise ValueError(
+                    f"key {number} is not {KEY_BYTES} bytes in base64url "
+                    "(make one with: python3 -c 'import base64, os; "
+                    "print(base64.urlsafe_b64encode(os.urandom(32)).decode())')"
+                )
             keys.append(key)
         if not keys:
             raise ValueError("no key given")
@@ -96,7 +101,9 @@ class KeyRing:
     def encrypt(self, plaintext, context):
         """`plaintext` encrypted under the primary key, bound to `context` ("table.column")."""
         nonce = os.urandom(NONCE_BYTES)
-        sealed = self._ciphers[self.primary_id].encrypt(nonce, plaintext.encode(), self._aad(self.primary_id, context))
+        sealed = self._ciphers[self.primary_id].encrypt(
+            nonce, plaintext.encode(), self._aad(self.primary_id, context)
+        )
         return f"{PREFIX}:{self.primary_id}:{base64.urlsafe_b64encode(nonce + sealed).decode().rstrip('=')}"
 
     def decrypt(self, stored, context):
@@ -106,17 +113,23 @@ class KeyRing:
             raise IdentityKeyError(f"{context}: not an encrypted value")
         cipher = self._ciphers.get(kid)
         if cipher is None:
-            raise IdentityKeyError(f"{context}: written by key {kid}, which is not in PORTAL_IDENTITY_KEY "
-                                   f"(it holds {', '.join(self.keys)})")
+            raise IdentityKeyError(
+                f"{context}: written by key {kid}, which is not in PORTAL_IDENTITY_KEY "
+                f"(it holds {', '.join(self.keys)})"
+            )
         from cryptography.exceptions import InvalidTag
 
         token = stored.split(":", 2)[2]
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], self._aad(kid, context)).decode()
+            return cipher.decrypt(
+                raw[:NONCE_BYTES], raw[NONCE_BYTES:], self._aad(kid, context)
+            ).decode()
         except (InvalidTag, binascii.Error, ValueError) as error:
-            raise IdentityKeyError(f"{context}: value under key {kid} does not decrypt (damaged, or moved "
-                                   "from another column)") from error
+            raise IdentityKeyError(
+                f"{context}: value under key {kid} does not decrypt (damaged, or moved "
+                "from another column)"
+            ) from error
 
     def index(self, value, context, kid=None):
         """The lookup index of `value` (normalise it first) under one key, the primary by default."""
@@ -158,7 +171,9 @@ def keyring_of(bind):
     """The ring bound to an engine or connection (what a migration's `op.get_bind()` gives)."""
     ring = getattr(bind.dialect, _DIALECT_ATTRIBUTE, None)
     if ring is None:
-        raise IdentityKeyError("no identity key ring is bound to this database engine (create_app binds it)")
+        raise IdentityKeyError(
+            "no identity key ring is bound to this database engine (create_app binds it)"
+        )
     return ring
 
 
@@ -178,7 +193,9 @@ class EncryptedText(sa.types.TypeDecorator):
             return value
         ring = getattr(dialect, _DIALECT_ATTRIBUTE, None)
         if ring is None:
-            raise IdentityKeyError("no identity key ring is bound to this database engine (create_app binds it)")
+            raise IdentityKeyError(
+                "no identity key ring is bound to this database engine (create_app binds it)"
+            )
         return ring.encrypt(value, self.context)
 
     def process_result_value(self, value, dialect):
@@ -187,5 +204,7 @@ class EncryptedText(sa.types.TypeDecorator):
             return value
         ring = getattr(dialect, _DIALECT_ATTRIBUTE, None)
         if ring is None:
-            raise IdentityKeyError("no identity key ring is bound to this database engine (create_app binds it)")
+            raise IdentityKeyError(
+                "no identity key ring is bound to this database engine (create_app binds it)"
+            )
         return ring.decrypt(value, self.context)

@@ -1,4 +1,5 @@
 """Domain errors, and the one place that maps them (and HTTP errors) to HTML or JSON responses."""
+
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -112,7 +113,9 @@ def handle_http_error(error):
     status = error.code or 500
     if isinstance(error, CSRFError):
         # The form's token is missing or stale (an old tab, an expired session): say what to do.
-        return _respond(status, "csrf", _("This page is out of date: go back, reload it and try again."))
+        return _respond(
+            status, "csrf", _("This page is out of date: go back, reload it and try again.")
+        )
     return _respond(status, error.name.lower().replace(" ", "_"), standard_message(status))
 
 
@@ -121,7 +124,9 @@ def handle_unexpected(error):
     from flask import current_app
 
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
-    return _respond(500, "internal_error", _("Something went wrong on our side. Please try again later."))
+    return _respond(
+        500, "internal_error", _("Something went wrong on our side. Please try again later.")
+    )
 
 
 NUL = "\x00"
@@ -133,14 +138,24 @@ def refuse_nul_characters():
     No field takes one, and PostgreSQL refuses text containing it with an error instead of finding nothing.
     """
     if NUL in request.path:
-        raise ValidationFailed(_("The address contains a NUL character, which is not allowed."), field="path")
-    fields = [*request.args.items(multi=True), *request.form.items(multi=True),
-              *((name, storage.filename or "") for name, storage in request.files.items(multi=True))]
+        raise ValidationFailed(
+            _("The address contains a NUL character, which is not allowed."), field="path"
+        )
+    fields = [
+        *request.args.items(multi=True),
+        *request.form.items(multi=True),
+        *((name, storage.filename or "") for name, storage in request.files.items(multi=True)),
+    ]
     for name, value in fields:
         if NUL in name or NUL in value:
             name = name.replace(NUL, "")
-            raise ValidationFailed(_("The field “%(field)s” contains a NUL character, which is not allowed.",
-                                     field=name), field=name)
+            raise ValidationFailed(
+                _(
+                    "The field “%(field)s” contains a NUL character, which is not allowed.",
+                    field=name,
+                ),
+                field=name,
+            )
 
 
 def register_errors(app):

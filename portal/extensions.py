@@ -1,4 +1,5 @@
 """Unbound extensions, bound to an app in `create_app`."""
+
 import click
 from flask import session
 from flask_babel import Babel
@@ -14,7 +15,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
 
 
 class StaffLoginManager(LoginManager):
@@ -75,7 +75,9 @@ class DeferredMigrate:
         from flask_migrate import Migrate
 
         if self._app.extensions.get("migrate") is self:
-            Migrate(self._app, db, directory=self._directory, compare_type=True, render_as_batch=True)
+            Migrate(
+                self._app, db, directory=self._directory, compare_type=True, render_as_batch=True
+            )
         return self._app.extensions["migrate"]
 
     def __getattr__(self, name):

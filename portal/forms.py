@@ -7,6 +7,7 @@ them into sentences naming the field by `Form.names[field]`, or else by its labe
 hidden fields (the version, the submission key, the CSRF token) say the page is out of date, once, at
 the top of the form.
 """
+
 import re
 from functools import cache
 
@@ -15,7 +16,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form as PlainForm
-from wtforms.fields import FileField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField
+from wtforms.fields import (
+    FileField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
 
@@ -34,8 +42,12 @@ ASIDE = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
 def wtforms_messages():
     """Every message WTForms can produce (its catalogue's msgids), to recognise one when it is asked for."""
     with open(f"{messages_path()}/wtforms.pot", "rb") as pot:
-        return frozenset(m for message in read_po(pot) if message.id
-                         for m in (message.id if isinstance(message.id, tuple) else (message.id,)))
+        return frozenset(
+            m
+            for message in read_po(pot)
+            if message.id
+            for m in (message.id if isinstance(message.id, tuple) else (message.id,))
+        )
 
 
 def _sentences():
@@ -43,24 +55,46 @@ def _sentences():
     return {
         "Not a valid choice.": _("Choose %(name)s from the options offered."),
         "Invalid Choice: could not coerce.": _("Choose %(name)s from the options offered."),
-        "'%(value)s' is not a valid choice for this field.": _("Choose %(name)s from the options offered."),
-        "'%(value)s' are not valid choices for this field.": _("Choose %(name)s from the options offered."),
-        "Invalid choice(s): one or more data inputs could not be coerced.":
-            _("Choose %(name)s from the options offered."),
-        "Field must be at least %(min)d character long.": _("%(Name)s must be at least %(min)s characters."),
-        "Field must be at least %(min)d characters long.": _("%(Name)s must be at least %(min)s characters."),
-        "Field cannot be longer than %(max)d character.": _("%(Name)s must be %(max)s characters or fewer."),
-        "Field cannot be longer than %(max)d characters.": _("%(Name)s must be %(max)s characters or fewer."),
-        "Field must be exactly %(max)d character long.": _("%(Name)s must be exactly %(max)s characters."),
-        "Field must be exactly %(max)d characters long.": _("%(Name)s must be exactly %(max)s characters."),
-        "Field must be between %(min)d and %(max)d characters long.":
-            _("%(Name)s must be between %(min)s and %(max)s characters."),
+        "'%(value)s' is not a valid choice for this field.": _(
+            "Choose %(name)s from the options offered."
+        ),
+        "'%(value)s' are not valid choices for this field.": _(
+            "Choose %(name)s from the options offered."
+        ),
+        "Invalid choice(s): one or more data inputs could not be coerced.": _(
+            "Choose %(name)s from the options offered."
+        ),
+        "Field must be at least %(min)d character long.": _(
+            "%(Name)s must be at least %(min)s characters."
+        ),
+        "Field must be at least %(min)d characters long.": _(
+            "%(Name)s must be at least %(min)s characters."
+        ),
+        "Field cannot be longer than %(max)d character.": _(
+            "%(Name)s must be %(max)s characters or fewer."
+        ),
+        "Field cannot be longer than %(max)d characters.": _(
+            "%(Name)s must be %(max)s characters or fewer."
+        ),
+        "Field must be exactly %(max)d character long.": _(
+            "%(Name)s must be exactly %(max)s characters."
+        ),
+        "Field must be exactly %(max)d characters long.": _(
+            "%(Name)s must be exactly %(max)s characters."
+        ),
+        "Field must be between %(min)d and %(max)d characters long.": _(
+            "%(Name)s must be between %(min)s and %(max)s characters."
+        ),
         "Number must be at least %(min)s.": _("%(Name)s must be %(min)s or more."),
         "Number must be at most %(max)s.": _("%(Name)s must be %(max)s or less."),
-        "Number must be between %(min)s and %(max)s.": _("%(Name)s must be a number from %(min)s to %(max)s."),
+        "Number must be between %(min)s and %(max)s.": _(
+            "%(Name)s must be a number from %(min)s to %(max)s."
+        ),
         "Not a valid integer value.": _("%(Name)s must be a whole number."),
         "Not a valid date value.": _("%(Name)s must be a real date, for example 2026-05-01."),
-        "Not a valid datetime value.": _("%(Name)s must be a real date and time, for example 2026-05-01 09:30."),
+        "Not a valid datetime value.": _(
+            "%(Name)s must be a real date and time, for example 2026-05-01 09:30."
+        ),
         "Invalid email address.": _("Enter %(name)s like name@example.com."),
     }
 
@@ -85,7 +119,9 @@ class FieldMessages:
     def __init__(self, translations, form, unbound_field, name):
         self.translations, self.form, self.name = translations, form, name
         self.field_class = unbound_field.field_class
-        self.label = unbound_field.args[0] if unbound_field.args else unbound_field.kwargs.get("label")
+        self.label = (
+            unbound_field.args[0] if unbound_field.args else unbound_field.kwargs.get("label")
+        )
 
     def named(self, text):
         """`text` with the field's name put in; other placeholders are left for WTForms to fill."""
@@ -110,8 +146,12 @@ class FieldMessages:
 
 
 def _bind_field(meta, form, unbound_field, options):
-    options = dict(options, translations=FieldMessages(options.get("translations"), form, unbound_field,
-                                                       options["name"]))
+    options = dict(
+        options,
+        translations=FieldMessages(
+            options.get("translations"), form, unbound_field, options["name"]
+        ),
+    )
     return unbound_field.bind(form=form, **options)
 
 

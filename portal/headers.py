@@ -7,23 +7,37 @@ and images: no inline script or style, so an injected tag or attribute does noth
 A response that shows personal data or a secret is never stored by a browser or a proxy: `is_private`
 is the one rule that says which.
 """
+
 from flask import request
 from flask_login import current_user
 
-PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-               "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 DOCUMENT_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 # Staff pages (login included): report files, identities, contacts, attendee lists.
 PRIVATE_BLUEPRINTS = frozenset({"auth", "console", "admin"})
 # Residents' pages that carry a receipt or registration code, a private link, or what they typed about
 # themselves (a form shown again with its errors keeps their name, phone and email).
-PRIVATE_ENDPOINTS = frozenset({
-    "public.reports_new", "public.reports_track", "public.reports_follow", "public.reports_follow_act",
-    "public.comments_create", "public.registrations_create", "public.registrations_lookup",
-    "public.registrations_cancel", "public.subscriptions_new", "public.subscriptions_sent",
-    "public.subscriptions_confirm", "public.subscriptions_unsubscribe", "public.subscriptions_unsubscribed",
-})
+PRIVATE_ENDPOINTS = frozenset(
+    {
+        "public.reports_new",
+        "public.reports_track",
+        "public.reports_follow",
+        "public.reports_follow_act",
+        "public.comments_create",
+        "public.registrations_create",
+        "public.registrations_lookup",
+        "public.registrations_cancel",
+        "public.subscriptions_new",
+        "public.subscriptions_sent",
+        "public.subscriptions_confirm",
+        "public.subscriptions_unsubscribe",
+        "public.subscriptions_unsubscribed",
+    }
+)
 
 
 def is_private():

@@ -1,4 +1,5 @@
 """Language choice: Chinese first, English on request, remembered in a cookie."""
+
 import flask_babel
 from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
@@ -46,7 +47,9 @@ def init_app(app):
     from portal.extensions import babel
 
     domain = Domain(domain=app.extensions["babel"].default_domain)
-    babel.domain_instance = domain  # what flask_babel's gettext, ngettext … use (a cached property of Babel)
+    babel.domain_instance = (
+        domain  # what flask_babel's gettext, ngettext … use (a cached property of Babel)
+    )
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: domain.get_translations().ugettext(s),
         ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),

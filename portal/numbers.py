@@ -10,6 +10,7 @@ A refused query parameter is a 400 whose message names it as a person would ("th
 with", "要比较的版本"), never by its raw name ("to"); the raw name stays in the error's `field` for
 API clients.
 """
+
 import re
 from decimal import Decimal
 
@@ -96,9 +97,17 @@ def parse_decimal(name, value, low, high, places, message=None):
         number = Decimal(text)
         if low <= number <= high and -number.as_tuple().exponent <= places:
             return number
-    raise ValidationFailed(message or _("%(parameter)s must be a number from %(low)s to %(high)s, with at most "
-                                        "%(n)s decimals.", parameter=parameter_name(name, capital=True),
-                                        low=low, high=high, n=places), field=name)
+    raise ValidationFailed(
+        message
+        or _(
+            "%(parameter)s must be a number from %(low)s to %(high)s, with at most %(n)s decimals.",
+            parameter=parameter_name(name, capital=True),
+            low=low,
+            high=high,
+            n=places,
+        ),
+        field=name,
+    )
 
 
 # Browsers give positions with up to 15 decimals; the database keeps 6 (about 0.1 m).
@@ -109,8 +118,16 @@ COORDINATE_LIMITS = {"latitude": 90, "longitude": 180}
 def parse_coordinate(name, value):
     """A latitude or longitude (`name`) in decimal degrees, rounded to 6 decimals; None when empty."""
     limit = COORDINATE_LIMITS[name]
-    number = parse_decimal(name, value, -limit, limit, 15, message=_(
-        "The location's coordinates are not valid: latitude is from -90 to 90, longitude from -180 to 180."))
+    number = parse_decimal(
+        name,
+        value,
+        -limit,
+        limit,
+        15,
+        message=_(
+            "The location's coordinates are not valid: latitude is from -90 to 90, longitude from -180 to 180."
+        ),
+    )
     return number.quantize(Decimal(1).scaleb(-COORDINATE_PLACES)) if number is not None else None
 
 
@@ -122,14 +139,27 @@ def parameter_name(name, capital=False):
 
 def refused(name, value):
     """The ValidationFailed for a value the query parameter `name` does not take (field: the raw name)."""
-    return ValidationFailed(_("%(parameter)s “%(value)s” is not one of the values offered.",
-                              parameter=parameter_name(name, capital=True), value=value), field=name)
+    return ValidationFailed(
+        _(
+            "%(parameter)s “%(value)s” is not one of the values offered.",
+            parameter=parameter_name(name, capital=True),
+            value=value,
+        ),
+        field=name,
+    )
 
 
 def not_whole(name, low, high):
     """The ValidationFailed for a query parameter `name` that is not a whole number from `low` to `high`."""
-    return ValidationFailed(_("%(parameter)s must be a whole number from %(low)s to %(high)s.",
-                              parameter=parameter_name(name, capital=True), low=low, high=high), field=name)
+    return ValidationFailed(
+        _(
+            "%(parameter)s must be a whole number from %(low)s to %(high)s.",
+            parameter=parameter_name(name, capital=True),
+            low=low,
+            high=high,
+        ),
+        field=name,
+    )
 
 
 def whole_number(name, value, low, high, default):
@@ -144,5 +174,12 @@ def whole_number(name, value, low, high, default):
 
 def not_a_version(name, low, high):
     """The ValidationFailed for a version number (`from`, `to`) that is not one of a document's versions."""
-    return ValidationFailed(_("%(parameter)s must be a version number from %(low)s to %(high)s.",
-                              parameter=parameter_name(name, capital=True), low=low, high=high), field=name)
+    return ValidationFailed(
+        _(
+            "%(parameter)s must be a version number from %(low)s to %(high)s.",
+            parameter=parameter_name(name, capital=True),
+            low=low,
+            high=high,
+        ),
+        field=name,
+    )

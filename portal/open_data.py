@@ -1,5 +1,6 @@
 """The open-data licence, named in one place: /developers states it, Atom feeds carry it in <rights>, and
 every answer of the JSON API, every feed and every public CSV export sends it as a Link header."""
+
 from flask import request
 
 LICENSE_REL = "license"  # the IANA link relation (RFC 4946), spelt the American way

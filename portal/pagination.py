@@ -9,6 +9,7 @@ is a contract of its own, written out by the API from a Page.
 
 A neutral module: services and views of every domain import it, so it imports nothing of the portal.
 """
+
 import math
 from dataclasses import dataclass
 

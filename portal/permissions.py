@@ -1,4 +1,5 @@
 """Roles, the permissions they grant, and the decorator that guards views."""
+
 import enum
 from functools import wraps
 
@@ -37,11 +38,18 @@ class Permission(enum.Enum):
     SITE_AUDIT_VIEW = "site:audit:view"
 
 
-_STAFF = {Permission.CONSOLE_VIEW, Permission.REPORTS_HANDLE, Permission.HEARINGS_MANAGE,
-          Permission.CONSULTATIONS_MANAGE, Permission.DISCLOSURES_MANAGE}
+_STAFF = {
+    Permission.CONSOLE_VIEW,
+    Permission.REPORTS_HANDLE,
+    Permission.HEARINGS_MANAGE,
+    Permission.CONSULTATIONS_MANAGE,
+    Permission.DISCLOSURES_MANAGE,
+}
 ROLE_PERMISSIONS = {
     Role.STAFF: frozenset(_STAFF),
-    Role.UNIT_ADMIN: frozenset(_STAFF | {Permission.REPORTS_APPROVE_EXTENSION, Permission.UNIT_USERS_MANAGE}),
+    Role.UNIT_ADMIN: frozenset(
+        _STAFF | {Permission.REPORTS_APPROVE_EXTENSION, Permission.UNIT_USERS_MANAGE}
+    ),
     Role.SITE_ADMIN: frozenset(Permission),
 }
 

@@ -1,5 +1,6 @@
 """The client address behind reverse proxies: a warning when requests are forwarded but PROXY_COUNT is 0, and the
 anonymous key that stands for a client where a limit counts per client."""
+
 import hashlib
 import hmac
 
@@ -27,4 +28,6 @@ def warn_when_forwarded(app):
 def client_key():
     """An anonymous key for the client's address (behind ProxyFix, the real client): no address is stored."""
     address = (request.remote_addr or "").encode()
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), b"client:" + address, hashlib.sha256).hexdigest()
+    return hmac.new(
+        current_app.config["SECRET_KEY"].encode(), b"client:" + address, hashlib.sha256
+    ).hexdigest()

@@ -9,6 +9,7 @@ A public address that was renamed keeps answering: `MOVED` maps it to the endpoi
 and the `moved` blueprint answers it with a 301 (permanent, so feed readers and search engines update
 their copy), the query string kept.
 """
+
 import unicodedata
 from urllib.parse import unquote, urlencode, urlsplit
 

@@ -11,6 +11,7 @@ and http/https/mailto links. Two adjustments for the page the text lands in:
 - a table is wrapped in a focusable scrolling region, so that a wide table scrolls by itself on a
   phone instead of widening the whole page.
 """
+
 from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml

@@ -15,6 +15,7 @@ bleach is deprecated upstream but still receives security releases; it keeps the
 stripped tags, hence the explicit removal of <script>/<style> contents first. Keeping it behind
 this module means a swap (e.g. to nh3) touches one file.
 """
+
 import re
 import unicodedata
 
@@ -29,18 +30,49 @@ _SERIALISED_CHARS = {"amp": "&", "lt": "<", "gt": ">"}
 # Bidirectional overrides and isolates can make text display in an order other than it is stored
 # ("Trojan source"); zero-width spaces and the byte-order mark hide text. Removed from plain text.
 _INVISIBLE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_HORIZONTAL_SPACE = re.compile(r"[^\S\n\u3000]+")  # any whitespace but newlines and the ideographic space
+_HORIZONTAL_SPACE = re.compile(
+    r"[^\S\n\u3000]+"
+)  # any whitespace but newlines and the ideographic space
 _BLANK_LINES = re.compile(r"\n{3,}")
 # What an HTML parser would take for the start of a tag, markup declaration or processing instruction.
 _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 _UNCLOSED_TAG_AT_END = re.compile(r"<[A-Za-z/!?][^>]*\Z")
 _MAX_PASSES = 8
 
-ALLOWED_TAGS = frozenset({
-    "p", "br", "strong", "em", "ul", "ol", "li", "a", "blockquote", "code", "pre", "h2", "h3", "h4", "h5", "h6",
-    "hr", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
-})
-ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "th": ["colspan", "rowspan"], "td": ["colspan", "rowspan"]}
+ALLOWED_TAGS = frozenset(
+    {
+        "p",
+        "br",
+        "strong",
+        "em",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "blockquote",
+        "code",
+        "pre",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "table",
+        "caption",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "th",
+        "td",
+    }
+)
+ALLOWED_ATTRIBUTES = {
+    "a": ["href", "title"],
+    "th": ["colspan", "rowspan"],
+    "td": ["colspan", "rowspan"],
+}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener"
 
@@ -97,8 +129,14 @@ class _LinkRel(Filter):
             yield token
 
 
-_HTML_CLEANER = bleach.Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS,
-                               strip=True, strip_comments=True, filters=[_LinkRel])
+_HTML_CLEANER = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[_LinkRel],
+)
 
 
 def clean_html(html) -> str:

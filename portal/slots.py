@@ -8,6 +8,7 @@ where the visitor's values go, and each request only fills the slots. Nothing pe
 a stored page is rendered from no visitor's data, and is kept at most PAGE_CACHE_SECONDS (so an edited
 static file's new URL shows up without a restart), keyed on what it shows.
 """
+
 import secrets
 import threading
 import time
@@ -83,7 +84,8 @@ def render_in_layout(template_name, **context):
     def layout(slots):
         # The template's own blocks but `content`, which becomes the slot.
         outline = app.jinja_env.from_string(
-            "{% extends layout_of %}{% block content %}" + slots["content"] + "{% endblock %}")
+            "{% extends layout_of %}{% block content %}" + slots["content"] + "{% endblock %}"
+        )
         return render_template(outline, layout_of=template_name)
 
     app.update_template_context(context)

@@ -4,6 +4,7 @@ A changed file gets a new URL, so browsers and nginx (deploy/nginx.conf) can kee
 without ever showing an old stylesheet or script. The hash is computed when a URL is first built for a
 file, and again only when the file's modification time or size changes.
 """
+
 import hashlib
 import os
 from stat import S_ISREG
@@ -19,7 +20,10 @@ def fingerprint(app, filename):
     path = safe_join(app.static_folder, filename)
     try:
         stat = os.stat(path)
-    except (OSError, TypeError):  # a missing file, or a name outside the folder (no path): its URL stays plain
+    except (
+        OSError,
+        TypeError,
+    ):  # a missing file, or a name outside the folder (no path): its URL stays plain
         return None
     if not S_ISREG(stat.st_mode):
         return None

@@ -1,4 +1,5 @@
 """Template filters and values every page uses."""
+
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request
@@ -56,9 +57,15 @@ def init_app(app):
     app.jinja_env.globals["Permission"] = Permission
     app.jinja_env.globals["NotAcceptedReason"] = NotAcceptedReason
     # Report helpers: each deadline's state is decided in services.reports; templates only show it.
-    app.jinja_env.globals["report_deadlines"] = lambda report: reports.deadlines(report, current_app.config)
-    app.jinja_env.globals["report_unit_deadline"] = lambda report: reports.unit_deadline(report, current_app.config)
-    app.jinja_env.globals["report_timeliness"] = lambda report: reports.timeliness(report, current_app.config)
+    app.jinja_env.globals["report_deadlines"] = lambda report: reports.deadlines(
+        report, current_app.config
+    )
+    app.jinja_env.globals["report_unit_deadline"] = lambda report: reports.unit_deadline(
+        report, current_app.config
+    )
+    app.jinja_env.globals["report_timeliness"] = lambda report: reports.timeliness(
+        report, current_app.config
+    )
     app.jinja_env.globals["not_accepted_reason"] = not_accepted_reason
     app.context_processor(lambda: {"current_path": current_path() if has_request_context() else ""})
     static_files.init_app(app)

@@ -4,6 +4,7 @@ The Host header of a request is whatever the client typed: an address built from
 make the portal's feeds and API answers point at another site. Absolute links are therefore built only
 here, from the configured public address; relative links stay with `url_for`.
 """
+
 from flask import Response, current_app, has_request_context, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import SecurityError
@@ -20,7 +21,7 @@ def absolute_url(endpoint, **values):
         path = url_for(endpoint, **values)
         # Behind a path prefix the public address names it already.
         if request.script_root and path.startswith(request.script_root):
-            path = path[len(request.script_root):]
+            path = path[len(request.script_root) :]
     else:
         anchor = values.pop("_anchor", None)
         path = current_app.url_map.bind("").build(endpoint, values)
@@ -31,7 +32,9 @@ def absolute_url(endpoint, **values):
 def refuse_unknown_host(_error):
     """A Host header outside TRUSTED_HOSTS: a plain 400, built without any URL (none can be built for it)."""
     message = _("This site does not answer to that host name.")
-    return Response(f"400 Bad Request: {message}\n", status=400, content_type="text/plain; charset=utf-8")
+    return Response(
+        f"400 Bad Request: {message}\n", status=400, content_type="text/plain; charset=utf-8"
+    )
 
 
 def init_app(app):

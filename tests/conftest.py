@@ -1,5 +1,6 @@
 """Fixtures: every test gets a fresh database (SQLite, or PostgreSQL when PORTAL_DATABASE_URL names
 one) and a fresh data directory, copied from templates migrated once per run."""
+
 import os
 import re
 import shutil
@@ -12,8 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from portal import create_app
@@ -32,7 +33,11 @@ def pytest_report_header(config):
 
 # The longest tests (45–100 s each) are handed out first: collected last, they ran alone at the end of a run
 # while the other pytest-xdist worker had finished.
-LONGEST_FIRST = ("tests/test_crash_safety.py", "tests/test_backup.py", "tests/search/test_bench_smoke.py")
+LONGEST_FIRST = (
+    "tests/test_crash_safety.py",
+    "tests/test_backup.py",
+    "tests/search/test_bench_smoke.py",
+)
 
 
 def pytest_collection_modifyitems(items):
@@ -120,7 +125,9 @@ class PostgresDatabases:
         # Under pytest-xdist each worker keeps its own templates and databases: `make test` runs two workers.
         worker = os.environ.get("PYTEST_XDIST_WORKER", "")
         self.prefix = re.sub(r"\W", "_", f"{self.url.database}_{worker}".rstrip("_"))
-        self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        self.admin = sa.create_engine(
+            self.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        )
         self.made = []
         self.snapshots = {}  # template → Snapshot
         self.used = {}  # template → [(name, its connection)] of databases a finished test used
@@ -137,7 +144,9 @@ class PostgresDatabases:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def _connect(self, name):
-        url = self.url.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
+        url = self.url.set(drivername="postgresql", database=name).render_as_string(
+            hide_password=False
+        )
         return psycopg.connect(url, autocommit=True)
 
     def template(self, name, with_policy):
@@ -193,8 +202,11 @@ class PostgresDatabases:
 CATALOGS = " || ".join(
     f"(SELECT md5(string_agg({key} || ':' || xmin::text, ',' ORDER BY {key})) FROM {catalog} WHERE {owner} >= 16384)"
     for catalog, key, owner in (
-        ("pg_class", "oid", "oid"), ("pg_type", "oid", "oid"), ("pg_constraint", "oid", "oid"),
-        ("pg_trigger", "oid", "oid"), ("pg_proc", "oid", "oid"),
+        ("pg_class", "oid", "oid"),
+        ("pg_type", "oid", "oid"),
+        ("pg_constraint", "oid", "oid"),
+        ("pg_trigger", "oid", "oid"),
+        ("pg_proc", "oid", "oid"),
         ("pg_attribute", "attrelid::text || '.' || attnum::text", "attrelid"),
     )
 )
@@ -213,38 +225,56 @@ class Snapshot:
     @classmethod
     def take(cls, connection):
         """Read everything `restore` needs from the template behind `connection`."""
-        names = [name for (name,) in connection.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")]
+        names = [
+            name
+            for (name,) in connection.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+            )
+        ]
         tables = {}
         for name in names:
             with connection.cursor().copy(f'COPY "{name}" TO STDOUT') as copy:
                 tables[name] = b"".join(bytes(block) for block in copy)
         sequences = []
-        for (name,) in connection.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'").fetchall():
-            value, called = connection.execute(f'SELECT last_value, is_called FROM "{name}"').fetchone()
+        for (name,) in connection.execute(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+        ).fetchall():
+            value, called = connection.execute(
+                f'SELECT last_value, is_called FROM "{name}"'
+            ).fetchone()
             sequences.append(f"setval('\"{name}\"', {value}, {called})")
         # Any insert, update or delete gives a table a different count or a newer row version (xmin).
         states = "SELECT " + ", ".join(
-            f"(SELECT count(*) || ':' || coalesce(max(xmin::text::bigint), 0) FROM \"{name}\")" for name in names)
+            f"(SELECT count(*) || ':' || coalesce(max(xmin::text::bigint), 0) FROM \"{name}\")"
+            for name in names
+        )
         fingerprint = connection.execute(f"SELECT {CATALOGS}").fetchone()[0]
         return cls(fingerprint, tables, "SELECT " + ", ".join(sequences), states)
 
     def restore(self, connection):
         """Put the template's rows and sequences back through `connection`; False (nothing done) if the schema differs."""
         # A server a test started may still hold a connection for a moment after it was stopped.
-        connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         if connection.execute(f"SELECT {CATALOGS}").fetchone()[0] != self.fingerprint:
             self.written.pop(connection, None)
             return False
         before = self.written.get(connection)
         now = connection.execute(self.states).fetchone()
-        changed = [name for name, was, state in zip(self.tables, before or [None] * len(now), now) if was != state]
+        changed = [
+            name
+            for name, was, state in zip(self.tables, before or [None] * len(now), now)
+            if was != state
+        ]
         with connection.transaction():
             # Replica mode skips triggers, foreign keys included: rows go in any order, and the append-only
             # tables' guards (which refuse DELETE) let the test's rows go.
-            connection.execute("SET LOCAL session_replication_role = replica; "
-                               + " ".join(f'DELETE FROM "{name}";' for name in changed))
+            connection.execute(
+                "SET LOCAL session_replication_role = replica; "
+                + " ".join(f'DELETE FROM "{name}";' for name in changed)
+            )
             for name in changed:
                 if self.tables[name]:
                     with connection.cursor().copy(f'COPY "{name}" FROM STDIN') as copy:
@@ -266,7 +296,9 @@ def quick_password_hashing():
     production = accounts.generate_password_hash
 
     def cheaper(password, method="scrypt", salt_length=16):
-        return production(password, "scrypt:1024:8:1" if method == "scrypt" else method, salt_length)
+        return production(
+            password, "scrypt:1024:8:1" if method == "scrypt" else method, salt_length
+        )
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(accounts, "generate_password_hash", cheaper)
@@ -289,7 +321,10 @@ def shared_url_builders():
     def shared(rule, append_unknown=True):
         defaults = rule.defaults or {}
         resolved = tuple(
-            (name, rule._converters[name].to_url(value) if name in rule._converters else repr(value))
+            (
+                name,
+                rule._converters[name].to_url(value) if name in rule._converters else repr(value),
+            )
             for name, value in defaults.items()
         )
         key = (rule.rule, tuple(rule._trace), resolved, append_unknown)
@@ -322,7 +357,10 @@ def databases(tmp_path_factory):
         server = PostgresDatabases(SERVER_URL)
     else:
         server = SQLiteDatabases(tmp_path_factory.mktemp("templates"))
-    templates = {"empty": server.template("empty", False), "policy": server.template("policy", True)}
+    templates = {
+        "empty": server.template("empty", False),
+        "policy": server.template("policy", True),
+    }
     yield server, templates
     if ON_POSTGRES:
         server.close()
@@ -399,9 +437,15 @@ def english_context(app):
 # --- Chromium (Debian's, driven by Playwright) for tests/browser/ and the accessibility checks elsewhere ---
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--disable-component-update", "--no-first-run",
-    "--disable-sync", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
 ]
 
 
@@ -409,7 +453,9 @@ CHROMIUM_ARGS = [
 def browser():
     """One Chromium for the run; never downloaded, always Debian's."""
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium fonts-wqy-microhei")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: apt-get install chromium fonts-wqy-microhei"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -6,6 +6,7 @@ test kills that whole process group with SIGKILL and asks for the next. Forking 
 app is what `gunicorn --preload` does; doing it here spares the second of imports per restart, which
 is what lets 50 kills fit in the test's time. The launcher adopts and reaps the orphaned workers.
 """
+
 import ctypes
 import os
 import signal
@@ -43,8 +44,15 @@ def main(bind):
     # Workers orphaned by a killed master are re-parented here and reaped automatically.
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-    options = {"bind": bind, "workers": 2, "worker_class": "gthread", "threads": 4, "loglevel": "warning",
-               "timeout": 30, "graceful_timeout": 1}
+    options = {
+        "bind": bind,
+        "workers": 2,
+        "worker_class": "gthread",
+        "threads": 4,
+        "loglevel": "warning",
+        "timeout": 30,
+        "graceful_timeout": 1,
+    }
     for _line in sys.stdin:
         pid = os.fork()
         if pid == 0:

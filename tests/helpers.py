@@ -1,4 +1,5 @@
 """Helpers shared by tests: real forms with real CSRF tokens."""
+
 import io
 import re
 
@@ -99,7 +100,9 @@ def submit_report(client, files=(), **fields):
 def tracking_path(client, reference, code):
     """Track with reference + receipt code through the form; the private page's path (asserts success)."""
     token = csrf_token(client, "/reports/track")
-    response = client.post("/reports/track", data={"csrf_token": token, "reference": reference, "code": code})
+    response = client.post(
+        "/reports/track", data={"csrf_token": token, "reference": reference, "code": code}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return response.headers["Location"]
 
@@ -115,8 +118,14 @@ def report_forms(client, reference):
 def act(client, reference, action, version=None, csrf=None, **fields):
     """POST a console action on a report with the report page's CSRF token and version (unless given)."""
     _page, token, seen = report_forms(client, reference)
-    data = {"csrf_token": token if csrf is None else csrf, "version": seen if version is None else version, **fields}
-    return client.post(f"/console/reports/{reference}/{action}", data={k: v for k, v in data.items() if v != ""})
+    data = {
+        "csrf_token": token if csrf is None else csrf,
+        "version": seen if version is None else version,
+        **fields,
+    }
+    return client.post(
+        f"/console/reports/{reference}/{action}", data={k: v for k, v in data.items() if v != ""}
+    )
 
 
 def jpeg_photo(size=(64, 48), comment=PHOTO_COMMENT, artist=PHOTO_PHONE):
@@ -172,7 +181,9 @@ def get_report(app, reference):
     from portal.models import Report
 
     with app.app_context():
-        row = db.session.execute(sa.select(Report.__table__).where(Report.reference == reference)).one()
+        row = db.session.execute(
+            sa.select(Report.__table__).where(Report.reference == reference)
+        ).one()
         return dict(row._mapping)
 
 
@@ -194,8 +205,10 @@ def summary_of(page):
     block = re.search(r'<div class="error-summary".*?</ul>', page, re.S)
     if block is None:
         return None
-    return [(target or None, message.strip())
-            for target, message in re.findall(r'<li>(?:<a href="#([\w-]+)">)?([^<]*)', block.group(0))]
+    return [
+        (target or None, message.strip())
+        for target, message in re.findall(r'<li>(?:<a href="#([\w-]+)">)?([^<]*)', block.group(0))
+    ]
 
 
 def field_error(page, field_id):
@@ -214,5 +227,9 @@ def queued_mail(address=None, suffix=None):
     from portal.models import MailMessage
 
     messages = db.session.scalars(sa.select(MailMessage).order_by(MailMessage.id)).all()
-    return [m for m in messages
-            if (address is None or m.recipient == address) and (suffix is None or m.recipient.endswith(suffix))]
+    return [
+        m
+        for m in messages
+        if (address is None or m.recipient == address)
+        and (suffix is None or m.recipient.endswith(suffix))
+    ]

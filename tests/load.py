@@ -5,6 +5,7 @@ how many times every acknowledged submission was recorded. A client that gets no
 died, the connection was reset) sends the same form again with the same submission key, as a
 resident pressing the button again would: that must never record the report twice.
 """
+
 import re
 import socket
 import threading
@@ -17,7 +18,11 @@ import requests
 from tests.helpers import jpeg_photo, report_fields
 
 PHOTO = jpeg_photo(size=(48, 32))
-NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+NETWORK_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
 
 
 @dataclass
@@ -74,8 +79,14 @@ def web_submission(session, base, form, marker, files=1, acknowledged=None):
 
 def open311_submission(session, base, api_key, marker, acknowledged=None):
     """POST one Open311 request (with a submission key, so a retry is recognised); the reference or None."""
-    data = {"api_key": api_key, "service_code": "air", "lat": "44.305", "long": "86.045",
-            "description": f"工地扬尘很严重,整天灰蒙蒙的。{marker}", "attribute[submission_key]": marker}
+    data = {
+        "api_key": api_key,
+        "service_code": "air",
+        "lat": "44.305",
+        "long": "86.045",
+        "description": f"工地扬尘很严重,整天灰蒙蒙的。{marker}",
+        "attribute[submission_key]": marker,
+    }
     response = session.post(f"{base}/open311/v2/requests.json", data=data, timeout=30)
     if response.status_code not in (200, 201):
         if acknowledged is not None:
@@ -114,8 +125,14 @@ def client_loop(base, api_key, acknowledged, stop, open311=False, retry_pause=0.
 def start_clients(base, api_key, count, open311_share=2):
     """Start `count` client threads (every `open311_share`-th one uses Open311); (acknowledged, stop, threads)."""
     acknowledged, stop = Acknowledged(), threading.Event()
-    threads = [threading.Thread(target=client_loop, args=(base, api_key, acknowledged, stop, n % open311_share == 1),
-                                daemon=True) for n in range(count)]
+    threads = [
+        threading.Thread(
+            target=client_loop,
+            args=(base, api_key, acknowledged, stop, n % open311_share == 1),
+            daemon=True,
+        )
+        for n in range(count)
+    ]
     for thread in threads:
         thread.start()
     return acknowledged, stop, threads
@@ -134,9 +151,13 @@ def hold_connections(host, port, count):
     for number in range(count):
         connection = socket.create_connection((host, port), timeout=5)
         if number % 4 == 1:
-            connection.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\n".encode())  # never finishes its headers
+            connection.sendall(
+                f"GET / HTTP/1.1\r\nHost: {host}\r\n".encode()
+            )  # never finishes its headers
         elif number % 4 == 3:
-            connection.sendall(f"POST /reports/new HTTP/1.1\r\nHost: {host}\r\nContent-Length: 5000\r\n\r\n".encode())
+            connection.sendall(
+                f"POST /reports/new HTTP/1.1\r\nHost: {host}\r\nContent-Length: 5000\r\n\r\n".encode()
+            )
         held.append(connection)
     return held
 

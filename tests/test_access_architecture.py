@@ -34,7 +34,9 @@ GUARDED = {
     "DisclosureAttachment",
 }
 # The policies, and the rules made from them (access.PUBLISHED_DISCLOSURES).
-POLICIES = {name for name, value in vars(access).items() if isinstance(value, (access.Policy, access.Rule))}
+POLICIES = {
+    name for name, value in vars(access).items() if isinstance(value, (access.Policy, access.Rule))
+}
 # Calls that read rows of the model (or its columns) named in their arguments; a join only in its
 # first (the table joined; the ON clause names the query's own tables too).
 READING_CALLS = {"select", "select_from", "join", "outerjoin", "query"}
@@ -44,26 +46,51 @@ JOINS = {"join", "outerjoin"}
 # not about what the public may see of one record (counts over every report, which are all public;
 # a row the caller already holds; the resident's own report by its tracking code…).
 ALLOWED = {
-    ("comments", "_author_key"): "submitting a comment: the author's earlier key on the consultation, any "
+    (
+        "comments",
+        "_author_key",
+    ): "submitting a comment: the author's earlier key on the consultation, any "
     "state, so that one person counts once; nothing of it is shown",
-    ("comments", "get_on"): "flagging a comment: found in any state, then flag_comment asks access.COMMENTS.is_public",
-    ("dashboard", "measure_record"): "selects by the ids of _disclosures_of, _consultations_of and _cases_of, "
+    (
+        "comments",
+        "get_on",
+    ): "flagging a comment: found in any state, then flag_comment asks access.COMMENTS.is_public",
+    (
+        "dashboard",
+        "measure_record",
+    ): "selects by the ids of _disclosures_of, _consultations_of and _cases_of, "
     "which apply the policies",
-    ("disclosures", "load_versions"): "loads the versions of disclosures the caller already listed through "
-    "access.DISCLOSURES",
-    ("hearings", "_lock"): "registering for a hearing: locks the hearing already read through access.HEARINGS",
+    (
+        "disclosures",
+        "load_versions",
+    ): "loads the versions of disclosures the caller already listed through access.DISCLOSURES",
+    (
+        "hearings",
+        "_lock",
+    ): "registering for a hearing: locks the hearing already read through access.HEARINGS",
     ("history", "add_event"): "a write: locks the report whose event chain grows",
     ("reports", "Submission"): "the resident's own report, just submitted (its receipt)",
-    ("reports", "_SUBMITTED"): "a write: whether a submission key already made a report (idempotent submission)",
-    ("reports", "find_submission"): "a write: the report a submission key already made, for its receipt",
-    ("reports", "track"): "the resident's own report, by reference and receipt code (more than its public page)",
+    (
+        "reports",
+        "_SUBMITTED",
+    ): "a write: whether a submission key already made a report (idempotent submission)",
+    (
+        "reports",
+        "find_submission",
+    ): "a write: the report a submission key already made, for its receipt",
+    (
+        "reports",
+        "track",
+    ): "the resident's own report, by reference and receipt code (more than its public page)",
     ("reports", "open_link"): "the resident's own report, by its private tracking link",
 }
 
 
 def _models(node):
     """The guarded models the expression `node` names, itself or by a column (Report, Report.id…)."""
-    return sorted({sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name) and sub.id in GUARDED})
+    return sorted(
+        {sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name) and sub.id in GUARDED}
+    )
 
 
 def reads(node):
@@ -99,7 +126,9 @@ class Module:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.nodes[statement.name] = statement
             elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
-                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                targets = (
+                    statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                )
                 for target in targets:
                     for sub in ast.walk(target):
                         if isinstance(sub, ast.Name):
@@ -115,7 +144,11 @@ class Module:
 
     def _policy_names(self):
         """Names that stand for a policy: imported ones, and module-level names made from one (POLICY, INDEXED)."""
-        names = {local for local, (module, name) in self.imported.items() if module == "access" and name in POLICIES}
+        names = {
+            local
+            for local, (module, name) in self.imported.items()
+            if module == "access" and name in POLICIES
+        }
         changed = True
         while changed:
             changed = False
@@ -146,7 +179,11 @@ class Module:
         """The (module, name) pairs of service definitions that `node` refers to."""
         found = set()
         for sub in ast.walk(node):
-            if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id in self.services:
+            if (
+                isinstance(sub, ast.Attribute)
+                and isinstance(sub.value, ast.Name)
+                and sub.value.id in self.services
+            ):
                 found.add((self.services[sub.value.id], sub.attr))
             elif isinstance(sub, ast.Name):
                 if sub.id in self.imported:
@@ -235,7 +272,13 @@ def test_the_check_follows_calls_and_sees_reads_without_a_policy():
         ),
     }
     found = unguarded_public_reads(
-        modules, {("things", "public_page"), ("things", "listed"), ("things", "counted"), ("things", "units")}
+        modules,
+        {
+            ("things", "public_page"),
+            ("things", "listed"),
+            ("things", "counted"),
+            ("things", "units"),
+        },
     )
     assert set(found) == {("things", "_load"), ("things", "counted")}
     assert found[("things", "_load")] == [(7, "get(Consultation…)")]

@@ -1,9 +1,10 @@
 """`portal backup` while 16 clients submit reports, and `portal restore` into a fresh data directory."""
-from pathlib import Path
+
 import json
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -54,7 +55,10 @@ def table_counts(app):
     """{table: rows} of the app's database."""
     with app.app_context():
         names = sa.inspect(db.engine).get_table_names()
-        return {name: db.session.scalar(sa.select(sa.func.count()).select_from(sa.table(name))) for name in names}
+        return {
+            name: db.session.scalar(sa.select(sa.func.count()).select_from(sa.table(name)))
+            for name in names
+        }
 
 
 def wait_for(condition, seconds=60):
@@ -65,7 +69,9 @@ def wait_for(condition, seconds=60):
         time.sleep(0.05)
 
 
-def test_backup_under_load_restores_into_a_fresh_portal_that_serves_the_reports(make_app, fresh_target, tmp_path):
+def test_backup_under_load_restores_into_a_fresh_portal_that_serves_the_reports(
+    make_app, fresh_target, tmp_path
+):
     """Every report acknowledged before the backup, every referenced file and every count comes back."""
     # 16 clients on one address: the per-address and per-key hourly limits are lifted for the drill.
     app = make_app(API_KEY_HOURLY_LIMIT=10**6, REPORT_LIMIT=10**6)
@@ -85,7 +91,9 @@ def test_backup_under_load_restores_into_a_fresh_portal_that_serves_the_reports(
         stop_clients(stop, threads)
         stop_server()
     assert result.exit_code == 0, result.output
-    assert not [status for status, _text in acknowledged.refusals if status >= 500], acknowledged.refusals[:3]
+    assert not [status for status, _text in acknowledged.refusals if status >= 500], (
+        acknowledged.refusals[:3]
+    )
     manifest = json.loads((backup_dir / "manifest.json").read_text())
     assert manifest["tables"]["reports"] >= len(before)
     assert manifest["referenced_files"] >= 2 * sum(1 for _ref, code in before.values() if code)
@@ -100,13 +108,18 @@ def test_backup_under_load_restores_into_a_fresh_portal_that_serves_the_reports(
     # search outbox was consumed by the index rebuilt after the restore.
     counts = table_counts(restored)
     assert counts.pop("search_outbox") == 0
-    assert counts == {name: rows for name, rows in manifest["tables"].items() if name != "search_outbox"}
+    assert counts == {
+        name: rows for name, rows in manifest["tables"].items() if name != "search_outbox"
+    }
     files_dir = Path(restored.config["FILES_DIR"])
-    on_disk = {path: storage.sha256_of(files_dir / path) for path in storage.stored_files(files_dir)}
+    on_disk = {
+        path: storage.sha256_of(files_dir / path) for path in storage.stored_files(files_dir)
+    }
     assert on_disk == manifest["files"]
     with restored.app_context():
-        evidence = db.session.execute(sa.select(Evidence.public_path, Evidence.original_path,
-                                                Evidence.sha256_original)).all()
+        evidence = db.session.execute(
+            sa.select(Evidence.public_path, Evidence.original_path, Evidence.sha256_original)
+        ).all()
         descriptions = db.session.scalars(sa.select(Report.description)).all()
     assert evidence and len(evidence) * 2 == manifest["referenced_files"]
     for public_path, original_path, sha256 in evidence:
@@ -119,7 +132,9 @@ def test_backup_under_load_restores_into_a_fresh_portal_that_serves_the_reports(
     client = restored.test_client()
     page = client.get("/reports/track").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    tracked = client.post("/reports/track", data={"csrf_token": token, "reference": reference, "code": code})
+    tracked = client.post(
+        "/reports/track", data={"csrf_token": token, "reference": reference, "code": code}
+    )
     assert tracked.status_code == 302
     assert reference in client.get(tracked.headers["Location"]).get_data(as_text=True)
     checked = cli(restored, "check")

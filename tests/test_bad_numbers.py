@@ -1,6 +1,7 @@
 """Numbers from requests: NaN, infinities, exponents, other scripts' digits, ids beyond the database's
 integers and extreme dates are refused with a message naming the field (400) or are simply not found
 (404), never a 500; whatever is refused stores nothing."""
+
 import re
 from decimal import Decimal
 
@@ -18,8 +19,27 @@ from tests.open311.test_open311 import air_report, errors_of, new_key, post, wat
 
 HUGE = "99999999999999999999999"
 # Each of these is a number to int() or Decimal(), or looks like one to a person; none is one here.
-NOT_NUMBERS = ["NaN", "nan", "-nan", "sNaN", "inf", "-Infinity", "1e999", "1e1", "٣٥", "４４", "۴۴", "४४", "44²",
-               "1_0", "0x10", " 44.3\x00", "4\n4", "+44", "4" * 5000]
+NOT_NUMBERS = [
+    "NaN",
+    "nan",
+    "-nan",
+    "sNaN",
+    "inf",
+    "-Infinity",
+    "1e999",
+    "1e1",
+    "٣٥",
+    "４４",
+    "۴۴",
+    "४४",
+    "44²",
+    "1_0",
+    "0x10",
+    " 44.3\x00",
+    "4\n4",
+    "+44",
+    "4" * 5000,
+]
 
 
 def count_reports(app):
@@ -64,7 +84,9 @@ def test_the_report_form_refuses_a_coordinate_that_is_not_one(client, app):
     for name, other in (("latitude", "longitude"), ("longitude", "latitude")):
         for value in ["NaN", "nan", "-nan", "inf", "1e999", "1e1", "٣٥", "４４", "181", HUGE]:
             response = post_report(client, **{name: value, other: "44.3"})
-            if response.status_code != 400 or "coordinates are not valid" not in response.get_data(as_text=True):
+            if response.status_code != 400 or "coordinates are not valid" not in response.get_data(
+                as_text=True
+            ):
                 wrong.append((name, value, response.status_code))
     assert not wrong
     assert count_reports(app) == 0
@@ -72,8 +94,10 @@ def test_the_report_form_refuses_a_coordinate_that_is_not_one(client, app):
 
 def test_the_report_form_refuses_an_area_that_is_not_one(client, app):
     """Area '٣' was filed under 第三师; a huge one is not a choice either."""
-    statuses = {value: post_report(client, area=value).status_code
-                for value in ["٣", "３", "8.0", "-8", HUGE, "2147483648"]}
+    statuses = {
+        value: post_report(client, area=value).status_code
+        for value in ["٣", "３", "8.0", "-8", HUGE, "2147483648"]
+    }
     assert set(statuses.values()) == {400}, statuses
     assert count_reports(app) == 0
 
@@ -93,9 +117,19 @@ def test_the_report_form_still_takes_a_browser_position(client, app):
 def test_open311_refuses_numbers_that_are_not_numbers(app, client):
     """lat=NaN was a 500; lat=٣٥ and lat=1e1 were stored: now 400 in the spec's error format."""
     key, wrong = new_key(app), []
-    for name, value in [("lat", "NaN"), ("long", "nan"), ("lat", "-nan"), ("lat", "inf"), ("lat", "1e999"),
-                        ("lat", "1e1"), ("lat", "٣٥"), ("long", "８６"), ("lat", "4" * 5000),
-                        ("attribute[area]", "٣"), ("attribute[area]", HUGE)]:
+    for name, value in [
+        ("lat", "NaN"),
+        ("long", "nan"),
+        ("lat", "-nan"),
+        ("lat", "inf"),
+        ("lat", "1e999"),
+        ("lat", "1e1"),
+        ("lat", "٣٥"),
+        ("long", "８６"),
+        ("lat", "4" * 5000),
+        ("attribute[area]", "٣"),
+        ("attribute[area]", HUGE),
+    ]:
         response = post(client, air_report(key, **{name: value}))
         if response.status_code != 400 or [code for code, _text in errors_of(response)] != [400]:
             wrong.append((name, value[:20], response.status_code))
@@ -104,10 +138,18 @@ def test_open311_refuses_numbers_that_are_not_numbers(app, client):
 
 
 DATES = [
-    "start_date=0001-01-01", "end_date=0001-01-01", "start_date=0001-01-01T00:00:00%2B14:00",
-    "start_date=9999-12-31T23:59:59-14:00", "end_date=9999-12-31T23:59:59-14:00",
-    "end_date=9999-12-31T23:59:59%2B14:00", "start_date=9999-12-31", "end_date=9999-12-31",
-    "start_date=%00", "status=%00", "service_request_id=%00", "service_code=%00",
+    "start_date=0001-01-01",
+    "end_date=0001-01-01",
+    "start_date=0001-01-01T00:00:00%2B14:00",
+    "start_date=9999-12-31T23:59:59-14:00",
+    "end_date=9999-12-31T23:59:59-14:00",
+    "end_date=9999-12-31T23:59:59%2B14:00",
+    "start_date=9999-12-31",
+    "end_date=9999-12-31",
+    "start_date=%00",
+    "status=%00",
+    "service_request_id=%00",
+    "service_code=%00",
 ]
 
 
@@ -118,15 +160,30 @@ def test_open311_dates_at_the_extremes_are_answered(client):
         assert response.status_code in (200, 400), (fmt, query, response.status_code)
         if response.status_code == 400:
             [(code, description)] = errors_of(response)
-            assert code == 400 and re.search(r"(start_date|end_date|status|service_request_id|service_code)",
-                                             description), description
+            assert code == 400 and re.search(
+                r"(start_date|end_date|status|service_request_id|service_code)", description
+            ), description
 
 
 def test_a_nul_character_in_the_report_form_is_a_400_naming_the_field(client, app):
     """PostgreSQL refuses text with NUL in it (a 500 there): the form answers 400 naming the field."""
-    for name in ["place", "description", "name", "phone", "email", "category", "visibility", "latitude", "area",
-                 "submission_key"]:
-        fields = {"latitude": "44.3", "longitude": "86.0", name: f"排污口每天夜里\x00排放黑臭污水 {name}"}
+    for name in [
+        "place",
+        "description",
+        "name",
+        "phone",
+        "email",
+        "category",
+        "visibility",
+        "latitude",
+        "area",
+        "submission_key",
+    ]:
+        fields = {
+            "latitude": "44.3",
+            "longitude": "86.0",
+            name: f"排污口每天夜里\x00排放黑臭污水 {name}",
+        }
         response = post_report(client, **fields)
         assert response.status_code == 400, (name, response.status_code)
         assert f"“{name}”" in response.get_data(as_text=True), name
@@ -136,8 +193,15 @@ def test_a_nul_character_in_the_report_form_is_a_400_naming_the_field(client, ap
 def test_a_nul_character_in_open311_is_a_400_naming_the_field(app, client):
     """The same for Open311's fields, in the spec's error format."""
     key = new_key(app)
-    for name in ["description", "address_string", "first_name", "email", "service_code", "api_key",
-                 "attribute[submission_key]"]:
+    for name in [
+        "description",
+        "address_string",
+        "first_name",
+        "email",
+        "service_code",
+        "api_key",
+        "attribute[submission_key]",
+    ]:
         data = water_report(key)
         data[name] = (data.get(name) or "x") + "\x00"
         response = post(client, data)
@@ -149,9 +213,17 @@ def test_a_nul_character_in_open311_is_a_400_naming_the_field(app, client):
 
 def test_a_nul_character_in_an_address_is_a_400(client):
     """A NUL in the path or a query parameter is refused before anything looks it up."""
-    statuses = {path: client.get(path).status_code for path in [
-        "/reports/JB%00", "/open311/v2/requests/JB%00.json", "/api/v1/search?q=%00", "/search?q=a&kind=%00",
-        "/consultations?%00=1", "/reports/track/JB%00/x"]}
+    statuses = {
+        path: client.get(path).status_code
+        for path in [
+            "/reports/JB%00",
+            "/open311/v2/requests/JB%00.json",
+            "/api/v1/search?q=%00",
+            "/search?q=a&kind=%00",
+            "/consultations?%00=1",
+            "/reports/track/JB%00/x",
+        ]
+    }
     assert set(statuses.values()) == {400}, statuses
 
 
@@ -159,19 +231,39 @@ def test_a_nul_character_in_an_address_is_a_400(client):
 
 
 ADDRESSES = [
-    (f"/api/v1/consultations?unit={HUGE}", 400), ("/api/v1/consultations?unit=-1", 400),
-    ("/api/v1/consultations?unit=٣", 400), (f"/api/v1/consultations?page={HUGE}", 400),
-    (f"/api/v1/consultations/{HUGE}", 404), ("/api/v1/consultations/-1", 404), ("/api/v1/consultations/٣", 404),
-    ("/api/v1/consultations/2147483648", 404), (f"/api/v1/disclosures/{HUGE}", 404),
-    (f"/api/v1/units/{HUGE}", 404), (f"/api/v1/measures/{HUGE}", 404),
-    (f"/api/v1/search?q=污染&page={HUGE}", 400), ("/api/v1/search?q=污染&page=٣", 400),
-    (f"/api/v1/search?q=污染&per_page={HUGE}", 400), (f"/api/v1/disclosures?per_page={HUGE}", 400),
-    (f"/reports?unit={HUGE}", 400), (f"/reports?area={HUGE}", 400), ("/reports?area=٣", 400),
-    ("/reports?unit=٣", 400), (f"/reports?page={HUGE}", 400), ("/reports?page=-1", 400), ("/reports?page=1e3", 400),
-    (f"/disclosures?page={HUGE}", 400), (f"/consultations?page={HUGE}", 400), (f"/consultations?unit={HUGE}", 400),
-    (f"/search?q=污染&page={HUGE}", 400), (f"/feeds/disclosures.atom?unit={HUGE}", 400),
-    (f"/consultations/{HUGE}", 404), (f"/disclosures/{HUGE}/diff?from=1", 404), (f"/units/{HUGE}", 404),
-    (f"/hearings/{HUGE}", 404), (f"/projects/{HUGE}", 404), (f"/measures/{HUGE}", 404),
+    (f"/api/v1/consultations?unit={HUGE}", 400),
+    ("/api/v1/consultations?unit=-1", 400),
+    ("/api/v1/consultations?unit=٣", 400),
+    (f"/api/v1/consultations?page={HUGE}", 400),
+    (f"/api/v1/consultations/{HUGE}", 404),
+    ("/api/v1/consultations/-1", 404),
+    ("/api/v1/consultations/٣", 404),
+    ("/api/v1/consultations/2147483648", 404),
+    (f"/api/v1/disclosures/{HUGE}", 404),
+    (f"/api/v1/units/{HUGE}", 404),
+    (f"/api/v1/measures/{HUGE}", 404),
+    (f"/api/v1/search?q=污染&page={HUGE}", 400),
+    ("/api/v1/search?q=污染&page=٣", 400),
+    (f"/api/v1/search?q=污染&per_page={HUGE}", 400),
+    (f"/api/v1/disclosures?per_page={HUGE}", 400),
+    (f"/reports?unit={HUGE}", 400),
+    (f"/reports?area={HUGE}", 400),
+    ("/reports?area=٣", 400),
+    ("/reports?unit=٣", 400),
+    (f"/reports?page={HUGE}", 400),
+    ("/reports?page=-1", 400),
+    ("/reports?page=1e3", 400),
+    (f"/disclosures?page={HUGE}", 400),
+    (f"/consultations?page={HUGE}", 400),
+    (f"/consultations?unit={HUGE}", 400),
+    (f"/search?q=污染&page={HUGE}", 400),
+    (f"/feeds/disclosures.atom?unit={HUGE}", 400),
+    (f"/consultations/{HUGE}", 404),
+    (f"/disclosures/{HUGE}/diff?from=1", 404),
+    (f"/units/{HUGE}", 404),
+    (f"/hearings/{HUGE}", 404),
+    (f"/projects/{HUGE}", 404),
+    (f"/measures/{HUGE}", 404),
 ]
 
 
@@ -183,26 +275,35 @@ def test_numbers_in_addresses_are_refused_or_not_found(client):
         if response.status_code != status:
             wrong.append((path, response.status_code))
         elif path.startswith("/api/") and status == 400:
-            assert response.get_json()["error"]["field"] in ("unit", "area", "page", "per_page"), path
+            assert response.get_json()["error"]["field"] in ("unit", "area", "page", "per_page"), (
+                path
+            )
     assert not wrong
 
 
 def test_a_refused_list_parameter_is_named_in_the_page(client):
     """The 400 page says which parameter was wrong, in words."""
     client.get("/language/en")
-    for path, words in [("/reports?page=٣", "The page number must be a whole number from 1 to 1000000."),
-                        (f"/reports?page={HUGE}", "The page number must be a whole number"),
-                        (f"/reports?area={HUGE}", "The area must be a whole number")]:
+    for path, words in [
+        ("/reports?page=٣", "The page number must be a whole number from 1 to 1000000."),
+        (f"/reports?page={HUGE}", "The page number must be a whole number"),
+        (f"/reports?area={HUGE}", "The area must be a whole number"),
+    ]:
         page = client.get(path).get_data(as_text=True)
         assert words in page, (path, page[:500])
 
 
 CONSOLE = [
-    (f"/console/reports?page={HUGE}", 400), (f"/console/reports?area={HUGE}", 400),
-    (f"/console/reports/export.csv?area={HUGE}", 400), (f"/console/transfers?page={HUGE}", 400),
-    (f"/console/consultations?page={HUGE}", 400), (f"/console/disclosures?page={HUGE}", 400),
-    (f"/console/comments?consultation={HUGE}", 404), ("/console/comments?consultation=٣", 404),
-    (f"/console/consultations/{HUGE}", 404), (f"/console/disclosures/{HUGE}", 404),
+    (f"/console/reports?page={HUGE}", 400),
+    (f"/console/reports?area={HUGE}", 400),
+    (f"/console/reports/export.csv?area={HUGE}", 400),
+    (f"/console/transfers?page={HUGE}", 400),
+    (f"/console/consultations?page={HUGE}", 400),
+    (f"/console/disclosures?page={HUGE}", 400),
+    (f"/console/comments?consultation={HUGE}", 404),
+    ("/console/comments?consultation=٣", 404),
+    (f"/console/consultations/{HUGE}", 404),
+    (f"/console/disclosures/{HUGE}", 404),
 ]
 
 
@@ -216,7 +317,13 @@ def test_console_numbers_are_refused_or_not_found(app):
 # --- every route, every parameter it reads ------------------------------------------------------------------
 
 # Values for a route's variables that name something in the demo data (or nothing, which is a 404).
-SAMPLES = {"fmt": "json", "code": "air", "language": "en", "action": "up", "reference": "JB-2026-000001"}
+SAMPLES = {
+    "fmt": "json",
+    "code": "air",
+    "language": "en",
+    "action": "up",
+    "reference": "JB-2026-000001",
+}
 BAD = [HUGE, "-1", "٣", "NaN", "4" * 5000]
 
 
@@ -268,7 +375,9 @@ def test_no_route_answers_a_bad_number_with_a_500(app):
         db.session.commit()
         search.reindex(app.config)
         db.session.commit()
-    app.request_class = type("RecordingRequest", (app.request_class,), {"parameter_storage_class": Recorded})
+    app.request_class = type(
+        "RecordingRequest", (app.request_class,), {"parameter_storage_class": Recorded}
+    )
     client = staff_client(app, username="admin", unit="兵团建设局", role="site_admin")
     failures, tried = [], 0
     for rule in app.url_map.iter_rules():
@@ -294,8 +403,14 @@ def test_console_actions_refuse_odd_versions_and_choices(app):
 
     reference, _code = submit_report(app.test_client())
     client = staff_client(app)
-    for fields in [{"version": "abc"}, {"version": "٣"}, {"version": HUGE}, {"version": "1e1"}, {"assignee": HUGE},
-                   {"assignee": "٣"}]:
+    for fields in [
+        {"version": "abc"},
+        {"version": "٣"},
+        {"version": HUGE},
+        {"version": "1e1"},
+        {"assignee": HUGE},
+        {"assignee": "٣"},
+    ]:
         action = "assign" if "assignee" in fields else "accept"
         response = act(client, reference, action, **fields)
         assert response.status_code in (302, 400, 409), (fields, response.status_code)
@@ -314,10 +429,28 @@ def test_observation_values_at_the_extremes_are_refused_with_the_row(english_con
     people = People(PEOPLE)
     item = draft(people, code="statistics")
     air = goal("主要城市空气质量优良天数比例").id
-    for value in ["1e999999999", "-1e-999999999", "9" * 5000, "-Infinity", "sNaN", "٣٥", "1E5", "1_0", "0x10",
-                  "1000000000000", "-1000000000000"]:
+    for value in [
+        "1e999999999",
+        "-1e-999999999",
+        "9" * 5000,
+        "-Infinity",
+        "sNaN",
+        "٣٥",
+        "1E5",
+        "1_0",
+        "0x10",
+        "1000000000000",
+        "-1000000000000",
+    ]:
         with pytest.raises(ValidationFailed) as refused:
-            disclosures.replace_observations(people["staff"], item, [ObservationInput(air, 2020, value, "公报")])
-        assert refused.value.field == "observations" and "Row 1: the value must be" in refused.value.message, value
-    disclosures.replace_observations(people["staff"], item, [ObservationInput(air, 2020, "999999999999.9999", "公报")])
+            disclosures.replace_observations(
+                people["staff"], item, [ObservationInput(air, 2020, value, "公报")]
+            )
+        assert (
+            refused.value.field == "observations"
+            and "Row 1: the value must be" in refused.value.message
+        ), value
+    disclosures.replace_observations(
+        people["staff"], item, [ObservationInput(air, 2020, "999999999999.9999", "公报")]
+    )
     assert [o.value for o in disclosures.observation_table(item)] == [Decimal("999999999999.9999")]

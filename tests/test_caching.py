@@ -1,6 +1,8 @@
 """The page cache: a change is on the very next request (in every worker), languages and visitors are never
 mixed up, private and form pages are never stored, cached answers carry the same headers, and 304s."""
+
 import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -16,8 +18,20 @@ from tests.public.test_consultation_pages import comment, draft, opened, staff
 from tests.public.test_disclosure_pages import build
 
 PEOPLE = {"staff": ("shz", "第八师石河子市", "staff")}
-PUBLIC = ["/", "/measures", "/measures/14", "/units", "/disclosures", "/reports", "/consultations", "/dashboard",
-          "/feeds/disclosures.atom", "/feeds/reports.atom", "/api/v1/disclosures", "/api/v1/measures/14"]
+PUBLIC = [
+    "/",
+    "/measures",
+    "/measures/14",
+    "/units",
+    "/disclosures",
+    "/reports",
+    "/consultations",
+    "/dashboard",
+    "/feeds/disclosures.atom",
+    "/feeds/reports.atom",
+    "/api/v1/disclosures",
+    "/api/v1/measures/14",
+]
 
 
 def cache_of(app):
@@ -87,13 +101,19 @@ def test_a_measure_or_unit_changed_in_any_way_shows_at_once(app, client):
     assert "Cache test measure" not in text(client, "/api/v1/measures/14")
     assert "兵团统计局(改名)" not in text(client, "/api/v1/units")
     with app.app_context():
-        db.session.scalar(sa.select(Measure).where(Measure.number == 14)).title = "Cache test measure"
+        db.session.scalar(
+            sa.select(Measure).where(Measure.number == 14)
+        ).title = "Cache test measure"
         db.session.commit()
-        db.session.execute(sa.update(Unit).where(Unit.name == "兵团统计局").values(name="兵团统计局(改名)"))
+        db.session.execute(
+            sa.update(Unit).where(Unit.name == "兵团统计局").values(name="兵团统计局(改名)")
+        )
         db.session.commit()
     assert "Cache test measure" in text(client, "/api/v1/measures/14")
     assert "Cache test measure" in text(client, "/measures/14")
-    assert "兵团统计局(改名)" in text(client, "/api/v1/units") and "兵团统计局(改名)" in text(client, "/units")
+    assert "兵团统计局(改名)" in text(client, "/api/v1/units") and "兵团统计局(改名)" in text(
+        client, "/units"
+    )
 
 
 def test_two_workers_on_one_database_see_each_others_changes(app, client):
@@ -122,7 +142,9 @@ def test_chinese_and_english_pages_are_never_mixed_up(app):
             zh, en = chinese.get(path), english.get(path)
             assert zh.get_data() != en.get_data(), path
             assert "Cookie" in zh.headers["Vary"] and "Cookie" in en.headers["Vary"]
-        assert '<html lang="zh-Hans"' in text(chinese, "/") and '<html lang="en"' in text(english, "/")
+        assert '<html lang="zh-Hans"' in text(chinese, "/") and '<html lang="en"' in text(
+            english, "/"
+        )
 
 
 def test_staff_are_never_served_a_cached_page_and_never_fill_the_cache(app, client):
@@ -165,10 +187,20 @@ def test_a_page_with_a_form_gives_each_visitor_their_own_token_and_their_comment
         page = text(visitor, path)
         theirs = token.findall(page)
         assert theirs and not set(theirs) & set(mine) and cache_of(app).slot.decode() not in page
-        response = visitor.post(f"{path}/comments", data={
-            "csrf_token": theirs[0], "paragraph": "", "author_name": "赵六", "phone": "13800001111", "email": "",
-            "body": "从缓存的页面提交的意见。"})
-        assert response.status_code == 302 and response.headers["Location"].endswith("/comments/received")
+        response = visitor.post(
+            f"{path}/comments",
+            data={
+                "csrf_token": theirs[0],
+                "paragraph": "",
+                "author_name": "赵六",
+                "phone": "13800001111",
+                "email": "",
+                "body": "从缓存的页面提交的意见。",
+            },
+        )
+        assert response.status_code == 302 and response.headers["Location"].endswith(
+            "/comments/received"
+        )
 
 
 def test_a_cached_answer_carries_the_same_headers_as_a_fresh_one(app, client):
@@ -182,11 +214,22 @@ def test_a_cached_answer_carries_the_same_headers_as_a_fresh_one(app, client):
     assert len(client.get("/api/v1/disclosures").headers.getlist("Link")) == 1
     assert "script-src 'self'" in client.get("/disclosures").headers["Content-Security-Policy"]
     head = client.head("/disclosures")
-    assert head.status_code == 200 and head.headers["ETag"] == client.get("/disclosures").headers["ETag"]
+    assert (
+        head.status_code == 200
+        and head.headers["ETag"] == client.get("/disclosures").headers["ETag"]
+    )
 
 
-@pytest.mark.parametrize("path", ["/disclosures", "/feeds/disclosures.atom", "/api/v1/disclosures",
-                                  "/feeds/reports.atom", "/api/v1/measures/14"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/disclosures",
+        "/feeds/disclosures.atom",
+        "/api/v1/disclosures",
+        "/feeds/reports.atom",
+        "/api/v1/measures/14",
+    ],
+)
 def test_a_page_a_feed_and_the_api_answer_304_when_unchanged(client, path):
     """If-None-Match and If-Modified-Since get a 304 with no body; a stale ETag gets the page."""
     first = client.get(path)
@@ -194,7 +237,9 @@ def test_a_page_a_feed_and_the_api_answer_304_when_unchanged(client, path):
     for conditional in ({"If-None-Match": etag}, {"If-Modified-Since": modified}):
         again = client.get(path, headers=conditional)
         assert again.status_code == 304 and again.get_data() == b"", conditional
-        assert again.headers["ETag"] == etag and again.headers["X-Content-Type-Options"] == "nosniff"
+        assert (
+            again.headers["ETag"] == etag and again.headers["X-Content-Type-Options"] == "nosniff"
+        )
     stale = client.get(path, headers={"If-None-Match": '"not-this-one"'})
     assert stale.status_code == 200 and stale.get_data() == first.get_data()
 
@@ -251,7 +296,9 @@ def test_expired_entries_are_rendered_anew(make_app):
     client = app.test_client()
     assert "背后改的" not in text(client, "/api/v1/measures/14")
     with app.app_context(), db.engine.begin() as connection:  # no session: no version is bumped
-        connection.execute(sa.update(Measure.__table__).where(Measure.number == 14).values(title="背后改的"))
+        connection.execute(
+            sa.update(Measure.__table__).where(Measure.number == 14).values(title="背后改的")
+        )
     assert "背后改的" in text(client, "/api/v1/measures/14")
 
 

@@ -1,6 +1,7 @@
 """`flask --app wsgi portal …` commands."""
+
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -36,7 +37,10 @@ def test_init_refuses_a_broken_revision_and_keeps_the_old(make_app, tmp_path):
     assert result.exit_code == 1
     assert "line" in result.output and "measure (十四)" in result.output
     with app.app_context():
-        assert db.session.scalar(sa.select(Measure.title).where(Measure.number == 14)) == "全面推进污染防治"
+        assert (
+            db.session.scalar(sa.select(Measure.title).where(Measure.number == 14))
+            == "全面推进污染防治"
+        )
 
 
 def test_check_fails_before_init_and_passes_after(make_app):
@@ -58,7 +62,11 @@ def test_check_fails_when_migrations_are_behind(make_app):
     with app.app_context():
         downgrade(revision="base")
     result = run(app, "check")
-    assert result.exit_code == 1 and "migrations at none" in result.output and "head is" in result.output
+    assert (
+        result.exit_code == 1
+        and "migrations at none" in result.output
+        and "head is" in result.output
+    )
 
 
 def test_flask_db_commands_are_flask_migrates(make_app):
@@ -70,22 +78,43 @@ def test_flask_db_commands_are_flask_migrates(make_app):
     assert runner.invoke(args=["db", "downgrade", "base"]).exit_code == 0
     assert "migrations at none" in run(app, "check").output
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
-    assert "policy not imported" in run(app, "check").output  # migrated again: only the policy is missing
+    assert (
+        "policy not imported" in run(app, "check").output
+    )  # migrated again: only the policy is missing
 
 
 def test_create_user_reads_the_password_from_stdin(app):
     """A user is created in the named unit (an alias works too) with the given role."""
-    result = run(app, "create-user", "alice", "--unit", "兵团环保局", "--role", "unit_admin",
-                 "--password-stdin", input="a long enough password\n")
+    result = run(
+        app,
+        "create-user",
+        "alice",
+        "--unit",
+        "兵团环保局",
+        "--role",
+        "unit_admin",
+        "--password-stdin",
+        input="a long enough password\n",
+    )
     assert result.exit_code == 0, result.output
     assert "created alice (unit_admin) in 兵团建设局" in result.output
     with app.app_context():
-        assert db.session.scalar(sa.select(User).where(User.username == "alice")).unit.name == "兵团建设局"
+        assert (
+            db.session.scalar(sa.select(User).where(User.username == "alice")).unit.name
+            == "兵团建设局"
+        )
 
 
 def test_create_user_prompts_for_the_password_twice(app):
     """Without --password-stdin the password is prompted and confirmed."""
-    result = run(app, "create-user", "bob", "--unit", "兵团水利局", input="another long password\nanother long password\n")
+    result = run(
+        app,
+        "create-user",
+        "bob",
+        "--unit",
+        "兵团水利局",
+        input="another long password\nanother long password\n",
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -100,8 +129,24 @@ def test_create_user_refusals_name_the_problem(app):
         password = "short\n" if expected == "12" else "a long enough password\n"
         result = run(app, "create-user", *args, "--password-stdin", input=password)
         assert result.exit_code == 1 and expected in result.output, result.output
-    run(app, "create-user", "dave", "--unit", "兵团水利局", "--password-stdin", input="a long enough password\n")
-    again = run(app, "create-user", "dave", "--unit", "兵团水利局", "--password-stdin", input="a long enough password\n")
+    run(
+        app,
+        "create-user",
+        "dave",
+        "--unit",
+        "兵团水利局",
+        "--password-stdin",
+        input="a long enough password\n",
+    )
+    again = run(
+        app,
+        "create-user",
+        "dave",
+        "--unit",
+        "兵团水利局",
+        "--password-stdin",
+        input="a long enough password\n",
+    )
     assert again.exit_code == 1 and "dave" in again.output
 
 
@@ -110,23 +155,40 @@ def test_demo_adds_marked_samples_once(app):
     first = run(app, "demo")
     assert first.exit_code == 0 and "demo-jsj-staff" in first.output
     # Newcomers can try tracking: every run ends with the sample reports' reference numbers and receipt codes.
-    assert re.search(r"^  JB-\d{4}-000001  [A-Z2-7]{4}(-[A-Z2-7]{4}){4}  new sample, handled by 第八师石河子市$",
-                     first.output, re.M)
+    assert re.search(
+        r"^  JB-\d{4}-000001  [A-Z2-7]{4}(-[A-Z2-7]{4}){4}  new sample, handled by 第八师石河子市$",
+        first.output,
+        re.M,
+    )
     with app.app_context():
         names = db.session.scalars(sa.select(User.display_name)).all()
     assert names and all("示例" in name for name in names)
     again = run(app, "demo").output
-    assert "already present" in again and "/reports/track with its reference number and receipt code:" in again
+    assert (
+        "already present" in again
+        and "/reports/track with its reference number and receipt code:" in again
+    )
 
 
 def test_tick_closes_ended_consultations_once(app):
     """`tick` closes a consultation whose period ended yesterday; a second run finds nothing to do."""
     with app.app_context():
         staff = People({"staff": ("wjq", "第六师五家渠市", "staff")})["staff"]
-        draft = consultations.create_consultation(find_unit("第六师五家渠市"), kind=ConsultationKind.POLICY_DRAFT,
-                                                  title="第六师生态环境保护条例(草案)", body_text="第一段。", area=6)
-        consultations.publish(staff, draft, date(2026, 1, 5), date(2026, 1, 9), app.config,
-                              now=datetime(2026, 1, 4, tzinfo=timezone.utc))
+        draft = consultations.create_consultation(
+            find_unit("第六师五家渠市"),
+            kind=ConsultationKind.POLICY_DRAFT,
+            title="第六师生态环境保护条例(草案)",
+            body_text="第一段。",
+            area=6,
+        )
+        consultations.publish(
+            staff,
+            draft,
+            date(2026, 1, 5),
+            date(2026, 1, 9),
+            app.config,
+            now=datetime(2026, 1, 4, tzinfo=UTC),
+        )
         db.session.commit()
         consultation_id = draft.id
     first = run(app, "tick")
@@ -181,7 +243,11 @@ def test_check_reports_a_missing_index_and_drift_until_reindex(app):
     from portal.services import search
 
     missing = run(app, "check")
-    assert missing.exit_code == 1 and "search index missing at" in missing.output and "reindex" in missing.output
+    assert (
+        missing.exit_code == 1
+        and "search index missing at" in missing.output
+        and "reindex" in missing.output
+    )
     run(app, "reindex")
     with app.app_context():
         index = search.index_for(app.config)
@@ -189,13 +255,18 @@ def test_check_reports_a_missing_index_and_drift_until_reindex(app):
         index.add_documents([Document("disclosure", "9999", "早已删除的公开信息", "大气污染")])
     drifted = run(app, "check")
     assert drifted.exit_code == 1
-    assert "search index differs from the database: 7 missing (measure:14, task:1, task:2, task:3, task:4, … 2 more)" \
+    assert (
+        "search index differs from the database: 7 missing (measure:14, task:1, task:2, task:3, task:4, … 2 more)"
         in drifted.output
+    )
     assert "1 extra (disclosure:9999)" in drifted.output
     run(app, "reindex")
     repaired = run(app, "check")
     assert repaired.exit_code == 0, repaired.output
-    assert repaired.output.count("\n") == 1 and "search index: 94 documents, 0 waiting in the outbox" in repaired.output
+    assert (
+        repaired.output.count("\n") == 1
+        and "search index: 94 documents, 0 waiting in the outbox" in repaired.output
+    )
 
 
 @pytest.mark.whoosh
@@ -206,10 +277,21 @@ def test_tick_drains_the_search_outbox(app):
     run(app, "reindex")
     with app.app_context():
         staff = People({"staff": ("wjq", "第六师五家渠市", "staff")})["staff"]
-        draft = consultations.create_consultation(find_unit("第六师五家渠市"), kind=ConsultationKind.POLICY_DRAFT,
-                                                  title="第六师湿地保护办法(草案)", body_text="第一段。", area=6)
-        consultations.publish(staff, draft, date(2026, 1, 5), date(2026, 1, 9), app.config,
-                              now=datetime(2026, 1, 4, tzinfo=timezone.utc))
+        draft = consultations.create_consultation(
+            find_unit("第六师五家渠市"),
+            kind=ConsultationKind.POLICY_DRAFT,
+            title="第六师湿地保护办法(草案)",
+            body_text="第一段。",
+            area=6,
+        )
+        consultations.publish(
+            staff,
+            draft,
+            date(2026, 1, 5),
+            date(2026, 1, 9),
+            app.config,
+            now=datetime(2026, 1, 4, tzinfo=UTC),
+        )
         db.session.commit()
         assert search.search(app.config, "湿地保护办法").total == 0
     result = run(app, "tick")

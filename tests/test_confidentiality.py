@@ -1,6 +1,7 @@
 """A reporter's identity, and a commenter's or hearing registrant's contact, stay confidential: a planted name,
 phone and email never reach a public page, an API, a feed or a log line; the handling unit sees them only when
 the resident allowed it, and every read is audited."""
+
 import http.cookiejar
 import json
 import logging
@@ -53,7 +54,8 @@ class Browser:
     def __init__(self, base):
         self.base = base
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), self._Stay)
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), self._Stay
+        )
 
     def request(self, method, path, fields=None, files=()):
         """(status, headers, text) of one request; form fields go multipart."""
@@ -62,14 +64,21 @@ class Browser:
             boundary = uuid.uuid4().hex
             parts = []
             for name, value in (fields or {}).items():
-                parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-                             .encode())
+                parts.append(
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+                )
             for name, filename, content in files:
-                parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"'
-                             f'\r\nContent-Type: image/jpeg\r\n\r\n'.encode() + content + b"\r\n")
+                parts.append(
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"'
+                    f"\r\nContent-Type: image/jpeg\r\n\r\n".encode()
+                    + content
+                    + b"\r\n"
+                )
             body = b"".join(parts) + f"--{boundary}--\r\n".encode()
             headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
-        request = urllib.request.Request(self.base + path, data=body, method=method, headers=headers)
+        request = urllib.request.Request(
+            self.base + path, data=body, method=method, headers=headers
+        )
         try:
             with self.opener.open(request, timeout=30) as response:
                 return response.status, response.headers, response.read().decode("utf-8", "replace")
@@ -87,8 +96,10 @@ class Browser:
         return hidden_value(self.get(path)[2], "csrf_token")
 
     def login(self, username):
-        status, headers, _text = self.post("/login", {"csrf_token": self.token("/login"), "username": username,
-                                                       "password": PASSWORD})
+        status, headers, _text = self.post(
+            "/login",
+            {"csrf_token": self.token("/login"), "username": username, "password": PASSWORD},
+        )
         assert status == 302, status
 
 
@@ -112,14 +123,28 @@ def public_paths(app, reference, unit_id):
         if rule.endpoint.split(".")[0] in ("console", "admin", "auth"):
             continue
         paths.add(rule.rule)
-    paths |= {"/", "/reports", f"/reports/{reference}", "/measures", "/units", f"/units/{unit_id}",
-              "/api/v1/measures", "/api/v1/units", f"/api/v1/units/{unit_id}", "/reports?status=closed",
-              f"/reports?unit={unit_id}", "/reports?area=8&category=water"}
+    paths |= {
+        "/",
+        "/reports",
+        f"/reports/{reference}",
+        "/measures",
+        "/units",
+        f"/units/{unit_id}",
+        "/api/v1/measures",
+        "/api/v1/units",
+        f"/api/v1/units/{unit_id}",
+        "/reports?status=closed",
+        f"/reports?unit={unit_id}",
+        "/reports?area=8&category=water",
+    }
     rules = {r.rule for r in app.url_map.iter_rules()}
     if "/open311/v2/requests.<fmt>" in rules:
         for fmt in ("json", "xml"):
-            paths |= {f"/open311/v2/requests.{fmt}", f"/open311/v2/requests/{reference}.{fmt}",
-                      f"/open311/v2/requests.{fmt}?service_request_id={reference}"}
+            paths |= {
+                f"/open311/v2/requests.{fmt}",
+                f"/open311/v2/requests/{reference}.{fmt}",
+                f"/open311/v2/requests.{fmt}?service_request_id={reference}",
+            }
     return sorted(paths)
 
 
@@ -142,24 +167,36 @@ def audit_reads(app):
     """(action, actor username, subject id) of identity reads in the audit trail."""
     with app.app_context():
         rows = db.session.execute(
-            sa.select(AuditRecord.action, User.username, AuditRecord.subject_id)
-            .join(User, AuditRecord.actor_id == User.id, isouter=True)
+            sa.select(AuditRecord.action, User.username, AuditRecord.subject_id).join(
+                User, AuditRecord.actor_id == User.id, isouter=True
+            )
         ).all()
     return [tuple(r) for r in rows]
 
 
-def test_planted_identity_never_reaches_public_pages_apis_or_logs(app, live_server, all_logs, capfd):
+def test_planted_identity_never_reaches_public_pages_apis_or_logs(
+    app, live_server, all_logs, capfd
+):
     """A planted identity is shown only after the unit's audited reveal: no public page, API or log line has it."""
     add_user(app, username="shz", unit="第八师石河子市")
     resident = Browser(live_server)
     status, _headers, page = resident.get("/reports/new")
     assert status == 200
     fields = {
-        "csrf_token": hidden_value(page, "csrf_token"), "submission_key": hidden_value(page, "submission_key"),
-        "category": "water", "area": "8", "place": "北泉镇某排污口", "description": SENTENCE,
-        "name": NAME, "phone": PHONE, "email": EMAIL, "visibility": "handling_unit",
+        "csrf_token": hidden_value(page, "csrf_token"),
+        "submission_key": hidden_value(page, "submission_key"),
+        "category": "water",
+        "area": "8",
+        "place": "北泉镇某排污口",
+        "description": SENTENCE,
+        "name": NAME,
+        "phone": PHONE,
+        "email": EMAIL,
+        "visibility": "handling_unit",
     }
-    status, headers, page = resident.post("/reports/new", fields, [("evidence", "IMG_0001.jpg", OWNERS_PHOTO)])
+    status, headers, page = resident.post(
+        "/reports/new", fields, [("evidence", "IMG_0001.jpg", OWNERS_PHOTO)]
+    )
     assert status == 200, page[:500]
     reference, code = receipt_of(page)
     assert_clean("the receipt page", page)
@@ -172,18 +209,31 @@ def test_planted_identity_never_reaches_public_pages_apis_or_logs(app, live_serv
         assert planted not in report_page, "shown before the reveal"
     assert f'action="/console/reports/{reference}/identity"' in report_page
     assert audit_reads(app) == []
-    status, _headers, revealed = staff.post(f"/console/reports/{reference}/identity",
-                                            {"csrf_token": hidden_value(report_page, "csrf_token")})
+    status, _headers, revealed = staff.post(
+        f"/console/reports/{reference}/identity",
+        {"csrf_token": hidden_value(report_page, "csrf_token")},
+    )
     assert status == 200 and NAME in revealed and PHONE in revealed and EMAIL in revealed
     with app.app_context():
-        report_id = db.session.execute(sa.text("SELECT id FROM reports WHERE reference = :r"),
-                                       {"r": reference}).scalar_one()
+        report_id = db.session.execute(
+            sa.text("SELECT id FROM reports WHERE reference = :r"), {"r": reference}
+        ).scalar_one()
         unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.name == "第八师石河子市"))
     assert audit_reads(app) == [("identity.read", "shz", report_id)]
-    for action, extra in (("accept", {}), ("reply", {"text": "已派员现场检查"}), ("close", {"result": "已责令整改。", "confirm": "yes"})):
+    for action, extra in (
+        ("accept", {}),
+        ("reply", {"text": "已派员现场检查"}),
+        ("close", {"result": "已责令整改。", "confirm": "yes"}),
+    ):
         _s, _h, current = staff.get(f"/console/reports/{reference}")
-        status, _headers, _text = staff.post(f"/console/reports/{reference}/{action}", {
-            "csrf_token": hidden_value(current, "csrf_token"), "version": hidden_value(current, "version"), **extra})
+        status, _headers, _text = staff.post(
+            f"/console/reports/{reference}/{action}",
+            {
+                "csrf_token": hidden_value(current, "csrf_token"),
+                "version": hidden_value(current, "version"),
+                **extra,
+            },
+        )
         assert status == 302
     assert "badge-closed" in staff.get(f"/console/reports/{reference}")[2]
 
@@ -198,45 +248,70 @@ def test_planted_identity_never_reaches_public_pages_apis_or_logs(app, live_serv
         assert_clean(path, text)
         checked += status == 200
     assert checked >= 15
-    assert reference in anyone.get("/reports")[2] and "已派员现场检查" in anyone.get(f"/reports/{reference}")[2]
+    assert (
+        reference in anyone.get("/reports")[2]
+        and "已派员现场检查" in anyone.get(f"/reports/{reference}")[2]
+    )
 
     status, _headers, text = anyone.get(f"/reports/track/{reference}/{'a' * 32}")
     assert status == 404
     assert_clean("the tracking page without the code", text)
-    status, _headers, text = anyone.post("/reports/track", {"csrf_token": anyone.token("/reports/track"),
-                                                            "reference": reference, "code": "AAAA-AAAA-AAAA-AAAA"})
+    status, _headers, text = anyone.post(
+        "/reports/track",
+        {
+            "csrf_token": anyone.token("/reports/track"),
+            "reference": reference,
+            "code": "AAAA-AAAA-AAAA-AAAA",
+        },
+    )
     assert status == 404
     assert_clean("a failed tracking attempt", text)
-    status, headers, _text = resident.post("/reports/track", {"csrf_token": resident.token("/reports/track"),
-                                                              "reference": reference, "code": code})
+    status, headers, _text = resident.post(
+        "/reports/track",
+        {"csrf_token": resident.token("/reports/track"), "reference": reference, "code": code},
+    )
     assert status == 302
     own = resident.get(headers["Location"])[2]
     assert "已派员现场检查" in own and "badge-closed" in own
 
     captured = capfd.readouterr()
     lines = [r.getMessage() for r in all_logs.records]
-    assert any(f"/reports/{reference}" in line for line in lines), "the request log was not captured"
-    for where, text in (("the log", "\n".join(lines)), ("the log", all_logs.text), ("stdout", captured.out),
-                        ("stderr", captured.err)):
+    assert any(f"/reports/{reference}" in line for line in lines), (
+        "the request log was not captured"
+    )
+    for where, text in (
+        ("the log", "\n".join(lines)),
+        ("the log", all_logs.text),
+        ("stdout", captured.out),
+        ("stderr", captured.err),
+    ):
         for planted in IDENTITY:
             assert planted not in text, f"{planted!r} leaked into {where}"
         assert SENTENCE not in text
     # Searched for last: the searches' own request lines carry the planted strings into the log.
-    assert_unsearchable(anyone, (PHONE, EMAIL, "planted", NAME, "PLANTED-SENTENCE", "邻居都知道是我举报的"))
-    assert json.loads(anyone.get(f"/api/v1/search?q={quote('已责令整改')}")[2])["total"] == 1  # its public part is
+    assert_unsearchable(
+        anyone, (PHONE, EMAIL, "planted", NAME, "PLANTED-SENTENCE", "邻居都知道是我举报的")
+    )
+    assert (
+        json.loads(anyone.get(f"/api/v1/search?q={quote('已责令整改')}")[2])["total"] == 1
+    )  # its public part is
 
 
 def reveal(client, reference):
     """POST the identity reveal with the client's CSRF token; returns the page."""
-    response = client.post(f"/console/reports/{reference}/identity",
-                           data={"csrf_token": csrf_token(client, "/reports/track")})
+    response = client.post(
+        f"/console/reports/{reference}/identity",
+        data={"csrf_token": csrf_token(client, "/reports/track")},
+    )
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
 
 def test_handling_unit_sees_identity_only_after_an_audited_reveal(app, client):
     """Allowed by the resident: the report page has a reveal button, and only the reveal shows (and audits) it."""
-    reference, _code = submit_report(client, name=NAME, phone=PHONE, email=EMAIL, visibility="handling_unit")
+    reference, _code = submit_report(
+        client, name=NAME, phone=PHONE, email=EMAIL, visibility="handling_unit"
+    )
     shz = staff_client(app, "shz")
     page = shz.get(f"/console/reports/{reference}").get_data(as_text=True)
     assert f'action="/console/reports/{reference}/identity"' in page
@@ -244,12 +319,16 @@ def test_handling_unit_sees_identity_only_after_an_audited_reveal(app, client):
     revealed = reveal(shz, reference)
     assert NAME in revealed and PHONE in revealed and EMAIL in revealed
     assert [(a, u) for a, u, _s in audit_reads(app)] == [("identity.read", "shz")]
-    assert NAME not in shz.get(f"/console/reports/{reference}").get_data(as_text=True)  # not kept on the page
+    assert NAME not in shz.get(f"/console/reports/{reference}").get_data(
+        as_text=True
+    )  # not kept on the page
 
 
 def test_administrators_only_identity_is_hidden_from_the_handling_unit(app, client):
     """Administrators only: the unit has no button and a forced POST shows nothing; a site admin's reveal is audited."""
-    reference, _code = submit_report(client, name=NAME, phone=PHONE, email=EMAIL, visibility="administrators")
+    reference, _code = submit_report(
+        client, name=NAME, phone=PHONE, email=EMAIL, visibility="administrators"
+    )
     shz = staff_client(app, "shz")
     admin = staff_client(app, "shz-admin", role="unit_admin")
     for unit_member in (shz, admin):
@@ -270,7 +349,9 @@ def test_administrators_only_identity_is_hidden_from_the_handling_unit(app, clie
 
 def test_copied_units_never_see_the_identity(app, client):
     """Even when the handling unit may see it, a copied unit may not."""
-    reference, _code = submit_report(client, name=NAME, phone=PHONE, email=EMAIL, visibility="handling_unit")
+    reference, _code = submit_report(
+        client, name=NAME, phone=PHONE, email=EMAIL, visibility="handling_unit"
+    )
     copied = staff_client(app, "slj", unit="兵团水利局")
     page = copied.get(f"/console/reports/{reference}").get_data(as_text=True)
     assert f'action="/console/reports/{reference}/identity"' not in page
@@ -281,10 +362,14 @@ def test_copied_units_never_see_the_identity(app, client):
 
 def test_unrelated_unit_cannot_reveal(app, client):
     """Staff of another unit get 404 for the reveal and nothing is audited."""
-    reference, _code = submit_report(client, name=NAME, phone=PHONE, email=EMAIL, visibility="handling_unit")
+    reference, _code = submit_report(
+        client, name=NAME, phone=PHONE, email=EMAIL, visibility="handling_unit"
+    )
     stranger = staff_client(app, "sjj", unit="兵团审计局")
-    response = stranger.post(f"/console/reports/{reference}/identity",
-                             data={"csrf_token": csrf_token(stranger, "/reports/track")})
+    response = stranger.post(
+        f"/console/reports/{reference}/identity",
+        data={"csrf_token": csrf_token(stranger, "/reports/track")},
+    )
     assert response.status_code == 404
     assert NAME not in response.get_data(as_text=True)
     assert audit_reads(app) == []
@@ -301,7 +386,9 @@ def test_anonymous_report_says_so_and_offers_no_reveal(app, client):
 
 def test_supervision_page_never_shows_the_description_even_after_closure(app, client):
     """Closed with a reply and a result, the public pages still show neither description nor identity."""
-    reference, _code = submit_report(client, description=SENTENCE, name=NAME, phone=PHONE, email=EMAIL)
+    reference, _code = submit_report(
+        client, description=SENTENCE, name=NAME, phone=PHONE, email=EMAIL
+    )
     shz = staff_client(app, "shz")
     act(shz, reference, "accept")
     act(shz, reference, "reply", text="已派员现场检查")
@@ -323,31 +410,60 @@ def open_consultation(app):
     with app.app_context():
         staff = People({"staff": ("wjq", "第六师五家渠市", "staff")})["staff"]
         today = clocks.local_day(utcnow())
-        consultation = consultations.create_consultation(find_unit("第六师五家渠市"), ConsultationKind.POLICY_DRAFT,
-                                                         "第六师生态环境保护条例(草案)", "第一段。\n\n第二段。", 6)
+        consultation = consultations.create_consultation(
+            find_unit("第六师五家渠市"),
+            ConsultationKind.POLICY_DRAFT,
+            "第六师生态环境保护条例(草案)",
+            "第一段。\n\n第二段。",
+            6,
+        )
         consultations.publish(staff, consultation, today, today + timedelta(days=40), app.config)
         starts = utcnow() + timedelta(days=30)
-        hearing = hearings.schedule(staff, consultation, starts, "五家渠市政务服务中心", 20, starts - timedelta(days=1),
-                                    "", app.config)
+        hearing = hearings.schedule(
+            staff,
+            consultation,
+            starts,
+            "五家渠市政务服务中心",
+            20,
+            starts - timedelta(days=1),
+            "",
+            app.config,
+        )
         db.session.commit()
         return consultation.id, hearing.id
 
 
 def test_planted_contacts_of_commenters_and_registrants_never_reach_public_pages_apis_feeds_or_logs(
-        app, live_server, all_logs, capfd):
+    app, live_server, all_logs, capfd
+):
     """A comment's and a registration's phone and email stay with the unit: no public page, API, feed or log has them."""
     add_user(app, username="wjq-admin", unit="第六师五家渠市", role="unit_admin")
     consultation_id, hearing_id = open_consultation(app)
     resident = Browser(live_server)
     page = resident.get(f"/consultations/{consultation_id}")[2]
-    status, _headers, _text = resident.post(f"/consultations/{consultation_id}/comments", {
-        "csrf_token": hidden_value(page, "csrf_token"), "paragraph": "2", "body": "建议增加水质在线监测点位并公开数据。",
-        "author_name": "公开的名字", "phone": COMMENTER[0], "email": COMMENTER[1], "publish_name": "y"})
+    status, _headers, _text = resident.post(
+        f"/consultations/{consultation_id}/comments",
+        {
+            "csrf_token": hidden_value(page, "csrf_token"),
+            "paragraph": "2",
+            "body": "建议增加水质在线监测点位并公开数据。",
+            "author_name": "公开的名字",
+            "phone": COMMENTER[0],
+            "email": COMMENTER[1],
+            "publish_name": "y",
+        },
+    )
     assert status == 302
     page = resident.get(f"/hearings/{hearing_id}")[2]
-    status, _headers, receipt = resident.post(f"/hearings/{hearing_id}/registrations", {
-        "csrf_token": hidden_value(page, "csrf_token"), "name": "报名居民", "phone": REGISTRANT[0],
-        "email": REGISTRANT[1]})
+    status, _headers, receipt = resident.post(
+        f"/hearings/{hearing_id}/registrations",
+        {
+            "csrf_token": hidden_value(page, "csrf_token"),
+            "name": "报名居民",
+            "phone": REGISTRANT[0],
+            "email": REGISTRANT[1],
+        },
+    )
     assert status == 200 and "registration-code" in receipt
     for planted in COMMENTER + REGISTRANT:
         assert planted not in receipt
@@ -356,15 +472,33 @@ def test_planted_contacts_of_commenters_and_registrants_never_reach_public_pages
     staff.login("wjq-admin")
     queue = staff.get("/console/comments")[2]
     comment_id = int(re.search(r'action="/console/comments/(\d+)/publish"', queue).group(1))
-    assert staff.post(f"/console/comments/{comment_id}/publish", {"csrf_token": hidden_value(queue, "csrf_token")})[0] == 302
+    assert (
+        staff.post(
+            f"/console/comments/{comment_id}/publish",
+            {"csrf_token": hidden_value(queue, "csrf_token")},
+        )[0]
+        == 302
+    )
 
     with app.app_context():
         search.reindex(app.config)
     anyone = Browser(live_server)
-    paths = {f"/consultations/{consultation_id}", f"/hearings/{hearing_id}", "/consultations", "/feeds/consultations.atom",
-             "/api/v1/consultations", f"/api/v1/consultations/{consultation_id}"}
-    paths |= {rule.rule for rule in app.url_map.iter_rules() if "GET" in rule.methods and not rule.arguments
-              and rule.endpoint not in LEAK_CHECK_SKIPS and rule.endpoint.split(".")[0] not in ("console", "admin", "auth")}
+    paths = {
+        f"/consultations/{consultation_id}",
+        f"/hearings/{hearing_id}",
+        "/consultations",
+        "/feeds/consultations.atom",
+        "/api/v1/consultations",
+        f"/api/v1/consultations/{consultation_id}",
+    }
+    paths |= {
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods
+        and not rule.arguments
+        and rule.endpoint not in LEAK_CHECK_SKIPS
+        and rule.endpoint.split(".")[0] not in ("console", "admin", "auth")
+    }
     shown = anyone.get(f"/consultations/{consultation_id}")[2]
     assert "建议增加水质在线监测点位并公开数据" in shown and "公开的名字" in shown
     for path in sorted(paths):
@@ -375,7 +509,12 @@ def test_planted_contacts_of_commenters_and_registrants_never_reach_public_pages
             assert planted not in text, f"{planted!r} leaked into {path}"
 
     captured = capfd.readouterr()
-    logs = "\n".join(r.getMessage() for r in all_logs.records) + all_logs.text + captured.out + captured.err
+    logs = (
+        "\n".join(r.getMessage() for r in all_logs.records)
+        + all_logs.text
+        + captured.out
+        + captured.err
+    )
     assert f"/consultations/{consultation_id}" in logs, "the request log was not captured"
     for planted in COMMENTER + REGISTRANT:
         assert planted not in logs, f"{planted!r} leaked into the logs"

@@ -1,4 +1,5 @@
 """Configuration from PORTAL_* variables."""
+
 import pytest
 
 from portal import config
@@ -15,8 +16,13 @@ def test_data_dir_and_database_default_together(tmp_path):
 def test_database_url_overrides(tmp_path):
     """PORTAL_DATABASE_URL selects another database."""
     url = "postgresql+psycopg://portal@127.0.0.1/portal"
-    settings = config.load(environ={"PORTAL_ENV": "development", "PORTAL_DATA_DIR": str(tmp_path),
-                                    "PORTAL_DATABASE_URL": url})
+    settings = config.load(
+        environ={
+            "PORTAL_ENV": "development",
+            "PORTAL_DATA_DIR": str(tmp_path),
+            "PORTAL_DATABASE_URL": url,
+        }
+    )
     assert settings["SQLALCHEMY_DATABASE_URI"] == url
 
 
@@ -24,8 +30,13 @@ def test_production_requires_a_secret_key(tmp_path):
     """Without PORTAL_SECRET_KEY the portal refuses to start in production."""
     with pytest.raises(config.ConfigError, match="PORTAL_SECRET_KEY"):
         config.load(environ={"PORTAL_DATA_DIR": str(tmp_path)})
-    settings = config.load(environ={"PORTAL_DATA_DIR": str(tmp_path), "PORTAL_SECRET_KEY": "k" * 40,
-                                    "PORTAL_IDENTITY_KEY": IDENTITY_KEY})
+    settings = config.load(
+        environ={
+            "PORTAL_DATA_DIR": str(tmp_path),
+            "PORTAL_SECRET_KEY": "k" * 40,
+            "PORTAL_IDENTITY_KEY": IDENTITY_KEY,
+        }
+    )
     assert settings["SECRET_KEY"] == "k" * 40 and settings["SESSION_COOKIE_SECURE"]
 
 
@@ -39,7 +50,9 @@ def test_production_requires_an_identity_key(tmp_path):
 def test_development_keeps_a_generated_identity_key(tmp_path):
     """Outside production an identity key is generated once (mode 0600) and reused: identities stay readable."""
     environ = {"PORTAL_ENV": "development", "PORTAL_DATA_DIR": str(tmp_path)}
-    assert config.load(environ=environ)["IDENTITY_KEY"] == config.load(environ=environ)["IDENTITY_KEY"]
+    assert (
+        config.load(environ=environ)["IDENTITY_KEY"] == config.load(environ=environ)["IDENTITY_KEY"]
+    )
     assert (tmp_path / "identity_key").stat().st_mode & 0o077 == 0
 
 
@@ -53,5 +66,10 @@ def test_development_keeps_a_generated_key(tmp_path):
 def test_bad_numbers_are_named(tmp_path):
     """A non-numeric setting names the variable."""
     with pytest.raises(config.ConfigError, match="PORTAL_LOGIN_MAX_FAILURES"):
-        config.load(environ={"PORTAL_ENV": "development", "PORTAL_DATA_DIR": str(tmp_path),
-                             "PORTAL_LOGIN_MAX_FAILURES": "many"})
+        config.load(
+            environ={
+                "PORTAL_ENV": "development",
+                "PORTAL_DATA_DIR": str(tmp_path),
+                "PORTAL_LOGIN_MAX_FAILURES": "many",
+            }
+        )

@@ -5,6 +5,7 @@ in the database exactly once, no submission is recorded twice, SQLite's integrit
 `portal tick` removes the files left by submissions killed before their commit, and `portal check`
 is clean (search index in step, no unreferenced files).
 """
+
 import os
 import random
 import re
@@ -88,7 +89,9 @@ def verify(app, acknowledged, figures):
     figures["orphans found"] += len(before)
     ticked = cli(app, "tick")
     assert ticked.exit_code == 0, ticked.output
-    figures["orphans removed"] += int(re.search(r"unreferenced stored files removed (\d+)", ticked.output).group(1))
+    figures["orphans removed"] += int(
+        re.search(r"unreferenced stored files removed (\d+)", ticked.output).group(1)
+    )
     checked = cli(app, "check")
     assert checked.exit_code == 0 and checked.output.startswith("OK"), checked.output
     assert storage.find_orphans(app.config["FILES_DIR"], _referenced(app), 0).paths == ()
@@ -113,14 +116,31 @@ def test_fifty_sigkills_lose_nothing_duplicate_nothing_and_leave_no_orphan_files
         db.session.remove()
     assert cli(app, "reindex").exit_code == 0
     port = free_port()
-    environ = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_ENV": "development",
-               "PORTAL_SECRET_KEY": app.config["SECRET_KEY"], "PORTAL_DATA_DIR": app.config["DATA_DIR"],
-               "PORTAL_FILES_DIR": app.config["FILES_DIR"], "PORTAL_DATABASE_URL": app.config["DATABASE_URL"], "PORTAL_API_KEY_HOURLY_LIMIT": "1000000",
-               "PORTAL_REPORT_LIMIT": "1000000"}
+    environ = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PORTAL_ENV": "development",
+        "PORTAL_SECRET_KEY": app.config["SECRET_KEY"],
+        "PORTAL_DATA_DIR": app.config["DATA_DIR"],
+        "PORTAL_FILES_DIR": app.config["FILES_DIR"],
+        "PORTAL_DATABASE_URL": app.config["DATABASE_URL"],
+        "PORTAL_API_KEY_HOURLY_LIMIT": "1000000",
+        "PORTAL_REPORT_LIMIT": "1000000",
+    }
     # Once identities are encrypted, the servers must use the test app's key (when it has one).
-    environ.update({"PORTAL_IDENTITY_KEY": app.config["IDENTITY_KEY"]} if app.config.get("IDENTITY_KEY") else {})
-    launcher = subprocess.Popen([sys.executable, "-m", "tests.crash_server", f"127.0.0.1:{port}"], cwd=ROOT,
-                                env=environ, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    environ.update(
+        {"PORTAL_IDENTITY_KEY": app.config["IDENTITY_KEY"]}
+        if app.config.get("IDENTITY_KEY")
+        else {}
+    )
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "tests.crash_server", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=environ,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     seed = random.randrange(2**32)
     moments = random.Random(seed)
     figures, server, base = Counter(), None, f"http://127.0.0.1:{port}"
@@ -147,9 +167,13 @@ def test_fifty_sigkills_lose_nothing_duplicate_nothing_and_leave_no_orphan_files
         stop_clients(stop, threads)
         launcher.stdin.close()
         launcher.wait(timeout=10)
-    assert not [status for status, _text in acknowledged.refusals if status >= 500], acknowledged.refusals[:3]
+    assert not [status for status, _text in acknowledged.refusals if status >= 500], (
+        acknowledged.refusals[:3]
+    )
     web = sum(1 for _ref, code in acknowledged.items.values() if code)
-    figures.update({"acknowledged": acknowledged.count(), "web form": web, "attempts": acknowledged.attempts})
+    figures.update(
+        {"acknowledged": acknowledged.count(), "web form": web, "attempts": acknowledged.attempts}
+    )
     assert figures["kills"] == KILLS and figures["checks"] == KILLS
     print(f"\ncrash safety (seed {seed}): {dict(figures)}, {time.monotonic() - started:.0f} s")
     # Both kinds of client got through between the kills: the kills met real load.
@@ -161,16 +185,24 @@ def test_check_reports_unreferenced_files_and_tick_removes_them_after_the_grace_
     app = make_app(ORPHAN_FILE_GRACE_SECONDS=600)
     assert cli(app, "reindex").exit_code == 0
     files_dir = Path(app.config["FILES_DIR"])
-    old, young = files_dir / "evidence/2026/12/killed.jpg", files_dir / "evidence-originals/2026/12/.tmp-x.part"
+    old, young = (
+        files_dir / "evidence/2026/12/killed.jpg",
+        files_dir / "evidence-originals/2026/12/.tmp-x.part",
+    )
     for path in (old, young):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"\xff\xd8\xff")
     hour_ago = time.time() - 3600
     os.utime(old, (hour_ago, hour_ago))
     checked = cli(app, "check")
-    assert checked.exit_code == 1 and "1 stored files no row refers to (evidence/2026/12/killed.jpg" in checked.output
+    assert (
+        checked.exit_code == 1
+        and "1 stored files no row refers to (evidence/2026/12/killed.jpg" in checked.output
+    )
     ticked = cli(app, "tick")
-    assert "unreferenced stored files removed 1, 1 younger than the grace period kept" in ticked.output
+    assert (
+        "unreferenced stored files removed 1, 1 younger than the grace period kept" in ticked.output
+    )
     assert not old.exists() and young.exists()
     assert cli(app, "check").exit_code == 0
 
@@ -183,9 +215,14 @@ def test_check_names_a_stored_file_that_a_row_refers_to_but_is_missing(make_app)
     assert cli(app, "reindex").exit_code == 0
     submit_report(app.test_client(), files=[("photo.jpg", jpeg_photo())])
     with app.app_context():
-        original = db.session.scalar(sa.select(sa.text("original_path")).select_from(sa.table("evidence")))
+        original = db.session.scalar(
+            sa.select(sa.text("original_path")).select_from(sa.table("evidence"))
+        )
         db.session.remove()
     assert cli(app, "check").exit_code == 0
     (Path(app.config["FILES_DIR"]) / original).unlink()
     checked = cli(app, "check")
-    assert checked.exit_code == 1 and f"1 files rows refer to are missing ({original})" in checked.output
+    assert (
+        checked.exit_code == 1
+        and f"1 files rows refer to are missing ({original})" in checked.output
+    )

@@ -2,6 +2,7 @@
 a subscriber's address, typed into the web forms, appear nowhere in the raw database (the SQLite files, or a
 pg_dump); staff allowed to see them still do; `rotate-identity-key` moves every value to a new key so the old one
 can be dropped; a wrong key fails loudly."""
+
 import shutil
 import subprocess  # nosec B404 - the test runs pg_dump, a fixed program, on its own test database
 from contextlib import contextmanager
@@ -34,14 +35,22 @@ DESCRIPTION = "排污口每天夜里排放黑臭污水,渠道里的鱼都死了�
 def plant(app, client):
     """Submit a report with identity, a comment with contact, a hearing registration and a subscription through
     the web forms; returns (report reference, consultation id, hearing session id)."""
-    reference, _code = submit_report(client, name=REPORTER[0], phone=REPORTER[1], email=REPORTER[2],
-                                     visibility="handling_unit", description=DESCRIPTION)
+    reference, _code = submit_report(
+        client,
+        name=REPORTER[0],
+        phone=REPORTER[1],
+        email=REPORTER[2],
+        visibility="handling_unit",
+        description=DESCRIPTION,
+    )
     with app.app_context():
         consultation = opened(staff(), draft(title="第六师湿地保护规划(草案)"))
         session = add_hearing(consultation)
         db.session.commit()
         ids = consultation.id, session.id
-    response = post_comment(client, ids[0], author_name=COMMENTER[0], phone=COMMENTER[1], email=COMMENTER[2])
+    response = post_comment(
+        client, ids[0], author_name=COMMENTER[0], phone=COMMENTER[1], email=COMMENTER[2]
+    )
     assert response.status_code in (200, 302), response.get_data(as_text=True)[:2000]
     code_of(register(client, ids[1], name=REGISTRANT[0], phone=REGISTRANT[1], email=REGISTRANT[2]))
     assert post_subscription(client, email=SUBSCRIBER).status_code in (200, 302)
@@ -62,8 +71,11 @@ def raw_database(app):
         pytest.fail("pg_dump is needed to read the PostgreSQL database as stored")
     dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
     # The program is found on PATH and given a fixed argument list, no shell.
-    return subprocess.run([pg_dump, "--data-only", "--dbname", dsn],  # nosec B603
-                          check=True, capture_output=True).stdout
+    return subprocess.run(
+        [pg_dump, "--data-only", "--dbname", dsn],  # nosec B603
+        check=True,
+        capture_output=True,
+    ).stdout
 
 
 @contextmanager
@@ -97,10 +109,14 @@ def test_a_database_dump_names_no_one(app, client):
     """Names, phones and addresses typed into the four forms are nowhere in the stored bytes; the description is."""
     plant(app, client)
     with app.app_context():
-        assert queued_mail(REGISTRANT[2]) and queued_mail(REPORTER[2])  # mail to them is queued, encrypted too
+        assert queued_mail(REGISTRANT[2]) and queued_mail(
+            REPORTER[2]
+        )  # mail to them is queued, encrypted too
     stored = raw_database(app)
     assert DESCRIPTION.encode() in stored
-    found = [value for value in PLANTED if value.encode() in stored or value.lower().encode() in stored]
+    found = [
+        value for value in PLANTED if value.encode() in stored or value.lower().encode() in stored
+    ]
     assert found == [], f"stored in plaintext: {found}"
 
 
@@ -108,8 +124,10 @@ def test_staff_still_see_identities_they_may_see(app, client):
     """The handling unit's reveal shows the reporter; the hearing's unit sees its registrants' names and contacts."""
     reference, _consultation, session = plant(app, client)
     shz = staff_client(app, "shz")
-    revealed = shz.post(f"/console/reports/{reference}/identity",
-                        data={"csrf_token": _token(shz, f"/console/reports/{reference}")}).get_data(as_text=True)
+    revealed = shz.post(
+        f"/console/reports/{reference}/identity",
+        data={"csrf_token": _token(shz, f"/console/reports/{reference}")},
+    ).get_data(as_text=True)
     assert all(value in revealed for value in REPORTER)
     unit = app.test_client()
     assert login(unit, username="wjq", password=PASSWORD).status_code == 302
@@ -126,7 +144,10 @@ def test_rotation_moves_every_value_to_the_new_key_and_the_old_one_can_go(app, c
         with both.app_context():
             assert db.session.scalar(sa.select(ReporterIdentity.name)) == REPORTER[0]
         # Subscribing again before the rotation finds the row written under the old key: still one row.
-        assert post_subscription(both.test_client(), email=SUBSCRIBER.upper()).status_code in (200, 302)
+        assert post_subscription(both.test_client(), email=SUBSCRIBER.upper()).status_code in (
+            200,
+            302,
+        )
         result = portal(both, "rotate-identity-key")
         assert result.exit_code == 0, result.output
         assert "no value needs the other keys any more" in result.output
@@ -143,8 +164,10 @@ def test_rotation_moves_every_value_to_the_new_key_and_the_old_one_can_go(app, c
         with alone.app_context():
             assert db.session.scalar(sa.select(sa.func.count()).select_from(Subscription)) == 1
         shz = staff_client(alone, "shz")
-        revealed = shz.post(f"/console/reports/{reference}/identity",
-                            data={"csrf_token": _token(shz, f"/console/reports/{reference}")})
+        revealed = shz.post(
+            f"/console/reports/{reference}/identity",
+            data={"csrf_token": _token(shz, f"/console/reports/{reference}")},
+        )
         assert all(value in revealed.get_data(as_text=True) for value in REPORTER)
 
 
@@ -157,22 +180,34 @@ def test_a_wrong_key_fails_loudly(app, client):
         with wrong.app_context(), pytest.raises(IdentityKeyError, match=written_by):
             db.session.scalar(sa.select(ReporterIdentity.name))
         result = portal(wrong, "check")
-        assert result.exit_code == 1 and f"under key {written_by}, which PORTAL_IDENTITY_KEY lacks" in result.output
+        assert (
+            result.exit_code == 1
+            and f"under key {written_by}, which PORTAL_IDENTITY_KEY lacks" in result.output
+        )
 
 
 def test_check_reports_plaintext_and_rotation_encrypts_it(app, client):
     """A value written around the portal in plaintext is reported by `portal check`; rotation encrypts it."""
     submit_report(client, name=REPORTER[0], phone=REPORTER[1], email=REPORTER[2])
     with app.app_context():
-        db.session.execute(sa.text("UPDATE reporter_identities SET name = :name"), {"name": "明文姓名"})
+        db.session.execute(
+            sa.text("UPDATE reporter_identities SET name = :name"), {"name": "明文姓名"}
+        )
         db.session.commit()
     result = portal(app, "check")
-    assert result.exit_code == 1 and "1 plaintext values in reporter_identities.name" in result.output
+    assert (
+        result.exit_code == 1 and "1 plaintext values in reporter_identities.name" in result.output
+    )
     assert portal(app, "rotate-identity-key").exit_code == 0
     with app.app_context():
         assert db.session.scalar(sa.select(ReporterIdentity.name)) == "明文姓名"
         with db.engine.connect() as connection:
-            assert identity_keys.survey(connection, KeyRing.parse(app.config["IDENTITY_KEY"])).plaintext == {}
+            assert (
+                identity_keys.survey(
+                    connection, KeyRing.parse(app.config["IDENTITY_KEY"])
+                ).plaintext
+                == {}
+            )
     assert "plaintext values" not in portal(app, "check").output
 
 
@@ -180,23 +215,41 @@ def test_migration_encrypts_existing_rows_and_the_downgrade_restores_them(app, c
     """Rows written before revision 0007 (here: by its downgrade) are encrypted by it, children kept, and the
     subscriber is still found by address; going back to 0006 gives the plaintext back."""
     plant(app, client)
-    queries = {"reporter_identities": "name, phone, email", "comment_contacts": "phone, email",
-               "registrations": "name, phone, email", "comments": "author_name", "subscriptions": "email"}
+    queries = {
+        "reporter_identities": "name, phone, email",
+        "comment_contacts": "phone, email",
+        "registrations": "name, phone, email",
+        "comments": "author_name",
+        "subscriptions": "email",
+    }
 
     def stored():
         with db.engine.connect() as connection:
-            return {table: [tuple(r) for r in connection.execute(sa.text(f"SELECT {columns} FROM {table}"))]
-                    for table, columns in queries.items()}  # nosec B608 - fixed table and column names
+            return {
+                table: [
+                    tuple(r) for r in connection.execute(sa.text(f"SELECT {columns} FROM {table}"))
+                ]
+                for table, columns in queries.items()
+            }  # nosec B608 - fixed table and column names
 
     with app.app_context():
         downgrade(revision="0006")
         plain = stored()
         assert plain["reporter_identities"] == [REPORTER] and plain["registrations"] == [REGISTRANT]
-        assert plain["comment_contacts"] == [COMMENTER[1:]] and plain["subscriptions"] == [(SUBSCRIBER,)]
+        assert plain["comment_contacts"] == [COMMENTER[1:]] and plain["subscriptions"] == [
+            (SUBSCRIBER,)
+        ]
         upgrade()
         encrypted = stored()
-        assert all(value.startswith("enc1:") for rows in encrypted.values() for row in rows for value in row)
-        assert {t: len(rows) for t, rows in encrypted.items()} == {t: len(rows) for t, rows in plain.items()}
+        assert all(
+            value.startswith("enc1:")
+            for rows in encrypted.values()
+            for row in rows
+            for value in row
+        )
+        assert {t: len(rows) for t, rows in encrypted.items()} == {
+            t: len(rows) for t, rows in plain.items()
+        }
         db.session.remove()
     assert post_subscription(client, email=SUBSCRIBER).status_code in (200, 302)
     with app.app_context():
@@ -208,6 +261,11 @@ def test_a_malformed_key_stops_the_start(tmp_path):
     """A key that is not 32 bytes of base64url is refused at start-up, naming the variable."""
     from portal.config import ConfigError
 
-    settings = {"ENV": "testing", "SECRET_KEY": "k", "DATA_DIR": str(tmp_path), "DATABASE_URL": None}
+    settings = {
+        "ENV": "testing",
+        "SECRET_KEY": "k",
+        "DATA_DIR": str(tmp_path),
+        "DATABASE_URL": None,
+    }
     with pytest.raises(ConfigError, match="PORTAL_IDENTITY_KEY: key 2 is not 32 bytes"):
         create_app({**settings, "IDENTITY_KEY": f"{generate_key()},not-a-key"})

@@ -13,6 +13,7 @@ Read with `ast` from the source, without importing anything. What counts as an e
   its view modules so that their routes register; Python always runs a package's `__init__` before
   its submodules, so that edge cannot start a cycle the others do not already make).
 """
+
 import ast
 from pathlib import Path
 
@@ -36,7 +37,8 @@ def modules():
 def _type_checking(node):
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imports(name, path, known):
@@ -59,7 +61,9 @@ def imports(name, path, known):
             elif isinstance(child, ast.ImportFrom):
                 base = child.module or ""
                 if child.level:
-                    base = ".".join(package[:len(package) - child.level + 1] + ([base] if base else []))
+                    base = ".".join(
+                        package[: len(package) - child.level + 1] + ([base] if base else [])
+                    )
                 for alias in child.names:
                     imported = target(base, alias.name)
                     if imported is not None:
@@ -68,7 +72,9 @@ def imports(name, path, known):
 
     visit(ast.parse(path.read_text(encoding="utf-8"), str(path)))
     if path.name == "__init__.py":
-        found = {(imported, line) for imported, line in found if not imported.startswith(name + ".")}
+        found = {
+            (imported, line) for imported, line in found if not imported.startswith(name + ".")
+        }
     return {(imported, line) for imported, line in found if imported != name}
 
 
@@ -113,24 +119,36 @@ def cycles(graph):
 def describe(graph, group):
     """The imports that tie `group` together, one per line, for the failure message."""
     members = set(group)
-    return "\n".join(f"  {name}:{line} imports {imported}" for name in group
-                     for imported, line in sorted(graph[name]) if imported in members)
+    return "\n".join(
+        f"  {name}:{line} imports {imported}"
+        for name in group
+        for imported, line in sorted(graph[name])
+        if imported in members
+    )
 
 
 def test_the_portal_has_no_import_cycle():
     """A cycle names its modules and the lines that import each other."""
     graph = import_graph()
     found = cycles(graph)
-    assert not found, "import cycles among portal's modules:\n" + "\n\n".join(describe(graph, g) for g in found)
+    assert not found, "import cycles among portal's modules:\n" + "\n\n".join(
+        describe(graph, g) for g in found
+    )
 
 
 def test_the_check_sees_imports_inside_functions_and_relative_ones(tmp_path):
     """The rules themselves: a cycle through an import inside a function, or a relative one, is found."""
-    known = {"portal.a": tmp_path / "a.py", "portal.b": tmp_path / "b.py", "portal.c": tmp_path / "c.py"}
+    known = {
+        "portal.a": tmp_path / "a.py",
+        "portal.b": tmp_path / "b.py",
+        "portal.c": tmp_path / "c.py",
+    }
     known["portal.a"].write_text("from portal import b\n")
     known["portal.b"].write_text("def late():\n    from .c import thing\n")
-    known["portal.c"].write_text("import portal.a\nfrom typing import TYPE_CHECKING\n"
-                                 "if TYPE_CHECKING:\n    from portal import b\n")
+    known["portal.c"].write_text(
+        "import portal.a\nfrom typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from portal import b\n"
+    )
     graph = {name: imports(name, path, known) for name, path in known.items()}
     assert graph["portal.c"] == {("portal.a", 1)}
     assert cycles(graph) == [["portal.a", "portal.b", "portal.c"]]

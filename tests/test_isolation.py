@@ -1,4 +1,5 @@
 """Each test's database is its own: on PostgreSQL a used database is put back as its template before reuse."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -33,15 +34,23 @@ def test_two_apps_in_one_test_have_two_databases(make_app):
     assert "only-in-first" not in usernames(second) | usernames(bare)
 
 
-LEFTOVER = [sa.text("INSERT INTO rate_limit_hits (key, window_start, count) VALUES ('leftover', '2026-01-01 00:00:00', 1)"),
-            sa.text("UPDATE areas SET name = 'leftover' WHERE number = 1")]
+LEFTOVER = [
+    sa.text(
+        "INSERT INTO rate_limit_hits (key, window_start, count) VALUES ('leftover', '2026-01-01 00:00:00', 1)"
+    ),
+    sa.text("UPDATE areas SET name = 'leftover' WHERE number = 1"),
+]
 
 
 def _tables_and_values(url):
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
-            values = set(connection.scalars(sa.text("SELECT key FROM rate_limit_hits UNION SELECT name FROM areas")))
+            values = set(
+                connection.scalars(
+                    sa.text("SELECT key FROM rate_limit_hits UNION SELECT name FROM areas")
+                )
+            )
             return set(sa.inspect(connection).get_table_names()), values
     finally:
         engine.dispose()

@@ -1,4 +1,5 @@
 """Models and hand-reviewed migrations must describe the same schema."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 

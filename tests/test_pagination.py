@@ -1,5 +1,6 @@
 """One shape of page for every paged list (issue 12, item 5): `pagination.Page`, cut from the database by
 `pagination.fetch`; search's pages are Pages too."""
+
 import sqlalchemy as sa
 
 from portal import pagination
@@ -11,7 +12,9 @@ from portal.services import consultations, disclosures, search, supervision
 
 def measures(page, per_page=10):
     """A page of the policy's 35 measures in order."""
-    return pagination.fetch(db.session, sa.select(Measure), page, per_page, order_by=(Measure.number,))
+    return pagination.fetch(
+        db.session, sa.select(Measure), page, per_page, order_by=(Measure.number,)
+    )
 
 
 def test_a_page_holds_its_share_and_counts_every_match(app_context):
@@ -31,18 +34,35 @@ def test_a_page_below_the_first_is_the_first_and_one_past_the_last_is_empty(app_
 
 def test_columns_counted_for_the_page_make_its_rows(app_context):
     """With `columns`, each item is made of the entity and those values, computed for the page's rows only."""
-    tasks = (sa.select(sa.func.count()).select_from(Task).where(Task.measure_id == Measure.id)
-             .scalar_subquery())
-    page = pagination.fetch(db.session, sa.select(Measure), 1, 3, order_by=(Measure.number,), columns=(tasks,),
-                            row=lambda measure, count: (measure.number, count))
+    tasks = (
+        sa.select(sa.func.count())
+        .select_from(Task)
+        .where(Task.measure_id == Measure.id)
+        .scalar_subquery()
+    )
+    page = pagination.fetch(
+        db.session,
+        sa.select(Measure),
+        1,
+        3,
+        order_by=(Measure.number,),
+        columns=(tasks,),
+        row=lambda measure, count: (measure.number, count),
+    )
     assert [number for number, _count in page.items] == [1, 2, 3] and page.total == 35
     assert sum(count for _number, count in page.items) == db.session.scalar(
-        sa.select(sa.func.count()).select_from(Task).join(Measure).where(Measure.number <= 3))
+        sa.select(sa.func.count()).select_from(Task).join(Measure).where(Measure.number <= 3)
+    )
 
 
 def test_every_paged_list_is_a_page(app_context):
     """The public lists, the API's and the feeds' (the same services) and search all hand on a Page."""
-    for page in (consultations.list_public({}), disclosures.list_public({}),
-                 supervision.list_reports(supervision.SupervisionFilters())):
+    for page in (
+        consultations.list_public({}),
+        disclosures.list_public({}),
+        supervision.list_reports(supervision.SupervisionFilters()),
+    ):
         assert type(page) is pagination.Page and page.page == 1
-    assert issubclass(search.SearchPage, pagination.Page) and issubclass(SearchResults, pagination.Page)
+    assert issubclass(search.SearchPage, pagination.Page) and issubclass(
+        SearchResults, pagination.Page
+    )

@@ -1,4 +1,5 @@
 """PROXY_COUNT: the client address behind a reverse proxy, and a warning when it is missing."""
+
 import logging
 
 from flask import request
@@ -7,7 +8,11 @@ WARNING = "X-Forwarded-For"
 
 
 def warnings_of(caplog):
-    return [r for r in caplog.records if r.levelno == logging.WARNING and "PORTAL_PROXY_COUNT" in r.getMessage()]
+    return [
+        r
+        for r in caplog.records
+        if r.levelno == logging.WARNING and "PORTAL_PROXY_COUNT" in r.getMessage()
+    ]
 
 
 def test_forwarded_requests_without_proxy_count_warn_once(make_app, caplog):

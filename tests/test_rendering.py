@@ -1,4 +1,5 @@
 """portal/rendering.py: Markdown from unit staff renders the usual elements, and every injection payload inert."""
+
 import re
 from html.parser import HTMLParser
 
@@ -26,7 +27,7 @@ MARKDOWN_PAYLOADS = [
     "`<img src=x onerror=alert(1)>`",
     "# <script>alert(1)</script>",
     "| a | b |\n|---|---|\n| <script>alert(1)</script> | <img src=x onerror=alert(1)> |",
-    "[x](https://example.org \"\\\" onmouseover=\\\"alert(1)\")",
+    '[x](https://example.org "\\" onmouseover=\\"alert(1)")',
 ]
 
 
@@ -36,9 +37,45 @@ def english(english_context):
     return english_context
 
 
-ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "blockquote", "code", "pre", "h2", "h3", "h4", "h5",
-                "h6", "hr", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "div"}
-ALLOWED_ATTRIBUTES = {"href", "title", "rel", "colspan", "rowspan", "class", "role", "tabindex", "aria-label"}
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "blockquote",
+    "code",
+    "pre",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "table",
+    "caption",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "th",
+    "td",
+    "div",
+}
+ALLOWED_ATTRIBUTES = {
+    "href",
+    "title",
+    "rel",
+    "colspan",
+    "rowspan",
+    "class",
+    "role",
+    "tabindex",
+    "aria-label",
+}
 
 
 class Elements(HTMLParser):
@@ -79,11 +116,30 @@ def test_every_payload_renders_inert(payload):
 @pytest.mark.parametrize("payload", PAYLOADS + MARKDOWN_PAYLOADS)
 def test_inserted_into_a_page_it_stays_inert(payload):
     """The Markup goes into a template unescaped: the page has no script, frame, image or javascript: link."""
-    page = Environment(autoescape=True).from_string("<main>{{ body }}</main>").render(body=render_markdown(payload))
+    page = (
+        Environment(autoescape=True)
+        .from_string("<main>{{ body }}</main>")
+        .render(body=render_markdown(payload))
+    )
     tags = {tag for tag, _attributes in Elements(page).found}
-    assert not tags & {"script", "iframe", "img", "svg", "style", "object", "meta", "body", "math", "input"}
-    assert all(not value.strip().lower().startswith("javascript") for _tag, attributes in Elements(page).found
-               for value in attributes.values() if value)
+    assert not tags & {
+        "script",
+        "iframe",
+        "img",
+        "svg",
+        "style",
+        "object",
+        "meta",
+        "body",
+        "math",
+        "input",
+    }
+    assert all(
+        not value.strip().lower().startswith("javascript")
+        for _tag, attributes in Elements(page).found
+        for value in attributes.values()
+        if value
+    )
 
 
 def test_typed_html_shows_as_text():
@@ -158,10 +214,20 @@ def test_plain_paragraphs_are_the_text_a_reader_sees():
     syntax; typed HTML stays text; a link keeps its address after its words."""
     from portal.rendering import plain_paragraphs
 
-    text = ("## 监测结果\n\n**PM2.5**年均浓度为38微克,[详见公报](https://example.org/a)。\n第二行\n\n"
-            "- 优良天数比例82%\n- 重污染天数3天\n\n3. 第三项\n\n| 城市 | PM2.5 |\n|---|---|\n| 石河子市 | 38 |\n\n"
-            "```\n原样\n保留\n```\n\n<b>不是标签</b>")
+    text = (
+        "## 监测结果\n\n**PM2.5**年均浓度为38微克,[详见公报](https://example.org/a)。\n第二行\n\n"
+        "- 优良天数比例82%\n- 重污染天数3天\n\n3. 第三项\n\n| 城市 | PM2.5 |\n|---|---|\n| 石河子市 | 38 |\n\n"
+        "```\n原样\n保留\n```\n\n<b>不是标签</b>"
+    )
     assert plain_paragraphs(text) == [
-        "监测结果", "PM2.5年均浓度为38微克,详见公报 (https://example.org/a)。 第二行", "• 优良天数比例82%",
-        "• 重污染天数3天", "3. 第三项", "城市 | PM2.5", "石河子市 | 38", "原样\n保留", "<b>不是标签</b>"]
+        "监测结果",
+        "PM2.5年均浓度为38微克,详见公报 (https://example.org/a)。 第二行",
+        "• 优良天数比例82%",
+        "• 重污染天数3天",
+        "3. 第三项",
+        "城市 | PM2.5",
+        "石河子市 | 38",
+        "原样\n保留",
+        "<b>不是标签</b>",
+    ]
     assert plain_paragraphs("") == [] and plain_paragraphs(None) == []

@@ -1,4 +1,5 @@
 """portal/sanitize.py: a corpus of script and markup injections comes out inert, as plain text and as HTML."""
+
 import re
 
 import pytest
@@ -20,12 +21,12 @@ PAYLOADS = [
     "<svg onload=alert(1)>",
     "<svg><script>alert(1)</script></svg>",
     '"><iframe src=https://evil.example>',
-    "'><iframe srcdoc=\"<script>alert(1)</script>\">",
+    '\'><iframe srcdoc="<script>alert(1)</script>">',
     "<style>body{display:none}</style>",
     '<div style="background:url(javascript:alert(1))">x</div>',
     "javascript&colon;alert(1)",
     "<body onload=alert(1)>",
-    "<math><mi xlink:href=\"javascript:alert(1)\">m</mi></math>",
+    '<math><mi xlink:href="javascript:alert(1)">m</mi></math>',
     '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
     "<scr<script>x</script>ipt>alert(1)</script>",
     "<<script>script>alert(1)<</script>/script>",
@@ -40,8 +41,21 @@ PAYLOADS = [
     "我反对在此处建厂<script>alert('环评')</script>，理由如下：<b>噪声</b>超标。",
 ]
 # What must never survive in the output, compared case-insensitively.
-FORBIDDEN = ("<script", "onerror", "onload", "javascript:", "<iframe", "<svg", "<img", "<style", "ontoggle",
-             "onfocus", "<object", "<meta", "<body")
+FORBIDDEN = (
+    "<script",
+    "onerror",
+    "onload",
+    "javascript:",
+    "<iframe",
+    "<svg",
+    "<img",
+    "<style",
+    "ontoggle",
+    "onfocus",
+    "<object",
+    "<meta",
+    "<body",
+)
 
 
 def forbidden_in(text):
@@ -73,7 +87,8 @@ def test_autoescaped_rendering_stays_inert(payload):
     """Rendered by Jinja with autoescaping (text) or as Markup (clean HTML), no active markup appears."""
     environment = Environment(autoescape=True)
     page = environment.from_string("<p>{{ text }}</p><div>{{ html }}</div>").render(
-        text=clean_text(payload), html=Markup(clean_html(payload)))
+        text=clean_text(payload), html=Markup(clean_html(payload))
+    )
     assert forbidden_in(page) == []
 
 
@@ -102,7 +117,10 @@ def test_entity_encoded_markup_is_not_decoded_into_tags():
 
 def test_whitespace_is_tidied_and_paragraphs_kept():
     """Runs of spaces and tabs collapse, Windows newlines and blank-line runs become one blank line."""
-    assert clean_text("  第一段\t\t有  空格  \r\n\r\n\r\n\r\n第二段\n第三行  ") == "第一段 有 空格\n\n第二段\n第三行"
+    assert (
+        clean_text("  第一段\t\t有  空格  \r\n\r\n\r\n\r\n第二段\n第三行  ")
+        == "第一段 有 空格\n\n第二段\n第三行"
+    )
 
 
 def test_invisible_direction_controls_are_removed():
@@ -118,18 +136,33 @@ def test_clean_text_of_nothing_is_empty():
 
 def test_clean_html_keeps_the_allowed_structure():
     """Headings, emphasis, lists, quotes, code and tables survive; h1 and unknown tags lose their markup."""
-    html = ("<h1>大标题</h1><h2>二</h2><p><strong>强</strong><em>斜</em></p><ul><li>一</li></ul><ol><li>二</li></ol>"
-            "<blockquote>引</blockquote><pre><code>x</code></pre><table><tr><td colspan=2 style=x>格</td></tr></table>"
-            "<marquee>动</marquee>")
+    html = (
+        "<h1>大标题</h1><h2>二</h2><p><strong>强</strong><em>斜</em></p><ul><li>一</li></ul><ol><li>二</li></ol>"
+        "<blockquote>引</blockquote><pre><code>x</code></pre><table><tr><td colspan=2 style=x>格</td></tr></table>"
+        "<marquee>动</marquee>"
+    )
     cleaned = clean_html(html)
-    for tag in ("<h2>", "<strong>", "<em>", "<ul>", "<ol>", "<li>", "<blockquote>", "<pre>", "<code>", "<table>",
-                '<td colspan="2">'):
+    for tag in (
+        "<h2>",
+        "<strong>",
+        "<em>",
+        "<ul>",
+        "<ol>",
+        "<li>",
+        "<blockquote>",
+        "<pre>",
+        "<code>",
+        "<table>",
+        '<td colspan="2">',
+    ):
         assert tag in cleaned
     assert "<h1>" not in cleaned and "<marquee>" not in cleaned and "style=" not in cleaned
     assert "大标题" in cleaned and "动" in cleaned
 
 
-@pytest.mark.parametrize("href", ["https://www.mee.gov.cn/", "http://example.org/a?b=1", "mailto:hb@example.org"])
+@pytest.mark.parametrize(
+    "href", ["https://www.mee.gov.cn/", "http://example.org/a?b=1", "mailto:hb@example.org"]
+)
 def test_clean_html_keeps_safe_links_with_nofollow(href):
     """http, https and mailto links stay, with rel="nofollow noopener" and their title."""
     cleaned = clean_html(f'<a href="{href}" title="说明" onclick="x()" target="_blank">链接</a>')
@@ -138,8 +171,15 @@ def test_clean_html_keeps_safe_links_with_nofollow(href):
     assert "onclick" not in cleaned and "target" not in cleaned
 
 
-@pytest.mark.parametrize("href", ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>",
-                                  "vbscript:x", "ftp://example.org/"])
+@pytest.mark.parametrize(
+    "href",
+    [
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:x",
+        "ftp://example.org/",
+    ],
+)
 def test_clean_html_drops_other_link_schemes(href):
     """Any other scheme loses its href (the link text stays)."""
     cleaned = clean_html(f'<a href="{href}">链接</a>')
@@ -157,8 +197,11 @@ def test_only_sanitize_imports_bleach():
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent / "portal"
-    importers = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
-                       if re.search(r"^\s*(import bleach|from bleach)", p.read_text(encoding="utf-8"), re.M))
+    importers = sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if re.search(r"^\s*(import bleach|from bleach)", p.read_text(encoding="utf-8"), re.M)
+    )
     assert importers == ["sanitize.py"]
 
 

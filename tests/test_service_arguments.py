@@ -1,5 +1,6 @@
 """Services take what they need as arguments: none reads the request, the current user or the app's configuration
 through Flask's globals (read with `ast`, imports inside functions included)."""
+
 import ast
 from pathlib import Path
 
@@ -13,7 +14,11 @@ def request_globals(source):
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom) and node.module in GLOBALS:
-            found += [(node.lineno, f"{node.module}.{a.name}") for a in node.names if a.name in GLOBALS[node.module]]
+            found += [
+                (node.lineno, f"{node.module}.{a.name}")
+                for a in node.names
+                if a.name in GLOBALS[node.module]
+            ]
         elif isinstance(node, ast.Import):
             found += [(node.lineno, a.name) for a in node.names if a.name in GLOBALS]
     return found
@@ -21,9 +26,11 @@ def request_globals(source):
 
 def test_no_service_reads_flask_globals():
     """`current_app.config`, `request`, `current_user` are the views' to read and pass on."""
-    offenders = [f"{path.relative_to(SERVICES.parent.parent)}:{line} imports {name}"
-                 for path in sorted(SERVICES.rglob("*.py"))
-                 for line, name in request_globals(path.read_text(encoding="utf-8"))]
+    offenders = [
+        f"{path.relative_to(SERVICES.parent.parent)}:{line} imports {name}"
+        for path in sorted(SERVICES.rglob("*.py"))
+        for line, name in request_globals(path.read_text(encoding="utf-8"))
+    ]
     assert not offenders, "\n".join(offenders)
 
 

@@ -1,5 +1,6 @@
 """Stored files under FILES_DIR, apart from the data directory: a file written by one app host is served by
 another host that shares only the database and the files folder (issue 13, files that any host can serve)."""
+
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +21,9 @@ from tests.services.test_evidence import minimal_pdf
 @pytest.fixture
 def other_host(app, tmp_path):
     """A second app on the same database and files folder, with a data directory of its own."""
-    host = create_app(settings(tmp_path / "host-b", app.config["DATABASE_URL"], FILES_DIR=app.config["FILES_DIR"]))
+    host = create_app(
+        settings(tmp_path / "host-b", app.config["DATABASE_URL"], FILES_DIR=app.config["FILES_DIR"])
+    )
     yield host
     with host.app_context():
         db.session.remove()
@@ -33,7 +36,9 @@ def test_files_dir_defaults_to_the_data_directory_and_is_made_absolute(tmp_path,
     base = {"DATA_DIR": "data", "SECRET_KEY": "s", "IDENTITY_KEY": "k"}
     assert load(base, environ={})["FILES_DIR"] == str(tmp_path / "data")
     moved = load(base, environ={"PORTAL_FILES_DIR": "shared/files"})
-    assert moved["FILES_DIR"] == str(tmp_path / "shared/files") and moved["DATA_DIR"] == str(tmp_path / "data")
+    assert moved["FILES_DIR"] == str(tmp_path / "shared/files") and moved["DATA_DIR"] == str(
+        tmp_path / "data"
+    )
 
 
 def test_evidence_stored_by_one_host_is_served_by_the_other(app, other_host):
@@ -46,8 +51,11 @@ def test_evidence_stored_by_one_host_is_served_by_the_other(app, other_host):
     assert storage.stored_files(app.config["DATA_DIR"]) == []
     staff = staff_client(other_host, "shz")
     page = staff.get(f"/console/reports/{reference}").get_data(as_text=True)
-    evidence_path = next(part.split('"')[0] for part in page.split('href="')
-                         if part.startswith(f"/console/reports/{reference}/evidence/"))
+    evidence_path = next(
+        part.split('"')[0]
+        for part in page.split('href="')
+        if part.startswith(f"/console/reports/{reference}/evidence/")
+    )
     download = staff.get(evidence_path)
     assert download.status_code == 200 and download.mimetype == "image/jpeg"
     public_copy = next(path for path in stored if path.startswith("evidence/"))
@@ -61,9 +69,16 @@ def test_an_attachment_published_on_one_host_downloads_from_the_other(app, other
     with app.app_context():
         people = People({"staff": ("wjq", "第六师五家渠市", "staff")})
         draft = consultations.create_consultation(
-            find_unit("第六师五家渠市"), ConsultationKind.POLICY_DRAFT, "共享文件测试(草案)", "第一段。", 6,
-            created_by=people["staff"])
-        item = attachments.add_attachment(people["staff"], draft, "说明.pdf", minimal_pdf(), app.config)
+            find_unit("第六师五家渠市"),
+            ConsultationKind.POLICY_DRAFT,
+            "共享文件测试(草案)",
+            "第一段。",
+            6,
+            created_by=people["staff"],
+        )
+        item = attachments.add_attachment(
+            people["staff"], draft, "说明.pdf", minimal_pdf(), app.config
+        )
         today = clocks.local_day(utcnow())
         consultations.publish(people["staff"], draft, today, today + timedelta(days=30), app.config)
         db.session.commit()

@@ -1,5 +1,6 @@
 """Pages rendered once with slots (portal/slots.py): the receipt and the blank report form read exactly as a
 whole rendering would, for each visitor, and never carry another visitor's values."""
+
 import re
 
 from flask import flash, render_template
@@ -10,14 +11,18 @@ from portal.services import reports
 from portal.services.reports import ReportInput
 from tests.helpers import post_report, receipt_of, report_form, staff_client
 
-
 RECEIPT = "public/reports/received.html"
 
 
 def submitted(app, key):
     """A report submitted and committed through the service; its Submission."""
-    data = ReportInput(submission_key=key, category="water", area=8, place="石河子市北泉镇排污口",
-                       description="排污口每天夜里排放黑臭污水,渠道里的鱼都死了。")
+    data = ReportInput(
+        submission_key=key,
+        category="water",
+        area=8,
+        place="石河子市北泉镇排污口",
+        description="排污口每天夜里排放黑臭污水,渠道里的鱼都死了。",
+    )
     submission = reports.submit(data, app.config)
     db.session.commit()
     return submission
@@ -41,7 +46,8 @@ def test_the_receipt_reads_as_rendered_whole(app):
         for key in ("slots-1", "slots-2"):
             submission = submitted(app, key)
             assert slots.render_in_layout(RECEIPT, submission=submission) == render_template(
-                RECEIPT, submission=submission)
+                RECEIPT, submission=submission
+            )
 
 
 def test_each_language_has_its_own_layout(client):
@@ -75,7 +81,9 @@ def test_a_waiting_message_is_shown_on_the_receipt(app):
     """With a flashed message waiting, the page is rendered whole, message included."""
     with app.test_request_context("/reports/new", method="POST"):
         submission = submitted(app, "slots-3")
-        slots.render_in_layout(RECEIPT, submission=submission)  # the layout, stored without a message
+        slots.render_in_layout(
+            RECEIPT, submission=submission
+        )  # the layout, stored without a message
     with app.test_request_context("/reports/new", method="POST"):
         flash("请核对您的联系方式。", "info")  # as left by an earlier request
         page = slots.render_in_layout(RECEIPT, submission=submission)

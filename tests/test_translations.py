@@ -1,4 +1,5 @@
 """The Chinese catalogue covers every interface string, and the compiled .mo matches the .po."""
+
 import fnmatch
 import os
 import re
@@ -82,7 +83,9 @@ def test_extraction_reads_python_and_templates(template):
     """babel.cfg extracts strings from portal/**.py and templates/**.html, including templates/_macros."""
     files = {filename for message in entries(template) for filename, _line in message.locations}
     assert any(name.startswith("portal/") for name in files), "no string extracted from portal/"
-    assert any(name.startswith("templates/") for name in files), "no string extracted from templates/"
+    assert any(name.startswith("templates/") for name in files), (
+        "no string extracted from templates/"
+    )
     assert any(name.startswith("templates/_") for name in files), "templates/_macros was skipped"
 
 
@@ -90,22 +93,29 @@ def test_every_message_is_translated(template, po):
     """Every msgid in the sources has a non-empty, non-fuzzy zh_Hans_CN translation."""
     translated = {key(m) for m in entries(po) if not m.fuzzy and all(texts(m.string))}
     missing = sorted({label(m) for m in entries(template) if key(m) not in translated})
-    assert not missing, f"{len(missing)} msgid(s) without a Chinese translation. {FIX}:\n" + "\n".join(
-        f"  {msgid!r}" for msgid in missing
+    assert not missing, (
+        f"{len(missing)} msgid(s) without a Chinese translation. {FIX}:\n"
+        + "\n".join(f"  {msgid!r}" for msgid in missing)
     )
 
 
 def test_catalogue_header_is_not_fuzzy(po):
     """The .po header carries no fuzzy flag, so the catalogue is used as a whole."""
-    assert not po.fuzzy, f"Remove the `#, fuzzy` flag from the header of {PO_FILE.relative_to(ROOT)}."
+    assert not po.fuzzy, (
+        f"Remove the `#, fuzzy` flag from the header of {PO_FILE.relative_to(ROOT)}."
+    )
 
 
 def test_compiled_catalogue_matches_po(po):
     """The committed .mo holds exactly the .po's translations, so a stale .mo is caught."""
-    expected = {key(m): texts(m.string) for m in entries(po) if not m.fuzzy and all(texts(m.string))}
+    expected = {
+        key(m): texts(m.string) for m in entries(po) if not m.fuzzy and all(texts(m.string))
+    }
     compiled = {key(m): texts(m.string) for m in entries(read_catalog(MO_FILE, read_mo))}
     stale = sorted(str(msgid) for _context, msgid in expected.keys() ^ compiled.keys())
-    changed = sorted(str(k[1]) for k in expected.keys() & compiled.keys() if expected[k] != compiled[k])
+    changed = sorted(
+        str(k[1]) for k in expected.keys() & compiled.keys() if expected[k] != compiled[k]
+    )
     assert not stale and not changed, (
         f"{MO_FILE.relative_to(ROOT)} is out of date (run `make translations`); "
         f"msgids only in one of .po/.mo: {stale}; msgids translated differently: {changed}"
@@ -120,4 +130,6 @@ def test_placeholders_are_kept(po):
         for msgstr in texts(message.string):
             if msgstr and set(PLACEHOLDER.findall(msgstr)) != wanted:
                 wrong.append(f"  {label(message)!r} -> {msgstr!r}")
-    assert not wrong, "Translations whose %(name)s placeholders differ from the msgid:\n" + "\n".join(wrong)
+    assert not wrong, (
+        "Translations whose %(name)s placeholders differ from the msgid:\n" + "\n".join(wrong)
+    )

@@ -6,6 +6,7 @@ registration's `hearing_id`), never a hearing session with a `session_id`; a uni
 and the English text of the translations, which translators keep) and HTML outside Jinja's tags do not.
 `session` alone is not looked for: it is also the Flask session and the database session.
 """
+
 import ast
 import re
 from pathlib import Path
@@ -36,7 +37,10 @@ CONTRACTS = {
 def _docstrings(tree):
     """The string nodes that are docstrings."""
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+        if (
+            isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body
+        ):
             first = node.body[0]
             if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
                 yield first.value
@@ -45,7 +49,11 @@ def _docstrings(tree):
 def _translated(tree):
     """The string nodes that are messages to translate: arguments of `_`, `_l`, `ngettext`…"""
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in GETTEXT:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in GETTEXT
+        ):
             yield from (arg for arg in node.args if isinstance(arg, ast.Constant))
 
 
@@ -60,13 +68,13 @@ def python_words(source):
             yield node.attr
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             yield node.name
-        elif isinstance(node, ast.arg):
-            yield node.arg
-        elif isinstance(node, ast.keyword) and node.arg:
+        elif isinstance(node, ast.arg) or isinstance(node, ast.keyword) and node.arg:
             yield node.arg
         elif isinstance(node, ast.alias):
             yield node.asname or node.name
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose:
+        elif (
+            isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose
+        ):
             yield node.value
 
 
@@ -121,6 +129,11 @@ def show(session_id):  # a hearing session
 '''
     words = {w for w in python_words(source) if OLD_WORDS.search(w)}
     assert words == {"HearingSession", "session_id", "handles_cases", "indicators"}
-    template = ('{% for indicator in goals %}{{ _("Indicator") }} <a id="indicator-{{ g.id }}">'
-                '{{ url_for("x", session_id=h.id) }}{# hearing_session #}{% endfor %}')
-    assert {w for w in template_words(template) if OLD_WORDS.search(w)} == {"indicator", "session_id"}
+    template = (
+        '{% for indicator in goals %}{{ _("Indicator") }} <a id="indicator-{{ g.id }}">'
+        '{{ url_for("x", session_id=h.id) }}{# hearing_session #}{% endfor %}'
+    )
+    assert {w for w in template_words(template) if OLD_WORDS.search(w)} == {
+        "indicator",
+        "session_id",
+    }

@@ -11,6 +11,7 @@ What stays, on purpose, is in the allow lists below: the public contract names t
 (they are also listed in docs/architecture.md, "Glossary"), the old names kept only to send their users
 on, and words that are not about reports at all (`lowercase`, SQL's CASE, letter case in prose).
 """
+
 import io
 import re
 import tokenize
@@ -29,7 +30,9 @@ TEMPLATES = ROOT / "templates"
 
 # A name part that is the word: `case`, `cases`, `new_case`, `cases_atom`, `MIN_CASES`, `CaseFilters`, `closedCase`;
 # not `lowercase`, `casefold`, `IGNORECASE`, `showcase`.
-PART = re.compile(r"(?:^|(?<=[_./\-\s#]))(?i:cases?)(?=$|[_./\-\s])|(?:^|(?<=[a-z0-9]))Cases?(?=$|[A-Z0-9_])")
+PART = re.compile(
+    r"(?:^|(?<=[_./\-\s#]))(?i:cases?)(?=$|[_./\-\s])|(?:^|(?<=[a-z0-9]))Cases?(?=$|[A-Z0-9_])"
+)
 # Public contract names: what clients of the open data read, so they keep the old word (file, exact string).
 PUBLIC_CONTRACTS = {
     # The search document kind of a report: the API's `kind`, search pages' and saved feeds' `kind=`.
@@ -40,7 +43,10 @@ PUBLIC_CONTRACTS = {
 # Old names kept only to lead their users to the new ones (file, exact string).
 MOVED = {
     ("portal/redirects.py", "/feeds/cases.atom"),  # answers 301 with /feeds/reports.atom
-    ("portal/config.py", "PORTAL_DASHBOARD_MIN_CASES"),  # read when PORTAL_DASHBOARD_MIN_REPORTS is unset
+    (
+        "portal/config.py",
+        "PORTAL_DASHBOARD_MIN_CASES",
+    ),  # read when PORTAL_DASHBOARD_MIN_REPORTS is unset
 }
 # Names another change owns: `Unit.handles_cases` is being renamed on its own branch (issue 12).
 OTHER_NAMES = {"handles_cases"}
@@ -74,7 +80,11 @@ def test_python_names_say_report():
     for path in python_files():
         tokens = python_tokens(path)
         for index, token in enumerate(tokens):
-            if token.type != tokenize.NAME or token.string in OTHER_NAMES or sql_case(tokens, index):
+            if (
+                token.type != tokenize.NAME
+                or token.string in OTHER_NAMES
+                or sql_case(tokens, index)
+            ):
                 continue
             if PART.search(token.string):
                 found.append(f"{relative(path)}:{token.start[0]}: {token.string}")
@@ -87,7 +97,7 @@ def code_strings(path):
         if token.type == tokenize.STRING:
             body = re.sub(r"^[rbuRBUfF]*", "", token.string)
             quote = body[:3] if body[:3] in ('"""', "'''") else body[0]
-            yield token.start[0], body[len(quote):-len(quote)]
+            yield token.start[0], body[len(quote) : -len(quote)]
 
 
 def test_endpoints_paths_templates_and_settings_say_report():
@@ -102,8 +112,10 @@ def test_endpoints_paths_templates_and_settings_say_report():
                 continue
             if (relative(path), value) not in allowed:
                 found.append(f"{relative(path)}:{line}: {value!r}")
-    assert not found, "say report, not case (or list a public contract name here and in the glossary):\n" + \
-        "\n".join(found)
+    assert not found, (
+        "say report, not case (or list a public contract name here and in the glossary):\n"
+        + "\n".join(found)
+    )
 
 
 JINJA_BLOCK = re.compile(r"{{.*?}}|{%.*?%}", re.S)
@@ -125,8 +137,11 @@ def test_templates_say_report():
         for block in JINJA_BLOCK.finditer(text):
             line = text.count("\n", 0, block.start()) + 1
             code = JINJA_STRING.sub('""', block.group(0))
-            found += [f"{relative(path)}:{line}: {name}" for name in NAME.findall(code)
-                      if PART.search(name) and name not in OTHER_NAMES]
+            found += [
+                f"{relative(path)}:{line}: {name}"
+                for name in NAME.findall(code)
+                if PART.search(name) and name not in OTHER_NAMES
+            ]
         for attribute in ATTRIBUTE.finditer(JINJA_BLOCK.sub("", text)):
             if PART.search(attribute.group(1)):
                 found.append(f"{relative(path)}: {attribute.group(0)}")
@@ -148,8 +163,12 @@ def interface_strings():
 def test_the_interface_says_report():
     """No English interface string calls a report a case ("Case outcomes", "Closed case", "follow your case")."""
     word = re.compile(r"\bcases?\b", re.I)
-    found = [f"{m.locations[0][0]}:{m.locations[0][1]}: {msgid!r}" for m in interface_strings()
-             for msgid in texts(m.id) if word.search(NOT_A_REPORT.sub("", msgid))]
+    found = [
+        f"{m.locations[0][0]}:{m.locations[0][1]}: {msgid!r}"
+        for m in interface_strings()
+        for msgid in texts(m.id)
+        if word.search(NOT_A_REPORT.sub("", msgid))
+    ]
     assert not found, "say report, not case:\n" + "\n".join(found)
 
 
@@ -157,12 +176,17 @@ def test_the_chinese_catalogue_says_jubao():
     """The Chinese interface calls a report 举报 everywhere, never 案件."""
     with open(PO_FILE, "rb") as fileobj:
         catalog = read_po(fileobj)
-    found = [texts(m.id)[0] for m in catalog if m.id and any("案件" in s for s in texts(m.string) if s)]
+    found = [
+        texts(m.id)[0] for m in catalog if m.id and any("案件" in s for s in texts(m.string) if s)
+    ]
     assert not found, "举报, not 案件:\n" + "\n".join(found)
 
 
 def test_the_allow_lists_are_still_needed():
     """Each allowed string is still in its file: a list that outlives its reason hides nothing new."""
-    stale = [(file, value) for file, value in PUBLIC_CONTRACTS | MOVED
-             if value not in {v for _line, v in code_strings(ROOT / file)}]
+    stale = [
+        (file, value)
+        for file, value in PUBLIC_CONTRACTS | MOVED
+        if value not in {v for _line, v in code_strings(ROOT / file)}
+    ]
     assert not stale, f"remove from the allow lists: {stale}"

@@ -9,26 +9,32 @@ of their own (portal/caching.py). Every submitted report bumps "reports", so rou
 would be read anew for every report; keyed on "routing" it is read again only when an administrator
 changes a category or a rule. The row starts at version 0, changed now; nothing here holds personal data.
 """
-from datetime import datetime, timezone
 
-from alembic import op
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0010'
-down_revision = '0009'
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    data_versions = sa.table('data_versions', sa.column('domain', sa.String), sa.column('version', sa.Integer),
-                             sa.column('changed_at', sa.DateTime(timezone=True)))
-    now = datetime.now(timezone.utc)
-    if op.get_bind().dialect.name == 'sqlite':
-        now = now.replace(tzinfo=None)  # SQLite stores UTC without an offset (portal/models/types.py)
-    op.bulk_insert(data_versions, [{'domain': 'routing', 'version': 0, 'changed_at': now}])
+    data_versions = sa.table(
+        "data_versions",
+        sa.column("domain", sa.String),
+        sa.column("version", sa.Integer),
+        sa.column("changed_at", sa.DateTime(timezone=True)),
+    )
+    now = datetime.now(UTC)
+    if op.get_bind().dialect.name == "sqlite":
+        now = now.replace(
+            tzinfo=None
+        )  # SQLite stores UTC without an offset (portal/models/types.py)
+    op.bulk_insert(data_versions, [{"domain": "routing", "version": 0, "changed_at": now}])
 
 
 def downgrade():

@@ -1,4 +1,5 @@
 """Site administration: routing rules, the working-day calendar, the disclosure categories and the audit log."""
+
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)

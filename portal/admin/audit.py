@@ -1,4 +1,5 @@
 """The audit log: every accountable action, filtered by actor, action, unit, days and report."""
+
 from flask import current_app, render_template, request
 
 from portal.admin import bp
@@ -12,6 +13,13 @@ def audit_index():
     """Audit records, newest first, filtered and paginated."""
     filters = audit.parse_filters(request.args)
     page = audit.search(filters, current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return render_template("admin/audit/index.html", page=page, filters=filters, actions=audit.ACTIONS,
-                           action_label=audit.action_label, actors=audit.actors(), units=units.list_units(),
-                           references=audit.report_references(page.items))
+    return render_template(
+        "admin/audit/index.html",
+        page=page,
+        filters=filters,
+        actions=audit.ACTIONS,
+        action_label=audit.action_label,
+        actors=audit.actors(),
+        units=units.list_units(),
+        references=audit.report_references(page.items),
+    )

@@ -1,4 +1,5 @@
 """Editing the working-day overrides."""
+
 from datetime import date
 
 from flask import flash, redirect, render_template, url_for
@@ -22,8 +23,13 @@ def calendar_index():
         flash(_("Saved. Deadlines counted from now on use this day."), "info")
         return redirect(url_for("admin.calendar_index"))
     years = range(date.today().year - 1, date.today().year + 4)
-    return render_template("admin/calendar/index.html", form=form, overrides=holidays.list_overrides(),
-                           coverage=holidays.coverage(years), delete_form=DeleteForm()), 400 if form.errors else 200
+    return render_template(
+        "admin/calendar/index.html",
+        form=form,
+        overrides=holidays.list_overrides(),
+        coverage=holidays.coverage(years),
+        delete_form=DeleteForm(),
+    ), 400 if form.errors else 200
 
 
 @bp.post("/calendar/<int:override_id>/delete")

@@ -1,4 +1,5 @@
 """Editing the disclosure categories: rename, reorder, retire or offer again, and add new ones."""
+
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,7 +18,11 @@ from portal.templating import category_name
 class CategoryNamesForm(Form):
     """A category's Chinese and English names."""
 
-    names = {"name_zh": _l("the Chinese name"), "name_en": _l("the English name"), "code": _l("the code")}
+    names = {
+        "name_zh": _l("the Chinese name"),
+        "name_en": _l("the English name"),
+        "code": _l("the code"),
+    }
 
     name_zh = StringField(_l("Chinese name"), validators=[DataRequired(), Length(max=60)])
     name_en = StringField(_l("English name"), validators=[DataRequired(), Length(max=80)])
@@ -27,8 +32,10 @@ class CategoryNamesForm(Form):
 class NewCategoryForm(CategoryNamesForm):
     """A new category: its permanent code, names, and whether it carries goal observations."""
 
-    code = StringField(_l("Code (used in addresses and feeds; cannot be changed)"),
-                       validators=[DataRequired(), Length(max=40)])
+    code = StringField(
+        _l("Code (used in addresses and feeds; cannot be changed)"),
+        validators=[DataRequired(), Length(max=40)],
+    )
     takes_observations = BooleanField(_l("Carries goal observations (like 统计数据)"))
     submit = SubmitField(_l("Add the category"))
 
@@ -41,18 +48,35 @@ class CategoryActionForm(Form):
 
 # action: (service call, message)
 ACTIONS = {
-    "up": (lambda c: disclosures.move_category(c, -1), lambda c: _("%(name)s moved up.", name=category_name(c))),
-    "down": (lambda c: disclosures.move_category(c, 1), lambda c: _("%(name)s moved down.", name=category_name(c))),
-    "retire": (lambda c: disclosures.set_category_active(c, False),
-               lambda c: _("%(name)s is retired: its disclosures keep it, new ones cannot use it.", name=category_name(c))),
-    "reactivate": (lambda c: disclosures.set_category_active(c, True),
-                   lambda c: _("%(name)s is offered again.", name=category_name(c))),
+    "up": (
+        lambda c: disclosures.move_category(c, -1),
+        lambda c: _("%(name)s moved up.", name=category_name(c)),
+    ),
+    "down": (
+        lambda c: disclosures.move_category(c, 1),
+        lambda c: _("%(name)s moved down.", name=category_name(c)),
+    ),
+    "retire": (
+        lambda c: disclosures.set_category_active(c, False),
+        lambda c: _(
+            "%(name)s is retired: its disclosures keep it, new ones cannot use it.",
+            name=category_name(c),
+        ),
+    ),
+    "reactivate": (
+        lambda c: disclosures.set_category_active(c, True),
+        lambda c: _("%(name)s is offered again.", name=category_name(c)),
+    ),
 }
 
 
 def _index(form, status=200):
-    return render_template("admin/disclosure_categories/index.html", categories=disclosures.list_categories(),
-                           form=form, action_form=CategoryActionForm()), status
+    return render_template(
+        "admin/disclosure_categories/index.html",
+        categories=disclosures.list_categories(),
+        form=form,
+        action_form=CategoryActionForm(),
+    ), status
 
 
 @bp.get("/disclosure-categories")
@@ -69,10 +93,14 @@ def disclosure_categories_create():
     form = NewCategoryForm()
     if form.validate_on_submit():
         try:
-            category = disclosures.create_category(form.code.data, form.name_zh.data, form.name_en.data,
-                                                   form.takes_observations.data)
+            category = disclosures.create_category(
+                form.code.data, form.name_zh.data, form.name_en.data, form.takes_observations.data
+            )
             db.session.commit()
-            flash(_("%(name)s was added at the end of the list.", name=category_name(category)), "info")
+            flash(
+                _("%(name)s was added at the end of the list.", name=category_name(category)),
+                "info",
+            )
             return redirect(url_for("admin.disclosure_categories_index"))
         except ValidationFailed as error:
             db.session.rollback()
@@ -95,8 +123,9 @@ def disclosure_categories_edit(category_id):
         except ValidationFailed as error:
             db.session.rollback()
             attach_error(form, error)
-    return render_template("admin/disclosure_categories/edit.html", form=form,
-                           category=category), 400 if form.errors else 200
+    return render_template(
+        "admin/disclosure_categories/edit.html", form=form, category=category
+    ), 400 if form.errors else 200
 
 
 @bp.post("/disclosure-categories/<int:category_id>/<any(up, down, retire, reactivate):action>")

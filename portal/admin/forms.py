@@ -1,4 +1,5 @@
 """Administration forms."""
+
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
@@ -19,12 +20,18 @@ class RuleForm(Form):
 class OverrideForm(Form):
     """A day declared a working day or a holiday."""
 
-    names = {"day": _l("the date"), "is_workday": _l("whether the day is a holiday or a working day"),
-             "note": _l("the note")}
+    names = {
+        "day": _l("the date"),
+        "is_workday": _l("whether the day is a holiday or a working day"),
+        "note": _l("the note"),
+    }
 
     day = DateField(_l("Date"), validators=[InputRequired()])
-    is_workday = RadioField(_l("This day is"), choices=choices([("0", _l("a holiday")), ("1", _l("a working day (调休)"))]),
-                            default="0")
+    is_workday = RadioField(
+        _l("This day is"),
+        choices=choices([("0", _l("a holiday")), ("1", _l("a working day (调休)"))]),
+        default="0",
+    )
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Save"))
 

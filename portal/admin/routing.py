@@ -1,4 +1,5 @@
 """Editing the routing rules."""
+
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
@@ -15,8 +16,12 @@ from portal.services import categories, routing, units
 @permission_required(Permission.SITE_ROUTING_EDIT)
 def routing_index():
     """Every category × area and the unit that handles it."""
-    return render_template("admin/routing/index.html", categories=categories.list_categories(),
-                           areas=units.list_areas(), rules=routing.load_rules())
+    return render_template(
+        "admin/routing/index.html",
+        categories=categories.list_categories(),
+        areas=units.list_areas(),
+        rules=routing.load_rules(),
+    )
 
 
 @bp.route("/routing/<code>/<int:area_number>", methods=["GET", "POST"])
@@ -30,7 +35,12 @@ def routing_edit(code, area_number):
         try:
             routing.set_rule(category, area, units.get_unit(form.unit.data))
             db.session.commit()
-            flash(_("The rule was saved. New reports follow it; existing reports stay where they are."), "info")
+            flash(
+                _(
+                    "The rule was saved. New reports follow it; existing reports stay where they are."
+                ),
+                "info",
+            )
             return redirect(url_for("admin.routing_index"))
         except ValidationFailed as error:
             db.session.rollback()
@@ -38,4 +48,6 @@ def routing_edit(code, area_number):
     rule = routing.load_rules(category).get((category.id, area.id))
     if rule and not form.is_submitted():
         form.unit.data = rule.unit_id
-    return render_template("admin/routing/edit.html", form=form, category=category, area=area, rule=rule)
+    return render_template(
+        "admin/routing/edit.html", form=form, category=category, area=area, rule=rule
+    )

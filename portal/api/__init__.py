@@ -1,4 +1,5 @@
 """The read-only JSON API, /api/v1 (the page that explains it is /developers, where /api and /api/v1 lead)."""
+
 from flask import Blueprint, current_app
 
 from portal import open_data

@@ -1,4 +1,5 @@
 """/api/v1/measures."""
+
 from portal.api import bp, serializers
 from portal.services import policy
 

@@ -1,4 +1,5 @@
 """JSON shapes shared by the API's routes; keep them stable, clients rely on them."""
+
 from portal.models import ConsultationKind, ConsultationState, DisclosureState
 from portal.urls import absolute_url
 
@@ -119,7 +120,11 @@ def public_comment(comment):
     """A published comment (comments.PublicComment) with the unit's decision: never a contact or key."""
     decision = None
     if comment.decision is not None:
-        decision = {"code": comment.decision.value, "label": comment.decision_label, "reason": comment.reason}
+        decision = {
+            "code": comment.decision.value,
+            "label": comment.decision_label,
+            "reason": comment.reason,
+        }
     return {
         "id": comment.id,
         "body": comment.body,
@@ -142,17 +147,29 @@ def consultation_detail(consultation, paragraphs, hearings, comments):
             "eia_preparer": consultation.eia_preparer,
         }
     body["how_to_comment"] = consultation.how_to_comment
-    body["tasks"] = [{"id": t.id, "title": t.title, "measure": t.measure.number} for t in consultation.tasks]
+    body["tasks"] = [
+        {"id": t.id, "title": t.title, "measure": t.measure.number} for t in consultation.tasks
+    ]
     body["paragraphs"] = [{"number": p.number, "text": p.text} for p in paragraphs]
     body["hearings"] = [public_hearing(h) for h in hearings]
     body["comments"] = [public_comment(c) for c in comments]
     body["statement"] = consultation.statement
     body["answered_at"] = _moment(consultation.answered_at)
-    body["attachments"] = [{"filename": a.filename, "content_type": a.content_type, "size": a.size, "url": absolute_url(
-        "public.attachments_download", consultation_id=consultation.id, attachment_id=a.id)}
-        for a in consultation.attachments]
+    body["attachments"] = [
+        {
+            "filename": a.filename,
+            "content_type": a.content_type,
+            "size": a.size,
+            "url": absolute_url(
+                "public.attachments_download", consultation_id=consultation.id, attachment_id=a.id
+            ),
+        }
+        for a in consultation.attachments
+    ]
     if consultation.answered_at is not None:
-        body["statement_url"] = absolute_url("public.statements_show", consultation_id=consultation.id)
+        body["statement_url"] = absolute_url(
+            "public.statements_show", consultation_id=consultation.id
+        )
     return body
 
 
@@ -172,7 +189,9 @@ def disclosure_summary(disclosure):
     `updated_at` is when the public last saw a change: its latest version, or its withdrawal.
     """
     withdrawn = disclosure.state is DisclosureState.WITHDRAWN
-    changes = [v.published_at for v in disclosure.versions] + ([disclosure.withdrawn_at] if withdrawn else [])
+    changes = [v.published_at for v in disclosure.versions] + (
+        [disclosure.withdrawn_at] if withdrawn else []
+    )
     return {
         "id": disclosure.id,
         "title": disclosure.title,
@@ -198,7 +217,9 @@ def disclosure_version(disclosure, version):
         "title": version.title,
         "note": version.note,
         "published_at": _moment(version.published_at),
-        "url": absolute_url("public.disclosures_version", disclosure_id=disclosure.id, number=version.number),
+        "url": absolute_url(
+            "public.disclosures_version", disclosure_id=disclosure.id, number=version.number
+        ),
     }
 
 
@@ -220,15 +241,31 @@ def disclosure_detail(disclosure, body_html, observations):
     measures = {t.measure.number: t.measure for t in disclosure.tasks}
     body["body"] = disclosure.body
     body["body_html"] = str(body_html)
-    body["measures"] = [{"number": m.number, "title": m.title,
-                         "url": absolute_url("public.measures_show", number=m.number)}
-                        for _number, m in sorted(measures.items())]
-    body["tasks"] = [{"id": t.id, "title": t.title, "measure": t.measure.number} for t in disclosure.tasks]
-    body["attachments"] = [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
-                            "added_at": _moment(a.created_at),
-                            "url": absolute_url("public.disclosure_attachments_download",
-                                               disclosure_id=disclosure.id, attachment_id=a.id)}
-                           for a in disclosure.attachments]
+    body["measures"] = [
+        {
+            "number": m.number,
+            "title": m.title,
+            "url": absolute_url("public.measures_show", number=m.number),
+        }
+        for _number, m in sorted(measures.items())
+    ]
+    body["tasks"] = [
+        {"id": t.id, "title": t.title, "measure": t.measure.number} for t in disclosure.tasks
+    ]
+    body["attachments"] = [
+        {
+            "filename": a.filename,
+            "content_type": a.content_type,
+            "size": a.size,
+            "added_at": _moment(a.created_at),
+            "url": absolute_url(
+                "public.disclosure_attachments_download",
+                disclosure_id=disclosure.id,
+                attachment_id=a.id,
+            ),
+        }
+        for a in disclosure.attachments
+    ]
     body["observations"] = [observation(o) for o in observations]
     body["versions"] = [disclosure_version(disclosure, v) for v in disclosure.versions]
     return body

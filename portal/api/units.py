@@ -1,4 +1,5 @@
 """/api/v1/units."""
+
 from portal.api import bp, serializers
 from portal.services import units
 

@@ -1,4 +1,5 @@
 """Staff login and logout."""
+
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)

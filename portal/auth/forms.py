@@ -1,4 +1,5 @@
 """Login form."""
+
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
@@ -25,11 +26,19 @@ class LogoutForm(Form):
 class PasswordForm(Form):
     """A staff member's own password change: the current password, then the new one twice."""
 
-    names = {"current_password": _l("your current password"), "new_password": _l("the new password"),
-             "new_password_again": _l("the new password again")}
+    names = {
+        "current_password": _l("your current password"),
+        "new_password": _l("the new password"),
+        "new_password_again": _l("the new password again"),
+    }
 
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
-    new_password = PasswordField(_l("New password (at least 12 characters)"),
-                                 validators=[DataRequired(), Length(max=256)])
-    new_password_again = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=256)])
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=256)]
+    )
+    new_password = PasswordField(
+        _l("New password (at least 12 characters)"), validators=[DataRequired(), Length(max=256)]
+    )
+    new_password_again = PasswordField(
+        _l("New password again"), validators=[DataRequired(), Length(max=256)]
+    )
     submit = SubmitField(_l("Change password"))

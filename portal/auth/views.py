@@ -1,4 +1,5 @@
 """Login and logout views."""
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -17,9 +18,18 @@ def login():
     """Check the password; on success start a fresh session."""
     form, config = LoginForm(), current_app.config
     if form.validate_on_submit():
-        limits = (config["LOGIN_MAX_FAILURES"], config["LOGIN_ADDRESS_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"])
-        outcome = accounts.authenticate(form.username.data, form.password.data, request.remote_addr,
-                                        config["SECRET_KEY"], limits)
+        limits = (
+            config["LOGIN_MAX_FAILURES"],
+            config["LOGIN_ADDRESS_MAX_FAILURES"],
+            config["LOGIN_WINDOW_SECONDS"],
+        )
+        outcome = accounts.authenticate(
+            form.username.data,
+            form.password.data,
+            request.remote_addr,
+            config["SECRET_KEY"],
+            limits,
+        )
         db.session.commit()
         if outcome.user:
             session.clear()  # a new session on login: nothing set before it carries over
@@ -51,9 +61,14 @@ def password():
     form, user, config = PasswordForm(), current_user._get_current_object(), current_app.config
     if form.validate_on_submit():
         try:
-            accounts.change_password(user, form.current_password.data, form.new_password.data,
-                                     form.new_password_again.data, config["SECRET_KEY"],
-                                     (config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"]))
+            accounts.change_password(
+                user,
+                form.current_password.data,
+                form.new_password.data,
+                form.new_password_again.data,
+                config["SECRET_KEY"],
+                (config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"]),
+            )
         except ValidationFailed as error:
             attach_error(form, error)
         # A refusal changes nothing but the count of wrong guesses, which must be kept.
@@ -61,7 +76,10 @@ def password():
         if not form.errors:
             session.clear()
             login_user(user)
-            flash(_("Your password has been changed. You have been logged out everywhere else."), "success")
+            flash(
+                _("Your password has been changed. You have been logged out everywhere else."),
+                "success",
+            )
             return redirect(url_for("console.index"))
     status = 400 if form.errors else 200
     return render_template("auth/password.html", form=form), status

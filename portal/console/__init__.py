@@ -1,4 +1,5 @@
 """The console for unit staff."""
+
 from flask import Blueprint
 
 bp = Blueprint("console", __name__)

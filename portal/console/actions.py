@@ -5,6 +5,7 @@ consultation or disclosure) ask first: the first POST runs the call and rolls it
 it would refuse is refused at once, and answers with a confirmation page that restates what will happen
 and sends the entered values again with `confirm=yes`; only that second POST acts. No JavaScript needed.
 """
+
 from flask import flash
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -45,8 +46,12 @@ def ask_first(form, call, page):
 
 def carried(form):
     """(name, value) of each value the user sent, for the confirmation page to send again unchanged."""
-    return [(f.name, value) for f in form if f.name not in ("csrf_token", "confirm") and f.type != "SubmitField"
-            for value in (f.raw_data or [])]
+    return [
+        (f.name, value)
+        for f in form
+        if f.name not in ("csrf_token", "confirm") and f.type != "SubmitField"
+        for value in (f.raw_data or [])
+    ]
 
 
 def chosen(field):

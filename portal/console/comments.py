@@ -1,5 +1,6 @@
 """Comments in the console: the unit's moderation queue, a consultation's comments, moderation, decisions,
 and the audited reveal of a commenter's contact details."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -25,8 +26,13 @@ def moderation_count():
 
 def _comment_forms(back, **bound):
     """The forms shown on each comment (one instance per kind: ids are made unique in the template)."""
-    fresh = {"publish": forms.PublishCommentForm, "hide": forms.HideCommentForm, "review": forms.ReviewForm,
-             "decide": forms.DecideForm, "contact": forms.ContactForm}
+    fresh = {
+        "publish": forms.PublishCommentForm,
+        "hide": forms.HideCommentForm,
+        "review": forms.ReviewForm,
+        "decide": forms.DecideForm,
+        "contact": forms.ContactForm,
+    }
     return {name: bound.get(name) or make(formdata=None, back=back) for name, make in fresh.items()}
 
 
@@ -56,20 +62,33 @@ def comments_index():
 def render_queue(consultation=None, status=200, failed=None):
     """The moderation queue, of one consultation or of all the unit's; `failed` as for `_forms_for`."""
     queue = comments.moderation_queue(current_user, consultation)
-    options = [row.consultation for row in consultations.console_list(current_user, per_page=200).items
-               if row.consultation.unit_id == current_user.unit_id]
-    return render_template("console/comments/index.html", queue=queue, consultation=consultation, options=options,
-                           forms_for=_forms_for("queue", failed), **_labels()), status
+    options = [
+        row.consultation
+        for row in consultations.console_list(current_user, per_page=200).items
+        if row.consultation.unit_id == current_user.unit_id
+    ]
+    return render_template(
+        "console/comments/index.html",
+        queue=queue,
+        consultation=consultation,
+        options=options,
+        forms_for=_forms_for("queue", failed),
+        **_labels(),
+    ), status
 
 
 def render_comments(consultation, status=200, revealed=None, bulk=None, failed=None):
     """A consultation's comments tab; `revealed` is (comment id, CommentContact or None) after a reveal request,
     `bulk` the shared-decision form and `failed` a comment's form (see `_forms_for`) submitted with errors."""
     return render_template(
-        "console/comments/consultation.html", consultation=consultation, forms_for=_forms_for("consultation", failed),
-        bulk=prefixed(bulk or forms.BulkDecideForm(formdata=None), "bulk"), revealed=revealed,
+        "console/comments/consultation.html",
+        consultation=consultation,
+        forms_for=_forms_for("consultation", failed),
+        bulk=prefixed(bulk or forms.BulkDecideForm(formdata=None), "bulk"),
+        revealed=revealed,
         manage=consultations.may_manage(current_user, consultation),
-        may_read_contact=lambda comment: comments.may_read_contact(current_user, comment), **_labels(),
+        may_read_contact=lambda comment: comments.may_read_contact(current_user, comment),
+        **_labels(),
     ), status
 
 
@@ -82,16 +101,34 @@ def consultation_comments(consultation_id):
 
 # action: (form, perform(comment, form), message(comment) after the commit)
 ACTIONS = {
-    "publish": (forms.PublishCommentForm, lambda c, f: comments.publish_comment(current_user, c),
-                lambda c: _("Comment %(id)s published: it is shown with the consultation.", id=c.id)),
-    "hide": (forms.HideCommentForm, lambda c, f: comments.hide_comment(current_user, c, f.reason.data),
-             lambda c: _("Comment %(id)s hidden, with your reason.", id=c.id)),
-    "review": (forms.ReviewForm, lambda c, f: comments.review_flagged(current_user, c, bool(f.keep.data),
-                                                                      f.reason.data or ""),
-               lambda c: _("Comment %(id)s reviewed: %(state)s.", id=c.id, state=comments.state_label(c.state))),
-    "decide": (forms.DecideForm, lambda c, f: comments.decide(current_user, c, f.decision.data, f.reason.data or ""),
-               lambda c: _("Comment %(id)s answered: %(decision)s.", id=c.id,
-                           decision=comments.decision_label(c.decision))),
+    "publish": (
+        forms.PublishCommentForm,
+        lambda c, f: comments.publish_comment(current_user, c),
+        lambda c: _("Comment %(id)s published: it is shown with the consultation.", id=c.id),
+    ),
+    "hide": (
+        forms.HideCommentForm,
+        lambda c, f: comments.hide_comment(current_user, c, f.reason.data),
+        lambda c: _("Comment %(id)s hidden, with your reason.", id=c.id),
+    ),
+    "review": (
+        forms.ReviewForm,
+        lambda c, f: comments.review_flagged(
+            current_user, c, bool(f.keep.data), f.reason.data or ""
+        ),
+        lambda c: _(
+            "Comment %(id)s reviewed: %(state)s.", id=c.id, state=comments.state_label(c.state)
+        ),
+    ),
+    "decide": (
+        forms.DecideForm,
+        lambda c, f: comments.decide(current_user, c, f.decision.data, f.reason.data or ""),
+        lambda c: _(
+            "Comment %(id)s answered: %(decision)s.",
+            id=c.id,
+            decision=comments.decision_label(c.decision),
+        ),
+    ),
 }
 
 
@@ -124,8 +161,10 @@ def comments_act(comment_id, action):
 def _back(comment, back):
     if back == "queue":
         return redirect(url_for("console.comments_index"))
-    return redirect(url_for("console.consultation_comments", consultation_id=comment.consultation_id)
-                    + f"#comment-{comment.id}")
+    return redirect(
+        url_for("console.consultation_comments", consultation_id=comment.consultation_id)
+        + f"#comment-{comment.id}"
+    )
 
 
 @bp.post("/consultations/<int:consultation_id>/comments/decide")
@@ -135,11 +174,22 @@ def comments_decide_many(consultation_id):
     consultation = consultations.get_for_unit(current_user, consultation_id)
     form = forms.BulkDecideForm()
     chosen = [c for c in consultation.comments if c.id in set(form.comment_ids.data or ())]
-    return perform(form, lambda: comments.decide_many(current_user, chosen, form.decision.data, form.reason.data or ""),
-                   lambda _result: ngettext("Decision recorded for %(num)s comment.",
-                                            "Decision recorded for %(num)s comments.", len(chosen)),
-                   lambda _result: redirect(url_for("console.consultation_comments", consultation_id=consultation.id)),
-                   lambda: render_comments(consultation, 400, bulk=form), changed_message)
+    return perform(
+        form,
+        lambda: comments.decide_many(
+            current_user, chosen, form.decision.data, form.reason.data or ""
+        ),
+        lambda _result: ngettext(
+            "Decision recorded for %(num)s comment.",
+            "Decision recorded for %(num)s comments.",
+            len(chosen),
+        ),
+        lambda _result: redirect(
+            url_for("console.consultation_comments", consultation_id=consultation.id)
+        ),
+        lambda: render_comments(consultation, 400, bulk=form),
+        changed_message,
+    )
 
 
 @bp.post("/comments/<int:comment_id>/contact")

@@ -1,4 +1,5 @@
 """Console forms for disclosures; actions on a disclosure carry its version (optimistic locking)."""
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -25,13 +26,23 @@ BLANK_ROWS = 5
 class DisclosureForm(Form):
     """A draft disclosure; field names match the service's so that its errors land on them."""
 
-    names = {"category": _l("the disclosure category"), "title": _l("the title"), "body": _l("the text"),
-             "area": _l("the area"), "published_on": _l("the publication date"), "tasks": _l("the related policy tasks")}
+    names = {
+        "category": _l("the disclosure category"),
+        "title": _l("the title"),
+        "body": _l("the text"),
+        "area": _l("the area"),
+        "published_on": _l("the publication date"),
+        "tasks": _l("the related policy tasks"),
+    }
 
     version = HiddenField(validators=[Optional(), VERSION])
     category = SelectField(_l("Disclosure category"), coerce=whole)
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=disclosures.TITLE_LENGTH[1])])
-    body = TextAreaField(_l("Text (Markdown)"), validators=[Optional(), Length(max=disclosures.BODY_LENGTH)])
+    title = StringField(
+        _l("Title"), validators=[DataRequired(), Length(max=disclosures.TITLE_LENGTH[1])]
+    )
+    body = TextAreaField(
+        _l("Text (Markdown)"), validators=[Optional(), Length(max=disclosures.BODY_LENGTH)]
+    )
     area = SelectField(_l("Area"), coerce=whole)
     published_on = DateField(_l("Publication date (optional)"), validators=[Optional()])
     tasks = SelectMultipleField(_l("Related policy tasks (optional)"), coerce=whole)
@@ -50,10 +61,16 @@ class ReviseForm(ActionForm):
 
     names = {"title": _l("the title"), "body": _l("the text"), "note": _l("what changed and why")}
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=disclosures.TITLE_LENGTH[1])])
-    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(), Length(max=disclosures.BODY_LENGTH)])
-    note = TextAreaField(_l("What changed, and why (public)"),
-                         validators=[DataRequired(), Length(max=disclosures.NOTE_LENGTH[1])])
+    title = StringField(
+        _l("Title"), validators=[DataRequired(), Length(max=disclosures.TITLE_LENGTH[1])]
+    )
+    body = TextAreaField(
+        _l("Text (Markdown)"), validators=[DataRequired(), Length(max=disclosures.BODY_LENGTH)]
+    )
+    note = TextAreaField(
+        _l("What changed, and why (public)"),
+        validators=[DataRequired(), Length(max=disclosures.NOTE_LENGTH[1])],
+    )
     submit = SubmitField(_l("Publish the new version"))
 
 
@@ -62,8 +79,10 @@ class WithdrawForm(ActionForm):
 
     names = {"reason": _l("the public reason for the withdrawal")}
 
-    reason = TextAreaField(_l("Public reason for the withdrawal"),
-                           validators=[DataRequired(), Length(max=disclosures.WITHDRAW_REASON_LENGTH[1])])
+    reason = TextAreaField(
+        _l("Public reason for the withdrawal"),
+        validators=[DataRequired(), Length(max=disclosures.WITHDRAW_REASON_LENGTH[1])],
+    )
     submit = SubmitField(_l("Withdraw"))
     confirm = HiddenField()  # set by the confirmation page: this cannot be undone
 

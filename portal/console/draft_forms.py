@@ -1,5 +1,6 @@
 """Console forms every drafted record shares (consultations, disclosures): actions carry the version the page
 showed (optimistic locking), and files are added and removed alike."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SubmitField

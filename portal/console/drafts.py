@@ -14,6 +14,7 @@ in that module. The URLs and endpoints follow one naming, for a consultation:
 
 and the module itself provides `console.consultations_show` (the manage page).
 """
+
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -50,7 +51,10 @@ def page_forms(fresh, bound):
 
 def file_forms():
     """The unbound forms of a manage page's files section, to merge into `page_forms`' `fresh`."""
-    return {"attachment": lambda: AttachmentForm(formdata=None), "remove": lambda: RemoveAttachmentForm(formdata=None)}
+    return {
+        "attachment": lambda: AttachmentForm(formdata=None),
+        "remove": lambda: RemoveAttachmentForm(formdata=None),
+    }
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,12 @@ class DraftPages:
     """The shared console pages of one kind of drafted record."""
 
     kind: str  # "consultation": endpoints consultations_show(consultation_id=…), templates console/consultations/
-    service: object  # the record's service module: get_for_unit, act, update_draft, LIFECYCLE, POLICY
-    draft_form: Callable  # (record or None) → the drafting form, filled from the record until submitted
+    service: (
+        object  # the record's service module: get_for_unit, act, update_draft, LIFECYCLE, POLICY
+    )
+    draft_form: (
+        Callable  # (record or None) → the drafting form, filled from the record until submitted
+    )
     values: Callable  # (submitted form) → the service's keyword arguments
     create: Callable  # (unit, created_by=…, **values) → the new draft
     manage_page: Callable  # (record, status, **bound forms) → the manage page
@@ -89,12 +97,22 @@ class DraftPages:
             ("edit", f"{one}/edit", ("GET", "POST"), manage, self.edit),
             ("act", f"{one}/<any({actions}):action>", ("POST",), manage, self.act),
             ("attach", f"{one}/attachments", ("POST",), manage, self.attach),
-            ("detach", f"{one}/attachments/<int:attachment_id>/remove", ("POST",), manage, self.detach),
+            (
+                "detach",
+                f"{one}/attachments/<int:attachment_id>/remove",
+                ("POST",),
+                manage,
+                self.detach,
+            ),
             ("attachment", f"{one}/attachments/<int:attachment_id>", ("GET",), view, self.download),
         )
         for page, rule, methods, permission, method in pages:
-            bp.add_url_rule(rule, f"{self.kind}s_{page}", permission_required(permission)(self._view(method)),
-                            methods=methods)
+            bp.add_url_rule(
+                rule,
+                f"{self.kind}s_{page}",
+                permission_required(permission)(self._view(method)),
+                methods=methods,
+            )
 
     def _view(self, method):
         """A view calling `method` with the record's id first, then the other URL values by name."""
@@ -120,15 +138,21 @@ class DraftPages:
 
     def render_draft(self, form, record=None, status=200):
         """The drafting page (new or edit) with `form`."""
-        return render_template(f"console/{self.kind}s/edit.html", form=form, **{self.kind: record}), status
+        return render_template(
+            f"console/{self.kind}s/edit.html", form=form, **{self.kind: record}
+        ), status
 
     def new(self):
         """Draft a record of the user's unit; it stays private until published."""
         form = self.draft_form(None)
         if form.validate_on_submit():
-            saved = self._save(form, lambda: self.create(current_user.unit, created_by=current_user,
-                                                         **self.values(form)),
-                               _("Draft saved. Check it, add files, then publish it."))
+            saved = self._save(
+                form,
+                lambda: self.create(
+                    current_user.unit, created_by=current_user, **self.values(form)
+                ),
+                _("Draft saved. Check it, add files, then publish it."),
+            )
             if saved is not None:
                 return saved
         return self.render_draft(form, status=400 if form.errors else 200)
@@ -143,8 +167,13 @@ class DraftPages:
         form = self.draft_form(record)
         if form.validate_on_submit():
             try:
-                saved = self._save(form, lambda: self.service.update_draft(current_user, record, form.version.data or 0,
-                                                                           **self.values(form)), _("Draft saved."))
+                saved = self._save(
+                    form,
+                    lambda: self.service.update_draft(
+                        current_user, record, form.version.data or 0, **self.values(form)
+                    ),
+                    _("Draft saved."),
+                )
             except (Conflict, StaleDataError) as error:
                 db.session.rollback()
                 form.form_errors.append(refusal(error, self.changed))
@@ -177,30 +206,53 @@ class DraftPages:
         confirm = None
         if action in self.irreversible:
             confirm = lambda result: self.confirmation(action, record, form, result)  # noqa: E731
-        return perform(form, lambda: call(record, form), lambda result: done(record, result),
-                       lambda _result: self.show(record), lambda: self.manage_page(record, 400, **{action: form}),
-                       self.changed, confirm=confirm)
+        return perform(
+            form,
+            lambda: call(record, form),
+            lambda result: done(record, result),
+            lambda _result: self.show(record),
+            lambda: self.manage_page(record, 400, **{action: form}),
+            self.changed,
+            confirm=confirm,
+        )
 
     def confirmation_page(self, action, record, form, **values):
         """The confirmation page of an irreversible action (console/<kind>s/confirm.html), with `values` for it."""
-        return render_template(f"console/{self.kind}s/confirm.html", action=action, form=form, carried=carried(form),
-                               back=self.url(record.id), record=record, **{self.kind: record}, **values)
+        return render_template(
+            f"console/{self.kind}s/confirm.html",
+            action=action,
+            form=form,
+            carried=carried(form),
+            back=self.url(record.id),
+            record=record,
+            **{self.kind: record},
+            **values,
+        )
 
     def attach(self, record_id):
         """Add a file (PDF or image) to the record, in the states its service allows."""
         record = self.service.get_for_unit(current_user, record_id)
         form = AttachmentForm()
-        return perform(form, lambda: self._store(record, form),
-                       lambda attachment: _("File added: %(name)s.", name=attachment.filename),
-                       lambda attachment: self.show(record, "#files" if attachment else ""),
-                       lambda: self.manage_page(record, 400, attachment=form), self.changed)
+        return perform(
+            form,
+            lambda: self._store(record, form),
+            lambda attachment: _("File added: %(name)s.", name=attachment.filename),
+            lambda attachment: self.show(record, "#files" if attachment else ""),
+            lambda: self.manage_page(record, 400, attachment=form),
+            self.changed,
+        )
 
     @staticmethod
     def _store(record, form):
         upload = form.file.data
         # One byte over the limit is enough for the service to refuse the file by its size.
-        return attachments.add_attachment(current_user, record, upload.filename,
-                                          upload.stream.read(attachments.MAX_BYTES + 1), current_app.config)
+        return attachments.add_attachment(
+            current_user,
+            record,
+            upload.filename,
+            upload.stream.read(attachments.MAX_BYTES + 1),
+            current_app.config,
+        )
 
     def detach(self, record_id, attachment_id):
         """Remove a draft's file (the form only carries the CSRF token) and go back to the files."""
@@ -220,4 +272,6 @@ class DraftPages:
     def download(self, record_id, attachment_id):
         """A file of the record (drafts included), as an attachment that is never cached."""
         attachment = attachments.get_for_unit(current_user, record_id, attachment_id, self.owner)
-        return send_attachment(*attachments.download(attachment, current_app.config["FILES_DIR"]), private=True)
+        return send_attachment(
+            *attachments.download(attachment, current_app.config["FILES_DIR"]), private=True
+        )

@@ -1,5 +1,6 @@
 """Hearings (听证会) in the console: scheduling, the attendee list (names and contacts, for the unit's staff
 only, never cached), attendance, the CSV sign-in sheet, and the minutes."""
+
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, redirect, render_template, url_for
@@ -18,7 +19,11 @@ from portal.services import consultations, hearings
 
 def _beijing(moment):
     """A naive datetime-local value read as the portal's time zone (Beijing time)."""
-    return moment.replace(tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])) if moment else None
+    return (
+        moment.replace(tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+        if moment
+        else None
+    )
 
 
 @bp.post("/consultations/<int:consultation_id>/hearings")
@@ -29,28 +34,52 @@ def hearings_schedule(consultation_id):
     form = forms.HearingForm()
 
     def schedule():
-        return hearings.schedule(current_user, consultation, _beijing(form.starts_at.data), form.place.data,
-                                 form.seats.data, _beijing(form.registration_closes_at.data), form.eligibility.data or "",
-                                 current_app.config)
+        return hearings.schedule(
+            current_user,
+            consultation,
+            _beijing(form.starts_at.data),
+            form.place.data,
+            form.seats.data,
+            _beijing(form.registration_closes_at.data),
+            form.eligibility.data or "",
+            current_app.config,
+        )
 
     def back(hearing):
         if hearing is None:
             return redirect(url_for("console.consultations_show", consultation_id=consultation.id))
         return redirect(url_for("console.hearings_show", hearing_id=hearing.id))
 
-    return perform(form, schedule, lambda _hearing: _("The hearing is scheduled and announced."), back,
-                   lambda: render_manage_page(consultation, 400, hearing=form), changed_message)
+    return perform(
+        form,
+        schedule,
+        lambda _hearing: _("The hearing is scheduled and announced."),
+        back,
+        lambda: render_manage_page(consultation, 400, hearing=form),
+        changed_message,
+    )
 
 
 def _render_hearing(hearing, status=200, **bound):
     listing = hearings.attendees(current_user, hearing)
     attended = [r.id for r in listing.confirmed + listing.waitlisted if r.attended]
     page = render_template(
-        "console/hearings/show.html", hearing=hearing, consultation=hearing.consultation, listing=listing,
-        attendance=prefixed(bound.get("attendance") or forms.AttendanceForm(formdata=None, registration_ids=attended),
-                            "attendance"),
-        minutes=prefixed(bound.get("minutes") or forms.MinutesForm(formdata=None, minutes=hearing.minutes), "minutes"),
-        now=utcnow(), status_label=hearings.status_label, **ENUMS,
+        "console/hearings/show.html",
+        hearing=hearing,
+        consultation=hearing.consultation,
+        listing=listing,
+        attendance=prefixed(
+            bound.get("attendance")
+            or forms.AttendanceForm(formdata=None, registration_ids=attended),
+            "attendance",
+        ),
+        minutes=prefixed(
+            bound.get("minutes") or forms.MinutesForm(formdata=None, minutes=hearing.minutes),
+            "minutes",
+        ),
+        now=utcnow(),
+        status_label=hearings.status_label,
+        **ENUMS,
     )
     # Names, phone numbers and email addresses of registrants: never stored (portal.headers.is_private).
     return page, status
@@ -70,19 +99,34 @@ def hearings_export(hearing_id):
     hearing = hearings.get_for_unit(current_user, hearing_id)
     text = hearings.export_csv(current_user, hearing)
     db.session.commit()
-    return Response(text, mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=hearing-{hearing.id}-attendees.csv",
-        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f"attachment; filename=hearing-{hearing.id}-attendees.csv",
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 # action: (form, perform(hearing, form) → result, message(result) after the commit)
 ACTIONS = {
-    "attendance": (forms.AttendanceForm,
-                   lambda h, f: hearings.mark_attendance(current_user, h, f.registration_ids.data or [],
-                                                         tz=current_app.config["BABEL_DEFAULT_TIMEZONE"]),
-                   lambda n: _("Attendance saved: %(n)s present.", n=n)),
-    "minutes": (forms.MinutesForm, lambda h, f: hearings.publish_minutes(current_user, h, f.minutes.data),
-                lambda h: _("Minutes published with the attendance count (%(n)s).", n=h.attendance_count)),
+    "attendance": (
+        forms.AttendanceForm,
+        lambda h, f: hearings.mark_attendance(
+            current_user,
+            h,
+            f.registration_ids.data or [],
+            tz=current_app.config["BABEL_DEFAULT_TIMEZONE"],
+        ),
+        lambda n: _("Attendance saved: %(n)s present.", n=n),
+    ),
+    "minutes": (
+        forms.MinutesForm,
+        lambda h, f: hearings.publish_minutes(current_user, h, f.minutes.data),
+        lambda h: _("Minutes published with the attendance count (%(n)s).", n=h.attendance_count),
+    ),
 }
 
 
@@ -93,6 +137,11 @@ def hearings_act(hearing_id, action):
     hearing = hearings.get_for_unit(current_user, hearing_id)
     form_class, call, done = ACTIONS[action]
     form = form_class()
-    return perform(form, lambda: call(hearing, form), done,
-                   lambda _result: redirect(url_for("console.hearings_show", hearing_id=hearing.id)),
-                   lambda: _render_hearing(hearing, 400, **{action: form}), changed_message)
+    return perform(
+        form,
+        lambda: call(hearing, form),
+        done,
+        lambda _result: redirect(url_for("console.hearings_show", hearing_id=hearing.id)),
+        lambda: _render_hearing(hearing, 400, **{action: form}),
+        changed_message,
+    )

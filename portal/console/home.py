@@ -1,4 +1,5 @@
 """The console's landing page."""
+
 from flask import render_template
 from flask_login import current_user
 
@@ -14,6 +15,10 @@ def index():
     """The signed-in user's unit and what it is responsible for."""
     leads, joins = units.responsibilities(current_user.unit)
     return render_template(
-        "console/home/index.html", unit=current_user.unit, leads=leads, joins=joins, logout_form=LogoutForm(),
+        "console/home/index.html",
+        unit=current_user.unit,
+        leads=leads,
+        joins=joins,
+        logout_form=LogoutForm(),
         counts=handling.counts(current_user),
     )

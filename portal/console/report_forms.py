@@ -1,4 +1,5 @@
 """Forms for acting on a report; each carries the version the user saw."""
+
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
@@ -25,9 +26,13 @@ class NotAcceptForm(ActionForm):
 
     names = {"reason": _l("the legal reason"), "explanation": _l("the explanation to the resident")}
 
-    reason = SelectField(_l("Legal reason"), choices=choices((r.value, r.label) for r in NotAcceptedReason))
-    explanation = TextAreaField(_l("Explanation to the resident (shown on their tracking page)"),
-                                validators=[DataRequired(), Length(min=10, max=4000)])
+    reason = SelectField(
+        _l("Legal reason"), choices=choices((r.value, r.label) for r in NotAcceptedReason)
+    )
+    explanation = TextAreaField(
+        _l("Explanation to the resident (shown on their tracking page)"),
+        validators=[DataRequired(), Length(min=10, max=4000)],
+    )
     submit = SubmitField(_l("Do not accept"))
     confirm = HiddenField()  # set by the confirmation page: this cannot be undone
 
@@ -47,7 +52,10 @@ class TransferForm(ActionForm):
     names = {"unit": _l("the receiving unit"), "reason": _l("the reason for the transfer")}
 
     unit = SelectField(_l("Receiving unit"), coerce=whole)
-    reason = TextAreaField(_l("Reason for the transfer (shown to the resident)"), validators=[DataRequired(), Length(min=5, max=4000)])
+    reason = TextAreaField(
+        _l("Reason for the transfer (shown to the resident)"),
+        validators=[DataRequired(), Length(min=5, max=4000)],
+    )
     submit = SubmitField(_l("Transfer"))
     confirm = HiddenField()  # set by the confirmation page: this cannot be undone
 
@@ -57,9 +65,13 @@ class ExtensionForm(ActionForm):
 
     names = {"days": _l("the number of extra days"), "reason": _l("the reason for the extension")}
 
-    days = WholeNumberField(_l("Extra days (at most 30)"), validators=[InputRequired(), NumberRange(1, 30)])
-    reason = TextAreaField(_l("Reason (shown to the resident if approved)"),
-                           validators=[DataRequired(), Length(min=5, max=4000)])
+    days = WholeNumberField(
+        _l("Extra days (at most 30)"), validators=[InputRequired(), NumberRange(1, 30)]
+    )
+    reason = TextAreaField(
+        _l("Reason (shown to the resident if approved)"),
+        validators=[DataRequired(), Length(min=5, max=4000)],
+    )
     submit = SubmitField(_l("Request extension"))
 
 
@@ -75,7 +87,9 @@ class ReplyForm(ActionForm):
 
     names = {"text": _l("the reply to the resident")}
 
-    text = TextAreaField(_l("Reply to the resident (public)"), validators=[DataRequired(), Length(min=2, max=4000)])
+    text = TextAreaField(
+        _l("Reply to the resident (public)"), validators=[DataRequired(), Length(min=2, max=4000)]
+    )
     submit = SubmitField(_l("Send reply"))
 
 
@@ -93,7 +107,9 @@ class CloseForm(ActionForm):
 
     names = {"result": _l("the result of the handling")}
 
-    result = TextAreaField(_l("Result of the handling (public)"), validators=[DataRequired(), Length(min=5, max=4000)])
+    result = TextAreaField(
+        _l("Result of the handling (public)"), validators=[DataRequired(), Length(min=5, max=4000)]
+    )
     submit = SubmitField(_l("Close"))
     confirm = HiddenField()  # set by the confirmation page: this cannot be undone
 
@@ -103,8 +119,10 @@ class SummaryForm(ActionForm):
 
     names = {"summary": _l("the public summary")}
 
-    summary = TextAreaField(_l("Public summary (no names, phone numbers or addresses of people)"),
-                            validators=[DataRequired(), Length(min=5, max=2000)])
+    summary = TextAreaField(
+        _l("Public summary (no names, phone numbers or addresses of people)"),
+        validators=[DataRequired(), Length(min=5, max=2000)],
+    )
     submit = SubmitField(_l("Publish summary"))
 
 

@@ -1,8 +1,19 @@
 """The unit's queue of reports, the report page, and the actions on it."""
+
 import csv
 import io
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -27,7 +38,9 @@ def _filters(args):
         status=ReportStatus(status) if status in {s.value for s in ReportStatus} else None,
         category=args.get("category") or None,
         area=numbers.whole_number("area", args.get("area"), 0, numbers.LARGEST, None),
-        overdue=args.get("overdue") == "1", due_soon=args.get("due_soon") == "1", mine=args.get("mine") == "1",
+        overdue=args.get("overdue") == "1",
+        due_soon=args.get("due_soon") == "1",
+        mine=args.get("mine") == "1",
     )
 
 
@@ -37,8 +50,13 @@ def reports_index():
     """The unit's reports, most urgent first."""
     filters = _filters(request.args)
     page = handling.queue(current_user, filters, numbers.page_number(request.args.get("page")))
-    return render_template("console/reports/index.html", page=page, filters=filters,
-                           categories=categories.list_categories(), areas=units.list_areas())
+    return render_template(
+        "console/reports/index.html",
+        page=page,
+        filters=filters,
+        categories=categories.list_categories(),
+        areas=units.list_areas(),
+    )
 
 
 @bp.get("/reports/export.csv")
@@ -50,31 +68,57 @@ def reports_export():
     writer = csv.writer(buffer)
     writer.writerow(["reference", "status", "category", "area", "unit", "submitted_at", "due_at"])
     for r in page.items:
-        writer.writerow([r.reference, r.status.value, r.category.code, r.area.label, r.unit.name,
-                         r.submitted_at.isoformat(), r.running_due_at.isoformat() if r.running_due_at else ""])
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=reports.csv"})
+        writer.writerow(
+            [
+                r.reference,
+                r.status.value,
+                r.category.code,
+                r.area.label,
+                r.unit.name,
+                r.submitted_at.isoformat(),
+                r.running_due_at.isoformat() if r.running_due_at else "",
+            ]
+        )
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=reports.csv"},
+    )
 
 
 def _action_form(action, report, formdata=None):
     """The form of `action` with its choices; bound to the request unless `formdata` is None."""
     form_class = ACTIONS[action][0] if action in ACTIONS else forms.IdentityForm
-    form = form_class(formdata=formdata, version=report.version) if formdata is None else form_class()
+    form = (
+        form_class(formdata=formdata, version=report.version) if formdata is None else form_class()
+    )
     if action == "assign":
-        form.assignee.choices = choices((u.id, u.display_name) for u in handling.unit_staff(report.unit_id))
+        form.assignee.choices = choices(
+            (u.id, u.display_name) for u in handling.unit_staff(report.unit_id)
+        )
     if action == "transfer":
-        form.unit.choices = choices((u.id, u.label) for u in units.list_units() if u.handles_reports and u.id != report.unit_id)
+        form.unit.choices = choices(
+            (u.id, u.label)
+            for u in units.list_units()
+            if u.handles_reports and u.id != report.unit_id
+        )
     return prefixed(form, action)
 
 
 def _render_report(report, identity=None, status=200, **bound):
     """The report page; `bound` holds the action form just submitted, to show again with its errors."""
     visibility = identities.describe_visibility(report)
-    return render_template("console/reports/show.html", report=report, access=handling.access(current_user, report),
-                           forms={name: bound.get(name) or _action_form(name, report)
-                                  for name in [*ACTIONS, "identity"]},
-                           identity=identity,
-                           visibility=visibility, may_see_identity=identities.may_see(current_user, report, visibility)), status
+    return render_template(
+        "console/reports/show.html",
+        report=report,
+        access=handling.access(current_user, report),
+        forms={
+            name: bound.get(name) or _action_form(name, report) for name in [*ACTIONS, "identity"]
+        },
+        identity=identity,
+        visibility=visibility,
+        may_see_identity=identities.may_see(current_user, report, visibility),
+    ), status
 
 
 @bp.get("/reports/<reference>")
@@ -104,48 +148,112 @@ def _due(moment):
 
 # action: (form, perform(report, form, config), message(report, form) after the commit)
 ACTIONS = {
-    "accept": (forms.AcceptForm, lambda r, f, c: handling.accept(current_user, r, f.version.data, c),
-               lambda r, f: _("%(ref)s accepted. It must be closed by %(date)s.", ref=r.reference,
-                              date=_due(r.closure_due_at))),
-    "not-accept": (forms.NotAcceptForm, lambda r, f, c: handling.not_accept(
-        current_user, r, f.version.data, f.reason.data, f.explanation.data),
-        lambda r, f: _("%(ref)s not accepted. The resident sees the legal reason and your explanation on their "
-                       "tracking page.", ref=r.reference)),
-    "assign": (forms.AssignForm, lambda r, f, c: handling.assign(current_user, r, f.version.data, f.assignee.data),
-               lambda r, f: _("%(ref)s assigned to %(name)s.", ref=r.reference, name=r.assigned_user.display_name)),
-    "transfer": (forms.TransferForm, lambda r, f, c: handling.transfer(
-        current_user, r, f.version.data, f.unit.data, f.reason.data, c),
-        lambda r, f: _("%(ref)s transferred to %(unit)s.", ref=r.reference, unit=r.unit.label)),
-    "extension": (forms.ExtensionForm, lambda r, f, c: handling.request_extension(
-        current_user, r, f.version.data, f.days.data, f.reason.data),
-        lambda r, f: _("Extension of %(n)s days requested for %(ref)s; a unit administrator decides.",
-                       n=r.extension_days, ref=r.reference)),
-    "extension-decision": (forms.ExtensionDecisionForm, lambda r, f, c: handling.decide_extension(
-        current_user, r, f.version.data, bool(f.approve.data), c),
-        lambda r, f: _("Extension approved: %(ref)s must now be closed by %(date)s.", ref=r.reference,
-                       date=_due(r.closure_due_at)) if f.approve.data else
-        _("Extension refused: %(ref)s must still be closed by %(date)s.", ref=r.reference,
-          date=_due(r.closure_due_at))),
-    "reply": (forms.ReplyForm, lambda r, f, c: handling.reply(current_user, r, f.version.data, f.text.data),
-              lambda r, f: _("Reply on %(ref)s published: the resident and the public can read it.", ref=r.reference)),
-    "note": (forms.NoteForm, lambda r, f, c: handling.note(current_user, r, f.version.data, f.text.data),
-             lambda r, f: _("Internal note added to %(ref)s.", ref=r.reference)),
-    "close": (forms.CloseForm, lambda r, f, c: handling.close(current_user, r, f.version.data, f.result.data, c),
-              lambda r, f: _("%(ref)s closed. The resident may appeal until %(date)s.", ref=r.reference,
-                             date=_due(r.appeal_due_at))),
-    "summary": (forms.SummaryForm, lambda r, f, c: handling.publish_summary(
-        current_user, r, f.version.data, f.summary.data),
-        lambda r, f: _("Public summary of %(ref)s published.", ref=r.reference)),
+    "accept": (
+        forms.AcceptForm,
+        lambda r, f, c: handling.accept(current_user, r, f.version.data, c),
+        lambda r, f: _(
+            "%(ref)s accepted. It must be closed by %(date)s.",
+            ref=r.reference,
+            date=_due(r.closure_due_at),
+        ),
+    ),
+    "not-accept": (
+        forms.NotAcceptForm,
+        lambda r, f, c: handling.not_accept(
+            current_user, r, f.version.data, f.reason.data, f.explanation.data
+        ),
+        lambda r, f: _(
+            "%(ref)s not accepted. The resident sees the legal reason and your explanation on their "
+            "tracking page.",
+            ref=r.reference,
+        ),
+    ),
+    "assign": (
+        forms.AssignForm,
+        lambda r, f, c: handling.assign(current_user, r, f.version.data, f.assignee.data),
+        lambda r, f: _(
+            "%(ref)s assigned to %(name)s.", ref=r.reference, name=r.assigned_user.display_name
+        ),
+    ),
+    "transfer": (
+        forms.TransferForm,
+        lambda r, f, c: handling.transfer(
+            current_user, r, f.version.data, f.unit.data, f.reason.data, c
+        ),
+        lambda r, f: _("%(ref)s transferred to %(unit)s.", ref=r.reference, unit=r.unit.label),
+    ),
+    "extension": (
+        forms.ExtensionForm,
+        lambda r, f, c: handling.request_extension(
+            current_user, r, f.version.data, f.days.data, f.reason.data
+        ),
+        lambda r, f: _(
+            "Extension of %(n)s days requested for %(ref)s; a unit administrator decides.",
+            n=r.extension_days,
+            ref=r.reference,
+        ),
+    ),
+    "extension-decision": (
+        forms.ExtensionDecisionForm,
+        lambda r, f, c: handling.decide_extension(
+            current_user, r, f.version.data, bool(f.approve.data), c
+        ),
+        lambda r, f: (
+            _(
+                "Extension approved: %(ref)s must now be closed by %(date)s.",
+                ref=r.reference,
+                date=_due(r.closure_due_at),
+            )
+            if f.approve.data
+            else _(
+                "Extension refused: %(ref)s must still be closed by %(date)s.",
+                ref=r.reference,
+                date=_due(r.closure_due_at),
+            )
+        ),
+    ),
+    "reply": (
+        forms.ReplyForm,
+        lambda r, f, c: handling.reply(current_user, r, f.version.data, f.text.data),
+        lambda r, f: _(
+            "Reply on %(ref)s published: the resident and the public can read it.", ref=r.reference
+        ),
+    ),
+    "note": (
+        forms.NoteForm,
+        lambda r, f, c: handling.note(current_user, r, f.version.data, f.text.data),
+        lambda r, f: _("Internal note added to %(ref)s.", ref=r.reference),
+    ),
+    "close": (
+        forms.CloseForm,
+        lambda r, f, c: handling.close(current_user, r, f.version.data, f.result.data, c),
+        lambda r, f: _(
+            "%(ref)s closed. The resident may appeal until %(date)s.",
+            ref=r.reference,
+            date=_due(r.appeal_due_at),
+        ),
+    ),
+    "summary": (
+        forms.SummaryForm,
+        lambda r, f, c: handling.publish_summary(current_user, r, f.version.data, f.summary.data),
+        lambda r, f: _("Public summary of %(ref)s published.", ref=r.reference),
+    ),
 }
 # Irreversible: the first POST shows a confirmation page, only the confirmed one acts.
 IRREVERSIBLE = {"not-accept", "transfer", "close"}
 
 
 def _confirmation(action, report, form):
-    return render_template("console/reports/confirm.html", action=action, report=report, form=form,
-                           carried=carried(form), chosen=chosen,
-                           back=url_for("console.reports_show", reference=report.reference),
-                           appeal=clocks.rules_from_config(current_app.config)[clocks.ClockKind.APPEAL])
+    return render_template(
+        "console/reports/confirm.html",
+        action=action,
+        report=report,
+        form=form,
+        carried=carried(form),
+        chosen=chosen,
+        back=url_for("console.reports_show", reference=report.reference),
+        appeal=clocks.rules_from_config(current_app.config)[clocks.ClockKind.APPEAL],
+    )
 
 
 @bp.post("/reports/<reference>/<action>")
@@ -156,15 +264,21 @@ def reports_act(reference, action):
     if action not in ACTIONS:
         abort(404)
     report = handling.get_for(current_user, reference)
-    form, (_form_class, call, done) = _action_form(action, report, formdata=request.form), ACTIONS[action]
+    form, (_form_class, call, done) = (
+        _action_form(action, report, formdata=request.form),
+        ACTIONS[action],
+    )
     try:
         if not form.validate_on_submit():
             if handling.access(current_user, report) is handling.Access.HANDLE:
                 return _render_report(report, status=400, **{action: form})
             raise DomainError(error_text(form))  # no action form on their page: said in a message
         if action in IRREVERSIBLE and not confirmed(form):
-            return ask_first(form, lambda: call(report, form, current_app.config),
-                             lambda _result: _confirmation(action, report, form))
+            return ask_first(
+                form,
+                lambda: call(report, form, current_app.config),
+                lambda _result: _confirmation(action, report, form),
+            )
         call(report, form, current_app.config)
         db.session.commit()
         flash(done(report, form), "info")
@@ -174,8 +288,12 @@ def reports_act(reference, action):
         return _render_report(report, status=400, **{action: form})
     except (DomainError, StaleDataError) as error:
         db.session.rollback()
-        flash(error.message if isinstance(error, DomainError) else handling.changed_message(), "error")
-    if handling.access(current_user, report) is None:  # transferred away: only the transfer record remains
+        flash(
+            error.message if isinstance(error, DomainError) else handling.changed_message(), "error"
+        )
+    if (
+        handling.access(current_user, report) is None
+    ):  # transferred away: only the transfer record remains
         return redirect(url_for("console.transfers_index"))
     return redirect(url_for("console.reports_show", reference=reference))
 
@@ -192,21 +310,29 @@ def transfers_index():
 @permission_required(Permission.CONSOLE_VIEW)
 def reports_evidence(reference, evidence_id):
     """Download the cleaned copy of an evidence file, as an attachment."""
-    return _send_evidence(handling.evidence_for(current_user, reference, evidence_id, False, current_app.config["FILES_DIR"]))
+    return _send_evidence(
+        handling.evidence_for(
+            current_user, reference, evidence_id, False, current_app.config["FILES_DIR"]
+        )
+    )
 
 
 @bp.get("/reports/<reference>/evidence/<int:evidence_id>/original")
 @permission_required(Permission.SITE_EVIDENCE_ORIGINALS)
 def reports_evidence_original(reference, evidence_id):
     """Administrators only: the file exactly as the resident sent it (each download is audited)."""
-    found = handling.evidence_for(current_user, reference, evidence_id, True, current_app.config["FILES_DIR"])
+    found = handling.evidence_for(
+        current_user, reference, evidence_id, True, current_app.config["FILES_DIR"]
+    )
     db.session.commit()
     return _send_evidence(found)
 
 
 def _send_evidence(found):
     path, download_name, mimetype = found
-    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=download_name, max_age=0)
+    response = send_file(
+        path, mimetype=mimetype, as_attachment=True, download_name=download_name, max_age=0
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -1,4 +1,5 @@
 """Syndication feeds (Atom 1.0), /feeds."""
+
 from urllib.parse import urlencode
 
 from flask import Blueprint, has_request_context, request, url_for
@@ -29,8 +30,12 @@ def feed_links():
         filters = {name: args[name] for name in ("unit", "category", "area") if args.get(name)}
         return [(_("Disclosures"), url_for("feeds.disclosures_atom", **filters))]
     if request.endpoint == "public.units_show" and "unit_id" in view_args:
-        return [(_("Disclosures of this unit"),
-                 url_for("feeds.unit_disclosures_atom", unit_id=view_args["unit_id"]))]
+        return [
+            (
+                _("Disclosures of this unit"),
+                url_for("feeds.unit_disclosures_atom", unit_id=view_args["unit_id"]),
+            )
+        ]
     if request.endpoint == "public.search" and args.get("q", "").strip():
         kept = [(k, v) for k, v in args.items(multi=True) if k not in ("page", "sort")]
         return [(_("This search"), url_for("feeds.search_atom") + "?" + urlencode(kept))]

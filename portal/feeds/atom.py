@@ -3,9 +3,11 @@
 Text is always written as XML text (escaped by the serialiser): a summary as type="text", and HTML
 only when it has already been rendered and sanitised, as escaped type="html", never as raw markup.
 """
+
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+
 # Builds feeds only; the portal parses no XML.
 from xml.etree import ElementTree as ET  # nosec B405
 
@@ -17,7 +19,7 @@ from portal import open_data
 ATOM = "http://www.w3.org/2005/Atom"
 CONTENT_TYPE = "application/atom+xml; charset=utf-8"
 # A feed needs an <updated> even before its first entry: a fixed moment keeps it stable.
-EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 # Characters XML 1.0 cannot carry at all; pasted text sometimes has them, and one would break the feed.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -41,7 +43,7 @@ class Entry:
 
 def stamp(moment):
     """An aware datetime as an RFC 3339 UTC timestamp (2026-09-21T08:00:00Z)."""
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def xml_text(value):
@@ -50,7 +52,9 @@ def xml_text(value):
 
 
 def _add(parent, tag, text=None, **attributes):
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: xml_text(v) for k, v in attributes.items()})
+    element = ET.SubElement(
+        parent, f"{{{ATOM}}}{tag}", {k: xml_text(v) for k, v in attributes.items()}
+    )
     if text is not None:
         element.text = xml_text(text)
     return element
@@ -60,9 +64,19 @@ def _add_licence(feed):
     """The open-data licence as the feed's <rights>, when configured (the HTTP answer also links it)."""
     name, url = open_data.licence(current_app.config)
     if name and url:
-        _add(feed, "rights", _("Open data under the licence %(licence)s: %(url)s", licence=name, url=url), type="text")
+        _add(
+            feed,
+            "rights",
+            _("Open data under the licence %(licence)s: %(url)s", licence=name, url=url),
+            type="text",
+        )
     elif name or url:
-        _add(feed, "rights", _("Open data under the licence %(licence)s", licence=name or url), type="text")
+        _add(
+            feed,
+            "rights",
+            _("Open data under the licence %(licence)s", licence=name or url),
+            type="text",
+        )
 
 
 def document(feed_id, title, self_url, alternate_url, entries, subtitle=""):
@@ -103,4 +117,6 @@ def response(body):
 
 def text_error(message, status=400):
     """A plain-text error for feed readers, which show text better than a page."""
-    return Response(xml_text(message) + "\n", status=status, content_type="text/plain; charset=utf-8")
+    return Response(
+        xml_text(message) + "\n", status=status, content_type="text/plain; charset=utf-8"
+    )

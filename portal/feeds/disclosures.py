@@ -5,6 +5,7 @@ or withdrawn disclosure comes back to the top of its feed with a later <updated>
 address of its page, never changes. A withdrawn one says so, with its public reason, and no longer
 carries its text. Drafts never appear.
 """
+
 from flask import request
 from flask_babel import gettext as _
 
@@ -27,8 +28,10 @@ def _summary(disclosure):
     latest = disclosure.versions[-1]
     if latest.number > 1:
         lines.append(_("Version %(n)s: %(note)s", n=latest.number, note=latest.note))
-    lines.append(f"{category_name(disclosure.category)} · {disclosure.area.label}"
-                 + (f" · {disclosure.published_on.isoformat()}" if disclosure.published_on else ""))
+    lines.append(
+        f"{category_name(disclosure.category)} · {disclosure.area.label}"
+        + (f" · {disclosure.published_on.isoformat()}" if disclosure.published_on else "")
+    )
     return "\n".join(lines)
 
 
@@ -38,8 +41,13 @@ def entry(disclosure):
     withdrawn = disclosure.state is DisclosureState.WITHDRAWN
     title = _("Withdrawn: %(title)s", title=disclosure.title) if withdrawn else disclosure.title
     return atom.Entry(
-        id=page, title=title, url=page, updated=disclosures.last_changed_at(disclosure),
-        published=disclosure.first_published_at, author=disclosure.unit.name, summary=_summary(disclosure),
+        id=page,
+        title=title,
+        url=page,
+        updated=disclosures.last_changed_at(disclosure),
+        published=disclosure.first_published_at,
+        author=disclosure.unit.name,
+        summary=_summary(disclosure),
         content_html="" if withdrawn else str(render_markdown(disclosure.body)),
         categories=((disclosure.category.code, category_name(disclosure.category)),),
     )
@@ -64,8 +72,11 @@ def disclosures_atom():
 def unit_disclosures_atom(unit_id):
     """The public disclosures of one unit (an unknown unit is not found)."""
     unit = units.get_unit(unit_id)
-    return _feed(_("Disclosures of %(unit)s", unit=unit.name),
-                 absolute_url("feeds.unit_disclosures_atom", unit_id=unit.id), {"unit": str(unit.id)})
+    return _feed(
+        _("Disclosures of %(unit)s", unit=unit.name),
+        absolute_url("feeds.unit_disclosures_atom", unit_id=unit.id),
+        {"unit": str(unit.id)},
+    )
 
 
 @bp.get("/categories/<code>/disclosures.atom")
@@ -74,6 +85,8 @@ def category_disclosures_atom(code):
     category = disclosures.category_by_code(code)
     if category is None:
         raise NotFound(_("There is no disclosure category %(id)s.", id=code))
-    return _feed(_("Disclosures: %(category)s", category=category_name(category)),
-                 absolute_url("feeds.category_disclosures_atom", code=category.code),
-                 {"category": category.code})
+    return _feed(
+        _("Disclosures: %(category)s", category=category_name(category)),
+        absolute_url("feeds.category_disclosures_atom", code=category.code),
+        {"category": category.code},
+    )

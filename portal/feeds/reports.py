@@ -4,6 +4,7 @@ A report enters the feed once its public page shows a closing result (办结) or
 published for the public. Only what that page shows goes in: category, area, unit, status, the
 closing results and the summary; never the description, the place, the files or who reported.
 """
+
 from flask_babel import gettext as _
 
 from portal.feeds import atom, bp
@@ -33,16 +34,33 @@ def _summary(report):
 def entry(report, first, latest):
     """The feed entry of one report's public outcome."""
     page = absolute_url("public.reports_show", reference=report.reference)
-    title = _("Report %(ref)s: %(category)s, %(area)s", ref=report.reference, category=category_name(report.category),
-              area=report.area.label)
-    return atom.Entry(id=page, title=title, url=page, updated=latest, published=first, author=report.unit.label,
-                      summary=_summary(report), categories=((report.category.code, category_name(report.category)),))
+    title = _(
+        "Report %(ref)s: %(category)s, %(area)s",
+        ref=report.reference,
+        category=category_name(report.category),
+        area=report.area.label,
+    )
+    return atom.Entry(
+        id=page,
+        title=title,
+        url=page,
+        updated=latest,
+        published=first,
+        author=report.unit.label,
+        summary=_summary(report),
+        categories=((report.category.code, category_name(report.category)),),
+    )
 
 
 @bp.get("/reports.atom")
 def reports_atom():
     """The latest report outcomes made public (closing results and published summaries)."""
     self_url = absolute_url("feeds.reports_atom")
-    body = atom.document(self_url, _("Report outcomes"), self_url, absolute_url("public.reports_index"),
-                         [entry(*row) for row in supervision.published_outcomes(FEED_LENGTH)])
+    body = atom.document(
+        self_url,
+        _("Report outcomes"),
+        self_url,
+        absolute_url("public.reports_index"),
+        [entry(*row) for row in supervision.published_outcomes(FEED_LENGTH)],
+    )
     return atom.response(body)

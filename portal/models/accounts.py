@@ -1,4 +1,5 @@
 """Staff accounts: each belongs to one unit and has one role."""
+
 import secrets
 from datetime import datetime
 
@@ -31,7 +32,9 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_column(Role))
     active: Mapped[bool] = mapped_column(default=True)
     # The login cookie carries this token, not the id: changing it signs the user out everywhere.
-    session_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_session_token)
+    session_token: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, default=new_session_token
+    )
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

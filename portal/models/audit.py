@@ -1,4 +1,5 @@
 """The audit trail: who read or changed what that must be accounted for."""
+
 from datetime import datetime
 from typing import TYPE_CHECKING
 

@@ -1,4 +1,5 @@
 """Holiday overrides: the days where the official calendar differs from what the library knows."""
+
 from datetime import date
 
 import sqlalchemy as sa

@@ -1,4 +1,5 @@
 """Consultations (意见征集), their comments, hearings (听证会) and subscriptions."""
+
 import enum
 from datetime import date, datetime
 
@@ -54,7 +55,9 @@ class Project(db.Model):
 
     area: Mapped[Area] = relationship()
     unit: Mapped[Unit] = relationship()
-    consultations: Mapped[list["Consultation"]] = relationship(back_populates="project", order_by="Consultation.id")
+    consultations: Mapped[list["Consultation"]] = relationship(
+        back_populates="project", order_by="Consultation.id"
+    )
 
 
 consultation_tasks = task_links("consultation_tasks", "consultations")
@@ -100,7 +103,9 @@ class Consultation(UnitRecord, db.Model):
         back_populates="consultation", order_by="Hearing.starts_at", cascade="all, delete-orphan"
     )
     attachments: Mapped[list["ConsultationAttachment"]] = relationship(
-        back_populates="consultation", order_by="ConsultationAttachment.id", cascade="all, delete-orphan"
+        back_populates="consultation",
+        order_by="ConsultationAttachment.id",
+        cascade="all, delete-orphan",
     )
 
 
@@ -109,7 +114,9 @@ class ConsultationAttachment(AttachmentMixin, db.Model):
 
     __tablename__ = "consultation_attachments"
 
-    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    consultation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
     consultation: Mapped[Consultation] = relationship(back_populates="attachments")
 
 
@@ -120,7 +127,9 @@ class Paragraph(db.Model):
     __table_args__ = (sa.UniqueConstraint("consultation_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    consultation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int]
     text: Mapped[str] = mapped_column(sa.Text)
 
@@ -151,13 +160,19 @@ class Comment(db.Model):
     __tablename__ = "comments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
-    paragraph_id: Mapped[int | None] = mapped_column(sa.ForeignKey("paragraphs.id", ondelete="SET NULL"))
+    consultation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    paragraph_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("paragraphs.id", ondelete="SET NULL")
+    )
     # Encrypted at rest like every contact (portal/encryption.py); shown only when publish_name.
     author_name: Mapped[str] = mapped_column(EncryptedText("comments.author_name"))
     publish_name: Mapped[bool] = mapped_column(default=False)
     body: Mapped[str] = mapped_column(sa.Text)
-    state: Mapped[CommentState] = mapped_column(enum_column(CommentState), default=CommentState.PENDING, index=True)
+    state: Mapped[CommentState] = mapped_column(
+        enum_column(CommentState), default=CommentState.PENDING, index=True
+    )
     moderation_reason: Mapped[str] = mapped_column(sa.Text, default="")
     flag_count: Mapped[int] = mapped_column(default=0)
     decision: Mapped[CommentDecision | None] = mapped_column(enum_column(CommentDecision))
@@ -178,7 +193,9 @@ class CommentContact(db.Model):
     __tablename__ = "comment_contacts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comments.id", ondelete="CASCADE"), unique=True)
+    comment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("comments.id", ondelete="CASCADE"), unique=True
+    )
     phone: Mapped[str] = mapped_column(EncryptedText("comment_contacts.phone"), default="")
     email: Mapped[str] = mapped_column(EncryptedText("comment_contacts.email"), default="")
 
@@ -190,7 +207,9 @@ class CommentFlag(db.Model):
     __table_args__ = (sa.UniqueConstraint("comment_id", "client_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
     client_key: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -201,7 +220,9 @@ class Hearing(db.Model):
     __tablename__ = "hearings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    consultation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     place: Mapped[str] = mapped_column(sa.String(300))
     seats: Mapped[int]
@@ -236,7 +257,9 @@ class Registration(db.Model):
     __tablename__ = "registrations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    hearing_id: Mapped[int] = mapped_column(sa.ForeignKey("hearings.id", ondelete="CASCADE"), index=True)
+    hearing_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("hearings.id", ondelete="CASCADE"), index=True
+    )
     code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(EncryptedText("registrations.name"))
     phone: Mapped[str] = mapped_column(EncryptedText("registrations.phone"), default="")
@@ -259,7 +282,9 @@ class Subscription(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(EncryptedText("subscriptions.email"))
     # The keyed HMAC of the lower-cased address (KeyRing.index), to find a subscription by its address.
-    email_index: Mapped[str] = mapped_column(sa.String(64), index=True, info={"identity_index_of": "email"})
+    email_index: Mapped[str] = mapped_column(
+        sa.String(64), index=True, info={"identity_index_of": "email"}
+    )
     area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"))
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
     token: Mapped[str] = mapped_column(sa.String(64), unique=True)

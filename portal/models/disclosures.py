@@ -1,4 +1,5 @@
 """Environmental information disclosures (环境信息公开): versions, attachments, and goal observations."""
+
 import enum
 from datetime import date, datetime
 from decimal import Decimal
@@ -61,11 +62,15 @@ class Disclosure(UnitRecord, db.Model):
     tasks: Mapped[list[Task]] = relationship(secondary=disclosure_tasks, order_by=Task.id)
     # Versions are append-only (database triggers): never deleted or orphaned through the ORM.
     versions: Mapped[list["DisclosureVersion"]] = relationship(
-        back_populates="disclosure", order_by="DisclosureVersion.number", cascade="save-update, merge",
-        passive_deletes="all"
+        back_populates="disclosure",
+        order_by="DisclosureVersion.number",
+        cascade="save-update, merge",
+        passive_deletes="all",
     )
     attachments: Mapped[list["DisclosureAttachment"]] = relationship(
-        back_populates="disclosure", order_by="DisclosureAttachment.id", cascade="all, delete-orphan"
+        back_populates="disclosure",
+        order_by="DisclosureAttachment.id",
+        cascade="all, delete-orphan",
     )
     observations: Mapped[list["Observation"]] = relationship(
         back_populates="disclosure", order_by="Observation.id", cascade="all, delete-orphan"
@@ -96,7 +101,9 @@ class DisclosureAttachment(AttachmentMixin, db.Model):
 
     __tablename__ = "disclosure_attachments"
 
-    disclosure_id: Mapped[int] = mapped_column(sa.ForeignKey("disclosures.id", ondelete="CASCADE"), index=True)
+    disclosure_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("disclosures.id", ondelete="CASCADE"), index=True
+    )
     disclosure: Mapped[Disclosure] = relationship(back_populates="attachments")
 
 
@@ -107,7 +114,9 @@ class Observation(db.Model):
     __table_args__ = (sa.UniqueConstraint("disclosure_id", "goal_id", "year"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    disclosure_id: Mapped[int] = mapped_column(sa.ForeignKey("disclosures.id", ondelete="CASCADE"), index=True)
+    disclosure_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("disclosures.id", ondelete="CASCADE"), index=True
+    )
     goal_id: Mapped[int] = mapped_column(sa.ForeignKey("goals.id"), index=True)
     year: Mapped[int]
     value: Mapped[Decimal] = mapped_column(sa.Numeric(16, 4))

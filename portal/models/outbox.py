@@ -1,4 +1,5 @@
 """Outgoing mail, written in the same transaction as the change that causes it."""
+
 from datetime import datetime
 
 import sqlalchemy as sa

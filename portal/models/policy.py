@@ -1,4 +1,5 @@
 """The policy the portal serves: document, chapters, measures, tasks and goals."""
+
 import enum
 from datetime import date, datetime
 from decimal import Decimal
@@ -41,7 +42,9 @@ class Chapter(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
 
     document: Mapped[PolicyDocument] = relationship(back_populates="chapters")
-    measures: Mapped[list["Measure"]] = relationship(back_populates="chapter", order_by="Measure.number")
+    measures: Mapped[list["Measure"]] = relationship(
+        back_populates="chapter", order_by="Measure.number"
+    )
 
 
 class Measure(db.Model):

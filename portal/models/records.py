@@ -4,6 +4,7 @@ as tables: the columns of the record itself, its links to policy tasks, and its 
 Mixins only add columns and relationships; each table keeps its name, its own columns and its own
 migration (tests/test_migrations.py compares the models with the migrations).
 """
+
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -51,7 +52,9 @@ def task_links(table_name, owner_table):
     return sa.Table(
         table_name,
         db.metadata,
-        sa.Column(f"{owner}_id", sa.ForeignKey(f"{owner_table}.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            f"{owner}_id", sa.ForeignKey(f"{owner_table}.id", ondelete="CASCADE"), primary_key=True
+        ),
         sa.Column("task_id", sa.ForeignKey("tasks.id"), primary_key=True),
     )
 

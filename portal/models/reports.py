@@ -1,4 +1,5 @@
 """Citizen reports (举报): categories, routing rules, the report and its events and evidence."""
+
 import enum
 from datetime import datetime
 from decimal import Decimal
@@ -100,7 +101,9 @@ class Report(db.Model):
     reference: Mapped[str] = mapped_column(sa.String(40), unique=True)
     submission_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     receipt_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
-    source: Mapped[ReportSource] = mapped_column(enum_column(ReportSource), default=ReportSource.WEB)
+    source: Mapped[ReportSource] = mapped_column(
+        enum_column(ReportSource), default=ReportSource.WEB
+    )
     api_key_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_keys.id"))
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"), index=True)
     area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"), index=True)
@@ -109,10 +112,14 @@ class Report(db.Model):
     longitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
     observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     description: Mapped[str] = mapped_column(sa.Text)
-    status: Mapped[ReportStatus] = mapped_column(enum_column(ReportStatus), default=ReportStatus.RECEIVED, index=True)
+    status: Mapped[ReportStatus] = mapped_column(
+        enum_column(ReportStatus), default=ReportStatus.RECEIVED, index=True
+    )
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
     task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id"))
-    rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("routing_rules.id", ondelete="SET NULL"))
+    rule_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("routing_rules.id", ondelete="SET NULL")
+    )
     routing_basis: Mapped[str] = mapped_column(sa.Text)
     assigned_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -124,7 +131,9 @@ class Report(db.Model):
     appeal_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Years a deadline was counted across that no holiday calendar covers: shown as a warning.
     clock_warning: Mapped[str] = mapped_column(sa.String(60), default="")
-    extension_state: Mapped[ExtensionState] = mapped_column(enum_column(ExtensionState), default=ExtensionState.NONE)
+    extension_state: Mapped[ExtensionState] = mapped_column(
+        enum_column(ExtensionState), default=ExtensionState.NONE
+    )
     extension_days: Mapped[int | None]
     extension_reason: Mapped[str | None] = mapped_column(sa.Text)
     public_summary: Mapped[str | None] = mapped_column(sa.Text)
@@ -147,7 +156,10 @@ class Report(db.Model):
     # Events are append-only (database triggers): the ORM never deletes or orphans them, and the foreign key
     # without ON DELETE CASCADE makes deleting a report with a history fail instead of erasing it.
     events: Mapped[list["ReportEvent"]] = relationship(
-        back_populates="report", order_by="ReportEvent.id", cascade="save-update, merge", passive_deletes="all"
+        back_populates="report",
+        order_by="ReportEvent.id",
+        cascade="save-update, merge",
+        passive_deletes="all",
     )
     evidence: Mapped[list["Evidence"]] = relationship(
         back_populates="report", order_by="Evidence.id", cascade="all, delete-orphan"
@@ -156,9 +168,10 @@ class Report(db.Model):
     @property
     def running_due_at(self):
         """The deadline that runs now: acceptance while received, closure while accepted."""
-        return {ReportStatus.RECEIVED: self.acceptance_due_at, ReportStatus.ACCEPTED: self.closure_due_at}.get(
-            self.status
-        )
+        return {
+            ReportStatus.RECEIVED: self.acceptance_due_at,
+            ReportStatus.ACCEPTED: self.closure_due_at,
+        }.get(self.status)
 
     @property
     def public_texts(self):
@@ -173,7 +186,9 @@ class ReportCopy(db.Model):
     __table_args__ = (sa.UniqueConstraint("report_id", "unit_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
 
     report: Mapped[Report] = relationship(back_populates="copies")
@@ -186,7 +201,9 @@ class ReporterIdentity(db.Model):
     __tablename__ = "reporter_identities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id", ondelete="CASCADE"), unique=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reports.id", ondelete="CASCADE"), unique=True
+    )
     # Encrypted at rest (portal/encryption.py): a database dump alone names no one.
     name: Mapped[str] = mapped_column(EncryptedText("reporter_identities.name"), default="")
     phone: Mapped[str] = mapped_column(EncryptedText("reporter_identities.phone"), default="")
@@ -214,11 +231,19 @@ class EventKind(enum.Enum):
     SUMMARY_PUBLISHED = "summary_published"
 
 
-PUBLIC_EVENTS = frozenset({
-    EventKind.SUBMITTED, EventKind.ACCEPTED, EventKind.NOT_ACCEPTED, EventKind.TRANSFERRED,
-    EventKind.EXTENSION_APPROVED, EventKind.REPLIED, EventKind.CLOSED, EventKind.REOPENED,
-    EventKind.INFORMATION_ADDED,
-})
+PUBLIC_EVENTS = frozenset(
+    {
+        EventKind.SUBMITTED,
+        EventKind.ACCEPTED,
+        EventKind.NOT_ACCEPTED,
+        EventKind.TRANSFERRED,
+        EventKind.EXTENSION_APPROVED,
+        EventKind.REPLIED,
+        EventKind.CLOSED,
+        EventKind.REOPENED,
+        EventKind.INFORMATION_ADDED,
+    }
+)
 
 
 class ReportEvent(db.Model):
@@ -258,7 +283,9 @@ class Evidence(db.Model):
     __tablename__ = "evidence"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(sa.String(10))
     content_type: Mapped[str] = mapped_column(sa.String(40))
     size: Mapped[int]

@@ -1,4 +1,5 @@
 """The search outbox: what changed, written in the same transaction as the change, drained into the index."""
+
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -26,7 +27,8 @@ _VECTOR = sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql")
 _VALUES = sa.JSON().with_variant(postgresql.ARRAY(sa.Text), "postgresql")
 
 search_documents = sa.Table(
-    "search_documents", db.metadata,
+    "search_documents",
+    db.metadata,
     sa.Column("key", sa.Text, primary_key=True),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("id", sa.Text, nullable=False),
@@ -44,8 +46,11 @@ search_documents = sa.Table(
     sa.Column("title_vector", _VECTOR, nullable=False),
 )
 search_chunks = sa.Table(
-    "search_chunks", db.metadata,
-    sa.Column("key", sa.Text, sa.ForeignKey("search_documents.key", ondelete="CASCADE"), primary_key=True),
+    "search_chunks",
+    db.metadata,
+    sa.Column(
+        "key", sa.Text, sa.ForeignKey("search_documents.key", ondelete="CASCADE"), primary_key=True
+    ),
     sa.Column("chunk", sa.Integer, primary_key=True),
     sa.Column("vector", _VECTOR, nullable=False),
     sa.Index("ix_search_chunks_vector", "vector", postgresql_using="gin"),

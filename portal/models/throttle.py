@@ -1,4 +1,5 @@
 """Fixed-window counters for rate limits, kept in the database so all workers share them."""
+
 from datetime import datetime
 
 import sqlalchemy as sa

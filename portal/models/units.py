@@ -1,4 +1,5 @@
 """Units (the responsible bodies) and areas (the 兵团 level and the 14 师(市))."""
+
 import enum
 from datetime import datetime
 
@@ -74,4 +75,3 @@ class UnitAlias(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
     unit: Mapped[Unit] = relationship(back_populates="aliases")
-

@@ -1,4 +1,5 @@
 """Versions of the public data, one row per domain, bumped in the transaction of every change to it."""
+
 from datetime import datetime
 
 import sqlalchemy as sa

@@ -1,4 +1,5 @@
 """Open311 GeoReport v2 at /open311/v2: categories as services, reports as service requests."""
+
 from flask import Blueprint
 
 bp = Blueprint("open311", __name__)

@@ -3,6 +3,7 @@
 Blueprint handlers cover errors raised once a route matched; `routing_failure` covers unknown
 paths and methods under the prefix, which otherwise reach the portal's HTML error pages.
 """
+
 from flask import current_app, request
 from flask_babel import gettext as _
 from werkzeug import exceptions as http

@@ -4,7 +4,9 @@ Only what the publication rules allow leaves here: a request carries the staff-p
 summary (never the resident's own description), the area (never the resident's place text or
 coordinates), and no identity field at all.
 """
+
 import re
+
 # Builds XML answers only; the portal parses no XML.
 import xml.etree.ElementTree as ET  # nosec B405
 from zoneinfo import ZoneInfo
@@ -22,8 +24,13 @@ CHANGESET = "2026-11-26T00:00:00+08:00"
 KEY_COMMAND = "flask --app wsgi portal create-api-key NAME"
 # XML: each list's element name, and the name of the elements it holds.
 ITEMS = {
-    "services": "service", "service_requests": "request", "errors": "error", "endpoints": "endpoint",
-    "formats": "format", "attributes": "attribute", "values": "value",
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "attributes": "attribute",
+    "values": "value",
 }
 # Characters XML 1.0 cannot carry at all, even escaped.
 NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -87,9 +94,14 @@ def service_request(report, expected):
 
 
 def _notice(report):
-    due = report.acceptance_due_at.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
-    return _("%(unit)s handles this report and decides whether to accept it by %(due)s.",
-             unit=report.unit.name, due=due.strftime("%Y-%m-%d"))
+    due = report.acceptance_due_at.astimezone(
+        ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    )
+    return _(
+        "%(unit)s handles this report and decides whether to accept it by %(due)s.",
+        unit=report.unit.name,
+        due=due.strftime("%Y-%m-%d"),
+    )
 
 
 def notice(report):
@@ -103,7 +115,11 @@ def notice(report):
 
 def created(report):
     """The answer to POST requests.[fmt]: the new request's reference and notice."""
-    return {"service_request_id": report.reference, "service_notice": notice(report), "account_id": ""}
+    return {
+        "service_request_id": report.reference,
+        "service_notice": notice(report),
+        "account_id": "",
+    }
 
 
 def discovery(base_url, contact):
@@ -111,15 +127,19 @@ def discovery(base_url, contact):
     return {
         "changeset": CHANGESET,
         "contact": contact,
-        "key_service": _("Ask the portal's administrators for a key; they issue one with: %(command)s",
-                         command=KEY_COMMAND),
-        "endpoints": [{
-            "specification": SPECIFICATION,
-            "url": base_url,
-            "changeset": CHANGESET,
-            "type": "production",
-            "formats": list(FORMATS.values()),
-        }],
+        "key_service": _(
+            "Ask the portal's administrators for a key; they issue one with: %(command)s",
+            command=KEY_COMMAND,
+        ),
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": base_url,
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": list(FORMATS.values()),
+            }
+        ],
     }
 
 

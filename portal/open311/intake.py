@@ -4,6 +4,7 @@ Every POST with a valid key counts against the key's hourly limit, refused or no
 report is recorded in one transaction with its count; a refused one rolls back, and its count alone
 is then committed on its own.
 """
+
 import re
 
 from flask_babel import gettext as _
@@ -22,8 +23,13 @@ AREAS = range(0, 15)  # 0 is the 兵团 level, 1–14 the divisions
 SUBMISSION_KEY_LENGTH = 48  # leaves room for the per-key prefix within the column's 64
 CJK = re.compile(r"[\u3400-\u9fff]")
 # The spec's parameter for each field of ReportInput, so that a refusal names what the client sent.
-PARAMETERS = {"place": "address_string", "latitude": "lat", "longitude": "long", "name": "first_name",
-              "form": "attribute[submission_key]"}
+PARAMETERS = {
+    "place": "address_string",
+    "latitude": "lat",
+    "longitude": "long",
+    "name": "first_name",
+    "form": "attribute[submission_key]",
+}
 
 
 class KeyExhausted(TooManyRequests):
@@ -45,8 +51,10 @@ def count(key, config, now=None):
     if throttle.hit(f"open311:{key.id}", WINDOW_SECONDS, now) > config["API_KEY_HOURLY_LIMIT"]:
         db.session.rollback()
         wait = WINDOW_SECONDS - int(now.timestamp()) % WINDOW_SECONDS
-        raise KeyExhausted(_("This API key has used up its requests for this hour. Please try again later."),
-                           retry_after=wait)
+        raise KeyExhausted(
+            _("This API key has used up its requests for this hour. Please try again later."),
+            retry_after=wait,
+        )
     api_keys.note_use(key, now)
 
 
@@ -56,23 +64,29 @@ def _category_code(form, known):
         raise ValidationFailed(_("service_code: this parameter is required."), field="service_code")
     category = known.find_category(code)
     if category is None:
-        raise NotFound(_("service_code: there is no service %(code)s.", code=code), field="service_code")
+        raise NotFound(
+            _("service_code: there is no service %(code)s.", code=code), field="service_code"
+        )
     return category.code
 
 
 def _area(form):
     value = (form.get("attribute[area]") or "").strip() or "0"
     if not is_whole(value) or int(value) not in AREAS:
-        raise ValidationFailed(_("attribute[area]: give 0 for the 兵团 level or a division number from 1 to 14."),
-                               field="attribute[area]")
+        raise ValidationFailed(
+            _("attribute[area]: give 0 for the 兵团 level or a division number from 1 to 14."),
+            field="attribute[area]",
+        )
     return int(value)
 
 
 def _submission_key(form, key):
     given = (form.get("attribute[submission_key]") or "").strip()
     if len(given) > SUBMISSION_KEY_LENGTH:
-        raise ValidationFailed(_("attribute[submission_key]: at most %(n)s characters.", n=SUBMISSION_KEY_LENGTH),
-                               field="attribute[submission_key]")
+        raise ValidationFailed(
+            _("attribute[submission_key]: at most %(n)s characters.", n=SUBMISSION_KEY_LENGTH),
+            field="attribute[submission_key]",
+        )
     # Keys are per client, so two clients choosing the same value never meet.
     return f"311:{key.id}:{given or new_submission_key()}"
 
@@ -91,21 +105,33 @@ def report_input(form, key, known):
     latitude, longitude = (form.get("lat") or "").strip(), (form.get("long") or "").strip()
     address = (form.get("address_string") or "").strip()
     if not address and not (latitude and longitude):
-        raise ValidationFailed(_("Location required: send lat and long, or address_string."), field="address_string")
+        raise ValidationFailed(
+            _("Location required: send lat and long, or address_string."), field="address_string"
+        )
     first, last = (form.get("first_name") or "").strip(), (form.get("last_name") or "").strip()
     return ReportInput(
-        submission_key=_submission_key(form, key), category=code, area=area,
-        place=address or f"{latitude},{longitude}", description=form.get("description") or "",
-        latitude=latitude or None, longitude=longitude or None, name=_name(first, last),
-        phone=(form.get("phone") or "").strip(), email=(form.get("email") or "").strip(),
-        visibility=IdentityVisibility.ADMINISTRATORS, source=ReportSource.OPEN311, api_key_id=key.id,
+        submission_key=_submission_key(form, key),
+        category=code,
+        area=area,
+        place=address or f"{latitude},{longitude}",
+        description=form.get("description") or "",
+        latitude=latitude or None,
+        longitude=longitude or None,
+        name=_name(first, last),
+        phone=(form.get("phone") or "").strip(),
+        email=(form.get("email") or "").strip(),
+        visibility=IdentityVisibility.ADMINISTRATORS,
+        source=ReportSource.OPEN311,
+        api_key_id=key.id,
     )
 
 
 def _named(error):
     """`error` with each message preceded by the spec's parameter it is about, as the other refusals are."""
-    errors = [(field, f"{PARAMETERS.get(field, field)}: {message}" if field else message)
-              for field, message in error.errors]
+    errors = [
+        (field, f"{PARAMETERS.get(field, field)}: {message}" if field else message)
+        for field, message in error.errors
+    ]
     return ValidationFailed.every(errors)
 
 
@@ -115,7 +141,9 @@ def record(form, key, config, client=None):
     try:
         known = reference_data.current()
         data = report_input(form, key, known)
-        submission = submit(data, config, client=client, known=known, also_count=lambda: count(key, config))
+        submission = submit(
+            data, config, client=client, known=known, also_count=lambda: count(key, config)
+        )
         db.session.commit()
         return submission
     except Exception as error:

@@ -1,4 +1,5 @@
 """Open311 GeoReport v2 routes; each exists as .json and .xml."""
+
 from flask import current_app, request
 from flask_babel import gettext as _
 
@@ -32,7 +33,9 @@ def requests_index(fmt):
     """Reports matching the spec's filters, newest first; the last 90 days by default."""
     filters = queries.filters_from(request.args, current_app.config["BABEL_DEFAULT_TIMEZONE"])
     rows = queries.find_requests(filters)
-    return format.render(fmt, "service_requests", [format.service_request(r, due) for r, due in rows])
+    return format.render(
+        fmt, "service_requests", [format.service_request(r, due) for r, due in rows]
+    )
 
 
 @bp.get("/requests/<reference>.<fmt>")
@@ -47,7 +50,13 @@ def requests_create(fmt):
     """File a report for an API key's client: 201 when created, 200 when the submission_key was seen."""
     key = intake.admit(request.form)
     submission = intake.record(request.form, key, current_app.config, request.remote_addr)
-    response = format.render(fmt, "service_requests", [format.created(submission.receipt)],
-                             201 if submission.created else 200)
-    response.headers["Location"] = absolute_url(".requests_show", reference=submission.receipt.reference, fmt=fmt)
+    response = format.render(
+        fmt,
+        "service_requests",
+        [format.created(submission.receipt)],
+        201 if submission.created else 200,
+    )
+    response.headers["Location"] = absolute_url(
+        ".requests_show", reference=submission.receipt.reference, fmt=fmt
+    )
     return response

@@ -1,4 +1,5 @@
 """The importer of the policy document the portal serves."""
+
 from importlib import resources
 
 
@@ -9,7 +10,9 @@ def bundled_text():
 
 def bundled_divisions():
     """The 14 师(市) shipped with the portal, as (number, division, city) rows."""
-    text = resources.files("portal.policy").joinpath("data/divisions.tsv").read_text(encoding="utf-8")
+    text = (
+        resources.files("portal.policy").joinpath("data/divisions.tsv").read_text(encoding="utf-8")
+    )
     rows = []
     for line in text.splitlines():
         if line.strip() and not line.startswith("#"):

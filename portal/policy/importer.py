@@ -1,4 +1,5 @@
 """Write a parsed policy into the database: in place, by stable keys, so links survive revisions."""
+
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -72,8 +73,14 @@ def import_policy(text):
         chapter.document, chapter.title = document, parsed_chapter.title
         session.add(chapter)
         for parsed_measure in parsed_chapter.measures:
-            measure = measures.pop(parsed_measure.number, None) or Measure(number=parsed_measure.number)
-            measure.chapter, measure.title, measure.text = chapter, parsed_measure.title, parsed_measure.text
+            measure = measures.pop(parsed_measure.number, None) or Measure(
+                number=parsed_measure.number
+            )
+            measure.chapter, measure.title, measure.text = (
+                chapter,
+                parsed_measure.title,
+                parsed_measure.text,
+            )
             session.add(measure)
             by_position = {}
             existing = tasks.get(parsed_measure.number, [])
@@ -128,7 +135,9 @@ def _match_tasks(parsed_tasks, existing):
             pairs[parsed_task.position] = free.pop(parsed_task.position, None) or Task()
     # Park moving and leftover rows on negative positions first, so that the (measure, position)
     # constraint holds at every step of the flush.
-    parked = [t for p, t in pairs.items() if t.id is not None and t.position != p] + list(free.values())
+    parked = [t for p, t in pairs.items() if t.id is not None and t.position != p] + list(
+        free.values()
+    )
     for offset, task in enumerate(parked, start=1):
         task.position = -offset
     if parked:

@@ -3,6 +3,7 @@
 Pure functions: no database. Everything the importer writes comes from `parse`, which either
 understands the whole document or raises `PolicyFormatError` naming the line.
 """
+
 import hashlib
 import re
 import unicodedata
@@ -173,7 +174,9 @@ def parse(text):
         heading = MEASURE.match(line)
         if heading:
             if not chapters:
-                raise PolicyFormatError(number, "a chapter heading (一、…) before the first measure", raw)
+                raise PolicyFormatError(
+                    number, "a chapter heading (一、…) before the first measure", raw
+                )
             expected = sum(len(c.measures) for c in chapters) + 1
             if chinese_number(heading.group(1)) != expected:
                 raise PolicyFormatError(number, f"measure ({numeral(expected)}) heading", raw)
@@ -184,7 +187,9 @@ def parse(text):
             preamble.append(raw)
             continue
         if measure is None:
-            raise PolicyFormatError(number, "a measure heading such as (一)… after the chapter heading", raw)
+            raise PolicyFormatError(
+                number, "a measure heading such as (一)… after the chapter heading", raw
+            )
         measure.text += "\n" + raw
         task = _task(measure, number, raw, line, heading=False)
         if task:
@@ -193,7 +198,9 @@ def parse(text):
         raise PolicyFormatError(lines[-1][0], "at least one chapter heading (一、…)", lines[-1][1])
     for chapter in chapters:
         if not chapter.measures:
-            raise PolicyFormatError(lines[-1][0], f"measures in chapter {chapter.number}", chapter.title)
+            raise PolicyFormatError(
+                lines[-1][0], f"measures in chapter {chapter.number}", chapter.title
+            )
     for measure in (m for c in chapters for m in c.measures):
         measure.goals = _goals(measure)
     return ParsedPolicy(
@@ -230,7 +237,9 @@ def _date(metadata, key, lines):
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise PolicyFormatError(metadata["_lines"][key], "a date written YYYY-MM-DD", value) from None
+        raise PolicyFormatError(
+            metadata["_lines"][key], "a date written YYYY-MM-DD", value
+        ) from None
 
 
 def _start_measure(number, line_number, raw, rest):
@@ -265,10 +274,14 @@ def _task(measure, number, raw, line, heading):
     else:
         kind, title = "paragraph", body.partition("。")[0].strip()
         if "。" not in body:
-            raise PolicyFormatError(number, "a paragraph title ending in 。 before the annotation", raw)
+            raise PolicyFormatError(
+                number, "a paragraph title ending in 。 before the annotation", raw
+            )
     if not title:
         raise PolicyFormatError(number, "a task title", raw)
-    return ParsedTask(len(measure.tasks) + 1, kind, title, body, lead, participating, is_open, number)
+    return ParsedTask(
+        len(measure.tasks) + 1, kind, title, body, lead, participating, is_open, number
+    )
 
 
 def _depth(text):
@@ -330,7 +343,9 @@ def _units(text, number, raw):
             raise PolicyFormatError(number, "a unit name with balanced brackets between 、", raw)
         if token.startswith("各") or token.startswith("兵团各"):
             if token not in COLLECTIVES:
-                raise PolicyFormatError(number, f"a collective addressee among {', '.join(COLLECTIVES)}", raw)
+                raise PolicyFormatError(
+                    number, f"a collective addressee among {', '.join(COLLECTIVES)}", raw
+                )
             units.append(UnitRef(token, collective=True))
             continue
         if token.startswith("兵团"):
@@ -338,7 +353,9 @@ def _units(text, number, raw):
         elif prefixed:
             token = "兵团" + token
         else:
-            raise PolicyFormatError(number, "a unit name starting with 兵团 (the prefix carries over)", raw)
+            raise PolicyFormatError(
+                number, "a unit name starting with 兵团 (the prefix carries over)", raw
+            )
         ref = _unit_ref(token)
         if not ref.name.endswith(ORGANISATION_ENDINGS) or len(ref.name) < 4:
             raise PolicyFormatError(number, "a unit name ending in 局, 委, 部 …", raw)
@@ -364,7 +381,9 @@ def _goals(measure):
         return []
     year = re.search(r"到(\d{4})年", measure.text)
     if not year:
-        raise PolicyFormatError(measure.line, "the target year (到20xx年) of the goals", measure.title)
+        raise PolicyFormatError(
+            measure.line, "the target year (到20xx年) of the goals", measure.title
+        )
     found = []
     for task in bullets:
         position = 0
@@ -375,8 +394,15 @@ def _goals(measure):
                 name, comparison, value, unit, base = goal
                 found.append(
                     ParsedGoal(
-                        task.position, position, name, comparison, Decimal(value), unit,
-                        base, int(year.group(1)), clause.strip(),
+                        task.position,
+                        position,
+                        name,
+                        comparison,
+                        Decimal(value),
+                        unit,
+                        base,
+                        int(year.group(1)),
+                        clause.strip(),
                     )
                 )
     return found

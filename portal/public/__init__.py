@@ -1,9 +1,26 @@
 """Public pages: anyone, no account."""
+
 from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
 from portal.public import (  # noqa: E402,F401
-    attachments, consultations, dashboard, developers, disclosure_exports, disclosures, goals, hearings, home, language,
-    measures, pages, projects, reports, search, styleguide, subscriptions, units,
+    attachments,
+    consultations,
+    dashboard,
+    developers,
+    disclosure_exports,
+    disclosures,
+    goals,
+    hearings,
+    home,
+    language,
+    measures,
+    pages,
+    projects,
+    reports,
+    search,
+    styleguide,
+    subscriptions,
+    units,
 )

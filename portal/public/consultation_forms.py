@@ -1,4 +1,5 @@
 """Forms residents fill in on consultation and hearing pages: a comment, a flag, a hearing registration, a code."""
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -13,8 +14,13 @@ class CommentForm(Form):
     """
 
     # Field names are the ones comments.submit_comment names in its errors (attach_error finds them).
-    names = {"paragraph": _l("the part you comment on"), "author_name": _l("your name"),
-             "phone": _l("your phone number"), "email": _l("your email address"), "body": _l("your comment")}
+    names = {
+        "paragraph": _l("the part you comment on"),
+        "author_name": _l("your name"),
+        "phone": _l("your phone number"),
+        "email": _l("your email address"),
+        "body": _l("your comment"),
+    }
 
     # validate_choice off: a paragraph the document lacks gets the service's message, not WTForms' own.
     # In the order of the page, which the error summary follows.
@@ -28,7 +34,8 @@ class CommentForm(Form):
     def offer_paragraphs(self, paragraphs):
         """The paragraph choices: the whole document, then paragraph 1 to n."""
         self.paragraph.choices = choices(
-            [("", _l("The whole document"))] + [(str(p.number), _l("Paragraph %(n)s", n=p.number)) for p in paragraphs]
+            [("", _l("The whole document"))]
+            + [(str(p.number), _l("Paragraph %(n)s", n=p.number)) for p in paragraphs]
         )
         return self
 
@@ -40,8 +47,12 @@ class FlagForm(Form):
 class RegistrationForm(Form):
     """Registration for a hearing; every rule is checked by hearings.register, which reports them all at once."""
 
-    names = {"name": _l("your name"), "phone": _l("your phone number"), "email": _l("your email address"),
-             "viewpoint": _l("the summary of your viewpoint")}
+    names = {
+        "name": _l("your name"),
+        "phone": _l("your phone number"),
+        "email": _l("your email address"),
+        "viewpoint": _l("the summary of your viewpoint"),
+    }
 
     name = StringField(_l("Name"))
     phone = StringField(_l("Phone"))

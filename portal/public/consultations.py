@@ -1,5 +1,6 @@
 """Consultations (意见征集) for residents: the list, a consultation with its comments, commenting,
 flagging, and the participation statement (公众参与说明)."""
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -28,10 +29,17 @@ def _filter_options():
 def consultations_index():
     """Published consultations, newest first, filtered by state, unit, area, kind and stage."""
     filters = {name: request.args.get(name, "") for name in consultations.PUBLIC_FILTERS}
-    page = consultations.list_public(filters, request.args.get("page"), current_app.config["PER_PAGE"])
+    page = consultations.list_public(
+        filters, request.args.get("page"), current_app.config["PER_PAGE"]
+    )
     counts = comments.public_comment_counts([c.id for c in page.items])
-    return render_template("public/consultations/index.html", page=page, filters=filters, options=_filter_options(),
-                           counts=counts)
+    return render_template(
+        "public/consultations/index.html",
+        page=page,
+        filters=filters,
+        options=_filter_options(),
+        counts=counts,
+    )
 
 
 def closed_note(consultation, today):
@@ -41,10 +49,14 @@ def closed_note(consultation, today):
     if consultation.state is ConsultationState.WITHDRAWN:
         return _("This consultation was withdrawn; comments are no longer accepted.")
     if consultation.state is ConsultationState.OPEN and today < consultation.opens_on:
-        return _("Comments are not accepted yet: this consultation opens on %(date)s.",
-                 date=consultation.opens_on.isoformat())
-    return _("Comments are no longer accepted: this consultation closed on %(date)s.",
-             date=consultation.closes_on.isoformat())
+        return _(
+            "Comments are not accepted yet: this consultation opens on %(date)s.",
+            date=consultation.opens_on.isoformat(),
+        )
+    return _(
+        "Comments are no longer accepted: this consultation closed on %(date)s.",
+        date=consultation.closes_on.isoformat(),
+    )
 
 
 def _show_page(consultation, form=None, status=200):
@@ -52,7 +64,10 @@ def _show_page(consultation, form=None, status=200):
         form = CommentForm(formdata=None, paragraph=request.args.get("paragraph", ""))
     form.offer_paragraphs(consultation.paragraphs)
     page = render_template(
-        "public/consultations/show.html", consultation=consultation, form=form, flag_form=FlagForm(),
+        "public/consultations/show.html",
+        consultation=consultation,
+        form=form,
+        flag_form=FlagForm(),
         comments=comments.public_comments(consultation),
         hearings=hearings.public_views(consultation.hearings),
         closed_note=closed_note(consultation, clocks.local_day(utcnow())),
@@ -73,9 +88,16 @@ def comments_create(consultation_id):
     form = CommentForm()
     if form.validate_on_submit():
         try:
-            comments.submit_comment(consultation, form.body.data, form.author_name.data, form.phone.data,
-                                    form.email.data, form.publish_name.data, form.paragraph.data or None,
-                                    secret=current_app.config["SECRET_KEY"])
+            comments.submit_comment(
+                consultation,
+                form.body.data,
+                form.author_name.data,
+                form.phone.data,
+                form.email.data,
+                form.publish_name.data,
+                form.paragraph.data or None,
+                secret=current_app.config["SECRET_KEY"],
+            )
             db.session.commit()
             return redirect(url_for("public.comments_received", consultation_id=consultation.id))
         except ValidationFailed as error:
@@ -87,8 +109,9 @@ def comments_create(consultation_id):
 @bp.get("/consultations/<int:consultation_id>/comments/received")
 def comments_received(consultation_id):
     """The confirmation after commenting: moderation first, then the answer in the statement."""
-    return render_template("public/consultations/received.html",
-                           consultation=consultations.get_public(consultation_id))
+    return render_template(
+        "public/consultations/received.html", consultation=consultations.get_public(consultation_id)
+    )
 
 
 @bp.post("/consultations/<int:consultation_id>/comments/<int:comment_id>/flag")
@@ -102,8 +125,13 @@ def comments_flag(consultation_id, comment_id):
         flash(_("Thank you, the unit will review it."), "info")
     else:
         flash(_("The form had expired; please try again."), "error")
-    return redirect(url_for("public.consultations_show", consultation_id=consultation.id,
-                            _anchor=f"comment-{comment.id}"))
+    return redirect(
+        url_for(
+            "public.consultations_show",
+            consultation_id=consultation.id,
+            _anchor=f"comment-{comment.id}",
+        )
+    )
 
 
 @bp.get("/consultations/<int:consultation_id>/statement")
@@ -111,22 +139,38 @@ def statements_show(consultation_id):
     """The participation statement; `?print=1` a standalone document, `?download=1` the same as a file."""
     consultation = consultations.get_public(consultation_id)
     if consultation.state is not ConsultationState.ANSWERED:
-        raise NotFound(_("The participation statement of this consultation has not been published yet."))
+        raise NotFound(
+            _("The participation statement of this consultation has not been published yet.")
+        )
     statement = participation.participation_statement(consultation)
     download = request.args.get("download") == "1"
-    template = "statement_print.html" if download or request.args.get("print") == "1" else "statement.html"
-    page = render_template(f"public/consultations/{template}", consultation=consultation, statement=statement,
-                           download=download)
+    template = (
+        "statement_print.html" if download or request.args.get("print") == "1" else "statement.html"
+    )
+    page = render_template(
+        f"public/consultations/{template}",
+        consultation=consultation,
+        statement=statement,
+        download=download,
+    )
     response = current_app.make_response(page)
     if download:
-        response.headers["Content-Disposition"] = f'attachment; filename="statement-{consultation.id}.html"'
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="statement-{consultation.id}.html"'
+        )
     return response
 
 
 @bp.context_processor
 def consultation_labels():
     """The label helpers the consultation, hearing and project templates use for enums."""
-    return {"kind_label": consultations.kind_label, "stage_label": consultations.stage_label,
-            "state_label": consultations.state_label, "decision_label": comments.decision_label,
-            "registration_status_label": hearings.status_label, "ConsultationKind": ConsultationKind,
-            "ConsultationState": ConsultationState, "RegistrationStatus": RegistrationStatus}
+    return {
+        "kind_label": consultations.kind_label,
+        "stage_label": consultations.stage_label,
+        "state_label": consultations.state_label,
+        "decision_label": comments.decision_label,
+        "registration_status_label": hearings.status_label,
+        "ConsultationKind": ConsultationKind,
+        "ConsultationState": ConsultationState,
+        "RegistrationStatus": RegistrationStatus,
+    }

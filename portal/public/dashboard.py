@@ -1,4 +1,5 @@
 """The accountability dashboard: the goals, the units' handling record and the measures, with CSV downloads."""
+
 from flask import current_app, render_template, request, url_for
 
 from portal.downloads import csv_response
@@ -24,15 +25,21 @@ def dashboard_index():
 def dashboard_goals():
     """Each goal with its published values by year, a chart, and whether the target is met."""
     goals = dashboard.goals()
-    return render_template("public/dashboard/goals.html", goals=goals, goal_tally=dashboard.tally(goals),
-                           GoalStatus=dashboard.GoalStatus)
+    return render_template(
+        "public/dashboard/goals.html",
+        goals=goals,
+        goal_tally=dashboard.tally(goals),
+        GoalStatus=dashboard.GoalStatus,
+    )
 
 
 @bp.get("/dashboard/goals.csv")
 def dashboard_goals_csv():
     """Every published observation of the goals, as CSV."""
-    rows = [[*row.values(), disclosure_url(row["disclosure_id"], external=True)]
-            for row in dashboard.observation_rows()]
+    rows = [
+        [*row.values(), disclosure_url(row["disclosure_id"], external=True)]
+        for row in dashboard.observation_rows()
+    ]
     return csv_response("goals.csv", [*dashboard.OBSERVATION_COLUMNS, "disclosure_url"], rows)
 
 
@@ -40,17 +47,30 @@ def dashboard_goals_csv():
 def dashboard_units():
     """The handling record of each unit with enough reports, sortable by any column."""
     records, sort, direction = dashboard.units_table(
-        current_app.config["DASHBOARD_MIN_REPORTS"], request.args.get("sort"), request.args.get("dir"))
-    return render_template("public/dashboard/units.html", records=records, sort=sort, direction=direction,
-                           min_reports=current_app.config["DASHBOARD_MIN_REPORTS"])
+        current_app.config["DASHBOARD_MIN_REPORTS"],
+        request.args.get("sort"),
+        request.args.get("dir"),
+    )
+    return render_template(
+        "public/dashboard/units.html",
+        records=records,
+        sort=sort,
+        direction=direction,
+        min_reports=current_app.config["DASHBOARD_MIN_REPORTS"],
+    )
 
 
 @bp.get("/dashboard/units.csv")
 def dashboard_units_csv():
     """The units' handling record as CSV, sorted like the page."""
     records, _sort, _direction = dashboard.units_table(
-        current_app.config["DASHBOARD_MIN_REPORTS"], request.args.get("sort"), request.args.get("dir"))
-    return csv_response("units.csv", dashboard.UNIT_CSV_COLUMNS, [dashboard.unit_row(r) for r in records])
+        current_app.config["DASHBOARD_MIN_REPORTS"],
+        request.args.get("sort"),
+        request.args.get("dir"),
+    )
+    return csv_response(
+        "units.csv", dashboard.UNIT_CSV_COLUMNS, [dashboard.unit_row(r) for r in records]
+    )
 
 
 @bp.get("/dashboard/measures")
@@ -62,5 +82,8 @@ def dashboard_measures():
 @bp.get("/dashboard/measures.csv")
 def dashboard_measures_csv():
     """The measures' counts as CSV."""
-    rows = [[m.number, m.title, m.disclosures, m.consultations, m.reports] for m in dashboard.measures_table()]
+    rows = [
+        [m.number, m.title, m.disclosures, m.consultations, m.reports]
+        for m in dashboard.measures_table()
+    ]
     return csv_response("measures.csv", dashboard.MEASURE_CSV_COLUMNS, rows)

@@ -1,4 +1,5 @@
 """/disclosures.csv: the public disclosure list as a spreadsheet, with the list page's filters."""
+
 from flask import request
 
 from portal.downloads import csv_response
@@ -25,9 +26,17 @@ def all_public(filters):
 
 def row(disclosure, versions):
     """One disclosure as a CSV row (names in Chinese, as published; the state as its code)."""
-    return [disclosure.id, disclosure.title, disclosure.category.name_zh, disclosure.unit.name, disclosure.area.label,
-            disclosure.published_on.isoformat() if disclosure.published_on else "", versions,
-            disclosure.state.value, absolute_url("public.disclosures_show", disclosure_id=disclosure.id)]
+    return [
+        disclosure.id,
+        disclosure.title,
+        disclosure.category.name_zh,
+        disclosure.unit.name,
+        disclosure.area.label,
+        disclosure.published_on.isoformat() if disclosure.published_on else "",
+        versions,
+        disclosure.state.value,
+        absolute_url("public.disclosures_show", disclosure_id=disclosure.id),
+    ]
 
 
 @bp.get("/disclosures.csv")

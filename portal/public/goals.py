@@ -1,4 +1,5 @@
 """The policy's goals."""
+
 from flask import render_template
 
 from portal.public import bp

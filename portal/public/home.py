@@ -1,4 +1,5 @@
 """The home page."""
+
 from flask import render_template
 
 from portal.public import bp

@@ -1,4 +1,5 @@
 """Switching the interface language."""
+
 from flask import abort, current_app, redirect, request, url_for
 
 from portal.i18n import COOKIE
@@ -17,7 +18,11 @@ def language(code):
     response = redirect(safe_target(request.args.get("next"), url_for("public.index")))
     # Secure wherever the session cookie is (production, behind TLS).
     response.set_cookie(
-        COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True,
+        COOKIE,
+        code,
+        max_age=ONE_YEAR,
+        samesite="Lax",
+        httponly=True,
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response

@@ -1,4 +1,5 @@
 """The policy: chapters, measures and their tasks."""
+
 from flask import render_template
 
 from portal.public import bp
@@ -9,7 +10,9 @@ from portal.services import dashboard, policy
 def measures_index():
     """Chapters and their measures."""
     return render_template(
-        "public/measures/index.html", document=policy.get_document(), chapters=policy.list_chapters()
+        "public/measures/index.html",
+        document=policy.get_document(),
+        chapters=policy.list_chapters(),
     )
 
 
@@ -18,5 +21,10 @@ def measures_show(number):
     """One measure: full text, tasks, lead and participating units, and what has happened under it."""
     measure = policy.get_measure(number)
     before, after = policy.neighbours(measure)
-    return render_template("public/measures/show.html", measure=measure, before=before, after=after,
-                           record=dashboard.measure_record(measure))
+    return render_template(
+        "public/measures/show.html",
+        measure=measure,
+        before=before,
+        after=after,
+        record=dashboard.measure_record(measure),
+    )

@@ -1,5 +1,6 @@
 """The pages every government site owes its readers: the privacy notice (个人信息保护告知), the accessibility
 statement, and the site information in every page's footer (owner, contact, filing numbers), all configured."""
+
 import re
 
 from flask import current_app, render_template

@@ -1,4 +1,5 @@
 """Construction projects: their public consultations across the stages 立项, 实施 and 后评价 (measure (三十))."""
+
 from flask import render_template
 
 from portal.public import bp

@@ -1,4 +1,5 @@
 """Forms residents fill in: the report, tracking, adding information, rating, appealing."""
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateTimeLocalField,
@@ -26,10 +27,17 @@ def strip(value):
 class ReportForm(Form):
     """The pollution report."""
 
-    names = {"category": _l("what you are reporting"), "area": _l("the area"), "place": _l("the place"),
-             "observed_at": _l("the time you observed it"), "description": _l("the description of the problem"),
-             "name": _l("your name"), "phone": _l("your phone number"), "email": _l("your email address"),
-             "visibility": _l("who may see who you are")}
+    names = {
+        "category": _l("what you are reporting"),
+        "area": _l("the area"),
+        "place": _l("the place"),
+        "observed_at": _l("the time you observed it"),
+        "description": _l("the description of the problem"),
+        "name": _l("your name"),
+        "phone": _l("your phone number"),
+        "email": _l("your email address"),
+        "visibility": _l("who may see who you are"),
+    }
 
     submission_key = HiddenField()
     category = RadioField(_l("What is it about?"), validators=[DataRequired()])
@@ -37,26 +45,54 @@ class ReportForm(Form):
     place = StringField(_l("Where exactly?"), validators=[DataRequired(), Length(max=300)])
     latitude = HiddenField()
     longitude = HiddenField()
-    observed_at = DateTimeLocalField(_l("When did you observe it? (optional)"), format="%Y-%m-%dT%H:%M",
-                                     validators=[Optional()])
-    description = TextAreaField(_l("What did you see, hear or smell?"),
-                                validators=[DataRequired(), Length(min=10, max=4000)])
+    observed_at = DateTimeLocalField(
+        _l("When did you observe it? (optional)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    description = TextAreaField(
+        _l("What did you see, hear or smell?"),
+        validators=[DataRequired(), Length(min=10, max=4000)],
+    )
     evidence = MultipleFileField(_l("Photos or documents (optional)"))
     # The service checks these too (for Open311); here they join the form's other messages at once.
     name = StringField(_l("Name"), validators=[Optional(), Length(max=80)])
-    phone = StringField(_l("Phone"), filters=[strip], validators=[
-        Optional(), Length(max=40), Regexp(PHONE, message=_l("Enter your phone number in digits only, for example "
-                                                             "13800138000."))])
-    email = StringField(_l("Email"), filters=[strip], validators=[
-        Optional(), Length(max=254), Regexp(EMAIL, message=_l("Enter your email address in the right format, like "
-                                                              "name@example.com."))])
+    phone = StringField(
+        _l("Phone"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(
+                PHONE,
+                message=_l("Enter your phone number in digits only, for example 13800138000."),
+            ),
+        ],
+    )
+    email = StringField(
+        _l("Email"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=254),
+            Regexp(
+                EMAIL,
+                message=_l("Enter your email address in the right format, like name@example.com."),
+            ),
+        ],
+    )
     visibility = RadioField(
         _l("Who may see who you are?"),
-        choices=choices([
-            (IdentityVisibility.ADMINISTRATORS.value,
-             _l("Keep my identity from everyone but the portal's administrators")),
-            (IdentityVisibility.HANDLING_UNIT.value, _l("My identity may be seen by the handling unit")),
-        ]),
+        choices=choices(
+            [
+                (
+                    IdentityVisibility.ADMINISTRATORS.value,
+                    _l("Keep my identity from everyone but the portal's administrators"),
+                ),
+                (
+                    IdentityVisibility.HANDLING_UNIT.value,
+                    _l("My identity may be seen by the handling unit"),
+                ),
+            ]
+        ),
         default=IdentityVisibility.ADMINISTRATORS.value,
     )
     submit = SubmitField(_l("Send report"))
@@ -87,8 +123,12 @@ class RatingForm(Form):
 
     names = {"rating": _l("a rating"), "comment": _l("your comment on the handling")}
 
-    rating = RadioField(_l("How well was your report handled?"), coerce=whole,
-                        choices=choices((n, str(n)) for n in range(5, 0, -1)), validators=[DataRequired()])
+    rating = RadioField(
+        _l("How well was your report handled?"),
+        coerce=whole,
+        choices=choices((n, str(n)) for n in range(5, 0, -1)),
+        validators=[DataRequired()],
+    )
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=1000)])
     submit = SubmitField(_l("Send rating"))
 
@@ -98,6 +138,8 @@ class AppealForm(Form):
 
     names = {"reason": _l("the reason for your appeal")}
 
-    reason = TextAreaField(_l("Why do you disagree with the result?"),
-                           validators=[DataRequired(), Length(min=5, max=4000)])
+    reason = TextAreaField(
+        _l("Why do you disagree with the result?"),
+        validators=[DataRequired(), Length(min=5, max=4000)],
+    )
     submit = SubmitField(_l("Appeal"))

@@ -1,4 +1,5 @@
 """Residents: report pollution, follow a report, and the public supervision list."""
+
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -6,13 +7,19 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from portal import caching, numbers, slots
-from portal.i18n import current_language
 from portal.errors import TooManyRequests, ValidationFailed, with_retry_after
 from portal.extensions import db
 from portal.forms import attach_error, choices, read_files
+from portal.i18n import current_language
 from portal.models import IdentityVisibility
 from portal.public import bp
-from portal.public.report_forms import AppealForm, InformationForm, RatingForm, ReportForm, TrackForm
+from portal.public.report_forms import (
+    AppealForm,
+    InformationForm,
+    RatingForm,
+    ReportForm,
+    TrackForm,
+)
 from portal.services import evidence, reference_data, reports, supervision
 from portal.services.reports import ReportInput
 from portal.templating import category_name
@@ -30,12 +37,20 @@ def _input(form):
     observed = form.observed_at.data
     timezone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     return ReportInput(
-        submission_key=form.submission_key.data, category=form.category.data, area=form.area.data,
-        place=form.place.data, description=form.description.data,
+        submission_key=form.submission_key.data,
+        category=form.category.data,
+        area=form.area.data,
+        place=form.place.data,
+        description=form.description.data,
         observed_at=observed.replace(tzinfo=timezone) if observed else None,
-        latitude=form.latitude.data or None, longitude=form.longitude.data or None,
-        name=form.name.data or "", phone=form.phone.data or "", email=form.email.data or "",
-        visibility=IdentityVisibility(form.visibility.data or IdentityVisibility.ADMINISTRATORS.value),
+        latitude=form.latitude.data or None,
+        longitude=form.longitude.data or None,
+        name=form.name.data or "",
+        phone=form.phone.data or "",
+        email=form.email.data or "",
+        visibility=IdentityVisibility(
+            form.visibility.data or IdentityVisibility.ADMINISTRATORS.value
+        ),
         files=read_files(request.files.getlist(form.evidence.name), evidence.MAX_BYTES),
     )
 
@@ -50,7 +65,9 @@ def reports_new():
     form = _report_form(known)
     if form.validate_on_submit():
         try:
-            submission = reports.submit(_input(form), current_app.config, client=request.remote_addr, known=known)
+            submission = reports.submit(
+                _input(form), current_app.config, client=request.remote_addr, known=known
+            )
             db.session.commit()
             return slots.render_in_layout("public/reports/received.html", submission=submission)
         except ValidationFailed as error:
@@ -60,10 +77,14 @@ def reports_new():
             db.session.rollback()
             # The form comes back as the resident typed it, with when they may send it at the top.
             form.form_errors.append(error.message)
-            page = render_template("public/reports/new.html", form=form, categories=known.categories)
+            page = render_template(
+                "public/reports/new.html", form=form, categories=known.categories
+            )
             return with_retry_after((page, 429), error)
     status = 400 if form.errors else 200
-    return render_template("public/reports/new.html", form=form, categories=known.categories), status
+    return render_template(
+        "public/reports/new.html", form=form, categories=known.categories
+    ), status
 
 
 _CHOICES = "portal_report_form_choices"
@@ -75,8 +96,11 @@ def _choices(known):
     language = current_language()
     entry = held.get(language)
     if entry is None or entry[0] is not known:
-        entry = held[language] = (known, choices((c.code, category_name(c)) for c in known.categories),
-                                  choices((a.number, a.label) for a in known.areas))
+        entry = held[language] = (
+            known,
+            choices((c.code, category_name(c)) for c in known.categories),
+            choices((a.number, a.label) for a in known.areas),
+        )
     return entry[1], entry[2]
 
 
@@ -90,9 +114,14 @@ def _blank_form():
     """The empty report form, rendered once per language and version of the categories and areas, with
     slots where each visitor gets their own CSRF token and submission key."""
     versions = caching.read_versions()  # outside the session: the form's GET opens no transaction
-    key = ("report form", current_language(), tuple(versions.get(d, 0) for d in reference_data.DOMAINS))
-    return slots.fill(key, _render_blank_form, token=generate_csrf(),
-                      submission_key=reports.new_submission_key())
+    key = (
+        "report form",
+        current_language(),
+        tuple(versions.get(d, 0) for d in reference_data.DOMAINS),
+    )
+    return slots.fill(
+        key, _render_blank_form, token=generate_csrf(), submission_key=reports.new_submission_key()
+    )
 
 
 def _render_blank_form(slot):
@@ -108,11 +137,15 @@ def reports_track():
     """Enter the reference number and receipt code."""
     form = TrackForm()
     if form.validate_on_submit():
-        result = reports.track(form.reference.data, form.code.data, request.remote_addr, current_app.config)
+        result = reports.track(
+            form.reference.data, form.code.data, request.remote_addr, current_app.config
+        )
         db.session.commit()  # keep the count of wrong codes
         if result.report:
             token = reports.link_token(current_app.config["SECRET_KEY"], result.report)
-            return redirect(url_for("public.reports_follow", reference=result.report.reference, token=token))
+            return redirect(
+                url_for("public.reports_follow", reference=result.report.reference, token=token)
+            )
         form.form_errors.append(result.message)
         return render_template("public/reports/track.html", form=form), result.status
     return render_template("public/reports/track.html", form=form), 400 if form.errors else 200
@@ -122,8 +155,13 @@ def _follow_page(report, token, **forms):
     forms.setdefault("information_form", InformationForm())
     forms.setdefault("rating_form", RatingForm())
     forms.setdefault("appeal_form", AppealForm())
-    return render_template("public/reports/follow.html", report=report, token=token,
-                           timeline=reports.public_timeline(report), **forms)
+    return render_template(
+        "public/reports/follow.html",
+        report=report,
+        token=token,
+        timeline=reports.public_timeline(report),
+        **forms,
+    )
 
 
 @bp.get("/reports/track/<reference>/<token>")
@@ -134,10 +172,21 @@ def reports_follow(reference, token):
 
 
 RESIDENT_ACTIONS = {
-    "information": (InformationForm, "information_form",
-                    lambda r, f, c: reports.add_information(r, f.text.data, read_files(
-                        request.files.getlist(f.evidence.name), evidence.MAX_BYTES), c)),
-    "rating": (RatingForm, "rating_form", lambda r, f, c: reports.rate(r, f.rating.data, f.comment.data)),
+    "information": (
+        InformationForm,
+        "information_form",
+        lambda r, f, c: reports.add_information(
+            r,
+            f.text.data,
+            read_files(request.files.getlist(f.evidence.name), evidence.MAX_BYTES),
+            c,
+        ),
+    ),
+    "rating": (
+        RatingForm,
+        "rating_form",
+        lambda r, f, c: reports.rate(r, f.rating.data, f.comment.data),
+    ),
     "appeal": (AppealForm, "appeal_form", lambda r, f, c: reports.appeal(r, f.reason.data, c)),
 }
 
@@ -166,8 +215,12 @@ def reports_index():
     """Public supervision: every report's category, area, unit, status, dates and public replies."""
     filters = supervision.filters_from(request.args)
     page = supervision.list_reports(filters, numbers.page_number(request.args.get("page")))
-    return render_template("public/reports/index.html", page=page, filters=filters,
-                           options=supervision.filter_options())
+    return render_template(
+        "public/reports/index.html",
+        page=page,
+        filters=filters,
+        options=supervision.filter_options(),
+    )
 
 
 @bp.get("/reports/<reference>")

@@ -1,4 +1,5 @@
 """Search (/search): one query over measures, tasks, disclosures, consultations, comments and closed reports."""
+
 from urllib.parse import urlencode
 
 from flask import current_app, render_template, request, url_for
@@ -42,19 +43,33 @@ def search_page():
     if not q.strip():
         return render_template("public/search/index.html", found=None, **context)
     try:
-        found = search.search(current_app.config, q, **filters, sort=sort, page=page,
-                              per_page=current_app.config["PER_PAGE"])
+        found = search.search(
+            current_app.config,
+            q,
+            **filters,
+            sort=sort,
+            page=page,
+            per_page=current_app.config["PER_PAGE"],
+        )
     except ValidationFailed as error:
         return render_template("public/search/index.html", found=None, error=error, **context), 400
     except SearchUnavailable as error:
-        return render_template("public/search/unavailable.html", message=error.message, **context), 503
-    return render_template("public/search/index.html", found=found, active=search.active_filters(filters),
-                           **context)
+        return render_template(
+            "public/search/unavailable.html", message=error.message, **context
+        ), 503
+    return render_template(
+        "public/search/index.html", found=found, active=search.active_filters(filters), **context
+    )
 
 
 @bp.context_processor
 def search_helpers():
     """Links and labels the search templates use."""
     # Prefixed: the blueprint's templates share one namespace (consultations have their own kind_label).
-    return {"search_link": link, "search_feed_url": feed_url, "search_kind_label": search.kind_label,
-            "search_facet_name": search.facet_name, "search_clear_all": dict.fromkeys(FACETS)}
+    return {
+        "search_link": link,
+        "search_feed_url": feed_url,
+        "search_kind_label": search.kind_label,
+        "search_facet_name": search.facet_name,
+        "search_clear_all": dict.fromkeys(FACETS),
+    }

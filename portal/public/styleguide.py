@@ -1,4 +1,5 @@
 """The design system's components on one page, rendered by the real macros and stylesheet (staff only)."""
+
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
@@ -13,9 +14,14 @@ class SampleForm(Form):
     """Every kind of control, refused as an empty submission would be, to show the error states."""
 
     title = StringField(_l("Title"), validators=[DataRequired()])
-    kind = RadioField(_l("Kind"), choices=choices([("a", _l("First option")), ("b", _l("Second option"))]),
-                      validators=[DataRequired()])
-    area = SelectField(_l("Area"), choices=choices([("1", "第一师阿拉尔市"), ("8", "第八师石河子市")]))
+    kind = RadioField(
+        _l("Kind"),
+        choices=choices([("a", _l("First option")), ("b", _l("Second option"))]),
+        validators=[DataRequired()],
+    )
+    area = SelectField(
+        _l("Area"), choices=choices([("1", "第一师阿拉尔市"), ("8", "第八师石河子市")])
+    )
     text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(min=10)])
     agree = BooleanField(_l("Publish my name"))
     submit = SubmitField(_l("Send"))

@@ -1,4 +1,5 @@
 """Forms of the subscription pages: subscribe, confirm, unsubscribe."""
+
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
@@ -9,7 +10,11 @@ from portal.forms import Form
 class SubscriptionForm(Form):
     """An email address and what it follows: an area or a unit (the service checks exactly one)."""
 
-    names = {"email": _l("your email address"), "area": _l("the area to follow"), "unit": _l("the unit to follow")}
+    names = {
+        "email": _l("your email address"),
+        "area": _l("the area to follow"),
+        "unit": _l("the unit to follow"),
+    }
 
     email = StringField(_l("Email"), validators=[Length(max=254)])
     area = SelectField(_l("Follow an area"), validators=[Optional()])

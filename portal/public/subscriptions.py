@@ -1,4 +1,5 @@
 """Subscriptions: residents follow new consultations and hearings of an area or a unit by email."""
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -13,9 +14,13 @@ from portal.services import subscriptions, units
 def _subscription_form():
     # On GET the query string preselects (?area=6 or ?unit=12); on POST the form data wins.
     form = SubscriptionForm(area=request.args.get("area", ""), unit=request.args.get("unit", ""))
-    form.area.choices = choices([("", _("— no area —"))] + [(str(a.number), a.label) for a in units.list_areas()])
-    form.unit.choices = choices([("", _("— no unit —"))] + [(str(u.id), u.label) for u in units.list_units()
-                                                            if u.handles_reports])
+    form.area.choices = choices(
+        [("", _("— no area —"))] + [(str(a.number), a.label) for a in units.list_areas()]
+    )
+    form.unit.choices = choices(
+        [("", _("— no unit —"))]
+        + [(str(u.id), u.label) for u in units.list_units() if u.handles_reports]
+    )
     return form
 
 
@@ -25,8 +30,13 @@ def subscriptions_new():
     form = _subscription_form()
     if form.validate_on_submit():
         try:
-            subscriptions.subscribe(form.email.data, form.area.data, form.unit.data, current_app.config,
-                                    client=request.remote_addr)
+            subscriptions.subscribe(
+                form.email.data,
+                form.area.data,
+                form.unit.data,
+                current_app.config,
+                client=request.remote_addr,
+            )
             db.session.commit()
             return redirect(url_for("public.subscriptions_sent"))
         except ValidationFailed as error:
@@ -49,8 +59,12 @@ def subscriptions_confirm(token):
         db.session.commit()
         return redirect(url_for("public.subscriptions_confirm", token=token))
     subscription = subscriptions.find_for_confirmation(token)
-    return render_template("public/subscriptions/confirm.html", form=form, subscription=subscription,
-                           target=subscriptions.target_label(subscription)), 400 if form.errors else 200
+    return render_template(
+        "public/subscriptions/confirm.html",
+        form=form,
+        subscription=subscription,
+        target=subscriptions.target_label(subscription),
+    ), 400 if form.errors else 200
 
 
 @bp.route("/subscriptions/unsubscribe/<token>", methods=["GET", "POST"])
@@ -63,8 +77,11 @@ def subscriptions_unsubscribe(token):
         flash(_("You will no longer receive notices about %(target)s.", target=target), "info")
         return redirect(url_for("public.subscriptions_unsubscribed"))
     subscription = subscriptions.find(token)
-    return render_template("public/subscriptions/unsubscribe.html", form=form,
-                           target=subscriptions.target_label(subscription)), 400 if form.errors else 200
+    return render_template(
+        "public/subscriptions/unsubscribe.html",
+        form=form,
+        target=subscriptions.target_label(subscription),
+    ), 400 if form.errors else 200
 
 
 @bp.get("/subscriptions/unsubscribed")

@@ -1,4 +1,5 @@
 """The directory of responsible units."""
+
 from flask import render_template
 
 from portal.public import bp

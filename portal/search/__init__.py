@@ -6,6 +6,7 @@ engine, and the dataclasses `Document`, `SearchResults`, `Hit`. `SearchUnavailab
 means "temporarily unavailable", `portal.errors.ValidationFailed` an unusable query.
 Importing this package opens nothing and reads no configuration.
 """
+
 from portal.search.documents import (
     FACETS,
     KINDS,

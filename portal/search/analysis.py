@@ -6,6 +6,7 @@ Why bigrams: Chinese has no spaces, and a dictionary segmenter (jieba) splits �
 污水处理 is never found. Overlapping bigrams with phrase queries find every substring of two
 characters or more exactly (measurements in shared/NOTES.md).
 """
+
 import functools
 import re
 import unicodedata
@@ -14,8 +15,7 @@ from dataclasses import dataclass
 # Han (with extensions and compatibility ideographs), 〇, kana and hangul: scripts written without
 # spaces, indexed as overlapping bigrams.
 _CJK = (
-    "\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-    "\U00020000-\U0003134f"
+    "\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
 )
 # A Latin/digit (or other alphabetic script) word; a dot joins digits so PM2.5 and 0.58 stay whole.
 _TOKEN = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_{_CJK}]+(?:(?<=\d)\.\d+)*)")
@@ -94,14 +94,17 @@ def scan(text):
         else:
             last = end - 2
             for i in range(start, end - 1):
-                yield text[i:i + 2], i, i + 2, True, i == start, i == last
+                yield text[i : i + 2], i, i + 2, True, i == start, i == last
 
 
 def tokens(text, normalised=False):
     """The tokens of `text` with consecutive positions (normalising it first unless told it is)."""
     if not normalised:
         text = normalise(text)
-    return [Token(t, position, s, e, c, rs, re_) for position, (t, s, e, c, rs, re_) in enumerate(scan(text))]
+    return [
+        Token(t, position, s, e, c, rs, re_)
+        for position, (t, s, e, c, rs, re_) in enumerate(scan(text))
+    ]
 
 
 def token_texts(text):

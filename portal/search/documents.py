@@ -1,6 +1,7 @@
 """What goes into the index and what comes out of a search: plain dataclasses, no engine."""
-from dataclasses import dataclass, field
+
 import datetime as dt
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 

@@ -16,6 +16,7 @@ Writers always lock and write the resolved directory, never the link, and check 
 the lock that the link still points there: a writer that waited through a rebuild retries on the
 new directory instead of writing into the deleted one.
 """
+
 import datetime as dt
 import fcntl
 import logging
@@ -29,7 +30,8 @@ from collections import Counter, OrderedDict
 from contextlib import contextmanager
 from itertools import chain
 
-from whoosh import collectors, fields, index, query as wq, sorting
+from whoosh import collectors, fields, index, sorting
+from whoosh import query as wq
 from whoosh.analysis import RegexTokenizer, Token, Tokenizer
 from whoosh.index import LockError
 
@@ -57,8 +59,19 @@ _SEPARATED = r"[^\x1f]+"
 class BigramTokenizer(Tokenizer):
     """Whoosh's face of `portal.search.analysis.scan`: normalised text → bigrams and words."""
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         """Yield Whoosh tokens for `value` (one reused Token object, as Whoosh expects)."""
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:
@@ -84,8 +97,11 @@ class BigramTokenizer(Tokenizer):
 
 def schema():
     """The index's fields: text for matching, keywords for facets, stored values for the results."""
+
     def text(boost=1.0, stored=False):
-        return fields.TEXT(analyzer=BigramTokenizer(), phrase=True, field_boost=boost, stored=stored)
+        return fields.TEXT(
+            analyzer=BigramTokenizer(), phrase=True, field_boost=boost, stored=stored
+        )
 
     def facet(multi):
         if multi:
@@ -119,9 +135,15 @@ def _fields(document, known):
     An index built by an older version lacks newer fields: the rest is written until a rebuild adds them.
     """
     values = dict(
-        key=document.key, kind=document.kind, id=document.id, title=document.title,
-        body=document.body or "", url=document.url or "", snippet=document.snippet_source,
-        unit=_SEPARATOR.join(document.unit), category=_SEPARATOR.join(document.category),
+        key=document.key,
+        kind=document.kind,
+        id=document.id,
+        title=document.title,
+        body=document.body or "",
+        url=document.url or "",
+        snippet=document.snippet_source,
+        unit=_SEPARATOR.join(document.unit),
+        category=_SEPARATOR.join(document.category),
     )
     if document.area:
         values["area"] = document.area
@@ -132,7 +154,11 @@ def _fields(document, known):
     values["newest"] = 0
     if document.date is not None:
         value = document.date
-        value = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+        value = (
+            value
+            if isinstance(value, dt.datetime)
+            else dt.datetime(value.year, value.month, value.day)
+        )
         values["date"] = value
         values["newest"] = int(value.strftime("%Y%m%d%H%M%S"))
     return {name: value for name, value in values.items() if name in known}
@@ -184,8 +210,12 @@ def _point(path, directory):
     try:
         if os.path.isdir(path) and not os.path.islink(path):
             if os.listdir(path) and not index.exists_in(path):
-                raise SearchUnavailable(f"{path} is a directory that holds no search index; not replacing it")
-            moved = os.path.join(parent, f"{name}.{dt.datetime.now().strftime(_STAMP)}-plain-{secrets.token_hex(4)}")
+                raise SearchUnavailable(
+                    f"{path} is a directory that holds no search index; not replacing it"
+                )
+            moved = os.path.join(
+                parent, f"{name}.{dt.datetime.now().strftime(_STAMP)}-plain-{secrets.token_hex(4)}"
+            )
             os.rename(path, moved)
         os.replace(link, path)
     except BaseException:
@@ -249,7 +279,9 @@ def open_or_create(path, **options):
             if not _exists(path):
                 if os.path.isdir(path) and not os.path.islink(path):
                     if os.listdir(path):
-                        raise SearchUnavailable(f"{path} is a directory that holds no search index; not replacing it")
+                        raise SearchUnavailable(
+                            f"{path} is a directory that holds no search index; not replacing it"
+                        )
                     os.rmdir(path)
                 directory = _new_directory(path)
                 index.create_in(directory, schema())
@@ -438,7 +470,9 @@ class SearchIndex:
             writer.commit()
         except FileNotFoundError as error:
             # The directory was swapped away mid-write: nothing was committed anywhere.
-            raise SearchUnavailable(f"search index at {self.path} was replaced during a write") from error
+            raise SearchUnavailable(
+                f"search index at {self.path} was replaced during a write"
+            ) from error
 
     def _acquire(self):
         for _attempt in range(3):
@@ -446,7 +480,9 @@ class SearchIndex:
             try:
                 writer = ix.writer(timeout=self.timeout, delay=self.delay, compound=COMPOUND)
             except LockError:
-                raise SearchUnavailable(f"search index at {self.path} locked for {self.timeout}s") from None
+                raise SearchUnavailable(
+                    f"search index at {self.path} locked for {self.timeout}s"
+                ) from None
             except FileNotFoundError:
                 continue
             if os.path.realpath(self.path) == real and os.path.isdir(real):
@@ -458,6 +494,7 @@ class SearchIndex:
 
     def keys(self):
         """Every `kind:id` in the index, to compare with the database for drift."""
+
         def read():
             ix, _real = _open(self.path)
             with ix.searcher() as searcher:
@@ -471,6 +508,7 @@ class SearchIndex:
 
     def count(self):
         """How many documents the index holds."""
+
         def read():
             ix, _real = _open(self.path)
             return ix.doc_count()
@@ -479,6 +517,7 @@ class SearchIndex:
 
     def missing_fields(self):
         """Fields of the current schema that the index lacks (built by an older version: rebuild it)."""
+
         def read():
             ix, _real = _open(self.path)
             return sorted(set(schema().names()) - set(ix.schema.names()))
@@ -506,8 +545,9 @@ class SearchIndex:
         matcher = _whoosh_query(request.query, searcher)
         limit = request.page * request.per_page
         if request.sort == "date":
-            top = collectors.SortingCollector([sorting.FieldFacet("newest", reverse=True), sorting.ScoreFacet()],
-                                              limit=limit)
+            top = collectors.SortingCollector(
+                [sorting.FieldFacet("newest", reverse=True), sorting.ScoreFacet()], limit=limit
+            )
         else:
             # No block-quality skipping and no matcher replacement (which drops sub-queries that
             # cannot beat the current minimum score): every match must be seen for the total
@@ -516,13 +556,21 @@ class SearchIndex:
         counter = _FacetCounter(top, self.path)
         collector = counter
         if request.filters:
-            collector = collectors.FilterCollector(counter, allow=wq.And([
-                wq.Or([wq.Term(name, value) for value in values]) for name, values in request.filters.items()
-            ]))
+            collector = collectors.FilterCollector(
+                counter,
+                allow=wq.And(
+                    [
+                        wq.Or([wq.Term(name, value) for value in values])
+                        for name, values in request.filters.items()
+                    ]
+                ),
+            )
         searcher.search_with_collector(matcher, collector)
         results = collector.results()
         first = (request.page - 1) * request.per_page
-        hits = [_hit(hit, request.query.required) for hit in results[first:first + request.per_page]]
+        hits = [
+            _hit(hit, request.query.required) for hit in results[first : first + request.per_page]
+        ]
         return SearchResults(
             items=hits,
             total=len(results),
@@ -563,7 +611,9 @@ class _FacetCounter(collectors.WrappingCollector):
         out = {name: [] for name in FACETS}
         for (name, value), count in counts.items():
             out[name].append((value, count))
-        return {name: sorted(pairs, key=lambda pair: (-pair[1], pair[0])) for name, pairs in out.items()}
+        return {
+            name: sorted(pairs, key=lambda pair: (-pair[1], pair[0])) for name, pairs in out.items()
+        }
 
 
 _FACET_CACHE = OrderedDict()

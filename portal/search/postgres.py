@@ -21,6 +21,7 @@ the other. Relevance is how many of the query's terms the title matches, then th
 `ts_rank` reads every matching vector and was the largest cost when measured; the set of results, their
 count, facets, paging and the date sort are those of the Whoosh engine.
 """
+
 import datetime as dt
 import hashlib
 from collections import Counter
@@ -100,7 +101,9 @@ def chunk_vectors(title, body):
     title_entries = list(_entries(heading, 1, "A"))
     for number, (start, end) in enumerate(_cuts(words, max(first_room, OVERLAP + 1))):
         first = len(heading) + TITLE_GAP + 1 if number == 0 else 1
-        entries = (title_entries if number == 0 else []) + list(_entries(words[start:end], first, "D"))
+        entries = (title_entries if number == 0 else []) + list(
+            _entries(words[start:end], first, "D")
+        )
         vectors.append(_vector(entries))
     return vectors
 
@@ -129,13 +132,23 @@ def _row(document):
     """A Document as a row of search_documents."""
     date, newest = document.date, 0
     if date is not None:
-        date = date if isinstance(date, dt.datetime) else dt.datetime(date.year, date.month, date.day)
+        date = (
+            date if isinstance(date, dt.datetime) else dt.datetime(date.year, date.month, date.day)
+        )
         newest = int(date.strftime("%Y%m%d%H%M%S"))
     return {
-        "key": document.key, "kind": document.kind, "id": document.id, "title": document.title,
-        "url": document.url or "", "snippet": document.snippet_source, "date": date, "newest": newest,
-        "unit": list(document.unit), "category": list(document.category),
-        "disclosure_category": document.disclosure_category, "area": document.area,
+        "key": document.key,
+        "kind": document.kind,
+        "id": document.id,
+        "title": document.title,
+        "url": document.url or "",
+        "snippet": document.snippet_source,
+        "date": date,
+        "newest": newest,
+        "unit": list(document.unit),
+        "category": list(document.category),
+        "disclosure_category": document.disclosure_category,
+        "area": document.area,
         "year": str(document.year) if document.year is not None else None,
         "title_vector": title_vector(document.title),
     }
@@ -214,7 +227,9 @@ class PostgresIndex:
     def count(self):
         """How many documents are held."""
         with self._connection() as connection:
-            return connection.execute(sa.select(sa.func.count()).select_from(DOCUMENTS)).scalar_one()
+            return connection.execute(
+                sa.select(sa.func.count()).select_from(DOCUMENTS)
+            ).scalar_one()
 
     def missing_fields(self):
         """Nothing: the migration that made the tables made every column."""
@@ -236,56 +251,105 @@ def _write(connection, documents):
     unique = {document.key: document for document in documents}
     if not unique:
         return 0
-    rows = pg.insert(DOCUMENTS).values(title_vector=sa.bindparam("title_vector", type_=sa.Text).cast(pg.TSVECTOR))
-    connection.execute(rows.on_conflict_do_update(
-        index_elements=[DOCUMENTS.c.key],
-        set_={column.name: rows.excluded[column.name] for column in DOCUMENTS.c if column.name != "key"}),
-        [_row(document) for document in unique.values()])
+    rows = pg.insert(DOCUMENTS).values(
+        title_vector=sa.bindparam("title_vector", type_=sa.Text).cast(pg.TSVECTOR)
+    )
+    connection.execute(
+        rows.on_conflict_do_update(
+            index_elements=[DOCUMENTS.c.key],
+            set_={
+                column.name: rows.excluded[column.name]
+                for column in DOCUMENTS.c
+                if column.name != "key"
+            },
+        ),
+        [_row(document) for document in unique.values()],
+    )
     chunks, counts = [], []
     for key, document in unique.items():
         vectors = chunk_vectors(document.title, document.body)
-        chunks += [{"key": key, "chunk": number, "vector": vector} for number, vector in enumerate(vectors)]
+        chunks += [
+            {"key": key, "chunk": number, "vector": vector} for number, vector in enumerate(vectors)
+        ]
         counts.append({"stale_key": key, "count": len(vectors)})
     parts = pg.insert(CHUNKS).values(vector=sa.bindparam("vector", type_=sa.Text).cast(pg.TSVECTOR))
-    connection.execute(parts.on_conflict_do_update(index_elements=[CHUNKS.c.key, CHUNKS.c.chunk],
-                                                   set_={"vector": parts.excluded.vector}), chunks)
-    connection.execute(CHUNKS.delete().where(CHUNKS.c.key == sa.bindparam("stale_key"),
-                                             CHUNKS.c.chunk >= sa.bindparam("count")), counts)
+    connection.execute(
+        parts.on_conflict_do_update(
+            index_elements=[CHUNKS.c.key, CHUNKS.c.chunk], set_={"vector": parts.excluded.vector}
+        ),
+        chunks,
+    )
+    connection.execute(
+        CHUNKS.delete().where(
+            CHUNKS.c.key == sa.bindparam("stale_key"), CHUNKS.c.chunk >= sa.bindparam("count")
+        ),
+        counts,
+    )
     return len(unique)
 
 
 def _matching(query, name):
     """Keys of the documents one of whose chunks matches the tsquery literal bound as `name`."""
-    return sa.select(CHUNKS.c.key).where(CHUNKS.c.vector.op("@@")(
-        sa.bindparam(name, query, type_=sa.Text).cast(pg.TSQUERY)))
+    return sa.select(CHUNKS.c.key).where(
+        CHUNKS.c.vector.op("@@")(sa.bindparam(name, query, type_=sa.Text).cast(pg.TSQUERY))
+    )
 
 
 def _search(connection, request):
     """Run a checked SearchRequest."""
     parsed = request.query
     required = [term_query(term) for term in parsed.required]
-    conditions = [DOCUMENTS.c.key.in_(_matching(query, f"required_{n}")) for n, query in enumerate(required)]
-    conditions += [DOCUMENTS.c.key.not_in(_matching(term_query(term), f"excluded_{n}"))
-                   for n, term in enumerate(parsed.excluded)]
+    conditions = [
+        DOCUMENTS.c.key.in_(_matching(query, f"required_{n}")) for n, query in enumerate(required)
+    ]
+    conditions += [
+        DOCUMENTS.c.key.not_in(_matching(term_query(term), f"excluded_{n}"))
+        for n, term in enumerate(parsed.excluded)
+    ]
     for name, values in request.filters.items():
         column = DOCUMENTS.c[name]
         if name in ("unit", "category"):
             conditions.append(column.op("&&")(sa.cast(list(values), pg.ARRAY(sa.Text))))
         else:
             conditions.append(column.in_(list(values)))
-    score = sum((sa.case((DOCUMENTS.c.title_vector.op("@@")(
-        sa.bindparam(f"title_{n}", query, type_=sa.Text).cast(pg.TSQUERY)), 3), else_=0)
-        for n, query in enumerate(required)), sa.literal(1))
+    score = sum(
+        (
+            sa.case(
+                (
+                    DOCUMENTS.c.title_vector.op("@@")(
+                        sa.bindparam(f"title_{n}", query, type_=sa.Text).cast(pg.TSQUERY)
+                    ),
+                    3,
+                ),
+                else_=0,
+            )
+            for n, query in enumerate(required)
+        ),
+        sa.literal(1),
+    )
     matched = sa.select(DOCUMENTS, score.label("score")).where(*conditions).cte("matched")
     total = connection.execute(sa.select(sa.func.count()).select_from(matched)).scalar_one()
-    order = ([matched.c.newest.desc(), matched.c.score.desc()] if request.sort == "date"
-             else [matched.c.score.desc(), matched.c.newest.desc()])
-    rows = connection.execute(
-        sa.select(matched).order_by(*order, matched.c.key)
-        .limit(request.per_page).offset((request.page - 1) * request.per_page)).mappings().all()
+    order = (
+        [matched.c.newest.desc(), matched.c.score.desc()]
+        if request.sort == "date"
+        else [matched.c.score.desc(), matched.c.newest.desc()]
+    )
+    rows = (
+        connection.execute(
+            sa.select(matched)
+            .order_by(*order, matched.c.key)
+            .limit(request.per_page)
+            .offset((request.page - 1) * request.per_page)
+        )
+        .mappings()
+        .all()
+    )
     return SearchResults(
-        items=[_hit(row, parsed.required) for row in rows], total=total, page=request.page,
-        per_page=request.per_page, query=parsed.text,
+        items=[_hit(row, parsed.required) for row in rows],
+        total=total,
+        page=request.page,
+        per_page=request.per_page,
+        query=parsed.text,
         facets=_facets(connection, matched) if total else {name: [] for name in FACETS},
     )
 
@@ -297,21 +361,40 @@ def _facets(connection, matched):
         column = matched.c[name]
         if name in ("unit", "category"):
             value = sa.func.unnest(column).table_valued("value").render_derived()
-            parts.append(sa.select(sa.literal(name).label("facet"), value.c.value.label("value"),
-                                   sa.func.count().label("n")).select_from(matched).join(value, sa.true())
-                         .group_by(value.c.value))
+            parts.append(
+                sa.select(
+                    sa.literal(name).label("facet"),
+                    value.c.value.label("value"),
+                    sa.func.count().label("n"),
+                )
+                .select_from(matched)
+                .join(value, sa.true())
+                .group_by(value.c.value)
+            )
         else:
-            parts.append(sa.select(sa.literal(name).label("facet"), column.label("value"),
-                                   sa.func.count().label("n")).where(column.is_not(None)).group_by(column))
+            parts.append(
+                sa.select(
+                    sa.literal(name).label("facet"),
+                    column.label("value"),
+                    sa.func.count().label("n"),
+                )
+                .where(column.is_not(None))
+                .group_by(column)
+            )
     out = {name: [] for name in FACETS}
     for facet, value, count in connection.execute(sa.union_all(*parts)):
         out[facet].append((value, count))
-    return {name: sorted(pairs, key=lambda pair: (-pair[1], pair[0])) for name, pairs in out.items()}
+    return {
+        name: sorted(pairs, key=lambda pair: (-pair[1], pair[0])) for name, pairs in out.items()
+    }
 
 
 def _hit(row, terms):
     return Hit(
-        kind=row["kind"], id=row["id"], title=row["title"], url=row["url"],
+        kind=row["kind"],
+        id=row["id"],
+        title=row["title"],
+        url=row["url"],
         snippet=highlight(row["snippet"], terms),
         date=row["date"].date() if row["date"] else None,
         score=float(row["score"]),

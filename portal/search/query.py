@@ -6,6 +6,7 @@ tokens at consecutive positions, so a term matches wherever its text occurs, ign
 punctuation and spaces, in either script and either width. Whoosh's own QueryParser is not used:
 it would read ASCII parentheses (兵团建设局(环保局)) and words like AND/OR as syntax.
 """
+
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -72,8 +73,11 @@ def parse_query(text):
         raise ValidationFailed(_("Search: type a word or phrase to look for."), field="q")
     if len(text) > MAX_QUERY_LENGTH:
         raise ValidationFailed(
-            _("Search: at most %(n)s characters (yours has %(length)s). Use fewer or shorter words.",
-              n=MAX_QUERY_LENGTH, length=len(text)),
+            _(
+                "Search: at most %(n)s characters (yours has %(length)s). Use fewer or shorter words.",
+                n=MAX_QUERY_LENGTH,
+                length=len(text),
+            ),
             field="q",
         )
     required, excluded = [], []
@@ -89,10 +93,13 @@ def parse_query(text):
     if not required:
         if excluded:
             raise ValidationFailed(
-                _("Search: add a word to look for; a word starting with - only excludes."), field="q"
+                _("Search: add a word to look for; a word starting with - only excludes."),
+                field="q",
             )
         raise ValidationFailed(
-            _("Search: type letters, digits or Chinese characters; punctuation alone is not searched."),
+            _(
+                "Search: type letters, digits or Chinese characters; punctuation alone is not searched."
+            ),
             field="q",
         )
     return ParsedQuery(text, tuple(required), tuple(excluded))
@@ -106,7 +113,9 @@ def _term(text):
     out = []
     for index, token in enumerate(found):
         lone = token.cjk and len(token.text) == 1
-        out.append(QueryToken(token.text, open_left=lone and index == 0, open_right=lone and index == last))
+        out.append(
+            QueryToken(token.text, open_left=lone and index == 0, open_right=lone and index == last)
+        )
     return QueryTerm(text, tuple(out))
 
 
@@ -121,7 +130,9 @@ def check_request(text, *, sort="relevance", page=1, per_page=20, **filters):
         if name == "kind" and any(v not in KINDS for v in values):
             raise ValidationFailed(_("Choose the type of content from the list."), field="kind")
         if name == "year" and any(not (numbers.is_whole(v) and len(v) == 4) for v in values):
-            raise ValidationFailed(_("Write the year with four digits, such as 2020."), field="year")
+            raise ValidationFailed(
+                _("Write the year with four digits, such as 2020."), field="year"
+            )
         if any(len(v) > MAX_FILTER_LENGTH for v in values):
             raise ValidationFailed(_("The filter value is too long."), field=name)
         if values:
@@ -129,9 +140,16 @@ def check_request(text, *, sort="relevance", page=1, per_page=20, **filters):
     if sort not in SORTS:
         raise ValidationFailed(_("Sort the results by relevance or by date."), field="sort")
     page = _integer(page, "page", numbers.not_whole("page", 1, numbers.MAX_PAGE).message)
-    per_page = _integer(per_page, "per_page", _("The number of results per page must be a whole number from 1 to 100."))
+    per_page = _integer(
+        per_page,
+        "per_page",
+        _("The number of results per page must be a whole number from 1 to 100."),
+    )
     if per_page > MAX_PER_PAGE:
-        raise ValidationFailed(_("The number of results per page must be a whole number from 1 to 100."), field="per_page")
+        raise ValidationFailed(
+            _("The number of results per page must be a whole number from 1 to 100."),
+            field="per_page",
+        )
     return SearchRequest(parse_query(text), checked, sort, page, per_page)
 
 

@@ -3,6 +3,7 @@
 The matches are found on the normalised text (the same tokens the index holds) and traced back
 to the original characters, so 大氣 in a document is marked when the query was 大气.
 """
+
 from markupsafe import Markup, escape
 
 from portal.search.analysis import normalise_with_offsets, scan
@@ -51,7 +52,7 @@ def match_spans(source, terms):
             # Most positions fail on the first token: test it before building the window.
             if not _matches(wanted[0], found[i]):
                 continue
-            window = found[i:i + size]
+            window = found[i : i + size]
             if not all(_matches(q, d) for q, d in zip(wanted[1:], window[1:])):
                 continue
             begin = _edge_start(wanted[0], window[0])
@@ -66,7 +67,9 @@ def _matches(query_token, token):
         return True
     if not (query_token.open_left or query_token.open_right) or len(found) != 2 or not token[3]:
         return False
-    return (query_token.open_left and found[1] == text) or (query_token.open_right and found[0] == text)
+    return (query_token.open_left and found[1] == text) or (
+        query_token.open_right and found[0] == text
+    )
 
 
 def _edge_start(query_token, token):

@@ -84,7 +84,9 @@ class Policy:
     others_see_public: bool = True
     unit: Callable[[Any], int] = lambda row: row.unit_id
     key: Callable[[], Any] | None = None  # the column looked up by get_*; None: the primary key
-    readers: Callable[[int], Rule] | None = None  # None: a unit reads the rows whose `unit` is its own
+    readers: Callable[[int], Rule] | None = (
+        None  # None: a unit reads the rows whose `unit` is its own
+    )
     forbidden: Callable[[Permission], Forbidden] = lambda _permission: Forbidden(
         _("Only staff of the responsible unit can do this.")
     )
@@ -290,7 +292,6 @@ REPORTS = Policy(
     ),
     forbidden=_report_refusal,
 )
-
 
 
 def _files_of(owner, model, relation):

@@ -1,4 +1,5 @@
 """Staff accounts: creation, password checks throttled per account and address, sessions, passwords."""
+
 import secrets
 from dataclasses import dataclass
 from functools import cache
@@ -36,14 +37,20 @@ def create_user(username, unit_name, role, password, display_name="", email=""):
         role = Role(role)
     except ValueError:
         raise ValidationFailed(
-            _("The role must be one of %(roles)s.", roles=", ".join(r.value for r in Role)), field="role"
+            _("The role must be one of %(roles)s.", roles=", ".join(r.value for r in Role)),
+            field="role",
         ) from None
     unit = find_unit(unit_name)
     if not unit.handles_reports:
-        raise ValidationFailed(_("%(unit)s is a collective addressee, not a unit with staff.", unit=unit.name), field="unit")
+        raise ValidationFailed(
+            _("%(unit)s is a collective addressee, not a unit with staff.", unit=unit.name),
+            field="unit",
+        )
     email = (email or "").strip()
     if email and ("@" not in email or len(email) > 254):
-        raise ValidationFailed(_("Enter an email address in the right format, like name@example.com."), field="email")
+        raise ValidationFailed(
+            _("Enter an email address in the right format, like name@example.com."), field="email"
+        )
     if db.session.scalar(sa.select(User).where(User.username == username)):
         raise Conflict(_("The username %(name)s is taken.", name=username), field="username")
     user = User(
@@ -83,8 +90,9 @@ def authenticate(username, password, client, secret, limits, now=None):
     account_key = throttle.private_key(secret, "login-account", username, client)
     address_key = throttle.private_key(secret, "login-address", client)
     # `|`, not `or`: both counters are read on every attempt, so a throttled one takes as long as any.
-    throttled = (throttle.exhausted(account_key, per_account, window, now)
-                 | throttle.exhausted(address_key, per_address, window, now))
+    throttled = throttle.exhausted(account_key, per_account, window, now) | throttle.exhausted(
+        address_key, per_address, window, now
+    )
     matches = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if user is not None and matches and user.active and not throttled:
         user.last_login_at = now
@@ -113,7 +121,8 @@ def end_sessions(user):
 def _check_new_password(password, field):
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
-            _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field=field
+            _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
+            field=field,
         )
 
 
@@ -138,14 +147,18 @@ def change_password(user, current, new, new_again, secret, limits, now=None):
     matches = check_password_hash(user.password_hash, current or "")
     if throttled:
         minutes = max(1, throttle.seconds_left(window, now) // 60)
-        raise ValidationFailed(_("Too many wrong passwords. Please wait %(n)s minutes and try again.", n=minutes),
-                               field="current_password")
+        raise ValidationFailed(
+            _("Too many wrong passwords. Please wait %(n)s minutes and try again.", n=minutes),
+            field="current_password",
+        )
     if not matches:
         throttle.hit(key, window, now)
         raise ValidationFailed(_("Your current password is not right."), field="current_password")
     _check_new_password(new, "new_password")
     if new != new_again:
-        raise ValidationFailed(_("The two new passwords are not the same."), field="new_password_again")
+        raise ValidationFailed(
+            _("The two new passwords are not the same."), field="new_password_again"
+        )
     set_password(user, new)
 
 

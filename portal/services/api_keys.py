@@ -1,4 +1,5 @@
 """Open311 API keys: issued once in plain text, stored only as a SHA-256 hash."""
+
 import hashlib
 import secrets
 from datetime import timedelta
@@ -28,8 +29,10 @@ def create_api_key(name):
     name = (name or "").strip()
     low, high = NAME_LENGTH
     if not low <= len(name) <= high:
-        raise ValidationFailed(_("The name must be between %(low)s and %(high)s characters.", low=low, high=high),
-                               field="name")
+        raise ValidationFailed(
+            _("The name must be between %(low)s and %(high)s characters.", low=low, high=high),
+            field="name",
+        )
     if db.session.scalar(sa.select(ApiKey.id).where(ApiKey.name == name)) is not None:
         raise Conflict(_("An API key named %(name)s exists already.", name=name))
     plaintext = PREFIX + secrets.token_urlsafe(32)
@@ -43,17 +46,23 @@ def authenticate(plaintext):
     """The active key whose plain text is `plaintext` (its last use noted), or None."""
     if not plaintext:
         return None
-    key = db.session.scalar(sa.select(ApiKey).where(ApiKey.key_hash == hash_key(plaintext), ApiKey.active.is_(True)))
+    key = db.session.scalar(
+        sa.select(ApiKey).where(ApiKey.key_hash == hash_key(plaintext), ApiKey.active.is_(True))
+    )
     if key is not None:
         key.last_used_at = utcnow()
     return key
 
 
 # Built once: every Open311 POST runs them.
-_ACTIVE = sa.select(ApiKey.id, ApiKey.last_used_at).where(ApiKey.key_hash == sa.bindparam("hash"),
-                                                          ApiKey.active.is_(True))
-_USED = (sa.update(ApiKey.__table__).where(ApiKey.__table__.c.id == sa.bindparam("key_id"))
-         .values(last_used_at=sa.bindparam("moment")))
+_ACTIVE = sa.select(ApiKey.id, ApiKey.last_used_at).where(
+    ApiKey.key_hash == sa.bindparam("hash"), ApiKey.active.is_(True)
+)
+_USED = (
+    sa.update(ApiKey.__table__)
+    .where(ApiKey.__table__.c.id == sa.bindparam("key_id"))
+    .values(last_used_at=sa.bindparam("moment"))
+)
 
 
 def find_active(plaintext):

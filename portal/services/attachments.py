@@ -16,6 +16,7 @@ download or act on a file is the policy of its kind (`access.CONSULTATION_ATTACH
 `access.DISCLOSURE_ATTACHMENTS`): a file is public with its consultation or disclosure, and read in
 the console by the owner's unit and site oversight. Functions never commit.
 """
+
 import enum
 import hashlib
 import secrets
@@ -47,7 +48,9 @@ MAX_FILES = 10
 ADDING_STATES = (ConsultationState.DRAFT, ConsultationState.OPEN)
 # A published disclosure may gain a file (a corrected annex), shown with the day it was added.
 DISCLOSURE_ADDING_STATES = (DisclosureState.DRAFT, DisclosureState.PUBLISHED)
-EXTENSIONS = {content_type: evidence.EXTENSIONS[kind] for kind, content_type in evidence.CONTENT_TYPES.items()}
+EXTENSIONS = {
+    content_type: evidence.EXTENSIONS[kind] for kind, content_type in evidence.CONTENT_TYPES.items()
+}
 
 
 class Owner(enum.Enum):
@@ -76,15 +79,27 @@ class _Rules:
 
 RULES = {
     Owner.CONSULTATION: _Rules(
-        FOLDER, Consultation, ConsultationAttachment, "consultation", ADDING_STATES, ConsultationState.DRAFT,
-        consultations, access.CONSULTATION_ATTACHMENTS,
+        FOLDER,
+        Consultation,
+        ConsultationAttachment,
+        "consultation",
+        ADDING_STATES,
+        ConsultationState.DRAFT,
+        consultations,
+        access.CONSULTATION_ATTACHMENTS,
         lambda: _("Files can be added while the consultation is a draft or open for comments."),
         lambda n: _("A consultation can have at most %(n)s files.", n=n),
         lambda: _("Files of a published consultation are part of the public record and stay."),
     ),
     Owner.DISCLOSURE: _Rules(
-        DISCLOSURE_FOLDER, Disclosure, DisclosureAttachment, "disclosure", DISCLOSURE_ADDING_STATES,
-        DisclosureState.DRAFT, disclosures, access.DISCLOSURE_ATTACHMENTS,
+        DISCLOSURE_FOLDER,
+        Disclosure,
+        DisclosureAttachment,
+        "disclosure",
+        DISCLOSURE_ADDING_STATES,
+        DisclosureState.DRAFT,
+        disclosures,
+        access.DISCLOSURE_ATTACHMENTS,
         lambda: _("Files can be added while the disclosure is a draft or published."),
         lambda n: _("A disclosure can have at most %(n)s files.", n=n),
         lambda: _("Files of a published disclosure are part of the public record and stay."),
@@ -139,10 +154,17 @@ def add_attachment(user, owner, filename, data, config, now=None):
         raise _refused(rules.too_many(MAX_FILES))
     content_type, stored = _checked(filename, bytes(data), config)
     now = now or utcnow()
-    relative = Path(rules.folder, f"{now:%Y}", f"{now:%m}", secrets.token_hex(16) + EXTENSIONS[content_type])
+    relative = Path(
+        rules.folder, f"{now:%Y}", f"{now:%m}", secrets.token_hex(16) + EXTENSIONS[content_type]
+    )
     attachment = rules.attachment_model(
-        filename=evidence.clean_name(filename), content_type=content_type, size=len(stored),
-        sha256=hashlib.sha256(stored).hexdigest(), path=relative.as_posix(), created_at=now, created_by_id=user.id,
+        filename=evidence.clean_name(filename),
+        content_type=content_type,
+        size=len(stored),
+        sha256=hashlib.sha256(stored).hexdigest(),
+        path=relative.as_posix(),
+        created_at=now,
+        created_by_id=user.id,
         **{rules.owner_field: owner},
     )
     db.session.add(attachment)

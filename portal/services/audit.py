@@ -1,4 +1,5 @@
 """Writing the audit trail, and reading it back for site administrators (the audit log)."""
+
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -52,7 +53,10 @@ class AuditFilters:
     @property
     def active(self):
         """True when any filter narrows the log."""
-        return any(v is not None for v in (self.actor, self.action, self.unit, self.since, self.until, self.report))
+        return any(
+            v is not None
+            for v in (self.actor, self.action, self.unit, self.since, self.until, self.report)
+        )
 
 
 def _day(name, value):
@@ -62,7 +66,9 @@ def _day(name, value):
         return date.fromisoformat(value)
     except ValueError:
         label = {"since": _("The first day"), "until": _("The last day")}[name]
-        raise ValidationFailed(_("%(field)s must be a date such as 2026-05-20.", field=label), field=name) from None
+        raise ValidationFailed(
+            _("%(field)s must be a date such as 2026-05-20.", field=label), field=name
+        ) from None
 
 
 def _chosen(name, value):
@@ -70,8 +76,14 @@ def _chosen(name, value):
     if not value:
         return None
     if not numbers.is_whole(value) or int(value) < 1:
-        label = {"actor": _("The staff member"), "unit": _("The unit"), "page": _("The page number")}[name]
-        raise ValidationFailed(_("%(field)s is not one of the values offered.", field=label), field=name)
+        label = {
+            "actor": _("The staff member"),
+            "unit": _("The unit"),
+            "page": _("The page number"),
+        }[name]
+        raise ValidationFailed(
+            _("%(field)s is not one of the values offered.", field=label), field=name
+        )
     return int(value)
 
 
@@ -79,11 +91,19 @@ def parse_filters(args):
     """AuditFilters from query parameters (a mapping of strings); ValidationFailed names a bad one."""
     action = args.get("action") or None
     if action is not None and action not in ACTIONS:
-        raise ValidationFailed(_("%(field)s is not one of the values offered.", field=_("The action")), field="action")
+        raise ValidationFailed(
+            _("%(field)s is not one of the values offered.", field=_("The action")), field="action"
+        )
     report = (args.get("report") or "").strip()[:40] or None
-    filters = AuditFilters(actor=_chosen("actor", args.get("actor")), action=action, unit=_chosen("unit", args.get("unit")),
-                           since=_day("since", args.get("since")), until=_day("until", args.get("until")), report=report,
-                           page=min(_chosen("page", args.get("page")) or 1, 1_000_000))
+    filters = AuditFilters(
+        actor=_chosen("actor", args.get("actor")),
+        action=action,
+        unit=_chosen("unit", args.get("unit")),
+        since=_day("since", args.get("since")),
+        until=_day("until", args.get("until")),
+        report=report,
+        page=min(_chosen("page", args.get("page")) or 1, 1_000_000),
+    )
     if filters.since and filters.until and filters.since > filters.until:
         raise ValidationFailed(_("The first day must not be after the last day."), field="since")
     return filters
@@ -101,7 +121,9 @@ def search(filters, tz, per_page=PER_PAGE):
     if filters.action:
         query = query.where(AuditRecord.action == filters.action)
     if filters.unit is not None:
-        query = query.where(AuditRecord.actor_id.in_(sa.select(User.id).where(User.unit_id == filters.unit)))
+        query = query.where(
+            AuditRecord.actor_id.in_(sa.select(User.id).where(User.unit_id == filters.unit))
+        )
     if filters.since:
         query = query.where(AuditRecord.at >= _start_of(filters.since, tz))
     if filters.until:
@@ -109,8 +131,14 @@ def search(filters, tz, per_page=PER_PAGE):
     if filters.report:
         report = sa.select(Report.id).where(Report.reference == filters.report).scalar_subquery()
         query = query.where(AuditRecord.subject_type == "report", AuditRecord.subject_id == report)
-    return pagination.fetch(db.session, query, filters.page, per_page, order_by=(AuditRecord.id.desc(),),
-                            options=(selectinload(AuditRecord.actor).selectinload(User.unit),))
+    return pagination.fetch(
+        db.session,
+        query,
+        filters.page,
+        per_page,
+        order_by=(AuditRecord.id.desc(),),
+        options=(selectinload(AuditRecord.actor).selectinload(User.unit),),
+    )
 
 
 def report_references(records):
@@ -118,7 +146,9 @@ def report_references(records):
     ids = {r.subject_id for r in records if r.subject_type == "report"}
     if not ids:
         return {}
-    return dict(db.session.execute(sa.select(Report.id, Report.reference).where(Report.id.in_(ids))).all())
+    return dict(
+        db.session.execute(sa.select(Report.id, Report.reference).where(Report.id.in_(ids))).all()
+    )
 
 
 def actors():

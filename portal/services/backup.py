@@ -10,15 +10,17 @@ the copy is checked for them. Files written later are extra and harmless.
 Secrets are not in a backup: PORTAL_SECRET_KEY (receipt codes and private links derive from it) and
 PORTAL_IDENTITY_KEY (reporters' identities are encrypted with it) are kept apart from it.
 """
+
 import json
 import os
 import shutil
 import sqlite3
+
 # Runs pg_dump and pg_restore only, with argument lists and no shell.
 import subprocess  # nosec B404
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -61,7 +63,9 @@ def table_counts(query, dialect):
     if dialect == "sqlite":
         names = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
     else:
-        names = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+        names = (
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+        )
     counts = {}
     for (name,) in query(names):
         # The table name comes from the database's own catalogue and is quoted, never from input.
@@ -99,7 +103,7 @@ def backup(config, directory):
         raise BackupFailed(f"{directory} is not empty; a backup goes into a new directory")
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     url, dialect = _dialect(config)
-    taken_at = datetime.now(timezone.utc)
+    taken_at = datetime.now(UTC)
     if dialect == "sqlite":
         database, tables, referenced = _snapshot_sqlite(url.database, directory / SQLITE_FILE)
     elif dialect == "postgresql":
@@ -109,12 +113,18 @@ def backup(config, directory):
     files = _copy_files(Path(config["FILES_DIR"]), directory / FILES)
     missing = sorted(referenced - files.keys())
     if missing:
-        raise BackupFailed(f"{len(missing)} files the database refers to are missing from the data directory "
-                           f"(first: {missing[0]}); `flask --app wsgi portal check` lists them")
+        raise BackupFailed(
+            f"{len(missing)} files the database refers to are missing from the data directory "
+            f"(first: {missing[0]}); `flask --app wsgi portal check` lists them"
+        )
     manifest = {
         "format": FORMAT,
         "taken_at": taken_at.isoformat(timespec="seconds"),
-        "database": {"dialect": dialect, "file": database.name, "sha256": storage.sha256_of(database)},
+        "database": {
+            "dialect": dialect,
+            "file": database.name,
+            "sha256": storage.sha256_of(database),
+        },
         "tables": tables,
         "referenced_files": len(referenced),
         "files": files,
@@ -131,6 +141,7 @@ def _snapshot_sqlite(path, target):
         # One step (pages=-1) copies a single consistent read snapshot; writers go on meanwhile (WAL).
         source.backup(copy)
         copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+
         def query(sql):
             return copy.execute(sql).fetchall()
 
@@ -152,8 +163,17 @@ def _snapshot_postgres(url, target):
             with connection.begin():
                 snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
                 plain, environ = _libpq(url)
-                _run(["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={target}",
-                      f"--dbname={plain}"], environ)
+                _run(
+                    [
+                        "pg_dump",
+                        "--format=custom",
+                        f"--snapshot={snapshot}",
+                        f"--file={target}",
+                        f"--dbname={plain}",
+                    ],
+                    environ,
+                )
+
                 def query(sql):
                     return connection.exec_driver_sql(sql).all()
 
@@ -186,7 +206,9 @@ def _copy_files(files_dir, target):
 def _write_manifest(directory, manifest):
     # Written last and renamed into place: a directory with a manifest is a complete backup.
     temporary = directory / (TEMPORARY_PREFIX + MANIFEST)
-    temporary.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    temporary.write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"
+    )
     os.chmod(temporary, 0o600)
     os.replace(temporary, directory / MANIFEST)
 
@@ -197,7 +219,9 @@ def read_manifest(directory):
     try:
         manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise BackupFailed(f"{directory} has no {MANIFEST}: not a backup, or an unfinished one") from None
+        raise BackupFailed(
+            f"{directory} has no {MANIFEST}: not a backup, or an unfinished one"
+        ) from None
     if manifest.get("format") != FORMAT:
         raise BackupFailed(f"{directory / MANIFEST} is not a {FORMAT} manifest")
     database = directory / manifest["database"]["file"]
@@ -225,13 +249,17 @@ def restore(config, directory, force=False):
     manifest = read_manifest(directory)
     url, dialect = _dialect(config)
     if dialect != manifest["database"]["dialect"]:
-        raise BackupFailed(f"the backup is of a {manifest['database']['dialect']} database, "
-                           f"the portal is configured for {dialect}")
+        raise BackupFailed(
+            f"the backup is of a {manifest['database']['dialect']} database, "
+            f"the portal is configured for {dialect}"
+        )
     files_dir = Path(config["FILES_DIR"])
     occupied = _occupied(url, dialect, files_dir)
     if occupied and not force:
-        raise BackupFailed(f"the target is not empty ({occupied}); restore into an empty files directory and "
-                           "database, or pass --force to replace them")
+        raise BackupFailed(
+            f"the target is not empty ({occupied}); restore into an empty files directory and "
+            "database, or pass --force to replace them"
+        )
     database = directory / manifest["database"]["file"]
     if dialect == "sqlite":
         _restore_sqlite(database, Path(url.database))
@@ -239,8 +267,18 @@ def restore(config, directory, force=False):
     else:
         plain, environ = _libpq(url)
         clean = ["--clean", "--if-exists"] if force else []
-        _run(["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction", *clean,
-              f"--dbname={plain}", str(database)], environ)
+        _run(
+            [
+                "pg_restore",
+                "--no-owner",
+                "--exit-on-error",
+                "--single-transaction",
+                *clean,
+                f"--dbname={plain}",
+                str(database),
+            ],
+            environ,
+        )
         query_counts = _postgres_counts(url)
     for folder in storage.FOLDERS:
         shutil.rmtree(files_dir / folder, ignore_errors=True)
@@ -251,8 +289,11 @@ def restore(config, directory, force=False):
         os.chmod(destination, 0o600)
     _check_files(files_dir, manifest["files"], f"restored into {files_dir}")
     if query_counts != manifest["tables"]:
-        differ = sorted(name for name in set(query_counts) | set(manifest["tables"])
-                        if query_counts.get(name) != manifest["tables"].get(name))
+        differ = sorted(
+            name
+            for name in set(query_counts) | set(manifest["tables"])
+            if query_counts.get(name) != manifest["tables"].get(name)
+        )
         raise BackupFailed(f"restored row counts differ from the manifest in {', '.join(differ)}")
     return Result(manifest, time.monotonic() - started)
 

@@ -16,11 +16,12 @@ How a deadline is counted (`Calendar.add`):
   Council publishes that year's holiday arrangements.
 - A deadline ends at the end of its last day, Beijing time (`due_at`).
 """
+
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -95,7 +96,9 @@ def rules_from_config(config: Mapping):
     for kind, rule in default_rules().items():
         prefix = f"CLOCK_{kind.name}"
         days = _as_days(f"{prefix}_DAYS", config.get(f"{prefix}_DAYS", rule.days))
-        working = _as_bool(f"{prefix}_WORKING_DAYS", config.get(f"{prefix}_WORKING_DAYS", rule.working_days))
+        working = _as_bool(
+            f"{prefix}_WORKING_DAYS", config.get(f"{prefix}_WORKING_DAYS", rule.working_days)
+        )
         basis = config.get(f"{prefix}_BASIS") or rule.basis
         rules[kind] = ClockRule(kind, days, working, str(basis))
     return rules
@@ -126,7 +129,7 @@ def _as_bool(key, value):
     raise ValueError(f"{key}: expected true or false, got {value!r}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def library_covers(year: int) -> bool:
     """True when the installed chinesecalendar has the official holiday arrangements for `year`."""
     try:
@@ -216,7 +219,7 @@ def local_day(moment: datetime, tz: str = DEFAULT_TZ) -> date:
 def due_at(deadline: Deadline, tz: str = DEFAULT_TZ) -> datetime:
     """The last instant of the due day in `tz`, as an aware UTC datetime."""
     local = datetime.combine(deadline.due_on, time.max, tzinfo=ZoneInfo(tz))
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 def urgency(due_at: datetime, now: datetime, soon_days: int = 3) -> Urgency:

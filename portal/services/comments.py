@@ -10,6 +10,7 @@
 - Access is the policy `access.COMMENTS`: a comment nobody outside the unit may see (waiting, hidden,
   flagged) is NotFound for other units; a published one is Forbidden to them.
 """
+
 import hashlib
 import hmac
 import re
@@ -55,7 +56,9 @@ def decision_label(decision):
         CommentDecision.ADOPTED: _("Adopted (采纳)"),
         CommentDecision.PARTLY_ADOPTED: _("Partly adopted (部分采纳)"),
         CommentDecision.NOT_ADOPTED: _("Not adopted (不采纳)"),
-        CommentDecision.OUT_OF_SCOPE: _("Outside the scope of this consultation (不属于本次征求范围)"),
+        CommentDecision.OUT_OF_SCOPE: _(
+            "Outside the scope of this consultation (不属于本次征求范围)"
+        ),
     }[decision]
 
 
@@ -83,7 +86,9 @@ def contact_key(value, secret):
     # A bare hash of an 11-digit phone number is reversed by trying them all; the key keeps the
     # comments table from revealing what CommentContact holds apart. Rotating the secret only means
     # later comments of one person are no longer grouped with earlier ones.
-    return hmac.new(secret.encode(), b"comment-author:" + value.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        secret.encode(), b"comment-author:" + value.encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def _author_key(consultation, phone, email, secret):
@@ -101,7 +106,8 @@ def _author_key(consultation, phone, email, secret):
         known = db.session.scalar(
             sa.select(Comment.author_key)
             .where(Comment.consultation_id == consultation.id, Comment.author_key.in_(keys))
-            .order_by(Comment.id).limit(1)
+            .order_by(Comment.id)
+            .limit(1)
         )
         if known:
             return known
@@ -115,15 +121,34 @@ def _check_open(consultation, now, tz):
     if consultation.state is ConsultationState.WITHDRAWN:
         raise Conflict(_("This consultation was withdrawn; comments are no longer accepted."))
     if consultation.state is not ConsultationState.OPEN or today > consultation.closes_on:
-        raise Conflict(_("Comments are no longer accepted: this consultation closed on %(date)s.",
-                         date=consultation.closes_on.isoformat()))
+        raise Conflict(
+            _(
+                "Comments are no longer accepted: this consultation closed on %(date)s.",
+                date=consultation.closes_on.isoformat(),
+            )
+        )
     if today < consultation.opens_on:
-        raise Conflict(_("Comments are not accepted yet: this consultation opens on %(date)s.",
-                         date=consultation.opens_on.isoformat()))
+        raise Conflict(
+            _(
+                "Comments are not accepted yet: this consultation opens on %(date)s.",
+                date=consultation.opens_on.isoformat(),
+            )
+        )
 
 
-def submit_comment(consultation, body, author_name, phone, email, publish_name, paragraph_number=None,
-                   now=None, tz=clocks.DEFAULT_TZ, *, secret):
+def submit_comment(
+    consultation,
+    body,
+    author_name,
+    phone,
+    email,
+    publish_name,
+    paragraph_number=None,
+    now=None,
+    tz=clocks.DEFAULT_TZ,
+    *,
+    secret,
+):
     """A resident's comment on the document or one paragraph; it waits for moderation (the caller commits).
 
     `secret` (the application's SECRET_KEY) keys the hash that groups one person's comments (`contact_key`).
@@ -138,28 +163,60 @@ def submit_comment(consultation, body, author_name, phone, email, publish_name, 
         number = numbers.identifier(paragraph_number)
         paragraph = next((p for p in consultation.paragraphs if p.number == number), None)
         if paragraph is None:
-            errors.append(("paragraph", _("The part you comment on does not exist: the document has no paragraph "
-                                          "%(n)s.", n=paragraph_number)))
+            errors.append(
+                (
+                    "paragraph",
+                    _(
+                        "The part you comment on does not exist: the document has no paragraph "
+                        "%(n)s.",
+                        n=paragraph_number,
+                    ),
+                )
+            )
     body = clean_text(body)
     low, high = BODY_LENGTH
     if not body:
         errors.append(("body", _("Enter your comment.")))
     elif not low <= len(body) <= high:
-        errors.append(("body", _("Your comment must be between %(low)s and %(high)s characters (it has %(n)s).",
-                                 low=low, high=f"{high:,}", n=len(body))))
+        errors.append(
+            (
+                "body",
+                _(
+                    "Your comment must be between %(low)s and %(high)s characters (it has %(n)s).",
+                    low=low,
+                    high=f"{high:,}",
+                    n=len(body),
+                ),
+            )
+        )
     name = " ".join(clean_text(author_name).split())
     if not name:
         errors.append(("author_name", _("Enter your name.")))
     elif len(name) > NAME_LENGTH[1]:
-        errors.append(("author_name", _("Your name must be %(n)s characters or fewer.", n=NAME_LENGTH[1])))
+        errors.append(
+            ("author_name", _("Your name must be %(n)s characters or fewer.", n=NAME_LENGTH[1]))
+        )
     phone, email = (phone or "").strip(), (email or "").strip()
-    errors += contact_errors(phone, email, _("Enter your phone number or your email address: the rules on public "
-                                             "participation require a way to reach you. It is never published."))
+    errors += contact_errors(
+        phone,
+        email,
+        _(
+            "Enter your phone number or your email address: the rules on public "
+            "participation require a way to reach you. It is never published."
+        ),
+    )
     if errors:
         raise ValidationFailed.every(errors)
-    comment = Comment(consultation=consultation, paragraph=paragraph, author_name=name,
-                      publish_name=bool(publish_name), body=body, state=CommentState.PENDING,
-                      submitted_at=now, author_key=_author_key(consultation, phone, email, secret))
+    comment = Comment(
+        consultation=consultation,
+        paragraph=paragraph,
+        author_name=name,
+        publish_name=bool(publish_name),
+        body=body,
+        state=CommentState.PENDING,
+        submitted_at=now,
+        author_key=_author_key(consultation, phone, email, secret),
+    )
     db.session.add(comment)
     db.session.flush()
     db.session.add(CommentContact(comment_id=comment.id, phone=phone, email=email))
@@ -188,28 +245,43 @@ def public_view(comment):
     """The public face of one comment."""
     author = comment.author_name if comment.publish_name else _("Member of the public")
     return PublicComment(
-        id=comment.id, body=comment.body, author=author,
+        id=comment.id,
+        body=comment.body,
+        author=author,
         paragraph_number=comment.paragraph.number if comment.paragraph else None,
-        decision=comment.decision, decision_label=decision_label(comment.decision),
-        reason=comment.decision_reason, submitted_at=comment.submitted_at,
+        decision=comment.decision,
+        decision_label=decision_label(comment.decision),
+        reason=comment.decision_reason,
+        submitted_at=comment.submitted_at,
     )
 
 
 def public_comments(consultation):
     """The published comments of `consultation`, oldest first, as PublicComment."""
     comments = db.session.scalars(
-        access.COMMENTS.public_query().where(Comment.consultation_id == consultation.id).order_by(Comment.id)
+        access.COMMENTS.public_query()
+        .where(Comment.consultation_id == consultation.id)
+        .order_by(Comment.id)
     ).all()
     return [public_view(c) for c in comments]
 
 
 def public_comment_counts(consultation_ids):
     """{consultation id: how many published comments it has} for `consultation_ids`, in one query."""
-    counts = dict(db.session.execute(
-        sa.select(Comment.consultation_id, sa.func.count())
-        .where(Comment.consultation_id.in_(consultation_ids), access.COMMENTS.public_condition())
-        .group_by(Comment.consultation_id)
-    ).all()) if consultation_ids else {}
+    counts = (
+        dict(
+            db.session.execute(
+                sa.select(Comment.consultation_id, sa.func.count())
+                .where(
+                    Comment.consultation_id.in_(consultation_ids),
+                    access.COMMENTS.public_condition(),
+                )
+                .group_by(Comment.consultation_id)
+            ).all()
+        )
+        if consultation_ids
+        else {}
+    )
     return {i: counts.get(i, 0) for i in consultation_ids}
 
 
@@ -239,9 +311,12 @@ def moderation_queue(user, consultation=None):
     if not user.can(Permission.CONSULTATIONS_MANAGE):
         raise Forbidden(_("Only staff of the responsible unit can do this."))
     query = (
-        sa.select(Comment).join(Consultation)
-        .where(Consultation.unit_id == user.unit_id,
-               Comment.state.in_([CommentState.PENDING, CommentState.FLAGGED]))
+        sa.select(Comment)
+        .join(Consultation)
+        .where(
+            Consultation.unit_id == user.unit_id,
+            Comment.state.in_([CommentState.PENDING, CommentState.FLAGGED]),
+        )
         .order_by(Comment.submitted_at, Comment.id)
     )
     if consultation is not None:
@@ -272,7 +347,9 @@ def hide_comment(user, comment, reason):
         raise Conflict(_("Only a comment waiting for moderation or a published one can be hidden."))
     comment.moderation_reason = _reason(reason)
     comment.state = CommentState.HIDDEN
-    audit.record("comment.hidden", "comment", comment.id, actor=user, detail=comment.moderation_reason)
+    audit.record(
+        "comment.hidden", "comment", comment.id, actor=user, detail=comment.moderation_reason
+    )
     search.enqueue("comment", comment.id)
     return comment
 
@@ -298,11 +375,16 @@ def flag_comment(comment, client_key, config, now=None):
         return False
     if not access.COMMENTS.is_public(comment):
         raise NotFound(_("No comment has the number %(id)s.", id=comment.id))
-    seen = db.session.scalar(sa.select(CommentFlag.id).where(CommentFlag.comment_id == comment.id,
-                                                             CommentFlag.client_key == client_key))
+    seen = db.session.scalar(
+        sa.select(CommentFlag.id).where(
+            CommentFlag.comment_id == comment.id, CommentFlag.client_key == client_key
+        )
+    )
     if seen is not None:
         return False
-    db.session.add(CommentFlag(comment_id=comment.id, client_key=client_key, created_at=now or utcnow()))
+    db.session.add(
+        CommentFlag(comment_id=comment.id, client_key=client_key, created_at=now or utcnow())
+    )
     # Counted in SQL, so that two flags at once both count.
     comment.flag_count = Comment.flag_count + 1
     db.session.flush()
@@ -319,13 +401,17 @@ def review_flagged(user, comment, keep, reason):
     if comment.state is not CommentState.FLAGGED:
         raise Conflict(_("This comment is not waiting for a review of flags."))
     if keep:
-        comment.moderation_reason = clean_text(reason)[:MODERATION_REASON_LENGTH[1]]
+        comment.moderation_reason = clean_text(reason)[: MODERATION_REASON_LENGTH[1]]
         comment.state, comment.flag_count = CommentState.PUBLISHED, 0
-        audit.record("comment.kept", "comment", comment.id, actor=user, detail=comment.moderation_reason)
+        audit.record(
+            "comment.kept", "comment", comment.id, actor=user, detail=comment.moderation_reason
+        )
     else:
         comment.moderation_reason = _reason(reason)
         comment.state = CommentState.HIDDEN
-        audit.record("comment.hidden", "comment", comment.id, actor=user, detail=comment.moderation_reason)
+        audit.record(
+            "comment.hidden", "comment", comment.id, actor=user, detail=comment.moderation_reason
+        )
     search.enqueue("comment", comment.id)
     return comment
 
@@ -338,12 +424,15 @@ def _decision(decision, reason):
         try:
             decision = CommentDecision(decision)
         except ValueError:
-            raise ValidationFailed(_("Choose a decision: adopted, partly adopted, not adopted or outside the scope."),
-                                   field="decision") from None
+            raise ValidationFailed(
+                _("Choose a decision: adopted, partly adopted, not adopted or outside the scope."),
+                field="decision",
+            ) from None
     reason = text_field(reason, "reason", 0, DECISION_REASON_LENGTH)
     if decision is CommentDecision.NOT_ADOPTED and not reason:
-        raise ValidationFailed(_("Give the reason why the comment is not adopted (不采纳)."),
-                               field="reason")
+        raise ValidationFailed(
+            _("Give the reason why the comment is not adopted (不采纳)."), field="reason"
+        )
     return decision, reason
 
 
@@ -351,11 +440,18 @@ def _check_decidable(user, comment):
     _act(user, comment)
     state = comment.consultation.state
     if state is ConsultationState.ANSWERED:
-        raise Conflict(_("The participation statement has been published; decisions can no longer change."))
+        raise Conflict(
+            _("The participation statement has been published; decisions can no longer change.")
+        )
     if state not in DECIDING_STATES:
         raise Conflict(_("Decisions are given on open or closed consultations only."))
     if comment.state is not CommentState.PUBLISHED:
-        raise Conflict(_("Comment %(id)s is not published; only published comments are answered.", id=comment.id))
+        raise Conflict(
+            _(
+                "Comment %(id)s is not published; only published comments are answered.",
+                id=comment.id,
+            )
+        )
 
 
 def _record_decision(user, comment, decision, reason, now):
@@ -395,18 +491,24 @@ def may_read_contact(user, comment):
     """Site administrators with the permission, and staff of the consultation's unit."""
     if user.can(Permission.SITE_COMMENT_CONTACTS_READ):
         return True
-    return user.unit_id == comment.consultation.unit_id and user.can(Permission.CONSULTATIONS_MANAGE)
+    return user.unit_id == comment.consultation.unit_id and user.can(
+        Permission.CONSULTATIONS_MANAGE
+    )
 
 
 def read_contact(user, comment, purpose):
     """The commenter's CommentContact if `user` may see it (recording the read with `purpose`), else None."""
     if not may_read_contact(user, comment):
         return None
-    contact = db.session.scalar(sa.select(CommentContact).where(CommentContact.comment_id == comment.id))
+    contact = db.session.scalar(
+        sa.select(CommentContact).where(CommentContact.comment_id == comment.id)
+    )
     if contact is None:
         return None
     purpose = " ".join(clean_text(purpose).split())
     if not purpose:
-        raise ValidationFailed(_("Enter why you need the commenter's contact details."), field="purpose")
+        raise ValidationFailed(
+            _("Enter why you need the commenter's contact details."), field="purpose"
+        )
     audit.record("comment_contact.read", "comment", comment.id, actor=user, detail=purpose[:500])
     return contact

@@ -21,13 +21,14 @@ are accepted until the end of the closing day. See `count_period` for how EIA wo
 Every text shown to the public passes through `portal.sanitize.clean_text` before it is stored.
 Functions never commit; the caller does.
 """
+
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import numbers, pagination
 from portal.errors import Conflict, NotFound, ValidationFailed
@@ -62,8 +63,13 @@ MAX_PERIOD_DAYS = 366
 # Kinds that may belong to a construction project (and then must name its stage).
 PROJECT_KINDS = (ConsultationKind.EIA, ConsultationKind.PLAN)
 # EIA notice columns and their lengths (the project's name comes from the project).
-EIA_TEXT_FIELDS = {"project_location": 300, "developer_name": 200, "developer_contact": 200, "eia_preparer": 200,
-                   "how_to_comment": 2000}
+EIA_TEXT_FIELDS = {
+    "project_location": 300,
+    "developer_name": 200,
+    "developer_contact": 200,
+    "eia_preparer": 200,
+    "how_to_comment": 2000,
+}
 # The moderation states that still wait for a decision by staff.
 AWAITING_MODERATION = (CommentState.PENDING, CommentState.FLAGGED)
 _PARAGRAPH_BREAK = "\n\n"
@@ -81,8 +87,12 @@ not_found = POLICY.not_found
 act = POLICY.act
 
 # What the public page shows of a consultation, loaded with it rather than one relation at a time.
-_PUBLIC_PAGE = (joinedload(Consultation.unit).selectinload(Unit.aliases), joinedload(Consultation.area),
-                joinedload(Consultation.project), selectinload(Consultation.tasks).joinedload(Task.measure))
+_PUBLIC_PAGE = (
+    joinedload(Consultation.unit).selectinload(Unit.aliases),
+    joinedload(Consultation.area),
+    joinedload(Consultation.project),
+    selectinload(Consultation.tasks).joinedload(Task.measure),
+)
 
 
 def get_public(consultation_id):
@@ -115,11 +125,19 @@ def _as_id(value):
 def field_label(name):
     """A consultation form field's name in the user's language, for error messages."""
     return {
-        "title": _("Title"), "summary": _("Summary of the document"), "body_text": _("Document text"),
-        "project_location": _("Project location"), "developer_name": _("Developer"),
-        "developer_contact": _("Developer's contact"), "eia_preparer": _("EIA preparer"),
-        "how_to_comment": _("How to comment"), "reason": _("Reason"), "statement": _("Statement"),
-        "name": _("Project name"), "location": _("Project location"), "developer": _("Developer"),
+        "title": _("Title"),
+        "summary": _("Summary of the document"),
+        "body_text": _("Document text"),
+        "project_location": _("Project location"),
+        "developer_name": _("Developer"),
+        "developer_contact": _("Developer's contact"),
+        "eia_preparer": _("EIA preparer"),
+        "how_to_comment": _("How to comment"),
+        "reason": _("Reason"),
+        "statement": _("Statement"),
+        "name": _("Project name"),
+        "location": _("Project location"),
+        "developer": _("Developer"),
     }.get(name, name)
 
 
@@ -169,15 +187,28 @@ def _enum(kind, value, name, message):
 
 
 def _kind(value):
-    return _enum(ConsultationKind, value, "kind",
-                 _("Choose the kind of consultation: an EIA of a construction project, a policy draft or a plan."))
+    return _enum(
+        ConsultationKind,
+        value,
+        "kind",
+        _(
+            "Choose the kind of consultation: an EIA of a construction project, a policy draft or a plan."
+        ),
+    )
 
 
 def _stage(value):
     if value in (None, ""):
         return None
-    return _enum(ProjectStage, value, "stage", _("Choose the project stage: approval (立项), implementation (实施) "
-                                                 "or post-evaluation (后评价)."))
+    return _enum(
+        ProjectStage,
+        value,
+        "stage",
+        _(
+            "Choose the project stage: approval (立项), implementation (实施) "
+            "or post-evaluation (后评价)."
+        ),
+    )
 
 
 def split_paragraphs(text):
@@ -188,24 +219,39 @@ def split_paragraphs(text):
 
 def _paragraphs(body_text):
     if len(body_text or "") > BODY_LENGTH:
-        raise ValidationFailed(_("%(field)s must be %(n)s characters or fewer.", field=field_label("body_text"),
-                                 n=BODY_LENGTH), field="body_text")
+        raise ValidationFailed(
+            _(
+                "%(field)s must be %(n)s characters or fewer.",
+                field=field_label("body_text"),
+                n=BODY_LENGTH,
+            ),
+            field="body_text",
+        )
     paragraphs = split_paragraphs(body_text)
     if not paragraphs:
-        raise ValidationFailed(_("Enter the document text: paste the text of the document."), field="body_text")
+        raise ValidationFailed(
+            _("Enter the document text: paste the text of the document."), field="body_text"
+        )
     return paragraphs
 
 
 def _dates(opens_on, closes_on):
     for name, value in (("opens_on", opens_on), ("closes_on", closes_on)):
         if value is not None and (isinstance(value, datetime) or not isinstance(value, date)):
-            raise ValidationFailed(_("The dates of the comment period must be real calendar dates."), field=name)
+            raise ValidationFailed(
+                _("The dates of the comment period must be real calendar dates."), field=name
+            )
     if opens_on is not None and closes_on is not None:
         if closes_on <= opens_on:
-            raise ValidationFailed(_("The last day of the comment period must be after its first day."),
-                                   field="closes_on")
+            raise ValidationFailed(
+                _("The last day of the comment period must be after its first day."),
+                field="closes_on",
+            )
         if (closes_on - opens_on).days > MAX_PERIOD_DAYS:
-            raise ValidationFailed(_("The last day of the comment period must be within one year of its first day."), field="closes_on")
+            raise ValidationFailed(
+                _("The last day of the comment period must be within one year of its first day."),
+                field="closes_on",
+            )
 
 
 # --- projects ------------------------------------------------------------------------------------
@@ -218,7 +264,8 @@ def create_project(unit, name, area, location="", developer="", created_by=None)
         name=text_field(name, "name", *PROJECT_NAME_LENGTH, single_line=True),
         location=text_field(location, "location", 0, 300, single_line=True),
         developer=text_field(developer, "developer", 0, 200, single_line=True),
-        area=drafts.area(area), unit=unit,
+        area=drafts.area(area),
+        unit=unit,
     )
     db.session.add(project)
     db.session.flush()
@@ -249,8 +296,19 @@ def get_public_project(project_id):
 
 # --- drafting ------------------------------------------------------------------------------------
 
-_EDITABLE = ("kind", "title", "summary", "body_text", "area", "project", "stage", "task_ids", "opens_on",
-             "closes_on", *EIA_TEXT_FIELDS)
+_EDITABLE = (
+    "kind",
+    "title",
+    "summary",
+    "body_text",
+    "area",
+    "project",
+    "stage",
+    "task_ids",
+    "opens_on",
+    "closes_on",
+    *EIA_TEXT_FIELDS,
+)
 
 
 def _apply(consultation, values):
@@ -263,13 +321,25 @@ def _apply(consultation, values):
     if project is not None and not isinstance(project, Project):
         raise ValidationFailed(_("Choose an existing construction project."), field="project")
     if project is not None and kind not in PROJECT_KINDS:
-        raise ValidationFailed(_("Only an EIA or a plan belongs to a construction project: choose no project for this kind."),
-                               field="project")
+        raise ValidationFailed(
+            _(
+                "Only an EIA or a plan belongs to a construction project: choose no project for this kind."
+            ),
+            field="project",
+        )
     if project is not None and stage is None:
-        raise ValidationFailed(_("Choose the project stage: approval (立项), implementation (实施) "
-                                 "or post-evaluation (后评价)."), field="stage")
+        raise ValidationFailed(
+            _(
+                "Choose the project stage: approval (立项), implementation (实施) "
+                "or post-evaluation (后评价)."
+            ),
+            field="stage",
+        )
     if project is None and stage is not None:
-        raise ValidationFailed(_("A project stage belongs to a construction project: choose the project too."), field="stage")
+        raise ValidationFailed(
+            _("A project stage belongs to a construction project: choose the project too."),
+            field="stage",
+        )
     eia = {name: text_field(values[name], name, 0, high) for name, high in EIA_TEXT_FIELDS.items()}
     _dates(values["opens_on"], values["closes_on"])
     tasks = drafts.tasks(values["task_ids"]) if values["task_ids"] is not None else None
@@ -287,36 +357,87 @@ def _apply(consultation, values):
             # Old rows go first: (consultation, number) is unique and the flush inserts before it deletes.
             consultation.paragraphs = []
             db.session.flush()
-        consultation.paragraphs = [Paragraph(number=n, text=text) for n, text in enumerate(paragraphs, start=1)]
+        consultation.paragraphs = [
+            Paragraph(number=n, text=text) for n, text in enumerate(paragraphs, start=1)
+        ]
 
 
 def _current(consultation):
     """The values of a draft as `_apply` takes them; the text and the tasks stay unless changed."""
-    values = {name: getattr(consultation, name) for name in _EDITABLE
-              if name not in ("body_text", "task_ids", "area", "project")}
-    return {**values, "area": consultation.area, "project": consultation.project, "body_text": None,
-            "task_ids": None}
+    values = {
+        name: getattr(consultation, name)
+        for name in _EDITABLE
+        if name not in ("body_text", "task_ids", "area", "project")
+    }
+    return {
+        **values,
+        "area": consultation.area,
+        "project": consultation.project,
+        "body_text": None,
+        "task_ids": None,
+    }
 
 
 LIFECYCLE = drafts.Lifecycle(
-    model=Consultation, search_kind="consultation", draft_state=ConsultationState.DRAFT,
-    permission=Permission.CONSULTATIONS_MANAGE, act=act, apply=_apply, current=_current, editable=_EDITABLE,
-    not_a_unit=lambda: _("The unit must be a department or a division: collective addressees do not run "
-                         "consultations."),
-    not_a_draft=lambda: _("Only a draft can be edited; this consultation has been published or withdrawn."),
+    model=Consultation,
+    search_kind="consultation",
+    draft_state=ConsultationState.DRAFT,
+    permission=Permission.CONSULTATIONS_MANAGE,
+    act=act,
+    apply=_apply,
+    current=_current,
+    editable=_EDITABLE,
+    not_a_unit=lambda: _(
+        "The unit must be a department or a division: collective addressees do not run "
+        "consultations."
+    ),
+    not_a_draft=lambda: _(
+        "Only a draft can be edited; this consultation has been published or withdrawn."
+    ),
 )
 
 
-def create_consultation(unit, kind, title, body_text, area, summary="", project=None, stage=None, task_ids=(),
-                        project_location="", developer_name="", developer_contact="", eia_preparer="",
-                        how_to_comment="", opens_on=None, closes_on=None, created_by=None):
+def create_consultation(
+    unit,
+    kind,
+    title,
+    body_text,
+    area,
+    summary="",
+    project=None,
+    stage=None,
+    task_ids=(),
+    project_location="",
+    developer_name="",
+    developer_contact="",
+    eia_preparer="",
+    how_to_comment="",
+    opens_on=None,
+    closes_on=None,
+    created_by=None,
+):
     """A draft consultation of `unit`, its document split into numbered paragraphs (blank-line separated)."""
-    return LIFECYCLE.create(unit, created_by, {
-        "kind": kind, "title": title, "summary": summary, "body_text": body_text, "area": area,
-        "project": project, "stage": stage, "task_ids": task_ids, "opens_on": opens_on, "closes_on": closes_on,
-        "project_location": project_location, "developer_name": developer_name,
-        "developer_contact": developer_contact, "eia_preparer": eia_preparer, "how_to_comment": how_to_comment,
-    })
+    return LIFECYCLE.create(
+        unit,
+        created_by,
+        {
+            "kind": kind,
+            "title": title,
+            "summary": summary,
+            "body_text": body_text,
+            "area": area,
+            "project": project,
+            "stage": stage,
+            "task_ids": task_ids,
+            "opens_on": opens_on,
+            "closes_on": closes_on,
+            "project_location": project_location,
+            "developer_name": developer_name,
+            "developer_contact": developer_contact,
+            "eia_preparer": eia_preparer,
+            "how_to_comment": how_to_comment,
+        },
+    )
 
 
 def update_draft(user, consultation, version=None, **changes):
@@ -338,10 +459,21 @@ def _missing_items(consultation, opens_on, closes_on):
     location = consultation.project_location or (project.location if project else "")
     developer = consultation.developer_name or (project.developer if project else "")
     checks = [
-        ("project", bool(project and project.name and location), _("project name and location (项目名称和地点)")),
-        ("developer_name", bool(developer and consultation.developer_contact),
-         _("developer and its contact details (建设单位及联系方式)")),
-        ("eia_preparer", bool(consultation.eia_preparer), _("EIA document preparer (环评文件编制单位)")),
+        (
+            "project",
+            bool(project and project.name and location),
+            _("project name and location (项目名称和地点)"),
+        ),
+        (
+            "developer_name",
+            bool(developer and consultation.developer_contact),
+            _("developer and its contact details (建设单位及联系方式)"),
+        ),
+        (
+            "eia_preparer",
+            bool(consultation.eia_preparer),
+            _("EIA document preparer (环评文件编制单位)"),
+        ),
         ("how_to_comment", bool(consultation.how_to_comment), _("how to comment (征求意见的方式)")),
         ("opens_on", bool(opens_on and closes_on), _("start and end dates (起止日期)")),
     ]
@@ -352,7 +484,12 @@ def missing_eia_items(consultation):
     """The required items an EIA notice lacks, named for the user (empty for other kinds)."""
     if consultation.kind is not ConsultationKind.EIA:
         return []
-    return [label for _name, label in _missing_items(consultation, consultation.opens_on, consultation.closes_on)]
+    return [
+        label
+        for _name, label in _missing_items(
+            consultation, consultation.opens_on, consultation.closes_on
+        )
+    ]
 
 
 # --- the comment period --------------------------------------------------------------------------
@@ -407,7 +544,9 @@ def count_period(opens_on, closes_on, minimum, calendar=None):
         count += calendar.is_workday(day)
         day += timedelta(days=1)
     earliest = calendar.add(opens_on - timedelta(days=1), minimum, working_days=True)
-    uncovered = {year for year in years if not calendar.covers(year)} | set(earliest.uncovered_years)
+    uncovered = {year for year in years if not calendar.covers(year)} | set(
+        earliest.uncovered_years
+    )
     return PeriodCount(count, minimum, earliest.due_on, tuple(sorted(uncovered)))
 
 
@@ -424,9 +563,17 @@ def publish(user, consultation, opens_on, closes_on, config, calendar=None, now=
     `uncovered_years` name years whose holidays were guessed (Monday–Friday), for a warning.
     """
     now = now or utcnow()
-    LIFECYCLE.check(user, consultation, version, (ConsultationState.DRAFT,),
-                    lambda c: _("This consultation has been published already.") if is_public(c)
-                    else _("Only a draft can be published."))
+    LIFECYCLE.check(
+        user,
+        consultation,
+        version,
+        (ConsultationState.DRAFT,),
+        lambda c: (
+            _("This consultation has been published already.")
+            if is_public(c)
+            else _("Only a draft can be published.")
+        ),
+    )
     opens_on = opens_on or consultation.opens_on
     closes_on = closes_on or consultation.closes_on
     eia = consultation.kind is ConsultationKind.EIA
@@ -434,24 +581,43 @@ def publish(user, consultation, opens_on, closes_on, config, calendar=None, now=
         missing = _missing_items(consultation, opens_on, closes_on)
         if missing:
             raise ValidationFailed(
-                _("The EIA notice lacks required items (%(rules)s): %(items)s.", rules=EIA_RULES,
-                  items="; ".join(label for _name, label in missing)), field=missing[0][0])
+                _(
+                    "The EIA notice lacks required items (%(rules)s): %(items)s.",
+                    rules=EIA_RULES,
+                    items="; ".join(label for _name, label in missing),
+                ),
+                field=missing[0][0],
+            )
     if opens_on is None:
         raise ValidationFailed(_("Enter the first day of the comment period."), field="opens_on")
     if closes_on is None:
         raise ValidationFailed(_("Enter the last day of the comment period."), field="closes_on")
     _dates(opens_on, closes_on)
     if opens_on < _today(now, config):
-        raise ValidationFailed(_("The first day of the comment period cannot be in the past."), field="opens_on")
+        raise ValidationFailed(
+            _("The first day of the comment period cannot be in the past."), field="opens_on"
+        )
     minimum = eia_minimum(config) if eia else 1
     count = count_period(opens_on, closes_on, minimum, calendar)
     if eia and not count.long_enough:
         raise ValidationFailed(
-            _("The comment period is too short: the %(rules)s requires at least %(min)s working days for comments "
-              "on an EIA; %(start)s to %(end)s has %(n)s. The earliest last day is %(earliest)s.",
-              rules=EIA_RULES, min=minimum, start=opens_on.isoformat(), end=closes_on.isoformat(),
-              n=count.working_days, earliest=count.earliest_close.isoformat()), field="closes_on")
-    consultation.opens_on, consultation.closes_on, consultation.original_closes_on = opens_on, closes_on, None
+            _(
+                "The comment period is too short: the %(rules)s requires at least %(min)s working days for comments "
+                "on an EIA; %(start)s to %(end)s has %(n)s. The earliest last day is %(earliest)s.",
+                rules=EIA_RULES,
+                min=minimum,
+                start=opens_on.isoformat(),
+                end=closes_on.isoformat(),
+                n=count.working_days,
+                earliest=count.earliest_close.isoformat(),
+            ),
+            field="closes_on",
+        )
+    consultation.opens_on, consultation.closes_on, consultation.original_closes_on = (
+        opens_on,
+        closes_on,
+        None,
+    )
     consultation.state, consultation.published_at = ConsultationState.OPEN, now
     LIFECYCLE.changed_in_public(consultation)
     subscriptions.notify_consultation(consultation, config)
@@ -460,7 +626,11 @@ def publish(user, consultation, opens_on, closes_on, config, calendar=None, now=
 
 def is_open_for_comments(consultation, now=None, tz=clocks.DEFAULT_TZ):
     """True while the consultation is open and today (Beijing) lies within its period."""
-    if consultation.state is not ConsultationState.OPEN or not consultation.opens_on or not consultation.closes_on:
+    if (
+        consultation.state is not ConsultationState.OPEN
+        or not consultation.opens_on
+        or not consultation.closes_on
+    ):
         return False
     today = clocks.local_day(now or utcnow(), tz)
     return consultation.opens_on <= today <= consultation.closes_on
@@ -483,17 +653,37 @@ def close_due(now, config):
 def extend(user, consultation, new_closes_on, now=None, tz=clocks.DEFAULT_TZ, version=None):
     """Move the closing day of an open consultation later; the first closing day is kept."""
     now = now or utcnow()
-    LIFECYCLE.check(user, consultation, version, (ConsultationState.OPEN,),
-                    lambda _c: _("Only an open consultation can be extended."))
+    LIFECYCLE.check(
+        user,
+        consultation,
+        version,
+        (ConsultationState.OPEN,),
+        lambda _c: _("Only an open consultation can be extended."),
+    )
     if clocks.local_day(now, tz) > consultation.closes_on:
-        raise Conflict(_("The comment period ended on %(date)s; it can no longer be extended.",
-                         date=consultation.closes_on.isoformat()))
-    if (not isinstance(new_closes_on, date) or isinstance(new_closes_on, datetime)
-            or new_closes_on <= consultation.closes_on):
-        raise ValidationFailed(_("The new last day must be after the current last day, %(date)s.",
-                                 date=consultation.closes_on.isoformat()), field="closes_on")
+        raise Conflict(
+            _(
+                "The comment period ended on %(date)s; it can no longer be extended.",
+                date=consultation.closes_on.isoformat(),
+            )
+        )
+    if (
+        not isinstance(new_closes_on, date)
+        or isinstance(new_closes_on, datetime)
+        or new_closes_on <= consultation.closes_on
+    ):
+        raise ValidationFailed(
+            _(
+                "The new last day must be after the current last day, %(date)s.",
+                date=consultation.closes_on.isoformat(),
+            ),
+            field="closes_on",
+        )
     if (new_closes_on - consultation.opens_on).days > MAX_PERIOD_DAYS:
-        raise ValidationFailed(_("The last day of the comment period must be within one year of its first day."), field="closes_on")
+        raise ValidationFailed(
+            _("The last day of the comment period must be within one year of its first day."),
+            field="closes_on",
+        )
     if consultation.original_closes_on is None:
         consultation.original_closes_on = consultation.closes_on
     consultation.closes_on = new_closes_on
@@ -504,8 +694,13 @@ def extend(user, consultation, new_closes_on, now=None, tz=clocks.DEFAULT_TZ, ve
 
 def withdraw(user, consultation, reason, now=None, version=None):
     """Withdraw a draft or open consultation with a public reason; its page stays readable."""
-    LIFECYCLE.check(user, consultation, version, (ConsultationState.DRAFT, ConsultationState.OPEN),
-                    lambda _c: _("Only a draft or an open consultation can be withdrawn."))
+    LIFECYCLE.check(
+        user,
+        consultation,
+        version,
+        (ConsultationState.DRAFT, ConsultationState.OPEN),
+        lambda _c: _("Only a draft or an open consultation can be withdrawn."),
+    )
     reason = text_field(reason, "reason", *WITHDRAW_REASON_LENGTH)
     LIFECYCLE.withdraw(consultation, ConsultationState.WITHDRAWN, reason, now or utcnow())
     return consultation
@@ -515,8 +710,11 @@ def withdraw(user, consultation, reason, now=None, version=None):
 
 
 def _count_comments(consultation, *conditions):
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Comment)
-                             .where(Comment.consultation_id == consultation.id, *conditions))
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Comment)
+        .where(Comment.consultation_id == consultation.id, *conditions)
+    )
 
 
 def publish_statement(user, consultation, statement_text, now=None, version=None):
@@ -525,20 +723,37 @@ def publish_statement(user, consultation, statement_text, now=None, version=None
     Also refused while comments still wait for moderation (new or flagged): a unit could otherwise
     leave awkward comments unmoderated and never answer them.
     """
-    LIFECYCLE.check(user, consultation, version, (ConsultationState.CLOSED,),
-                    lambda c: _("The participation statement has been published already.")
-                    if c.state is ConsultationState.ANSWERED
-                    else _("The participation statement is published after the comment period has closed."))
+    LIFECYCLE.check(
+        user,
+        consultation,
+        version,
+        (ConsultationState.CLOSED,),
+        lambda c: (
+            _("The participation statement has been published already.")
+            if c.state is ConsultationState.ANSWERED
+            else _("The participation statement is published after the comment period has closed.")
+        ),
+    )
     waiting = _count_comments(consultation, Comment.state.in_(AWAITING_MODERATION))
     if waiting:
-        raise Conflict(ngettext("%(num)s comment still waits for moderation: publish or hide it first.",
-                                "%(num)s comments still wait for moderation: publish or hide them first.",
-                                waiting))
-    undecided = _count_comments(consultation, Comment.state == CommentState.PUBLISHED, Comment.decision.is_(None))
+        raise Conflict(
+            ngettext(
+                "%(num)s comment still waits for moderation: publish or hide it first.",
+                "%(num)s comments still wait for moderation: publish or hide them first.",
+                waiting,
+            )
+        )
+    undecided = _count_comments(
+        consultation, Comment.state == CommentState.PUBLISHED, Comment.decision.is_(None)
+    )
     if undecided:
-        raise Conflict(ngettext("%(num)s published comment has no decision yet: every comment must be answered.",
-                                "%(num)s published comments have no decision yet: every comment must be "
-                                "answered.", undecided))
+        raise Conflict(
+            ngettext(
+                "%(num)s published comment has no decision yet: every comment must be answered.",
+                "%(num)s published comments have no decision yet: every comment must be answered.",
+                undecided,
+            )
+        )
     consultation.statement = text_field(statement_text, "statement", *STATEMENT_LENGTH)
     consultation.state, consultation.answered_at = ConsultationState.ANSWERED, now or utcnow()
     consultation.updated_at = consultation.answered_at
@@ -596,9 +811,18 @@ def list_public(filters, page=1, per_page=20):
     most MAX_PER_PAGE; a value that is not accepted raises ValidationFailed naming its parameter.
     """
     return drafts.list_public(
-        POLICY, filters, PUBLIC_FILTERS, _public_condition, page, per_page, MAX_PER_PAGE,
+        POLICY,
+        filters,
+        PUBLIC_FILTERS,
+        _public_condition,
+        page,
+        per_page,
+        MAX_PER_PAGE,
         order=(Consultation.published_at.desc(), Consultation.id.desc()),
-        options=(joinedload(Consultation.unit).selectinload(Unit.aliases), joinedload(Consultation.area)),
+        options=(
+            joinedload(Consultation.unit).selectinload(Unit.aliases),
+            joinedload(Consultation.area),
+        ),
     )
 
 
@@ -616,18 +840,31 @@ class ConsoleRow:
 
 def console_list(user, state=None, page=1, per_page=20):
     """A pagination.Page of ConsoleRow: the unit's consultations (all for site oversight), newest first."""
+
     def count(*conditions):
-        return (sa.select(sa.func.count()).select_from(Comment)
-                .where(Comment.consultation_id == Consultation.id, *conditions).scalar_subquery())
+        return (
+            sa.select(sa.func.count())
+            .select_from(Comment)
+            .where(Comment.consultation_id == Consultation.id, *conditions)
+            .scalar_subquery()
+        )
 
     return pagination.fetch(
-        db.session, sa.select(Consultation).where(*drafts.console_conditions(POLICY, user, state)),
-        numbers.identifier(page), per_page, order_by=(Consultation.created_at.desc(), Consultation.id.desc()),
-        columns=(count(Comment.state.in_(AWAITING_MODERATION)),
-                 count(Comment.state == CommentState.PUBLISHED, Comment.decision.is_(None))),
-        row=ConsoleRow)
+        db.session,
+        sa.select(Consultation).where(*drafts.console_conditions(POLICY, user, state)),
+        numbers.identifier(page),
+        per_page,
+        order_by=(Consultation.created_at.desc(), Consultation.id.desc()),
+        columns=(
+            count(Comment.state.in_(AWAITING_MODERATION)),
+            count(Comment.state == CommentState.PUBLISHED, Comment.decision.is_(None)),
+        ),
+        row=ConsoleRow,
+    )
 
 
 def unit_projects(unit):
     """The construction projects of `unit`, by name, for choosing one when drafting."""
-    return db.session.scalars(sa.select(Project).where(Project.unit_id == unit.id).order_by(Project.name)).all()
+    return db.session.scalars(
+        sa.select(Project).where(Project.unit_id == unit.id).order_by(Project.name)
+    ).all()

@@ -1,17 +1,18 @@
 """The accountability dashboard: the goals against their targets, each unit's handling record, and what has
 happened under each measure. Everything here is read from public data only: published disclosures,
 published consultations and comments, and the handling facts of reports (never who reported)."""
+
 import enum
 import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from portal.errors import ValidationFailed
 from portal.extensions import db
@@ -157,8 +158,11 @@ def published_observations():
 
 def _newness(disclosure):
     """Sort key: when two published disclosures give a value for the same year, the newer one counts."""
-    return (disclosure.published_on or date.min, disclosure.first_published_at or datetime.min.replace(
-        tzinfo=timezone.utc), disclosure.id)
+    return (
+        disclosure.published_on or date.min,
+        disclosure.first_published_at or datetime.min.replace(tzinfo=UTC),
+        disclosure.id,
+    )
 
 
 def _points(rows):
@@ -168,8 +172,10 @@ def _points(rows):
         current = chosen.get(observation.year)
         if current is None or _newness(disclosure) > _newness(current[1]):
             chosen[observation.year] = (observation, disclosure)
-    return [Point(o.year, o.value, o.source, d.id, d.title, d.published_on)
-            for o, d in (chosen[year] for year in sorted(chosen))]
+    return [
+        Point(o.year, o.value, o.source, d.id, d.title, d.published_on)
+        for o, d in (chosen[year] for year in sorted(chosen))
+    ]
 
 
 def judge(goal, judged, baseline):
@@ -217,7 +223,9 @@ def chart(points, target_value, target_year=None, width=480, height=240):
         return None
     # Room on the left for tick labels, on the right for the target's label, above for the unit.
     left, right, top, bottom, inset = 64, width - 88, 28, height - 40, 20
-    values = [float(p.value) for p in points] + ([float(target_value)] if target_value is not None else [])
+    values = [float(p.value) for p in points] + (
+        [float(target_value)] if target_value is not None else []
+    )
     low, high = min(values), max(values)
     pad = (high - low) * 0.05
     ticks = nice_scale(low - pad if low - pad >= 0 or low < 0 else 0.0, high + pad)
@@ -235,12 +243,19 @@ def chart(points, target_value, target_year=None, width=480, height=240):
 
     every = math.ceil(len(points) * YEAR_LABEL_WIDTH / (right - left))
     labelled = [p.year for n, p in enumerate(reversed(points)) if n % every == 0]
-    return Chart(width, height, left, right, top, bottom,
-                 [(x_of(p.year), y_of(p.value), p) for p in points],
-                 y_of(target_value) if target_value is not None else None,
-                 [(y_of(t), number_text(Decimal(repr(t)))) for t in ticks],
-                 [(x_of(year), year) for year in reversed(labelled)],
-                 x_of(target_year) if target_year is not None and first <= target_year <= last else None)
+    return Chart(
+        width,
+        height,
+        left,
+        right,
+        top,
+        bottom,
+        [(x_of(p.year), y_of(p.value), p) for p in points],
+        y_of(target_value) if target_value is not None else None,
+        [(y_of(t), number_text(Decimal(repr(t)))) for t in ticks],
+        [(x_of(year), year) for year in reversed(labelled)],
+        x_of(target_year) if target_year is not None and first <= target_year <= last else None,
+    )
 
 
 def goals():
@@ -254,8 +269,19 @@ def goals():
         by_year = {p.year: p for p in points}
         judged, baseline = by_year.get(goal.target_year), by_year.get(goal.baseline_year)
         status, reduction, target_value = judge(goal, judged, baseline)
-        result.append(Progress(goal, points, judged, points[-1] if points else None, baseline, status, reduction,
-                           target_value, chart(points, target_value, goal.target_year)))
+        result.append(
+            Progress(
+                goal,
+                points,
+                judged,
+                points[-1] if points else None,
+                baseline,
+                status,
+                reduction,
+                target_value,
+                chart(points, target_value, goal.target_year),
+            )
+        )
     return result
 
 
@@ -268,8 +294,20 @@ def tally(goals):
 
 
 # The headings of /dashboard/goals.csv, a public contract: the goal's column keeps its first name, "indicator".
-OBSERVATION_COLUMNS = ("indicator", "comparison", "target", "unit_of_measure", "baseline_year", "target_year",
-                       "year", "value", "source", "disclosure_id", "disclosure_title", "disclosure_published_on")
+OBSERVATION_COLUMNS = (
+    "indicator",
+    "comparison",
+    "target",
+    "unit_of_measure",
+    "baseline_year",
+    "target_year",
+    "year",
+    "value",
+    "source",
+    "disclosure_id",
+    "disclosure_title",
+    "disclosure_published_on",
+)
 
 
 def observation_rows():
@@ -280,12 +318,28 @@ def observation_rows():
     rows = []
     for observation, disclosure in published_observations():
         goal = by_id[observation.goal_id]
-        values = (goal.name, goal.comparison.value, number_text(goal.target_value),
-                  goal.unit_of_measure, goal.baseline_year, goal.target_year, observation.year,
-                  number_text(observation.value), observation.source, disclosure.id, disclosure.title,
-                  disclosure.published_on.isoformat() if disclosure.published_on else None)
-        rows.append((order[goal.id], observation.year, disclosure.id,
-                     dict(zip(OBSERVATION_COLUMNS, values, strict=True))))
+        values = (
+            goal.name,
+            goal.comparison.value,
+            number_text(goal.target_value),
+            goal.unit_of_measure,
+            goal.baseline_year,
+            goal.target_year,
+            observation.year,
+            number_text(observation.value),
+            observation.source,
+            disclosure.id,
+            disclosure.title,
+            disclosure.published_on.isoformat() if disclosure.published_on else None,
+        )
+        rows.append(
+            (
+                order[goal.id],
+                observation.year,
+                disclosure.id,
+                dict(zip(OBSERVATION_COLUMNS, values, strict=True)),
+            )
+        )
     return [row for *_key, row in sorted(rows, key=lambda r: r[:3])]
 
 
@@ -344,19 +398,43 @@ def _median_days(spans):
     """The median of timedeltas in calendar days, to one decimal (None for no spans)."""
     if not spans:
         return None
-    return _one_decimal(statistics.median(Decimal(s // timedelta(microseconds=1)) for s in spans) / _DAY)
+    return _one_decimal(
+        statistics.median(Decimal(s // timedelta(microseconds=1)) for s in spans) / _DAY
+    )
 
 
-UNIT_CSV_COLUMNS = ("unit_id", "unit", "received", "accepted", "closed", "median_days_to_acceptance",
-                    "median_days_to_closure", "closed_within_limit_percent", "overdue", "consultations",
-                    "published_comments", "comments_with_decision_percent")
+UNIT_CSV_COLUMNS = (
+    "unit_id",
+    "unit",
+    "received",
+    "accepted",
+    "closed",
+    "median_days_to_acceptance",
+    "median_days_to_closure",
+    "closed_within_limit_percent",
+    "overdue",
+    "consultations",
+    "published_comments",
+    "comments_with_decision_percent",
+)
 
 
 def unit_row(record):
     """One UnitRecord as the values of UNIT_CSV_COLUMNS."""
-    return [record.unit_id, record.name, record.received, record.accepted, record.closed,
-            record.median_days_to_acceptance, record.median_days_to_closure, record.closed_within_limit_percent,
-            record.overdue, record.consultations, record.published_comments, record.answered_percent]
+    return [
+        record.unit_id,
+        record.name,
+        record.received,
+        record.accepted,
+        record.closed,
+        record.median_days_to_acceptance,
+        record.median_days_to_closure,
+        record.closed_within_limit_percent,
+        record.overdue,
+        record.consultations,
+        record.published_comments,
+        record.answered_percent,
+    ]
 
 
 def unit_records(min_reports, now=None):
@@ -364,10 +442,16 @@ def unit_records(min_reports, now=None):
     now = now or utcnow()
     counts = db.session.execute(
         sa.select(
-            Report.unit_id, Unit.name, sa.func.count(Report.id),
+            Report.unit_id,
+            Unit.name,
+            sa.func.count(Report.id),
             _count_if(Report.accepted_at.is_not(None)),
             _count_if(Report.status == ReportStatus.CLOSED),
-            _count_if(sa.and_(Report.status == ReportStatus.CLOSED, Report.closed_at <= Report.closure_due_at)),
+            _count_if(
+                sa.and_(
+                    Report.status == ReportStatus.CLOSED, Report.closed_at <= Report.closure_due_at
+                )
+            ),
             # The console's overdue filter: the deadline that runs now has passed.
             _count_if(handling.running_deadline() < now),
         )
@@ -378,8 +462,15 @@ def unit_records(min_reports, now=None):
     ).all()
     records = {}
     for unit_id, name, received, accepted, closed, within_limit, overdue in counts:
-        records[unit_id] = UnitRecord(unit_id, name, int(received), int(accepted or 0), int(closed or 0),
-                                      closed_within_limit=int(within_limit or 0), overdue=int(overdue or 0))
+        records[unit_id] = UnitRecord(
+            unit_id,
+            name,
+            int(received),
+            int(accepted or 0),
+            int(closed or 0),
+            closed_within_limit=int(within_limit or 0),
+            overdue=int(overdue or 0),
+        )
     if not records:
         return []
     _add_medians(records)
@@ -390,8 +481,13 @@ def unit_records(min_reports, now=None):
 def _add_medians(records):
     """Median days from receipt by the unit to acceptance, and to closure (办结)."""
     rows = db.session.execute(
-        sa.select(Report.unit_id, Report.status, Report.received_at, Report.accepted_at, Report.closed_at)
-        .where(access.REPORTS.public_condition(), Report.unit_id.in_(list(records)), Report.accepted_at.is_not(None))
+        sa.select(
+            Report.unit_id, Report.status, Report.received_at, Report.accepted_at, Report.closed_at
+        ).where(
+            access.REPORTS.public_condition(),
+            Report.unit_id.in_(list(records)),
+            Report.accepted_at.is_not(None),
+        )
     ).all()
     to_acceptance, to_closure = defaultdict(list), defaultdict(list)
     for unit_id, status, received_at, accepted_at, closed_at in rows:
@@ -408,26 +504,34 @@ def _add_consultations(records):
     public = access.CONSULTATIONS.public_condition()
     held = db.session.execute(
         sa.select(Consultation.unit_id, sa.func.count(Consultation.id))
-        .where(public, Consultation.unit_id.in_(list(records))).group_by(Consultation.unit_id)
+        .where(public, Consultation.unit_id.in_(list(records)))
+        .group_by(Consultation.unit_id)
     ).all()
     for unit_id, count in held:
         records[unit_id].consultations = int(count)
     answered = db.session.execute(
         sa.select(Consultation.unit_id, sa.func.count(Comment.id), sa.func.count(Comment.decision))
         .join(Consultation, Comment.consultation_id == Consultation.id)
-        .where(public, Comment.state == CommentState.PUBLISHED, Consultation.unit_id.in_(list(records)))
+        .where(
+            public, Comment.state == CommentState.PUBLISHED, Consultation.unit_id.in_(list(records))
+        )
         .group_by(Consultation.unit_id)
     ).all()
     for unit_id, published, decided in answered:
-        records[unit_id].published_comments, records[unit_id].decided_comments = int(published), int(decided)
+        records[unit_id].published_comments, records[unit_id].decided_comments = (
+            int(published),
+            int(decided),
+        )
 
 
 def sort_order(sort=None, direction=None):
     """(column, direction) from the query's values; ValidationFailed naming the parameter otherwise."""
     sort = sort or DEFAULT_SORT[0]
     if sort not in UNIT_COLUMNS:
-        raise ValidationFailed(_("Sort the table by one of its columns: %(names)s.",
-                                 names=", ".join(UNIT_COLUMNS)), field="sort")
+        raise ValidationFailed(
+            _("Sort the table by one of its columns: %(names)s.", names=", ".join(UNIT_COLUMNS)),
+            field="sort",
+        )
     direction = direction or ("asc" if sort == "unit" else "desc")
     if direction not in ("asc", "desc"):
         raise ValidationFailed(_("The sort direction must be asc or desc."), field="dir")
@@ -513,8 +617,16 @@ def measures_table():
     disclosures = _per_measure(_disclosures_of())
     consultations = _per_measure(_consultations_of())
     reports = _per_measure(_reports_of())
-    return [MeasureCounts(m.number, m.title, disclosures.get(m.id, 0), consultations.get(m.id, 0),
-                          reports.get(m.id, 0)) for m in policy.list_measures()]
+    return [
+        MeasureCounts(
+            m.number,
+            m.title,
+            disclosures.get(m.id, 0),
+            consultations.get(m.id, 0),
+            reports.get(m.id, 0),
+        )
+        for m in policy.list_measures()
+    ]
 
 
 @dataclass
@@ -542,21 +654,37 @@ def measure_record(measure, limit=10):
     """What has happened under `measure`: up to `limit` newest disclosures and consultations, reports by status."""
     disclosure_ids = _disclosures_of(measure.id).with_only_columns(Disclosure.id).distinct()
     disclosures = db.session.scalars(
-        sa.select(Disclosure).where(Disclosure.id.in_(disclosure_ids))
+        sa.select(Disclosure)
+        .where(Disclosure.id.in_(disclosure_ids))
         .options(joinedload(Disclosure.unit).selectinload(Unit.aliases))
-        .order_by(Disclosure.published_on.desc().nulls_last(), Disclosure.first_published_at.desc().nulls_last(),
-                  Disclosure.id.desc()).limit(limit)
+        .order_by(
+            Disclosure.published_on.desc().nulls_last(),
+            Disclosure.first_published_at.desc().nulls_last(),
+            Disclosure.id.desc(),
+        )
+        .limit(limit)
     ).all()
     consultation_ids = _consultations_of(measure.id).with_only_columns(Consultation.id).distinct()
     consultations = db.session.scalars(
-        sa.select(Consultation).where(Consultation.id.in_(consultation_ids))
+        sa.select(Consultation)
+        .where(Consultation.id.in_(consultation_ids))
         .options(joinedload(Consultation.unit).selectinload(Unit.aliases))
-        .order_by(Consultation.published_at.desc(), Consultation.id.desc()).limit(limit)
+        .order_by(Consultation.published_at.desc(), Consultation.id.desc())
+        .limit(limit)
     ).all()
     count = lambda ids: db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery()))  # noqa: E731
     report_ids = _reports_of(measure.id).with_only_columns(Report.id)
-    by_status = dict(db.session.execute(
-        sa.select(Report.status, sa.func.count(Report.id)).where(Report.id.in_(report_ids)).group_by(Report.status)
-    ).all())
-    return MeasureRecord(disclosures, count(disclosure_ids), consultations, count(consultation_ids),
-                         {status: int(by_status.get(status, 0)) for status in ReportStatus})
+    by_status = dict(
+        db.session.execute(
+            sa.select(Report.status, sa.func.count(Report.id))
+            .where(Report.id.in_(report_ids))
+            .group_by(Report.status)
+        ).all()
+    )
+    return MeasureRecord(
+        disclosures,
+        count(disclosure_ids),
+        consultations,
+        count(consultation_ids),
+        {status: int(by_status.get(status, 0)) for status in ReportStatus},
+    )

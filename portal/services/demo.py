@@ -1,8 +1,8 @@
 """Sample data for trying the portal; every item is marked 示例 (sample)."""
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -13,15 +13,23 @@ from portal.models import (
     ConsultationKind,
     Disclosure,
     DisclosureVersion,
-    IdentityVisibility,
     Goal,
+    IdentityVisibility,
     Measure,
     ProjectStage,
     Task,
     User,
 )
 from portal.models.types import utcnow
-from portal.services import clocks, comments, consultations, disclosures, handling, hearings, reports
+from portal.services import (
+    clocks,
+    comments,
+    consultations,
+    disclosures,
+    handling,
+    hearings,
+    reports,
+)
 from portal.services.accounts import create_user
 from portal.services.units import find_unit
 
@@ -41,11 +49,51 @@ DEMO_USERS = (
 # key, category, area, days ago, place, description, what happens next
 DEMO_REPORTS = (
     ("new", "water", 8, 1, "石河子市北泉镇东侧排渠", "排渠内持续流入灰黑色污水,有明显臭味。", []),
-    ("accepted", "air", 0, 6, "五家渠市工业园区北侧", "一家企业烟囱夜间冒黑烟,附近居民闻到刺鼻气味。", ["accept"]),
-    ("transferred", "noise", 0, 4, "石河子市东环路施工工地", "工地每晚十一点后仍在打桩,噪声扰民。", ["transfer"]),
-    ("overdue", "soil_waste", 8, 20, "石河子市郊区废弃砖厂", "有车辆在废弃砖厂倾倒不明工业废渣。", []),
-    ("closed", "livestock", 8, 30, "石河子市某养殖场", "养殖场粪水直接排入农田灌渠。", ["accept", "reply", "close", "summary"]),
-    ("reopened", "ecology", 0, 40, "北屯市额尔齐斯河沿岸", "河岸防护林被砍伐一片。", ["accept", "close", "appeal"]),
+    (
+        "accepted",
+        "air",
+        0,
+        6,
+        "五家渠市工业园区北侧",
+        "一家企业烟囱夜间冒黑烟,附近居民闻到刺鼻气味。",
+        ["accept"],
+    ),
+    (
+        "transferred",
+        "noise",
+        0,
+        4,
+        "石河子市东环路施工工地",
+        "工地每晚十一点后仍在打桩,噪声扰民。",
+        ["transfer"],
+    ),
+    (
+        "overdue",
+        "soil_waste",
+        8,
+        20,
+        "石河子市郊区废弃砖厂",
+        "有车辆在废弃砖厂倾倒不明工业废渣。",
+        [],
+    ),
+    (
+        "closed",
+        "livestock",
+        8,
+        30,
+        "石河子市某养殖场",
+        "养殖场粪水直接排入农田灌渠。",
+        ["accept", "reply", "close", "summary"],
+    ),
+    (
+        "reopened",
+        "ecology",
+        0,
+        40,
+        "北屯市额尔齐斯河沿岸",
+        "河岸防护林被砍伐一片。",
+        ["accept", "close", "appeal"],
+    ),
 )
 
 
@@ -69,13 +117,17 @@ def load_demo(config):
         if db.session.scalar(sa.select(Consultation.id).where(Consultation.title == title)) is None:
             consultation = build(config)
             db.session.flush()
-            created.append(f"sample consultation {consultation.id} ({consultation.state.value}) "
-                           f"run by {consultation.unit.name}")
+            created.append(
+                f"sample consultation {consultation.id} ({consultation.state.value}) "
+                f"run by {consultation.unit.name}"
+            )
     for sample in DEMO_DISCLOSURES:
         if _sample_disclosure(sample.title) is None:
             disclosure = _demo_disclosure(config, sample)
-            created.append(f"sample disclosure {disclosure.id} ({disclosure.state.value}, "
-                           f"{len(disclosure.versions)} version(s)) published by {disclosure.unit.name}")
+            created.append(
+                f"sample disclosure {disclosure.id} ({disclosure.state.value}, "
+                f"{len(disclosure.versions)} version(s)) published by {disclosure.unit.name}"
+            )
     return (created or ["sample data already present"]) + receipt_lines(config)
 
 
@@ -85,8 +137,10 @@ def receipt_lines(config):
     Receipt codes are derived from the submission and the secret key (only a hash is stored), so they can
     be printed again on every run, as long as the secret key is the one the samples were made with.
     """
-    lines = [f"follow a sample report at {(config.get('PUBLIC_URL') or '').rstrip('/')}/reports/track "
-             "with its reference number and receipt code:"]
+    lines = [
+        f"follow a sample report at {(config.get('PUBLIC_URL') or '').rstrip('/')}/reports/track "
+        "with its reference number and receipt code:"
+    ]
     for key, *_rest in DEMO_REPORTS:
         report = reports.find_submission(f"demo-{key}")
         if report is None:
@@ -102,8 +156,13 @@ def _demo_report(config, key, category, area, days_ago, place, description, step
     """Submit one sample report in the past and walk it through `steps`."""
     when = utcnow() - timedelta(days=days_ago)
     data = reports.ReportInput(
-        submission_key=f"demo-{key}", category=category, area=area, place=f"【{SAMPLE_MARK}】{place}",
-        description=f"【{SAMPLE_MARK}】{description}", name=f"{SAMPLE_MARK}举报人", email="",
+        submission_key=f"demo-{key}",
+        category=category,
+        area=area,
+        place=f"【{SAMPLE_MARK}】{place}",
+        description=f"【{SAMPLE_MARK}】{description}",
+        name=f"{SAMPLE_MARK}举报人",
+        email="",
         visibility=IdentityVisibility.HANDLING_UNIT,
     )
     report = reports.submit(data, config, now=when).report
@@ -114,13 +173,32 @@ def _demo_report(config, key, category, area, days_ago, place, description, step
             handling.accept(staff, report, None, config, now=at)
         elif step == "transfer":
             target = db.session.scalar(sa.select(User).where(User.username == "demo-shihezi")).unit
-            handling.transfer(staff, report, None, target.id, f"【{SAMPLE_MARK}】施工工地在第八师辖区,转属地办理。", config, now=at)
+            handling.transfer(
+                staff,
+                report,
+                None,
+                target.id,
+                f"【{SAMPLE_MARK}】施工工地在第八师辖区,转属地办理。",
+                config,
+                now=at,
+            )
         elif step == "reply":
-            handling.reply(staff, report, None, f"【{SAMPLE_MARK}】已派员现场检查,责令养殖场停止直排。", now=at)
+            handling.reply(
+                staff, report, None, f"【{SAMPLE_MARK}】已派员现场检查,责令养殖场停止直排。", now=at
+            )
         elif step == "close":
-            handling.close(staff, report, None, f"【{SAMPLE_MARK}】经查属实,已责令整改并处罚款。", config, now=at)
+            handling.close(
+                staff,
+                report,
+                None,
+                f"【{SAMPLE_MARK}】经查属实,已责令整改并处罚款。",
+                config,
+                now=at,
+            )
         elif step == "summary":
-            handling.publish_summary(staff, report, None, f"【{SAMPLE_MARK}】养殖场粪污直排问题已查处整改。", now=at)
+            handling.publish_summary(
+                staff, report, None, f"【{SAMPLE_MARK}】养殖场粪污直排问题已查处整改。", now=at
+            )
         elif step == "appeal":
             reports.appeal(report, f"【{SAMPLE_MARK}】砍伐仍在继续,请再次核查。", config, now=at)
         db.session.flush()
@@ -130,7 +208,9 @@ def _demo_report(config, key, category, area, days_ago, place, description, step
 def _staff_of(unit_id):
     """A sample staff member of the unit (for acting on sample reports)."""
     return db.session.scalar(
-        sa.select(User).where(User.unit_id == unit_id, User.username.like("demo-%")).order_by(User.role.desc())
+        sa.select(User)
+        .where(User.unit_id == unit_id, User.username.like("demo-%"))
+        .order_by(User.role.desc())
     )
 
 
@@ -191,7 +271,11 @@ def _task_ids(*wanted):
     """Ids of policy tasks given as (measure number, title prefix or None for the measure's first task)."""
     ids = []
     for number, prefix in wanted:
-        query = sa.select(Task.id).join(Measure, Task.measure_id == Measure.id).where(Measure.number == number)
+        query = (
+            sa.select(Task.id)
+            .join(Measure, Task.measure_id == Measure.id)
+            .where(Measure.number == number)
+        )
         if prefix:
             query = query.where(Task.title.startswith(prefix))
         task_id = db.session.scalar(query.order_by(Task.position).limit(1))
@@ -215,40 +299,97 @@ def _demo_eia(config):
     today = clocks.local_day(utcnow(), _tz(config))
     opened = _at(today - timedelta(days=3), 9, 0, config)
     project = consultations.create_project(
-        unit, f"【{SAMPLE_MARK}】五家渠市城北污水处理厂提标扩建工程", 6, location="五家渠经济技术开发区北侧,青湖路以北",
-        developer="五家渠市城北水务有限公司(示例)", created_by=staff)
+        unit,
+        f"【{SAMPLE_MARK}】五家渠市城北污水处理厂提标扩建工程",
+        6,
+        location="五家渠经济技术开发区北侧,青湖路以北",
+        developer="五家渠市城北水务有限公司(示例)",
+        created_by=staff,
+    )
     consultation = consultations.create_consultation(
-        unit, ConsultationKind.EIA, EIA_TITLE, EIA_DOCUMENT, 6, project=project, stage=ProjectStage.APPROVAL,
+        unit,
+        ConsultationKind.EIA,
+        EIA_TITLE,
+        EIA_DOCUMENT,
+        6,
+        project=project,
+        stage=ProjectStage.APPROVAL,
         summary="污水处理厂由每日4万立方米扩建至8万立方米并提标至一级A,征求公众对环境影响和防治措施的意见。",
         task_ids=_task_ids((10, "有效控制主要污染物排放总量"), (18, None), (30, None)),
         project_location="五家渠经济技术开发区北侧,青湖路以北(现有厂区西侧预留用地)",
-        developer_name="五家渠市城北水务有限公司(示例)", developer_contact="示例联系人 王工,电话 0994-0000000",
+        developer_name="五家渠市城北水务有限公司(示例)",
+        developer_contact="示例联系人 王工,电话 0994-0000000",
         eia_preparer="新疆某环境科技有限公司(示例)",
         how_to_comment="在本平台对全文或逐段提交意见;也可在征求意见期内书面寄送至五家渠市城北水务有限公司(示例)。",
-        created_by=staff)
-    count = consultations.count_period(opened.date(), opened.date() + timedelta(days=60),
-                                       consultations.eia_minimum(config))
+        created_by=staff,
+    )
+    count = consultations.count_period(
+        opened.date(), opened.date() + timedelta(days=60), consultations.eia_minimum(config)
+    )
     closes_on = count.earliest_close + timedelta(days=7)
     consultations.publish(staff, consultation, opened.date(), closes_on, config, now=opened)
     day = _hearing_day(opened, config)
     hearing = hearings.schedule(
-        staff, consultation, _at(day, 9, 30, config), "五家渠市政务服务中心三楼听证室(示例)", 40,
-        _at(day - timedelta(days=1), 18, 0, config), "受项目影响的五家渠市居民、单位和社会组织", config,
-        now=opened + timedelta(hours=1))
-    hearings.register(hearing, f"{SAMPLE_MARK}居民 李女士", "13800000601", "", True,
-                      "希望了解除臭设施的运行监测数据是否向周边社区公开。", config["SECRET_KEY"],
-                      now=opened + timedelta(days=1), tz=_tz(config))
+        staff,
+        consultation,
+        _at(day, 9, 30, config),
+        "五家渠市政务服务中心三楼听证室(示例)",
+        40,
+        _at(day - timedelta(days=1), 18, 0, config),
+        "受项目影响的五家渠市居民、单位和社会组织",
+        config,
+        now=opened + timedelta(hours=1),
+    )
+    hearings.register(
+        hearing,
+        f"{SAMPLE_MARK}居民 李女士",
+        "13800000601",
+        "",
+        True,
+        "希望了解除臭设施的运行监测数据是否向周边社区公开。",
+        config["SECRET_KEY"],
+        now=opened + timedelta(days=1),
+        tz=_tz(config),
+    )
     samples = (
-        (1, 3, "青湖路社区居民(示例)", "13800000602", True,
-         "第三段提到恶臭预测达标,但夏季主导风向下社区离厂界较近,建议增加对社区点位的恶臭监测并公开数据。"),
-        (2, None, "五家渠市第三中学教师(示例)", "13800000603", False,
-         "施工期噪声请避开学校考试时段和午休时间,并提前在社区公告施工计划。"),
-        (2, 4, "示例居民 张先生", "13800000604", True, "污泥运输路线请避开青湖路早晚高峰,运输车辆应密闭。"),
+        (
+            1,
+            3,
+            "青湖路社区居民(示例)",
+            "13800000602",
+            True,
+            "第三段提到恶臭预测达标,但夏季主导风向下社区离厂界较近,建议增加对社区点位的恶臭监测并公开数据。",
+        ),
+        (
+            2,
+            None,
+            "五家渠市第三中学教师(示例)",
+            "13800000603",
+            False,
+            "施工期噪声请避开学校考试时段和午休时间,并提前在社区公告施工计划。",
+        ),
+        (
+            2,
+            4,
+            "示例居民 张先生",
+            "13800000604",
+            True,
+            "污泥运输路线请避开青湖路早晚高峰,运输车辆应密闭。",
+        ),
     )
     for number, (days, paragraph, name, phone, publish_name, body) in enumerate(samples, start=1):
         at = opened + timedelta(days=days, hours=number)
-        comment = comments.submit_comment(consultation, f"【{SAMPLE_MARK}】{body}", name, phone, "", publish_name,
-                                          paragraph, now=at, secret=config["SECRET_KEY"])
+        comment = comments.submit_comment(
+            consultation,
+            f"【{SAMPLE_MARK}】{body}",
+            name,
+            phone,
+            "",
+            publish_name,
+            paragraph,
+            now=at,
+            secret=config["SECRET_KEY"],
+        )
         if number < len(samples):
             comments.publish_comment(staff, comment)  # the last one stays in the moderation queue
     return consultation
@@ -261,59 +402,129 @@ def _demo_answered(config):
     today = clocks.local_day(utcnow(), _tz(config))
     opened = _at(today - timedelta(days=60), 9, 0, config)
     consultation = consultations.create_consultation(
-        unit, ConsultationKind.POLICY_DRAFT, ANSWERED_TITLE, ANSWERED_DOCUMENT, 0,
+        unit,
+        ConsultationKind.POLICY_DRAFT,
+        ANSWERED_TITLE,
+        ANSWERED_DOCUMENT,
+        0,
         summary="规范兵团建设项目环评公众参与的信息公开、征求意见期限、听证和意见处理。",
-        task_ids=_task_ids((18, None), (30, None)), created_by=staff)
+        task_ids=_task_ids((18, None), (30, None)),
+        created_by=staff,
+    )
     closes_on = opened.date() + timedelta(days=21)
     consultations.publish(staff, consultation, opened.date(), closes_on, config, now=opened)
     day = _hearing_day(opened, config)
     starts = _at(day, 10, 0, config)
-    hearing = hearings.schedule(staff, consultation, starts, "兵团政务服务中心二楼会议室(示例)", 30,
-                                _at(day - timedelta(days=1), 18, 0, config), "兵团各师(市)居民、企业和社会组织",
-                                config, now=opened + timedelta(hours=2))
-    registrants = (("赵先生", "13800000701", True, "建议征求意见期限在节假日期间相应顺延,保证实际可用时间。"),
-                   ("钱女士", "13800000702", False, ""), ("孙先生", "13800000703", False, ""))
+    hearing = hearings.schedule(
+        staff,
+        consultation,
+        starts,
+        "兵团政务服务中心二楼会议室(示例)",
+        30,
+        _at(day - timedelta(days=1), 18, 0, config),
+        "兵团各师(市)居民、企业和社会组织",
+        config,
+        now=opened + timedelta(hours=2),
+    )
+    registrants = (
+        ("赵先生", "13800000701", True, "建议征求意见期限在节假日期间相应顺延,保证实际可用时间。"),
+        ("钱女士", "13800000702", False, ""),
+        ("孙先生", "13800000703", False, ""),
+    )
     attended = []
     for number, (name, phone, speak, viewpoint) in enumerate(registrants, start=1):
-        registration, _code = hearings.register(hearing, f"{SAMPLE_MARK}{name}", phone, "", speak, viewpoint,
-                                                config["SECRET_KEY"], now=opened + timedelta(days=1, hours=number),
-                                                tz=_tz(config))
+        registration, _code = hearings.register(
+            hearing,
+            f"{SAMPLE_MARK}{name}",
+            phone,
+            "",
+            speak,
+            viewpoint,
+            config["SECRET_KEY"],
+            now=opened + timedelta(days=1, hours=number),
+            tz=_tz(config),
+        )
         if number < 3:
             attended.append(registration.id)
     # People are told apart by their contact: the first person comments twice.
     samples = (
-        ("示例居民 周先生", "13800000801", True, 3, CommentDecision.ADOPTED,
-         "十个工作日是下限,建议明确“不得少于”,并允许建设单位延长。", "已采纳:第三条写明“不得少于10个工作日”,并增加延长的规定。"),
-        ("示例居民 周先生", "13800000801", True, 4, CommentDecision.PARTLY_ADOPTED,
-         "听证会应当录音录像并公开全部记录。",
-         "部分采纳:听证会记录和出席人数将在本平台公开;录音录像因涉及个人信息,仅供备查,不予公开。"),
-        ("某环保志愿者协会(示例)", "13800000802", True, 2, CommentDecision.NOT_ADOPTED,
-         "建议把信息公开期限从7个工作日缩短为3个工作日。",
-         "不采纳:7个工作日是《环境影响评价公众参与办法》规定的期限,细则不宜另行缩短。"),
-        ("示例居民", "13800000803", False, None, CommentDecision.OUT_OF_SCOPE,
-         "小区旁边的烧烤店油烟很大,希望有关部门管一管。",
-         "该问题不属于本次征求意见范围,已告知可通过本平台“举报”栏目反映,由属地单位依法处理。"),
+        (
+            "示例居民 周先生",
+            "13800000801",
+            True,
+            3,
+            CommentDecision.ADOPTED,
+            "十个工作日是下限,建议明确“不得少于”,并允许建设单位延长。",
+            "已采纳:第三条写明“不得少于10个工作日”,并增加延长的规定。",
+        ),
+        (
+            "示例居民 周先生",
+            "13800000801",
+            True,
+            4,
+            CommentDecision.PARTLY_ADOPTED,
+            "听证会应当录音录像并公开全部记录。",
+            "部分采纳:听证会记录和出席人数将在本平台公开;录音录像因涉及个人信息,仅供备查,不予公开。",
+        ),
+        (
+            "某环保志愿者协会(示例)",
+            "13800000802",
+            True,
+            2,
+            CommentDecision.NOT_ADOPTED,
+            "建议把信息公开期限从7个工作日缩短为3个工作日。",
+            "不采纳:7个工作日是《环境影响评价公众参与办法》规定的期限,细则不宜另行缩短。",
+        ),
+        (
+            "示例居民",
+            "13800000803",
+            False,
+            None,
+            CommentDecision.OUT_OF_SCOPE,
+            "小区旁边的烧烤店油烟很大,希望有关部门管一管。",
+            "该问题不属于本次征求意见范围,已告知可通过本平台“举报”栏目反映,由属地单位依法处理。",
+        ),
     )
     decided = []
-    for number, (name, phone, publish_name, paragraph, decision, body, reason) in enumerate(samples, start=1):
-        comment = comments.submit_comment(consultation, f"【{SAMPLE_MARK}】{body}", name, phone, "", publish_name,
-                                          paragraph, now=opened + timedelta(days=number, hours=3),
-                                          secret=config["SECRET_KEY"])
+    for number, (name, phone, publish_name, paragraph, decision, body, reason) in enumerate(
+        samples, start=1
+    ):
+        comment = comments.submit_comment(
+            consultation,
+            f"【{SAMPLE_MARK}】{body}",
+            name,
+            phone,
+            "",
+            publish_name,
+            paragraph,
+            now=opened + timedelta(days=number, hours=3),
+            secret=config["SECRET_KEY"],
+        )
         comments.publish_comment(staff, comment)
         decided.append((comment, decision, reason))
-    hearings.mark_attendance(staff, hearing, attended, now=starts + timedelta(hours=3), tz=_tz(config))
+    hearings.mark_attendance(
+        staff, hearing, attended, now=starts + timedelta(hours=3), tz=_tz(config)
+    )
     minutes_at = starts + timedelta(days=1)
-    hearings.publish_minutes(staff, hearing, f"【{SAMPLE_MARK}】听证会按时召开,2名报名人出席,1人发言。"
-                             "发言人建议征求意见期限遇节假日顺延;主持人说明将在公众参与说明中逐条答复。", now=minutes_at)
+    hearings.publish_minutes(
+        staff,
+        hearing,
+        f"【{SAMPLE_MARK}】听证会按时召开,2名报名人出席,1人发言。"
+        "发言人建议征求意见期限遇节假日顺延;主持人说明将在公众参与说明中逐条答复。",
+        now=minutes_at,
+    )
     closed_at = _at(closes_on + timedelta(days=1), 8, 0, config)
     consultations.close_due(closed_at, config)
     answered_at = max(closed_at, minutes_at) + timedelta(days=2)
     for comment, decision, reason in decided:
         comments.decide(staff, comment, decision, f"【{SAMPLE_MARK}】{reason}", now=answered_at)
     consultations.publish_statement(
-        staff, consultation, f"【{SAMPLE_MARK}】征求意见期内共收到公众意见4条,来自3人(单位),并召开听证会一场。"
+        staff,
+        consultation,
+        f"【{SAMPLE_MARK}】征求意见期内共收到公众意见4条,来自3人(单位),并召开听证会一场。"
         "兵团建设局对每条意见逐条研究并作出答复,采纳情况见下表。细则将按采纳的意见修改后印发。",
-        now=answered_at + timedelta(hours=2))
+        now=answered_at + timedelta(hours=2),
+    )
     return consultation
 
 
@@ -371,83 +582,253 @@ AIR_REPORT_BODY = f"""> 【{SAMPLE_MARK}】本文为演示数据,不是真实信
 大气污染防治重点:施工工地扬尘管控、道路机械化清扫、燃煤锅炉综合整治。"""
 DEMO_DISCLOSURES = (
     SampleDisclosure(
-        f"【{SAMPLE_MARK}】2025年兵团生态环境状况公报", "environment_quality", "兵团建设局", 0, 40, BULLETIN_BODY,
+        f"【{SAMPLE_MARK}】2025年兵团生态环境状况公报",
+        "environment_quality",
+        "兵团建设局",
+        0,
+        40,
+        BULLETIN_BODY,
         tasks=((14, "加强大气污染防治"), (14, "推进水污染治理")),
-        revision=(5, BULLETIN_BODY.replace("79.1%", "79.4%").replace("每立方米38微克", "每立方米37微克"),
-                  f"【{SAMPLE_MARK}】根据监测站复核结果,更正优良天数比例(79.1%→79.4%)和PM2.5年均浓度(38→37微克/立方米)。")),
+        revision=(
+            5,
+            BULLETIN_BODY.replace("79.1%", "79.4%").replace("每立方米38微克", "每立方米37微克"),
+            f"【{SAMPLE_MARK}】根据监测站复核结果,更正优良天数比例(79.1%→79.4%)和PM2.5年均浓度(38→37微克/立方米)。",
+        ),
+    ),
     SampleDisclosure(
-        f"【{SAMPLE_MARK}】第八师石河子市2026年第一季度排污许可证核发情况公示", "discharge_permits", "第八师石河子市", 8, 30,
+        f"【{SAMPLE_MARK}】第八师石河子市2026年第一季度排污许可证核发情况公示",
+        "discharge_permits",
+        "第八师石河子市",
+        8,
+        30,
         f"> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。\n\n2026年第一季度,第八师石河子市共核发排污许可证12件,"
         "变更8件,延续5件,注销2件。名单见下:\n\n1. 石河子某热电有限公司(延续)\n2. 石河子某纺织有限公司(变更)\n"
         "3. 石河子某食品有限公司(新核发)",
         tasks=((10, "有效控制主要污染物排放总量"),),
-        withdrawal=(3, f"【{SAMPLE_MARK}】公示名单中两家企业的许可类型填写有误,本公示撤回,更正后将重新发布。")),
+        withdrawal=(
+            3,
+            f"【{SAMPLE_MARK}】公示名单中两家企业的许可类型填写有误,本公示撤回,更正后将重新发布。",
+        ),
+    ),
     SampleDisclosure(
-        f"【{SAMPLE_MARK}】关于五家渠市城北污水处理厂提标扩建工程环境影响报告书的批复", "eia_approvals", "第六师五家渠市", 6, 12,
+        f"【{SAMPLE_MARK}】关于五家渠市城北污水处理厂提标扩建工程环境影响报告书的批复",
+        "eia_approvals",
+        "第六师五家渠市",
+        6,
+        12,
         f"> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。\n\n经审查,在全面落实报告书提出的各项污染防治措施后,"
         "项目建设对环境的不利影响能够得到缓解和控制。同意项目按照报告书所列性质、规模、地点和环境保护措施进行建设。\n\n"
         "## 主要要求\n\n- 进水泵房、污泥脱水间全封闭并配套除臭设施;\n- 污泥送生活垃圾焚烧发电厂协同处置;\n"
         "- 安装出水在线监测设备并与主管部门联网。",
-        tasks=((18, None),)),
+        tasks=((18, None),),
+    ),
     SampleDisclosure(
-        f"【{SAMPLE_MARK}】第八师石河子市生态环境行政处罚决定书(石环罚〔2026〕3号)", "penalties", "第八师石河子市", 8, 20,
+        f"【{SAMPLE_MARK}】第八师石河子市生态环境行政处罚决定书(石环罚〔2026〕3号)",
+        "penalties",
+        "第八师石河子市",
+        8,
+        20,
         f"> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。\n\n**当事人**:石河子某建材有限公司(示例)\n\n"
         "**违法事实**:2026年3月,该公司在未配套除尘设施的情况下进行石料破碎作业,颗粒物无组织排放,造成大气污染。\n\n"
         "**处罚决定**:责令改正违法行为,处罚款人民币五万元。",
-        tasks=((26, None), (14, "加强大气污染防治"))),
+        tasks=((26, None), (14, "加强大气污染防治")),
+    ),
     SampleDisclosure(
-        f"【{SAMPLE_MARK}】石河子市2026年4月环境空气质量月报", "monitoring", "第八师石河子市", 8, 15, AIR_REPORT_BODY,
-        tasks=((14, "加强大气污染防治"),)),
+        f"【{SAMPLE_MARK}】石河子市2026年4月环境空气质量月报",
+        "monitoring",
+        "第八师石河子市",
+        8,
+        15,
+        AIR_REPORT_BODY,
+        tasks=((14, "加强大气污染防治"),),
+    ),
     SampleDisclosure(
-        f"【{SAMPLE_MARK}】关于第六师某化工企业储罐泄漏突发环境事件处置情况的通报", "emergencies", "第六师五家渠市", 6, 9,
+        f"【{SAMPLE_MARK}】关于第六师某化工企业储罐泄漏突发环境事件处置情况的通报",
+        "emergencies",
+        "第六师五家渠市",
+        6,
+        9,
         f"> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。\n\n2026年5月某日,五家渠经济技术开发区某化工企业一座储罐阀门"
         "发生泄漏。企业立即启动突发环境事件应急预案,泄漏物料全部收集至事故应急池,未进入外环境。\n\n"
         "应急监测结果显示,厂界及周边敏感点大气、地表水各项指标均未超标。",
-        tasks=((19, "严守环境质量底线"),)),
+        tasks=((19, "严守环境质量底线"),),
+    ),
     SampleDisclosure(
-        f"【{SAMPLE_MARK}】兵团大气污染防治行动实施方案(2026—2027年)", "policy_documents", "兵团建设局", 0, 25,
+        f"【{SAMPLE_MARK}】兵团大气污染防治行动实施方案(2026—2027年)",
+        "policy_documents",
+        "兵团建设局",
+        0,
+        25,
         f"> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。\n\n## 目标\n\n到2027年,兵团主要城市空气质量优良天数比例"
         "达到80%以上,重污染天数比2025年减少20%。\n\n## 重点任务\n\n1. 推进燃煤锅炉淘汰和清洁能源替代;\n"
         "2. 强化工业园区大气污染综合治理;\n3. 加强施工扬尘和道路扬尘管控;\n4. 完善重污染天气应急响应。",
-        tasks=((14, "加强大气污染防治"),)),
+        tasks=((14, "加强大气污染防治"),),
+    ),
     SampleDisclosure(
-        f"【{SAMPLE_MARK}】兵团生态文明建设主要指标统计(2016—2025年)", "statistics", "兵团统计局", 0, 50,
+        f"【{SAMPLE_MARK}】兵团生态文明建设主要指标统计(2016—2025年)",
+        "statistics",
+        "兵团统计局",
+        0,
+        50,
         f"> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。\n\n本表公布实施意见第(三)项确定的主要目标指标"
         "2016—2025年的统计值,供公众对照目标监督。单位生产总值用水量以立方米/万元计,另列2015年基期值,"
         "降幅按基期计算。",
         tasks=((3, "资源利用效率大幅提升"), (3, "生态环境质量总体改善"), (25, None)),
         observations=(
-            ("用水总量", tuple(zip(range(2016, 2026), ("127.6", "126.1", "124.8", "122.9", "119.7", "118.8", "118.2",
-                                                    "117.5", "116.9", "116.1")))),
-            ("单位生产总值用水量", tuple(zip(range(2015, 2026), ("1200", "1152", "1101", "1060", "1013", "962", "921",
-                                                          "884", "861", "842", "820")))),
-            ("农田灌溉水有效利用系数", tuple(zip(range(2016, 2026), ("0.552", "0.557", "0.563", "0.569", "0.575",
-                                                            "0.581", "0.586", "0.590", "0.594", "0.597")))),
-            ("主要城市空气质量优良天数比例", tuple(zip(range(2016, 2026), ("72.4", "73.1", "74.6", "75.2", "76.8", "77.5",
-                                                              "76.9", "78.2", "78.8", "79.4")))),
-            ("城镇污水处理率", tuple(zip(range(2016, 2026), ("79.5", "81.2", "83.0", "84.6", "86.1", "88.3", "90.2",
-                                                       "92.0", "93.4", "94.8")))),
-            ("森林覆盖率", tuple(zip(range(2016, 2026), ("18.1", "18.3", "18.4", "18.6", "18.8", "19.0", "19.1",
-                                                     "19.3", "19.4", "19.6")))),
-        )),
+            (
+                "用水总量",
+                tuple(
+                    zip(
+                        range(2016, 2026),
+                        (
+                            "127.6",
+                            "126.1",
+                            "124.8",
+                            "122.9",
+                            "119.7",
+                            "118.8",
+                            "118.2",
+                            "117.5",
+                            "116.9",
+                            "116.1",
+                        ),
+                    )
+                ),
+            ),
+            (
+                "单位生产总值用水量",
+                tuple(
+                    zip(
+                        range(2015, 2026),
+                        (
+                            "1200",
+                            "1152",
+                            "1101",
+                            "1060",
+                            "1013",
+                            "962",
+                            "921",
+                            "884",
+                            "861",
+                            "842",
+                            "820",
+                        ),
+                    )
+                ),
+            ),
+            (
+                "农田灌溉水有效利用系数",
+                tuple(
+                    zip(
+                        range(2016, 2026),
+                        (
+                            "0.552",
+                            "0.557",
+                            "0.563",
+                            "0.569",
+                            "0.575",
+                            "0.581",
+                            "0.586",
+                            "0.590",
+                            "0.594",
+                            "0.597",
+                        ),
+                    )
+                ),
+            ),
+            (
+                "主要城市空气质量优良天数比例",
+                tuple(
+                    zip(
+                        range(2016, 2026),
+                        (
+                            "72.4",
+                            "73.1",
+                            "74.6",
+                            "75.2",
+                            "76.8",
+                            "77.5",
+                            "76.9",
+                            "78.2",
+                            "78.8",
+                            "79.4",
+                        ),
+                    )
+                ),
+            ),
+            (
+                "城镇污水处理率",
+                tuple(
+                    zip(
+                        range(2016, 2026),
+                        (
+                            "79.5",
+                            "81.2",
+                            "83.0",
+                            "84.6",
+                            "86.1",
+                            "88.3",
+                            "90.2",
+                            "92.0",
+                            "93.4",
+                            "94.8",
+                        ),
+                    )
+                ),
+            ),
+            (
+                "森林覆盖率",
+                tuple(
+                    zip(
+                        range(2016, 2026),
+                        (
+                            "18.1",
+                            "18.3",
+                            "18.4",
+                            "18.6",
+                            "18.8",
+                            "19.0",
+                            "19.1",
+                            "19.3",
+                            "19.4",
+                            "19.6",
+                        ),
+                    )
+                ),
+            ),
+        ),
+    ),
     SampleDisclosure(
-        f"【{SAMPLE_MARK}】关于兵团政协第0123号提案(加强连队生活垃圾治理)办理情况的答复", "proposals", "兵团建设局", 0, 18,
+        f"【{SAMPLE_MARK}】关于兵团政协第0123号提案(加强连队生活垃圾治理)办理情况的答复",
+        "proposals",
+        "兵团建设局",
+        0,
+        18,
         f"> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。\n\n您提出的关于加强连队生活垃圾治理的提案收悉。经研究,答复如下:\n\n"
         "1. 2026年起在各师(市)推行连队生活垃圾“户分类、连收集、团转运、师处理”模式;\n"
         "2. 安排专项资金支持连队垃圾收集设施建设;\n3. 将连队人居环境整治纳入美丽连队建设考核。",
-        tasks=((6, None),)),
+        tasks=((6, None),),
+    ),
     SampleDisclosure(
-        f"【{SAMPLE_MARK}】2026年六五环境日兵团主题宣传活动安排", "other", "兵团建设局", 0, 7,
+        f"【{SAMPLE_MARK}】2026年六五环境日兵团主题宣传活动安排",
+        "other",
+        "兵团建设局",
+        0,
+        7,
         f"> 【{SAMPLE_MARK}】本文为演示数据,不是真实信息。\n\n6月5日环境日期间,兵团将开展生态环境科普进连队、"
         "环境监测设施向公众开放、“美丽兵团我是行动者”志愿服务等活动,欢迎公众参与。",
-        tasks=((27, None), (30, None))),
+        tasks=((27, None), (30, None)),
+    ),
 )
 
 
 def _sample_disclosure(title):
     """The sample disclosure first published as `title`, if any."""
-    return db.session.scalar(sa.select(Disclosure).join(DisclosureVersion)
-                             .where(DisclosureVersion.number == 1, DisclosureVersion.title == title))
+    return db.session.scalar(
+        sa.select(Disclosure)
+        .join(DisclosureVersion)
+        .where(DisclosureVersion.number == 1, DisclosureVersion.title == title)
+    )
 
 
 def _demo_disclosure(config, sample):
@@ -457,20 +838,39 @@ def _demo_disclosure(config, sample):
     category = next(c for c in disclosures.list_categories() if c.code == sample.category)
     today = clocks.local_day(utcnow(), _tz(config))
     published_at = _at(today - timedelta(days=sample.days_ago), 10, 0, config)
-    disclosure = disclosures.create_draft(unit, category, sample.title, sample.area, body=sample.body,
-                                          task_ids=_task_ids(*sample.tasks), created_by=staff)
+    disclosure = disclosures.create_draft(
+        unit,
+        category,
+        sample.title,
+        sample.area,
+        body=sample.body,
+        task_ids=_task_ids(*sample.tasks),
+        created_by=staff,
+    )
     if sample.observations:
         goals = {i.name: i.id for i in db.session.scalars(sa.select(Goal))}
-        rows = [disclosures.ObservationInput(goals[name], year, value, SAMPLE_SOURCE)
-                for name, values in sample.observations if name in goals for year, value in values]
+        rows = [
+            disclosures.ObservationInput(goals[name], year, value, SAMPLE_SOURCE)
+            for name, values in sample.observations
+            if name in goals
+            for year, value in values
+        ]
         disclosures.replace_observations(staff, disclosure, rows)
     disclosures.publish(staff, disclosure, now=published_at, tz=_tz(config))
     if sample.revision:
         days, body, note = sample.revision
-        disclosures.revise(staff, disclosure, disclosure.title, body, note,
-                           now=published_at + timedelta(days=days, hours=2))
+        disclosures.revise(
+            staff,
+            disclosure,
+            disclosure.title,
+            body,
+            note,
+            now=published_at + timedelta(days=days, hours=2),
+        )
     if sample.withdrawal:
         days, reason = sample.withdrawal
-        disclosures.withdraw(staff, disclosure, reason, now=published_at + timedelta(days=days, hours=4))
+        disclosures.withdraw(
+            staff, disclosure, reason, now=published_at + timedelta(days=days, hours=4)
+        )
     db.session.flush()
     return disclosure

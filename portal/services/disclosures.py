@@ -23,6 +23,7 @@ The body is Markdown, stored as written (line endings and invisible control char
 normalised) and rendered through `portal.rendering.render_markdown`. Every change the public can
 see calls `search.enqueue("disclosure", id)` in the same transaction. Functions never commit.
 """
+
 import difflib
 import enum
 import re
@@ -98,10 +99,19 @@ _INVISIBLE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 def field_label(name):
     """A disclosure form field's name in the user's language, for error messages."""
     return {
-        "title": _("Title"), "body": _("Text"), "note": _("What changed"), "reason": _("Reason"),
-        "published_on": _("Publication date"), "category": _("Disclosure category"), "area": _("Area"),
-        "unit": _("Unit"), "tasks": _("Related tasks"), "name_zh": _("Chinese name"), "name_en": _("English name"),
-        "code": _("Code"), "observations": _("Observations"),
+        "title": _("Title"),
+        "body": _("Text"),
+        "note": _("What changed"),
+        "reason": _("Reason"),
+        "published_on": _("Publication date"),
+        "category": _("Disclosure category"),
+        "area": _("Area"),
+        "unit": _("Unit"),
+        "tasks": _("Related tasks"),
+        "name_zh": _("Chinese name"),
+        "name_en": _("English name"),
+        "code": _("Code"),
+        "observations": _("Observations"),
     }.get(name, name)
 
 
@@ -125,14 +135,24 @@ def seed_categories():
         if code in existing:
             continue
         position += 1
-        db.session.add(DisclosureCategory(code=code, name_zh=name_zh, name_en=name_en, position=position,
-                                          active=True, takes_observations=takes_observations))
+        db.session.add(
+            DisclosureCategory(
+                code=code,
+                name_zh=name_zh,
+                name_en=name_en,
+                position=position,
+                active=True,
+                takes_observations=takes_observations,
+            )
+        )
     db.session.flush()
 
 
 def list_categories(active_only=False):
     """Categories in their administrators' order; only those offered for new disclosures with `active_only`."""
-    query = sa.select(DisclosureCategory).order_by(DisclosureCategory.position, DisclosureCategory.id)
+    query = sa.select(DisclosureCategory).order_by(
+        DisclosureCategory.position, DisclosureCategory.id
+    )
     if active_only:
         query = query.where(DisclosureCategory.active.is_(True))
     return db.session.scalars(query).all()
@@ -142,7 +162,9 @@ def get_category(category_id):
     """The category with `category_id`, or NotFound."""
     category = db.session.get(DisclosureCategory, _as_id(category_id))
     if category is None:
-        raise NotFound(_("There is no disclosure category %(id)s.", id=category_id), field="category")
+        raise NotFound(
+            _("There is no disclosure category %(id)s.", id=category_id), field="category"
+        )
     return category
 
 
@@ -151,9 +173,13 @@ def _category_names(name_zh, name_en, category=None):
     en = text_field(name_en, "name_en", 1, 80, single_line=True)
     others = [c for c in list_categories() if c is not category]
     if any(c.name_zh == zh for c in others):
-        raise ValidationFailed(_("Another category already has the Chinese name %(name)s.", name=zh), field="name_zh")
+        raise ValidationFailed(
+            _("Another category already has the Chinese name %(name)s.", name=zh), field="name_zh"
+        )
     if any(c.name_en.casefold() == en.casefold() for c in others):
-        raise ValidationFailed(_("Another category already has the English name %(name)s.", name=en), field="name_en")
+        raise ValidationFailed(
+            _("Another category already has the English name %(name)s.", name=en), field="name_en"
+        )
     return zh, en
 
 
@@ -161,14 +187,27 @@ def create_category(code, name_zh, name_en, takes_observations=False):
     """A new category at the end of the list; `code` (a-z, 0-9, _) is its permanent address in links and feeds."""
     code = str(code or "").strip()
     if not CATEGORY_CODE.match(code):
-        raise ValidationFailed(_("The code must be 2 to 40 lower-case letters, digits or _, starting with a letter."),
-                               field="code")
-    if db.session.scalar(sa.select(DisclosureCategory.id).where(DisclosureCategory.code == code)) is not None:
-        raise ValidationFailed(_("The code %(code)s is taken: choose another.", code=code), field="code")
+        raise ValidationFailed(
+            _("The code must be 2 to 40 lower-case letters, digits or _, starting with a letter."),
+            field="code",
+        )
+    if (
+        db.session.scalar(sa.select(DisclosureCategory.id).where(DisclosureCategory.code == code))
+        is not None
+    ):
+        raise ValidationFailed(
+            _("The code %(code)s is taken: choose another.", code=code), field="code"
+        )
     zh, en = _category_names(name_zh, name_en)
     last = db.session.scalar(sa.select(sa.func.max(DisclosureCategory.position)))
-    category = DisclosureCategory(code=code, name_zh=zh, name_en=en, position=(last or 0) + 1, active=True,
-                                  takes_observations=bool(takes_observations))
+    category = DisclosureCategory(
+        code=code,
+        name_zh=zh,
+        name_en=en,
+        position=(last or 0) + 1,
+        active=True,
+        takes_observations=bool(takes_observations),
+    )
     db.session.add(category)
     db.session.flush()
     return category
@@ -217,8 +256,12 @@ def get_for_unit(user, disclosure_id):
 
 
 # What the public page shows of a disclosure, loaded with it rather than one relation at a time.
-_PUBLIC_PAGE = (joinedload(Disclosure.unit).selectinload(Unit.aliases), joinedload(Disclosure.category),
-                joinedload(Disclosure.area), selectinload(Disclosure.tasks).joinedload(Task.measure))
+_PUBLIC_PAGE = (
+    joinedload(Disclosure.unit).selectinload(Unit.aliases),
+    joinedload(Disclosure.category),
+    joinedload(Disclosure.area),
+    selectinload(Disclosure.tasks).joinedload(Task.measure),
+)
 
 
 def get_public(disclosure_id):
@@ -251,8 +294,14 @@ def markdown_text(value):
     text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
     text = text.rstrip().lstrip("\n")
     if len(text) > BODY_LENGTH:
-        raise ValidationFailed(_("The text must be %(n)s characters or fewer (it has %(length)s).", n=BODY_LENGTH,
-                                 length=len(text)), field="body")
+        raise ValidationFailed(
+            _(
+                "The text must be %(n)s characters or fewer (it has %(length)s).",
+                n=BODY_LENGTH,
+                length=len(text),
+            ),
+            field="body",
+        )
     return text
 
 
@@ -263,18 +312,34 @@ def _required_body(body):
 
 
 def _category(value, current=None):
-    category = value if isinstance(value, DisclosureCategory) else db.session.get(DisclosureCategory, _as_id(value))
+    category = (
+        value
+        if isinstance(value, DisclosureCategory)
+        else db.session.get(DisclosureCategory, _as_id(value))
+    )
     if category is None or (not category.active and category is not current):
-        raise ValidationFailed(_("Choose one of the disclosure categories offered."), field="category")
+        raise ValidationFailed(
+            _("Choose one of the disclosure categories offered."), field="category"
+        )
     return category
 
 
 def _published_on(value):
     if value in (None, ""):
         return None
-    if isinstance(value, datetime) or not isinstance(value, date) or not YEARS[0] <= value.year <= YEARS[1]:
-        raise ValidationFailed(_("The publication date must be a real date between the years %(low)s and %(high)s.",
-                                 low=YEARS[0], high=YEARS[1]), field="published_on")
+    if (
+        isinstance(value, datetime)
+        or not isinstance(value, date)
+        or not YEARS[0] <= value.year <= YEARS[1]
+    ):
+        raise ValidationFailed(
+            _(
+                "The publication date must be a real date between the years %(low)s and %(high)s.",
+                low=YEARS[0],
+                high=YEARS[1],
+            ),
+            field="published_on",
+        )
     return value
 
 
@@ -292,8 +357,13 @@ def _apply(disclosure, values):
     published_on = _published_on(values["published_on"])
     tasks = drafts.tasks(values["task_ids"]) if values["task_ids"] is not None else None
     if disclosure.observations and not category.takes_observations:
-        raise ValidationFailed(_("This draft has goal observations, which only a statistics disclosure category "
-                                 "carries: remove them first, or keep the category."), field="category")
+        raise ValidationFailed(
+            _(
+                "This draft has goal observations, which only a statistics disclosure category "
+                "carries: remove them first, or keep the category."
+            ),
+            field="category",
+        )
     disclosure.category, disclosure.title, disclosure.body = category, title, body
     disclosure.area, disclosure.published_on = area, published_on
     if tasks is not None:
@@ -302,28 +372,56 @@ def _apply(disclosure, values):
 
 def _current(disclosure):
     """The values of a draft as `_apply` takes them; the related tasks stay unless changed."""
-    return {"category": disclosure.category, "title": disclosure.title, "body": disclosure.body,
-            "area": disclosure.area, "task_ids": None, "published_on": disclosure.published_on}
+    return {
+        "category": disclosure.category,
+        "title": disclosure.title,
+        "body": disclosure.body,
+        "area": disclosure.area,
+        "task_ids": None,
+        "published_on": disclosure.published_on,
+    }
 
 
 LIFECYCLE = drafts.Lifecycle(
-    model=Disclosure, search_kind=SEARCH_KIND, draft_state=DisclosureState.DRAFT,
-    permission=Permission.DISCLOSURES_MANAGE, act=act, apply=_apply, current=_current, editable=_EDITABLE,
-    not_a_unit=lambda: _("The unit must be a department or a division: collective addressees do not publish "
-                         "disclosures."),
-    not_a_draft=lambda: _("Only a draft can be edited; a published disclosure is revised with a note."),
+    model=Disclosure,
+    search_kind=SEARCH_KIND,
+    draft_state=DisclosureState.DRAFT,
+    permission=Permission.DISCLOSURES_MANAGE,
+    act=act,
+    apply=_apply,
+    current=_current,
+    editable=_EDITABLE,
+    not_a_unit=lambda: _(
+        "The unit must be a department or a division: collective addressees do not publish "
+        "disclosures."
+    ),
+    not_a_draft=lambda: _(
+        "Only a draft can be edited; a published disclosure is revised with a note."
+    ),
 )
 
 
-def create_draft(unit, category, title, area, body="", task_ids=(), published_on=None, created_by=None):
+def create_draft(
+    unit, category, title, area, body="", task_ids=(), published_on=None, created_by=None
+):
     """A draft disclosure of `unit`; it stays private until published.
 
     `category` is a DisclosureCategory or its id (an active one), `area` an Area or its number
     (0 for the 兵团 level, 1–14 for a division), `body` Markdown, `published_on` the date the unit
     gives as its publication date (today's Beijing date when left empty at publication).
     """
-    return LIFECYCLE.create(unit, created_by, {"category": category, "title": title, "body": body, "area": area,
-                                               "task_ids": task_ids, "published_on": published_on})
+    return LIFECYCLE.create(
+        unit,
+        created_by,
+        {
+            "category": category,
+            "title": title,
+            "body": body,
+            "area": area,
+            "task_ids": task_ids,
+            "published_on": published_on,
+        },
+    )
 
 
 def update_draft(user, disclosure, version=None, **changes):
@@ -337,18 +435,39 @@ def update_draft(user, disclosure, version=None, **changes):
 def publish(user, disclosure, now=None, tz=clocks.DEFAULT_TZ, version=None):
     """Publish a draft as version 1; its publication date defaults to today (Beijing) and cannot be later."""
     now = now or utcnow()
-    LIFECYCLE.check(user, disclosure, version, (DisclosureState.DRAFT,),
-                    lambda _d: _("This disclosure has been published already."))
+    LIFECYCLE.check(
+        user,
+        disclosure,
+        version,
+        (DisclosureState.DRAFT,),
+        lambda _d: _("This disclosure has been published already."),
+    )
     _required_body(disclosure.body)
     today = clocks.local_day(now, tz)
     published_on = disclosure.published_on or today
     if published_on > today:
-        raise ValidationFailed(_("The publication date cannot be later than today, %(today)s.",
-                                 today=today.isoformat()), field="published_on")
-    disclosure.versions.append(DisclosureVersion(number=1, title=disclosure.title, body=disclosure.body, note="",
-                                                 published_at=now, published_by_id=user.id))
+        raise ValidationFailed(
+            _(
+                "The publication date cannot be later than today, %(today)s.",
+                today=today.isoformat(),
+            ),
+            field="published_on",
+        )
+    disclosure.versions.append(
+        DisclosureVersion(
+            number=1,
+            title=disclosure.title,
+            body=disclosure.body,
+            note="",
+            published_at=now,
+            published_by_id=user.id,
+        )
+    )
     disclosure.state, disclosure.published_on, disclosure.first_published_at = (
-        DisclosureState.PUBLISHED, published_on, now)
+        DisclosureState.PUBLISHED,
+        published_on,
+        now,
+    )
     disclosure.updated_at = now
     changed_in_public(disclosure)
     db.session.flush()
@@ -358,17 +477,33 @@ def publish(user, disclosure, now=None, tz=clocks.DEFAULT_TZ, version=None):
 def revise(user, disclosure, title, body, note, now=None, version=None):
     """Publish a new text of a published disclosure as the next version, with a public note on what changed."""
     now = now or utcnow()
-    LIFECYCLE.check(user, disclosure, version, (DisclosureState.PUBLISHED,),
-                    lambda _d: _("Only a published disclosure can be revised."))
+    LIFECYCLE.check(
+        user,
+        disclosure,
+        version,
+        (DisclosureState.PUBLISHED,),
+        lambda _d: _("Only a published disclosure can be revised."),
+    )
     title = text_field(title, "title", *TITLE_LENGTH, single_line=True)
     body = _required_body(markdown_text(body))
     latest = disclosure.versions[-1]
     if title == disclosure.title and body == disclosure.body:
-        raise ValidationFailed(_("Nothing changed: the title and the text are those of version %(n)s.",
-                                 n=latest.number), field="body")
+        raise ValidationFailed(
+            _(
+                "Nothing changed: the title and the text are those of version %(n)s.",
+                n=latest.number,
+            ),
+            field="body",
+        )
     note = text_field(note, "note", *NOTE_LENGTH)
-    revision = DisclosureVersion(number=latest.number + 1, title=title, body=body, note=note, published_at=now,
-                                 published_by_id=user.id)
+    revision = DisclosureVersion(
+        number=latest.number + 1,
+        title=title,
+        body=body,
+        note=note,
+        published_at=now,
+        published_by_id=user.id,
+    )
     disclosure.versions.append(revision)
     disclosure.title, disclosure.body, disclosure.updated_at = title, body, now
     changed_in_public(disclosure)
@@ -379,9 +514,17 @@ def revise(user, disclosure, title, body, note, now=None, version=None):
 def withdraw(user, disclosure, reason, now=None, version=None):
     """Withdraw a published disclosure with a public reason; its page stays as a tombstone with its versions."""
     now = now or utcnow()
-    LIFECYCLE.check(user, disclosure, version, (DisclosureState.PUBLISHED,),
-                    lambda d: _("This disclosure has been withdrawn already.") if d.state is DisclosureState.WITHDRAWN
-                    else _("Only a published disclosure can be withdrawn; a draft is simply not published."))
+    LIFECYCLE.check(
+        user,
+        disclosure,
+        version,
+        (DisclosureState.PUBLISHED,),
+        lambda d: (
+            _("This disclosure has been withdrawn already.")
+            if d.state is DisclosureState.WITHDRAWN
+            else _("Only a published disclosure can be withdrawn; a draft is simply not published.")
+        ),
+    )
     reason = text_field(reason, "reason", *WITHDRAW_REASON_LENGTH)
     disclosure.withdrawn_at = now
     LIFECYCLE.withdraw(disclosure, DisclosureState.WITHDRAWN, reason, now)
@@ -404,17 +547,25 @@ class ObservationInput:
     @property
     def blank(self):
         """True when nothing was typed in the row."""
-        return all(str(v if v is not None else "").strip() == "" for v in (self.goal, self.year, self.value,
-                                                                                self.source))
+        return all(
+            str(v if v is not None else "").strip() == ""
+            for v in (self.goal, self.year, self.value, self.source)
+        )
 
 
 def _row_error(row, message):
-    return ValidationFailed(_("Row %(row)s: %(message)s", row=row, message=message), field="observations")
+    return ValidationFailed(
+        _("Row %(row)s: %(message)s", row=row, message=message), field="observations"
+    )
 
 
 def _decimal(text):
     """A finite Decimal from typed text (full-width digits and a decimal comma accepted), or None."""
-    text = unicodedata.normalize("NFKC", str(text if text is not None else "")).strip().replace(",", ".")
+    text = (
+        unicodedata.normalize("NFKC", str(text if text is not None else ""))
+        .strip()
+        .replace(",", ".")
+    )
     text = text.replace(" ", "").replace("\u3000", "")
     try:
         return numbers.parse_decimal("value", text, -LARGEST_VALUE, LARGEST_VALUE, VALUE_DECIMALS)
@@ -428,15 +579,32 @@ def _observation(row, item, goals):
         raise _row_error(row, _("choose one of the goal indicators as the indicator."))
     year = unicodedata.normalize("NFKC", str(item.year if item.year is not None else "")).strip()
     if not is_whole(year) or not YEARS[0] <= int(year) <= YEARS[1]:
-        raise _row_error(row, _("the year must be a whole number from %(low)s to %(high)s.", low=YEARS[0], high=YEARS[1]))
+        raise _row_error(
+            row,
+            _(
+                "the year must be a whole number from %(low)s to %(high)s.",
+                low=YEARS[0],
+                high=YEARS[1],
+            ),
+        )
     value = _decimal(item.value)
     if value is None:
-        raise _row_error(row, _("the value must be a number such as 85.5, with at most %(n)s decimals.",
-                                n=VALUE_DECIMALS))
+        raise _row_error(
+            row,
+            _(
+                "the value must be a number such as 85.5, with at most %(n)s decimals.",
+                n=VALUE_DECIMALS,
+            ),
+        )
     source = " ".join(clean_text(item.source).split())
     if not SOURCE_LENGTH[0] <= len(source) <= SOURCE_LENGTH[1]:
-        raise _row_error(row, _("the source must say where the value comes from, in %(n)s characters or fewer.",
-                                n=SOURCE_LENGTH[1]))
+        raise _row_error(
+            row,
+            _(
+                "the source must say where the value comes from, in %(n)s characters or fewer.",
+                n=SOURCE_LENGTH[1],
+            ),
+        )
     return Observation(goal=goal, year=int(year), value=value, source=source)
 
 
@@ -450,8 +618,12 @@ def replace_observations(user, disclosure, rows, version=None):
     if not disclosure.category.takes_observations:
         raise Conflict(_("Only a disclosure of a statistics category carries goal observations."))
     if disclosure.state is not DisclosureState.DRAFT:
-        raise Conflict(_("Observations are set while the disclosure is a draft. To correct published figures, "
-                         "withdraw the disclosure with the reason and publish a corrected one."))
+        raise Conflict(
+            _(
+                "Observations are set while the disclosure is a draft. To correct published figures, "
+                "withdraw the disclosure with the reason and publish a corrected one."
+            )
+        )
     goals = {i.id: i for i in db.session.scalars(sa.select(Goal))}
     observations, seen = [], {}
     for row, item in enumerate(rows, start=1):
@@ -460,8 +632,15 @@ def replace_observations(user, disclosure, rows, version=None):
         observation = _observation(row, item, goals)
         key = (observation.goal.id, observation.year)
         if key in seen:
-            raise _row_error(row, _("%(indicator)s %(year)s is given twice (also in row %(other)s).",
-                                    indicator=observation.goal.name, year=observation.year, other=seen[key]))
+            raise _row_error(
+                row,
+                _(
+                    "%(indicator)s %(year)s is given twice (also in row %(other)s).",
+                    indicator=observation.goal.name,
+                    year=observation.year,
+                    other=seen[key],
+                ),
+            )
         seen[key] = row
         observations.append(observation)
     if disclosure.observations:
@@ -517,19 +696,33 @@ def _public_condition(name, value):
             raise numbers.refused(name, value)
         return Disclosure.unit_id == unit.id
     if name == "area":
-        area = db.session.scalar(sa.select(Area).where(Area.number == int(text))) if is_whole(text) else None
+        area = (
+            db.session.scalar(sa.select(Area).where(Area.number == int(text)))
+            if is_whole(text)
+            else None
+        )
         if area is None:
             raise numbers.refused(name, value)
         return Disclosure.area_id == area.id
     if name == "year":
         year = numbers.whole_number(name, text, *YEARS, None)
-        return sa.and_(Disclosure.published_on >= date(year, 1, 1), Disclosure.published_on < date(year + 1, 1, 1))
+        return sa.and_(
+            Disclosure.published_on >= date(year, 1, 1),
+            Disclosure.published_on < date(year + 1, 1, 1),
+        )
     if name == "measure":
-        measure = db.session.scalar(sa.select(Measure).where(Measure.number == int(text))) if is_whole(text) else None
+        measure = (
+            db.session.scalar(sa.select(Measure).where(Measure.number == int(text)))
+            if is_whole(text)
+            else None
+        )
         if measure is None:
             raise numbers.refused(name, value)
-        linked = (sa.select(disclosure_tasks.c.disclosure_id).join(Task, Task.id == disclosure_tasks.c.task_id)
-                  .where(Task.measure_id == measure.id))
+        linked = (
+            sa.select(disclosure_tasks.c.disclosure_id)
+            .join(Task, Task.id == disclosure_tasks.c.task_id)
+            .where(Task.measure_id == measure.id)
+        )
         return Disclosure.id.in_(linked)
     raise ValueError(f"unknown filter {name!r}")
 
@@ -543,10 +736,23 @@ def list_public(filters, page=1, per_page=20):
     value that is not accepted raises ValidationFailed naming its parameter.
     """
     return drafts.list_public(
-        POLICY, filters, PUBLIC_FILTERS, _public_condition, page, per_page, MAX_PER_PAGE,
-        order=(Disclosure.published_on.desc(), Disclosure.first_published_at.desc(), Disclosure.id.desc()),
-        options=(joinedload(Disclosure.unit).selectinload(Unit.aliases), joinedload(Disclosure.category),
-                 joinedload(Disclosure.area)),
+        POLICY,
+        filters,
+        PUBLIC_FILTERS,
+        _public_condition,
+        page,
+        per_page,
+        MAX_PER_PAGE,
+        order=(
+            Disclosure.published_on.desc(),
+            Disclosure.first_published_at.desc(),
+            Disclosure.id.desc(),
+        ),
+        options=(
+            joinedload(Disclosure.unit).selectinload(Unit.aliases),
+            joinedload(Disclosure.category),
+            joinedload(Disclosure.area),
+        ),
     )
 
 
@@ -557,7 +763,8 @@ def version_counts(disclosures):
         return {}
     rows = db.session.execute(
         sa.select(DisclosureVersion.disclosure_id, sa.func.count())
-        .where(DisclosureVersion.disclosure_id.in_(ids)).group_by(DisclosureVersion.disclosure_id)
+        .where(DisclosureVersion.disclosure_id.in_(ids))
+        .group_by(DisclosureVersion.disclosure_id)
     ).all()
     counts = dict.fromkeys(ids, 0)
     counts.update({disclosure_id: count for disclosure_id, count in rows})
@@ -566,8 +773,11 @@ def version_counts(disclosures):
 
 def public_years():
     """The years of the public disclosures' publication dates, newest first (for the year filter)."""
-    days = db.session.scalars(sa.select(Disclosure.published_on).distinct()
-                              .where(POLICY.public_condition(), Disclosure.published_on.is_not(None)))
+    days = db.session.scalars(
+        sa.select(Disclosure.published_on)
+        .distinct()
+        .where(POLICY.public_condition(), Disclosure.published_on.is_not(None))
+    )
     return sorted({day.year for day in days}, reverse=True)
 
 
@@ -585,15 +795,32 @@ def public_last_changed(filters, limit):
 
     The last change the public saw is the latest version or the withdrawal, whichever is later.
     """
-    conditions = [_public_condition(name, filters[name]) for name in FEED_FILTERS if filters.get(name) not in (None, "")]
-    versions = (sa.select(DisclosureVersion.disclosure_id, sa.func.max(DisclosureVersion.published_at).label("at"))
-                .group_by(DisclosureVersion.disclosure_id).subquery())
-    changed = sa.case((Disclosure.withdrawn_at > versions.c.at, Disclosure.withdrawn_at), else_=versions.c.at)
+    conditions = [
+        _public_condition(name, filters[name])
+        for name in FEED_FILTERS
+        if filters.get(name) not in (None, "")
+    ]
+    versions = (
+        sa.select(
+            DisclosureVersion.disclosure_id, sa.func.max(DisclosureVersion.published_at).label("at")
+        )
+        .group_by(DisclosureVersion.disclosure_id)
+        .subquery()
+    )
+    changed = sa.case(
+        (Disclosure.withdrawn_at > versions.c.at, Disclosure.withdrawn_at), else_=versions.c.at
+    )
     return db.session.scalars(
-        POLICY.public_query(selectinload(Disclosure.versions), selectinload(Disclosure.category),
-                            selectinload(Disclosure.unit), selectinload(Disclosure.area))
-        .join(versions, versions.c.disclosure_id == Disclosure.id).where(*conditions)
-        .order_by(changed.desc(), Disclosure.id.desc()).limit(limit)
+        POLICY.public_query(
+            selectinload(Disclosure.versions),
+            selectinload(Disclosure.category),
+            selectinload(Disclosure.unit),
+            selectinload(Disclosure.area),
+        )
+        .join(versions, versions.c.disclosure_id == Disclosure.id)
+        .where(*conditions)
+        .order_by(changed.desc(), Disclosure.id.desc())
+        .limit(limit)
     ).all()
 
 
@@ -601,8 +828,11 @@ def load_versions(items):
     """`items` (listed disclosures) with their versions loaded in one query, not one per disclosure."""
     ids = [d.id for d in items]
     if ids:
-        db.session.scalars(sa.select(Disclosure).where(Disclosure.id.in_(ids))
-                           .options(selectinload(Disclosure.versions))).all()
+        db.session.scalars(
+            sa.select(Disclosure)
+            .where(Disclosure.id.in_(ids))
+            .options(selectinload(Disclosure.versions))
+        ).all()
     return items
 
 
@@ -629,9 +859,16 @@ def version(disclosure, number):
 def console_list(user, state=None, page=1, per_page=20):
     """A pagination.Page of the unit's disclosures (all of them for site oversight), newest first."""
     return pagination.fetch(
-        db.session, sa.select(Disclosure).where(*drafts.console_conditions(POLICY, user, state)),
-        numbers.identifier(page), per_page, order_by=(Disclosure.created_at.desc(), Disclosure.id.desc()),
-        options=(selectinload(Disclosure.unit).selectinload(Unit.aliases), selectinload(Disclosure.category)))
+        db.session,
+        sa.select(Disclosure).where(*drafts.console_conditions(POLICY, user, state)),
+        numbers.identifier(page),
+        per_page,
+        order_by=(Disclosure.created_at.desc(), Disclosure.id.desc()),
+        options=(
+            selectinload(Disclosure.unit).selectinload(Unit.aliases),
+            selectinload(Disclosure.category),
+        ),
+    )
 
 
 # --- differences between versions ----------------------------------------------------------------
@@ -724,7 +961,9 @@ _WORD_COMPARISON_LIMIT = 4_000_000
 # pairs than the limit are shown as removed and added paragraphs without pairing.
 _PAIRING_CUTOFF = 0.4
 _PAIRING_LIMIT = 2_500
-_WORD = re.compile(r"[0-9A-Za-z\u00C0-\u024F]+(?:[.,'’][0-9A-Za-z\u00C0-\u024F]+)*|\s+|.", re.DOTALL)
+_WORD = re.compile(
+    r"[0-9A-Za-z\u00C0-\u024F]+(?:[.,'’][0-9A-Za-z\u00C0-\u024F]+)*|\s+|.", re.DOTALL
+)
 
 
 def words(text):
@@ -752,10 +991,16 @@ def _paragraph_pair(old, new, old_number, new_number):
         return ParagraphChange(Change.SAME, old_number, new_number, _whole(old, Change.SAME))
     old_words, new_words = words(old), words(new)
     if len(old_words) * len(new_words) > _WORD_COMPARISON_LIMIT:
-        return ParagraphChange(Change.CHANGED, old_number, new_number,
-                               _whole(old, Change.REMOVED) + _whole(new, Change.ADDED))
+        return ParagraphChange(
+            Change.CHANGED,
+            old_number,
+            new_number,
+            _whole(old, Change.REMOVED) + _whole(new, Change.ADDED),
+        )
     pieces = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        None, old_words, new_words, autojunk=False
+    ).get_opcodes():
         if tag == "equal":
             pieces.append(Piece("".join(old_words[i1:i2]), Change.SAME))
         else:
@@ -772,7 +1017,11 @@ def _best_pair(old, new, i1, i2, j1, j2):
         for i in range(i1, i2):
             matcher.set_seq1(old[i])
             floor = best[0] if best else _PAIRING_CUTOFF
-            if matcher.real_quick_ratio() > floor and matcher.quick_ratio() > floor and matcher.ratio() > floor:
+            if (
+                matcher.real_quick_ratio() > floor
+                and matcher.quick_ratio() > floor
+                and matcher.ratio() > floor
+            ):
                 best = (matcher.ratio(), i, j)
     return best
 
@@ -783,20 +1032,32 @@ def _replaced(old, new, i1, i2, j1, j2):
     if (i2 - i1) * (j2 - j1) <= _PAIRING_LIMIT:
         pair = _best_pair(old, new, i1, i2, j1, j2)
     if pair is None:
-        return ([ParagraphChange(Change.REMOVED, i + 1, None, _whole(old[i], Change.REMOVED)) for i in range(i1, i2)]
-                + [ParagraphChange(Change.ADDED, None, j + 1, _whole(new[j], Change.ADDED)) for j in range(j1, j2)])
+        return [
+            ParagraphChange(Change.REMOVED, i + 1, None, _whole(old[i], Change.REMOVED))
+            for i in range(i1, i2)
+        ] + [
+            ParagraphChange(Change.ADDED, None, j + 1, _whole(new[j], Change.ADDED))
+            for j in range(j1, j2)
+        ]
     _ratio, i, j = pair
-    return (_replaced(old, new, i1, i, j1, j) + [_paragraph_pair(old[i], new[j], i + 1, j + 1)]
-            + _replaced(old, new, i + 1, i2, j + 1, j2))
+    return (
+        _replaced(old, new, i1, i, j1, j)
+        + [_paragraph_pair(old[i], new[j], i + 1, j + 1)]
+        + _replaced(old, new, i + 1, i2, j + 1, j2)
+    )
 
 
 def compare_paragraphs(old, new):
     """Every paragraph of two lists of paragraphs (plain text) as a ParagraphChange, in reading order."""
     out = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        None, old, new, autojunk=False
+    ).get_opcodes():
         if tag == "equal":
-            out.extend(ParagraphChange(Change.SAME, i + 1, j + 1, _whole(old[i], Change.SAME))
-                       for i, j in zip(range(i1, i2), range(j1, j2)))
+            out.extend(
+                ParagraphChange(Change.SAME, i + 1, j + 1, _whole(old[i], Change.SAME))
+                for i, j in zip(range(i1, i2), range(j1, j2))
+            )
         else:
             out.extend(_replaced(old, new, i1, i2, j1, j2))
     return tuple(out)
@@ -814,8 +1075,8 @@ def fold(paragraphs, context=CONTEXT_PARAGRAPHS):
             out.extend(run)
         else:
             out.extend(run[:keep_start])
-            out.append(Unchanged(tuple(run[keep_start:len(run) - keep_end])))
-            out.extend(run[len(run) - keep_end:])
+            out.append(Unchanged(tuple(run[keep_start : len(run) - keep_end])))
+            out.extend(run[len(run) - keep_end :])
         run.clear()
 
     seen_change = False
@@ -848,5 +1109,9 @@ def diff(disclosure, older, newer):
             raise numbers.not_a_version(name, min(versions, default=1), max(versions, default=1))
         chosen.append(version(disclosure, int(text)))
     first, second = chosen
-    return VersionDiff(first, second, _paragraph_pair(first.title, second.title, 1, 1),
-                       compare_paragraphs(plain_paragraphs(first.body), plain_paragraphs(second.body)))
+    return VersionDiff(
+        first,
+        second,
+        _paragraph_pair(first.title, second.title, 1, 1),
+        compare_paragraphs(plain_paragraphs(first.body), plain_paragraphs(second.body)),
+    )

@@ -10,6 +10,7 @@ Access is the domain's: a Lifecycle is given the domain's `act(user, record, ver
 NotFound, Forbidden or Conflict (a stale version). Messages are given as functions, so that they are
 translated into the language of the request that raises them. Functions never commit.
 """
+
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,10 +38,19 @@ def text_field(value, name, low, high, label, single_line=False):
         text = " ".join(text.split())
     if not low <= len(text) <= high:
         if low == 0:
-            raise ValidationFailed(_("%(field)s must be %(n)s characters or fewer.", field=label(name), n=high),
-                                   field=name)
-        raise ValidationFailed(_("%(field)s must be between %(low)s and %(high)s characters.",
-                                 field=label(name), low=low, high=high), field=name)
+            raise ValidationFailed(
+                _("%(field)s must be %(n)s characters or fewer.", field=label(name), n=high),
+                field=name,
+            )
+        raise ValidationFailed(
+            _(
+                "%(field)s must be between %(low)s and %(high)s characters.",
+                field=label(name),
+                low=low,
+                high=high,
+            ),
+            field=name,
+        )
     return text
 
 
@@ -52,7 +62,9 @@ def area(value):
     if value not in (None, "") and is_whole(str(value).strip()):
         found = db.session.scalar(sa.select(Area).where(Area.number == int(value)))
     if found is None:
-        raise ValidationFailed(_("Choose the area: the 兵团 level or one of the 14 divisions."), field="area")
+        raise ValidationFailed(
+            _("Choose the area: the 兵团 level or one of the 14 divisions."), field="area"
+        )
     return found
 
 
@@ -62,7 +74,9 @@ def tasks(task_ids):
     for task_id in dict.fromkeys(task_ids or ()):
         task = db.session.get(Task, numbers.identifier(task_id) or 0)
         if task is None:
-            raise ValidationFailed(_("Related policy task %(id)s does not exist.", id=task_id), field="tasks")
+            raise ValidationFailed(
+                _("Related policy task %(id)s does not exist.", id=task_id), field="tasks"
+            )
         found.append(task)
     return found
 
@@ -86,14 +100,19 @@ class Lifecycle:
         """`unit` when it may hold such records and `created_by` (None for the system) is its staff with the permission."""
         if not isinstance(unit, Unit) or not unit.handles_reports:
             raise ValidationFailed(self.not_a_unit(), field="unit")
-        if created_by is not None and (created_by.unit_id != unit.id or not created_by.can(self.permission)):
+        if created_by is not None and (
+            created_by.unit_id != unit.id or not created_by.can(self.permission)
+        ):
             raise Forbidden(_("Only staff of the responsible unit can do this."))
         return unit
 
     def create(self, unit, created_by, values):
         """A new draft of `unit` from `values` (validated together by the domain's `apply`)."""
-        record = self.model(unit=self.drafting_unit(unit, created_by), state=self.draft_state,
-                            created_by_id=created_by.id if created_by is not None else None)
+        record = self.model(
+            unit=self.drafting_unit(unit, created_by),
+            state=self.draft_state,
+            created_by_id=created_by.id if created_by is not None else None,
+        )
         self.apply(record, values)
         db.session.add(record)
         db.session.flush()
@@ -145,9 +164,17 @@ def list_public(policy, filters, names, condition, page, per_page, max_per_page,
     page = numbers.whole_number("page", page, 1, 1_000_000, 1)
     per_page = numbers.whole_number("per_page", per_page, 1, max_per_page, 20)
     values = {name: (filters or {}).get(name) for name in names}
-    conditions = [condition(name, value) for name, value in values.items() if value not in (None, "")]
-    return pagination.fetch(db.session, policy.public_query().where(*conditions), page, per_page,
-                            order_by=order, options=options)
+    conditions = [
+        condition(name, value) for name, value in values.items() if value not in (None, "")
+    ]
+    return pagination.fetch(
+        db.session,
+        policy.public_query().where(*conditions),
+        page,
+        per_page,
+        order_by=order,
+        options=options,
+    )
 
 
 def console_conditions(policy, user, state):

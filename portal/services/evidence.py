@@ -7,6 +7,7 @@ them, and the re-encoded bytes are scanned to prove nothing survived. The untouc
 apart, for administrators only, with its SHA-256 for evidence integrity. PDFs are rewritten the same
 way by `portal.services.pdfs`: without scripts, actions, attached files or document metadata.
 """
+
 import hashlib
 import io
 import os
@@ -17,7 +18,7 @@ import tempfile
 import unicodedata
 import warnings
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -41,7 +42,12 @@ MAX_NAME_LENGTH = 100
 PUBLIC_DIR = "evidence"
 ORIGINALS_DIR = "evidence-originals"
 
-CONTENT_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "pdf": "application/pdf"}
+CONTENT_TYPES = {
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "pdf": "application/pdf",
+}
 EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "pdf": ".pdf"}
 # Pillow opens phone JPEGs that carry a Multi-Picture (MPF) segment as "MPO"; they are still JPEGs.
 PILLOW_FORMATS = {"jpeg": {"JPEG", "MPO"}, "png": {"PNG"}, "webp": {"WEBP"}}
@@ -51,7 +57,19 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PDF_TAIL = 1024
 
 # Allow-lists rather than deny-lists: a chunk or segment nobody thought of is refused too.
-PNG_CHUNKS_ALLOWED = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"pHYs", b"gAMA", b"cHRM", b"sRGB", b"sBIT", b"bKGD"}
+PNG_CHUNKS_ALLOWED = {
+    b"IHDR",
+    b"PLTE",
+    b"IDAT",
+    b"IEND",
+    b"tRNS",
+    b"pHYs",
+    b"gAMA",
+    b"cHRM",
+    b"sRGB",
+    b"sBIT",
+    b"bKGD",
+}
 WEBP_CHUNKS_ALLOWED = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF"}
 
 # Markers of formats that a browser or a server would act on. Looked for after the end of an image
@@ -75,7 +93,9 @@ class MetadataRemains(EvidenceRejected):
     """Re-encoded bytes that still hold a metadata segment or chunk; `found` lists them."""
 
     def __init__(self, found):
-        super().__init__(_("A file still contained hidden information after cleaning and was not accepted."))
+        super().__init__(
+            _("A file still contained hidden information after cleaning and was not accepted.")
+        )
         self.found = tuple(found)
 
 
@@ -175,8 +195,14 @@ def process(filename, data, max_megapixels=DEFAULT_MAX_MEGAPIXELS):
         except pdfs.PdfRejected as exc:
             raise EvidenceRejected(exc.message) from exc
         return ProcessedEvidence(
-            kind=kind, content_type=CONTENT_TYPES[kind], extension=EXTENSIONS[kind], public_bytes=public,
-            original_bytes=data, sha256_original=sha256, size=len(public), original_name=name,
+            kind=kind,
+            content_type=CONTENT_TYPES[kind],
+            extension=EXTENSIONS[kind],
+            public_bytes=public,
+            original_bytes=data,
+            sha256_original=sha256,
+            size=len(public),
+            original_name=name,
         )
     _check_container(name, kind, data)
     public, width, height = _reencode(name, kind, data, max_megapixels)
@@ -184,12 +210,22 @@ def process(filename, data, max_megapixels=DEFAULT_MAX_MEGAPIXELS):
         assert_clean(kind, public)
     except MetadataRemains as exc:
         raise EvidenceRejected(
-            _("%(name)s could not be cleaned of hidden information and was not accepted.", name=name)
+            _(
+                "%(name)s could not be cleaned of hidden information and was not accepted.",
+                name=name,
+            )
         ) from exc
     return ProcessedEvidence(
-        kind=kind, content_type=CONTENT_TYPES[kind], extension=EXTENSIONS[kind], public_bytes=public,
-        original_bytes=data, sha256_original=sha256, size=len(public), original_name=name,
-        width=width, height=height,
+        kind=kind,
+        content_type=CONTENT_TYPES[kind],
+        extension=EXTENSIONS[kind],
+        public_bytes=public,
+        original_bytes=data,
+        sha256_original=sha256,
+        size=len(public),
+        original_name=name,
+        width=width,
+        height=height,
     )
 
 
@@ -210,7 +246,9 @@ def check_pdf(name, data):
     if not PDF_HEADER.match(data) or b"startxref" not in data[-PDF_TAIL:]:
         raise EvidenceRejected(_("%(name)s is not a complete PDF file.", name=name))
     if _foreign(data, 5):
-        raise EvidenceRejected(_("%(name)s contains another kind of file hidden inside it.", name=name))
+        raise EvidenceRejected(
+            _("%(name)s contains another kind of file hidden inside it.", name=name)
+        )
 
 
 def _check_container(name, kind, data):
@@ -218,7 +256,10 @@ def _check_container(name, kind, data):
     # is also a ZIP, HTML or PDF) are made. The re-encoded copy never carries them, but the original
     # is kept too, so such files are refused outright.
     hidden = _("%(name)s contains another kind of file hidden inside it.", name=name)
-    broken = _("%(name)s could not be read as an image. It may be damaged or not what its name says.", name=name)
+    broken = _(
+        "%(name)s could not be read as an image. It may be damaged or not what its name says.",
+        name=name,
+    )
     if kind == "png":
         end = _png_end(data)
         if end is None:
@@ -229,7 +270,7 @@ def _check_container(name, kind, data):
         declared = int.from_bytes(data[4:8], "little") + 8
         if declared > len(data):
             raise EvidenceRejected(broken)
-        if data[declared + (declared & 1):].strip(b"\x00\r\n\t "):
+        if data[declared + (declared & 1) :].strip(b"\x00\r\n\t "):
             raise EvidenceRejected(hidden)
     elif kind == "jpeg":
         # Phones append a second image (MPO) or a video (motion photos) after the first EOI, so
@@ -245,7 +286,10 @@ def _foreign(data, start):
     """True when data[start:] holds markup, a script, a PDF or a ZIP archive."""
     if FOREIGN_MARKERS.search(data, start):
         return True
-    return data.find(ZIP_LOCAL, start) >= 0 and data.find(ZIP_END, max(start, len(data) - ZIP_TAIL)) >= 0
+    return (
+        data.find(ZIP_LOCAL, start) >= 0
+        and data.find(ZIP_END, max(start, len(data) - ZIP_TAIL)) >= 0
+    )
 
 
 # Bytes per pixel of a decoded image as Pillow holds it, once in the mode it is saved in: one for
@@ -314,13 +358,22 @@ def _open(data, max_megapixels):
     try:
         if width * height > pillow_limit(max_megapixels):
             raise TooManyPixels(width, height)
-        if image.format in PILLOW_FORMATS["jpeg"] and decoded_bytes(image.mode, width, height) > budget:
+        if (
+            image.format in PILLOW_FORMATS["jpeg"]
+            and decoded_bytes(image.mode, width, height) > budget
+        ):
             # A progressive JPEG's decoder keeps every coefficient of the full-size image, whatever the
             # scale, so only baseline JPEGs are reduced.
             if image.info.get("progressive") or image.info.get("progression"):
                 raise TooManyPixels(width, height)
-            scale = next((s for s in (2, 4) if decoded_bytes(image.mode, -(-width // s), -(-height // s)) <= budget),
-                         None)
+            scale = next(
+                (
+                    s
+                    for s in (2, 4)
+                    if decoded_bytes(image.mode, -(-width // s), -(-height // s)) <= budget
+                ),
+                None,
+            )
             if scale is None:
                 raise TooManyPixels(width, height)
             # draft() picks the largest scale s with width // requested >= s, hence the floor division.
@@ -336,7 +389,10 @@ def _open(data, max_megapixels):
 
 def _reencode(name, kind, data, max_megapixels):
     Image, _ImageOps = _pillow()
-    broken = _("%(name)s could not be read as an image. It may be damaged or not what its name says.", name=name)
+    broken = _(
+        "%(name)s could not be read as an image. It may be damaged or not what its name says.",
+        name=name,
+    )
     try:
         # Pillow warns (rather than raises) between MAX_IMAGE_PIXELS and twice that; a bomb is a
         # refusal. catch_warnings swaps process-wide filters and is not thread-safe, which is why
@@ -357,11 +413,22 @@ def _reencode(name, kind, data, max_megapixels):
     except (TooManyPixels, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         width, height = getattr(exc, "width", None), getattr(exc, "height", None)
         if width is None:
-            raise EvidenceRejected(_("%(name)s has too many pixels (at most %(n)s megapixels).",
-                                     name=name, n=max_megapixels)) from exc
+            raise EvidenceRejected(
+                _(
+                    "%(name)s has too many pixels (at most %(n)s megapixels).",
+                    name=name,
+                    n=max_megapixels,
+                )
+            ) from exc
         raise EvidenceRejected(
-            _("%(name)s is %(width)s × %(height)s pixels, more than the %(n)s megapixels a file can have. "
-              "Please send a smaller copy.", name=name, width=width, height=height, n=max_megapixels)
+            _(
+                "%(name)s is %(width)s × %(height)s pixels, more than the %(n)s megapixels a file can have. "
+                "Please send a smaller copy.",
+                name=name,
+                width=width,
+                height=height,
+                n=max_megapixels,
+            )
         ) from exc
     except Exception as exc:
         # Pillow's parsers raise many exception types on hostile input (OSError, SyntaxError,
@@ -379,7 +446,10 @@ def _reencode(name, kind, data, max_megapixels):
     except Exception as exc:
         # Never fall back to the raw bytes: a file that cannot be re-encoded is not accepted.
         raise EvidenceRejected(
-            _("%(name)s could not be cleaned of hidden information and was not accepted.", name=name)
+            _(
+                "%(name)s could not be cleaned of hidden information and was not accepted.",
+                name=name,
+            )
         ) from exc
     finally:
         pixels.close()
@@ -394,7 +464,11 @@ def _pixels_only(image, kind):
     _pillow()[1].exif_transpose(image, in_place=True)
     has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
     if kind == "jpeg":
-        mode = image.mode if image.mode in ("L", "RGB") else ("L" if image.mode in ("1", "LA", "La") else "RGB")
+        mode = (
+            image.mode
+            if image.mode in ("L", "RGB")
+            else ("L" if image.mode in ("1", "LA", "La") else "RGB")
+        )
     elif kind == "png":
         if image.mode == "P" or "transparency" in image.info:
             mode = "RGBA" if has_alpha else "RGB"
@@ -573,7 +647,7 @@ def _webp_metadata(data):
 def store(files_dir, processed, *, now=None):
     """Write the public and original bytes under the data directory with new names; return where."""
     files_dir = Path(files_dir)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     month = Path(f"{now:%Y}", f"{now:%m}")
     # The name is the server's, never the client's: it cannot collide, traverse or be guessed.
     token = secrets.token_hex(16)

@@ -4,6 +4,7 @@ Who reads and acts on a report in the console is the policy `access.REPORTS`: th
 units sent a copy and site oversight read it; only the handling unit's staff act on it. `access` below
 only names which of these a user is, for the report's console page.
 """
+
 import enum
 from dataclasses import dataclass
 from datetime import timedelta
@@ -49,7 +50,9 @@ class NotAcceptedReason(enum.Enum):
         """The reason as shown to staff and to the resident."""
         return {
             "outside_remit": _l("Not within the remit of environmental authorities"),
-            "legal_proceedings": _l("Being or to be resolved through litigation, arbitration or administrative review"),
+            "legal_proceedings": _l(
+                "Being or to be resolved through litigation, arbitration or administrative review"
+            ),
             "repeated": _l("Repeats a report already handled, with no new facts"),
             "not_specific": _l("No specific polluter, place or fact that can be checked"),
         }[self.value]
@@ -94,7 +97,9 @@ def access(user, report):
 def get_for(user, reference):
     """The report `reference` as `user` may see it in the console; NotFound (never Forbidden) for other units."""
     return REPORTS.get_for_unit(
-        user, reference, (selectinload(Report.events), selectinload(Report.evidence), selectinload(Report.copies))
+        user,
+        reference,
+        (selectinload(Report.events), selectinload(Report.evidence), selectinload(Report.copies)),
     )
 
 
@@ -118,7 +123,9 @@ def queue(user, filters, page=1, per_page=20, now=None):
     if filters.status:
         query = query.where(Report.status == filters.status)
     if filters.category:
-        query = query.join(Category, Report.category_id == Category.id).where(Category.code == filters.category)
+        query = query.join(Category, Report.category_id == Category.id).where(
+            Category.code == filters.category
+        )
     if filters.area is not None:
         query = query.join(Area, Report.area_id == Area.id).where(Area.number == filters.area)
     if filters.overdue:
@@ -127,9 +134,18 @@ def queue(user, filters, page=1, per_page=20, now=None):
         query = query.where(due >= now, due <= now + timedelta(days=3))
     if filters.mine:
         query = query.where(Report.assigned_user_id == user.id)
-    return pagination.fetch(db.session, query, page, per_page, order_by=(due.is_(None), due, Report.id.desc()),
-                            options=(selectinload(Report.category), selectinload(Report.area),
-                                     selectinload(Report.unit)))
+    return pagination.fetch(
+        db.session,
+        query,
+        page,
+        per_page,
+        order_by=(due.is_(None), due, Report.id.desc()),
+        options=(
+            selectinload(Report.category),
+            selectinload(Report.area),
+            selectinload(Report.unit),
+        ),
+    )
 
 
 def changed_message():
@@ -144,7 +160,9 @@ def evidence_for(user, reference, evidence_id, original, files_dir):
     if item is None:
         raise NotFound(_("This evidence file does not exist."))
     relative = item.original_path if original else item.public_path
-    name = f"{report.reference}-{item.id}{'.orig' if original else ''}{evidence.EXTENSIONS[item.kind]}"
+    name = (
+        f"{report.reference}-{item.id}{'.orig' if original else ''}{evidence.EXTENSIONS[item.kind]}"
+    )
     content_type = "application/octet-stream" if original else item.content_type
     path = evidence.open_stored(files_dir, relative)
     if original:
@@ -165,8 +183,14 @@ class Counts:
 def counts(user, now=None):
     """How many of the unit's reports are open, and how many of those are overdue."""
     now = now or utcnow()
-    mine = sa.select(sa.func.count()).select_from(Report).where(
-        Report.unit_id == user.unit_id, Report.status.in_([ReportStatus.RECEIVED, ReportStatus.ACCEPTED]))
+    mine = (
+        sa.select(sa.func.count())
+        .select_from(Report)
+        .where(
+            Report.unit_id == user.unit_id,
+            Report.status.in_([ReportStatus.RECEIVED, ReportStatus.ACCEPTED]),
+        )
+    )
     return Counts(db.session.scalar(mine), db.session.scalar(mine.where(running_deadline() < now)))
 
 
@@ -177,21 +201,33 @@ def _act(user, report, version, permission=None):
 
 def _require(report, *statuses):
     if report.status not in statuses:
-        raise Conflict(_("This action is not possible while the report is %(status)s.",
-                         status=status_label(report.status)))
+        raise Conflict(
+            _(
+                "This action is not possible while the report is %(status)s.",
+                status=status_label(report.status),
+            )
+        )
 
 
 def _event(report, user, kind, body="", now=None, **extra):
     report.updated_at = now or utcnow()  # every action bumps the version, notes included
-    return history.add_event(report, kind, actor=user, unit_id=user.unit_id, body=body, now=report.updated_at,
-                             **extra)
+    return history.add_event(
+        report, kind, actor=user, unit_id=user.unit_id, body=body, now=report.updated_at, **extra
+    )
 
 
 def _text(value, field, low=1, high=4000):
     value = plain(value)
     if not low <= len(value) <= high:
-        raise ValidationFailed(_("%(field)s must be between %(low)s and %(high)s characters.",
-                                 field=field_label(field), low=low, high=high), field=field)
+        raise ValidationFailed(
+            _(
+                "%(field)s must be between %(low)s and %(high)s characters.",
+                field=field_label(field),
+                low=low,
+                high=high,
+            ),
+            field=field,
+        )
     return value
 
 
@@ -243,7 +279,9 @@ def transfer(user, report, version, unit_id, reason, config, now=None):
     _require(report, ReportStatus.RECEIVED, ReportStatus.ACCEPTED)
     target = db.session.get(Unit, numbers.identifier(unit_id) or 0)
     if target is None or not target.handles_reports or target.id == report.unit_id:
-        raise ValidationFailed(_("Choose another receiving unit that handles reports."), field="unit")
+        raise ValidationFailed(
+            _("Choose another receiving unit that handles reports."), field="unit"
+        )
     reason = _text(reason, "reason", low=5)
     _event(report, user, EventKind.TRANSFERRED, reason, now=now, to_unit_id=target.id)
     report.unit = target
@@ -251,7 +289,11 @@ def transfer(user, report, version, unit_id, reason, config, now=None):
     report.copies = [c for c in report.copies if c.unit_id != target.id]
     report.status, report.received_at, report.accepted_at = ReportStatus.RECEIVED, now, None
     report.assigned_user = None
-    report.extension_state, report.extension_days, report.extension_reason = ExtensionState.NONE, None, None
+    report.extension_state, report.extension_days, report.extension_reason = (
+        ExtensionState.NONE,
+        None,
+        None,
+    )
     stop_clock(report, clocks.ClockKind.CLOSURE)
     start_clock(report, clocks.ClockKind.ACCEPTANCE, now, config)
     db.session.flush()
@@ -269,9 +311,19 @@ def request_extension(user, report, version, days, reason, now=None):
     except (TypeError, ValueError):
         days = 0
     if not 1 <= days <= clocks.CLOSURE_MAX_EXTENSION_DAYS:
-        raise ValidationFailed(_("The number of extra days must be from 1 to %(n)s.", n=clocks.CLOSURE_MAX_EXTENSION_DAYS), field="days")
+        raise ValidationFailed(
+            _(
+                "The number of extra days must be from 1 to %(n)s.",
+                n=clocks.CLOSURE_MAX_EXTENSION_DAYS,
+            ),
+            field="days",
+        )
     reason = _text(reason, "reason", low=5)
-    report.extension_state, report.extension_days, report.extension_reason = ExtensionState.REQUESTED, days, reason
+    report.extension_state, report.extension_days, report.extension_reason = (
+        ExtensionState.REQUESTED,
+        days,
+        reason,
+    )
     _event(report, user, EventKind.EXTENSION_REQUESTED, f"{days}: {reason}", now=now)
 
 
@@ -283,8 +335,13 @@ def decide_extension(user, report, version, approve, config, now=None):
         raise Conflict(_("There is no extension request waiting for a decision."))
     if approve:
         report.extension_state = ExtensionState.APPROVED
-        start_clock(report, clocks.ClockKind.CLOSURE, _closure_started(report), config,
-                    extra_days=report.extension_days)
+        start_clock(
+            report,
+            clocks.ClockKind.CLOSURE,
+            _closure_started(report),
+            config,
+            extra_days=report.extension_days,
+        )
         _event(report, user, EventKind.EXTENSION_APPROVED, report.extension_reason, now=now)
         _tell_resident(report, "reports/extended")
     else:
@@ -339,15 +396,25 @@ def publish_summary(user, report, version, summary, now=None):
 
 def transfers_away(user, page=1, per_page=20):
     """The records of reports this user's unit transferred to another unit."""
-    query = sa.select(ReportEvent).where(ReportEvent.kind == EventKind.TRANSFERRED, ReportEvent.unit_id == user.unit_id)
-    return pagination.fetch(db.session, query, page, per_page, order_by=(ReportEvent.id.desc(),),
-                            options=(selectinload(ReportEvent.report), selectinload(ReportEvent.to_unit)))
+    query = sa.select(ReportEvent).where(
+        ReportEvent.kind == EventKind.TRANSFERRED, ReportEvent.unit_id == user.unit_id
+    )
+    return pagination.fetch(
+        db.session,
+        query,
+        page,
+        per_page,
+        order_by=(ReportEvent.id.desc(),),
+        options=(selectinload(ReportEvent.report), selectinload(ReportEvent.to_unit)),
+    )
 
 
 def unit_staff(unit_id):
     """Active staff of a unit, for the assign form."""
     return db.session.scalars(
-        sa.select(User).where(User.unit_id == unit_id, User.active.is_(True)).order_by(User.username)
+        sa.select(User)
+        .where(User.unit_id == unit_id, User.active.is_(True))
+        .order_by(User.username)
     ).all()
 
 
@@ -364,6 +431,9 @@ def status_label(status):
 def field_label(field):
     """A form field's name in the user's language, for error messages."""
     return {
-        "explanation": _("Explanation"), "reason": _("Reason"), "text": _("Text"), "result": _("Result"),
+        "explanation": _("Explanation"),
+        "reason": _("Reason"),
+        "text": _("Text"),
+        "result": _("Result"),
         "summary": _("Summary"),
     }.get(field, field)

@@ -23,6 +23,7 @@ Registration codes are random (100 bits), shown once and stored only as a SHA-25
 (`reports.hash_code`): whoever holds a code may cancel, so the database must not be able to
 reveal one.
 """
+
 import base64
 import csv
 import hashlib
@@ -75,7 +76,9 @@ def _notice_days(config):
     value = config["HEARING_NOTICE_WORKING_DAYS"]
     # bool is an int subclass: True is a typo, not one day.
     if isinstance(value, bool) or int(value) < 1:
-        raise ValueError(f"HEARING_NOTICE_WORKING_DAYS: expected at least 1 working day, got {value!r}")
+        raise ValueError(
+            f"HEARING_NOTICE_WORKING_DAYS: expected at least 1 working day, got {value!r}"
+        )
     return int(value)
 
 
@@ -90,7 +93,9 @@ def _manage(user, consultation):
     # Other units (site administrators included) are refused: the list carries residents' contacts,
     # which only the unit holding the hearing needs. Forbidden, not NotFound: hearings are public.
     if user.unit_id != consultation.unit_id or not user.can(Permission.HEARINGS_MANAGE):
-        raise Forbidden(_("Only staff of the responsible unit can manage this consultation's hearings."))
+        raise Forbidden(
+            _("Only staff of the responsible unit can manage this consultation's hearings.")
+        )
 
 
 def get_for_unit(user, hearing_id):
@@ -111,51 +116,92 @@ def earliest_hearing_day(announced_at, config, calendar=None):
     return counted.due_on + timedelta(days=1), counted.uncovered_years
 
 
-def schedule(user, consultation, starts_at, place, seats, registration_closes_at, eligibility, config,
-             calendar=None, now=None):
+def schedule(
+    user,
+    consultation,
+    starts_at,
+    place,
+    seats,
+    registration_closes_at,
+    eligibility,
+    config,
+    calendar=None,
+    now=None,
+):
     """Schedule and announce (now) a hearing of `consultation`; the caller commits."""
     now = now or utcnow()
     _manage(user, consultation)
     if consultation.state not in HEARING_STATES:
-        raise Conflict(_("A hearing can be scheduled only while the consultation is open or closed "
-                         "awaiting its answer."))
+        raise Conflict(
+            _(
+                "A hearing can be scheduled only while the consultation is open or closed "
+                "awaiting its answer."
+            )
+        )
     if starts_at is None:
         raise ValidationFailed(_("Enter the start of the hearing."), field="starts_at")
     _require_aware(starts_at, "starts_at")
     place = " ".join(clean_text(place).split())
     if not place or len(place) > PLACE_LENGTH:
-        raise ValidationFailed(_("Enter the place where the hearing is held, in %(n)s characters or fewer.",
-                                 n=PLACE_LENGTH), field="place")
+        raise ValidationFailed(
+            _(
+                "Enter the place where the hearing is held, in %(n)s characters or fewer.",
+                n=PLACE_LENGTH,
+            ),
+            field="place",
+        )
     low, high = SEATS
     if isinstance(seats, bool) or not isinstance(seats, int) or not low <= seats <= high:
-        raise ValidationFailed(_("The number of seats must be from %(low)s to %(high)s.", low=low, high=f"{high:,}"),
-                               field="seats")
+        raise ValidationFailed(
+            _("The number of seats must be from %(low)s to %(high)s.", low=low, high=f"{high:,}"),
+            field="seats",
+        )
     if registration_closes_at is None:
-        raise ValidationFailed(_("Enter the registration deadline."),
-                               field="registration_closes_at")
+        raise ValidationFailed(
+            _("Enter the registration deadline."), field="registration_closes_at"
+        )
     _require_aware(registration_closes_at, "registration_closes_at")
     if registration_closes_at >= starts_at:
-        raise ValidationFailed(_("The registration deadline must be before the hearing starts."),
-                               field="registration_closes_at")
+        raise ValidationFailed(
+            _("The registration deadline must be before the hearing starts."),
+            field="registration_closes_at",
+        )
     if registration_closes_at <= now:
-        raise ValidationFailed(_("The registration deadline must be in the future."),
-                               field="registration_closes_at")
+        raise ValidationFailed(
+            _("The registration deadline must be in the future."), field="registration_closes_at"
+        )
     eligibility = clean_text(eligibility)
     if len(eligibility) > ELIGIBILITY_LENGTH:
-        raise ValidationFailed(_("The conditions on who may register must be %(n)s characters or fewer.", n=f"{ELIGIBILITY_LENGTH:,}"),
-                               field="eligibility")
+        raise ValidationFailed(
+            _(
+                "The conditions on who may register must be %(n)s characters or fewer.",
+                n=f"{ELIGIBILITY_LENGTH:,}",
+            ),
+            field="eligibility",
+        )
     tz = _tz(config)
     earliest, _uncovered = earliest_hearing_day(now, config, calendar)
     if clocks.local_day(starts_at, tz) < earliest:
         raise ValidationFailed(
-            _("The hearing starts too soon: under %(rule)s a hearing must be announced at least %(days)s working "
-              "days before the hearing day. Announced today (%(today)s), it can start on %(earliest)s at the earliest.",
-              rule=NOTICE_BASIS, days=_notice_days(config), today=clocks.local_day(now, tz).isoformat(),
-              earliest=earliest.isoformat()),
-            field="starts_at")
-    hearing = Hearing(consultation=consultation, starts_at=starts_at, place=place, seats=seats,
-                             registration_closes_at=registration_closes_at, eligibility=eligibility,
-                             announced_at=now)
+            _(
+                "The hearing starts too soon: under %(rule)s a hearing must be announced at least %(days)s working "
+                "days before the hearing day. Announced today (%(today)s), it can start on %(earliest)s at the earliest.",
+                rule=NOTICE_BASIS,
+                days=_notice_days(config),
+                today=clocks.local_day(now, tz).isoformat(),
+                earliest=earliest.isoformat(),
+            ),
+            field="starts_at",
+        )
+    hearing = Hearing(
+        consultation=consultation,
+        starts_at=starts_at,
+        place=place,
+        seats=seats,
+        registration_closes_at=registration_closes_at,
+        eligibility=eligibility,
+        announced_at=now,
+    )
     db.session.add(hearing)
     db.session.flush()
     subscriptions.notify_hearing(hearing, config)
@@ -181,7 +227,9 @@ def _lock(hearing):
         # not look like an edit of the hearing to a staff member's optimistic version check.
         # (Had this transaction read before without writing, WAL mode would refuse the upgrade with
         # SQLITE_BUSY rather than serve a stale snapshot: a failed request, never an oversold seat.)
-        db.session.execute(sa.update(table).where(table.c.id == hearing.id).values(version=table.c.version))
+        db.session.execute(
+            sa.update(table).where(table.c.id == hearing.id).values(version=table.c.version)
+        )
         query = sa.select(Hearing).where(Hearing.id == hearing.id)
     else:
         # PostgreSQL (READ COMMITTED): the row lock queues concurrent registrations; each later
@@ -192,21 +240,31 @@ def _lock(hearing):
 
 
 def _count(hearing, status):
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
-        Registration.hearing_id == hearing.id, Registration.status == status))
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(Registration.hearing_id == hearing.id, Registration.status == status)
+    )
 
 
 def _registration_open(hearing, now):
-    return (hearing.consultation.state in HEARING_STATES and now < hearing.registration_closes_at
-            and now < hearing.starts_at)
+    return (
+        hearing.consultation.state in HEARING_STATES
+        and now < hearing.registration_closes_at
+        and now < hearing.starts_at
+    )
 
 
 def _refuse_if_closed(hearing, now, tz):
     if hearing.consultation.state not in HEARING_STATES:
         raise Conflict(_("This hearing is not taking registrations."))
     if now >= hearing.registration_closes_at or now >= hearing.starts_at:
-        raise Conflict(_("Registration for this hearing closed at %(when)s.",
-                         when=_local(hearing.registration_closes_at, tz)))
+        raise Conflict(
+            _(
+                "Registration for this hearing closed at %(when)s.",
+                when=_local(hearing.registration_closes_at, tz),
+            )
+        )
 
 
 def _local(moment, tz):
@@ -219,12 +277,18 @@ def new_code(secret):
     # The randomness is the 128-bit nonce from `secrets`; keying it with the application secret costs
     # nothing and keeps codes unpredictable even if the system's random source were ever weak.
     nonce = secrets.token_bytes(16)
-    raw = base64.b32encode(hmac.new(secret.encode(), b"hearing:" + nonce, hashlib.sha256).digest()).decode()[:20]
-    return "-".join(raw[i:i + 4] for i in range(0, 20, 4))
+    raw = base64.b32encode(
+        hmac.new(secret.encode(), b"hearing:" + nonce, hashlib.sha256).digest()
+    ).decode()[:20]
+    return "-".join(raw[i : i + 4] for i in range(0, 20, 4))
 
 
 def _validate_registrant(name, phone, email, wants_to_speak, viewpoint):
-    name, phone, email = " ".join(clean_text(name).split()), (phone or "").strip(), (email or "").strip()
+    name, phone, email = (
+        " ".join(clean_text(name).split()),
+        (phone or "").strip(),
+        (email or "").strip(),
+    )
     viewpoint = clean_text(viewpoint)
     errors = []
     if not name:
@@ -234,39 +298,81 @@ def _validate_registrant(name, phone, email, wants_to_speak, viewpoint):
     errors += contact_errors(phone, email, _("Enter your phone number or your email address."))
     low, high = VIEWPOINT_LENGTH
     if wants_to_speak and not low <= len(viewpoint) <= high:
-        errors.append(("viewpoint", _("To speak, summarise your viewpoint in %(low)s to %(high)s characters "
-                                      "(it has %(n)s).", low=low, high=f"{high:,}", n=len(viewpoint))))
+        errors.append(
+            (
+                "viewpoint",
+                _(
+                    "To speak, summarise your viewpoint in %(low)s to %(high)s characters "
+                    "(it has %(n)s).",
+                    low=low,
+                    high=f"{high:,}",
+                    n=len(viewpoint),
+                ),
+            )
+        )
     elif len(viewpoint) > high:
-        errors.append(("viewpoint", _("The summary of your viewpoint must be %(n)s characters or fewer.",
-                                      n=f"{high:,}")))
+        errors.append(
+            (
+                "viewpoint",
+                _(
+                    "The summary of your viewpoint must be %(n)s characters or fewer.",
+                    n=f"{high:,}",
+                ),
+            )
+        )
     if errors:
         raise ValidationFailed.every(errors)
     return name, phone, email, viewpoint
 
 
-def register(hearing, name, phone, email, wants_to_speak, viewpoint, secret, now=None, tz=clocks.DEFAULT_TZ):
+def register(
+    hearing, name, phone, email, wants_to_speak, viewpoint, secret, now=None, tz=clocks.DEFAULT_TZ
+):
     """Register for a hearing: (registration, code shown once); confirmed while seats last, else waitlisted.
 
     `tz` is the time zone of the deadline a refusal names.
     """
     now = now or utcnow()
-    name, phone, email, viewpoint = _validate_registrant(name, phone, email, wants_to_speak, viewpoint)
-    _refuse_if_closed(hearing, now, tz)  # before locking: a late request need not queue for the lock
+    name, phone, email, viewpoint = _validate_registrant(
+        name, phone, email, wants_to_speak, viewpoint
+    )
+    _refuse_if_closed(
+        hearing, now, tz
+    )  # before locking: a late request need not queue for the lock
     hearing = _lock(hearing)
-    _refuse_if_closed(hearing, now, tz)  # again under the lock: the deadline or the state may have moved
+    _refuse_if_closed(
+        hearing, now, tz
+    )  # again under the lock: the deadline or the state may have moved
     confirmed = _count(hearing, RegistrationStatus.CONFIRMED)
-    status = RegistrationStatus.CONFIRMED if confirmed < hearing.seats else RegistrationStatus.WAITLISTED
+    status = (
+        RegistrationStatus.CONFIRMED if confirmed < hearing.seats else RegistrationStatus.WAITLISTED
+    )
     code = new_code(secret)
-    registration = Registration(hearing_id=hearing.id, code_hash=hash_code(code), name=name, phone=phone,
-                                email=email, wants_to_speak=bool(wants_to_speak), viewpoint=viewpoint,
-                                status=status, created_at=now)
+    registration = Registration(
+        hearing_id=hearing.id,
+        code_hash=hash_code(code),
+        name=name,
+        phone=phone,
+        email=email,
+        wants_to_speak=bool(wants_to_speak),
+        viewpoint=viewpoint,
+        status=status,
+        created_at=now,
+    )
     db.session.add(registration)
     db.session.flush()
     position = waitlist_position(registration)
     # The resident needs the code to cancel, and a mailbox is where people keep such things. Until
     # `portal send-mail` delivers it (and blanks the body) the code also sits in the outbox.
-    mail.queue(email, "hearings/registered", hearing=hearing, consultation=hearing.consultation,
-               registration=registration, code=code, position=position)
+    mail.queue(
+        email,
+        "hearings/registered",
+        hearing=hearing,
+        consultation=hearing.consultation,
+        registration=registration,
+        code=code,
+        position=position,
+    )
     return registration, code
 
 
@@ -274,10 +380,21 @@ def waitlist_position(registration):
     """Where a waitlisted registration stands (1 = next to get a seat), or None when it is not waitlisted."""
     if registration.status is not RegistrationStatus.WAITLISTED:
         return None
-    ahead = sa.select(sa.func.count()).select_from(Registration).where(
-        Registration.hearing_id == registration.hearing_id, Registration.status == RegistrationStatus.WAITLISTED,
-        sa.or_(Registration.created_at < registration.created_at,
-               sa.and_(Registration.created_at == registration.created_at, Registration.id < registration.id)))
+    ahead = (
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(
+            Registration.hearing_id == registration.hearing_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            sa.or_(
+                Registration.created_at < registration.created_at,
+                sa.and_(
+                    Registration.created_at == registration.created_at,
+                    Registration.id < registration.id,
+                ),
+            ),
+        )
+    )
     return db.session.scalar(ahead) + 1
 
 
@@ -285,7 +402,9 @@ def find(code):
     """The registration a code belongs to, or NotFound."""
     registration = None
     if (code or "").strip():
-        registration = db.session.scalar(sa.select(Registration).where(Registration.code_hash == hash_code(code)))
+        registration = db.session.scalar(
+            sa.select(Registration).where(Registration.code_hash == hash_code(code))
+        )
     if registration is None:
         raise NotFound(_("No registration matches this code."), field="code")
     return registration
@@ -298,14 +417,22 @@ def _fill(hearing, now):
         return []
     moved = db.session.scalars(
         sa.select(Registration)
-        .where(Registration.hearing_id == hearing.id, Registration.status == RegistrationStatus.WAITLISTED)
+        .where(
+            Registration.hearing_id == hearing.id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
         .order_by(Registration.created_at, Registration.id)
         .limit(free)
     ).all()
     for registration in moved:
         registration.status = RegistrationStatus.CONFIRMED
-        mail.queue(registration.email, "hearings/promoted", hearing=hearing, consultation=hearing.consultation,
-                   registration=registration)
+        mail.queue(
+            registration.email,
+            "hearings/promoted",
+            hearing=hearing,
+            consultation=hearing.consultation,
+            registration=registration,
+        )
     return moved
 
 
@@ -317,8 +444,12 @@ def cancel(code, now=None, tz=clocks.DEFAULT_TZ):
     # Re-read under the lock: a second click racing the first must see it as cancelled.
     db.session.refresh(registration)
     if registration.status is RegistrationStatus.CANCELLED:
-        raise Conflict(_("This registration was already cancelled on %(when)s; nothing more needs to be done.",
-                         when=_local(registration.cancelled_at, tz)))
+        raise Conflict(
+            _(
+                "This registration was already cancelled on %(when)s; nothing more needs to be done.",
+                when=_local(registration.cancelled_at, tz),
+            )
+        )
     if now >= hearing.starts_at:
         raise Conflict(_("The hearing has started; registrations can no longer be cancelled."))
     registration.status = RegistrationStatus.CANCELLED
@@ -347,7 +478,10 @@ class Attendees:
 def _active(hearing):
     return db.session.scalars(
         sa.select(Registration)
-        .where(Registration.hearing_id == hearing.id, Registration.status != RegistrationStatus.CANCELLED)
+        .where(
+            Registration.hearing_id == hearing.id,
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
         .order_by(Registration.created_at, Registration.id)
     ).all()
 
@@ -358,11 +492,17 @@ def attendees(user, hearing):
     active = _active(hearing)
     cancelled = db.session.scalars(
         sa.select(Registration)
-        .where(Registration.hearing_id == hearing.id, Registration.status == RegistrationStatus.CANCELLED)
+        .where(
+            Registration.hearing_id == hearing.id,
+            Registration.status == RegistrationStatus.CANCELLED,
+        )
         .order_by(Registration.cancelled_at, Registration.id)
     ).all()
-    return Attendees([r for r in active if r.status is RegistrationStatus.CONFIRMED],
-                     [r for r in active if r.status is RegistrationStatus.WAITLISTED], cancelled)
+    return Attendees(
+        [r for r in active if r.status is RegistrationStatus.CONFIRMED],
+        [r for r in active if r.status is RegistrationStatus.WAITLISTED],
+        cancelled,
+    )
 
 
 def mark_attendance(user, hearing, registration_ids, now=None, tz=clocks.DEFAULT_TZ):
@@ -376,12 +516,19 @@ def mark_attendance(user, hearing, registration_ids, now=None, tz=clocks.DEFAULT
         raise Conflict(_("The minutes are published; attendance can no longer be changed."))
     wanted = {numbers.identifier(i) for i in registration_ids}
     if None in wanted:
-        raise ValidationFailed(_("Choose who attended from the list of registrations."), field="registration_ids") from None
+        raise ValidationFailed(
+            _("Choose who attended from the list of registrations."), field="registration_ids"
+        ) from None
     active = {r.id: r for r in _active(hearing)}
     unknown = sorted(wanted - active.keys())
     if unknown:
-        raise ValidationFailed(_("Registration %(id)s is not on this hearing's list: choose who attended from the list.", id=unknown[0]),
-                               field="registration_ids")
+        raise ValidationFailed(
+            _(
+                "Registration %(id)s is not on this hearing's list: choose who attended from the list.",
+                id=unknown[0],
+            ),
+            field="registration_ids",
+        )
     # A form of checkboxes sends the whole list: unticking a name must clear it.
     for registration in active.values():
         registration.attended = registration.id in wanted
@@ -409,16 +556,29 @@ def export_csv(user, hearing):
     # the console (`attendees`), where access is checked every time (minimum necessary, 个人信息保护法).
     listing = attendees(user, hearing)
     # Names and viewpoints leave the portal in this file: each download is accounted for (the caller commits).
-    audit.record("attendee_list.download", "hearing", hearing.id, actor=user,
-                 detail=f"{len(listing.confirmed) + len(listing.waitlisted)} registrants")
+    audit.record(
+        "attendee_list.download",
+        "hearing",
+        hearing.id,
+        actor=user,
+        detail=f"{len(listing.confirmed) + len(listing.waitlisted)} registrants",
+    )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([_("Name"), _("Registration status"), _("Wants to speak"), _("Viewpoint"), _("Attended")])
+    writer.writerow(
+        [_("Name"), _("Registration status"), _("Wants to speak"), _("Viewpoint"), _("Attended")]
+    )
     yes, no = _("Yes"), _("No")
     for registration in listing.confirmed + listing.waitlisted:
-        writer.writerow([_cell(registration.name), status_label(registration.status),
-                         yes if registration.wants_to_speak else no, _cell(registration.viewpoint),
-                         yes if registration.attended else no])
+        writer.writerow(
+            [
+                _cell(registration.name),
+                status_label(registration.status),
+                yes if registration.wants_to_speak else no,
+                _cell(registration.viewpoint),
+                yes if registration.attended else no,
+            ]
+        )
     # Excel, which most offices open CSV files with, reads UTF-8 as the local code page without a BOM.
     return "\ufeff" + buffer.getvalue()
 
@@ -432,12 +592,25 @@ def publish_minutes(user, hearing, minutes, now=None):
     minutes = clean_text(minutes)
     low, high = MINUTES_LENGTH
     if not low <= len(minutes) <= high:
-        raise ValidationFailed(_("The minutes must be between %(low)s and %(high)s characters (they have %(n)s).",
-                                 low=low, high=f"{high:,}", n=len(minutes)), field="minutes")
+        raise ValidationFailed(
+            _(
+                "The minutes must be between %(low)s and %(high)s characters (they have %(n)s).",
+                low=low,
+                high=f"{high:,}",
+                n=len(minutes),
+            ),
+            field="minutes",
+        )
     hearing.minutes = minutes
-    hearing.attendance_count = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
-        Registration.hearing_id == hearing.id, Registration.attended.is_(True),
-        Registration.status != RegistrationStatus.CANCELLED))
+    hearing.attendance_count = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(
+            Registration.hearing_id == hearing.id,
+            Registration.attended.is_(True),
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
+    )
     hearing.minutes_published_at = now
     return hearing
 
@@ -447,8 +620,12 @@ def due_reminders(now, hours=REMINDER_HOURS):
     return db.session.scalars(
         sa.select(Hearing)
         .join(Consultation, Hearing.consultation_id == Consultation.id)
-        .where(Hearing.reminder_sent_at.is_(None), Hearing.starts_at > now,
-               Hearing.starts_at <= now + timedelta(hours=hours), Consultation.state.in_(HEARING_STATES))
+        .where(
+            Hearing.reminder_sent_at.is_(None),
+            Hearing.starts_at > now,
+            Hearing.starts_at <= now + timedelta(hours=hours),
+            Consultation.state.in_(HEARING_STATES),
+        )
         .order_by(Hearing.starts_at, Hearing.id)
     ).all()
 
@@ -461,20 +638,31 @@ def send_reminders(now=None, hours=REMINDER_HOURS):
     for hearing in due_reminders(now, hours):
         # Claim the hearing with a conditional UPDATE: of two overlapping runs (cron and a manual one) only
         # the one that changes the row sends, on any database, instead of both mailing everyone.
-        claimed = db.session.execute(sa.update(table).where(
-            table.c.id == hearing.id, table.c.reminder_sent_at.is_(None)).values(reminder_sent_at=now)).rowcount
+        claimed = db.session.execute(
+            sa.update(table)
+            .where(table.c.id == hearing.id, table.c.reminder_sent_at.is_(None))
+            .values(reminder_sent_at=now)
+        ).rowcount
         db.session.expire(hearing, ["reminder_sent_at"])
         if claimed != 1:
             continue
         recipients = db.session.scalars(
             sa.select(Registration)
-            .where(Registration.hearing_id == hearing.id, Registration.status == RegistrationStatus.CONFIRMED,
-                   Registration.email != "")
+            .where(
+                Registration.hearing_id == hearing.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+                Registration.email != "",
+            )
             .order_by(Registration.id)
         ).all()
         for registration in recipients:
-            mail.queue(registration.email, "hearings/reminder", hearing=hearing, consultation=hearing.consultation,
-                       registration=registration)
+            mail.queue(
+                registration.email,
+                "hearings/reminder",
+                hearing=hearing,
+                consultation=hearing.consultation,
+                registration=registration,
+            )
             queued += 1
     return queued
 
@@ -515,7 +703,9 @@ def _counts_by_status(hearing_ids):
     if hearing_ids:
         rows = db.session.execute(
             sa.select(Registration.hearing_id, Registration.status, sa.func.count())
-            .where(Registration.hearing_id.in_(hearing_ids)).group_by(Registration.hearing_id, Registration.status))
+            .where(Registration.hearing_id.in_(hearing_ids))
+            .group_by(Registration.hearing_id, Registration.status)
+        )
         for hearing_id, status, number in rows:
             counts.setdefault(hearing_id, {})[status] = number
     return counts
@@ -529,11 +719,18 @@ def public_view(hearing, now=None, counts=None):
     published = hearing.minutes_published_at is not None
     # Plain values copied out of the model: a template given this cannot reach `registrations`.
     return PublicHearing(
-        id=hearing.id, consultation_id=hearing.consultation_id, starts_at=hearing.starts_at, place=hearing.place,
-        seats=hearing.seats, seats_left=max(0, hearing.seats - confirmed),
-        waitlist_length=counts.get(RegistrationStatus.WAITLISTED, 0), eligibility=hearing.eligibility,
+        id=hearing.id,
+        consultation_id=hearing.consultation_id,
+        starts_at=hearing.starts_at,
+        place=hearing.place,
+        seats=hearing.seats,
+        seats_left=max(0, hearing.seats - confirmed),
+        waitlist_length=counts.get(RegistrationStatus.WAITLISTED, 0),
+        eligibility=hearing.eligibility,
         registration_closes_at=hearing.registration_closes_at,
-        registration_open=_registration_open(hearing, now), announced_at=hearing.announced_at,
-        minutes=hearing.minutes if published else "", minutes_published_at=hearing.minutes_published_at,
+        registration_open=_registration_open(hearing, now),
+        announced_at=hearing.announced_at,
+        minutes=hearing.minutes if published else "",
+        minutes_published_at=hearing.minutes_published_at,
         attendance_count=hearing.attendance_count if published else None,
     )

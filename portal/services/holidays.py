@@ -1,4 +1,5 @@
 """The admin-edited table of working-day overrides, for years the holiday calendar does not cover."""
+
 from datetime import date
 
 import sqlalchemy as sa
@@ -40,7 +41,11 @@ def remove_override(override_id):
 
 def coverage(years):
     """(year, covered by the holiday calendar, number of overrides) for each year."""
-    counts = dict(db.session.execute(
-        sa.select(sa.extract("year", HolidayOverride.day), sa.func.count()).group_by(sa.extract("year", HolidayOverride.day))
-    ).all())
+    counts = dict(
+        db.session.execute(
+            sa.select(sa.extract("year", HolidayOverride.day), sa.func.count()).group_by(
+                sa.extract("year", HolidayOverride.day)
+            )
+        ).all()
+    )
     return [(year, library_covers(year), int(counts.get(year, 0))) for year in years]

@@ -1,4 +1,5 @@
 """The only way to read a reporter's identity; every read leaves an audit record."""
+
 import sqlalchemy as sa
 
 from portal.extensions import db
@@ -18,7 +19,9 @@ def may_see(user, report, visibility):
 
 def read_identity(user, report, purpose):
     """The identity if `user` may see it (recording the read), else None."""
-    identity = db.session.scalar(sa.select(ReporterIdentity).where(ReporterIdentity.report_id == report.id))
+    identity = db.session.scalar(
+        sa.select(ReporterIdentity).where(ReporterIdentity.report_id == report.id)
+    )
     if identity is None or not may_see(user, report, identity.visibility):
         return None
     audit.record("identity.read", "report", report.id, actor=user, detail=purpose)
@@ -27,9 +30,16 @@ def read_identity(user, report, purpose):
 
 def contact_email(report):
     """The address to send the resident's own notifications to ('' when none); not a disclosure."""
-    return db.session.scalar(sa.select(ReporterIdentity.email).where(ReporterIdentity.report_id == report.id)) or ""
+    return (
+        db.session.scalar(
+            sa.select(ReporterIdentity.email).where(ReporterIdentity.report_id == report.id)
+        )
+        or ""
+    )
 
 
 def describe_visibility(report):
     """The resident's choice, without the identity itself (None for anonymous reports)."""
-    return db.session.scalar(sa.select(ReporterIdentity.visibility).where(ReporterIdentity.report_id == report.id))
+    return db.session.scalar(
+        sa.select(ReporterIdentity.visibility).where(ReporterIdentity.report_id == report.id)
+    )

@@ -4,6 +4,7 @@ Both work on the raw column values (the text the database holds), not through `E
 see plaintext and values of unknown keys as they are. The columns are every `EncryptedText` column of
 the models; an index column (`info={"identity_index_of": "email"}`) is recomputed with its source.
 """
+
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -25,17 +26,29 @@ class Survey:
 
     def problems(self, ring):
         """Lines for `portal check`: plaintext left, values no key of the ring reads."""
-        found = [f"{count} plaintext values in {column} (run `flask --app wsgi portal rotate-identity-key`)"
-                 for column, count in self.plaintext.items()]
+        found = [
+            f"{count} plaintext values in {column} (run `flask --app wsgi portal rotate-identity-key`)"
+            for column, count in self.plaintext.items()
+        ]
         missing = {kid: count for kid, count in self.by_key.items() if kid not in ring.keys}
-        found += [f"{count} identity values under key {kid}, which PORTAL_IDENTITY_KEY lacks"
-                  for kid, count in missing.items()]
+        found += [
+            f"{count} identity values under key {kid}, which PORTAL_IDENTITY_KEY lacks"
+            for kid, count in missing.items()
+        ]
         return found + self.unreadable
 
     def summary(self, ring):
         """One phrase: how many values, and how many still wait for a rotation to the primary key."""
-        older = sum(count for kid, count in self.by_key.items() if kid != ring.primary_id and kid in ring.keys)
-        waiting = f", {older} under older keys (run `flask --app wsgi portal rotate-identity-key`)" if older else ""
+        older = sum(
+            count
+            for kid, count in self.by_key.items()
+            if kid != ring.primary_id and kid in ring.keys
+        )
+        waiting = (
+            f", {older} under older keys (run `flask --app wsgi portal rotate-identity-key`)"
+            if older
+            else ""
+        )
         return f"identities: {self.values} values encrypted, primary key {ring.primary_id}{waiting}"
 
 
@@ -43,9 +56,15 @@ def _tables():
     """{table: ([(column, context)], {index column: source column})} for every table with encrypted columns."""
     tables = {}
     for table in db.metadata.sorted_tables:
-        encrypted = [(c.name, c.type.context) for c in table.columns if isinstance(c.type, EncryptedText)]
+        encrypted = [
+            (c.name, c.type.context) for c in table.columns if isinstance(c.type, EncryptedText)
+        ]
         if encrypted:
-            indexes = {c.name: c.info["identity_index_of"] for c in table.columns if "identity_index_of" in c.info}
+            indexes = {
+                c.name: c.info["identity_index_of"]
+                for c in table.columns
+                if "identity_index_of" in c.info
+            }
             tables[table.name] = (encrypted, indexes)
     return tables
 
@@ -63,13 +82,19 @@ def survey(connection, ring):
             table = _raw(name, [column])
             value = table.c[column]
             filled = sa.and_(value.is_not(None), value != "")
-            plain = connection.scalar(sa.select(sa.func.count()).select_from(table).where(
-                filled, sa.not_(value.like(f"{PREFIX}:%"))))
+            plain = connection.scalar(
+                sa.select(sa.func.count())
+                .select_from(table)
+                .where(filled, sa.not_(value.like(f"{PREFIX}:%")))
+            )
             if plain:
                 found.plaintext[context] = plain
             kid = sa.func.substr(value, len(PREFIX) + 2, 8)
-            rows = connection.execute(sa.select(kid, sa.func.count(), sa.func.min(table.c.id)).where(
-                filled, value.like(f"{PREFIX}:%")).group_by(kid)).all()
+            rows = connection.execute(
+                sa.select(kid, sa.func.count(), sa.func.min(table.c.id))
+                .where(filled, value.like(f"{PREFIX}:%"))
+                .group_by(kid)
+            ).all()
             for key, count, first in rows:
                 found.values += count
                 found.by_key[key] = found.by_key.get(key, 0) + count
@@ -94,20 +119,36 @@ def rotate(engine, ring, normalise=str.lower, progress=None):
     for name, (encrypted, indexes) in _tables().items():
         columns, contexts = [c for c, _context in encrypted], dict(encrypted)
         table = _raw(name, columns + list(indexes))
-        stale = sa.or_(*(sa.and_(table.c[c] != "", sa.not_(table.c[c].like(primary + "%"))) for c in columns))
+        stale = sa.or_(
+            *(sa.and_(table.c[c] != "", sa.not_(table.c[c].like(primary + "%"))) for c in columns)
+        )
         # Compare-and-set on every column: a row the portal rewrote since the read is not overwritten.
-        update = sa.update(table).where(
-            table.c.id == sa.bindparam("_id"),
-            *(table.c[c].is_not_distinct_from(sa.bindparam(f"_old_{c}")) for c in columns),
-        ).values({c: sa.bindparam(f"_new_{c}") for c in columns + list(indexes)})
+        update = (
+            sa.update(table)
+            .where(
+                table.c.id == sa.bindparam("_id"),
+                *(table.c[c].is_not_distinct_from(sa.bindparam(f"_old_{c}")) for c in columns),
+            )
+            .values({c: sa.bindparam(f"_new_{c}") for c in columns + list(indexes)})
+        )
         last = 0
         while True:
             with engine.begin() as connection:
-                rows = connection.execute(sa.select(table).where(table.c.id > last, stale)
-                                          .order_by(table.c.id).limit(BATCH)).mappings().all()
+                rows = (
+                    connection.execute(
+                        sa.select(table)
+                        .where(table.c.id > last, stale)
+                        .order_by(table.c.id)
+                        .limit(BATCH)
+                    )
+                    .mappings()
+                    .all()
+                )
                 if rows:
-                    result = connection.execute(update, [_reencrypted(ring, row, contexts, indexes, normalise)
-                                                         for row in rows])
+                    result = connection.execute(
+                        update,
+                        [_reencrypted(ring, row, contexts, indexes, normalise) for row in rows],
+                    )
                     rotated += result.rowcount if result.rowcount >= 0 else len(rows)
             if not rows:
                 break

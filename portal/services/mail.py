@@ -1,4 +1,5 @@
 """The mail outbox: messages are queued with the change that causes them and sent later."""
+
 import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid

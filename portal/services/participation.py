@@ -4,6 +4,7 @@ and the hearings, built from published comments only.
 Its own module because it reads both `consultations` and `comments`, and `comments` depends on
 `consultations` (see tests/test_import_cycles.py).
 """
+
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -83,7 +84,9 @@ def counts_text(comments, people):
     if not comments:
         return _("No comments were published.")
     if people == 1:
-        return ngettext("%(num)s comment from one person", "%(num)s comments from one person", comments)
+        return ngettext(
+            "%(num)s comment from one person", "%(num)s comments from one person", comments
+        )
     return _("%(comments)s comments from %(people)s people", comments=comments, people=people)
 
 
@@ -91,8 +94,9 @@ def participation_statement(consultation):
     """The participation statement's content, built from published comments and the hearings."""
     published = public_comments(consultation)
     keys = db.session.scalars(
-        sa.select(Comment.author_key).where(Comment.consultation_id == consultation.id,
-                                            access.COMMENTS.public_condition()).distinct()
+        sa.select(Comment.author_key)
+        .where(Comment.consultation_id == consultation.id, access.COMMENTS.public_condition())
+        .distinct()
     ).all()
     rows, shared = [], {}
     for comment in published:
@@ -105,12 +109,17 @@ def participation_statement(consultation):
         if group is not None:
             shared[group] = members
         rows.append((members, comment.decision, comment.reason))
-    matrix = tuple(MatrixRow(tuple(members), decision, decision_label(decision), reason)
-                   for members, decision, reason in rows)
+    matrix = tuple(
+        MatrixRow(tuple(members), decision, decision_label(decision), reason)
+        for members, decision, reason in rows
+    )
     hearings = tuple(
-        HearingSummary(h.starts_at, h.place,
-                       h.attendance_count if h.minutes_published_at else None,
-                       h.minutes if h.minutes_published_at else "")
+        HearingSummary(
+            h.starts_at,
+            h.place,
+            h.attendance_count if h.minutes_published_at else None,
+            h.minutes if h.minutes_published_at else "",
+        )
         for h in consultation.hearings
     )
     channels = [_("Comments on this portal")]
@@ -119,8 +128,17 @@ def participation_statement(consultation):
     if hearings:
         channels.append(_("Hearings (听证会)"))
     return ParticipationStatement(
-        consultation_id=consultation.id, title=consultation.title, unit=consultation.unit.label,
-        period=Period(consultation.opens_on, consultation.closes_on, consultation.original_closes_on),
-        channels=tuple(channels), comment_count=len(published), people_count=len(keys), matrix=matrix,
-        hearings=hearings, statement=consultation.statement, answered_at=consultation.answered_at,
+        consultation_id=consultation.id,
+        title=consultation.title,
+        unit=consultation.unit.label,
+        period=Period(
+            consultation.opens_on, consultation.closes_on, consultation.original_closes_on
+        ),
+        channels=tuple(channels),
+        comment_count=len(published),
+        people_count=len(keys),
+        matrix=matrix,
+        hearings=hearings,
+        statement=consultation.statement,
+        answered_at=consultation.answered_at,
     )

@@ -22,6 +22,7 @@ The result is opened again and walked once more; anything active or identifying 
 the file, as `evidence.assert_clean` does for images. Encrypted and password-protected PDFs cannot
 be inspected and are refused.
 """
+
 import io
 
 from flask_babel import gettext as _
@@ -46,15 +47,37 @@ pikepdf = _Pikepdf()
 # Action types that run code, send data, or open another file or program.
 ACTIVE_ACTIONS = frozenset(
     "/" + name
-    for name in ("JavaScript", "Launch", "SubmitForm", "ImportData", "ResetForm", "GoToR", "GoToE",
-                 "Rendition", "RichMediaExecute", "Movie", "Sound")
+    for name in (
+        "JavaScript",
+        "Launch",
+        "SubmitForm",
+        "ImportData",
+        "ResetForm",
+        "GoToR",
+        "GoToE",
+        "Rendition",
+        "RichMediaExecute",
+        "Movie",
+        "Sound",
+    )
 )
 # Keys whose value is an action (or, for /Next, one or more actions).
 ACTION_KEYS = ("/A", "/OpenAction", "/Next")
 # Annotations that carry files or media players rather than marks on the page.
-ACTIVE_ANNOTATIONS = frozenset(("/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound", "/3D"))
+ACTIVE_ANNOTATIONS = frozenset(
+    ("/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound", "/3D")
+)
 # Keys removed from every dictionary: triggers, scripts, embedded files, XFA forms, metadata.
-REMOVED_KEYS = ("/AA", "/JS", "/EF", "/XFA", "/Metadata", "/PieceInfo", "/RichMediaContent", "/Collection")
+REMOVED_KEYS = (
+    "/AA",
+    "/JS",
+    "/EF",
+    "/XFA",
+    "/Metadata",
+    "/PieceInfo",
+    "/RichMediaContent",
+    "/Collection",
+)
 REMOVED_NAME_TREES = ("/JavaScript", "/EmbeddedFiles")
 
 
@@ -64,22 +87,33 @@ class PdfRejected(ValidationFailed):
 
 def clean(name, data, field="file"):
     """The PDF's bytes rewritten without active content or metadata; PdfRejected (on `field`) if it cannot be."""
+
     def unreadable():
-        return PdfRejected(_("%(name)s could not be read as a PDF file. It may be damaged.", name=name), field=field)
+        return PdfRejected(
+            _("%(name)s could not be read as a PDF file. It may be damaged.", name=name),
+            field=field,
+        )
 
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError as exc:
-        raise PdfRejected(_("%(name)s is protected by a password. Please send it without the password.", name=name),
-                          field=field) from exc
+        raise PdfRejected(
+            _(
+                "%(name)s is protected by a password. Please send it without the password.",
+                name=name,
+            ),
+            field=field,
+        ) from exc
     except Exception as exc:
         # qpdf raises PdfError for most damage, but hostile input can also raise other errors.
         raise unreadable() from exc
     try:
         with pdf:
             if pdf.is_encrypted:
-                raise PdfRejected(_("%(name)s is encrypted. Please send it without encryption.", name=name),
-                                  field=field)
+                raise PdfRejected(
+                    _("%(name)s is encrypted. Please send it without encryption.", name=name),
+                    field=field,
+                )
             pages = len(pdf.pages)
             _strip(pdf)
             output = io.BytesIO()
@@ -107,8 +141,12 @@ def clean(name, data, field="file"):
         raise unreadable() from exc
     if remains or not same:
         raise PdfRejected(
-            _("%(name)s could not be cleaned of scripts, attached files or hidden information and was not accepted.",
-              name=name), field=field)
+            _(
+                "%(name)s could not be cleaned of scripts, attached files or hidden information and was not accepted.",
+                name=name,
+            ),
+            field=field,
+        )
     return cleaned
 
 
@@ -130,8 +168,14 @@ def _strip(pdf):
     for page in pdf.pages:
         annotations = page.obj.get("/Annots")
         if isinstance(annotations, pikepdf.Array):
-            kept = [a for a in annotations if not (isinstance(a, pikepdf.Dictionary)
-                                                   and _name(a.get("/Subtype")) in ACTIVE_ANNOTATIONS)]
+            kept = [
+                a
+                for a in annotations
+                if not (
+                    isinstance(a, pikepdf.Dictionary)
+                    and _name(a.get("/Subtype")) in ACTIVE_ANNOTATIONS
+                )
+            ]
             if len(kept) != len(annotations):
                 page.obj.Annots = pikepdf.Array(kept)
     # Every object in the file, those inside object streams included, and the dictionaries nested in them.
@@ -192,7 +236,9 @@ def _name(value):
 
 def _active(action):
     """True for an action dictionary of a type that runs, sends or opens something."""
-    return isinstance(action, pikepdf.Dictionary) and (_name(action.get("/S")) in ACTIVE_ACTIONS or "/JS" in action)
+    return isinstance(action, pikepdf.Dictionary) and (
+        _name(action.get("/S")) in ACTIVE_ACTIONS or "/JS" in action
+    )
 
 
 def leftovers(pdf):
@@ -214,6 +260,10 @@ def _find(obj, found):
     """Add to `found` what active or identifying content `obj` and the direct objects inside it hold."""
     for dictionary in _dictionaries(obj, set()):
         found.extend(key[1:] for key in REMOVED_KEYS if key in dictionary)
-        for key, kinds in (("/S", ACTIVE_ACTIONS), ("/Subtype", ACTIVE_ANNOTATIONS), ("/Type", {"/EmbeddedFile"})):
+        for key, kinds in (
+            ("/S", ACTIVE_ACTIONS),
+            ("/Subtype", ACTIVE_ANNOTATIONS),
+            ("/Type", {"/EmbeddedFile"}),
+        ):
             if _name(dictionary.get(key)) in kinds:
                 found.append(_name(dictionary.get(key))[1:])

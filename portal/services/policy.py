@@ -1,4 +1,5 @@
 """Reading the imported policy: chapters, measures, tasks and goals."""
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
@@ -64,11 +65,13 @@ def filter_choices():
     """{"units": units that handle cases, "areas", "measures"} as (value, label) string pairs for filter forms."""
     # Units, aliases, areas and measures change only when `portal init` imports a policy (a new sha256) or
     # seeds areas (more areas and units): one small query tells whether the choices built before still hold.
-    version = db.session.execute(sa.select(
-        sa.select(PolicyDocument.sha256).scalar_subquery(),
-        sa.select(sa.func.count()).select_from(Area).scalar_subquery(),
-        sa.select(sa.func.count()).select_from(Unit).scalar_subquery(),
-    )).one()
+    version = db.session.execute(
+        sa.select(
+            sa.select(PolicyDocument.sha256).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(Area).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(Unit).scalar_subquery(),
+        )
+    ).one()
     database = db.engine.url.render_as_string()
     cached = _CHOICES.get(database)
     if cached is None or cached[0] != tuple(version):
@@ -104,7 +107,12 @@ def summary():
     """Counts of what has been imported, for `portal check` and the home page."""
     models = {"chapters": Chapter, "measures": Measure, "tasks": Task, "units": Unit, "goals": Goal}
     # One statement for the five counts: the home page runs it on every request.
-    counts = db.session.execute(sa.select(*(
-        sa.select(sa.func.count()).select_from(model).scalar_subquery().label(name) for name, model in models.items()
-    ))).one()
+    counts = db.session.execute(
+        sa.select(
+            *(
+                sa.select(sa.func.count()).select_from(model).scalar_subquery().label(name)
+                for name, model in models.items()
+            )
+        )
+    ).one()
     return dict(counts._mapping)

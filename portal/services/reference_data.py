@@ -9,6 +9,7 @@ stands, so a change is seen by the very next report in every worker. Inside a tr
 itself written one of those tables the snapshot is bypassed and the data read as it stands there.
 A change made behind the portal's back (SQL that does not bump a version) shows within MAX_AGE seconds.
 """
+
 import threading
 import time
 import weakref
@@ -20,15 +21,37 @@ from flask_babel import gettext as _
 from portal.caching import tables_written
 from portal.errors import NotFound
 from portal.extensions import db
-from portal.models import Area, Category, Measure, RoutingRule, Task, TaskUnit, TaskUnitRole, Unit, UnitAlias, UnitKind
+from portal.models import (
+    Area,
+    Category,
+    Measure,
+    RoutingRule,
+    Task,
+    TaskUnit,
+    TaskUnitRole,
+    Unit,
+    UnitAlias,
+    UnitKind,
+)
 from portal.models.clocks import HolidayOverride
 from portal.services.clocks import Calendar
 from portal.services.routing import decide
 
 DOMAINS = ("routing", "units", "policy", "calendar")
 # The tables the snapshot is read from: a transaction that wrote one of them reads them itself.
-TABLES = frozenset({"categories", "routing_rules", "areas", "units", "unit_aliases", "measures", "tasks",
-                    "task_units", "holiday_overrides"})
+TABLES = frozenset(
+    {
+        "categories",
+        "routing_rules",
+        "areas",
+        "units",
+        "unit_aliases",
+        "measures",
+        "tasks",
+        "task_units",
+        "holiday_overrides",
+    }
+)
 MAX_AGE = 300
 
 _snapshots = weakref.WeakKeyDictionary()  # engine → (versions, monotonic time read, Snapshot)
@@ -142,7 +165,9 @@ class Snapshot:
 
     def unit(self, name):
         """The unit called `name` or acting under that alias, or NotFound."""
-        found = next((u for u in self._units.values() if u.name == name), None) or self._aliases.get(name)
+        found = next(
+            (u for u in self._units.values() if u.name == name), None
+        ) or self._aliases.get(name)
         if found is None:
             raise NotFound(_("No unit is called %(name)s.", name=name), field="unit")
         return found
@@ -153,7 +178,9 @@ class Snapshot:
         decision = self._decisions.get(key)
         if decision is None:
             rules = {k: r for k, r in self._rules.items() if k[0] == category.id}
-            decision = self._decisions[key] = decide(category, area, rules, self.unit(triage_unit_name))
+            decision = self._decisions[key] = decide(
+                category, area, rules, self.unit(triage_unit_name)
+            )
         return decision
 
 
@@ -164,7 +191,9 @@ def current():
         session.flush()  # what the session holds is what the next query would see
     connection = session.connection()
     if tables_written(connection) & TABLES:
-        return load(connection)  # this transaction changed them: read them as it sees them, keep nothing
+        return load(
+            connection
+        )  # this transaction changed them: read them as it sees them, keep nothing
     rows = connection.exec_driver_sql("SELECT domain, version FROM data_versions").all()
     versions = tuple(sorted((domain, version) for domain, version in rows if domain in DOMAINS))
     engine = session.get_bind()
@@ -181,10 +210,17 @@ def current():
 
 def load(connection):
     """Read a snapshot on `connection`."""
-    areas = {r.id: AreaRow(r.id, r.number, r.name, r.city)
-             for r in connection.execute(sa.select(Area.id, Area.number, Area.name, Area.city).order_by(Area.number))}
-    alias_rows = connection.execute(sa.select(UnitAlias.unit_id, UnitAlias.name)
-                                    .order_by(UnitAlias.unit_id, UnitAlias.position, UnitAlias.id)).all()
+    areas = {
+        r.id: AreaRow(r.id, r.number, r.name, r.city)
+        for r in connection.execute(
+            sa.select(Area.id, Area.number, Area.name, Area.city).order_by(Area.number)
+        )
+    }
+    alias_rows = connection.execute(
+        sa.select(UnitAlias.unit_id, UnitAlias.name).order_by(
+            UnitAlias.unit_id, UnitAlias.position, UnitAlias.id
+        )
+    ).all()
     short = {}
     for unit_id, name in alias_rows:
         short.setdefault(unit_id, []).append(name)
@@ -195,28 +231,63 @@ def load(connection):
         label = f"{r.name}({'、'.join(a.removeprefix('兵团') for a in names)})" if names else r.name
         units[r.id] = UnitRow(r.id, r.name, label, r.kind)
     aliases = {name: units[unit_id] for unit_id, name in alias_rows}
-    category_rows = connection.execute(sa.select(Category.__table__).order_by(Category.position, Category.id)).all()
+    category_rows = connection.execute(
+        sa.select(Category.__table__).order_by(Category.position, Category.id)
+    ).all()
     tasks = _tasks(connection, {r.task_id for r in category_rows if r.task_id is not None}, units)
-    categories = [CategoryRow(r.id, r.code, r.family, r.name, r.name_en, r.description, r.description_en,
-                              r.examples, r.examples_en, r.position, r.task_id, tasks.get(r.task_id))
-                  for r in category_rows]
-    rules = {(r.category_id, r.area_id): RuleRow(r.id, r.category_id, areas[r.area_id], units[r.unit_id])
-             for r in connection.execute(sa.select(RoutingRule.id, RoutingRule.category_id, RoutingRule.area_id,
-                                                   RoutingRule.unit_id))}
-    calendar = Calendar(dict(connection.execute(sa.select(HolidayOverride.day, HolidayOverride.is_workday)).all()))
+    categories = [
+        CategoryRow(
+            r.id,
+            r.code,
+            r.family,
+            r.name,
+            r.name_en,
+            r.description,
+            r.description_en,
+            r.examples,
+            r.examples_en,
+            r.position,
+            r.task_id,
+            tasks.get(r.task_id),
+        )
+        for r in category_rows
+    ]
+    rules = {
+        (r.category_id, r.area_id): RuleRow(r.id, r.category_id, areas[r.area_id], units[r.unit_id])
+        for r in connection.execute(
+            sa.select(
+                RoutingRule.id, RoutingRule.category_id, RoutingRule.area_id, RoutingRule.unit_id
+            )
+        )
+    }
+    calendar = Calendar(
+        dict(connection.execute(sa.select(HolidayOverride.day, HolidayOverride.is_workday)).all())
+    )
     return Snapshot(categories, areas.values(), rules, units, aliases, calendar)
 
 
 def _tasks(connection, task_ids, units):
     if not task_ids:
         return {}
-    heads = connection.execute(sa.select(Task.id, Task.title, Measure.number).join(Measure, Task.measure_id == Measure.id)
-                               .where(Task.id.in_(task_ids))).all()
+    heads = connection.execute(
+        sa.select(Task.id, Task.title, Measure.number)
+        .join(Measure, Task.measure_id == Measure.id)
+        .where(Task.id.in_(task_ids))
+    ).all()
     roles = {}
     for task_id, unit_id, role in connection.execute(
-            sa.select(TaskUnit.task_id, TaskUnit.unit_id, TaskUnit.role).where(TaskUnit.task_id.in_(task_ids))
-            .order_by(TaskUnit.task_id, TaskUnit.position, TaskUnit.id)):
+        sa.select(TaskUnit.task_id, TaskUnit.unit_id, TaskUnit.role)
+        .where(TaskUnit.task_id.in_(task_ids))
+        .order_by(TaskUnit.task_id, TaskUnit.position, TaskUnit.id)
+    ):
         roles.setdefault((task_id, role), []).append(units[unit_id])
-    return {task_id: TaskRow(task_id, MeasureRow(number), title, tuple(roles.get((task_id, TaskUnitRole.LEAD), ())),
-                             tuple(roles.get((task_id, TaskUnitRole.PARTICIPATING), ())))
-            for task_id, title, number in heads}
+    return {
+        task_id: TaskRow(
+            task_id,
+            MeasureRow(number),
+            title,
+            tuple(roles.get((task_id, TaskUnitRole.LEAD), ())),
+            tuple(roles.get((task_id, TaskUnitRole.PARTICIPATING), ())),
+        )
+        for task_id, title, number in heads
+    }

@@ -1,4 +1,5 @@
 """Citizen reports: intake, routing, deadlines, and what the resident can do with a receipt code."""
+
 import base64
 import enum
 import hashlib
@@ -16,8 +17,8 @@ from portal.contacts import contact_errors
 from portal.errors import NotFound, TooManyRequests, ValidationFailed
 from portal.extensions import db
 from portal.models import (
-    Evidence,
     EventKind,
+    Evidence,
     ExtensionState,
     IdentityVisibility,
     Report,
@@ -103,7 +104,9 @@ def new_submission_key():
 
 
 def _derive(secret, purpose, submission_key):
-    digest = hmac.new(secret.encode(), f"{purpose}:{submission_key}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(
+        secret.encode(), f"{purpose}:{submission_key}".encode(), hashlib.sha256
+    ).digest()
     return base64.b32encode(digest).decode()
 
 
@@ -114,7 +117,7 @@ def receipt_code(secret, submission_key):
     while the database keeps only a hash.
     """
     raw = _derive(secret, "receipt", submission_key)[:20]
-    return "-".join(raw[i:i + 4] for i in range(0, 20, 4))
+    return "-".join(raw[i : i + 4] for i in range(0, 20, 4))
 
 
 def link_token(secret, report):
@@ -137,8 +140,11 @@ def deadline(kind, start, config, calendar=None, extra_days=0):
     """(due instant, uncovered years) of clock `kind` started at `start`."""
     rule = clocks.rules_from_config(config)[kind]
     calendar = calendar or clocks.Calendar.load()
-    counted = calendar.add(clocks.local_day(start, config["BABEL_DEFAULT_TIMEZONE"]), rule.days + extra_days,
-                           rule.working_days)
+    counted = calendar.add(
+        clocks.local_day(start, config["BABEL_DEFAULT_TIMEZONE"]),
+        rule.days + extra_days,
+        rule.working_days,
+    )
     return clocks.due_at(counted, config["BABEL_DEFAULT_TIMEZONE"]), counted.uncovered_years
 
 
@@ -158,14 +164,19 @@ def start_clock(report, kind, start, config, extra_days=0):
 
 
 def _warning_text(by_kind):
-    return ";".join(f"{kind.value}:{','.join(map(str, years))}" for kind, years in by_kind.items()
-                    if kind is not _LEGACY and years)
+    return ";".join(
+        f"{kind.value}:{','.join(map(str, years))}"
+        for kind, years in by_kind.items()
+        if kind is not _LEGACY and years
+    )
 
 
 def stop_clock(report, kind):
     """Clear clock `kind` (a transfer starts the handling again): no due instant, no warning."""
     setattr(report, DUE_COLUMNS[kind], None)
-    _keep_warnings(report, {k: years for k, years in clock_warnings(report).items() if k is not kind})
+    _keep_warnings(
+        report, {k: years for k, years in clock_warnings(report).items() if k is not kind}
+    )
 
 
 # `Report.clock_warning` holds, per clock, the years its count ran through that no holiday calendar covered
@@ -202,34 +213,71 @@ def _validate(data, now):
     low, high = DESCRIPTION_LENGTH
     if not low <= len(description) <= high:
         raise ValidationFailed(
-            _("The description of the problem must be between %(low)s and %(high)s characters (it has %(n)s).",
-              low=low, high=high,
-              n=len(description)), field="description")
+            _(
+                "The description of the problem must be between %(low)s and %(high)s characters (it has %(n)s).",
+                low=low,
+                high=high,
+                n=len(description),
+            ),
+            field="description",
+        )
     if data.observed_at and data.observed_at > now + timedelta(minutes=5):
-        raise ValidationFailed(_("The time you observed it cannot be in the future."), field="observed_at")
-    coordinates = [numbers.parse_coordinate("latitude", data.latitude),
-                   numbers.parse_coordinate("longitude", data.longitude)]
+        raise ValidationFailed(
+            _("The time you observed it cannot be in the future."), field="observed_at"
+        )
+    coordinates = [
+        numbers.parse_coordinate("latitude", data.latitude),
+        numbers.parse_coordinate("longitude", data.longitude),
+    ]
     if (coordinates[0] is None) != (coordinates[1] is None):
-        raise ValidationFailed(_("The location needs both latitude and longitude, or neither."), field="latitude")
+        raise ValidationFailed(
+            _("The location needs both latitude and longitude, or neither."), field="latitude"
+        )
     contact = contact_errors((data.phone or "").strip(), (data.email or "").strip())
     if contact:
         raise ValidationFailed.every(contact)
     if len(data.name or "") > 80:
-        raise ValidationFailed(_("Your name must be %(n)s characters or fewer.", n=80), field="name")
+        raise ValidationFailed(
+            _("Your name must be %(n)s characters or fewer.", n=80), field="name"
+        )
     if len(data.files) > evidence.MAX_FILES:
-        raise ValidationFailed(_("Attach at most %(n)s photos or documents.", n=evidence.MAX_FILES), field="evidence")
+        raise ValidationFailed(
+            _("Attach at most %(n)s photos or documents.", n=evidence.MAX_FILES), field="evidence"
+        )
     return place, description, coordinates
 
 
 # The statements every submission runs, built once (building one cost about as much as running it).
 _SUBMITTED = sa.select(Report.id).where(Report.submission_key == sa.bindparam("key"))
-_STAFF = (sa.select(User.email).where(User.unit_id == sa.bindparam("unit_id"), User.active.is_(True))
-          .order_by(User.id))
+_STAFF = (
+    sa.select(User.email)
+    .where(User.unit_id == sa.bindparam("unit_id"), User.active.is_(True))
+    .order_by(User.id)
+)
 _INSERTS = {model: sa.insert(model.__table__) for model in (ReportCopy, ReporterIdentity, Evidence)}
 # The columns `submit` gives a new report besides its id and reference.
-_REPORT_COLUMNS = ("submission_key", "receipt_hash", "source", "api_key_id", "category_id", "area_id", "place",
-                   "latitude", "longitude", "observed_at", "description", "status", "unit_id", "task_id", "rule_id",
-                   "routing_basis", "submitted_at", "received_at", "acceptance_due_at", "clock_warning")
+_REPORT_COLUMNS = (
+    "submission_key",
+    "receipt_hash",
+    "source",
+    "api_key_id",
+    "category_id",
+    "area_id",
+    "place",
+    "latitude",
+    "longitude",
+    "observed_at",
+    "description",
+    "status",
+    "unit_id",
+    "task_id",
+    "rule_id",
+    "routing_basis",
+    "submitted_at",
+    "received_at",
+    "acceptance_due_at",
+    "clock_warning",
+)
 _REPORT_INSERTS = {}  # per dialect
 _FILES = "portal_report_files"  # session.info: files stored in its transaction, removed unless it commits
 
@@ -251,17 +299,24 @@ def _report_insert(dialect_name):
     number = six_digits(new.c.id)
     values = [sa.bindparam(name, type_=table.c[name].type) for name in _REPORT_COLUMNS]
     # WHERE: SQLite would read ON CONFLICT after a bare SELECT … FROM as a join's ON.
-    rows = sa.select(new.c.id, sa.bindparam("prefix", type_=sa.String) + number, *values).where(sa.true())
-    return (insert(table).from_select(["id", "reference", *_REPORT_COLUMNS], rows)
-            .on_conflict_do_nothing(index_elements=[table.c.submission_key])
-            .returning(table.c.id, table.c.reference))
+    rows = sa.select(new.c.id, sa.bindparam("prefix", type_=sa.String) + number, *values).where(
+        sa.true()
+    )
+    return (
+        insert(table)
+        .from_select(["id", "reference", *_REPORT_COLUMNS], rows)
+        .on_conflict_do_nothing(index_elements=[table.c.submission_key])
+        .returning(table.c.id, table.c.reference)
+    )
 
 
 def six_digits(number):
     """SQL for `number` as f"{number:06d}" writes it: zero-padded to six digits, never cut."""
     digits = sa.cast(number, sa.String)
     padded = "00000" + digits
-    return sa.case((number < 1000000, sa.func.substr(padded, sa.func.length(padded) - 5)), else_=digits)
+    return sa.case(
+        (number < 1000000, sa.func.substr(padded, sa.func.length(padded) - 5)), else_=digits
+    )
 
 
 def find_submission(submission_key):
@@ -284,32 +339,58 @@ def submit(data, config, now=None, client=None, known=None, also_count=None):
     now = now or utcnow()
     secret = config["SECRET_KEY"]
     if not data.submission_key or len(data.submission_key) > 64:
-        raise ValidationFailed(_("The form has expired. Please reload the page and submit again."), field="form")
+        raise ValidationFailed(
+            _("The form has expired. Please reload the page and submit again."), field="form"
+        )
     known = known or reference_data.current()
     category = known.category(data.category)
     area = known.area(data.area) if data.area is not None else None
     if area is None:
-        raise ValidationFailed(_("Choose the area: the 兵团 level or one of the 14 divisions."), field="area")
+        raise ValidationFailed(
+            _("Choose the area: the 兵团 level or one of the 14 divisions."), field="area"
+        )
     place, description, (latitude, longitude) = _validate(data, now)
-    processed = [evidence.process(name, content, config["EVIDENCE_MAX_MEGAPIXELS"]) for name, content in data.files]
+    processed = [
+        evidence.process(name, content, config["EVIDENCE_MAX_MEGAPIXELS"])
+        for name, content in data.files
+    ]
     decision = known.route(category, area, config["TRIAGE_UNIT"])
     due, uncovered = deadline(clocks.ClockKind.ACCEPTANCE, now, config, calendar=known.calendar)
     code = receipt_code(secret, data.submission_key)
     row = {
-        "submission_key": data.submission_key, "receipt_hash": hash_code(code), "source": data.source,
-        "api_key_id": data.api_key_id, "category_id": category.id, "area_id": area.id, "place": place,
-        "latitude": latitude, "longitude": longitude, "observed_at": data.observed_at, "description": description,
-        "status": ReportStatus.RECEIVED, "unit_id": decision.unit.id, "task_id": category.task_id,
-        "rule_id": decision.rule.id if decision.rule else None, "routing_basis": decision.basis,
-        "submitted_at": now, "received_at": now, "acceptance_due_at": due,
+        "submission_key": data.submission_key,
+        "receipt_hash": hash_code(code),
+        "source": data.source,
+        "api_key_id": data.api_key_id,
+        "category_id": category.id,
+        "area_id": area.id,
+        "place": place,
+        "latitude": latitude,
+        "longitude": longitude,
+        "observed_at": data.observed_at,
+        "description": description,
+        "status": ReportStatus.RECEIVED,
+        "unit_id": decision.unit.id,
+        "task_id": category.task_id,
+        "rule_id": decision.rule.id if decision.rule else None,
+        "routing_basis": decision.basis,
+        "submitted_at": now,
+        "received_at": now,
+        "acceptance_due_at": due,
         "clock_warning": _warning_text({clocks.ClockKind.ACCEPTANCE: tuple(uncovered)}),
     }
-    staff = [address for address in db.session.connection().scalars(_STAFF, {"unit_id": decision.unit.id}) if address]
+    staff = [
+        address
+        for address in db.session.connection().scalars(_STAFF, {"unit_id": decision.unit.id})
+        if address
+    ]
     stored = _store(processed, config)
     _remove_unless_committed(stored, config)
     # Everything above only reads: on SQLite the first write takes the database's write lock until the
     # commit, so the inserts and the counts come last and other workers' reports overlap with this one.
-    receipt = _insert(row, data, config, now, (category, area, decision), staff, list(zip(processed, stored)))
+    receipt = _insert(
+        row, data, config, now, (category, area, decision), staff, list(zip(processed, stored))
+    )
     if receipt is None:
         _remove_now(stored, config)
         return Submission(find_submission(data.submission_key), code, created=False)
@@ -334,26 +415,60 @@ def _insert(row, data, config, now, routed, staff, files):
         statement = _REPORT_INSERTS[dialect] = _report_insert(dialect)
     # The year residents see is Beijing's: from 00:00 to 08:00 on 1 January there, UTC is still in the old year.
     year = clocks.local_day(now, config["BABEL_DEFAULT_TIMEZONE"]).year
-    recorded = connection.execute(statement, {**row, "prefix": f"{config['REPORT_PREFIX']}-{year}-"}).first()
+    recorded = connection.execute(
+        statement, {**row, "prefix": f"{config['REPORT_PREFIX']}-{year}-"}
+    ).first()
     if recorded is None:
         return None
     report_id, reference_number = recorded
-    history.add_first_event(report_id, EventKind.SUBMITTED, unit_id=decision.unit.id, body=decision.basis, now=now)
+    history.add_first_event(
+        report_id, EventKind.SUBMITTED, unit_id=decision.unit.id, body=decision.basis, now=now
+    )
     if decision.copies:
-        connection.execute(_INSERTS[ReportCopy],
-                           [{"report_id": report_id, "unit_id": unit.id} for unit in decision.copies])
+        connection.execute(
+            _INSERTS[ReportCopy],
+            [{"report_id": report_id, "unit_id": unit.id} for unit in decision.copies],
+        )
     if data.name or data.phone or data.email:
-        connection.execute(_INSERTS[ReporterIdentity], {
-            "report_id": report_id, "name": plain(data.name), "phone": data.phone.strip(), "email": data.email.strip(),
-            "visibility": data.visibility})
+        connection.execute(
+            _INSERTS[ReporterIdentity],
+            {
+                "report_id": report_id,
+                "name": plain(data.name),
+                "phone": data.phone.strip(),
+                "email": data.email.strip(),
+                "visibility": data.visibility,
+            },
+        )
     if files:
-        connection.execute(_INSERTS[Evidence], [{
-            "report_id": report_id, "kind": item.kind, "content_type": item.content_type, "size": item.size,
-            "sha256_original": item.sha256_original, "public_path": saved.public_path,
-            "original_path": saved.original_path, "original_name": item.original_name,
-        } for item, saved in files])
-    receipt = Receipt(report_id, reference_number, data.submission_key, now, category, area, decision.unit,
-                      decision.basis, row["acceptance_due_at"], row["clock_warning"])
+        connection.execute(
+            _INSERTS[Evidence],
+            [
+                {
+                    "report_id": report_id,
+                    "kind": item.kind,
+                    "content_type": item.content_type,
+                    "size": item.size,
+                    "sha256_original": item.sha256_original,
+                    "public_path": saved.public_path,
+                    "original_path": saved.original_path,
+                    "original_name": item.original_name,
+                }
+                for item, saved in files
+            ],
+        )
+    receipt = Receipt(
+        report_id,
+        reference_number,
+        data.submission_key,
+        now,
+        category,
+        area,
+        decision.unit,
+        decision.basis,
+        row["acceptance_due_at"],
+        row["clock_warning"],
+    )
     # The receipt code is shown once, on the confirmation page, and stored only as a hash: the outbox
     # keeps message bodies, so the mail carries the private link instead of the code.
     messages = []
@@ -370,10 +485,17 @@ def _insert(row, data, config, now, routed, staff, files):
 
 def _add_evidence(report, files):
     for item, saved in files:
-        report.evidence.append(Evidence(
-            kind=item.kind, content_type=item.content_type, size=item.size, sha256_original=item.sha256_original,
-            public_path=saved.public_path, original_path=saved.original_path, original_name=item.original_name,
-        ))
+        report.evidence.append(
+            Evidence(
+                kind=item.kind,
+                content_type=item.content_type,
+                size=item.size,
+                sha256_original=item.sha256_original,
+                public_path=saved.public_path,
+                original_path=saved.original_path,
+                original_name=item.original_name,
+            )
+        )
 
 
 def _attach(report, processed, config):
@@ -405,7 +527,10 @@ def _remove_unless_committed(stored, config):
     if not stored:
         return
     session = db.session()
-    for name, listener in (("after_commit", _files_committed), ("after_transaction_end", _files_abandoned)):
+    for name, listener in (
+        ("after_commit", _files_committed),
+        ("after_transaction_end", _files_abandoned),
+    ):
         if not sa.event.contains(type(session), name, listener):
             sa.event.listen(type(session), name, listener)
     session.info.setdefault(_FILES, []).append((stored, config))
@@ -436,17 +561,22 @@ def _count_report(client, config, now):
     if throttle.hit(key, REPORT_WINDOW_SECONDS, now) > config["REPORT_LIMIT"]:
         wait = throttle.seconds_left(REPORT_WINDOW_SECONDS, now)
         raise TooManyRequests(
-            _("%(n)s reports have been sent from your connection within an hour, the most it may send. "
-              "You can send this one in %(minutes)s minutes; what you wrote is kept below "
-              "(choose any files again).", n=config["REPORT_LIMIT"], minutes=wait // 60 + 1),
+            _(
+                "%(n)s reports have been sent from your connection within an hour, the most it may send. "
+                "You can send this one in %(minutes)s minutes; what you wrote is kept below "
+                "(choose any files again).",
+                n=config["REPORT_LIMIT"],
+                minutes=wait // 60 + 1,
+            ),
             retry_after=wait,
         )
 
 
 def notify_unit(report, template):
     """Queue a notice to every active staff member of the handling unit (no reporter details)."""
-    mail.queue_all(db.session.scalars(_STAFF, {"unit_id": report.unit_id}).all(), template, report=report)
-
+    mail.queue_all(
+        db.session.scalars(_STAFF, {"unit_id": report.unit_id}).all(), template, report=report
+    )
 
 
 @dataclass
@@ -464,18 +594,28 @@ def track(reference, code, client, config, now=None):
     window = config["TRACK_WINDOW_SECONDS"]
     if throttle.exhausted(key, config["TRACK_LIMIT"], window, now):
         minutes = max(1, window // 60)
-        return Tracking(None, _("Too many wrong codes. Please wait %(n)s minutes and try again.", n=minutes), 429)
-    report = db.session.scalar(sa.select(Report).where(Report.reference == (reference or "").strip().upper()))
+        return Tracking(
+            None,
+            _("Too many wrong codes. Please wait %(n)s minutes and try again.", n=minutes),
+            429,
+        )
+    report = db.session.scalar(
+        sa.select(Report).where(Report.reference == (reference or "").strip().upper())
+    )
     if report is None or not hmac.compare_digest(report.receipt_hash, hash_code(code)):
         throttle.hit(key, window, now)
-        return Tracking(None, _("The reference number and receipt code do not match a report."), 404)
+        return Tracking(
+            None, _("The reference number and receipt code do not match a report."), 404
+        )
     return Tracking(report)
 
 
 def open_link(reference, token, config):
     """The report a private tracking link points to, or NotFound."""
     report = db.session.scalar(sa.select(Report).where(Report.reference == reference))
-    if report is None or not hmac.compare_digest(link_token(config["SECRET_KEY"], report), token or ""):
+    if report is None or not hmac.compare_digest(
+        link_token(config["SECRET_KEY"], report), token or ""
+    ):
         raise NotFound(_("This tracking link is not valid."))
     return report
 
@@ -484,15 +624,30 @@ def add_information(report, text, files, config, now=None):
     """The resident adds text or files while the report is open."""
     now = now or utcnow()
     if not report.status.is_open:
-        raise ValidationFailed(_("This report is closed; information can no longer be added."), field="text")
+        raise ValidationFailed(
+            _("This report is closed; information can no longer be added."), field="text"
+        )
     text = plain(text)
     if not text and not files:
-        raise ValidationFailed(_("Enter the additional information, or attach a file."), field="text")
+        raise ValidationFailed(
+            _("Enter the additional information, or attach a file."), field="text"
+        )
     if len(text) > DESCRIPTION_LENGTH[1]:
-        raise ValidationFailed(_("The additional information must be %(n)s characters or fewer.", n=DESCRIPTION_LENGTH[1]), field="text")
+        raise ValidationFailed(
+            _(
+                "The additional information must be %(n)s characters or fewer.",
+                n=DESCRIPTION_LENGTH[1],
+            ),
+            field="text",
+        )
     if len(report.evidence) + len(files) > evidence.MAX_FILES * 2:
-        raise ValidationFailed(_("This report already has the most photos or documents allowed."), field="evidence")
-    processed = [evidence.process(name, content, config["EVIDENCE_MAX_MEGAPIXELS"]) for name, content in files]
+        raise ValidationFailed(
+            _("This report already has the most photos or documents allowed."), field="evidence"
+        )
+    processed = [
+        evidence.process(name, content, config["EVIDENCE_MAX_MEGAPIXELS"])
+        for name, content in files
+    ]
     history.add_event(report, EventKind.INFORMATION_ADDED, body=text, now=now)
     stored = _attach(report, processed, config)
     notify_unit(report, "reports/information_added")
@@ -522,14 +677,20 @@ def appeal(report, reason, config, now=None):
         raise ValidationFailed(_("The 15 days for an appeal have passed."), field="reason")
     reason = plain(reason)
     if not 5 <= len(reason) <= DESCRIPTION_LENGTH[1]:
-        raise ValidationFailed(_("The reason for your appeal must be between 5 and 4000 characters."), field="reason")
+        raise ValidationFailed(
+            _("The reason for your appeal must be between 5 and 4000 characters."), field="reason"
+        )
     report.appealed = True
     report.status = ReportStatus.ACCEPTED
     report.closed_at = None
     start_clock(report, clocks.ClockKind.CLOSURE, now, config)
     # A new round of handling, as after a transfer: the extension of the first round does not lengthen the new
     # clock (it was shown as "60 + N days" next to a 60-day date), and the new round may ask for its own.
-    report.extension_state, report.extension_days, report.extension_reason = ExtensionState.NONE, None, None
+    report.extension_state, report.extension_days, report.extension_reason = (
+        ExtensionState.NONE,
+        None,
+        None,
+    )
     history.add_event(report, EventKind.REOPENED, unit_id=report.unit_id, body=reason, now=now)
     search.enqueue(search.REPORT_KIND, report.reference)
     notify_unit(report, "reports/reopened")
@@ -554,8 +715,15 @@ class DeadlineState(enum.Enum):
     @property
     def css(self):
         """The design system's deadline class suffix (deadline-met, -due, -due-soon, -overdue, -na)."""
-        return {"due": "due", "due_soon": "due-soon", "overdue": "overdue", "met": "met", "late": "overdue",
-                "open": "due", "ended": "na"}[self.value]
+        return {
+            "due": "due",
+            "due_soon": "due-soon",
+            "overdue": "overdue",
+            "met": "met",
+            "late": "overdue",
+            "open": "due",
+            "ended": "na",
+        }[self.value]
 
 
 class Timeliness(enum.Enum):
@@ -577,7 +745,9 @@ class DeadlineView:
     basis: str
     working_days: bool
     days: int
-    warning_years: tuple[int, ...]  # years this count ran through whose official holidays were not known
+    warning_years: tuple[
+        int, ...
+    ]  # years this count ran through whose official holidays were not known
 
     @property
     def the_units(self):
@@ -587,8 +757,11 @@ class DeadlineView:
 
 def _running(due, now):
     state = clocks.urgency(due, now)
-    return {clocks.Urgency.OVERDUE: DeadlineState.OVERDUE, clocks.Urgency.DUE_SOON: DeadlineState.DUE_SOON,
-            clocks.Urgency.ON_TIME: DeadlineState.DUE}[state]
+    return {
+        clocks.Urgency.OVERDUE: DeadlineState.OVERDUE,
+        clocks.Urgency.DUE_SOON: DeadlineState.DUE_SOON,
+        clocks.Urgency.ON_TIME: DeadlineState.DUE,
+    }[state]
 
 
 def _state(kind, report, due, now):
@@ -597,7 +770,9 @@ def _state(kind, report, due, now):
         return (DeadlineState.OPEN if now <= due else DeadlineState.ENDED), None
     if kind is clocks.ClockKind.ACCEPTANCE:
         # Not accepting is the acceptance decision too, taken on the day the report was closed.
-        done = report.accepted_at or (report.closed_at if report.status is ReportStatus.NOT_ACCEPTED else None)
+        done = report.accepted_at or (
+            report.closed_at if report.status is ReportStatus.NOT_ACCEPTED else None
+        )
     else:
         done = report.closed_at if report.status is ReportStatus.CLOSED else None
     if done is None:
@@ -618,14 +793,30 @@ def deadlines(report, config, now=None):
     views = []
     for kind, due in shown:
         rule = rules[kind]
-        extra = report.extension_days if kind is clocks.ClockKind.CLOSURE and (
-            report.extension_state is ExtensionState.APPROVED) else 0
-        years = warned.get(kind, ()) or _legacy_years(warned.get(_LEGACY, ()), due, config["BABEL_DEFAULT_TIMEZONE"])
+        extra = (
+            report.extension_days
+            if kind is clocks.ClockKind.CLOSURE
+            and (report.extension_state is ExtensionState.APPROVED)
+            else 0
+        )
+        years = warned.get(kind, ()) or _legacy_years(
+            warned.get(_LEGACY, ()), due, config["BABEL_DEFAULT_TIMEZONE"]
+        )
         state, done = _state(kind, report, due, now)
         if state in (DeadlineState.MET, DeadlineState.LATE, DeadlineState.ENDED):
             years = ()  # a settled deadline can no longer move: a warning about it would only mislead
-        views.append(DeadlineView(kind, due, state, done, rule.basis, rule.working_days, rule.days + (extra or 0),
-                                  years))
+        views.append(
+            DeadlineView(
+                kind,
+                due,
+                state,
+                done,
+                rule.basis,
+                rule.working_days,
+                rule.days + (extra or 0),
+                years,
+            )
+        )
     return views
 
 

@@ -20,6 +20,7 @@ The index is a rebuildable cache of the database (see portal/search/); only publ
 
 Index texts never depend on the language of whoever triggered the drain: only data, no gettext.
 """
+
 import fcntl
 import logging
 import os
@@ -37,7 +38,6 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.i18n import current_language
-from portal.pagination import Page
 from portal.models import (
     Area,
     Category,
@@ -54,7 +54,17 @@ from portal.models import (
     TaskUnit,
     Unit,
 )
-from portal.search import FACETS, REPORT_KIND, Document, PostgresIndex, SearchIndex, SearchUnavailable, make_key, rebuild
+from portal.pagination import Page
+from portal.search import (
+    FACETS,
+    REPORT_KIND,
+    Document,
+    PostgresIndex,
+    SearchIndex,
+    SearchUnavailable,
+    make_key,
+    rebuild,
+)
 from portal.services import access, clocks
 from portal.text import numeral
 
@@ -82,8 +92,10 @@ INDEXED = {
     "disclosure": access.PUBLISHED_DISCLOSURES,
     "consultation": access.CONSULTATIONS.public,
     "comment": access.COMMENTS.public,
-    REPORT_KIND: access.REPORTS.public & access.Rule(lambda r: r.status is ReportStatus.CLOSED,
-                                                     lambda: Report.status == ReportStatus.CLOSED),
+    REPORT_KIND: access.REPORTS.public
+    & access.Rule(
+        lambda r: r.status is ReportStatus.CLOSED, lambda: Report.status == ReportStatus.CLOSED
+    ),
 }
 
 
@@ -129,8 +141,12 @@ def _measure_options():
 def measure_document(measure, published_on):
     """A measure: "(十四) 全面推进污染防治", its full text, the lead units of its tasks."""
     return Document(
-        "measure", measure.number, f"({numeral(measure.number)}) {measure.title}", measure.text,
-        url=f"/measures/{measure.number}", date=published_on,
+        "measure",
+        measure.number,
+        f"({numeral(measure.number)}) {measure.title}",
+        measure.text,
+        url=f"/measures/{measure.number}",
+        date=published_on,
         unit=_units(u for task in measure.tasks for u in task.lead_units),
     )
 
@@ -139,20 +155,29 @@ def task_document(task, published_on):
     """A task: its title and text, its lead units, linked to its place in the measure."""
     number = task.measure.number
     return Document(
-        "task", task.id, task.title, task.text, url=f"/measures/{number}#task-{task.id}", date=published_on,
+        "task",
+        task.id,
+        task.title,
+        task.text,
+        url=f"/measures/{number}#task-{task.id}",
+        date=published_on,
         unit=_units(task.lead_units),
     )
 
 
 def _build_measure(key):
     number = _as_int(key)
-    measure = db.session.scalar(sa.select(Measure).where(Measure.number == number).options(*_measure_options()))
+    measure = db.session.scalar(
+        sa.select(Measure).where(Measure.number == number).options(*_measure_options())
+    )
     return measure_document(measure, _policy_date()) if measure is not None else None
 
 
 def _all_measures():
     published_on = _policy_date()
-    for measure in db.session.scalars(sa.select(Measure).order_by(Measure.number).options(*_measure_options())):
+    for measure in db.session.scalars(
+        sa.select(Measure).order_by(Measure.number).options(*_measure_options())
+    ):
         yield measure_document(measure, published_on)
 
 
@@ -163,8 +188,14 @@ def _build_task(key):
 
 def _all_tasks():
     published_on = _policy_date()
-    query = (sa.select(Task).join(Measure).order_by(Measure.number, Task.position)
-             .options(selectinload(Task.measure), selectinload(Task.assignments).selectinload(TaskUnit.unit)))
+    query = (
+        sa.select(Task)
+        .join(Measure)
+        .order_by(Measure.number, Task.position)
+        .options(
+            selectinload(Task.measure), selectinload(Task.assignments).selectinload(TaskUnit.unit)
+        )
+    )
     for task in db.session.scalars(query):
         yield task_document(task, published_on)
 
@@ -180,12 +211,20 @@ def disclosure_document(disclosure):
     """A published disclosure (drafts and withdrawn ones are not searchable): None otherwise."""
     if not INDEXED["disclosure"].check(disclosure):
         return None
-    day = disclosure.published_on or (_local(disclosure.first_published_at).date()
-                                      if disclosure.first_published_at else None)
+    day = disclosure.published_on or (
+        _local(disclosure.first_published_at).date() if disclosure.first_published_at else None
+    )
     return Document(
-        "disclosure", disclosure.id, disclosure.title, plain_text(disclosure.body),
-        url=f"/disclosures/{disclosure.id}", date=day, unit=(str(disclosure.unit_id),),
-        disclosure_category=disclosure.category.code, area=str(disclosure.area.number), year=_year(day),
+        "disclosure",
+        disclosure.id,
+        disclosure.title,
+        plain_text(disclosure.body),
+        url=f"/disclosures/{disclosure.id}",
+        date=day,
+        unit=(str(disclosure.unit_id),),
+        disclosure_category=disclosure.category.code,
+        area=str(disclosure.area.number),
+        year=_year(day),
     )
 
 
@@ -195,8 +234,12 @@ def _build_disclosure(key):
 
 
 def _all_disclosures():
-    query = (sa.select(Disclosure).where(INDEXED["disclosure"].where()).order_by(Disclosure.id)
-             .options(selectinload(Disclosure.category), selectinload(Disclosure.area)))
+    query = (
+        sa.select(Disclosure)
+        .where(INDEXED["disclosure"].where())
+        .order_by(Disclosure.id)
+        .options(selectinload(Disclosure.category), selectinload(Disclosure.area))
+    )
     for disclosure in db.session.scalars(query):
         yield disclosure_document(disclosure)
 
@@ -209,13 +252,23 @@ def consultation_document(consultation):
     """
     if not INDEXED["consultation"].check(consultation):
         return None
-    texts = [consultation.summary, *(p.text for p in consultation.paragraphs), consultation.statement,
-             consultation.withdrawn_reason]
+    texts = [
+        consultation.summary,
+        *(p.text for p in consultation.paragraphs),
+        consultation.statement,
+        consultation.withdrawn_reason,
+    ]
     published = _local(consultation.published_at)
     return Document(
-        "consultation", consultation.id, consultation.title, "\n".join(t for t in texts if t),
-        url=f"/consultations/{consultation.id}", date=published, unit=(str(consultation.unit_id),),
-        area=str(consultation.area.number), year=_year(published),
+        "consultation",
+        consultation.id,
+        consultation.title,
+        "\n".join(t for t in texts if t),
+        url=f"/consultations/{consultation.id}",
+        date=published,
+        unit=(str(consultation.unit_id),),
+        area=str(consultation.area.number),
+        year=_year(published),
     )
 
 
@@ -225,8 +278,12 @@ def _build_consultation(key):
 
 
 def _all_consultations():
-    query = (sa.select(Consultation).where(INDEXED["consultation"].where()).order_by(Consultation.id)
-             .options(selectinload(Consultation.paragraphs), selectinload(Consultation.area)))
+    query = (
+        sa.select(Consultation)
+        .where(INDEXED["consultation"].where())
+        .order_by(Consultation.id)
+        .options(selectinload(Consultation.paragraphs), selectinload(Consultation.area))
+    )
     for consultation in db.session.scalars(query):
         yield consultation_document(consultation)
 
@@ -244,9 +301,15 @@ def comment_document(comment):
         title = f"{title}({comment.author_name})"
     submitted = _local(comment.submitted_at)
     return Document(
-        "comment", comment.id, title, "\n".join(t for t in (comment.body, comment.decision_reason) if t),
-        url=f"/consultations/{consultation.id}#comment-{comment.id}", date=submitted,
-        unit=(str(consultation.unit_id),), area=str(consultation.area.number), year=_year(submitted),
+        "comment",
+        comment.id,
+        title,
+        "\n".join(t for t in (comment.body, comment.decision_reason) if t),
+        url=f"/consultations/{consultation.id}#comment-{comment.id}",
+        date=submitted,
+        unit=(str(consultation.unit_id),),
+        area=str(consultation.area.number),
+        year=_year(submitted),
         snippet=comment.body,
     )
 
@@ -257,8 +320,12 @@ def _build_comment(key):
 
 
 def _all_comments():
-    query = (sa.select(Comment).where(INDEXED["comment"].where())
-             .order_by(Comment.id).options(selectinload(Comment.consultation).selectinload(Consultation.area)))
+    query = (
+        sa.select(Comment)
+        .where(INDEXED["comment"].where())
+        .order_by(Comment.id)
+        .options(selectinload(Comment.consultation).selectinload(Consultation.area))
+    )
     for comment in db.session.scalars(query):
         yield comment_document(comment)
 
@@ -273,26 +340,43 @@ def report_document(report):
     facts = [report.category.name, report.area.label, report.unit.label, _CLOSED]
     closed = _local(report.closed_at)
     return Document(
-        REPORT_KIND, report.reference, f"{report.reference} {report.category.name} · {report.area.label}",
-        "\n".join(t for t in facts + public if t), url=f"/reports/{report.reference}", date=closed,
-        unit=(str(report.unit_id),), category=(report.category.code,), area=str(report.area.number),
-        year=_year(closed), snippet="\n".join(t for t in public if t) or " · ".join(facts),
+        REPORT_KIND,
+        report.reference,
+        f"{report.reference} {report.category.name} · {report.area.label}",
+        "\n".join(t for t in facts + public if t),
+        url=f"/reports/{report.reference}",
+        date=closed,
+        unit=(str(report.unit_id),),
+        category=(report.category.code,),
+        area=str(report.area.number),
+        year=_year(closed),
+        snippet="\n".join(t for t in public if t) or " · ".join(facts),
     )
 
 
 def _report_options():
-    return (selectinload(Report.category), selectinload(Report.area), selectinload(Report.unit),
-            selectinload(Report.events))
+    return (
+        selectinload(Report.category),
+        selectinload(Report.area),
+        selectinload(Report.unit),
+        selectinload(Report.events),
+    )
 
 
 def _build_report(key):
-    report = db.session.scalar(sa.select(Report).where(Report.reference == str(key)).options(*_report_options()))
+    report = db.session.scalar(
+        sa.select(Report).where(Report.reference == str(key)).options(*_report_options())
+    )
     return report_document(report) if report is not None else None
 
 
 def _all_reports():
-    query = (sa.select(Report).where(INDEXED[REPORT_KIND].where()).order_by(Report.id)
-             .options(*_report_options()))
+    query = (
+        sa.select(Report)
+        .where(INDEXED[REPORT_KIND].where())
+        .order_by(Report.id)
+        .options(*_report_options())
+    )
     for report in db.session.scalars(query):
         yield report_document(report)
 
@@ -322,14 +406,20 @@ def all_documents():
 
 def estimate():
     """Roughly how many documents `all_documents` yields (for a progress bar), counted cheaply in SQL."""
-    def count(model, *conditions):
-        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*conditions)) or 0
 
-    return (count(Measure) + count(Task)
-            + count(Disclosure, INDEXED["disclosure"].where())
-            + count(Consultation, INDEXED["consultation"].where())
-            + count(Comment, INDEXED["comment"].where())
-            + count(Report, INDEXED[REPORT_KIND].where()))
+    def count(model, *conditions):
+        return (
+            db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*conditions)) or 0
+        )
+
+    return (
+        count(Measure)
+        + count(Task)
+        + count(Disclosure, INDEXED["disclosure"].where())
+        + count(Consultation, INDEXED["consultation"].where())
+        + count(Comment, INDEXED["comment"].where())
+        + count(Report, INDEXED[REPORT_KIND].where())
+    )
 
 
 def policy_keys():
@@ -393,7 +483,9 @@ def _drain_lock(config, timeout):
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise SearchUnavailable("another drain of the search outbox is running") from None
+                    raise SearchUnavailable(
+                        "another drain of the search outbox is running"
+                    ) from None
                 time.sleep(0.05)
         yield
 
@@ -416,7 +508,9 @@ def drain(config, limit=500, timeout=None):
         # In the database, rows and documents are written in one transaction: no lock across processes.
         with nullcontext() if in_database(config) else _drain_lock(config, timeout):
             rows = db.session.execute(
-                sa.select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.key).order_by(SearchOutbox.id).limit(limit)
+                sa.select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.key)
+                .order_by(SearchOutbox.id)
+                .limit(limit)
             ).all()
             documents, gone = _write_documents(index, [(row.kind, row.key) for row in rows])
             _delete_rows([row.id for row in rows])
@@ -424,7 +518,9 @@ def drain(config, limit=500, timeout=None):
     except SearchUnavailable as error:
         db.session.rollback()
         # The reason names the index's path and the lock, never a document.
-        log.warning("search outbox not drained (%s); the rows wait for the next drain", error.reason)
+        log.warning(
+            "search outbox not drained (%s); the rows wait for the next drain", error.reason
+        )
         return Drained(0, 0, pending_count(), available=False)
     return Drained(len(documents), len(gone), pending_count())
 
@@ -447,7 +543,9 @@ def _write_documents(index, names):
 
 def _delete_rows(ids):
     for start in range(0, len(ids), 500):
-        db.session.execute(sa.delete(SearchOutbox).where(SearchOutbox.id.in_(ids[start:start + 500])))
+        db.session.execute(
+            sa.delete(SearchOutbox).where(SearchOutbox.id.in_(ids[start : start + 500]))
+        )
 
 
 def _note_flush(session, _flush_context):
@@ -485,8 +583,12 @@ def watch_outbox(engine=None, config=None):
     the in-database engine (`config`), index those rows in the transaction itself, on the database `engine`."""
     if engine is not None and config is not None and in_database(config):
         _IN_DATABASE.add(engine)
-    for name, listener in (("after_flush", _note_flush), ("before_commit", _index_before_commit),
-                           ("after_commit", _note_commit), ("after_rollback", _note_rollback)):
+    for name, listener in (
+        ("after_flush", _note_flush),
+        ("before_commit", _index_before_commit),
+        ("after_commit", _note_commit),
+        ("after_rollback", _note_rollback),
+    ):
         if not event.contains(db.session, name, listener):
             event.listen(db.session, name, listener)
 
@@ -494,7 +596,9 @@ def watch_outbox(engine=None, config=None):
 def committed_rows():
     """True (once) when a transaction of this session committed outbox rows since the last call."""
     if not db.session.registry.has():
-        return False  # the request never opened a session (a page from the cache): none is made to ask
+        return (
+            False  # the request never opened a session (a page from the cache): none is made to ask
+        )
     return db.session.info.pop(_COMMITTED, False)
 
 
@@ -565,10 +669,16 @@ def drift(config):
     index = index_for(config)
     indexed, outdated = index.keys(), index.missing_fields()
     expected = {document.key for document in all_documents()}
-    waiting = {make_key(kind, key) for kind, key in db.session.execute(sa.select(SearchOutbox.kind, SearchOutbox.key))}
+    waiting = {
+        make_key(kind, key)
+        for kind, key in db.session.execute(sa.select(SearchOutbox.kind, SearchOutbox.key))
+    }
     return Drift(
-        missing=sorted(expected - indexed - waiting), extra=sorted(indexed - expected - waiting),
-        pending=pending_count(), indexed=len(indexed), outdated=outdated,
+        missing=sorted(expected - indexed - waiting),
+        extra=sorted(indexed - expected - waiting),
+        pending=pending_count(),
+        indexed=len(indexed),
+        outdated=outdated,
     )
 
 
@@ -608,15 +718,25 @@ class SearchPage(Page):
 def kind_label(kind):
     """A document kind in the user's language."""
     return {
-        "measure": _("Policy measure"), "task": _("Policy task"), "disclosure": _("Disclosure"),
-        "consultation": _("Consultation"), "comment": _("Published comment"), REPORT_KIND: _("Closed report"),
+        "measure": _("Policy measure"),
+        "task": _("Policy task"),
+        "disclosure": _("Disclosure"),
+        "consultation": _("Consultation"),
+        "comment": _("Published comment"),
+        REPORT_KIND: _("Closed report"),
     }.get(kind, kind)
 
 
 def facet_name(name):
     """A facet's name in the user's language: what kind of thing its values are."""
-    return {"kind": _("Type of content"), "unit": _("Responsible unit"), "category": _("Report category"),
-            "disclosure_category": _("Disclosure category"), "area": _("Area"), "year": _("Year")}.get(name, name)
+    return {
+        "kind": _("Type of content"),
+        "unit": _("Responsible unit"),
+        "category": _("Report category"),
+        "disclosure_category": _("Disclosure category"),
+        "area": _("Area"),
+        "year": _("Year"),
+    }.get(name, name)
 
 
 def labels(name, values):
@@ -633,14 +753,19 @@ def labels(name, values):
         found = {str(u.id): u.label for u in db.session.scalars(query)}
     elif name == "area":
         numbers = [n for n in map(_as_int, values) if n is not None]
-        found = {str(a.number): a.label for a in db.session.scalars(sa.select(Area).where(Area.number.in_(numbers)))}
+        found = {
+            str(a.number): a.label
+            for a in db.session.scalars(sa.select(Area).where(Area.number.in_(numbers)))
+        }
     elif name == "category":
         english = current_language() == "en"
         for c in db.session.scalars(sa.select(Category).where(Category.code.in_(values))):
             found[c.code] = c.name_en if english else c.name
     elif name == "disclosure_category":
         english = current_language() == "en"
-        for c in db.session.scalars(sa.select(DisclosureCategory).where(DisclosureCategory.code.in_(values))):
+        for c in db.session.scalars(
+            sa.select(DisclosureCategory).where(DisclosureCategory.code.in_(values))
+        ):
             found[c.code] = c.name_en if english else c.name_zh
     return {v: found.get(v, v) for v in values}
 
@@ -650,16 +775,36 @@ def _result_id(kind, value):
     return value if kind == REPORT_KIND or _as_int(value) is None else int(value)
 
 
-def search(config, q, kind=None, unit=None, category=None, disclosure_category=None, area=None, year=None,
-           sort="relevance", page=1, per_page=20):
+def search(
+    config,
+    q,
+    kind=None,
+    unit=None,
+    category=None,
+    disclosure_category=None,
+    area=None,
+    year=None,
+    sort="relevance",
+    page=1,
+    per_page=20,
+):
     """One page of public documents matching `q`, with facets labelled in the user's language.
 
     Each filter takes one value or a list (any of them). Raises ValidationFailed for an unusable
     query or option (naming the field), SearchUnavailable when the index cannot be read.
     """
-    found = index_for(config).search(q, sort=sort, page=page, per_page=per_page, kind=kind, unit=unit,
-                                     category=category, disclosure_category=disclosure_category, area=area,
-                                     year=year)
+    found = index_for(config).search(
+        q,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+        kind=kind,
+        unit=unit,
+        category=category,
+        disclosure_category=disclosure_category,
+        area=area,
+        year=year,
+    )
     facets = {}
     for name in FACETS:
         pairs = found.facets.get(name, [])
@@ -667,8 +812,10 @@ def search(config, q, kind=None, unit=None, category=None, disclosure_category=N
             pairs = sorted(pairs, reverse=True)
         names = labels(name, [value for value, _count in pairs])
         facets[name] = [FacetValue(value, names[value], count) for value, count in pairs]
-    results = [Result(h.kind, _result_id(h.kind, h.id), h.title, h.url, h.snippet, h.date, h.score)
-               for h in found.items]
+    results = [
+        Result(h.kind, _result_id(h.kind, h.id), h.title, h.url, h.snippet, h.date, h.score)
+        for h in found.items
+    ]
     return SearchPage(results, found.total, found.page, found.per_page, found.query, facets)
 
 

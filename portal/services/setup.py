@@ -1,4 +1,5 @@
 """Bringing a migrated database to a working state: reference data, the policy, routing."""
+
 from portal.policy.importer import import_policy
 from portal.services import disclosures
 from portal.services.categories import seed_categories

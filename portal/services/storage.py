@@ -6,6 +6,7 @@ killed between the two leaves a file no row refers to. Such orphans are harmless
 `portal check` and removed by `portal tick` once they are older than a grace period, which keeps
 files of submissions still in flight.
 """
+
 import hashlib
 import os
 import time
@@ -16,8 +17,10 @@ from pathlib import Path
 # evidence.ORIGINALS_DIR, attachments.FOLDER, attachments.DISCLOSURE_FOLDER).
 FOLDERS = ("evidence", "evidence-originals", "consultation-attachments", "disclosure-attachments")
 # Every column that names a stored file (relative to FILES_DIR), read as one statement.
-REFERENCED_SQL = ("SELECT public_path FROM evidence UNION SELECT original_path FROM evidence "
-                  "UNION SELECT path FROM consultation_attachments UNION SELECT path FROM disclosure_attachments")
+REFERENCED_SQL = (
+    "SELECT public_path FROM evidence UNION SELECT original_path FROM evidence "
+    "UNION SELECT path FROM consultation_attachments UNION SELECT path FROM disclosure_attachments"
+)
 CHUNK = 1024 * 1024
 
 

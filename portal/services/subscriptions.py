@@ -24,6 +24,7 @@ was subscribed before or not, and whether a mail was sent: it does not reveal wh
 
 Functions never commit; the caller does.
 """
+
 import base64
 import hashlib
 import hmac
@@ -85,9 +86,13 @@ def unsubscribe_path(token):
 def _email(value):
     email = (value or "").strip()
     if not email:
-        raise ValidationFailed(_("Enter the email address the notices should go to."), field="email")
+        raise ValidationFailed(
+            _("Enter the email address the notices should go to."), field="email"
+        )
     if len(email) > EMAIL_LENGTH or not EMAIL.match(email):
-        raise ValidationFailed(_("Enter an email address in the right format, like name@example.com."), field="email")
+        raise ValidationFailed(
+            _("Enter an email address in the right format, like name@example.com."), field="email"
+        )
     return email
 
 
@@ -98,8 +103,9 @@ def _area(value):
     if is_whole(str(value).strip()):
         area = db.session.scalar(sa.select(Area).where(Area.number == int(value)))
     if area is None:
-        raise ValidationFailed(_("Choose the area to follow: the 兵团 level or one of the 14 divisions."),
-                               field="area")
+        raise ValidationFailed(
+            _("Choose the area to follow: the 兵团 level or one of the 14 divisions."), field="area"
+        )
     return area
 
 
@@ -110,7 +116,9 @@ def _unit(value):
     if unit is None and is_whole(str(value).strip()):
         unit = db.session.get(Unit, int(value))
     if unit is None or not unit.handles_reports:
-        raise ValidationFailed(_("Choose the unit to follow: a department or a division from the list."), field="unit")
+        raise ValidationFailed(
+            _("Choose the unit to follow: a department or a division from the list."), field="unit"
+        )
     return unit
 
 
@@ -131,8 +139,13 @@ def _target(area, unit):
     if area is None and unit is None:
         raise ValidationFailed(_("Choose an area or a unit to follow."), field="area")
     if area is not None and unit is not None:
-        raise ValidationFailed(_("Choose either an area or a unit to follow, not both: subscribe twice to "
-                                 "follow both."), field="unit")
+        raise ValidationFailed(
+            _(
+                "Choose either an area or a unit to follow, not both: subscribe twice to "
+                "follow both."
+            ),
+            field="unit",
+        )
     return area, unit
 
 
@@ -152,8 +165,12 @@ def subscribe(email, area=None, unit=None, config=None, client=None, now=None):
     """
     now = now or utcnow()
     key = throttle.private_key(config["SECRET_KEY"], "subscribe", client)
-    if client is not None and throttle.exhausted(key, _limit(config), SUBSCRIPTION_WINDOW_SECONDS, now):
-        raise TooManyRequests(_("Too many subscription requests. Please wait an hour and try again."))
+    if client is not None and throttle.exhausted(
+        key, _limit(config), SUBSCRIPTION_WINDOW_SECONDS, now
+    ):
+        raise TooManyRequests(
+            _("Too many subscription requests. Please wait an hour and try again.")
+        )
     errors = []
     email = _collect(errors, _email, email)
     area, unit = _collect(errors, _target, area, unit) or (None, None)
@@ -165,17 +182,26 @@ def subscribe(email, area=None, unit=None, config=None, client=None, now=None):
     # Every key's index: a subscription written before a key rotation finished is found too.
     indexes = [address_index(ring, email, kid) for kid in ring.keys]
     subscription = db.session.scalar(
-        sa.select(Subscription).where(
+        sa.select(Subscription)
+        .where(
             Subscription.email_index.in_(indexes),
             Subscription.area_id == area.id if area is not None else Subscription.area_id.is_(None),
             Subscription.unit_id == unit.id if unit is not None else Subscription.unit_id.is_(None),
-        ).order_by(Subscription.id).limit(1)
+        )
+        .order_by(Subscription.id)
+        .limit(1)
     )
     if subscription is None:
         # The token derives from the id, which the insert assigns: a random placeholder fills the
         # unique column until then.
-        subscription = Subscription(email=email, email_index=address_index(ring, email), area=area, unit=unit,
-                                    token=secrets.token_hex(32), created_at=now)
+        subscription = Subscription(
+            email=email,
+            email_index=address_index(ring, email),
+            area=area,
+            unit=unit,
+            token=secrets.token_hex(32),
+            created_at=now,
+        )
         db.session.add(subscription)
         db.session.flush()
     elif subscription.confirmed_at is None:
@@ -187,8 +213,14 @@ def subscribe(email, area=None, unit=None, config=None, client=None, now=None):
     address_key = "subscribe-mail:" + address_index(ring, email)
     if not throttle.exhausted(address_key, ADDRESS_MAILS_PER_DAY, _DAY, now):
         throttle.hit(address_key, _DAY, now)
-        mail.queue(subscription.email, "subscriptions/confirm", subscription=subscription,
-                   confirm_link=confirm_path(token), unsubscribe_link=unsubscribe_path(token), days=CONFIRMATION_DAYS)
+        mail.queue(
+            subscription.email,
+            "subscriptions/confirm",
+            subscription=subscription,
+            confirm_link=confirm_path(token),
+            unsubscribe_link=unsubscribe_path(token),
+            days=CONFIRMATION_DAYS,
+        )
     return subscription
 
 
@@ -197,7 +229,11 @@ def target_label(subscription):
     # An area and its division unit have the same name: the kind of target must be said.
     if subscription.area is not None:
         return _("the area %(name)s", name=subscription.area.label)
-    return _("the unit %(name)s", name=subscription.unit.label) if subscription.unit is not None else ""
+    return (
+        _("the unit %(name)s", name=subscription.unit.label)
+        if subscription.unit is not None
+        else ""
+    )
 
 
 # --- the links -----------------------------------------------------------------------------------
@@ -207,25 +243,38 @@ def find(token):
     """The subscription a link token belongs to, or NotFound."""
     subscription = None
     if (token or "").strip():
-        subscription = db.session.scalar(sa.select(Subscription).where(Subscription.token == hash_token(token)))
+        subscription = db.session.scalar(
+            sa.select(Subscription).where(Subscription.token == hash_token(token))
+        )
     if subscription is None:
-        raise NotFound(_("This subscription link is not valid: the subscription was cancelled, or the link is "
-                         "incomplete. Copy the whole link from the email, or subscribe again."))
+        raise NotFound(
+            _(
+                "This subscription link is not valid: the subscription was cancelled, or the link is "
+                "incomplete. Copy the whole link from the email, or subscribe again."
+            )
+        )
     return subscription
 
 
 def confirmable(subscription, now=None):
     """True while an unconfirmed subscription's confirmation link is still valid."""
     now = now or utcnow()
-    return subscription.confirmed_at is None and now - subscription.created_at <= timedelta(days=CONFIRMATION_DAYS)
+    return subscription.confirmed_at is None and now - subscription.created_at <= timedelta(
+        days=CONFIRMATION_DAYS
+    )
 
 
 def find_for_confirmation(token, now=None):
     """The subscription to confirm (or already confirmed) with `token`; NotFound when unknown or expired."""
     subscription = find(token)
     if subscription.confirmed_at is None and not confirmable(subscription, now):
-        raise NotFound(_("This confirmation link has expired: links are valid for %(n)s days. Please subscribe "
-                         "again to get a new one.", n=CONFIRMATION_DAYS))
+        raise NotFound(
+            _(
+                "This confirmation link has expired: links are valid for %(n)s days. Please subscribe "
+                "again to get a new one.",
+                n=CONFIRMATION_DAYS,
+            )
+        )
     return subscription
 
 
@@ -253,10 +302,15 @@ def unsubscribe(token):
 def _followers(consultation):
     """{lower-cased address: [confirmed subscriptions matching the consultation's area or unit]}."""
     matching = db.session.scalars(
-        sa.select(Subscription).where(
+        sa.select(Subscription)
+        .where(
             Subscription.confirmed_at.is_not(None),
-            sa.or_(Subscription.area_id == consultation.area_id, Subscription.unit_id == consultation.unit_id),
-        ).order_by(Subscription.id)
+            sa.or_(
+                Subscription.area_id == consultation.area_id,
+                Subscription.unit_id == consultation.unit_id,
+            ),
+        )
+        .order_by(Subscription.id)
     ).all()
     by_address = {}
     for subscription in matching:
@@ -268,9 +322,17 @@ def _notify(consultation, config, template, **context):
     followers = _followers(consultation)
     for subscriptions in followers.values():
         # One mail per address; it names every subscription that matched, each with its own link.
-        follows = [(s, unsubscribe_path(link_token(config["SECRET_KEY"], s))) for s in subscriptions]
-        mail.queue(subscriptions[0].email, template, consultation=consultation,
-                   link=f"/consultations/{consultation.id}", follows=follows, **context)
+        follows = [
+            (s, unsubscribe_path(link_token(config["SECRET_KEY"], s))) for s in subscriptions
+        ]
+        mail.queue(
+            subscriptions[0].email,
+            template,
+            consultation=consultation,
+            link=f"/consultations/{consultation.id}",
+            follows=follows,
+            **context,
+        )
     return len(followers)
 
 

@@ -1,4 +1,5 @@
 """Public supervision: what anyone may see of every report, and nothing more."""
+
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -15,8 +16,13 @@ from portal.services.units import list_areas
 # The events after which the public page shows an outcome (a closing result, a summary for the public).
 OUTCOME_EVENTS = (EventKind.CLOSED, EventKind.SUMMARY_PUBLISHED)
 # What the public lists and feeds show of a report, loaded with it rather than one relation at a time.
-_PUBLIC_LIST = (selectinload(Report.category), selectinload(Report.area), selectinload(Report.unit),
-                selectinload(Report.events))
+_PUBLIC_LIST = (
+    selectinload(Report.category),
+    selectinload(Report.area),
+    selectinload(Report.unit),
+    selectinload(Report.events),
+)
+
 
 @dataclass
 class SupervisionFilters:
@@ -46,7 +52,11 @@ def filter_options():
         "categories": list_categories(),
         "areas": list_areas(),
         "units": db.session.scalars(
-            sa.select(Unit).where(Unit.id.in_(handling)).options(selectinload(Unit.aliases)).order_by(Unit.id)).all(),
+            sa.select(Unit)
+            .where(Unit.id.in_(handling))
+            .options(selectinload(Unit.aliases))
+            .order_by(Unit.id)
+        ).all(),
         "statuses": list(ReportStatus),
     }
 
@@ -55,16 +65,28 @@ def list_reports(filters, page=1, per_page=20):
     """Reports, newest first, with what is public about them."""
     query = access.REPORTS.public_query()
     if filters.category:
-        query = query.join(Category, Report.category_id == Category.id).where(Category.code == filters.category)
+        query = query.join(Category, Report.category_id == Category.id).where(
+            Category.code == filters.category
+        )
     if filters.area is not None:
         query = query.join(Area, Report.area_id == Area.id).where(Area.number == filters.area)
     if filters.unit:
         query = query.where(Report.unit_id == filters.unit)
     if filters.status:
         query = query.where(Report.status == filters.status)
-    return pagination.fetch(db.session, query, page, per_page, order_by=(Report.submitted_at.desc(), Report.id.desc()),
-                            options=(joinedload(Report.category), joinedload(Report.area), joinedload(Report.unit),
-                                     selectinload(Report.events)))
+    return pagination.fetch(
+        db.session,
+        query,
+        page,
+        per_page,
+        order_by=(Report.submitted_at.desc(), Report.id.desc()),
+        options=(
+            joinedload(Report.category),
+            joinedload(Report.area),
+            joinedload(Report.unit),
+            selectinload(Report.events),
+        ),
+    )
 
 
 def get_public(reference):
@@ -75,8 +97,11 @@ def get_public(reference):
 def published_outcomes(limit):
     """(report, first outcome at, latest outcome at) for reports with a public outcome, latest first."""
     moments = (
-        sa.select(ReportEvent.report_id, sa.func.min(ReportEvent.created_at).label("first"),
-                  sa.func.max(ReportEvent.created_at).label("latest"))
+        sa.select(
+            ReportEvent.report_id,
+            sa.func.min(ReportEvent.created_at).label("first"),
+            sa.func.max(ReportEvent.created_at).label("latest"),
+        )
         .where(ReportEvent.kind.in_(OUTCOME_EVENTS))
         .group_by(ReportEvent.report_id)
         .subquery()
@@ -93,10 +118,16 @@ def published_outcomes(limit):
 
 
 def _with_deadline():
-    return sa.select(Report, running_deadline()).where(access.REPORTS.public_condition()).options(*_PUBLIC_LIST)
+    return (
+        sa.select(Report, running_deadline())
+        .where(access.REPORTS.public_condition())
+        .options(*_PUBLIC_LIST)
+    )
 
 
-def reports_with_deadlines(references=(), service_codes=(), statuses=(), start=None, end=None, limit=1000):
+def reports_with_deadlines(
+    references=(), service_codes=(), statuses=(), start=None, end=None, limit=1000
+):
     """(report, running deadline) pairs, newest first: those of `references` when given, else those matching the
     category codes, statuses and submission moments (from `start` to `end`, both included)."""
     query = _with_deadline()
@@ -104,7 +135,9 @@ def reports_with_deadlines(references=(), service_codes=(), statuses=(), start=N
         query = query.where(Report.reference.in_(references))
     else:
         if service_codes:
-            query = query.join(Category, Report.category_id == Category.id).where(Category.code.in_(service_codes))
+            query = query.join(Category, Report.category_id == Category.id).where(
+                Category.code.in_(service_codes)
+            )
         if statuses:
             query = query.where(Report.status.in_(statuses))
         if start:

@@ -1,7 +1,8 @@
 """Rate limits shared by all workers: fixed-window counters per key, kept in the database."""
+
 import hashlib
 import hmac
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -11,7 +12,7 @@ from portal.models.types import utcnow
 
 
 def _window(window_seconds, now):
-    return datetime.fromtimestamp(int(now.timestamp()) // window_seconds * window_seconds, timezone.utc)
+    return datetime.fromtimestamp(int(now.timestamp()) // window_seconds * window_seconds, UTC)
 
 
 def private_key(secret, kind, *values):
@@ -29,7 +30,9 @@ def seconds_left(window_seconds, now=None):
 def used(key, window_seconds, now=None):
     """How many times `key` was counted in the current window."""
     start = _window(window_seconds, now or utcnow())
-    query = sa.select(RateLimitHit.count).where(RateLimitHit.key == key, RateLimitHit.window_start == start)
+    query = sa.select(RateLimitHit.count).where(
+        RateLimitHit.key == key, RateLimitHit.window_start == start
+    )
     return db.session.scalar(query) or 0
 
 
@@ -50,9 +53,13 @@ def _upsert(dialect_name):
     else:
         from sqlalchemy.dialects.sqlite import insert
     # One statement that inserts or increments, so concurrent workers never lose a count.
-    return (insert(table)
-            .on_conflict_do_update(index_elements=[table.c.key, table.c.window_start], set_={"count": table.c.count + 1})
-            .returning(table.c.count))
+    return (
+        insert(table)
+        .on_conflict_do_update(
+            index_elements=[table.c.key, table.c.window_start], set_={"count": table.c.count + 1}
+        )
+        .returning(table.c.count)
+    )
 
 
 # Built once per dialect: every report and every login counts, and building the statement cost more than running it.
@@ -62,9 +69,13 @@ _UPSERTS = {}
 def hit(key, window_seconds, now=None):
     """Count one use of `key` in the current window; returns the new count."""
     start = _window(window_seconds, now or utcnow())
-    connection = db.session.connection()  # a Core statement on a table the session never loads: no ORM needed
+    connection = (
+        db.session.connection()
+    )  # a Core statement on a table the session never loads: no ORM needed
     name = connection.dialect.name
     statement = _UPSERTS.get(name)
     if statement is None:
         statement = _UPSERTS[name] = _upsert(name)
-    return connection.execute(statement, {"key": key, "window_start": start, "count": 1}).scalar_one()
+    return connection.execute(
+        statement, {"key": key, "window_start": start, "count": 1}
+    ).scalar_one()

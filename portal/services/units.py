@@ -1,4 +1,5 @@
 """Units and areas: reference data, the directory, and what each unit is responsible for."""
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
@@ -35,7 +36,9 @@ def list_units():
     """Every unit with its aliases: departments, then divisions, then collective addressees."""
     query = sa.select(Unit).options(selectinload(Unit.aliases), selectinload(Unit.area))
     units = db.session.scalars(query).all()
-    return sorted(units, key=lambda u: (list(UnitKind).index(u.kind), u.area.number if u.area else 0, u.id))
+    return sorted(
+        units, key=lambda u: (list(UnitKind).index(u.kind), u.area.number if u.area else 0, u.id)
+    )
 
 
 def directory():
@@ -72,7 +75,9 @@ def responsibilities(unit):
         .join(Task, TaskUnit.task_id == Task.id)
         .join(Measure, Task.measure_id == Measure.id)
         .where(TaskUnit.unit_id == unit.id)
-        .options(selectinload(Task.measure), selectinload(Task.assignments).selectinload(TaskUnit.unit))
+        .options(
+            selectinload(Task.measure), selectinload(Task.assignments).selectinload(TaskUnit.unit)
+        )
         .order_by(Measure.number, Task.position)
     )
     leads, joins = [], []

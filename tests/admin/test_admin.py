@@ -1,4 +1,5 @@
 """Site administration: routing rules and the working-day calendar."""
+
 import re
 from datetime import date
 
@@ -61,8 +62,12 @@ def test_a_collective_addressee_is_not_offered(app, client):
     response = client.post("/admin/routing/air/0", data={"csrf_token": token, "unit": collective})
     assert response.status_code == 200  # the form comes back with an error
     with app.app_context():
-        rule = db.session.scalar(sa.select(RoutingRule).join(Category).join(Area).where(
-            Category.code == "air", Area.number == 0))
+        rule = db.session.scalar(
+            sa.select(RoutingRule)
+            .join(Category)
+            .join(Area)
+            .where(Category.code == "air", Area.number == 0)
+        )
         assert rule.unit.name == "兵团建设局"
 
 
@@ -77,8 +82,10 @@ def test_calendar_override_is_saved_and_deleted(app, client):
     """An admin declares a day a holiday, sees it listed, and deletes it."""
     admin_client(app, client)
     token = csrf_token(client, "/admin/calendar")
-    response = client.post("/admin/calendar", data={"csrf_token": token, "day": "2031-10-01", "is_workday": "0",
-                                                    "note": "国庆节"})
+    response = client.post(
+        "/admin/calendar",
+        data={"csrf_token": token, "day": "2031-10-01", "is_workday": "0", "note": "国庆节"},
+    )
     assert response.status_code == 302
     page = client.get("/admin/calendar").get_data(as_text=True)
     assert "2031-10-01" in page and "国庆节" in page
@@ -96,6 +103,8 @@ def test_calendar_refuses_a_missing_date(app, client):
     """A missing date is refused with the field named."""
     admin_client(app, client)
     token = csrf_token(client, "/admin/calendar")
-    response = client.post("/admin/calendar", data={"csrf_token": token, "day": "", "is_workday": "0"})
+    response = client.post(
+        "/admin/calendar", data={"csrf_token": token, "day": "", "is_workday": "0"}
+    )
     assert response.status_code == 400
     assert 'aria-invalid="true"' in response.get_data(as_text=True)

@@ -1,5 +1,6 @@
 """Site administration of the disclosure categories: who may, listing, renaming, reordering, retiring and offering
 again, adding, errors on their fields, and valid HTML."""
+
 import re
 
 import pytest
@@ -24,7 +25,9 @@ def admin(app):
 def category(app, code):
     """(id, name_zh, name_en, position, active) of the category `code`."""
     with app.app_context():
-        found = db.session.scalar(sa.select(DisclosureCategory).where(DisclosureCategory.code == code))
+        found = db.session.scalar(
+            sa.select(DisclosureCategory).where(DisclosureCategory.code == code)
+        )
         return found.id, found.name_zh, found.name_en, found.position, found.active
 
 
@@ -55,15 +58,22 @@ def test_the_page_lists_the_ten_categories_in_order(app, admin):
     """Every category with its two names, code and state; the console home links here."""
     page = admin.get(INDEX).get_data(as_text=True)
     assert page.count('<th scope="row" lang="zh-Hans">') == 10
-    assert "环境质量" in page and "Environmental quality" in page and "<code>statistics</code>" in page
+    assert (
+        "环境质量" in page and "Environmental quality" in page and "<code>statistics</code>" in page
+    )
     assert f'href="{INDEX}"' in admin.get("/console/").get_data(as_text=True)
 
 
 def test_rename_keeps_the_code(app, admin):
     """New names are saved; the code (and so the public links) stays."""
     penalties = category(app, "penalties")[0]
-    response = post(admin, f"{INDEX}/{penalties}/edit", f"{INDEX}/{penalties}/edit", name_zh="行政处罚决定",
-                    name_en="Penalty decisions")
+    response = post(
+        admin,
+        f"{INDEX}/{penalties}/edit",
+        f"{INDEX}/{penalties}/edit",
+        name_zh="行政处罚决定",
+        name_en="Penalty decisions",
+    )
     assert "The names were saved." in " ".join(flashes(follow(admin, response)))
     assert category(app, "penalties")[1:3] == ("行政处罚决定", "Penalty decisions")
 
@@ -71,13 +81,25 @@ def test_rename_keeps_the_code(app, admin):
 def test_a_duplicate_or_empty_name_is_refused_on_its_field(app, admin):
     """Another category's name is refused on the Chinese name; an empty one too; nothing changes."""
     penalties = category(app, "penalties")[0]
-    response = post(admin, f"{INDEX}/{penalties}/edit", f"{INDEX}/{penalties}/edit", name_zh="环境质量",
-                    name_en="Something")
+    response = post(
+        admin,
+        f"{INDEX}/{penalties}/edit",
+        f"{INDEX}/{penalties}/edit",
+        name_zh="环境质量",
+        name_en="Something",
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert 'aria-invalid="true"' in page and "Another category already has the Chinese name 环境质量." in page
-    assert post(admin, f"{INDEX}/{penalties}/edit", f"{INDEX}/{penalties}/edit", name_zh="",
-                name_en="X").status_code == 400
+    assert (
+        'aria-invalid="true"' in page
+        and "Another category already has the Chinese name 环境质量." in page
+    )
+    assert (
+        post(
+            admin, f"{INDEX}/{penalties}/edit", f"{INDEX}/{penalties}/edit", name_zh="", name_en="X"
+        ).status_code
+        == 400
+    )
     assert category(app, "penalties")[1] == "行政处罚"
 
 
@@ -116,15 +138,25 @@ def offered(client):
 
 def test_add_a_category(app, admin):
     """A new category goes to the end, with observations if asked; a taken or malformed code is refused."""
-    response = post(admin, INDEX, code="water_sources", name_zh="饮用水水源", name_en="Drinking water sources",
-                    takes_observations="y")
+    response = post(
+        admin,
+        INDEX,
+        code="water_sources",
+        name_zh="饮用水水源",
+        name_en="Drinking water sources",
+        takes_observations="y",
+    )
     assert "Drinking water sources was added" in " ".join(flashes(follow(admin, response)))
     assert ordered_codes(app)[-1] == "water_sources"
     with app.app_context():
-        added = db.session.scalar(sa.select(DisclosureCategory).where(DisclosureCategory.code == "water_sources"))
+        added = db.session.scalar(
+            sa.select(DisclosureCategory).where(DisclosureCategory.code == "water_sources")
+        )
         assert added.takes_observations and added.active
     for code in ("water_sources", "Water Sources", "x"):
-        refused = post(admin, INDEX, code=code, name_zh=f"水源{len(code)}", name_en=f"Sources {len(code)}")
+        refused = post(
+            admin, INDEX, code=code, name_zh=f"水源{len(code)}", name_en=f"Sources {len(code)}"
+        )
         assert refused.status_code == 400, code
         assert re.search(r'id="code-error"', refused.get_data(as_text=True)), code
     assert len(ordered_codes(app)) == 11
@@ -133,6 +165,11 @@ def test_add_a_category(app, admin):
 def test_the_pages_are_valid_html(app, admin, tmp_path):
     """The list (with and without errors) and the rename page pass the Nu Html Checker; ids are unique."""
     penalties = category(app, "penalties")[0]
-    pages = {"index": admin.get(INDEX), "edit": admin.get(f"{INDEX}/{penalties}/edit"),
-             "index-errors": post(admin, INDEX, code="", name_zh="", name_en="")}
-    assert_valid_html({slug: response.get_data(as_text=True) for slug, response in pages.items()}, tmp_path)
+    pages = {
+        "index": admin.get(INDEX),
+        "edit": admin.get(f"{INDEX}/{penalties}/edit"),
+        "index-errors": post(admin, INDEX, code="", name_zh="", name_en=""),
+    }
+    assert_valid_html(
+        {slug: response.get_data(as_text=True) for slug, response in pages.items()}, tmp_path
+    )

@@ -1,4 +1,5 @@
 """/api/v1/consultations: only published consultations, filters, pages, and never a contact detail."""
+
 from datetime import timedelta
 
 import pytest
@@ -11,8 +12,8 @@ from portal.services.units import find_unit
 from tests.helpers import People
 from tests.services.test_consultations import (
     NOW,
-    PLANTED_EMAIL,
     PEOPLE,
+    PLANTED_EMAIL,
     PLANTED_PHONE,
     comment,
     eia_draft,
@@ -34,31 +35,62 @@ def world(app):
         eia = eia_draft()
         publish(app, staff, eia)
         first = comment(eia, "建议增加夜间噪声监测点位。", phone=PLANTED_PHONE, paragraph=2)
-        second = comment(eia, "厂址距离居民区太近，反对扩建。", email=PLANTED_EMAIL, name=HIDDEN_NAME,
-                         publish_name=False)
+        second = comment(
+            eia,
+            "厂址距离居民区太近，反对扩建。",
+            email=PLANTED_EMAIL,
+            name=HIDDEN_NAME,
+            publish_name=False,
+        )
         waiting = comment(eia, "这条意见还在等待审核。", phone="13600002222", name="王五")
         for each in (first, second):
             comments.publish_comment(staff, each)
         comments.decide(staff, first, CommentDecision.ADOPTED, "已增加两个夜间监测点位。")
-        hearing = Hearing(starts_at=NOW + timedelta(days=20), place="五家渠市政务服务中心三楼会议室", seats=50,
-                                 registration_closes_at=NOW + timedelta(days=18), eligibility="五家渠市居民",
-                                 announced_at=NOW)
+        hearing = Hearing(
+            starts_at=NOW + timedelta(days=20),
+            place="五家渠市政务服务中心三楼会议室",
+            seats=50,
+            registration_closes_at=NOW + timedelta(days=18),
+            eligibility="五家渠市居民",
+            announced_at=NOW,
+        )
         eia.hearings.append(hearing)
         db.session.flush()
-        db.session.add(Registration(hearing_id=hearing.id, code_hash="c0de" * 16, name=REGISTRANT[0],
-                                    phone=REGISTRANT[1], email=REGISTRANT[2], viewpoint="我想发言",
-                                    status=RegistrationStatus.CONFIRMED))
+        db.session.add(
+            Registration(
+                hearing_id=hearing.id,
+                code_hash="c0de" * 16,
+                name=REGISTRANT[0],
+                phone=REGISTRANT[1],
+                email=REGISTRANT[2],
+                viewpoint="我想发言",
+                status=RegistrationStatus.CONFIRMED,
+            )
+        )
         withdrawn = policy_draft(summary="关于生态环境保护的条例草案。")
         publish(app, staff, withdrawn, now=NOW + timedelta(hours=1))
         consultations.withdraw(staff, withdrawn, WITHDRAW_REASON)
-        plan = consultations.create_consultation(find_unit("第八师石河子市"), kind="plan", title="石河子市生态保护规划",
-                                                 body_text="第一段。", area=8)
+        plan = consultations.create_consultation(
+            find_unit("第八师石河子市"),
+            kind="plan",
+            title="石河子市生态保护规划",
+            body_text="第一段。",
+            area=8,
+        )
         publish(app, people["stranger"], plan, now=NOW + timedelta(hours=2))
         draft = policy_draft(title="尚未发布的草稿")
         db.session.commit()
         keys = db.session.scalars(sa.select(Comment.author_key)).all()
-        return {"eia": eia.id, "withdrawn": withdrawn.id, "plan": plan.id, "draft": draft.id,
-                "waiting": waiting.id, "keys": keys, "first": first.id, "hearing": hearing.id}
+        return {
+            "eia": eia.id,
+            "withdrawn": withdrawn.id,
+            "plan": plan.id,
+            "draft": draft.id,
+            "waiting": waiting.id,
+            "keys": keys,
+            "first": first.id,
+            "hearing": hearing.id,
+        }
 
 
 def test_list_is_newest_first_and_leaves_out_drafts(client, world):
@@ -80,12 +112,21 @@ def test_list_is_newest_first_and_leaves_out_drafts(client, world):
     assert eia["api_url"].endswith(f"/api/v1/consultations/{world['eia']}")
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("state=open", ["plan", "eia"]), ("state=withdrawn", ["withdrawn"]), ("state=answered", []),
-    ("kind=eia", ["eia"]), ("kind=policy_draft", ["withdrawn"]), ("stage=approval", ["eia"]),
-    ("area=8", ["plan"]), ("area=6&kind=policy_draft", ["withdrawn"]), ("area=0", []),
-    ("state=", ["plan", "withdrawn", "eia"]),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("state=open", ["plan", "eia"]),
+        ("state=withdrawn", ["withdrawn"]),
+        ("state=answered", []),
+        ("kind=eia", ["eia"]),
+        ("kind=policy_draft", ["withdrawn"]),
+        ("stage=approval", ["eia"]),
+        ("area=8", ["plan"]),
+        ("area=6&kind=policy_draft", ["withdrawn"]),
+        ("area=0", []),
+        ("state=", ["plan", "withdrawn", "eia"]),
+    ],
+)
 def test_filters(client, world, query, expected):
     """Each filter narrows the list; filters combine; an empty one is ignored."""
     body = client.get(f"/api/v1/consultations?{query}").get_json()
@@ -105,16 +146,30 @@ def test_pages(client, world):
     first = client.get("/api/v1/consultations?per_page=2").get_json()
     second = client.get("/api/v1/consultations?per_page=2&page=2").get_json()
     assert [len(first["items"]), len(second["items"])] == [2, 1]
-    assert first["total"] == second["total"] == 3 and second["page"] == 2 and second["per_page"] == 2
+    assert (
+        first["total"] == second["total"] == 3 and second["page"] == 2 and second["per_page"] == 2
+    )
     assert client.get("/api/v1/consultations?page=5").get_json()["items"] == []
     assert client.get("/api/v1/consultations?per_page=100").get_json()["per_page"] == 100
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("state=draft", "state"), ("state=bogus", "state"), ("kind=law", "kind"), ("stage=later", "stage"),
-    ("area=15", "area"), ("area=abc", "area"), ("unit=abc", "unit"), ("unit=999999", "unit"),
-    ("page=0", "page"), ("page=x", "page"), ("per_page=101", "per_page"), ("per_page=0", "per_page"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("state=draft", "state"),
+        ("state=bogus", "state"),
+        ("kind=law", "kind"),
+        ("stage=later", "stage"),
+        ("area=15", "area"),
+        ("area=abc", "area"),
+        ("unit=abc", "unit"),
+        ("unit=999999", "unit"),
+        ("page=0", "page"),
+        ("page=x", "page"),
+        ("per_page=101", "per_page"),
+        ("per_page=0", "per_page"),
+    ],
+)
 def test_invalid_filters_are_json_400_naming_the_parameter(client, world, query, field):
     """A value not accepted is refused with 400 and the parameter's name."""
     response = client.get(f"/api/v1/consultations?{query}")
@@ -132,13 +187,21 @@ def test_detail_has_paragraphs_hearings_and_published_comments(client, world):
     assert body["paragraphs"][0]["text"] == "第一段：项目概况。"
     assert body["eia"]["eia_preparer"] == "新疆某环境科技有限公司"
     [hearing] = body["hearings"]
-    assert hearing["id"] == world["hearing"] and hearing["place"] == "五家渠市政务服务中心三楼会议室"
+    assert (
+        hearing["id"] == world["hearing"] and hearing["place"] == "五家渠市政务服务中心三楼会议室"
+    )
     assert (hearing["seats"], hearing["seats_left"], hearing["waitlist_length"]) == (50, 49, 0)
     assert hearing["minutes"] == "" and hearing["attendance_count"] is None
-    assert [c["body"] for c in body["comments"]] == ["建议增加夜间噪声监测点位。", "厂址距离居民区太近，反对扩建。"]
+    assert [c["body"] for c in body["comments"]] == [
+        "建议增加夜间噪声监测点位。",
+        "厂址距离居民区太近，反对扩建。",
+    ]
     first, second = body["comments"]
     assert first["author"] == "张三" and first["paragraph"] == 2
-    assert first["decision"]["code"] == "adopted" and first["decision"]["reason"] == "已增加两个夜间监测点位。"
+    assert (
+        first["decision"]["code"] == "adopted"
+        and first["decision"]["reason"] == "已增加两个夜间监测点位。"
+    )
     assert second["decision"] is None and second["author"] != HIDDEN_NAME
     assert world["waiting"] not in [c["id"] for c in body["comments"]]
 
@@ -162,12 +225,26 @@ def test_draft_and_unknown_ids_are_json_404(client, world, which):
 
 def test_no_contact_detail_key_or_registrant_anywhere(client, world):
     """Planted phones, emails, hidden names, author keys and registrants appear in no answer or feed."""
-    pages = [client.get("/api/v1/consultations").get_data(as_text=True),
-             client.get("/feeds/consultations.atom").get_data(as_text=True)]
+    pages = [
+        client.get("/api/v1/consultations").get_data(as_text=True),
+        client.get("/feeds/consultations.atom").get_data(as_text=True),
+    ]
     for name in ("eia", "withdrawn", "plan"):
         pages.append(client.get(f"/api/v1/consultations/{world[name]}").get_data(as_text=True))
-    secrets = [PLANTED_PHONE, PLANTED_EMAIL, HIDDEN_NAME, *REGISTRANT, "我想发言", "c0de" * 16, "13600002222", "王五",
-               "尚未发布的草稿", "author_key", "code_hash", *world["keys"]]
+    secrets = [
+        PLANTED_PHONE,
+        PLANTED_EMAIL,
+        HIDDEN_NAME,
+        *REGISTRANT,
+        "我想发言",
+        "c0de" * 16,
+        "13600002222",
+        "王五",
+        "尚未发布的草稿",
+        "author_key",
+        "code_hash",
+        *world["keys"],
+    ]
     for page in pages:
         for secret in secrets:
             assert secret not in page

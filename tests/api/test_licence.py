@@ -1,5 +1,6 @@
 """The open-data licence travels with the data: a Link header on every JSON, Atom and CSV answer, <rights>
 in every feed; configurable, CC BY 4.0 by default; never on the staff's own exports."""
+
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -21,20 +22,23 @@ def licence_links(response):
     return targets
 
 
-@pytest.mark.parametrize("path, status, mimetype", [
-    ("/api/v1/measures", 200, "application/json"),
-    ("/api/v1/measures/14", 200, "application/json"),
-    ("/api/v1/openapi.json", 200, "application/json"),
-    ("/api/v1/measures/99", 404, "application/json"),
-    ("/api/v1/disclosures?year=abc", 400, "application/json"),
-    ("/feeds/disclosures.atom", 200, "application/atom+xml"),
-    ("/feeds/consultations.atom", 200, "application/atom+xml"),
-    ("/feeds/reports.atom", 200, "application/atom+xml"),
-    ("/disclosures.csv", 200, "text/csv"),
-    ("/dashboard/goals.csv", 200, "text/csv"),
-    ("/dashboard/units.csv", 200, "text/csv"),
-    ("/dashboard/measures.csv", 200, "text/csv"),
-])
+@pytest.mark.parametrize(
+    "path, status, mimetype",
+    [
+        ("/api/v1/measures", 200, "application/json"),
+        ("/api/v1/measures/14", 200, "application/json"),
+        ("/api/v1/openapi.json", 200, "application/json"),
+        ("/api/v1/measures/99", 404, "application/json"),
+        ("/api/v1/disclosures?year=abc", 400, "application/json"),
+        ("/feeds/disclosures.atom", 200, "application/atom+xml"),
+        ("/feeds/consultations.atom", 200, "application/atom+xml"),
+        ("/feeds/reports.atom", 200, "application/atom+xml"),
+        ("/disclosures.csv", 200, "text/csv"),
+        ("/dashboard/goals.csv", 200, "text/csv"),
+        ("/dashboard/units.csv", 200, "text/csv"),
+        ("/dashboard/measures.csv", 200, "text/csv"),
+    ],
+)
 def test_open_data_answers_name_the_licence(client, path, status, mimetype):
     """JSON (errors included), Atom and CSV answers carry Link: <CC BY 4.0>; rel="license"."""
     response = client.get(path)
@@ -56,7 +60,9 @@ def test_feeds_say_it_in_rights(client):
 
 def test_the_licence_is_configurable(make_app):
     """PORTAL_DATA_LICENCE and _URL replace the default everywhere."""
-    app = make_app(DATA_LICENCE="开放政府数据许可", DATA_LICENCE_URL="https://data.example.gov.cn/licence")
+    app = make_app(
+        DATA_LICENCE="开放政府数据许可", DATA_LICENCE_URL="https://data.example.gov.cn/licence"
+    )
     client = app.test_client()
     assert licence_links(client.get("/api/v1/goals")) == ["https://data.example.gov.cn/licence"]
     feed = ET.fromstring(client.get("/feeds/reports.atom").get_data())

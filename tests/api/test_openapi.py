@@ -1,4 +1,5 @@
 """/api/v1/openapi.json: a valid OpenAPI 3.1 document that describes exactly the API's routes and answers."""
+
 import re
 
 import pytest
@@ -54,17 +55,26 @@ EXAMPLES = {
 }
 # Every documented error, produced for real.
 ERRORS = [
-    ("/measures/36", 404), ("/units/999999", 404), ("/consultations/999999", 404), ("/disclosures/999999", 404),
-    ("/consultations?state=draft", 400), ("/disclosures?per_page=101", 400), ("/disclosures?category=nothing", 400),
-    ("/search?q=", 400), ("/search?q=污染&kind=nothing", 400),
+    ("/measures/36", 404),
+    ("/units/999999", 404),
+    ("/consultations/999999", 404),
+    ("/disclosures/999999", 404),
+    ("/consultations?state=draft", 400),
+    ("/disclosures?per_page=101", 400),
+    ("/disclosures?category=nothing", 400),
+    ("/search?q=", 400),
+    ("/search?q=污染&kind=nothing", 400),
 ]
 
 
 def schema_validator(doc, name):
     """A JSON Schema 2020-12 validator for the component schema `name`, resolving $refs within `doc`."""
     registry = Registry().with_resource(BASE, Resource(contents=doc, specification=DRAFT202012))
-    return Draft202012Validator({"$ref": f"{BASE}#/components/schemas/{name}"}, registry=registry,
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(
+        {"$ref": f"{BASE}#/components/schemas/{name}"},
+        registry=registry,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
 
 
 def response_schema(doc, operation, status="200"):
@@ -89,7 +99,8 @@ def test_document_is_valid_openapi_3_1(client):
     validate(doc, cls=OpenAPIV31SpecValidator)
     assert doc["servers"] == [{"url": "http://localhost/api/v1"}]
     assert {"Error", "Disclosure", "DisclosureDetail", "SearchPage", "ConsultationDetail"} <= set(
-        doc["components"]["schemas"])
+        doc["components"]["schemas"]
+    )
 
 
 def test_paths_are_exactly_the_app_routes(app, client):
@@ -97,13 +108,17 @@ def test_paths_are_exactly_the_app_routes(app, client):
     routes = {}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(PREFIX + "/"):
-            path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule[len(PREFIX):])
+            path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule[len(PREFIX) :])
             routes[path] = sorted(m.lower() for m in rule.methods - {"HEAD", "OPTIONS"})
     doc = document(client)
     assert {path: sorted(item) for path, item in doc["paths"].items()} == routes
     for path, item in doc["paths"].items():
         for operation in item.values():
-            in_path = {p["name"] for p in map(lambda p: resolved(doc, p), operation["parameters"]) if p["in"] == "path"}
+            in_path = {
+                p["name"]
+                for p in map(lambda p: resolved(doc, p), operation["parameters"])
+                if p["in"] == "path"
+            }
             assert in_path == set(re.findall(r"{(\w+)}", path)), path
             assert operation["summary"] and operation["operationId"]
 
@@ -119,8 +134,10 @@ def test_every_route_answers_as_documented(api):
         assert response.status_code == 200, (url, response.get_data(as_text=True)[:300])
         name = response_schema(doc, item["get"])
         body = response.get_json()
-        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-                  for e in schema_validator(doc, name).iter_errors(body)]
+        errors = [
+            f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in schema_validator(doc, name).iter_errors(body)
+        ]
         assert errors == [], (url, errors[:5])
         schema = doc["components"]["schemas"][name]
         if "required" in schema:
@@ -144,14 +161,20 @@ def test_optional_keys_are_those_documented(api):
 def test_documented_errors_answer_in_the_error_schema(api):
     """Each error a route documents comes in the one error shape, with the documented status."""
     doc = document(api)
-    templates = {re.compile(re.sub(r"\\{\w+\\}", "[^/]+", re.escape(path)) + "$"): path for path in doc["paths"]}
+    templates = {
+        re.compile(re.sub(r"\\{\w+\\}", "[^/]+", re.escape(path)) + "$"): path
+        for path in doc["paths"]
+    }
     for url, status in ERRORS:
         path = next(path for pattern, path in templates.items() if pattern.match(url.split("?")[0]))
         operation = doc["paths"][path]["get"]
         assert response_schema(doc, operation, str(status)) == "Error", (path, status)
         response = api.get(PREFIX + url)
         assert response.status_code == status, url
-        assert schema_validator(doc, "Error").is_valid(response.get_json()), (url, response.get_json())
+        assert schema_validator(doc, "Error").is_valid(response.get_json()), (
+            url,
+            response.get_json(),
+        )
 
 
 def test_enumerated_parameters_are_accepted(api):
@@ -164,9 +187,18 @@ def test_enumerated_parameters_are_accepted(api):
             schema = parameter["schema"]
             values = schema.get("enum") or schema.get("items", {}).get("enum") or []
             for value in values:
-                query = f"q=污染&{parameter['name']}={value}" if path == "/search" else f"{parameter['name']}={value}"
+                query = (
+                    f"q=污染&{parameter['name']}={value}"
+                    if path == "/search"
+                    else f"{parameter['name']}={value}"
+                )
                 response = api.get(f"{PREFIX}{path}?{query}")
-                assert response.status_code == 200, (path, parameter["name"], value, response.get_json())
+                assert response.status_code == 200, (
+                    path,
+                    parameter["name"],
+                    value,
+                    response.get_json(),
+                )
 
 
 def test_categories_enum_follows_the_administrators_list(app, client):

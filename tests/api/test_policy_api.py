@@ -1,4 +1,5 @@
 """The read-only JSON API."""
+
 import pytest
 
 
@@ -8,7 +9,10 @@ def test_measures_list(client):
     assert len(body["items"]) == 35
     first = body["items"][13]
     assert first["number"] == 14 and first["title"] == "全面推进污染防治"
-    assert first["chapter"] == {"number": 5, "title": "加大自然生态系统和环境保护力度,切实改善生态环境质量"}
+    assert first["chapter"] == {
+        "number": 5,
+        "title": "加大自然生态系统和环境保护力度,切实改善生态环境质量",
+    }
     assert first["url"].endswith("/measures/14")
 
 
@@ -23,7 +27,12 @@ def test_measure_detail_has_text_and_ordered_units(client):
     task = body["tasks"][0]
     assert task["title"] == "加强大气污染防治"
     assert [u["name"] for u in task["lead_units"]] == ["兵团建设局"]
-    assert [u["name"] for u in task["participating_units"]] == ["兵团发展改革委", "兵团工信委", "兵团科技局", "兵团财务局"]
+    assert [u["name"] for u in task["participating_units"]] == [
+        "兵团发展改革委",
+        "兵团工信委",
+        "兵团科技局",
+        "兵团财务局",
+    ]
     assert set(task) >= {"id", "title", "lead_units", "participating_units"}
 
 
@@ -45,9 +54,18 @@ def test_goals(client):
     items = client.get("/api/v1/goals").get_json()["items"]
     assert len(items) == 10
     water = next(i for i in items if i["name"] == "用水总量")
-    assert (water["comparison"], water["target_value"], water["unit_of_measure"], water["target_year"]) == (
-        "le", 120.0, "亿立方米", 2020)
-    assert [u["name"] for u in water["lead_units"]] == ["兵团发展改革委", "兵团水利局", "兵团工信委", "兵团统计局"]
+    assert (
+        water["comparison"],
+        water["target_value"],
+        water["unit_of_measure"],
+        water["target_year"],
+    ) == ("le", 120.0, "亿立方米", 2020)
+    assert [u["name"] for u in water["lead_units"]] == [
+        "兵团发展改革委",
+        "兵团水利局",
+        "兵团工信委",
+        "兵团统计局",
+    ]
 
 
 @pytest.mark.parametrize("path", ["/api/v1/measures/36", "/api/v1/units/99999", "/api/v1/nothing"])

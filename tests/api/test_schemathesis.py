@@ -1,6 +1,7 @@
 """Schemathesis over /api/v1/openapi.json: requests generated from the document, valid ones and invalid ones,
 to every operation never get a 5xx, and every answer matches the document (status code, content type,
 headers, body schema)."""
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -33,8 +34,13 @@ def check(operation, mode):
     """Run schemathesis' checks on EXAMPLES generated requests of `mode` to `operation`."""
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case):
         case.call_and_validate(excluded_checks=LOOSE.get(operation.label, []))
 

@@ -1,4 +1,5 @@
 """GET /api/v1/search: the exact JSON shape, filters, pages and errors in the API's format."""
+
 import pytest
 
 from portal.extensions import db
@@ -25,7 +26,14 @@ def test_the_answer_has_exactly_the_documented_shape(api):
     body = response.get_json()
     assert list(body) == ["query", "total", "page", "per_page", "facets", "results"]
     assert (body["query"], body["page"], body["per_page"]) == ("污染", 1, 20)
-    assert set(body["facets"]) == {"kind", "unit", "category", "disclosure_category", "area", "year"}
+    assert set(body["facets"]) == {
+        "kind",
+        "unit",
+        "category",
+        "disclosure_category",
+        "area",
+        "year",
+    }
     for values in body["facets"].values():
         for value in values:
             assert list(value) == ["value", "label", "count"]
@@ -43,7 +51,11 @@ def test_measures_have_their_number_as_id_and_tasks_their_kind(api):
     client, _planted = api
     measures = client.get("/api/v1/search?q=全面推进污染防治&kind=measure").get_json()
     (measure,) = measures["results"]
-    assert measure["kind"] == "measure" and measure["id"] == 14 and measure["title"] == "(十四) 全面推进污染防治"
+    assert (
+        measure["kind"] == "measure"
+        and measure["id"] == 14
+        and measure["title"] == "(十四) 全面推进污染防治"
+    )
     assert measure["url"] == "http://localhost/measures/14" and measure["date"] == "2017-01-03"
     assert isinstance(measure["score"], float)
     tasks = client.get("/api/v1/search?q=加强大气污染防治&kind=task").get_json()["results"]
@@ -56,8 +68,14 @@ def test_filters_repeat_and_pages_partition(api):
     client, planted = api
     both = client.get("/api/v1/search?q=大气污染&kind=comment&kind=case").get_json()
     assert {(r["kind"], r["id"]) for r in both["results"]} == {
-        ("comment", planted.named_comment), ("comment", planted.private_comment), ("case", planted.closed_report)}
-    assert client.get("/api/v1/search?q=SO2&area=8&year=2021").get_json()["results"][0]["id"] == planted.permit
+        ("comment", planted.named_comment),
+        ("comment", planted.private_comment),
+        ("case", planted.closed_report),
+    }
+    assert (
+        client.get("/api/v1/search?q=SO2&area=8&year=2021").get_json()["results"][0]["id"]
+        == planted.permit
+    )
     total = client.get("/api/v1/search?q=生态&per_page=1").get_json()["total"]
     seen = []
     for page in range(1, -(-total // 9) + 1):
@@ -69,10 +87,18 @@ def test_filters_repeat_and_pages_partition(api):
     assert [r["date"] for r in dated] == sorted((r["date"] for r in dated), reverse=True)
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("q=", "q"), ("q=" + "污" * 201, "q"), ("q=污染&kind=report", "kind"), ("q=污染&per_page=101", "per_page"),
-    ("q=污染&page=0", "page"), ("q=污染&sort=title", "sort"), ("q=污染&year=twenty", "year"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("q=", "q"),
+        ("q=" + "污" * 201, "q"),
+        ("q=污染&kind=report", "kind"),
+        ("q=污染&per_page=101", "per_page"),
+        ("q=污染&page=0", "page"),
+        ("q=污染&sort=title", "sort"),
+        ("q=污染&year=twenty", "year"),
+    ],
+)
 def test_bad_requests_get_the_api_error_format(api, query, field):
     """Unusable queries and options: 400 with {"error": {status, code, message, field}}."""
     client, _planted = api

@@ -1,4 +1,5 @@
 """Staff login and logout."""
+
 import sqlalchemy as sa
 
 from portal.extensions import db

@@ -1,4 +1,5 @@
 """Failed logins counted per (account, client address) and per address: no lockout from afar, no oracle."""
+
 import re
 
 import sqlalchemy as sa

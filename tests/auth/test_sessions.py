@@ -1,4 +1,5 @@
 """Ending a login's sessions server-side: logout, password change, deactivation, `end-sessions`."""
+
 from tests.helpers import PASSWORD, add_user, csrf_token, field_error, login, summary_of
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -52,8 +53,15 @@ def test_logging_in_again_after_logout_works(app, client):
 
 def change_password(client, current=PASSWORD, new=NEW_PASSWORD, again=None):
     token = csrf_token(client, "/password")
-    return client.post("/password", data={"csrf_token": token, "current_password": current,
-                                          "new_password": new, "new_password_again": new if again is None else again})
+    return client.post(
+        "/password",
+        data={
+            "csrf_token": token,
+            "current_password": current,
+            "new_password": new,
+            "new_password_again": new if again is None else again,
+        },
+    )
 
 
 def test_changing_the_password_ends_every_other_session(app, client):
@@ -97,7 +105,9 @@ def test_guessing_the_current_password_is_limited(make_app):
         assert change_password(client, current="a guess").status_code == 400
     refused = change_password(client)
     assert refused.status_code == 400
-    assert [anchor for anchor, _ in summary_of(refused.get_data(as_text=True))] == ["current_password"]
+    assert [anchor for anchor, _ in summary_of(refused.get_data(as_text=True))] == [
+        "current_password"
+    ]
     assert login(app.test_client(), password=NEW_PASSWORD).status_code == 400
     assert login(app.test_client()).status_code == 302
 

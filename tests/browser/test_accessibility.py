@@ -7,7 +7,14 @@ disk, never from a CDN. The pages are the ones the HTML validity test checks.
 import pytest
 from playwright.sync_api import expect
 
-from tests.public.test_html_validity import INSTALL, PAGES, ROOT, STAFF_LOGIN, STAFF_PAGES, page_values
+from tests.public.test_html_validity import (
+    INSTALL,
+    PAGES,
+    ROOT,
+    STAFF_LOGIN,
+    STAFF_PAGES,
+    page_values,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +42,8 @@ def axe_violations(page, context="document"):
         # script, and a test must not need the policy loosened.
         page.evaluate(AXE.read_text(encoding="utf-8"))
     return page.evaluate(
-        f"tags => axe.run({context}, {{runOnly: {{type: 'tag', values: tags}}}}).then(r => r.violations)", WCAG_TAGS
+        f"tags => axe.run({context}, {{runOnly: {{type: 'tag', values: tags}}}}).then(r => r.violations)",
+        WCAG_TAGS,
     )
 
 
@@ -43,8 +51,10 @@ def describe(violation):
     """Rule id, impact, help and the first few offending selectors."""
     targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:3]]
     more = len(violation["nodes"]) - len(targets)
-    return (f"  {violation['id']} ({violation['impact']}): {violation['help']}\n"
-            f"      at {'; '.join(targets)}" + (f" and {more} more" if more > 0 else ""))
+    return (
+        f"  {violation['id']} ({violation['impact']}): {violation['help']}\n"
+        f"      at {'; '.join(targets)}" + (f" and {more} more" if more > 0 else "")
+    )
 
 
 def log_in(page, live_server):
@@ -57,8 +67,11 @@ def log_in(page, live_server):
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-@pytest.mark.parametrize("slug, path, status, staff", [(*p, False) for p in PAGES] + [(*p, True) for p in STAFF_PAGES],
-                         ids=[p[0] for p in PAGES + STAFF_PAGES])
+@pytest.mark.parametrize(
+    "slug, path, status, staff",
+    [(*p, False) for p in PAGES] + [(*p, True) for p in STAFF_PAGES],
+    ids=[p[0] for p in PAGES + STAFF_PAGES],
+)
 def test_page_passes_axe(page, live_server, app, language, slug, path, status, staff):
     """axe-core finds no WCAG 2.1 A or AA violation (colour contrast included), on a phone and on a desktop."""
     values = page_values(app)
@@ -66,7 +79,9 @@ def test_page_passes_axe(page, live_server, app, language, slug, path, status, s
         log_in(page, live_server)
     response = open_in(page, live_server, language, path.format(**values))
     assert response.status == status
-    found = [(f"phone {page.viewport_size['width']}px", violation) for violation in axe_violations(page)]
+    found = [
+        (f"phone {page.viewport_size['width']}px", violation) for violation in axe_violations(page)
+    ]
     # The desktop layout differs (two-column cards, wider tables whose cells a phone scrolls out of view).
     page.set_viewport_size(DESKTOP)
     found += [(f"desktop {DESKTOP['width']}px", violation) for violation in axe_violations(page)]
@@ -83,9 +98,13 @@ def test_skip_link_is_the_first_tab_stop_and_moves_to_main(page, live_server, la
     skip = page.get_by_role("link", name=SKIP_LINK[language])
     expect(skip).to_be_focused()
     box = skip.bounding_box()
-    assert box and box["x"] >= 0 and box["y"] >= 0 and box["width"] > 0, f"the focused skip link is off-screen: {box}"
+    assert box and box["x"] >= 0 and box["y"] >= 0 and box["width"] > 0, (
+        f"the focused skip link is off-screen: {box}"
+    )
     violations = axe_violations(page, "document.activeElement")
-    assert not violations, "axe-core on the focused skip link:\n" + "\n".join(map(describe, violations))
+    assert not violations, "axe-core on the focused skip link:\n" + "\n".join(
+        map(describe, violations)
+    )
     page.keyboard.press("Enter")
     expect(page).to_have_url(live_server + "/measures/14#main")
     expect(page.locator("main#main")).to_be_focused()

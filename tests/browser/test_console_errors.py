@@ -1,6 +1,7 @@
 """A failed console form in Chromium, on a phone: the page comes back with the error summary focused and in view,
 inside the section of the form that failed; each of its links moves focus to its field; axe finds no violation.
 In both languages, with the sample data."""
+
 import pytest
 
 from tests.browser.test_accessibility import axe_violations, describe
@@ -22,8 +23,12 @@ FAILED = [
     ("demo-jsj", "/console/reports/{accepted}", 'form[action$="/close"]', ["result"]),
     ("demo-jsj", "/console/reports/{accepted}", 'form[action$="/transfer"]', ["reason"]),
     ("demo-wujiaqu", "/console/consultations/new", "form.wide", ["kind", "title", "body_text"]),
-    ("demo-wujiaqu", "/console/consultations/{eia}", 'form[action$="/hearings"]',
-     ["starts_at", "place", "seats", "registration_closes_at"]),
+    (
+        "demo-wujiaqu",
+        "/console/consultations/{eia}",
+        'form[action$="/hearings"]',
+        ["starts_at", "place", "seats", "registration_closes_at"],
+    ),
 ]
 
 
@@ -45,7 +50,9 @@ def problems_after(page, where, expected):
         page.locator("main .error-summary a").nth(number).click()
         focus = page.evaluate(FOCUSED, link["href"][1:])
         if not focus["inTarget"] or focus["name"] not in link["names"]:
-            problems.append(f"{where}: the link {link['href']} left focus on <{focus['tag']} name={focus['name']}>")
+            problems.append(
+                f"{where}: the link {link['href']} left focus on <{focus['tag']} name={focus['name']}>"
+            )
     problems += [f"{where}: {describe(v)}" for v in axe_violations(page)]
     return problems
 

@@ -1,6 +1,7 @@
 """A consultation's whole journey in Chromium: staff of 第六师五家渠市 open an EIA consultation for a project; a
 resident comments on paragraph 3 and registers for the hearing; staff moderate and answer; the period ends; staff
 publish the participation statement; the resident sees the answer to their comment."""
+
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,12 +16,14 @@ from tests.helpers import add_user
 
 pytestmark = pytest.mark.browser
 
-DOCUMENT = "\n\n".join([
-    "一、项目概况:五家渠经济技术开发区污水处理厂扩建,新增处理规模每日五万立方米。",
-    "二、主要污染物:化学需氧量、氨氮、恶臭气体。",
-    "三、环境风险:事故排放时尾水进入青格达湖的可能性及应急措施。",
-    "四、公众参与:征求意见稿全文可在本平台查阅。",
-])
+DOCUMENT = "\n\n".join(
+    [
+        "一、项目概况:五家渠经济技术开发区污水处理厂扩建,新增处理规模每日五万立方米。",
+        "二、主要污染物:化学需氧量、氨氮、恶臭气体。",
+        "三、环境风险:事故排放时尾水进入青格达湖的可能性及应急措施。",
+        "四、公众参与:征求意见稿全文可在本平台查阅。",
+    ]
+)
 OPINION = "青格达湖是饮用水水源地,请在报告书中补充事故池容积计算和在线监测数据公开方式。"
 ANSWER = "已采纳:报告书第七章补充事故池容积计算,在线监测数据将按日公开。"
 
@@ -64,7 +67,9 @@ def test_eia_consultation_from_opening_to_the_published_answer(page, browser, li
     publish.locator('input[name="opens_on"]').fill(today.isoformat())
     publish.locator('input[name="closes_on"]').fill((today + timedelta(days=30)).isoformat())
     submit(staff, publish)
-    submit(staff, staff.locator("form.confirm"))  # publishing cannot be undone: the confirmation page asks first
+    submit(
+        staff, staff.locator("form.confirm")
+    )  # publishing cannot be undone: the confirmation page asks first
     expect(staff.locator(".consultation-state").first).to_have_class(re.compile("state-open"))
 
     hearing = staff.locator('form[action$="/hearings"]')
@@ -72,7 +77,9 @@ def test_eia_consultation_from_opening_to_the_published_answer(page, browser, li
     hearing.locator('input[name="starts_at"]').fill(f"{today + timedelta(days=28)}T09:30")
     hearing.locator('input[name="place"]').fill("五家渠市政务服务中心三楼会议室")
     hearing.locator('input[name="seats"]').fill("30")
-    hearing.locator('input[name="registration_closes_at"]').fill(f"{today + timedelta(days=25)}T18:00")
+    hearing.locator('input[name="registration_closes_at"]').fill(
+        f"{today + timedelta(days=25)}T18:00"
+    )
     submit(staff, hearing)
     expect(staff.locator("main")).to_contain_text("五家渠市政务服务中心三楼会议室")
 
@@ -94,7 +101,9 @@ def test_eia_consultation_from_opening_to_the_published_answer(page, browser, li
     page.locator('input[name="name"]').fill("王芳")
     page.locator('input[name="phone"]').fill("13912345678")
     submit(page, page.locator('form[action$="/registrations"]'))
-    expect(page.locator("#registration-code")).to_have_text(re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){4}$"))
+    expect(page.locator("#registration-code")).to_have_text(
+        re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){4}$")
+    )
 
     # Staff publish the comment and adopt it, with a public reason.
     staff.goto(live_server + "/console/comments")
@@ -102,25 +111,34 @@ def test_eia_consultation_from_opening_to_the_published_answer(page, browser, li
     submit(staff, card.locator('form[action$="/publish"]'))
     staff.goto(live_server + f"/console/consultations/{consultation_id}/comments")
     card = staff.locator("article.comment", has_text=OPINION)
-    card.locator("details.action", has=staff.locator('form[action$="/decide"]')).locator("summary").click()
+    card.locator("details.action", has=staff.locator('form[action$="/decide"]')).locator(
+        "summary"
+    ).click()
     decide = card.locator('form[action$="/decide"]')
     decide.locator('select[name="decision"]').select_option("adopted")
     decide.locator('textarea[name="reason"]').fill(ANSWER)
     submit(staff, decide)
-    expect(staff.locator("article.comment", has_text=OPINION).locator(".decision")).to_contain_text(ANSWER)
+    expect(staff.locator("article.comment", has_text=OPINION).locator(".decision")).to_contain_text(
+        ANSWER
+    )
 
     # The period ends: the scheduled `portal tick` closes it the day after its last day.
     with app.app_context():
         consultation = consultations.get_public(consultation_id)
-        after = datetime.combine(consultation.closes_on + timedelta(days=1), datetime.min.time(),
-                                 ZoneInfo("Asia/Shanghai"))
+        after = datetime.combine(
+            consultation.closes_on + timedelta(days=1),
+            datetime.min.time(),
+            ZoneInfo("Asia/Shanghai"),
+        )
         assert consultations.close_due(after, app.config) == [consultation]
         db.session.commit()
 
     staff.goto(live_server + f"/console/consultations/{consultation_id}")
     statement = staff.locator('form[action$="/statement"]')
     staff.locator("details.action", has=statement).locator("summary").click()
-    statement.locator('textarea[name="statement"]').fill("本次意见征集共收到意见 1 条,已全部采纳,详见下表。")
+    statement.locator('textarea[name="statement"]').fill(
+        "本次意见征集共收到意见 1 条,已全部采纳,详见下表。"
+    )
     submit(staff, statement)
     expect(staff.locator(".consultation-state").first).to_have_class(re.compile("state-answered"))
 

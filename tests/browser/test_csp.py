@@ -1,5 +1,6 @@
 """The Content-Security-Policy in Chromium: the main pages load with no violation reported, and the features that
 need JavaScript (error summary focus, the location button, the print button) still work from their files."""
+
 import re
 
 import pytest
@@ -35,7 +36,9 @@ def watched(browser):
 def violations(page, messages):
     """Every violation the page reported, as an event or as a console message."""
     found = page.evaluate("window.__violations")
-    return found + [m for m in messages if "Content Security Policy" in m or "Content-Security-Policy" in m]
+    return found + [
+        m for m in messages if "Content Security Policy" in m or "Content-Security-Policy" in m
+    ]
 
 
 def test_main_pages_run_under_the_policy(watched, live_server, app):
@@ -60,7 +63,9 @@ def test_main_pages_run_under_the_policy(watched, live_server, app):
     page.get_by_label("水污染").check()
     page.locator('select[name="area"]').select_option(label="第八师石河子市")
     page.locator('input[name="place"]').fill("石河子市北泉镇污水处理厂排污口")
-    page.locator('textarea[name="description"]').fill("排污口每天夜里排放黑臭污水,附近渠道里的鱼都死了。")
+    page.locator('textarea[name="description"]').fill(
+        "排污口每天夜里排放黑臭污水,附近渠道里的鱼都死了。"
+    )
     page.locator('form input[type="submit"][name="submit"]').click()
     expect(page.locator("#reference")).to_have_text(re.compile(r"^JB-\d{4}-\d{6}$"))
     page.locator("[data-print]").click()

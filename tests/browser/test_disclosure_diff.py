@@ -1,5 +1,6 @@
 """What a reader sees when comparing two versions of a disclosure: the changed number on a coloured background,
 the long unchanged stretches folded until opened."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -8,7 +9,9 @@ from tests.public.test_disclosure_pages import build
 pytestmark = pytest.mark.browser
 
 PARAGRAPHS = [f"第{n}段:本段内容未作修改。" for n in range(1, 21)]
-OLD = "\n\n".join(["## 主要指标", "优良天数比例平均为79.1%,PM2.5年均浓度为**38**微克/立方米。", *PARAGRAPHS])
+OLD = "\n\n".join(
+    ["## 主要指标", "优良天数比例平均为79.1%,PM2.5年均浓度为**38**微克/立方米。", *PARAGRAPHS]
+)
 NEW = OLD.replace("79.1%", "79.4%")
 
 
@@ -19,18 +22,24 @@ def background(locator):
 
 def relative_luminance(rgb):
     """WCAG relative luminance of an "rgb(r, g, b)" string."""
+
     def channel(value):
         value /= 255
         return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
-    r, g, b = (int(part) for part in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3])
+
+    r, g, b = (int(part) for part in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3])
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
 @pytest.mark.parametrize("width", [1280, 360])
-def test_the_changed_number_is_coloured_and_unchanged_paragraphs_are_folded(page, live_server, app, width):
+def test_the_changed_number_is_coloured_and_unchanged_paragraphs_are_folded(
+    page, live_server, app, width
+):
     """79.1 → 79.4: the old number struck through on red, the new one underlined on green, both legible;
     no Markdown syntax; the 20 unchanged paragraphs after the change are folded until the reader opens them."""
-    disclosure_id = build(app, "环境质量公报", body=OLD, revise=("环境质量公报", NEW, "更正优良天数比例。"))
+    disclosure_id = build(
+        app, "环境质量公报", body=OLD, revise=("环境质量公报", NEW, "更正优良天数比例。")
+    )
     page.set_viewport_size({"width": width, "height": 800})
     page.goto(f"{live_server}/disclosures/{disclosure_id}/diff?from=1&to=2")
     removed, added = page.locator(".diff-changed del"), page.locator(".diff-changed ins")
@@ -43,7 +52,9 @@ def test_the_changed_number_is_coloured_and_unchanged_paragraphs_are_folded(page
         contrast = (relative_luminance(colour) + 0.05) / (ink + 0.05)
         assert contrast >= 4.5, contrast
         assert line in marked.evaluate("element => getComputedStyle(element).textDecorationLine")
-    assert background(removed).startswith("rgb(255") and background(added) != background(removed)  # red-ish, other
+    assert background(removed).startswith("rgb(255") and background(added) != background(
+        removed
+    )  # red-ish, other
     expect(page.locator("main")).not_to_contain_text("**")
     expect(page.locator("main")).not_to_contain_text("## ")
 
@@ -64,7 +75,9 @@ def test_the_diff_page_with_folds_passes_axe(page, live_server, app, language):
     """axe-core finds no WCAG 2.1 A/AA violation on a diff with folded paragraphs, closed and open."""
     from tests.browser.test_accessibility import DESKTOP, axe_violations, describe, open_in
 
-    disclosure_id = build(app, "环境质量公报", body=OLD, revise=("环境质量公报", NEW, "更正优良天数比例。"))
+    disclosure_id = build(
+        app, "环境质量公报", body=OLD, revise=("环境质量公报", NEW, "更正优良天数比例。")
+    )
     found = []
     for size in ({"width": 360, "height": 740}, DESKTOP):
         page.set_viewport_size(size)

@@ -1,5 +1,6 @@
 """What a reader sees on the goals dashboard: the verdicts summed up at the top, each goal compact (its facts
 beside its chart on a desktop, its values by year folded), the verdict readable on a phone."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -8,7 +9,9 @@ from tests.services.test_dashboard import disclosure
 
 pytestmark = pytest.mark.browser
 
-WATER = {year: str(130 - 2 * (year - 2016)) for year in range(2016, 2026)}  # 130 … 112: 2020 is 122, not met
+WATER = {
+    year: str(130 - 2 * (year - 2016)) for year in range(2016, 2026)
+}  # 130 … 112: 2020 is 122, not met
 
 
 def plant(app):
@@ -43,7 +46,9 @@ def test_on_a_desktop_the_summary_comes_first_and_each_goal_is_compact(page, liv
     expect(table.locator("tr.judged")).to_contain_text("2020")
 
 
-def test_on_a_phone_the_summary_shows_each_verdict_without_scrolling_sideways(page, live_server, app):
+def test_on_a_phone_the_summary_shows_each_verdict_without_scrolling_sideways(
+    page, live_server, app
+):
     """At 360 px each row of the summary shows the goal and its verdict within the screen."""
     plant(app)
     page.set_viewport_size({"width": 360, "height": 740})

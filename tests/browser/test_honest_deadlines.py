@@ -1,6 +1,7 @@
 """Deadlines that do not mislead, in Chromium on a phone, on the sample data (`portal demo`): a report closed weeks
 ago is nowhere called overdue (its appeal window is the resident's, and it ended), its met deadlines say so, a
 2026 deadline does not warn about 2027's holidays, and the public list flags the report the unit is late with."""
+
 import re
 
 import pytest
@@ -18,7 +19,10 @@ def samples(app):
     with app.app_context():
         demo.load_demo(app.config)
         db.session.commit()
-        return {key: reports.find_submission(f"demo-{key}").reference for key, *_rest in demo.DEMO_REPORTS}
+        return {
+            key: reports.find_submission(f"demo-{key}").reference
+            for key, *_rest in demo.DEMO_REPORTS
+        }
 
 
 def log_in(page, live_server, username):
@@ -35,7 +39,9 @@ def deadline_row(page, label):
     return page.locator("dl.deadlines dt", has_text=label).locator("xpath=following-sibling::dd[1]")
 
 
-def test_a_closed_report_is_not_called_overdue_and_the_list_flags_the_late_one(page, live_server, samples):
+def test_a_closed_report_is_not_called_overdue_and_the_list_flags_the_late_one(
+    page, live_server, samples
+):
     """Staff of 第八师 see the closed sample report as met with the appeal period ended, in the report page and the
     queue; the unit's overdue sample is flagged in the queue and on the public list."""
     closed, overdue = samples["closed"], samples["overdue"]
@@ -44,7 +50,9 @@ def test_a_closed_report_is_not_called_overdue_and_the_list_flags_the_late_one(p
     page.goto(live_server + f"/console/reports/{closed}")
     main = page.locator("main")
     expect(main).not_to_contain_text("已超期")
-    expect(deadline_row(page, "受理期限").locator(".deadline")).to_have_class(re.compile("deadline-met"))
+    expect(deadline_row(page, "受理期限").locator(".deadline")).to_have_class(
+        re.compile("deadline-met")
+    )
     expect(deadline_row(page, "受理期限").locator(".deadline")).to_contain_text("按时")
     expect(deadline_row(page, "办结期限").locator(".deadline")).to_contain_text("按时")
     appeal = deadline_row(page, "申诉截止时间").locator(".deadline")
@@ -61,9 +69,13 @@ def test_a_closed_report_is_not_called_overdue_and_the_list_flags_the_late_one(p
     expect(late_row.locator(".deadline")).to_have_text("已超期")
 
     page.goto(live_server + "/reports")
-    late_item = page.locator("li.report-item", has=page.get_by_role("link", name=overdue, exact=True))
+    late_item = page.locator(
+        "li.report-item", has=page.get_by_role("link", name=overdue, exact=True)
+    )
     expect(late_item.locator(".badge-overdue")).to_have_text("已超期")
-    closed_item = page.locator("li.report-item", has=page.get_by_role("link", name=closed, exact=True))
+    closed_item = page.locator(
+        "li.report-item", has=page.get_by_role("link", name=closed, exact=True)
+    )
     expect(closed_item).not_to_contain_text("已超期")
     expect(closed_item.locator(".badge-on-time")).to_have_text("按时办结")
 

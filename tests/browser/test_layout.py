@@ -5,6 +5,7 @@ the header leaves room for the page; the home page links every live service.
 The pages come with the sample data (`portal demo`), as in the HTML validity and axe checks. Each test uses one
 browser context and loops over its pages, so a failure names the page (and the elements) at fault.
 """
+
 import re
 from urllib.parse import urlparse
 
@@ -107,7 +108,9 @@ MEASURE_OPTIONS = """() => Array.from(document.querySelectorAll(
           width: box.width, height: box.height, right: box.right, middle: (box.top + box.bottom) / 2,
           label: label ? label.textContent.trim().replace(/\\s+/g, ' ').slice(0, 40) : null, line: line};
 })"""
-MAX_OPTION_SIZE = 32  # px: a radio or checkbox is a control beside its label, not a 44 px circle above it
+MAX_OPTION_SIZE = (
+    32  # px: a radio or checkbox is a control beside its label, not a 44 px circle above it
+)
 MAX_MIDDLE_OFFSET = 6  # px between the control's vertical centre and that of its label's first line
 MAX_LABEL_GAP = 24  # px from the control's right edge to its label's text
 
@@ -117,7 +120,9 @@ def option_problems(page, where, minimum):
     options = [o for o in page.evaluate(MEASURE_OPTIONS) if o["visible"]]
     problems = []
     if len(options) < minimum:
-        problems.append(f"{where}: {len(options)} visible radios/checkboxes, expected at least {minimum}")
+        problems.append(
+            f"{where}: {len(options)} visible radios/checkboxes, expected at least {minimum}"
+        )
     for o in options:
         found = []
         if o["width"] > MAX_OPTION_SIZE or o["height"] > MAX_OPTION_SIZE:
@@ -130,13 +135,20 @@ def option_problems(page, where, minimum):
         else:
             middle = (line["top"] + line["bottom"]) / 2
             if abs(middle - o["middle"]) > MAX_MIDDLE_OFFSET:
-                found.append(f"it is not on the first line of its label (centres {abs(middle - o['middle']):.0f} px "
-                             f"apart: control at y={o['middle']:.0f}, label text at y={middle:.0f})")
+                found.append(
+                    f"it is not on the first line of its label (centres {abs(middle - o['middle']):.0f} px "
+                    f"apart: control at y={o['middle']:.0f}, label text at y={middle:.0f})"
+                )
             if not 0 <= line["left"] - o["right"] + 1 <= MAX_LABEL_GAP + 1:
-                found.append(f"its label does not start just right of it (control ends at x={o['right']:.0f}, "
-                             f"label text starts at x={line['left']:.0f})")
+                found.append(
+                    f"its label does not start just right of it (control ends at x={o['right']:.0f}, "
+                    f"label text starts at x={line['left']:.0f})"
+                )
         if found:
-            problems.append(f"{where}: {o['type']} {o['name']}={o['value']} ({o['label']!r}): " + "; ".join(found))
+            problems.append(
+                f"{where}: {o['type']} {o['name']}={o['value']} ({o['label']!r}): "
+                + "; ".join(found)
+            )
     return problems
 
 
@@ -154,7 +166,9 @@ def assert_options_beside_labels(page, live_server, forms):
             problems += option_problems(page, f"{path} ({language}, 360 px)", minimum)
             page.set_viewport_size(DESKTOP)
             problems += option_problems(page, f"{path} ({language}, 1280 px)", minimum)
-    assert not problems, f"{len(problems)} misplaced radio(s)/checkbox(es):\n" + "\n".join(problems[:60])
+    assert not problems, f"{len(problems)} misplaced radio(s)/checkbox(es):\n" + "\n".join(
+        problems[:60]
+    )
 
 
 def test_public_radios_and_checkboxes_sit_beside_their_labels(page, live_server, values):
@@ -218,9 +232,15 @@ MEASURE_OVERFLOW = """() => {
 }"""
 
 
-HEADER_LINES = f"headers => headers.map(el => [el.textContent.trim().replace(/\\s+/g, ' '), ({LINES_OF})(el)])"
-SHORT_HEADER = 12  # characters: a table header this short should never be broken leaving one character alone
-REFERENCE = re.compile(r"[A-Z]+-\d{4}-\d{6}")  # a report's reference number, JB-2026-000001: read and copied whole
+HEADER_LINES = (
+    f"headers => headers.map(el => [el.textContent.trim().replace(/\\s+/g, ' '), ({LINES_OF})(el)])"
+)
+SHORT_HEADER = (
+    12  # characters: a table header this short should never be broken leaving one character alone
+)
+REFERENCE = re.compile(
+    r"[A-Z]+-\d{4}-\d{6}"
+)  # a report's reference number, JB-2026-000001: read and copied whole
 
 
 def phone_problems(page, where):
@@ -229,18 +249,30 @@ def phone_problems(page, where):
     found = page.evaluate(MEASURE_OVERFLOW)
     problems = []
     if found["scrollWidth"] > found["width"]:
-        problems.append(f"{where}: the page is {found['scrollWidth']} px wide in a {found['width']} px viewport")
+        problems.append(
+            f"{where}: the page is {found['scrollWidth']} px wide in a {found['width']} px viewport"
+        )
     if found["offenders"]:
         more = f" and {found['more']} more" if found["more"] else ""
         problems.append(f"{where}: beyond the right edge: " + "; ".join(found["offenders"]) + more)
-    broken = [f"{text!r} {lines}" for text, lines in page.locator("main th").evaluate_all(HEADER_LINES)
-              if len(text.replace(" ", "")) <= SHORT_HEADER and len(lines) > 1 and min(lines) == 1]
+    broken = [
+        f"{text!r} {lines}"
+        for text, lines in page.locator("main th").evaluate_all(HEADER_LINES)
+        if len(text.replace(" ", "")) <= SHORT_HEADER and len(lines) > 1 and min(lines) == 1
+    ]
     if broken:
         more = f" and {len(broken) - 6} more" if len(broken) > 6 else ""
-        problems.append(f"{where}: table headers broken leaving a character alone on a line (characters per "
-                        f"line): " + ", ".join(broken[:6]) + more)
-    split = sorted({text for text, lines in page.locator("main a, main .code").evaluate_all(HEADER_LINES)
-                    if REFERENCE.fullmatch(text) and len(lines) > 1})
+        problems.append(
+            f"{where}: table headers broken leaving a character alone on a line (characters per "
+            f"line): " + ", ".join(broken[:6]) + more
+        )
+    split = sorted(
+        {
+            text
+            for text, lines in page.locator("main a, main .code").evaluate_all(HEADER_LINES)
+            if REFERENCE.fullmatch(text) and len(lines) > 1
+        }
+    )
     if split:
         problems.append(f"{where}: reference numbers broken across lines: {', '.join(split[:6])}")
     return problems
@@ -309,9 +341,21 @@ FOCUSED = """id => {
 # (where, form, expected fields): each expected field is a name, or a tuple of names any one of which will do
 # (a missing contact may be marked on the phone or the email field).
 FAILED_SUBMITS = [
-    ("/reports/new", 'main form input[type="submit"][name="submit"]', ["category", "place", "description"]),
-    ("/consultations/{eia}", "main form.comment-form [type=submit]", ["body", "author_name", ("phone", "email")]),
-    ("/hearings/{eia_hearing}", "main form.registration-form [type=submit]", ["name", ("phone", "email")]),
+    (
+        "/reports/new",
+        'main form input[type="submit"][name="submit"]',
+        ["category", "place", "description"],
+    ),
+    (
+        "/consultations/{eia}",
+        "main form.comment-form [type=submit]",
+        ["body", "author_name", ("phone", "email")],
+    ),
+    (
+        "/hearings/{eia_hearing}",
+        "main form.registration-form [type=submit]",
+        ["name", ("phone", "email")],
+    ),
     ("/subscriptions/new", "main form.form [type=submit]", ["email", ("area", "unit")]),
     ("/login", "main form.form [type=submit]", ["username", "password"]),
 ]
@@ -328,7 +372,9 @@ def summary_problems(page, where, expected):
     if not found["focused"]:
         problems.append(f"{where}: the error summary does not have focus")
     if found["earlier"]:
-        problems.append(f"{where}: the error summary is not at the top of <main>; before it: {found['earlier'][:3]}")
+        problems.append(
+            f"{where}: the error summary is not at the top of <main>; before it: {found['earlier'][:3]}"
+        )
     broken = [link["href"] for link in found["links"] if not link["found"] or not link["names"]]
     if broken:
         problems.append(f"{where}: summary links that lead to no field: {broken}")
@@ -336,8 +382,10 @@ def summary_problems(page, where, expected):
     for field in expected:
         names = field if isinstance(field, tuple) else (field,)
         if not linked.intersection(names):
-            problems.append(f"{where}: the summary has no link to the field {' or '.join(names)} "
-                            f"(it links to {sorted(linked)})")
+            problems.append(
+                f"{where}: the summary has no link to the field {' or '.join(names)} "
+                f"(it links to {sorted(linked)})"
+            )
     unlisted = sorted(set(found["invalid"]) - linked)
     if unlisted:
         problems.append(f"{where}: fields marked invalid but not in the summary: {unlisted}")
@@ -347,8 +395,10 @@ def summary_problems(page, where, expected):
         page.locator("main .error-summary a").nth(number).click()
         focus = page.evaluate(FOCUSED, link["href"][1:])
         if not focus["inTarget"] or focus["name"] not in link["names"]:
-            problems.append(f"{where}: the summary link {link['href']} ({link['text'][:30]!r}) left focus on "
-                            f"<{focus['tag']} name={focus['name']} id={focus['id']}>, not on its field")
+            problems.append(
+                f"{where}: the summary link {link['href']} ({link['text'][:30]!r}) left focus on "
+                f"<{focus['tag']} name={focus['name']} id={focus['id']}>, not on its field"
+            )
     return problems
 
 
@@ -377,22 +427,29 @@ def test_failed_submit_shows_a_focused_summary_of_every_error(page, live_server,
 MAX_HEADER = PHONE["height"] // 4  # 195 px: a quarter of a 360 × 780 phone screen
 
 
-
 def header_problems(page, where, language):
     """Problems with the header of the loaded page on a 360 × 780 phone."""
     problems = []
     height = page.locator("header.site-header").evaluate("el => el.getBoundingClientRect().height")
     if height > MAX_HEADER:
-        problems.append(f"{where}: the header is {height:.0f} px tall, more than a quarter of the screen "
-                        f"({MAX_HEADER} px)")
+        problems.append(
+            f"{where}: the header is {height:.0f} px tall, more than a quarter of the screen "
+            f"({MAX_HEADER} px)"
+        )
     lines = page.locator("header.site-header .brand").first.evaluate(LINES_OF)
     if language == "zh" and len(lines) != 1:
-        problems.append(f"{where}: the site's name wraps onto {len(lines)} lines (characters per line: {lines})")
+        problems.append(
+            f"{where}: the site's name wraps onto {len(lines)} lines (characters per line: {lines})"
+        )
     elif len(lines) > 2:
-        problems.append(f"{where}: the site's name takes {len(lines)} lines (characters per line: {lines})")
+        problems.append(
+            f"{where}: the site's name takes {len(lines)} lines (characters per line: {lines})"
+        )
     if lines and min(lines) < 2:
-        problems.append(f"{where}: the site's name leaves a character alone on a line (characters per line: "
-                        f"{lines})")
+        problems.append(
+            f"{where}: the site's name leaves a character alone on a line (characters per line: "
+            f"{lines})"
+        )
     return problems
 
 
@@ -409,8 +466,11 @@ def nav_problems(page, where, one_row):
     that fall onto a second row."""
     found = page.locator("header.site-header a:not(.brand)").evaluate_all(HEADER_LINKS)
     shown = [link for link in found if link["shown"]]
-    problems = [f"{where}: the header link {link['text']!r} wraps onto {len(link['lines'])} lines"
-                for link in shown if len(link["lines"]) > 1]
+    problems = [
+        f"{where}: the header link {link['text']!r} wraps onto {len(link['lines'])} lines"
+        for link in shown
+        if len(link["lines"]) > 1
+    ]
     nav = [link for link in shown if link["nav"]]
     if not nav:
         problems.append(f"{where}: no navigation links are shown in the header")
@@ -422,7 +482,9 @@ def nav_problems(page, where, one_row):
     return problems
 
 
-def test_header_is_compact_on_a_phone_and_nav_items_do_not_wrap_on_a_desktop(page, live_server, values):
+def test_header_is_compact_on_a_phone_and_nav_items_do_not_wrap_on_a_desktop(
+    page, live_server, values
+):
     """On a 360 × 780 phone the header takes at most a quarter of the screen and the site's name does not break
     (one line in Chinese); at 1,280 px every header link is one line, and a resident's navigation one row."""
     problems = []
@@ -439,7 +501,9 @@ def test_header_is_compact_on_a_phone_and_nav_items_do_not_wrap_on_a_desktop(pag
                     continue
                 problems += header_problems(page, f"{path} ({language}, {who}, 360 px)", language)
                 page.set_viewport_size(DESKTOP)
-                problems += nav_problems(page, f"{path} ({language}, {who}, 1280 px)", one_row=who == "resident")
+                problems += nav_problems(
+                    page, f"{path} ({language}, {who}, 1280 px)", one_row=who == "resident"
+                )
     assert not problems, f"{len(problems)} header problem(s):\n" + "\n".join(problems)
 
 
@@ -466,8 +530,10 @@ def test_home_page_links_every_live_service(page, live_server, app):
     for language in LANGUAGES:
         choose_language(page, live_server, language)
         assert load(page, live_server, "/") is None
-        linked = {urlparse(href).path for href in page.locator("main a[href]").evaluate_all(
-            "links => links.map(a => a.href)")}
+        linked = {
+            urlparse(href).path
+            for href in page.locator("main a[href]").evaluate_all("links => links.map(a => a.href)")
+        }
         missing = [f"{service} ({path})" for service, path in paths.items() if path not in linked]
         if missing:
             problems.append(f"the home page ({language}) does not link: {', '.join(missing)}")

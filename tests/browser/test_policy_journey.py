@@ -1,4 +1,5 @@
 """A resident reads the policy in Chromium: home → policy → measure (十四) → unit, in both languages."""
+
 import re
 
 import pytest

@@ -1,6 +1,7 @@
 """A report's whole journey in Chromium: a resident reports water pollution in 第八师石河子市 with a photo; the
 routed unit's staff accept, reply and close it; the resident follows it with the receipt code; another unit
 cannot open it."""
+
 import re
 
 import pytest
@@ -41,7 +42,9 @@ def test_report_handle_and_follow_in_chromium(page, browser, live_server, app, t
     page.get_by_label("水污染").check()
     page.locator('select[name="area"]').select_option(label="第八师石河子市")
     page.locator('input[name="place"]').fill("石河子市北泉镇污水处理厂排污口")
-    page.locator('textarea[name="description"]').fill("排污口每天夜里排放黑臭污水,附近渠道里的鱼都死了。")
+    page.locator('textarea[name="description"]').fill(
+        "排污口每天夜里排放黑臭污水,附近渠道里的鱼都死了。"
+    )
     page.locator('input[name="evidence"]').set_input_files(str(photo))
     page.locator('form input[type="submit"][name="submit"]').click()
     expect(page.locator("#reference")).to_have_text(re.compile(r"^JB-\d{4}-\d{6}$"))

@@ -1,5 +1,6 @@
 """A journalist's search in Chromium: 大气污染 from the header, narrowed to measures, into (十四), on to the disclosure
 filed under it, and the search saved as an Atom feed."""
+
 import re
 
 import feedparser
@@ -22,11 +23,21 @@ def publish_air_disclosure(app):
     """A published 环境质量 disclosure of 兵团建设局 linked to the first task of measure (十四); the index rebuilt."""
     with app.app_context():
         staff = People({"staff": ("jsj", "兵团建设局", "staff")})["staff"]
-        category = db.session.scalar(sa.select(DisclosureCategory).where(DisclosureCategory.code == "environment_quality"))
-        task = db.session.scalar(sa.select(Task).join(Task.measure).where(Task.measure.has(number=14)).order_by(Task.id))
-        draft = disclosures.create_draft(find_unit("兵团建设局"), category, TITLE, 0, body=(
-            "## 进展\n\n乌昌石区域大气污染联防联控继续推进,PM2.5 平均浓度同比下降。"), task_ids=[task.id],
-            created_by=staff)
+        category = db.session.scalar(
+            sa.select(DisclosureCategory).where(DisclosureCategory.code == "environment_quality")
+        )
+        task = db.session.scalar(
+            sa.select(Task).join(Task.measure).where(Task.measure.has(number=14)).order_by(Task.id)
+        )
+        draft = disclosures.create_draft(
+            find_unit("兵团建设局"),
+            category,
+            TITLE,
+            0,
+            body=("## 进展\n\n乌昌石区域大气污染联防联控继续推进,PM2.5 平均浓度同比下降。"),
+            task_ids=[task.id],
+            created_by=staff,
+        )
         disclosures.publish(staff, draft)
         db.session.commit()
         search.reindex(app.config)
@@ -43,7 +54,9 @@ def test_search_narrow_open_measure_follow_disclosure_and_subscribe(page, live_s
     expect(page).to_have_url(re.compile(r"/search\?q=%E5%A4%A7%E6%B0%94%E6%B1%A1%E6%9F%93"))
     expect(page.locator("main")).to_contain_text(TITLE)
 
-    page.locator("details.facets > summary").click()  # on a phone the facets are folded above the results
+    page.locator(
+        "details.facets > summary"
+    ).click()  # on a phone the facets are folded above the results
     page.locator('main a[href*="kind=measure"]').first.click()
     expect(page).to_have_url(re.compile(r"kind=measure"))
     expect(page.locator("main")).not_to_contain_text(TITLE)

@@ -1,5 +1,6 @@
 """What a reader sees of the search page's facets: a sidebar beside the results on a desktop, a closed block
 above them on a phone that opens without JavaScript."""
+
 import pytest
 from playwright.sync_api import expect
 

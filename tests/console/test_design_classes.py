@@ -1,5 +1,6 @@
 """Console pages use the design system's classes only: a flagged comment is marked with a badge that says so, and
 nothing is drawn with the old `urgency` or `status-*` classes that the style sheet no longer has."""
+
 import re
 
 from portal.models import CommentState
@@ -17,8 +18,10 @@ def test_a_flagged_comment_is_marked_with_a_badge(app):
     submit(app, consultation_id, "被多次举报的意见。", state=CommentState.FLAGGED)
     submit_report(app.test_client())
     shz = staff_client(app, "shz")
-    pages = {path: wjq.get(path).get_data(as_text=True)
-             for path in ("/console/comments", comments_path(consultation_id))}
+    pages = {
+        path: wjq.get(path).get_data(as_text=True)
+        for path in ("/console/comments", comments_path(consultation_id))
+    }
     for path, page in pages.items():
         assert re.search(r'<span class="badge badge-overdue">flagged 3 times</span>', page), path
     pages["/console/reports"] = shz.get("/console/reports").get_data(as_text=True)

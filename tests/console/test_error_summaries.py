@@ -1,6 +1,7 @@
 """A failed console form answers like the public ones (GOV.UK error summary): the page comes back with the summary
 listing every error at once, each linking to a field that is on the page and shows the same message. On a page with
 several forms the summary sits in the section of the form that failed, which is open; the others stay untouched."""
+
 import re
 from datetime import timedelta
 
@@ -8,9 +9,15 @@ import pytest
 
 from portal.models import CommentState, ConsultationKind, ReportStatus
 from tests.console.test_comments_console import comment_row, comments_path, submit
-from tests.console.test_consultations_console import UNIT, form_post, make_consultation, show_path, today
+from tests.console.test_consultations_console import (
+    UNIT,
+    form_post,
+    make_consultation,
+    show_path,
+    today,
+)
 from tests.console.test_disclosures_console import goal_ids, make_disclosure
-from tests.console.test_hearings_console import consultation_id, hearing_started, hearing_id  # noqa: F401 (fixtures)
+from tests.console.test_hearings_console import consultation_id, hearing_id, hearing_started  # noqa: F401 (fixtures)
 from tests.helpers import act, field_error, get_report, staff_client, submit_report, summary_of
 
 WJQ = "wjq"
@@ -24,7 +31,9 @@ def summary_problems(page, expected):
         return ["no error summary on the page"]
     problems = []
     if [target for target, _message in listed] != expected:
-        problems.append(f"the summary links to {[target for target, _message in listed]}, expected {expected}")
+        problems.append(
+            f"the summary links to {[target for target, _message in listed]}, expected {expected}"
+        )
     count = page.count('class="error-summary"')
     if count != 1:
         problems.append(f"{count} error summaries on the page")
@@ -44,13 +53,13 @@ def summary_problems(page, expected):
 
 def section_of_summary(page):
     """The id of the last heading before the error summary (the section it was put in)."""
-    headings = re.findall(r'<h[12] id="([\w-]+)"', page[:page.index('class="error-summary"')])
+    headings = re.findall(r'<h[12] id="([\w-]+)"', page[: page.index('class="error-summary"')])
     return headings[-1] if headings else None
 
 
 def open_details(page):
     """The <summary> texts of the open <details> on the page."""
-    folds = re.findall(r'<details[^>]*\sopen[^>]*>\s*<summary[^>]*>(.*?)</summary>', page, re.S)
+    folds = re.findall(r"<details[^>]*\sopen[^>]*>\s*<summary[^>]*>(.*?)</summary>", page, re.S)
     return [re.sub(r"\s+", " ", text).strip() for text in folds]
 
 
@@ -99,7 +108,9 @@ def test_a_number_out_of_range_is_shown_on_its_field(app, submitted):
     response = act(shz, reference, "extension", days="45", reason="需要第三方检测机构出具报告")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert not summary_problems(page, ["extension-days"]), summary_problems(page, ["extension-days"])
+    assert not summary_problems(page, ["extension-days"]), summary_problems(
+        page, ["extension-days"]
+    )
     assert "需要第三方检测机构出具报告" in page  # what the user typed is kept
 
 
@@ -126,7 +137,9 @@ def test_a_consultation_edit_lists_every_error_after_the_heading(app, wjq):
     the first kind option, the title and the text, and each field shows its message."""
     consultation_id = make_consultation(app, kind=ConsultationKind.POLICY_DRAFT)
     path = f"{show_path(consultation_id)}/edit"
-    response = form_post(wjq, path, path, kind="unknown", title="", body_text="", area="6", project="", stage="")
+    response = form_post(
+        wjq, path, path, kind="unknown", title="", body_text="", area="6", project="", stage=""
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     expected = ["kind-0", "title", "body_text"]
@@ -142,15 +155,23 @@ def test_a_disclosure_edit_lists_its_errors_after_the_heading(app):
     response = form_post(jsj, path, path, title="", area="0", category="", body="", published_on="")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert not summary_problems(page, ["category", "title"]), summary_problems(page, ["category", "title"])
+    assert not summary_problems(page, ["category", "title"]), summary_problems(
+        page, ["category", "title"]
+    )
     assert re.search(r"</h1>\s*<div class=\"error-summary\"", page)
 
 
 def test_a_stale_page_is_said_once_in_the_summary(app, wjq):
     """A tampered version: the summary says the page is out of date, without a link, and nothing else."""
     consultation_id = make_consultation(app, kind=ConsultationKind.POLICY_DRAFT)
-    response = form_post(wjq, show_path(consultation_id), f"{show_path(consultation_id)}/publish", version="abc",
-                         opens_on=today().isoformat(), closes_on=(today() + timedelta(days=20)).isoformat())
+    response = form_post(
+        wjq,
+        show_path(consultation_id),
+        f"{show_path(consultation_id)}/publish",
+        version="abc",
+        opens_on=today().isoformat(),
+        closes_on=(today() + timedelta(days=20)).isoformat(),
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert not summary_problems(page, [None]), summary_problems(page, [None])
@@ -164,11 +185,24 @@ def test_the_hearing_form_shows_its_summary_in_the_hearings_section(app, wjq):
     """Scheduling a hearing with nothing filled in: the summary in the hearings section lists the four required
     fields; the other forms of the page show no error."""
     consultation_id = make_consultation(app, publish=True)
-    response = form_post(wjq, show_path(consultation_id), f"{show_path(consultation_id)}/hearings", starts_at="",
-                         place="", seats="", registration_closes_at="", eligibility="")
+    response = form_post(
+        wjq,
+        show_path(consultation_id),
+        f"{show_path(consultation_id)}/hearings",
+        starts_at="",
+        place="",
+        seats="",
+        registration_closes_at="",
+        eligibility="",
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    expected = ["hearing-starts_at", "hearing-place", "hearing-seats", "hearing-registration_closes_at"]
+    expected = [
+        "hearing-starts_at",
+        "hearing-place",
+        "hearing-seats",
+        "hearing-registration_closes_at",
+    ]
     assert not summary_problems(page, expected), summary_problems(page, expected)
     assert section_of_summary(page) == "hearings-title"
     assert open_details(page) == ["Schedule a hearing"]
@@ -179,14 +213,19 @@ def test_hiding_a_comment_without_a_reason_keeps_its_card_open(app, wjq):
     consultation_id = make_consultation(app, publish=True)
     first = submit(app, consultation_id, "请公开监测数据。")
     submit(app, consultation_id, "另一条意见。")
-    for page_path, back in ((comments_path(consultation_id), "consultation"), ("/console/comments", "queue")):
-        response = form_post(wjq, page_path, f"/console/comments/{first}/hide", back=back, reason="")
+    for page_path, back in (
+        (comments_path(consultation_id), "consultation"),
+        ("/console/comments", "queue"),
+    ):
+        response = form_post(
+            wjq, page_path, f"/console/comments/{first}/hide", back=back, reason=""
+        )
         page = response.get_data(as_text=True)
         assert response.status_code == 400, page_path
         expected = [f"c{first}-hide-reason"]
         assert not summary_problems(page, expected), (page_path, summary_problems(page, expected))
         assert open_details(page) == ["Hide"], page_path
-        card = page[page.index(f'<article class="comment" id="comment-{first}"'):]
+        card = page[page.index(f'<article class="comment" id="comment-{first}"') :]
         assert card.index('class="error-summary"') < card.index("</article>"), page_path
     assert comment_row(app, first)["state"] is CommentState.PENDING
 
@@ -196,8 +235,14 @@ def test_not_adopted_without_a_reason_is_shown_on_the_decision_form(app, wjq):
     consultation_id = make_consultation(app, publish=True)
     comment_id = submit(app, consultation_id, "建议增加在线监测。", state=CommentState.PUBLISHED)
     path = comments_path(consultation_id)
-    response = form_post(wjq, path, f"/console/comments/{comment_id}/decide", back="consultation",
-                         decision="not_adopted", reason="")
+    response = form_post(
+        wjq,
+        path,
+        f"/console/comments/{comment_id}/decide",
+        back="consultation",
+        decision="not_adopted",
+        reason="",
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     expected = [f"c{comment_id}-decide-reason"]
@@ -224,7 +269,9 @@ def test_empty_minutes_show_the_summary_on_the_minutes_form(app, wjq, hearing_id
     response = form_post(wjq, path, f"{path}/minutes", minutes="")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert not summary_problems(page, ["minutes-minutes"]), summary_problems(page, ["minutes-minutes"])
+    assert not summary_problems(page, ["minutes-minutes"]), summary_problems(
+        page, ["minutes-minutes"]
+    )
     assert section_of_summary(page) == "minutes-title"
 
 
@@ -237,9 +284,17 @@ def test_a_bad_observation_row_is_listed_and_leads_to_the_table(app):
     disclosure_id = make_disclosure(app, code="statistics", title="兵团生态环境统计数据")
     [air] = goal_ids(app, "主要城市空气质量优良天数比例")
     path = f"/console/disclosures/{disclosure_id}"
-    response = form_post(jsj, path, f"{path}/observations", **{
-        "observations-0-goal": air, "observations-0-year": "1999", "observations-0-value": "76.8",
-        "observations-0-source": "兵团统计年鉴"})
+    response = form_post(
+        jsj,
+        path,
+        f"{path}/observations",
+        **{
+            "observations-0-goal": air,
+            "observations-0-year": "1999",
+            "observations-0-value": "76.8",
+            "observations-0-source": "兵团统计年鉴",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     [(target, message)] = summary_of(page)
@@ -252,7 +307,9 @@ def test_a_bad_observation_row_is_listed_and_leads_to_the_table(app):
 # --- valid HTML ----------------------------------------------------------------------------------------------
 
 
-def test_pages_with_an_error_summary_are_valid_html_without_duplicate_ids(app, wjq, hearing_id, tmp_path):  # noqa: F811
+def test_pages_with_an_error_summary_are_valid_html_without_duplicate_ids(
+    app, wjq, hearing_id, tmp_path
+):  # noqa: F811
     """The Nu Html Checker finds no error on the pages sent back with errors, and no id is used twice."""
     from tests.public.test_html_validity import assert_valid_html
 
@@ -269,22 +326,64 @@ def test_pages_with_an_error_summary_are_valid_html_without_duplicate_ids(app, w
     hearing = f"/console/hearings/{hearing_id}"
     pages = {
         "case": act(shz, reference, "not-accept", explanation=""),
-        "consultation-edit": form_post(wjq, edit, edit, kind="unknown", title="", body_text="", area="6", project="",
-                                       stage=""),
-        "hearing-form": form_post(wjq, show_path(consultation_id), f"{show_path(consultation_id)}/hearings",
-                                  starts_at="", place="", seats="", registration_closes_at="", eligibility=""),
-        "comments-tab": form_post(wjq, comments_path(consultation_id), f"/console/comments/{comment_id}/hide",
-                                  back="consultation", reason=""),
-        "queue": form_post(wjq, "/console/comments", f"/console/comments/{comment_id}/hide", back="queue", reason=""),
-        "contact": form_post(wjq, comments_path(consultation_id), f"/console/comments/{comment_id}/contact",
-                             purpose=""),
+        "consultation-edit": form_post(
+            wjq, edit, edit, kind="unknown", title="", body_text="", area="6", project="", stage=""
+        ),
+        "hearing-form": form_post(
+            wjq,
+            show_path(consultation_id),
+            f"{show_path(consultation_id)}/hearings",
+            starts_at="",
+            place="",
+            seats="",
+            registration_closes_at="",
+            eligibility="",
+        ),
+        "comments-tab": form_post(
+            wjq,
+            comments_path(consultation_id),
+            f"/console/comments/{comment_id}/hide",
+            back="consultation",
+            reason="",
+        ),
+        "queue": form_post(
+            wjq,
+            "/console/comments",
+            f"/console/comments/{comment_id}/hide",
+            back="queue",
+            reason="",
+        ),
+        "contact": form_post(
+            wjq,
+            comments_path(consultation_id),
+            f"/console/comments/{comment_id}/contact",
+            purpose="",
+        ),
         "minutes": form_post(wjq, hearing, f"{hearing}/minutes", minutes=""),
-        "observations": form_post(jsj, statistics, f"{statistics}/observations", **{
-            "observations-0-goal": "", "observations-0-year": "2020", "observations-0-value": "1",
-            "observations-0-source": "统计"}),
-        "disclosure-edit": form_post(jsj, f"{statistics}/edit", f"{statistics}/edit", title="", area="0",
-                                     category="", body="", published_on=""),
+        "observations": form_post(
+            jsj,
+            statistics,
+            f"{statistics}/observations",
+            **{
+                "observations-0-goal": "",
+                "observations-0-year": "2020",
+                "observations-0-value": "1",
+                "observations-0-source": "统计",
+            },
+        ),
+        "disclosure-edit": form_post(
+            jsj,
+            f"{statistics}/edit",
+            f"{statistics}/edit",
+            title="",
+            area="0",
+            category="",
+            body="",
+            published_on="",
+        ),
     }
     for slug, response in pages.items():
         assert response.status_code == 400 and summary_of(response.get_data(as_text=True)), slug
-    assert_valid_html({slug: response.get_data(as_text=True) for slug, response in pages.items()}, tmp_path)
+    assert_valid_html(
+        {slug: response.get_data(as_text=True) for slug, response in pages.items()}, tmp_path
+    )

@@ -1,4 +1,5 @@
 """The console landing page."""
+
 from tests.helpers import add_user, login
 
 

@@ -1,4 +1,5 @@
 """Unit staff in the console: queue, report page, every action, concurrency, other units, evidence, export, CSRF, mail."""
+
 import csv
 import hashlib
 import html
@@ -27,11 +28,11 @@ from portal.models.types import utcnow
 from portal.services import reports as reports_service
 from tests.helpers import (
     act,
-    report_forms,
     csrf_token,
     get_report,
     jpeg_photo,
     queued_mail,
+    report_forms,
     staff_client,
     submit_report,
     summary_of,
@@ -40,8 +41,18 @@ from tests.helpers import (
 )
 
 BJ = ZoneInfo("Asia/Shanghai")
-ACTIONS = ("accept", "not-accept", "assign", "transfer", "extension", "extension-decision", "reply", "note", "close",
-           "summary")
+ACTIONS = (
+    "accept",
+    "not-accept",
+    "assign",
+    "transfer",
+    "extension",
+    "extension-decision",
+    "reply",
+    "note",
+    "close",
+    "summary",
+)
 CHANGED = "changed by someone else"
 
 
@@ -78,7 +89,9 @@ def user_id(app, username):
 def evidence_ids(app, reference):
     """Ids of a report's evidence rows."""
     with app.app_context():
-        return db.session.scalars(sa.select(Evidence.id).join(Report).where(Report.reference == reference)).all()
+        return db.session.scalars(
+            sa.select(Evidence.id).join(Report).where(Report.reference == reference)
+        ).all()
 
 
 def follow(client, response):
@@ -97,8 +110,14 @@ def photo():
 def submitted(app, photo):
     """A water report in 第八师石河子市 with a photo and a contact email; (reference, code, resident client)."""
     resident = app.test_client()
-    reference, code = submit_report(resident, email="resident@example.org", phone="13912345678", name="王小明",
-                                    visibility="handling_unit", files=[("IMG_我家窗外.jpg", photo)])
+    reference, code = submit_report(
+        resident,
+        email="resident@example.org",
+        phone="13912345678",
+        name="王小明",
+        visibility="handling_unit",
+        files=[("IMG_我家窗外.jpg", photo)],
+    )
     return reference, code, resident
 
 
@@ -121,7 +140,9 @@ def test_queue_lists_the_units_reports_with_their_deadline(app, submitted, shz):
     due = get_report(app, reference)["acceptance_due_at"].astimezone(BJ).strftime("%Y-%m-%d %H:%M")
     assert due in page
     assert reference not in shz.get("/console/reports?status=accepted").get_data(as_text=True)
-    assert reference in shz.get("/console/reports?status=received&category=water&area=8").get_data(as_text=True)
+    assert reference in shz.get("/console/reports?status=received&category=water&area=8").get_data(
+        as_text=True
+    )
 
 
 def test_queue_marks_and_filters_overdue_reports(app, submitted, shz):
@@ -140,9 +161,16 @@ def test_queue_pages_keep_the_filters(app, shz):
 
     with app.app_context():
         for n in range(23):
-            reports.submit(reports.ReportInput(submission_key=f"q-{n}", category="noise", area=8,
-                                               place="石河子市某工地", description="工地夜间施工噪声很大,无法入睡。"),
-                           app.config)
+            reports.submit(
+                reports.ReportInput(
+                    submission_key=f"q-{n}",
+                    category="noise",
+                    area=8,
+                    place="石河子市某工地",
+                    description="工地夜间施工噪声很大,无法入睡。",
+                ),
+                app.config,
+            )
         db.session.commit()
     first = shz.get("/console/reports?status=received").get_data(as_text=True)
     assert len(re.findall(r'<th scope="row">', first)) == 20
@@ -156,12 +184,22 @@ def test_report_page_states_why_the_unit_has_it(app, submitted, shz):
     """The basis of the routing, the copied units, the description and the acceptance clock's legal basis."""
     reference, _code, _resident = submitted
     page, _token, _version = report_forms(shz, reference)
-    assert "依据《实施意见》(十四) 推进水污染治理 — 牵头单位: 兵团建设局(环保局)、兵团水利局;属地办理: 第八师石河子市" in page
+    assert (
+        "依据《实施意见》(十四) 推进水污染治理 — 牵头单位: 兵团建设局(环保局)、兵团水利局;属地办理: 第八师石河子市"
+        in page
+    )
     for copied in ("兵团建设局(环保局)", "兵团水利局", "兵团工信委", "兵团国土资源局"):
         assert copied in page
     assert "排污口每天夜里排放黑臭污水" in page
     assert "Acceptance decision due" in page and "《环保举报热线工作管理办法》" in page
-    assert set(action_forms(page)) >= {"accept", "not-accept", "assign", "transfer", "reply", "note"}
+    assert set(action_forms(page)) >= {
+        "accept",
+        "not-accept",
+        "assign",
+        "transfer",
+        "reply",
+        "note",
+    }
     assert "close" not in action_forms(page)
 
 
@@ -180,7 +218,11 @@ def test_accept_starts_the_closure_clock_shown_with_its_legal_basis(app, submitt
     assert timedelta(days=60) <= row["closure_due_at"] - row["accepted_at"] <= timedelta(days=68)
     shown = row["closure_due_at"].astimezone(BJ).strftime("%Y-%m-%d %H:%M")
     closure = re.search(r"<dt>Closure due</dt>\s*<dd>(.*?)</dd>", page, re.S).group(1)
-    assert shown in closure and "60 calendar days" in closure and "《环保举报热线工作管理办法》" in closure
+    assert (
+        shown in closure
+        and "60 calendar days" in closure
+        and "《环保举报热线工作管理办法》" in closure
+    )
     assert "close" in action_forms(page) and "accept" not in action_forms(page)
 
 
@@ -189,18 +231,40 @@ def test_not_accept_requires_a_legal_reason_and_an_explanation(app, submitted, s
     reference, code, resident = submitted
     refused = errors(act(shz, reference, "not-accept", reason="outside_remit"))
     assert "explanation to the resident" in refused["not-accept-explanation"].lower()
-    refused = errors(act(shz, reference, "not-accept", reason="whatever", explanation="这件事我们不想管,请找别人。"))
+    refused = errors(
+        act(
+            shz,
+            reference,
+            "not-accept",
+            reason="whatever",
+            explanation="这件事我们不想管,请找别人。",
+        )
+    )
     assert "legal reason" in refused["not-accept-reason"].lower()
     assert get_report(app, reference)["status"] is ReportStatus.RECEIVED
-    page = follow(shz, act(shz, reference, "not-accept", reason="legal_proceedings",
-                           explanation="该纠纷已进入诉讼程序,请等待法院判决。", confirm="yes"))
+    page = follow(
+        shz,
+        act(
+            shz,
+            reference,
+            "not-accept",
+            reason="legal_proceedings",
+            explanation="该纠纷已进入诉讼程序,请等待法院判决。",
+            confirm="yes",
+        ),
+    )
     assert get_report(app, reference)["status"] is ReportStatus.NOT_ACCEPTED
-    assert flashes(page) == [f"{reference} not accepted. The resident sees the legal reason and your explanation "
-                             "on their tracking page."]
+    assert flashes(page) == [
+        f"{reference} not accepted. The resident sees the legal reason and your explanation "
+        "on their tracking page."
+    ]
     resident.get("/language/en")
     tracked = resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)
     assert "badge-not-accepted" in tracked
-    assert "Being or to be resolved through litigation" in tracked and "该纠纷已进入诉讼程序,请等待法院判决。" in tracked
+    assert (
+        "Being or to be resolved through litigation" in tracked
+        and "该纠纷已进入诉讼程序,请等待法院判决。" in tracked
+    )
 
 
 def test_closing_a_report_never_accepted_is_refused_clearly(app, submitted, shz):
@@ -217,7 +281,9 @@ def test_close_with_a_result_shows_on_the_tracking_and_supervision_pages(app, su
     """The result is public; the report shows as closed everywhere."""
     reference, code, resident = submitted
     act(shz, reference, "accept")
-    page = follow(shz, act(shz, reference, "close", result="已责令企业停产整改并处罚款。", confirm="yes"))
+    page = follow(
+        shz, act(shz, reference, "close", result="已责令企业停产整改并处罚款。", confirm="yes")
+    )
     assert "badge-closed" in page
     tracked = resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)
     public = resident.get(f"/reports/{reference}").get_data(as_text=True)
@@ -233,22 +299,41 @@ def confirmation_form(page):
     form = re.search(r'<form method="post" class="form confirm"[^>]*>(.*?)</form>', page, re.S)
     assert form, "no confirmation form"
     fields = {}
-    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(1)) + re.findall(
-            r'<input id="[^"]*" name="(csrf_token)" type="hidden" value="([^"]*)"', form.group(1)):
+    for name, value in re.findall(
+        r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(1)
+    ) + re.findall(
+        r'<input id="[^"]*" name="(csrf_token)" type="hidden" value="([^"]*)"', form.group(1)
+    ):
         fields.setdefault(name, []).append(html.unescape(value))
-    button = re.search(r'<button type="submit" name="confirm" value="yes"[^>]*>(.*?)</button>', form.group(1), re.S)
+    button = re.search(
+        r'<button type="submit" name="confirm" value="yes"[^>]*>(.*?)</button>', form.group(1), re.S
+    )
     return fields, button.group(1).strip()
 
 
 IRREVERSIBLE = {
-    "close": ({"result": "已责令企业停产整改,\n并处罚款五万元。"}, "Close {ref}?", "Confirm closing",
-              ReportStatus.CLOSED, "{ref} closed. The resident may appeal until {appeal}."),
-    "not-accept": ({"reason": "outside_remit", "explanation": "不属于生态环境部门职责,请向城管部门反映。"},
-                   "Not accept {ref}?", "Confirm: do not accept", ReportStatus.NOT_ACCEPTED,
-                   "{ref} not accepted. The resident sees the legal reason and your explanation on their "
-                   "tracking page."),
-    "transfer": ({"unit": "审计局", "reason": "属于审计监督事项,转兵团审计局办理。"}, "Transfer {ref} to 兵团审计局?",
-                 "Confirm transfer", ReportStatus.RECEIVED, "{ref} transferred to 兵团审计局."),
+    "close": (
+        {"result": "已责令企业停产整改,\n并处罚款五万元。"},
+        "Close {ref}?",
+        "Confirm closing",
+        ReportStatus.CLOSED,
+        "{ref} closed. The resident may appeal until {appeal}.",
+    ),
+    "not-accept": (
+        {"reason": "outside_remit", "explanation": "不属于生态环境部门职责,请向城管部门反映。"},
+        "Not accept {ref}?",
+        "Confirm: do not accept",
+        ReportStatus.NOT_ACCEPTED,
+        "{ref} not accepted. The resident sees the legal reason and your explanation on their "
+        "tracking page.",
+    ),
+    "transfer": (
+        {"unit": "审计局", "reason": "属于审计监督事项,转兵团审计局办理。"},
+        "Transfer {ref} to 兵团审计局?",
+        "Confirm transfer",
+        ReportStatus.RECEIVED,
+        "{ref} transferred to 兵团审计局.",
+    ),
 }
 
 
@@ -283,7 +368,9 @@ def test_an_irreversible_action_is_confirmed_first(app, submitted, shz, action):
     assert response.status_code == 302
     row = get_report(app, reference)
     assert row["status"] is status
-    appeal = row["appeal_due_at"].astimezone(BJ).strftime("%Y-%m-%d") if row["appeal_due_at"] else ""
+    appeal = (
+        row["appeal_due_at"].astimezone(BJ).strftime("%Y-%m-%d") if row["appeal_due_at"] else ""
+    )
     landing = shz.get(response.headers["Location"]).get_data(as_text=True)
     assert flashes(landing) == [message.format(ref=reference, appeal=appeal)]
 
@@ -293,7 +380,9 @@ def test_cancelling_a_confirmation_leaves_the_report_as_it_was(app, submitted, s
     reference, _code, _resident = submitted
     act(shz, reference, "accept")
     page = act(shz, reference, "close", result="已责令企业整改。").get_data(as_text=True)
-    back = re.search(r'<a class="button secondary" href="([^"]+)">Cancel and go back</a>', page).group(1)
+    back = re.search(
+        r'<a class="button secondary" href="([^"]+)">Cancel and go back</a>', page
+    ).group(1)
     assert back == f"/console/reports/{reference}"
     assert "badge-accepted" in shz.get(back).get_data(as_text=True)
     sent, _label = confirmation_form(page)
@@ -307,9 +396,13 @@ def test_what_the_action_would_refuse_is_refused_before_asking(app, submitted, s
     """Not accepting a report already accepted is refused at once, with the reason, and no confirmation page."""
     reference, _code, _resident = submitted
     act(shz, reference, "accept")
-    response = act(shz, reference, "not-accept", reason="outside_remit", explanation="不属于生态环境部门职责。")
+    response = act(
+        shz, reference, "not-accept", reason="outside_remit", explanation="不属于生态环境部门职责。"
+    )
     assert response.status_code == 302
-    assert flashes(follow(shz, response)) == ["This action is not possible while the report is being handled."]
+    assert flashes(follow(shz, response)) == [
+        "This action is not possible while the report is being handled."
+    ]
     assert get_report(app, reference)["status"] is ReportStatus.ACCEPTED
 
 
@@ -327,13 +420,22 @@ def test_confirmation_pages_are_valid_html(app, tmp_path):
         handled, _code = submit_report(app.test_client())
         act(client, handled, "accept")
         pages = {
-            "not-accept": act(client, waiting, "not-accept", reason="repeated", explanation="与此前举报重复,已经处理过。"),
+            "not-accept": act(
+                client,
+                waiting,
+                "not-accept",
+                reason="repeated",
+                explanation="与此前举报重复,已经处理过。",
+            ),
             "transfer": act(client, waiting, "transfer", unit=target, reason="属于审计监督事项。"),
             "close": act(client, handled, "close", result="已责令企业整改,\n并处罚款。"),
         }
         for action, response in pages.items():
             page = response.get_data(as_text=True)
-            assert response.status_code == 200 and 'class="form confirm"' in page, (language, action)
+            assert response.status_code == 200 and 'class="form confirm"' in page, (
+                language,
+                action,
+            )
             found[f"{language}-{action}"] = page
     assert_valid_html(found, tmp_path)
 
@@ -343,20 +445,27 @@ def test_every_action_says_what_it_did(app, submitted, shz):
     reference, _code, _resident = submitted
     act(shz, reference, "accept")
     said = {}
-    for action, fields in (("assign", {"assignee": str(user_id(app, "shz"))}), ("reply", {"text": "已派员现场检查"}),
-                           ("note", {"text": "内部备注"}), ("summary", {"summary": "群众反映的问题正在处理。"}),
-                           ("extension", {"days": "10", "reason": "需要第三方检测机构出具报告"})):
+    for action, fields in (
+        ("assign", {"assignee": str(user_id(app, "shz"))}),
+        ("reply", {"text": "已派员现场检查"}),
+        ("note", {"text": "内部备注"}),
+        ("summary", {"summary": "群众反映的问题正在处理。"}),
+        ("extension", {"days": "10", "reason": "需要第三方检测机构出具报告"}),
+    ):
         said[action] = flashes(follow(shz, act(shz, reference, action, **fields)))
     admin = staff_client(app, "shz-admin", role="unit_admin")
-    said["extension-decision"] = flashes(follow(admin, act(admin, reference, "extension-decision",
-                                                           approve="Approve extension")))
+    said["extension-decision"] = flashes(
+        follow(admin, act(admin, reference, "extension-decision", approve="Approve extension"))
+    )
     due = get_report(app, reference)["closure_due_at"].astimezone(BJ).strftime("%Y-%m-%d")
     assert said == {
         "assign": [f"{reference} assigned to shz."],
         "reply": [f"Reply on {reference} published: the resident and the public can read it."],
         "note": [f"Internal note added to {reference}."],
         "summary": [f"Public summary of {reference} published."],
-        "extension": [f"Extension of 10 days requested for {reference}; a unit administrator decides."],
+        "extension": [
+            f"Extension of 10 days requested for {reference}; a unit administrator decides."
+        ],
         "extension-decision": [f"Extension approved: {reference} must now be closed by {due}."],
     }
     assert not any("Done." in m for messages in said.values() for m in messages)
@@ -372,20 +481,48 @@ def test_a_closed_report_is_not_shown_as_overdue_when_its_appeal_window_ends(app
     act(shz, reference, "close", result="已责令企业整改。", confirm="yes")
     row = get_report(app, reference)
     week = timedelta(days=7)
-    update_report(app, reference, **{column: row[column] - 6 * week for column in (
-        "submitted_at", "received_at", "accepted_at", "closed_at", "acceptance_due_at", "closure_due_at",
-        "appeal_due_at")})
+    update_report(
+        app,
+        reference,
+        **{
+            column: row[column] - 6 * week
+            for column in (
+                "submitted_at",
+                "received_at",
+                "accepted_at",
+                "closed_at",
+                "acceptance_due_at",
+                "closure_due_at",
+                "appeal_due_at",
+            )
+        },
+    )
     page = shz.get(f"/console/reports/{reference}").get_data(as_text=True)
     listed = re.search(r'<dl class="deadlines">.*?</dl>', page, re.S).group(0)
-    states = dict(re.findall(r'<dt>([^<]+)</dt>\s*<dd>.*?<span class="deadline deadline-([a-z-]+)">', listed, re.S))
-    assert states == {"Acceptance decision due": "met", "Closure due": "met", "Appeal possible until": "na"}
+    states = dict(
+        re.findall(
+            r'<dt>([^<]+)</dt>\s*<dd>.*?<span class="deadline deadline-([a-z-]+)">', listed, re.S
+        )
+    )
+    assert states == {
+        "Acceptance decision due": "met",
+        "Closure due": "met",
+        "Appeal possible until": "na",
+    }
     assert "Appeal period ended" in page and "On time: closed on" in page
     queue = shz.get("/console/reports").get_data(as_text=True)
-    row_html = re.search(rf'<tr[^>]*>\s*<th scope="row"><a[^>]* href="/console/reports/{reference}">.*?</tr>', queue,
-                         re.S).group(0)
+    row_html = re.search(
+        rf'<tr[^>]*>\s*<th scope="row"><a[^>]* href="/console/reports/{reference}">.*?</tr>',
+        queue,
+        re.S,
+    ).group(0)
     assert "deadline-met" in row_html and "On time: closed on" in row_html
     for text in (page, row_html):
-        assert "Overdue" not in text and "deadline-overdue" not in text and 'class="overdue"' not in text
+        assert (
+            "Overdue" not in text
+            and "deadline-overdue" not in text
+            and 'class="overdue"' not in text
+        )
 
 
 def test_one_extension_requested_by_staff_and_approved_by_the_unit_admin(app, submitted, shz):
@@ -393,13 +530,25 @@ def test_one_extension_requested_by_staff_and_approved_by_the_unit_admin(app, su
     reference, code, resident = submitted
     act(shz, reference, "accept")
     accepted = datetime(2026, 6, 1, 10, tzinfo=BJ)
-    update_report(app, reference, accepted_at=accepted,
-                  closure_due_at=datetime(2026, 7, 31, 23, 59, 59, 999999, tzinfo=BJ))
-    assert "extra days" in errors(act(shz, reference, "extension", days="31",
-                                      reason="需要第三方检测机构出具报告"))["extension-days"].lower()
-    assert "reason" in errors(act(shz, reference, "extension", days="10"))["extension-reason"].lower()
+    update_report(
+        app,
+        reference,
+        accepted_at=accepted,
+        closure_due_at=datetime(2026, 7, 31, 23, 59, 59, 999999, tzinfo=BJ),
+    )
+    assert (
+        "extra days"
+        in errors(act(shz, reference, "extension", days="31", reason="需要第三方检测机构出具报告"))[
+            "extension-days"
+        ].lower()
+    )
+    assert (
+        "reason" in errors(act(shz, reference, "extension", days="10"))["extension-reason"].lower()
+    )
     assert get_report(app, reference)["extension_state"] is ExtensionState.NONE
-    page = follow(shz, act(shz, reference, "extension", days="10", reason="需要第三方检测机构出具报告"))
+    page = follow(
+        shz, act(shz, reference, "extension", days="10", reason="需要第三方检测机构出具报告")
+    )
     assert get_report(app, reference)["extension_state"] is ExtensionState.REQUESTED
     assert "extension-decision" not in action_forms(page) and "Approve extension" not in page
     page = follow(shz, act(shz, reference, "extension-decision", approve="Approve extension"))
@@ -441,13 +590,20 @@ def test_assign_only_to_a_colleague_of_the_same_unit(app, submitted, shz):
     colleague = staff_client(app, "shz2")
     staff_client(app, "sjj", unit="兵团审计局")
     page, _token, _version = report_forms(shz, reference)
-    options = re.search(r'<select id="assign-assignee" name="assignee">(.*?)</select>', page, re.S).group(1)
+    options = re.search(
+        r'<select id="assign-assignee" name="assignee">(.*?)</select>', page, re.S
+    ).group(1)
     assert "shz2" in options and "sjj" not in options
-    assert "staff member" in errors(act(shz, reference, "assign", assignee=str(user_id(app, "sjj"))))[
-        "assign-assignee"].lower()
+    assert (
+        "staff member"
+        in errors(act(shz, reference, "assign", assignee=str(user_id(app, "sjj"))))[
+            "assign-assignee"
+        ].lower()
+    )
     assert get_report(app, reference)["assigned_user_id"] is None
-    assert flashes(follow(shz, act(shz, reference, "assign", assignee=str(user_id(app, "shz2"))))) == [
-        f"{reference} assigned to shz2."]
+    assert flashes(
+        follow(shz, act(shz, reference, "assign", assignee=str(user_id(app, "shz2"))))
+    ) == [f"{reference} assigned to shz2."]
     assert get_report(app, reference)["assigned_user_id"] == user_id(app, "shz2")
     assert reference in colleague.get("/console/reports?mine=1").get_data(as_text=True)
     assert reference not in shz.get("/console/reports?mine=1").get_data(as_text=True)
@@ -461,7 +617,14 @@ def test_transfer_moves_the_report_to_the_receiving_units_queue(app, submitted, 
         from portal.services.units import find_unit
 
         target = find_unit("兵团审计局").id
-    response = act(shz, reference, "transfer", unit=str(target), reason="属于审计监督事项,转兵团审计局办理。", confirm="yes")
+    response = act(
+        shz,
+        reference,
+        "transfer",
+        unit=str(target),
+        reason="属于审计监督事项,转兵团审计局办理。",
+        confirm="yes",
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/console/transfers"
     record = shz.get("/console/transfers").get_data(as_text=True)
     assert reference in record and "兵团审计局" in record and "属于审计监督事项" in record
@@ -484,8 +647,11 @@ def test_public_reply_is_shown_and_internal_note_is_not(app, submitted, shz):
     report_page = shz.get(f"/console/reports/{reference}").get_data(as_text=True)
     assert "已派员现场检查" in report_page and "内部备注:该企业曾两次被处罚" in report_page
     tracked = resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)
-    for page in (tracked, resident.get(f"/reports/{reference}").get_data(as_text=True),
-                 resident.get("/reports").get_data(as_text=True)):
+    for page in (
+        tracked,
+        resident.get(f"/reports/{reference}").get_data(as_text=True),
+        resident.get("/reports").get_data(as_text=True),
+    ):
         assert "已派员现场检查" in page
         assert "该企业曾两次被处罚" not in page
 
@@ -502,10 +668,16 @@ def test_published_summary_appears_on_the_supervision_page(app, submitted, shz):
 def test_a_deadline_in_a_year_without_a_holiday_calendar_is_flagged(app, submitted, shz):
     """A clock that ran through a year no holiday calendar covers warns staff and the resident on that deadline."""
     reference, code, resident = submitted
-    update_report(app, reference, acceptance_due_at=datetime(2031, 1, 6, 23, 59, tzinfo=BJ),
-                  clock_warning="acceptance:2031")
-    for page in (shz.get(f"/console/reports/{reference}").get_data(as_text=True),
-                 resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)):
+    update_report(
+        app,
+        reference,
+        acceptance_due_at=datetime(2031, 1, 6, 23, 59, tzinfo=BJ),
+        clock_warning="acceptance:2031",
+    )
+    for page in (
+        shz.get(f"/console/reports/{reference}").get_data(as_text=True),
+        resident.get(tracking_path(resident, reference, code)).get_data(as_text=True),
+    ):
         warning = re.search(r'<span class="clock-warning" role="note">(.*?)</span>', page, re.S)
         assert warning and "2031" in warning.group(1)
 
@@ -513,11 +685,19 @@ def test_a_deadline_in_a_year_without_a_holiday_calendar_is_flagged(app, submitt
 def test_only_the_deadline_whose_count_ran_into_an_unknown_year_warns(app, submitted, shz):
     """Acceptance due in 2026 and closure counted into 2027: one warning, under the closure deadline."""
     reference, _code, _resident = submitted
-    update_report(app, reference, status=ReportStatus.ACCEPTED, accepted_at=datetime(2026, 11, 7, 10, tzinfo=BJ),
-                  acceptance_due_at=datetime(2026, 11, 23, 23, 59, tzinfo=BJ),
-                  closure_due_at=datetime(2027, 1, 6, 23, 59, tzinfo=BJ), clock_warning="closure:2027")
+    update_report(
+        app,
+        reference,
+        status=ReportStatus.ACCEPTED,
+        accepted_at=datetime(2026, 11, 7, 10, tzinfo=BJ),
+        acceptance_due_at=datetime(2026, 11, 23, 23, 59, tzinfo=BJ),
+        closure_due_at=datetime(2027, 1, 6, 23, 59, tzinfo=BJ),
+        clock_warning="closure:2027",
+    )
     page = shz.get(f"/console/reports/{reference}").get_data(as_text=True)
-    acceptance = re.search(r"<dt>Acceptance decision due</dt>\s*<dd>(.*?)</dd>", page, re.S).group(1)
+    acceptance = re.search(r"<dt>Acceptance decision due</dt>\s*<dd>(.*?)</dd>", page, re.S).group(
+        1
+    )
     closure = re.search(r"<dt>Closure due</dt>\s*<dd>(.*?)</dd>", page, re.S).group(1)
     assert "clock-warning" not in acceptance and "2027" in closure and "clock-warning" in closure
 
@@ -532,14 +712,28 @@ def test_the_second_of_two_colleagues_is_told_the_report_changed(app, submitted,
     _page, token_a, version = report_forms(shz, reference)
     _page, token_b, version_b = report_forms(other, reference)
     assert version == version_b
-    first = shz.post(f"/console/reports/{reference}/accept", data={"csrf_token": token_a, "version": version})
-    second = other.post(f"/console/reports/{reference}/not-accept", data={
-        "csrf_token": token_b, "version": version, "reason": "repeated", "explanation": "与此前举报重复,已经处理过。"})
-    assert first.headers["Location"] == second.headers["Location"] == f"/console/reports/{reference}"
+    first = shz.post(
+        f"/console/reports/{reference}/accept", data={"csrf_token": token_a, "version": version}
+    )
+    second = other.post(
+        f"/console/reports/{reference}/not-accept",
+        data={
+            "csrf_token": token_b,
+            "version": version,
+            "reason": "repeated",
+            "explanation": "与此前举报重复,已经处理过。",
+        },
+    )
+    assert (
+        first.headers["Location"] == second.headers["Location"] == f"/console/reports/{reference}"
+    )
     page = other.get(second.headers["Location"]).get_data(as_text=True)
     assert any(CHANGED in m for m in flashes(page))
     assert "badge-accepted" in page
-    assert events(app, reference, EventKind.ACCEPTED) == 1 and events(app, reference, EventKind.NOT_ACCEPTED) == 0
+    assert (
+        events(app, reference, EventKind.ACCEPTED) == 1
+        and events(app, reference, EventKind.NOT_ACCEPTED) == 0
+    )
 
 
 def test_two_identical_actions_on_the_same_version_count_once(app, submitted, shz):
@@ -547,8 +741,10 @@ def test_two_identical_actions_on_the_same_version_count_once(app, submitted, sh
     reference, _code, _resident = submitted
     _page, token, version = report_forms(shz, reference)
     for _ in range(2):
-        shz.post(f"/console/reports/{reference}/reply", data={"csrf_token": token, "version": version,
-                                                              "text": "已派员现场检查"})
+        shz.post(
+            f"/console/reports/{reference}/reply",
+            data={"csrf_token": token, "version": version, "text": "已派员现场检查"},
+        )
     assert events(app, reference, EventKind.REPLIED) == 1
 
 
@@ -576,8 +772,9 @@ def test_parallel_accepts_record_one_acceptance(app, submitted, monkeypatch):
     def press(n):
         start.wait()
         _page, token, version = forms[n]
-        responses[n] = clients[n].post(f"/console/reports/{reference}/accept",
-                                       data={"csrf_token": token, "version": version})
+        responses[n] = clients[n].post(
+            f"/console/reports/{reference}/accept", data={"csrf_token": token, "version": version}
+        )
 
     threads = [threading.Thread(target=press, args=(n,)) for n in range(2)]
     for thread in threads:
@@ -599,10 +796,15 @@ def test_parallel_accepts_record_one_acceptance(app, submitted, monkeypatch):
 def console_requests(app, reference, evidence_id):
     """Every console route that names a report, as (method, path, form data)."""
     data = {
-        "accept": {}, "not-accept": {"reason": "outside_remit", "explanation": "不属于本单位职责范围。"},
-        "assign": {"assignee": "1"}, "transfer": {"unit": "1", "reason": "转给其他单位办理。"},
-        "extension": {"days": "10", "reason": "需要检测报告"}, "extension-decision": {"approve": "Approve extension"},
-        "reply": {"text": "已收到"}, "note": {"text": "内部备注"}, "close": {"result": "已经处理完毕。"},
+        "accept": {},
+        "not-accept": {"reason": "outside_remit", "explanation": "不属于本单位职责范围。"},
+        "assign": {"assignee": "1"},
+        "transfer": {"unit": "1", "reason": "转给其他单位办理。"},
+        "extension": {"days": "10", "reason": "需要检测报告"},
+        "extension-decision": {"approve": "Approve extension"},
+        "reply": {"text": "已收到"},
+        "note": {"text": "内部备注"},
+        "close": {"result": "已经处理完毕。"},
         "summary": {"summary": "群众反映的问题已处理。"},
     }
     yield "GET", f"/console/reports/{reference}", None
@@ -615,10 +817,16 @@ def console_requests(app, reference, evidence_id):
 
 def test_console_routes_naming_a_report_are_all_covered(app):
     """Every console rule with <reference> is exercised by the cross-unit test below."""
-    rules = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("console.") and "<reference>" in r.rule}
+    rules = {
+        r.rule
+        for r in app.url_map.iter_rules()
+        if r.endpoint.startswith("console.") and "<reference>" in r.rule
+    }
     assert rules == {
-        "/console/reports/<reference>", "/console/reports/<reference>/<action>",
-        "/console/reports/<reference>/identity", "/console/reports/<reference>/evidence/<int:evidence_id>",
+        "/console/reports/<reference>",
+        "/console/reports/<reference>/<action>",
+        "/console/reports/<reference>/identity",
+        "/console/reports/<reference>/evidence/<int:evidence_id>",
         "/console/reports/<reference>/evidence/<int:evidence_id>/original",
     }
     assert set(ACTIONS) == set(__import__("portal.console.reports", fromlist=["ACTIONS"]).ACTIONS)
@@ -654,8 +862,9 @@ def test_404_for_another_unit_looks_like_404_for_nothing(app, submitted):
     real = stranger.get(f"/console/reports/{reference}")
     fake = stranger.get("/console/reports/JB-2026-999999")
     assert real.status_code == fake.status_code == 404
-    assert real.get_data(as_text=True).replace(reference, "REF") == fake.get_data(as_text=True).replace(
-        "JB-2026-999999", "REF")
+    assert real.get_data(as_text=True).replace(reference, "REF") == fake.get_data(
+        as_text=True
+    ).replace("JB-2026-999999", "REF")
 
 
 def test_a_copied_unit_reads_but_cannot_act(app, submitted):
@@ -666,13 +875,21 @@ def test_a_copied_unit_reads_but_cannot_act(app, submitted):
     assert "read-only copy" in page and "排污口每天夜里排放黑臭污水" in page
     assert action_forms(page) == [] and 'name="csrf_token"' not in page
     assert "王小明" not in page
-    token, version = csrf_token(copied, "/reports/track"), str(get_report(app, reference)["version"])
-    response = copied.post(f"/console/reports/{reference}/accept", data={"csrf_token": token, "version": version})
+    token, version = (
+        csrf_token(copied, "/reports/track"),
+        str(get_report(app, reference)["version"]),
+    )
+    response = copied.post(
+        f"/console/reports/{reference}/accept", data={"csrf_token": token, "version": version}
+    )
     assert response.headers["Location"] == f"/console/reports/{reference}"
-    assert "Only the handling unit can act on this report." in flashes(copied.get(response.headers["Location"])
-                                                                       .get_data(as_text=True))
-    response = copied.post(f"/console/reports/{reference}/note", data={"csrf_token": token, "version": version,
-                                                                       "text": "抄送单位的备注"})
+    assert "Only the handling unit can act on this report." in flashes(
+        copied.get(response.headers["Location"]).get_data(as_text=True)
+    )
+    response = copied.post(
+        f"/console/reports/{reference}/note",
+        data={"csrf_token": token, "version": version, "text": "抄送单位的备注"},
+    )
     assert response.status_code == 302
     assert events(app, reference) == [EventKind.SUBMITTED]
     assert reference in copied.get("/console/reports").get_data(as_text=True)
@@ -687,7 +904,9 @@ def test_a_site_admin_oversees_read_only(app, submitted):
     page, token, version = report_forms(root, reference)
     assert "site administrator" in page
     assert "accept" not in action_forms(page)
-    response = root.post(f"/console/reports/{reference}/accept", data={"csrf_token": token, "version": version})
+    response = root.post(
+        f"/console/reports/{reference}/accept", data={"csrf_token": token, "version": version}
+    )
     assert response.headers["Location"] == f"/console/reports/{reference}"
     assert get_report(app, reference)["status"] is ReportStatus.RECEIVED
 
@@ -719,12 +938,13 @@ def test_original_evidence_is_for_site_admins_only(app, submitted, shz, photo):
     path = f"/console/reports/{reference}/evidence/{evidence_id}/original"
     assert shz.get(path).status_code in (403, 404)
     assert staff_client(app, "shz-admin", role="unit_admin").get(path).status_code in (403, 404)
-    assert f"{path}\"" not in shz.get(f"/console/reports/{reference}").get_data(as_text=True)
+    assert f'{path}"' not in shz.get(f"/console/reports/{reference}").get_data(as_text=True)
     root = staff_client(app, "root", unit="兵团建设局", role="site_admin")
     response = root.get(path)
     assert response.status_code == 200 and response.data == photo
-    assert hashlib.sha256(response.data).hexdigest() in root.get(f"/console/reports/{reference}").get_data(
-        as_text=True)
+    assert hashlib.sha256(response.data).hexdigest() in root.get(
+        f"/console/reports/{reference}"
+    ).get_data(as_text=True)
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.mimetype == "application/octet-stream"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -744,11 +964,17 @@ def test_export_lists_the_units_reports_without_identity_or_description(app, sub
     """The CSV has one row per report of the unit, with status and deadline, and nothing about the reporter."""
     reference, _code, _resident = submitted
     response = shz.get("/console/reports/export.csv")
-    assert response.mimetype == "text/csv" and response.headers["Content-Disposition"].startswith("attachment")
+    assert response.mimetype == "text/csv" and response.headers["Content-Disposition"].startswith(
+        "attachment"
+    )
     text = response.get_data(as_text=True).lstrip("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["reference"] for r in rows] == [reference]
-    assert rows[0]["status"] == "received" and rows[0]["unit"] == "第八师石河子市" and rows[0]["due_at"]
+    assert (
+        rows[0]["status"] == "received"
+        and rows[0]["unit"] == "第八师石河子市"
+        and rows[0]["due_at"]
+    )
     for secret in ("王小明", "13912345678", "resident@example.org", "黑臭污水"):
         assert secret not in text
 
@@ -763,11 +989,20 @@ def test_console_forms_without_csrf_token_are_refused(app, submitted, shz, actio
     act(shz, reference, "accept")
     _page, _token, version = report_forms(shz, reference)
     before = events(app, reference)
-    response = shz.post(f"/console/reports/{reference}/{action}", data={
-        "version": version, "text": "没有令牌", "result": "没有令牌的办结", "reason": "outside_remit",
-        "explanation": "没有令牌的不予受理说明", "days": "10", "approve": "Approve extension",
-        "summary": "没有令牌的摘要", "assignee": str(user_id(app, "shz")),
-    })
+    response = shz.post(
+        f"/console/reports/{reference}/{action}",
+        data={
+            "version": version,
+            "text": "没有令牌",
+            "result": "没有令牌的办结",
+            "reason": "outside_remit",
+            "explanation": "没有令牌的不予受理说明",
+            "days": "10",
+            "approve": "Approve extension",
+            "summary": "没有令牌的摘要",
+            "assignee": str(user_id(app, "shz")),
+        },
+    )
     assert response.status_code == 400
     assert "王小明" not in response.get_data(as_text=True)
     assert events(app, reference) == before
@@ -839,8 +1074,14 @@ def test_send_mail_writes_eml_files_and_marks_messages_sent(app, submitted, shz)
     texts = [f.read_bytes().decode("utf-8", "replace") for f in files]
     assert all("To: resident@example.org" in t for t in texts)
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(MailMessage).where(
-            MailMessage.sent_at.is_(None))) == 0
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(MailMessage)
+                .where(MailMessage.sent_at.is_(None))
+            )
+            == 0
+        )
     assert send_mail(app)[0] == 0
     assert len(list((Path(app.config["DATA_DIR"]) / "mail").glob("*.eml"))) == 2
 

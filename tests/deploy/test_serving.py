@@ -4,6 +4,7 @@ Two gunicorn workers, as on a small machine: without nginx, two clients that nev
 hold both for gunicorn's whole timeout (30 s) and the site answers nobody. Behind nginx, 200 of them
 change nothing for the other visitors.
 """
+
 import gzip
 import os
 import shutil
@@ -27,8 +28,10 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 HELD = 200
 PAGES = ("/", "/reports/track", "/measures", "/consultations", "/units")
 
-pytestmark = pytest.mark.skipif(not os.access(NGINX, os.X_OK),
-                                reason="nginx is not installed (apt-get install nginx); CI installs it")
+pytestmark = pytest.mark.skipif(
+    not os.access(NGINX, os.X_OK),
+    reason="nginx is not installed (apt-get install nginx); CI installs it",
+)
 
 
 def wait_for_answer(base, server, seconds=60):
@@ -66,28 +69,48 @@ def test_the_production_pair_serves_everyone_while_200_clients_stall_and_stops_c
     base = f"http://127.0.0.1:{port}"
     # Outside pytest's private temporary folder: nginx's workers run as nobody when the tests run as root.
     run = Path(tempfile.mkdtemp(prefix="portal-serve-"))
-    environ = {**os.environ, "PYTHONPATH": str(ROOT), "PORT": str(port), "SERVE_DIR": str(run),
-               "SERVE_PYTHON": sys.executable, "NGINX": NGINX, "GUNICORN_WORKERS": "2",
-               "PORTAL_SECRET_KEY": app.config["SECRET_KEY"], "PORTAL_IDENTITY_KEY": app.config["IDENTITY_KEY"],
-               "PORTAL_DATA_DIR": app.config["DATA_DIR"], "PORTAL_DATABASE_URL": app.config["DATABASE_URL"]}
+    environ = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PORT": str(port),
+        "SERVE_DIR": str(run),
+        "SERVE_PYTHON": sys.executable,
+        "NGINX": NGINX,
+        "GUNICORN_WORKERS": "2",
+        "PORTAL_SECRET_KEY": app.config["SECRET_KEY"],
+        "PORTAL_IDENTITY_KEY": app.config["IDENTITY_KEY"],
+        "PORTAL_DATA_DIR": app.config["DATA_DIR"],
+        "PORTAL_DATABASE_URL": app.config["DATABASE_URL"],
+    }
     output = open(run / "serve.out", "w+")
-    server = subprocess.Popen(["deploy/serve"], cwd=ROOT, env=environ, stdout=output, stderr=subprocess.STDOUT,
-                              stdin=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        ["deploy/serve"],
+        cwd=ROOT,
+        env=environ,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         wait_for_answer(base, server)
         held, stop = hold_connections("127.0.0.1", port, HELD), threading.Event()
         dribbler = threading.Thread(target=dribble, args=(held, stop), daemon=True)
         dribbler.start()
         try:
-            time.sleep(1.2)  # every held connection is now open at nginx, some a byte or two further on
+            time.sleep(
+                1.2
+            )  # every held connection is now open at nginx, some a byte or two further on
             timings = []
             for path in PAGES * 2:
                 started = time.monotonic()
                 answer = requests.get(base + path, timeout=5)
                 timings.append(time.monotonic() - started)
                 assert answer.status_code == 200, (path, answer.status_code)
-            print(f"\n{HELD} held: {len(timings)} pages, slowest {max(timings):.3f} s, "
-                  f"median {sorted(timings)[len(timings) // 2]:.3f} s; load {os.getloadavg()[0]:.2f}")
+            print(
+                f"\n{HELD} held: {len(timings)} pages, slowest {max(timings):.3f} s, "
+                f"median {sorted(timings)[len(timings) // 2]:.3f} s; load {os.getloadavg()[0]:.2f}"
+            )
         finally:
             stop.set()
             dribbler.join()
@@ -97,7 +120,9 @@ def test_the_production_pair_serves_everyone_while_200_clients_stall_and_stops_c
         page = requests.get(f"{base}/", timeout=5).text
         stylesheet = page.split('rel="stylesheet" href="')[1].split('"')[0]
         assert "?v=" in stylesheet
-        static = requests.get(base + stylesheet, headers={"Accept-Encoding": "gzip"}, timeout=5, stream=True)
+        static = requests.get(
+            base + stylesheet, headers={"Accept-Encoding": "gzip"}, timeout=5, stream=True
+        )
         assert static.status_code == 200 and static.headers["Server"] == "nginx"
         assert "max-age=31536000" in static.headers["Cache-Control"]
         assert static.headers["Content-Encoding"] == "gzip"
@@ -105,12 +130,18 @@ def test_the_production_pair_serves_everyone_while_200_clients_stall_and_stops_c
 
         # A body larger than nginx keeps in memory goes through its temporary file to the portal (which
         # refuses this one for its missing CSRF token: its page, with its headers, not an nginx error).
-        upload = requests.post(f"{base}/reports/new", files={"evidence": ("photo.jpg", b"\xff" * 400_000)}, timeout=10)
-        assert upload.status_code == 400 and "Content-Security-Policy" in upload.headers, upload.text[:300]
+        upload = requests.post(
+            f"{base}/reports/new", files={"evidence": ("photo.jpg", b"\xff" * 400_000)}, timeout=10
+        )
+        assert upload.status_code == 400 and "Content-Security-Policy" in upload.headers, (
+            upload.text[:300]
+        )
 
         too_large = socket.create_connection(("127.0.0.1", port), timeout=5)
-        too_large.sendall(b"POST /reports/new HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          b"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 60000000\r\n\r\n")
+        too_large.sendall(
+            b"POST /reports/new HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 60000000\r\n\r\n"
+        )
         assert too_large.recv(100).startswith(b"HTTP/1.1 413")
         too_large.close()
 

@@ -1,4 +1,5 @@
 """Static URLs carry a hash of the file (`?v=`), so that browsers and nginx may keep them for a year."""
+
 import re
 
 from flask import url_for
@@ -31,7 +32,10 @@ def test_a_changed_file_gets_a_new_url_and_each_url_serves_the_file(make_app, tm
     # An old page's URL still gets the file, but not for a year: it is not that file any more.
     stale = client.get(old)
     assert stale.status_code == 200 and stale.cache_control.max_age != 365 * 24 * 3600
-    assert static_url(app, "css") == "/static/css" and static_url(app, "../wsgi.py") == "/static/../wsgi.py"
+    assert (
+        static_url(app, "css") == "/static/css"
+        and static_url(app, "../wsgi.py") == "/static/../wsgi.py"
+    )
 
 
 def test_pages_link_fingerprinted_assets_that_pass_the_content_policy(client):

@@ -6,6 +6,7 @@ and carried by every worker; they are now imported on first use. These tests run
 a worker is, so that what the test process itself imported proves nothing, and fail when one of them
 is imported again by building the app and serving the public pages.
 """
+
 import io
 import json
 import os
@@ -23,9 +24,21 @@ from portal.models import Measure
 ROOT = Path(__file__).resolve().parents[2]
 # Imported only by the CLI, by migrations or by an upload: never by serving pages.
 NOT_FOR_PAGES = ("alembic", "flask_migrate", "mako", "PIL", "pikepdf", "lxml")
-PAGES = ("/", "/measures", "/measures/14", "/disclosures", "/search?q=%E6%B1%A1%E6%9F%93", "/reports",
-         "/reports/new", "/consultations", "/dashboard", "/dashboard/goals", "/units", "/api/v1/measures",
-         "/feeds/disclosures.atom")
+PAGES = (
+    "/",
+    "/measures",
+    "/measures/14",
+    "/disclosures",
+    "/search?q=%E6%B1%A1%E6%9F%93",
+    "/reports",
+    "/reports/new",
+    "/consultations",
+    "/dashboard",
+    "/dashboard/goals",
+    "/units",
+    "/api/v1/measures",
+    "/feeds/disclosures.atom",
+)
 
 SERVE = textwrap.dedent("""
     import json, sys
@@ -61,9 +74,16 @@ MASTER = textwrap.dedent("""
 
 def environment(app, **extra):
     """The variables that make a fresh interpreter's `create_app()` use `app`'s database and data directory."""
-    return {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_ENV": "development",
-            "PORTAL_SECRET_KEY": app.config["SECRET_KEY"], "PORTAL_IDENTITY_KEY": app.config["IDENTITY_KEY"],
-            "PORTAL_DATA_DIR": app.config["DATA_DIR"], "PORTAL_DATABASE_URL": app.config["DATABASE_URL"], **extra}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PORTAL_ENV": "development",
+        "PORTAL_SECRET_KEY": app.config["SECRET_KEY"],
+        "PORTAL_IDENTITY_KEY": app.config["IDENTITY_KEY"],
+        "PORTAL_DATA_DIR": app.config["DATA_DIR"],
+        "PORTAL_DATABASE_URL": app.config["DATABASE_URL"],
+        **extra,
+    }
 
 
 def jpeg():
@@ -76,9 +96,14 @@ def jpeg():
 def test_serving_every_page_family_imports_no_migration_or_upload_library(app):
     """A fresh worker builds the app and serves each family's pages without Alembic, Pillow or pikepdf."""
     assert app.test_cli_runner().invoke(args=["portal", "reindex"]).exit_code == 0
-    result = subprocess.run([sys.executable, "-c", SERVE, ",".join(NOT_FOR_PAGES), *PAGES], cwd=ROOT,
-                            env=environment(app, PORTAL_EVIDENCE_MAX_MEGAPIXELS="5"), input=jpeg(),
-                            capture_output=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", SERVE, ",".join(NOT_FOR_PAGES), *PAGES],
+        cwd=ROOT,
+        env=environment(app, PORTAL_EVIDENCE_MAX_MEGAPIXELS="5"),
+        input=jpeg(),
+        capture_output=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr.decode()
     found = json.loads(result.stdout.decode().splitlines()[-1])
     assert found["statuses"] == {path: 200 for path in PAGES}
@@ -92,8 +117,14 @@ def test_the_gunicorn_master_runs_init_and_keeps_only_the_app(make_app):
     """`on_starting` migrates and imports the policy, but in a child: the master (and every worker forked
     from it) has not imported Alembic."""
     app = make_app(policy=False)
-    result = subprocess.run([sys.executable, "-c", MASTER, ",".join(NOT_FOR_PAGES)], cwd=ROOT,
-                            env=environment(app), capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", MASTER, ",".join(NOT_FOR_PAGES)],
+        cwd=ROOT,
+        env=environment(app),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert "policy imported: 9 chapters, 35 measures" in result.stdout
     assert json.loads(result.stdout.splitlines()[-1]) == []
@@ -106,8 +137,13 @@ def test_the_gunicorn_master_stops_when_init_fails(make_app, tmp_path):
     """A failing `portal init` (here: a database it cannot open) stops gunicorn before any worker starts."""
     app = make_app(policy=False)
     missing = f"sqlite:///{tmp_path / 'no-such-directory' / 'portal.db'}"
-    result = subprocess.run([sys.executable, "-c", MASTER, ",".join(NOT_FOR_PAGES)], cwd=ROOT,
-                            env=environment(app, PORTAL_DATABASE_URL=missing), capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", MASTER, ",".join(NOT_FOR_PAGES)],
+        cwd=ROOT,
+        env=environment(app, PORTAL_DATABASE_URL=missing),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode != 0
     assert "portal init failed" in result.stderr

@@ -1,4 +1,5 @@
 """/feeds/consultations.atom: a valid Atom 1.0 feed of published consultations."""
+
 import feedparser
 import pytest
 

@@ -1,5 +1,6 @@
 """Disclosure feeds: every public disclosure, filtered, per unit and per category; revisions and withdrawals."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
 import feedparser
@@ -39,7 +40,9 @@ def test_feed_has_every_public_disclosure_last_changed_first(client, disclosure_
     assert feed.feed.id == f"{ROOT}/feeds/disclosures.atom" and feed.feed.title
     links = {link.rel: link.href for link in feed.feed.links}
     assert links == {"self": f"{ROOT}/feeds/disclosures.atom", "alternate": f"{ROOT}/disclosures"}
-    assert [e.id for e in feed.entries] == page_ids(disclosure_world, "penalty", "permit", "statistics", "quality")
+    assert [e.id for e in feed.entries] == page_ids(
+        disclosure_world, "penalty", "permit", "statistics", "quality"
+    )
     assert [e.link for e in feed.entries] == [e.id for e in feed.entries]
     assert feed.feed.updated_parsed == feed.entries[0].updated_parsed
     assert DRAFT_TITLE not in client.get("/feeds/disclosures.atom").get_data(as_text=True)
@@ -71,20 +74,30 @@ def test_markup_in_a_body_stays_inert(client, disclosure_world):
     """The content is sanitised HTML sent escaped (type="html"): no script, image or javascript: link."""
     document = ET.fromstring(client.get("/feeds/disclosures.atom").get_data())
     ns = {"a": atom.ATOM}
-    quality = [e for e in document.findall("a:entry", ns)
-               if e.find("a:id", ns).text.endswith(f"/disclosures/{disclosure_world['quality']}")][0]
+    quality = [
+        e
+        for e in document.findall("a:entry", ns)
+        if e.find("a:id", ns).text.endswith(f"/disclosures/{disclosure_world['quality']}")
+    ][0]
     content = quality.find("a:content", ns)
     assert content.get("type") == "html" and list(content) == []  # text, not child elements
     assert "<h3>监测结果</h3>" in content.text and "&lt;script&gt;" in content.text
-    assert "<script" not in content.text and "<img" not in content.text and 'href="javascript' not in content.text
+    assert (
+        "<script" not in content.text
+        and "<img" not in content.text
+        and 'href="javascript' not in content.text
+    )
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("unit={shz_unit}", ["penalty", "permit"]),
-    ("category=statistics", ["statistics"]),
-    ("area=0", ["statistics", "quality"]),
-    ("area=8&category=discharge_permits", ["permit"]),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("unit={shz_unit}", ["penalty", "permit"]),
+        ("category=statistics", ["statistics"]),
+        ("area=0", ["statistics", "quality"]),
+        ("area=8&category=discharge_permits", ["permit"]),
+    ],
+)
 def test_filters(client, disclosure_world, query, expected):
     """?unit, ?category and ?area narrow the feed; its self link keeps them."""
     path = "/feeds/disclosures.atom?" + query.format(**disclosure_world)
@@ -108,18 +121,30 @@ def test_stable_unit_and_category_feeds(client, disclosure_world):
     assert other.entries == []  # only a draft in that category
 
 
-@pytest.mark.parametrize("path", ["/feeds/units/999999/disclosures.atom", "/feeds/units/99999999999/disclosures.atom",
-                                  "/feeds/categories/nothing/disclosures.atom"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/feeds/units/999999/disclosures.atom",
+        "/feeds/units/99999999999/disclosures.atom",
+        "/feeds/categories/nothing/disclosures.atom",
+    ],
+)
 def test_unknown_unit_or_category_is_404(client, disclosure_world, path):
     """A feed of something that does not exist is not found."""
     assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("query, name", [
-    ("unit=abc", "单位“abc”"), ("unit=99999999999999999999", "单位“99999999999999999999”"),
-    ("category=nothing", "类别“nothing”"), ("area=99", "管辖区域“99”"), ("area=-1", "管辖区域“-1”"),
-    ("area=²", "管辖区域“²”"),
-])
+@pytest.mark.parametrize(
+    "query, name",
+    [
+        ("unit=abc", "单位“abc”"),
+        ("unit=99999999999999999999", "单位“99999999999999999999”"),
+        ("category=nothing", "类别“nothing”"),
+        ("area=99", "管辖区域“99”"),
+        ("area=-1", "管辖区域“-1”"),
+        ("area=²", "管辖区域“²”"),
+    ],
+)
 def test_bad_filter_is_400_with_a_text_message(client, disclosure_world, query, name):
     """A refused filter is a 400 whose plain-text message names it in words, with the value refused."""
     response = client.get("/feeds/disclosures.atom?" + query)
@@ -139,21 +164,35 @@ def test_pages_point_to_their_feeds(client, disclosure_world):
     unit = disclosure_world["shz_unit"]
     client.get("/language/en")
     listing = client.get(f"/disclosures?unit={unit}").get_data(as_text=True)
-    assert (f'<link rel="alternate" type="application/atom+xml" title="Disclosures" '
-            f'href="/feeds/disclosures.atom?unit={unit}">') in listing
-    assert f'href="/feeds/units/{unit}/disclosures.atom"' in client.get(f"/units/{unit}").get_data(as_text=True)
+    assert (
+        f'<link rel="alternate" type="application/atom+xml" title="Disclosures" '
+        f'href="/feeds/disclosures.atom?unit={unit}">'
+    ) in listing
+    assert f'href="/feeds/units/{unit}/disclosures.atom"' in client.get(f"/units/{unit}").get_data(
+        as_text=True
+    )
     assert 'href="/feeds/reports.atom"' in client.get("/reports").get_data(as_text=True)
     assert "application/atom+xml" not in client.get("/measures").get_data(as_text=True)
 
 
 def test_characters_xml_cannot_carry_are_dropped(app):
     """Text pasted with control characters still makes a valid feed."""
-    moment = datetime(2026, 3, 1, tzinfo=timezone.utc)
-    entry = atom.Entry(id="tag:example.org,2026:1", title="标题\x0b\x00", url="http://localhost/x", updated=moment,
-                       summary="摘要\x1f<b>不是标签</b>")
+    moment = datetime(2026, 3, 1, tzinfo=UTC)
+    entry = atom.Entry(
+        id="tag:example.org,2026:1",
+        title="标题\x0b\x00",
+        url="http://localhost/x",
+        updated=moment,
+        summary="摘要\x1f<b>不是标签</b>",
+    )
     with app.test_request_context():
-        body = atom.document("tag:example.org,2026:feed", "订阅\x08", "http://localhost/f", "http://localhost/",
-                             [entry])
+        body = atom.document(
+            "tag:example.org,2026:feed",
+            "订阅\x08",
+            "http://localhost/f",
+            "http://localhost/",
+            [entry],
+        )
     feed = feedparser.parse(body)
     assert not feed.bozo and feed.entries[0].title == "标题"
     assert feed.entries[0].summary == "摘要<b>不是标签</b>"

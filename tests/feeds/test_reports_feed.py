@@ -1,4 +1,5 @@
 """/feeds/reports.atom: the public outcomes of reports, newest first, and nothing private."""
+
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -40,9 +41,18 @@ def parse(client, path):
 
 def new_report(app, key, category="water", **fields):
     """A report submitted at T0 with a planted identity, place, description and photo."""
-    data = ReportInput(submission_key=key, category=category, area=8, place=PLANTED["place"],
-                       description=PLANTED["description"], name=PLANTED["name"], phone=PLANTED["phone"],
-                       email=PLANTED["email"], files=[("秘密照片.jpg", jpeg_photo())], **fields)
+    data = ReportInput(
+        submission_key=key,
+        category=category,
+        area=8,
+        place=PLANTED["place"],
+        description=PLANTED["description"],
+        name=PLANTED["name"],
+        phone=PLANTED["phone"],
+        email=PLANTED["email"],
+        files=[("秘密照片.jpg", jpeg_photo())],
+        **fields,
+    )
     return reports.submit(data, app.config, now=T0).report
 
 
@@ -64,9 +74,16 @@ def world(app):
         handling.accept(staff, accepted, None, app.config, now=T0 + timedelta(days=8))
         received = new_report(app, "received")
         db.session.commit()
-        return {key: r.reference for key, r in
-                (("closed", closed), ("summarised", summarised), ("later", later), ("accepted", accepted),
-                 ("received", received))}
+        return {
+            key: r.reference
+            for key, r in (
+                ("closed", closed),
+                ("summarised", summarised),
+                ("later", later),
+                ("accepted", accepted),
+                ("received", received),
+            )
+        }
 
 
 def test_feed_lists_public_outcomes_newest_first(client, world):
@@ -74,7 +91,10 @@ def test_feed_lists_public_outcomes_newest_first(client, world):
     feed = parse(client, "/feeds/reports.atom")
     assert feed.feed.id == "http://localhost/feeds/reports.atom" and feed.feed.title
     links = {link.rel: link.href for link in feed.feed.links}
-    assert links == {"self": "http://localhost/feeds/reports.atom", "alternate": "http://localhost/reports"}
+    assert links == {
+        "self": "http://localhost/feeds/reports.atom",
+        "alternate": "http://localhost/reports",
+    }
     order = ["later", "summarised", "closed"]
     assert [e.id for e in feed.entries] == [f"http://localhost/reports/{world[k]}" for k in order]
     assert [e.link for e in feed.entries] == [e.id for e in feed.entries]
@@ -94,7 +114,11 @@ def test_a_summary_after_closing_updates_the_entry(app, client, world):
         handling.publish_summary(staff, report, None, "排污口已封堵。", now=T0 + timedelta(days=9))
         db.session.commit()
     top = parse(client, "/feeds/reports.atom").entries[0]
-    assert top.id.endswith(world["closed"]) and RESULT in top.summary and "排污口已封堵。" in top.summary
+    assert (
+        top.id.endswith(world["closed"])
+        and RESULT in top.summary
+        and "排污口已封堵。" in top.summary
+    )
     assert top.updated_parsed[:3] == (2026, 6, 10) and top.published_parsed[:3] == (2026, 6, 6)
 
 
@@ -125,5 +149,6 @@ def test_the_old_feed_address_moved_for_good(client, world):
     assert followed.get_data() == client.get("/feeds/reports.atom").get_data()
     feed = parse(client, "/feeds/reports.atom")
     assert feed.feed.id == "http://localhost/feeds/reports.atom"
-    assert [e.id for e in feed.entries] == [f"http://localhost/reports/{world[k]}" for k in ("later", "summarised",
-                                                                                            "closed")]
+    assert [e.id for e in feed.entries] == [
+        f"http://localhost/reports/{world[k]}" for k in ("later", "summarised", "closed")
+    ]

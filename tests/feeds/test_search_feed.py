@@ -1,4 +1,5 @@
 """/feeds/search.atom: a saved search as a feed, newest matches first; unusable queries get a text message."""
+
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -27,7 +28,9 @@ def test_feed_of_a_query_has_its_matches_newest_first(client, indexed):
     (entry,) = feed.entries
     assert entry.link == entry.id and entry.title == "2025年兵团环境质量状况公报"
     assert entry.tags[0].term == "disclosure"
-    assert "<strong>年均浓度</strong>" in entry.content[0].value and "PM2.5年均浓度" in entry.summary
+    assert (
+        "<strong>年均浓度</strong>" in entry.content[0].value and "PM2.5年均浓度" in entry.summary
+    )
     assert entry.updated_parsed[:3] == (2026, 2, 28)  # 2026-03-01 00:00 in Beijing
     links = {link.rel: link.href for link in feed.feed.links}
     quoted = "%E5%B9%B4%E5%9D%87%E6%B5%93%E5%BA%A6"
@@ -42,16 +45,25 @@ def test_many_matches_give_the_newest_fifty(client, indexed):
     assert len(feed.entries) == 50
     days = [e.updated_parsed for e in feed.entries]
     assert days == sorted(days, reverse=True)
-    assert feed.entries[0].id == f"http://localhost/disclosures/{indexed['quality']}"  # published 2026-03-01
+    assert (
+        feed.entries[0].id == f"http://localhost/disclosures/{indexed['quality']}"
+    )  # published 2026-03-01
 
 
 def test_filters_narrow_the_feed_and_stay_in_its_address(client, indexed):
     """kind, unit and area (repeatable) filter as on the search page; sort and page are ignored."""
     path = "/feeds/search.atom?q=兵团&kind=disclosure&area=0&sort=relevance&page=3"
     feed = parse(client, path)
-    assert [e.id.rsplit("/", 1)[1] for e in feed.entries] == [str(indexed["quality"]), str(indexed["statistics"])]
+    assert [e.id.rsplit("/", 1)[1] for e in feed.entries] == [
+        str(indexed["quality"]),
+        str(indexed["statistics"]),
+    ]
     self_url = next(link.href for link in feed.feed.links if link.rel == "self")
-    assert parse_qsl(urlsplit(self_url).query) == [("q", "兵团"), ("kind", "disclosure"), ("area", "0")]
+    assert parse_qsl(urlsplit(self_url).query) == [
+        ("q", "兵团"),
+        ("kind", "disclosure"),
+        ("area", "0"),
+    ]
     both = parse(client, "/feeds/search.atom?q=许可排放量&kind=disclosure&kind=measure")
     assert [e.id for e in both.entries] == [f"http://localhost/disclosures/{indexed['permit']}"]
 
@@ -61,11 +73,14 @@ def test_a_revision_reaches_the_feed_through_the_index(app, client, indexed):
     with app.app_context():
         staff = db.session.scalar(sa.select(User).where(User.username == "shz"))
         permit = db.session.get(Disclosure, indexed["permit"])
-        disclosures.revise(staff, permit, permit.title, "热电厂已完成超低排放改造。", "补充改造情况。")
+        disclosures.revise(
+            staff, permit, permit.title, "热电厂已完成超低排放改造。", "补充改造情况。"
+        )
         db.session.commit()
         search.drain(app.config)
     assert [e.id for e in parse(client, "/feeds/search.atom?q=超低排放改造").entries] == [
-        f"http://localhost/disclosures/{indexed['permit']}"]
+        f"http://localhost/disclosures/{indexed['permit']}"
+    ]
     assert parse(client, "/feeds/search.atom?q=许可排放量下调").entries == []
 
 
@@ -75,13 +90,16 @@ def test_no_match_is_an_empty_valid_feed(client, indexed):
     assert feed.entries == [] and feed.feed.updated_parsed is not None
 
 
-@pytest.mark.parametrize("query, words", [
-    ("", "Search"),
-    ("q=" + "长" * 201, "200"),
-    ("q=---", "Search"),
-    ("q=污染&kind=nothing", "type of content"),
-    ("q=污染&year=20", "year"),
-])
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ("", "Search"),
+        ("q=" + "长" * 201, "200"),
+        ("q=---", "Search"),
+        ("q=污染&kind=nothing", "type of content"),
+        ("q=污染&year=20", "year"),
+    ],
+)
 def test_an_unusable_query_is_400_with_a_text_message(app, indexed, query, words):
     """An empty, over-long or punctuation-only query, or a bad filter: 400, a plain-text message saying why."""
     client = app.test_client()
@@ -106,5 +124,7 @@ def test_the_search_page_announces_its_feed(client, indexed):
     """The results page links the feed of the same query and filters in <head> (not the page number)."""
     client.get("/language/en")
     page = client.get("/search?q=PM2.5&kind=disclosure&page=1").get_data(as_text=True)
-    assert ('<link rel="alternate" type="application/atom+xml" title="This search" '
-            'href="/feeds/search.atom?q=PM2.5&amp;kind=disclosure">') in page
+    assert (
+        '<link rel="alternate" type="application/atom+xml" title="This search" '
+        'href="/feeds/search.atom?q=PM2.5&amp;kind=disclosure">'
+    ) in page

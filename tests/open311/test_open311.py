@@ -1,4 +1,5 @@
 """Open311 GeoReport v2 at /open311/v2: conformance in JSON and XML, routing, privacy, errors, limits."""
+
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -32,9 +33,21 @@ PLANTED = {
     "address_string": "北泉镇幸福路17号院内PLANTED-PLACE",
 }
 REQUEST_FIELDS = (
-    "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-    "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
-    "address", "address_id", "zipcode", "media_url",
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "media_url",
 )
 
 
@@ -53,8 +66,14 @@ def water_report(key, **extra):
 
 def air_report(key, **extra):
     """An air report at the 兵团 level, located by coordinates only."""
-    return {"api_key": key, "service_code": "air", "lat": "44.305", "long": "86.045",
-            "description": "工地扬尘很严重,整天灰蒙蒙的。", **extra}
+    return {
+        "api_key": key,
+        "service_code": "air",
+        "lat": "44.305",
+        "long": "86.045",
+        "description": "工地扬尘很严重,整天灰蒙蒙的。",
+        **extra,
+    }
 
 
 def post(client, data, fmt="json"):
@@ -138,9 +157,13 @@ def test_services_json(client):
     assert len(services) == 13
     water = next(s for s in services if s["service_code"] == "water")
     assert water == {
-        "service_code": "water", "service_name": "水污染", "description": "向河流、水库、渠道或地下排放污水、废液。",
-        "metadata": False, "type": "realtime",
-        "keywords": "排污口排放黑臭污水, 水库水面漂浮油污, 偷排废液", "group": "pollution",
+        "service_code": "water",
+        "service_name": "水污染",
+        "description": "向河流、水库、渠道或地下排放污水、废液。",
+        "metadata": False,
+        "type": "realtime",
+        "keywords": "排污口排放黑臭污水, 水库水面漂浮油污, 偷排废液",
+        "group": "pollution",
     }
     assert "水污染".encode() in response.data  # UTF-8, not \u escapes
 
@@ -161,8 +184,10 @@ def test_services_xml(client):
 
 def test_service_definition(client):
     """A definition has the code and no attributes, in both formats."""
-    assert client.get(f"{BASE}/services/soil_waste.json").get_json() == {"service_code": "soil_waste",
-                                                                         "attributes": []}
+    assert client.get(f"{BASE}/services/soil_waste.json").get_json() == {
+        "service_code": "soil_waste",
+        "attributes": [],
+    }
     root = xml(client.get(f"{BASE}/services/soil_waste.xml"))
     assert root.tag == "service_definition"
     assert root.findtext("service_code") == "soil_waste"
@@ -188,18 +213,30 @@ def test_post_routes_a_water_report_like_the_web_form(app, client):
     assert answer["service_request_id"].startswith("JB-")
     assert answer["account_id"] == ""
     assert "第八师石河子市" in answer["service_notice"]
-    assert response.headers["Location"].endswith(f"/open311/v2/requests/{answer['service_request_id']}.json")
+    assert response.headers["Location"].endswith(
+        f"/open311/v2/requests/{answer['service_request_id']}.json"
+    )
     with app.app_context():
-        report = db.session.scalar(sa.select(Report).where(Report.reference == answer["service_request_id"]))
+        report = db.session.scalar(
+            sa.select(Report).where(Report.reference == answer["service_request_id"])
+        )
         assert report.unit.name == "第八师石河子市"
         assert report.area.number == 8
         assert report.category.code == "water"
         assert report.source is ReportSource.OPEN311
-        assert report.api_key_id == db.session.scalar(sa.select(ApiKey.id).where(ApiKey.name == "t"))
+        assert report.api_key_id == db.session.scalar(
+            sa.select(ApiKey.id).where(ApiKey.name == "t")
+        )
         assert report.place == PLANTED["address_string"]
         assert report.status is ReportStatus.RECEIVED
-        identity = db.session.scalar(sa.select(ReporterIdentity).where(ReporterIdentity.report_id == report.id))
-        assert (identity.name, identity.phone, identity.email) == ("王小明", PLANTED["phone"], PLANTED["email"])
+        identity = db.session.scalar(
+            sa.select(ReporterIdentity).where(ReporterIdentity.report_id == report.id)
+        )
+        assert (identity.name, identity.phone, identity.email) == (
+            "王小明",
+            PLANTED["phone"],
+            PLANTED["email"],
+        )
         assert identity.visibility is IdentityVisibility.ADMINISTRATORS
 
 
@@ -220,7 +257,12 @@ def test_post_routes_an_air_report_at_bingtuan_level_in_xml(app, client):
         assert report.area.number == 0
         assert report.place == "44.305,86.045"
         assert str(report.latitude) == "44.305000"
-        assert db.session.scalar(sa.select(ReporterIdentity).where(ReporterIdentity.report_id == report.id)) is None
+        assert (
+            db.session.scalar(
+                sa.select(ReporterIdentity).where(ReporterIdentity.report_id == report.id)
+            )
+            is None
+        )
 
 
 def test_post_with_the_same_submission_key_answers_the_first_report(app, client):
@@ -267,8 +309,9 @@ def test_get_request_by_reference(app, client, fmt):
     assert "lat" not in item and "long" not in item
     with app.app_context():
         report = db.session.scalar(sa.select(Report).where(Report.reference == reference))
-        assert item["expected_datetime"] == report.acceptance_due_at.astimezone(
-            BEIJING).isoformat(timespec="seconds")
+        assert item["expected_datetime"] == report.acceptance_due_at.astimezone(BEIJING).isoformat(
+            timespec="seconds"
+        )
 
 
 def test_get_request_shows_published_summary_latest_reply_and_closure(app, client):
@@ -298,14 +341,17 @@ def test_accepted_report_expects_the_closure_deadline(app, client):
     """While accepted, expected_datetime is the closure deadline."""
     reference = filed(client, app, air_report(new_key(app)))
     due = utcnow() + timedelta(days=60)
-    update_report(app, reference, status=ReportStatus.ACCEPTED, accepted_at=utcnow(), closure_due_at=due)
+    update_report(
+        app, reference, status=ReportStatus.ACCEPTED, accepted_at=utcnow(), closure_due_at=due
+    )
     [item] = client.get(f"{BASE}/requests/{reference}.json").get_json()
     assert item["status"] == "open"
-    assert item["expected_datetime"] == due.astimezone(
-        BEIJING).isoformat(timespec="seconds")
+    assert item["expected_datetime"] == due.astimezone(BEIJING).isoformat(timespec="seconds")
 
 
-@pytest.mark.parametrize("path", ["requests.json", "requests.xml", "requests/{ref}.json", "requests/{ref}.xml"])
+@pytest.mark.parametrize(
+    "path", ["requests.json", "requests.xml", "requests/{ref}.json", "requests/{ref}.xml"]
+)
 def test_identity_description_and_place_never_leave(app, client, path):
     """Name, phone, email, the resident's description, place and coordinates are never returned."""
     key = new_key(app)
@@ -314,9 +360,27 @@ def test_identity_description_and_place_never_leave(app, client, path):
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert reference in text
-    for value in (*PLANTED.values(), "王小明", "PLANTED", "whistle.blower", "44.301234", "86.041234", key):
+    for value in (
+        *PLANTED.values(),
+        "王小明",
+        "PLANTED",
+        "whistle.blower",
+        "44.301234",
+        "86.041234",
+        key,
+    ):
         assert value not in text
-    for field in ("first_name", "last_name", "phone", "email", "device_id", "account_id", "lat", "long", "name"):
+    for field in (
+        "first_name",
+        "last_name",
+        "phone",
+        "email",
+        "device_id",
+        "account_id",
+        "lat",
+        "long",
+        "name",
+    ):
         assert f'"{field}"' not in text and f"<{field}>" not in text
 
 
@@ -336,7 +400,10 @@ def test_filters(app, client):
             return [e.findtext("service_request_id") for e in xml(response).findall("request")]
         return [item["service_request_id"] for item in response.get_json()]
 
-    assert ids("") == [air, water]  # newest first; the 100-day-old report is outside the default 90 days
+    assert ids("") == [
+        air,
+        water,
+    ]  # newest first; the 100-day-old report is outside the default 90 days
     assert ids("", "xml") == [air, water]
     assert ids("status=open") == [water]
     assert ids("status=closed") == [air]
@@ -363,23 +430,35 @@ def test_filters(app, client):
 def test_post_errors(app, client, fmt):
     """Each refused POST answers the spec's error list with the right status and files nothing."""
     key = new_key(app)
-    assert_error(post(client, {k: v for k, v in air_report(key).items() if k != "api_key"}, fmt), 403, "api_key")
+    assert_error(
+        post(client, {k: v for k, v in air_report(key).items() if k != "api_key"}, fmt),
+        403,
+        "api_key",
+    )
     assert_error(post(client, air_report("p311_not-a-key"), fmt), 403, "api_key")
     assert_error(post(client, air_report(key, service_code="nuclear"), fmt), 404, "nuclear")
     assert_error(post(client, air_report(key, service_code=""), fmt), 400, "service_code")
     no_location = {k: v for k, v in air_report(key).items() if k not in ("lat", "long")}
     assert_error(post(client, no_location, fmt), 400, "address_string")
     assert_error(post(client, air_report(key, long=""), fmt), 400, "address_string")
-    assert_error(post(client, air_report(key, address_string="x" * 301), fmt), 400, "address_string:")
-    assert_error(post(client, air_report(key, address_string="\x01", long=""), fmt), 400, "address_string")
+    assert_error(
+        post(client, air_report(key, address_string="x" * 301), fmt), 400, "address_string:"
+    )
+    assert_error(
+        post(client, air_report(key, address_string="\x01", long=""), fmt), 400, "address_string"
+    )
     assert_error(post(client, air_report(key, description="x" * 4001), fmt), 400, "description:")
     assert_error(post(client, air_report(key, description="太短"), fmt), 400, "description:")
     assert_error(post(client, air_report(key, phone="call me"), fmt), 400, "phone:")
     assert_error(post(client, air_report(key, email="at"), fmt), 400, "email:")
     assert_error(post(client, air_report(key, lat="123", long="86"), fmt), 400, "lat:")
     assert_error(post(client, air_report(key, lat="44", long="186"), fmt), 400, "long:")
-    assert_error(post(client, air_report(key, **{"attribute[area]": "15"}), fmt), 400, "attribute[area]")
-    assert_error(post(client, air_report(key, **{"attribute[area]": "八"}), fmt), 400, "attribute[area]")
+    assert_error(
+        post(client, air_report(key, **{"attribute[area]": "15"}), fmt), 400, "attribute[area]"
+    )
+    assert_error(
+        post(client, air_report(key, **{"attribute[area]": "八"}), fmt), 400, "attribute[area]"
+    )
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Report.id))) == 0
 
@@ -398,7 +477,11 @@ def test_get_errors(client, fmt):
     """Bad parameters, unknown ids, paths and methods answer the spec's error list."""
     assert_error(client.get(f"{BASE}/requests.{fmt}?start_date=yesterday"), 400, "start_date")
     assert_error(client.get(f"{BASE}/requests.{fmt}?end_date=2026-13-45"), 400, "end_date")
-    assert_error(client.get(f"{BASE}/requests.{fmt}?start_date=2026-11-20&end_date=2026-11-01"), 400, "end_date")
+    assert_error(
+        client.get(f"{BASE}/requests.{fmt}?start_date=2026-11-20&end_date=2026-11-01"),
+        400,
+        "end_date",
+    )
     assert_error(client.get(f"{BASE}/requests.{fmt}?status=pending"), 400, "status")
     assert_error(client.get(f"{BASE}/requests/JB-2026-999999.{fmt}"), 404, "JB-2026-999999")
     assert_error(client.get(f"{BASE}/nothing-here.{fmt}"), 404)
@@ -419,7 +502,9 @@ def test_unexpected_failure_is_a_500_in_the_spec_form(client, monkeypatch):
     assert b"ZeroDivisionError" not in response.data
 
 
-@pytest.mark.parametrize("path", ["services.html", "services", "discovery.yaml", "requests/JB-2026-000001.csv"])
+@pytest.mark.parametrize(
+    "path", ["services.html", "services", "discovery.yaml", "requests/JB-2026-000001.csv"]
+)
 def test_unknown_format_is_404_in_json(client, path):
     """Only .json and .xml exist; anything else is a 404 in JSON."""
     response = client.get(f"{BASE}/{path}")
@@ -455,7 +540,11 @@ def test_create_api_key_stores_only_a_hash(app_context):
     key, plaintext = create_api_key("  Shihezi app  ")
     db.session.commit()
     assert plaintext.startswith("p311_") and len(plaintext) > 40
-    row = db.session.execute(sa.select(ApiKey.__table__).where(ApiKey.__table__.c.id == key.id)).mappings().one()
+    row = (
+        db.session.execute(sa.select(ApiKey.__table__).where(ApiKey.__table__.c.id == key.id))
+        .mappings()
+        .one()
+    )
     assert row["name"] == "Shihezi app"
     assert len(row["key_hash"]) == 64 and plaintext not in row["key_hash"]
     assert all(plaintext not in str(value) for value in row.values())

@@ -1,4 +1,5 @@
 """The importer writing the policy into the database: counts, units, idempotence, revisions."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -32,7 +33,9 @@ def test_import_writes_the_whole_policy(empty):
     db.session.commit()
     assert result.changed
     assert (count(Chapter), count(Measure), count(Task), count(Goal)) == (9, 35, 59, 10)
-    kinds = dict(db.session.execute(sa.select(Unit.kind, sa.func.count()).group_by(Unit.kind)).all())
+    kinds = dict(
+        db.session.execute(sa.select(Unit.kind, sa.func.count()).group_by(Unit.kind)).all()
+    )
     assert kinds == {UnitKind.DEPARTMENT: 23, UnitKind.DIVISION: 14, UnitKind.COLLECTIVE: 5}
     construction = unit("兵团建设局")
     assert construction.label == "兵团建设局(环保局)"
@@ -57,9 +60,13 @@ def test_a_revised_document_updates_in_place(app_context):
     measure_id = db.session.scalar(sa.select(Measure.id).where(Measure.number == 14))
     task = db.session.scalar(sa.select(Task).where(Task.title == "加强大气污染防治"))
     task_id, task_count = task.id, count(Task)
-    revised = bundled_text().replace("加强大气污染防治。", "深入推进大气污染防治。").replace(
-        "(牵头单位:兵团建设局(环保局),参加单位:兵团发展改革委、工信委、科技局、财务局)",
-        "(牵头单位:兵团建设局(环保局)、工信委,参加单位:兵团发展改革委、科技局、财务局、卫生局)",
+    revised = (
+        bundled_text()
+        .replace("加强大气污染防治。", "深入推进大气污染防治。")
+        .replace(
+            "(牵头单位:兵团建设局(环保局),参加单位:兵团发展改革委、工信委、科技局、财务局)",
+            "(牵头单位:兵团建设局(环保局)、工信委,参加单位:兵团发展改革委、科技局、财务局、卫生局)",
+        )
     )
     assert import_policy(revised).changed
     db.session.commit()
@@ -68,7 +75,12 @@ def test_a_revised_document_updates_in_place(app_context):
     assert task.title == "深入推进大气污染防治"
     assert task.measure_id == measure_id
     assert [u.name for u in task.lead_units] == ["兵团建设局", "兵团工信委"]
-    assert [u.name for u in task.participating_units] == ["兵团发展改革委", "兵团科技局", "兵团财务局", "兵团卫生局"]
+    assert [u.name for u in task.participating_units] == [
+        "兵团发展改革委",
+        "兵团科技局",
+        "兵团财务局",
+        "兵团卫生局",
+    ]
     assert count(Task) == task_count
 
 
@@ -84,12 +96,14 @@ def test_a_broken_document_leaves_nothing_behind(empty):
 def test_a_document_with_a_task_removed_drops_only_that_task(app_context):
     """A revision that removes a task deletes it and keeps every other task's id."""
     ids = dict(db.session.execute(sa.select(Task.title, Task.id)).all())
-    paragraph = next(line for line in bundled_text().splitlines() if line.startswith("加快“互联网+”发展。"))
+    paragraph = next(
+        line for line in bundled_text().splitlines() if line.startswith("加快“互联网+”发展。")
+    )
     import_policy(bundled_text().replace(paragraph + "\n", ""))
     db.session.commit()
     after = dict(db.session.execute(sa.select(Task.title, Task.id)).all())
     assert "加快“互联网+”发展" not in after and len(after) == len(ids) - 1
-    assert [t.title for t in db.session.scalar(sa.select(Measure).where(Measure.number == 7)).tasks] == [
-        "提升科技创新能力", "实施科技创新工程"
-    ]
+    assert [
+        t.title for t in db.session.scalar(sa.select(Measure).where(Measure.number == 7)).tasks
+    ] == ["提升科技创新能力", "实施科技创新工程"]
     assert all(ids[title] == task_id for title, task_id in after.items())

@@ -1,4 +1,5 @@
 """The parser on the real policy and on documents it must refuse."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -44,7 +45,11 @@ def test_measure_fourteen_air_pollution_task(policy):
     assert names(task.lead) == ["兵团建设局"]
     assert task.lead[0].aliases == ("兵团环保局",)
     assert names(task.participating) == ["兵团发展改革委", "兵团工信委", "兵团科技局", "兵团财务局"]
-    assert [t.title for t in measure.tasks] == ["加强大气污染防治", "推进水污染治理", "加大土壤污染防治力度"]
+    assert [t.title for t in measure.tasks] == [
+        "加强大气污染防治",
+        "推进水污染治理",
+        "加大土壤污染防治力度",
+    ]
 
 
 def test_measure_thirty_is_one_task_titled_like_the_measure(policy):
@@ -54,7 +59,12 @@ def test_measure_thirty_is_one_task_titled_like_the_measure(policy):
     task = measure.tasks[0]
     assert (task.kind, task.title) == ("measure", "鼓励公众积极参与")
     assert names(task.lead) == ["兵团建设局", "兵团民政局"]
-    assert names(task.participating) == ["兵团党委宣传部", "兵团发展改革委", "兵团水利局", "兵团农业局"]
+    assert names(task.participating) == [
+        "兵团党委宣传部",
+        "兵团发展改革委",
+        "兵团水利局",
+        "兵团农业局",
+    ]
 
 
 def test_goal_bullets_of_measure_three_are_tasks(policy):
@@ -70,8 +80,15 @@ def test_prefix_carries_over_and_aliases_merge(policy):
     """`兵团发展改革委、水利局` gives 兵团水利局; 农业局(畜牧兽医局、林业局) is one unit with two aliases."""
     goal = policy.measures[2].tasks[1]
     assert names(goal.lead) == ["兵团发展改革委", "兵团水利局", "兵团工信委", "兵团统计局"]
-    agriculture = [u for t in policy.tasks for u in t.lead + t.participating if u.name == "兵团农业局"]
-    assert {u.aliases for u in agriculture} == {(), ("兵团林业局",), ("兵团畜牧兽医局",), ("兵团畜牧兽医局", "兵团林业局")}
+    agriculture = [
+        u for t in policy.tasks for u in t.lead + t.participating if u.name == "兵团农业局"
+    ]
+    assert {u.aliases for u in agriculture} == {
+        (),
+        ("兵团林业局",),
+        ("兵团畜牧兽医局",),
+        ("兵团畜牧兽医局", "兵团林业局"),
+    }
     publicity = policy.measures[28].tasks[0].lead[0]
     assert publicity.name == "兵团党委宣传部"
     assert publicity.aliases == ("兵团文化广播电视局", "兵团新闻出版局")
@@ -80,7 +97,13 @@ def test_prefix_carries_over_and_aliases_merge(policy):
 def test_collective_addressees_are_flagged(policy):
     """各师(市)党委, 各师(市), 兵团各有关单位, 兵团各有关部门, 兵团各师(市)党委 are collective."""
     collective = {u.name for t in policy.tasks for u in t.lead + t.participating if u.collective}
-    assert collective == {"各师(市)党委", "各师(市)", "兵团各有关单位", "兵团各有关部门", "兵团各师(市)党委"}
+    assert collective == {
+        "各师(市)党委",
+        "各师(市)",
+        "兵团各有关单位",
+        "兵团各有关部门",
+        "兵团各师(市)党委",
+    }
     last = policy.measures[34].tasks[0]
     assert names(last.lead) == ["兵团各师(市)党委", "各师(市)", "兵团各有关部门"]
 
@@ -104,7 +127,10 @@ def test_open_lists_are_marked(policy):
 
 def test_goals_of_measure_three(policy):
     """The ten numeric targets of (三), with comparison, value, unit and year."""
-    found = {(i.name, i.comparison, i.target_value, i.unit_of_measure, i.baseline_year) for i in policy.goals}
+    found = {
+        (i.name, i.comparison, i.target_value, i.unit_of_measure, i.baseline_year)
+        for i in policy.goals
+    }
     assert found == {
         ("用水总量", "le", Decimal("120"), "亿立方米", None),
         ("单位生产总值用水量", "reduce_by", Decimal("25"), "%", 2015),
@@ -146,18 +172,37 @@ def line_of(text, fragment):
 @pytest.mark.parametrize(
     "old, new, fragment, expected",
     [
-        ("(十四)全面推进污染防治。", "(十六)全面推进污染防治。", "(十六)全面推进污染防治。", "measure (十四)"),
+        (
+            "(十四)全面推进污染防治。",
+            "(十六)全面推进污染防治。",
+            "(十六)全面推进污染防治。",
+            "measure (十四)",
+        ),
         ("\n五、", "\n七、", "七、", "chapter 5"),
-        ("(牵头单位:兵团建设局(环保局),参加单位:兵团发展改革委、工信委、科技局、财务局)",
-         "(牵头单位:兵团建设局(环保局,参加单位:兵团发展改革委、工信委、科技局、财务局)",
-         "加强大气污染防治", "annotation"),
-        ("(牵头单位:兵团建设局(环保局),参加单位:兵团发展改革委、工信委、科技局、财务局)",
-         "(牵头单位:兵团建设局(环保局),参加单位:兵团发展改革委、、科技局、财务局)",
-         "加强大气污染防治", "unit name"),
-        ("(牵头单位:兵团科技局,参加单位:兵团国资委",
-         "(牵头单位:科技局,参加单位:兵团国资委", "提升科技创新能力", "starting with 兵团"),
-        ("(牵头单位:兵团建设局(环保局),参加单位:兵团发展改革委、工信委、科技局、财务局)",
-         "(牵头单位:,参加单位:兵团发展改革委)", "加强大气污染防治", "unit"),
+        (
+            "(牵头单位:兵团建设局(环保局),参加单位:兵团发展改革委、工信委、科技局、财务局)",
+            "(牵头单位:兵团建设局(环保局,参加单位:兵团发展改革委、工信委、科技局、财务局)",
+            "加强大气污染防治",
+            "annotation",
+        ),
+        (
+            "(牵头单位:兵团建设局(环保局),参加单位:兵团发展改革委、工信委、科技局、财务局)",
+            "(牵头单位:兵团建设局(环保局),参加单位:兵团发展改革委、、科技局、财务局)",
+            "加强大气污染防治",
+            "unit name",
+        ),
+        (
+            "(牵头单位:兵团科技局,参加单位:兵团国资委",
+            "(牵头单位:科技局,参加单位:兵团国资委",
+            "提升科技创新能力",
+            "starting with 兵团",
+        ),
+        (
+            "(牵头单位:兵团建设局(环保局),参加单位:兵团发展改革委、工信委、科技局、财务局)",
+            "(牵头单位:,参加单位:兵团发展改革委)",
+            "加强大气污染防治",
+            "unit",
+        ),
         ("成文日期: 2017-01-01", "成文日期: 2017-13-01", "成文日期", "YYYY-MM-DD"),
     ],
 )

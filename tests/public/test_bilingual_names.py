@@ -1,5 +1,6 @@
 """Bilingual data in the page's language: in English a report category reads "Air pollution" beside its English
 description, not "大气污染"; a disclosure category reads "Environmental quality". In Chinese, the Chinese names."""
+
 import re
 
 import pytest
@@ -35,12 +36,18 @@ def pages(app, client, reference, *paths):
     return found
 
 
-@pytest.mark.parametrize("language, shown, hidden", [("en", ENGLISH, CHINESE), ("zh_Hans_CN", CHINESE, ENGLISH)])
-def test_public_report_pages_name_the_category_in_the_page_language(app, air_report, language, shown, hidden):
+@pytest.mark.parametrize(
+    "language, shown, hidden", [("en", ENGLISH, CHINESE), ("zh_Hans_CN", CHINESE, ENGLISH)]
+)
+def test_public_report_pages_name_the_category_in_the_page_language(
+    app, air_report, language, shown, hidden
+):
     """The report form, the supervision list (its filter too) and the public report page."""
     reference, resident = air_report
     resident.get(f"/language/{language}")
-    for path, text in pages(app, resident, reference, "/reports/new", "/reports", f"/reports/{reference}").items():
+    for path, text in pages(
+        app, resident, reference, "/reports/new", "/reports", f"/reports/{reference}"
+    ).items():
         assert shown in text and hidden not in text, path
 
 
@@ -48,7 +55,9 @@ def test_console_and_admin_pages_name_the_category_in_english(app, air_report):
     """The queue (its filter too), the report page and the routing matrix, for staff reading in English."""
     reference, _resident = air_report
     staff = staff_client(app, "shz", "第八师石河子市")
-    for path, text in pages(app, staff, reference, "/console/reports", f"/console/reports/{reference}").items():
+    for path, text in pages(
+        app, staff, reference, "/console/reports", f"/console/reports/{reference}"
+    ).items():
         assert ENGLISH in text and CHINESE not in text, path
     add_user(app, username="root", role="site_admin")
     admin = app.test_client()
@@ -58,8 +67,13 @@ def test_console_and_admin_pages_name_the_category_in_english(app, air_report):
     assert ENGLISH in text and CHINESE not in text
 
 
-@pytest.mark.parametrize("language, shown, hidden", [("en", "Environmental quality", "环境质量"),
-                                                     ("zh_Hans_CN", "环境质量", "Environmental quality")])
+@pytest.mark.parametrize(
+    "language, shown, hidden",
+    [
+        ("en", "Environmental quality", "环境质量"),
+        ("zh_Hans_CN", "环境质量", "Environmental quality"),
+    ],
+)
 def test_disclosure_categories_follow_the_page_language(app, client, language, shown, hidden):
     """The disclosure list's category filter."""
     client.get(f"/language/{language}")

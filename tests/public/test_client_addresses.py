@@ -1,4 +1,5 @@
 """A resident's address is counted, never kept: every rate-limit key is keyed-hashed."""
+
 import sqlalchemy as sa
 
 from portal.extensions import db
@@ -16,7 +17,9 @@ def test_no_counter_holds_the_client_address(app):
     client = client_at(app, ADDRESS)
     submit_report(client)
     token = csrf_token(client, "/reports/track")
-    wrong = client.post("/reports/track", data={"csrf_token": token, "reference": "JB-2026-000001", "code": "X"})
+    wrong = client.post(
+        "/reports/track", data={"csrf_token": token, "reference": "JB-2026-000001", "code": "X"}
+    )
     assert wrong.status_code == 404
     assert lookup(client, "AAAA-BBBB-CCCC-DDDD-EEEE").status_code == 404
     assert post_subscription(client).status_code == 302

@@ -1,4 +1,5 @@
 """Dashboard pages: goals with an accessible chart and table, the units' record sorted and as CSV, the measures."""
+
 import csv
 import io
 import re
@@ -16,8 +17,8 @@ from tests.services.test_dashboard import (
     PEOPLE,
     SMALL_UNIT,
     disclosure,
-    plant_reports,
     plant_consultations,
+    plant_reports,
     task_of,
 )
 
@@ -33,15 +34,30 @@ def plant(app):
         plant_reports(people, start=now - timedelta(days=200), now=now)
         plant_consultations(people)
         fourteen = task_of(14)
-        published = disclosure(MARKUP_TITLE, published_on=date(2021, 3, 1), tasks=[fourteen], observations={
-            ("用水总量", 2019): "125", ("用水总量", 2020): "118",
-            ("主要城市空气质量优良天数比例", 2020): "78.5",
-            ("单位生产总值用水量", 2015): "1000", ("单位生产总值用水量", 2020): "740",
-        })
-        disclosure("2021年统计公报(草稿)", DisclosureState.DRAFT, tasks=[fourteen],
-                   observations={("用水总量", 2021): "130.25"})
-        disclosure("2022年统计公报(已撤回)", DisclosureState.WITHDRAWN, tasks=[fourteen],
-                   observations={("用水总量", 2022): "200.75"})
+        published = disclosure(
+            MARKUP_TITLE,
+            published_on=date(2021, 3, 1),
+            tasks=[fourteen],
+            observations={
+                ("用水总量", 2019): "125",
+                ("用水总量", 2020): "118",
+                ("主要城市空气质量优良天数比例", 2020): "78.5",
+                ("单位生产总值用水量", 2015): "1000",
+                ("单位生产总值用水量", 2020): "740",
+            },
+        )
+        disclosure(
+            "2021年统计公报(草稿)",
+            DisclosureState.DRAFT,
+            tasks=[fourteen],
+            observations={("用水总量", 2021): "130.25"},
+        )
+        disclosure(
+            "2022年统计公报(已撤回)",
+            DisclosureState.WITHDRAWN,
+            tasks=[fourteen],
+            observations={("用水总量", 2022): "200.75"},
+        )
         db.session.commit()
         return {"published": published.id}
 
@@ -125,17 +141,26 @@ def goal_ids(app):
 
 
 def test_a_target_is_judged_on_its_target_year_and_a_later_value_is_for_information(client, app):
-    """"≤ 120 by 2020" with 121 in 2020 and 110 in 2025: not met (on 2020), and 2025's value shown as
+    """ "≤ 120 by 2020" with 121 in 2020 and 110 in 2025: not met (on 2020), and 2025's value shown as
     information, in both languages; the chart marks the target year."""
     with app.app_context():
-        disclosure("统计公报", observations={("用水总量", 2019): "125", ("用水总量", 2020): "121",
-                                         ("用水总量", 2025): "110"})
+        disclosure(
+            "统计公报",
+            observations={
+                ("用水总量", 2019): "125",
+                ("用水总量", 2020): "121",
+                ("用水总量", 2025): "110",
+            },
+        )
         db.session.commit()
     anchor = f"indicator-{goal_ids(app)['用水总量']}"
     water = section(text(english(client), "/dashboard/goals"), anchor)
     assert "Target for 2020" in water and "Target not met" in water and "Target met<" not in water
     assert "The 2020 value: 121亿立方米" in water
-    assert "110亿立方米 in 2025" in water and "For information only: the target is judged on the 2020 value." in water
+    assert (
+        "110亿立方米 in 2025" in water
+        and "For information only: the target is judged on the 2020 value." in water
+    )
     assert "Target year 2020" in water and 'class="target-year"' in water
     client.get("/language/zh_Hans_CN")
     chinese = section(text(client, "/dashboard/goals"), anchor)
@@ -148,8 +173,13 @@ def test_without_a_value_for_the_target_year_the_page_cannot_tell(client, app):
     with app.app_context():
         disclosure("统计公报", observations={("用水总量", 2019): "125", ("用水总量", 2025): "110"})
         db.session.commit()
-    water = section(text(english(client), "/dashboard/goals"), f"indicator-{goal_ids(app)['用水总量']}")
-    assert "Cannot tell: no value for the target year" in water and "No value has been published for 2020." in water
+    water = section(
+        text(english(client), "/dashboard/goals"), f"indicator-{goal_ids(app)['用水总量']}"
+    )
+    assert (
+        "Cannot tell: no value for the target year" in water
+        and "No value has been published for 2020." in water
+    )
     assert "Target met" not in water and "Target not met" not in water
 
 
@@ -160,15 +190,25 @@ def test_the_goals_page_opens_with_a_summary_linking_every_goal(client, app, pla
     ids = goal_ids(app)
     summary = page.split('id="goal-summary-title"', 1)[1].split('<section class="goal"', 1)[0]
     assert page.index('id="goal-summary-title"') < page.index('<section class="goal"')
-    tally = dict((label, int(n)) for label, n in re.findall(
-        r'<strong class="goal-status status-\w+">([^<]+)</strong> (\d+) targets?', summary))
+    tally = dict(
+        (label, int(n))
+        for label, n in re.findall(
+            r'<strong class="goal-status status-\w+">([^<]+)</strong> (\d+) targets?', summary
+        )
+    )
     assert tally == {"Target met": 2, "Target not met": 1, "Cannot tell": len(ids) - 3}
     for name, number in ids.items():
         assert f'<a href="#indicator-{number}">{name}</a>' in summary
-    assert re.search(r'<a href="#indicator-\d+">用水总量</a></th>\s*<td><strong class="goal-status status-met">'
-                     r"Target met</strong></td>\s*<td>118亿立方米 \(2020\)</td>", summary)
+    assert re.search(
+        r'<a href="#indicator-\d+">用水总量</a></th>\s*<td><strong class="goal-status status-met">'
+        r"Target met</strong></td>\s*<td>118亿立方米 \(2020\)</td>",
+        summary,
+    )
     water = section(page, f"indicator-{ids['用水总量']}")
-    assert re.search(r'<details class="goal-values">\s*<summary>Published values by year \(2 years\)</summary>', water)
+    assert re.search(
+        r'<details class="goal-values">\s*<summary>Published values by year \(2 years\)</summary>',
+        water,
+    )
 
 
 def test_reduction_without_baseline_says_it_cannot_tell(client, app):
@@ -185,8 +225,13 @@ def test_goals_csv_has_every_published_value(client, planted):
     header, body = rows[0], rows[1:]
     assert header[:3] == ["indicator", "comparison", "target"] and header[-1] == "disclosure_url"
     by_value = {(r[0], r[6]): r for r in body}
-    assert set(by_value) == {("用水总量", "2019"), ("用水总量", "2020"), ("主要城市空气质量优良天数比例", "2020"),
-                             ("单位生产总值用水量", "2015"), ("单位生产总值用水量", "2020")}
+    assert set(by_value) == {
+        ("用水总量", "2019"),
+        ("用水总量", "2020"),
+        ("主要城市空气质量优良天数比例", "2020"),
+        ("单位生产总值用水量", "2015"),
+        ("单位生产总值用水量", "2020"),
+    }
     water = by_value[("用水总量", "2020")]
     assert water[1:4] == ["le", "120", "亿立方米"] and water[7] == "118"
     assert water[-1] == f"http://localhost/disclosures/{planted['published']}"
@@ -196,9 +241,13 @@ def test_goals_csv_has_every_published_value(client, planted):
 def test_units_page_shows_the_record_and_leaves_small_units_out(client, planted):
     """The busy division's numbers exactly; the division with 4 reports is not listed."""
     page = text(english(client), "/dashboard/units")
-    row = re.search(rf"<tr>\s*<th scope=\"row\"[^>]*><a [^>]*>{BUSY_UNIT}</a></th>(.*?)</tr>", page, re.S)
+    row = re.search(
+        rf"<tr>\s*<th scope=\"row\"[^>]*><a [^>]*>{BUSY_UNIT}</a></th>(.*?)</tr>", page, re.S
+    )
     assert row, page
-    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row.group(1), re.S)]
+    cells = [
+        re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row.group(1), re.S)
+    ]
     assert cells == ["7", "4", "3", "2.8", "20.0", "66.7% (2/3)", "2", "2", "33.3% (1/3)"]
     assert SMALL_UNIT not in page
 
@@ -210,14 +259,18 @@ def test_units_are_sortable_by_links_with_aria_sort(make_app):
     client = english(app.test_client())
     page = text(client, "/dashboard/units")
     assert page.index(BUSY_UNIT) < page.index(SMALL_UNIT)
-    assert re.search(r'<th scope="col" aria-sort="descending">\s*<a href="/dashboard/units\?sort=received&amp;dir=asc"',
-                     page)
+    assert re.search(
+        r'<th scope="col" aria-sort="descending">\s*<a href="/dashboard/units\?sort=received&amp;dir=asc"',
+        page,
+    )
     assert page.count("aria-sort=") == 1
     assert 'href="/dashboard/units?sort=overdue&amp;dir=desc"' in page
     ascending = text(client, "/dashboard/units?sort=received&dir=asc")
     assert ascending.index(SMALL_UNIT) < ascending.index(BUSY_UNIT)
-    assert re.search(r'<th scope="col" aria-sort="ascending">\s*<a href="/dashboard/units\?sort=received&amp;dir=desc"',
-                     ascending)
+    assert re.search(
+        r'<th scope="col" aria-sort="ascending">\s*<a href="/dashboard/units\?sort=received&amp;dir=desc"',
+        ascending,
+    )
     by_overdue = text(client, "/dashboard/units?sort=overdue")
     assert by_overdue.index(SMALL_UNIT) < by_overdue.index(BUSY_UNIT)
     rows = csv_rows(client, "/dashboard/units.csv?sort=received&dir=asc")
@@ -227,15 +280,31 @@ def test_units_are_sortable_by_links_with_aria_sort(make_app):
 def test_units_csv_content(client, planted):
     """The CSV carries the same numbers under machine-readable column names."""
     rows = csv_rows(client, "/dashboard/units.csv")
-    assert rows[0] == ["unit_id", "unit", "received", "accepted", "closed", "median_days_to_acceptance",
-                       "median_days_to_closure", "closed_within_limit_percent", "overdue", "consultations",
-                       "published_comments", "comments_with_decision_percent"]
+    assert rows[0] == [
+        "unit_id",
+        "unit",
+        "received",
+        "accepted",
+        "closed",
+        "median_days_to_acceptance",
+        "median_days_to_closure",
+        "closed_within_limit_percent",
+        "overdue",
+        "consultations",
+        "published_comments",
+        "comments_with_decision_percent",
+    ]
     assert len(rows) == 2
     assert rows[1][1:] == [BUSY_UNIT, "7", "4", "3", "2.8", "20.0", "66.7", "2", "2", "3", "33.3"]
 
 
-@pytest.mark.parametrize("query, name", [("sort=reporter", "Sort the table by one of its columns"),
-                                         ("sort=received&dir=sideways", "The sort direction must be asc or desc.")])
+@pytest.mark.parametrize(
+    "query, name",
+    [
+        ("sort=reporter", "Sort the table by one of its columns"),
+        ("sort=received&dir=sideways", "The sort direction must be asc or desc."),
+    ],
+)
 def test_bad_sort_is_a_clear_400(client, query, name):
     """An unknown column or direction is answered with a message naming the parameter, never a 500."""
     page = text(english(client), f"/dashboard/units?{query}", 400)
@@ -250,12 +319,20 @@ def test_measures_page_counts_and_links(client, planted):
     row = re.search(r'<tr id="measure-14">(.*?)</tr>', page, re.S).group(1)
     counts = re.findall(r'<td><a href="/measures/14#measure-(\w+)"[^>]*>(\d+)</a></td>', row)
     assert counts == [("disclosures", "1"), ("consultations", "0"), ("reports", "11")]
-    rows = csv_rows(client, "/dashboard/measures.csv")  # "cases": a public contract name, kept for CSV readers
+    rows = csv_rows(
+        client, "/dashboard/measures.csv"
+    )  # "cases": a public contract name, kept for CSV readers
     assert rows[0] == ["measure", "title", "disclosures", "consultations", "cases"]
     assert rows[14] == ["14", "全面推进污染防治", "1", "0", "11"]
 
 
-PAGES = ["/dashboard", "/dashboard/goals", "/dashboard/units", "/dashboard/measures", "/measures/14"]
+PAGES = [
+    "/dashboard",
+    "/dashboard/goals",
+    "/dashboard/units",
+    "/dashboard/measures",
+    "/measures/14",
+]
 
 
 def test_dashboard_pages_are_valid_html(make_app, tmp_path):

@@ -1,4 +1,5 @@
 """/developers: the open data explained for people, every route listed from the app itself, every example working."""
+
 import json
 import re
 from html import unescape
@@ -33,7 +34,7 @@ def page_text(client, path="/developers"):
 
 def links(html):
     """Every href of the page's main content, unescaped."""
-    main = html[html.index("<main"):html.index("</main>")]
+    main = html[html.index("<main") : html.index("</main>")]
     return [unescape(href) for href in re.findall(r'href="([^"]+)"', main)]
 
 
@@ -48,7 +49,7 @@ def test_api_addresses_lead_to_the_page(client, path):
 def test_footer_leads_to_the_page_instead_of_raw_json(client):
     """The footer's open-data link opens the human page, in words people understand."""
     html = page_text(client, "/")
-    footer = html[html.index("<footer"):]
+    footer = html[html.index("<footer") :]
     assert 'href="/developers">开放数据与接口</a>' in footer
     assert "/api/v1/measures" not in footer
 
@@ -58,8 +59,11 @@ def test_every_route_of_the_app_is_listed(app, client):
     text = unescape(page_text(client))
     missing = []
     for rule in app.url_map.iter_rules():
-        documented = (rule.rule.startswith("/api/v1/") or rule.endpoint.startswith(("open311.", "feeds."))
-                      or (rule.endpoint.startswith("public.") and rule.rule.endswith(".csv")))
+        documented = (
+            rule.rule.startswith("/api/v1/")
+            or rule.endpoint.startswith(("open311.", "feeds."))
+            or (rule.endpoint.startswith("public.") and rule.rule.endswith(".csv"))
+        )
         pattern = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         if documented and pattern not in text:
             missing.append(pattern)
@@ -73,17 +77,28 @@ def test_every_link_works(sample):
     assert len(internal) >= 25, internal
     for href in internal:
         response = sample.get(href)
-        assert response.status_code == ERROR_EXAMPLES.get(href, 200), f"{href} answered {response.status_code}"
+        assert response.status_code == ERROR_EXAMPLES.get(href, 200), (
+            f"{href} answered {response.status_code}"
+        )
     external = {href for href in links(html) if not href.startswith(("/", "#"))}
-    assert external == {"https://creativecommons.org/licenses/by/4.0/", "http://wiki.open311.org/GeoReport_v2"}
+    assert external == {
+        "https://creativecommons.org/licenses/by/4.0/",
+        "http://wiki.open311.org/GeoReport_v2",
+    }
 
 
 def test_examples_link_real_records(sample):
     """Examples that need an id use one that exists: a consultation, a disclosure, a unit, a category, a report."""
     hrefs = links(page_text(sample))
-    for pattern in (r"/api/v1/consultations/\d+$", r"/api/v1/disclosures/\d+$", r"/api/v1/units/\d+$",
-                    r"/feeds/units/\d+/disclosures\.atom$", r"/feeds/categories/\w+/disclosures\.atom$",
-                    r"/open311/v2/services/\w+\.json$", r"/open311/v2/requests/JB-\d{4}-\d{6}\.json$"):
+    for pattern in (
+        r"/api/v1/consultations/\d+$",
+        r"/api/v1/disclosures/\d+$",
+        r"/api/v1/units/\d+$",
+        r"/feeds/units/\d+/disclosures\.atom$",
+        r"/feeds/categories/\w+/disclosures\.atom$",
+        r"/open311/v2/services/\w+\.json$",
+        r"/open311/v2/requests/JB-\d{4}-\d{6}\.json$",
+    ):
         assert any(re.search(pattern, href) for href in hrefs), pattern
 
 
@@ -91,23 +106,39 @@ def test_page_works_on_an_empty_portal(client):
     """Without consultations, disclosures or reports the page still answers, with patterns instead of links."""
     text = unescape(page_text(client))
     assert "/api/v1/consultations/{consultation_id}" in text
-    assert not any(re.search(r"/api/v1/consultations/\d+$", href) for href in links(page_text(client)))
+    assert not any(
+        re.search(r"/api/v1/consultations/\d+$", href) for href in links(page_text(client))
+    )
 
 
 def example_blocks(html):
     """(path, status, JSON) of each example answer on the page."""
-    found = re.findall(r'<figcaption><a href="([^"]+)"><code>GET [^<]+</code></a> → (\d+).*?</figcaption>\s*'
-                       r"<pre><code>(.*?)</code></pre>", html, re.S)
-    return [(unescape(path), int(status), json.loads(unescape(body))) for path, status, body in found]
+    found = re.findall(
+        r'<figcaption><a href="([^"]+)"><code>GET [^<]+</code></a> → (\d+).*?</figcaption>\s*'
+        r"<pre><code>(.*?)</code></pre>",
+        html,
+        re.S,
+    )
+    return [
+        (unescape(path), int(status), json.loads(unescape(body))) for path, status, body in found
+    ]
 
 
 def same_shape(example, real):
     """True when every key of `example` is in `real`, recursively, with a value of the same JSON type."""
     if isinstance(example, dict):
-        return isinstance(real, dict) and all(k in real and same_shape(v, real[k]) for k, v in example.items())
+        return isinstance(real, dict) and all(
+            k in real and same_shape(v, real[k]) for k, v in example.items()
+        )
     if isinstance(example, list):
-        return isinstance(real, list) and all(same_shape(e, real[0]) for e in example) if real else not example
-    return type(example) is type(real) or (isinstance(example, (int, float)) and isinstance(real, (int, float)))
+        return (
+            isinstance(real, list) and all(same_shape(e, real[0]) for e in example)
+            if real
+            else not example
+        )
+    return type(example) is type(real) or (
+        isinstance(example, (int, float)) and isinstance(real, (int, float))
+    )
 
 
 def test_example_answers_are_what_the_api_sends(sample):
@@ -137,7 +168,11 @@ def test_open311_services_come_from_the_database(app, client):
 
 def test_rate_limit_and_contact_follow_the_configuration(make_app):
     """PORTAL_API_KEY_HOURLY_LIMIT and the configured contact are what the page says."""
-    app = make_app(API_KEY_HOURLY_LIMIT=37, SITE_CONTACT="电子邮箱 data@example.gov.cn", SITE_OWNER="兵团示例局")
+    app = make_app(
+        API_KEY_HOURLY_LIMIT=37,
+        SITE_CONTACT="电子邮箱 data@example.gov.cn",
+        SITE_OWNER="兵团示例局",
+    )
     text = page_text(app.test_client())
     assert "每个密钥每小时最多提交 37 件举报" in text
     assert "data@example.gov.cn" in text and "兵团示例局" in text
@@ -156,5 +191,7 @@ def test_in_english(client):
 def test_page_states_the_licence(client):
     """The licence is named and linked, with the header every answer carries."""
     text = unescape(page_text(client))
-    assert '<a href="https://creativecommons.org/licenses/by/4.0/" rel="license">CC BY 4.0</a>' in text
+    assert (
+        '<a href="https://creativecommons.org/licenses/by/4.0/" rel="license">CC BY 4.0</a>' in text
+    )
     assert 'Link: <https://creativecommons.org/licenses/by/4.0/>; rel="license"' in text

@@ -1,6 +1,7 @@
 """Public disclosure pages: the list with its filters, a disclosure with its text, tasks, files, observations and
 versions, the tombstone of a withdrawn one, a version, the changes between versions, drafts that do not exist,
 and valid, accessible HTML."""
+
 import re
 from datetime import date
 
@@ -17,28 +18,62 @@ from tests.public.test_html_validity import assert_valid_html
 from tests.services.test_evidence import minimal_pdf
 
 UNIT = "兵团建设局"
-BODY = "## 监测结果\n\n石河子市PM2.5年均浓度为每立方米38微克。\n\n- 优良天数比例82%\n- 重污染天数3天"
+BODY = (
+    "## 监测结果\n\n石河子市PM2.5年均浓度为每立方米38微克。\n\n- 优良天数比例82%\n- 重污染天数3天"
+)
 PAYLOAD = '<script>alert("x")</script> [点我](javascript:alert(1)) <img src=x onerror=alert(1)>'
 
 
-def build(app, title, code="environment_quality", body=BODY, publish=True, area=0, tasks=(), published_on=None,
-          revise=None, withdraw=None, observations=(), files=()):
+def build(
+    app,
+    title,
+    code="environment_quality",
+    body=BODY,
+    publish=True,
+    area=0,
+    tasks=(),
+    published_on=None,
+    revise=None,
+    withdraw=None,
+    observations=(),
+    files=(),
+):
     """A disclosure of 兵团建设局 built through the services; returns its id."""
     with app.app_context():
         staff = staff_member()
-        category = db.session.scalar(sa.select(DisclosureCategory).where(DisclosureCategory.code == code))
-        task_ids = [db.session.scalar(sa.select(Task.id).join(Measure).where(Measure.number == number,
-                                                                             Task.title == title_))
-                    for number, title_ in tasks]
-        item = disclosures.create_draft(find_unit(UNIT), category, title, area, body=body, task_ids=task_ids,
-                                        published_on=published_on, created_by=staff)
+        category = db.session.scalar(
+            sa.select(DisclosureCategory).where(DisclosureCategory.code == code)
+        )
+        task_ids = [
+            db.session.scalar(
+                sa.select(Task.id)
+                .join(Measure)
+                .where(Measure.number == number, Task.title == title_)
+            )
+            for number, title_ in tasks
+        ]
+        item = disclosures.create_draft(
+            find_unit(UNIT),
+            category,
+            title,
+            area,
+            body=body,
+            task_ids=task_ids,
+            published_on=published_on,
+            created_by=staff,
+        )
         for name, data in files:
             attachments.add_attachment(staff, item, name, data, app.config)
         if observations:
             goals = {i.name: i.id for i in db.session.scalars(sa.select(Goal))}
-            disclosures.replace_observations(staff, item, [
-                disclosures.ObservationInput(goals[name], year, value, "兵团统计年鉴")
-                for name, year, value in observations])
+            disclosures.replace_observations(
+                staff,
+                item,
+                [
+                    disclosures.ObservationInput(goals[name], year, value, "兵团统计年鉴")
+                    for name, year, value in observations
+                ],
+            )
         if publish:
             disclosures.publish(staff, item)
         if revise:
@@ -75,7 +110,9 @@ def test_the_navigation_links_to_disclosures(client):
 
 def test_an_empty_list_says_so(client):
     """Before anything is published the list says so; with filters that match nothing it offers to clear them."""
-    assert "No disclosure has been published yet." in client.get("/disclosures").get_data(as_text=True)
+    assert "No disclosure has been published yet." in client.get("/disclosures").get_data(
+        as_text=True
+    )
     page = client.get("/disclosures?category=penalties").get_data(as_text=True)
     assert "No disclosure matches these filters." in page and 'href="/disclosures"' in page
 
@@ -83,8 +120,20 @@ def test_an_empty_list_says_so(client):
 def test_the_list_shows_public_disclosures_newest_first_with_their_facts(app, client):
     """Drafts never appear; withdrawn ones carry a badge; each item shows category, unit, area, date, versions."""
     build(app, "2024年公报", published_on=date(2024, 6, 1))
-    build(app, "更正过的公报", published_on=date(2025, 3, 1), revise=("更正过的公报", BODY + "\n\n补充。", "补充一段。"))
-    build(app, "撤回的公示", code="discharge_permits", area=8, published_on=date(2025, 1, 1), withdraw="名单有误。")
+    build(
+        app,
+        "更正过的公报",
+        published_on=date(2025, 3, 1),
+        revise=("更正过的公报", BODY + "\n\n补充。", "补充一段。"),
+    )
+    build(
+        app,
+        "撤回的公示",
+        code="discharge_permits",
+        area=8,
+        published_on=date(2025, 1, 1),
+        withdraw="名单有误。",
+    )
     build(app, "草稿不公开", publish=False)
     page = client.get("/disclosures").get_data(as_text=True)
     titles = re.findall(r'<h2><a href="/disclosures/\d+">([^<]+)</a>', page)
@@ -100,11 +149,18 @@ def test_the_list_filters_by_category_unit_area_year_and_measure(app, client):
     """Each filter narrows the list; the chosen values stay selected; a bad value is a 400 naming the filter."""
     build(app, "大气", tasks=[(14, "加强大气污染防治")], published_on=date(2025, 5, 1))
     build(app, "处罚", code="penalties", area=8, published_on=date(2024, 5, 1))
-    for query, expected in (("category=penalties", ["处罚"]), ("area=8", ["处罚"]), ("year=2025", ["大气"]),
-                            ("measure=14", ["大气"]), (f"unit={_unit_id(app, UNIT)}", ["大气", "处罚"])):
+    for query, expected in (
+        ("category=penalties", ["处罚"]),
+        ("area=8", ["处罚"]),
+        ("year=2025", ["大气"]),
+        ("measure=14", ["大气"]),
+        (f"unit={_unit_id(app, UNIT)}", ["大气", "处罚"]),
+    ):
         page = client.get(f"/disclosures?{query}").get_data(as_text=True)
         assert re.findall(r'<h2><a href="/disclosures/\d+">([^<]+)</a>', page) == expected, query
-    assert '<option value="penalties" selected>' in client.get("/disclosures?category=penalties").get_data(as_text=True)
+    assert '<option value="penalties" selected>' in client.get(
+        "/disclosures?category=penalties"
+    ).get_data(as_text=True)
     response = client.get("/disclosures?year=abc")
     assert response.status_code == 400 and "year" in response.get_data(as_text=True)
 
@@ -126,8 +182,13 @@ def test_the_list_pages(app, client):
 
 def test_a_disclosure_page_shows_its_text_facts_tasks_files_and_versions(app, client):
     """The Markdown is rendered; category, unit, area, date; tasks link to their measure; files download."""
-    disclosure_id = build(app, "2025年兵团环境质量状况公报", tasks=[(14, "加强大气污染防治")],
-                          published_on=date(2026, 3, 1), files=[("监测报告.pdf", minimal_pdf())])
+    disclosure_id = build(
+        app,
+        "2025年兵团环境质量状况公报",
+        tasks=[(14, "加强大气污染防治")],
+        published_on=date(2026, 3, 1),
+        files=[("监测报告.pdf", minimal_pdf())],
+    )
     page = client.get(f"/disclosures/{disclosure_id}").get_data(as_text=True)
     assert "<h3>监测结果</h3>" in page and "<li>优良天数比例82%</li>" in page
     facts = text(page)
@@ -142,18 +203,31 @@ def test_a_disclosure_page_shows_its_text_facts_tasks_files_and_versions(app, cl
         published = pdfs.clean("监测报告.pdf", minimal_pdf())  # what was stored: the cleaned copy
     assert download.status_code == 200 and download.data == published
     assert download.headers["X-Content-Type-Options"] == "nosniff"
-    assert f'filename=disclosure-{disclosure_id}-file-{file_id}.pdf' in download.headers["Content-Disposition"]
+    assert (
+        f"filename=disclosure-{disclosure_id}-file-{file_id}.pdf"
+        in download.headers["Content-Disposition"]
+    )
 
 
 def test_statistics_show_their_observations_with_the_targets(app, client):
     """One table per goal (its target in the caption) lists years and values with the unit; a source shared
     by every row is said once."""
-    disclosure_id = build(app, "兵团生态环境统计", code="statistics",
-                          observations=[("主要城市空气质量优良天数比例", 2020, "76.80"), ("森林覆盖率", 2019, "18.6"),
-                                        ("主要城市空气质量优良天数比例", 2019, "75.2")])
+    disclosure_id = build(
+        app,
+        "兵团生态环境统计",
+        code="statistics",
+        observations=[
+            ("主要城市空气质量优良天数比例", 2020, "76.80"),
+            ("森林覆盖率", 2019, "18.6"),
+            ("主要城市空气质量优良天数比例", 2019, "75.2"),
+        ],
+    )
     page = text(client.get(f"/disclosures/{disclosure_id}").get_data(as_text=True))
     assert "Source: 兵团统计年鉴" in page and page.count("兵团统计年鉴") == 1
-    assert "主要城市空气质量优良天数比例 · target ≥ 80% by 2020 Year Value 2019 75.2% 2020 76.8%" in page
+    assert (
+        "主要城市空气质量优良天数比例 · target ≥ 80% by 2020 Year Value 2019 75.2% 2020 76.8%"
+        in page
+    )
     assert "森林覆盖率 · target ≥ 20% by 2020 Year Value 2019 18.6%" in page
 
 
@@ -176,7 +250,9 @@ def test_drafts_do_not_exist_for_the_public(app, client):
 
 def test_a_withdrawn_disclosure_is_a_tombstone_with_its_history(app, client):
     """The reason is shown first; the withdrawn text is not on the page, but each version stays readable."""
-    disclosure_id = build(app, "撤回的公示", body="原文内容。", withdraw="名单中两家企业的许可类型有误。")
+    disclosure_id = build(
+        app, "撤回的公示", body="原文内容。", withdraw="名单中两家企业的许可类型有误。"
+    )
     page = client.get(f"/disclosures/{disclosure_id}").get_data(as_text=True)
     assert "This disclosure was withdrawn on" in page and "名单中两家企业的许可类型有误。" in page
     assert page.index("withdrawn-title") < page.index("Versions")
@@ -187,11 +263,21 @@ def test_a_withdrawn_disclosure_is_a_tombstone_with_its_history(app, client):
 
 def test_an_earlier_version_says_so_and_links_to_the_current_one(app, client):
     """Version 1 shows its own text, says it is earlier, links to the current page; unknown versions are 404."""
-    disclosure_id = build(app, "公报", revise=("公报(更正)", BODY.replace("38", "36"), "更正PM2.5浓度。"))
+    disclosure_id = build(
+        app, "公报", revise=("公报(更正)", BODY.replace("38", "36"), "更正PM2.5浓度。")
+    )
     page = client.get(f"/disclosures/{disclosure_id}/versions/1").get_data(as_text=True)
-    assert "每立方米38微克" in page and "This is an earlier version." in page and "Version 1 of 2" in page
+    assert (
+        "每立方米38微克" in page
+        and "This is an earlier version." in page
+        and "Version 1 of 2" in page
+    )
     latest = client.get(f"/disclosures/{disclosure_id}/versions/2").get_data(as_text=True)
-    assert "每立方米36微克" in latest and "更正PM2.5浓度。" in latest and "This is an earlier version." not in latest
+    assert (
+        "每立方米36微克" in latest
+        and "更正PM2.5浓度。" in latest
+        and "This is an earlier version." not in latest
+    )
     assert client.get(f"/disclosures/{disclosure_id}/versions/3").status_code == 404
     current = client.get(f"/disclosures/{disclosure_id}").get_data(as_text=True)
     assert "每立方米36微克" in current and "公报(更正)" in current
@@ -207,11 +293,17 @@ def test_the_diff_page_marks_changes_in_words_and_colours(app, client):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Changes from version 1 to version 2" in page and "更正浓度并补充沙尘天数。" in page
-    removed, added = '<span class="visually-hidden">Removed:</span>', '<span class="visually-hidden">Added:</span>'
+    removed, added = (
+        '<span class="visually-hidden">Removed:</span>',
+        '<span class="visually-hidden">Added:</span>',
+    )
     assert f"每立方米<del>{removed}38</del><ins>{added}36</ins>微克" in page
     assert "Paragraph 2: changed" in page and "Paragraphs changed: 1, removed: 0, added: 1." in page
-    assert re.search(rf'Paragraph 5: added</p>\s*<p class="diff-text" lang="zh-Hans">'
-                     rf"<ins>{re.escape(added)}• 沙尘天数5天</ins>", page)
+    assert re.search(
+        rf'Paragraph 5: added</p>\s*<p class="diff-text" lang="zh-Hans">'
+        rf"<ins>{re.escape(added)}• 沙尘天数5天</ins>",
+        page,
+    )
     assert f"公报<ins>{added}(更正)</ins>" in page
     text_part = page.split('id="text-changes"', 1)[1]
     assert "##" not in text_part and "- 沙尘" not in text_part and "监测结果" in text_part
@@ -221,24 +313,44 @@ def test_the_diff_page_folds_long_unchanged_runs(app, client):
     """Thirty paragraphs, one changed: the paragraphs beside it are shown, the others folded in closed <details>
     that say how many they hold."""
     body = "\n\n".join(f"第{n}段文字。" for n in range(1, 31))
-    disclosure_id = build(app, "长文", body=body, revise=("长文", body.replace("第15段文字。", "第十五段文字。"), "改一段。"))
+    disclosure_id = build(
+        app,
+        "长文",
+        body=body,
+        revise=("长文", body.replace("第15段文字。", "第十五段文字。"), "改一段。"),
+    )
     page = client.get(f"/disclosures/{disclosure_id}/diff").get_data(as_text=True)
-    folds = re.findall(r"<details>\s*<summary>(\d+) unchanged paragraphs \((\d+)–(\d+)\)</summary>", page)
+    folds = re.findall(
+        r"<details>\s*<summary>(\d+) unchanged paragraphs \((\d+)–(\d+)\)</summary>", page
+    )
     assert folds == [("13", "1", "13"), ("14", "17", "30")]
-    assert "Paragraph 15: changed" in page and "Paragraph 14: unchanged" in page and "Paragraph 16: unchanged" in page
-    assert "<details open" not in page and page.count("Paragraph 3: unchanged") == 1  # inside the fold
+    assert (
+        "Paragraph 15: changed" in page
+        and "Paragraph 14: unchanged" in page
+        and "Paragraph 16: unchanged" in page
+    )
+    assert (
+        "<details open" not in page and page.count("Paragraph 3: unchanged") == 1
+    )  # inside the fold
 
 
 def test_a_formatting_only_revision_says_the_text_reads_the_same(app, client):
     """A revision that only makes a word bold reads the same: the page says so instead of listing no change."""
-    disclosure_id = build(app, "公报", revise=("公报", BODY.replace("PM2.5", "**PM2.5**"), "加粗。"))
+    disclosure_id = build(
+        app, "公报", revise=("公报", BODY.replace("PM2.5", "**PM2.5**"), "加粗。")
+    )
     page = client.get(f"/disclosures/{disclosure_id}/diff").get_data(as_text=True)
-    assert "only its formatting changed" in page and "<del>" not in page.split('id="text-changes"', 1)[1]
+    assert (
+        "only its formatting changed" in page
+        and "<del>" not in page.split('id="text-changes"', 1)[1]
+    )
 
 
 def test_the_diff_escapes_what_it_shows(app, client):
     """Markup typed in the text is shown as characters in the diff, never as markup."""
-    disclosure_id = build(app, "公报", body="第一行", revise=("公报", "第一行<script>alert(1)</script>", "加一段。"))
+    disclosure_id = build(
+        app, "公报", body="第一行", revise=("公报", "第一行<script>alert(1)</script>", "加一段。")
+    )
     page = client.get(f"/disclosures/{disclosure_id}/diff?from=1&to=2").get_data(as_text=True)
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
@@ -255,17 +367,37 @@ def test_bad_version_numbers_are_a_400_with_a_message(app, client, query):
 def public_pages(app):
     """{slug: path} of every public disclosure page, built from a published, a revised, a withdrawn and a
     statistics disclosure."""
-    published = build(app, "公报", tasks=[(14, "加强大气污染防治")], files=[("a.pdf", minimal_pdf())],
-                      body=BODY + "\n\n| 城市 | 优良天数比例 | PM2.5 | PM10 | 重污染天数 | 沙尘天数 |\n|---|---|---|---|---|---|\n"
-                                  "| 石河子市 | 82% | 38 | 71 | 3 | 5 |")
-    revised = build(app, "更正过的公报", revise=("更正过的公报(更正)", BODY.replace("38", "36"), "更正。"))
+    published = build(
+        app,
+        "公报",
+        tasks=[(14, "加强大气污染防治")],
+        files=[("a.pdf", minimal_pdf())],
+        body=BODY
+        + "\n\n| 城市 | 优良天数比例 | PM2.5 | PM10 | 重污染天数 | 沙尘天数 |\n|---|---|---|---|---|---|\n"
+        "| 石河子市 | 82% | 38 | 71 | 3 | 5 |",
+    )
+    revised = build(
+        app, "更正过的公报", revise=("更正过的公报(更正)", BODY.replace("38", "36"), "更正。")
+    )
     withdrawn = build(app, "撤回的公示", withdraw="名单有误。")
-    stats = build(app, "统计", code="statistics", observations=[("主要城市空气质量优良天数比例", 2020, "76.8")])
-    return {"index": "/disclosures", "index-filtered": "/disclosures?category=statistics",
-            "index-empty": "/disclosures?category=penalties", "published": f"/disclosures/{published}",
-            "revised": f"/disclosures/{revised}", "withdrawn": f"/disclosures/{withdrawn}",
-            "statistics": f"/disclosures/{stats}", "version": f"/disclosures/{revised}/versions/1",
-            "version-withdrawn": f"/disclosures/{withdrawn}/versions/1", "diff": f"/disclosures/{revised}/diff"}
+    stats = build(
+        app,
+        "统计",
+        code="statistics",
+        observations=[("主要城市空气质量优良天数比例", 2020, "76.8")],
+    )
+    return {
+        "index": "/disclosures",
+        "index-filtered": "/disclosures?category=statistics",
+        "index-empty": "/disclosures?category=penalties",
+        "published": f"/disclosures/{published}",
+        "revised": f"/disclosures/{revised}",
+        "withdrawn": f"/disclosures/{withdrawn}",
+        "statistics": f"/disclosures/{stats}",
+        "version": f"/disclosures/{revised}/versions/1",
+        "version-withdrawn": f"/disclosures/{withdrawn}/versions/1",
+        "diff": f"/disclosures/{revised}/diff",
+    }
 
 
 def test_public_pages_are_valid_html(app, tmp_path):
@@ -285,9 +417,12 @@ def test_public_pages_are_valid_html(app, tmp_path):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_public_pages_pass_axe_on_a_phone_and_do_not_scroll_sideways(app, live_server, page, language):
+def test_public_pages_pass_axe_on_a_phone_and_do_not_scroll_sideways(
+    app, live_server, page, language
+):
     """axe-core finds no WCAG 2.1 A/AA violation at 360 px; a wide table scrolls inside its own region."""
-    from tests.browser.test_accessibility import axe_violations, describe as describe_violation, open_in
+    from tests.browser.test_accessibility import axe_violations, open_in
+    from tests.browser.test_accessibility import describe as describe_violation
 
     found = []
     for path in public_pages(app).values():

@@ -3,6 +3,7 @@
 vnu.jar comes from npm (package.json, `make test` installs it into node_modules/) and needs Java.
 All pages are checked in one `java -jar vnu.jar` call, so the JVM starts once.
 """
+
 import json
 import re
 import shutil
@@ -84,7 +85,11 @@ STAFF_PAGES = [
     ("admin-routing", "/admin/routing", 200),
     ("admin-calendar", "/admin/calendar", 200),
     ("admin-audit", "/admin/audit", 200),
-    ("admin-audit-filtered", "/admin/audit?action=identity.read&since=2026-01-01&report={accepted}", 200),
+    (
+        "admin-audit-filtered",
+        "/admin/audit?action=identity.read&since=2026-01-01&report={accepted}",
+        200,
+    ),
     ("styleguide", "/styleguide", 200),
 ]
 STAFF_LOGIN = ("demo-admin", "demo-password-2026")
@@ -103,21 +108,46 @@ def page_values(app):
         db.session.commit()
         search.reindex(app.config)
         db.session.commit()
-        unit = {name: db.session.scalar(sa.select(Unit.id).where(Unit.name == name))
-                for name in ("兵团建设局", "第八师石河子市")}
-        sample = {key: reports.find_submission(f"demo-{key}") for key in ("accepted", "reopened", "new", "closed")}
-        follow = {key: f"/reports/track/{r.reference}/{reports.link_token(app.config['SECRET_KEY'], r)}"
-                  for key, r in sample.items()}
-        eia, answered = (db.session.scalar(sa.select(Consultation).where(Consultation.title == title))
-                         for title in (demo.EIA_TITLE, demo.ANSWERED_TITLE))
-        disclosure = {key: db.session.scalar(sa.select(Disclosure.id).where(Disclosure.title.contains(fragment)))
-                      for key, fragment in (("revised", "生态环境状况公报"), ("withdrawn", "排污许可证核发情况公示"),
-                                            ("statistics", "主要指标统计"))}
-        return {**disclosure, "department": unit["兵团建设局"], "division": unit["第八师石河子市"],
-                "accepted": sample["accepted"].reference, "reopened": sample["reopened"].reference,
-                "follow_open": follow["new"], "follow_closed": follow["closed"],
-                "eia": eia.id, "eia_hearing": eia.hearings[0].id, "project": eia.project_id,
-                "answered": answered.id, "answered_hearing": answered.hearings[0].id}
+        unit = {
+            name: db.session.scalar(sa.select(Unit.id).where(Unit.name == name))
+            for name in ("兵团建设局", "第八师石河子市")
+        }
+        sample = {
+            key: reports.find_submission(f"demo-{key}")
+            for key in ("accepted", "reopened", "new", "closed")
+        }
+        follow = {
+            key: f"/reports/track/{r.reference}/{reports.link_token(app.config['SECRET_KEY'], r)}"
+            for key, r in sample.items()
+        }
+        eia, answered = (
+            db.session.scalar(sa.select(Consultation).where(Consultation.title == title))
+            for title in (demo.EIA_TITLE, demo.ANSWERED_TITLE)
+        )
+        disclosure = {
+            key: db.session.scalar(
+                sa.select(Disclosure.id).where(Disclosure.title.contains(fragment))
+            )
+            for key, fragment in (
+                ("revised", "生态环境状况公报"),
+                ("withdrawn", "排污许可证核发情况公示"),
+                ("statistics", "主要指标统计"),
+            )
+        }
+        return {
+            **disclosure,
+            "department": unit["兵团建设局"],
+            "division": unit["第八师石河子市"],
+            "accepted": sample["accepted"].reference,
+            "reopened": sample["reopened"].reference,
+            "follow_open": follow["new"],
+            "follow_closed": follow["closed"],
+            "eia": eia.id,
+            "eia_hearing": eia.hearings[0].id,
+            "project": eia.project_id,
+            "answered": answered.id,
+            "answered_hearing": answered.hearings[0].id,
+        }
 
 
 def render_pages(app):
@@ -134,11 +164,15 @@ def render_pages(app):
             login(client, *STAFF_LOGIN)
         for slug, path, status in STAFF_PAGES if staff else PAGES:
             response = client.get(path.format(**values))
-            assert response.status_code == status, f"{path} ({language}) answered {response.status_code}"
+            assert response.status_code == status, (
+                f"{path} ({language}) answered {response.status_code}"
+            )
             assert response.content_type.startswith("text/html")
             page = response.get_data(as_text=True)
             expected_lang = "en" if language == "en" else "zh-Hans"
-            assert f'<html lang="{expected_lang}">' in page, f"{path} ({language}) is not in {expected_lang}"
+            assert f'<html lang="{expected_lang}">' in page, (
+                f"{path} ({language}) is not in {expected_lang}"
+            )
             pages[f"{language}-{slug}"] = page
     return pages
 
@@ -152,15 +186,21 @@ def run_vnu(files):
         pytest.fail(f"{VNU_JAR.relative_to(ROOT)} is missing. {INSTALL}")
     result = subprocess.run(
         [java, "-jar", str(VNU_JAR), "--format", "json", "--errors-only", *map(str, files)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     try:
         report = json.loads(result.stderr or result.stdout)
     except ValueError:
-        pytest.fail(f"vnu.jar did not answer JSON (exit {result.returncode}):\n{result.stderr}{result.stdout}")
+        pytest.fail(
+            f"vnu.jar did not answer JSON (exit {result.returncode}):\n{result.stderr}{result.stdout}"
+        )
     messages = report.get("messages", [])
     if result.returncode != 0 and not messages:
-        pytest.fail(f"vnu.jar failed (exit {result.returncode}) without reporting a message:\n{result.stderr}")
+        pytest.fail(
+            f"vnu.jar failed (exit {result.returncode}) without reporting a message:\n{result.stderr}"
+        )
     return messages
 
 
@@ -183,7 +223,9 @@ def assert_valid_html(pages, directory):
         target.write_text(html, encoding="utf-8")
         files.append(target)
     errors = [m for m in run_vnu(files) if m.get("type") in ("error", "non-document-error")]
-    assert not errors, f"vnu.jar found {len(errors)} error(s):\n" + "\n".join(describe(m) for m in errors)
+    assert not errors, f"vnu.jar found {len(errors)} error(s):\n" + "\n".join(
+        describe(m) for m in errors
+    )
 
 
 def test_public_pages_are_valid_html(app, tmp_path):

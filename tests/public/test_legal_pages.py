@@ -1,6 +1,7 @@
 """What a government site owes its readers: the footer's site information (configured, never invented), the
 privacy notice (个人信息保护告知) linked from every form that collects personal information, and the
 accessibility statement."""
+
 import re
 from html import unescape
 
@@ -9,14 +10,18 @@ import pytest
 from portal import config
 from portal.extensions import db
 
-SITE = {"SITE_OWNER": "新疆生产建设兵团生态环境局", "SITE_CONTACT": "电话 0991-0000000；电子邮箱 portal@example.gov.cn",
-        "ICP_NUMBER": "新ICP备00000000号-1", "PUBLIC_SECURITY_FILING": "新公网安备 65010202000001号"}
+SITE = {
+    "SITE_OWNER": "新疆生产建设兵团生态环境局",
+    "SITE_CONTACT": "电话 0991-0000000；电子邮箱 portal@example.gov.cn",
+    "ICP_NUMBER": "新ICP备00000000号-1",
+    "PUBLIC_SECURITY_FILING": "新公网安备 65010202000001号",
+}
 
 
 def footer(client, path="/"):
     """The <footer> of a page."""
     html = client.get(path).get_data(as_text=True)
-    return html[html.index("<footer"):html.index("</footer>")]
+    return html[html.index("<footer") : html.index("</footer>")]
 
 
 def text(client, path):
@@ -33,12 +38,23 @@ def test_settings_come_from_the_environment(tmp_path):
     defaults = config.load(environ=base)
     assert [defaults[k] for k in SITE] == ["", "", "", ""]
     assert (defaults["DATA_LICENCE"], defaults["DATA_LICENCE_URL"]) == (
-        "CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/")
+        "CC BY 4.0",
+        "https://creativecommons.org/licenses/by/4.0/",
+    )
     variables = {f"PORTAL_{key}": value for key, value in SITE.items()}
-    settings = config.load(environ={**base, **variables, "PORTAL_DATA_LICENCE": "L",
-                                    "PORTAL_DATA_LICENCE_URL": "https://example.org/l"})
+    settings = config.load(
+        environ={
+            **base,
+            **variables,
+            "PORTAL_DATA_LICENCE": "L",
+            "PORTAL_DATA_LICENCE_URL": "https://example.org/l",
+        }
+    )
     assert {k: settings[k] for k in SITE} == SITE
-    assert (settings["DATA_LICENCE"], settings["DATA_LICENCE_URL"]) == ("L", "https://example.org/l")
+    assert (settings["DATA_LICENCE"], settings["DATA_LICENCE_URL"]) == (
+        "L",
+        "https://example.org/l",
+    )
 
 
 def test_footer_names_no_owner_or_filing_unless_configured(client):
@@ -54,18 +70,28 @@ def test_footer_shows_the_configured_site_information(make_app):
     assert "主办单位：新疆生产建设兵团生态环境局" in html
     assert "联系方式：电话 0991-0000000；电子邮箱 portal@example.gov.cn" in html
     assert '<a href="https://beian.miit.gov.cn/">新ICP备00000000号-1</a>' in html
-    assert '<a href="https://beian.mps.gov.cn/#/query/webSearch?code=65010202000001">新公网安备 65010202000001号</a>' in html
+    assert (
+        '<a href="https://beian.mps.gov.cn/#/query/webSearch?code=65010202000001">新公网安备 65010202000001号</a>'
+        in html
+    )
 
 
 def test_footer_links_the_three_pages(client):
     """The footer links the developers page, the privacy notice and the accessibility statement, in both languages."""
     html = footer(client)
-    for href, label in (("/developers", "开放数据与接口"), ("/privacy", "个人信息保护告知"), ("/accessibility", "无障碍声明")):
+    for href, label in (
+        ("/developers", "开放数据与接口"),
+        ("/privacy", "个人信息保护告知"),
+        ("/accessibility", "无障碍声明"),
+    ):
         assert f'<a href="{href}">{label}</a>' in html
     client.get("/language/en")
     html = footer(client)
-    for href, label in (("/developers", "Open data and APIs"), ("/privacy", "Privacy notice"),
-                        ("/accessibility", "Accessibility statement")):
+    for href, label in (
+        ("/developers", "Open data and APIs"),
+        ("/privacy", "Privacy notice"),
+        ("/accessibility", "Accessibility statement"),
+    ):
         assert f'<a href="{href}">{label}</a>' in html
 
 
@@ -74,7 +100,13 @@ def test_privacy_notice_covers_every_form(client):
     page = text(client, "/privacy")
     assert "<h1>个人信息保护告知</h1>" in page
     assert "《中华人民共和国个人信息保护法》" in page and "《环境影响评价公众参与办法》" in page
-    for section in ("举报污染", "对意见征集提出意见", "报名参加听证会", "通过电子邮件关注意见征集", "工作人员账号"):
+    for section in (
+        "举报污染",
+        "对意见征集提出意见",
+        "报名参加听证会",
+        "通过电子邮件关注意见征集",
+        "工作人员账号",
+    ):
         assert section in page
     assert page.count("<dt>收集哪些信息</dt>") == 5 and page.count("<dt>保存期限</dt>") == 5
     # What the code does: the audited reveal, no automatic deletion, unsubscribing deletes.
@@ -96,12 +128,17 @@ def test_accessibility_statement(client):
     """The standard aimed at, what the test suite checks, known limits and how to report a problem."""
     page = text(client, "/accessibility")
     assert "<h1>无障碍声明</h1>" in page
-    assert "WCAG）2.1 AA 级" in page and "GB/T 37668-2019《信息技术 互联网内容无障碍可访问性技术要求与测试方法》" in page
+    assert (
+        "WCAG）2.1 AA 级" in page
+        and "GB/T 37668-2019《信息技术 互联网内容无障碍可访问性技术要求与测试方法》" in page
+    )
     assert "axe-core" in page and "Nu Html Checker" in page and "360 像素" in page
     assert "已知的不足" in page and "请联系本平台运营单位" in page
 
 
-@pytest.mark.parametrize("path, title", [("/privacy", "Privacy notice"), ("/accessibility", "Accessibility statement")])
+@pytest.mark.parametrize(
+    "path, title", [("/privacy", "Privacy notice"), ("/accessibility", "Accessibility statement")]
+)
 def test_pages_in_english(client, path, title):
     """Both pages have an English version."""
     client.get("/language/en")
@@ -116,7 +153,11 @@ def sample_pages(app):
     values = page_values(app)
     with app.app_context():
         db.session.commit()
-    return [f"/consultations/{values['eia']}", f"/hearings/{values['eia_hearing']}", "/subscriptions/new?area=6"]
+    return [
+        f"/consultations/{values['eia']}",
+        f"/hearings/{values['eia_hearing']}",
+        "/subscriptions/new?area=6",
+    ]
 
 
 def test_every_form_with_personal_information_links_the_notice(client, sample_pages):
@@ -134,8 +175,10 @@ def test_the_notice_link_partial_speaks_english(client, sample_pages):
     """In English the sentence reads as English."""
     client.get("/language/en")
     html = client.get(sample_pages[2]).get_data(as_text=True)
-    assert 'By sending this form you confirm that you have read the <a href="/privacy">Privacy notice</a>' in html
-
+    assert (
+        'By sending this form you confirm that you have read the <a href="/privacy">Privacy notice</a>'
+        in html
+    )
 
 
 def test_configured_footer_and_pages_are_valid_html(make_app, tmp_path):
@@ -148,5 +191,7 @@ def test_configured_footer_and_pages_are_valid_html(make_app, tmp_path):
         if language == "en":
             client.get("/language/en")
         for path in ("/", "/developers", "/privacy", "/accessibility"):
-            pages[f"{language}-{path.strip('/') or 'home'}"] = client.get(path).get_data(as_text=True)
+            pages[f"{language}-{path.strip('/') or 'home'}"] = client.get(path).get_data(
+                as_text=True
+            )
     assert_valid_html(pages, tmp_path)

@@ -1,4 +1,5 @@
 """The measure page's record: linked disclosures and consultations (newest first, ten at most) and reports by status."""
+
 import re
 from datetime import date, timedelta
 
@@ -31,13 +32,21 @@ def record_section(client, number):
 def consultation(title, task, publish=True, now=None):
     """A policy draft of 第八师 linked to `task`, published unless told otherwise."""
     staff = db.session.scalar(sa.select(User).where(User.username == "shz")) or create_user(
-        "shz", UNIT, "staff", PASSWORD)
-    item = consultations.create_consultation(find_unit(UNIT), ConsultationKind.POLICY_DRAFT, title, "第一段。", 8,
-                                             task_ids=[task.id])
+        "shz", UNIT, "staff", PASSWORD
+    )
+    item = consultations.create_consultation(
+        find_unit(UNIT), ConsultationKind.POLICY_DRAFT, title, "第一段。", 8, task_ids=[task.id]
+    )
     if publish:
         now = now or utcnow()
-        consultations.publish(staff, item, now.date() + timedelta(days=1), now.date() + timedelta(days=20),
-                              current_app.config, now=now)
+        consultations.publish(
+            staff,
+            item,
+            now.date() + timedelta(days=1),
+            now.date() + timedelta(days=20),
+            current_app.config,
+            now=now,
+        )
     return item
 
 
@@ -45,19 +54,29 @@ def test_measure_page_lists_planted_disclosures_and_consultations(app, client):
     """Published ones appear as links, newest first; drafts and withdrawn disclosures do not; reports by status."""
     with app.app_context():
         fourteen = task_of(14)
-        older = disclosure("2025年大气污染防治工作进展", published_on=date(2025, 6, 1), tasks=[fourteen])
-        newer = disclosure("2026年大气污染防治工作进展", published_on=date(2026, 6, 1), tasks=[fourteen])
+        older = disclosure(
+            "2025年大气污染防治工作进展", published_on=date(2025, 6, 1), tasks=[fourteen]
+        )
+        newer = disclosure(
+            "2026年大气污染防治工作进展", published_on=date(2026, 6, 1), tasks=[fourteen]
+        )
         disclosure("尚未发布的大气信息", DisclosureState.DRAFT, tasks=[fourteen])
         disclosure("已撤回的大气信息", DisclosureState.WITHDRAWN, tasks=[fourteen])
-        first = consultation("第八师大气污染防治规划(征求意见稿)", fourteen, now=utcnow() - timedelta(days=2))
+        first = consultation(
+            "第八师大气污染防治规划(征求意见稿)", fourteen, now=utcnow() - timedelta(days=2)
+        )
         second = consultation("第八师扬尘治理办法(征求意见稿)", fourteen)
         consultation("第八师尚未发布的草稿", fourteen, publish=False)
         submit("air-1", 8, utcnow(), category="air")
         db.session.commit()
         ids = {"older": older.id, "newer": newer.id, "first": first.id, "second": second.id}
     record = record_section(client, 14)
-    newer_link = f'<a href="/disclosures/{ids["newer"]}" lang="zh-Hans">2026年大气污染防治工作进展</a>'
-    older_link = f'<a href="/disclosures/{ids["older"]}" lang="zh-Hans">2025年大气污染防治工作进展</a>'
+    newer_link = (
+        f'<a href="/disclosures/{ids["newer"]}" lang="zh-Hans">2026年大气污染防治工作进展</a>'
+    )
+    older_link = (
+        f'<a href="/disclosures/{ids["older"]}" lang="zh-Hans">2025年大气污染防治工作进展</a>'
+    )
     assert newer_link in record and older_link in record
     assert record.index(newer_link) < record.index(older_link)
     second_link = f'<a href="/consultations/{ids["second"]}" lang="zh-Hans">第八师扬尘治理办法(征求意见稿)</a>'
@@ -75,7 +94,11 @@ def test_more_than_ten_disclosures_link_to_the_dashboard(app, client):
     with app.app_context():
         fourteen = task_of(14)
         for n in range(12):
-            disclosure(f"大气环境质量月报第{n}期", published_on=date(2025, 1, 1) + timedelta(days=n), tasks=[fourteen])
+            disclosure(
+                f"大气环境质量月报第{n}期",
+                published_on=date(2025, 1, 1) + timedelta(days=n),
+                tasks=[fourteen],
+            )
         db.session.commit()
     record = record_section(client, 14)
     assert record.count('<a href="/disclosures/') == 10

@@ -1,4 +1,5 @@
 """Public pages through the test client: content, links, language, errors."""
+
 import re
 
 import pytest
@@ -11,9 +12,20 @@ def text(response):
 def test_home_links_every_live_service_and_claims_none_is_closed(client):
     """Every service that works is linked from the main part of the home page; none is called "not open yet"."""
     page = text(client.get("/"))
-    main = page[page.index("<main"):page.index("</main>")]
-    for path in ("/reports/new", "/reports/track", "/reports", "/consultations", "/subscriptions/new",
-                 "/disclosures", "/search", "/dashboard", "/goals", "/measures", "/units"):
+    main = page[page.index("<main") : page.index("</main>")]
+    for path in (
+        "/reports/new",
+        "/reports/track",
+        "/reports",
+        "/consultations",
+        "/subscriptions/new",
+        "/disclosures",
+        "/search",
+        "/dashboard",
+        "/goals",
+        "/measures",
+        "/units",
+    ):
         assert f'href="{path}"' in main, path
     assert "尚未开通" not in page and "建设中" not in page
     assert "35" in page and "59" in page
@@ -96,7 +108,9 @@ def test_language_switch_persists_and_returns(client):
     page = text(client.get("/measures/14"))
     assert '<html lang="en">' in page and "Lead units" in page
     assert "全面推进污染防治" in page  # the policy text itself stays Chinese
-    assert "Participating units" in text(client.get("/units/1")) or "Tasks it leads" in text(client.get("/units/1"))
+    assert "Participating units" in text(client.get("/units/1")) or "Tasks it leads" in text(
+        client.get("/units/1")
+    )
     client.get("/language/zh_Hans_CN?next=/")
     assert '<html lang="zh-Hans">' in text(client.get("/"))
 
@@ -133,5 +147,9 @@ def test_forms_and_landmarks_are_labelled(client):
 
 def test_ids_beyond_a_database_integer_are_not_found(client):
     """A URL id larger than any database id answers 404 (PostgreSQL would otherwise fail the query)."""
-    for path in ("/units/99999999999999", "/api/v1/units/99999999999999", "/consultations/99999999999999"):
+    for path in (
+        "/units/99999999999999",
+        "/api/v1/units/99999999999999",
+        "/consultations/99999999999999",
+    ):
         assert client.get(path).status_code == 404, path

@@ -1,4 +1,5 @@
 """Project pages: a construction project's public consultations grouped by stage (立项 / 实施 / 后评价)."""
+
 import pytest
 
 from portal.extensions import db
@@ -13,11 +14,30 @@ def projects(app):
     with app.app_context():
         who = staff()
         site = project()
-        opened(who, draft(ConsultationKind.EIA, "扩建项目环境影响报告书征求意见稿", project=site,
-                          stage=ProjectStage.APPROVAL))
-        opened(who, draft(ConsultationKind.PLAN, "扩建项目环境影响后评价", project=site,
-                          stage=ProjectStage.POST_EVALUATION))
-        draft(ConsultationKind.EIA, "施工期环境监理方案(草稿)", project=site, stage=ProjectStage.IMPLEMENTATION)
+        opened(
+            who,
+            draft(
+                ConsultationKind.EIA,
+                "扩建项目环境影响报告书征求意见稿",
+                project=site,
+                stage=ProjectStage.APPROVAL,
+            ),
+        )
+        opened(
+            who,
+            draft(
+                ConsultationKind.PLAN,
+                "扩建项目环境影响后评价",
+                project=site,
+                stage=ProjectStage.POST_EVALUATION,
+            ),
+        )
+        draft(
+            ConsultationKind.EIA,
+            "施工期环境监理方案(草稿)",
+            project=site,
+            stage=ProjectStage.IMPLEMENTATION,
+        )
         hidden = project(name="尚未公示的项目")
         draft(ConsultationKind.EIA, "尚未公示的环评", project=hidden, stage=ProjectStage.APPROVAL)
         db.session.commit()
@@ -27,9 +47,16 @@ def projects(app):
 def test_project_page_groups_consultations_by_stage(client, projects):
     """Name, location, developer, area and unit; stages in order, each with its published consultations."""
     page = page_of(english(client), f"/projects/{projects['site']}")
-    for text in ("五家渠市某化工园区污水处理厂扩建项目", "五家渠市经济技术开发区", "五家渠某水务有限公司", "第六师五家渠市"):
+    for text in (
+        "五家渠市某化工园区污水处理厂扩建项目",
+        "五家渠市经济技术开发区",
+        "五家渠某水务有限公司",
+        "第六师五家渠市",
+    ):
         assert text in page
-    approval, implementation, post = (page.index(f'id="stage-{s.value}-title"') for s in ProjectStage)
+    approval, implementation, post = (
+        page.index(f'id="stage-{s.value}-title"') for s in ProjectStage
+    )
     assert approval < page.index("扩建项目环境影响报告书征求意见稿") < implementation < post
     assert page.index("扩建项目环境影响后评价") > post
     assert "No consultation at this stage yet." in page[implementation:post]

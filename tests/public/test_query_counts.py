@@ -1,5 +1,6 @@
 """SQL statements per public page: each family stays under a stated limit, and list pages do not
 run more statements when they show more rows (a query per row, N+1, is what makes pages slow)."""
+
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,7 @@ from flask import current_app
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import Consultation, ConsultationKind, Disclosure, Unit, User
+from portal.models import Consultation, ConsultationKind, Disclosure, User
 from portal.services import comments, consultations, demo, disclosures, reports, search
 from portal.services.units import find_unit
 from tests.conftest import settings
@@ -85,9 +86,13 @@ def demo_site(databases, tmp_path_factory):
             search.reindex(app.config)
             db.session.commit()
             values = {
-                "revised": db.session.scalar(sa.select(Disclosure.id).where(Disclosure.title.contains("生态环境状况公报"))),
+                "revised": db.session.scalar(
+                    sa.select(Disclosure.id).where(Disclosure.title.contains("生态环境状况公报"))
+                ),
                 "closed": reports.find_submission("demo-closed").reference,
-                "eia": db.session.scalar(sa.select(Consultation.id).where(Consultation.title == demo.EIA_TITLE)),
+                "eia": db.session.scalar(
+                    sa.select(Consultation.id).where(Consultation.title == demo.EIA_TITLE)
+                ),
                 "division": find_unit("第八师石河子市").id,
             }
         yield Statements(app), values
@@ -102,7 +107,9 @@ def test_a_page_runs_at_most_its_statements(demo_site, path):
     statements, values = demo_site
     status, seen = statements.of_get(path.format(**values))
     assert status == 200
-    limit = LIMITS[path] + (IN_DATABASE_SEARCH if "search" in path and search.in_database(statements.app.config) else 0)
+    limit = LIMITS[path] + (
+        IN_DATABASE_SEARCH if "search" in path and search.in_database(statements.app.config) else 0
+    )
     assert len(seen) <= limit, "\n".join(seen)
 
 
@@ -110,9 +117,18 @@ def test_a_page_runs_at_most_its_statements(demo_site, path):
 
 # Sample staff of three units (`portal demo` made them) publish the extra rows.
 STAFF = ("demo-jsj-staff", "demo-shihezi", "demo-wujiaqu")
-GROWING = ["/reports", "/disclosures", "/consultations", "/feeds/reports.atom", "/feeds/disclosures.atom",
-           "/feeds/consultations.atom", "/api/v1/disclosures", "/api/v1/consultations", "/measures/14",
-           "/units/{division}"]
+GROWING = [
+    "/reports",
+    "/disclosures",
+    "/consultations",
+    "/feeds/reports.atom",
+    "/feeds/disclosures.atom",
+    "/feeds/consultations.atom",
+    "/api/v1/disclosures",
+    "/api/v1/consultations",
+    "/measures/14",
+    "/units/{division}",
+]
 
 
 def grow(app, people, start, count):
@@ -126,15 +142,37 @@ def grow(app, people, start, count):
         submit(f"count-{n}", n % 14 + 1, moment)
         staff = people[n % len(people)]
         unit = staff.unit
-        item = disclosures.create_draft(unit, categories[n % len(categories)], f"第{n}期公开信息", n % 15,
-                                        body="详见正文。", task_ids=fourteen, published_on=date(2026, 3, 2))
+        item = disclosures.create_draft(
+            unit,
+            categories[n % len(categories)],
+            f"第{n}期公开信息",
+            n % 15,
+            body="详见正文。",
+            task_ids=fourteen,
+            published_on=date(2026, 3, 2),
+        )
         disclosures.publish(staff, item, now=moment)
         consultation = consultations.create_consultation(
-            unit, ConsultationKind.POLICY_DRAFT, f"第{n}号办法(征求意见稿)", "第一段。\n\n第二段。", n % 15,
-            task_ids=fourteen)
-        consultations.publish(staff, consultation, date(2026, 3, 3), date(2026, 3, 31), config, now=moment)
-        comment = comments.submit_comment(consultation, "建议加强监管。", "居民", "", "a@example.org", False,
-                                          now=moment + timedelta(days=1), secret=current_app.config["SECRET_KEY"])
+            unit,
+            ConsultationKind.POLICY_DRAFT,
+            f"第{n}号办法(征求意见稿)",
+            "第一段。\n\n第二段。",
+            n % 15,
+            task_ids=fourteen,
+        )
+        consultations.publish(
+            staff, consultation, date(2026, 3, 3), date(2026, 3, 31), config, now=moment
+        )
+        comment = comments.submit_comment(
+            consultation,
+            "建议加强监管。",
+            "居民",
+            "",
+            "a@example.org",
+            False,
+            now=moment + timedelta(days=1),
+            secret=current_app.config["SECRET_KEY"],
+        )
         comments.publish_comment(staff, comment)
     db.session.commit()
 
@@ -146,12 +184,25 @@ def test_list_pages_run_the_same_statements_for_more_rows(demo_site):
     paths = [path.format(**values) for path in GROWING]
     app = statements.app
     with app.app_context():
-        grow(app, [db.session.scalar(sa.select(User).where(User.username == name)) for name in STAFF], 0, 3)
+        grow(
+            app,
+            [db.session.scalar(sa.select(User).where(User.username == name)) for name in STAFF],
+            0,
+            3,
+        )
     before = {path: statements.of_get(path) for path in paths}
     with app.app_context():
-        grow(app, [db.session.scalar(sa.select(User).where(User.username == name)) for name in STAFF], 3, 12)
+        grow(
+            app,
+            [db.session.scalar(sa.select(User).where(User.username == name)) for name in STAFF],
+            3,
+            12,
+        )
     after = {path: statements.of_get(path) for path in paths}
     assert {p: status for p, (status, _seen) in after.items()} == {p: 200 for p in paths}
-    grew = {path: (len(before[path][1]), len(after[path][1])) for path in paths
-            if len(after[path][1]) != len(before[path][1])}
+    grew = {
+        path: (len(before[path][1]), len(after[path][1]))
+        for path in paths
+        if len(after[path][1]) != len(before[path][1])
+    }
     assert grew == {}, "\n\n".join(f"{p} {grew[p]}:\n" + "\n".join(after[p][1]) for p in grew)

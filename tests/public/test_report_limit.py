@@ -1,4 +1,5 @@
 """Anonymous reports: at most REPORT_LIMIT an hour from one client address, on the form and on Open311."""
+
 import sqlalchemy as sa
 
 from portal.extensions import db

@@ -1,4 +1,5 @@
 """Residents on the web: the report form, the receipt, tracking, adding information, rating, appeal, supervision."""
+
 import hashlib
 import re
 from datetime import timedelta
@@ -16,8 +17,8 @@ from portal.models import (
     MailMessage,
     RateLimitHit,
     Report,
-    ReportEvent,
     ReporterIdentity,
+    ReportEvent,
     ReportStatus,
 )
 from portal.models.types import utcnow
@@ -33,8 +34,8 @@ from tests.helpers import (
     jpeg_photo,
     post_report,
     receipt_of,
-    report_form,
     report_fields,
+    report_form,
     resident_act,
     staff_client,
     submit_report,
@@ -57,8 +58,10 @@ def english(client):
 def counts(app):
     """How many reports, identities, events, evidence rows and outbox messages exist."""
     with app.app_context():
-        return {m.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(m))
-                for m in (Report, ReporterIdentity, ReportEvent, Evidence, MailMessage)}
+        return {
+            m.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(m))
+            for m in (Report, ReporterIdentity, ReportEvent, Evidence, MailMessage)
+        }
 
 
 def stored_files(app):
@@ -93,7 +96,12 @@ def closed_report(app, client, **fields):
     reference, code = submit_report(client, **fields)
     staff = staff_client(app)
     assert act(staff, reference, "accept").status_code == 302
-    assert act(staff, reference, "close", result="已现场检查,责令企业停产整改。", confirm="yes").status_code == 302
+    assert (
+        act(
+            staff, reference, "close", result="已现场检查,责令企业停产整改。", confirm="yes"
+        ).status_code
+        == 302
+    )
     assert get_report(app, reference)["status"] is ReportStatus.CLOSED
     return reference, code, tracking_path(client, reference, code), staff
 
@@ -108,9 +116,15 @@ def test_form_offers_every_category_with_its_description_and_every_area(app, cli
         categories = db.session.scalars(sa.select(Category)).all()
     assert len(categories) == 13
     for category in categories:
-        assert f'value="{category.code}"' in page and category.name in page and category.description in page
-    areas = re.findall(r'<option[^>]*value="(\d+)"', re.search(r'<select[^>]*name="area".*?</select>', page, re.S)
-                       .group(0))
+        assert (
+            f'value="{category.code}"' in page
+            and category.name in page
+            and category.description in page
+        )
+    areas = re.findall(
+        r'<option[^>]*value="(\d+)"',
+        re.search(r'<select[^>]*name="area".*?</select>', page, re.S).group(0),
+    )
     assert areas == [str(n) for n in range(15)]
     assert "第八师石河子市" in page
     checked = re.findall(r'<input checked[^>]*name="visibility"[^>]*value="(\w+)"', page)
@@ -130,25 +144,50 @@ def test_each_visitor_gets_the_form_with_their_own_token_and_key(app):
     english(second)
     forms = [report_form(first), report_form(second), report_form(first)]
     assert len({key for _token, key in forms}) == 3
-    assert forms[0][0] != forms[1][0] and "csrf-slot" not in forms[0][0] and "key-slot" not in forms[0][1]
+    assert (
+        forms[0][0] != forms[1][0]
+        and "csrf-slot" not in forms[0][0]
+        and "key-slot" not in forms[0][1]
+    )
     assert 'lang="en"' in second.get("/reports/new").get_data(as_text=True)
     assert post_report(first, csrf=forms[1][0]).status_code == 400  # the other visitor's token
-    reference, _code = receipt_of(post_report(second, csrf=forms[1][0], submission_key=forms[1][1]).get_data(as_text=True))
+    reference, _code = receipt_of(
+        post_report(second, csrf=forms[1][0], submission_key=forms[1][1]).get_data(as_text=True)
+    )
     assert reference.startswith("JB-")
 
 
 # Validation
 
 
-@pytest.mark.parametrize("fields, field, fragment", [
-    ({"description": "太短了"}, "description", "The description of the problem must be between 10 and 4000"),
-    ({"description": "污" * 4001}, "description", "The description of the problem must be between 10 and 4000"),
-    ({"place": ""}, "place", "Enter the place."),
-    ({"email": "planted-at-example.org"}, "email", "Enter your email address in the right format"),
-    ({"phone": "call me maybe"}, "phone", "Enter your phone number in digits only"),
-    ({"observed_at": "2099-01-01T10:00"}, "observed_at", "The time you observed it cannot be in the future."),
-    ({"category": None}, "category", "Choose what you are reporting."),
-])
+@pytest.mark.parametrize(
+    "fields, field, fragment",
+    [
+        (
+            {"description": "太短了"},
+            "description",
+            "The description of the problem must be between 10 and 4000",
+        ),
+        (
+            {"description": "污" * 4001},
+            "description",
+            "The description of the problem must be between 10 and 4000",
+        ),
+        ({"place": ""}, "place", "Enter the place."),
+        (
+            {"email": "planted-at-example.org"},
+            "email",
+            "Enter your email address in the right format",
+        ),
+        ({"phone": "call me maybe"}, "phone", "Enter your phone number in digits only"),
+        (
+            {"observed_at": "2099-01-01T10:00"},
+            "observed_at",
+            "The time you observed it cannot be in the future.",
+        ),
+        ({"category": None}, "category", "Choose what you are reporting."),
+    ],
+)
 def test_invalid_field_is_refused_with_a_message_naming_it(app, client, fields, field, fragment):
     """The form comes back with 400 and a message under the field; nothing is stored."""
     english(client)
@@ -158,15 +197,24 @@ def test_invalid_field_is_refused_with_a_message_naming_it(app, client, fields, 
     errors = field_errors(page)
     assert field in errors, errors
     assert fragment in errors[field]
-    assert f'aria-describedby="{field}-error"' in page or f'{field}-error' in page
-    assert counts(app) == {"Report": 0, "ReporterIdentity": 0, "ReportEvent": 0, "Evidence": 0, "MailMessage": 0}
+    assert f'aria-describedby="{field}-error"' in page or f"{field}-error" in page
+    assert counts(app) == {
+        "Report": 0,
+        "ReporterIdentity": 0,
+        "ReportEvent": 0,
+        "Evidence": 0,
+        "MailMessage": 0,
+    }
 
 
 def test_a_message_names_its_field_once(client):
     """A message names its field once, and is shown as it is (no label prefixed): in English and in Chinese."""
     english(client)
     page = post_report(client, email="planted-at-example.org").get_data(as_text=True)
-    assert field_errors(page)["email"] == "Enter your email address in the right format, like name@example.com."
+    assert (
+        field_errors(page)["email"]
+        == "Enter your email address in the right format, like name@example.com."
+    )
     client.get("/language/zh_Hans_CN")
     page = post_report(client, phone="call me maybe", description="太短了").get_data(as_text=True)
     assert field_errors(page)["phone"] == "联系电话只能填写数字，例如 13800138000。"
@@ -185,7 +233,9 @@ def test_latitude_without_longitude_is_refused_with_a_visible_message(app, clien
 
 def test_a_refused_form_keeps_what_the_resident_typed(client):
     """After an error the place and description are still filled in."""
-    response = post_report(client, email="bad", place="北泉镇幸福路口", description="夜里有很刺鼻的化学气味。")
+    response = post_report(
+        client, email="bad", place="北泉镇幸福路口", description="夜里有很刺鼻的化学气味。"
+    )
     page = response.get_data(as_text=True)
     assert 'value="北泉镇幸福路口"' in page and "夜里有很刺鼻的化学气味。" in page
 
@@ -217,7 +267,9 @@ def test_report_is_committed_before_the_receipt_is_shown(app, client, monkeypatc
 
     def spy(template, **context):
         if template == "public/reports/received.html":
-            engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
+            engine = sa.create_engine(
+                app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool
+            )
             with engine.connect() as other:
                 seen.append(other.execute(sa.text("SELECT reference FROM reports")).scalars().all())
             engine.dispose()
@@ -235,7 +287,9 @@ def test_resubmitting_the_same_form_records_one_report(app, client):
     second = post_report(client, csrf=token, submission_key=key)
     assert first.status_code == second.status_code == 200
     assert receipt_of(first.get_data(as_text=True)) == receipt_of(second.get_data(as_text=True))
-    assert 'class="note"' in second.get_data(as_text=True) and 'class="note"' not in first.get_data(as_text=True)
+    assert 'class="note"' in second.get_data(as_text=True) and 'class="note"' not in first.get_data(
+        as_text=True
+    )
     assert counts(app)["Report"] == 1
 
 
@@ -251,8 +305,14 @@ def test_simultaneous_double_submission_records_one_report(app, client, monkeypa
         if not copies:
             copies.append(None)
             with app.app_context():  # a session and transaction of its own, as another worker's
-                data = ReportInput(submission_key=key, category="water", area=8, place="石河子市北泉镇排污口",
-                                   description="排污口每天夜里排放黑臭污水,渠道里的鱼都死了。", files=photo)
+                data = ReportInput(
+                    submission_key=key,
+                    category="water",
+                    area=8,
+                    place="石河子市北泉镇排污口",
+                    description="排污口每天夜里排放黑臭污水,渠道里的鱼都死了。",
+                    files=photo,
+                )
                 copies.append(reports.submit(data, app.config).receipt.reference)
                 db.session.commit()
         return store(processed, config)
@@ -278,9 +338,19 @@ def test_a_category_without_rules_reaches_the_triage_unit(make_app):
     """A category added without routing rules is offered, and its reports go to TRIAGE_UNIT, not nowhere."""
     app = make_app(TRIAGE_UNIT="兵团审计局")
     with app.app_context():
-        db.session.add(Category(code="light", family="pollution", name="光污染", name_en="Light pollution",
-                                description="夜间强光扰民。", description_en="Glare at night.", examples="",
-                                examples_en="", position=99))
+        db.session.add(
+            Category(
+                code="light",
+                family="pollution",
+                name="光污染",
+                name_en="Light pollution",
+                description="夜间强光扰民。",
+                description_en="Glare at night.",
+                examples="",
+                examples_en="",
+                position=99,
+            )
+        )
         db.session.commit()
     client = app.test_client()
     assert 'value="light"' in client.get("/reports/new").get_data(as_text=True)
@@ -295,8 +365,13 @@ def test_a_category_without_rules_reaches_the_triage_unit(make_app):
 
 def test_receipt_code_is_stored_only_as_a_hash(app, client):
     """No text column of any table, nor any mail written out, holds the receipt code in any spelling."""
-    reference, code = submit_report(client, name="王小明", phone="13912345678", email="wxm@example.org",
-                                    files=[("photo.jpg", jpeg_photo())])
+    reference, code = submit_report(
+        client,
+        name="王小明",
+        phone="13912345678",
+        email="wxm@example.org",
+        files=[("photo.jpg", jpeg_photo())],
+    )
     spellings = {code, code.replace("-", ""), code.lower(), code.replace("-", "").lower()}
     with app.app_context():
         from portal.services.mail import send_pending
@@ -342,10 +417,13 @@ def test_photo_is_stored_without_metadata_and_with_the_hash_of_the_original(app,
     assert not (Path(app.root_path).parent / "static").joinpath(public_path).exists()
 
 
-@pytest.mark.parametrize("files", [
-    [("photo.jpg", DISGUISED)],
-    [("good.jpg", jpeg_photo()), ("photo.jpg", DISGUISED)],
-])
+@pytest.mark.parametrize(
+    "files",
+    [
+        [("photo.jpg", DISGUISED)],
+        [("good.jpg", jpeg_photo()), ("photo.jpg", DISGUISED)],
+    ],
+)
 def test_disguised_file_is_refused_naming_it_and_nothing_is_stored(app, client, files):
     """HTML named photo.jpg: 400, the message names photo.jpg, and no report, row or file is left."""
     english(client)
@@ -353,7 +431,13 @@ def test_disguised_file_is_refused_naming_it_and_nothing_is_stored(app, client, 
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "photo.jpg" in field_errors(page).get("evidence", "")
-    assert counts(app) == {"Report": 0, "ReporterIdentity": 0, "ReportEvent": 0, "Evidence": 0, "MailMessage": 0}
+    assert counts(app) == {
+        "Report": 0,
+        "ReporterIdentity": 0,
+        "ReportEvent": 0,
+        "Evidence": 0,
+        "MailMessage": 0,
+    }
     assert stored_files(app) == []
 
 
@@ -378,7 +462,11 @@ def test_decompression_bomb_is_refused_before_decoding_and_a_photo_still_goes_th
     response = post_report(client, files=[("photo.jpg", jpeg_photo()), ("screenshot.png", bomb)])
     assert response.status_code == 400
     message = field_errors(response.get_data(as_text=True)).get("evidence", "")
-    assert "screenshot.png" in message and "6300 × 6300 pixels" in message and "24 megapixels" in message
+    assert (
+        "screenshot.png" in message
+        and "6300 × 6300 pixels" in message
+        and "24 megapixels" in message
+    )
     assert counts(app)["Report"] == 0 and stored_files(app) == []
     submit_report(client, files=[("photo.jpg", jpeg_photo(size=(1600, 1200)))])
     assert counts(app)["Evidence"] == 1
@@ -395,12 +483,15 @@ def test_more_than_five_files_are_refused(app, client):
 # Tracking
 
 
-@pytest.mark.parametrize("spell", [
-    lambda code: code,
-    lambda code: code.lower(),
-    lambda code: code.replace("-", ""),
-    lambda code: code.replace("-", " ").lower(),
-])
+@pytest.mark.parametrize(
+    "spell",
+    [
+        lambda code: code,
+        lambda code: code.lower(),
+        lambda code: code.replace("-", ""),
+        lambda code: code.replace("-", " ").lower(),
+    ],
+)
 def test_reference_and_code_open_the_private_page(app, client, spell):
     """The code works in any case, with or without dashes; the page shows the report's state and place."""
     reference, code = submit_report(client, place="北泉镇幸福路口")
@@ -419,8 +510,10 @@ def test_wrong_code_is_404_with_a_message(app, client):
     reference, _code = submit_report(client)
     english(client)
     token = csrf_token(client, "/reports/track")
-    response = client.post("/reports/track", data={"csrf_token": token, "reference": reference,
-                                                   "code": "AAAA-BBBB-CCCC-DDDD-EEEE"})
+    response = client.post(
+        "/reports/track",
+        data={"csrf_token": token, "reference": reference, "code": "AAAA-BBBB-CCCC-DDDD-EEEE"},
+    )
     assert response.status_code == 404
     assert response.headers["Cache-Control"] == "no-store"
     assert any("do not match" in m for m in alerts(response.get_data(as_text=True)))
@@ -434,10 +527,14 @@ def test_too_many_wrong_codes_block_the_client_even_with_the_right_code(make_app
     guesser = english(app.test_client())
     token = csrf_token(guesser, "/reports/track")
     for attempt in range(3):
-        wrong = guesser.post("/reports/track", data={"csrf_token": token, "reference": reference,
-                                                     "code": f"WRONG-CODE-{attempt}"})
+        wrong = guesser.post(
+            "/reports/track",
+            data={"csrf_token": token, "reference": reference, "code": f"WRONG-CODE-{attempt}"},
+        )
         assert wrong.status_code == 404
-    blocked = guesser.post("/reports/track", data={"csrf_token": token, "reference": reference, "code": code})
+    blocked = guesser.post(
+        "/reports/track", data={"csrf_token": token, "reference": reference, "code": code}
+    )
     assert blocked.status_code == 429
     assert blocked.headers["Cache-Control"] == "no-store"
     assert any("Too many wrong codes" in m for m in alerts(blocked.get_data(as_text=True)))
@@ -464,8 +561,13 @@ def test_information_added_while_open_shows_on_the_timeline(app, client):
     """Text and a photo added from the tracking page appear on it."""
     reference, code = submit_report(client)
     path = tracking_path(client, reference, code)
-    response = resident_act(client, path, "information", text="今天早上又排了一次,气味很大。",
-                            files=[("more.jpg", jpeg_photo())])
+    response = resident_act(
+        client,
+        path,
+        "information",
+        text="今天早上又排了一次,气味很大。",
+        files=[("more.jpg", jpeg_photo())],
+    )
     assert response.status_code == 302 and response.headers["Location"] == path
     page = client.get(path).get_data(as_text=True)
     assert "今天早上又排了一次,气味很大。" in timeline(page)
@@ -505,7 +607,11 @@ def test_appeal_within_the_window_reopens_the_report(app, client):
     response = resident_act(client, path, "appeal", reason="排污口仍在夜间排放,问题没有解决。")
     assert response.status_code == 302
     after = get_report(app, reference)
-    assert after["status"] is ReportStatus.ACCEPTED and after["appealed"] and after["closed_at"] is None
+    assert (
+        after["status"] is ReportStatus.ACCEPTED
+        and after["appealed"]
+        and after["closed_at"] is None
+    )
     assert after["closure_due_at"] > old_due
     assert timedelta(days=60) <= after["closure_due_at"] - utcnow() <= timedelta(days=68)
     page = client.get(path).get_data(as_text=True)
@@ -515,8 +621,13 @@ def test_appeal_within_the_window_reopens_the_report(app, client):
 def test_a_second_appeal_is_refused(app, client):
     """After one appeal and a second closure, the appeal form is gone and a POST is refused."""
     reference, _code, path, staff = closed_report(app, client)
-    assert resident_act(client, path, "appeal", reason="问题没有解决,请重新处理。").status_code == 302
-    assert act(staff, reference, "close", result="复查后企业已停产。", confirm="yes").status_code == 302
+    assert (
+        resident_act(client, path, "appeal", reason="问题没有解决,请重新处理。").status_code == 302
+    )
+    assert (
+        act(staff, reference, "close", result="复查后企业已停产。", confirm="yes").status_code
+        == 302
+    )
     assert get_report(app, reference)["status"] is ReportStatus.CLOSED
     assert f'action="{path}/appeal"' not in client.get(path).get_data(as_text=True)
     response = resident_act(client, path, "appeal", reason="还是没有解决,再次申诉。")
@@ -540,7 +651,14 @@ def test_not_accepted_report_shows_reason_and_explanation_to_the_resident(app, c
     english(client)
     reference, code = submit_report(client)
     staff = staff_client(app)
-    act(staff, reference, "not-accept", reason="outside_remit", explanation="该问题属于城市管理部门职责,请向其反映。", confirm="yes")
+    act(
+        staff,
+        reference,
+        "not-accept",
+        reason="outside_remit",
+        explanation="该问题属于城市管理部门职责,请向其反映。",
+        confirm="yes",
+    )
     page = client.get(tracking_path(client, reference, code)).get_data(as_text=True)
     assert "badge-not-accepted" in page
     assert "Not within the remit of environmental authorities" in page
@@ -552,12 +670,17 @@ def test_not_accepted_report_shows_reason_and_explanation_to_the_resident(app, c
 
 def test_supervision_lists_reports_without_descriptions(app, client):
     """/reports shows reference, status, unit and the latest public reply, never the description or place."""
-    reference, _code = submit_report(client, description="PLANTED 排污口夜里排放黑臭污水,邻居都知道。",
-                                     place="幸福路17号院内")
+    reference, _code = submit_report(
+        client, description="PLANTED 排污口夜里排放黑臭污水,邻居都知道。", place="幸福路17号院内"
+    )
     staff = staff_client(app)
     act(staff, reference, "reply", text="已派员现场检查")
     act(staff, reference, "note", text="内部备注:企业负责人电话已查到")
-    for path in ("/reports", f"/reports/{reference}", "/reports?status=received&area=8&category=water"):
+    for path in (
+        "/reports",
+        f"/reports/{reference}",
+        "/reports?status=received&area=8&category=water",
+    ):
         page = client.get(path).get_data(as_text=True)
         assert reference in page and "badge-received" in page and "第八师石河子市" in page, path
         assert "已派员现场检查" in page, path
@@ -571,25 +694,36 @@ def test_the_public_sees_a_legal_reason_for_not_accepting_but_not_the_explanatio
     english(client)
     reference, _code = submit_report(client)
     staff = staff_client(app)
-    act(staff, reference, "not-accept", reason="outside_remit", explanation="PLANTED 请向城市管理部门反映。",
-        confirm="yes")
+    act(
+        staff,
+        reference,
+        "not-accept",
+        reason="outside_remit",
+        explanation="PLANTED 请向城市管理部门反映。",
+        confirm="yes",
+    )
     decided = get_report(app, reference)["closed_at"].astimezone(BJ).strftime("%Y-%m-%d")
     page = client.get(f"/reports/{reference}").get_data(as_text=True)
     meta = re.search(r'<dl class="meta">.*?</dl>', page, re.S).group(0)
     assert re.search(rf"<dt>Decided not to accept</dt><dd>{decided}</dd>", meta)
-    assert re.search(r"<dt>Reason for not accepting</dt><dd>Not within the remit of environmental authorities</dd>",
-                     meta)
+    assert re.search(
+        r"<dt>Reason for not accepting</dt><dd>Not within the remit of environmental authorities</dd>",
+        meta,
+    )
     assert "<dt>Closed</dt>" not in meta
     listing = client.get("/reports").get_data(as_text=True)
     assert "Reason for not accepting: Not within the remit of environmental authorities" in re.sub(
-        r"<[^>]+>", "", listing)
+        r"<[^>]+>", "", listing
+    )
     for text in (page, listing):
         assert "PLANTED" not in text and "排污口每天夜里" not in text
 
 
 def badges(page, reference):
     """The badges next to `reference` in the public list: [(class, text)]."""
-    item = re.search(rf'<li class="report-item">\s*<h2><a href="/reports/{reference}">.*?</h2>', page, re.S).group(0)
+    item = re.search(
+        rf'<li class="report-item">\s*<h2><a href="/reports/{reference}">.*?</h2>', page, re.S
+    ).group(0)
     return re.findall(r'<span class="badge (badge-[a-z-]+)">([^<]+)</span>', item)
 
 
@@ -604,11 +738,19 @@ def test_the_public_list_flags_overdue_reports_and_those_closed_on_time(app, cli
     act(staff, on_time, "accept")
     act(staff, on_time, "close", result="已责令企业整改。", confirm="yes")
     page = client.get("/reports").get_data(as_text=True)
-    assert badges(page, late) == [("badge-received", "Awaiting acceptance"), ("badge-overdue", "Overdue")]
-    assert badges(page, on_time) == [("badge-closed", "Closed"), ("badge-on-time", "Closed on time")]
+    assert badges(page, late) == [
+        ("badge-received", "Awaiting acceptance"),
+        ("badge-overdue", "Overdue"),
+    ]
+    assert badges(page, on_time) == [
+        ("badge-closed", "Closed"),
+        ("badge-on-time", "Closed on time"),
+    ]
     assert badges(page, waiting) == [("badge-received", "Awaiting acceptance")]
     shown = client.get(f"/reports/{late}").get_data(as_text=True)
-    assert '<span class="badge badge-overdue">Overdue</span>' in re.search(r"<h1>.*?</h1>", shown, re.S).group(0)
+    assert '<span class="badge badge-overdue">Overdue</span>' in re.search(
+        r"<h1>.*?</h1>", shown, re.S
+    ).group(0)
 
 
 def test_a_closed_report_whose_appeal_window_ended_is_not_called_overdue(app, client):
@@ -619,12 +761,27 @@ def test_a_closed_report_whose_appeal_window_ended_is_not_called_overdue(app, cl
     act(staff, reference, "accept")
     act(staff, reference, "close", result="已责令企业整改。", confirm="yes")
     row, shift = get_report(app, reference), timedelta(days=40)
-    update_report(app, reference, **{column: row[column] - shift for column in (
-        "submitted_at", "received_at", "accepted_at", "closed_at", "acceptance_due_at", "closure_due_at",
-        "appeal_due_at")})
+    update_report(
+        app,
+        reference,
+        **{
+            column: row[column] - shift
+            for column in (
+                "submitted_at",
+                "received_at",
+                "accepted_at",
+                "closed_at",
+                "acceptance_due_at",
+                "closure_due_at",
+                "appeal_due_at",
+            )
+        },
+    )
     page = client.get(f"/reports/{reference}").get_data(as_text=True)
     assert '<span class="deadline deadline-na">Appeal period ended</span>' in page
-    assert page.count("deadline-met") == 2 and "Overdue" not in page and "deadline-overdue" not in page
+    assert (
+        page.count("deadline-met") == 2 and "Overdue" not in page and "deadline-overdue" not in page
+    )
 
 
 def test_supervision_filters(app, client):
@@ -639,8 +796,16 @@ def test_supervision_list_pages(app, client):
     """21 reports: the first page has 20 and links to the second, which has the oldest."""
     with app.app_context():
         for n in range(21):
-            reports.submit(reports.ReportInput(submission_key=f"page-{n}", category="air", area=0, place="兵团某工地",
-                                               description="工地扬尘很严重,整天灰蒙蒙的。"), app.config)
+            reports.submit(
+                reports.ReportInput(
+                    submission_key=f"page-{n}",
+                    category="air",
+                    area=0,
+                    place="兵团某工地",
+                    description="工地扬尘很严重,整天灰蒙蒙的。",
+                ),
+                app.config,
+            )
         db.session.commit()
     first = client.get("/reports").get_data(as_text=True)
     assert len(re.findall(r'<li class="report-item">', first)) == 20
@@ -672,15 +837,22 @@ def test_track_form_without_csrf_token_is_refused(app, client):
     response = client.post("/reports/track", data={"reference": reference, "code": code})
     assert response.status_code == 400 and "Location" not in response.headers
     with app.app_context():
-        tracking = sa.select(sa.func.count()).select_from(RateLimitHit).where(RateLimitHit.key.like("track:%"))
+        tracking = (
+            sa.select(sa.func.count())
+            .select_from(RateLimitHit)
+            .where(RateLimitHit.key.like("track:%"))
+        )
         assert db.session.scalar(tracking) == 0
 
 
-@pytest.mark.parametrize("action, fields", [
-    ("information", {"text": "没有令牌的补充信息"}),
-    ("rating", {"rating": "5"}),
-    ("appeal", {"reason": "没有令牌的申诉理由"}),
-])
+@pytest.mark.parametrize(
+    "action, fields",
+    [
+        ("information", {"text": "没有令牌的补充信息"}),
+        ("rating", {"rating": "5"}),
+        ("appeal", {"reason": "没有令牌的申诉理由"}),
+    ],
+)
 def test_tracking_forms_without_csrf_token_are_refused(app, client, action, fields):
     """Each form of the tracking page refuses a POST without the token and changes nothing."""
     reference, _code, path, _staff = closed_report(app, client)
@@ -694,12 +866,20 @@ def test_tracking_forms_without_csrf_token_are_refused(app, client, action, fiel
     assert after["rating"] is None and not after["appealed"]
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportEvent)) == events
-        assert not db.session.scalars(sa.select(ReportEvent).where(ReportEvent.kind == EventKind.INFORMATION_ADDED)
-                                      ).all()
+        assert not db.session.scalars(
+            sa.select(ReportEvent).where(ReportEvent.kind == EventKind.INFORMATION_ADDED)
+        ).all()
 
 
 def test_every_public_report_form_is_covered_by_a_csrf_test(app):
     """The POST routes of public.reports_* are exactly the ones tested above."""
-    posts = {rule.rule for rule in app.url_map.iter_rules()
-             if rule.endpoint.startswith("public.reports") and "POST" in rule.methods}
-    assert posts == {"/reports/new", "/reports/track", "/reports/track/<reference>/<token>/<action>"}
+    posts = {
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("public.reports") and "POST" in rule.methods
+    }
+    assert posts == {
+        "/reports/new",
+        "/reports/track",
+        "/reports/track/<reference>/<token>/<action>",
+    }

@@ -1,5 +1,6 @@
 """The /search page, the header's search box, and the outbox drained once responses are sent (kept while the index
 is locked)."""
+
 import re
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
@@ -47,8 +48,11 @@ def result_links(page):
 
 def links_named(page, label):
     """Addresses of the links whose text is `label`."""
-    return [unescape(href) for href, inner in re.findall(r'<a [^>]*?href="([^"]+)"[^>]*>([^<]*)</a>', page)
-            if inner.strip() == label]
+    return [
+        unescape(href)
+        for href, inner in re.findall(r'<a [^>]*?href="([^"]+)"[^>]*>([^<]*)</a>', page)
+        if inner.strip() == label
+    ]
 
 
 def test_an_empty_query_shows_examples_and_how_to_search(english):
@@ -76,20 +80,30 @@ def test_results_are_highlighted_and_planted_markup_is_inert(english, site):
 
 def remove_links(page, label):
     """Addresses of the "×" links whose name for screen readers is "Remove the filter “label”"."""
-    return [unescape(href) for href in re.findall(
-        rf'<a class="filter-remove" href="([^"]+)"><span aria-hidden="true">×</span>'
-        rf'<span class="visually-hidden">Remove the filter “{re.escape(label)}”</span></a>', page)]
+    return [
+        unescape(href)
+        for href in re.findall(
+            rf'<a class="filter-remove" href="([^"]+)"><span aria-hidden="true">×</span>'
+            rf'<span class="visually-hidden">Remove the filter “{re.escape(label)}”</span></a>',
+            page,
+        )
+    ]
 
 
 def test_facets_are_filter_links_and_active_filters_can_be_removed(english, site):
     """Following the "Policy measure" facet keeps only measures, (十四) first; removing it restores the rest."""
     page = text(english.get("/search?q=大气污染"))
-    assert "Refine the results" in page and ">Type of content</h3>" in page and ">Responsible unit</h3>" in page
+    assert (
+        "Refine the results" in page
+        and ">Type of content</h3>" in page
+        and ">Responsible unit</h3>" in page
+    )
     (measures,) = links_named(page, "Policy measure")
     assert parse_qs(urlsplit(measures).query) == {"q": ["大气污染"], "kind": ["measure"]}
     filtered = text(english.get(measures))
     assert result_links(filtered)[0] == "/measures/14" and all(
-        link.startswith("/measures/") and "#" not in link for link in result_links(filtered))
+        link.startswith("/measures/") and "#" not in link for link in result_links(filtered)
+    )
     assert "(十四) 全面推进污染防治" in filtered
     (remove,) = set(remove_links(filtered, "Policy measure"))
     assert parse_qs(urlsplit(remove).query) == {"q": ["大气污染"]}
@@ -103,19 +117,43 @@ def facet_groups(page):
     """{heading: [value labels]} of the facet groups, in order."""
     body = page.split('<details class="facets">', 1)[1].split("</details>\n", 1)[0]
     groups = {}
-    for heading, values in re.findall(r'<h3 id="facet-\w+">([^<]+)</h3>(.*?)(?=<h3 |</section>)', body, re.S):
-        labels = re.findall(r'<(?:a|strong)[^>]*>([^<]+)</(?:a|strong)> <span class="count">', values)
+    for heading, values in re.findall(
+        r'<h3 id="facet-\w+">([^<]+)</h3>(.*?)(?=<h3 |</section>)', body, re.S
+    ):
+        labels = re.findall(
+            r'<(?:a|strong)[^>]*>([^<]+)</(?:a|strong)> <span class="count">', values
+        )
         groups[heading] = [unescape(label) for label in labels]
     return groups
 
 
-@pytest.mark.parametrize(("language", "expected"), [
-    ("en", {"Type of content": ["Closed report", "Disclosure"], "Responsible unit": ["第八师石河子市"],
-            "Report category": ["Water pollution"], "Disclosure category": ["Pollutant discharge permits"],
-            "Area": ["第八师石河子市"], "Year": []}),
-    ("zh", {"内容类型": ["已办结举报", "公开信息"], "责任单位": ["第八师石河子市"], "举报类别": ["水污染"],
-            "公开类别": ["排污许可"], "管辖区域": ["第八师石河子市"], "年份": []}),
-])
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            {
+                "Type of content": ["Closed report", "Disclosure"],
+                "Responsible unit": ["第八师石河子市"],
+                "Report category": ["Water pollution"],
+                "Disclosure category": ["Pollutant discharge permits"],
+                "Area": ["第八师石河子市"],
+                "Year": [],
+            },
+        ),
+        (
+            "zh",
+            {
+                "内容类型": ["已办结举报", "公开信息"],
+                "责任单位": ["第八师石河子市"],
+                "举报类别": ["水污染"],
+                "公开类别": ["排污许可"],
+                "管辖区域": ["第八师石河子市"],
+                "年份": [],
+            },
+        ),
+    ],
+)
 def test_each_facet_group_is_headed_by_what_its_values_are(site, language, expected):
     """Report categories (of closed reports) and disclosure categories are separate groups, each named for what it
     lists; every value is a label in the page's language, never a code."""
@@ -125,7 +163,9 @@ def test_each_facet_group_is_headed_by_what_its_values_are(site, language, expec
     page = text(client.get("/search?q=石河子市&area=8"))
     groups = facet_groups(page)
     year = list(expected)[-1]
-    assert "2021" in groups.pop(year)  # the permit's year, and the year the report was closed (today's)
+    assert "2021" in groups.pop(
+        year
+    )  # the permit's year, and the year the report was closed (today's)
     expected = {heading: sorted(values) for heading, values in expected.items() if heading != year}
     assert {heading: sorted(values) for heading, values in groups.items()} == expected
 
@@ -138,14 +178,20 @@ def test_facets_come_before_the_results_in_a_closed_block_that_counts_the_filter
     assert "<summary>Refine the results</summary>" in plain
     filtered = text(english.get("/search?q=大气污染&kind=comment&area=6"))
     assert "<summary>Refine the results (2 filters in use)</summary>" in filtered
-    assert parse_qs(urlsplit(remove_links(filtered, "Published comment")[0]).query) == {"q": ["大气污染"], "area": ["6"]}
-    assert parse_qs(urlsplit(remove_links(filtered, "第六师五家渠市")[0]).query) == {"q": ["大气污染"], "kind": ["comment"]}
+    assert parse_qs(urlsplit(remove_links(filtered, "Published comment")[0]).query) == {
+        "q": ["大气污染"],
+        "area": ["6"],
+    }
+    assert parse_qs(urlsplit(remove_links(filtered, "第六师五家渠市")[0]).query) == {
+        "q": ["大气污染"],
+        "kind": ["comment"],
+    }
     (clear,) = links_named(filtered, "Remove every filter")
     assert parse_qs(urlsplit(clear).query) == {"q": ["大气污染"]}
 
 
 def test_sorting_by_date_and_pages(english):
-    """"date, newest first" is a link keeping the query; pages link to each other with the same options."""
+    """ "date, newest first" is a link keeping the query; pages link to each other with the same options."""
     page = text(english.get("/search?q=污染"))
     (by_date,) = links_named(page, "date, newest first")
     assert parse_qs(urlsplit(by_date).query) == {"q": ["污染"], "sort": ["date"]}
@@ -158,14 +204,17 @@ def test_sorting_by_date_and_pages(english):
     assert "Page 2 of" in second and set(result_links(second)).isdisjoint(result_links(page))
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("q=" + "污" * 201, "at most 200 characters (yours has 201)"),
-    ("q=（）！", "punctuation alone is not searched"),
-    ("q=-污染", "add a word to look for"),
-    ("q=污染&kind=report", "Choose the type of content from the list."),
-    ("q=污染&page=x", "The page number must be a whole number"),
-    ("q=污染&year=20x0", "Write the year with four digits"),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("q=" + "污" * 201, "at most 200 characters (yours has 201)"),
+        ("q=（）！", "punctuation alone is not searched"),
+        ("q=-污染", "add a word to look for"),
+        ("q=污染&kind=report", "Choose the type of content from the list."),
+        ("q=污染&page=x", "The page number must be a whole number"),
+        ("q=污染&year=20x0", "Write the year with four digits"),
+    ],
+)
 def test_unusable_queries_get_the_message_and_400(english, query, message):
     """Over-long, punctuation-only, exclusion-only queries and bad options: 400 with the message, never 500."""
     response = english.get(f"/search?{query}")
@@ -188,7 +237,10 @@ def test_every_page_has_a_labelled_search_box_in_the_header(english):
         page = text(english.get(path))
         form = re.search(r'<form class="[^"]*\bsite-search\b[^>]*>.*?</form>', page, re.S).group()
         assert 'action="/search"' in form and 'method="get"' in form
-        assert re.search(r'<label [^>]*for="site-search-q">Search the portal</label>', form) and 'name="q"' in form
+        assert (
+            re.search(r'<label [^>]*for="site-search-q">Search the portal</label>', form)
+            and 'name="q"' in form
+        )
 
 
 @pytest.mark.whoosh
@@ -209,8 +261,14 @@ def test_a_missing_index_makes_search_temporarily_unavailable(make_app):
 
 def comment_form(client, consultation_id):
     """The fields of a valid comment, with the page's CSRF token."""
-    return {"csrf_token": csrf_token(client, f"/consultations/{consultation_id}"), "body": "建议公开监测数据的原始记录。",
-            "author_name": "居民甲", "phone": "13600001111", "email": "", "paragraph": ""}
+    return {
+        "csrf_token": csrf_token(client, f"/consultations/{consultation_id}"),
+        "body": "建议公开监测数据的原始记录。",
+        "author_name": "居民甲",
+        "phone": "13600001111",
+        "email": "",
+        "paragraph": "",
+    }
 
 
 def outbox(app):
@@ -226,31 +284,54 @@ def test_submissions_succeed_while_the_index_is_locked_and_a_later_drain_catches
     app, planted = site
     holder = open_or_create(app.config["SEARCH_DIR"])
     with app.app_context():
-        closed = db.session.scalar(sa.select(Report).where(Report.reference == planted.closed_report))
+        closed = db.session.scalar(
+            sa.select(Report).where(Report.reference == planted.closed_report)
+        )
         follow = f"/reports/track/{closed.reference}/{reports.link_token(app.config['SECRET_KEY'], closed)}"
     client = app.test_client()
     with holder._writer():
         assert post_report(client).status_code == 200
-        response = client.post(f"/consultations/{planted.consultation}/comments",
-                               data=comment_form(client, planted.consultation))
+        response = client.post(
+            f"/consultations/{planted.consultation}/comments",
+            data=comment_form(client, planted.consultation),
+        )
         assert response.status_code == 302
         for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
             path = f"/consultations/{planted.consultation}"
             token = csrf_token(client, path)
-            flagged = client.post(f"{path}/comments/{planted.private_comment}/flag", data={"csrf_token": token},
-                                  environ_base={"REMOTE_ADDR": address})
+            flagged = client.post(
+                f"{path}/comments/{planted.private_comment}/flag",
+                data={"csrf_token": token},
+                environ_base={"REMOTE_ADDR": address},
+            )
             assert flagged.status_code == 302
-        assert resident_act(client, follow, "appeal", reason="整改没有落实,排污口仍在排放。").status_code == 302
-        assert outbox(app) == {("comment", str(planted.private_comment)), ("case", planted.closed_report)}
+        assert (
+            resident_act(
+                client, follow, "appeal", reason="整改没有落实,排污口仍在排放。"
+            ).status_code
+            == 302
+        )
+        assert outbox(app) == {
+            ("comment", str(planted.private_comment)),
+            ("case", planted.closed_report),
+        }
         # Reading goes on while the writer is held (the index still has the old state).
         assert client.get("/search?q=查处整改").status_code == 200
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 3
-        assert db.session.scalar(sa.select(Comment).where(Comment.body == "建议公开监测数据的原始记录。")) is not None
+        assert (
+            db.session.scalar(
+                sa.select(Comment).where(Comment.body == "建议公开监测数据的原始记录。")
+            )
+            is not None
+        )
         assert db.session.get(Comment, planted.private_comment).state is CommentState.FLAGGED
         drained = search.drain(app.config)
         assert (drained.removed, drained.pending) == (2, 0)
-        assert search.search(app.config, "污染源清单").total == 0 and search.search(app.config, "查处整改").total == 0
+        assert (
+            search.search(app.config, "污染源清单").total == 0
+            and search.search(app.config, "查处整改").total == 0
+        )
 
 
 def test_a_request_that_queues_rows_drains_them_before_the_next_page(site):
@@ -261,12 +342,16 @@ def test_a_request_that_queues_rows_drains_them_before_the_next_page(site):
         pending = db.session.get(Comment, planted.pending_comment)
         body = pending.body
     page = staff.get("/console/comments")
-    response = staff.post(f"/console/comments/{planted.pending_comment}/publish",
-                          data={"csrf_token": hidden_value(text(page), "csrf_token"), "back": "queue"})
+    response = staff.post(
+        f"/console/comments/{planted.pending_comment}/publish",
+        data={"csrf_token": hidden_value(text(page), "csrf_token"), "back": "queue"},
+    )
     assert response.status_code == 302
     assert outbox(app) == set()
     found = text(staff.get(f"/search?q={body}"))
-    assert result_links(found) == [f"/consultations/{planted.consultation}#comment-{planted.pending_comment}"]
+    assert result_links(found) == [
+        f"/consultations/{planted.consultation}#comment-{planted.pending_comment}"
+    ]
 
 
 def test_the_drain_waits_until_the_response_has_been_sent(site):
@@ -277,15 +362,19 @@ def test_the_drain_waits_until_the_response_has_been_sent(site):
     with app.app_context():
         body = db.session.get(Comment, planted.pending_comment).body
     page = staff.get("/console/comments")
-    response = staff.post(f"/console/comments/{planted.pending_comment}/publish", buffered=False,
-                          data={"csrf_token": hidden_value(text(page), "csrf_token"), "back": "queue"})
+    response = staff.post(
+        f"/console/comments/{planted.pending_comment}/publish",
+        buffered=False,
+        data={"csrf_token": hidden_value(text(page), "csrf_token"), "back": "queue"},
+    )
     assert response.status_code == 302 and b"".join(response.response)  # the whole answer, read
     assert outbox(app) == {("comment", str(planted.pending_comment))}
     assert result_links(text(staff.get(f"/search?q={body}"))) == []
     response.close()
     assert outbox(app) == set()
     assert result_links(text(staff.get(f"/search?q={body}"))) == [
-        f"/consultations/{planted.consultation}#comment-{planted.pending_comment}"]
+        f"/consultations/{planted.consultation}#comment-{planted.pending_comment}"
+    ]
 
 
 def test_secrets_of_a_closed_report_are_not_found(english):
@@ -304,9 +393,13 @@ def test_search_pages_are_valid_html(site, tmp_path):
         client = app.test_client()
         if language == "en":
             client.get("/language/en")
-        for slug, path in (("empty", "/search"), ("results", "/search?q=大气污染&kind=measure&sort=date"),
-                           ("all", "/search?q=污染"), ("none", "/search?q=不存在的词语"),
-                           ("refused", "/search?q=（）")):
+        for slug, path in (
+            ("empty", "/search"),
+            ("results", "/search?q=大气污染&kind=measure&sort=date"),
+            ("all", "/search?q=污染"),
+            ("none", "/search?q=不存在的词语"),
+            ("refused", "/search?q=（）"),
+        ):
             pages[f"{language}-{slug}"] = text(client.get(path))
     pages["unavailable"] = unavailable_page(app)
     assert_valid_html(pages, tmp_path)

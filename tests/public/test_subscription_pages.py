@@ -1,5 +1,6 @@
 """Subscription pages: the form, "check your mailbox", confirming by a button, one-click unsubscribe,
 unknown links, private headers, the per-client limit."""
+
 import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -29,7 +30,9 @@ def english(client):
 def post_subscription(client, email="follower@example.org", area="6", unit=""):
     """POST the subscription form with a fresh CSRF token."""
     token = csrf_token(client, "/subscriptions/new")
-    return client.post("/subscriptions/new", data={"csrf_token": token, "email": email, "area": area, "unit": unit})
+    return client.post(
+        "/subscriptions/new", data={"csrf_token": token, "email": email, "area": area, "unit": unit}
+    )
 
 
 def mail_paths(app, address="follower@example.org"):
@@ -73,7 +76,9 @@ def test_form_lists_areas_and_units_and_preselects_from_the_query(english):
 def test_subscribing_shows_check_your_mailbox_and_queues_one_mail(app, english):
     """A valid request redirects to the "check your mailbox" page; one confirmation mail waits in the outbox."""
     response = post_subscription(english)
-    assert response.status_code == 302 and response.headers["Location"].endswith("/subscriptions/sent")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        "/subscriptions/sent"
+    )
     page = english.get("/subscriptions/sent")
     assert "Check your mailbox" in page.get_data(as_text=True)
     assert count(app, Subscription) == 1 and count(app, MailMessage) == 1
@@ -83,7 +88,10 @@ def test_the_answer_does_not_reveal_an_existing_subscription(app, english):
     """Subscribing an address that is already subscribed looks exactly the same, and adds no row."""
     first = post_subscription(english)
     second = post_subscription(english)
-    assert (first.status_code, first.headers["Location"]) == (second.status_code, second.headers["Location"])
+    assert (first.status_code, first.headers["Location"]) == (
+        second.status_code,
+        second.headers["Location"],
+    )
     assert count(app, Subscription) == 1
 
 
@@ -92,7 +100,10 @@ def test_bad_email_is_shown_on_the_field(app, english):
     response = post_subscription(english, email="not-an-address")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert 'id="email-error">Enter an email address in the right format, like name@example.com.' in page
+    assert (
+        'id="email-error">Enter an email address in the right format, like name@example.com.'
+        in page
+    )
     assert 'aria-invalid="true"' in page
     assert count(app, Subscription) == 0 and count(app, MailMessage) == 0
 
@@ -114,7 +125,10 @@ def test_an_empty_request_lists_every_error_in_a_summary(app, client):
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     listed = summary_of(page)
-    assert listed == [("email", "请填写接收通知的电子邮箱。"), ("area", "请选择要关注的区域或单位。")], listed
+    assert listed == [
+        ("email", "请填写接收通知的电子邮箱。"),
+        ("area", "请选择要关注的区域或单位。"),
+    ], listed
     for anchor, message in listed:
         assert field_error(page, anchor) == message
     assert page.index('class="error-summary"') < page.index('name="email"')
@@ -127,13 +141,18 @@ def test_a_bad_address_and_two_targets_are_refused_together(app, english):
         unit_id = find_unit("第六师五家渠市").id
     response = post_subscription(english, email="not-an-address", area="6", unit=str(unit_id))
     assert response.status_code == 400
-    assert [anchor for anchor, _message in summary_of(response.get_data(as_text=True))] == ["email", "unit"]
+    assert [anchor for anchor, _message in summary_of(response.get_data(as_text=True))] == [
+        "email",
+        "unit",
+    ]
     assert count(app, Subscription) == 0
 
 
 def test_without_csrf_nothing_is_subscribed(app, english):
     """A POST without the form's token is refused."""
-    response = english.post("/subscriptions/new", data={"email": "follower@example.org", "area": "6"})
+    response = english.post(
+        "/subscriptions/new", data={"email": "follower@example.org", "area": "6"}
+    )
     assert response.status_code == 400 and count(app, Subscription) == 0
 
 
@@ -144,8 +163,9 @@ def test_confirm_link_shows_a_button_and_pressing_it_confirms(app, english):
     response = english.get(confirm)
     assert response.status_code == 200
     assert_private(response)
-    assert "Confirm my subscription" in response.get_data(as_text=True) and "第六师五家渠市" in response.get_data(
-        as_text=True)
+    assert "Confirm my subscription" in response.get_data(
+        as_text=True
+    ) and "第六师五家渠市" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(Subscription.confirmed_at)) is None
     pressed = press(english, confirm)
@@ -166,15 +186,22 @@ def test_unsubscribe_in_one_click(app, english):
     main = response.get_data(as_text=True).split("<main", 1)[1].split("</main>", 1)[0]
     assert main.count('type="submit"') == 1  # one button, nothing else to fill in
     pressed = press(english, unsubscribe)
-    assert pressed.status_code == 302 and pressed.headers["Location"].endswith("/subscriptions/unsubscribed")
+    assert pressed.status_code == 302 and pressed.headers["Location"].endswith(
+        "/subscriptions/unsubscribed"
+    )
     page = english.get("/subscriptions/unsubscribed").get_data(as_text=True)
     assert "You will no longer receive notices about the area 第六师五家渠市." in page
     assert count(app, Subscription) == 0
     assert english.get(unsubscribe).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/subscriptions/confirm/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                                  "/subscriptions/unsubscribe/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/subscriptions/confirm/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "/subscriptions/unsubscribe/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    ],
+)
 def test_unknown_token_gets_a_clear_404(english, path):
     """A made-up link: 404 with a message saying the link is not valid, for GET and for the button."""
     response = english.get(path)
@@ -188,10 +215,14 @@ def publish_plan(app, title):
     """Publish a plan of 第六师五家渠市 located in 第六师 (committed), as its staff member."""
     with app.app_context():
         staff = db.session.scalar(sa.select(User).where(User.username == "wjq")) or create_user(
-            "wjq", "第六师五家渠市", "staff", PASSWORD)
-        consultation = consultations.create_consultation(find_unit("第六师五家渠市"), ConsultationKind.PLAN, title,
-                                                         "第一段。", 6)
-        consultations.publish(staff, consultation, date(2026, 9, 28), date(2026, 10, 15), app.config, now=NOW)
+            "wjq", "第六师五家渠市", "staff", PASSWORD
+        )
+        consultation = consultations.create_consultation(
+            find_unit("第六师五家渠市"), ConsultationKind.PLAN, title, "第一段。", 6
+        )
+        consultations.publish(
+            staff, consultation, date(2026, 9, 28), date(2026, 10, 15), app.config, now=NOW
+        )
         db.session.commit()
 
 

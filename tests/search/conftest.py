@@ -1,5 +1,6 @@
 """Search fixtures: documents built from the real policy, a fresh index directory per test, and the same
 index on either engine (Whoosh, and PostgreSQL on 127.0.0.1 in a scratch database per test process)."""
+
 import datetime as dt
 import os
 import unicodedata
@@ -9,26 +10,57 @@ import sqlalchemy as sa
 
 from portal.policy import bundled_text
 from portal.policy.parser import parse
-from portal.search import Document, open_or_create, rebuild
-from portal.search import postgres
+from portal.search import Document, open_or_create, postgres, rebuild
 
 ENGINES = ("whoosh", "postgresql")
 SERVER = "postgresql+psycopg://postgres@127.0.0.1"
 
 # Disclosures planted beside the policy: Latin tokens, dates and facets the policy lacks.
 PLANTED = (
-    Document("disclosure", "1", "第一师2019年空气质量公报", "PM2.5年均浓度为38微克/立方米,SO2年均浓度下降。",
-             url="/disclosures/1", date=dt.date(2019, 3, 1), unit=("兵团建设局",), category=("环境质量",),
-             area="第一师"),
-    Document("disclosure", "2", "第八师排污许可信息", "石河子市热电厂SO2排放浓度达标,执行GB13223-2011。",
-             url="/disclosures/2", date=dt.date(2021, 6, 30), unit=("兵团建设局",), category=("排污许可",),
-             area="第八师"),
-    Document("disclosure", "3", "兵团2020年环境状况公报", "2020年全兵团PM2.5平均浓度下降,大气污染防治成效明显。",
-             url="/disclosures/3", date=dt.date(2021, 1, 15), unit=("兵团建设局", "兵团发展改革委"),
-             category=("环境质量",), area="兵团"),
-    Document("case", "R-2024-7", "第二师某企业夜间偷排废水", "群众举报夜间偷排,经查属实,已责令整改并处罚款。",
-             url="/reports/R-2024-7", date=dt.date(2024, 5, 20), unit=("兵团建设局",), category=("水污染",),
-             area="第二师"),
+    Document(
+        "disclosure",
+        "1",
+        "第一师2019年空气质量公报",
+        "PM2.5年均浓度为38微克/立方米,SO2年均浓度下降。",
+        url="/disclosures/1",
+        date=dt.date(2019, 3, 1),
+        unit=("兵团建设局",),
+        category=("环境质量",),
+        area="第一师",
+    ),
+    Document(
+        "disclosure",
+        "2",
+        "第八师排污许可信息",
+        "石河子市热电厂SO2排放浓度达标,执行GB13223-2011。",
+        url="/disclosures/2",
+        date=dt.date(2021, 6, 30),
+        unit=("兵团建设局",),
+        category=("排污许可",),
+        area="第八师",
+    ),
+    Document(
+        "disclosure",
+        "3",
+        "兵团2020年环境状况公报",
+        "2020年全兵团PM2.5平均浓度下降,大气污染防治成效明显。",
+        url="/disclosures/3",
+        date=dt.date(2021, 1, 15),
+        unit=("兵团建设局", "兵团发展改革委"),
+        category=("环境质量",),
+        area="兵团",
+    ),
+    Document(
+        "case",
+        "R-2024-7",
+        "第二师某企业夜间偷排废水",
+        "群众举报夜间偷排,经查属实,已责令整改并处罚款。",
+        url="/reports/R-2024-7",
+        date=dt.date(2024, 5, 20),
+        unit=("兵团建设局",),
+        category=("水污染",),
+        area="第二师",
+    ),
 )
 
 
@@ -38,18 +70,37 @@ def policy_documents():
     documents = []
     for chapter in policy.chapters:
         for measure in chapter.measures:
-            units = tuple(dict.fromkeys(u.name for t in measure.tasks for u in t.lead if not u.collective))
-            documents.append(Document(
-                "measure", measure.number, measure.title, measure.text, url=f"/measures/{measure.number}",
-                date=policy.published_on, unit=units, category=(chapter.title,), area="兵团",
-            ))
+            units = tuple(
+                dict.fromkeys(u.name for t in measure.tasks for u in t.lead if not u.collective)
+            )
+            documents.append(
+                Document(
+                    "measure",
+                    measure.number,
+                    measure.title,
+                    measure.text,
+                    url=f"/measures/{measure.number}",
+                    date=policy.published_on,
+                    unit=units,
+                    category=(chapter.title,),
+                    area="兵团",
+                )
+            )
             for task in measure.tasks:
                 names = tuple(u.name for u in task.lead + task.participating if not u.collective)
-                documents.append(Document(
-                    "task", f"{measure.number}.{task.position}", task.title, task.text,
-                    url=f"/measures/{measure.number}#task-{task.position}", date=policy.published_on,
-                    unit=names, category=(chapter.title,), area="兵团",
-                ))
+                documents.append(
+                    Document(
+                        "task",
+                        f"{measure.number}.{task.position}",
+                        task.title,
+                        task.text,
+                        url=f"/measures/{measure.number}#task-{task.position}",
+                        date=policy.published_on,
+                        unit=names,
+                        category=(chapter.title,),
+                        area="兵团",
+                    )
+                )
     return documents + list(PLANTED)
 
 

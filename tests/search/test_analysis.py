@@ -1,4 +1,5 @@
 """The analyzer: bigrams over CJK runs, whole Latin words, normalised width and script."""
+
 import subprocess
 import sys
 
@@ -14,7 +15,17 @@ def test_cjk_runs_become_overlapping_bigrams_and_lone_characters_stay():
 def test_latin_and_digit_runs_are_lower_cased_words():
     """PM2.5, SO2, 2020 and 0.58 stay whole; letters are lower-cased."""
     assert token_texts("PM2.5浓度,SO2排放,到2020年提高到0.58以上") == [
-        "pm2.5", "浓度", "so2", "排放", "到", "2020", "年提", "提高", "高到", "0.58", "以上",
+        "pm2.5",
+        "浓度",
+        "so2",
+        "排放",
+        "到",
+        "2020",
+        "年提",
+        "提高",
+        "高到",
+        "0.58",
+        "以上",
     ]
     assert token_texts("GB13223-2011 v1.2") == ["gb13223", "2011", "v1.2"]
 
@@ -60,6 +71,8 @@ def test_opencc_converter_is_built_lazily_once_per_process(tmp_path):
         "info = analysis._converter.cache_info()\n"
         "print(info.misses, info.hits)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", "1"]

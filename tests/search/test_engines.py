@@ -1,9 +1,9 @@
 """Both engines find the same documents where PostgreSQL's tsvector has limits: long texts, frequent words,
 very long words, and the border between a title and its body."""
+
 import pytest
 
-from portal.search import Document
-from portal.search import postgres
+from portal.search import Document, postgres
 
 
 def disclosure(id, title, body):
@@ -18,10 +18,16 @@ def found(index, q):
 
 def test_a_phrase_far_into_a_long_disclosure_is_found(empty_index):
     """Past position 16,383 and past 256 uses of each bigram, the end of a long text is still matched."""
-    filler = "污染防治" * 9000  # 27,000 bigrams, each of 污染/染防/防治/治污 used thousands of times
+    filler = (
+        "污染防治" * 9000
+    )  # 27,000 bigrams, each of 污染/染防/防治/治污 used thousands of times
     index = empty_index
-    index.add_documents([disclosure("long", "年度报告", filler + "石河子市热电厂超标排放" + filler),
-                         disclosure("short", "短文", "热电厂达标")])
+    index.add_documents(
+        [
+            disclosure("long", "年度报告", filler + "石河子市热电厂超标排放" + filler),
+            disclosure("short", "短文", "热电厂达标"),
+        ]
+    )
     assert found(index, "热电厂超标排放") == {"long"}
     assert found(index, "热电厂") == {"long", "short"}
     assert found(index, "防治石河子") == {"long"}
@@ -40,7 +46,12 @@ def test_a_phrase_across_every_chunk_boundary_is_found(empty_index):
 def test_a_document_with_a_very_long_word_is_indexed_and_found_by_its_other_words(empty_index):
     """A word longer than a tsvector lexeme may be (2,047 bytes) does not stop the document from indexing."""
     index = empty_index
-    index.add_documents([disclosure("1", "数据", f"编码 {'x' * 3000} 结束 {'y' * 150}"), disclosure("2", "数据", "其他")])
+    index.add_documents(
+        [
+            disclosure("1", "数据", f"编码 {'x' * 3000} 结束 {'y' * 150}"),
+            disclosure("2", "数据", "其他"),
+        ]
+    )
     assert found(index, "编码") == {"1"} and found(index, "y" * 150) == {"1"}
     assert found(index, "x" * 150) == set()  # a word matches whole, on both engines
 
@@ -56,8 +67,13 @@ def test_a_phrase_does_not_run_from_the_title_into_the_body(empty_index):
 def test_lone_characters_at_a_terms_edges_match_inside_longer_runs(empty_index):
     """局 finds 设局 (left) and 局长 (right); 局(环保 finds 建设局(环保局) as both engines must."""
     index = empty_index
-    index.add_documents([disclosure("1", "通知", "兵团建设局(环保局)"), disclosure("2", "通知", "局长讲话"),
-                         disclosure("3", "通知", "无关内容")])
+    index.add_documents(
+        [
+            disclosure("1", "通知", "兵团建设局(环保局)"),
+            disclosure("2", "通知", "局长讲话"),
+            disclosure("3", "通知", "无关内容"),
+        ]
+    )
     assert found(index, "局") == {"1", "2"}
     assert found(index, "局(环保") == {"1"}
     assert found(index, "设局") == {"1"}
@@ -104,8 +120,12 @@ def test_two_transactions_writing_one_document_wait_for_each_other(search_databa
         first.begin()
         second.begin()
         postgres.PostgresIndex(first).add_documents([disclosure("1", "第一版", "内容甲")])
-        done = threading.Thread(target=lambda: (
-            postgres.PostgresIndex(second).add_documents([disclosure("1", "第二版", "内容乙")]), second.commit()))
+        done = threading.Thread(
+            target=lambda: (
+                postgres.PostgresIndex(second).add_documents([disclosure("1", "第二版", "内容乙")]),
+                second.commit(),
+            )
+        )
         done.start()
         first.commit()
         done.join(timeout=30)
@@ -114,4 +134,6 @@ def test_two_transactions_writing_one_document_wait_for_each_other(search_databa
         first.close()
         second.close()
     index = postgres.PostgresIndex(search_database)
-    assert index.count() == 1 and found(index, "内容乙") == {"1"} and found(index, "内容甲") == set()
+    assert (
+        index.count() == 1 and found(index, "内容乙") == {"1"} and found(index, "内容甲") == set()
+    )

@@ -1,4 +1,5 @@
 """The index directory: creation, writes, drift keys, atomic rebuild, locks and a missing index."""
+
 import os
 import subprocess
 import sys
@@ -55,8 +56,11 @@ def test_rebuild_swaps_atomically_and_removes_the_old_directory(index_path):
     index.add_documents([doc(str(n)) for n in range(5)])
     old = os.path.realpath(index_path)
     increments = []
-    count = rebuild(index_path, (doc(str(n), title="水污染防治", body="推进水污染治理") for n in range(250)),
-                    progress=increments.append)
+    count = rebuild(
+        index_path,
+        (doc(str(n), title="水污染防治", body="推进水污染治理") for n in range(250)),
+        progress=increments.append,
+    )
     new = os.path.realpath(index_path)
     assert count == 250 and sum(increments) == 250 and len(increments) >= 3
     assert new != old and not os.path.exists(old)
@@ -104,11 +108,19 @@ def test_missing_index_is_unavailable(index_path, state):
     elif state == "dangling link":
         os.symlink("search.gone", index_path)
     index = search_index.SearchIndex(index_path, timeout=0.1)
-    for call in (lambda: index.search("污染"), index.keys, index.count, lambda: index.add_documents([doc("1")])):
+    for call in (
+        lambda: index.search("污染"),
+        index.keys,
+        index.count,
+        lambda: index.add_documents([doc("1")]),
+    ):
         with pytest.raises(SearchUnavailable) as raised:
             call()
         assert raised.value.status == 503
-        assert raised.value.message == "Search is temporarily unavailable. Please try again in a few minutes."
+        assert (
+            raised.value.message
+            == "Search is temporarily unavailable. Please try again in a few minutes."
+        )
     open_or_create(index_path).add_documents([doc("1")])
     assert index.keys() == {"disclosure:1"}
 
@@ -146,7 +158,9 @@ def start_slow_rebuild(index_path, tmp_path, seconds):
     marker = tmp_path / "rebuilding"
     process = subprocess.Popen(
         [sys.executable, "-c", SLOW_REBUILD, index_path, str(marker), str(seconds)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 30
     while not marker.exists():
@@ -232,7 +246,9 @@ def test_facet_values_of_replaced_segments_are_not_kept(index_path):
     kept = {segment for path, segment in search_index._FACET_CACHE if path == index_path}
     ix = search_index.index.open_dir(os.path.realpath(index_path))
     with ix.searcher() as searcher:
-        assert kept == {leaf.segment().segment_id() for leaf, _offset in searcher.reader().leaf_readers()}
+        assert kept == {
+            leaf.segment().segment_id() for leaf, _offset in searcher.reader().leaf_readers()
+        }
 
 
 def test_concurrent_searches_and_writes_in_threads(index_path):
@@ -285,7 +301,13 @@ def test_undated_documents_sort_last_by_date(empty_index):
     import datetime as dt
 
     index = empty_index
-    index.add_documents([doc("old", date=dt.date(2018, 1, 1)), doc("none"), doc("new", date=dt.datetime(2024, 2, 3, 4, 5))])
+    index.add_documents(
+        [
+            doc("old", date=dt.date(2018, 1, 1)),
+            doc("none"),
+            doc("new", date=dt.datetime(2024, 2, 3, 4, 5)),
+        ]
+    )
     assert [h.id for h in index.search("大气污染", sort="date").items] == ["new", "old", "none"]
 
 

@@ -1,4 +1,5 @@
 """Search over the real policy: every query finds exactly the documents that contain it."""
+
 import pytest
 from markupsafe import Markup
 
@@ -7,10 +8,35 @@ from portal.search import Document, make_key
 from tests.search.conftest import containing
 
 EXACT_QUERIES = (
-    "污染", "生态", "环境", "治理", "考核", "湿地", "大气污染", "大气污染防治", "水污染防治行动计划",
-    "生态文明建设", "生态保护红线", "水资源", "绿水青山就是金山银山", "兵团建设局(环保局)",
-    "兵团建设局（环保局）", "建设局(环保局)", "兵团发展改革委", "兵团党委宣传部", "农业局(畜牧兽医局、林业局)",
-    "《中国制造2025行动计划》", "PM2.5", "SO2", "2020", "2015", "0.58", "水", "林", "局(环保", "到2020年",
+    "污染",
+    "生态",
+    "环境",
+    "治理",
+    "考核",
+    "湿地",
+    "大气污染",
+    "大气污染防治",
+    "水污染防治行动计划",
+    "生态文明建设",
+    "生态保护红线",
+    "水资源",
+    "绿水青山就是金山银山",
+    "兵团建设局(环保局)",
+    "兵团建设局（环保局）",
+    "建设局(环保局)",
+    "兵团发展改革委",
+    "兵团党委宣传部",
+    "农业局(畜牧兽医局、林业局)",
+    "《中国制造2025行动计划》",
+    "PM2.5",
+    "SO2",
+    "2020",
+    "2015",
+    "0.58",
+    "水",
+    "林",
+    "局(环保",
+    "到2020年",
 )
 
 
@@ -56,7 +82,9 @@ def test_the_query_list_exercises_real_hits(documents):
         ("２０２０", "2020"),
     ],
 )
-def test_full_width_traditional_and_case_variants_find_the_same(policy_index, documents, variant, plain):
+def test_full_width_traditional_and_case_variants_find_the_same(
+    policy_index, documents, variant, plain
+):
     """Traditional script, full-width forms and lower case find what the plain query finds."""
     assert set(keys(policy_index, variant)) == containing(documents, plain) != set()
 
@@ -83,7 +111,9 @@ def test_minus_excludes(policy_index, documents):
     expected = containing(documents, "生态") - containing(documents, "污染")
     assert expected
     assert set(keys(policy_index, "生态 -污染")) == expected
-    assert set(keys(policy_index, '生态 -"大气污染"')) == containing(documents, "生态") - containing(documents, "大气污染")
+    assert set(keys(policy_index, '生态 -"大气污染"')) == containing(
+        documents, "生态"
+    ) - containing(documents, "大气污染")
 
 
 def test_quoted_phrase_keeps_words_together(policy_index, documents):
@@ -103,12 +133,17 @@ def test_facets_count_every_match_not_just_the_page(policy_index, documents):
     assert result.total == len(expected) and len(result.items) == 1
     by_key = {d.key: d for d in documents}
     kinds = dict(result.facets["kind"])
-    assert kinds == {k: sum(1 for key in expected if by_key[key].kind == k) for k in {by_key[k].kind for k in expected}}
+    assert kinds == {
+        k: sum(1 for key in expected if by_key[key].kind == k)
+        for k in {by_key[k].kind for k in expected}
+    }
     units = dict(result.facets["unit"])
     assert units["兵团建设局"] == sum(1 for key in expected if "兵团建设局" in by_key[key].unit)
     areas = dict(result.facets["area"])
-    assert areas == {"兵团": sum(1 for k in expected if by_key[k].area == "兵团"),
-                     **{by_key[k].area: 1 for k in expected if by_key[k].area != "兵团"}}
+    assert areas == {
+        "兵团": sum(1 for k in expected if by_key[k].area == "兵团"),
+        **{by_key[k].area: 1 for k in expected if by_key[k].area != "兵团"},
+    }
     years = dict(result.facets["year"])
     assert years["2017"] == sum(1 for k in expected if by_key[k].year == 2017)
     counts = [count for _value, count in result.facets["unit"]]
@@ -122,7 +157,11 @@ def test_filters_narrow_results_and_facets(policy_index, documents):
     assert {make_key(h.kind, h.id) for h in result.items} == expected
     assert result.facets["kind"] == [("measure", len(expected))]
     assert {h.id for h in policy_index.search("浓度", area="第一师").items} == {"1"}
-    assert {h.id for h in policy_index.search("浓度", year=["2019", "2021"]).items} == {"1", "2", "3"}
+    assert {h.id for h in policy_index.search("浓度", year=["2019", "2021"]).items} == {
+        "1",
+        "2",
+        "3",
+    }
     assert {h.id for h in policy_index.search("浓度", category="排污许可").items} == {"2"}
     assert policy_index.search("浓度", unit="兵团发展改革委", kind="disclosure").total == 1
     assert policy_index.search("浓度", unit="兵团财务局", kind="disclosure").total == 0
@@ -131,7 +170,9 @@ def test_filters_narrow_results_and_facets(policy_index, documents):
 def test_sort_by_date_puts_the_newest_first(policy_index):
     """sort=date orders by date, newest first; relevance puts the title match first."""
     by_date = policy_index.search("浓度", sort="date").items
-    assert [h.id for h in by_date] == ["2", "3", "1"] and by_date[0].date.isoformat() == "2021-06-30"
+    assert [h.id for h in by_date] == ["2", "3", "1"] and by_date[
+        0
+    ].date.isoformat() == "2021-06-30"
     relevance = policy_index.search("大气污染防治", per_page=3).items
     assert relevance[0].title == "加强大气污染防治"
     assert relevance[0].score >= relevance[1].score >= relevance[2].score
@@ -153,14 +194,21 @@ def test_pagination_partitions_the_results(policy_index, documents):
 def test_snippets_mark_matches_and_escape_markup(empty_index):
     """Snippets escape the document's markup first and then mark the hits: a planted script is inert."""
     index = empty_index
-    index.add_documents([Document(
-        "comment", "5", "意见", '<script>alert("大气污染")</script> 建议加强大气污染防治 & 监测',
-    )])
+    index.add_documents(
+        [
+            Document(
+                "comment",
+                "5",
+                "意见",
+                '<script>alert("大气污染")</script> 建议加强大气污染防治 & 监测',
+            )
+        ]
+    )
     snippet = index.search("大气污染").items[0].snippet
     assert isinstance(snippet, Markup)
     assert "<script>" not in snippet
     assert snippet == Markup(
-        '&lt;script&gt;alert(&#34;<mark>大气污染</mark>&#34;)&lt;/script&gt; 建议加强<mark>大气污染</mark>防治 &amp; 监测'
+        "&lt;script&gt;alert(&#34;<mark>大气污染</mark>&#34;)&lt;/script&gt; 建议加强<mark>大气污染</mark>防治 &amp; 监测"
     )
 
 
@@ -174,7 +222,12 @@ def test_snippet_is_cut_around_the_first_match(policy_index):
 def test_results_carry_what_a_list_needs(policy_index):
     """kind, id, title, url, snippet, date and score for every hit."""
     hit = policy_index.search("加强大气污染防治").items[0]
-    assert (hit.kind, hit.id, hit.title, hit.url) == ("task", "14.1", "加强大气污染防治", "/measures/14#task-1")
+    assert (hit.kind, hit.id, hit.title, hit.url) == (
+        "task",
+        "14.1",
+        "加强大气污染防治",
+        "/measures/14#task-1",
+    )
     assert hit.date.isoformat() == "2017-01-03" and hit.score > 0
     assert "<mark>加强大气污染防治</mark>" in hit.snippet
 

@@ -1,4 +1,5 @@
 """The query parser: terms, phrases, exclusions and edges, without Whoosh's syntax."""
+
 import pytest
 
 from portal.errors import ValidationFailed
@@ -20,7 +21,11 @@ def test_whitespace_separates_terms_and_minus_excludes():
 def test_parentheses_and_operators_are_plain_text():
     """ASCII parentheses, AND/OR and colons are not syntax: 兵团建设局(环保局) is one term."""
     parsed = parse_query("兵团建设局(环保局) AND title:x")
-    assert texts(parsed.required) == [["兵团", "团建", "建设", "设局", "环保", "保局"], ["and"], ["title", "x"]]
+    assert texts(parsed.required) == [
+        ["兵团", "团建", "建设", "设局", "环保", "保局"],
+        ["and"],
+        ["title", "x"],
+    ]
 
 
 def test_chinese_quotes_and_full_width_quotes_make_phrases():
@@ -41,7 +46,11 @@ def test_lone_characters_at_a_terms_edges_are_open():
 def test_filters_accept_one_value_or_several():
     """A string is one value, a list is any of them; empty values are dropped."""
     request = check_request("污染", kind=["measure", "task", ""], unit="兵团建设局", year=2020)
-    assert request.filters == {"kind": ("measure", "task"), "unit": ("兵团建设局",), "year": ("2020",)}
+    assert request.filters == {
+        "kind": ("measure", "task"),
+        "unit": ("兵团建设局",),
+        "year": ("2020",),
+    }
 
 
 def test_messages_are_english_msgids_naming_the_search_field():

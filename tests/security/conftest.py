@@ -1,4 +1,5 @@
 """One app with the demo's sample data, files included, shared by the security tests that only read from it."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -12,36 +13,66 @@ STAFF = ("demo-admin", "demo-password-2026")
 
 def _values(app, client):
     """The demo's ids and secrets that fill the URL map's variables."""
-    from portal.models import Consultation, Disclosure, DisclosureCategory, Report, RoutingRule, Unit, User
+    from portal.models import (
+        Consultation,
+        Disclosure,
+        DisclosureCategory,
+        Report,
+        RoutingRule,
+        Unit,
+        User,
+    )
     from portal.services import attachments, demo, reports, subscriptions
 
     reference, _code = submit_report(client, files=[("photo.jpg", jpeg_photo())])
     with app.app_context():
         demo.load_demo(app.config)
         db.session.commit()
-        eia, answered = (db.session.scalar(sa.select(Consultation).where(Consultation.title == title))
-                         for title in (demo.EIA_TITLE, demo.ANSWERED_TITLE))
-        revised = db.session.scalar(sa.select(Disclosure).where(Disclosure.title.contains("生态环境状况公报")))
-        user = {name: db.session.scalar(sa.select(User).where(User.username == name))
-                for name in ("demo-wujiaqu", "demo-jsj")}
-        consultation_file = attachments.add_attachment(user["demo-wujiaqu"], eia, "notice.jpg", jpeg_photo(), app.config)
-        disclosure_file = attachments.add_attachment(user["demo-jsj"], revised, "bulletin.jpg", jpeg_photo(), app.config)
+        eia, answered = (
+            db.session.scalar(sa.select(Consultation).where(Consultation.title == title))
+            for title in (demo.EIA_TITLE, demo.ANSWERED_TITLE)
+        )
+        revised = db.session.scalar(
+            sa.select(Disclosure).where(Disclosure.title.contains("生态环境状况公报"))
+        )
+        user = {
+            name: db.session.scalar(sa.select(User).where(User.username == name))
+            for name in ("demo-wujiaqu", "demo-jsj")
+        }
+        consultation_file = attachments.add_attachment(
+            user["demo-wujiaqu"], eia, "notice.jpg", jpeg_photo(), app.config
+        )
+        disclosure_file = attachments.add_attachment(
+            user["demo-jsj"], revised, "bulletin.jpg", jpeg_photo(), app.config
+        )
         subscription = subscriptions.subscribe("reader@example.com", area=6, config=app.config)
         db.session.commit()
         report = reports.find_submission("demo-accepted")
         rule = db.session.scalars(sa.select(RoutingRule)).first()
-        evidence = db.session.scalar(sa.select(Report).where(Report.reference == reference)).evidence[0]
+        evidence = db.session.scalar(
+            sa.select(Report).where(Report.reference == reference)
+        ).evidence[0]
         values = {
-            "consultation_id": eia.id, "attachment_id": consultation_file.id, "hearing_id": answered.hearings[0].id,
-            "disclosure_id": revised.id, "disclosure_attachment_id": disclosure_file.id, "number": 1,
-            "measure_number": 14, "unit_id": db.session.scalar(sa.select(Unit.id).where(Unit.name == "兵团建设局")),
-            "project_id": eia.project_id, "reference": report.reference, "own_reference": reference,
+            "consultation_id": eia.id,
+            "attachment_id": consultation_file.id,
+            "hearing_id": answered.hearings[0].id,
+            "disclosure_id": revised.id,
+            "disclosure_attachment_id": disclosure_file.id,
+            "number": 1,
+            "measure_number": 14,
+            "unit_id": db.session.scalar(sa.select(Unit.id).where(Unit.name == "兵团建设局")),
+            "project_id": eia.project_id,
+            "reference": report.reference,
+            "own_reference": reference,
             "follow_token": reports.link_token(app.config["SECRET_KEY"], report),
             "token": subscriptions.link_token(app.config["SECRET_KEY"], subscription),
-            "code": "en", "category_code": revised.category.code,
+            "code": "en",
+            "category_code": revised.category.code,
             "category_id": db.session.scalar(sa.select(DisclosureCategory.id)),
-            "routing_code": rule.category.code, "area_number": rule.area.number,
-            "answered": answered.id, "evidence_id": evidence.id,
+            "routing_code": rule.category.code,
+            "area_number": rule.area.number,
+            "answered": answered.id,
+            "evidence_id": evidence.id,
         }
     return values
 
@@ -70,4 +101,3 @@ def staff(demo_site):
     response = login(client, *STAFF)
     assert response.status_code == 302, response.status_code
     return client
-

@@ -1,5 +1,6 @@
 """Security headers: every GET route of the URL map, walked with the demo's data, answers with the headers its kind
 of response needs (HTML pages, JSON, Atom, CSV, XML, files), and pages showing personal data are never stored."""
+
 import re
 
 import pytest
@@ -8,9 +9,15 @@ from tests.helpers import PASSWORD, add_user, csrf_token, login
 
 # Pages with personal data or a secret (receipt code, private link, contacts) besides every staff page.
 RESIDENT_PRIVATE = {
-    "public.reports_new", "public.reports_track", "public.reports_follow", "public.registrations_lookup",
-    "public.subscriptions_new", "public.subscriptions_sent", "public.subscriptions_confirm",
-    "public.subscriptions_unsubscribe", "public.subscriptions_unsubscribed",
+    "public.reports_new",
+    "public.reports_track",
+    "public.reports_follow",
+    "public.registrations_lookup",
+    "public.subscriptions_new",
+    "public.subscriptions_sent",
+    "public.subscriptions_confirm",
+    "public.subscriptions_unsubscribe",
+    "public.subscriptions_unsubscribed",
 }
 STAFF_ONLY = {"public.styleguide", "auth.password"}
 # URL variables that differ by endpoint: {endpoint: {variable: key of the demo values}}
@@ -34,15 +41,25 @@ STATIC_FILES = ["css/portal.css", "js/error-summary.js", "js/print.js", "img/fav
 
 def directives(policy):
     """A Content-Security-Policy as {directive: value}."""
-    return {part.split()[0]: " ".join(part.split()[1:]) for part in policy.split(";") if part.strip()}
+    return {
+        part.split()[0]: " ".join(part.split()[1:]) for part in policy.split(";") if part.strip()
+    }
 
 
 def kind_of(response):
     """The kind of answer, as a client sees it."""
-    if response.mimetype == "text/html" and "attachment" in response.headers.get("Content-Disposition", ""):
+    if response.mimetype == "text/html" and "attachment" in response.headers.get(
+        "Content-Disposition", ""
+    ):
         return "file"
-    return {"text/html": "html", "application/json": "json", "application/atom+xml": "atom", "text/csv": "csv",
-            "application/xml": "xml", "text/xml": "xml"}.get(response.mimetype, "file")
+    return {
+        "text/html": "html",
+        "application/json": "json",
+        "application/atom+xml": "atom",
+        "text/csv": "csv",
+        "application/xml": "xml",
+        "text/xml": "xml",
+    }.get(response.mimetype, "file")
 
 
 def paths(app, values):
@@ -59,7 +76,14 @@ def paths(app, values):
             continue
         if "fmt" in rule.arguments:
             for fmt in ("json", "xml"):
-                built.append((rule.endpoint, app.url_map.bind("localhost").build(rule.endpoint, {**arguments, "fmt": fmt})))
+                built.append(
+                    (
+                        rule.endpoint,
+                        app.url_map.bind("localhost").build(
+                            rule.endpoint, {**arguments, "fmt": fmt}
+                        ),
+                    )
+                )
             continue
         if any(value is None for value in arguments.values()):
             skipped.append(rule.rule)
@@ -77,7 +101,11 @@ def check(endpoint, path, response, private):
     headers = response.headers
     assert headers.get("X-Content-Type-Options") == "nosniff", where
     assert headers.get("X-Frame-Options") == "DENY", where
-    assert headers.get("Referrer-Policy") in ("same-origin", "strict-origin-when-cross-origin", "no-referrer"), where
+    assert headers.get("Referrer-Policy") in (
+        "same-origin",
+        "strict-origin-when-cross-origin",
+        "no-referrer",
+    ), where
     policy = directives(headers.get("Content-Security-Policy", ""))
     assert policy.get("frame-ancestors") == "'none'", where
     assert "unsafe-inline" not in str(policy) and "unsafe-eval" not in str(policy), where
@@ -107,7 +135,11 @@ def test_every_route_sends_the_headers_of_its_kind(demo_site, staff):
     for endpoint, path in built:
         staff_page = endpoint.split(".")[0] in ("console", "admin") or endpoint in STAFF_ONLY
         response = (staff if staff_page else anonymous).get(path)
-        if not staff_page and response.status_code == 302 and "/login" in response.headers["Location"]:
+        if (
+            not staff_page
+            and response.status_code == 302
+            and "/login" in response.headers["Location"]
+        ):
             pytest.fail(f"{path} needs a login: add it to STAFF_ONLY")
         private = staff_page or endpoint.startswith("auth.") or endpoint in RESIDENT_PRIVATE
         kinds.add(check(endpoint, path, response, private))
@@ -119,7 +151,9 @@ def test_revealing_an_identity_is_never_stored(demo_site, staff):
     """The answer that shows a reporter's identity to an administrator says no-store."""
     _app, values = demo_site
     reference = values["own_reference"]
-    response = staff.post(f"/console/reports/{reference}/identity", data={"csrf_token": csrf_token(staff, "/login")})
+    response = staff.post(
+        f"/console/reports/{reference}/identity", data={"csrf_token": csrf_token(staff, "/login")}
+    )
     assert response.status_code == 200, response.status_code
     assert "no-store" in response.headers["Cache-Control"]
     check("console.reports_identity", "identity", response, private=True)
@@ -139,7 +173,9 @@ def test_the_statement_download_is_not_sniffed(demo_site):
     """The participation statement as a file: an attachment, nosniff, and a policy that runs nothing."""
     app, values = demo_site
     response = app.test_client().get(f"/consultations/{values['answered']}/statement?download=1")
-    assert response.status_code == 200 and response.headers["Content-Disposition"].startswith("attachment")
+    assert response.status_code == 200 and response.headers["Content-Disposition"].startswith(
+        "attachment"
+    )
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert kind_of(response) == "file"
     check("public.statements_show", "statement download", response, private=False)

@@ -1,5 +1,6 @@
 """Open redirects: every `next` parameter (language switch, login) keeps the visitor on the portal, however the
 target is disguised, and a target that cannot be a header is a redirect home, never a 500."""
+
 from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
@@ -9,32 +10,90 @@ from tests.helpers import PASSWORD, add_user, csrf_token
 
 # Written as they would be typed into a URL's query string (already percent-encoded where shown).
 PAYLOADS = [
-    "/%09/evil.example", "/%0A/evil.example", "/%0D%0A/evil.example", "/%0D/evil.example", "/%00/evil.example",
-    "%09/evil.example", "/%09%09/evil.example", "/%0B/evil.example", "/%0C/evil.example", "/%7F/evil.example",
-    "//evil.example", "///evil.example", "////evil.example", "/%2F/evil.example", "%2F%2Fevil.example",
-    "/%2Fevil.example", "%2F%2F%2Fevil.example",
-    "/\\evil.example", "/%5Cevil.example", "%5C%5Cevil.example", "\\\\evil.example", "/%5C/evil.example",
-    "/\\/evil.example", "\\/evil.example", "/%09%5Cevil.example", "/%E2%80%8B/evil.example", "/%E3%80%80/evil.example",
-    "https://evil.example", "http://evil.example/", "https:evil.example", "https:/evil.example", "//https://evil.example",
-    "HTTPS://evil.example", "javascript:alert(1)", "JaVaScRiPt:alert(1)", "%6Aavascript:alert(1)", "data:text/html,x",
-    "ftp://evil.example", "mailto:x@evil.example",
-    "//user@evil.example", "//user:pass@evil.example", "http://localhost@evil.example", "//localhost@evil.example",
-    "/%2F@evil.example", "@evil.example", "evil.example", ".evil.example", "",
-    quote("//ехаmple.com", safe=":/"), "//xn--80ak6aa92e.com", quote("/\u3002/evil.example", safe="/"),
-    quote("//evil\u3002example", safe="/"), quote("/\uff0f/evil.example", safe="/"),
-    " //evil.example", "%20//evil.example", "/%20/evil.example%09",
+    "/%09/evil.example",
+    "/%0A/evil.example",
+    "/%0D%0A/evil.example",
+    "/%0D/evil.example",
+    "/%00/evil.example",
+    "%09/evil.example",
+    "/%09%09/evil.example",
+    "/%0B/evil.example",
+    "/%0C/evil.example",
+    "/%7F/evil.example",
+    "//evil.example",
+    "///evil.example",
+    "////evil.example",
+    "/%2F/evil.example",
+    "%2F%2Fevil.example",
+    "/%2Fevil.example",
+    "%2F%2F%2Fevil.example",
+    "/\\evil.example",
+    "/%5Cevil.example",
+    "%5C%5Cevil.example",
+    "\\\\evil.example",
+    "/%5C/evil.example",
+    "/\\/evil.example",
+    "\\/evil.example",
+    "/%09%5Cevil.example",
+    "/%E2%80%8B/evil.example",
+    "/%E3%80%80/evil.example",
+    "https://evil.example",
+    "http://evil.example/",
+    "https:evil.example",
+    "https:/evil.example",
+    "//https://evil.example",
+    "HTTPS://evil.example",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "%6Aavascript:alert(1)",
+    "data:text/html,x",
+    "ftp://evil.example",
+    "mailto:x@evil.example",
+    "//user@evil.example",
+    "//user:pass@evil.example",
+    "http://localhost@evil.example",
+    "//localhost@evil.example",
+    "/%2F@evil.example",
+    "@evil.example",
+    "evil.example",
+    ".evil.example",
+    "",
+    quote("//ехаmple.com", safe=":/"),
+    "//xn--80ak6aa92e.com",
+    quote("/\u3002/evil.example", safe="/"),
+    quote("//evil\u3002example", safe="/"),
+    quote("/\uff0f/evil.example", safe="/"),
+    " //evil.example",
+    "%20//evil.example",
+    "/%20/evil.example%09",
 ]
 
 # Login hashes a password per attempt (about 0.1 s), so it gets one payload of each kind; the language switch
 # gets them all, through the same `safe_target`.
 LOGIN_PAYLOADS = [
-    "/%09/evil.example", "/%0A/x", "/%0D%0A/evil.example", "/%00/evil.example", "//evil.example", "///evil.example",
-    "%2F%2Fevil.example", "/%5Cevil.example", "/\\/evil.example", "https:evil.example", "javascript:alert(1)",
-    "//user@evil.example", "http://localhost@evil.example", quote("//ехаmple.com", safe=":/"),
+    "/%09/evil.example",
+    "/%0A/x",
+    "/%0D%0A/evil.example",
+    "/%00/evil.example",
+    "//evil.example",
+    "///evil.example",
+    "%2F%2Fevil.example",
+    "/%5Cevil.example",
+    "/\\/evil.example",
+    "https:evil.example",
+    "javascript:alert(1)",
+    "//user@evil.example",
+    "http://localhost@evil.example",
+    quote("//ехаmple.com", safe=":/"),
 ]
 
 # Where the visitor may be sent back to: the paths the portal itself puts in `next`.
-GOOD = ["/measures/14", "/search?q=%E6%B0%B4%E6%B1%A1%E6%9F%93&kind=measure", "/console/reports?status=new", "/"]
+GOOD = [
+    "/measures/14",
+    "/search?q=%E6%B0%B4%E6%B1%A1%E6%9F%93&kind=measure",
+    "/console/reports?status=new",
+    "/",
+]
 
 
 def lands_on_site(location):
@@ -63,8 +122,10 @@ def test_login_never_leaves_the_site(app):
     for payload in LOGIN_PAYLOADS:
         client = app.test_client()  # a fresh session for every login
         token = csrf_token(client, "/login")
-        response = client.post(f"/login?next={payload}",
-                               data={"csrf_token": token, "username": "jsj-staff", "password": PASSWORD})
+        response = client.post(
+            f"/login?next={payload}",
+            data={"csrf_token": token, "username": "jsj-staff", "password": PASSWORD},
+        )
         if "%00" in payload:  # refused before the login, like a NUL in any field
             assert response.status_code == 400 and "Location" not in response.headers, payload
             continue
@@ -86,7 +147,9 @@ def test_login_goes_to_the_page_asked_for(app, client):
     assert response.status_code == 302
     login_page = response.headers["Location"]
     token = csrf_token(client, login_page)
-    response = client.post(login_page, data={"csrf_token": token, "username": "jsj-staff", "password": PASSWORD})
+    response = client.post(
+        login_page, data={"csrf_token": token, "username": "jsj-staff", "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/console/reports?status=new"
     assert client.get(response.headers["Location"]).status_code == 200
 

@@ -213,7 +213,9 @@ def test_the_units_reading_a_report_in_the_console_agree_in_python_and_sql(rows)
     stranger = people["stranger"]
 
     def queue(user):
-        return set(db.session.scalars(access.REPORTS.console_query(user).with_only_columns(Report.id)))
+        return set(
+            db.session.scalars(access.REPORTS.console_query(user).with_only_columns(Report.id))
+        )
 
     theirs = queue(stranger)
     assert theirs == _sides(access.REPORTS.readers(stranger.unit_id), Report)[1]
@@ -223,7 +225,9 @@ def test_the_units_reading_a_report_in_the_console_agree_in_python_and_sql(rows)
         access.REPORTS.get_for_unit(stranger, other.reference)
     with pytest.raises(NotFound, match=f"No report has the reference {other.reference}"):
         access.REPORTS.act(stranger, other)
-    assert access.REPORTS.get_public(other.reference) is other  # its public page exists all the same
+    assert (
+        access.REPORTS.get_public(other.reference) is other
+    )  # its public page exists all the same
 
 
 def test_a_file_is_refused_with_its_unpublished_owner(rows):
@@ -231,10 +235,14 @@ def test_a_file_is_refused_with_its_unpublished_owner(rows):
     itself refuses it, whatever owner number the address names."""
     people = People(PEOPLE)
     hidden = db.session.scalars(
-        sa.select(ConsultationAttachment).join(Consultation).where(Consultation.published_at.is_(None))
+        sa.select(ConsultationAttachment)
+        .join(Consultation)
+        .where(Consultation.published_at.is_(None))
     ).first()
     shown = db.session.scalars(
-        sa.select(ConsultationAttachment).join(Consultation).where(Consultation.published_at.is_not(None))
+        sa.select(ConsultationAttachment)
+        .join(Consultation)
+        .where(Consultation.published_at.is_not(None))
     ).first()
     policy = access.CONSULTATION_ATTACHMENTS
     assert policy.get_public(shown.id) is shown
@@ -242,6 +250,8 @@ def test_a_file_is_refused_with_its_unpublished_owner(rows):
         policy.get_public(hidden.id)
     assert policy.get_for_unit(people["site"], hidden.id) is hidden
     owner_unit = hidden.consultation.unit_id
-    outsider = next(people[name] for name in ("staff", "stranger") if people[name].unit_id != owner_unit)
+    outsider = next(
+        people[name] for name in ("staff", "stranger") if people[name].unit_id != owner_unit
+    )
     with pytest.raises(NotFound, match="This file does not exist."):
         policy.get_for_unit(outsider, hidden.id)

@@ -1,5 +1,6 @@
 """Consultation attachments: type by content, PDF and image checks reused from evidence, limits, private storage,
 removal from drafts only, and downloads of published consultations only."""
+
 import hashlib
 import os
 import stat
@@ -40,8 +41,14 @@ def people(app_context):
 @pytest.fixture
 def draft(people):
     """A policy draft of 第六师五家渠市."""
-    return consultations.create_consultation(find_unit(UNIT), ConsultationKind.POLICY_DRAFT, "第六师生态环境保护条例(草案)",
-                                             "第一段。\n\n第二段。", 6, created_by=people["staff"])
+    return consultations.create_consultation(
+        find_unit(UNIT),
+        ConsultationKind.POLICY_DRAFT,
+        "第六师生态环境保护条例(草案)",
+        "第一段。\n\n第二段。",
+        6,
+        created_by=people["staff"],
+    )
 
 
 def add(people, consultation, filename, data, who="staff"):
@@ -56,7 +63,9 @@ def publish(people, consultation):
     from flask import current_app
 
     today = clocks.local_day(utcnow())
-    consultations.publish(people["staff"], consultation, today, today + timedelta(days=30), current_app.config)
+    consultations.publish(
+        people["staff"], consultation, today, today + timedelta(days=30), current_app.config
+    )
 
 
 def test_a_pdf_is_stored_cleaned_privately_with_its_hash(app_context, people, draft):
@@ -66,7 +75,10 @@ def test_a_pdf_is_stored_cleaned_privately_with_its_hash(app_context, people, dr
     cleaned = pdfs.clean("环评报告书 (全本).pdf", pdf)
     item = add(people, draft, "环评报告书 (全本).pdf", pdf)
     assert item.content_type == "application/pdf" and item.size == len(cleaned)
-    assert item.sha256 == hashlib.sha256(cleaned).hexdigest() and item.filename == "环评报告书 (全本).pdf"
+    assert (
+        item.sha256 == hashlib.sha256(cleaned).hexdigest()
+        and item.filename == "环评报告书 (全本).pdf"
+    )
     path = Path(app_context.config["FILES_DIR"]) / item.path
     assert item.path.startswith("consultation-attachments/") and item.path.endswith(".pdf")
     assert "环评" not in item.path and path.read_bytes() == cleaned
@@ -83,14 +95,28 @@ def test_an_image_is_re_encoded_without_its_metadata(app_context, people, draft)
     assert item.sha256 == hashlib.sha256(stored).hexdigest()
 
 
-@pytest.mark.parametrize("name, data, expected", [
-    ("通知.pdf", b"<html><script>alert(1)</script></html>", "通知.pdf is not a PDF, JPEG, PNG or WebP file."),
-    ("report.pdf", b"%PDF-1.4\nno end", "report.pdf is not a complete PDF file."),
-    ("page.pdf", minimal_pdf(b"<html><script>alert(1)</script></html>"), "page.pdf contains another kind of file"),
-    ("broken.pdf", b"%PDF-1.4\n1 0 obj\n<<\n" + b"\xff" * 40 + b"\nstartxref\n9\n%%EOF\n",
-     "broken.pdf could not be read as a PDF file."),
-    ("empty.pdf", b"", "empty.pdf is empty."),
-])
+@pytest.mark.parametrize(
+    "name, data, expected",
+    [
+        (
+            "通知.pdf",
+            b"<html><script>alert(1)</script></html>",
+            "通知.pdf is not a PDF, JPEG, PNG or WebP file.",
+        ),
+        ("report.pdf", b"%PDF-1.4\nno end", "report.pdf is not a complete PDF file."),
+        (
+            "page.pdf",
+            minimal_pdf(b"<html><script>alert(1)</script></html>"),
+            "page.pdf contains another kind of file",
+        ),
+        (
+            "broken.pdf",
+            b"%PDF-1.4\n1 0 obj\n<<\n" + b"\xff" * 40 + b"\nstartxref\n9\n%%EOF\n",
+            "broken.pdf could not be read as a PDF file.",
+        ),
+        ("empty.pdf", b"", "empty.pdf is empty."),
+    ],
+)
 def test_refused_files_are_named_with_the_reason(app_context, people, draft, name, data, expected):
     """A disguised, broken, polyglot, unparsable or empty file is refused on the file field, naming it."""
     with pytest.raises(ValidationFailed) as refused:
@@ -157,7 +183,9 @@ def test_public_download_only_once_published(app_context, people, draft):
     with pytest.raises(NotFound):
         attachments.public_download(draft.id, item.id, app_context.config["FILES_DIR"])
     publish(people, draft)
-    path, name, content_type = attachments.public_download(draft.id, item.id, app_context.config["FILES_DIR"])
+    path, name, content_type = attachments.public_download(
+        draft.id, item.id, app_context.config["FILES_DIR"]
+    )
     assert path.read_bytes() == pdfs.clean("环评报告书.pdf", minimal_pdf())
     assert name == f"consultation-{draft.id}-file-{item.id}.pdf" and name.isascii()
     assert content_type == "application/pdf"
@@ -182,11 +210,19 @@ def test_a_file_goes_with_its_consultation(app_context, people, draft):
     consultations.withdraw(people["staff"], draft, "项目暂停,撤回本次征求意见。")
     with pytest.raises(NotFound, match="This file does not exist."):
         attachments.public_download(draft.id, item.id, app_context.config["FILES_DIR"])
-    other = consultations.create_consultation(find_unit(UNIT), ConsultationKind.POLICY_DRAFT, "另一份草案",
-                                              "第一段。", 6, created_by=people["staff"])
+    other = consultations.create_consultation(
+        find_unit(UNIT),
+        ConsultationKind.POLICY_DRAFT,
+        "另一份草案",
+        "第一段。",
+        6,
+        created_by=people["staff"],
+    )
     shown = add(people, other, "公告.pdf", minimal_pdf())
     publish(people, other)
-    assert attachments.public_download(other.id, shown.id, app_context.config["FILES_DIR"])[0].is_file()
+    assert attachments.public_download(other.id, shown.id, app_context.config["FILES_DIR"])[
+        0
+    ].is_file()
     with pytest.raises(NotFound):
         attachments.public_download(other.id, item.id, app_context.config["FILES_DIR"])
     with pytest.raises(NotFound):

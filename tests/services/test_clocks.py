@@ -1,5 +1,6 @@
 """Legal clocks: real Chinese holiday seasons, 调休 make-up days, uncovered years and urgency."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -131,7 +132,9 @@ def test_an_override_covers_the_year_and_a_holiday_on_a_weekday_is_skipped():
     calendar = Calendar(overrides={date(UNCOVERED, 3, 5): False})
     assert calendar.covers(UNCOVERED)
     deadline = calendar.add(date(UNCOVERED, 3, 3), 5, working_days=True)
-    assert deadline == Deadline(due_on=date(UNCOVERED, 3, 11), uncovered_years=(), working_days=True)
+    assert deadline == Deadline(
+        due_on=date(UNCOVERED, 3, 11), uncovered_years=(), working_days=True
+    )
     assert not deadline.warning
 
 
@@ -195,7 +198,7 @@ def test_overrides_that_leave_no_working_day_fail_instead_of_looping():
 
 def test_local_day_is_the_beijing_date():
     """A report sent at 00:30 Beijing time on 1 Oct is still 30 Sep in UTC, but received on 1 Oct."""
-    assert local_day(datetime(2025, 9, 30, 16, 30, tzinfo=timezone.utc)) == date(2025, 10, 1)
+    assert local_day(datetime(2025, 9, 30, 16, 30, tzinfo=UTC)) == date(2025, 10, 1)
     with pytest.raises(ValueError):
         local_day(datetime(2025, 9, 30, 16, 30))
 
@@ -206,16 +209,21 @@ def test_local_day_is_the_beijing_date():
 def test_due_at_is_the_end_of_the_day_in_shanghai():
     """23:59:59.999999 in Shanghai is 15:59:59.999999 UTC."""
     moment = due_at(Deadline(due_on=date(2025, 10, 23), uncovered_years=(), working_days=True))
-    assert moment == datetime(2025, 10, 23, 15, 59, 59, 999999, tzinfo=timezone.utc)
+    assert moment == datetime(2025, 10, 23, 15, 59, 59, 999999, tzinfo=UTC)
     assert moment.utcoffset() == timedelta(0)
     local = moment.astimezone(SHANGHAI)
-    assert (local.date(), local.hour, local.minute, local.second) == (date(2025, 10, 23), 23, 59, 59)
+    assert (local.date(), local.hour, local.minute, local.second) == (
+        date(2025, 10, 23),
+        23,
+        59,
+        59,
+    )
 
 
 def test_due_at_in_another_zone():
     """Urumqi time is UTC+6: the day ends at 17:59:59 UTC."""
     moment = due_at(Deadline(date(2025, 10, 23), (), True), tz="Asia/Urumqi")
-    assert moment == datetime(2025, 10, 23, 17, 59, 59, 999999, tzinfo=timezone.utc)
+    assert moment == datetime(2025, 10, 23, 17, 59, 59, 999999, tzinfo=UTC)
 
 
 # Urgency.
@@ -260,7 +268,11 @@ def test_default_rules():
     """15 / 60 / 15 calendar days, each with a basis in Chinese."""
     rules = default_rules()
     assert set(rules) == set(ClockKind)
-    assert [(r.days, r.working_days) for r in rules.values()] == [(15, False), (60, False), (15, False)]
+    assert [(r.days, r.working_days) for r in rules.values()] == [
+        (15, False),
+        (60, False),
+        (15, False),
+    ]
     assert all(r.kind is k for k, r in rules.items())
     assert rules[ClockKind.ACCEPTANCE].basis == "《环保举报热线工作管理办法》(环境保护部令第15号)"
     assert all(r.basis for r in rules.values())

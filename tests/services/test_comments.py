@@ -1,4 +1,5 @@
 """Comments: submission rules, moderation and flags, decisions, what the public sees, and confidential contacts."""
+
 import hashlib
 from dataclasses import asdict
 from datetime import date, datetime
@@ -52,17 +53,37 @@ def people(app_context):
 @pytest.fixture
 def consultation(app_context, people):
     """A policy draft of 第六师五家渠市 open from 28 September to 15 October 2026."""
-    draft = consultations.create_consultation(find_unit(UNIT), ConsultationKind.POLICY_DRAFT,
-                                              "第六师生态环境保护条例(草案)", DOCUMENT, 6)
-    consultations.publish(people["staff"], draft, date(2026, 9, 28), date(2026, 10, 15), app_context.config, now=NOW)
+    draft = consultations.create_consultation(
+        find_unit(UNIT), ConsultationKind.POLICY_DRAFT, "第六师生态环境保护条例(草案)", DOCUMENT, 6
+    )
+    consultations.publish(
+        people["staff"], draft, date(2026, 9, 28), date(2026, 10, 15), app_context.config, now=NOW
+    )
     return draft
 
 
-def submit(consultation, body="建议增加夜间噪声监测点位。", name="张三", phone=PHONE, email="", publish_name=True,
-           paragraph=None, now=OPEN_DAY):
+def submit(
+    consultation,
+    body="建议增加夜间噪声监测点位。",
+    name="张三",
+    phone=PHONE,
+    email="",
+    publish_name=True,
+    paragraph=None,
+    now=OPEN_DAY,
+):
     """Submit a comment with sensible defaults."""
-    return comments.submit_comment(consultation, body, name, phone, email, publish_name, paragraph, now=now,
-                                   secret=current_app.config["SECRET_KEY"])
+    return comments.submit_comment(
+        consultation,
+        body,
+        name,
+        phone,
+        email,
+        publish_name,
+        paragraph,
+        now=now,
+        secret=current_app.config["SECRET_KEY"],
+    )
 
 
 def published(consultation, people, **fields):
@@ -80,7 +101,9 @@ def test_a_comment_waits_for_moderation_with_its_contact_kept_apart(consultation
     comment = submit(consultation, paragraph=3, email=EMAIL)
     assert comment.state is CommentState.PENDING
     assert comment.paragraph.number == 3 and comment.consultation.unit.name == UNIT
-    contact = db.session.scalar(sa.select(CommentContact).where(CommentContact.comment_id == comment.id))
+    contact = db.session.scalar(
+        sa.select(CommentContact).where(CommentContact.comment_id == comment.id)
+    )
     assert (contact.phone, contact.email) == (PHONE, EMAIL)
     assert PHONE not in repr(vars(comment)) and EMAIL not in repr(vars(comment))
 
@@ -99,7 +122,10 @@ def test_comment_after_the_close_names_the_closing_date(app_context, consultatio
 
 def test_comment_on_the_last_evening_is_accepted(consultation):
     """23:59 Beijing time on the closing day is still inside the period."""
-    assert submit(consultation, now=datetime(2026, 10, 15, 23, 59, tzinfo=BJ)).state is CommentState.PENDING
+    assert (
+        submit(consultation, now=datetime(2026, 10, 15, 23, 59, tzinfo=BJ)).state
+        is CommentState.PENDING
+    )
 
 
 def test_comment_before_the_opening_is_refused(consultation):
@@ -119,7 +145,9 @@ def test_comment_on_a_withdrawn_consultation_is_refused(consultation, people):
 
 def test_nobody_can_comment_on_a_draft(app_context):
     """A draft does not exist for the public."""
-    draft = consultations.create_consultation(find_unit(UNIT), ConsultationKind.POLICY_DRAFT, "草案", DOCUMENT, 6)
+    draft = consultations.create_consultation(
+        find_unit(UNIT), ConsultationKind.POLICY_DRAFT, "草案", DOCUMENT, 6
+    )
     with pytest.raises(NotFound):
         submit(draft)
 
@@ -131,13 +159,20 @@ def test_comment_body_needs_5_to_5000_characters(consultation, body):
         submit(consultation, body=body)
     assert refused.value.field == "body"
     assert refused.value.message in ("Enter your comment.",) or (
-        refused.value.message.startswith("Your comment must be between 5 and 5,000 characters (it has "))
+        refused.value.message.startswith(
+            "Your comment must be between 5 and 5,000 characters (it has "
+        )
+    )
 
 
 def test_script_in_a_comment_is_stored_and_shown_without_markup(consultation, people):
     """<script>alert(1)</script> in a comment is removed before storing; the text around it stays."""
-    comment = published(consultation, people, body=f"噪声太大了{SCRIPT}<img src=x onerror=alert(2)>请整改",
-                        name=f"王五{SCRIPT}")
+    comment = published(
+        consultation,
+        people,
+        body=f"噪声太大了{SCRIPT}<img src=x onerror=alert(2)>请整改",
+        name=f"王五{SCRIPT}",
+    )
     assert comment.body == "噪声太大了请整改" and comment.author_name == "王五"
     shown = comments.public_comments(consultation)[0]
     assert "<" not in shown.body + shown.author and "alert" not in shown.body
@@ -162,15 +197,35 @@ def test_a_phone_or_email_is_required(consultation):
 def test_every_problem_is_reported_at_once_in_the_order_of_the_form(consultation):
     """An unknown paragraph, a short comment, no name, a bad phone and a bad address: five messages, not one."""
     with pytest.raises(ValidationFailed) as refused:
-        submit(consultation, paragraph="9", name=" ", phone="138-abc", email="not-an-address", body="太差")
-    assert [field for field, _message in refused.value.errors] == ["paragraph", "body", "author_name", "phone",
-                                                                 "email"]
-    assert refused.value.field == "paragraph" and refused.value.message == refused.value.errors[0][1]
+        submit(
+            consultation,
+            paragraph="9",
+            name=" ",
+            phone="138-abc",
+            email="not-an-address",
+            body="太差",
+        )
+    assert [field for field, _message in refused.value.errors] == [
+        "paragraph",
+        "body",
+        "author_name",
+        "phone",
+        "email",
+    ]
+    assert (
+        refused.value.field == "paragraph" and refused.value.message == refused.value.errors[0][1]
+    )
 
 
-@pytest.mark.parametrize("phone, email, field", [
-    ("138-abc", "", "phone"), ("12", "", "phone"), ("", "not-an-address", "email"), (PHONE, "a@b", "email"),
-])
+@pytest.mark.parametrize(
+    "phone, email, field",
+    [
+        ("138-abc", "", "phone"),
+        ("12", "", "phone"),
+        ("", "not-an-address", "email"),
+        (PHONE, "a@b", "email"),
+    ],
+)
 def test_contacts_must_be_valid(consultation, phone, email, field):
     """An invalid phone or email is refused on its field, even if the other one is fine."""
     with pytest.raises(ValidationFailed) as refused:
@@ -239,7 +294,9 @@ def test_hiding_needs_a_reason(consultation, people):
     assert refused.value.field == "reason"
     assert len(comments.public_comments(consultation)) == 1
     comments.hide_comment(people["staff"], comment, "含有他人隐私信息。")
-    assert comment.state is CommentState.HIDDEN and comment.moderation_reason == "含有他人隐私信息。"
+    assert (
+        comment.state is CommentState.HIDDEN and comment.moderation_reason == "含有他人隐私信息。"
+    )
     assert comments.public_comments(consultation) == []
 
 
@@ -332,7 +389,10 @@ def test_a_decision_is_shown_with_its_reason(consultation, people):
     comments.decide(people["staff"], comment, "not_adopted", "该点位已有监测设施。", now=OPEN_DAY)
     shown = comments.public_comments(consultation)[0]
     assert (shown.decision, shown.decision_label, shown.reason) == (
-        CommentDecision.NOT_ADOPTED, "Not adopted (不采纳)", "该点位已有监测设施。")
+        CommentDecision.NOT_ADOPTED,
+        "Not adopted (不采纳)",
+        "该点位已有监测设施。",
+    )
     assert comment.decided_by_id == people["staff"].id and comment.decided_at == OPEN_DAY
 
 
@@ -368,9 +428,12 @@ def test_an_unknown_decision_is_refused(consultation, people):
 def test_bulk_decision_applies_one_explanation(consultation, people):
     """Several comments get the same decision and shared reason at once."""
     batch = [published(consultation, people) for _ in range(3)]
-    comments.decide_many(people["staff"], batch, CommentDecision.OUT_OF_SCOPE, "属于规划环评范围，已转交。")
+    comments.decide_many(
+        people["staff"], batch, CommentDecision.OUT_OF_SCOPE, "属于规划环评范围，已转交。"
+    )
     assert {(c.decision, c.decision_reason) for c in batch} == {
-        (CommentDecision.OUT_OF_SCOPE, "属于规划环评范围，已转交。")}
+        (CommentDecision.OUT_OF_SCOPE, "属于规划环评范围，已转交。")
+    }
 
 
 def test_bulk_decision_is_all_or_nothing(consultation, people):
@@ -406,7 +469,9 @@ def test_decisions_are_final_once_the_statement_is_out(app_context, consultation
 
 def test_public_comments_never_show_contacts(consultation, people):
     """The planted phone and email are in no field or repr of the public comments; the name only if allowed."""
-    named = published(consultation, people, phone=PHONE, email=EMAIL, name="张三", publish_name=True, paragraph=2)
+    named = published(
+        consultation, people, phone=PHONE, email=EMAIL, name="张三", publish_name=True, paragraph=2
+    )
     published(consultation, people, phone="", email=EMAIL.upper(), name="李四", publish_name=False)
     shown = comments.public_comments(consultation)
     dumped = repr(shown) + repr([asdict(c) for c in shown])
@@ -422,24 +487,35 @@ def test_read_contact_is_audited(consultation, people):
     for _ in range(2):
         contact = comments.read_contact(people["staff"], comment, "电话回访，核实意见内容")
         assert (contact.phone, contact.email) == (PHONE, EMAIL)
-    records = db.session.scalars(sa.select(AuditRecord).where(AuditRecord.action == "comment_contact.read")).all()
+    records = db.session.scalars(
+        sa.select(AuditRecord).where(AuditRecord.action == "comment_contact.read")
+    ).all()
     assert [(r.actor_id, r.subject_type, r.subject_id, r.detail) for r in records] == [
-        (people["staff"].id, "comment", comment.id, "电话回访，核实意见内容")] * 2
+        (people["staff"].id, "comment", comment.id, "电话回访，核实意见内容")
+    ] * 2
 
 
 def test_read_contact_is_refused_to_another_unit(consultation, people):
     """Another unit's staff get nothing, and nothing is recorded as read."""
     comment = published(consultation, people)
     assert comments.read_contact(people["stranger"], comment, "好奇") is None
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditRecord)
-                             .where(AuditRecord.action == "comment_contact.read")) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditRecord)
+            .where(AuditRecord.action == "comment_contact.read")
+        )
+        == 0
+    )
 
 
 def test_site_administrators_may_read_contacts(consultation, people):
     """A site administrator reads the contact, audited under their name."""
     comment = submit(consultation)
     assert comments.read_contact(people["site"], comment, "投诉核查").phone == PHONE
-    record = db.session.scalar(sa.select(AuditRecord).where(AuditRecord.action == "comment_contact.read"))
+    record = db.session.scalar(
+        sa.select(AuditRecord).where(AuditRecord.action == "comment_contact.read")
+    )
     assert record.actor_id == people["site"].id
 
 

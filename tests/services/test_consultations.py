@@ -1,6 +1,7 @@
 """Consultations: drafting and paragraphs, the EIA notice and period rules, states, access, the participation statement."""
+
 from dataclasses import asdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -47,17 +48,27 @@ def people(app_context):
 
 def project(**fields):
     """A construction project in 第六师五家渠市."""
-    values = {"name": "五家渠市某化工园区污水处理厂扩建项目", "area": 6, "location": "五家渠市经济技术开发区",
-              "developer": "五家渠某水务有限公司", **fields}
+    values = {
+        "name": "五家渠市某化工园区污水处理厂扩建项目",
+        "area": 6,
+        "location": "五家渠市经济技术开发区",
+        "developer": "五家渠某水务有限公司",
+        **fields,
+    }
     return consultations.create_project(find_unit(UNIT), **values)
 
 
 def eia_draft(with_project=True, **fields):
     """A complete EIA draft (every notice item present except the dates)."""
     values = {
-        "kind": ConsultationKind.EIA, "title": "污水处理厂扩建项目环境影响报告书征求意见稿", "body_text": DOCUMENT,
-        "area": 6, "developer_contact": "0994-5800000", "eia_preparer": "新疆某环境科技有限公司",
-        "how_to_comment": "在本平台逐段提交意见，或发送电子邮件至 hp@example.org。", **fields,
+        "kind": ConsultationKind.EIA,
+        "title": "污水处理厂扩建项目环境影响报告书征求意见稿",
+        "body_text": DOCUMENT,
+        "area": 6,
+        "developer_contact": "0994-5800000",
+        "eia_preparer": "新疆某环境科技有限公司",
+        "how_to_comment": "在本平台逐段提交意见，或发送电子邮件至 hp@example.org。",
+        **fields,
     }
     if with_project and "project" not in fields:
         values["project"], values["stage"] = project(), ProjectStage.APPROVAL
@@ -66,12 +77,25 @@ def eia_draft(with_project=True, **fields):
 
 def policy_draft(**fields):
     """A policy draft of 第六师五家渠市."""
-    values = {"kind": ConsultationKind.POLICY_DRAFT, "title": "第六师生态环境保护条例(草案)", "body_text": DOCUMENT,
-              "area": 6, **fields}
+    values = {
+        "kind": ConsultationKind.POLICY_DRAFT,
+        "title": "第六师生态环境保护条例(草案)",
+        "body_text": DOCUMENT,
+        "area": 6,
+        **fields,
+    }
     return consultations.create_consultation(find_unit(UNIT), **values)
 
 
-def publish(app, who, consultation, opens_on=date(2026, 9, 28), closes_on=date(2026, 10, 15), now=NOW, **config):
+def publish(
+    app,
+    who,
+    consultation,
+    opens_on=date(2026, 9, 28),
+    closes_on=date(2026, 10, 15),
+    now=NOW,
+    **config,
+):
     """Publish as `who` with the app's configuration (overridden by `config`)."""
     settings = {**app.config, **config}
     return consultations.publish(who, consultation, opens_on, closes_on, settings, now=now)
@@ -89,7 +113,10 @@ def test_document_is_split_into_numbered_paragraphs(people):
     """Blank lines separate paragraphs, numbered 1 to n; a single newline stays inside its paragraph."""
     draft = eia_draft()
     assert [(p.number, p.text) for p in draft.paragraphs] == [
-        (1, "第一段：项目概况。"), (2, "第二段：主要污染物\n及治理措施。"), (3, "第三段：环境风险。")]
+        (1, "第一段：项目概况。"),
+        (2, "第二段：主要污染物\n及治理措施。"),
+        (3, "第三段：环境风险。"),
+    ]
     assert draft.state is ConsultationState.DRAFT
 
 
@@ -131,8 +158,15 @@ def test_a_policy_draft_does_not_belong_to_a_project(people):
     with pytest.raises(ValidationFailed) as refused:
         policy_draft(project=project(), stage=ProjectStage.APPROVAL)
     assert refused.value.field == "project"
-    plan = consultations.create_consultation(find_unit(UNIT), ConsultationKind.PLAN, "园区总体规划", DOCUMENT, 6,
-                                             project=project(), stage="implementation")
+    plan = consultations.create_consultation(
+        find_unit(UNIT),
+        ConsultationKind.PLAN,
+        "园区总体规划",
+        DOCUMENT,
+        6,
+        project=project(),
+        stage="implementation",
+    )
     assert plan.stage is ProjectStage.IMPLEMENTATION
 
 
@@ -143,7 +177,11 @@ def test_project_page_lists_published_consultations_by_stage(app_context, people
     eia_draft(project=site, stage=ProjectStage.POST_EVALUATION)
     publish(app_context, people["staff"], approval)
     stages = dict(consultations.project_consultations(site))
-    assert list(stages) == [ProjectStage.APPROVAL, ProjectStage.IMPLEMENTATION, ProjectStage.POST_EVALUATION]
+    assert list(stages) == [
+        ProjectStage.APPROVAL,
+        ProjectStage.IMPLEMENTATION,
+        ProjectStage.POST_EVALUATION,
+    ]
     assert stages[ProjectStage.APPROVAL] == [approval]
     assert stages[ProjectStage.POST_EVALUATION] == []
 
@@ -151,8 +189,9 @@ def test_project_page_lists_published_consultations_by_stage(app_context, people
 def test_collective_addressee_cannot_run_a_consultation(people):
     """兵团各有关部门 names no real unit: it cannot be the responsible unit."""
     with pytest.raises(ValidationFailed) as refused:
-        consultations.create_consultation(find_unit("兵团各有关部门"), ConsultationKind.POLICY_DRAFT, "标题",
-                                          DOCUMENT, 0)
+        consultations.create_consultation(
+            find_unit("兵团各有关部门"), ConsultationKind.POLICY_DRAFT, "标题", DOCUMENT, 0
+        )
     assert refused.value.field == "unit"
 
 
@@ -189,9 +228,13 @@ def test_missing_eia_items_are_listed_all_at_once(app_context, people):
     with pytest.raises(ValidationFailed) as refused:
         publish(app_context, people["staff"], draft, opens_on=None, closes_on=None)
     message = refusal(refused)
-    for item in ("project name and location (项目名称和地点)", "developer and its contact details (建设单位及联系方式)",
-                 "EIA document preparer (环评文件编制单位)", "how to comment (征求意见的方式)",
-                 "start and end dates (起止日期)"):
+    for item in (
+        "project name and location (项目名称和地点)",
+        "developer and its contact details (建设单位及联系方式)",
+        "EIA document preparer (环评文件编制单位)",
+        "how to comment (征求意见的方式)",
+        "start and end dates (起止日期)",
+    ):
         assert item in message
     assert "《环境影响评价公众参与办法》" in message
     assert draft.state is ConsultationState.DRAFT
@@ -247,7 +290,9 @@ def test_exactly_ten_working_days_are_accepted(app_context, people):
 def test_the_minimum_is_configurable(app_context, people):
     """With EIA_MIN_WORKING_DAYS = 5, 28 September–9 October (5 working days) is enough."""
     draft = eia_draft()
-    publish(app_context, people["staff"], draft, closes_on=date(2026, 10, 9), EIA_MIN_WORKING_DAYS=5)
+    publish(
+        app_context, people["staff"], draft, closes_on=date(2026, 10, 9), EIA_MIN_WORKING_DAYS=5
+    )
     assert draft.state is ConsultationState.OPEN
 
 
@@ -255,27 +300,43 @@ def test_holiday_override_changes_the_count(app_context, people):
     """An administrator's override (a holiday on 15 October) is honoured: 15 October no longer reaches 10."""
     calendar = clocks.Calendar({date(2026, 10, 15): False})
     with pytest.raises(ValidationFailed) as refused:
-        consultations.publish(people["staff"], eia_draft(), date(2026, 9, 28), date(2026, 10, 15), app_context.config,
-                              calendar=calendar, now=NOW)
+        consultations.publish(
+            people["staff"],
+            eia_draft(),
+            date(2026, 9, 28),
+            date(2026, 10, 15),
+            app_context.config,
+            calendar=calendar,
+            now=NOW,
+        )
     assert "earliest last day is 2026-10-16" in refusal(refused)
 
 
 def test_policy_drafts_have_no_working_day_minimum(app_context, people):
     """A three-day policy consultation over the holiday is accepted (the EIA rule does not apply)."""
     draft = policy_draft()
-    publish(app_context, people["staff"], draft, opens_on=date(2026, 10, 1), closes_on=date(2026, 10, 3))
+    publish(
+        app_context, people["staff"], draft, opens_on=date(2026, 10, 1), closes_on=date(2026, 10, 3)
+    )
     assert draft.state is ConsultationState.OPEN
 
 
-@pytest.mark.parametrize("opens_on, closes_on, field", [
-    (date(2026, 10, 15), date(2026, 10, 15), "closes_on"),
-    (date(2026, 10, 15), date(2026, 10, 1), "closes_on"),
-    (date(2026, 9, 20), date(2026, 10, 15), "opens_on"),
-])
-def test_dates_out_of_order_or_in_the_past_are_refused(app_context, people, opens_on, closes_on, field):
+@pytest.mark.parametrize(
+    "opens_on, closes_on, field",
+    [
+        (date(2026, 10, 15), date(2026, 10, 15), "closes_on"),
+        (date(2026, 10, 15), date(2026, 10, 1), "closes_on"),
+        (date(2026, 9, 20), date(2026, 10, 15), "opens_on"),
+    ],
+)
+def test_dates_out_of_order_or_in_the_past_are_refused(
+    app_context, people, opens_on, closes_on, field
+):
     """The period must end after it starts, and cannot start before today."""
     with pytest.raises(ValidationFailed) as refused:
-        publish(app_context, people["staff"], policy_draft(), opens_on=opens_on, closes_on=closes_on)
+        publish(
+            app_context, people["staff"], policy_draft(), opens_on=opens_on, closes_on=closes_on
+        )
     assert refused.value.field == field
 
 
@@ -340,7 +401,9 @@ def test_a_stale_version_is_refused(app_context, people):
     draft = policy_draft()
     db.session.flush()
     with pytest.raises(Conflict):
-        consultations.update_draft(people["staff"], draft, version=draft.version + 1, title="新标题")
+        consultations.update_draft(
+            people["staff"], draft, version=draft.version + 1, title="新标题"
+        )
 
 
 # --- the period runs, is extended, closes, or is withdrawn ----------------------------------------
@@ -360,10 +423,10 @@ def test_close_due_uses_the_beijing_date(app_context, people):
     """At 23:30 on the last day (15:30 UTC) it stays open; just after midnight Beijing time it closes."""
     draft = eia_draft()
     publish(app_context, people["staff"], draft)
-    late = datetime(2026, 10, 15, 15, 30, tzinfo=timezone.utc)
+    late = datetime(2026, 10, 15, 15, 30, tzinfo=UTC)
     assert consultations.close_due(late, app_context.config) == []
     assert draft.state is ConsultationState.OPEN
-    after = datetime(2026, 10, 15, 16, 10, tzinfo=timezone.utc)
+    after = datetime(2026, 10, 15, 16, 10, tzinfo=UTC)
     assert consultations.close_due(after, app_context.config) == [draft]
     assert draft.state is ConsultationState.CLOSED
 
@@ -376,7 +439,9 @@ def test_extension_keeps_the_original_closing_date(app_context, people):
     consultations.extend(people["staff"], draft, date(2026, 10, 29), now=NOW)
     assert draft.closes_on == date(2026, 10, 29)
     assert draft.original_closes_on == date(2026, 10, 15)
-    assert participation.participation_statement(draft).period.original_closes_on == date(2026, 10, 15)
+    assert participation.participation_statement(draft).period.original_closes_on == date(
+        2026, 10, 15
+    )
 
 
 def test_extension_must_be_later(app_context, people):
@@ -447,8 +512,17 @@ PLANTED_PHONE, PLANTED_EMAIL = "13912345678", "planted-commenter@example.org"
 
 def comment(consultation, body, phone="", email="", name="张三", publish_name=True, paragraph=None):
     """A comment submitted on the first working day after the holiday."""
-    return comments.submit_comment(consultation, body, name, phone, email, publish_name, paragraph, now=OPEN_DAY,
-                                   secret=current_app.config["SECRET_KEY"])
+    return comments.submit_comment(
+        consultation,
+        body,
+        name,
+        phone,
+        email,
+        publish_name,
+        paragraph,
+        now=OPEN_DAY,
+        secret=current_app.config["SECRET_KEY"],
+    )
 
 
 @pytest.fixture
@@ -458,7 +532,13 @@ def answered_setup(app_context, people):
     publish(app_context, people["staff"], draft)
     first = comment(draft, "建议增加夜间噪声监测点位。", phone=PLANTED_PHONE, paragraph=2)
     second = comment(draft, "请公开污水排放口的在线监测数据。", phone="+86 139 1234 5678")
-    third = comment(draft, "厂址距离居民区太近，反对扩建。", email=PLANTED_EMAIL, name="李四", publish_name=False)
+    third = comment(
+        draft,
+        "厂址距离居民区太近，反对扩建。",
+        email=PLANTED_EMAIL,
+        name="李四",
+        publish_name=False,
+    )
     for each in (first, second, third):
         comments.publish_comment(people["staff"], each)
     return draft, (first, second, third)
@@ -475,7 +555,9 @@ def test_statement_is_refused_while_a_comment_lacks_a_decision(answered_setup, p
     comments.decide(people["staff"], first, CommentDecision.ADOPTED, "已增加两个夜间监测点位。")
     close(draft)
     with pytest.raises(Conflict) as refused:
-        consultations.publish_statement(people["staff"], draft, "本次征求意见共收到意见3条。", now=CLOSED_DAY)
+        consultations.publish_statement(
+            people["staff"], draft, "本次征求意见共收到意见3条。", now=CLOSED_DAY
+        )
     assert "2 published comments have no decision yet" in refusal(refused)
     assert draft.state is ConsultationState.CLOSED
 
@@ -484,14 +566,26 @@ def test_statement_is_refused_while_comments_wait_for_moderation(answered_setup,
     """A comment still waiting for moderation blocks the statement too."""
     draft, published = answered_setup
     comments.decide_many(people["staff"], published, CommentDecision.PARTLY_ADOPTED, "部分采纳。")
-    waiting = comments.submit_comment(draft, "这条意见还没有审核。", "王五", "13800138000", "", True,
-                                      now=OPEN_DAY, secret=current_app.config["SECRET_KEY"])
+    waiting = comments.submit_comment(
+        draft,
+        "这条意见还没有审核。",
+        "王五",
+        "13800138000",
+        "",
+        True,
+        now=OPEN_DAY,
+        secret=current_app.config["SECRET_KEY"],
+    )
     close(draft)
     with pytest.raises(Conflict) as refused:
-        consultations.publish_statement(people["staff"], draft, "本次征求意见共收到意见3条。", now=CLOSED_DAY)
+        consultations.publish_statement(
+            people["staff"], draft, "本次征求意见共收到意见3条。", now=CLOSED_DAY
+        )
     assert "1 comment still waits for moderation" in refusal(refused)
     comments.hide_comment(people["staff"], waiting, "重复提交。")
-    consultations.publish_statement(people["staff"], draft, "本次征求意见共收到意见3条。", now=CLOSED_DAY)
+    consultations.publish_statement(
+        people["staff"], draft, "本次征求意见共收到意见3条。", now=CLOSED_DAY
+    )
     assert draft.state is ConsultationState.ANSWERED
 
 
@@ -500,22 +594,29 @@ def test_statement_is_refused_while_comments_are_still_open(app_context, people)
     draft = eia_draft()
     publish(app_context, people["staff"], draft)
     with pytest.raises(Conflict):
-        consultations.publish_statement(people["staff"], draft, "本次征求意见共收到意见0条。", now=OPEN_DAY)
+        consultations.publish_statement(
+            people["staff"], draft, "本次征求意见共收到意见0条。", now=OPEN_DAY
+        )
 
 
 def test_statement_published_with_counts_and_matrix(answered_setup, people):
     """Once all are answered: answered state, "3 comments from 2 people", bulk answers grouped in one row."""
     draft, (first, second, third) = answered_setup
     comments.decide(people["staff"], first, CommentDecision.ADOPTED, "已增加两个夜间监测点位。")
-    comments.decide_many(people["staff"], [second, third], CommentDecision.NOT_ADOPTED, "超出本项目环评范围。")
+    comments.decide_many(
+        people["staff"], [second, third], CommentDecision.NOT_ADOPTED, "超出本项目环评范围。"
+    )
     close(draft)
-    consultations.publish_statement(people["staff"], draft, "本次征求意见共收到意见3条，均已逐条答复。",
-                                    now=CLOSED_DAY)
+    consultations.publish_statement(
+        people["staff"], draft, "本次征求意见共收到意见3条，均已逐条答复。", now=CLOSED_DAY
+    )
     assert draft.state is ConsultationState.ANSWERED and draft.answered_at == CLOSED_DAY
     statement = participation.participation_statement(draft)
     assert (statement.comment_count, statement.people_count) == (3, 2)
     assert statement.counts_text == "3 comments from 2 people"
-    assert statement.period.opens_on == date(2026, 9, 28) and statement.period.closes_on == date(2026, 10, 15)
+    assert statement.period.opens_on == date(2026, 9, 28) and statement.period.closes_on == date(
+        2026, 10, 15
+    )
     assert [(len(row.comments), row.decision, row.reason) for row in statement.matrix] == [
         (1, CommentDecision.ADOPTED, "已增加两个夜间监测点位。"),
         (2, CommentDecision.NOT_ADOPTED, "超出本项目环评范围。"),
@@ -540,16 +641,34 @@ def test_statement_counts_leave_out_hidden_comments(answered_setup, people):
 def test_statement_lists_hearings_with_published_minutes(answered_setup):
     """Hearing sessions appear with attendance and minutes once the minutes are published."""
     draft, _ = answered_setup
-    starts = datetime(2026, 10, 20, 2, 0, tzinfo=timezone.utc)
-    draft.hearings.append(Hearing(starts_at=starts, place="五家渠市政务服务中心三楼会议室", seats=50,
-                                         registration_closes_at=starts - timedelta(days=2), minutes="听证会记录全文。",
-                                         attendance_count=37, minutes_published_at=starts + timedelta(days=1)))
-    draft.hearings.append(Hearing(starts_at=starts + timedelta(days=7), place="第二场", seats=20,
-                                         registration_closes_at=starts, minutes="草稿", attendance_count=5))
+    starts = datetime(2026, 10, 20, 2, 0, tzinfo=UTC)
+    draft.hearings.append(
+        Hearing(
+            starts_at=starts,
+            place="五家渠市政务服务中心三楼会议室",
+            seats=50,
+            registration_closes_at=starts - timedelta(days=2),
+            minutes="听证会记录全文。",
+            attendance_count=37,
+            minutes_published_at=starts + timedelta(days=1),
+        )
+    )
+    draft.hearings.append(
+        Hearing(
+            starts_at=starts + timedelta(days=7),
+            place="第二场",
+            seats=20,
+            registration_closes_at=starts,
+            minutes="草稿",
+            attendance_count=5,
+        )
+    )
     db.session.flush()
     hearings = participation.participation_statement(draft).hearings
     assert [(h.place, h.attendance_count, h.minutes) for h in hearings] == [
-        ("五家渠市政务服务中心三楼会议室", 37, "听证会记录全文。"), ("第二场", None, "")]
+        ("五家渠市政务服务中心三楼会议室", 37, "听证会记录全文。"),
+        ("第二场", None, ""),
+    ]
 
 
 def test_statement_without_hearings_or_comments(app_context, people):
@@ -566,7 +685,9 @@ def test_statement_never_carries_contact_details(answered_setup, people):
     draft, published = answered_setup
     comments.decide_many(people["staff"], published, CommentDecision.ADOPTED, "采纳。")
     close(draft)
-    consultations.publish_statement(people["staff"], draft, "说明全文，共三条意见。", now=CLOSED_DAY)
+    consultations.publish_statement(
+        people["staff"], draft, "说明全文，共三条意见。", now=CLOSED_DAY
+    )
     statement = participation.participation_statement(draft)
     dumped = repr(statement) + repr(asdict(statement))
     for secret in (PLANTED_PHONE, "139 1234 5678", PLANTED_EMAIL, published[0].author_key):

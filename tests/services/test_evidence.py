@@ -1,4 +1,5 @@
 """Evidence files: type by content, metadata stripped from images, refusals, private storage."""
+
 import functools
 import hashlib
 import io
@@ -7,7 +8,7 @@ import stat
 import struct
 import warnings
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pikepdf
 import pytest
@@ -24,10 +25,21 @@ def app_context(english_context):
     """This module reads the services' messages in English, the language they are written in."""
     return english_context
 
+
 PHONE = b"13800138000"
 NAME = "张三".encode()
 XMP_NS = b"http://ns.adobe.com/xap"
-PLANTED = (PHONE, NAME, b"Exif", XMP_NS, b"secret reporter", b"Xiaomi", b"ICC Profile", b"sRGB IEC", b"lcms")
+PLANTED = (
+    PHONE,
+    NAME,
+    b"Exif",
+    XMP_NS,
+    b"secret reporter",
+    b"Xiaomi",
+    b"ICC Profile",
+    b"sRGB IEC",
+    b"lcms",
+)
 XMP_PACKET = (
     '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
     '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/">'
@@ -87,14 +99,18 @@ def png_bytes(size=(64, 48), mode="RGBA"):
     info.add_text("Comment", "secret reporter phone 13800138000", zip=True)
     info.add_itxt("XML:com.adobe.xmp", XMP_PACKET.decode())
     buffer = io.BytesIO()
-    picture(size, mode).save(buffer, "PNG", pnginfo=info, exif=phone_exif(), icc_profile=srgb_profile())
+    picture(size, mode).save(
+        buffer, "PNG", pnginfo=info, exif=phone_exif(), icc_profile=srgb_profile()
+    )
     return buffer.getvalue()
 
 
 def webp_bytes(size=(64, 48)):
     """A WebP with EXIF, XMP and ICC chunks planted in it."""
     buffer = io.BytesIO()
-    picture(size).save(buffer, "WEBP", exif=phone_exif(), xmp=XMP_PACKET, icc_profile=srgb_profile())
+    picture(size).save(
+        buffer, "WEBP", exif=phone_exif(), xmp=XMP_PACKET, icc_profile=srgb_profile()
+    )
     return buffer.getvalue()
 
 
@@ -121,7 +137,12 @@ def blank_png(width, height, depth=8, colour=6):
     adler = ((row * height) % 65521) << 16 | 1  # Adler-32 of zeros: a stays 1, b counts the bytes
     idat = b"\x78\xda" + block * height + end + struct.pack(">I", adler)
     header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
-    return evidence.PNG_SIGNATURE + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+    return (
+        evidence.PNG_SIGNATURE
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", idat)
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def minimal_pdf(body=b"BT /F1 12 Tf 72 720 Td (Evidence) Tj ET"):
@@ -140,7 +161,10 @@ def minimal_pdf(body=b"BT /F1 12 Tf 72 720 Td (Evidence) Tj ET"):
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 
@@ -208,7 +232,9 @@ def test_png_loses_text_chunks_exif_and_icc(app_context):
     original = png_bytes()
     assert NAME in original and b"tEXt" in original and b"iCCP" in original and b"eXIf" in original
     result = evidence.process("截图.png", original)
-    assert result.kind == "png" and result.content_type == "image/png" and result.extension == ".png"
+    assert (
+        result.kind == "png" and result.content_type == "image/png" and result.extension == ".png"
+    )
     assert_no_planted(result.public_bytes)
     for chunk in (b"tEXt", b"iTXt", b"zTXt", b"eXIf", b"iCCP", b"tIME"):
         assert chunk not in result.public_bytes, chunk
@@ -223,7 +249,11 @@ def test_webp_loses_exif_xmp_and_icc(app_context):
     original = webp_bytes()
     assert b"EXIF" in original and b"XMP " in original and PHONE in original
     result = evidence.process("photo.webp", original)
-    assert result.kind == "webp" and result.content_type == "image/webp" and result.extension == ".webp"
+    assert (
+        result.kind == "webp"
+        and result.content_type == "image/webp"
+        and result.extension == ".webp"
+    )
     assert_no_planted(result.public_bytes)
     for chunk in (b"EXIF", b"XMP ", b"ICCP"):
         assert chunk not in result.public_bytes, chunk
@@ -246,7 +276,10 @@ def test_exif_orientation_is_applied_before_stripping(app_context):
     with Image.open(io.BytesIO(result.public_bytes)) as output:
         assert output.size == (20, 40)
         assert not output.getexif()
-        top, bottom = output.convert("RGB").getpixel((10, 5)), output.convert("RGB").getpixel((10, 35))
+        top, bottom = (
+            output.convert("RGB").getpixel((10, 5)),
+            output.convert("RGB").getpixel((10, 35)),
+        )
     assert top[0] > 200 and top[2] < 60  # red went to the top
     assert bottom[2] > 200 and bottom[0] < 60
 
@@ -299,7 +332,7 @@ def test_global_pillow_state_is_left_alone(app_context):
     evidence.process("a.jpg", jpeg_bytes())
     with pytest.raises(EvidenceRejected):
         evidence.process("bomb.png", blank_bilevel_png(10_000, 10_000))
-    assert Image.MAX_IMAGE_PIXELS == limit
+    assert limit == Image.MAX_IMAGE_PIXELS
     assert warnings.filters == filters
 
 
@@ -324,7 +357,12 @@ def test_empty_file_is_refused(app_context):
     "filename, data",
     [
         ("photo.jpg", b"<!DOCTYPE html><html><script>alert(document.cookie)</script></html>"),
-        ("photo.jpg", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64 + b"This program cannot be run"),
+        (
+            "photo.jpg",
+            b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"
+            + b"\x00" * 64
+            + b"This program cannot be run",
+        ),
         ("photo.jpg", b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x00;"),
         ("photo.png", b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"),
         ("report.pdf", b"PK\x03\x04\x14\x00\x00\x00"),
@@ -347,7 +385,9 @@ def test_png_signature_followed_by_junk_is_refused(app_context):
 
 
 def test_jpeg_signature_followed_by_html_is_refused(app_context):
-    assert "could not be read" in refused("photo.jpg", b"\xff\xd8\xff\xe0<html><body>hello</body></html>")
+    assert "could not be read" in refused(
+        "photo.jpg", b"\xff\xd8\xff\xe0<html><body>hello</body></html>"
+    )
 
 
 def test_truncated_jpeg_is_refused(app_context):
@@ -363,7 +403,13 @@ def test_png_with_bad_crc_is_refused(app_context):
 
 
 def test_webp_header_around_garbage_is_refused(app_context):
-    data = b"RIFF" + struct.pack("<I", 4 + 8 + 100) + b"WEBPVP8 " + struct.pack("<I", 100) + os.urandom(100)
+    data = (
+        b"RIFF"
+        + struct.pack("<I", 4 + 8 + 100)
+        + b"WEBPVP8 "
+        + struct.pack("<I", 100)
+        + os.urandom(100)
+    )
     assert "could not be read" in refused("photo.webp", data)
 
 
@@ -404,9 +450,21 @@ def test_webp_with_data_beyond_its_riff_size_is_refused(app_context):
 @pytest.mark.parametrize(
     "width, height, colour",
     [
-        (20_000, 20_000, 0),  # a header beyond Pillow's limit (16 times the megapixels): refused unread
-        (10_000, 10_000, 0),  # 100 MB once decoded at one byte per pixel: over the 96 MB of 24 MP in colour
-        (6_300, 6_300, 6),  # the 154 KB RGBA PNG that took a worker from 214 to 668 MB: 159 MB decoded
+        (
+            20_000,
+            20_000,
+            0,
+        ),  # a header beyond Pillow's limit (16 times the megapixels): refused unread
+        (
+            10_000,
+            10_000,
+            0,
+        ),  # 100 MB once decoded at one byte per pixel: over the 96 MB of 24 MP in colour
+        (
+            6_300,
+            6_300,
+            6,
+        ),  # the 154 KB RGBA PNG that took a worker from 214 to 668 MB: 159 MB decoded
         (5_000, 5_000, 2),  # RGB: Pillow holds it in four bytes per pixel too, 100 MB
     ],
 )
@@ -415,7 +473,9 @@ def test_decompression_bombs_are_refused(app_context, width, height, colour):
     assert len(data) < evidence.MAX_BYTES
     message = refused("bomb.png", data)
     assert "bomb.png" in message and "24 megapixels" in message
-    if width * height <= Image.MAX_IMAGE_PIXELS:  # else Pillow refuses the header before the portal sees it
+    if (
+        width * height <= Image.MAX_IMAGE_PIXELS
+    ):  # else Pillow refuses the header before the portal sees it
         assert f"{width} × {height} pixels" in message
 
 
@@ -428,7 +488,9 @@ def test_the_limit_is_a_setting(app_context):
 def test_largest_allowed_image_is_accepted(app_context):
     result = evidence.process("wide.png", blank_bilevel_png(8000, 5000))
     assert (result.width, result.height) == (8000, 5000)
-    result = evidence.process("clear.png", blank_png(1000, 1000), max_megapixels=1)  # exactly the budget
+    result = evidence.process(
+        "clear.png", blank_png(1000, 1000), max_megapixels=1
+    )  # exactly the budget
     assert (result.width, result.height) == (1000, 1000)
 
 
@@ -437,7 +499,9 @@ def test_a_jpeg_over_the_limit_is_decoded_at_a_reduced_scale(app_context):
     data = jpeg_bytes(size=(640, 480))
     result = evidence.process("big.jpg", data, max_megapixels=0.1)
     assert (result.width, result.height) == (320, 240)
-    assert result.original_bytes == data and result.sha256_original == hashlib.sha256(data).hexdigest()
+    assert (
+        result.original_bytes == data and result.sha256_original == hashlib.sha256(data).hexdigest()
+    )
     assert_no_planted(result.public_bytes)
     with Image.open(io.BytesIO(result.public_bytes)) as public:
         assert public.size == (320, 240)
@@ -467,7 +531,11 @@ def refused_with(max_megapixels, filename, data):
 def test_minimal_pdf_is_rewritten_and_its_original_kept(app_context):
     data = minimal_pdf()
     result = evidence.process("通知.pdf", data)
-    assert (result.kind, result.content_type, result.extension) == ("pdf", "application/pdf", ".pdf")
+    assert (result.kind, result.content_type, result.extension) == (
+        "pdf",
+        "application/pdf",
+        ".pdf",
+    )
     assert result.original_bytes == data and result.public_bytes != data
     assert result.size == len(result.public_bytes)
     assert result.sha256_original == hashlib.sha256(data).hexdigest()
@@ -488,7 +556,9 @@ def test_pdf_without_startxref_is_refused(app_context):
 
 
 def test_pdf_that_is_also_html_is_refused(app_context):
-    assert "hidden inside" in refused("page.pdf", minimal_pdf(b"<html><script>alert(1)</script></html>"))
+    assert "hidden inside" in refused(
+        "page.pdf", minimal_pdf(b"<html><script>alert(1)</script></html>")
+    )
 
 
 # assert_clean: a byte scan of the output
@@ -564,7 +634,9 @@ def test_assert_clean_refuses_webp_metadata_chunks(app_context, chunk):
     assert chunk.decode("latin-1") in caught.value.found
 
 
-@pytest.mark.parametrize("make, kind", [(jpeg_bytes, "jpeg"), (png_bytes, "png"), (webp_bytes, "webp")])
+@pytest.mark.parametrize(
+    "make, kind", [(jpeg_bytes, "jpeg"), (png_bytes, "png"), (webp_bytes, "webp")]
+)
 def test_assert_clean_passes_processed_output(app_context, make, kind):
     evidence.assert_clean(kind, evidence.process("x", make()).public_bytes)
 
@@ -651,7 +723,7 @@ def test_refusal_names_the_file_by_its_clean_name(app_context):
 
 def test_store_writes_both_files_privately(app_context, tmp_path):
     processed = evidence.process("photo.jpg", jpeg_bytes())
-    when = datetime(2024, 5, 1, 8, 30, tzinfo=timezone.utc)
+    when = datetime(2024, 5, 1, 8, 30, tzinfo=UTC)
     stored = evidence.store(tmp_path, processed, now=when)
     assert stored.public_path == f"evidence/2024/05/{stored.token}.jpg"
     assert stored.original_path == f"evidence-originals/2024/05/{stored.token}.orig"
@@ -663,7 +735,10 @@ def test_store_writes_both_files_privately(app_context, tmp_path):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stored.sha256_original == hashlib.sha256(original.read_bytes()).hexdigest()
     assert (stored.kind, stored.content_type, stored.size, stored.original_name) == (
-        "jpeg", "image/jpeg", processed.size, "photo.jpg"
+        "jpeg",
+        "image/jpeg",
+        processed.size,
+        "photo.jpg",
     )
     assert stored.original_size == len(processed.original_bytes)
     leftovers = [p.name for p in tmp_path.rglob("*") if p.is_file() and p.name.startswith(".tmp-")]
@@ -675,7 +750,7 @@ def test_store_uses_a_new_name_each_time(app_context, tmp_path):
     processed = evidence.process("photo.jpg", jpeg_bytes())
     first, second = evidence.store(tmp_path, processed), evidence.store(tmp_path, processed)
     assert first.token != second.token
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert first.public_path.startswith(f"evidence/{now:%Y}/{now:%m}/")
 
 
@@ -697,7 +772,10 @@ def test_store_leaves_nothing_when_the_second_write_fails(app_context, tmp_path,
 
 def test_open_stored_finds_stored_files(app_context, tmp_path):
     stored = evidence.store(tmp_path, evidence.process("a.pdf", minimal_pdf()))
-    assert evidence.open_stored(tmp_path, stored.public_path) == (tmp_path / stored.public_path).resolve()
+    assert (
+        evidence.open_stored(tmp_path, stored.public_path)
+        == (tmp_path / stored.public_path).resolve()
+    )
     assert evidence.open_stored(str(tmp_path), stored.original_path).read_bytes() == minimal_pdf()
 
 
@@ -752,8 +830,13 @@ def test_the_app_sets_pillows_limit_from_the_setting(app_context):
 
     before = Image.MAX_IMAGE_PIXELS
     try:
-        create_app(settings(app_context.config["DATA_DIR"], app_context.config["DATABASE_URL"],
-                            EVIDENCE_MAX_MEGAPIXELS=5))
+        create_app(
+            settings(
+                app_context.config["DATA_DIR"],
+                app_context.config["DATABASE_URL"],
+                EVIDENCE_MAX_MEGAPIXELS=5,
+            )
+        )
         assert Image.MAX_IMAGE_PIXELS == 5 * 1_000_000 * 16
     finally:
         Image.MAX_IMAGE_PIXELS = before

@@ -1,4 +1,5 @@
 """Report handling: who may see and act, every transition, the one extension, transfers, the queue."""
+
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ def app_context(english_context):
     """This module reads the services' messages in English, the language they are written in."""
     return english_context
 
+
 BJ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 6, 1, 10, 0, tzinfo=BJ)  # a Monday with no holiday near any of the clocks below
 
@@ -30,8 +32,14 @@ def end_of(year, month, day):
 
 def new_report(app, key="k1", category="water", area=8, now=T0, **fields):
     """A submitted report (committed)."""
-    data = ReportInput(submission_key=key, category=category, area=area, place="石河子市北泉镇排污口",
-                       description="排污口每天夜里排放黑臭污水,渠道里的鱼都死了。", **fields)
+    data = ReportInput(
+        submission_key=key,
+        category=category,
+        area=area,
+        place="石河子市北泉镇排污口",
+        description="排污口每天夜里排放黑臭污水,渠道里的鱼都死了。",
+        **fields,
+    )
     report = reports.submit(data, app.config, now=now).report
     db.session.commit()
     return report
@@ -47,7 +55,6 @@ PEOPLE = {
     "site": ("root", "兵团审计局", "site_admin"),
     "other_division": ("alr", "第一师阿拉尔市", "staff"),
 }
-
 
 
 @pytest.fixture
@@ -127,10 +134,16 @@ def test_refusals_say_who_may_act(case):
     accept(app, report, p["staff"])
     handling.request_extension(p["staff"], report, report.version, 10, "需要第三方检测")
     db.session.commit()
-    with pytest.raises(Forbidden, match="Only a unit administrator of the handling unit can do this."):
+    with pytest.raises(
+        Forbidden, match="Only a unit administrator of the handling unit can do this."
+    ):
         handling.decide_extension(p["staff"], report, report.version, True, app.config)
-    with pytest.raises(Forbidden, match="Only a unit administrator of the handling unit can do this."):
-        handling.decide_extension(p["staff"], report, report.version - 1, True, app.config)  # who before when
+    with pytest.raises(
+        Forbidden, match="Only a unit administrator of the handling unit can do this."
+    ):
+        handling.decide_extension(
+            p["staff"], report, report.version - 1, True, app.config
+        )  # who before when
     with pytest.raises(Conflict, match="Here is its current state"):
         handling.decide_extension(p["admin"], report, report.version - 1, True, app.config)
     assert report.extension_state is ExtensionState.REQUESTED
@@ -147,7 +160,11 @@ def test_accept_starts_the_closure_clock_and_tells_the_resident(world):
     assert report.accepted_at == datetime(2026, 6, 2, 10, tzinfo=BJ)
     assert report.closure_due_at == end_of(2026, 8, 3)
     event = report.events[-1]
-    assert event.kind is EventKind.ACCEPTED and event.actor_id == p["staff"].id and event.unit.name == "第八师石河子市"
+    assert (
+        event.kind is EventKind.ACCEPTED
+        and event.actor_id == p["staff"].id
+        and event.unit.name == "第八师石河子市"
+    )
     mail = queued_mail("resident@example.org")
     assert any(report.reference in m.subject and "受理" in m.subject for m in mail)
 
@@ -164,12 +181,20 @@ def test_not_accept_needs_a_legal_reason_and_an_explanation(world):
     """Unknown reasons and short explanations are refused; a valid decision ends the report."""
     app, report, p = world
     with pytest.raises(ValidationFailed) as bad_reason:
-        handling.not_accept(p["staff"], report, report.version, "dont_like_it", "这不是我们管的事情,请找别人。")
+        handling.not_accept(
+            p["staff"], report, report.version, "dont_like_it", "这不是我们管的事情,请找别人。"
+        )
     assert bad_reason.value.field == "reason"
     with pytest.raises(ValidationFailed) as short:
         handling.not_accept(p["staff"], report, report.version, "outside_remit", "不管")
     assert short.value.field == "explanation"
-    handling.not_accept(p["staff"], report, report.version, "outside_remit", "该问题属于城市管理部门职责,请向其反映。")
+    handling.not_accept(
+        p["staff"],
+        report,
+        report.version,
+        "outside_remit",
+        "该问题属于城市管理部门职责,请向其反映。",
+    )
     db.session.commit()
     assert report.status is ReportStatus.NOT_ACCEPTED and report.closed_at is not None
     assert report.events[-1].reason == "outside_remit"
@@ -193,8 +218,14 @@ def test_close_records_the_result_and_opens_the_appeal_window(world):
     accept(app, report, p["staff"])
     with pytest.raises(ValidationFailed):
         handling.close(p["staff"], report, report.version, "好", app.config)
-    handling.close(p["staff"], report, report.version, "已责令企业停产整改。", app.config,
-                   now=datetime(2026, 6, 3, 10, tzinfo=BJ))
+    handling.close(
+        p["staff"],
+        report,
+        report.version,
+        "已责令企业停产整改。",
+        app.config,
+        now=datetime(2026, 6, 3, 10, tzinfo=BJ),
+    )
     db.session.commit()
     assert report.status is ReportStatus.CLOSED and report.appeal_due_at == end_of(2026, 6, 18)
     assert report.public_texts[-1].body == "已责令企业停产整改。"
@@ -302,8 +333,15 @@ def test_transfer_hands_the_report_over_with_a_fresh_clock(world):
     """The receiving unit gets it to accept within 15 days; the sender keeps only the record."""
     app, report, p = world
     accept(app, report, p["staff"])
-    handling.transfer(p["staff"], report, report.version, find_unit("兵团审计局").id, "属于审计事项,转审计局办理。",
-                      app.config, now=datetime(2026, 6, 5, 10, tzinfo=BJ))
+    handling.transfer(
+        p["staff"],
+        report,
+        report.version,
+        find_unit("兵团审计局").id,
+        "属于审计事项,转审计局办理。",
+        app.config,
+        now=datetime(2026, 6, 5, 10, tzinfo=BJ),
+    )
     db.session.commit()
     assert report.unit.name == "兵团审计局" and report.status is ReportStatus.RECEIVED
     assert report.accepted_at is None and report.closure_due_at is None
@@ -321,16 +359,32 @@ def test_transfer_refuses_collective_or_same_unit_and_needs_a_reason(world):
     app, report, p = world
     for target in ("各师(市)", "第八师石河子市"):
         with pytest.raises(ValidationFailed):
-            handling.transfer(p["staff"], report, report.version, find_unit(target).id, "转给别人办理。", app.config)
+            handling.transfer(
+                p["staff"],
+                report,
+                report.version,
+                find_unit(target).id,
+                "转给别人办理。",
+                app.config,
+            )
     with pytest.raises(ValidationFailed):
-        handling.transfer(p["staff"], report, report.version, find_unit("兵团审计局").id, "", app.config)
+        handling.transfer(
+            p["staff"], report, report.version, find_unit("兵团审计局").id, "", app.config
+        )
     assert report.unit.name == "第八师石河子市"
 
 
 def test_transfer_to_a_copied_unit_drops_its_copy(world):
     """A copied unit that receives the report handles it rather than reading a copy."""
     app, report, p = world
-    handling.transfer(p["staff"], report, report.version, find_unit("兵团水利局").id, "属于水资源管理事项。", app.config)
+    handling.transfer(
+        p["staff"],
+        report,
+        report.version,
+        find_unit("兵团水利局").id,
+        "属于水资源管理事项。",
+        app.config,
+    )
     db.session.commit()
     assert "兵团水利局" not in [c.unit.name for c in report.copies]
     assert handling.access(p["copied"], report) is Access.HANDLE
@@ -354,7 +408,9 @@ def test_reply_is_public_and_note_is_internal(world):
 def test_no_reply_after_not_accepting(world):
     """A not-accepted report's explanation is the last word."""
     app, report, p = world
-    handling.not_accept(p["staff"], report, report.version, "not_specific", "没有具体地点和事实,无法核查。")
+    handling.not_accept(
+        p["staff"], report, report.version, "not_specific", "没有具体地点和事实,无法核查。"
+    )
     with pytest.raises(Conflict):
         handling.reply(p["staff"], report, report.version, "补充说明")
 
@@ -378,15 +434,22 @@ def test_evidence_download_names_are_made_by_the_server(world):
     reports.add_information(report, "补充照片", [("我家窗外_张三.jpg", jpeg_photo())], app.config)
     db.session.commit()
     item = report.evidence[0]
-    path, name, content_type = handling.evidence_for(p["copied"], report.reference, item.id, False,
-                                                     app.config["FILES_DIR"])
+    path, name, content_type = handling.evidence_for(
+        p["copied"], report.reference, item.id, False, app.config["FILES_DIR"]
+    )
     assert name == f"{report.reference}-{item.id}.jpg" and content_type == "image/jpeg"
     assert path.read_bytes()[:3] == b"\xff\xd8\xff"
-    _path, original_name, original_type = handling.evidence_for(p["site"], report.reference, item.id, True,
-                                                                app.config["FILES_DIR"])
-    assert original_name == f"{report.reference}-{item.id}.orig.jpg" and original_type == "application/octet-stream"
+    _path, original_name, original_type = handling.evidence_for(
+        p["site"], report.reference, item.id, True, app.config["FILES_DIR"]
+    )
+    assert (
+        original_name == f"{report.reference}-{item.id}.orig.jpg"
+        and original_type == "application/octet-stream"
+    )
     with pytest.raises(NotFound):
-        handling.evidence_for(p["staff"], report.reference, item.id + 100, False, app.config["FILES_DIR"])
+        handling.evidence_for(
+            p["staff"], report.reference, item.id + 100, False, app.config["FILES_DIR"]
+        )
 
 
 # The queue
@@ -397,8 +460,13 @@ def test_queue_shows_the_units_reports_and_copies_only(world):
     app, report, p = world
     elsewhere = new_report(app, key="k2", area=1)
     assert [r.id for r in handling.queue(p["staff"], QueueFilters()).items] == [report.id]
-    assert [r.id for r in handling.queue(p["other_division"], QueueFilters()).items] == [elsewhere.id]
-    assert {r.id for r in handling.queue(p["copied"], QueueFilters()).items} == {report.id, elsewhere.id}
+    assert [r.id for r in handling.queue(p["other_division"], QueueFilters()).items] == [
+        elsewhere.id
+    ]
+    assert {r.id for r in handling.queue(p["copied"], QueueFilters()).items} == {
+        report.id,
+        elsewhere.id,
+    }
     assert handling.queue(p["stranger"], QueueFilters()).total == 0
     assert handling.queue(p["site"], QueueFilters()).total == 2
 
@@ -411,13 +479,25 @@ def test_queue_filters_and_orders_by_urgency(world):
     accept(app, report, p["staff"])
     staff = p["staff"]
     now = T0 + timedelta(days=1)
-    assert [r.id for r in handling.queue(staff, QueueFilters(), now=now).items] == [late.id, air.id, report.id]
-    assert [r.id for r in handling.queue(staff, QueueFilters(status=ReportStatus.ACCEPTED), now=now).items] == [
-        report.id]
-    assert [r.id for r in handling.queue(staff, QueueFilters(category="air"), now=now).items] == [air.id]
+    assert [r.id for r in handling.queue(staff, QueueFilters(), now=now).items] == [
+        late.id,
+        air.id,
+        report.id,
+    ]
+    assert [
+        r.id
+        for r in handling.queue(staff, QueueFilters(status=ReportStatus.ACCEPTED), now=now).items
+    ] == [report.id]
+    assert [r.id for r in handling.queue(staff, QueueFilters(category="air"), now=now).items] == [
+        air.id
+    ]
     assert handling.queue(staff, QueueFilters(area=1), now=now).total == 0
-    assert [r.id for r in handling.queue(staff, QueueFilters(overdue=True), now=now).items] == [late.id]
-    assert [r.id for r in handling.queue(staff, QueueFilters(due_soon=True), now=now).items] == [air.id]
+    assert [r.id for r in handling.queue(staff, QueueFilters(overdue=True), now=now).items] == [
+        late.id
+    ]
+    assert [r.id for r in handling.queue(staff, QueueFilters(due_soon=True), now=now).items] == [
+        air.id
+    ]
 
 
 def test_queue_pages(world):
@@ -429,4 +509,3 @@ def test_queue_pages(world):
     second = handling.queue(p["staff"], QueueFilters(), page=2)
     assert (first.total, first.pages, len(first.items), len(second.items)) == (25, 2, 20, 5)
     assert not {r.id for r in first.items} & {r.id for r in second.items}
-

@@ -1,5 +1,6 @@
 """Hearings: the notice rule in working days, registration, waitlist, cancellation by code, concurrent
 registrations, attendance, minutes, the public view, access by unit, reminders."""
+
 import csv
 import dataclasses
 import hashlib
@@ -70,9 +71,13 @@ def people(app_context):
 def consultation(state=ConsultationState.OPEN):
     """An EIA consultation of 第八师石河子市, built directly (flushed)."""
     item = Consultation(
-        kind=ConsultationKind.EIA, title="石河子市某化工项目环境影响评价", unit=find_unit("第八师石河子市"),
-        area=db.session.scalar(sa.select(Area).where(Area.number == 8)), state=state,
-        opens_on=date(2026, 9, 21), closes_on=date(2026, 10, 30),
+        kind=ConsultationKind.EIA,
+        title="石河子市某化工项目环境影响评价",
+        unit=find_unit("第八师石河子市"),
+        area=db.session.scalar(sa.select(Area).where(Area.number == 8)),
+        state=state,
+        opens_on=date(2026, 9, 21),
+        closes_on=date(2026, 10, 30),
     )
     db.session.add(item)
     db.session.flush()
@@ -81,26 +86,50 @@ def consultation(state=ConsultationState.OPEN):
 
 def new_hearing(app, people, seats=3, starts_at=STARTS, closes_at=CLOSES, now=ANNOUNCED):
     """A hearing scheduled by the unit's staff (committed)."""
-    hearing = hearings.schedule(people["staff"], consultation(), starts_at, "石河子市政务服务中心三楼会议室", seats,
-                                closes_at, "石河子市常住居民及受项目影响的单位", app.config, now=now)
+    hearing = hearings.schedule(
+        people["staff"],
+        consultation(),
+        starts_at,
+        "石河子市政务服务中心三楼会议室",
+        seats,
+        closes_at,
+        "石河子市常住居民及受项目影响的单位",
+        app.config,
+        now=now,
+    )
     db.session.commit()
     return hearing
 
 
 def register(hearing, n, email=None, now=DURING, wants_to_speak=False, viewpoint="", **fields):
     """Register resident number `n` (committed); returns (registration, code)."""
-    data = {"name": f"居民{n}", "phone": f"1380013{n:04d}", "email": f"resident{n}@example.org" if email is None
-            else email, **fields}
-    result = hearings.register(hearing, data["name"], data["phone"], data["email"], wants_to_speak, viewpoint,
-                               SECRET, now=now)
+    data = {
+        "name": f"居民{n}",
+        "phone": f"1380013{n:04d}",
+        "email": f"resident{n}@example.org" if email is None else email,
+        **fields,
+    }
+    result = hearings.register(
+        hearing,
+        data["name"],
+        data["phone"],
+        data["email"],
+        wants_to_speak,
+        viewpoint,
+        SECRET,
+        now=now,
+    )
     db.session.commit()
     return result
 
 
 def statuses(hearing):
     """{status: count} of a hearing's registrations, read from the database."""
-    rows = db.session.execute(sa.select(Registration.status, sa.func.count()).where(
-        Registration.hearing_id == hearing.id).group_by(Registration.status))
+    rows = db.session.execute(
+        sa.select(Registration.status, sa.func.count())
+        .where(Registration.hearing_id == hearing.id)
+        .group_by(Registration.status)
+    )
     return dict(rows.all())
 
 
@@ -112,13 +141,24 @@ def mails_to(address):
 # The notice rule
 
 
-def test_notice_too_short_across_the_national_day_holiday_is_refused_naming_the_rule(app_context, people):
+def test_notice_too_short_across_the_national_day_holiday_is_refused_naming_the_rule(
+    app_context, people
+):
     """Sixteen days, thirteen of them weekdays, are not ten working days across 国庆: refused, rule named."""
     weekdays = sum(1 for d in range(1, 18) if (ANNOUNCED.date() + timedelta(days=d)).weekday() < 5)
     assert weekdays >= 10  # a Monday–Friday count would have accepted this hearing
     with pytest.raises(ValidationFailed) as refused:
-        hearings.schedule(people["staff"], consultation(), bj(2026, 10, 16, 14), "会议室", 50, bj(2026, 10, 15, 18),
-                          "", app_context.config, now=ANNOUNCED)
+        hearings.schedule(
+            people["staff"],
+            consultation(),
+            bj(2026, 10, 16, 14),
+            "会议室",
+            50,
+            bj(2026, 10, 15, 18),
+            "",
+            app_context.config,
+            now=ANNOUNCED,
+        )
     assert refused.value.field == "starts_at"
     message = refused.value.message
     assert "《环境保护公众参与办法》" in message
@@ -129,8 +169,17 @@ def test_notice_too_short_across_the_national_day_holiday_is_refused_naming_the_
 
 def test_exactly_long_enough_notice_is_accepted_and_announced(app_context, people):
     """A hearing on the earliest day (the tenth working day, a 调休 Saturday, counted) is scheduled."""
-    hearing = hearings.schedule(people["staff"], consultation(), bj(2026, 10, 17, 9), "会议室", 50,
-                                bj(2026, 10, 16, 18), "", app_context.config, now=ANNOUNCED)
+    hearing = hearings.schedule(
+        people["staff"],
+        consultation(),
+        bj(2026, 10, 17, 9),
+        "会议室",
+        50,
+        bj(2026, 10, 16, 18),
+        "",
+        app_context.config,
+        now=ANNOUNCED,
+    )
     db.session.commit()
     assert hearings.earliest_hearing_day(ANNOUNCED, app_context.config) == (EARLIEST, ())
     assert hearing.announced_at == ANNOUNCED
@@ -142,36 +191,66 @@ def test_notice_is_counted_on_beijing_dates(app_context, people):
     late = datetime(2026, 9, 28, 1, 0, tzinfo=BJ)
     assert late.astimezone(ZoneInfo("UTC")).date() == date(2026, 9, 27)
     with pytest.raises(ValidationFailed):
-        hearings.schedule(people["staff"], consultation(), bj(2026, 10, 16, 14), "会议室", 50, bj(2026, 10, 15),
-                          "", app_context.config, now=late)
+        hearings.schedule(
+            people["staff"],
+            consultation(),
+            bj(2026, 10, 16, 14),
+            "会议室",
+            50,
+            bj(2026, 10, 15),
+            "",
+            app_context.config,
+            now=late,
+        )
 
 
 def test_notice_minimum_is_configurable(app_context, people):
     """With 12 working days configured, the earliest day moves and the message names 12."""
     config = {**app_context.config, "HEARING_NOTICE_WORKING_DAYS": 12}
     with pytest.raises(ValidationFailed, match="at least 12 working days") as refused:
-        hearings.schedule(people["staff"], consultation(), bj(2026, 10, 17, 9), "会议室", 50, bj(2026, 10, 16),
-                          "", config, now=ANNOUNCED)
+        hearings.schedule(
+            people["staff"],
+            consultation(),
+            bj(2026, 10, 17, 9),
+            "会议室",
+            50,
+            bj(2026, 10, 16),
+            "",
+            config,
+            now=ANNOUNCED,
+        )
     # The tenth working day is 16 October; the 11th and 12th are 19 and 20 October, so the 21st.
     assert "2026-10-21" in refused.value.message
     assert hearings.earliest_hearing_day(ANNOUNCED, config)[0] == date(2026, 10, 21)
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"seats": 0}, "seats"),
-    ({"seats": 10_001}, "seats"),
-    ({"seats": True}, "seats"),
-    ({"place": "  "}, "place"),
-    ({"closes_at": STARTS}, "registration_closes_at"),
-    ({"closes_at": ANNOUNCED - timedelta(hours=1)}, "registration_closes_at"),
-    ({"eligibility": "x" * 2001}, "eligibility"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"seats": 0}, "seats"),
+        ({"seats": 10_001}, "seats"),
+        ({"seats": True}, "seats"),
+        ({"place": "  "}, "place"),
+        ({"closes_at": STARTS}, "registration_closes_at"),
+        ({"closes_at": ANNOUNCED - timedelta(hours=1)}, "registration_closes_at"),
+        ({"eligibility": "x" * 2001}, "eligibility"),
+    ],
+)
 def test_schedule_validates_its_fields(app_context, people, change, field):
     """Seats 1–10,000, a place, a deadline before the start and after now, eligibility at most 2,000."""
     values = {"seats": 30, "place": "会议室", "closes_at": CLOSES, "eligibility": "", **change}
     with pytest.raises(ValidationFailed) as refused:
-        hearings.schedule(people["staff"], consultation(), STARTS, values["place"], values["seats"],
-                          values["closes_at"], values["eligibility"], app_context.config, now=ANNOUNCED)
+        hearings.schedule(
+            people["staff"],
+            consultation(),
+            STARTS,
+            values["place"],
+            values["seats"],
+            values["closes_at"],
+            values["eligibility"],
+            app_context.config,
+            now=ANNOUNCED,
+        )
     assert refused.value.field == field
 
 
@@ -179,13 +258,40 @@ def test_only_staff_of_the_unit_schedule_for_a_public_consultation(app_context, 
     """Another unit's staff and site administrators are refused; a draft consultation cannot have a hearing."""
     for who in ("stranger", "site"):
         with pytest.raises(Forbidden):
-            hearings.schedule(people[who], consultation(), STARTS, "会议室", 30, CLOSES, "", app_context.config,
-                              now=ANNOUNCED)
+            hearings.schedule(
+                people[who],
+                consultation(),
+                STARTS,
+                "会议室",
+                30,
+                CLOSES,
+                "",
+                app_context.config,
+                now=ANNOUNCED,
+            )
     with pytest.raises(Conflict):
-        hearings.schedule(people["staff"], consultation(ConsultationState.DRAFT), STARTS, "会议室", 30, CLOSES, "",
-                          app_context.config, now=ANNOUNCED)
-    assert hearings.schedule(people["admin"], consultation(), STARTS, "会议室", 30, CLOSES, "", app_context.config,
-                             now=ANNOUNCED).id
+        hearings.schedule(
+            people["staff"],
+            consultation(ConsultationState.DRAFT),
+            STARTS,
+            "会议室",
+            30,
+            CLOSES,
+            "",
+            app_context.config,
+            now=ANNOUNCED,
+        )
+    assert hearings.schedule(
+        people["admin"],
+        consultation(),
+        STARTS,
+        "会议室",
+        30,
+        CLOSES,
+        "",
+        app_context.config,
+        now=ANNOUNCED,
+    ).id
 
 
 # Registration
@@ -201,10 +307,16 @@ def test_registration_closes_at_the_deadline(app_context, people):
     assert statuses(hearing) == {RegistrationStatus.CONFIRMED: 1}
 
 
-@pytest.mark.parametrize("state, allowed", [
-    (ConsultationState.OPEN, True), (ConsultationState.CLOSED, True), (ConsultationState.DRAFT, False),
-    (ConsultationState.ANSWERED, False), (ConsultationState.WITHDRAWN, False),
-])
+@pytest.mark.parametrize(
+    "state, allowed",
+    [
+        (ConsultationState.OPEN, True),
+        (ConsultationState.CLOSED, True),
+        (ConsultationState.DRAFT, False),
+        (ConsultationState.ANSWERED, False),
+        (ConsultationState.WITHDRAWN, False),
+    ],
+)
 def test_registration_follows_the_consultation_state(app_context, people, state, allowed):
     """Open, or closed awaiting the answer: registrations taken; drafts, answered or withdrawn: refused."""
     hearing = new_hearing(app_context, people)
@@ -224,36 +336,61 @@ def test_seats_fill_then_the_waitlist_with_emails(app_context, people):
     second, _ = register(hearing, 2, email="")
     third, _ = register(hearing, 3)
     fourth, _ = register(hearing, 4)
-    assert [r.status for r in (first, second, third, fourth)] == [RegistrationStatus.CONFIRMED] * 2 + [
-        RegistrationStatus.WAITLISTED] * 2
+    assert [r.status for r in (first, second, third, fourth)] == [
+        RegistrationStatus.CONFIRMED
+    ] * 2 + [RegistrationStatus.WAITLISTED] * 2
     [confirmation] = mails_to("resident1@example.org")
     assert "confirmed" in confirmation.subject and code in confirmation.body
     assert "2026-10-20 09:00" in confirmation.body
     [waiting] = mails_to("resident4@example.org")
     assert "waiting list" in waiting.subject and "number 2" in waiting.body
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(MailMessage)) == 3  # resident 2 gave no email
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(MailMessage)) == 3
+    )  # resident 2 gave no email
     view = hearings.public_view(hearing, now=DURING)
-    assert (view.seats, view.seats_left, view.waitlist_length, view.registration_open) == (2, 0, 2, True)
+    assert (view.seats, view.seats_left, view.waitlist_length, view.registration_open) == (
+        2,
+        0,
+        2,
+        True,
+    )
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"name": " "}, "name"),
-    ({"name": "名" * 81}, "name"),
-    ({"phone": "", "email": ""}, "phone"),
-    ({"phone": "call me"}, "phone"),
-    ({"phone": "", "email": "not-an-address"}, "email"),
-    ({"wants_to_speak": True, "viewpoint": ""}, "viewpoint"),
-    ({"wants_to_speak": True, "viewpoint": "太短了不够十个"}, "viewpoint"),
-    ({"wants_to_speak": True, "viewpoint": "意" * 2001}, "viewpoint"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"name": " "}, "name"),
+        ({"name": "名" * 81}, "name"),
+        ({"phone": "", "email": ""}, "phone"),
+        ({"phone": "call me"}, "phone"),
+        ({"phone": "", "email": "not-an-address"}, "email"),
+        ({"wants_to_speak": True, "viewpoint": ""}, "viewpoint"),
+        ({"wants_to_speak": True, "viewpoint": "太短了不够十个"}, "viewpoint"),
+        ({"wants_to_speak": True, "viewpoint": "意" * 2001}, "viewpoint"),
+    ],
+)
 def test_registration_validates_its_fields(app_context, people, change, field):
     """A name of 1–80, a valid phone or email, a 10–2,000 character viewpoint to speak."""
     hearing = new_hearing(app_context, people)
-    values = {"name": "居民", "phone": "13800138000", "email": "", "wants_to_speak": False, "viewpoint": "",
-              **change}
+    values = {
+        "name": "居民",
+        "phone": "13800138000",
+        "email": "",
+        "wants_to_speak": False,
+        "viewpoint": "",
+        **change,
+    }
     with pytest.raises(ValidationFailed) as refused:
-        hearings.register(hearing, values["name"], values["phone"], values["email"], values["wants_to_speak"],
-                          values["viewpoint"], SECRET, now=DURING)
+        hearings.register(
+            hearing,
+            values["name"],
+            values["phone"],
+            values["email"],
+            values["wants_to_speak"],
+            values["viewpoint"],
+            SECRET,
+            now=DURING,
+        )
     assert refused.value.field == field
     assert statuses(hearing) == {}
 
@@ -261,11 +398,15 @@ def test_registration_validates_its_fields(app_context, people, change, field):
 def test_the_code_is_random_and_stored_only_as_a_hash(app_context, people):
     """100-bit codes, different every time; the registrations row holds the SHA-256 and never the code."""
     hearing = new_hearing(app_context, people)
-    registration, code = register(hearing, 1, wants_to_speak=True, viewpoint="项目选址离水源地太近,应当重新论证。")
+    registration, code = register(
+        hearing, 1, wants_to_speak=True, viewpoint="项目选址离水源地太近,应当重新论证。"
+    )
     _other, other_code = register(hearing, 2)
     assert CODE.match(code) and code != other_code
     normal = code.replace("-", "")
-    row = db.session.execute(sa.select(Registration.__table__).where(Registration.id == registration.id)).one()
+    row = db.session.execute(
+        sa.select(Registration.__table__).where(Registration.id == registration.id)
+    ).one()
     for value in row:
         assert normal not in str(value).upper().replace("-", "")
     assert row.code_hash == hashlib.sha256(normal.encode()).hexdigest()
@@ -292,10 +433,17 @@ def test_cancellation_by_code_moves_the_first_waitlisted_up(app_context, people)
     assert first.cancelled_at == DURING + timedelta(hours=1)
     assert third.status is RegistrationStatus.CONFIRMED
     assert fourth.status is RegistrationStatus.WAITLISTED
-    assert statuses(hearing) == {RegistrationStatus.CONFIRMED: 2, RegistrationStatus.WAITLISTED: 1,
-                                 RegistrationStatus.CANCELLED: 1}
+    assert statuses(hearing) == {
+        RegistrationStatus.CONFIRMED: 2,
+        RegistrationStatus.WAITLISTED: 1,
+        RegistrationStatus.CANCELLED: 1,
+    }
     promoted = mails_to("resident3@example.org")
-    assert len(promoted) == 2 and "seat" in promoted[1].subject and "2026-10-20 09:00" in promoted[1].body
+    assert (
+        len(promoted) == 2
+        and "seat" in promoted[1].subject
+        and "2026-10-20 09:00" in promoted[1].body
+    )
     assert len(mails_to("resident4@example.org")) == 1  # only the waitlist notice
 
 
@@ -329,7 +477,10 @@ def test_cancelling_a_waitlisted_registration_moves_nobody(app_context, people):
     third, _ = register(hearing, 3)
     hearings.cancel(code, now=DURING)
     db.session.commit()
-    assert (first.status, third.status) == (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+    assert (first.status, third.status) == (
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.WAITLISTED,
+    )
 
 
 def test_cancelling_after_withdrawal_promotes_nobody(app_context, people):
@@ -362,7 +513,9 @@ def test_concurrent_registrations_never_oversell_seats(app_context, people):
                 with app.app_context():
                     hearing = db.session.get(Hearing, hearing_id)
                     start.wait()
-                    hearings.register(hearing, f"居民{n}", f"1390000{n:04d}", "", False, "", SECRET, now=DURING)
+                    hearings.register(
+                        hearing, f"居民{n}", f"1390000{n:04d}", "", False, "", SECRET, now=DURING
+                    )
                     db.session.commit()
             except Exception as error:  # noqa: BLE001 - reported below with the round
                 errors.append(error)
@@ -375,7 +528,10 @@ def test_concurrent_registrations_never_oversell_seats(app_context, people):
         assert not errors, f"round {round_}: {errors!r}"
         db.session.expire_all()
         hearing = db.session.get(Hearing, hearing_id)
-        assert statuses(hearing) == {RegistrationStatus.CONFIRMED: 5, RegistrationStatus.WAITLISTED: 7}, round_
+        assert statuses(hearing) == {
+            RegistrationStatus.CONFIRMED: 5,
+            RegistrationStatus.WAITLISTED: 7,
+        }, round_
         view = hearings.public_view(hearing, now=DURING)
         assert (view.seats_left, view.waitlist_length) == (0, 7)
 
@@ -391,7 +547,12 @@ def test_attendance_and_minutes_publish_the_attendance_count(app_context, people
     with pytest.raises(Conflict, match="day of the hearing"):
         hearings.mark_attendance(staff, hearing, [regs[0].id], now=bj(2026, 10, 19, 23))
     on_the_day = bj(2026, 10, 20, 8, 30)
-    assert hearings.mark_attendance(staff, hearing, [regs[0].id, regs[1].id, regs[3].id], now=on_the_day) == 3
+    assert (
+        hearings.mark_attendance(
+            staff, hearing, [regs[0].id, regs[1].id, regs[3].id], now=on_the_day
+        )
+        == 3
+    )
     # The whole list is sent each time: unticking clears.
     assert hearings.mark_attendance(staff, hearing, [regs[0].id, regs[3].id], now=on_the_day) == 2
     with pytest.raises(ValidationFailed):
@@ -423,8 +584,10 @@ def test_unpublished_minutes_stay_private(app_context, people):
 def test_staff_list_and_export(app_context, people):
     """Staff see confirmed and waitlisted with speak requests; the CSV has no contacts and defuses formulas."""
     hearing = new_hearing(app_context, people, seats=2)
-    speaker, _ = register(hearing, 1, wants_to_speak=True, viewpoint="建议增加地下水监测点并公开监测数据。")
-    _gone, code = register(hearing, 2, name="=HYPERLINK(\"http://evil.example\")")
+    speaker, _ = register(
+        hearing, 1, wants_to_speak=True, viewpoint="建议增加地下水监测点并公开监测数据。"
+    )
+    _gone, code = register(hearing, 2, name='=HYPERLINK("http://evil.example")')
     register(hearing, 3)
     register(hearing, 4)
     hearings.cancel(code, now=DURING)
@@ -439,7 +602,9 @@ def test_staff_list_and_export(app_context, people):
     assert rows[0] == ["Name", "Registration status", "Wants to speak", "Viewpoint", "Attended"]
     assert rows[1] == ["居民1", "Confirmed", "Yes", "建议增加地下水监测点并公开监测数据。", "No"]
     assert [row[:2] for row in rows[2:]] == [["居民3", "Confirmed"], ["居民4", "Waitlisted"]]
-    assert "138001300" not in text and "@example.org" not in text and "HYPERLINK" not in text  # cancelled left out
+    assert (
+        "138001300" not in text and "@example.org" not in text and "HYPERLINK" not in text
+    )  # cancelled left out
     register(hearing, 5, name="@SUM(A1:A9)")
     assert "'@SUM(A1:A9)" in hearings.export_csv(people["staff"], hearing)
 
@@ -468,17 +633,35 @@ def test_public_view_never_contains_registrants(app_context, people):
     """A planted name, phone, email and viewpoint appear nowhere in what the public may see."""
     hearing = new_hearing(app_context, people, seats=1)
     planted = {"name": "王秘密", "phone": "13912345678", "email": "planted.person@example.org"}
-    register(hearing, 1, wants_to_speak=True, viewpoint="这是一段只有工作人员可以看到的发言摘要。", **planted)
+    register(
+        hearing,
+        1,
+        wants_to_speak=True,
+        viewpoint="这是一段只有工作人员可以看到的发言摘要。",
+        **planted,
+    )
     register(hearing, 2)
-    hearings.publish_minutes(people["staff"], hearing, "听证会按期举行,代表就选址问题发表了意见。",
-                             now=STARTS + timedelta(hours=2))
+    hearings.publish_minutes(
+        people["staff"],
+        hearing,
+        "听证会按期举行,代表就选址问题发表了意见。",
+        now=STARTS + timedelta(hours=2),
+    )
     view = hearings.public_view(hearing, now=STARTS + timedelta(hours=3))
     shown = repr(dataclasses.asdict(view)) + repr(view)
-    for value in [*planted.values(), "只有工作人员", "居民2", "13800130002", "resident2@example.org"]:
+    for value in [
+        *planted.values(),
+        "只有工作人员",
+        "居民2",
+        "13800130002",
+        "resident2@example.org",
+    ]:
         assert value not in shown
     assert not hasattr(view, "registrations") and not hasattr(view, "consultation")
     assert (view.seats, view.seats_left, view.waitlist_length) == (1, 0, 1)
-    assert view.eligibility == "石河子市常住居民及受项目影响的单位" and view.day == date(2026, 10, 20)
+    assert view.eligibility == "石河子市常住居民及受项目影响的单位" and view.day == date(
+        2026, 10, 20
+    )
 
 
 # Reminders
@@ -525,8 +708,13 @@ def test_overlapping_reminder_runs_do_not_mail_twice(app_context, people, monkey
 def test_control_characters_never_reach_the_database(app_context, people):
     """A NUL or an escape typed into any text of a hearing is dropped (PostgreSQL would refuse the row)."""
     hearing = new_hearing(app_context, people)
-    registration, _code = register(hearing, 1, name="王\x00芳\x1b", wants_to_speak=True,
-                                   viewpoint="<scr\x00ipt>x</script>选址离居民区太近,应重新论证。")
+    registration, _code = register(
+        hearing,
+        1,
+        name="王\x00芳\x1b",
+        wants_to_speak=True,
+        viewpoint="<scr\x00ipt>x</script>选址离居民区太近,应重新论证。",
+    )
     db.session.flush()
     assert registration.name == "王芳" and "\x00" not in registration.viewpoint
     assert "选址离居民区太近" in registration.viewpoint and "<" not in registration.viewpoint

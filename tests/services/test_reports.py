@@ -1,7 +1,8 @@
 """Report intake and the resident's side: receipt codes, validation, deadlines, tracking, information, appeal."""
+
 import hashlib
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -42,8 +43,13 @@ def end_of(year, month, day):
 
 def report_input(key="key-1", **fields):
     """A valid water report in 第八师石河子市."""
-    values = dict(submission_key=key, category="water", area=8, place="石河子市北泉镇排污口",
-                  description="排污口每天夜里排放黑臭污水,渠道里的鱼都死了。")
+    values = dict(
+        submission_key=key,
+        category="water",
+        area=8,
+        place="石河子市北泉镇排污口",
+        description="排污口每天夜里排放黑臭污水,渠道里的鱼都死了。",
+    )
     values.update(fields)
     return ReportInput(**values)
 
@@ -71,7 +77,12 @@ def count(model):
 def evidence_files(data_dir):
     """Every file stored under the evidence folders."""
     root = Path(data_dir)
-    return [p for folder in ("evidence", "evidence-originals") for p in (root / folder).rglob("*") if p.is_file()]
+    return [
+        p
+        for folder in ("evidence", "evidence-originals")
+        for p in (root / folder).rglob("*")
+        if p.is_file()
+    ]
 
 
 # Receipt codes
@@ -92,7 +103,9 @@ def test_hash_code_ignores_case_spaces_and_dashes(app_context):
     code = reports.receipt_code("secret", "key-1")
     typed = [code.lower(), code.replace("-", ""), " " + code.replace("-", " ") + " "]
     assert {reports.hash_code(t) for t in typed} == {reports.hash_code(code)}
-    assert reports.hash_code(code) != reports.hash_code(code[:-1] + ("A" if code[-1] != "A" else "B"))
+    assert reports.hash_code(code) != reports.hash_code(
+        code[:-1] + ("A" if code[-1] != "A" else "B")
+    )
     assert reports.hash_code(code) != code and len(reports.hash_code(code)) == 64
 
 
@@ -106,12 +119,18 @@ def test_submit_records_a_routed_report_with_its_acceptance_deadline(app_context
     assert submission.created is True
     assert re.fullmatch(r"JB-2026-\d{6}", report.reference)
     assert report.status is ReportStatus.RECEIVED
-    assert report.unit.name == "第八师石河子市" and report.area.number == 8 and report.category.code == "water"
+    assert (
+        report.unit.name == "第八师石河子市"
+        and report.area.number == 8
+        and report.category.code == "water"
+    )
     assert report.acceptance_due_at == end_of(2026, 3, 23)
     assert report.closure_due_at is None and report.clock_warning == ""
     assert [e.kind for e in report.events] == [EventKind.SUBMITTED]
     assert report.receipt_hash == reports.hash_code(submission.receipt_code)
-    assert sorted(c.unit.name for c in report.copies) == sorted(["兵团建设局", "兵团水利局", "兵团工信委", "兵团国土资源局"])
+    assert sorted(c.unit.name for c in report.copies) == sorted(
+        ["兵团建设局", "兵团水利局", "兵团工信委", "兵团国土资源局"]
+    )
 
 
 def test_references_count_up(app_context):
@@ -123,7 +142,7 @@ def test_references_count_up(app_context):
 
 def test_reference_year_is_the_year_in_beijing(app_context):
     """At 00:30 on 1 January in Beijing (still 31 December in UTC) the reference carries the new year."""
-    moment = bj(2026, 1, 1, 0, 30).astimezone(timezone.utc)  # the clock of the server, in UTC
+    moment = bj(2026, 1, 1, 0, 30).astimezone(UTC)  # the clock of the server, in UTC
     assert moment.year == 2025
     assert submit(app_context, now=moment).report.reference.startswith("JB-2026-")
 
@@ -138,33 +157,40 @@ def test_reference_prefix_comes_from_configuration(make_app):
 def test_the_same_submission_key_gives_the_first_report_back(app_context):
     """A resubmitted form creates nothing new and returns the same receipt code."""
     first = submit(app_context)
-    again = reports.submit(report_input(description="第二次提交的描述文字,不应保存。"), app_context.config)
+    again = reports.submit(
+        report_input(description="第二次提交的描述文字,不应保存。"), app_context.config
+    )
     db.session.commit()
     assert again.created is False
     assert again.report.id == first.report.id and again.receipt_code == first.receipt_code
-    assert count(Report) == 1 and "第二次" not in db.session.get(Report, first.report.id).description
+    assert (
+        count(Report) == 1 and "第二次" not in db.session.get(Report, first.report.id).description
+    )
 
 
-@pytest.mark.parametrize("fields, field", [
-    ({"description": "太短了"}, "description"),
-    ({"description": "          很短          "}, "description"),
-    ({"description": "污" * 4001}, "description"),
-    ({"place": "   "}, "place"),
-    ({"place": "地" * 301}, "place"),
-    ({"email": "not-an-address"}, "email"),
-    ({"email": "a@b"}, "email"),
-    ({"phone": "call me"}, "phone"),
-    ({"name": "名" * 81}, "name"),
-    ({"latitude": "44.3"}, "latitude"),
-    ({"longitude": "86.0"}, "latitude"),
-    ({"latitude": "91", "longitude": "86.0"}, "latitude"),
-    ({"latitude": "44.3", "longitude": "east"}, "longitude"),
-    ({"area": None}, "area"),
-    ({"area": 15}, "area"),
-    ({"submission_key": ""}, "form"),
-    ({"submission_key": "k" * 65}, "form"),
-    ({"files": [("a.jpg", b"x")] * 6}, "evidence"),
-])
+@pytest.mark.parametrize(
+    "fields, field",
+    [
+        ({"description": "太短了"}, "description"),
+        ({"description": "          很短          "}, "description"),
+        ({"description": "污" * 4001}, "description"),
+        ({"place": "   "}, "place"),
+        ({"place": "地" * 301}, "place"),
+        ({"email": "not-an-address"}, "email"),
+        ({"email": "a@b"}, "email"),
+        ({"phone": "call me"}, "phone"),
+        ({"name": "名" * 81}, "name"),
+        ({"latitude": "44.3"}, "latitude"),
+        ({"longitude": "86.0"}, "latitude"),
+        ({"latitude": "91", "longitude": "86.0"}, "latitude"),
+        ({"latitude": "44.3", "longitude": "east"}, "longitude"),
+        ({"area": None}, "area"),
+        ({"area": 15}, "area"),
+        ({"submission_key": ""}, "form"),
+        ({"submission_key": "k" * 65}, "form"),
+        ({"files": [("a.jpg", b"x")] * 6}, "evidence"),
+    ],
+)
 def test_invalid_input_is_refused_naming_the_field(app_context, fields, field):
     """Each broken rule raises ValidationFailed for its field, and nothing is left to commit."""
     with pytest.raises(ValidationFailed) as refused:
@@ -178,7 +204,9 @@ def test_observed_time_in_the_future_is_refused_but_clock_skew_is_tolerated(app_
     """An hour ahead is refused; four minutes ahead (a phone's clock) is accepted."""
     now = bj(2026, 3, 7)
     with pytest.raises(ValidationFailed) as refused:
-        reports.submit(report_input(observed_at=now + timedelta(hours=1)), app_context.config, now=now)
+        reports.submit(
+            report_input(observed_at=now + timedelta(hours=1)), app_context.config, now=now
+        )
     assert refused.value.field == "observed_at"
     db.session.rollback()
     report = submit(app_context, now=now, observed_at=now + timedelta(minutes=4)).report
@@ -217,8 +245,12 @@ def test_reference_numbers_are_written_with_at_least_six_digits(app_context, num
 
 def test_reference_numbers_follow_the_report_ids(app_context):
     """Each new report's reference carries its own id, whatever was recorded before."""
-    first, second = (submit(app_context, key=f"key-{n}", now=bj(2026, 5, 1)).receipt for n in (1, 2))
-    assert [first.reference, second.reference] == [f"JB-2026-{n:06d}" for n in (first.id, second.id)]
+    first, second = (
+        submit(app_context, key=f"key-{n}", now=bj(2026, 5, 1)).receipt for n in (1, 2)
+    )
+    assert [first.reference, second.reference] == [
+        f"JB-2026-{n:06d}" for n in (first.id, second.id)
+    ]
     assert second.id == first.id + 1
 
 
@@ -226,10 +258,14 @@ def test_files_of_a_report_that_is_not_committed_are_removed(app_context):
     """A report whose transaction ends without a commit (a failed commit, a later error) leaves no file;
     a committed one keeps its files."""
     reports.submit(report_input(files=[("photo.jpg", jpeg_photo())]), app_context.config)
-    assert len(evidence_files(app_context.config["FILES_DIR"])) == 2  # the public copy and the original
+    assert (
+        len(evidence_files(app_context.config["FILES_DIR"])) == 2
+    )  # the public copy and the original
     db.session.rollback()
     assert count(Report) == 0 and evidence_files(app_context.config["FILES_DIR"]) == []
-    reports.submit(report_input(key="key-2", files=[("photo.jpg", jpeg_photo())]), app_context.config)
+    reports.submit(
+        report_input(key="key-2", files=[("photo.jpg", jpeg_photo())]), app_context.config
+    )
     db.session.commit()
     db.session.close()
     assert count(Report) == 1 and len(evidence_files(app_context.config["FILES_DIR"])) == 2
@@ -242,7 +278,11 @@ def test_the_same_submission_key_records_one_report_and_keeps_its_files(app_cont
     db.session.commit()
     again = reports.submit(report_input(files=[("photo.jpg", jpeg_photo())]), app_context.config)
     db.session.commit()
-    assert (again.created, again.report.id, again.receipt_code) == (False, first.receipt.id, first.receipt_code)
+    assert (again.created, again.report.id, again.receipt_code) == (
+        False,
+        first.receipt.id,
+        first.receipt_code,
+    )
     assert count(Report) == count(Evidence) == 1
     assert len(evidence_files(app_context.config["FILES_DIR"])) == 2
 
@@ -254,25 +294,43 @@ def test_photos_are_stored_cleaned_with_the_hash_of_the_original(app_context):
     report = submit(app_context, files=[("IMG_0001.jpg", photo)]).report
     [item] = db.session.get(Report, report.id).evidence
     root = Path(app_context.config["FILES_DIR"])
-    public, original = (root / item.public_path).read_bytes(), (root / item.original_path).read_bytes()
+    public, original = (
+        (root / item.public_path).read_bytes(),
+        (root / item.original_path).read_bytes(),
+    )
     assert item.sha256_original == hashlib.sha256(photo).hexdigest()
     assert original == photo
     assert public[:3] == b"\xff\xd8\xff" and item.size == len(public)
     for planted in (b"Exif", PHOTO_COMMENT, PHOTO_PHONE.encode(), b"Xiaomi"):
         assert planted not in public, planted
-    assert item.public_path.startswith("evidence/") and item.original_path.startswith("evidence-originals/")
+    assert item.public_path.startswith("evidence/") and item.original_path.startswith(
+        "evidence-originals/"
+    )
     assert "IMG_0001" not in item.public_path and item.original_name == "IMG_0001.jpg"
 
 
 def test_identity_lives_apart_from_the_report(app_context):
     """Name, phone and email go to their own table with the resident's choice; the report holds none of them."""
-    report = submit(app_context, name="王小明", phone="13912345678", email="wxm@example.org",
-                    visibility=IdentityVisibility.HANDLING_UNIT).report
-    identity = db.session.scalar(sa.select(ReporterIdentity).where(ReporterIdentity.report_id == report.id))
-    assert (identity.name, identity.phone, identity.email) == ("王小明", "13912345678", "wxm@example.org")
+    report = submit(
+        app_context,
+        name="王小明",
+        phone="13912345678",
+        email="wxm@example.org",
+        visibility=IdentityVisibility.HANDLING_UNIT,
+    ).report
+    identity = db.session.scalar(
+        sa.select(ReporterIdentity).where(ReporterIdentity.report_id == report.id)
+    )
+    assert (identity.name, identity.phone, identity.email) == (
+        "王小明",
+        "13912345678",
+        "wxm@example.org",
+    )
     assert identity.visibility is IdentityVisibility.HANDLING_UNIT
     row = db.session.execute(sa.select(Report.__table__).where(Report.id == report.id)).one()
-    assert not any(isinstance(v, str) and ("王小明" in v or "13912345678" in v or "wxm@" in v) for v in row)
+    assert not any(
+        isinstance(v, str) and ("王小明" in v or "13912345678" in v or "wxm@" in v) for v in row
+    )
 
 
 def test_anonymous_report_has_no_identity_row(app_context):
@@ -324,16 +382,27 @@ def test_track_accepts_the_code_in_any_case_with_or_without_dashes(app_context):
     """The printed code, lower case, without dashes, and a lower-case reference all open the report."""
     submission = submit(app_context)
     ref, code = submission.report.reference, submission.receipt_code
-    for typed_ref, typed_code in ((ref, code), (ref.lower(), code.lower()), (ref, code.replace("-", ""))):
+    for typed_ref, typed_code in (
+        (ref, code),
+        (ref.lower(), code.lower()),
+        (ref, code.replace("-", "")),
+    ):
         result = reports.track(typed_ref, typed_code, "10.0.0.1", app_context.config)
-        assert result.report is not None and result.report.id == submission.report.id, (typed_ref, typed_code)
+        assert result.report is not None and result.report.id == submission.report.id, (
+            typed_ref,
+            typed_code,
+        )
 
 
 def test_track_refuses_a_wrong_code_and_counts_it(app_context):
     """A wrong code or an unknown reference is a 404 with a message; each counts against the client."""
     submission = submit(app_context)
-    wrong = reports.track(submission.report.reference, "AAAA-AAAA-AAAA-AAAA-AAAA", "10.0.0.1", app_context.config)
-    unknown = reports.track("JB-2026-999999", submission.receipt_code, "10.0.0.1", app_context.config)
+    wrong = reports.track(
+        submission.report.reference, "AAAA-AAAA-AAAA-AAAA-AAAA", "10.0.0.1", app_context.config
+    )
+    unknown = reports.track(
+        "JB-2026-999999", submission.receipt_code, "10.0.0.1", app_context.config
+    )
     assert (wrong.report, wrong.status) == (None, 404) and wrong.message
     assert (unknown.report, unknown.status) == (None, 404) and unknown.message == wrong.message
 
@@ -344,7 +413,7 @@ def test_track_blocks_a_client_after_the_limit_for_the_window(make_app):
     with app.app_context():
         submission = submit(app)
         ref, code = submission.report.reference, submission.receipt_code
-        now = datetime(2026, 3, 7, 2, 0, 30, tzinfo=timezone.utc)
+        now = datetime(2026, 3, 7, 2, 0, 30, tzinfo=UTC)
         for _ in range(3):
             assert reports.track(ref, "WRONG", "10.0.0.1", app.config, now=now).status == 404
         blocked = reports.track(ref, code, "10.0.0.1", app.config, now=now)
@@ -360,7 +429,9 @@ def test_private_link_opens_only_with_its_token(app_context):
     token = reports.link_token(app_context.config["SECRET_KEY"], report)
     assert reports.open_link(report.reference, token, app_context.config).id == report.id
     with pytest.raises(NotFound):
-        reports.open_link(report.reference, token[:-1] + ("a" if token[-1] != "a" else "b"), app_context.config)
+        reports.open_link(
+            report.reference, token[:-1] + ("a" if token[-1] != "a" else "b"), app_context.config
+        )
     with pytest.raises(NotFound):
         reports.open_link(report.reference, "", app_context.config)
 
@@ -373,7 +444,14 @@ def accepted_and_closed(app, now):
     user = staff("shz")
     report = submit(app, now=now).report
     handling.accept(user, report, report.version, app.config, now=now + timedelta(days=1))
-    handling.close(user, report, report.version, "已现场检查并责令整改。", app.config, now=now + timedelta(days=5))
+    handling.close(
+        user,
+        report,
+        report.version,
+        "已现场检查并责令整改。",
+        app.config,
+        now=now + timedelta(days=5),
+    )
     db.session.commit()
     return report, user
 
@@ -381,7 +459,9 @@ def accepted_and_closed(app, now):
 def test_information_is_added_while_open_with_files(app_context):
     """Text and a photo from the resident join the report and its public timeline."""
     report = submit(app_context).report
-    reports.add_information(report, "今天早上又排了一次,气味很大。", [("more.jpg", jpeg_photo())], app_context.config)
+    reports.add_information(
+        report, "今天早上又排了一次,气味很大。", [("more.jpg", jpeg_photo())], app_context.config
+    )
     db.session.commit()
     assert len(report.evidence) == 1
     [added] = [e for e in reports.public_timeline(report) if e.kind is EventKind.INFORMATION_ADDED]
@@ -423,7 +503,9 @@ def test_appeal_within_the_window_reopens_with_a_new_closure_deadline(app_contex
     db.session.commit()
     assert report.status is ReportStatus.ACCEPTED and report.appealed and report.closed_at is None
     assert report.closure_due_at == end_of(2026, 8, 10)
-    assert report.events[-1].kind is EventKind.REOPENED and report.events[-1].body.startswith("问题没有解决")
+    assert report.events[-1].kind is EventKind.REOPENED and report.events[-1].body.startswith(
+        "问题没有解决"
+    )
 
 
 def test_an_appeal_starts_a_new_round_with_its_own_extension(app_context):
@@ -431,29 +513,45 @@ def test_an_appeal_starts_a_new_round_with_its_own_extension(app_context):
     user, admin = staff("shz"), staff("shz-admin", role="unit_admin")
     report = submit(app_context, now=bj(2026, 6, 1)).report
     steps = (
-        lambda: handling.accept(user, report, report.version, app_context.config, now=bj(2026, 6, 1, 11)),
+        lambda: handling.accept(
+            user, report, report.version, app_context.config, now=bj(2026, 6, 1, 11)
+        ),
         lambda: handling.request_extension(user, report, report.version, 10, "需要第三方检测"),
         lambda: handling.decide_extension(admin, report, report.version, True, app_context.config),
-        lambda: handling.close(user, report, report.version, "已责令整改。", app_context.config, now=bj(2026, 6, 5)),
+        lambda: handling.close(
+            user, report, report.version, "已责令整改。", app_context.config, now=bj(2026, 6, 5)
+        ),
         lambda: reports.appeal(report, "问题没有解决。", app_context.config, now=bj(2026, 6, 10)),
     )
     for step in steps:  # each in its own request, as in the console
         step()
         db.session.commit()
-    [closure] = [v for v in reports.deadlines(report, app_context.config, now=bj(2026, 6, 10))
-                 if v.kind is clocks.ClockKind.CLOSURE]
+    [closure] = [
+        v
+        for v in reports.deadlines(report, app_context.config, now=bj(2026, 6, 10))
+        if v.kind is clocks.ClockKind.CLOSURE
+    ]
     assert closure.due_at == end_of(2026, 8, 10) and closure.days == 60
     handling.request_extension(user, report, report.version, 5, "复查需要重新检测")
     assert report.extension_days == 5
     handling.decide_extension(admin, report, report.version, True, app_context.config)
-    assert report.closure_due_at == end_of(2026, 8, 14)  # 10 June + 65 days, not 1 June + 65 (earlier than before)
+    assert report.closure_due_at == end_of(
+        2026, 8, 14
+    )  # 10 June + 65 days, not 1 June + 65 (earlier than before)
 
 
 def test_a_second_appeal_is_refused(app_context):
     """Reopened once and closed again, the report cannot be appealed again."""
     report, user = accepted_and_closed(app_context, bj(2026, 6, 1))
     reports.appeal(report, "问题没有解决。", app_context.config, now=bj(2026, 6, 10))
-    handling.close(user, report, report.version, "再次检查,已停产整改。", app_context.config, now=bj(2026, 6, 20))
+    handling.close(
+        user,
+        report,
+        report.version,
+        "再次检查,已停产整改。",
+        app_context.config,
+        now=bj(2026, 6, 20),
+    )
     db.session.commit()
     with pytest.raises(ValidationFailed) as refused:
         reports.appeal(report, "还是没有解决。", app_context.config, now=bj(2026, 6, 21))
@@ -464,7 +562,12 @@ def test_an_appeal_after_the_window_is_refused(app_context):
     """A day after the appeal deadline the report stays closed."""
     report, _user = accepted_and_closed(app_context, bj(2026, 6, 1))
     with pytest.raises(ValidationFailed):
-        reports.appeal(report, "问题没有解决。", app_context.config, now=report.appeal_due_at + timedelta(seconds=1))
+        reports.appeal(
+            report,
+            "问题没有解决。",
+            app_context.config,
+            now=report.appeal_due_at + timedelta(seconds=1),
+        )
     db.session.rollback()
     assert db.session.get(Report, report.id).status is ReportStatus.CLOSED
 
@@ -496,13 +599,18 @@ def test_deadlines_show_the_running_clock_with_its_legal_basis(app_context):
     report = submit(app_context, now=bj(2026, 6, 1)).report
     [acceptance] = reports.deadlines(report, app_context.config, now=bj(2026, 6, 2))
     assert acceptance.kind is clocks.ClockKind.ACCEPTANCE and acceptance.days == 15
-    assert "《环保举报热线工作管理办法》" in acceptance.basis and acceptance.state is reports.DeadlineState.DUE
+    assert (
+        "《环保举报热线工作管理办法》" in acceptance.basis
+        and acceptance.state is reports.DeadlineState.DUE
+    )
     overdue = reports.deadlines(report, app_context.config, now=bj(2026, 7, 1))[0]
     assert overdue.state is reports.DeadlineState.OVERDUE
     handling.accept(user, report, report.version, app_context.config, now=bj(2026, 6, 1, 11))
     views = reports.deadlines(report, app_context.config, now=bj(2026, 6, 2))
     assert [v.kind for v in views] == [clocks.ClockKind.ACCEPTANCE, clocks.ClockKind.CLOSURE]
-    assert views[0].state is reports.DeadlineState.MET and views[1].state is reports.DeadlineState.DUE
+    assert (
+        views[0].state is reports.DeadlineState.MET and views[1].state is reports.DeadlineState.DUE
+    )
     assert views[1].due_at == end_of(2026, 7, 31) and views[1].days == 60
 
 
@@ -521,8 +629,12 @@ def test_a_running_deadline_is_due_then_due_soon_then_overdue(app_context):
     report = submit(app_context, now=bj(2026, 6, 1)).report
     assert report.acceptance_due_at == end_of(2026, 6, 16)
     assert states(report, app_context.config, bj(2026, 6, 2)) == {"acceptance": (State.DUE, None)}
-    assert states(report, app_context.config, bj(2026, 6, 14)) == {"acceptance": (State.DUE_SOON, None)}
-    assert states(report, app_context.config, bj(2026, 6, 17)) == {"acceptance": (State.OVERDUE, None)}
+    assert states(report, app_context.config, bj(2026, 6, 14)) == {
+        "acceptance": (State.DUE_SOON, None)
+    }
+    assert states(report, app_context.config, bj(2026, 6, 17)) == {
+        "acceptance": (State.OVERDUE, None)
+    }
 
 
 def test_a_decision_within_the_limit_is_met_and_one_after_it_late(app_context):
@@ -533,8 +645,14 @@ def test_a_decision_within_the_limit_is_met_and_one_after_it_late(app_context):
     late = submit(app_context, "late", now=bj(2026, 6, 1)).report
     handling.accept(user, late, late.version, app_context.config, now=bj(2026, 6, 20))
     refused = submit(app_context, "refused", now=bj(2026, 6, 1)).report
-    handling.not_accept(user, refused, refused.version, "outside_remit", "不属于生态环境部门职责,请向城管部门反映。",
-                        now=bj(2026, 6, 5))
+    handling.not_accept(
+        user,
+        refused,
+        refused.version,
+        "outside_remit",
+        "不属于生态环境部门职责,请向城管部门反映。",
+        now=bj(2026, 6, 5),
+    )
     later = bj(2026, 9, 1)
     assert states(on_time, app_context.config, later)["acceptance"] == (State.MET, bj(2026, 6, 3))
     assert states(late, app_context.config, later)["acceptance"] == (State.LATE, bj(2026, 6, 20))
@@ -546,8 +664,11 @@ def test_a_closed_report_is_met_and_its_ended_appeal_window_is_nobodys_delay(app
     report, _user = accepted_and_closed(app_context, bj(2026, 6, 1))
     closed = bj(2026, 6, 6)
     during = states(report, app_context.config, bj(2026, 6, 10))
-    assert during == {"acceptance": (State.MET, bj(2026, 6, 2)), "closure": (State.MET, closed),
-                      "appeal": (State.OPEN, None)}
+    assert during == {
+        "acceptance": (State.MET, bj(2026, 6, 2)),
+        "closure": (State.MET, closed),
+        "appeal": (State.OPEN, None),
+    }
     after = states(report, app_context.config, bj(2026, 12, 1))
     assert after["appeal"] == (State.ENDED, None) and after["closure"] == (State.MET, closed)
     assert State.OVERDUE not in {state for state, _done in after.values()}
@@ -558,24 +679,39 @@ def test_closing_after_the_deadline_is_late_and_an_appeal_restarts_the_clock(app
     user = staff("shz")
     report = submit(app_context, now=bj(2026, 6, 1)).report
     handling.accept(user, report, report.version, app_context.config, now=bj(2026, 6, 1, 11))
-    handling.close(user, report, report.version, "已责令整改。", app_context.config, now=bj(2026, 8, 1))
-    assert states(report, app_context.config, bj(2026, 8, 2))["closure"] == (State.LATE, bj(2026, 8, 1))
+    handling.close(
+        user, report, report.version, "已责令整改。", app_context.config, now=bj(2026, 8, 1)
+    )
+    assert states(report, app_context.config, bj(2026, 8, 2))["closure"] == (
+        State.LATE,
+        bj(2026, 8, 1),
+    )
     reports.appeal(report, "问题没有解决。", app_context.config, now=bj(2026, 8, 3))
     assert states(report, app_context.config, bj(2026, 8, 4)) == {
-        "acceptance": (State.MET, bj(2026, 6, 1, 11)), "closure": (State.DUE, None)}
+        "acceptance": (State.MET, bj(2026, 6, 1, 11)),
+        "closure": (State.DUE, None),
+    }
 
 
 def test_the_report_list_flags_what_the_unit_is_late_with(app_context):
     """Overdue while a deadline of the unit has passed; on time when closed within every limit; late otherwise."""
     waiting = submit(app_context, "waiting", now=bj(2026, 6, 1)).report
     assert reports.timeliness(waiting, app_context.config, now=bj(2026, 6, 2)) is None
-    assert reports.timeliness(waiting, app_context.config, now=bj(2026, 6, 17)) is reports.Timeliness.OVERDUE
+    assert (
+        reports.timeliness(waiting, app_context.config, now=bj(2026, 6, 17))
+        is reports.Timeliness.OVERDUE
+    )
     closed, user = accepted_and_closed(app_context, bj(2026, 6, 1))
-    assert reports.timeliness(closed, app_context.config, now=bj(2026, 12, 1)) is reports.Timeliness.ON_TIME
+    assert (
+        reports.timeliness(closed, app_context.config, now=bj(2026, 12, 1))
+        is reports.Timeliness.ON_TIME
+    )
     late = submit(app_context, "late", now=bj(2026, 6, 1)).report
     handling.accept(user, late, late.version, app_context.config, now=bj(2026, 6, 1, 11))
     handling.close(user, late, late.version, "已责令整改。", app_context.config, now=bj(2026, 8, 1))
-    assert reports.timeliness(late, app_context.config, now=bj(2026, 8, 2)) is reports.Timeliness.LATE
+    assert (
+        reports.timeliness(late, app_context.config, now=bj(2026, 8, 2)) is reports.Timeliness.LATE
+    )
 
 
 # The clock warning belongs to the deadline whose count ran through a year without a holiday calendar.
@@ -600,10 +736,19 @@ def test_a_2026_deadline_never_warns_about_2027(app_context, unknown_2027):
     assert warnings(report, app_context.config, bj(2026, 11, 6, 12)) == {"acceptance": ()}
     handling.accept(user, report, report.version, app_context.config, now=bj(2026, 11, 7))
     assert report.acceptance_due_at == end_of(2026, 11, 23) and report.closure_due_at.year == 2027
-    assert warnings(report, app_context.config, bj(2026, 11, 8)) == {"acceptance": (), "closure": (2027,)}
-    handling.close(user, report, report.version, "已责令整改。", app_context.config, now=bj(2026, 11, 9))
+    assert warnings(report, app_context.config, bj(2026, 11, 8)) == {
+        "acceptance": (),
+        "closure": (2027,),
+    }
+    handling.close(
+        user, report, report.version, "已责令整改。", app_context.config, now=bj(2026, 11, 9)
+    )
     # Closed in time: the closure deadline is met and can no longer move, so it warns of nothing either.
-    assert warnings(report, app_context.config, bj(2026, 11, 10)) == {"acceptance": (), "closure": (), "appeal": ()}
+    assert warnings(report, app_context.config, bj(2026, 11, 10)) == {
+        "acceptance": (),
+        "closure": (),
+        "appeal": (),
+    }
 
 
 def test_an_appeal_window_counted_into_2027_warns(app_context, unknown_2027):
@@ -611,7 +756,9 @@ def test_an_appeal_window_counted_into_2027_warns(app_context, unknown_2027):
     user = staff("shz")
     report = submit(app_context, now=bj(2026, 12, 1)).report
     handling.accept(user, report, report.version, app_context.config, now=bj(2026, 12, 2))
-    handling.close(user, report, report.version, "已责令整改。", app_context.config, now=bj(2026, 12, 20))
+    handling.close(
+        user, report, report.version, "已责令整改。", app_context.config, now=bj(2026, 12, 20)
+    )
     assert warnings(report, app_context.config, bj(2026, 12, 21))["appeal"] == (2027,)
 
 
@@ -620,8 +767,15 @@ def test_a_transfer_forgets_the_warnings_of_the_clocks_it_stops(app_context, unk
     user = staff("shz")
     report = submit(app_context, now=bj(2026, 11, 6)).report
     handling.accept(user, report, report.version, app_context.config, now=bj(2026, 11, 7))
-    handling.transfer(user, report, report.version, find_unit("兵团审计局").id, "属于审计监督事项。", app_context.config,
-                      now=bj(2026, 11, 8))
+    handling.transfer(
+        user,
+        report,
+        report.version,
+        find_unit("兵团审计局").id,
+        "属于审计监督事项。",
+        app_context.config,
+        now=bj(2026, 11, 8),
+    )
     assert warnings(report, app_context.config, bj(2026, 11, 9)) == {"acceptance": ()}
 
 
@@ -636,13 +790,18 @@ def test_working_day_clocks_follow_configuration(make_app):
         assert view.working_days is True
 
 
-def test_a_report_wide_warning_from_before_goes_only_to_deadlines_that_reach_its_year(app_context, unknown_2027):
+def test_a_report_wide_warning_from_before_goes_only_to_deadlines_that_reach_its_year(
+    app_context, unknown_2027
+):
     """A bare "2027" (written when one list served every clock) no longer marks the 2026 acceptance deadline."""
     user = staff("shz")
     report = submit(app_context, now=bj(2026, 11, 6)).report
     handling.accept(user, report, report.version, app_context.config, now=bj(2026, 11, 7))
     report.clock_warning = "2027"
-    assert warnings(report, app_context.config, bj(2026, 11, 8)) == {"acceptance": (), "closure": (2027,)}
+    assert warnings(report, app_context.config, bj(2026, 11, 8)) == {
+        "acceptance": (),
+        "closure": (2027,),
+    }
 
 
 def test_deadlines_in_a_year_without_a_holiday_calendar_carry_a_warning(app_context):
@@ -650,13 +809,22 @@ def test_deadlines_in_a_year_without_a_holiday_calendar_carry_a_warning(app_cont
     if clocks.library_covers(2031):
         pytest.skip("the installed chinesecalendar covers 2031")
     report = submit(app_context, now=bj(2030, 12, 20)).report
-    assert reports.deadlines(report, app_context.config, now=bj(2030, 12, 21))[0].warning_years == (2031,)
+    assert reports.deadlines(report, app_context.config, now=bj(2030, 12, 21))[0].warning_years == (
+        2031,
+    )
 
 
 def test_control_characters_are_dropped_from_what_the_resident_typed(app_context):
     """A NUL or an escape in the place or description is dropped (PostgreSQL would refuse the row); '<' stays."""
-    submission = submit(app_context, place="北泉镇\x00排污口", description="夜里排放黑臭污水\x1b,COD < 50 是假的\x00。",
-                        name="王\x00芳")
+    submission = submit(
+        app_context,
+        place="北泉镇\x00排污口",
+        description="夜里排放黑臭污水\x1b,COD < 50 是假的\x00。",
+        name="王\x00芳",
+    )
     db.session.flush()
     report = db.session.get(Report, submission.report.id)
-    assert report.place == "北泉镇排污口" and report.description == "夜里排放黑臭污水,COD < 50 是假的。"
+    assert (
+        report.place == "北泉镇排污口"
+        and report.description == "夜里排放黑臭污水,COD < 50 是假的。"
+    )

@@ -1,4 +1,5 @@
 """Routing: the pure decision, the rules seeded from the policy, the triage unit, and rule edits."""
+
 from dataclasses import dataclass, field
 
 import pytest
@@ -6,7 +7,17 @@ import sqlalchemy as sa
 
 from portal.errors import ValidationFailed
 from portal.extensions import db
-from portal.models import Area, Category, Measure, Report, ReportEvent, RoutingRule, Task, Unit, UnitKind
+from portal.models import (
+    Area,
+    Category,
+    Measure,
+    Report,
+    ReportEvent,
+    RoutingRule,
+    Task,
+    Unit,
+    UnitKind,
+)
 from portal.services import reports
 from portal.services.routing import decide, load_rules, route, seed_rules, set_rule
 from portal.services.units import find_unit
@@ -28,9 +39,20 @@ BINGTUAN_HANDLER = {
     "other": "兵团建设局",
 }
 DIVISIONS = {
-    1: "第一师阿拉尔市", 2: "第二师铁门关市", 3: "第三师图木舒克市", 4: "第四师可克达拉市", 5: "第五师双河市",
-    6: "第六师五家渠市", 7: "第七师胡杨河市", 8: "第八师石河子市", 9: "第九师白杨市", 10: "第十师北屯市",
-    11: "第十一师", 12: "第十二师", 13: "第十三师新星市", 14: "第十四师昆玉市",
+    1: "第一师阿拉尔市",
+    2: "第二师铁门关市",
+    3: "第三师图木舒克市",
+    4: "第四师可克达拉市",
+    5: "第五师双河市",
+    6: "第六师五家渠市",
+    7: "第七师胡杨河市",
+    8: "第八师石河子市",
+    9: "第九师白杨市",
+    10: "第十师北屯市",
+    11: "第十一师",
+    12: "第十二师",
+    13: "第十三师新星市",
+    14: "第十四师昆玉市",
 }
 
 
@@ -109,7 +131,10 @@ def test_decide_falls_back_to_the_bingtuan_rule():
     central = FakeRule(2, BINGTUAN, JSJ)
     decision = decide(AIR, NINTH, fake_rules(central), TRIAGE)
     assert decision.unit is JSJ and decision.rule is central
-    assert decision.basis == "依据《实施意见》(十四) 加强大气污染防治 — 牵头单位: 兵团建设局(环保局)、兵团发展改革委"
+    assert (
+        decision.basis
+        == "依据《实施意见》(十四) 加强大气污染防治 — 牵头单位: 兵团建设局(环保局)、兵团发展改革委"
+    )
 
 
 def test_decide_copies_other_leads_and_participants_once_never_collective_never_the_handler():
@@ -117,7 +142,12 @@ def test_decide_copies_other_leads_and_participants_once_never_collective_never_
     decision = decide(AIR, BINGTUAN, fake_rules(FakeRule(2, BINGTUAN, JSJ)), TRIAGE)
     assert [u.label for u in decision.copies] == ["兵团发展改革委", "兵团工信委", "兵团科技局"]
     local = decide(AIR, EIGHTH, fake_rules(FakeRule(1, EIGHTH, SHZ)), TRIAGE)
-    assert [u.label for u in local.copies] == ["兵团建设局(环保局)", "兵团发展改革委", "兵团工信委", "兵团科技局"]
+    assert [u.label for u in local.copies] == [
+        "兵团建设局(环保局)",
+        "兵团发展改革委",
+        "兵团工信委",
+        "兵团科技局",
+    ]
 
 
 def test_decide_without_any_rule_sends_the_report_to_triage():
@@ -199,7 +229,12 @@ def test_copies_are_the_other_lead_and_participating_units(app_context):
     decision = route(category("water"), area(0), "兵团建设局")
     assert [u.name for u in decision.copies] == ["兵团水利局", "兵团工信委", "兵团国土资源局"]
     local = route(category("water"), area(8), "兵团建设局")
-    assert [u.name for u in local.copies] == ["兵团建设局", "兵团水利局", "兵团工信委", "兵团国土资源局"]
+    assert [u.name for u in local.copies] == [
+        "兵团建设局",
+        "兵团水利局",
+        "兵团工信委",
+        "兵团国土资源局",
+    ]
 
 
 def test_copies_never_include_the_handler_or_a_collective_addressee(app_context):
@@ -215,7 +250,9 @@ def test_copies_never_include_the_handler_or_a_collective_addressee(app_context)
 
 def test_collective_participants_of_a_task_are_not_copied(app_context):
     """(三十二) 探索有效模式 names 兵团各有关单位 and 各师(市) as participants: they get no copy."""
-    task = db.session.scalar(sa.select(Task).join(Measure).where(Measure.number == 32, Task.title == "探索有效模式"))
+    task = db.session.scalar(
+        sa.select(Task).join(Measure).where(Measure.number == 32, Task.title == "探索有效模式")
+    )
     assert any(u.kind is UnitKind.COLLECTIVE for u in task.participating_units)  # the case is real
     cat = category("other")
     cat.task = task
@@ -229,8 +266,18 @@ def test_task_led_only_by_collective_addressees_gets_no_bingtuan_rule(app_contex
     """(三十一) is led only by collective addressees: seeding gives its 兵团 level no rule, so triage handles it."""
     task = db.session.scalar(sa.select(Task).join(Measure).where(Measure.number == 31))
     assert all(u.kind is UnitKind.COLLECTIVE for u in task.lead_units)
-    cat = Category(code="coordination", family="supervision", name="统筹协调", name_en="Coordination",
-                   description="", description_en="", examples="", examples_en="", task=task, position=99)
+    cat = Category(
+        code="coordination",
+        family="supervision",
+        name="统筹协调",
+        name_en="Coordination",
+        description="",
+        description_en="",
+        examples="",
+        examples_en="",
+        task=task,
+        position=99,
+    )
     db.session.add(cat)
     db.session.flush()
     seed_rules()
@@ -243,8 +290,17 @@ def test_task_led_only_by_collective_addressees_gets_no_bingtuan_rule(app_contex
 
 def new_category(code="light", name="光污染"):
     """A category added after seeding, with no task and no routing rule."""
-    cat = Category(code=code, family="pollution", name=name, name_en="Light pollution", description="夜间强光",
-                   description_en="Glare at night", examples="", examples_en="", position=50)
+    cat = Category(
+        code=code,
+        family="pollution",
+        name=name,
+        name_en="Light pollution",
+        description="夜间强光",
+        description_en="Glare at night",
+        examples="",
+        examples_en="",
+        position=50,
+    )
     db.session.add(cat)
     db.session.flush()
     return cat
@@ -255,15 +311,24 @@ def test_a_category_without_rules_goes_to_the_configured_triage_unit_and_is_kept
     app = make_app(TRIAGE_UNIT="兵团审计局")
     with app.app_context():
         cat = new_category()
-        data = reports.ReportInput(submission_key="triage-key-1", category="light", area=8, place="石河子市某广场",
-                                   description="广场的探照灯整夜直射居民楼。")
+        data = reports.ReportInput(
+            submission_key="triage-key-1",
+            category="light",
+            area=8,
+            place="石河子市某广场",
+            description="广场的探照灯整夜直射居民楼。",
+        )
         submission = reports.submit(data, app.config)
         db.session.commit()
-        report = db.session.scalar(sa.select(Report).where(Report.reference == submission.report.reference))
+        report = db.session.scalar(
+            sa.select(Report).where(Report.reference == submission.report.reference)
+        )
         assert report.unit.name == "兵团审计局"
         assert report.rule_id is None and report.copies == []
         assert "光污染" in report.routing_basis and "兵团审计局" in report.routing_basis
-        submitted = db.session.scalar(sa.select(ReportEvent).where(ReportEvent.report_id == report.id))
+        submitted = db.session.scalar(
+            sa.select(ReportEvent).where(ReportEvent.report_id == report.id)
+        )
         assert submitted.unit.name == "兵团审计局" and submitted.body == report.routing_basis
         assert cat.id == report.category_id
 
@@ -298,8 +363,11 @@ def test_set_rule_changes_where_reports_go_and_seeding_keeps_the_edit(app_contex
 
 def test_removing_a_division_rule_falls_back_to_the_bingtuan_rule(app_context):
     """Without 第八师's own rule for air, the 兵团-level handler gets its reports."""
-    db.session.execute(sa.delete(RoutingRule).where(RoutingRule.category_id == category("air").id,
-                                                    RoutingRule.area_id == area(8).id))
+    db.session.execute(
+        sa.delete(RoutingRule).where(
+            RoutingRule.category_id == category("air").id, RoutingRule.area_id == area(8).id
+        )
+    )
     decision = route(category("air"), area(8), "兵团审计局")
     assert decision.unit.name == "兵团建设局"
     assert not decision.basis.endswith("第八师石河子市")
@@ -310,5 +378,10 @@ def test_seeding_twice_adds_nothing(app_context):
     seed_rules()
     seed_rules()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RoutingRule)) == 13 * 15
-    handlers = {u.name for u in db.session.scalars(sa.select(Unit).join(RoutingRule, RoutingRule.unit_id == Unit.id))}
+    handlers = {
+        u.name
+        for u in db.session.scalars(
+            sa.select(Unit).join(RoutingRule, RoutingRule.unit_id == Unit.id)
+        )
+    }
     assert not any(find_unit(name).kind is UnitKind.COLLECTIVE for name in handlers)

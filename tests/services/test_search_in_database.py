@@ -1,5 +1,6 @@
 """PORTAL_SEARCH_ENGINE=postgresql: the search documents are rows of the portal's database, written in the
 transaction of the change that made them, so a second app host with no index of its own finds them at once."""
+
 from datetime import date
 
 import pytest
@@ -13,7 +14,9 @@ from portal.services import disclosures, search
 from tests.conftest import ON_POSTGRES, settings
 from tests.services.test_search import published_disclosure, staff
 
-needs_postgresql = pytest.mark.skipif(not ON_POSTGRES, reason="the engine keeps its documents in PostgreSQL")
+needs_postgresql = pytest.mark.skipif(
+    not ON_POSTGRES, reason="the engine keeps its documents in PostgreSQL"
+)
 
 
 def test_the_engine_is_checked_when_the_settings_are_read():
@@ -21,11 +24,20 @@ def test_the_engine_is_checked_when_the_settings_are_read():
     base = {"DATA_DIR": "/tmp/portal-search-engine", "SECRET_KEY": "s", "IDENTITY_KEY": "k"}
     with pytest.raises(ConfigError, match="PORTAL_SEARCH_ENGINE: 'elastic' is not an engine"):
         load(base, environ={"PORTAL_SEARCH_ENGINE": "elastic"})
-    with pytest.raises(ConfigError, match="must then be PostgreSQL .*this portal's database is sqlite"):
+    with pytest.raises(
+        ConfigError, match="must then be PostgreSQL .*this portal's database is sqlite"
+    ):
         load(base, environ={"PORTAL_SEARCH_ENGINE": "postgresql"})
-    assert load(base, environ={"PORTAL_SEARCH_ENGINE": "postgresql",
-                               "PORTAL_DATABASE_URL": "postgresql+psycopg://portal@db/portal"})["SEARCH_ENGINE"] \
+    assert (
+        load(
+            base,
+            environ={
+                "PORTAL_SEARCH_ENGINE": "postgresql",
+                "PORTAL_DATABASE_URL": "postgresql+psycopg://portal@db/portal",
+            },
+        )["SEARCH_ENGINE"]
         == "postgresql"
+    )
 
 
 @pytest.fixture
@@ -44,13 +56,29 @@ def test_a_change_is_found_as_soon_as_it_commits_and_a_rollback_leaves_nothing(a
     """No drain: the document commits with the disclosure; a transaction rolled back indexed nothing."""
     with app.app_context():
         people = staff()
-        assert search.search(app.config, "全面推进污染防治", kind="measure").total == 1  # the policy, drained
-        published_disclosure(people["jsj"], "兵团建设局", "environment_quality", "臭氧监测公报", 0,
-                             "全兵团臭氧浓度下降。", date(2021, 1, 15))
+        assert (
+            search.search(app.config, "全面推进污染防治", kind="measure").total == 1
+        )  # the policy, drained
+        published_disclosure(
+            people["jsj"],
+            "兵团建设局",
+            "environment_quality",
+            "臭氧监测公报",
+            0,
+            "全兵团臭氧浓度下降。",
+            date(2021, 1, 15),
+        )
         db.session.commit()
         assert search.search(app.config, "臭氧浓度").total == 1 and outbox_rows() == 0
-        published_disclosure(people["jsj"], "兵团建设局", "environment_quality", "未提交的公报", 0,
-                             "氮氧化物浓度。", date(2021, 1, 16))
+        published_disclosure(
+            people["jsj"],
+            "兵团建设局",
+            "environment_quality",
+            "未提交的公报",
+            0,
+            "氮氧化物浓度。",
+            date(2021, 1, 16),
+        )
         db.session.flush()
         db.session.rollback()
         assert search.search(app.config, "氮氧化物").total == 0 and outbox_rows() == 0
@@ -61,8 +89,15 @@ def test_withdrawing_removes_the_document_in_the_same_transaction(app):
     """A withdrawn disclosure stops being a result with the commit that withdrew it."""
     with app.app_context():
         people = staff()
-        item = published_disclosure(people["jsj"], "兵团建设局", "environment_quality", "撤回测试公报", 0,
-                                    "二氧化硫排放。", date(2021, 2, 1))
+        item = published_disclosure(
+            people["jsj"],
+            "兵团建设局",
+            "environment_quality",
+            "撤回测试公报",
+            0,
+            "二氧化硫排放。",
+            date(2021, 2, 1),
+        )
         db.session.commit()
         assert search.search(app.config, "二氧化硫").total == 1
         disclosures.withdraw(people["jsj"], item, "数据有误,更正后重新发布。")
@@ -74,11 +109,20 @@ def test_withdrawing_removes_the_document_in_the_same_transaction(app):
 @needs_postgresql
 def test_a_second_host_without_an_index_directory_finds_what_the_first_wrote(app, tmp_path):
     """Host B shares only the database: the page it serves lists what host A just published."""
-    other = create_app(settings(tmp_path / "host-b", app.config["DATABASE_URL"], SEARCH_ENGINE="postgresql"))
+    other = create_app(
+        settings(tmp_path / "host-b", app.config["DATABASE_URL"], SEARCH_ENGINE="postgresql")
+    )
     try:
         with app.app_context():
-            published_disclosure(staff()["jsj"], "兵团建设局", "environment_quality", "共享检索公报", 0,
-                                 "挥发性有机物治理。", date(2021, 3, 1))
+            published_disclosure(
+                staff()["jsj"],
+                "兵团建设局",
+                "environment_quality",
+                "共享检索公报",
+                0,
+                "挥发性有机物治理。",
+                date(2021, 3, 1),
+            )
             db.session.commit()
         client = other.test_client()
         page = client.get("/search?q=挥发性有机物").get_data(as_text=True)

@@ -1,5 +1,6 @@
 """Subscriptions: double opt-in, hashed tokens, one-click unsubscribe, notices of new consultations and
 hearings to confirmed followers of the area or the unit (one per address), limits."""
+
 import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,7 +17,9 @@ from tests.helpers import People, queued_mail
 
 BJ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 9, 21, 10, 0, tzinfo=BJ)
-ANNOUNCED = datetime(2026, 9, 28, 10, 0, tzinfo=BJ)  # the hearing notice: earliest hearing day 17 October
+ANNOUNCED = datetime(
+    2026, 9, 28, 10, 0, tzinfo=BJ
+)  # the hearing notice: earliest hearing day 17 October
 UNIT = "第六师五家渠市"
 LINK = re.compile(r"https?://\S+/subscriptions/(confirm|unsubscribe)/([a-z2-7]+)")
 
@@ -35,7 +38,9 @@ def people(app_context):
 
 def subscribe(app, email="follower@example.org", area=None, unit=None, client=None, now=None):
     """Subscribe through the service with the app's configuration and commit."""
-    subscription = subscriptions.subscribe(email, area=area, unit=unit, config=app.config, client=client, now=now)
+    subscription = subscriptions.subscribe(
+        email, area=area, unit=unit, config=app.config, client=client, now=now
+    )
     db.session.commit()
     return subscription
 
@@ -64,17 +69,29 @@ def confirmed(app, email="follower@example.org", area=None, unit=None):
 
 def publish_consultation(app, who, unit=UNIT, area=6, title="第六师生态环境保护规划(征求意见稿)"):
     """Create and publish a plan consultation of `unit` located in `area` (committed)."""
-    consultation = consultations.create_consultation(find_unit(unit), ConsultationKind.PLAN, title,
-                                                     "第一段。\n\n第二段。", area)
-    consultations.publish(who, consultation, date(2026, 9, 28), date(2026, 10, 15), app.config, now=NOW)
+    consultation = consultations.create_consultation(
+        find_unit(unit), ConsultationKind.PLAN, title, "第一段。\n\n第二段。", area
+    )
+    consultations.publish(
+        who, consultation, date(2026, 9, 28), date(2026, 10, 15), app.config, now=NOW
+    )
     db.session.commit()
     return consultation
 
 
 def schedule_hearing(app, who, consultation):
     """Announce a hearing of `consultation` on 28 September for 20 October (committed)."""
-    hearing = hearings.schedule(who, consultation, datetime(2026, 10, 20, 9, 0, tzinfo=BJ), "五家渠市会议中心", 30,
-                                datetime(2026, 10, 18, 18, 0, tzinfo=BJ), "", app.config, now=ANNOUNCED)
+    hearing = hearings.schedule(
+        who,
+        consultation,
+        datetime(2026, 10, 20, 9, 0, tzinfo=BJ),
+        "五家渠市会议中心",
+        30,
+        datetime(2026, 10, 18, 18, 0, tzinfo=BJ),
+        "",
+        app.config,
+        now=ANNOUNCED,
+    )
     db.session.commit()
     return hearing
 
@@ -121,23 +138,37 @@ def test_another_target_is_another_subscription(app_context):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Subscription)) == 2
 
 
-@pytest.mark.parametrize("email", ["", "not-an-address", "a@b", "two words@example.org", "x" * 250 + "@example.org"])
+@pytest.mark.parametrize(
+    "email", ["", "not-an-address", "a@b", "two words@example.org", "x" * 250 + "@example.org"]
+)
 def test_bad_email_is_refused_naming_the_field(app_context, email):
     """A missing or invalid address names the email field; nothing is stored or sent."""
     with pytest.raises(ValidationFailed) as refused:
         subscriptions.subscribe(email, area=6, config=app_context.config)
     assert refused.value.field == "email" and refused.value.message.startswith("Enter ")
     assert refused.value.message.count("email address") == 1
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Subscription)) == 0 and not mails()
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Subscription)) == 0 and not mails()
+    )
 
 
-@pytest.mark.parametrize("area, unit, field", [(None, None, "area"), (6, "UNIT", "unit"), ("15", None, "area"),
-                                               (None, "999999", "unit"), ("x", None, "area")])
+@pytest.mark.parametrize(
+    "area, unit, field",
+    [
+        (None, None, "area"),
+        (6, "UNIT", "unit"),
+        ("15", None, "area"),
+        (None, "999999", "unit"),
+        ("x", None, "area"),
+    ],
+)
 def test_exactly_one_known_area_or_unit_is_required(app_context, area, unit, field):
     """No target, both targets, or an unknown one: refused naming the field."""
     unit = find_unit(UNIT).id if unit == "UNIT" else unit
     with pytest.raises(ValidationFailed) as refused:
-        subscriptions.subscribe("follower@example.org", area=area, unit=unit, config=app_context.config)
+        subscriptions.subscribe(
+            "follower@example.org", area=area, unit=unit, config=app_context.config
+        )
     assert refused.value.field == field
     assert not mails()
 
@@ -145,7 +176,9 @@ def test_exactly_one_known_area_or_unit_is_required(app_context, area, unit, fie
 def test_collective_addressee_cannot_be_followed(app_context):
     """各师(市) runs nothing: refused naming the unit field."""
     with pytest.raises(ValidationFailed) as refused:
-        subscriptions.subscribe("follower@example.org", unit=find_unit("各师(市)").id, config=app_context.config)
+        subscriptions.subscribe(
+            "follower@example.org", unit=find_unit("各师(市)").id, config=app_context.config
+        )
     assert refused.value.field == "unit"
 
 
@@ -189,8 +222,9 @@ def test_a_client_is_limited_per_hour(app_context):
     for n in range(10):
         subscribe(app_context, f"person{n}@example.org", area=6, client="203.0.113.9", now=NOW)
     with pytest.raises(subscriptions.TooManyRequests) as refused:
-        subscriptions.subscribe("person10@example.org", area=6, config=app_context.config, client="203.0.113.9",
-                                now=NOW)
+        subscriptions.subscribe(
+            "person10@example.org", area=6, config=app_context.config, client="203.0.113.9", now=NOW
+        )
     assert refused.value.status == 429
     subscribe(app_context, "person10@example.org", area=6, client="198.51.100.7", now=NOW)
     assert len(mails()) == 11
@@ -216,7 +250,9 @@ def test_unconfirmed_subscribers_get_no_notice(app_context, people):
     assert not mails()
 
 
-def test_confirmed_area_follower_gets_one_notice_with_title_unit_period_and_links(app_context, people):
+def test_confirmed_area_follower_gets_one_notice_with_title_unit_period_and_links(
+    app_context, people
+):
     """The notice carries the title, unit, period, the consultation's address and a working unsubscribe link."""
     confirmed(app_context, area=6)
     consultation = publish_consultation(app_context, people["wjq"])
@@ -252,7 +288,10 @@ def test_one_notice_per_address_when_area_and_unit_both_match(app_context, peopl
     confirmed(app_context, "FOLLOWER@example.org", unit=find_unit(UNIT).id)
     confirmed(app_context, "other@example.org", area=6)
     publish_consultation(app_context, people["wjq"])
-    assert sorted(m.recipient.lower() for m in mails()) == ["follower@example.org", "other@example.org"]
+    assert sorted(m.recipient.lower() for m in mails()) == [
+        "follower@example.org",
+        "other@example.org",
+    ]
     [message] = [m for m in mails() if m.recipient.lower() == "follower@example.org"]
     assert len(set(links(message)["unsubscribe"])) == 2
 
