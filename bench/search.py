@@ -362,7 +362,7 @@ def _measure(engine, engine_name, documents, docs, rounds, after_corpus):
     del documents
     hits, timings = {}, {cls: [] for cls in QUERIES}
     all_queries = [(cls, q) for cls, qs in QUERIES.items() for q in qs]
-    for cls, q in all_queries:  # warm-up round, also the hit counts
+    for _cls, q in all_queries:  # warm-up round, also the hit counts
         hits[q] = engine.query(q)
     for _ in range(rounds):
         for cls, q in all_queries:

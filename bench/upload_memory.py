@@ -211,13 +211,13 @@ def main(argv=None):
     }
     env.pop("PORTAL_DATABASE_URL", None)
     bin_dir = Path(sys.executable).parent
-    subprocess.run(
+    subprocess.run(  # nosec B603 - fixed arguments, this checkout's CLI
         [str(bin_dir / "flask"), "--app", "wsgi", "portal", "init"],
         cwd=source,
         env=env,
         check=True,
         stdout=subprocess.DEVNULL,
-    )  # nosec B603 - fixed arguments, this checkout's CLI
+    )
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(  # nosec B603 - fixed arguments, gunicorn from the same virtualenv

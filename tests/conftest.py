@@ -265,7 +265,7 @@ class Snapshot:
         now = connection.execute(self.states).fetchone()
         changed = [
             name
-            for name, was, state in zip(self.tables, before or [None] * len(now), now)
+            for name, was, state in zip(self.tables, before or [None] * len(now), now, strict=True)
             if was != state
         ]
         with connection.transaction():

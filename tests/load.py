@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 import requests
@@ -166,7 +167,5 @@ def dribble(held, stop):
     """Every second, one more byte on every other held connection (a client on a very slow line)."""
     while not stop.wait(1.0):
         for connection in held[::2]:
-            try:
+            with suppress(OSError):
                 connection.send(b"X")
-            except OSError:
-                pass

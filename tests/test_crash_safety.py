@@ -146,7 +146,7 @@ def test_fifty_sigkills_lose_nothing_duplicate_nothing_and_leave_no_orphan_files
     figures, server, base = Counter(), None, f"http://127.0.0.1:{port}"
     acknowledged, stop, threads = start_clients(base, api_key, 8)
     try:
-        for kill in range(1, KILLS + 1):
+        for _kill in range(1, KILLS + 1):
             server = start(launcher, base)
             # A random moment of serving (the load is steady by then: the clients retry every 20 ms).
             time.sleep(moments.uniform(0.0, 0.6))

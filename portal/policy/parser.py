@@ -217,7 +217,7 @@ def parse(text):
 def _split_metadata(lines):
     """Split the header's `key: value` lines from the body that follows them."""
     metadata, seen = {}, False
-    for index, (number, raw, line) in enumerate(lines):
+    for index, (number, _raw, line) in enumerate(lines):
         match = METADATA.match(line)
         key = METADATA_KEYS.get(re.sub(r"\s+", "", match.group(1))) if match else None
         if key:

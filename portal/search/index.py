@@ -27,7 +27,7 @@ import shutil
 import threading
 import time
 from collections import Counter, OrderedDict
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from itertools import chain
 
 from whoosh import collectors, fields, index, sorting
@@ -185,8 +185,7 @@ def _layout_lock(path, wait):
     """Serialise rebuilds and first creation between processes; SearchUnavailable if busy."""
     parent, name = _siblings(path)
     os.makedirs(parent, exist_ok=True)
-    handle = open(os.path.join(parent, f".{name}.rebuild.lock"), "a+")
-    try:
+    with open(os.path.join(parent, f".{name}.rebuild.lock"), "a+") as handle:
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -197,8 +196,6 @@ def _layout_lock(path, wait):
                     raise SearchUnavailable("a rebuild of the search index is running") from None
                 time.sleep(0.05)
         yield
-    finally:
-        handle.close()
 
 
 def _point(path, directory):
@@ -375,9 +372,13 @@ def _remove_leftovers(path, keep):
     ours = re.compile(rf"{re.escape(name)}\.\d{{14}}-(plain-)?[0-9a-f]{{8}}")
     for entry in os.listdir(parent):
         candidate = os.path.join(parent, entry)
-        if ours.fullmatch(entry) and os.path.isdir(candidate) and not os.path.islink(candidate):
-            if candidate not in (keep, current):
-                shutil.rmtree(candidate, ignore_errors=True)
+        if (
+            ours.fullmatch(entry)
+            and os.path.isdir(candidate)
+            and not os.path.islink(candidate)
+            and candidate not in (keep, current)
+        ):
+            shutil.rmtree(candidate, ignore_errors=True)
 
 
 _LOCAL = threading.local()
@@ -419,10 +420,8 @@ def _forget_searcher(path):
 
 
 def _close_quietly(searcher):
-    try:
+    with suppress(OSError):
         searcher.close()
-    except OSError:
-        pass
 
 
 class SearchIndex:

@@ -16,10 +16,7 @@ def highlight(source, terms, width=WIDTH):
     """Safe HTML: up to `width` characters of `source` around the first match, matches marked."""
     source = source or ""
     spans = _merge(match_spans(source, terms))
-    if spans:
-        start = max(0, spans[0][0] - LEAD)
-    else:
-        start = 0
+    start = max(0, spans[0][0] - LEAD) if spans else 0
     end = min(len(source), start + width)
     if end - start < width:
         start = max(0, end - width)
@@ -53,7 +50,7 @@ def match_spans(source, terms):
             if not _matches(wanted[0], found[i]):
                 continue
             window = found[i : i + size]
-            if not all(_matches(q, d) for q, d in zip(wanted[1:], window[1:])):
+            if not all(_matches(q, d) for q, d in zip(wanted[1:], window[1:], strict=True)):
                 continue
             begin = _edge_start(wanted[0], window[0])
             finish = _edge_end(wanted[-1], window[-1])
@@ -75,9 +72,13 @@ def _matches(query_token, token):
 def _edge_start(query_token, token):
     # A lone character matched inside a bigram: mark only that character.
     found, start = token[0], token[1]
-    if found != query_token.text and query_token.open_left and found[1] == query_token.text:
-        if not (query_token.open_right and found[0] == query_token.text):
-            return start + 1
+    if (
+        found != query_token.text
+        and query_token.open_left
+        and found[1] == query_token.text
+        and not (query_token.open_right and found[0] == query_token.text)
+    ):
+        return start + 1
     return start
 
 

@@ -692,6 +692,7 @@ DEMO_DISCLOSURES = (
                             "116.9",
                             "116.1",
                         ),
+                        strict=True,
                     )
                 ),
             ),
@@ -713,6 +714,7 @@ DEMO_DISCLOSURES = (
                             "842",
                             "820",
                         ),
+                        strict=True,
                     )
                 ),
             ),
@@ -733,6 +735,7 @@ DEMO_DISCLOSURES = (
                             "0.594",
                             "0.597",
                         ),
+                        strict=True,
                     )
                 ),
             ),
@@ -753,6 +756,7 @@ DEMO_DISCLOSURES = (
                             "78.8",
                             "79.4",
                         ),
+                        strict=True,
                     )
                 ),
             ),
@@ -773,6 +777,7 @@ DEMO_DISCLOSURES = (
                             "93.4",
                             "94.8",
                         ),
+                        strict=True,
                     )
                 ),
             ),
@@ -793,6 +798,7 @@ DEMO_DISCLOSURES = (
                             "19.4",
                             "19.6",
                         ),
+                        strict=True,
                     )
                 ),
             ),

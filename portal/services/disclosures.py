@@ -1056,7 +1056,7 @@ def compare_paragraphs(old, new):
         if tag == "equal":
             out.extend(
                 ParagraphChange(Change.SAME, i + 1, j + 1, _whole(old[i], Change.SAME))
-                for i, j in zip(range(i1, i2), range(j1, j2))
+                for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
             )
         else:
             out.extend(_replaced(old, new, i1, i2, j1, j2))

@@ -708,10 +708,7 @@ def _fsync_dir(directory):
 
 def unlink(path):
     """Remove a stored file; one already gone is not an error."""
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
+    path.unlink(missing_ok=True)
 
 
 def _resolve(files_dir, relative_path):

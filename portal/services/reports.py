@@ -389,7 +389,13 @@ def submit(data, config, now=None, client=None, known=None, also_count=None):
     # Everything above only reads: on SQLite the first write takes the database's write lock until the
     # commit, so the inserts and the counts come last and other workers' reports overlap with this one.
     receipt = _insert(
-        row, data, config, now, (category, area, decision), staff, list(zip(processed, stored))
+        row,
+        data,
+        config,
+        now,
+        (category, area, decision),
+        staff,
+        list(zip(processed, stored, strict=True)),
     )
     if receipt is None:
         _remove_now(stored, config)
@@ -500,7 +506,7 @@ def _add_evidence(report, files):
 
 def _attach(report, processed, config):
     stored = _store(processed, config)
-    _add_evidence(report, zip(processed, stored))
+    _add_evidence(report, zip(processed, stored, strict=True))
     return stored
 
 

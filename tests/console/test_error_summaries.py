@@ -135,7 +135,7 @@ def wjq(app):
 def test_a_consultation_edit_lists_every_error_after_the_heading(app, wjq):
     """Editing a draft with an unknown kind and no title or text: the summary comes right after the <h1>, links to
     the first kind option, the title and the text, and each field shows its message."""
-    consultation_id = make_consultation(app, kind=ConsultationKind.POLICY_DRAFT)
+    consultation_id = make_consultation(app, kind=ConsultationKind.POLICY_DRAFT)  # noqa: F811 - a consultation of this test's own, not the fixture
     path = f"{show_path(consultation_id)}/edit"
     response = form_post(
         wjq, path, path, kind="unknown", title="", body_text="", area="6", project="", stage=""
@@ -163,7 +163,7 @@ def test_a_disclosure_edit_lists_its_errors_after_the_heading(app):
 
 def test_a_stale_page_is_said_once_in_the_summary(app, wjq):
     """A tampered version: the summary says the page is out of date, without a link, and nothing else."""
-    consultation_id = make_consultation(app, kind=ConsultationKind.POLICY_DRAFT)
+    consultation_id = make_consultation(app, kind=ConsultationKind.POLICY_DRAFT)  # noqa: F811 - a consultation of this test's own, not the fixture
     response = form_post(
         wjq,
         show_path(consultation_id),
@@ -184,7 +184,7 @@ def test_a_stale_page_is_said_once_in_the_summary(app, wjq):
 def test_the_hearing_form_shows_its_summary_in_the_hearings_section(app, wjq):
     """Scheduling a hearing with nothing filled in: the summary in the hearings section lists the four required
     fields; the other forms of the page show no error."""
-    consultation_id = make_consultation(app, publish=True)
+    consultation_id = make_consultation(app, publish=True)  # noqa: F811 - a consultation of this test's own, not the fixture
     response = form_post(
         wjq,
         show_path(consultation_id),
@@ -210,7 +210,7 @@ def test_the_hearing_form_shows_its_summary_in_the_hearings_section(app, wjq):
 
 def test_hiding_a_comment_without_a_reason_keeps_its_card_open(app, wjq):
     """On the comments tab and in the moderation queue, the card of the comment shows the summary on its hide form."""
-    consultation_id = make_consultation(app, publish=True)
+    consultation_id = make_consultation(app, publish=True)  # noqa: F811 - a consultation of this test's own, not the fixture
     first = submit(app, consultation_id, "请公开监测数据。")
     submit(app, consultation_id, "另一条意见。")
     for page_path, back in (
@@ -232,7 +232,7 @@ def test_hiding_a_comment_without_a_reason_keeps_its_card_open(app, wjq):
 
 def test_not_adopted_without_a_reason_is_shown_on_the_decision_form(app, wjq):
     """The service's rule (不采纳 needs a reason) goes on the reason field of that comment's decision form."""
-    consultation_id = make_consultation(app, publish=True)
+    consultation_id = make_consultation(app, publish=True)  # noqa: F811 - a consultation of this test's own, not the fixture
     comment_id = submit(app, consultation_id, "建议增加在线监测。", state=CommentState.PUBLISHED)
     path = comments_path(consultation_id)
     response = form_post(
@@ -251,7 +251,7 @@ def test_not_adopted_without_a_reason_is_shown_on_the_decision_form(app, wjq):
 
 def test_revealing_a_contact_without_a_purpose_asks_for_it(app, wjq):
     """No purpose: the contact form of that comment comes back open with the summary; no contact is shown."""
-    consultation_id = make_consultation(app, publish=True)
+    consultation_id = make_consultation(app, publish=True)  # noqa: F811 - a consultation of this test's own, not the fixture
     comment_id = submit(app, consultation_id, "请联系我。", phone="13912345678", email="")
     path = comments_path(consultation_id)
     response = form_post(wjq, path, f"/console/comments/{comment_id}/contact", purpose="")
@@ -308,14 +308,17 @@ def test_a_bad_observation_row_is_listed_and_leads_to_the_table(app):
 
 
 def test_pages_with_an_error_summary_are_valid_html_without_duplicate_ids(
-    app, wjq, hearing_id, tmp_path
-):  # noqa: F811
+    app,
+    wjq,
+    hearing_id,  # noqa: F811 (fixture)
+    tmp_path,
+):
     """The Nu Html Checker finds no error on the pages sent back with errors, and no id is used twice."""
     from tests.public.test_html_validity import assert_valid_html
 
     reference, _code = submit_report(app.test_client())
     shz = staff_client(app, "shz")
-    consultation_id = make_consultation(app, publish=True)
+    consultation_id = make_consultation(app, publish=True)  # noqa: F811 - a consultation of this test's own, not the fixture
     comment_id = submit(app, consultation_id, "请联系我。", phone="13912345678", email="")
     draft_id = make_consultation(app, kind=ConsultationKind.POLICY_DRAFT)
     edit = f"{show_path(draft_id)}/edit"

@@ -82,7 +82,8 @@ def test_the_production_pair_serves_everyone_while_200_clients_stall_and_stops_c
         "PORTAL_DATA_DIR": app.config["DATA_DIR"],
         "PORTAL_DATABASE_URL": app.config["DATABASE_URL"],
     }
-    output = open(run / "serve.out", "w+")
+    # Closed in the `finally` below, after the server has stopped writing to it and its log has been read.
+    output = open(run / "serve.out", "w+")  # noqa: SIM115
     server = subprocess.Popen(
         ["deploy/serve"],
         cwd=ROOT,

@@ -34,7 +34,7 @@ def page_ids(world, *keys):
     return [f"{ROOT}/disclosures/{world[k]}" for k in keys]
 
 
-def test_feed_has_every_public_disclosure_last_changed_first(client, disclosure_world):
+def test_feed_has_every_public_disclosure_last_changed_first(client, disclosure_world):  # noqa: F811 (fixture)
     """A withdrawal and a revision bring a disclosure to the top; drafts never appear."""
     feed = parse(client, "/feeds/disclosures.atom")
     assert feed.feed.id == f"{ROOT}/feeds/disclosures.atom" and feed.feed.title
@@ -52,7 +52,7 @@ def test_feed_has_every_public_disclosure_last_changed_first(client, disclosure_
     assert quality.published_parsed[:4] == quality.updated_parsed[:4] == (2026, 3, 2, 2)
 
 
-def test_a_revised_disclosure_shows_as_updated(client, disclosure_world):
+def test_a_revised_disclosure_shows_as_updated(client, disclosure_world):  # noqa: F811 (fixture)
     """Same id, a later <updated>, the new text and the version's note."""
     permit = parse(client, "/feeds/disclosures.atom").entries[1]
     assert permit.updated_parsed[:3] == (2026, 3, 7) and permit.published_parsed[:3] == (2026, 3, 3)
@@ -60,7 +60,7 @@ def test_a_revised_disclosure_shows_as_updated(client, disclosure_world):
     assert REVISED_BODY in permit.content[0].value
 
 
-def test_a_withdrawn_disclosure_says_so_with_its_reason(app, disclosure_world):
+def test_a_withdrawn_disclosure_says_so_with_its_reason(app, disclosure_world):  # noqa: F811 (fixture)
     """The entry's title says withdrawn, its summary gives the reason, and the text is gone."""
     client = app.test_client()
     client.get("/language/en")
@@ -70,7 +70,7 @@ def test_a_withdrawn_disclosure_says_so_with_its_reason(app, disclosure_world):
     assert "content" not in penalty and "罚款五万元" not in penalty.summary
 
 
-def test_markup_in_a_body_stays_inert(client, disclosure_world):
+def test_markup_in_a_body_stays_inert(client, disclosure_world):  # noqa: F811 (fixture)
     """The content is sanitised HTML sent escaped (type="html"): no script, image or javascript: link."""
     document = ET.fromstring(client.get("/feeds/disclosures.atom").get_data())
     ns = {"a": atom.ATOM}
@@ -98,7 +98,7 @@ def test_markup_in_a_body_stays_inert(client, disclosure_world):
         ("area=8&category=discharge_permits", ["permit"]),
     ],
 )
-def test_filters(client, disclosure_world, query, expected):
+def test_filters(client, disclosure_world, query, expected):  # noqa: F811 (fixture)
     """?unit, ?category and ?area narrow the feed; its self link keeps them."""
     path = "/feeds/disclosures.atom?" + query.format(**disclosure_world)
     feed = parse(client, path)
@@ -108,7 +108,7 @@ def test_filters(client, disclosure_world, query, expected):
     assert feed.feed.id == links["self"]
 
 
-def test_stable_unit_and_category_feeds(client, disclosure_world):
+def test_stable_unit_and_category_feeds(client, disclosure_world):  # noqa: F811 (fixture)
     """/feeds/units/<id>/disclosures.atom and /feeds/categories/<code>/disclosures.atom, titled by what they follow."""
     unit = parse(client, f"/feeds/units/{disclosure_world['shz_unit']}/disclosures.atom")
     assert [e.id for e in unit.entries] == page_ids(disclosure_world, "penalty", "permit")
@@ -129,7 +129,7 @@ def test_stable_unit_and_category_feeds(client, disclosure_world):
         "/feeds/categories/nothing/disclosures.atom",
     ],
 )
-def test_unknown_unit_or_category_is_404(client, disclosure_world, path):
+def test_unknown_unit_or_category_is_404(client, disclosure_world, path):  # noqa: F811 (fixture)
     """A feed of something that does not exist is not found."""
     assert client.get(path).status_code == 404
 
@@ -145,7 +145,7 @@ def test_unknown_unit_or_category_is_404(client, disclosure_world, path):
         ("area=²", "管辖区域“²”"),
     ],
 )
-def test_bad_filter_is_400_with_a_text_message(client, disclosure_world, query, name):
+def test_bad_filter_is_400_with_a_text_message(client, disclosure_world, query, name):  # noqa: F811 (fixture)
     """A refused filter is a 400 whose plain-text message names it in words, with the value refused."""
     response = client.get("/feeds/disclosures.atom?" + query)
     assert response.status_code == 400
@@ -159,7 +159,7 @@ def test_empty_feed_is_valid(client):
     assert feed.entries == [] and feed.feed.updated_parsed is not None
 
 
-def test_pages_point_to_their_feeds(client, disclosure_world):
+def test_pages_point_to_their_feeds(client, disclosure_world):  # noqa: F811 (fixture)
     """The list of disclosures and a unit's page announce their feeds in <head> (feed autodiscovery)."""
     unit = disclosure_world["shz_unit"]
     client.get("/language/en")

@@ -310,7 +310,7 @@ def test_open_consultation_shows_notice_document_hearings_comments_and_form(clie
     )
     assert "这条意见还在等待审核。" not in page
     assert page.count('class="flag-form"') == 2
-    assert 'action="/consultations/%d/comments"' % world["eia"] in page
+    assert f'action="/consultations/{world["eia"]}/comments"' in page
     assert "at least one of the two" in page and "confidential" in page
     preselected = page_of(client, f"/consultations/{world['eia']}?paragraph=2")
     assert (
@@ -483,7 +483,7 @@ def test_every_error_of_a_comment_comes_back_at_once(client, world, app, languag
         "phone",
         "email",
     ]
-    for (anchor, message), name in zip(listed, names):
+    for (anchor, message), name in zip(listed, names, strict=True):
         shown = re.search(rf'<p class="field-error" id="{anchor}-error">([^<]*)</p>', page).group(1)
         assert shown == message and message.casefold().count(name.casefold()) == 1, (message, name)
         assert ": " + message not in page and "：" + message not in page

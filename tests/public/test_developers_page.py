@@ -184,7 +184,7 @@ def test_in_english(client):
     text = unescape(page_text(client))
     assert "<h1>Open data and APIs</h1>" in text
     assert "Getting a key" in text and "Each key may file 120 reports an hour" in text
-    for path, status, body in example_blocks(client.get("/developers").get_data(as_text=True))[1:]:
+    for path, _status, body in example_blocks(client.get("/developers").get_data(as_text=True))[1:]:
         assert body == client.get(path).get_json() and body["error"]["message"].isascii(), path
 
 

@@ -24,7 +24,7 @@ def rows(response):
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-def test_one_row_per_public_disclosure_newest_first(client, disclosure_world):
+def test_one_row_per_public_disclosure_newest_first(client, disclosure_world):  # noqa: F811 (fixture)
     """The same order as the list, drafts never, with the version count and the state."""
     table = rows(client.get("/disclosures.csv"))
     assert table[0] == HEADER
@@ -57,13 +57,13 @@ def test_one_row_per_public_disclosure_newest_first(client, disclosure_world):
         ("measure=14", ["quality"]),
     ],
 )
-def test_filters_as_on_the_list(client, disclosure_world, query, expected):
+def test_filters_as_on_the_list(client, disclosure_world, query, expected):  # noqa: F811 (fixture)
     """The list page's filters select the same rows."""
     table = rows(client.get("/disclosures.csv?" + query.format(**disclosure_world)))
     assert [int(r[0]) for r in table[1:]] == [disclosure_world[k] for k in expected]
 
 
-def test_every_page_is_exported(app, client, disclosure_world):
+def test_every_page_is_exported(app, client, disclosure_world):  # noqa: F811 (fixture)
     """More disclosures than one page of the list (at most 100): all of them are in the file."""
     with app.app_context():
         staff = db.session.scalar(sa.select(User).where(User.username == "jsj"))
@@ -82,7 +82,7 @@ def test_every_page_is_exported(app, client, disclosure_world):
     assert len(table) - 1 == 114 and len({r[0] for r in table[1:]}) == 114
 
 
-def test_a_formula_in_a_title_is_not_run_by_spreadsheets(app, client, disclosure_world):
+def test_a_formula_in_a_title_is_not_run_by_spreadsheets(app, client, disclosure_world):  # noqa: F811 (fixture)
     """A title starting with = is written as text."""
     with app.app_context():
         staff = db.session.scalar(sa.select(User).where(User.username == "shz"))
@@ -104,7 +104,7 @@ def test_a_formula_in_a_title_is_not_run_by_spreadsheets(app, client, disclosure
         ("area=99", "area"),
     ],
 )
-def test_bad_filters_are_refused_with_a_message(client, disclosure_world, query, name):
+def test_bad_filters_are_refused_with_a_message(client, disclosure_world, query, name):  # noqa: F811 (fixture)
     """A refused filter is a 400 page whose message names the filter, not a file."""
     response = client.get("/disclosures.csv?" + query)
     assert response.status_code == 400 and response.mimetype == "text/html"

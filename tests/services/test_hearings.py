@@ -507,7 +507,8 @@ def test_concurrent_registrations_never_oversell_seats(app_context, people):
         start = threading.Barrier(12, timeout=30)
         errors = []
 
-        def attempt(n):
+        # The round's values are bound now: a thread must not see the next round's.
+        def attempt(n, hearing_id=hearing_id, start=start, errors=errors):
             try:
                 # Each thread is a request of its own: its own app context, session, connection and commit.
                 with app.app_context():

@@ -171,7 +171,7 @@ def _walk(obj, found, depth=0):
             ):
                 _walk(item, found, depth + 1)
     elif isinstance(obj, pikepdf.Dictionary):
-        for key in obj.keys():
+        for key in obj:
             value = obj[key]
             if key in ACTIVE_KEYS:
                 found.append(key)
