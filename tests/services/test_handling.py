@@ -122,10 +122,10 @@ def test_copied_unit_and_site_admin_cannot_act(world):
     assert kinds(report) == [EventKind.SUBMITTED]
 
 
-def test_refusals_say_who_may_act(case):
-    """Each refusal tells the user why, in the words they see on the case page: another unit's report does
+def test_refusals_say_who_may_act(world):
+    """Each refusal tells the user why, in the words they see on the report's page: another unit's report does
     not exist, a copied unit and site oversight read only, approving an extension is a unit administrator's."""
-    app, report, p = case
+    app, report, p = world
     with pytest.raises(NotFound, match=f"No report has the reference {report.reference}."):
         handling.note(p["stranger"], report, report.version, "看看")
     for who in (p["copied"], p["site"]):
