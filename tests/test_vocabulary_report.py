@@ -43,12 +43,13 @@ PUBLIC_CONTRACTS = {
 # Old names kept only to lead their users to the new ones (file, exact string).
 MOVED = {
     ("portal/redirects.py", "/feeds/cases.atom"),  # answers 301 with /feeds/reports.atom
+    ("portal/admin/audit.py", "case"),  # /admin/audit?case= answers 301 with ?report=
     (
         "portal/config.py",
         "PORTAL_DASHBOARD_MIN_CASES",
     ),  # read when PORTAL_DASHBOARD_MIN_REPORTS is unset
 }
-# Names another change owns: `Unit.handles_cases` is being renamed on its own branch (issue 12).
+# Names another change owned: `Unit.handles_cases`, renamed handles_reports (tests/test_vocabulary.py).
 OTHER_NAMES = {"handles_cases"}
 # English words in the interface where "case" is not a report: letter case.
 NOT_A_REPORT = re.compile(r"lower-case|upper-case", re.I)

@@ -123,6 +123,14 @@ def test_the_report_filter_shows_the_records_of_one_report(app, submitted):  # n
     assert rows(root.get("/admin/audit?report=BT-2099-999999").get_data(as_text=True)) == []
 
 
+def test_the_old_name_of_the_report_filter_redirects(app):
+    """A bookmark from before the rename (?case=) answers 301 to ?report=, the other filters kept."""
+    root = staff_client(app, "root", "兵团审计局", role="site_admin")
+    response = root.get("/admin/audit?case=JB-2026-000001&days=7")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/admin/audit?report=JB-2026-000001&days=7")
+
+
 def test_bad_filters_get_a_message_naming_the_field(app):
     """A malformed day or an unknown choice is a 400 that says which filter is wrong, never a 500."""
     client = staff_client(app, "root", "兵团审计局", role="site_admin")
