@@ -150,16 +150,21 @@ def search_database():
     server.dispose()
 
 
+@pytest.fixture
+def postgres_index(search_database):
+    """An empty PostgreSQL engine index: its two tables made afresh in the scratch database."""
+    tables = [postgres.CHUNKS, postgres.DOCUMENTS]
+    postgres.DOCUMENTS.metadata.drop_all(search_database, tables=tables)
+    postgres.DOCUMENTS.metadata.create_all(search_database, tables=tables[::-1])
+    return postgres.PostgresIndex(search_database)
+
+
 @pytest.fixture(params=ENGINES)
 def empty_index(request, index_path):
     """An empty index on each engine in turn."""
     if request.param == "whoosh":
         return open_or_create(index_path, timeout=0.5)
-    engine = request.getfixturevalue("search_database")
-    tables = [postgres.CHUNKS, postgres.DOCUMENTS]
-    postgres.DOCUMENTS.metadata.drop_all(engine, tables=tables)
-    postgres.DOCUMENTS.metadata.create_all(engine, tables=tables[::-1])
-    return postgres.PostgresIndex(engine)
+    return request.getfixturevalue("postgres_index")
 
 
 @pytest.fixture

@@ -107,15 +107,12 @@ def test_a_shorter_version_drops_the_chunks_of_the_longer_one(empty_index):
     assert found(index, "简短") == {"1"}
 
 
-def test_two_transactions_writing_one_document_wait_for_each_other(search_database):
+def test_two_transactions_writing_one_document_wait_for_each_other(postgres_index):
     """Each request indexes what it changed before it commits: the same document written by two open
     transactions at once is an upsert, not a duplicate key."""
     import threading
 
-    tables = [postgres.CHUNKS, postgres.DOCUMENTS]
-    postgres.DOCUMENTS.metadata.drop_all(search_database, tables=tables)
-    postgres.DOCUMENTS.metadata.create_all(search_database, tables=tables[::-1])
-    first, second = search_database.connect(), search_database.connect()
+    first, second = postgres_index.bind.connect(), postgres_index.bind.connect()
     try:
         first.begin()
         second.begin()
@@ -133,7 +130,7 @@ def test_two_transactions_writing_one_document_wait_for_each_other(search_databa
     finally:
         first.close()
         second.close()
-    index = postgres.PostgresIndex(search_database)
+    index = postgres_index
     assert (
         index.count() == 1 and found(index, "内容乙") == {"1"} and found(index, "内容甲") == set()
     )
