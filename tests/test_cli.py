@@ -196,7 +196,7 @@ def test_tick_closes_ended_consultations_once(app):
     assert "consultations closed 1" in first.output
     assert "consultations closed 0" in run(app, "tick").output
     with app.app_context():
-        assert consultations.get_public(consultation_id).state is ConsultationState.CLOSED
+        assert consultations.POLICY.get_public(consultation_id).state is ConsultationState.CLOSED
 
 
 # --- search: init builds the index, reindex rebuilds it, check compares it, tick drains the outbox ---------

@@ -19,7 +19,7 @@ def consultations_index():
 @bp.get("/consultations/<consultation_id>")
 def consultations_show(consultation_id):
     """One published consultation with its paragraphs, hearings (public view) and published comments."""
-    consultation = consultations.get_public(consultation_id)
+    consultation = consultations.POLICY.get_public(consultation_id)
     return serializers.consultation_detail(
         consultation,
         consultation.paragraphs,

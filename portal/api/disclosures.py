@@ -20,7 +20,7 @@ def disclosures_index():
 @bp.get("/disclosures/<int:disclosure_id>")
 def disclosures_show(disclosure_id):
     """One public disclosure with its current text, related tasks, files, observations and versions."""
-    disclosure = disclosures.get_public(disclosure_id)
+    disclosure = disclosures.POLICY.get_public(disclosure_id)
     return serializers.disclosure_detail(
         disclosure, render_markdown(disclosure.body), disclosures.observation_table(disclosure)
     )

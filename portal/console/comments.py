@@ -56,7 +56,7 @@ def _labels():
 def comments_index():
     """The unit's moderation queue: new comments, then those hidden after flags; optionally of one consultation."""
     chosen = request.args.get("consultation") or None
-    return render_queue(consultations.get_for_unit(current_user, chosen) if chosen else None)
+    return render_queue(consultations.POLICY.get_for_unit(current_user, chosen) if chosen else None)
 
 
 def render_queue(consultation=None, status=200, failed=None):
@@ -86,7 +86,7 @@ def render_comments(consultation, status=200, revealed=None, bulk=None, failed=N
         forms_for=_forms_for("consultation", failed),
         bulk=prefixed(bulk or forms.BulkDecideForm(formdata=None), "bulk"),
         revealed=revealed,
-        manage=consultations.may_manage(current_user, consultation),
+        manage=consultations.POLICY.may_manage(current_user, consultation),
         may_read_contact=lambda comment: comments.may_read_contact(current_user, comment),
         **_labels(),
     ), status
@@ -96,7 +96,7 @@ def render_comments(consultation, status=200, revealed=None, bulk=None, failed=N
 @permission_required(Permission.CONSOLE_VIEW)
 def consultation_comments(consultation_id):
     """Every comment of a consultation with its state, paragraph and decision, and the actions on it."""
-    return render_comments(consultations.get_for_unit(current_user, consultation_id))
+    return render_comments(consultations.POLICY.get_for_unit(current_user, consultation_id))
 
 
 # action: (form, perform(comment, form), message(comment) after the commit)
@@ -171,7 +171,7 @@ def _back(comment, back):
 @permission_required(Permission.CONSULTATIONS_MANAGE)
 def comments_decide_many(consultation_id):
     """One decision and one shared explanation for the chosen comments (all or none)."""
-    consultation = consultations.get_for_unit(current_user, consultation_id)
+    consultation = consultations.POLICY.get_for_unit(current_user, consultation_id)
     form = forms.BulkDecideForm()
     chosen = [c for c in consultation.comments if c.id in set(form.comment_ids.data or ())]
     return perform(

@@ -1,19 +1,17 @@
 """The unit's consultations: the list, drafting, the manage page with its actions, and attachments."""
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import numbers
 from portal.console import bp
 from portal.console import consultation_forms as forms
 from portal.console.drafts import DraftPages, file_forms, offer_areas_and_tasks, page_forms
 from portal.forms import choices
 from portal.models import CommentState, ConsultationKind, ConsultationState, RegistrationStatus
-from portal.permissions import Permission, permission_required
+from portal.permissions import Permission
 from portal.services import comments, consultations, participation
 
-STATES = {state.value: state for state in ConsultationState}
 # Enums the templates compare with, instead of bare strings.
 ENUMS = {
     "ConsultationKind": ConsultationKind,
@@ -21,24 +19,6 @@ ENUMS = {
     "CommentState": CommentState,
     "RegistrationStatus": RegistrationStatus,
 }
-
-
-@bp.get("/consultations")
-@permission_required(Permission.CONSOLE_VIEW)
-def consultations_index():
-    """The unit's consultations (all of them for site oversight), with the comments that wait for staff."""
-    state = STATES.get(request.args.get("state", ""))
-    page = consultations.console_list(
-        current_user, state, numbers.page_number(request.args.get("page"))
-    )
-    return render_template(
-        "console/consultations/index.html",
-        page=page,
-        state=state,
-        states=STATES.values(),
-        state_label=consultations.state_label,
-        kind_label=consultations.kind_label,
-    )
 
 
 # --- drafting ------------------------------------------------------------------------------------
@@ -138,7 +118,7 @@ def render_manage_page(consultation, status=200, **bound):
         "console/consultations/show.html",
         consultation=consultation,
         forms=_page_forms(consultation, bound),
-        manage=consultations.may_manage(current_user, consultation),
+        manage=consultations.POLICY.may_manage(current_user, consultation),
         statement=statement,
         missing=consultations.missing_eia_items(consultation),
         waiting=waiting,
@@ -153,13 +133,6 @@ def render_manage_page(consultation, status=200, **bound):
         decision_label=comments.decision_label,
         **ENUMS,
     ), status
-
-
-@bp.get("/consultations/<int:consultation_id>")
-@permission_required(Permission.CONSOLE_VIEW)
-def consultations_show(consultation_id):
-    """All of a consultation, and the actions open in its state."""
-    return render_manage_page(consultations.get_for_unit(current_user, consultation_id))
 
 
 def _published(consultation, count):
@@ -231,6 +204,7 @@ PAGES = DraftPages(
     manage_page=render_manage_page,
     actions=ACTIONS,
     confirmation=_confirmation,
+    list_values=lambda _page: {"kind_label": consultations.kind_label},
 )
 # The hearing and comment pages of a consultation say the same.
 changed_message = PAGES.changed

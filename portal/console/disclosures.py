@@ -4,7 +4,6 @@ from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import numbers
 from portal.console import bp
 from portal.console import disclosure_forms as forms
 from portal.console.actions import perform
@@ -15,31 +14,6 @@ from portal.permissions import Permission, permission_required
 from portal.rendering import render_markdown
 from portal.services import disclosures, policy
 from portal.templating import category_name
-
-STATES = {state.value: state for state in DisclosureState}
-
-
-@bp.get("/disclosures")
-@permission_required(Permission.CONSOLE_VIEW)
-def disclosures_index():
-    """The unit's disclosures (every unit's for site oversight), newest first, by state."""
-    state = STATES.get(request.args.get("state", ""))
-    page = disclosures.console_list(
-        current_user,
-        state,
-        numbers.page_number(request.args.get("page")),
-        current_app.config["PER_PAGE"],
-    )
-    return render_template(
-        "console/disclosures/index.html",
-        page=page,
-        state=state,
-        states=STATES.values(),
-        counts=disclosures.version_counts(page.items),
-        state_label=disclosures.state_label,
-        category_label=category_name,
-    )
-
 
 # --- drafting ------------------------------------------------------------------------------------
 
@@ -124,7 +98,7 @@ def render_manage_page(disclosure, status=200, **bound):
         "console/disclosures/show.html",
         disclosure=disclosure,
         forms=_page_forms(disclosure, bound),
-        manage=disclosures.may_manage(current_user, disclosure),
+        manage=disclosures.POLICY.may_manage(current_user, disclosure),
         body=render_markdown(disclosure.body),
         observations=disclosures.observation_table(disclosure),
         state_label=disclosures.state_label,
@@ -133,13 +107,6 @@ def render_manage_page(disclosure, status=200, **bound):
         DisclosureState=DisclosureState,
         DisclosureChange=disclosures.Change,
     ), status
-
-
-@bp.get("/disclosures/<int:disclosure_id>")
-@permission_required(Permission.CONSOLE_VIEW)
-def disclosures_show(disclosure_id):
-    """All of a disclosure, and the actions open in its state."""
-    return render_manage_page(disclosures.get_for_unit(current_user, disclosure_id))
 
 
 # action: (form, perform(disclosure, form) → result, message(disclosure, result) after the commit)
@@ -181,6 +148,10 @@ PAGES = DraftPages(
     manage_page=render_manage_page,
     actions=ACTIONS,
     confirmation=_confirmation,
+    list_values=lambda page: {
+        "counts": disclosures.version_counts(page.items),
+        "category_label": category_name,
+    },
 )
 PAGES.register(bp, Permission.DISCLOSURES_MANAGE)
 
@@ -189,7 +160,7 @@ PAGES.register(bp, Permission.DISCLOSURES_MANAGE)
 @permission_required(Permission.DISCLOSURES_MANAGE)
 def disclosures_observations(disclosure_id):
     """Replace the goal observations of a statistics draft with the rows of the editor."""
-    disclosure = disclosures.get_for_unit(current_user, disclosure_id)
+    disclosure = disclosures.POLICY.get_for_unit(current_user, disclosure_id)
     form = _observations_form(disclosure, request.form)
     rows = [disclosures.ObservationInput(**row.data) for row in form.observations]
     return perform(

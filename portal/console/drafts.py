@@ -2,27 +2,28 @@
 it, the actions of its manage page with their confirmation, and its files (add, remove from a draft, download).
 
 A console module describes its record once with `DraftPages` and registers these pages with
-`DraftPages.register`; its own pages (the manage page, the list) and the actions' calls and messages stay
-in that module. The URLs and endpoints follow one naming, for a consultation:
+`DraftPages.register`; what the manage page and the list show (`manage_page`, `list_values`) and the
+actions' calls and messages stay in that module. The URLs and endpoints follow one naming, for a consultation:
 
+    GET      /consultations                                 console.consultations_index (the list, by state)
+    GET      /consultations/<consultation_id>               console.consultations_show (the manage page)
     GET/POST /consultations/new                             console.consultations_new
     GET/POST /consultations/<consultation_id>/edit          console.consultations_edit
     POST     /consultations/<consultation_id>/<action>      console.consultations_act (the actions' names)
     POST     /consultations/<consultation_id>/attachments   console.consultations_attach
     POST     …/attachments/<attachment_id>/remove           console.consultations_detach
     GET      …/attachments/<attachment_id>                  console.consultations_attachment
-
-and the module itself provides `console.consultations_show` (the manage page).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import numbers
 from portal.console.actions import carried, perform, prefixed, refusal
 from portal.console.draft_forms import AttachmentForm, RemoveAttachmentForm
 from portal.downloads import send_attachment
@@ -62,9 +63,7 @@ class DraftPages:
     """The shared console pages of one kind of drafted record."""
 
     kind: str  # "consultation": endpoints consultations_show(consultation_id=…), templates console/consultations/
-    service: (
-        object  # the record's service module: get_for_unit, act, update_draft, LIFECYCLE, POLICY
-    )
+    service: object  # the record's service module: POLICY, LIFECYCLE, update_draft, console_list, state_label
     draft_form: (
         Callable  # (record or None) → the drafting form, filled from the record until submitted
     )
@@ -75,6 +74,8 @@ class DraftPages:
     actions: dict
     # (action, record, form, result) → the confirmation page of an action in `irreversible`
     confirmation: Callable
+    # (page of records) → the list template's own values besides the page and the states
+    list_values: Callable = dict
     # Actions that cannot be undone: the first POST shows the confirmation page, only the confirmed one acts.
     irreversible: frozenset = frozenset({"publish", "withdraw"})
 
@@ -93,6 +94,8 @@ class DraftPages:
         one = f"{base}/<int:{self.kind}_id>"
         actions = ", ".join(self.actions)
         pages = (
+            ("index", base, ("GET",), view, self.index),
+            ("show", one, ("GET",), view, self.manage),
             ("new", f"{base}/new", ("GET", "POST"), manage, self.new),
             ("edit", f"{one}/edit", ("GET", "POST"), manage, self.edit),
             ("act", f"{one}/<any({actions}):action>", ("POST",), manage, self.act),
@@ -136,6 +139,29 @@ class DraftPages:
         """A redirect to the record's manage page, at `anchor`."""
         return redirect(self.url(record.id) + anchor)
 
+    def index(self):
+        """The unit's records (every unit's for site oversight), newest first, by state."""
+        states = {state.value: state for state in type(self.service.LIFECYCLE.draft_state)}
+        state = states.get(request.args.get("state", ""))
+        page = self.service.console_list(
+            current_user,
+            state,
+            numbers.page_number(request.args.get("page")),
+            current_app.config["PER_PAGE"],
+        )
+        return render_template(
+            f"console/{self.kind}s/index.html",
+            page=page,
+            state=state,
+            states=states.values(),
+            state_label=self.service.state_label,
+            **self.list_values(page),
+        )
+
+    def manage(self, record_id):
+        """All of the record, and the actions open in its state."""
+        return self.manage_page(self.service.POLICY.get_for_unit(current_user, record_id))
+
     def render_draft(self, form, record=None, status=200):
         """The drafting page (new or edit) with `form`."""
         return render_template(
@@ -159,8 +185,8 @@ class DraftPages:
 
     def edit(self, record_id):
         """Edit a draft; a version seen before someone else's change is refused, keeping the user's text."""
-        record = self.service.get_for_unit(current_user, record_id)
-        self.service.act(current_user, record)
+        record = self.service.POLICY.get_for_unit(current_user, record_id)
+        self.service.POLICY.act(current_user, record)
         if record.state is not self.service.LIFECYCLE.draft_state:
             flash(self.service.LIFECYCLE.not_a_draft(), "error")
             return self.show(record)
@@ -200,7 +226,7 @@ class DraftPages:
     def act(self, record_id, action):
         """One action of the manage page (an irreversible one once confirmed): bad input is shown on its form; a
         stale page is reloaded with a message."""
-        record = self.service.get_for_unit(current_user, record_id)
+        record = self.service.POLICY.get_for_unit(current_user, record_id)
         form_class, call, done = self.actions[action]
         form = form_class()
         confirm = None
@@ -231,7 +257,7 @@ class DraftPages:
 
     def attach(self, record_id):
         """Add a file (PDF or image) to the record, in the states its service allows."""
-        record = self.service.get_for_unit(current_user, record_id)
+        record = self.service.POLICY.get_for_unit(current_user, record_id)
         form = AttachmentForm()
         return perform(
             form,

@@ -30,7 +30,7 @@ def _beijing(moment):
 @permission_required(Permission.HEARINGS_MANAGE)
 def hearings_schedule(consultation_id):
     """Schedule and announce a hearing; one too soon is refused naming the notice rule."""
-    consultation = consultations.get_for_unit(current_user, consultation_id)
+    consultation = consultations.POLICY.get_for_unit(current_user, consultation_id)
     form = forms.HearingForm()
 
     def schedule():

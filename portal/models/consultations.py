@@ -102,22 +102,10 @@ class Consultation(UnitRecord, db.Model):
     hearings: Mapped[list["Hearing"]] = relationship(
         back_populates="consultation", order_by="Hearing.starts_at", cascade="all, delete-orphan"
     )
-    attachments: Mapped[list["ConsultationAttachment"]] = relationship(
-        back_populates="consultation",
-        order_by="ConsultationAttachment.id",
-        cascade="all, delete-orphan",
-    )
 
 
-class ConsultationAttachment(AttachmentMixin, db.Model):
+class ConsultationAttachment(AttachmentMixin, db.Model, owner="consultations"):
     """A file published with a consultation."""
-
-    __tablename__ = "consultation_attachments"
-
-    consultation_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("consultations.id", ondelete="CASCADE"), index=True
-    )
-    consultation: Mapped[Consultation] = relationship(back_populates="attachments")
 
 
 class Paragraph(db.Model):

@@ -67,11 +67,6 @@ class Disclosure(UnitRecord, db.Model):
         cascade="save-update, merge",
         passive_deletes="all",
     )
-    attachments: Mapped[list["DisclosureAttachment"]] = relationship(
-        back_populates="disclosure",
-        order_by="DisclosureAttachment.id",
-        cascade="all, delete-orphan",
-    )
     observations: Mapped[list["Observation"]] = relationship(
         back_populates="disclosure", order_by="Observation.id", cascade="all, delete-orphan"
     )
@@ -96,15 +91,8 @@ class DisclosureVersion(db.Model):
     disclosure: Mapped[Disclosure] = relationship(back_populates="versions")
 
 
-class DisclosureAttachment(AttachmentMixin, db.Model):
+class DisclosureAttachment(AttachmentMixin, db.Model, owner="disclosures"):
     """A file published with a disclosure."""
-
-    __tablename__ = "disclosure_attachments"
-
-    disclosure_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("disclosures.id", ondelete="CASCADE"), index=True
-    )
-    disclosure: Mapped[Disclosure] = relationship(back_populates="attachments")
 
 
 class Observation(db.Model):

@@ -42,6 +42,17 @@ class UnitRecord:
         """The area (the 兵团 level or a division) the record is about."""
         return relationship()
 
+    @declared_attr
+    def attachments(cls):  # noqa: N805
+        """The record's files (`<Record>Attachment`), in the order they were added."""
+        files = f"{cls.__name__}Attachment"
+        return relationship(
+            files,
+            back_populates=cls.__tablename__[:-1],
+            order_by=f"{files}.id",
+            cascade="all, delete-orphan",
+        )
+
 
 def task_links(table_name, owner_table):
     """The association table of a record and the policy tasks it carries out or reports on.
@@ -62,9 +73,28 @@ def task_links(table_name, owner_table):
 class AttachmentMixin:
     """A file published with a record (PDF as cleaned, images re-encoded), stored under the data directory.
 
-    The mapped class adds the foreign key to its owner and the relationship back to it
+    The mapped class names its owner's table, `class ConsultationAttachment(AttachmentMixin, db.Model,
+    owner="consultations")`, which gives it the table `consultation_attachments`, the foreign key
+    `consultation_id` (deleted with the record) and the relationship `consultation`
     (`portal.services.attachments` keeps the files).
     """
+
+    def __init_subclass__(cls, owner=None, **kwargs):
+        """Add the table name, the foreign key to `owner` and the relationship back, before the class is mapped."""
+        if owner is not None:
+            name = owner[:-1]  # consultations → consultation
+            cls.__tablename__ = f"{name}_attachments"
+            setattr(
+                cls,
+                f"{name}_id",
+                mapped_column(
+                    sa.ForeignKey(f"{owner}.id", ondelete="CASCADE"), index=True, nullable=False
+                ),
+            )
+            # ConsultationAttachment → Consultation
+            record = cls.__name__.removesuffix("Attachment")
+            setattr(cls, name, relationship(record, back_populates="attachments"))
+        super().__init_subclass__(**kwargs)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The client's name, cleaned for display only: downloads get a name made by the server.

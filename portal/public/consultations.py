@@ -78,13 +78,13 @@ def _show_page(consultation, form=None, status=200):
 @bp.get("/consultations/<int:consultation_id>")
 def consultations_show(consultation_id):
     """A published consultation: notice, document by paragraph, hearings, published comments, the form."""
-    return _show_page(consultations.get_public(consultation_id))
+    return _show_page(consultations.POLICY.get_public(consultation_id))
 
 
 @bp.post("/consultations/<int:consultation_id>/comments")
 def comments_create(consultation_id):
     """Submit a comment; it waits for moderation."""
-    consultation = consultations.get_public(consultation_id)
+    consultation = consultations.POLICY.get_public(consultation_id)
     form = CommentForm()
     if form.validate_on_submit():
         try:
@@ -110,14 +110,15 @@ def comments_create(consultation_id):
 def comments_received(consultation_id):
     """The confirmation after commenting: moderation first, then the answer in the statement."""
     return render_template(
-        "public/consultations/received.html", consultation=consultations.get_public(consultation_id)
+        "public/consultations/received.html",
+        consultation=consultations.POLICY.get_public(consultation_id),
     )
 
 
 @bp.post("/consultations/<int:consultation_id>/comments/<int:comment_id>/flag")
 def comments_flag(consultation_id, comment_id):
     """Flag a published comment; after COMMENT_FLAG_LIMIT different clients it is hidden for review."""
-    consultation = consultations.get_public(consultation_id)
+    consultation = consultations.POLICY.get_public(consultation_id)
     comment = comments.get_on(consultation, comment_id)
     if FlagForm().validate_on_submit():
         comments.flag_comment(comment, client_key(), current_app.config)
@@ -137,7 +138,7 @@ def comments_flag(consultation_id, comment_id):
 @bp.get("/consultations/<int:consultation_id>/statement")
 def statements_show(consultation_id):
     """The participation statement; `?print=1` a standalone document, `?download=1` the same as a file."""
-    consultation = consultations.get_public(consultation_id)
+    consultation = consultations.POLICY.get_public(consultation_id)
     if consultation.state is not ConsultationState.ANSWERED:
         raise NotFound(
             _("The participation statement of this consultation has not been published yet.")

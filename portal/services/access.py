@@ -37,6 +37,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import numbers
 from portal.errors import Conflict, Forbidden, NotFound
@@ -52,6 +53,8 @@ from portal.models import (
     Hearing,
     Report,
     ReportCopy,
+    Task,
+    Unit,
 )
 from portal.permissions import Permission
 
@@ -84,6 +87,8 @@ class Policy:
     others_see_public: bool = True
     unit: Callable[[Any], int] = lambda row: row.unit_id
     key: Callable[[], Any] | None = None  # the column looked up by get_*; None: the primary key
+    # The relations `get_public` loads with a row: what its public page shows, rather than one at a time.
+    page: Callable[[], tuple] = tuple
     readers: Callable[[int], Rule] | None = (
         None  # None: a unit reads the rows whose `unit` is its own
     )
@@ -113,9 +118,10 @@ class Policy:
             return db.session.get(self.model, numbers.identifier(key) or 0, options=options)
         return db.session.scalar(sa.select(self.model).where(self.key() == key).options(*options))
 
-    def get_public(self, key, options=()):
-        """The public row `key`, or NotFound (what the public may not see does not exist for it)."""
-        row = self._load(key, options)
+    def get_public(self, key, options=None):
+        """The public row `key` (with `options`, by default its `page`), or NotFound (what the public may not see
+        does not exist for it)."""
+        row = self._load(key, self.page() if options is None else options)
         if row is None or not self.is_public(row):
             raise self.not_found(key)
         return row
@@ -193,6 +199,12 @@ CONSULTATIONS = Policy(
     manage=Permission.CONSULTATIONS_MANAGE,
     oversight=Permission.SITE_CONSULTATIONS_VIEW,
     not_found=lambda key: NotFound(_("No consultation has the number %(id)s.", id=key)),
+    page=lambda: (
+        joinedload(Consultation.unit).selectinload(Unit.aliases),
+        joinedload(Consultation.area),
+        joinedload(Consultation.project),
+        selectinload(Consultation.tasks).joinedload(Task.measure),
+    ),
     changed=lambda: _(
         "This consultation was changed by someone else while you were looking at it. "
         "Please check its current state before acting again."
@@ -212,6 +224,12 @@ DISCLOSURES = Policy(
     oversight=Permission.SITE_DISCLOSURES_VIEW,
     others_see_public=False,
     not_found=lambda key: NotFound(_("No disclosure has the number %(id)s.", id=key)),
+    page=lambda: (
+        joinedload(Disclosure.unit).selectinload(Unit.aliases),
+        joinedload(Disclosure.category),
+        joinedload(Disclosure.area),
+        selectinload(Disclosure.tasks).joinedload(Task.measure),
+    ),
     changed=lambda: _(
         "This disclosure was changed by someone else while you were looking at it. "
         "Please check its current state before acting again."

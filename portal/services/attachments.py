@@ -37,7 +37,7 @@ from portal.models import (
     DisclosureState,
 )
 from portal.models.types import utcnow
-from portal.services import access, consultations, disclosures, evidence, pdfs
+from portal.services import access, disclosures, evidence, pdfs
 
 # The consultations' folder (the name predates disclosure attachments); FOLDERS has both.
 FOLDER = "consultation-attachments"
@@ -70,7 +70,7 @@ class _Rules:
     owner_field: str
     adding_states: tuple
     draft_state: object
-    service: object  # the owner's service module: act (adding a file is acting on the owner)
+    owner_policy: object  # the owner's access.Policy: act (adding a file is acting on the owner)
     policy: object  # the attachments' access.Policy: get_public, get_for_unit, act
     adding_refused: object  # () -> message
     too_many: object  # (n) -> message
@@ -85,7 +85,7 @@ RULES = {
         "consultation",
         ADDING_STATES,
         ConsultationState.DRAFT,
-        consultations,
+        access.CONSULTATIONS,
         access.CONSULTATION_ATTACHMENTS,
         lambda: _("Files can be added while the consultation is a draft or open for comments."),
         lambda n: _("A consultation can have at most %(n)s files.", n=n),
@@ -98,7 +98,7 @@ RULES = {
         "disclosure",
         DISCLOSURE_ADDING_STATES,
         DisclosureState.DRAFT,
-        disclosures,
+        access.DISCLOSURES,
         access.DISCLOSURE_ATTACHMENTS,
         lambda: _("Files can be added while the disclosure is a draft or published."),
         lambda n: _("A disclosure can have at most %(n)s files.", n=n),
@@ -147,7 +147,7 @@ def add_attachment(user, owner, filename, data, config, now=None):
     """Check, store and record one file of a consultation (draft or open) or disclosure (draft or published)."""
     kind = owner_of(owner)
     rules = RULES[kind]
-    rules.service.act(user, owner)
+    rules.owner_policy.act(user, owner)
     if owner.state not in rules.adding_states:
         raise Conflict(rules.adding_refused())
     if len(owner.attachments) >= MAX_FILES:

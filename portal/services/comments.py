@@ -36,8 +36,7 @@ from portal.models import (
 from portal.models.types import utcnow
 from portal.permissions import Permission
 from portal.sanitize import clean_text
-from portal.services import access, audit, clocks, search
-from portal.services.consultations import act, is_public, not_found, text_field
+from portal.services import access, audit, clocks, drafts, search
 
 BODY_LENGTH = (5, 5000)
 NAME_LENGTH = (1, 80)
@@ -115,8 +114,8 @@ def _author_key(consultation, phone, email, secret):
 
 
 def _check_open(consultation, now, tz):
-    if not is_public(consultation):
-        raise not_found(consultation.id)
+    if not access.CONSULTATIONS.is_public(consultation):
+        raise access.CONSULTATIONS.not_found(consultation.id)
     today = clocks.local_day(now, tz)
     if consultation.state is ConsultationState.WITHDRAWN:
         raise Conflict(_("This consultation was withdrawn; comments are no longer accepted."))
@@ -320,13 +319,13 @@ def moderation_queue(user, consultation=None):
         .order_by(Comment.submitted_at, Comment.id)
     )
     if consultation is not None:
-        act(user, consultation)
+        access.CONSULTATIONS.act(user, consultation)
         query = query.where(Comment.consultation_id == consultation.id)
     return db.session.scalars(query).all()
 
 
 def _reason(reason):
-    return text_field(reason, "reason", *MODERATION_REASON_LENGTH)
+    return drafts.text_field(reason, "reason", _("Reason"), *MODERATION_REASON_LENGTH)
 
 
 def publish_comment(user, comment):
@@ -428,7 +427,7 @@ def _decision(decision, reason):
                 _("Choose a decision: adopted, partly adopted, not adopted or outside the scope."),
                 field="decision",
             ) from None
-    reason = text_field(reason, "reason", 0, DECISION_REASON_LENGTH)
+    reason = drafts.text_field(reason, "reason", _("Reason"), 0, DECISION_REASON_LENGTH)
     if decision is CommentDecision.NOT_ADOPTED and not reason:
         raise ValidationFailed(
             _("Give the reason why the comment is not adopted (不采纳)."), field="reason"

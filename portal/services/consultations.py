@@ -27,10 +27,11 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
-from portal import numbers, pagination
+from portal import numbers
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -43,12 +44,10 @@ from portal.models import (
     Paragraph,
     Project,
     ProjectStage,
-    Task,
     Unit,
 )
 from portal.models.types import utcnow
 from portal.numbers import is_whole
-from portal.permissions import Permission
 from portal.sanitize import clean_text
 from portal.services import access, clocks, drafts, subscriptions
 
@@ -63,12 +62,13 @@ MAX_PERIOD_DAYS = 366
 # Kinds that may belong to a construction project (and then must name its stage).
 PROJECT_KINDS = (ConsultationKind.EIA, ConsultationKind.PLAN)
 # EIA notice columns and their lengths (the project's name comes from the project).
+# name → (label, longest length)
 EIA_TEXT_FIELDS = {
-    "project_location": 300,
-    "developer_name": 200,
-    "developer_contact": 200,
-    "eia_preparer": 200,
-    "how_to_comment": 2000,
+    "project_location": (_l("Project location"), 300),
+    "developer_name": (_l("Developer"), 200),
+    "developer_contact": (_l("Developer's contact"), 200),
+    "eia_preparer": (_l("EIA preparer"), 200),
+    "how_to_comment": (_l("How to comment"), 2000),
 }
 # The moderation states that still wait for a decision by staff.
 AWAITING_MODERATION = (CommentState.PENDING, CommentState.FLAGGED)
@@ -77,41 +77,11 @@ _PARAGRAPH_BREAK = "\n\n"
 
 # --- access --------------------------------------------------------------------------------------
 
-# Who may see and act on a consultation is decided by its policy (portal.services.access); these
-# names are the policy's, kept for the callers.
+# Who may see and act on a consultation is decided by its policy (portal.services.access): callers read
+# and act through `POLICY` (`get_public`, `get_for`, `get_for_unit`, `act`, …). The console's manage pages use
+# `get_for_unit`, stricter than `get_for`: they list waiting and hidden comments, which another unit's staff
+# may not learn of even when the consultation itself is public.
 POLICY = access.CONSULTATIONS
-is_public = POLICY.is_public
-visible_to = POLICY.visible_to
-may_manage = POLICY.may_manage
-not_found = POLICY.not_found
-act = POLICY.act
-
-# What the public page shows of a consultation, loaded with it rather than one relation at a time.
-_PUBLIC_PAGE = (
-    joinedload(Consultation.unit).selectinload(Unit.aliases),
-    joinedload(Consultation.area),
-    joinedload(Consultation.project),
-    selectinload(Consultation.tasks).joinedload(Task.measure),
-)
-
-
-def get_public(consultation_id):
-    """A published consultation, or NotFound (drafts do not exist for the public)."""
-    return POLICY.get_public(consultation_id, _PUBLIC_PAGE)
-
-
-def get_for(user, consultation_id):
-    """The consultation as `user` may see it in the console, or NotFound."""
-    return POLICY.get_for(user, consultation_id)
-
-
-def get_for_unit(user, consultation_id):
-    """The consultation for the console's manage pages: its unit's staff, or site oversight; else NotFound.
-
-    Stricter than `get_for`: these pages list waiting and hidden comments, which another unit's
-    staff may not learn of even when the consultation itself is public.
-    """
-    return POLICY.get_for_unit(user, consultation_id)
 
 
 def _as_id(value):
@@ -120,25 +90,6 @@ def _as_id(value):
 
 
 # --- validation helpers --------------------------------------------------------------------------
-
-
-def field_label(name):
-    """A consultation form field's name in the user's language, for error messages."""
-    return {
-        "title": _("Title"),
-        "summary": _("Summary of the document"),
-        "body_text": _("Document text"),
-        "project_location": _("Project location"),
-        "developer_name": _("Developer"),
-        "developer_contact": _("Developer's contact"),
-        "eia_preparer": _("EIA preparer"),
-        "how_to_comment": _("How to comment"),
-        "reason": _("Reason"),
-        "statement": _("Statement"),
-        "name": _("Project name"),
-        "location": _("Project location"),
-        "developer": _("Developer"),
-    }.get(name, name)
 
 
 def kind_label(kind):
@@ -170,11 +121,6 @@ def state_label(state):
         ConsultationState.ANSWERED: _("Answered"),
         ConsultationState.WITHDRAWN: _("Withdrawn"),
     }[state]
-
-
-def text_field(value, name, low, high, single_line=False):
-    """`value` cleaned for display and checked against its length (`drafts.text_field`, with this form's labels)."""
-    return drafts.text_field(value, name, low, high, field_label, single_line)
 
 
 def _enum(kind, value, name, message):
@@ -222,7 +168,7 @@ def _paragraphs(body_text):
         raise ValidationFailed(
             _(
                 "%(field)s must be %(n)s characters or fewer.",
-                field=field_label("body_text"),
+                field=_("Document text"),
                 n=BODY_LENGTH,
             ),
             field="body_text",
@@ -261,9 +207,15 @@ def create_project(unit, name, area, location="", developer="", created_by=None)
     """A construction project of `unit` whose consultations run across its stages."""
     unit = LIFECYCLE.drafting_unit(unit, created_by)
     project = Project(
-        name=text_field(name, "name", *PROJECT_NAME_LENGTH, single_line=True),
-        location=text_field(location, "location", 0, 300, single_line=True),
-        developer=text_field(developer, "developer", 0, 200, single_line=True),
+        name=drafts.text_field(
+            name, "name", _("Project name"), *PROJECT_NAME_LENGTH, single_line=True
+        ),
+        location=drafts.text_field(
+            location, "location", _("Project location"), 0, 300, single_line=True
+        ),
+        developer=drafts.text_field(
+            developer, "developer", _("Developer"), 0, 200, single_line=True
+        ),
         area=drafts.area(area),
         unit=unit,
     )
@@ -276,7 +228,7 @@ def project_consultations(project):
     """The published consultations of `project` by stage, as (stage, consultations) in stage order."""
     groups = {stage: [] for stage in ProjectStage}
     for consultation in project.consultations:
-        if is_public(consultation):
+        if POLICY.is_public(consultation):
             groups[consultation.stage].append(consultation)
     return list(groups.items())
 
@@ -314,8 +266,10 @@ _EDITABLE = (
 def _apply(consultation, values):
     """Validate every value of a draft and write it to `consultation`."""
     kind = _kind(values["kind"])
-    title = text_field(values["title"], "title", *TITLE_LENGTH, single_line=True)
-    summary = text_field(values["summary"], "summary", 0, SUMMARY_LENGTH)
+    title = drafts.text_field(values["title"], "title", _("Title"), *TITLE_LENGTH, single_line=True)
+    summary = drafts.text_field(
+        values["summary"], "summary", _("Summary of the document"), 0, SUMMARY_LENGTH
+    )
     area = drafts.area(values["area"])
     project, stage = values["project"], _stage(values["stage"])
     if project is not None and not isinstance(project, Project):
@@ -340,7 +294,10 @@ def _apply(consultation, values):
             _("A project stage belongs to a construction project: choose the project too."),
             field="stage",
         )
-    eia = {name: text_field(values[name], name, 0, high) for name, high in EIA_TEXT_FIELDS.items()}
+    eia = {
+        name: drafts.text_field(values[name], name, label, 0, high)
+        for name, (label, high) in EIA_TEXT_FIELDS.items()
+    }
     _dates(values["opens_on"], values["closes_on"])
     tasks = drafts.tasks(values["task_ids"]) if values["task_ids"] is not None else None
     paragraphs = _paragraphs(values["body_text"]) if values["body_text"] is not None else None
@@ -379,11 +336,9 @@ def _current(consultation):
 
 
 LIFECYCLE = drafts.Lifecycle(
-    model=Consultation,
+    policy=POLICY,
     search_kind="consultation",
     draft_state=ConsultationState.DRAFT,
-    permission=Permission.CONSULTATIONS_MANAGE,
-    act=act,
     apply=_apply,
     current=_current,
     editable=_EDITABLE,
@@ -570,7 +525,7 @@ def publish(user, consultation, opens_on, closes_on, config, calendar=None, now=
         (ConsultationState.DRAFT,),
         lambda c: (
             _("This consultation has been published already.")
-            if is_public(c)
+            if POLICY.is_public(c)
             else _("Only a draft can be published.")
         ),
     )
@@ -701,7 +656,7 @@ def withdraw(user, consultation, reason, now=None, version=None):
         (ConsultationState.DRAFT, ConsultationState.OPEN),
         lambda _c: _("Only a draft or an open consultation can be withdrawn."),
     )
-    reason = text_field(reason, "reason", *WITHDRAW_REASON_LENGTH)
+    reason = drafts.text_field(reason, "reason", _("Reason"), *WITHDRAW_REASON_LENGTH)
     LIFECYCLE.withdraw(consultation, ConsultationState.WITHDRAWN, reason, now or utcnow())
     return consultation
 
@@ -754,7 +709,9 @@ def publish_statement(user, consultation, statement_text, now=None, version=None
                 undecided,
             )
         )
-    consultation.statement = text_field(statement_text, "statement", *STATEMENT_LENGTH)
+    consultation.statement = drafts.text_field(
+        statement_text, "statement", _("Statement"), *STATEMENT_LENGTH
+    )
     consultation.state, consultation.answered_at = ConsultationState.ANSWERED, now or utcnow()
     consultation.updated_at = consultation.answered_at
     LIFECYCLE.changed_in_public(consultation)
@@ -849,12 +806,12 @@ def console_list(user, state=None, page=1, per_page=20):
             .scalar_subquery()
         )
 
-    return pagination.fetch(
-        db.session,
-        sa.select(Consultation).where(*drafts.console_conditions(POLICY, user, state)),
-        numbers.identifier(page),
+    return drafts.console_list(
+        POLICY,
+        user,
+        state,
+        page,
         per_page,
-        order_by=(Consultation.created_at.desc(), Consultation.id.desc()),
         columns=(
             count(Comment.state.in_(AWAITING_MODERATION)),
             count(Comment.state == CommentState.PUBLISHED, Comment.decision.is_(None)),

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import numbers, pagination
+from portal import numbers
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -55,7 +55,6 @@ from portal.models import (
 from portal.models.disclosures import disclosure_tasks
 from portal.models.types import utcnow
 from portal.numbers import is_whole
-from portal.permissions import Permission
 from portal.sanitize import clean_text
 from portal.services import access, clocks, drafts, search
 
@@ -94,25 +93,6 @@ _INVISIBLE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 # --- labels --------------------------------------------------------------------------------------
-
-
-def field_label(name):
-    """A disclosure form field's name in the user's language, for error messages."""
-    return {
-        "title": _("Title"),
-        "body": _("Text"),
-        "note": _("What changed"),
-        "reason": _("Reason"),
-        "published_on": _("Publication date"),
-        "category": _("Disclosure category"),
-        "area": _("Area"),
-        "unit": _("Unit"),
-        "tasks": _("Related tasks"),
-        "name_zh": _("Chinese name"),
-        "name_en": _("English name"),
-        "code": _("Code"),
-        "observations": _("Observations"),
-    }.get(name, name)
 
 
 def state_label(state):
@@ -169,8 +149,8 @@ def get_category(category_id):
 
 
 def _category_names(name_zh, name_en, category=None):
-    zh = text_field(name_zh, "name_zh", 1, 60, single_line=True)
-    en = text_field(name_en, "name_en", 1, 80, single_line=True)
+    zh = drafts.text_field(name_zh, "name_zh", _("Chinese name"), 1, 60, single_line=True)
+    en = drafts.text_field(name_en, "name_en", _("English name"), 1, 80, single_line=True)
     others = [c for c in list_categories() if c is not category]
     if any(c.name_zh == zh for c in others):
         raise ValidationFailed(
@@ -241,32 +221,9 @@ def set_category_active(category, active):
 
 # --- access --------------------------------------------------------------------------------------
 
-# Who may see and act on a disclosure is decided by its policy (portal.services.access); these
-# names are the policy's, kept for the callers.
+# Who may see and act on a disclosure is decided by its policy (portal.services.access): callers read and
+# act through `POLICY` (`get_public`, `get_for_unit`, `act`, …).
 POLICY = access.DISCLOSURES
-is_public = POLICY.is_public
-may_manage = POLICY.may_manage
-not_found = POLICY.not_found
-act = POLICY.act
-
-
-def get_for_unit(user, disclosure_id):
-    """The disclosure for the console: its unit's staff, or site oversight; NotFound for anyone else."""
-    return POLICY.get_for_unit(user, disclosure_id)
-
-
-# What the public page shows of a disclosure, loaded with it rather than one relation at a time.
-_PUBLIC_PAGE = (
-    joinedload(Disclosure.unit).selectinload(Unit.aliases),
-    joinedload(Disclosure.category),
-    joinedload(Disclosure.area),
-    selectinload(Disclosure.tasks).joinedload(Task.measure),
-)
-
-
-def get_public(disclosure_id):
-    """A published or withdrawn disclosure, or NotFound (drafts do not exist for the public)."""
-    return POLICY.get_public(disclosure_id, _PUBLIC_PAGE)
 
 
 def changed_in_public(disclosure):
@@ -280,11 +237,6 @@ def _as_id(value):
 
 
 # --- validation ----------------------------------------------------------------------------------
-
-
-def text_field(value, name, low, high, single_line=False):
-    """`value` cleaned for display and checked against its length (`drafts.text_field`, with this form's labels)."""
-    return drafts.text_field(value, name, low, high, field_label, single_line)
 
 
 def markdown_text(value):
@@ -351,7 +303,7 @@ _EDITABLE = ("category", "title", "body", "area", "task_ids", "published_on")
 def _apply(disclosure, values):
     """Validate every value of a draft together, then write them to `disclosure`."""
     category = _category(values["category"], disclosure.category)
-    title = text_field(values["title"], "title", *TITLE_LENGTH, single_line=True)
+    title = drafts.text_field(values["title"], "title", _("Title"), *TITLE_LENGTH, single_line=True)
     body = markdown_text(values["body"])
     area = drafts.area(values["area"])
     published_on = _published_on(values["published_on"])
@@ -383,11 +335,9 @@ def _current(disclosure):
 
 
 LIFECYCLE = drafts.Lifecycle(
-    model=Disclosure,
+    policy=POLICY,
     search_kind=SEARCH_KIND,
     draft_state=DisclosureState.DRAFT,
-    permission=Permission.DISCLOSURES_MANAGE,
-    act=act,
     apply=_apply,
     current=_current,
     editable=_EDITABLE,
@@ -484,7 +434,7 @@ def revise(user, disclosure, title, body, note, now=None, version=None):
         (DisclosureState.PUBLISHED,),
         lambda _d: _("Only a published disclosure can be revised."),
     )
-    title = text_field(title, "title", *TITLE_LENGTH, single_line=True)
+    title = drafts.text_field(title, "title", _("Title"), *TITLE_LENGTH, single_line=True)
     body = _required_body(markdown_text(body))
     latest = disclosure.versions[-1]
     if title == disclosure.title and body == disclosure.body:
@@ -495,7 +445,7 @@ def revise(user, disclosure, title, body, note, now=None, version=None):
             ),
             field="body",
         )
-    note = text_field(note, "note", *NOTE_LENGTH)
+    note = drafts.text_field(note, "note", _("What changed"), *NOTE_LENGTH)
     revision = DisclosureVersion(
         number=latest.number + 1,
         title=title,
@@ -525,7 +475,7 @@ def withdraw(user, disclosure, reason, now=None, version=None):
             else _("Only a published disclosure can be withdrawn; a draft is simply not published.")
         ),
     )
-    reason = text_field(reason, "reason", *WITHDRAW_REASON_LENGTH)
+    reason = drafts.text_field(reason, "reason", _("Reason"), *WITHDRAW_REASON_LENGTH)
     disclosure.withdrawn_at = now
     LIFECYCLE.withdraw(disclosure, DisclosureState.WITHDRAWN, reason, now)
     db.session.flush()
@@ -614,7 +564,7 @@ def replace_observations(user, disclosure, rows, version=None):
     Every row is checked; the first error names its row (counting from 1, blank rows included, as
     the editor shows them) and its field. A goal and year given twice is refused.
     """
-    act(user, disclosure, version)
+    POLICY.act(user, disclosure, version)
     if not disclosure.category.takes_observations:
         raise Conflict(_("Only a disclosure of a statistics category carries goal observations."))
     if disclosure.state is not DisclosureState.DRAFT:
@@ -858,12 +808,12 @@ def version(disclosure, number):
 
 def console_list(user, state=None, page=1, per_page=20):
     """A pagination.Page of the unit's disclosures (all of them for site oversight), newest first."""
-    return pagination.fetch(
-        db.session,
-        sa.select(Disclosure).where(*drafts.console_conditions(POLICY, user, state)),
-        numbers.identifier(page),
+    return drafts.console_list(
+        POLICY,
+        user,
+        state,
+        page,
         per_page,
-        order_by=(Disclosure.created_at.desc(), Disclosure.id.desc()),
         options=(
             selectinload(Disclosure.unit).selectinload(Unit.aliases),
             selectinload(Disclosure.category),

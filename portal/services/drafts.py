@@ -27,11 +27,11 @@ from portal.sanitize import clean_text
 from portal.services import search
 
 
-def text_field(value, name, low, high, label, single_line=False):
+def text_field(value, name, label, low, high, single_line=False):
     """`value` cleaned for display (portal.sanitize.clean_text) and checked against its length.
 
-    `label(name)` names the field in the user's language for the message; `single_line` folds every run of
-    white space (line breaks included) into one space.
+    `label` is the field's name in the user's language, as its form shows it, for the message (a refusal is
+    on the field `name`); `single_line` folds every run of white space (line breaks included) into one space.
     """
     text = clean_text(value)
     if single_line:
@@ -39,13 +39,13 @@ def text_field(value, name, low, high, label, single_line=False):
     if not low <= len(text) <= high:
         if low == 0:
             raise ValidationFailed(
-                _("%(field)s must be %(n)s characters or fewer.", field=label(name), n=high),
+                _("%(field)s must be %(n)s characters or fewer.", field=label, n=high),
                 field=name,
             )
         raise ValidationFailed(
             _(
                 "%(field)s must be between %(low)s and %(high)s characters.",
-                field=label(name),
+                field=label,
                 low=low,
                 high=high,
             ),
@@ -85,11 +85,11 @@ def tasks(task_ids):
 class Lifecycle:
     """How one kind of record goes from draft to public record, as the shared helpers need to know it."""
 
-    model: type  # the mapped class, a portal.models.records.UnitRecord
+    # Its access policy (portal.services.access): the mapped class (a portal.models.records.UnitRecord), the
+    # permission a unit's staff need to draft and act (`manage`), and `act`.
+    policy: object
     search_kind: str  # its kind in the search index ("consultation", "disclosure")
     draft_state: object  # the state of a draft, the only one that may be edited
-    permission: object  # the Permission a unit's staff need to draft and act
-    act: Callable  # (user, record, version) → None, or NotFound / Forbidden / Conflict
     apply: Callable  # (record, values) → None: validate every value of a draft together, then write them
     current: Callable  # (record) → the values `apply` takes, as the draft has them now
     editable: tuple  # the names `update` accepts
@@ -101,14 +101,14 @@ class Lifecycle:
         if not isinstance(unit, Unit) or not unit.handles_reports:
             raise ValidationFailed(self.not_a_unit(), field="unit")
         if created_by is not None and (
-            created_by.unit_id != unit.id or not created_by.can(self.permission)
+            created_by.unit_id != unit.id or not created_by.can(self.policy.manage)
         ):
             raise Forbidden(_("Only staff of the responsible unit can do this."))
         return unit
 
     def create(self, unit, created_by, values):
         """A new draft of `unit` from `values` (validated together by the domain's `apply`)."""
-        record = self.model(
+        record = self.policy.model(
             unit=self.drafting_unit(unit, created_by),
             state=self.draft_state,
             created_by_id=created_by.id if created_by is not None else None,
@@ -123,7 +123,7 @@ class Lifecycle:
         unknown = set(changes) - set(self.editable)
         if unknown:
             raise TypeError(f"update_draft: unknown fields {sorted(unknown)}")
-        self.act(user, record, version)
+        self.policy.act(user, record, version)
         if record.state is not self.draft_state:
             raise Conflict(self.not_a_draft())
         self.apply(record, {**self.current(record), **changes})
@@ -136,7 +136,7 @@ class Lifecycle:
 
         `refusal(record)` says why another state is refused.
         """
-        self.act(user, record, version)
+        self.policy.act(user, record, version)
         if record.state not in allowed:
             raise Conflict(refusal(record))
 
@@ -177,9 +177,18 @@ def list_public(policy, filters, names, condition, page, per_page, max_per_page,
     )
 
 
-def console_conditions(policy, user, state):
-    """The SQL conditions of a console list: the records `user` reads, narrowed to `state` (None: all)."""
+def console_list(policy, user, state, page, per_page, **fetch):
+    """A pagination.Page of the records of `policy` that `user` reads in the console (their unit's, every unit's
+    under oversight), narrowed to `state` (None: all), newest first; `fetch` goes to pagination.fetch."""
+    model = policy.model
     conditions = [policy.console_condition(user)]
     if state is not None:
-        conditions.append(policy.model.state == state)
-    return conditions
+        conditions.append(model.state == state)
+    return pagination.fetch(
+        db.session,
+        sa.select(model).where(*conditions),
+        numbers.identifier(page),
+        per_page,
+        order_by=(model.created_at.desc(), model.id.desc()),
+        **fetch,
+    )

@@ -124,7 +124,7 @@ def test_eia_consultation_from_opening_to_the_published_answer(page, browser, li
 
     # The period ends: the scheduled `portal tick` closes it the day after its last day.
     with app.app_context():
-        consultation = consultations.get_public(consultation_id)
+        consultation = consultations.POLICY.get_public(consultation_id)
         after = datetime.combine(
             consultation.closes_on + timedelta(days=1),
             datetime.min.time(),

@@ -321,7 +321,7 @@ def test_open_consultation_shows_notice_document_hearings_comments_and_form(clie
 def test_extended_consultation_shows_both_dates(client, world, app):
     """An extended period shows the new end date and the original one."""
     with app.app_context():
-        plan = consultations.get_public(world["plan"])
+        plan = consultations.POLICY.get_public(world["plan"])
         new, original = plan.closes_on.isoformat(), plan.original_closes_on.isoformat()
     page = page_of(english(client), f"/consultations/{world['plan']}")
     assert new in page
@@ -351,7 +351,7 @@ def test_consultation_not_yet_open_says_when_it_opens(client, app):
 def test_answered_consultation_links_the_statement_and_shows_decisions(client, world, app):
     """Closed with a date in the note, each comment's decision and reason, the statement link, hearing minutes."""
     with app.app_context():
-        closes_on = consultations.get_public(world["answered"]).closes_on.isoformat()
+        closes_on = consultations.POLICY.get_public(world["answered"]).closes_on.isoformat()
     page = page_of(english(client), f"/consultations/{world['answered']}")
     assert f"Comments are no longer accepted: this consultation closed on {closes_on}." in page
     assert "Adopted (采纳)" in page and "已在第一段提高补偿标准。" in page

@@ -365,14 +365,14 @@ def test_staff_of_another_unit_cannot_see_or_publish_a_draft(app_context, people
     with pytest.raises(NotFound):
         publish(app_context, people["stranger"], draft)
     with pytest.raises(NotFound):
-        consultations.get_for(people["stranger"], draft.id)
+        consultations.POLICY.get_for(people["stranger"], draft.id)
     assert draft.state is ConsultationState.DRAFT
 
 
 def test_site_admin_sees_drafts_but_cannot_act_for_the_unit(app_context, people):
     """A site administrator of another unit sees the draft, and is Forbidden to publish it."""
     draft = eia_draft()
-    assert consultations.get_for(people["site"], draft.id) is draft
+    assert consultations.POLICY.get_for(people["site"], draft.id) is draft
     with pytest.raises(Forbidden):
         publish(app_context, people["site"], draft)
 
@@ -381,7 +381,7 @@ def test_another_unit_is_forbidden_to_act_on_a_public_consultation(app_context, 
     """Once public, the consultation is visible to all, and acting on it is Forbidden to other units."""
     draft = eia_draft()
     publish(app_context, people["admin"], draft)
-    assert consultations.get_for(people["stranger"], draft.id) is draft
+    assert consultations.POLICY.get_for(people["stranger"], draft.id) is draft
     with pytest.raises(Forbidden):
         consultations.extend(people["stranger"], draft, date(2026, 10, 30), now=NOW)
     with pytest.raises(Forbidden):
@@ -393,7 +393,7 @@ def test_the_public_cannot_open_a_draft(people):
     """get_public answers NotFound for a draft."""
     draft = policy_draft()
     with pytest.raises(NotFound):
-        consultations.get_public(draft.id)
+        consultations.POLICY.get_public(draft.id)
 
 
 def test_a_stale_version_is_refused(app_context, people):
@@ -485,7 +485,7 @@ def test_withdrawn_consultation_stays_readable_with_its_reason(app_context, peop
     publish(app_context, people["staff"], draft)
     consultations.withdraw(people["staff"], draft, "建设单位已撤回项目申请，本次征求意见终止。")
     db.session.commit()
-    shown = consultations.get_public(draft.id)
+    shown = consultations.POLICY.get_public(draft.id)
     assert shown.state is ConsultationState.WITHDRAWN
     assert shown.withdrawn_reason == "建设单位已撤回项目申请，本次征求意见终止。"
     assert len(shown.paragraphs) == 3
@@ -500,7 +500,7 @@ def test_a_withdrawn_draft_never_becomes_public(people):
     consultations.withdraw(people["staff"], draft, "草案需要重新起草。")
     assert draft.state is ConsultationState.WITHDRAWN
     with pytest.raises(NotFound):
-        consultations.get_public(draft.id)
+        consultations.POLICY.get_public(draft.id)
 
 
 # --- the participation statement ------------------------------------------------------------------

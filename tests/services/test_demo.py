@@ -212,7 +212,8 @@ def test_demo_publishes_a_marked_disclosure_in_every_category(loaded):
     )
     assert all(demo.SAMPLE_MARK in d.title and demo.SAMPLE_MARK in d.body for d in samples)
     assert all(
-        disclosures.is_public(d) and d.published_on < clocks.local_day(utcnow()) for d in samples
+        disclosures.POLICY.is_public(d) and d.published_on < clocks.local_day(utcnow())
+        for d in samples
     )
     assert all(d.unit.handles_reports for d in samples)
 

@@ -151,12 +151,12 @@ def test_a_draft_is_private_and_not_indexed(app_context, people):
     """A new draft: its unit sees it, another unit and the public do not; nothing goes to the search outbox."""
     item = draft(people)
     assert item.state is DisclosureState.DRAFT and item.versions == []
-    assert disclosures.get_for_unit(people["colleague"], item.id) is item
-    assert disclosures.get_for_unit(people["admin"], item.id) is item
+    assert disclosures.POLICY.get_for_unit(people["colleague"], item.id) is item
+    assert disclosures.POLICY.get_for_unit(people["admin"], item.id) is item
     with pytest.raises(NotFound):
-        disclosures.get_for_unit(people["stranger"], item.id)
+        disclosures.POLICY.get_for_unit(people["stranger"], item.id)
     with pytest.raises(NotFound):
-        disclosures.get_public(item.id)
+        disclosures.POLICY.get_public(item.id)
     assert outbox() == []
 
 
@@ -209,7 +209,7 @@ def test_publishing_writes_version_one_and_defaults_the_date_to_beijing_today(ap
     assert item.state is DisclosureState.PUBLISHED and item.first_published_at == NOW
     assert item.published_on == date(2026, 5, 20)
     assert (first.number, first.title, first.body, first.note) == (1, item.title, BODY, "")
-    assert disclosures.get_public(item.id) is item
+    assert disclosures.POLICY.get_public(item.id) is item
     assert outbox() == [("disclosure", str(item.id))]
     late_evening = datetime(2026, 5, 20, 17, 0, tzinfo=UTC)  # 01:00 on 21 May in Beijing
     other = draft(people, title="夜间发布")
@@ -301,7 +301,7 @@ def test_withdrawal_needs_a_reason_and_keeps_a_public_tombstone(app_context, peo
     later = NOW + timedelta(days=10)
     disclosures.withdraw(people["staff"], item, "数据口径有误,将重新发布。", now=later)
     assert item.state is DisclosureState.WITHDRAWN and item.withdrawn_at == later
-    assert disclosures.get_public(item.id) is item and len(item.versions) == 2
+    assert disclosures.POLICY.get_public(item.id) is item and len(item.versions) == 2
     assert disclosures.version(item, 1).body == BODY
     assert outbox()[-1] == ("disclosure", str(item.id)) and len(outbox()) == 3
     assert disclosures.last_changed_at(item) == later
@@ -319,7 +319,7 @@ def test_another_unit_cannot_act_and_a_site_admin_only_reads(app_context, people
     with pytest.raises(Forbidden):
         disclosures.withdraw(people["admin"], item, "管理员撤回。")
     with pytest.raises(NotFound):
-        disclosures.get_for_unit(people["stranger"], item.id)
+        disclosures.POLICY.get_for_unit(people["stranger"], item.id)
     assert item.state is DisclosureState.PUBLISHED
 
 
