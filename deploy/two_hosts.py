@@ -8,7 +8,8 @@ joined to this one by a veth pair with an address of its own; in each namespace 
 (deploy/gunicorn.conf.py, as `make serve` runs it, production settings), both on the SAME scratch
 PostgreSQL database (created and dropped here, reached through PostgreSQL's Unix socket, a file that
 every namespace sees) with PORTAL_SEARCH_ENGINE=postgresql and one shared PORTAL_FILES_DIR, each with a
-PORTAL_DATA_DIR of its own; and in this namespace nginx (deploy/nginx.conf with the two hosts as its
+PORTAL_DATA_DIR of its own, both started at once on the empty database (each runs `portal init`, which
+takes its turn); and in this namespace nginx (deploy/nginx.conf with the two hosts as its
 upstream) on a free port of 127.0.0.1, round robin, passing a request that could not reach one host to
 the other.
 
@@ -25,7 +26,9 @@ Then three parts, each printing what it saw:
    whole process group of host A's gunicorn (master and workers) gets SIGKILL. Afterwards every report
    a client saw the receipt of is in the database exactly once, none twice, and the failed requests
    are counted: at most one per client, the request it had in flight on A when A died (nginx passes
-   a request it could not send to A to B; one already sent is never sent twice).
+   a request it could not send to A to B; a POST already sent is never sent twice). A client whose
+   report got a 502 sends the same form again once, as a resident would: its submission key keeps a
+   report that A stored before dying from being stored twice.
 """
 
 import argparse
@@ -153,7 +156,7 @@ class Cluster:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, workers=2):
-        """Create the database, the namespaces and veths, prepare the data, start both hosts and nginx."""
+        """Create the database, the namespaces and veths, start both hosts, load the demo data, start nginx."""
         tag = secrets.token_hex(3)
         run("createdb", "-h", "127.0.0.1", "-U", "postgres", self.database)
         self.made.append(("database", self.database))
@@ -178,19 +181,6 @@ class Cluster:
             "GUNICORN_ACCESS_LOG": str(self.workdir / "access-{host}.log"),
             "GUNICORN_LOG_LEVEL": "warning",
         }
-        # The demo data (accounts, an open consultation with a hearing) once, before either host starts.
-        prepare = {**self.environ, "PORTAL_DATA_DIR": str(self.workdir / "prepare")}
-        for command in (("init",), ("demo",)):
-            done = subprocess.run(
-                [sys.executable, "-m", "flask", "--app", "wsgi", "portal", *command],
-                cwd=ROOT,
-                env=prepare,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if done.returncode != 0:
-                raise RuntimeError(f"portal {command[0]} failed: {done.stdout}{done.stderr}")
         for letter, subnet in zip("ab", free_subnets(2), strict=True):
             stem = subnet.rsplit(".", 1)[0]
             last = int(subnet.rsplit(".", 1)[1])
@@ -215,10 +205,23 @@ class Cluster:
             run(*inside, "addr", "add", f"{host.address}/30", "dev", host.inside)
             run(*inside, "link", "set", host.inside, "up")
             run(*inside, "link", "set", "lo", "up")
+        # Both at once on the empty database, as a deployment starts them: each runs `portal init` first,
+        # one after the other (its advisory lock), and the second finds the migrations done.
         for host in self.hosts:
             self.start_host(host)
         for host in self.hosts:
             self.wait_for(host.base, host.process, f"host {host.name}")
+        # The demo data (accounts, an open consultation with a hearing), while both serve.
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "portal", "demo"],
+            cwd=ROOT,
+            env={**self.environ, "PORTAL_DATA_DIR": str(self.workdir / "demo")},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"portal demo failed: {done.stdout}{done.stderr}")
         self.start_nginx()
         self.wait_for(self.proxy, self.nginx, "nginx")
 
@@ -591,6 +594,7 @@ class LoadResult:
     tried: int
     acknowledged: dict
     failed: int
+    resent: int
     errors: list
     killed_at: float
     first_after: float | None
@@ -603,35 +607,53 @@ def load(cluster, seconds, clients):
     """`clients` clients submit reports through nginx for `seconds`; host A is killed halfway."""
     lock = threading.Lock()
     acknowledged, everything, errors = {}, {}, []
-    counts = {"requests": 0, "tried": 0, "failed": 0, "after": 0}
+    counts = {"requests": 0, "tried": 0, "failed": 0, "resent": 0, "after": 0}
     started = time.monotonic()
     deadline = started + seconds
     killed = threading.Event()
     kill_time = [None]
     first_after = [None]
 
+    def send(client, form, marker):
+        """POST the report form once: ((reference, code) or None, what went wrong or None, whether to resend)."""
+        try:
+            status, reference, code = web_report(client, form, marker)
+        except Exception as error:  # noqa: BLE001 - counted and shown; the client goes on
+            client.connection.close()
+            return None, f"{type(error).__name__}: {error}"[:200], True
+        if reference:
+            return (reference, code), None, False
+        # A 502 (the host died with the form): a resident sends it again, with the same submission key.
+        return None, f"HTTP {status}", status >= 500
+
     def work():
         client = Client(cluster.port)
         while time.monotonic() < deadline:
             marker = f"[{uuid.uuid4().hex}]"
             began = time.monotonic()
-            sent = 1
+            problems, receipt, sent = [], None, 1
             try:
                 form = web_form(client)
-                sent = 2
-                status, reference, code = web_report(client, form, marker)
-                problem = None if reference else f"HTTP {status}"
-            except Exception as error:  # noqa: BLE001 - counted, shown, and the client goes on
-                problem = f"{type(error).__name__}: {error}"[:200]
+            except Exception as error:  # noqa: BLE001 - counted and shown; the client goes on
                 client.connection.close()
+                problems.append(f"GET: {type(error).__name__}: {error}"[:200])
+                form = None
+            for _attempt in range(2 if form else 0):
+                receipt, problem, again = send(client, form, marker)
+                sent += 1
+                if problem:
+                    problems.append(problem)
+                if not again:
+                    break
             with lock:
                 counts["requests"] += sent
                 counts["tried"] += 1
-                if problem:
-                    counts["failed"] += 1
-                    errors.append(problem)
+                counts["failed"] += len(problems)
+                counts["resent"] += sent - 2 if sent > 2 else 0
+                errors.extend(problems)
+                if receipt is None:
                     continue
-                acknowledged[marker.strip("[]")] = (reference, code)
+                acknowledged[marker.strip("[]")] = receipt
                 if killed.is_set() and began > kill_time[0]:
                     counts["after"] += 1
                     if first_after[0] is None:
@@ -653,6 +675,7 @@ def load(cluster, seconds, clients):
         tried=counts["tried"],
         acknowledged=acknowledged,
         failed=counts["failed"],
+        resent=counts["resent"],
         errors=errors,
         killed_at=kill_time[0] - started,
         first_after=first_after[0],
@@ -707,7 +730,8 @@ def run_all(seconds=30, clients=16, workers=2):
         check = result.check
         print(
             f"  {result.requests} requests ({result.tried} reports tried), "
-            f"{len(result.acknowledged)} acknowledged, {result.failed} failed; A killed at "
+            f"{len(result.acknowledged)} acknowledged, {result.failed} failed ({result.resent} forms sent "
+            f"again after a failure); A killed at "
             f"{result.killed_at:.1f} s, first report acknowledged after the kill "
             f"{result.first_after if result.first_after is None else round(result.first_after, 2)} s "
             f"later, {result.acknowledged_after} acknowledged after it; lost {check['lost']}, duplicated "
