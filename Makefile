@@ -75,7 +75,7 @@ test-search-engine:
 # Needs root, iproute2, nginx and PostgreSQL on this machine; not part of `make test`. TWO_HOSTS_SECONDS
 # sets the length of the load run (30).
 two-hosts: $(VENV)/.installed-test
-	PORTAL_TEST_TWO_HOSTS=1 $(BIN)/python -m pytest -n 0 -s -q -p no:cacheprovider tests/deploy/test_two_hosts.py
+	PORTAL_TEST_TWO_HOSTS=1 $(BIN)/python -m pytest -n 0 -s -q -rs -p no:cacheprovider tests/deploy/test_two_hosts.py
 
 # Known vulnerabilities in the installed packages (pip-audit) and risky code in the portal (bandit).
 audit: $(VENV)/.installed-test

@@ -61,7 +61,16 @@ from bench.submit import Client, verify, web_form, web_report  # noqa: E402
 
 IP = shutil.which("ip") or "/usr/sbin/ip"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-SOCKET_DIR = "/var/run/postgresql"
+# Where Debian's PostgreSQL puts its socket (PGSOCKETDIR, if set, names another): the app hosts reach the
+# database through this file, because PostgreSQL listens on 127.0.0.1 of this namespace only.
+DEFAULT_SOCKET_DIR = "/var/run/postgresql"
+
+
+def socket_dir():
+    """The directory of PostgreSQL's Unix socket."""
+    return os.environ.get("PGSOCKETDIR", DEFAULT_SOCKET_DIR)
+
+
 APP_PORT = 8001
 DEMO_PASSWORD = "demo-password-2026"  # nosec B105 - the sample accounts' password (services/demo.py)
 HIDDEN = re.compile(r'<input[^>]*name="([^"]+)"[^>]*type="hidden"[^>]*value="([^"]*)"')
@@ -79,8 +88,8 @@ def missing():
         return "`ip` (iproute2) is not installed"
     if not os.access(NGINX, os.X_OK):
         return "nginx is not installed (apt-get install nginx); CI installs it"
-    if not Path(SOCKET_DIR, ".s.PGSQL.5432").exists():
-        return f"PostgreSQL's socket is not in {SOCKET_DIR}"
+    if not Path(socket_dir(), ".s.PGSQL.5432").exists():
+        return f"PostgreSQL's socket is not in {socket_dir()} (PGSOCKETDIR names another directory)"
     if not shutil.which("createdb"):
         return "PostgreSQL's client programs (createdb) are not installed"
     return ""
@@ -148,7 +157,7 @@ class Cluster:
     @property
     def database_url(self):
         """The shared database, through PostgreSQL's Unix socket (every namespace sees the file)."""
-        return f"postgresql+psycopg://postgres@/{self.database}?host={SOCKET_DIR}"
+        return f"postgresql+psycopg://postgres@/{self.database}?host={socket_dir()}"
 
     @property
     def proxy(self):
@@ -702,10 +711,18 @@ def main(argv=None):
     return 0 if result else 1
 
 
+def _interrupted(signum, _frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def run_all(seconds=30, clients=16, workers=2):
     """The whole run; the LoadResult (raises AssertionError on the first step that fails)."""
     began = time.monotonic()
     print(f"load average at start: {os.getloadavg()}", flush=True)
+    # SIGTERM (a CI timeout, a `kill`) unwinds like Ctrl-C, through the `finally` that removes everything.
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _interrupted)
     workdir = Path(tempfile.mkdtemp(prefix="portal-two-hosts-"))
     # nginx's workers run as nobody: they must reach the temporary files under here.
     workdir.chmod(0o755)
@@ -751,7 +768,11 @@ def run_all(seconds=30, clients=16, workers=2):
         assert cluster.hosts[1].process.poll() is None, "host B died"
         return result
     finally:
-        cluster.close()
+        try:
+            cluster.close()
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
         print(
             f"removed the hosts, namespaces, database and files; {time.monotonic() - began:.1f} s in all; "
             f"load average at end: {os.getloadavg()}",
