@@ -72,6 +72,8 @@ def socket_dir():
 
 
 APP_PORT = 8001
+# Requests sent to a host to fill the page caches of its workers (gunicorn's sync workers take turns).
+WORKERS_SEEN = 2
 DEMO_PASSWORD = "demo-password-2026"  # nosec B105 - the sample accounts' password (services/demo.py)
 HIDDEN = re.compile(r'<input[^>]*name="([^"]+)"[^>]*type="hidden"[^>]*value="([^"]*)"')
 HIDDEN_FIRST = re.compile(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"')
@@ -468,6 +470,12 @@ def journey(cluster):
     assert "badge-accepted" in page
     step("accepted through B, shown accepted through A")
 
+    # The public page, rendered and kept in B's page caches (a Last-Modified says it was stored).
+    public = Browser(cluster, "198.51.100.10")
+    for _ in range(2 * WORKERS_SEEN):
+        shown = public.request(b, "GET", f"/reports/{reference}")
+    assert "badge-accepted" in shown.text and "Last-Modified" in shown.headers, shown.headers
+
     reply = f"已派员现场检查,{phrase}已封堵。"
     replied = staff.post_form(b, page, f"{console}/reply", {"text": reply})
     assert replied.status_code == 302, replied.status_code
@@ -477,7 +485,11 @@ def journey(cluster):
     closed = staff.post_form(a, confirm.text, f"{console}/close", {"confirm": "yes"})
     assert closed.status_code == 302, closed.status_code
     assert "badge-closed" in staff.get(b, console)
-    step("answered through B, closing asked on B and confirmed on A, shown closed through B")
+    assert "badge-closed" in public.get(b, f"/reports/{reference}")
+    step(
+        "answered through B, closing asked on B and confirmed on A, shown closed through B "
+        "(the public page too, which B's cache held as accepted)"
+    )
 
     photo = staff.request(b, "GET", evidence)
     assert photo.status_code == 200 and photo.headers["Content-Type"].startswith("image/")
