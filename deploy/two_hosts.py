@@ -396,8 +396,7 @@ class Browser:
 
 
 def hidden_fields(page, action):
-    """The hidden inputs of `page`'s form posting to `action` (or, failing that, of its form that posts to
-    the page itself, which names no action)."""
+    """The hidden inputs of `page`'s form posting to `action`, else of its form posting to the page itself."""
     forms = re.findall(r"<form\b([^>]*)>(.*?)</form>", page, re.S)
     for wanted in (action, None):
         for attributes, body in forms:
