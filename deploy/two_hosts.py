@@ -647,6 +647,7 @@ def load(cluster, seconds, clients):
         return None, f"HTTP {status}", status >= 500
 
     def work():
+        """One client: a form, a report, until the deadline; what it saw is added up under the lock."""
         client = Client(cluster.port)
         while time.monotonic() < deadline:
             marker = f"[{uuid.uuid4().hex}]"
