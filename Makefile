@@ -3,7 +3,8 @@
 # (`make test-search-engine` the search tests again on the PostgreSQL search engine); `make audit`
 # checks the dependencies for advisories and the code with bandit; `make lint` checks the Python code with
 # ruff (lint rules and formatting) and `make format` fixes what ruff can fix and formats the code;
-# `make screenshots` renders the main pages into build/screenshots/ (docs/screenshots.md).
+# `make screenshots` renders the main pages into build/screenshots/ (docs/screenshots.md); `make two-hosts`
+# (as root) runs two app hosts in network namespaces behind one nginx on a scratch PostgreSQL database.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -20,7 +21,7 @@ SEARCH_TESTS := tests/search tests/services/test_search.py tests/services/test_s
 	tests/browser/test_search_journey.py tests/test_cli.py tests/public/test_query_counts.py \
 	tests/test_confidentiality.py tests/services/test_access.py
 
-.PHONY: run serve demo test test-search-engine audit lint format screenshots install translations clean
+.PHONY: run serve demo test test-search-engine two-hosts audit lint format screenshots install translations clean
 
 # A new venv gets the current pip and setuptools: the ones Python bundles have known advisories.
 $(BIN)/python:
@@ -67,6 +68,14 @@ test: $(VENV)/.installed-test node_modules/.installed
 test-search-engine:
 	@case "$$PORTAL_DATABASE_URL" in postgresql*) ;; *) echo "set PORTAL_DATABASE_URL to a PostgreSQL database"; exit 1;; esac
 	PORTAL_TEST_SEARCH_ENGINE=postgresql $(MAKE) test TESTS="$(SEARCH_TESTS)"
+
+# Two app hosts, each in a network namespace of its own, on one scratch PostgreSQL database (through its
+# Unix socket) and one files directory, behind one nginx: the journey across hosts, the limits kept in the
+# database, and 16 clients submitting while one host is killed (deploy/two_hosts.py says what it checks).
+# Needs root, iproute2, nginx and PostgreSQL on this machine; not part of `make test`. TWO_HOSTS_SECONDS
+# sets the length of the load run (30).
+two-hosts: $(VENV)/.installed-test
+	PORTAL_TEST_TWO_HOSTS=1 $(BIN)/python -m pytest -n 0 -s -q -rs -p no:cacheprovider tests/deploy/test_two_hosts.py
 
 # Known vulnerabilities in the installed packages (pip-audit) and risky code in the portal (bandit).
 audit: $(VENV)/.installed-test

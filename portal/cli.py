@@ -2,9 +2,11 @@
 create-api-key, send-mail, tick, demo, backup, restore."""
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -13,6 +15,8 @@ from portal.extensions import db
 from portal.policy.parser import PolicyFormatError
 
 portal = AppGroup("portal", help="Set up and look after the portal.")
+# The PostgreSQL advisory lock ("init") that lets one `portal init` at a time work on a database.
+INIT_LOCK = 0x696E6974
 
 
 def register_commands(app):
@@ -47,20 +51,41 @@ def init_command(policy_path):
     from portal.services.setup import bootstrap
 
     Path(current_app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
-    upgrade()
-    text = policy_path.read_text(encoding="utf-8") if policy_path else bundled_text()
-    try:
-        result = bootstrap(text)
-        db.session.commit()
-    except PolicyFormatError as error:
-        db.session.rollback()
-        raise click.ClickException(f"policy not imported: {error}") from None
-    state = "imported" if result.changed else "unchanged"
-    click.echo(
-        f"policy {state}: {result.chapters} chapters, {result.measures} measures, "
-        f"{result.tasks} tasks, {result.units} units named, {result.goals} goals"
-    )
-    click.echo(prepare_search_index())
+    with one_init_at_a_time():
+        upgrade()
+        text = policy_path.read_text(encoding="utf-8") if policy_path else bundled_text()
+        try:
+            result = bootstrap(text)
+            db.session.commit()
+        except PolicyFormatError as error:
+            db.session.rollback()
+            raise click.ClickException(f"policy not imported: {error}") from None
+        state = "imported" if result.changed else "unchanged"
+        click.echo(
+            f"policy {state}: {result.chapters} chapters, {result.measures} measures, "
+            f"{result.tasks} tasks, {result.units} units named, {result.goals} goals"
+        )
+        click.echo(prepare_search_index())
+
+
+@contextmanager
+def one_init_at_a_time():
+    """On PostgreSQL, hold the database's init lock for the block: app hosts started together wait in turn."""
+    # Every gunicorn runs init before serving (deploy/gunicorn.conf.py). Hosts started at once on a new or
+    # upgraded database would run the same migrations together, and all but one fail and refuse to serve;
+    # in turn, the later ones find the work done. A session lock, on a connection of its own: it spans
+    # the commits inside, and ends with the process if that dies holding it.
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+    with db.engine.connect() as connection:
+        connection.execute(sa.select(sa.func.pg_advisory_lock(INIT_LOCK)))
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(sa.select(sa.func.pg_advisory_unlock(INIT_LOCK)))
+            connection.commit()
 
 
 def prepare_search_index():
