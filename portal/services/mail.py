@@ -62,28 +62,16 @@ def send_pending(config, limit=100):
 
     Returns (sent, failed). Each message is committed on its own, so a crash re-sends at most one.
     """
-    pending = db.session.scalars(
-        sa.select(MailMessage)
-        .where(MailMessage.sent_at.is_(None), MailMessage.attempts < MAX_ATTEMPTS)
-        .order_by(MailMessage.id)
-        .limit(limit)
-    ).all()
-    sent = failed = 0
-    for message in pending:
+    sent = failed = last = 0
+    for _ in range(limit):
+        # Past the last one tried: a message that failed waits for the next run.
+        message = _claim_next(after=last)
+        if message is None:
+            break
+        last = message.id
         message.attempts += 1
         try:
-            email = _build(message, config["MAIL_SENDER"])
-            if config.get("MAIL_SERVER"):
-                with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
-                    if config.get("MAIL_USE_TLS"):
-                        smtp.starttls()
-                    if config.get("MAIL_USERNAME"):
-                        smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-                    smtp.send_message(email)
-            else:
-                folder = Path(config["DATA_DIR"]) / "mail"
-                folder.mkdir(parents=True, exist_ok=True)
-                (folder / f"{message.id:08d}.eml").write_bytes(bytes(email))
+            _deliver(_build(message, config["MAIL_SENDER"]), message.id, config)
             message.sent_at = utcnow()
             message.last_error = ""
             # Bodies carry private tracking links; once delivered they are not kept.
@@ -94,3 +82,34 @@ def send_pending(config, limit=100):
             failed += 1
         db.session.commit()
     return sent, failed
+
+
+def _claim_next(after):
+    # The oldest message to send, its row locked until the commit after sending. On PostgreSQL a sender
+    # on another app host passes over a locked message (SKIP LOCKED) instead of sending it again; SQLite
+    # has no row locks (one host), and there the statement is a plain SELECT.
+    return db.session.scalar(
+        sa.select(MailMessage)
+        .where(
+            MailMessage.sent_at.is_(None),
+            MailMessage.attempts < MAX_ATTEMPTS,
+            MailMessage.id > after,
+        )
+        .order_by(MailMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def _deliver(email, message_id, config):
+    if config.get("MAIL_SERVER"):
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(email)
+    else:
+        folder = Path(config["DATA_DIR"]) / "mail"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{message_id:08d}.eml").write_bytes(bytes(email))
