@@ -545,11 +545,12 @@ class SearchIndex:
 
     def _search_with(self, searcher, request):
         if matches.supported(request.query):
-            found = matches.find(
-                searcher, request.query, lambda leaf, field: _lengths(leaf, field, self.path)
-            )
-            if found is not None:
-                return self._results(searcher, request, found)
+            with matches.collector_paused():
+                found = matches.find(
+                    searcher, request.query, lambda leaf, field: _lengths(leaf, field, self.path)
+                )
+                if found is not None:
+                    return self._results(searcher, request, found)
         return self._search_with_whoosh(searcher, request)
 
     def _results(self, searcher, request, found):
