@@ -30,7 +30,8 @@ import threading
 import time
 from collections import Counter, OrderedDict
 from contextlib import contextmanager, suppress
-from itertools import chain
+from itertools import chain, repeat
+from operator import add, neg
 
 from whoosh import collectors, fields, index, sorting
 from whoosh import query as wq
@@ -557,6 +558,8 @@ class SearchIndex:
         """The page, total and facets from `matches.find`'s per-segment scores, as Whoosh's collectors give them."""
         wanted = [{(name, value) for value in values} for name, values in request.filters.items()]
         by_date = request.sort == "date"
+        limit = request.page * request.per_page
+        first = (request.page - 1) * request.per_page
         counts = Counter()
         total = 0
         candidates = []
@@ -571,14 +574,13 @@ class SearchIndex:
                 ]
             total += len(docnums)
             counts.update(chain.from_iterable(map(values.__getitem__, docnums)))
+            # Sort keys as Whoosh's collectors order them: score (newest first by date, then score)
+            # descending, then docnum ascending; built with map() over tens of thousands of matches.
+            keys = [map(neg, map(scores.__getitem__, docnums)), map(add, docnums, repeat(offset))]
             if by_date:
-                newest = _newest(leaf, self.path)
-                candidates.extend((-newest[d], -scores[d], offset + d) for d in docnums)
-            else:
-                candidates.extend((-scores[d], offset + d) for d in docnums)
-        limit = request.page * request.per_page
-        first = (request.page - 1) * request.per_page
-        top = heapq.nsmallest(limit, candidates)[first:]
+                keys.insert(0, map(neg, map(_newest(leaf, self.path).__getitem__, docnums)))
+            candidates.append(heapq.nsmallest(limit, zip(*keys, strict=True)))
+        top = heapq.nsmallest(limit, chain.from_iterable(candidates))[first:]
         hits = [
             _hit_of(
                 searcher.stored_fields(item[-1]),
