@@ -54,6 +54,10 @@ WRITE_DELAY = 0.05
 # was ~45 MiB of heap plus ~45 MiB of mapped file per gunicorn worker; separate files are read on demand
 # through the kernel's page cache, which the workers share.
 COMPOUND = False
+# The rebuild's in-memory pool of postings before Whoosh spills a sorted run to disk: 128 MB (as Whoosh
+# counts it) made the rebuild of 100,000 documents grow by ~490 MiB; 32 MB grew by 53 MiB instead of
+# 167 MiB at 20,000 documents, for a build 10 % longer (bench/README.md, search).
+REBUILD_POOL_MB = 32
 _TEXT_FIELDS = ("title", "body")
 _STAMP = "%Y%m%d%H%M%S"
 _SEPARATOR = "\x1f"
@@ -350,7 +354,7 @@ def _release(writer):
 
 def _fill(directory, documents, progress):
     ix = index.create_in(directory, schema())
-    writer = ix.writer(limitmb=128, compound=COMPOUND)
+    writer = ix.writer(limitmb=REBUILD_POOL_MB, compound=COMPOUND)
     count = pending = 0
     try:
         for document in documents:
