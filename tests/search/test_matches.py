@@ -1,5 +1,6 @@
 """The Whoosh engine's own matching (portal/search/matches.py): exact totals and facets, Whoosh's ranking."""
 
+import gc
 from collections import Counter
 
 import pytest
@@ -168,3 +169,20 @@ def test_lone_characters_still_match_inside_longer_runs(whoosh_policy_index):
     """A lone character at a term's edge (read by Whoosh's own queries) finds the bigrams that continue it."""
     assert not matches.supported(check_request("局").query)
     assert whoosh_policy_index.search("局").total > 0
+
+
+def test_the_collector_resumes_after_the_last_search_and_stays_off_if_it_was():
+    """Searches hold the garbage collector off only while any of them runs, and never turn it on for good."""
+    assert gc.isenabled()
+    with matches.collector_paused():
+        with matches.collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with matches.collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
