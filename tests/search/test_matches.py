@@ -186,3 +186,24 @@ def test_the_collector_resumes_after_the_last_search_and_stays_off_if_it_was():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_posting_list_read_in_one_piece_has_the_blocks_whoosh_reads(index_path):
+    """Cutting a posting list into blocks in memory gives what Whoosh's matcher reads block by block."""
+    index = open_or_create(index_path)
+    index.add_documents(
+        [
+            Document("disclosure", str(n), f"第{n}号", "兵团生态环境保护" * (1 + n % 3))
+            for n in range(300)
+        ]
+    )
+    searcher = search_index._searcher(index_path)
+    (leaf, _offset), *_others = searcher.reader().leaf_readers()
+    for text in ("兵团", "生态"):
+        matcher = leaf.postings("body", text.encode())
+        assert type(matcher) is matches.W3LeafMatcher
+        in_one_piece = matches._blocks(matcher)
+        matcher.reset()
+        assert len(in_one_piece) == 3  # 300 postings in blocks of up to 128
+        assert in_one_piece == list(matches._blocks_one_by_one(matcher))
+    assert index.search("兵团生态").total == 300
