@@ -2,10 +2,10 @@
 
 Why: Whoosh walks every match through a tree of matcher objects (several Python calls per document
 per term, and a span object per position for phrases) to give the exact total and the facets that a
-results page shows; a phrase with 27,000 matches took 1–3 s. Here each segment's posting lists are
-read block by block (one unpickling per block of 128 postings), documents are intersected as Python
-sets, and positions are decoded only for the documents holding every token of a phrase (one
-unpickling per posting list). Scores are Whoosh's BM25F from the same weights, field lengths and
+results page shows; a phrase with 27,000 matches took 1–3 s. Here each segment's posting list is
+read in one piece and unpickled block by block (128 postings a block), documents are intersected as
+Python sets, and positions are decoded only for the documents holding every token of a phrase (one
+unpickling per token) and checked with C-level iterators. Scores are Whoosh's BM25F from the same weights, field lengths and
 statistics, summed in the same order, so the ranking is Whoosh's.
 
 Used for queries whose tokens are all whole (no lone character at a term's edge, which matches by
@@ -28,9 +28,6 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
-# Document and position in one integer (docnum * _STRIDE + position - offset), so that a phrase's
-# positions are intersected as sets in C; positions stay far below 2**31.
-_STRIDE = 1 << 32
 # A Positions value is a 4-byte count, then a pickled (protocol 2) list of position deltas.
 _PICKLE_HEADER = 6
 _STOP = ord(".")
