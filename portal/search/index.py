@@ -1,7 +1,8 @@
-"""The one module that talks to Whoosh: schema, index directory, writes, rebuild and search.
+"""The module that talks to Whoosh: schema, index directory, writes, rebuild and search.
 
 Everything else in the portal goes through the functions and `SearchIndex` here, so another
-engine can replace Whoosh by rewriting this module alone. Nothing here runs at import.
+engine can replace Whoosh by rewriting this module alone (with `matches.py`, its reading of a
+query's matches, which only this module calls). Nothing here runs at import.
 
 Directory layout, and why: `path` (e.g. instance/search) is a symbolic link to a sibling
 directory `<name>.<stamp>-<random>` that holds the Whoosh files. `rebuild` fills a new sibling,
@@ -19,6 +20,7 @@ new directory instead of writing into the deleted one.
 
 import datetime as dt
 import fcntl
+import heapq
 import logging
 import os
 import re
@@ -28,13 +30,15 @@ import threading
 import time
 from collections import Counter, OrderedDict
 from contextlib import contextmanager, suppress
-from itertools import chain
+from itertools import chain, repeat
+from operator import add, neg
 
 from whoosh import collectors, fields, index, sorting
 from whoosh import query as wq
 from whoosh.analysis import RegexTokenizer, Token, Tokenizer
 from whoosh.index import LockError
 
+from portal.search import matches
 from portal.search.analysis import normalise, scan
 from portal.search.documents import FACETS, Document, Hit, SearchResults, SearchUnavailable
 from portal.search.query import check_request
@@ -50,6 +54,10 @@ WRITE_DELAY = 0.05
 # was ~45 MiB of heap plus ~45 MiB of mapped file per gunicorn worker; separate files are read on demand
 # through the kernel's page cache, which the workers share.
 COMPOUND = False
+# The rebuild's in-memory pool of postings before Whoosh spills a sorted run to disk: 128 MB (as Whoosh
+# counts it) made the rebuild of 100,000 documents grow by ~490 MiB; 32 MB grew by 53 MiB instead of
+# 167 MiB at 20,000 documents, for a build 10 % longer (bench/README.md, search).
+REBUILD_POOL_MB = 32
 _TEXT_FIELDS = ("title", "body")
 _STAMP = "%Y%m%d%H%M%S"
 _SEPARATOR = "\x1f"
@@ -346,7 +354,7 @@ def _release(writer):
 
 def _fill(directory, documents, progress):
     ix = index.create_in(directory, schema())
-    writer = ix.writer(limitmb=128, compound=COMPOUND)
+    writer = ix.writer(limitmb=REBUILD_POOL_MB, compound=COMPOUND)
     count = pending = 0
     try:
         for document in documents:
@@ -541,6 +549,60 @@ class SearchIndex:
             raise
 
     def _search_with(self, searcher, request):
+        if matches.supported(request.query):
+            with matches.collector_paused():
+                found = matches.find(
+                    searcher, request.query, lambda leaf, field: _lengths(leaf, field, self.path)
+                )
+                if found is not None:
+                    return self._results(searcher, request, found)
+        return self._search_with_whoosh(searcher, request)
+
+    def _results(self, searcher, request, found):
+        """The page, total and facets from `matches.find`'s per-segment scores, as Whoosh's collectors give them."""
+        wanted = [{(name, value) for value in values} for name, values in request.filters.items()]
+        by_date = request.sort == "date"
+        limit = request.page * request.per_page
+        first = (request.page - 1) * request.per_page
+        counts = Counter()
+        total = 0
+        candidates = []
+        for leaf, offset, scores in found:
+            if not scores:
+                continue
+            values = _facet_values(leaf, self.path)
+            docnums = scores.keys()
+            if wanted:
+                docnums = [
+                    d for d in docnums if all(not want.isdisjoint(values[d]) for want in wanted)
+                ]
+            total += len(docnums)
+            counts.update(chain.from_iterable(map(values.__getitem__, docnums)))
+            # Sort keys as Whoosh's collectors order them: score (newest first by date, then score)
+            # descending, then docnum ascending; built with map() over tens of thousands of matches.
+            keys = [map(neg, map(scores.__getitem__, docnums)), map(add, docnums, repeat(offset))]
+            if by_date:
+                keys.insert(0, map(neg, map(_newest(leaf, self.path).__getitem__, docnums)))
+            candidates.append(heapq.nsmallest(limit, zip(*keys, strict=True)))
+        top = heapq.nsmallest(limit, chain.from_iterable(candidates))[first:]
+        hits = [
+            _hit_of(
+                searcher.stored_fields(item[-1]),
+                None if by_date else -item[0],
+                request.query.required,
+            )
+            for item in top
+        ]
+        return SearchResults(
+            items=hits,
+            total=total,
+            page=request.page,
+            per_page=request.per_page,
+            query=request.query.text,
+            facets=_facets(counts),
+        )
+
+    def _search_with_whoosh(self, searcher, request):
         matcher = _whoosh_query(request.query, searcher)
         limit = request.page * request.per_page
         if request.sort == "date":
@@ -606,17 +668,21 @@ class _FacetCounter(collectors.WrappingCollector):
 
     def facets(self):
         """{facet: [(value, count)]}, most frequent first."""
-        counts = Counter(chain.from_iterable(self._seen))
-        out = {name: [] for name in FACETS}
-        for (name, value), count in counts.items():
-            out[name].append((value, count))
-        return {
-            name: sorted(pairs, key=lambda pair: (-pair[1], pair[0])) for name, pairs in out.items()
-        }
+        return _facets(Counter(chain.from_iterable(self._seen)))
+
+
+def _facets(counts):
+    """{facet: [(value, count)]}, most frequent first, from a Counter of (facet, value) pairs."""
+    out = {name: [] for name in FACETS}
+    for (name, value), count in counts.items():
+        out[name].append((value, count))
+    return {
+        name: sorted(pairs, key=lambda pair: (-pair[1], pair[0])) for name, pairs in out.items()
+    }
 
 
 _FACET_CACHE = OrderedDict()
-_FACET_CACHE_SIZE = 64
+_FACET_CACHE_SIZE = 256
 _FACET_LOCK = threading.Lock()
 
 
@@ -626,24 +692,40 @@ def _facet_key(path, reader):
 
 
 def _forget_facets(path, searcher):
-    """Drop the facet values cached for segments the index at `path` no longer has (merged away, or rebuilt).
+    """Drop the values cached for segments the index at `path` no longer has (merged away, or rebuilt).
 
-    They would otherwise stay until 64 newer segments pushed them out: for a 20,000-document index, each
+    They would otherwise stay until newer segments pushed them out: for a 20,000-document index, each
     `portal reindex` left megabytes of dead values in every worker.
     """
     live = {_facet_key(path, leaf) for leaf, _offset in searcher.reader().leaf_readers()}
     with _FACET_LOCK:
-        for key in [key for key in _FACET_CACHE if key[0] == path and key not in live]:
+        for key in [key for key in _FACET_CACHE if key[0] == path and key[:2] not in live]:
             del _FACET_CACHE[key]
 
 
-def _facet_values(reader, path=None):
-    """Per document of one segment, the tuple of its (facet, value) pairs; cached by index path and segment id."""
-    key = _facet_key(path, reader)
+def _per_segment(reader, path, what, build):
+    """`build(reader)`, cached by index path, segment id and `what` (a segment's documents never change)."""
+    segment_key = _facet_key(path, reader)
+    key = None if segment_key is None else (*segment_key, what)
     with _FACET_LOCK:
         if key is not None and key in _FACET_CACHE:
             _FACET_CACHE.move_to_end(key)
             return _FACET_CACHE[key]
+    value = build(reader)
+    if key is not None:
+        with _FACET_LOCK:
+            _FACET_CACHE[key] = value
+            while len(_FACET_CACHE) > _FACET_CACHE_SIZE:
+                _FACET_CACHE.popitem(last=False)
+    return value
+
+
+def _facet_values(reader, path=None):
+    """Per document of one segment, the tuple of its (facet, value) pairs; cached by index path and segment id."""
+    return _per_segment(reader, path, "facets", _read_facet_values)
+
+
+def _read_facet_values(reader):
     per_document = [[] for _ in range(reader.doc_count_all())]
     pairs = {}
     for name in FACETS:
@@ -654,19 +736,32 @@ def _facet_values(reader, path=None):
             pair = pairs.setdefault((name, raw), (name, field.from_bytes(raw)))
             for docnum in reader.postings(name, raw).all_ids():
                 per_document[docnum].append(pair)
-    values = [tuple(v) for v in per_document]
-    if key is not None:
-        with _FACET_LOCK:
-            _FACET_CACHE[key] = values
-            while len(_FACET_CACHE) > _FACET_CACHE_SIZE:
-                _FACET_CACHE.popitem(last=False)
-    return values
+    return [tuple(v) for v in per_document]
+
+
+def _lengths(reader, field, path=None):
+    """One segment's field-length bytes (BM25F's lengths), cached like the facet values."""
+    return _per_segment(reader, path, f"length:{field}", lambda r: matches.length_bytes(r, field))
+
+
+def _newest(reader, path=None):
+    """One segment's `newest` sort keys per document (0 when undated), cached like the facet values."""
+
+    def read(reader):
+        if "newest" not in reader.schema or not reader.has_column("newest"):
+            return [0] * reader.doc_count_all()
+        column = reader.column_reader("newest")
+        return [column[docnum] or 0 for docnum in range(reader.doc_count_all())]
+
+    return _per_segment(reader, path, "newest", read)
 
 
 def _hit(hit, terms):
-    stored = hit.fields()
+    return _hit_of(hit.fields(), hit.score, terms)
+
+
+def _hit_of(stored, score, terms):
     date = stored.get("date")
-    score = hit.score
     return Hit(
         kind=stored["kind"],
         id=stored["id"],

@@ -243,7 +243,7 @@ def test_facet_values_of_replaced_segments_are_not_kept(index_path):
         index.add_documents([doc(f"{round}-extra", area="第一师")])
         found = index.search("大气污染")
         assert found.total == 6 and dict(found.facets["area"]) == {"第八师": 5, "第一师": 1}
-    kept = {segment for path, segment in search_index._FACET_CACHE if path == index_path}
+    kept = {key[1] for key in search_index._FACET_CACHE if key[0] == index_path}
     ix = search_index.index.open_dir(os.path.realpath(index_path))
     with ix.searcher() as searcher:
         assert kept == {
