@@ -56,25 +56,44 @@ def lexeme(text):
     return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _vector(entries):
-    """A tsvector literal from [(lexeme text, position, weight)]."""
-    positions = {}
-    for text, position, weight in entries:
+@functools.cache
+def _labels(weight):
+    """Every position's text with this weight ("1A", "2A" …): formatted once, looked up for each token."""
+    return [f"{position}{weight}" for position in range(MAX_POSITION + 1)]
+
+
+def _collect(positions, tokens, first, weight):
+    """Add each token's position from `first` to {lexeme text: "1A,7A"}, with `~c` beside each bigram.
+
+    The hot loop of indexing (every token of every document), hence written out by hand.
+    """
+    labels = _labels(weight)
+    for position, (text, cjk) in enumerate(tokens, first):
+        label = labels[position]
         found = positions.get(text)
-        if found is None:
-            positions[text] = [f"{position}{weight}"]
-        else:
-            found.append(f"{position}{weight}")
-    return " ".join(f"{lexeme(text)}:{','.join(found)}" for text, found in positions.items())
-
-
-def _entries(tokens, first, weight):
-    """(lexeme, position, weight) for each token from position `first`, with `~c` beside each bigram."""
-    for offset, (text, cjk) in enumerate(tokens):
-        position = first + offset
-        yield text, position, weight
+        positions[text] = label if found is None else found + "," + label
         if cjk and len(text) == 2:
-            yield _LEFT + text[1], position, weight
+            left = _LEFT + text[1]
+            found = positions.get(left)
+            positions[left] = label if found is None else found + "," + label
+    return positions
+
+
+_HEADS = {}
+
+
+def _vector(positions):
+    """A tsvector literal from {lexeme text: position labels}."""
+    heads = _HEADS
+    if len(heads) > 1 << 17:  # a bound on memory; the bigrams in use are far fewer
+        heads.clear()
+    out = []
+    for text, found in positions.items():
+        head = heads.get(text)
+        if head is None:
+            head = heads[text] = lexeme(text) + ":"
+        out.append(head + found)
+    return " ".join(out)
 
 
 def _cuts(tokens, room):
@@ -111,13 +130,13 @@ def chunk_vectors(title, body):
 
 def _chunk_vectors(heading, words):
     vectors, first_room = [], MAX_POSITION - len(heading) - TITLE_GAP
-    title_entries = list(_entries(heading, 1, "A"))
     for number, (start, end) in enumerate(_cuts(words, max(first_room, OVERLAP + 1))):
-        first = len(heading) + TITLE_GAP + 1 if number == 0 else 1
-        entries = (title_entries if number == 0 else []) + list(
-            _entries(words[start:end], first, "D")
-        )
-        vectors.append(_vector(entries))
+        if number == 0:
+            positions = _collect({}, heading, 1, "A")
+            first = len(heading) + TITLE_GAP + 1
+        else:
+            positions, first = {}, 1
+        vectors.append(_vector(_collect(positions, words[start:end], first, "D")))
     return vectors
 
 
@@ -147,25 +166,29 @@ CHUNK_COLUMNS = ("key", "chunk", "chunks", "vector", "kind", "newest") + (
 )
 
 
-def _rows(document):
-    """A Document as a row of search_documents and the rows of its chunks in search_chunks (as tuples)."""
-    date, newest = document.date, 0
-    if date is not None:
-        date = (
-            date if isinstance(date, dt.datetime) else dt.datetime(date.year, date.month, date.day)
-        )
-        newest = int(date.strftime("%Y%m%d%H%M%S"))
-    key, kind = document.key, document.kind
-    row = (
-        key,
-        kind,
+def _document_row(document):
+    """A Document as a row of search_documents (a tuple in DOCUMENT_COLUMNS' order)."""
+    date = document.date
+    if date is not None and not isinstance(date, dt.datetime):
+        date = dt.datetime(date.year, date.month, date.day)
+    return (
+        document.key,
+        document.kind,
         document.id,
         document.title,
         document.url or "",
         document.snippet_source,
         date,
     )
+
+
+def _chunk_rows(document):
+    """A Document's rows of search_chunks (tuples in CHUNK_COLUMNS' order)."""
+    date, newest = document.date, 0
+    if date is not None:
+        newest = int(date.strftime("%Y%m%d%H%M%S"))
     facets = (
+        newest,
         list(document.unit),
         list(document.category),
         document.disclosure_category,
@@ -173,15 +196,14 @@ def _rows(document):
         str(document.year) if document.year is not None else None,
     )
     heading = _tokens(document.title)
-    titled = _vector(_entries(heading, 1, "A"))
+    titled = _vector(_collect({}, heading, 1, "A"))
     vectors = _chunk_vectors(heading, _tokens(document.body))
-    chunks = [
-        (key, number, len(vectors), vector, kind, newest)
+    return [
+        (document.key, number, len(vectors), vector, document.kind)
         + facets
         + (titled if number == 0 else "",)
         for number, vector in enumerate(vectors)
     ]
-    return row, chunks
 
 
 class PostgresIndex:
@@ -236,12 +258,6 @@ class PostgresIndex:
             # Chunks first: deleting documents would delete their chunks one cascade at a time.
             connection.execute(CHUNKS.delete())
             connection.execute(DOCUMENTS.delete())
-            # A GIN index takes new rows into its pending list and merges the list when it outgrows this
-            # limit: merging once per few thousand documents rather than every few hundred.
-            connection.exec_driver_sql(
-                "SELECT set_config('gin_pending_list_limit', '262144', true),"
-                " set_config('work_mem', '262144', true)"
-            )
             pending, repeated = [], []
             for document in documents:
                 (repeated if document.key in seen else pending).append(document)
@@ -256,7 +272,8 @@ class PostgresIndex:
                 progress(len(pending))
             # The last document of a key wins, as with add_documents.
             _write(connection, repeated)
-            # Searches read the pending list entry by entry: merge it into the index before committing.
+            # New entries wait in the GIN index's pending list, which searches read entry by entry: merged
+            # into the index before the new set is seen.
             connection.exec_driver_sql(
                 "SELECT gin_clean_pending_list('ix_search_chunks_vector'),"
                 " gin_clean_pending_list('ix_search_chunks_vector_long')"
@@ -289,19 +306,22 @@ class PostgresIndex:
 
 
 def _copy(connection, documents):
-    """Insert `documents` (new keys, each once) and their chunks with COPY, the fastest way in."""
+    """Insert `documents` (new keys, each once) and their chunks with COPY, the fastest way in.
+
+    Each document's chunks are computed as they are sent, so that the server stores one while the next
+    is being analysed.
+    """
     if not documents:
         return 0
-    rows = [_rows(document) for document in documents]
     with connection.connection.dbapi_connection.cursor() as cursor:
         with cursor.copy(
             f"COPY search_documents ({', '.join(DOCUMENT_COLUMNS)}) FROM STDIN"
         ) as copy:
-            for row, _chunks in rows:
-                copy.write_row(row)
+            for document in documents:
+                copy.write_row(_document_row(document))
         with cursor.copy(f"COPY search_chunks ({', '.join(CHUNK_COLUMNS)}) FROM STDIN") as copy:
-            for _row, chunks in rows:
-                for chunk in chunks:
+            for document in documents:
+                for chunk in _chunk_rows(document):
                     copy.write_row(chunk)
     return len(documents)
 
@@ -315,7 +335,7 @@ def _write(connection, documents):
     unique = {document.key: document for document in documents}
     if not unique:
         return 0
-    rows = [_rows(document) for document in unique.values()]
+    rows = [(_document_row(document), _chunk_rows(document)) for document in unique.values()]
     upsert = pg.insert(DOCUMENTS)
     connection.execute(
         upsert.on_conflict_do_update(
@@ -401,7 +421,7 @@ def _search(connection, request):
         f" FROM matched GROUP BY GROUPING SETS ({', '.join(f'({name})' for name in FACETS)})"
     )
     found, scores, total = {name: {} for name in FACETS}, {}, 0
-    with _index_scans(connection):
+    with _search_settings(connection):
         for facet, value, values, count, place in connection.execute(sa.text(statement), params):
             if facet == "page":
                 scores[value] = (place, count)
@@ -436,20 +456,29 @@ def _search(connection, request):
 
 
 @contextmanager
-def _index_scans(connection):
-    """The search's statements read the chunks through the GIN index, never by a sequential scan.
+def _search_settings(connection):
+    """The search statement reads the chunks through the GIN index and keeps its matches in memory.
 
     The planner prices a bitmap scan over a third of the chunks (a common 2-character word) above a
-    sequential scan, but the sequential scan tests every vector (~10x slower when measured). The setting is
-    local to the transaction, and put back afterwards because the transaction may be the caller's.
+    sequential scan, which tests every vector (several times slower when measured), or above a scan of the
+    primary key; and 50,000 matches outgrow the default work_mem, spilling to temporary files. The settings
+    are local to the transaction, and put back afterwards because the transaction may be the caller's.
     """
+    names = list(_SETTINGS)
     before = connection.exec_driver_sql(
-        "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)"
-    ).scalar_one()
+        "SELECT "
+        + ", ".join(f"current_setting('{name}')" for name in names)
+        + ", "
+        + ", ".join(f"set_config('{name}', '{_SETTINGS[name]}', true)" for name in names)
+    ).one()
     yield
     connection.exec_driver_sql(
-        "SELECT set_config('enable_seqscan', %(value)s, true)", {"value": before}
+        "SELECT " + ", ".join(f"set_config('{name}', %({name})s, true)" for name in names),
+        dict(zip(names, before[: len(names)], strict=True)),
     )
+
+
+_SETTINGS = {"enable_seqscan": "off", "enable_indexscan": "off", "work_mem": "64MB"}
 
 
 def _hit(row, score, terms):
