@@ -9,7 +9,9 @@ date and the title's vector; at 100,000 documents that join cost more than findi
 now carries its document's facet values, `newest`, its count of `chunks` (a search groups the matching
 chunks of the few longer documents only, found through a partial index of their own) and (chunk 0 only, empty on the others) `title_vector`,
 so that counting, faceting and ordering the matches reads the chunks alone; search_documents keeps what a
-result shows. Existing rows are carried over, so no reindex is needed.
+result shows. Existing rows are carried over, so no reindex is needed. The vectors are now stored out of
+line and uncompressed (see portal/models/search.py); rows written before keep their storage until the
+next reindex.
 """
 
 import sqlalchemy as sa
@@ -64,6 +66,8 @@ def upgrade():
         for name, _type, _nullable in _moved():
             if name != "kind":
                 batch.drop_column(name)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE search_chunks ALTER COLUMN vector SET STORAGE EXTERNAL")
     op.create_index(
         "ix_search_chunks_vector_long",
         "search_chunks",
