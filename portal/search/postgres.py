@@ -366,6 +366,8 @@ def _write(connection, documents):
 
 
 _LISTS = ("unit", "category")
+# The page's columns, empty in the statement's other rows.
+_NOTHING = ", NULL, NULL, NULL, NULL, NULL, NULL"
 
 
 _ORDER = {
@@ -409,22 +411,26 @@ def _search(connection, request):
         + ", ".join(f"min({name})" for name in FACETS)
         + f" FROM search_chunks WHERE chunks > 1 AND vector @@ ({either}){where}"
         f" GROUP BY key HAVING {having})"
-        " SELECT 'page', key, NULL::text[], score, row_number() OVER () FROM ("
-        f"  SELECT key, score FROM matched ORDER BY {order} LIMIT :limit OFFSET :offset) AS page"
-        " UNION ALL SELECT '', NULL, NULL, count(*), 0 FROM matched"
+        # The page, with what its results show, numbered in order before the join.
+        " SELECT 'page', page.key, NULL::text[], page.score, page.place, d.kind, d.id, d.title, d.url,"
+        " d.snippet, d.date FROM (SELECT key, score, row_number() OVER () AS place FROM ("
+        f"  SELECT key, score FROM matched ORDER BY {order} LIMIT :limit OFFSET :offset) AS top) AS page"
+        " JOIN search_documents AS d ON d.key = page.key"
+        f" UNION ALL SELECT '', NULL, NULL, count(*), 0{_NOTHING} FROM matched"
         # Every facet in one pass; a list-valued facet (unit, category) is grouped by the whole list, and
         # the lists are counted value by value below.
         " UNION ALL SELECT CASE "
         + " ".join(f"WHEN GROUPING({name}) = 0 THEN '{name}'" for name in FACETS)
         + f" END, COALESCE({', '.join(name for name in FACETS if name not in _LISTS)}),"
-        f" COALESCE({', '.join(_LISTS)}), count(*), 0"
+        f" COALESCE({', '.join(_LISTS)}), count(*), 0{_NOTHING}"
         f" FROM matched GROUP BY GROUPING SETS ({', '.join(f'({name})' for name in FACETS)})"
     )
-    found, scores, total = {name: {} for name in FACETS}, {}, 0
+    found, page, total = {name: {} for name in FACETS}, [], 0
     with _search_settings(connection):
-        for facet, value, values, count, place in connection.execute(sa.text(statement), params):
+        for row in connection.execute(sa.text(statement), params):
+            facet, value, values, count = row[:4]
             if facet == "page":
-                scores[value] = (place, count)
+                page.append(row)
             elif facet in _LISTS:
                 for one in values:
                     found[facet][one] = found[facet].get(one, 0) + count
@@ -433,17 +439,8 @@ def _search(connection, request):
                     found[facet][value] = count
             else:
                 total = count
-    rows = {}
-    if scores:
-        rows = {
-            row["key"]: row
-            for row in connection.execute(
-                sa.select(DOCUMENTS).where(DOCUMENTS.c.key.in_(list(scores)))
-            ).mappings()
-        }
-    ordered = sorted(scores, key=lambda key: scores[key][0])
     return SearchResults(
-        items=[_hit(rows[key], scores[key][1], parsed.required) for key in ordered],
+        items=[_hit(row, parsed.required) for row in sorted(page, key=lambda row: row[4])],
         total=total,
         page=request.page,
         per_page=request.per_page,
@@ -481,13 +478,15 @@ def _search_settings(connection):
 _SETTINGS = {"enable_seqscan": "off", "enable_indexscan": "off", "work_mem": "64MB"}
 
 
-def _hit(row, score, terms):
+def _hit(row, terms):
+    """A page row of the search statement as a Hit."""
+    _facet, _key, _values, score, _place, kind, id, title, url, snippet, date = row
     return Hit(
-        kind=row["kind"],
-        id=row["id"],
-        title=row["title"],
-        url=row["url"],
-        snippet=highlight(row["snippet"], terms),
-        date=row["date"].date() if row["date"] else None,
+        kind=kind,
+        id=id,
+        title=title,
+        url=url,
+        snippet=highlight(snippet, terms),
+        date=date.date() if date else None,
         score=float(score),
     )
