@@ -20,6 +20,12 @@ The title opens chunk 0 (weight A) and the body follows after a gap, so that no 
 the other. Relevance is how many of the query's terms the title matches, then the date: PostgreSQL's
 `ts_rank` reads every matching vector and was the largest cost when measured; the set of results, their
 count, facets, paging and the date sort are those of the Whoosh engine.
+
+Speed (bench/README.md, search): a search is one statement over `search_chunks` alone, whose rows carry
+their document's facet values, date key and title vector: the matches come from GIN bitmap scans (forced in
+the search's own settings), one-chunk documents need no grouping, and the count, the facets (one pass of
+grouping sets) and the page (joined to `search_documents` for its twenty rows) are read from them.
+`replace_all` loads with COPY and merges the GIN pending list before it commits.
 """
 
 import datetime as dt
