@@ -34,6 +34,7 @@ import hashlib
 from collections import Counter
 from contextlib import contextmanager
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
@@ -269,11 +270,11 @@ class PostgresIndex:
                 (repeated if document.key in seen else pending).append(document)
                 seen.add(document.key)
                 if len(pending) >= batch:
-                    count += _copy(connection, pending)
+                    count += _load(connection, pending)
                     if progress is not None:
                         progress(len(pending))
                     pending = []
-            count += _copy(connection, pending)
+            count += _load(connection, pending)
             if progress is not None and pending:
                 progress(len(pending))
             # The last document of a key wins, as with add_documents.
@@ -309,6 +310,23 @@ class PostgresIndex:
         request = check_request(q, sort=sort, page=page, per_page=per_page, **filters)
         with self._connection() as connection:
             return _search(connection, request)
+
+
+def _load(connection, documents):
+    """Insert `documents` with COPY, or upsert them if one was written meanwhile in this transaction.
+
+    A rebuild inside a request's transaction reads its documents through the same session, whose flushes
+    index what changed (`portal.services.search`): a key can then exist before its COPY, which fails; the
+    batch is rolled back to a savepoint and upserted instead.
+    """
+    connection.exec_driver_sql("SAVEPOINT search_copy")
+    try:
+        count = _copy(connection, documents)
+    except psycopg.errors.UniqueViolation:
+        connection.exec_driver_sql("ROLLBACK TO SAVEPOINT search_copy")
+        count = _write(connection, documents)
+    connection.exec_driver_sql("RELEASE SAVEPOINT search_copy")
+    return count
 
 
 def _copy(connection, documents):

@@ -164,3 +164,19 @@ def test_a_long_document_is_one_match_with_its_facets_counted_once(empty_index):
     plant = index.search("热电厂")
     assert [hit.id for hit in plant.items] == ["long", "short"]  # the title's match ranks first
     assert plant.total == 2 and dict(plant.facets["area"]) == {"第八师": 1, "第一师": 1}
+
+
+def test_a_rebuild_upserts_a_document_written_meanwhile_in_its_transaction(postgres_index):
+    """A rebuild reading through a session whose flushes index what changed: a document written while the
+    rebuild runs is replaced, not a duplicate key."""
+    with postgres_index.bind.connect() as connection, connection.begin():
+        index = postgres.PostgresIndex(connection)
+
+        def documents():
+            yield disclosure("1", "第一份", "内容甲")
+            index.add_documents([disclosure("2", "旧稿", "旧的内容")])
+            yield disclosure("2", "新稿", "新的内容")
+
+        assert index.replace_all(documents()) == 2
+        assert found(index, "新的") == {"2"} and found(index, "旧的") == set()
+        assert found(index, "内容") == {"1", "2"}
