@@ -48,7 +48,8 @@ LIMITS = {
     "/api/v1/goals": 6 + 1,
     "/api/v1/search?q=污染": 4 + 1,
 }
-# With the search documents in the database, a search runs its own three: the count, the page, the facets.
+# With the search documents in the database, a search runs its own three: its settings, the one statement
+# that counts, facets and pages the matches, and its settings put back.
 IN_DATABASE_SEARCH = 3
 
 

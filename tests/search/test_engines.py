@@ -134,3 +134,49 @@ def test_two_transactions_writing_one_document_wait_for_each_other(postgres_inde
     assert (
         index.count() == 1 and found(index, "内容乙") == {"1"} and found(index, "内容甲") == set()
     )
+
+
+def test_a_long_document_is_one_match_with_its_facets_counted_once(empty_index):
+    """Words in different chunks of a long disclosure find it together, once: in the total, the facets,
+    a filter and the title's relevance, as a short document would be."""
+    filler = "污染防治" * 9000
+    index = empty_index
+    index.add_documents(
+        [
+            Document(
+                "disclosure",
+                "long",
+                "热电厂年度报告",
+                "开头标记" + filler + "结尾标记" + filler + "热电厂",
+                unit=("兵团建设局",),
+                category=("排污许可",),
+                area="第八师",
+            ),
+            Document("disclosure", "short", "短文", "热电厂达标", area="第一师"),
+        ]
+    )
+    both = index.search("开头标记 结尾标记")
+    assert [hit.id for hit in both.items] == ["long"] and both.total == 1
+    assert both.facets["area"] == [("第八师", 1)] and both.facets["unit"] == [("兵团建设局", 1)]
+    assert index.search("开头标记 -结尾标记").total == 0
+    assert index.search("污染防治", area="第八师").total == 1
+    assert index.search("污染防治", area="第一师").total == 0
+    plant = index.search("热电厂")
+    assert [hit.id for hit in plant.items] == ["long", "short"]  # the title's match ranks first
+    assert plant.total == 2 and dict(plant.facets["area"]) == {"第八师": 1, "第一师": 1}
+
+
+def test_a_rebuild_upserts_a_document_written_meanwhile_in_its_transaction(postgres_index):
+    """A rebuild reading through a session whose flushes index what changed: a document written while the
+    rebuild runs is replaced, not a duplicate key."""
+    with postgres_index.bind.connect() as connection, connection.begin():
+        index = postgres.PostgresIndex(connection)
+
+        def documents():
+            yield disclosure("1", "第一份", "内容甲")
+            index.add_documents([disclosure("2", "旧稿", "旧的内容")])
+            yield disclosure("2", "新稿", "新的内容")
+
+        assert index.replace_all(documents()) == 2
+        assert found(index, "新的") == {"2"} and found(index, "旧的") == set()
+        assert found(index, "内容") == {"1", "2"}
