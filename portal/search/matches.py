@@ -20,7 +20,9 @@ from contextlib import contextmanager
 from io import BytesIO
 from itertools import accumulate, chain, compress, repeat
 from operator import add, floordiv, getitem, methodcaller, mul, sub, truediv
-from pickle import load, loads
+
+# Whoosh stores postings pickled; these are the portal's own index files, never data from a request.
+from pickle import load, loads  # nosec B403
 from struct import Struct
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
@@ -260,7 +262,7 @@ def _positions(values):
         body = b"".join(
             v[_PICKLE_HEADER:-1] if v[-1] == _STOP else v[_PICKLE_HEADER:] for v in values
         )
-    return loads(b"\x80\x02(" + body + b"l.")
+    return loads(b"\x80\x02(" + body + b"l.")  # nosec B301 (the portal's own index)
 
 
 def _postings(leaf, field, text, values):
@@ -309,9 +311,9 @@ def _blocks(matcher):
         if end > len(raw):
             return None
         stream.seek(position + _INT_SIZE)
-        count, _maxid, _maxweight, compression, _minlength, _maxlength = load(stream)
+        count, _maxid, _maxweight, compression, _minlength, _maxlength = load(stream)  # nosec B301
         data = raw[stream.tell() : end]
-        blocks.append((count, loads(zlib.decompress(data) if compression else data)))
+        blocks.append((count, loads(zlib.decompress(data) if compression else data)))  # nosec B301
         if size < 0:
             return blocks
         position = end

@@ -411,7 +411,7 @@ def _search(connection, request):
     for n, term in enumerate(parsed.excluded):
         params[f"x{n}"] = term_query(term)
         where.append(
-            f"key NOT IN (SELECT key FROM search_chunks WHERE vector @@ CAST(:x{n} AS tsquery))"
+            f"key NOT IN (SELECT key FROM search_chunks WHERE vector @@ CAST(:x{n} AS tsquery))"  # nosec B608 (placeholders and facet names only)
         )
     for name, values in request.filters.items():
         params[f"f_{name}"] = list(values)
@@ -428,7 +428,7 @@ def _search(connection, request):
     params["offset"] = (request.page - 1) * request.per_page
     order = _ORDER[request.sort]
     statement = (
-        "WITH matched AS ("
+        "WITH matched AS ("  # nosec B608 (placeholders and facet names only)
         f" SELECT key, newest, {score} AS score, {', '.join(FACETS)}"
         f" FROM search_chunks WHERE chunks = 1 AND vector @@ ({every}){where}"
         f" UNION ALL SELECT key, max(newest), max({score}), "
