@@ -262,7 +262,7 @@ def _positions(values):
         body = b"".join(
             v[_PICKLE_HEADER:-1] if v[-1] == _STOP else v[_PICKLE_HEADER:] for v in values
         )
-    return loads(b"\x80\x02(" + body + b"l.")  # nosec B301 (the portal's own index)
+    return loads(b"\x80\x02(" + body + b"l.")  # nosec B301
 
 
 def _postings(leaf, field, text, values):

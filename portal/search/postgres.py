@@ -408,10 +408,12 @@ def _search(connection, request):
     for n, term in enumerate(parsed.required):
         params[f"r{n}"] = term_query(term)
         required.append(f"CAST(:r{n} AS tsquery)")
+    # Only placeholders and the names of FACETS are formatted into the statement (the B608 waivers below):
+    # every value is a bound parameter.
     for n, term in enumerate(parsed.excluded):
         params[f"x{n}"] = term_query(term)
         where.append(
-            f"key NOT IN (SELECT key FROM search_chunks WHERE vector @@ CAST(:x{n} AS tsquery))"  # nosec B608 (placeholders and facet names only)
+            f"key NOT IN (SELECT key FROM search_chunks WHERE vector @@ CAST(:x{n} AS tsquery))"  # nosec B608
         )
     for name, values in request.filters.items():
         params[f"f_{name}"] = list(values)
@@ -428,12 +430,12 @@ def _search(connection, request):
     params["offset"] = (request.page - 1) * request.per_page
     order = _ORDER[request.sort]
     statement = (
-        "WITH matched AS ("  # nosec B608 (placeholders and facet names only)
+        "WITH matched AS ("  # nosec B608
         f" SELECT key, newest, {score} AS score, {', '.join(FACETS)}"
         f" FROM search_chunks WHERE chunks = 1 AND vector @@ ({every}){where}"
         f" UNION ALL SELECT key, max(newest), max({score}), "
         + ", ".join(f"min({name})" for name in FACETS)
-        + f" FROM search_chunks WHERE chunks > 1 AND vector @@ ({either}){where}"
+        + f" FROM search_chunks WHERE chunks > 1 AND vector @@ ({either}){where}"  # nosec B608
         f" GROUP BY key HAVING {having})"
         # The page, with what its results show, numbered in order before the join.
         " SELECT 'page', page.key, NULL::text[], page.score, page.place, d.kind, d.id, d.title, d.url,"
