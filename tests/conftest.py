@@ -366,32 +366,40 @@ def databases(tmp_path_factory):
         server.close()
 
 
+@contextmanager
+def app_on_template(databases, template, data_dir, **extra):
+    """An app on a fresh database copied from `template` ("empty" or "policy"), its data in `data_dir`."""
+    server, templates = databases
+    with server.database(templates[template], data_dir) as url:
+        app = create_app(settings(data_dir, url, **extra))
+        app.test_client_class = ServerLikeClient
+        if app.config["SEARCH_ENGINE"] == "postgresql":
+            _drain_template_outbox(app)
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
 @pytest.fixture
 def make_app(databases, tmp_path, request):
     """Build an app on a fresh database: `make_app()` with the policy, `make_app(policy=False)` bare."""
-    server, templates = databases
-    stack = []
+    made = []
     whoosh_only = request.node.get_closest_marker("whoosh") is not None
 
     def factory(policy=True, **extra):
         if whoosh_only:
             extra.setdefault("SEARCH_ENGINE", "whoosh")
-        data_dir = tmp_path / f"data{len(stack)}"
+        data_dir = tmp_path / f"data{len(made)}"
         data_dir.mkdir()
-        context = server.database(templates["policy" if policy else "empty"], data_dir)
-        url = context.__enter__()
-        app = create_app(settings(data_dir, url, **extra))
-        app.test_client_class = ServerLikeClient
-        if app.config["SEARCH_ENGINE"] == "postgresql":
-            _drain_template_outbox(app)
-        stack.append((app, context))
-        return app
+        context = app_on_template(databases, "policy" if policy else "empty", data_dir, **extra)
+        made.append(context)
+        return context.__enter__()
 
     yield factory
-    for app, context in reversed(stack):
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    for context in reversed(made):
         context.__exit__(None, None, None)
 
 
@@ -414,15 +422,24 @@ def app_context(app):
         yield app
 
 
-@pytest.fixture
-def live_server(app):
+@contextmanager
+def serving(app):
     """Serve `app` with Werkzeug on a free port of 127.0.0.1, in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app):
+    """`app` served on a free port of 127.0.0.1; its base URL."""
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture

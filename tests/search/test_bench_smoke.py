@@ -8,12 +8,12 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "search.py"
 
 
-def test_bench_reports_the_three_engines_on_2000_documents(tmp_path):
-    """`bench/search.py --docs 2000` indexes with Whoosh, PostgreSQL and FTS5 and prints times, sizes and hits;
+def test_bench_reports_the_three_engines_on_500_documents(tmp_path):
+    """`bench/search.py --docs 500` indexes with Whoosh, PostgreSQL and FTS5 and prints times, sizes and hits;
     the portal's two engines find exactly the same documents."""
     figures = tmp_path / "figures.json"
     done = subprocess.run(
-        [sys.executable, str(BENCH), "--docs", "2000", "--rounds", "1", "--json", str(figures)],
+        [sys.executable, str(BENCH), "--docs", "500", "--rounds", "1", "--json", str(figures)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -22,7 +22,7 @@ def test_bench_reports_the_three_engines_on_2000_documents(tmp_path):
     assert done.returncode == 0, done.stderr
     out = done.stdout
     for engine in ("whoosh", "postgresql", "fts5"):
-        assert f"{engine}: indexed 2,000 documents" in out
+        assert f"{engine}: indexed 500 documents" in out
     for label in (
         "index time (s)",
         "index size (MiB)",
