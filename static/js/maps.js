@@ -1,20 +1,34 @@
-// Draws each map of reports (templates/_macros/maps.html, points_map): a marker at each report's public
-// point, linking to its page. The figure stays hidden when Leaflet or the tiles setting is missing.
+// Maps (templates/_macros/maps.html): `window.portalMap` makes a Leaflet map from an element's data attributes
+// (tiles, attribution, where it opens, the controls' words in the page's language), and every map of reports
+// (points_map) is drawn with a marker at each report's public point, linking to its page. Without Leaflet
+// nothing happens: the figures stay hidden, and the report form has no picker.
 (function () {
   if (!window.L) { return; }
-  function escaped(text) {
-    var box = document.createElement("span");
-    box.textContent = text || "";
-    return box.innerHTML;
+
+  function portalMap(element, settings) {
+    // The wheel scrolls the page, not the map: a map on a long page must not catch the scroll.
+    var map = L.map(element, { scrollWheelZoom: false, zoomControl: false });
+    L.control.zoom({ zoomInTitle: settings.zoomIn, zoomOutTitle: settings.zoomOut }).addTo(map);
+    map.attributionControl.setPrefix("Leaflet");
+    // The attribution is the operator's text, shown as text (Leaflet would read it as HTML).
+    var attribution = document.createElement("span");
+    attribution.textContent = settings.attribution || "";
+    L.tileLayer(settings.tiles, { attribution: attribution.innerHTML, maxZoom: 18 }).addTo(map);
+    map.on("popupopen", function (event) {
+      var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close) { close.setAttribute("aria-label", settings.close); close.title = settings.close; }
+    });
+    var centre = (settings.centre || "0,0").split(",").map(parseFloat);
+    map.setView(centre, parseInt(settings.zoom, 10) || 2);
+    return map;
   }
+  window.portalMap = portalMap;
+
   document.querySelectorAll(".reports-map").forEach(function (box) {
     var points = JSON.parse(box.dataset.points || "[]");
     if (!points.length) { return; }
     box.closest(".map-figure").hidden = false;
-    // The wheel scrolls the page, not the map: on a long list the map must not catch the scroll.
-    var map = L.map(box, { scrollWheelZoom: false });
-    map.attributionControl.setPrefix("Leaflet");
-    L.tileLayer(box.dataset.tiles, { attribution: escaped(box.dataset.attribution), maxZoom: 18 }).addTo(map);
+    var map = portalMap(box, box.dataset);
     var bounds = [];
     points.forEach(function (point) {
       var at = [point.lat, point.lon];

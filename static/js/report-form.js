@@ -43,14 +43,9 @@
     }
   }
 
-  if (picker && window.L) {
+  if (picker && window.portalMap) {
     picker.hidden = false;
-    var centre = picker.dataset.centre.split(",").map(parseFloat);
-    map = L.map(picker.querySelector(".map"), { scrollWheelZoom: false }).setView(centre, parseInt(picker.dataset.zoom, 10));
-    map.attributionControl.setPrefix("Leaflet");
-    var attribution = document.createElement("span");
-    attribution.textContent = picker.dataset.attribution || "";
-    L.tileLayer(picker.dataset.tiles, { attribution: attribution.innerHTML, maxZoom: 18 }).addTo(map);
+    map = window.portalMap(picker.querySelector(".map"), picker.dataset);
     map.on("click", function (event) {
       var at = event.latlng.wrap();
       set(at.lat, at.lng, false);
