@@ -196,3 +196,26 @@ def test_an_unknown_public_location_is_refused_naming_the_field(mapped):
     assert 'id="accept-public_location-error"' in response.get_data(as_text=True)
     [item] = client.get(f"/open311/v2/requests/{reference}.json").get_json()
     assert item["status"] == "open" and item["lat"] is None
+
+
+def test_the_map_pages_are_valid_html_in_both_languages(mapped, tmp_path):
+    """With a map: the form with its picker, the list with its map, the report page and the console's acceptance
+    form are valid HTML (Nu Html Checker), in Chinese and English."""
+    from tests.public.test_html_validity import assert_valid_html
+
+    client = mapped.test_client()
+    reference, staff = accepted_report(mapped, client)
+    other, _code = submit_report(client, latitude=RAW[0], longitude=RAW[1])
+    pages = {}
+    for language in ("zh", "en"):
+        if language == "en":
+            client.get("/language/en")
+        for name, path in (
+            ("new", "/reports/new"),
+            ("index", "/reports"),
+            ("show", f"/reports/{reference}"),
+        ):
+            pages[f"{name}-{language}"] = client.get(path).get_data(as_text=True)
+    pages["console-en"] = report_forms(staff, other)[0]
+    assert "map-picker" in pages["new-zh"] and markers(pages["index-en"])
+    assert_valid_html(pages, tmp_path)
