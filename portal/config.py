@@ -118,6 +118,7 @@ class Config:
     # Maps (portal/maps.py): an XYZ tile URL template ({z}, {x}, {y}, optionally {key}); empty, no map anywhere.
     # The attribution the tile service asks for is shown on every map; the key replaces {key}, never logged.
     MAP_TILES = ""
+    MAP_LABELS = ""  # optional: a layer of place names drawn over the tiles (天地图's cva_w)
     MAP_ATTRIBUTION = ""
     MAP_KEY = ""
     PAGE_CACHE_MB = 16.0
@@ -167,6 +168,7 @@ class Config:
         "PORTAL_DATA_LICENCE": ("DATA_LICENCE", str),
         "PORTAL_DATA_LICENCE_URL": ("DATA_LICENCE_URL", str),
         "PORTAL_MAP_TILES": ("MAP_TILES", str),
+        "PORTAL_MAP_LABELS": ("MAP_LABELS", str),
         "PORTAL_MAP_ATTRIBUTION": ("MAP_ATTRIBUTION", str),
         "PORTAL_MAP_KEY": ("MAP_KEY", str),
         "PORTAL_PAGE_CACHE_MB": ("PAGE_CACHE_MB", float),
@@ -199,7 +201,7 @@ def load(overrides=None, environ=None):
         settings["DATABASE_URL"] = f"sqlite:///{data_dir / 'portal.db'}"
     settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
     _check_search_engine(settings)
-    if problem := maps.problem(settings["MAP_TILES"]):
+    if problem := maps.problems(settings):
         raise ConfigError(problem)
     # Made absolute, never resolved: the path is a link that a rebuild points at a new directory.
     settings["FILES_DIR"] = str(Path(settings["FILES_DIR"] or data_dir).resolve())

@@ -2,7 +2,7 @@
 
 Every answer is `nosniff`, may not be framed, and sends no referrer to other sites. A page (HTML shown
 in the browser) gets a Content-Security-Policy that allows only the portal's own scripts, stylesheets
-and images (and the map tiles' one host, when PORTAL_MAP_TILES is set): no inline script or style, so an injected tag or attribute does nothing. Everything else
+and images (and the map tiles' hosts, when PORTAL_MAP_TILES is set): no inline script or style, so an injected tag or attribute does nothing. Everything else
 (JSON, Atom, CSV, XML, files, downloaded documents) gets a policy that allows nothing at all.
 A response that shows personal data or a secret is never stored by a browser or a proxy: `is_private`
 is the one rule that says which.
@@ -72,11 +72,13 @@ def secure(response):
 
 
 def page_policy(config):
-    """The pages' policy: PAGE_POLICY, whose img-src also allows the map tiles' host when a map is configured."""
-    origin = maps.tile_origin(config)
-    if origin is None:
+    """The pages' policy: PAGE_POLICY, whose img-src also allows the map tiles' hosts when a map is configured."""
+    origins = maps.tile_origins(config)
+    if not origins:
         return PAGE_POLICY
-    return PAGE_POLICY.replace("img-src 'self' data:;", f"img-src 'self' data: {origin};")
+    return PAGE_POLICY.replace(
+        "img-src 'self' data:;", f"img-src 'self' data: {' '.join(origins)};"
+    )
 
 
 def init_app(app):

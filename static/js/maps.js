@@ -14,6 +14,7 @@
     var attribution = document.createElement("span");
     attribution.textContent = settings.attribution || "";
     L.tileLayer(settings.tiles, { attribution: attribution.innerHTML, maxZoom: 18 }).addTo(map);
+    if (settings.labels) { L.tileLayer(settings.labels, { maxZoom: 18 }).addTo(map); }
     map.on("popupopen", function (event) {
       var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
       if (close) { close.setAttribute("aria-label", settings.close); close.title = settings.close; }

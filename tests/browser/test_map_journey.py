@@ -38,7 +38,8 @@ def tile_png():
 
 
 class TileServer:
-    """A tile server on a free port of 127.0.0.1: any /tiles/{z}/{x}/{y}.png is the same tile; paths are logged."""
+    """A tile server on a free port of 127.0.0.1: any /tiles/ or /labels/{z}/{x}/{y}.png with the key is the same
+    tile; the paths asked for are recorded."""
 
     def __init__(self):
         tile, served = tile_png(), []
@@ -46,7 +47,7 @@ class TileServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 served.append(self.path)
-                if not re.fullmatch(r"/tiles/\d+/\d+/\d+\.png\?tk=local-key", self.path):
+                if not re.fullmatch(r"/(tiles|labels)/\d+/\d+/\d+\.png\?tk=local-key", self.path):
                     self.send_error(404)
                     return
                 self.send_response(200)
@@ -81,9 +82,10 @@ def tiles():
 
 @pytest.fixture
 def app(make_app, tiles):
-    """The portal with a map whose tiles (and key) are the local tile server's."""
+    """The portal with a map whose tiles, labels and key are the local tile server's."""
     return make_app(
         MAP_TILES=tiles.origin + "/tiles/{z}/{x}/{y}.png?tk={key}",
+        MAP_LABELS=tiles.origin + "/labels/{z}/{x}/{y}.png?tk={key}",
         MAP_KEY="local-key",
         MAP_ATTRIBUTION=ATTRIBUTION,
     )
@@ -222,5 +224,6 @@ def test_pick_a_point_submit_accept_and_see_the_marker(browser, live_server, app
     assert not violations(page, messages), violations(page, messages)
     assert outside == [], f"requests left for outside hosts: {outside}"
     assert any(path.startswith("/tiles/") for path in tiles.served)
+    assert any(path.startswith("/labels/") for path in tiles.served)
     staff_context.close()
     resident_context.close()

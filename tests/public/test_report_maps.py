@@ -84,6 +84,18 @@ def test_with_the_setting_the_pages_carry_the_tiles_and_the_policy_allows_their_
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
 
 
+def test_a_labels_layer_on_another_host_is_drawn_over_the_tiles_and_allowed(make_app):
+    """PORTAL_MAP_LABELS: its template (key filled in) is on the map, its host in img-src; alone it is nothing."""
+    labels = "https://labels.example.test/cva/{z}/{x}/{y}.png?tk={key}"
+    client = make_app(MAP_TILES=TILES, MAP_LABELS=labels, MAP_KEY=KEY).test_client()
+    _status, text, policy = page(client, "/reports/new")
+    assert 'data-labels="https://labels.example.test/cva/{z}/{x}/{y}.png?tk=test-key-6f1c"' in text
+    assert "img-src 'self' data: https://tiles.example.test https://labels.example.test;" in policy
+    client = make_app(MAP_LABELS=labels, MAP_KEY=KEY).test_client()
+    _status, text, policy = page(client, "/reports/new")
+    assert "labels.example.test" not in text and "img-src 'self' data:;" in policy
+
+
 @pytest.mark.parametrize(
     "tiles, problem",
     [
@@ -93,15 +105,15 @@ def test_with_the_setting_the_pages_carry_the_tiles_and_the_policy_allows_their_
     ],
 )
 def test_a_bad_tile_url_is_refused_at_start_naming_the_setting(tmp_path, tiles, problem):
-    """PORTAL_MAP_TILES that is no http(s) XYZ template stops the portal with a sentence naming it."""
-    environ = {
-        "PORTAL_ENV": "development",
-        "PORTAL_DATA_DIR": str(tmp_path),
-        "PORTAL_MAP_TILES": tiles,
-    }
-    with pytest.raises(config.ConfigError, match="PORTAL_MAP_TILES") as raised:
-        config.load(environ=environ)
-    assert problem in str(raised.value)
+    """A tile setting that is no http(s) XYZ template stops the portal with a sentence naming it."""
+    for variable, environ in (
+        ("PORTAL_MAP_TILES", {"PORTAL_MAP_TILES": tiles}),
+        ("PORTAL_MAP_LABELS", {"PORTAL_MAP_TILES": TILES, "PORTAL_MAP_LABELS": tiles}),
+    ):
+        environ |= {"PORTAL_ENV": "development", "PORTAL_DATA_DIR": str(tmp_path)}
+        with pytest.raises(config.ConfigError, match=variable) as raised:
+            config.load(environ=environ)
+        assert problem in str(raised.value)
 
 
 def test_accepting_shows_the_rounded_point_on_the_map_page_open311_and_feed(mapped):
