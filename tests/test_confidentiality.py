@@ -1,6 +1,7 @@
 """A reporter's identity, and a commenter's or hearing registrant's contact, stay confidential: a planted name,
 phone and email never reach a public page, an API, a feed or a log line; the handling unit sees them only when
-the resident allowed it, and every read is audited."""
+the resident allowed it, and every read is audited. A resident's raw point never reaches the public either: only the
+public location its unit confirmed (rounded to about 500 m) does."""
 
 import http.cookiejar
 import json
