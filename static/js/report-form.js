@@ -44,6 +44,8 @@
   }
 
   if (picker && window.portalMap) {
+    // Shown before the map is made: Leaflet measures its box once, and a hidden one measures nothing.
+    box.hidden = false;
     picker.hidden = false;
     map = window.portalMap(picker.querySelector(".map"), picker.dataset);
     map.on("click", function (event) {
@@ -56,7 +58,6 @@
       var at = map.getCenter().wrap();
       set(at.lat, at.lng, false);
     });
-    box.hidden = false;
   }
   if (navigator.geolocation) {
     box.hidden = false;

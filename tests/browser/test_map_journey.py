@@ -111,6 +111,26 @@ def guarded_context(browser, live_server, tiles, outside, **options):
     return context
 
 
+# Whether the map's tiles reach its top-right and bottom-left corners (no grey gap where Leaflet measured its
+# box wrongly, e.g. while it was hidden).
+COVERED = """map => {
+  const box = map.getBoundingClientRect();
+  const tiles = [...map.querySelectorAll("img.leaflet-tile-loaded")].map(t => t.getBoundingClientRect());
+  return [[box.right - 8, box.top + 8], [box.left + 8, box.bottom - 8]].every(([x, y]) =>
+    tiles.some(t => t.left <= x && x <= t.right && t.top <= y && y <= t.bottom));
+}"""
+
+
+def tiles_cover(locator):
+    """True once the map's loaded tiles reach its corners."""
+    locator.scroll_into_view_if_needed()
+    for _attempt in range(50):
+        if locator.evaluate(COVERED):
+            return True
+        locator.page.wait_for_timeout(100)
+    return False
+
+
 def point(page):
     """The form's hidden (latitude, longitude) values."""
     return (
@@ -139,6 +159,7 @@ def test_pick_a_point_submit_accept_and_see_the_marker(browser, live_server, app
     picker = page.locator(".map-picker")
     expect(picker).to_be_visible()
     expect(picker.locator("img.leaflet-tile-loaded").first).to_be_visible()
+    assert tiles_cover(picker.locator(".map")), "the picker's tiles leave a gap"
     expect(picker.locator(".leaflet-control-attribution")).to_contain_text(ATTRIBUTION)
     expect(picker.get_by_role("button", name="放大")).to_be_visible()
     assert point(page) == ("", "")
@@ -204,6 +225,7 @@ def test_pick_a_point_submit_accept_and_see_the_marker(browser, live_server, app
     reports_map = page.locator(".reports-map")
     expect(reports_map).to_be_visible()
     expect(reports_map.locator("img.leaflet-tile-loaded").first).to_be_visible()
+    assert tiles_cover(reports_map), "the map of reports leaves a gap"
     marker = reports_map.locator(".leaflet-marker-icon")
     expect(marker).to_have_count(1)
     expect(marker).to_have_attribute("title", re.compile(reference))
