@@ -240,7 +240,7 @@ def test_pick_a_point_submit_accept_and_see_the_marker(browser, live_server, app
     ).to_be_visible()  # Leaflet's own words, translated
     reports_map.locator(".leaflet-popup-content a").click()
     expect(page).to_have_url(live_server + f"/reports/{reference}")
-    expect(page.locator("dd.point")).to_have_text(f"{public_lat:.4f}, {public_lon:.4f}")
+    expect(page.locator(".point")).to_have_text(f"{public_lat:.4f}, {public_lon:.4f}")
     expect(page.locator(".reports-map .leaflet-marker-icon")).to_have_count(1)
 
     assert not violations(page, messages), violations(page, messages)
