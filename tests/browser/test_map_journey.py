@@ -249,3 +249,32 @@ def test_pick_a_point_submit_accept_and_see_the_marker(browser, live_server, app
     assert any(path.startswith("/labels/") for path in tiles.served)
     staff_context.close()
     resident_context.close()
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_map_pages_pass_axe_and_fit_a_phone(browser, live_server, app, client, language):
+    """The form with its picker (a point set) and the list with its map: no WCAG 2.1 A/AA violation (axe-core), and
+    neither scrolls sideways at 360 px."""
+    from tests.browser.test_accessibility import axe_violations, describe
+    from tests.public.test_report_maps import accepted_report
+
+    accepted_report(app, client)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    if language == "en":
+        page.goto(live_server + "/language/en")
+    page.goto(live_server + "/reports/new")
+    picker = page.locator(".map-picker .map")
+    expect(picker.locator("img.leaflet-tile-loaded").first).to_be_visible()
+    picker.click(position={"x": 100, "y": 80})
+    expect(picker.locator(".leaflet-marker-icon")).to_have_count(1)
+    for path in ("/reports/new", "/reports"):
+        if path == "/reports":
+            page.goto(live_server + path)
+            expect(page.locator(".reports-map .leaflet-marker-icon")).to_have_count(1)
+        found = axe_violations(page)
+        assert not found, f"{path} ({language}):\n" + "\n".join(map(describe, found))
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{path} is {width}px wide"
+    context.close()
