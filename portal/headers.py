@@ -2,8 +2,9 @@
 
 Every answer is `nosniff`, may not be framed, and sends no referrer to other sites. A page (HTML shown
 in the browser) gets a Content-Security-Policy that allows only the portal's own scripts, stylesheets
-and images (and the map tiles' hosts, when PORTAL_MAP_TILES is set): no inline script or style, so an injected tag or attribute does nothing. Everything else
-(JSON, Atom, CSV, XML, files, downloaded documents) gets a policy that allows nothing at all.
+and images (images also from the map tiles' hosts, when PORTAL_MAP_TILES is set): no inline script or
+style, so an injected tag or attribute does nothing. Everything else (JSON, Atom, CSV, XML, files,
+downloaded documents) gets a policy that allows nothing at all.
 A response that shows personal data or a secret is never stored by a browser or a proxy: `is_private`
 is the one rule that says which.
 """

@@ -5,7 +5,7 @@ Revises: 0013
 Create Date: 2026-12-07
 
 Written by hand. The reported latitude/longitude stay where they are (the handling unit's only); two new
-columns hold the point the public may see, set when the unit accepts the case (the reported point rounded
+columns hold the point the public may see, set when the unit accepts the report (the reported point rounded
 to about 500 m, see portal/services/locations.py) or left empty (the place text only). Existing reports
 get no public point: no one confirmed one for them.
 """

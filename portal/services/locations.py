@@ -1,7 +1,7 @@
 """A report's public location: the reported point rounded to about 500 m, or no point at all.
 
 The resident's own point (from the browser's location or a tap on the map, WGS-84) stays the handling
-unit's. When the unit accepts a case it confirms what the public sees (`PublicLocation`): by default
+unit's. When the unit accepts a report it confirms what the public sees (`PublicLocation`): by default
 the point snapped to a grid of 0.005° of latitude (about 556 m) by the longitude step that spans the
 same distance at that latitude (0.005° / cos(latitude): about 0.0069° at 石河子's 44° N), so that a
 cell is roughly square and the public point is at most about 390 m from the reported one; or only the
@@ -22,7 +22,7 @@ SIX_DECIMALS = Decimal("0.000001")
 
 
 class PublicLocation(enum.Enum):
-    """What staff make public of the reported point when they accept a case."""
+    """What staff make public of the reported point when they accept a report."""
 
     ROUNDED = "rounded"  # the point rounded to about 500 m
     PLACE_ONLY = "place_only"  # no point: the public sees the area only
