@@ -5,10 +5,11 @@ map, the report page, Open311 and the feed show of where a report is."""
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
-from portal import config
+from portal import config, headers, maps
 from portal.services.locations import rounded_point
 from tests.helpers import act, report_forms, staff_client, submit_report
 
@@ -231,3 +232,16 @@ def test_the_map_pages_are_valid_html_in_both_languages(mapped, tmp_path):
     pages["console-en"] = report_forms(staff, other)[0]
     assert "map-picker" in pages["new-zh"] and markers(pages["index-en"])
     assert_valid_html(pages, tmp_path)
+
+
+def test_the_readme_tianditu_settings_are_accepted(tmp_path):
+    """The 天地图 example in the README's "Maps" section loads, and its key goes into both templates."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    found = dict(re.findall(r"^(PORTAL_MAP_(?:TILES|LABELS))='([^']+)'$", readme, re.M))
+    assert set(found) == {"PORTAL_MAP_TILES", "PORTAL_MAP_LABELS"}
+    environ = {"PORTAL_ENV": "development", "PORTAL_DATA_DIR": str(tmp_path), "PORTAL_MAP_KEY": "k"}
+    settings = config.load(environ=environ | found)
+    assert settings["MAP_TILES"].startswith("https://t0.tianditu.gov.cn/vec_w/wmts?")
+    assert maps.tile_url(settings).endswith("&tk=k")
+    assert maps.tile_url(settings, "MAP_LABELS").endswith("&tk=k")
+    assert "img-src 'self' data: https://t0.tianditu.gov.cn;" in headers.page_policy(settings)
