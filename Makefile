@@ -22,7 +22,7 @@ SEARCH_TESTS := tests/services/test_search.py tests/public/test_search_page.py t
 	tests/feeds/test_search_feed.py tests/browser/test_search_journey.py tests/test_cli.py \
 	tests/public/test_query_counts.py tests/test_confidentiality.py tests/services/test_access.py
 
-.PHONY: run serve demo test test-search-engine two-hosts audit lint format screenshots install translations clean
+.PHONY: run serve demo test test-search-engine two-hosts audit lint format screenshots install translations vendor clean
 
 # A new venv gets the current pip and setuptools: the ones Python bundles have known advisories.
 $(BIN)/python:
@@ -101,6 +101,15 @@ screenshots: $(VENV)/.installed-test
 	  echo "Install it (as root) with:  apt-get install chromium fonts-wqy-microhei"; \
 	  echo "or point CHROMIUM=/path/to/chromium at another build."; exit 1; }
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python docs/screenshots.py --out build/screenshots
+
+# Leaflet's files as the portal serves them (static/vendor/leaflet/, committed) from the npm package pinned in
+# package.json; after changing its version run `make vendor` and commit the result (tests/test_vendor.py
+# fails while the committed copy differs from the installed package).
+LEAFLET_FILES := dist/leaflet.js dist/leaflet.css dist/images/layers.png dist/images/layers-2x.png \
+	dist/images/marker-icon.png dist/images/marker-icon-2x.png dist/images/marker-shadow.png LICENSE
+vendor: node_modules/.installed
+	mkdir -p static/vendor/leaflet/images
+	for f in $(LEAFLET_FILES); do cp node_modules/leaflet/$$f static/vendor/leaflet/$${f#dist/}; done
 
 # Extract interface strings, merge them into the Chinese catalogue, compile it.
 translations: $(VENV)/.installed-run

@@ -5,6 +5,7 @@ Usage (from the repository root):
     make screenshots                      # installs the test extras (Playwright) first
     .venv/bin/python docs/screenshots.py  # the same, once they are installed
     CHROMIUM=/path/to/chromium .venv/bin/python docs/screenshots.py --out build/screenshots
+    .venv/bin/python docs/screenshots.py --map   # with maps, tiles from a local stand-in tile server
 
 It creates a fresh temporary data directory, runs `portal init` and `portal demo` there, serves the portal
 on a free port of 127.0.0.1 (Werkzeug, in a thread), and drives Debian's Chromium (/usr/bin/chromium, or
@@ -12,6 +13,12 @@ $CHROMIUM) with Playwright through the report, consultation and disclosure journ
 full-page at 1,280 and 360 px wide, in Chinese and in English, as `<nn>-<page>-<width>-<lang>.png` in
 build/screenshots/. Each file written is printed. The exit status is 1 if any page answered 5xx or the
 server failed; the API page (/developers) is skipped with a note while it answers 404.
+
+With --map the portal gets PORTAL_MAP_TILES pointing at a tile server this script runs on another free
+port of 127.0.0.1, drawing plain numbered squares (nothing is fetched from outside): the report form then
+has its map picker (a point is set on it before the "report-filled" picture), and the list of reports and
+a report's page their maps, at the sample reports' public locations. The pictures go to
+build/screenshots-map/ unless --out says otherwise.
 """
 
 import argparse
@@ -58,6 +65,7 @@ PAGES = (
     "report-filled",
     "report-receipt",
     "tracking",
+    "reports",
     "report",
     "console-queue",
     "console-report",
@@ -78,8 +86,9 @@ class Failed(Exception):
     """A page answered 5xx, or the server or the browser did not do what a journey needs."""
 
 
-def build_site(data_dir):
-    """`portal init` and `portal demo` on a fresh SQLite database in `data_dir`; returns (app, sample paths)."""
+def build_site(data_dir, **extra):
+    """`portal init` and `portal demo` on a fresh SQLite database in `data_dir` (with `extra` settings); returns
+    (app, sample paths)."""
     from portal import create_app
 
     app = create_app(
@@ -90,6 +99,7 @@ def build_site(data_dir):
             "SEARCH_DIR": None,
             "SECRET_KEY": secrets.token_urlsafe(32),
             "MAIL_SERVER": "",
+            **extra,
         }
     )
     runner = app.test_cli_runner()
@@ -127,6 +137,46 @@ def sample_paths(app):
     }
 
 
+def tile_server():
+    """A stand-in tile server on a free port of 127.0.0.1 (plain squares, each with its z/x/y); returns
+    (server, XYZ URL template)."""
+    import io
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from PIL import Image, ImageDraw
+
+    def tile(name):
+        image = Image.new("RGB", (256, 256), (229, 238, 231))
+        draw = ImageDraw.Draw(image)
+        draw.rectangle([0, 0, 255, 255], outline=(196, 210, 199))
+        draw.line([(0, 128), (255, 128)], fill=(214, 224, 216))
+        draw.line([(128, 0), (128, 255)], fill=(214, 224, 216))
+        draw.text((6, 6), name, fill=(150, 165, 153))
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        return buffer.getvalue()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            found = re.fullmatch(r"/tiles/(\d+)/(\d+)/(\d+)\.png", self.path)
+            if not found:
+                self.send_error(404)
+                return
+            body = tile("/".join(found.groups()))
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}/tiles/{{z}}/{{x}}/{{y}}.png"
+
+
 def serve(app):
     """Serve `app` on a free port of 127.0.0.1 in a daemon thread; returns (server, base URL)."""
     from werkzeug.serving import make_server
@@ -157,6 +207,8 @@ class Camera:
     def shoot(self, page, name):
         """Save the full page as picture `name` (one of PAGES) and print its path."""
         path = self.out / f"{PAGES.index(name) + 1:02d}-{name}-{self.width}-{self.language}.png"
+        if page.locator(".leaflet-container").count():
+            page.wait_for_load_state("networkidle")  # the map's tiles
         page.screenshot(path=str(path), full_page=True)
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path, flush=True)
 
@@ -200,6 +252,12 @@ def resident_journeys(page, base, camera, paths):
     page.locator('select[name="area"]').select_option("8")
     page.locator('input[name="place"]').fill("石河子市北泉镇东侧排渠")
     page.locator('textarea[name="description"]').fill(DESCRIPTION)
+    picker = page.locator(".map-picker .map")
+    if picker.count():
+        picker.scroll_into_view_if_needed()
+        page.locator(".map-picker img.leaflet-tile-loaded").first.wait_for()
+        picker.click(position={"x": 140, "y": 100})
+        page.locator(".map-picker .leaflet-marker-icon").wait_for()
     camera.shoot(page, "report-filled")
     with page.expect_navigation():
         send.click()
@@ -214,6 +272,7 @@ def resident_journeys(page, base, camera, paths):
     page.locator('form.form [type="submit"]').click()
     page.wait_for_url("**/reports/track/**")
     camera.shoot(page, "tracking")
+    camera.visit(page, base, "/reports", "reports")
     camera.visit(page, base, paths["report"], "report")
     camera.visit(page, base, SEARCH, "search")
     camera.visit(page, base, paths["disclosure"], "disclosure")
@@ -258,10 +317,13 @@ def admin_journey(page, base, camera, paths):
 def main(argv=None):
     """Build the site, take every picture, and return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, help="where the PNGs go (build/screenshots)")
     parser.add_argument(
-        "--out", type=Path, default=ROOT / "build" / "screenshots", help="where the PNGs go"
+        "--map", action="store_true", help="with maps, from a local stand-in tile server"
     )
-    out = parser.parse_args(argv).out.resolve()
+    arguments = parser.parse_args(argv)
+    default = "screenshots-map" if arguments.map else "screenshots"
+    out = (arguments.out or ROOT / "build" / default).resolve()
     chromium = (
         os.environ.get("CHROMIUM") or os.environ.get("PORTAL_CHROMIUM") or "/usr/bin/chromium"
     )
@@ -281,8 +343,12 @@ def main(argv=None):
     started = time.monotonic()
     data_dir = Path(tempfile.mkdtemp(prefix="portal-screenshots-"))
     errors = []
+    tiles, extra = None, {}
+    if arguments.map:
+        tiles, template = tile_server()
+        extra = {"MAP_TILES": template, "MAP_ATTRIBUTION": "stand-in tiles (docs/screenshots.py)"}
     try:
-        app, paths = build_site(data_dir)
+        app, paths = build_site(data_dir, **extra)
         server, base = serve(app)
         try:
             with sync_playwright() as playwright:
@@ -308,6 +374,8 @@ def main(argv=None):
         errors.append(str(error))
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+        if tiles is not None:
+            tiles.shutdown()
     taken = len(list(out.glob("*.png")))
     print(f"{taken} pictures in {out} ({time.monotonic() - started:.0f} s)")
     if errors:

@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from portal import maps
+
 ROOT = Path(__file__).resolve().parent.parent
 # Environment variables that were renamed, new name → old name: the old one is still read when the new one
 # is unset, with a warning (once per process) so that deployments update their environment.
@@ -113,6 +115,12 @@ class Config:
     # The page cache (portal/caching.py): megabytes of rendered public answers each process keeps (0: no
     # cache, answers still get ETags and 304s), and the seconds after which an entry is rendered again
     # even though no data changed, so that what the clock alone changes (a deadline passing) shows.
+    # Maps (portal/maps.py): an XYZ tile URL template ({z}, {x}, {y}, optionally {key}); empty, no map anywhere.
+    # The attribution the tile service asks for is shown on every map; the key replaces {key}, never logged.
+    MAP_TILES = ""
+    MAP_LABELS = ""  # optional: a layer of place names drawn over the tiles (天地图's cva_w)
+    MAP_ATTRIBUTION = ""
+    MAP_KEY = ""
     PAGE_CACHE_MB = 16.0
     PAGE_CACHE_SECONDS = 60
 
@@ -159,6 +167,10 @@ class Config:
         "PORTAL_PUBLIC_SECURITY_FILING": ("PUBLIC_SECURITY_FILING", str),
         "PORTAL_DATA_LICENCE": ("DATA_LICENCE", str),
         "PORTAL_DATA_LICENCE_URL": ("DATA_LICENCE_URL", str),
+        "PORTAL_MAP_TILES": ("MAP_TILES", str),
+        "PORTAL_MAP_LABELS": ("MAP_LABELS", str),
+        "PORTAL_MAP_ATTRIBUTION": ("MAP_ATTRIBUTION", str),
+        "PORTAL_MAP_KEY": ("MAP_KEY", str),
         "PORTAL_PAGE_CACHE_MB": ("PAGE_CACHE_MB", float),
         "PORTAL_PAGE_CACHE_SECONDS": ("PAGE_CACHE_SECONDS", int),
         "PORTAL_CLOCK_ACCEPTANCE_DAYS": ("CLOCK_ACCEPTANCE_DAYS", int),
@@ -189,6 +201,8 @@ def load(overrides=None, environ=None):
         settings["DATABASE_URL"] = f"sqlite:///{data_dir / 'portal.db'}"
     settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
     _check_search_engine(settings)
+    if problem := maps.problems(settings):
+        raise ConfigError(problem)
     # Made absolute, never resolved: the path is a link that a rebuild points at a new directory.
     settings["FILES_DIR"] = str(Path(settings["FILES_DIR"] or data_dir).resolve())
     settings["SEARCH_DIR"] = os.path.abspath(settings["SEARCH_DIR"] or data_dir / "search")

@@ -2,19 +2,23 @@
 
 Every answer is `nosniff`, may not be framed, and sends no referrer to other sites. A page (HTML shown
 in the browser) gets a Content-Security-Policy that allows only the portal's own scripts, stylesheets
-and images: no inline script or style, so an injected tag or attribute does nothing. Everything else
-(JSON, Atom, CSV, XML, files, downloaded documents) gets a policy that allows nothing at all.
+and images (images also from the map tiles' hosts, when PORTAL_MAP_TILES is set): no inline script or
+style, so an injected tag or attribute does nothing. Everything else (JSON, Atom, CSV, XML, files,
+downloaded documents) gets a policy that allows nothing at all.
 A response that shows personal data or a secret is never stored by a browser or a proxy: `is_private`
 is the one rule that says which.
 """
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
+
+from portal import maps
 
 PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+_POLICY = "portal_page_policy"
 DOCUMENT_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 # Staff pages (login included): report files, identities, contacts, attendee lists.
@@ -61,12 +65,24 @@ def secure(response):
     headers["X-Frame-Options"] = "DENY"
     # Not `no-referrer`: Flask-WTF checks the Referer of HTTPS form posts against the portal's own address.
     headers["Referrer-Policy"] = "same-origin"
-    headers["Content-Security-Policy"] = PAGE_POLICY if is_page(response) else DOCUMENT_POLICY
+    page_policy = current_app.extensions.get(_POLICY, PAGE_POLICY)
+    headers["Content-Security-Policy"] = page_policy if is_page(response) else DOCUMENT_POLICY
     if is_private():
         response.cache_control.no_store = True
     return response
 
 
+def page_policy(config):
+    """The pages' policy: PAGE_POLICY, whose img-src also allows the map tiles' hosts when a map is configured."""
+    origins = maps.tile_origins(config)
+    if not origins:
+        return PAGE_POLICY
+    return PAGE_POLICY.replace(
+        "img-src 'self' data:;", f"img-src 'self' data: {' '.join(origins)};"
+    )
+
+
 def init_app(app):
-    """Register the hook on `app`."""
+    """Register the hook on `app`, with the pages' policy for its map settings."""
+    app.extensions[_POLICY] = page_policy(app.config)
     app.after_request(secure)

@@ -4,10 +4,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request
 
-from portal import static_files
+from portal import maps, static_files
 from portal.i18n import current_language
 from portal.permissions import Permission
 from portal.services import reports
+from portal.services.access import public_point
 from portal.services.handling import NotAcceptedReason, not_accepted_reason
 from portal.text import numeral
 from portal.urls import absolute_url
@@ -67,5 +68,8 @@ def init_app(app):
         report, current_app.config
     )
     app.jinja_env.globals["not_accepted_reason"] = not_accepted_reason
+    # What the public sees of a report's location is the policy's (services/access.py), nothing else.
+    app.jinja_env.globals["public_point"] = public_point
+    app.jinja_env.globals["map_settings"] = maps.page_settings(app.config)
     app.context_processor(lambda: {"current_path": current_path() if has_request_context() else ""})
     static_files.init_app(app)

@@ -1,6 +1,7 @@
 """A reporter's identity, and a commenter's or hearing registrant's contact, stay confidential: a planted name,
 phone and email never reach a public page, an API, a feed or a log line; the handling unit sees them only when
-the resident allowed it, and every read is audited."""
+the resident allowed it, and every read is audited. A resident's raw point never reaches the public either: only the
+public location its unit confirmed (rounded to about 500 m) does."""
 
 import http.cookiejar
 import json
@@ -519,3 +520,72 @@ def test_planted_contacts_of_commenters_and_registrants_never_reach_public_pages
     for planted in COMMENTER + REGISTRANT:
         assert planted not in logs, f"{planted!r} leaked into the logs"
     assert_unsearchable(anyone, COMMENTER[:2] + REGISTRANT[:2] + ("报名居民",))
+
+
+# A resident's raw point (web form) and an Open311 client's (no address: the place text is the point itself).
+RAW_POINTS = (("44.305123", "86.051234"), ("44.312345", "86.067891"))
+# Their digits, and the same cut to five and four decimals: a public point must not be the raw one truncated.
+RAW_DIGITS = tuple(
+    digits[: len(digits) - cut] for point in RAW_POINTS for digits in point for cut in (0, 1, 2)
+)
+
+
+def test_raw_coordinates_never_reach_any_public_output(make_app):
+    """Two reports with raw points, accepted with the default public location and one closed: every public page
+    (the map's data included), Open311 in JSON and XML, the API, the feeds and search show the rounded point at
+    most, never the reported digits."""
+    from portal.services.api_keys import create_api_key
+    from portal.services.locations import rounded_point
+
+    app = make_app(MAP_TILES="https://tiles.example.test/{z}/{x}/{y}.png", MAP_KEY="k")
+    resident = app.test_client()
+    web, _code = submit_report(resident, latitude=RAW_POINTS[0][0], longitude=RAW_POINTS[0][1])
+    with app.app_context():
+        _key, api_key = create_api_key("maps")
+        db.session.commit()
+    answer = resident.post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": api_key,
+            "service_code": "air",
+            "lat": RAW_POINTS[1][0],
+            "long": RAW_POINTS[1][1],
+            "description": "工地扬尘很严重,整天灰蒙蒙的。",
+        },
+    )
+    assert answer.status_code == 201, answer.data
+    open311 = answer.get_json()[0]["service_request_id"]
+    staff = {
+        web: staff_client(app, username="shz", unit="第八师石河子市"),
+        open311: staff_client(app, username="bt-jsj", unit="兵团建设局"),
+    }
+    for reference, client in staff.items():
+        assert act(client, reference, "accept").status_code == 302, reference
+    assert act(staff[web], web, "reply", text="已派员现场检查").status_code == 302
+    assert act(staff[web], web, "close", result="已责令整改。", confirm="yes").status_code == 302
+    with app.app_context():
+        search.reindex(app.config)
+        unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.name == "第八师石河子市"))
+
+    anyone = app.test_client()
+    paths = set(public_paths(app, web, unit_id)) | set(public_paths(app, open311, unit_id))
+    paths |= {"/feeds/reports.atom", "/reports?category=air", f"/reports/{open311}"}
+    checked = 0
+    for path in sorted(paths):
+        response = anyone.get(path)
+        assert response.status_code in (200, 301, 302, 404), (path, response.status_code)
+        text = response.get_data(as_text=True)
+        for digits in RAW_DIGITS:
+            assert digits not in text, f"{digits} leaked into {path}"
+        checked += response.status_code == 200
+    assert checked >= 15
+    for digits in RAW_DIGITS:
+        for path in (f"/api/v1/search?q={digits}", f"/feeds/search.atom?q={digits}"):
+            text = anyone.get(path).get_data(as_text=True)
+            assert "JB-" not in text, f"searching {digits} finds a report ({path})"
+    # Not vacuous: the public points are there, on the map and in Open311.
+    mapped = anyone.get("/reports").get_data(as_text=True)
+    for lat, lon in (rounded_point(*point) for point in RAW_POINTS):
+        assert f'"lat": {float(lat)}' in mapped and f'"lon": {float(lon)}' in mapped
+    [item] = anyone.get(f"/open311/v2/requests/{open311}.json").get_json()
+    assert (item["lat"], item["long"]) == tuple(map(float, rounded_point(*RAW_POINTS[1])))

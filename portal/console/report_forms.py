@@ -1,12 +1,13 @@
 """Forms for acting on a report; each carries the version the user saw."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from portal.forms import Form, WholeNumberField, choices
 from portal.numbers import whole
 from portal.services.handling import NotAcceptedReason
+from portal.services.locations import PublicLocation
 
 
 class ActionForm(Form):
@@ -16,8 +17,13 @@ class ActionForm(Form):
 
 
 class AcceptForm(ActionForm):
-    """受理."""
+    """受理, confirming what the public sees of the reported point."""
 
+    public_location = RadioField(
+        _l("Public location"),
+        choices=choices((c.value, c.label) for c in PublicLocation),
+        default=PublicLocation.ROUNDED.value,
+    )
     submit = SubmitField(_l("Accept"))
 
 

@@ -150,7 +150,9 @@ def _due(moment):
 ACTIONS = {
     "accept": (
         forms.AcceptForm,
-        lambda r, f, c: handling.accept(current_user, r, f.version.data, c),
+        lambda r, f, c: handling.accept(
+            current_user, r, f.version.data, c, public_location=f.public_location.data
+        ),
         lambda r, f: _(
             "%(ref)s accepted. It must be closed by %(date)s.",
             ref=r.reference,

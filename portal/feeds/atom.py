@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from portal import open_data
 
 ATOM = "http://www.w3.org/2005/Atom"
+GEORSS = "http://www.georss.org/georss"
 CONTENT_TYPE = "application/atom+xml; charset=utf-8"
 # A feed needs an <updated> even before its first entry: a fixed moment keeps it stable.
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -24,11 +25,13 @@ EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 ET.register_namespace("", ATOM)
+ET.register_namespace("georss", GEORSS)
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One entry: `id` a stable URL or tag: URI, `summary` plain text, `content_html` sanitised HTML or ''."""
+    """One entry: `id` a stable URL or tag: URI, `summary` plain text, `content_html` sanitised HTML or '', `point`
+    a public (latitude, longitude) or None."""
 
     id: str
     title: str
@@ -39,6 +42,7 @@ class Entry:
     summary: str = ""
     content_html: str = ""
     categories: tuple = ()
+    point: tuple | None = None  # (latitude, longitude) WGS-84, as GeoRSS-Simple <georss:point>
 
 
 def stamp(moment):
@@ -107,6 +111,8 @@ def document(feed_id, title, self_url, alternate_url, entries, subtitle=""):
         _add(entry, "summary", item.summary or item.title, type="text")
         if item.content_html:
             _add(entry, "content", item.content_html, type="html")
+        if item.point is not None:
+            ET.SubElement(entry, f"{{{GEORSS}}}point").text = f"{item.point[0]} {item.point[1]}"
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 

@@ -2,14 +2,15 @@
 
 A report enters the feed once its public page shows a closing result (办结) or a summary the unit
 published for the public. Only what that page shows goes in: category, area, unit, status, the
-closing results and the summary; never the description, the place, the files or who reported.
+closing results, the summary and the public point (GeoRSS, rounded to about 500 m); never the description,
+the place, the reported point, the files or who reported.
 """
 
 from flask_babel import gettext as _
 
 from portal.feeds import atom, bp
 from portal.models import EventKind
-from portal.services import handling, supervision
+from portal.services import access, handling, supervision
 from portal.templating import category_name
 from portal.urls import absolute_url
 
@@ -49,6 +50,7 @@ def entry(report, first, latest):
         author=report.unit.label,
         summary=_summary(report),
         categories=((report.category.code, category_name(report.category)),),
+        point=access.public_point(report),
     )
 
 

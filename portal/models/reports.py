@@ -110,6 +110,10 @@ class Report(db.Model):
     place: Mapped[str] = mapped_column(sa.String(300))
     latitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+    # The point the public may see, confirmed by the handling unit on acceptance (services/locations.py):
+    # the reported point rounded to about 500 m, or none (the place text only). Never the raw point.
+    public_latitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+    public_longitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
     observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     description: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[ReportStatus] = mapped_column(

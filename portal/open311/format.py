@@ -1,8 +1,8 @@
 """Open311 GeoReport v2 documents: their shapes as plain data, rendered as JSON or XML.
 
 Only what the publication rules allow leaves here: a request carries the staff-published
-summary (never the resident's own description), the area (never the resident's place text or
-coordinates), and no identity field at all.
+summary (never the resident's own description), the area and the public point its unit confirmed (never
+the resident's place text or reported coordinates), and no identity field at all.
 """
 
 import re
@@ -16,6 +16,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.models import EventKind
+from portal.services import access
 
 FORMATS = {"xml": "text/xml", "json": "application/json"}  # XML is the spec's default
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -73,7 +74,11 @@ def status_notes(report):
 
 
 def service_request(report, expected):
-    """One request as the public may see it; `expected` is the running legal deadline (None when closed)."""
+    """One request as the public may see it; `expected` is the running legal deadline (None when closed).
+
+    `lat`/`long` are the public point its unit confirmed (WGS-84, rounded to about 500 m), null without one.
+    """
+    point = access.public_point(report)
     return {
         "service_request_id": report.reference,
         "status": "open" if report.status.is_open else "closed",
@@ -89,6 +94,8 @@ def service_request(report, expected):
         "address": report.area.label,
         "address_id": "",
         "zipcode": "",
+        "lat": point[0] if point else None,
+        "long": point[1] if point else None,
         "media_url": "",
     }
 

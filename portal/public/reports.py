@@ -20,7 +20,7 @@ from portal.public.report_forms import (
     ReportForm,
     TrackForm,
 )
-from portal.services import evidence, reference_data, reports, supervision
+from portal.services import evidence, handling, reference_data, reports, supervision
 from portal.services.reports import ReportInput
 from portal.templating import category_name
 
@@ -220,7 +220,24 @@ def reports_index():
         page=page,
         filters=filters,
         options=supervision.filter_options(),
+        points=_map_markers(filters),
     )
+
+
+def _map_markers(filters):
+    """The map's markers (public points only, from the policy) as plain data for the page, or [] without a map."""
+    if not current_app.config.get("MAP_TILES"):
+        return []
+    return [
+        {
+            "lat": point.latitude,
+            "lon": point.longitude,
+            "title": f"{point.reference} · {category_name(point.category)} · "
+            f"{handling.status_label(point.status)}",
+            "url": url_for("public.reports_show", reference=point.reference),
+        }
+        for point in supervision.map_points(filters)
+    ]
 
 
 @bp.get("/reports/<reference>")

@@ -292,7 +292,8 @@ def _report_refusal(permission):
     return Forbidden(_("Only a unit administrator of the handling unit can do this."))
 
 
-# Every report has a public page (public fields only: never the description, place, files or reporter).
+# Every report has a public page (public fields only: never the description, place, reported point, files or
+# reporter; its public point is REPORT_POINTS's).
 # In the console a report is read by its handling unit, the units sent a copy and site oversight, and
 # does not exist for anyone else (even though its public page does); only the handling unit acts on it.
 REPORTS = Policy(
@@ -310,6 +311,22 @@ REPORTS = Policy(
     ),
     forbidden=_report_refusal,
 )
+
+
+# What the public sees of a report's location: the point its unit confirmed on acceptance (rounded to about
+# 500 m, services/locations.py), never the resident's reported one. A report without one is on no map and
+# carries no point in any public answer; every public page, feed and Open311 answer asks `public_point`.
+REPORT_POINTS = REPORTS.public & Rule(
+    lambda r: r.public_latitude is not None and r.public_longitude is not None,
+    lambda: sa.and_(Report.public_latitude.is_not(None), Report.public_longitude.is_not(None)),
+)
+
+
+def public_point(report):
+    """(latitude, longitude) of `report` as the public may see it, as floats, or None."""
+    if not REPORT_POINTS.check(report):
+        return None
+    return float(report.public_latitude), float(report.public_longitude)
 
 
 def _files_of(owner, model, relation):

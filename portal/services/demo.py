@@ -97,6 +97,18 @@ DEMO_REPORTS = (
 )
 
 
+# Where the sample reports were made (WGS-84, near their places): accepted ones show on the map of reports at
+# their public location, rounded to about 500 m.
+DEMO_POINTS = {
+    "new": ("44.364120", "86.112310"),
+    "accepted": ("44.190830", "87.541270"),
+    "transferred": ("44.305470", "86.090610"),
+    "overdue": ("44.261380", "86.021940"),
+    "closed": ("44.330260", "85.981730"),
+    "reopened": ("47.360910", "87.832480"),
+}
+
+
 def load_demo(config):
     """Add the sample accounts and reports that are missing; returns lines describing what was added.
 
@@ -164,6 +176,8 @@ def _demo_report(config, key, category, area, days_ago, place, description, step
         name=f"{SAMPLE_MARK}举报人",
         email="",
         visibility=IdentityVisibility.HANDLING_UNIT,
+        latitude=DEMO_POINTS[key][0],
+        longitude=DEMO_POINTS[key][1],
     )
     report = reports.submit(data, config, now=when).report
     for number, step in enumerate(steps, start=1):

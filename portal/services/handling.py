@@ -31,7 +31,7 @@ from portal.models import (
 from portal.models.types import utcnow
 from portal.permissions import Permission
 from portal.sanitize import plain
-from portal.services import audit, clocks, evidence, history, mail, search
+from portal.services import audit, clocks, evidence, history, locations, mail, search
 from portal.services.access import REPORTS
 from portal.services.identities import contact_email
 from portal.services.reports import notify_unit, start_clock, stop_clock
@@ -235,11 +235,12 @@ def _tell_resident(report, template, **context):
     mail.queue(contact_email(report), template, report=report, **context)
 
 
-def accept(user, report, version, config, now=None):
-    """受理: start the closure clock."""
+def accept(user, report, version, config, now=None, public_location=""):
+    """受理: start the closure clock and confirm the public location ('rounded' by default, or 'place_only')."""
     now = now or utcnow()
     _act(user, report, version)
     _require(report, ReportStatus.RECEIVED)
+    locations.confirm(report, locations.choice_from(public_location))
     report.status, report.accepted_at = ReportStatus.ACCEPTED, now
     start_clock(report, clocks.ClockKind.CLOSURE, now, config)
     _event(report, user, EventKind.ACCEPTED, now=now)

@@ -15,6 +15,8 @@ from portal.services.units import list_areas
 
 # The events after which the public page shows an outcome (a closing result, a summary for the public).
 OUTCOME_EVENTS = (EventKind.CLOSED, EventKind.SUMMARY_PUBLISHED)
+# The most reports one map shows (the newest matching the filters); the list pages through them all.
+MAP_LIMIT = 500
 # What the public lists and feeds show of a report, loaded with it rather than one relation at a time.
 _PUBLIC_LIST = (
     selectinload(Report.category),
@@ -61,9 +63,7 @@ def filter_options():
     }
 
 
-def list_reports(filters, page=1, per_page=20):
-    """Reports, newest first, with what is public about them."""
-    query = access.REPORTS.public_query()
+def _filtered(query, filters):
     if filters.category:
         query = query.join(Category, Report.category_id == Category.id).where(
             Category.code == filters.category
@@ -74,9 +74,14 @@ def list_reports(filters, page=1, per_page=20):
         query = query.where(Report.unit_id == filters.unit)
     if filters.status:
         query = query.where(Report.status == filters.status)
+    return query
+
+
+def list_reports(filters, page=1, per_page=20):
+    """Reports, newest first, with what is public about them."""
     return pagination.fetch(
         db.session,
-        query,
+        _filtered(access.REPORTS.public_query(), filters),
         page,
         per_page,
         order_by=(Report.submitted_at.desc(), Report.id.desc()),
@@ -87,6 +92,33 @@ def list_reports(filters, page=1, per_page=20):
             selectinload(Report.events),
         ),
     )
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    """A report on the public map: its public point (the policy's, never the reported one) and what it is."""
+
+    reference: str
+    latitude: float
+    longitude: float
+    category: object
+    status: ReportStatus
+
+
+def map_points(filters, limit=MAP_LIMIT):
+    """The newest `limit` reports matching `filters` that have a public point, as MapPoints."""
+    query = (
+        _filtered(sa.select(Report).where(access.REPORT_POINTS.where()), filters)
+        .order_by(Report.submitted_at.desc(), Report.id.desc())
+        .limit(limit)
+        .options(joinedload(Report.category))
+    )
+    points = []
+    for report in db.session.scalars(query):
+        point = access.public_point(report)
+        if point is not None:
+            points.append(MapPoint(report.reference, *point, report.category, report.status))
+    return points
 
 
 def get_public(reference):
