@@ -60,6 +60,19 @@ class TransferForm(ActionForm):
     confirm = HiddenField()  # set by the confirmation page: this cannot be undone
 
 
+class CategoryForm(ActionForm):
+    """改类: correct the category; the report is routed again."""
+
+    names = {"category": _l("the category"), "reason": _l("the reason for the change")}
+
+    category = SelectField(_l("Category"))
+    reason = TextAreaField(
+        _l("Reason for the change (shown to the resident)"),
+        validators=[DataRequired(), Length(min=5, max=4000)],
+    )
+    submit = SubmitField(_l("Change the category"))
+
+
 class ExtensionForm(ActionForm):
     """Ask for the one extension."""
 

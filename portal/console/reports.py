@@ -29,7 +29,7 @@ from portal.models import ReportStatus
 from portal.permissions import Permission, permission_required
 from portal.services import categories, clocks, handling, identities, units
 from portal.services.handling import QueueFilters
-from portal.templating import local_datetime
+from portal.templating import category_name, local_datetime
 
 
 def _filters(args):
@@ -95,6 +95,12 @@ def _action_form(action, report, formdata=None):
     if action == "assign":
         form.assignee.choices = choices(
             (u.id, u.display_name) for u in handling.unit_staff(report.unit_id)
+        )
+    if action == "category":
+        form.category.choices = choices(
+            (c.code, category_name(c))
+            for c in categories.list_categories()
+            if c.id != report.category_id
         )
     if action == "transfer":
         form.unit.choices = choices(
@@ -181,6 +187,26 @@ ACTIONS = {
             current_user, r, f.version.data, f.unit.data, f.reason.data, c
         ),
         lambda r, f: _("%(ref)s transferred to %(unit)s.", ref=r.reference, unit=r.unit.label),
+    ),
+    "category": (
+        forms.CategoryForm,
+        lambda r, f, c: handling.change_category(
+            current_user, r, f.version.data, f.category.data, f.reason.data, c
+        ),
+        lambda r, f: (
+            _(
+                "%(ref)s is now about %(category)s.",
+                ref=r.reference,
+                category=category_name(r.category),
+            )
+            if r.unit_id == current_user.unit_id
+            else _(
+                "%(ref)s is now about %(category)s, which is for %(unit)s: the report has gone there.",
+                ref=r.reference,
+                category=category_name(r.category),
+                unit=r.unit.label,
+            )
+        ),
     ),
     "extension": (
         forms.ExtensionForm,

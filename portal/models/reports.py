@@ -229,6 +229,7 @@ class EventKind(enum.Enum):
     INFORMATION_ADDED = "information_added"
     RATED = "rated"
     SUMMARY_PUBLISHED = "summary_published"
+    CATEGORY_CHANGED = "category_changed"
 
 
 PUBLIC_EVENTS = frozenset(
@@ -237,6 +238,7 @@ PUBLIC_EVENTS = frozenset(
         EventKind.ACCEPTED,
         EventKind.NOT_ACCEPTED,
         EventKind.TRANSFERRED,
+        EventKind.CATEGORY_CHANGED,
         EventKind.EXTENSION_APPROVED,
         EventKind.REPLIED,
         EventKind.CLOSED,

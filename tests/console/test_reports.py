@@ -46,6 +46,7 @@ ACTIONS = (
     "not-accept",
     "assign",
     "transfer",
+    "category",
     "extension",
     "extension-decision",
     "reply",
@@ -639,6 +640,31 @@ def test_transfer_moves_the_report_to_the_receiving_units_queue(app, submitted, 
     assert "兵团审计局" in tracked and "属于审计监督事项,转兵团审计局办理。" in tracked
 
 
+def test_correcting_the_category_keeps_the_report_when_the_unit_handles_the_new_one(
+    app, submitted, shz
+):
+    """第八师 handles air as well as water: the category changes, the staff keep the report, the resident
+    reads the change and its reason; a missing reason is refused, naming the field."""
+    reference, code, resident = submitted
+    page, _token, _version = report_forms(shz, reference)
+    assert "category" in action_forms(page)
+    refused = act(shz, reference, "category", category="air", reason="")
+    assert refused.status_code == 400 and "category-reason" in errors(refused)
+    done = follow(shz, act(shz, reference, "category", category="air", reason="现场为锅炉烟尘。"))
+    assert flashes(done) == [f"{reference} is now about Air pollution."]
+    assert get_report(app, reference)["unit_id"] == user_id_unit(app, "shz")
+    tracked = resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)
+    assert "水污染 → 大气污染:现场为锅炉烟尘。" in tracked
+
+
+def user_id_unit(app, username):
+    """The unit id of staff member `username`."""
+    with app.app_context():
+        from portal.models import User
+
+        return db.session.scalar(sa.select(User.unit_id).where(User.username == username))
+
+
 def test_public_reply_is_shown_and_internal_note_is_not(app, submitted, shz):
     """A reply reaches the tracking and supervision pages; a note stays on the report page."""
     reference, code, resident = submitted
@@ -800,6 +826,7 @@ def console_requests(app, reference, evidence_id):
         "not-accept": {"reason": "outside_remit", "explanation": "不属于本单位职责范围。"},
         "assign": {"assignee": "1"},
         "transfer": {"unit": "1", "reason": "转给其他单位办理。"},
+        "category": {"category": "air", "reason": "改为大气污染。"},
         "extension": {"days": "10", "reason": "需要检测报告"},
         "extension-decision": {"approve": "Approve extension"},
         "reply": {"text": "已收到"},
