@@ -36,7 +36,7 @@ from portal.services import audit, clocks, evidence, history, mail, routing, sea
 from portal.services.access import REPORTS
 from portal.services.categories import find_category
 from portal.services.identities import contact_email
-from portal.services.reports import notify_unit, start_clock, stop_clock
+from portal.services.reports import notify_unit, start_clock, stop_clock, submit
 
 
 class NotAcceptedReason(enum.Enum):
@@ -389,6 +389,21 @@ def decide_extension(user, report, version, approve, config, now=None):
     else:
         report.extension_state = ExtensionState.REFUSED
         _event(report, user, EventKind.EXTENSION_REFUSED, now=now)
+
+
+def log_report(user, data, config, now=None):
+    """Record a report that reached `user`'s unit by phone, letter, visit, email or the news (`data.source`,
+    received at `data.received_at`, from which the clocks run), routed as the form's are; the caller commits."""
+    if not data.source.logged_by_staff:
+        raise ValidationFailed(_("Choose the channel the report came by."), field="source")
+    if data.received_at is None:
+        raise ValidationFailed(_("Enter when the report was received."), field="received_at")
+    submission = submit(data, config, now=now)
+    if submission.created:
+        audit.record(
+            "report.logged", "report", submission.receipt.id, actor=user, detail=data.source.value
+        )
+    return submission
 
 
 def _closure_started(report):

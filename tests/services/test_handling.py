@@ -4,10 +4,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
-from portal.models import EventKind, ExtensionState, ReportStatus
+from portal.models import AuditRecord, EventKind, ExtensionState, Report, ReportSource, ReportStatus
 from portal.services import handling, reports, routing
 from portal.services.handling import Access, QueueFilters
 from portal.services.reports import ReportInput
@@ -583,3 +584,57 @@ def test_a_category_change_needs_another_category_and_a_reason(world):
             p["stranger"], report, report.version, "air", "改为大气。", app.config
         )
     assert report.category.code == "water"
+
+
+# Reports staff log from other channels
+
+
+def phone_report(key="phone-1", received=T0, **fields):
+    """A water report in 第八师 that came by the 12369 hotline at `received`."""
+    values = {
+        "submission_key": key,
+        "category": "water",
+        "area": 8,
+        "place": "石河子市北泉镇排污口",
+        "description": "来电反映排污口夜间排放黑臭污水。",
+        "source": ReportSource.PHONE,
+        "received_at": received,
+        "phone": "13912345678",
+        **fields,
+    }
+    return ReportInput(**values)
+
+
+def test_a_logged_report_is_routed_and_its_clock_runs_from_when_it_was_received(world):
+    """Logged two days after the call, it is due 15 days from the call; the channel is kept, and the
+    audit log names who logged it."""
+    app, _report, p = world
+    logged_at = T0 + timedelta(days=2)
+    submission = handling.log_report(p["staff"], phone_report(), app.config, now=logged_at)
+    db.session.commit()
+    report = db.session.get(Report, submission.receipt.id)
+    assert report.source is ReportSource.PHONE and report.unit.name == "第八师石河子市"
+    assert report.received_at == T0 and report.submitted_at == logged_at
+    # 15 days from the call on 1 June, not from the logging on 3 June.
+    assert report.acceptance_due_at == end_of(2026, 6, 16)
+    [record] = db.session.scalars(
+        sa.select(AuditRecord).where(AuditRecord.action == "report.logged")
+    )
+    assert record.actor_id == p["staff"].id and record.detail == "phone"
+    assert len(submission.receipt_code) >= 6  # the receipt code staff give the caller
+
+
+def test_a_logged_report_needs_a_channel_and_a_received_time_not_in_the_future(world):
+    """The web form's channel, no received time, a future one or one over a year old is refused, naming it."""
+    app, _report, p = world
+    for data, field in (
+        (phone_report(source=ReportSource.WEB), "source"),
+        (phone_report(received=None), "received_at"),
+        (phone_report(received=T0 + timedelta(days=1)), "received_at"),
+        (phone_report(received=T0 - timedelta(days=366)), "received_at"),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            handling.log_report(p["staff"], data, app.config, now=T0)
+        assert refused.value.errors[0][0] == field
+        db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 1
