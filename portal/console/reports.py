@@ -2,6 +2,7 @@
 
 import csv
 import io
+from zoneinfo import ZoneInfo
 
 from flask import (
     Response,
@@ -25,9 +26,10 @@ from portal.console.actions import ask_first, carried, chosen, confirmed, prefix
 from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
 from portal.forms import attach_error, choices, error_text
-from portal.models import ReportStatus
+from portal.models import ReportSource, ReportStatus
 from portal.permissions import Permission, permission_required
-from portal.services import categories, clocks, handling, identities, units
+from portal.public.reports import report_input
+from portal.services import categories, clocks, handling, identities, reports, units
 from portal.services.handling import QueueFilters
 from portal.templating import category_name, local_datetime
 
@@ -84,6 +86,43 @@ def reports_export():
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=reports.csv"},
     )
+
+
+def _log_form():
+    form = forms.LogForm()
+    form.category.choices = choices(
+        [
+            ("", _("Choose the category")),
+            *((c.code, category_name(c)) for c in categories.list_categories()),
+        ]
+    )
+    form.area.choices = choices((a.number, a.label) for a in units.list_areas())
+    if not form.submission_key.data:
+        form.submission_key.data = reports.new_submission_key()
+    return form
+
+
+@bp.route("/reports/new", methods=["GET", "POST"])
+@permission_required(Permission.REPORTS_HANDLE)
+def reports_new():
+    """Log a report that came by phone, letter, visit, email or the news; then its reference and receipt code."""
+    form = _log_form()
+    if form.validate_on_submit():
+        timezone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        data = report_input(
+            form,
+            source=ReportSource(form.source.data),
+            received_at=form.received_at.data.replace(tzinfo=timezone),
+        )
+        try:
+            submission = handling.log_report(current_user, data, current_app.config)
+            db.session.commit()
+            return render_template("console/reports/logged.html", submission=submission)
+        except ValidationFailed as error:
+            db.session.rollback()
+            attach_error(form, error)
+    status = 400 if form.errors else 200
+    return render_template("console/reports/new.html", form=form), status
 
 
 def _action_form(action, report, formdata=None):
