@@ -57,6 +57,7 @@ def init_app(app):
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["Permission"] = Permission
     app.jinja_env.globals["NotAcceptedReason"] = NotAcceptedReason
+    app.jinja_env.globals["source_label"] = reports.source_label
     # Report helpers: each deadline's state is decided in services.reports; templates only show it.
     app.jinja_env.globals["report_deadlines"] = lambda report: reports.deadlines(
         report, current_app.config

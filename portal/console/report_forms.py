@@ -1,13 +1,23 @@
 """Forms for acting on a report; each carries the version the user saw."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from portal.forms import Form, WholeNumberField, choices
+from portal.models import IdentityVisibility
 from portal.numbers import whole
+from portal.public.report_forms import ReportForm
 from portal.services.handling import NotAcceptedReason
 from portal.services.locations import PublicLocation
+from portal.services.reports import SOURCE_LABELS
 
 
 class ActionForm(Form):
@@ -64,6 +74,19 @@ class TransferForm(ActionForm):
     )
     submit = SubmitField(_l("Transfer"))
     confirm = HiddenField()  # set by the confirmation page: this cannot be undone
+
+
+class CategoryForm(ActionForm):
+    """改类: correct the category; the report is routed again."""
+
+    names = {"category": _l("the category"), "reason": _l("the reason for the change")}
+
+    category = SelectField(_l("Category"))
+    reason = TextAreaField(
+        _l("Reason for the change (shown to the resident)"),
+        validators=[DataRequired(), Length(min=5, max=4000)],
+    )
+    submit = SubmitField(_l("Change the category"))
 
 
 class ExtensionForm(ActionForm):
@@ -136,3 +159,50 @@ class IdentityForm(Form):
     """Reveal the reporter's identity (each reveal is audited)."""
 
     submit = SubmitField(_l("Show the reporter's identity"))
+
+
+class LogForm(ReportForm):
+    """A report that reached the unit by phone, letter, visit, email or the news, logged by staff: the
+    resident's form, with the channel and the time it was received."""
+
+    names = {
+        **ReportForm.names,
+        "source": _l("the channel"),
+        "received_at": _l("when it was received"),
+        "category": _l("the category"),
+        "name": _l("the reporter's name"),
+        "phone": _l("the reporter's phone number"),
+        "email": _l("the reporter's email address"),
+        "visibility": _l("who may see who the reporter is"),
+    }
+
+    source = SelectField(
+        _l("Channel"),
+        choices=choices(
+            (s.value, label) for s, label in SOURCE_LABELS.items() if s.logged_by_staff
+        ),
+    )
+    received_at = DateTimeLocalField(
+        _l("Received at"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    category = SelectField(_l("Category"), validators=[DataRequired()])
+    description = TextAreaField(
+        _l("What the reporter says"), validators=[DataRequired(), Length(min=10, max=4000)]
+    )
+    visibility = RadioField(
+        _l("Who may see who the reporter is?"),
+        choices=choices(
+            [
+                (
+                    IdentityVisibility.ADMINISTRATORS.value,
+                    _l("Only the portal's administrators (the reporter asked to stay anonymous)"),
+                ),
+                (
+                    IdentityVisibility.HANDLING_UNIT.value,
+                    _l("The handling unit too (the reporter agreed)"),
+                ),
+            ]
+        ),
+        default=IdentityVisibility.ADMINISTRATORS.value,
+    )
+    submit = SubmitField(_l("Log the report"))

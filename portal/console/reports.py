@@ -2,6 +2,7 @@
 
 import csv
 import io
+from zoneinfo import ZoneInfo
 
 from flask import (
     Response,
@@ -25,11 +26,12 @@ from portal.console.actions import ask_first, carried, chosen, confirmed, prefix
 from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
 from portal.forms import attach_error, choices, error_text
-from portal.models import ReportStatus
+from portal.models import ReportSource, ReportStatus
 from portal.permissions import Permission, permission_required
-from portal.services import categories, clocks, handling, identities, units
+from portal.public.reports import report_input
+from portal.services import categories, clocks, handling, identities, reports, units
 from portal.services.handling import QueueFilters
-from portal.templating import local_datetime
+from portal.templating import category_name, local_datetime
 
 
 def _filters(args):
@@ -86,6 +88,43 @@ def reports_export():
     )
 
 
+def _log_form():
+    form = forms.LogForm()
+    form.category.choices = choices(
+        [
+            ("", _("Choose the category")),
+            *((c.code, category_name(c)) for c in categories.list_categories()),
+        ]
+    )
+    form.area.choices = choices((a.number, a.label) for a in units.list_areas())
+    if not form.submission_key.data:
+        form.submission_key.data = reports.new_submission_key()
+    return form
+
+
+@bp.route("/reports/new", methods=["GET", "POST"])
+@permission_required(Permission.REPORTS_HANDLE)
+def reports_new():
+    """Log a report that came by phone, letter, visit, email or the news; then its reference and receipt code."""
+    form = _log_form()
+    if form.validate_on_submit():
+        timezone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        data = report_input(
+            form,
+            source=ReportSource(form.source.data),
+            received_at=form.received_at.data.replace(tzinfo=timezone),
+        )
+        try:
+            submission = handling.log_report(current_user, data, current_app.config)
+            db.session.commit()
+            return render_template("console/reports/logged.html", submission=submission)
+        except ValidationFailed as error:
+            db.session.rollback()
+            attach_error(form, error)
+    status = 400 if form.errors else 200
+    return render_template("console/reports/new.html", form=form), status
+
+
 def _action_form(action, report, formdata=None):
     """The form of `action` with its choices; bound to the request unless `formdata` is None."""
     form_class = ACTIONS[action][0] if action in ACTIONS else forms.IdentityForm
@@ -95,6 +134,12 @@ def _action_form(action, report, formdata=None):
     if action == "assign":
         form.assignee.choices = choices(
             (u.id, u.display_name) for u in handling.unit_staff(report.unit_id)
+        )
+    if action == "category":
+        form.category.choices = choices(
+            (c.code, category_name(c))
+            for c in categories.list_categories()
+            if c.id != report.category_id
         )
     if action == "transfer":
         form.unit.choices = choices(
@@ -183,6 +228,26 @@ ACTIONS = {
             current_user, r, f.version.data, f.unit.data, f.reason.data, c
         ),
         lambda r, f: _("%(ref)s transferred to %(unit)s.", ref=r.reference, unit=r.unit.label),
+    ),
+    "category": (
+        forms.CategoryForm,
+        lambda r, f, c: handling.change_category(
+            current_user, r, f.version.data, f.category.data, f.reason.data, c
+        ),
+        lambda r, f: (
+            _(
+                "%(ref)s is now about %(category)s.",
+                ref=r.reference,
+                category=category_name(r.category),
+            )
+            if r.unit_id == current_user.unit_id
+            else _(
+                "%(ref)s is now about %(category)s, which is for %(unit)s: the report has gone there.",
+                ref=r.reference,
+                category=category_name(r.category),
+                unit=r.unit.label,
+            )
+        ),
     ),
     "extension": (
         forms.ExtensionForm,

@@ -70,10 +70,20 @@ class ReportStatus(enum.Enum):
 
 
 class ReportSource(enum.Enum):
-    """How the report arrived."""
+    """How the report arrived: the portal's form, Open311, or a channel whose reports staff log."""
 
     WEB = "web"
     OPEN311 = "open311"
+    PHONE = "phone"  # the 12369 hotline or a unit's own number
+    LETTER = "letter"
+    VISIT = "visit"  # 来访, a visit in person (信访)
+    EMAIL = "email"
+    NEWS = "news"  # 舆论监督: a news story or a post the unit picked up
+
+    @property
+    def logged_by_staff(self):
+        """A channel whose reports staff log in the console (the rest arrive by themselves)."""
+        return self not in (ReportSource.WEB, ReportSource.OPEN311)
 
 
 class ExtensionState(enum.Enum):
@@ -233,6 +243,7 @@ class EventKind(enum.Enum):
     INFORMATION_ADDED = "information_added"
     RATED = "rated"
     SUMMARY_PUBLISHED = "summary_published"
+    CATEGORY_CHANGED = "category_changed"
 
 
 PUBLIC_EVENTS = frozenset(
@@ -241,6 +252,7 @@ PUBLIC_EVENTS = frozenset(
         EventKind.ACCEPTED,
         EventKind.NOT_ACCEPTED,
         EventKind.TRANSFERRED,
+        EventKind.CATEGORY_CHANGED,
         EventKind.EXTENSION_APPROVED,
         EventKind.REPLIED,
         EventKind.CLOSED,

@@ -56,16 +56,46 @@ def service(category):
         "service_code": category.code,
         "service_name": category.name,
         "description": category.description,
-        "metadata": False,
+        "metadata": True,
         "type": "realtime",
         "keywords": keywords(category.examples),
         "group": category.family,
     }
 
 
-def definition(category):
-    """services/{code}.[fmt]: no extra attributes, since no service has metadata."""
-    return {"service_code": category.code, "attributes": []}
+def definition(category, areas, key_length):
+    """services/{code}.[fmt]: the attributes a client may send, the area (which routes the report) and a
+    submission key of at most `key_length` characters."""
+    return {
+        "service_code": category.code,
+        "attributes": [
+            {
+                "variable": True,
+                "code": "area",
+                "datatype": "singlevaluelist",
+                "required": False,
+                "datatype_description": _(
+                    "0 for the 兵团 level (the default) or a division's number from 1 to 14."
+                ),
+                "order": 1,
+                "description": _(
+                    "Where the problem is: the report goes to the unit responsible there."
+                ),
+                "values": [{"key": str(area.number), "name": area.label} for area in areas],
+            },
+            {
+                "variable": True,
+                "code": "submission_key",
+                "datatype": "string",
+                "required": False,
+                "datatype_description": _("At most %(n)s characters.", n=key_length),
+                "order": 2,
+                "description": _(
+                    "A key of your choosing: a report sent again with the same key is recorded once."
+                ),
+            },
+        ],
+    }
 
 
 def status_notes(report):

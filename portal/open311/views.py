@@ -4,6 +4,7 @@ from flask import current_app, request
 from flask_babel import gettext as _
 
 from portal.open311 import bp, format, intake, queries
+from portal.services import reference_data
 from portal.services.categories import list_categories
 from portal.urls import absolute_url
 
@@ -24,8 +25,10 @@ def services_index(fmt):
 
 @bp.get("/services/<code>.<fmt>")
 def services_show(code, fmt):
-    """A service's definition: it has no extra attributes."""
-    return format.render(fmt, "service_definition", format.definition(queries.find_service(code)))
+    """A service's definition: its area and submission key attributes."""
+    category, areas = queries.find_service(code), reference_data.current().areas
+    value = format.definition(category, areas, intake.SUBMISSION_KEY_LENGTH)
+    return format.render(fmt, "service_definition", value)
 
 
 @bp.get("/requests.<fmt>")

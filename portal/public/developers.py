@@ -62,7 +62,10 @@ OPEN311_ROUTES = {
     "open311.services_index": _l(
         "Services: the report categories, each with its code, description and keywords."
     ),
-    "open311.services_show": _l("A service's definition (no service has extra attributes)."),
+    "open311.services_show": _l(
+        "A service's definition: its attributes area (the list of areas, which routes the report) and "
+        "submission_key."
+    ),
     "open311.requests_index": _l(
         "Reports, newest first: the last 90 days unless start_date/end_date say otherwise; "
         "filters service_request_id, service_code, status (open, closed), start_date, "

@@ -33,10 +33,12 @@ def _report_form(known):
     return form
 
 
-def _input(form):
+def report_input(form, **extra):
+    """The report form's data (with `extra` fields, e.g. a logged report's channel) as a ReportInput."""
     observed = form.observed_at.data
     timezone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     return ReportInput(
+        **extra,
         submission_key=form.submission_key.data,
         category=form.category.data,
         area=form.area.data,
@@ -66,7 +68,7 @@ def reports_new():
     if form.validate_on_submit():
         try:
             submission = reports.submit(
-                _input(form), current_app.config, client=request.remote_addr, known=known
+                report_input(form), current_app.config, client=request.remote_addr, known=known
             )
             db.session.commit()
             return slots.render_in_layout("public/reports/received.html", submission=submission)

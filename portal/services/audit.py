@@ -18,6 +18,7 @@ from portal.services import history
 # Every action the portal records, as the audit log names it.
 ACTIONS = {
     "identity.read": _l("Reporter's identity shown"),
+    "report.logged": _l("Report logged from another channel"),
     "evidence_original.download": _l("Original evidence file downloaded"),
     "attendee_list.download": _l("Hearing attendee list downloaded"),
     "comment_contact.read": _l("Commenter's contact details shown"),

@@ -23,6 +23,7 @@ from portal.models import (
     EventKind,
     ExtensionState,
     Report,
+    ReportCopy,
     ReportEvent,
     ReportStatus,
     Unit,
@@ -31,10 +32,11 @@ from portal.models import (
 from portal.models.types import utcnow
 from portal.permissions import Permission
 from portal.sanitize import plain
-from portal.services import audit, clocks, evidence, history, locations, mail, search
+from portal.services import audit, clocks, evidence, history, locations, mail, routing, search
 from portal.services.access import REPORTS
+from portal.services.categories import find_category
 from portal.services.identities import contact_email
-from portal.services.reports import notify_unit, start_clock, stop_clock
+from portal.services.reports import notify_unit, start_clock, stop_clock, submit
 
 
 class NotAcceptedReason(enum.Enum):
@@ -285,9 +287,15 @@ def transfer(user, report, version, unit_id, reason, config, now=None):
         )
     reason = _text(reason, "reason", low=5)
     _event(report, user, EventKind.TRANSFERRED, reason, now=now, to_unit_id=target.id)
-    report.unit = target
     report.routing_basis = f"{report.routing_basis};转办至 {target.label}"
     report.copies = [c for c in report.copies if c.unit_id != target.id]
+    _hand_over(report, target, now, config)
+
+
+def _hand_over(report, target, now, config):
+    """The receiving unit gets the report to accept afresh; the sender's assignment, extension and closure
+    clock go."""
+    report.unit = target
     report.status, report.received_at, report.accepted_at = ReportStatus.RECEIVED, now, None
     report.assigned_user = None
     report.extension_state, report.extension_days, report.extension_reason = (
@@ -299,6 +307,40 @@ def transfer(user, report, version, unit_id, reason, config, now=None):
     start_clock(report, clocks.ClockKind.ACCEPTANCE, now, config)
     db.session.flush()
     notify_unit(report, "reports/new_report")
+
+
+def change_category(user, report, version, code, reason, config, now=None):
+    """改类: correct the category and route the report again; when the new category belongs to another unit,
+    the report moves there as with a transfer, otherwise it keeps its state and clocks."""
+    now = now or utcnow()
+    _act(user, report, version)
+    _require(report, ReportStatus.RECEIVED, ReportStatus.ACCEPTED)
+    category = find_category((code or "").strip())
+    if category is None or category.id == report.category_id:
+        raise ValidationFailed(_("Choose another category."), field="category")
+    reason = _text(reason, "reason", low=5)
+    decision = routing.route(category, report.area, config["TRIAGE_UNIT"])
+    moved = decision.unit.id != report.unit_id
+    body = f"{report.category.name} → {category.name}:{reason}"
+    _event(
+        report,
+        user,
+        EventKind.CATEGORY_CHANGED,
+        body,
+        now=now,
+        to_unit_id=decision.unit.id if moved else None,
+    )
+    report.category, report.task_id = category, category.task_id
+    report.rule_id = decision.rule.id if decision.rule else None
+    report.routing_basis = decision.basis
+    report.copies = [
+        next((c for c in report.copies if c.unit_id == unit.id), None)
+        or ReportCopy(unit_id=unit.id)
+        for unit in decision.copies
+    ]
+    search.enqueue(search.REPORT_KIND, report.reference)
+    if moved:
+        _hand_over(report, decision.unit, now, config)
 
 
 def request_extension(user, report, version, days, reason, now=None):
@@ -348,6 +390,21 @@ def decide_extension(user, report, version, approve, config, now=None):
     else:
         report.extension_state = ExtensionState.REFUSED
         _event(report, user, EventKind.EXTENSION_REFUSED, now=now)
+
+
+def log_report(user, data, config, now=None):
+    """Record a report that reached `user`'s unit by phone, letter, visit, email or the news (`data.source`,
+    received at `data.received_at`, from which the clocks run), routed as the form's are; the caller commits."""
+    if not data.source.logged_by_staff:
+        raise ValidationFailed(_("Choose the channel the report came by."), field="source")
+    if data.received_at is None:
+        raise ValidationFailed(_("Enter when the report was received."), field="received_at")
+    submission = submit(data, config, now=now)
+    if submission.created:
+        audit.record(
+            "report.logged", "report", submission.receipt.id, actor=user, detail=data.source.value
+        )
+    return submission
 
 
 def _closure_started(report):

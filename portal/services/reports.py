@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal import numbers
 from portal.contacts import contact_errors
@@ -34,6 +35,23 @@ from portal.services import clocks, evidence, history, mail, reference_data, sea
 
 DESCRIPTION_LENGTH = (10, 4000)
 REPORT_WINDOW_SECONDS = 60 * 60
+RECEIVED_WITHIN = timedelta(days=365)  # how far back a logged report's arrival may be
+
+
+SOURCE_LABELS = {
+    ReportSource.WEB: _l("The portal's report form"),
+    ReportSource.OPEN311: _l("Another application (Open311)"),
+    ReportSource.PHONE: _l("Phone (12369 hotline)"),
+    ReportSource.LETTER: _l("Letter"),
+    ReportSource.VISIT: _l("Visit in person (信访)"),
+    ReportSource.EMAIL: _l("Email"),
+    ReportSource.NEWS: _l("News or public opinion (舆论监督)"),
+}
+
+
+def source_label(source):
+    """How a report arrived, in the user's language."""
+    return str(SOURCE_LABELS[source])
 
 
 @dataclass
@@ -55,6 +73,8 @@ class ReportInput:
     files: list = field(default_factory=list)  # (file name, bytes)
     source: ReportSource = ReportSource.WEB
     api_key_id: int | None = None
+    # When a report that staff log arrived by its channel: the legal clocks start then, not at the logging.
+    received_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +241,13 @@ def _validate(data, now):
             ),
             field="description",
         )
+    if data.received_at and not now - RECEIVED_WITHIN <= data.received_at <= now + timedelta(
+        minutes=5
+    ):
+        raise ValidationFailed(
+            _("The time it was received must be within the last 365 days, not in the future."),
+            field="received_at",
+        )
     if data.observed_at and data.observed_at > now + timedelta(minutes=5):
         raise ValidationFailed(
             _("The time you observed it cannot be in the future."), field="observed_at"
@@ -355,7 +382,10 @@ def submit(data, config, now=None, client=None, known=None, also_count=None):
         for name, content in data.files
     ]
     decision = known.route(category, area, config["TRIAGE_UNIT"])
-    due, uncovered = deadline(clocks.ClockKind.ACCEPTANCE, now, config, calendar=known.calendar)
+    received = data.received_at or now
+    due, uncovered = deadline(
+        clocks.ClockKind.ACCEPTANCE, received, config, calendar=known.calendar
+    )
     code = receipt_code(secret, data.submission_key)
     row = {
         "submission_key": data.submission_key,
@@ -375,7 +405,7 @@ def submit(data, config, now=None, client=None, known=None, also_count=None):
         "rule_id": decision.rule.id if decision.rule else None,
         "routing_basis": decision.basis,
         "submitted_at": now,
-        "received_at": now,
+        "received_at": received,
         "acceptance_due_at": due,
         "clock_warning": _warning_text({clocks.ClockKind.ACCEPTANCE: tuple(uncovered)}),
     }

@@ -46,6 +46,7 @@ ACTIONS = (
     "not-accept",
     "assign",
     "transfer",
+    "category",
     "extension",
     "extension-decision",
     "reply",
@@ -639,6 +640,31 @@ def test_transfer_moves_the_report_to_the_receiving_units_queue(app, submitted, 
     assert "兵团审计局" in tracked and "属于审计监督事项,转兵团审计局办理。" in tracked
 
 
+def test_correcting_the_category_keeps_the_report_when_the_unit_handles_the_new_one(
+    app, submitted, shz
+):
+    """第八师 handles air as well as water: the category changes, the staff keep the report, the resident
+    reads the change and its reason; a missing reason is refused, naming the field."""
+    reference, code, resident = submitted
+    page, _token, _version = report_forms(shz, reference)
+    assert "category" in action_forms(page)
+    refused = act(shz, reference, "category", category="air", reason="")
+    assert refused.status_code == 400 and "category-reason" in errors(refused)
+    done = follow(shz, act(shz, reference, "category", category="air", reason="现场为锅炉烟尘。"))
+    assert flashes(done) == [f"{reference} is now about Air pollution."]
+    assert get_report(app, reference)["unit_id"] == user_id_unit(app, "shz")
+    tracked = resident.get(tracking_path(resident, reference, code)).get_data(as_text=True)
+    assert "水污染 → 大气污染:现场为锅炉烟尘。" in tracked
+
+
+def user_id_unit(app, username):
+    """The unit id of staff member `username`."""
+    with app.app_context():
+        from portal.models import User
+
+        return db.session.scalar(sa.select(User.unit_id).where(User.username == username))
+
+
 def test_public_reply_is_shown_and_internal_note_is_not(app, submitted, shz):
     """A reply reaches the tracking and supervision pages; a note stays on the report page."""
     reference, code, resident = submitted
@@ -800,6 +826,7 @@ def console_requests(app, reference, evidence_id):
         "not-accept": {"reason": "outside_remit", "explanation": "不属于本单位职责范围。"},
         "assign": {"assignee": "1"},
         "transfer": {"unit": "1", "reason": "转给其他单位办理。"},
+        "category": {"category": "air", "reason": "改为大气污染。"},
         "extension": {"days": "10", "reason": "需要检测报告"},
         "extension-decision": {"approve": "Approve extension"},
         "reply": {"text": "已收到"},
@@ -1096,3 +1123,62 @@ def test_an_unreachable_mail_server_keeps_messages_queued(make_app):
     with app.app_context():
         message = db.session.scalar(sa.select(MailMessage))
         assert message.sent_at is None and message.attempts == 1 and message.last_error
+
+
+# Logging a report from another channel
+
+
+def test_staff_log_a_phone_report_and_give_the_caller_its_codes(app, shz):
+    """The form is valid HTML; a phone report logged a day after the call is routed, shows the reference and
+    receipt code once, names its channel on the report page, and the caller can follow it with the codes."""
+    page = shz.get("/console/reports/new")
+    assert page.status_code == 200
+    form = page.get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    key = re.search(r'name="submission_key" type="hidden" value="([^"]+)"', form).group(1)
+    called = (datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(days=1)).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
+    data = {
+        "csrf_token": token,
+        "submission_key": key,
+        "source": "phone",
+        "received_at": called,
+        "category": "water",
+        "area": "8",
+        "place": "石河子市北泉镇排污口",
+        "description": "来电反映排污口每天夜里排放黑臭污水。",
+        "phone": "13912345678",
+        "visibility": "administrators",
+    }
+    logged = shz.post("/console/reports/new", data=data)
+    assert logged.status_code == 200
+    text = logged.get_data(as_text=True)
+    reference = re.search(r'id="reference">([^<]+)<', text).group(1)
+    code = re.search(r'id="receipt-code">([^<]+)<', text).group(1)
+    shown = shz.get(f"/console/reports/{reference}").get_data(as_text=True)
+    assert "Phone (12369 hotline)" in shown and "13912345678" not in shown
+    again = shz.post("/console/reports/new", data=data).get_data(as_text=True)
+    assert f'id="reference">{reference}<' in again and "recorded once" in again
+    resident = app.test_client()
+    assert resident.get(tracking_path(resident, reference, code)).status_code == 200
+
+
+def test_a_log_without_a_received_time_names_the_field(app, shz):
+    """Leaving out when it was received sends the form back with the field named, and records nothing."""
+    form = shz.get("/console/reports/new").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    refused = shz.post(
+        "/console/reports/new",
+        data={
+            "csrf_token": token,
+            "source": "letter",
+            "category": "air",
+            "area": "8",
+            "place": "某厂",
+            "description": "来信反映烟囱冒黑烟,气味刺鼻。",
+        },
+    )
+    assert "received_at" in errors(refused)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 0

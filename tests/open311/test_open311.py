@@ -162,7 +162,7 @@ def test_services_json(client):
         "service_code": "water",
         "service_name": "水污染",
         "description": "向河流、水库、渠道或地下排放污水、废液。",
-        "metadata": False,
+        "metadata": True,
         "type": "realtime",
         "keywords": "排污口排放黑臭污水, 水库水面漂浮油污, 偷排废液",
         "group": "pollution",
@@ -171,29 +171,60 @@ def test_services_json(client):
 
 
 def test_services_xml(client):
-    """<services><service>… with metadata as false."""
+    """<services><service>… with metadata as true (each has its area attribute)."""
     root = xml(client.get(f"{BASE}/services.xml"))
     assert root.tag == "services"
     services = root.findall("service")
     assert len(services) == 13
     air = next(s for s in services if s.findtext("service_code") == "air")
     assert air.findtext("service_name") == "大气污染"
-    assert air.findtext("metadata") == "false"
+    assert air.findtext("metadata") == "true"
     assert air.findtext("type") == "realtime"
     assert air.findtext("group") == "pollution"
     assert "露天焚烧秸秆或垃圾" in air.findtext("keywords")
 
 
-def test_service_definition(client):
-    """A definition has the code and no attributes, in both formats."""
-    assert client.get(f"{BASE}/services/soil_waste.json").get_json() == {
-        "service_code": "soil_waste",
-        "attributes": [],
-    }
+def test_service_definition_offers_the_area_that_routes_a_report(client):
+    """A definition lists its two attributes: the area, a list of the 兵团 level and the 14 divisions, and the
+    submission key; another app can show the list and route a report to a division."""
+    definition = client.get(f"{BASE}/services/soil_waste.json").get_json()
+    assert definition["service_code"] == "soil_waste"
+    area, key = definition["attributes"]
+    assert area["code"] == "area" and area["datatype"] == "singlevaluelist"
+    assert area["variable"] is True and area["required"] is False and area["order"] == 1
+    values = {value["key"]: value["name"] for value in area["values"]}
+    assert len(values) == 15
+    assert (
+        values["0"] == "兵团"
+        and values["8"] == "第八师石河子市"
+        and values["14"] == "第十四师昆玉市"
+    )
+    assert key["code"] == "submission_key" and key["datatype"] == "string"
+    assert key["required"] is False and "48" in key["datatype_description"]
     root = xml(client.get(f"{BASE}/services/soil_waste.xml"))
     assert root.tag == "service_definition"
     assert root.findtext("service_code") == "soil_waste"
-    assert root.find("attributes") is not None and len(root.find("attributes")) == 0
+    attributes = root.find("attributes").findall("attribute")
+    assert [a.findtext("code") for a in attributes] == ["area", "submission_key"]
+    assert attributes[0].findtext("variable") == "true"
+    shown = attributes[0].find("values").findall("value")
+    assert [(v.findtext("key"), v.findtext("name")) for v in shown][8] == ("8", "第八师石河子市")
+
+
+def test_a_report_filed_with_a_listed_area_goes_to_that_division(app, client):
+    """The area key from the definition routes the report: 第八师's water report goes to 第八师石河子市."""
+    definition = client.get(f"{BASE}/services/water.json").get_json()
+    values = {v["name"]: v["key"] for v in definition["attributes"][0]["values"]}
+    key = new_key(app)
+    answer = client.post(
+        f"{BASE}/requests.json",
+        data=water_report(key, **{"attribute[area]": values["第八师石河子市"]}),
+    )
+    assert answer.status_code == 201
+    reference = answer.get_json()[0]["service_request_id"]
+    assert "本举报由 第八师石河子市 承办" in answer.get_json()[0]["service_notice"]
+    shown = client.get(f"{BASE}/requests/{reference}.json").get_json()[0]
+    assert shown["agency_responsible"] == "第八师石河子市"
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

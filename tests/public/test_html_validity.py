@@ -71,6 +71,7 @@ STAFF_PAGES = [
     ("console-reports", "/console/reports", 200),
     ("console-report-accepted", "/console/reports/{accepted}", 200),
     ("console-report-reopened", "/console/reports/{reopened}", 200),
+    ("console-report-new", "/console/reports/new", 200),
     ("console-transfers", "/console/transfers", 200),
     ("console-consultations", "/console/consultations", 200),
     ("console-consultation-new", "/console/consultations/new", 200),

@@ -4,11 +4,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
-from portal.models import EventKind, ExtensionState, ReportStatus
-from portal.services import handling, reports
+from portal.models import AuditRecord, EventKind, ExtensionState, Report, ReportSource, ReportStatus
+from portal.services import handling, reports, routing
 from portal.services.handling import Access, QueueFilters
 from portal.services.reports import ReportInput
 from portal.services.units import find_unit
@@ -509,3 +510,131 @@ def test_queue_pages(world):
     second = handling.queue(p["staff"], QueueFilters(), page=2)
     assert (first.total, first.pages, len(first.items), len(second.items)) == (25, 2, 20, 5)
     assert not {r.id for r in first.items} & {r.id for r in second.items}
+
+
+# Correcting the category
+
+
+def test_a_category_corrected_within_the_unit_keeps_the_report_and_its_clock(world):
+    """第八师 handles water and air alike: the category changes, the report stays, the reason is public."""
+    app, report, p = world
+    accept(app, report, p["staff"])
+    due = report.closure_due_at
+    handling.change_category(
+        p["staff"], report, report.version, "air", "现场核实为锅炉烟尘,非废水。", app.config
+    )
+    db.session.commit()
+    assert report.category.code == "air" and report.unit.name == "第八师石河子市"
+    assert report.status is ReportStatus.ACCEPTED and report.closure_due_at == due
+    event = report.events[-1]
+    assert event.kind is EventKind.CATEGORY_CHANGED and event.public
+    assert event.body == "水污染 → 大气污染:现场核实为锅炉烟尘,非废水。"
+    assert "大气污染" in report.routing_basis
+
+
+def test_a_category_corrected_to_another_units_remit_routes_the_report_there(app_context):
+    """At the 兵团 level each category has its own lead unit: the report moves to the new one, which gets a
+    fresh acceptance clock, and the sender keeps only the record, as with a transfer."""
+    app = app_context
+    report = new_report(app, key="k-bt", category="water", area=0)
+    people = People(
+        {"env": ("jsj", "兵团建设局", "staff"), "water": ("slj", "兵团水利局", "staff")}
+    )
+    assert report.unit.name == "兵团建设局"
+    handling.accept(people["env"], report, report.version, app.config, now=T0 + timedelta(days=1))
+    later = T0 + timedelta(days=3)
+    handling.change_category(
+        people["env"],
+        report,
+        report.version,
+        "water_resources",
+        "实为取水许可问题。",
+        app.config,
+        now=later,
+    )
+    db.session.commit()
+    assert report.category.code == "water_resources" and report.unit.name == "兵团水利局"
+    assert report.status is ReportStatus.RECEIVED and report.received_at == later
+    assert report.accepted_at is None and report.closure_due_at is None
+    assert handling.access(people["water"], report) is Access.HANDLE
+    # The new category's task names 兵团建设局 among its units: it keeps a copy to read, no longer to act.
+    assert handling.access(people["env"], report) is Access.COPY
+    assert {c.unit.name for c in report.copies} == {u.name for u in routing_copies(report)}
+    assert report.events[-1].to_unit.name == "兵团水利局"
+
+
+def routing_copies(report):
+    """The units a new report of this category and area would be copied to."""
+    return routing.route(report.category, report.area, "兵团建设局").copies
+
+
+def test_a_category_change_needs_another_category_and_a_reason(world):
+    """The same category, an unknown one or no reason is refused, naming the field; nothing changes."""
+    app, report, p = world
+    for code, reason, field in (
+        ("water", "同一类别。", "category"),
+        ("nuclear", "不存在的类别。", "category"),
+        ("air", "", "reason"),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            handling.change_category(p["staff"], report, report.version, code, reason, app.config)
+        assert refused.value.errors[0][0] == field
+    with pytest.raises(NotFound):
+        handling.change_category(
+            p["stranger"], report, report.version, "air", "改为大气。", app.config
+        )
+    assert report.category.code == "water"
+
+
+# Reports staff log from other channels
+
+
+def phone_report(key="phone-1", received=T0, **fields):
+    """A water report in 第八师 that came by the 12369 hotline at `received`."""
+    values = {
+        "submission_key": key,
+        "category": "water",
+        "area": 8,
+        "place": "石河子市北泉镇排污口",
+        "description": "来电反映排污口夜间排放黑臭污水。",
+        "source": ReportSource.PHONE,
+        "received_at": received,
+        "phone": "13912345678",
+        **fields,
+    }
+    return ReportInput(**values)
+
+
+def test_a_logged_report_is_routed_and_its_clock_runs_from_when_it_was_received(world):
+    """Logged two days after the call, it is due 15 days from the call; the channel is kept, and the
+    audit log names who logged it."""
+    app, _report, p = world
+    logged_at = T0 + timedelta(days=2)
+    submission = handling.log_report(p["staff"], phone_report(), app.config, now=logged_at)
+    db.session.commit()
+    report = db.session.get(Report, submission.receipt.id)
+    assert report.source is ReportSource.PHONE and report.unit.name == "第八师石河子市"
+    assert report.received_at == T0 and report.submitted_at == logged_at
+    # 15 days from the call on 1 June, not from the logging on 3 June.
+    assert report.acceptance_due_at == end_of(2026, 6, 16)
+    [record] = db.session.scalars(
+        sa.select(AuditRecord).where(AuditRecord.action == "report.logged")
+    )
+    assert record.actor_id == p["staff"].id and record.detail == "phone"
+    assert len(submission.receipt_code) >= 6  # the receipt code staff give the caller
+
+
+def test_a_logged_report_needs_a_channel_and_a_received_time_not_in_the_future(world):
+    """The web form's channel, no received time, a future one or one over a year old is refused, naming it."""
+    app, _report, p = world
+    for data, field in (
+        (phone_report(source=ReportSource.WEB), "source"),
+        (phone_report(received=None), "received_at"),
+        (phone_report(received=T0 + timedelta(days=1)), "received_at"),
+        (phone_report(received=T0 - timedelta(days=366)), "received_at"),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            handling.log_report(p["staff"], data, app.config, now=T0)
+        assert refused.value.errors[0][0] == field
+        db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 1
