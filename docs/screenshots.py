@@ -79,6 +79,7 @@ PAGES = (
     "developers",
     "password",
     "audit-log",
+    "console-log",
 )
 
 
@@ -301,10 +302,12 @@ def log_in(page, base, account):
 
 
 def staff_journey(page, base, camera, paths):
-    """Sample staff of 第八师石河子市: the queue, the closed sample report, the password form."""
+    """Sample staff of 第八师石河子市: the queue, the closed sample report, the form for logging a report, the
+    password form."""
     log_in(page, base, STAFF)
     camera.visit(page, base, "/console/reports", "console-queue")
     camera.visit(page, base, paths["console_report"], "console-report")
+    camera.visit(page, base, "/console/reports/new", "console-log")
     camera.visit(page, base, "/password", "password")
 
 
