@@ -57,6 +57,7 @@ def dashboard_units():
         sort=sort,
         direction=direction,
         min_reports=current_app.config["DASHBOARD_MIN_REPORTS"],
+        sources=dashboard.source_counts(),
     )
 
 

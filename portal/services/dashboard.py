@@ -26,6 +26,7 @@ from portal.models import (
     Goal,
     Observation,
     Report,
+    ReportSource,
     ReportStatus,
     Task,
     Unit,
@@ -435,6 +436,18 @@ def unit_row(record):
         record.published_comments,
         record.answered_percent,
     ]
+
+
+def source_counts():
+    """(channel, public reports that arrived by it) for every channel, in the enum's order; 0 where none did."""
+    counts = dict(
+        db.session.execute(
+            sa.select(Report.source, sa.func.count(Report.id))
+            .where(access.REPORTS.public_condition())
+            .group_by(Report.source)
+        ).all()
+    )
+    return [(source, counts.get(source, 0)) for source in ReportSource]
 
 
 def unit_records(min_reports, now=None):

@@ -1,15 +1,19 @@
 """Dashboard pages: goals with an accessible chart and table, the units' record sorted and as CSV, the measures."""
 
 import csv
+import html
 import io
 import re
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import DisclosureState
+from portal.models import DisclosureState, ReportSource, User
 from portal.models.types import utcnow
+from portal.services import handling
+from portal.services.reports import ReportInput
 from tests.helpers import People
 from tests.public.test_html_validity import assert_valid_html
 from tests.services.test_dashboard import (
@@ -373,3 +377,41 @@ def test_the_goals_list_links_to_the_verdicts(client):
     """/goals lists the targets without judging them and links to where they are judged on their target year."""
     page = text(english(client), "/goals")
     assert '<a href="/dashboard/goals">Whether each target was met in its target year</a>' in page
+
+
+def test_units_page_counts_the_reports_of_each_channel(client, app, planted):
+    """Every channel is listed with its public reports, the ones staff logged from a phone call included."""
+    with app.app_context():
+        staff = db.session.scalar(sa.select(User).where(User.username == PEOPLE["busy"][0]))
+        handling.log_report(
+            staff,
+            ReportInput(
+                submission_key="call-1",
+                category="water",
+                area=8,
+                place="石河子市北泉镇",
+                description="来电反映排污口夜间排放黑臭污水。",
+                source=ReportSource.PHONE,
+                received_at=utcnow() - timedelta(hours=3),
+            ),
+            app.config,
+        )
+        db.session.commit()
+    page = text(english(client), "/dashboard/units")
+    table = re.search(r'<table id="channels".*?</table>', page, re.S)
+    assert table, page
+    counts = dict(
+        (html.unescape(re.sub(r"<[^>]+>", "", label)).strip(), int(n))
+        for label, n in re.findall(
+            r"<tr>\s*<th scope=\"row\">(.*?)</th>\s*<td>(\d+)</td>", table.group(0), re.S
+        )
+    )
+    assert counts == {
+        "The portal's report form": 11,
+        "Another application (Open311)": 0,
+        "Phone (12369 hotline)": 1,
+        "Letter": 0,
+        "Visit in person (信访)": 0,
+        "Email": 0,
+        "News or public opinion (舆论监督)": 0,
+    }
