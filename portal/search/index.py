@@ -40,6 +40,7 @@ from whoosh.index import LockError
 
 from portal.search import matches
 from portal.search.analysis import normalise, scan
+from portal.search.codec import PackedPositions, PortalCodec
 from portal.search.documents import FACETS, Document, Hit, SearchResults, SearchUnavailable
 from portal.search.query import check_request
 from portal.search.snippets import highlight
@@ -107,9 +108,11 @@ def schema():
     """The index's fields: text for matching, keywords for facets, stored values for the results."""
 
     def text(boost=1.0, stored=False):
-        return fields.TEXT(
+        field = fields.TEXT(
             analyzer=BigramTokenizer(), phrase=True, field_boost=boost, stored=stored
         )
+        field.format = PackedPositions(field_boost=boost)  # Whoosh's Positions, packed (codec.py)
+        return field
 
     def facet(multi):
         if multi:
@@ -354,7 +357,7 @@ def _release(writer):
 
 def _fill(directory, documents, progress):
     ix = index.create_in(directory, schema())
-    writer = ix.writer(limitmb=REBUILD_POOL_MB, compound=COMPOUND)
+    writer = ix.writer(limitmb=REBUILD_POOL_MB, compound=COMPOUND, codec=PortalCodec())
     count = pending = 0
     try:
         for document in documents:
@@ -485,7 +488,9 @@ class SearchIndex:
         for _attempt in range(3):
             ix, real = _retrying(lambda: _open(self.path), self.path)
             try:
-                writer = ix.writer(timeout=self.timeout, delay=self.delay, compound=COMPOUND)
+                writer = ix.writer(
+                    timeout=self.timeout, delay=self.delay, compound=COMPOUND, codec=PortalCodec()
+                )
             except LockError:
                 raise SearchUnavailable(
                     f"search index at {self.path} locked for {self.timeout}s"

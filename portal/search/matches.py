@@ -26,9 +26,12 @@ from pickle import load, loads  # nosec B403
 from struct import Struct
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25FScorer
 from whoosh.util.numeric import byte_to_length
+
+from portal.search.codec import POSITION_SIZE, PackedPositions, unpack_positions
 
 # A Positions value is a 4-byte count, then a pickled (protocol 2) list of position deltas.
 _PICKLE_HEADER = 6
@@ -170,13 +173,16 @@ class _Segment:
         if any((field, text) not in leaf for text in raw):
             return {}  # as Whoosh's Phrase and Term: a token absent from the segment matches nothing
         phrase = len(raw) > 1
+        packed = type(leaf.schema[field].format) is PackedPositions
+        if phrase and not packed and type(leaf.schema[field].format) is not Positions:
+            return None
         postings = []
         for text in raw:
             read = _postings(leaf, field, text, values=phrase)
             if read is None:
                 return None
             postings.append(read)
-        docs = _phrase_documents(postings) if phrase else postings[0][0]
+        docs = _phrase_documents(postings, packed) if phrase else postings[0][0]
         if not score:
             return dict.fromkeys(docs, 0.0)
         figures = [self.stats.term(field, text) for text in raw]
@@ -212,11 +218,12 @@ def _tree_sums(columns):
     return list(map(add, _tree_sums(columns[:half]), _tree_sums(columns[half:])))
 
 
-def _phrase_documents(postings):
+def _phrase_documents(postings, packed):
     """Sorted docnums where the tokens occur at consecutive positions.
 
     Written with C-level iterators (map, compress, accumulate) rather than Python loops: a phrase
     of six bigrams with 27,000 candidates decodes and checks 160,000 posting values per query.
+    `packed`: the values are the portal's PackedPositions (else Whoosh's Positions).
     """
     candidates = set(postings[0][0])
     for ids, _weights, _values in postings[1:]:
@@ -226,27 +233,40 @@ def _phrase_documents(postings):
     decoded = []
     for offset, (ids, _weights, values) in enumerate(postings):
         wanted = list(map(candidates.__contains__, ids))
-        lists = _positions(list(compress(values, wanted)))
-        decoded.append((offset, list(compress(ids, wanted)), lists, list(map(sum, lists))))
+        docs = list(compress(ids, wanted))
+        selected = list(compress(values, wanted))
+        if packed:
+            # Every value's positions in one array: the values of all candidates joined.
+            flat = unpack_positions(b"".join(selected))
+            counts = list(map(floordiv, map(len, selected), repeat(POSITION_SIZE)))
+            decoded.append((offset, docs, flat, counts, max(flat)))
+        else:
+            lists = _positions(selected)
+            sums = list(map(sum, lists))
+            decoded.append((offset, docs, lists, sums, max(sums)))
     # Document and position as one integer, docnum * stride + position - offset, so that the
     # positions are intersected as sets in C; the stride exceeds every position, and is kept
     # small so that the keys stay small integers.
-    stride = max(max(sums) for *_rest, sums in decoded) + len(postings) + 1
+    stride = max(item[-1] for item in decoded) + len(postings) + 1
     starts = None
-    for offset, docs, lists, sums in sorted(decoded, key=lambda item: len(item[1])):
-        # One running sum over every document's deltas gives each position plus the deltas of
-        # the documents before it; subtracting that (and adding the document's base) per document
-        # turns it into the key.
-        before = accumulate(sums, initial=offset)
-        shifts = map(sub, map(mul, docs, repeat(stride)), before)
-        keys = set(
-            map(
+    # The token with the fewest positions first: the others are only tested against its set.
+    for offset, docs, positions, per_document, _top in sorted(
+        decoded, key=lambda item: len(item[2])
+    ):
+        bases = map(sub, map(mul, docs, repeat(stride)), repeat(offset))
+        if packed:
+            keys = map(add, positions, chain.from_iterable(map(repeat, bases, per_document)))
+        else:
+            # Deltas: one running sum over every document's deltas gives each position plus the
+            # deltas of the documents before it; subtracting that per document gives the key.
+            before = accumulate(per_document, initial=0)
+            shifts = map(sub, bases, before)
+            keys = map(
                 add,
-                accumulate(chain.from_iterable(lists)),
-                chain.from_iterable(map(repeat, shifts, map(len, lists))),
+                accumulate(chain.from_iterable(positions)),
+                chain.from_iterable(map(repeat, shifts, map(len, positions))),
             )
-        )
-        starts = keys if starts is None else starts & keys
+        starts = set(keys) if starts is None else starts.intersection(keys)
         if not starts:
             return []
     return sorted(set(map(floordiv, starts, repeat(stride))))
