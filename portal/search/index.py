@@ -60,6 +60,8 @@ COMPOUND = False
 # 167 MiB at 20,000 documents, for a build 10 % longer (bench/README.md, search).
 REBUILD_POOL_MB = 32
 _TEXT_FIELDS = ("title", "body")
+# What `outdated` names when the index, or part of it, is in Whoosh's own format rather than the portal's.
+CURRENT_FORMAT = "the current index format"
 _STAMP = "%Y%m%d%H%M%S"
 _SEPARATOR = "\x1f"
 _SEPARATED = r"[^\x1f]+"
@@ -418,10 +420,42 @@ def _searcher(path):
         searcher = ix.searcher()
     if entry is None or searcher is not entry[1]:
         _forget_facets(path, searcher)
+        _warn_if_older_format(path, real, searcher)
     cache[path] = (real, searcher)
     while len(cache) > _SEARCHERS_PER_THREAD:
         _close_quietly(cache.popitem(last=False)[1][1])
     return searcher
+
+
+_WARNED = set()
+
+
+def _older_format(schema_, segments):
+    """True when the text fields or any segment are in Whoosh's own format, not the portal's (codec.py).
+
+    Such an index still answers every search exactly, through slower reading: `portal reindex` rebuilds it.
+    """
+    if any(
+        type(schema_[name].format) is not PackedPositions
+        for name in _TEXT_FIELDS
+        if name in schema_
+    ):
+        return True
+    return any(type(segment.codec()) is not PortalCodec for segment in segments)
+
+
+def _warn_if_older_format(path, real, searcher):
+    """Log once per index directory and process that it was built in an older format, and what to do."""
+    if real in _WARNED:
+        return
+    segments = [leaf.segment() for leaf, _offset in searcher.reader().leaf_readers()]
+    if _older_format(searcher.schema, [s for s in segments if s is not None]):
+        _WARNED.add(real)
+        log.warning(
+            "the search index at %s was built in an older format: searches answer correctly but "
+            "slower; rebuild it with `flask --app wsgi portal reindex`",
+            path,
+        )
 
 
 def _forget_searcher(path):
@@ -533,6 +567,16 @@ class SearchIndex:
         def read():
             ix, _real = _open(self.path)
             return sorted(set(schema().names()) - set(ix.schema.names()))
+
+        return _retrying(read, self.path)
+
+    def outdated(self):
+        """What an index built by an older version lacks: today's fields, and today's format (rebuild it)."""
+
+        def read():
+            ix, _real = _open(self.path)
+            missing = sorted(set(schema().names()) - set(ix.schema.names()))
+            return missing + ([CURRENT_FORMAT] if _older_format(ix.schema, ix._segments()) else [])
 
         return _retrying(read, self.path)
 

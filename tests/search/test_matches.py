@@ -2,10 +2,13 @@
 
 import gc
 from collections import Counter
+from contextlib import contextmanager, nullcontext
 
 import pytest
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.formats import Positions
 
-from portal.search import Document, matches, open_or_create
+from portal.search import Document, matches, open_or_create, rebuild
 from portal.search import index as search_index
 from portal.search.analysis import token_texts
 from portal.search.query import check_request
@@ -68,10 +71,35 @@ def _brute_force(documents, text, **filters):
     return found, counts
 
 
-@pytest.fixture(scope="module")
-def segmented(tmp_path_factory):
-    """The policy's documents written in four commits (several segments), some updated, some deleted."""
+@contextmanager
+def whooshs_own_format():
+    """Indexes written meanwhile are in the format of earlier versions: Whoosh's codec and Positions."""
+    current = search_index.schema
+
+    def older():
+        fields = current()
+        for name in ("title", "body"):
+            fields[name].format = Positions(field_boost=fields[name].format.field_boost)
+        return fields
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(search_index, "schema", older)
+        patched.setattr(search_index, "PortalCodec", W3Codec)
+        yield
+
+
+@pytest.fixture(scope="module", params=["portal format", "older format"])
+def segmented(tmp_path_factory, request):
+    """The policy's documents written in four commits (several segments), some updated, some deleted;
+    in today's index format, and in the format of earlier versions (Whoosh's own)."""
     index_path = str(tmp_path_factory.mktemp("segmented") / "search")
+    with whooshs_own_format() if request.param == "older format" else nullcontext():
+        index = _segmented_index(index_path)
+    assert bool(index[0].outdated()) == (request.param == "older format")
+    return index
+
+
+def _segmented_index(index_path):
     documents = policy_documents()
     index = open_or_create(index_path)
     quarter = len(documents) // 4 + 1
@@ -207,3 +235,22 @@ def test_a_posting_list_read_in_one_piece_has_the_blocks_whoosh_reads(index_path
         assert len(in_one_piece) == 3  # 300 postings in blocks of up to 128
         assert in_one_piece == list(matches._blocks_one_by_one(matcher))
     assert index.search("兵团生态").total == 300
+
+
+def test_an_index_in_the_older_format_answers_alike_and_is_reported_until_rebuilt(
+    index_path, caplog
+):
+    """An index written by an earlier version (Whoosh's own format) gives the same results as today's,
+    its opening logs what to do, `outdated` names the format, and a rebuild writes today's format."""
+    documents = policy_documents()
+    with whooshs_own_format():
+        rebuild(index_path, documents)
+    index = open_or_create(index_path)
+    assert index.outdated() == [search_index.CURRENT_FORMAT]
+    with caplog.at_level("WARNING", logger="portal.search.index"):
+        older = [index.search(text, per_page=50) for text in QUERIES]
+    assert "built in an older format" in caplog.text and "portal reindex" in caplog.text
+    rebuild(index_path, documents)
+    assert index.outdated() == []
+    assert [index.search(text, per_page=50) for text in QUERIES] == older
+    assert older[QUERIES.index("兵团发展改革委")].total > 0
