@@ -11,6 +11,7 @@ from whoosh.formats import Positions
 from portal.search import Document, matches, open_or_create, rebuild
 from portal.search import index as search_index
 from portal.search.analysis import token_texts
+from portal.search.codec import PackedPositions, unpack_positions
 from portal.search.query import check_request
 
 from .conftest import policy_documents
@@ -254,3 +255,15 @@ def test_an_index_in_the_older_format_answers_alike_and_is_reported_until_rebuil
     assert index.outdated() == []
     assert [index.search(text, per_page=50) for text in QUERIES] == older
     assert older[QUERIES.index("兵团发展改革委")].total > 0
+
+
+def test_packed_positions_read_back_as_written_whatever_their_size():
+    """Positions of any size (a long disclosure passes 65,535 tokens) are read back as written, one value or
+    several joined, with their count as the term's frequency."""
+    packed = PackedPositions(field_boost=3.0)
+    positions = [0, 1, 255, 256, 65_535, 65_536, 4_000_000_000]
+    value = packed.encode(positions)
+    assert packed.decode_positions(value) == positions
+    assert packed.decode_frequency(value) == len(positions)
+    assert packed.decode_weight(value) == 3.0 * len(positions)
+    assert list(unpack_positions(value + packed.encode([7]))) == [*positions, 7]
