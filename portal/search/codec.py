@@ -4,10 +4,9 @@ Why: W3Codec pickles each block of postings (docnum deltas, weights, and every p
 positions as a bytes object) with pickle protocol 2, which has no opcode for bytes: each value is
 written as a call to `_codecs.encode(text, "latin1")`, and unpickling makes that call once per
 posting. A block of 128 postings took ~350 µs to unpickle that way and ~20 µs with protocol 4, for
-the same tuple; a unit name at 100,000 documents reads ~270,000 postings. The weights are the same
-32-bit floats W3Codec holds, pickled as an array rather than a tuple of floats. Whoosh's own
-matchers (which unpickle whatever protocol they find and index whatever sequence they get) read
-these segments unchanged, and so does `matches.py`.
+the same tuple; a unit name at 100,000 documents reads ~270,000 postings. The data in each block
+are the same, so Whoosh's own matchers (which unpickle whatever protocol they find) read these
+segments unchanged, and so does `matches.py`.
 
 The codec is stored (pickled by its name, `portal.search.codec.PortalCodec`) in the index's table
 of contents with each segment it wrote, so the name must not change. Segments written before it
@@ -51,14 +50,7 @@ class PortalCodec(W3Codec):
 
 
 class _PostingsWriter(W3PostingsWriter):
-    """W3PostingsWriter with the protocol changed and weights kept as an array; the layout is Whoosh's."""
-
-    def _mini_weights(self):
-        # Whoosh writes a tuple of Python floats (9 bytes each in a pickle, an object each when
-        # read); the same 32-bit values as an array are 4 bytes each and read in one piece.
-        # W3LeafMatcher indexes whatever sequence it finds.
-        weights = super()._mini_weights()
-        return array("f", weights) if isinstance(weights, tuple) else weights
+    """W3PostingsWriter._write_block with the protocol changed; the layout on disk is Whoosh's."""
 
     def _write_block(self, last=False):
         if not self._blockcount:
