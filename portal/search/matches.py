@@ -184,6 +184,8 @@ class _Segment:
             postings.append(read)
         if phrase:
             docs, weights_of = _phrase_documents(postings, packed)
+            if not docs:
+                return {}
         else:
             docs, weights_of = postings[0][0], [postings[0][1]]
         if not score:

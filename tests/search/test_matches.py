@@ -267,3 +267,10 @@ def test_packed_positions_read_back_as_written_whatever_their_size():
     assert packed.decode_frequency(value) == len(positions)
     assert packed.decode_weight(value) == 3.0 * len(positions)
     assert list(unpack_positions(value + packed.encode([7]))) == [*positions, 7]
+
+
+def test_a_phrase_whose_tokens_are_all_there_but_apart_finds_nothing(empty_index):
+    """Every bigram of the phrase is in the document, never in a row: no match, and no error."""
+    empty_index.add_documents([Document("disclosure", "1", "水利与节水", "水利工程与节水灌溉")])
+    results = empty_index.search("节水利")
+    assert results.total == 0 and results.items == []
