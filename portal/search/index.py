@@ -2,7 +2,8 @@
 
 Everything else in the portal goes through the functions and `SearchIndex` here, so another
 engine can replace Whoosh by rewriting this module alone (with `matches.py`, its reading of a
-query's matches, which only this module calls). Nothing here runs at import.
+query's matches, which only this module calls, and `codec.py`, the index format it writes).
+Nothing here runs at import.
 
 Directory layout, and why: `path` (e.g. instance/search) is a symbolic link to a sibling
 directory `<name>.<stamp>-<random>` that holds the Whoosh files. `rebuild` fills a new sibling,
