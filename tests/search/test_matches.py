@@ -2,11 +2,9 @@
 
 import gc
 from collections import Counter
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 
 import pytest
-from whoosh.codec.whoosh3 import W3Codec
-from whoosh.formats import Positions
 
 from portal.search import Document, matches, open_or_create, rebuild
 from portal.search import index as search_index
@@ -14,7 +12,7 @@ from portal.search.analysis import token_texts
 from portal.search.codec import PackedPositions, unpack_positions
 from portal.search.query import check_request
 
-from .conftest import policy_documents
+from .conftest import policy_documents, whooshs_own_format
 
 QUERIES = [
     "污染",
@@ -70,23 +68,6 @@ def _brute_force(documents, text, **filters):
         found.add(document.key)
         counts.update((name, value) for name, vs in values.items() for value in vs)
     return found, counts
-
-
-@contextmanager
-def whooshs_own_format():
-    """Indexes written meanwhile are in the format of earlier versions: Whoosh's codec and Positions."""
-    current = search_index.schema
-
-    def older():
-        fields = current()
-        for name in ("title", "body"):
-            fields[name].format = Positions(field_boost=fields[name].format.field_boost)
-        return fields
-
-    with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(search_index, "schema", older)
-        patched.setattr(search_index, "PortalCodec", W3Codec)
-        yield
 
 
 @pytest.fixture(scope="module", params=["portal format", "older format"])
