@@ -2,7 +2,8 @@
 
 Everything else in the portal goes through the functions and `SearchIndex` here, so another
 engine can replace Whoosh by rewriting this module alone (with `matches.py`, its reading of a
-query's matches, which only this module calls). Nothing here runs at import.
+query's matches, which only this module calls, and `codec.py`, the index format it writes).
+Nothing here runs at import.
 
 Directory layout, and why: `path` (e.g. instance/search) is a symbolic link to a sibling
 directory `<name>.<stamp>-<random>` that holds the Whoosh files. `rebuild` fills a new sibling,
@@ -40,6 +41,7 @@ from whoosh.index import LockError
 
 from portal.search import matches
 from portal.search.analysis import normalise, scan
+from portal.search.codec import PackedPositions, PortalCodec
 from portal.search.documents import FACETS, Document, Hit, SearchResults, SearchUnavailable
 from portal.search.query import check_request
 from portal.search.snippets import highlight
@@ -59,6 +61,8 @@ COMPOUND = False
 # 167 MiB at 20,000 documents, for a build 10 % longer (bench/README.md, search).
 REBUILD_POOL_MB = 32
 _TEXT_FIELDS = ("title", "body")
+# What `outdated` names when the index, or part of it, is in Whoosh's own format rather than the portal's.
+CURRENT_FORMAT = "the current index format"
 _STAMP = "%Y%m%d%H%M%S"
 _SEPARATOR = "\x1f"
 _SEPARATED = r"[^\x1f]+"
@@ -107,9 +111,11 @@ def schema():
     """The index's fields: text for matching, keywords for facets, stored values for the results."""
 
     def text(boost=1.0, stored=False):
-        return fields.TEXT(
+        field = fields.TEXT(
             analyzer=BigramTokenizer(), phrase=True, field_boost=boost, stored=stored
         )
+        field.format = PackedPositions(field_boost=boost)  # Whoosh's Positions, packed (codec.py)
+        return field
 
     def facet(multi):
         if multi:
@@ -354,7 +360,7 @@ def _release(writer):
 
 def _fill(directory, documents, progress):
     ix = index.create_in(directory, schema())
-    writer = ix.writer(limitmb=REBUILD_POOL_MB, compound=COMPOUND)
+    writer = ix.writer(limitmb=REBUILD_POOL_MB, compound=COMPOUND, codec=PortalCodec())
     count = pending = 0
     try:
         for document in documents:
@@ -415,10 +421,42 @@ def _searcher(path):
         searcher = ix.searcher()
     if entry is None or searcher is not entry[1]:
         _forget_facets(path, searcher)
+        _warn_if_older_format(path, real, searcher)
     cache[path] = (real, searcher)
     while len(cache) > _SEARCHERS_PER_THREAD:
         _close_quietly(cache.popitem(last=False)[1][1])
     return searcher
+
+
+_WARNED = set()
+
+
+def _older_format(schema_, segments):
+    """True when the text fields or any segment are in Whoosh's own format, not the portal's (codec.py).
+
+    Such an index still answers every search exactly, through slower reading: `portal reindex` rebuilds it.
+    """
+    if any(
+        type(schema_[name].format) is not PackedPositions
+        for name in _TEXT_FIELDS
+        if name in schema_
+    ):
+        return True
+    return any(type(segment.codec()) is not PortalCodec for segment in segments)
+
+
+def _warn_if_older_format(path, real, searcher):
+    """Log once per index directory and process that it was built in an older format, and what to do."""
+    if real in _WARNED:
+        return
+    segments = [leaf.segment() for leaf, _offset in searcher.reader().leaf_readers()]
+    if _older_format(searcher.schema, [s for s in segments if s is not None]):
+        _WARNED.add(real)
+        log.warning(
+            "the search index at %s was built in an older format: searches answer correctly but "
+            "slower; rebuild it with `flask --app wsgi portal reindex`",
+            path,
+        )
 
 
 def _forget_searcher(path):
@@ -485,7 +523,9 @@ class SearchIndex:
         for _attempt in range(3):
             ix, real = _retrying(lambda: _open(self.path), self.path)
             try:
-                writer = ix.writer(timeout=self.timeout, delay=self.delay, compound=COMPOUND)
+                writer = ix.writer(
+                    timeout=self.timeout, delay=self.delay, compound=COMPOUND, codec=PortalCodec()
+                )
             except LockError:
                 raise SearchUnavailable(
                     f"search index at {self.path} locked for {self.timeout}s"
@@ -528,6 +568,16 @@ class SearchIndex:
         def read():
             ix, _real = _open(self.path)
             return sorted(set(schema().names()) - set(ix.schema.names()))
+
+        return _retrying(read, self.path)
+
+    def outdated(self):
+        """What an index built by an older version lacks: today's fields, and today's format (rebuild it)."""
+
+        def read():
+            ix, _real = _open(self.path)
+            missing = sorted(set(schema().names()) - set(ix.schema.names()))
+            return missing + ([CURRENT_FORMAT] if _older_format(ix.schema, ix._segments()) else [])
 
         return _retrying(read, self.path)
 

@@ -26,9 +26,12 @@ from pickle import load, loads  # nosec B403
 from struct import Struct
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25FScorer
 from whoosh.util.numeric import byte_to_length
+
+from portal.search.codec import POSITION_SIZE, PackedPositions, unpack_positions
 
 # A Positions value is a 4-byte count, then a pickled (protocol 2) list of position deltas.
 _PICKLE_HEADER = 6
@@ -170,13 +173,21 @@ class _Segment:
         if any((field, text) not in leaf for text in raw):
             return {}  # as Whoosh's Phrase and Term: a token absent from the segment matches nothing
         phrase = len(raw) > 1
+        packed = type(leaf.schema[field].format) is PackedPositions
+        if phrase and not packed and type(leaf.schema[field].format) is not Positions:
+            return None
         postings = []
         for text in raw:
             read = _postings(leaf, field, text, values=phrase)
             if read is None:
                 return None
             postings.append(read)
-        docs = _phrase_documents(postings) if phrase else postings[0][0]
+        if phrase:
+            docs, weights_of = _phrase_documents(postings, packed)
+            if not docs:
+                return {}
+        else:
+            docs, weights_of = postings[0][0], [postings[0][1]]
         if not score:
             return dict.fromkeys(docs, 0.0)
         figures = [self.stats.term(field, text) for text in raw]
@@ -187,9 +198,7 @@ class _Segment:
             map(figures[0][2].__getitem__, map(self.lengths_of(leaf, field).__getitem__, docs))
         )
         columns = []
-        for (idf, k1p1, _norms), (ids, weights, _values) in zip(figures, postings, strict=True):
-            if phrase:
-                weights = list(map(dict(zip(ids, weights, strict=True)).__getitem__, docs))
+        for (idf, k1p1, _norms), weights in zip(figures, weights_of, strict=True):
             # idf * ((w * (K1 + 1)) / (w + norm)), Whoosh's bm25(), operation by operation.
             columns.append(
                 list(
@@ -212,44 +221,71 @@ def _tree_sums(columns):
     return list(map(add, _tree_sums(columns[:half]), _tree_sums(columns[half:])))
 
 
-def _phrase_documents(postings):
-    """Sorted docnums where the tokens occur at consecutive positions.
+def _phrase_documents(postings, packed):
+    """(sorted docnums where the tokens occur at consecutive positions, each token's weights in them).
 
     Written with C-level iterators (map, compress, accumulate) rather than Python loops: a phrase
     of six bigrams with 27,000 candidates decodes and checks 160,000 posting values per query.
+    `packed`: the values are the portal's PackedPositions (else Whoosh's Positions).
     """
     candidates = set(postings[0][0])
     for ids, _weights, _values in postings[1:]:
         candidates.intersection_update(ids)
         if not candidates:
-            return []
+            return [], []
+    docs = None
+    weights = []
     decoded = []
-    for offset, (ids, _weights, values) in enumerate(postings):
+    for offset, (ids, token_weights, values) in enumerate(postings):
         wanted = list(map(candidates.__contains__, ids))
-        lists = _positions(list(compress(values, wanted)))
-        decoded.append((offset, list(compress(ids, wanted)), lists, list(map(sum, lists))))
+        if docs is None:
+            docs = list(compress(ids, wanted))  # the same for every token: ids ascend
+        weights.append(list(compress(token_weights, wanted)))
+        selected = list(compress(values, wanted))
+        if packed:
+            # Every candidate's positions in one array: their values joined. Per-document counts
+            # are needed only where some document holds the token more than once.
+            flat = unpack_positions(b"".join(selected))
+            counts = (
+                None
+                if len(flat) == len(docs)
+                else list(map(floordiv, map(len, selected), repeat(POSITION_SIZE)))
+            )
+            decoded.append((offset, flat, counts, max(flat)))
+        else:
+            lists = _positions(selected)
+            sums = list(map(sum, lists))
+            decoded.append((offset, lists, sums, max(sums)))
     # Document and position as one integer, docnum * stride + position - offset, so that the
     # positions are intersected as sets in C; the stride exceeds every position, and is kept
     # small so that the keys stay small integers.
-    stride = max(max(sums) for *_rest, sums in decoded) + len(postings) + 1
+    stride = max(item[-1] for item in decoded) + len(postings) + 1
+    scaled = list(map(mul, docs, repeat(stride)))
     starts = None
-    for offset, docs, lists, sums in sorted(decoded, key=lambda item: len(item[1])):
-        # One running sum over every document's deltas gives each position plus the deltas of
-        # the documents before it; subtracting that (and adding the document's base) per document
-        # turns it into the key.
-        before = accumulate(sums, initial=offset)
-        shifts = map(sub, map(mul, docs, repeat(stride)), before)
-        keys = set(
-            map(
+    # The token with the fewest positions first: the others are only tested against its set.
+    for offset, positions, per_document, _top in sorted(decoded, key=lambda item: len(item[1])):
+        bases = map(sub, scaled, repeat(offset))
+        if not packed:
+            # Deltas: one running sum over every document's deltas gives each position plus the
+            # deltas of the documents before it; subtracting that per document gives the key.
+            shifts = map(sub, bases, accumulate(per_document, initial=0))
+            keys = map(
                 add,
-                accumulate(chain.from_iterable(lists)),
-                chain.from_iterable(map(repeat, shifts, map(len, lists))),
+                accumulate(chain.from_iterable(positions)),
+                chain.from_iterable(map(repeat, shifts, map(len, positions))),
             )
-        )
-        starts = keys if starts is None else starts & keys
+        elif per_document is None:
+            keys = map(add, positions, bases)  # one position per document
+        else:
+            keys = map(add, positions, chain.from_iterable(map(repeat, bases, per_document)))
+        starts = set(keys) if starts is None else starts.intersection(keys)
         if not starts:
-            return []
-    return sorted(set(map(floordiv, starts, repeat(stride))))
+            return [], []
+    found = set(map(floordiv, starts, repeat(stride)))
+    if len(found) == len(docs):
+        return docs, weights
+    kept = list(map(found.__contains__, docs))
+    return list(compress(docs, kept)), [list(compress(column, kept)) for column in weights]
 
 
 def _positions(values):

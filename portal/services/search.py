@@ -647,7 +647,7 @@ def index_exists(config):
 @dataclass(frozen=True)
 class Drift:
     """Keys the index lacks and keys it should not have (both sorted), outbox rows waiting, documents held,
-    and the fields an index built by an older version lacks."""
+    and what an index built by an older version lacks (fields, or the current index format)."""
 
     missing: list
     extra: list
@@ -667,7 +667,7 @@ def drift(config):
     Keys with outbox rows still waiting are left out: the next drain settles them.
     """
     index = index_for(config)
-    indexed, outdated = index.keys(), index.missing_fields()
+    indexed, outdated = index.keys(), index.outdated()
     expected = {document.key for document in all_documents()}
     waiting = {
         make_key(kind, key)

@@ -4,6 +4,7 @@ index on either engine (Whoosh, and PostgreSQL on 127.0.0.1 in a scratch databas
 import datetime as dt
 import os
 import unicodedata
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +12,10 @@ import sqlalchemy as sa
 from portal.policy import bundled_text
 from portal.policy.parser import parse
 from portal.search import Document, open_or_create, postgres, rebuild
+from portal.search import index as search_index
+
+# Whoosh's own codec and positions format, which the portal's extend (portal/search/codec.py).
+from portal.search.codec import Positions, W3Codec
 
 ENGINES = ("whoosh", "postgresql")
 SERVER = "postgresql+psycopg://postgres@127.0.0.1"
@@ -172,3 +177,20 @@ def policy_index(empty_index, documents):
     """A fresh index holding `documents`, on each engine in turn."""
     empty_index.add_documents(documents)
     return empty_index
+
+
+@contextmanager
+def whooshs_own_format():
+    """Indexes written meanwhile are in the format of earlier versions: Whoosh's codec and Positions."""
+    current = search_index.schema
+
+    def older():
+        fields = current()
+        for name in ("title", "body"):
+            fields[name].format = Positions(field_boost=fields[name].format.field_boost)
+        return fields
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(search_index, "schema", older)
+        patched.setattr(search_index, "PortalCodec", W3Codec)
+        yield

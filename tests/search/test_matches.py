@@ -2,15 +2,17 @@
 
 import gc
 from collections import Counter
+from contextlib import nullcontext
 
 import pytest
 
-from portal.search import Document, matches, open_or_create
+from portal.search import Document, matches, open_or_create, rebuild
 from portal.search import index as search_index
 from portal.search.analysis import token_texts
+from portal.search.codec import PackedPositions, unpack_positions
 from portal.search.query import check_request
 
-from .conftest import policy_documents
+from .conftest import policy_documents, whooshs_own_format
 
 QUERIES = [
     "污染",
@@ -68,10 +70,18 @@ def _brute_force(documents, text, **filters):
     return found, counts
 
 
-@pytest.fixture(scope="module")
-def segmented(tmp_path_factory):
-    """The policy's documents written in four commits (several segments), some updated, some deleted."""
+@pytest.fixture(scope="module", params=["portal format", "older format"])
+def segmented(tmp_path_factory, request):
+    """The policy's documents written in four commits (several segments), some updated, some deleted;
+    in today's index format, and in the format of earlier versions (Whoosh's own)."""
     index_path = str(tmp_path_factory.mktemp("segmented") / "search")
+    with whooshs_own_format() if request.param == "older format" else nullcontext():
+        index = _segmented_index(index_path)
+    assert bool(index[0].outdated()) == (request.param == "older format")
+    return index
+
+
+def _segmented_index(index_path):
     documents = policy_documents()
     index = open_or_create(index_path)
     quarter = len(documents) // 4 + 1
@@ -207,3 +217,41 @@ def test_a_posting_list_read_in_one_piece_has_the_blocks_whoosh_reads(index_path
         assert len(in_one_piece) == 3  # 300 postings in blocks of up to 128
         assert in_one_piece == list(matches._blocks_one_by_one(matcher))
     assert index.search("兵团生态").total == 300
+
+
+def test_an_index_in_the_older_format_answers_alike_and_is_reported_until_rebuilt(
+    index_path, caplog
+):
+    """An index written by an earlier version (Whoosh's own format) gives the same results as today's,
+    its opening logs what to do, `outdated` names the format, and a rebuild writes today's format."""
+    documents = policy_documents()
+    with whooshs_own_format():
+        rebuild(index_path, documents)
+    index = open_or_create(index_path)
+    assert index.outdated() == [search_index.CURRENT_FORMAT]
+    with caplog.at_level("WARNING", logger="portal.search.index"):
+        older = [index.search(text, per_page=50) for text in QUERIES]
+    assert "built in an older format" in caplog.text and "portal reindex" in caplog.text
+    rebuild(index_path, documents)
+    assert index.outdated() == []
+    assert [index.search(text, per_page=50) for text in QUERIES] == older
+    assert older[QUERIES.index("兵团发展改革委")].total > 0
+
+
+def test_packed_positions_read_back_as_written_whatever_their_size():
+    """Positions of any size (a long disclosure passes 65,535 tokens) are read back as written, one value or
+    several joined, with their count as the term's frequency."""
+    packed = PackedPositions(field_boost=3.0)
+    positions = [0, 1, 255, 256, 65_535, 65_536, 4_000_000_000]
+    value = packed.encode(positions)
+    assert packed.decode_positions(value) == positions
+    assert packed.decode_frequency(value) == len(positions)
+    assert packed.decode_weight(value) == 3.0 * len(positions)
+    assert list(unpack_positions(value + packed.encode([7]))) == [*positions, 7]
+
+
+def test_a_phrase_whose_tokens_are_all_there_but_apart_finds_nothing(empty_index):
+    """Every bigram of the phrase is in the document, never in a row: no match, and no error."""
+    empty_index.add_documents([Document("disclosure", "1", "水利与节水", "水利工程与节水灌溉")])
+    results = empty_index.search("节水利")
+    assert results.total == 0 and results.items == []

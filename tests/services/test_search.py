@@ -681,6 +681,25 @@ def test_an_index_built_by_an_older_version_still_answers_and_is_reported_until_
     ]
 
 
+def test_an_index_in_the_older_format_is_reported_by_drift_until_rebuilt(app_context, planted):
+    """An index in Whoosh's own format (written before the portal's): searches answer as they will after the
+    rebuild, `drift` names the format (so `portal check` asks for a reindex), and a reindex clears it."""
+    from portal.search import index as engine
+    from tests.search.conftest import whooshs_own_format
+
+    config = app_context.config
+    with whooshs_own_format():
+        search.reindex(config)
+        db.session.commit()
+    older = search.search(config, "大气污染防治")
+    stale = search.drift(config)
+    assert stale.outdated == [engine.CURRENT_FORMAT] and not stale.consistent
+    search.reindex(config)
+    db.session.commit()
+    assert search.drift(config).consistent
+    assert search.search(config, "大气污染防治") == older and older.total > 0
+
+
 def test_a_policy_import_that_changes_something_queues_its_measures_and_tasks(app_context, planted):
     """A revised policy queues every measure and task; the drain indexes the new wording."""
     config = app_context.config
