@@ -198,6 +198,7 @@ def _document_row(document):
 
 def group_key(values):
     """A 64-bit integer naming a combination of facet values: the search groups its matches by these."""
+    # 64 bits: two of a portal's few thousand combinations share a key with odds of about 1 in 10^12.
     text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
     return int.from_bytes(
         hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True
