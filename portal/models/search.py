@@ -59,6 +59,12 @@ search_chunks = sa.Table(
     sa.Column("year", sa.Text),
     # The title's own vector on chunk 0, empty on the others.
     sa.Column("title_vector", _VECTOR, nullable=False),
+    # Integers naming the document's combination of one-value facets (kind, disclosure_category, area, year),
+    # its list of units and its list of categories (portal.search.postgres.group_key): a search groups its
+    # matches by these rather than by the text.
+    sa.Column("facets_key", sa.BigInteger, nullable=False),
+    sa.Column("unit_key", sa.BigInteger, nullable=False),
+    sa.Column("category_key", sa.BigInteger, nullable=False),
     sa.Index("ix_search_chunks_vector", "vector", postgresql_using="gin"),
     # The chunks of the few documents longer than one chunk, which a search groups by document.
     sa.Index(

@@ -23,14 +23,18 @@ count, facets, paging and the date sort are those of the Whoosh engine.
 
 Speed (bench/README.md, search): a search is one statement over `search_chunks` alone, whose rows carry
 their document's facet values, date key and title vector: the matches come from GIN bitmap scans (forced in
-the search's own settings), one-chunk documents need no grouping, and the count, the facets (one pass of
-grouping sets) and the page (joined to `search_documents` for its twenty rows) are read from them.
+the search's own settings), one-chunk documents need no grouping, and the page (joined to `search_documents`
+for its twenty rows), the count and the facets are read from one narrow materialised set of them. The facets
+are one pass of grouping sets over three integer keys per chunk (`group_key`: the combination of one-value
+facets, the sorted unit list, the sorted category list), each group's values then read from one of its
+chunks by address; hashing the text itself cost as much as finding the matches.
 `replace_all` loads with COPY and merges the GIN pending list before it commits.
 """
 
 import datetime as dt
 import functools
 import hashlib
+import json
 from collections import Counter
 from contextlib import contextmanager
 
@@ -170,6 +174,9 @@ CHUNK_COLUMNS = ("key", "chunk", "chunks", "vector", "kind", "newest") + (
     "area",
     "year",
     "title_vector",
+    "facets_key",
+    "unit_key",
+    "category_key",
 )
 
 
@@ -189,18 +196,28 @@ def _document_row(document):
     )
 
 
+def group_key(values):
+    """A 64-bit integer naming a combination of facet values: the search groups its matches by these."""
+    # 64 bits: two of a portal's few thousand combinations share a key with odds of about 1 in 10^12.
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return int.from_bytes(
+        hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True
+    )
+
+
 def _chunk_rows(document):
     """A Document's rows of search_chunks (tuples in CHUNK_COLUMNS' order)."""
     date, newest = document.date, 0
     if date is not None:
         newest = int(date.strftime("%Y%m%d%H%M%S"))
-    facets = (
-        newest,
-        list(document.unit),
-        list(document.category),
-        document.disclosure_category,
-        document.area,
-        str(document.year) if document.year is not None else None,
+    year = str(document.year) if document.year is not None else None
+    # Sorted: a set of values is one group whatever the order it was given in.
+    unit, category = sorted(document.unit), sorted(document.category)
+    facets = (newest, unit, category, document.disclosure_category, document.area, year)
+    keys = (
+        group_key([document.kind, document.disclosure_category, document.area, year]),
+        group_key(unit),
+        group_key(category),
     )
     heading = _tokens(document.title)
     titled = _vector(_collect({}, heading, 1, "A"))
@@ -209,6 +226,7 @@ def _chunk_rows(document):
         (document.key, number, len(vectors), vector, document.kind)
         + facets
         + (titled if number == 0 else "",)
+        + keys
         for number, vector in enumerate(vectors)
     ]
 
@@ -394,8 +412,12 @@ def _write(connection, documents):
 
 
 _LISTS = ("unit", "category")
-# The page's columns, empty in the statement's other rows.
-_NOTHING = ", NULL, NULL, NULL, NULL, NULL, NULL"
+# The facets of one value per document, grouped as one combination and summed per facet in Python.
+_SINGLE = tuple(name for name in FACETS if name not in _LISTS)
+# Each group of matches is named by an integer key stored on the chunks (group_key): one for the combination
+# of one-value facets, one per list. Hashing integers is several times cheaper than hashing text and text
+# arrays; each group's values are then read from one of its chunks, found by its row address (ctid).
+_GROUPS = {"facets_key": "single", "unit_key": "unit", "category_key": "category"}
 
 
 _ORDER = {
@@ -412,8 +434,8 @@ def _search(connection, request):
     for n, term in enumerate(parsed.required):
         params[f"r{n}"] = term_query(term)
         required.append(f"CAST(:r{n} AS tsquery)")
-    # Only placeholders and the names of FACETS are formatted into the statement (the B608 waivers below):
-    # every value is a bound parameter.
+    # Only placeholders and the names of FACETS and _GROUPS are formatted into the statement (the B608
+    # waivers below): every value is a bound parameter.
     for n, term in enumerate(parsed.excluded):
         params[f"x{n}"] = term_query(term)
         where.append(
@@ -433,44 +455,50 @@ def _search(connection, request):
     params["limit"] = request.per_page
     params["offset"] = (request.page - 1) * request.per_page
     order = _ORDER[request.sort]
+    keys = ", ".join(_GROUPS)
     statement = (
-        "WITH matched AS ("  # nosec B608
-        f" SELECT key, newest, {score} AS score, {', '.join(FACETS)}"
+        # The matches, kept narrow: what the page's order and the grouping need, and the row's address.
+        "WITH matched AS MATERIALIZED ("  # nosec B608
+        f" SELECT key, newest, {score} AS score, ctid AS place, {keys}"
         f" FROM search_chunks WHERE chunks = 1 AND vector @@ ({every}){where}"
-        f" UNION ALL SELECT key, max(newest), max({score}), "
-        + ", ".join(f"min({name})" for name in FACETS)
+        f" UNION ALL SELECT key, max(newest), max({score}), min(ctid), "
+        + ", ".join(f"min({name})" for name in _GROUPS)
         + f" FROM search_chunks WHERE chunks > 1 AND vector @@ ({either}){where}"  # nosec B608
-        f" GROUP BY key HAVING {having})"
+        f" GROUP BY key HAVING {having}),"
+        # The count (the empty grouping set) and every group with the address of one of its chunks.
+        " groups AS (SELECT CASE "
+        + " ".join(f"WHEN GROUPING({name}) = 0 THEN '{part}'" for name, part in _GROUPS.items())
+        + " ELSE 'total' END AS part, count(*) AS count, min(place) AS place FROM matched"  # nosec B608
+        f" GROUP BY GROUPING SETS ({', '.join(f'({name})' for name in _GROUPS)}, ()))"
         # The page, with what its results show, numbered in order before the join.
-        " SELECT 'page', page.key, NULL::text[], page.score, page.place, d.kind, d.id, d.title, d.url,"
-        " d.snippet, d.date FROM (SELECT key, score, row_number() OVER () AS place FROM ("
+        " SELECT 'page', page.key, page.score, page.place, d.kind, d.id, d.title, d.url, d.snippet, d.date,"
+        f" NULL::text[]{', NULL' * (len(_SINGLE) - 1)}"
+        " FROM (SELECT key, score, row_number() OVER () AS place FROM ("
         f"  SELECT key, score FROM matched ORDER BY {order} LIMIT :limit OFFSET :offset) AS top) AS page"
         " JOIN search_documents AS d ON d.key = page.key"
-        f" UNION ALL SELECT '', NULL, NULL, count(*), 0{_NOTHING} FROM matched"
-        # Every facet in one pass; a list-valued facet (unit, category) is grouped by the whole list, and
-        # the lists are counted value by value below.
-        " UNION ALL SELECT CASE "
-        + " ".join(f"WHEN GROUPING({name}) = 0 THEN '{name}'" for name in FACETS)
-        + f" END, COALESCE({', '.join(name for name in FACETS if name not in _LISTS)}),"
-        f" COALESCE({', '.join(_LISTS)}), count(*), 0{_NOTHING}"
-        f" FROM matched GROUP BY GROUPING SETS ({', '.join(f'({name})' for name in FACETS)})"
+        # Each group's values, read from its chunk (a scan by address), summed per facet below.
+        f" UNION ALL SELECT g.part, NULL, g.count, 0, c.{_SINGLE[0]}, NULL, NULL, NULL, NULL, NULL,"
+        " CASE g.part WHEN 'unit' THEN c.unit WHEN 'category' THEN c.category END, "
+        + ", ".join(f"c.{name}" for name in _SINGLE[1:])
+        + " FROM groups AS g LEFT JOIN search_chunks AS c ON c.ctid = g.place"
     )
     found, page, total = {name: {} for name in FACETS}, [], 0
     with _search_settings(connection):
         for row in connection.execute(sa.text(statement), params):
-            facet, value, values, count = row[:4]
-            if facet == "page":
+            part, count = row[0], row[2]
+            if part == "page":
                 page.append(row)
-            elif facet in _LISTS:
-                for one in values:
-                    found[facet][one] = found[facet].get(one, 0) + count
-            elif facet:
-                if value is not None:
-                    found[facet][value] = count
-            else:
+            elif part == "total":
                 total = count
+            elif part == "single":
+                for name, value in zip(_SINGLE, (row[4],) + tuple(row[11:]), strict=True):
+                    if value is not None:
+                        found[name][value] = found[name].get(value, 0) + count
+            else:
+                for one in row[10]:
+                    found[part][one] = found[part].get(one, 0) + count
     return SearchResults(
-        items=[_hit(row, parsed.required) for row in sorted(page, key=lambda row: row[4])],
+        items=[_hit(row, parsed.required) for row in sorted(page, key=lambda row: row[3])],
         total=total,
         page=request.page,
         per_page=request.per_page,
@@ -490,6 +518,8 @@ def _search_settings(connection):
     sequential scan, which tests every vector (several times slower when measured), or above a scan of the
     primary key; and 50,000 matches outgrow the default work_mem, spilling to temporary files. The settings
     are local to the transaction, and put back afterwards because the transaction may be the caller's.
+    Parallel workers were tried (bench/README.md) and are left off: no gain on a busy two-core host, and a
+    rare word's search then waits for them to start.
     """
     names = list(_SETTINGS)
     before = connection.exec_driver_sql(
@@ -510,7 +540,7 @@ _SETTINGS = {"enable_seqscan": "off", "enable_indexscan": "off", "work_mem": "64
 
 def _hit(row, terms):
     """A page row of the search statement as a Hit."""
-    _facet, _key, _values, score, _place, kind, id, title, url, snippet, date = row
+    _part, _key, score, _place, kind, id, title, url, snippet, date = row[:10]
     return Hit(
         kind=kind,
         id=id,
