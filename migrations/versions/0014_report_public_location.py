@@ -21,12 +21,12 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("reports") as batch:
-        batch.add_column(sa.Column("public_latitude", sa.Numeric(9, 6), nullable=True))
-        batch.add_column(sa.Column("public_longitude", sa.Numeric(9, 6), nullable=True))
+    op.add_column("reports", sa.Column("public_latitude", sa.Numeric(9, 6), nullable=True))
+    op.add_column("reports", sa.Column("public_longitude", sa.Numeric(9, 6), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("reports") as batch:
-        batch.drop_column("public_longitude")
-        batch.drop_column("public_latitude")
+    # A plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch copy of `reports` would drop the table that
+    # events, copies and evidence refer to, which SQLite's foreign keys refuse once reports exist.
+    op.drop_column("reports", "public_longitude")
+    op.drop_column("reports", "public_latitude")
