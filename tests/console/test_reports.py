@@ -1164,6 +1164,36 @@ def test_staff_log_a_phone_report_and_give_the_caller_its_codes(app, shz):
     assert resident.get(tracking_path(resident, reference, code)).status_code == 200
 
 
+def test_a_logged_letter_keeps_its_scanned_photo_as_evidence(app, shz, photo):
+    """A letter's photo uploaded with the log is the report's evidence, as a resident's would be."""
+    form = shz.get("/console/reports/new").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    key = re.search(r'name="submission_key" type="hidden" value="([^"]+)"', form).group(1)
+    received = (datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(days=2)).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
+    logged = shz.post(
+        "/console/reports/new",
+        data={
+            "csrf_token": token,
+            "submission_key": key,
+            "source": "letter",
+            "received_at": received,
+            "category": "air",
+            "area": "8",
+            "place": "石河子市某热电厂",
+            "description": "来信反映热电厂烟囱夜间冒黑烟,附照片一张。",
+            "visibility": "administrators",
+            "evidence": (io.BytesIO(photo), "来信照片.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert logged.status_code == 200
+    reference = re.search(r'id="reference">([^<]+)<', logged.get_data(as_text=True)).group(1)
+    assert len(evidence_ids(app, reference)) == 1
+    assert "evidence-title" in shz.get(f"/console/reports/{reference}").get_data(as_text=True)
+
+
 def test_a_log_without_a_received_time_names_the_field(app, shz):
     """Leaving out when it was received sends the form back with the field named, and records nothing."""
     form = shz.get("/console/reports/new").get_data(as_text=True)
