@@ -9,7 +9,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.forms import Form, WholeNumberField, choices
 from portal.models import IdentityVisibility
@@ -186,6 +186,9 @@ class LogForm(ReportForm):
         _l("Received at"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
     )
     category = SelectField(_l("Category"), validators=[DataRequired()])
+    observed_at = DateTimeLocalField(
+        _l("When was it observed? (optional)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
     description = TextAreaField(
         _l("What the reporter says"), validators=[DataRequired(), Length(min=10, max=4000)]
     )
