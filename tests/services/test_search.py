@@ -681,6 +681,7 @@ def test_an_index_built_by_an_older_version_still_answers_and_is_reported_until_
     ]
 
 
+@pytest.mark.whoosh
 def test_an_index_in_the_older_format_is_reported_by_drift_until_rebuilt(app_context, planted):
     """An index in Whoosh's own format (written before the portal's): searches answer as they will after the
     rebuild, `drift` names the format (so `portal check` asks for a reindex), and a reindex clears it."""
