@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_report_journey import fill_water_report
 from tests.public.test_html_validity import STAFF_LOGIN, page_values
 
 pytestmark = pytest.mark.browser
@@ -60,12 +61,7 @@ def test_main_pages_run_under_the_policy(watched, live_server, app):
     assert not violations(page, messages), violations(page, messages)
 
     # A complete report: the receipt's print button prints.
-    page.get_by_label("水污染").check()
-    page.locator('select[name="area"]').select_option(label="第八师石河子市")
-    page.locator('input[name="place"]').fill("石河子市北泉镇污水处理厂排污口")
-    page.locator('textarea[name="description"]').fill(
-        "排污口每天夜里排放黑臭污水,附近渠道里的鱼都死了。"
-    )
+    fill_water_report(page)
     page.locator('form input[type="submit"][name="submit"]').click()
     expect(page.locator("#reference")).to_have_text(re.compile(r"^JB-\d{4}-\d{6}$"))
     page.locator("[data-print]").click()

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from portal.services.locations import rounded_point
 from tests.browser.test_csp import WATCH, violations
-from tests.browser.test_report_journey import log_in
+from tests.browser.test_report_journey import fill_water_report, log_in
 from tests.helpers import add_user
 
 pytestmark = pytest.mark.browser
@@ -196,12 +196,7 @@ def test_pick_a_point_submit_accept_and_see_the_marker(browser, live_server, app
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the report form with its map is {width}px wide"
 
-    page.get_by_label("水污染").check()
-    page.locator('select[name="area"]').select_option(label="第八师石河子市")
-    page.locator('input[name="place"]').fill("石河子市北泉镇污水处理厂排污口")
-    page.locator('textarea[name="description"]').fill(
-        "排污口每天夜里排放黑臭污水,附近渠道里的鱼都死了。"
-    )
+    fill_water_report(page)
     page.locator('form input[type="submit"][name="submit"]').click()
     expect(page.locator("#reference")).to_have_text(re.compile(r"^JB-\d{4}-\d{6}$"))
     reference = page.locator("#reference").inner_text().strip()

@@ -30,6 +30,16 @@ def do(page, action, **fields):
     form.locator('input[type="submit"]').click()
 
 
+def fill_water_report(page):
+    """Fill the report form (in Chinese) with the water report of 第八师 the browser journeys send."""
+    page.get_by_label("水污染").check()
+    page.locator('select[name="area"]').select_option(label="第八师石河子市")
+    page.locator('input[name="place"]').fill("石河子市北泉镇污水处理厂排污口")
+    page.locator('textarea[name="description"]').fill(
+        "排污口每天夜里排放黑臭污水,附近渠道里的鱼都死了。"
+    )
+
+
 def test_report_handle_and_follow_in_chromium(page, browser, live_server, app, tmp_path):
     """Report → accept → reply → close → the resident sees the reply and the closed status; 审计局 gets 404."""
     add_user(app, username="shz", unit="第八师石河子市")
@@ -39,12 +49,7 @@ def test_report_handle_and_follow_in_chromium(page, browser, live_server, app, t
 
     # The resident reports, on a phone-sized screen.
     page.goto(live_server + "/reports/new")
-    page.get_by_label("水污染").check()
-    page.locator('select[name="area"]').select_option(label="第八师石河子市")
-    page.locator('input[name="place"]').fill("石河子市北泉镇污水处理厂排污口")
-    page.locator('textarea[name="description"]').fill(
-        "排污口每天夜里排放黑臭污水,附近渠道里的鱼都死了。"
-    )
+    fill_water_report(page)
     page.locator('input[name="evidence"]').set_input_files(str(photo))
     page.locator('form input[type="submit"][name="submit"]').click()
     expect(page.locator("#reference")).to_have_text(re.compile(r"^JB-\d{4}-\d{6}$"))
