@@ -56,6 +56,9 @@ class Config:
     TRACK_WINDOW_SECONDS = 15 * 60
     # Anonymous reports (web form and Open311) per client address per hour.
     REPORT_LIMIT = 20
+    # "Similar open reports nearby" on the report form: how far from the chosen point, and how many.
+    NEARBY_METERS = 1000
+    NEARBY_LIMIT = 5
     # Five evidence files of 10 MB each, plus the form itself.
     MAX_CONTENT_LENGTH = 52 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 500 * 1024
@@ -141,6 +144,7 @@ class Config:
         "PORTAL_TRACK_LIMIT": ("TRACK_LIMIT", int),
         "PORTAL_EVIDENCE_MAX_MEGAPIXELS": ("EVIDENCE_MAX_MEGAPIXELS", int),
         "PORTAL_REPORT_LIMIT": ("REPORT_LIMIT", int),
+        "PORTAL_NEARBY_METERS": ("NEARBY_METERS", int),
         "PORTAL_MAIL_SERVER": ("MAIL_SERVER", str),
         "PORTAL_MAIL_PORT": ("MAIL_PORT", int),
         "PORTAL_MAIL_USE_TLS": ("MAIL_USE_TLS", lambda v: v.lower() in ("1", "true", "yes")),

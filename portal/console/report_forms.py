@@ -6,6 +6,7 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
+    StringField,
     SubmitField,
     TextAreaField,
 )
@@ -73,6 +74,19 @@ class TransferForm(ActionForm):
         validators=[DataRequired(), Length(min=5, max=4000)],
     )
     submit = SubmitField(_l("Transfer"))
+    confirm = HiddenField()  # set by the confirmation page: this cannot be undone
+
+
+class MergeForm(ActionForm):
+    """合并: this report is a duplicate of another open report of the unit."""
+
+    names = {"target": _l("the reference of the report to merge into")}
+
+    target = StringField(
+        _l("Merge into report (reference number)"),
+        validators=[DataRequired(), Length(max=40)],
+    )
+    submit = SubmitField(_l("Merge"))
     confirm = HiddenField()  # set by the confirmation page: this cannot be undone
 
 

@@ -29,7 +29,7 @@ from portal.forms import attach_error, choices, error_text
 from portal.models import ReportSource, ReportStatus
 from portal.permissions import Permission, permission_required
 from portal.public.reports import report_input
-from portal.services import categories, clocks, handling, identities, reports, units
+from portal.services import categories, clocks, handling, identities, reports, supporters, units
 from portal.services.handling import QueueFilters
 from portal.templating import category_name, local_datetime
 
@@ -163,6 +163,7 @@ def _render_report(report, identity=None, status=200, **bound):
         identity=identity,
         visibility=visibility,
         may_see_identity=identities.may_see(current_user, report, visibility),
+        voices=supporters.for_unit(current_user, report, reveal=identity is not None),
     ), status
 
 
@@ -249,6 +250,15 @@ ACTIONS = {
             )
         ),
     ),
+    "merge": (
+        forms.MergeForm,
+        lambda r, f, c: handling.merge(current_user, r, f.version.data, f.target.data, c),
+        lambda r, f: _(
+            "%(ref)s merged into %(target)s: its reporter and supporters now count there.",
+            ref=r.reference,
+            target=r.merged_into.reference,
+        ),
+    ),
     "extension": (
         forms.ExtensionForm,
         lambda r, f, c: handling.request_extension(
@@ -307,7 +317,7 @@ ACTIONS = {
     ),
 }
 # Irreversible: the first POST shows a confirmation page, only the confirmed one acts.
-IRREVERSIBLE = {"not-accept", "transfer", "close"}
+IRREVERSIBLE = {"not-accept", "transfer", "close", "merge"}
 
 
 def _confirmation(action, report, form):

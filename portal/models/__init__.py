@@ -52,9 +52,12 @@ from portal.models.reports import (
     ReportCopy,
     ReporterIdentity,
     ReportEvent,
+    ReportMerge,
     ReportSource,
     ReportStatus,
+    ReportSupporter,
     RoutingRule,
+    SupporterIdentity,
 )
 from portal.models.search import SearchOutbox
 from portal.models.throttle import RateLimitHit
@@ -106,9 +109,12 @@ __all__ = [
     "Report",
     "ReportCopy",
     "ReportEvent",
+    "ReportMerge",
     "ReportSource",
     "ReportStatus",
+    "ReportSupporter",
     "ReporterIdentity",
+    "SupporterIdentity",
     "RoutingRule",
     "Task",
     "TaskKind",

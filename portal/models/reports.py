@@ -179,6 +179,16 @@ class Report(db.Model):
         back_populates="report", order_by="Evidence.id", cascade="all, delete-orphan"
     )
 
+    # Set when staff merged this report into another (a closed duplicate): see `ReportMerge`.
+    merge: Mapped["ReportMerge | None"] = relationship(
+        foreign_keys="ReportMerge.report_id", viewonly=True, uselist=False
+    )
+
+    @property
+    def merged_into(self):
+        """The report this duplicate was merged into, or None."""
+        return self.merge.into if self.merge else None
+
     @property
     def running_due_at(self):
         """The deadline that runs now: acceptance while received, closure while accepted."""
@@ -244,6 +254,9 @@ class EventKind(enum.Enum):
     RATED = "rated"
     SUMMARY_PUBLISHED = "summary_published"
     CATEGORY_CHANGED = "category_changed"
+    SUPPORTED = "supported"  # a resident added their voice (the body never names them)
+    MERGED = "merged"  # on the duplicate: merged into another report, which carries on
+    VOICES_ADDED = "voices_added"  # on the report a duplicate was merged into
 
 
 PUBLIC_EVENTS = frozenset(
@@ -258,6 +271,8 @@ PUBLIC_EVENTS = frozenset(
         EventKind.CLOSED,
         EventKind.REOPENED,
         EventKind.INFORMATION_ADDED,
+        EventKind.MERGED,
+        EventKind.VOICES_ADDED,
     }
 )
 
@@ -312,3 +327,54 @@ class Evidence(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     report: Mapped[Report] = relationship(back_populates="evidence")
+
+
+class ReportSupporter(db.Model):
+    """A resident who added their voice (支持/附议) to an open report instead of filing a duplicate, or the
+    reporter or a supporter of a duplicate merged into it; the identity lives in `SupporterIdentity`."""
+
+    __tablename__ = "report_supporters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
+    # A voice carried over by a merge has no form of its own, no key and no code: it tracks the duplicate.
+    submission_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    receipt_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    note: Mapped[str] = mapped_column(sa.Text, default="")  # for the handling unit only
+    merged_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reports.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    report: Mapped[Report] = relationship(foreign_keys=[report_id])
+    merged_from: Mapped[Report | None] = relationship(foreign_keys=[merged_from_id])
+
+
+class SupporterIdentity(db.Model):
+    """Who a supporter is: kept apart, encrypted, read only through `services.supporters`."""
+
+    __tablename__ = "supporter_identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supporter_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("report_supporters.id", ondelete="CASCADE"), unique=True
+    )
+    name: Mapped[str] = mapped_column(EncryptedText("supporter_identities.name"), default="")
+    phone: Mapped[str] = mapped_column(EncryptedText("supporter_identities.phone"), default="")
+    email: Mapped[str] = mapped_column(EncryptedText("supporter_identities.email"), default="")
+    visibility: Mapped[IdentityVisibility] = mapped_column(enum_column(IdentityVisibility))
+
+
+class ReportMerge(db.Model):
+    """Staff merged a duplicate (`report`, now closed) into an open report of their unit (`into`)."""
+
+    __tablename__ = "report_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id"), unique=True)
+    into_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    report: Mapped[Report] = relationship(foreign_keys=[report_id])
+    into: Mapped[Report] = relationship(foreign_keys=[into_id])

@@ -143,3 +143,26 @@ class AppealForm(Form):
         validators=[DataRequired(), Length(min=5, max=4000)],
     )
     submit = SubmitField(_l("Appeal"))
+
+
+class SupportForm(Form):
+    """Adding one's voice (支持/附议) to an open report."""
+
+    names = {
+        "note": _l("your note to the unit"),
+        "name": _l("your name"),
+        "phone": _l("your phone number"),
+        "email": _l("your email address"),
+        "visibility": _l("who may see who you are"),
+    }
+
+    submission_key = HiddenField()
+    note = TextAreaField(
+        _l("Anything the unit should know? (optional)"),
+        validators=[Optional(), Length(max=1000)],
+    )
+    name = ReportForm.name
+    phone = ReportForm.phone
+    email = ReportForm.email
+    visibility = ReportForm.visibility
+    submit = SubmitField(_l("Add my voice"))

@@ -18,9 +18,10 @@ from portal.public.report_forms import (
     InformationForm,
     RatingForm,
     ReportForm,
+    SupportForm,
     TrackForm,
 )
-from portal.services import evidence, handling, reference_data, reports, supervision
+from portal.services import evidence, handling, reference_data, reports, supervision, supporters
 from portal.services.reports import ReportInput
 from portal.templating import category_name
 
@@ -143,6 +144,9 @@ def reports_track():
             form.reference.data, form.code.data, request.remote_addr, current_app.config
         )
         db.session.commit()  # keep the count of wrong codes
+        if result.supporter:
+            secret = current_app.config["SECRET_KEY"]
+            return redirect(supporters.support_path(secret, result.report, result.supporter))
         if result.report:
             token = reports.link_token(current_app.config["SECRET_KEY"], result.report)
             return redirect(
@@ -245,4 +249,92 @@ def _map_markers(filters):
 @bp.get("/reports/<reference>")
 def reports_show(reference):
     """A report as the public sees it: no description, files or identity."""
-    return render_template("public/reports/show.html", report=supervision.get_public(reference))
+    report = supervision.get_public(reference)
+    return render_template(
+        "public/reports/show.html", report=report, voices=supporters.voices(report)
+    )
+
+
+@bp.get("/reports/nearby")
+def reports_nearby():
+    """Similar open reports near a point or in an area: a page of its own without JavaScript, and with
+    `fragment=1` the list the report form shows as the resident picks a category and a point."""
+    known, args, cases, error = reference_data.current(), request.args, [], None
+    if args.get("category"):
+        try:
+            cases = supporters.nearby(
+                args["category"],
+                args.get("area"),
+                args.get("lat"),
+                args.get("long"),
+                current_app.config,
+                known=known,
+            )
+        except ValidationFailed as failed:
+            error = failed
+    page = "public/reports/_nearby.html" if args.get("fragment") else "public/reports/nearby.html"
+    return render_template(page, cases=cases, error=error, args=args, known=known), (
+        400 if error else 200
+    )
+
+
+def _support_form():
+    form = SupportForm()
+    if not form.submission_key.data:
+        form.submission_key.data = reports.new_submission_key()
+    return form
+
+
+@bp.route("/reports/<reference>/support", methods=["GET", "POST"])
+def reports_support(reference):
+    """Add one's voice (支持/附议) to an open report; on success the supporter's own receipt."""
+    report, form = supporters.supportable(reference), _support_form()
+    if form.validate_on_submit():
+        try:
+            support = supporters.support(
+                reference, support_input(form), current_app.config, client=request.remote_addr
+            )
+            db.session.commit()
+            return render_template("public/reports/supported.html", support=support)
+        except (ValidationFailed, TooManyRequests) as error:
+            db.session.rollback()
+            attach_error(form, error)
+            if isinstance(error, TooManyRequests):
+                return with_retry_after((_support_page(report, form), 429), error)
+    return _support_page(report, form), 400 if form.errors or form.form_errors else 200
+
+
+def _support_page(report, form):
+    return render_template(
+        "public/reports/support.html",
+        report=report,
+        form=form,
+        refusal=supporters.refusal(report),
+        voices=supporters.voices(report),
+    )
+
+
+def support_input(form):
+    """The support form's data as a SupportInput."""
+    return supporters.SupportInput(
+        submission_key=form.submission_key.data,
+        name=form.name.data or "",
+        phone=form.phone.data or "",
+        email=form.email.data or "",
+        visibility=IdentityVisibility(
+            form.visibility.data or IdentityVisibility.ADMINISTRATORS.value
+        ),
+        note=form.note.data or "",
+    )
+
+
+@bp.get("/reports/<reference>/support/<token>")
+def reports_supporter(reference, token):
+    """A supporter's private view of the case: its public timeline, and where it went if merged."""
+    report, _supporter = supporters.open_link(reference, token, current_app.config)
+    return render_template(
+        "public/reports/supporter.html",
+        report=report,
+        timeline=reports.public_timeline(report),
+        voices=supporters.voices(report),
+    )

@@ -25,6 +25,7 @@ from portal.models import (
     Report,
     ReportCopy,
     ReportEvent,
+    ReportMerge,
     ReportStatus,
     Unit,
     User,
@@ -32,7 +33,17 @@ from portal.models import (
 from portal.models.types import utcnow
 from portal.permissions import Permission
 from portal.sanitize import plain
-from portal.services import audit, clocks, evidence, history, locations, mail, routing, search
+from portal.services import (
+    audit,
+    clocks,
+    evidence,
+    history,
+    locations,
+    mail,
+    routing,
+    search,
+    supporters,
+)
 from portal.services.access import REPORTS
 from portal.services.categories import find_category
 from portal.services.identities import contact_email
@@ -341,6 +352,58 @@ def change_category(user, report, version, code, reason, config, now=None):
     search.enqueue(search.REPORT_KIND, report.reference)
     if moved:
         _hand_over(report, decision.unit, now, config)
+
+
+def merge(user, report, version, target_reference, config, now=None):
+    """合并: close the duplicate `report` into the open report `target_reference` of the same unit; the duplicate's
+    reporter and supporters become the target's supporters, and are told by mail."""
+    now = now or utcnow()
+    _act(user, report, version)
+    _require(report, ReportStatus.RECEIVED, ReportStatus.ACCEPTED)
+    reference = (target_reference or "").strip().upper()
+    target = db.session.scalar(sa.select(Report).where(Report.reference == reference))
+    if target is None or target.id == report.id:
+        raise ValidationFailed(
+            _("Enter the reference of another report your unit handles."), field="target"
+        )
+    if target.unit_id != report.unit_id:
+        raise ValidationFailed(
+            _(
+                "%(ref)s is handled by another unit: only reports of your unit can be merged.",
+                ref=reference,
+            ),
+            field="target",
+        )
+    if not target.status.is_open:
+        raise ValidationFailed(
+            _(
+                "%(ref)s is no longer open: merge into a report that is still being handled.",
+                ref=reference,
+            ),
+            field="target",
+        )
+    added = supporters.carry_over(report, target, now)
+    report.status, report.closed_at = ReportStatus.CLOSED, now
+    stop_clock(report, clocks.ClockKind.CLOSURE)  # the duplicate's clocks stop: the target's run on
+    db.session.add(
+        ReportMerge(report_id=report.id, into_id=target.id, actor_id=user.id, created_at=now)
+    )
+    _event(report, user, EventKind.MERGED, target.reference, now=now)
+    history.add_event(
+        target,
+        EventKind.VOICES_ADDED,
+        actor=user,
+        unit_id=user.unit_id,
+        body=report.reference,
+        now=now,
+    )
+    db.session.flush()
+    db.session.expire(report, ["merge"])
+    audit.record("report.merged", "report", report.id, actor=user, detail=target.reference)
+    search.enqueue(search.REPORT_KIND, report.reference)
+    search.enqueue(search.REPORT_KIND, target.reference)
+    mail.queue_all(supporters.emails_of(report), "reports/merged", report=report, target=target)
+    return added
 
 
 def request_extension(user, report, version, days, reason, now=None):

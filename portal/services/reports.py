@@ -27,6 +27,7 @@ from portal.models import (
     ReporterIdentity,
     ReportSource,
     ReportStatus,
+    ReportSupporter,
     User,
 )
 from portal.models.types import utcnow
@@ -622,6 +623,7 @@ class Tracking:
     report: Report | None
     message: str = ""
     status: int = 200
+    supporter: ReportSupporter | None = None  # when the code is a supporter's, not the reporter's
 
 
 def track(reference, code, client, config, now=None):
@@ -638,6 +640,16 @@ def track(reference, code, client, config, now=None):
     report = db.session.scalar(
         sa.select(Report).where(Report.reference == (reference or "").strip().upper())
     )
+    if report is not None and not hmac.compare_digest(report.receipt_hash, hash_code(code)):
+        # A supporter's own code opens the case too, on the supporter's page (services/supporters.py).
+        supporter = db.session.scalars(
+            sa.select(ReportSupporter).where(
+                ReportSupporter.report_id == report.id,
+                ReportSupporter.receipt_hash == hash_code(code),
+            )
+        ).first()
+        if supporter is not None:
+            return Tracking(report, supporter=supporter)
     if report is None or not hmac.compare_digest(report.receipt_hash, hash_code(code)):
         throttle.hit(key, window, now)
         return Tracking(
@@ -692,6 +704,7 @@ def add_information(report, text, files, config, now=None):
 
 def rate(report, stars, comment, now=None):
     """The resident rates the handling of a closed report, once."""
+    _not_merged(report, "rating")
     if report.status is not ReportStatus.CLOSED:
         raise ValidationFailed(_("Only a closed report can be rated."), field="rating")
     if report.rating is not None:
@@ -705,6 +718,7 @@ def rate(report, stars, comment, now=None):
 def appeal(report, reason, config, now=None):
     """The resident appeals once, within the appeal window after closure; the report reopens."""
     now = now or utcnow()
+    _not_merged(report, "reason")
     if report.status is not ReportStatus.CLOSED:
         raise ValidationFailed(_("Only a closed report can be appealed."), field="reason")
     if report.appealed:
@@ -730,6 +744,18 @@ def appeal(report, reason, config, now=None):
     history.add_event(report, EventKind.REOPENED, unit_id=report.unit_id, body=reason, now=now)
     search.enqueue(search.REPORT_KIND, report.reference)
     notify_unit(report, "reports/reopened")
+
+
+def _not_merged(report, field):
+    # A merged duplicate is closed without a result of its own: the report it was merged into carries on.
+    if report.merged_into is not None:
+        raise ValidationFailed(
+            _(
+                "This report was merged into %(ref)s, which is handled in its place.",
+                ref=report.merged_into.reference,
+            ),
+            field=field,
+        )
 
 
 def public_timeline(report):
@@ -806,8 +832,11 @@ def _state(kind, report, due, now):
         return (DeadlineState.OPEN if now <= due else DeadlineState.ENDED), None
     if kind is clocks.ClockKind.ACCEPTANCE:
         # Not accepting is the acceptance decision too, taken on the day the report was closed.
+        # Not accepting, or merging a report waiting for acceptance into another, decides it too.
         done = report.accepted_at or (
-            report.closed_at if report.status is ReportStatus.NOT_ACCEPTED else None
+            report.closed_at
+            if report.status is ReportStatus.NOT_ACCEPTED or report.merged_into is not None
+            else None
         )
     else:
         done = report.closed_at if report.status is ReportStatus.CLOSED else None
