@@ -13,7 +13,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal import numbers
@@ -219,22 +218,20 @@ def support(reference, data, config, client=None, now=None):
     if refused:
         raise ValidationFailed(refused, field="form")
     note = _validate(data)
-    supporter = ReportSupporter(
-        report_id=report.id,
-        submission_key=data.submission_key,
-        receipt_hash=hash_code(code),
-        note=note,
-        created_at=now,
+    supporter_id = _insert(
+        {
+            "report_id": report.id,
+            "submission_key": data.submission_key,
+            "receipt_hash": hash_code(code),
+            "note": note,
+            "merged_from_id": None,
+            "created_at": now,
+        }
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(supporter)
-            db.session.flush()
-    except IntegrityError:  # the same form, sent twice at once: the other copy recorded it
+    if supporter_id is None:  # the same form, sent twice at once: the other copy recorded it
         seen = _existing(data.submission_key)
-        if seen is None:
-            raise
         return Support(seen.report, code, False, seen.created_at)
+    supporter = db.session.get(ReportSupporter, supporter_id)
     _keep_identity(supporter, data.name, data.phone, data.email, data.visibility)
     history.add_event(report, EventKind.SUPPORTED, now=now)
     email = (data.email or "").strip()
@@ -244,6 +241,22 @@ def support(reference, data, config, client=None, now=None):
     if client is not None:
         _count(client, config, now)
     return Support(report, code, True, now)
+
+
+def _insert(values):
+    """Insert a supporter row unless its submission key is taken; its id, or None."""
+    table = ReportSupporter.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[table.c.submission_key])
+        .returning(table.c.id)
+    )
+    return db.session.execute(statement).scalar()
 
 
 def _keep_identity(supporter, name, phone, email, visibility):
