@@ -832,10 +832,11 @@ def _state(kind, report, due, now):
         return (DeadlineState.OPEN if now <= due else DeadlineState.ENDED), None
     if kind is clocks.ClockKind.ACCEPTANCE:
         # Not accepting is the acceptance decision too, taken on the day the report was closed.
-        # Not accepting, or merging a report waiting for acceptance into another, decides it too.
+        # Not accepting decides it too; so does merging a report still waiting for acceptance into another
+        # (the only way a report is closed without having been accepted).
         done = report.accepted_at or (
             report.closed_at
-            if report.status is ReportStatus.NOT_ACCEPTED or report.merged_into is not None
+            if report.status in (ReportStatus.NOT_ACCEPTED, ReportStatus.CLOSED)
             else None
         )
     else:
