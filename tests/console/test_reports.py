@@ -53,6 +53,7 @@ ACTIONS = (
     "note",
     "close",
     "summary",
+    "merge",
 )
 CHANGED = "changed by someone else"
 
@@ -833,6 +834,7 @@ def console_requests(app, reference, evidence_id):
         "note": {"text": "内部备注"},
         "close": {"result": "已经处理完毕。"},
         "summary": {"summary": "群众反映的问题已处理。"},
+        "merge": {"target": reference, "confirm": "yes"},
     }
     yield "GET", f"/console/reports/{reference}", None
     for action in ACTIONS:

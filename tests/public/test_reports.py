@@ -882,4 +882,5 @@ def test_every_public_report_form_is_covered_by_a_csrf_test(app):
         "/reports/new",
         "/reports/track",
         "/reports/track/<reference>/<token>/<action>",
+        "/reports/<reference>/support",  # tests/public/test_voices.py
     }

@@ -172,3 +172,14 @@ def test_another_unit_cannot_merge_a_report_it_does_not_handle(app):
     assert response.status_code == 404
     with app.app_context():
         db.session.remove()
+
+
+def test_the_support_form_without_csrf_token_is_refused_and_adds_nothing(app):
+    client = app.test_client()
+    reference, _code = submit_report(app.test_client())
+    _token, key = support_form(client, reference)
+    response = client.post(
+        f"/reports/{reference}/support", data={"submission_key": key, "visibility": "administrators"}
+    )
+    assert response.status_code == 400
+    assert "Also reported by" not in client.get(f"/reports/{reference}").get_data(as_text=True)
