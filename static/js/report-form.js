@@ -13,9 +13,34 @@
   var map = null;
   var marker = null;
 
+  // Similar open reports of the chosen category near the point (or in the area), fetched as an HTML fragment
+  // the server renders; without JavaScript the form has a link to the same list on a page of its own.
+  var slot = document.getElementById("nearby-slot");
+  var asked = "";
+  function lookNearby() {
+    if (!slot || !window.fetch) { return; }
+    var category = document.querySelector("input[name=category]:checked");
+    var area = document.querySelector("select[name=area]");
+    if (!category) { return; }
+    var query = "fragment=1&category=" + encodeURIComponent(category.value) +
+      "&area=" + encodeURIComponent(area ? area.value : "") +
+      "&lat=" + encodeURIComponent(lat.value) + "&long=" + encodeURIComponent(lon.value);
+    if (query === asked) { return; }
+    asked = query;
+    fetch(slot.dataset.url + "?" + query, { credentials: "same-origin" }).then(function (response) {
+      return response.text();
+    }).then(function (html) {
+      if (query === asked) { slot.innerHTML = html; }
+    }).catch(function () { asked = ""; });
+  }
+  document.querySelectorAll("input[name=category], select[name=area]").forEach(function (input) {
+    input.addEventListener("change", lookNearby);
+  });
+
   function set(latitude, longitude, centre) {
     lat.value = latitude.toFixed(6);
     lon.value = longitude.toFixed(6);
+    lookNearby();
     status.textContent = (box.dataset.chosen || "%s").replace("%s", lat.value + ", " + lon.value);
     clear.hidden = false;
     if (!map) { return; }
@@ -35,6 +60,7 @@
   function remove() {
     lat.value = "";
     lon.value = "";
+    lookNearby();
     status.textContent = box.dataset.removed || "";
     clear.hidden = true;
     if (marker) {
@@ -74,5 +100,5 @@
   }
   clear.addEventListener("click", remove);
   // A form sent back with an error keeps the point the resident chose.
-  if (lat.value && lon.value) { set(parseFloat(lat.value), parseFloat(lon.value), true); }
+  if (lat.value && lon.value) { set(parseFloat(lat.value), parseFloat(lon.value), true); } else { lookNearby(); }
 })();

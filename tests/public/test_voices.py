@@ -179,7 +179,8 @@ def test_the_support_form_without_csrf_token_is_refused_and_adds_nothing(app):
     reference, _code = submit_report(app.test_client())
     _token, key = support_form(client, reference)
     response = client.post(
-        f"/reports/{reference}/support", data={"submission_key": key, "visibility": "administrators"}
+        f"/reports/{reference}/support",
+        data={"submission_key": key, "visibility": "administrators"},
     )
     assert response.status_code == 400
     assert "Also reported by" not in client.get(f"/reports/{reference}").get_data(as_text=True)
