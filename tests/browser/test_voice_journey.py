@@ -22,9 +22,9 @@ def fits(page, what):
     assert width <= 360, f"{what} is {width}px wide"
 
 
-def accepted_at(app, staff, latitude, longitude):
+def accepted_at(portal, staff, latitude, longitude):
     """A water report of 第八师 at the point, accepted with the rounded public point; its reference."""
-    reference, _code = submit_report(app.test_client(), latitude=latitude, longitude=longitude)
+    reference, _code = submit_report(portal.test_client(), latitude=latitude, longitude=longitude)
     assert act(staff, reference, "accept", public_location="rounded").status_code == 302
     return reference
 
