@@ -589,3 +589,117 @@ def test_raw_coordinates_never_reach_any_public_output(make_app):
         assert f'"lat": {float(lat)}' in mapped and f'"lon": {float(lon)}' in mapped
     [item] = anyone.get(f"/open311/v2/requests/{open311}.json").get_json()
     assert (item["lat"], item["long"]) == tuple(map(float, rounded_point(*RAW_POINTS[1])))
+
+
+VOICE = ("附议保密人", "13987654321", "voice-planted@example.org", "voice-planted%40example.org")
+VOICE_NOTE = "VOICE-NOTE 我住在排污口对面三号楼"
+
+
+def test_supporters_identities_and_notes_never_reach_the_public_search_or_logs(
+    app, live_server, all_logs, capfd
+):
+    """A supporter's planted name, phone, email and note, and those of a duplicate's reporter merged into the
+    case, reach no public page, nearby list, API, Open311, feed, search or log line; staff see them after the
+    audited reveal only."""
+    add_user(app, username="shz", unit="第八师石河子市")
+    staff = Browser(live_server)
+    staff.login("shz")
+    resident = Browser(live_server)
+
+    def report(name, phone, email, description):
+        page = resident.get("/reports/new")[2]
+        fields = {
+            "csrf_token": hidden_value(page, "csrf_token"),
+            "submission_key": hidden_value(page, "submission_key"),
+            "category": "water",
+            "area": "8",
+            "place": "北泉镇某排污口",
+            "description": description,
+            "name": name,
+            "phone": phone,
+            "email": email,
+            "visibility": "handling_unit",
+            "latitude": "44.305123",
+            "longitude": "86.041234",
+        }
+        status, _headers, page = resident.post("/reports/new", fields)
+        assert status == 200, page[:500]
+        return receipt_of(page)
+
+    def staff_act(reference, action, **extra):
+        current = staff.get(f"/console/reports/{reference}")[2]
+        fields = {
+            "csrf_token": hidden_value(current, "csrf_token"),
+            "version": hidden_value(current, "version"),
+            **extra,
+        }
+        assert staff.post(f"/console/reports/{reference}/{action}", fields)[0] == 302
+
+    target, _code = report("", "", "", "排污口每天夜里排放黑臭污水,渠道里的鱼都死了。")
+    staff_act(target, "accept")
+    duplicate, _dup_code = report(NAME, PHONE, EMAIL, SENTENCE)
+    page = resident.get(f"/reports/{target}/support")[2]
+    status, _headers, receipt = resident.post(
+        f"/reports/{target}/support",
+        {
+            "csrf_token": hidden_value(page, "csrf_token"),
+            "submission_key": hidden_value(page, "submission_key"),
+            "name": VOICE[0],
+            "phone": VOICE[1],
+            "email": VOICE[2],
+            "visibility": "handling_unit",
+            "note": VOICE_NOTE,
+        },
+    )
+    assert status == 200
+    voice_reference, voice_code = receipt_of(receipt)
+    staff_act(duplicate, "merge", target=target, confirm="yes")
+
+    planted = (*VOICE, VOICE_NOTE, "三号楼", *EVERYTHING)
+    console = staff.get(f"/console/reports/{target}")[2]
+    assert VOICE_NOTE in console  # the note is the unit's to read
+    for text in (*VOICE[:3], NAME, PHONE, EMAIL):
+        assert text not in console, "shown before the reveal"
+    revealed = staff.post(
+        f"/console/reports/{target}/identity", {"csrf_token": hidden_value(console, "csrf_token")}
+    )[2]
+    assert VOICE[0] in revealed and NAME in revealed and EMAIL in revealed
+    assert [a for a, _u, _s in audit_reads(app) if a == "identity.read"] == ["identity.read"] * 2
+
+    with app.app_context():
+        search.reindex(app.config)
+        unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.name == "第八师石河子市"))
+    anyone = Browser(live_server)
+    paths = [
+        *public_paths(app, target, unit_id),
+        *public_paths(app, duplicate, unit_id),
+        "/reports/nearby?category=water&area=8&lat=44.3051&long=86.0412",
+        "/reports/nearby?category=water&area=8&fragment=1",
+        f"/reports/{target}/support",
+        f"/reports/{duplicate}/support",
+        "/feeds/reports.atom",
+    ]
+    for path in sorted(set(paths)):
+        status, _headers, text = anyone.get(path)
+        assert status in (200, 301, 302, 404), (path, status)
+        for secret in planted:
+            assert secret not in text, f"{secret!r} leaked into {path}"
+    status, headers, _text = anyone.post(
+        "/reports/track",
+        {
+            "csrf_token": anyone.token("/reports/track"),
+            "reference": voice_reference,
+            "code": voice_code,
+        },
+    )
+    assert status == 302
+    own = anyone.get(headers["Location"])[2]
+    assert "另有 2 位群众反映此问题" in own
+    for secret in planted:
+        assert secret not in own, f"{secret!r} leaked into the supporter's own page"
+
+    captured = capfd.readouterr()
+    logged = "\n".join([r.getMessage() for r in all_logs.records] + [captured.out, captured.err])
+    for secret in (*VOICE[:3], VOICE_NOTE, NAME, PHONE, EMAIL):
+        assert secret not in logged, f"{secret!r} leaked into the log"
+    assert_unsearchable(anyone, (VOICE[0], VOICE[1], VOICE[2], "VOICE-NOTE", "三号楼"))

@@ -150,7 +150,7 @@ def _action_form(action, report, formdata=None):
     return prefixed(form, action)
 
 
-def _render_report(report, identity=None, status=200, **bound):
+def _render_report(report, identity=None, status=200, voices=None, **bound):
     """The report page; `bound` holds the action form just submitted, to show again with its errors."""
     visibility = identities.describe_visibility(report)
     return render_template(
@@ -163,7 +163,7 @@ def _render_report(report, identity=None, status=200, **bound):
         identity=identity,
         visibility=visibility,
         may_see_identity=identities.may_see(current_user, report, visibility),
-        voices=supporters.for_unit(current_user, report, reveal=identity is not None),
+        voices=supporters.for_unit(current_user, report) if voices is None else voices,
     ), status
 
 
@@ -177,15 +177,16 @@ def reports_show(reference):
 @bp.post("/reports/<reference>/identity")
 @permission_required(Permission.CONSOLE_VIEW)
 def reports_identity(reference):
-    """Reveal the reporter's identity to a user allowed to see it; the read is audited."""
+    """Reveal the reporter's and supporters' identities to a user allowed to see them; each read is audited."""
     report = handling.get_for(current_user, reference)
     if not forms.IdentityForm().validate_on_submit():
         abort(400)
     identity = identities.read_identity(current_user, report, purpose="report page")
+    voices = supporters.for_unit(current_user, report, reveal=True)
     db.session.commit()
-    if identity is None:
+    if identity is None and not any(v.identity for v in voices):
         flash(_("You may not see who made this report."), "error")
-    return _render_report(report, identity=identity)
+    return _render_report(report, identity=identity, voices=voices)
 
 
 def _due(moment):
