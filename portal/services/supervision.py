@@ -123,7 +123,8 @@ def map_points(filters, limit=MAP_LIMIT):
 
 def get_public(reference):
     """One report for the public page, or NotFound."""
-    return access.REPORTS.get_public(reference)
+    # With its merge, if any (the page says where a merged duplicate went).
+    return access.REPORTS.get_public(reference, (joinedload(Report.merge),))
 
 
 def published_outcomes(limit):

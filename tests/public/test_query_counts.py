@@ -27,7 +27,7 @@ LIMITS = {
     "/disclosures": 7 + 1,
     "/disclosures/{revised}": 6 + 1,
     "/reports": 7 + 1,
-    "/reports/{closed}": 6 + 1,
+    "/reports/{closed}": 7 + 1,  # 7: with the count of residents who added their voice
     "/consultations": 6 + 1,
     "/consultations/{eia}": 8 + 1,
     "/search?q=污染": 4 + 1,
