@@ -259,10 +259,10 @@ def reports_show(reference):
 def reports_nearby():
     """Similar open reports near a point or in an area: a page of its own without JavaScript, and with
     `fragment=1` the list the report form shows as the resident picks a category and a point."""
-    known, args, cases, error = reference_data.current(), request.args, [], None
+    known, args, found, error = reference_data.current(), request.args, [], None
     if args.get("category"):
         try:
-            cases = supporters.nearby(
+            found = supporters.nearby(
                 args["category"],
                 args.get("area"),
                 args.get("lat"),
@@ -273,7 +273,7 @@ def reports_nearby():
         except ValidationFailed as failed:
             error = failed
     page = "public/reports/_nearby.html" if args.get("fragment") else "public/reports/nearby.html"
-    return render_template(page, cases=cases, error=error, args=args, known=known), (
+    return render_template(page, found=found, error=error, args=args, known=known), (
         400 if error else 200
     )
 
@@ -330,7 +330,7 @@ def support_input(form):
 
 @bp.get("/reports/<reference>/support/<token>")
 def reports_supporter(reference, token):
-    """A supporter's private view of the case: its public timeline, and where it went if merged."""
+    """A supporter's private view of the report: its public timeline, and where it went if merged."""
     report, _supporter = supporters.open_link(reference, token, current_app.config)
     return render_template(
         "public/reports/supporter.html",

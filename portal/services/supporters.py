@@ -3,7 +3,7 @@
 Nearby reports are found from what the public may see only: the category, the area and the public point
 (`access.public_point`, confirmed by the unit on acceptance), never the point a resident reported, so that
 asking near many points cannot locate anyone. A supporter gets their own receipt code (hashed as a
-reporter's is) and tracks the case with its reference; their identity is kept apart, encrypted, and read
+reporter's is) and tracks the report with its reference; their identity is kept apart, encrypted, and read
 as a reporter's is (`identities.may_see`), with every read audited.
 """
 
@@ -40,7 +40,7 @@ SUPPORT_WINDOW_SECONDS = 60 * 60
 
 
 @dataclass(frozen=True)
-class NearbyCase:
+class NearbyReport:
     """An open report like the one being written: `meters` from its public point, None when listed by area."""
 
     report: Report
@@ -111,11 +111,11 @@ def nearby(category, area, latitude, longitude, config, known=None):
         meters = _meters((float(lat), float(lon)), point)
         if meters <= radius:
             found.append((report, round(meters)))
-    # Nearest first; cases placed by their area only (no distance) after them, newest first as read.
+    # Nearest first; reports placed by their area only (no distance) after them, newest first as read.
     found.sort(key=lambda pair: (pair[1] is None, pair[1] or 0))
     found = found[: config["NEARBY_LIMIT"]]
     counts = voices_of([report.id for report, _meters in found])
-    return [NearbyCase(report, meters, counts.get(report.id, 0)) for report, meters in found]
+    return [NearbyReport(report, meters, counts.get(report.id, 0)) for report, meters in found]
 
 
 def voices_of(report_ids):

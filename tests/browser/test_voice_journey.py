@@ -1,5 +1,5 @@
 """Voices in Chromium, on a phone: a resident picks a category and a point on the map (local tiles), sees the open
-report nearby, adds their voice, gets their own receipt and tracks the case with it; staff merge a duplicate, and
+report nearby, adds their voice, gets their own receipt and tracks the report with it; staff merge a duplicate, and
 the duplicate's reporter sees the merge when tracking. The pages pass axe and fit 360 px, in Chinese and English."""
 
 import re
@@ -54,7 +54,7 @@ def test_nearby_voice_receipt_tracking_and_a_merge(browser, live_server, app, ti
     longitude = page.locator('input[name="longitude"]').input_value()
     target = accepted_at(app, staff_http, latitude, longitude)
     fill_water_report(page)  # checks 水污染 and 第八师: the list is fetched
-    nearby = page.locator("#nearby-slot .nearby-case")
+    nearby = page.locator("#nearby-slot .nearby-report")
     expect(nearby).to_have_count(1)
     expect(nearby).to_contain_text(target)
     expect(nearby).to_contain_text(re.compile(r"相距约 \d+ 米"))
@@ -73,7 +73,7 @@ def test_nearby_voice_receipt_tracking_and_a_merge(browser, live_server, app, ti
     assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){4}", code)
     fits(page, "the supporter's receipt")
 
-    # Tracks the case with their own code: its public timeline, and the count.
+    # Tracks the report with their own code: its public timeline, and the count.
     track(page, live_server, target, code)
     expect(page).to_have_url(re.compile(rf"/reports/{target}/support/[a-z2-7]+$"))
     expect(page.locator(".timeline")).to_contain_text("已受理")
@@ -81,7 +81,7 @@ def test_nearby_voice_receipt_tracking_and_a_merge(browser, live_server, app, ti
     expect(page.locator("body")).not_to_contain_text("王五")
     fits(page, "the supporter's tracking page")
 
-    # Another resident reported the same problem; staff merge it into the case.
+    # Another resident reported the same problem; staff merge it into the first one.
     duplicate, duplicate_code = submit_report(app.test_client(), email="dup@example.org")
     staff_context = guarded_context(browser, live_server, tiles, outside)
     staff = staff_context.new_page()
@@ -100,13 +100,13 @@ def test_nearby_voice_receipt_tracking_and_a_merge(browser, live_server, app, ti
     expect(staff.locator(".supporters")).to_contain_text(f"来自已合并的举报 {duplicate}")
     expect(staff.locator(".supporters")).to_contain_text("晚上十点以后气味最重")
 
-    # The duplicate's reporter tracks it and is led to the case.
+    # The duplicate's reporter tracks it and is led to the first one.
     track(page, live_server, duplicate, duplicate_code)
     expect(page.locator(".merged")).to_contain_text(f"该举报已并入 {target}")
     page.locator(".merged a").click()
     expect(page).to_have_url(live_server + f"/reports/{target}")
     expect(page.locator(".voices")).to_contain_text("另有 2 位群众反映此问题")
-    fits(page, "the case's public page")
+    fits(page, "the first report's public page")
 
     assert not violations(page, messages), violations(page, messages)
     assert outside == [], f"requests left for outside hosts: {outside}"
@@ -136,7 +136,7 @@ def test_the_voice_pages_pass_axe_and_fit_a_phone(browser, live_server, app, lan
         fits(page, f"{what} ({language})")
 
     page.goto(live_server + "/reports/nearby?category=water&area=8&lat=44.3051&long=86.0412")
-    expect(page.locator(".nearby-case")).to_have_count(1)
+    expect(page.locator(".nearby-report")).to_have_count(1)
     check("the nearby page")
     page.goto(live_server + "/reports/nearby?category=water&area=8&lat=95&long=86")
     check("the nearby page with an error")
@@ -158,5 +158,5 @@ def test_the_voice_pages_pass_axe_and_fit_a_phone(browser, live_server, app, lan
     expect(page.locator(".merged")).to_be_visible()
     check("a merged report's tracking page")
     page.goto(live_server + f"/reports/{target}")
-    check("the case's public page")
+    check("the first report's public page")
     context.close()

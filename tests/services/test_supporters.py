@@ -158,7 +158,7 @@ def test_a_voice_is_added_once_per_submission_key_with_its_own_receipt(app_conte
     assert first.created and not again.created and first.receipt_code == again.receipt_code
     assert supporters.voices(report) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SupporterIdentity)) == 1
-    # The supporter's code opens the case (as a supporter), and is stored only as a hash.
+    # The supporter's code opens the report (as a supporter), and is stored only as a hash.
     tracked = reports.track(report.reference, first.receipt_code, "10.0.0.1", app.config)
     assert tracked.report.id == report.id and tracked.supporter is not None
     assert first.receipt_code.replace("-", "") not in str(tracked.supporter.receipt_hash)
