@@ -1,5 +1,5 @@
 """`flask --app wsgi portal …`: init, check, rotate-identity-key, reindex, create-user and the account commands,
-create-api-key, send-mail, tick, demo, backup, restore."""
+create-api-key, send-mail, tick, export-data, demo, backup, restore."""
 
 import sys
 from contextlib import contextmanager
@@ -376,6 +376,7 @@ def demo_command():
     for line in created:
         click.echo(line)
     click.echo(drain_outbox())
+    click.echo(export_data())
 
 
 @portal.command("send-mail")
@@ -393,11 +394,12 @@ def send_mail_command(limit):
 
 @portal.command("tick")
 def tick_command():
-    """Close due consultations, queue hearing reminders, drain the search outbox, remove orphan files (cron)."""
+    """Close due consultations, queue hearing reminders, drain the search outbox, remove orphan files and
+    write the day's open data (cron)."""
     import sqlalchemy as sa
 
     from portal.models.types import utcnow
-    from portal.services import consultations, hearings, storage
+    from portal.services import consultations, datasets, hearings, storage
 
     now = utcnow()
     closed = consultations.close_due(now, current_app.config)
@@ -414,6 +416,29 @@ def tick_command():
     click.echo(
         f"unreferenced stored files removed {removed}, {found.recent} younger than the grace period kept"
     )
+    manifest = datasets.read_manifest(config["OPEN_DATA_DIR"])
+    if datasets.due(manifest, now, config["OPEN_DATA_HOUR"], config["BABEL_DEFAULT_TIMEZONE"]):
+        click.echo(export_data())
+
+
+def export_data():
+    """Write the bulk files of /data now; one line saying how many rows went into them."""
+    from portal import open_data
+    from portal.services import datasets
+    from portal.urls import absolute_url
+
+    config = current_app.config
+    manifest = datasets.write_files(
+        config["OPEN_DATA_DIR"], absolute_url, open_data.licence(config)
+    )
+    rows = sum(entry["rows"] for entry in manifest["datasets"].values())
+    return f"open data written: {len(manifest['datasets'])} datasets, {rows} rows"
+
+
+@portal.command("export-data")
+def export_data_command():
+    """Write the open datasets of /data (CSV and JSON) now, instead of waiting for the nightly tick."""
+    click.echo(export_data())
 
 
 @portal.command("backup")

@@ -8,6 +8,7 @@ from portal.public import (  # noqa: E402,F401
     attachments,
     consultations,
     dashboard,
+    data,
     developers,
     disclosure_exports,
     disclosures,
