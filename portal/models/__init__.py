@@ -19,7 +19,9 @@ from portal.models.consultations import (
     ProjectStage,
     Registration,
     RegistrationStatus,
+    ReportNotice,
     Subscription,
+    SubscriptionTopic,
 )
 from portal.models.disclosures import (
     Disclosure,
@@ -77,7 +79,9 @@ __all__ = [
     "ProjectStage",
     "Registration",
     "RegistrationStatus",
+    "ReportNotice",
     "Subscription",
+    "SubscriptionTopic",
     "Disclosure",
     "DisclosureAttachment",
     "DisclosureCategory",
