@@ -97,6 +97,7 @@ UNSEEN_TABLES = frozenset(
         "comment_flags",
         "reporter_identities",
         "subscriptions",
+        "report_notices",
         "data_versions",
         "alembic_version",
     }

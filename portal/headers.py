@@ -36,6 +36,8 @@ PRIVATE_ENDPOINTS = frozenset(
         "public.registrations_lookup",
         "public.registrations_cancel",
         "public.subscriptions_new",
+        "public.subscriptions_reports_new",
+        "public.subscriptions_report_new",
         "public.subscriptions_sent",
         "public.subscriptions_confirm",
         "public.subscriptions_unsubscribe",
