@@ -335,3 +335,35 @@ def test_unsubscribing_from_a_digest_stops_it(app_context, staff):
     new_report(app_context, "r2", now=datetime(2026, 6, 2, 9, 0, tzinfo=BJ))
     tick(app_context, datetime(2026, 6, 3, 0, 10, tzinfo=BJ))
     assert len(notices()) == 1
+
+
+def test_a_link_made_with_another_secret_or_for_another_subscription_does_nothing(app_context):
+    """The token is the HMAC of the subscription's id and address under SECRET_KEY: without the secret, or for
+    another row, no link can be forged."""
+    subscription = subscriptions.subscribe(
+        "a@example.org", area=8, topic=REPORTS, config=app_context.config
+    )
+    db.session.commit()
+    forged = subscriptions.link_token("not-the-secret", subscription)
+    with pytest.raises(NotFound):
+        subscriptions.confirm(forged)
+    other = subscriptions.subscribe(
+        "b@example.org", area=8, topic=REPORTS, config=app_context.config
+    )
+    db.session.commit()
+    assert subscriptions.link_token(app_context.config["SECRET_KEY"], other) != (
+        subscriptions.link_token(app_context.config["SECRET_KEY"], subscription)
+    )
+    assert db.session.get(Subscription, subscription.id).confirmed_at is None
+
+
+def test_consultation_followers_of_an_area_hear_nothing_of_its_reports(app_context, staff):
+    """A consultation subscription to area 8 is not a report subscription."""
+    subscriptions.subscribe("c@example.org", area=8, config=app_context.config, now=T0)
+    db.session.commit()
+    token = LINK.findall(queued_mail("c@example.org")[-1].body)[0][1]
+    subscriptions.confirm(token, now=T0)
+    db.session.commit()
+    new_report(app_context, "r1", now=T0 + timedelta(minutes=1))
+    tick(app_context, T0 + timedelta(minutes=5))
+    assert len(queued_mail("c@example.org")) == 1
