@@ -543,10 +543,11 @@ def _pending_events(limit):
 def _claim(table, values, where=None):
     """True when this run recorded the row or claim first; a concurrent run (another host) gets False."""
     if where is None:
+        # RETURNING, not rowcount: psycopg reports no row count for INSERT … ON CONFLICT here.
         insert = postgresql.insert if _postgres() else sqlite.insert
         statement = insert(table).values(**values).on_conflict_do_nothing()
-    else:
-        statement = sa.update(table).where(where).values(**values)
+        return db.session.execute(statement.returning(*table.primary_key)).first() is not None
+    statement = sa.update(table).where(where).values(**values)
     return db.session.execute(statement).rowcount == 1
 
 
