@@ -367,3 +367,27 @@ def test_consultation_followers_of_an_area_hear_nothing_of_its_reports(app_conte
     new_report(app_context, "r1", now=T0 + timedelta(minutes=1))
     tick(app_context, T0 + timedelta(minutes=5))
     assert len(queued_mail("c@example.org")) == 1
+
+
+def test_not_accepted_is_told_with_its_legal_reason_and_area_followers_hear_nothing(
+    app_context, staff
+):
+    """Case followers get the legal reason (as the public page shows it), never the explanation to the resident;
+    not accepting is not an event area followers hear of."""
+    report = new_report(app_context, "r1")
+    follow(app_context, "case@example.org", topic=REPORT, report=report.reference, now=T0)
+    follow(app_context, area=8, now=T0 + timedelta(minutes=1))  # after the report's arrival
+    handling.not_accept(
+        staff,
+        report,
+        None,
+        "not_specific",
+        "请补充具体地点和时间后再次举报。",
+        now=T0 + timedelta(hours=1),
+    )
+    db.session.commit()
+    tick(app_context, T0 + timedelta(hours=2))
+    [message] = notices("case@example.org")
+    assert "Not accepted" in message.body and "Reason" in message.body
+    assert "请补充具体地点和时间" not in message.body
+    assert notices() == []
