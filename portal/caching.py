@@ -98,6 +98,8 @@ UNSEEN_TABLES = frozenset(
         "reporter_identities",
         "subscriptions",
         "report_notices",
+        "resident_pages",
+        "resident_page_entries",
         "data_versions",
         "alembic_version",
     }

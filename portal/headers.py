@@ -42,6 +42,11 @@ PRIVATE_ENDPOINTS = frozenset(
         "public.subscriptions_confirm",
         "public.subscriptions_unsubscribe",
         "public.subscriptions_unsubscribed",
+        "public.resident_pages_keep",
+        "public.resident_pages_sent",
+        "public.resident_pages_show",
+        "public.resident_pages_remove",
+        "public.resident_pages_delete",
     }
 )
 

@@ -58,6 +58,7 @@ from portal.models.reports import (
     ReportStatus,
     RoutingRule,
 )
+from portal.models.residents import ResidentPage, ResidentPageEntry
 from portal.models.search import SearchOutbox
 from portal.models.throttle import RateLimitHit
 from portal.models.units import Area, Unit, UnitAlias, UnitKind
@@ -80,6 +81,8 @@ __all__ = [
     "Registration",
     "RegistrationStatus",
     "ReportNotice",
+    "ResidentPage",
+    "ResidentPageEntry",
     "Subscription",
     "SubscriptionTopic",
     "Disclosure",

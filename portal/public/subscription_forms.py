@@ -65,3 +65,24 @@ class ReportSubscriptionForm(Form):
     email = StringField(_l("Email"), validators=[Length(max=254)])
     digest = RadioField(_l("How often?"), choices=DIGEST_CHOICES, default="each")
     submit = SubmitField(_l("Follow this report"))
+
+
+class KeepForm(Form):
+    """The address whose "my reports" page keeps a report."""
+
+    names = {"email": _l("your email address")}
+
+    email = StringField(_l("Email"), validators=[Length(max=254)])
+    submit = SubmitField(_l("Keep it on my page"))
+
+
+class RemoveForm(Form):
+    """The button that takes a report off the "my reports" page."""
+
+    submit = SubmitField(_l("Remove from this page"))
+
+
+class DeletePageForm(Form):
+    """The button that deletes the "my reports" page."""
+
+    submit = SubmitField(_l("Delete this page"))

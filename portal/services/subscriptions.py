@@ -123,7 +123,8 @@ def unsubscribe_path(token):
 # --- subscribing ---------------------------------------------------------------------------------
 
 
-def _email(value):
+def email_address(value):
+    """The address typed, trimmed; ValidationFailed (field "email") when empty or not an address."""
     email = (value or "").strip()
     if not email:
         raise ValidationFailed(
@@ -234,7 +235,8 @@ def _what(topic, area, unit, category, report):
     return {"area": area, "unit": unit}
 
 
-def _limit(config):
+def client_limit(config):
+    """SUBSCRIPTION_LIMIT: requests a client may make an hour (subscriptions and resident pages)."""
     value = config["SUBSCRIPTION_LIMIT"]
     if isinstance(value, bool) or int(value) < 1:
         raise ValueError(f"SUBSCRIPTION_LIMIT: expected at least 1, got {value!r}")
@@ -272,13 +274,13 @@ def subscribe(
     now = now or utcnow()
     key = throttle.private_key(config["SECRET_KEY"], "subscribe", client)
     if client is not None and throttle.exhausted(
-        key, _limit(config), SUBSCRIPTION_WINDOW_SECONDS, now
+        key, client_limit(config), SUBSCRIPTION_WINDOW_SECONDS, now
     ):
         raise TooManyRequests(
             _("Too many subscription requests. Please wait an hour and try again.")
         )
     errors = []
-    email = _collect(errors, _email, email)
+    email = _collect(errors, email_address, email)
     what = _collect(errors, _what, topic, area, unit, category, report) or {}
     if errors:
         raise ValidationFailed.every(errors)
