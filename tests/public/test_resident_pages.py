@@ -93,7 +93,9 @@ def test_removing_a_report_and_deleting_the_page(app, english):
     token = hidden_value(english.get(link).get_data(as_text=True), "csrf_token")
     english.post(f"{link}/remove/{reference}", data={"csrf_token": token})
     after = english.get(link).get_data(as_text=True)
-    assert f"/reports/track/{reference}/" not in after and "There is no report on this page" in after
+    assert (
+        f"/reports/track/{reference}/" not in after and "There is no report on this page" in after
+    )
     assert english.get(f"/reports/{reference}").status_code == 200
     english.post(f"{link}/delete", data={"csrf_token": token})
     assert english.get(link).status_code == 404
