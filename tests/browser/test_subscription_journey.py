@@ -135,3 +135,44 @@ def test_the_subscription_pages_pass_axe_and_fit_a_phone(browser, live_server, a
     assert not found, "the form with errors:\n" + "\n".join(map(describe, found))
     fits(page, "the form with errors")
     context.close()
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_keep_a_report_on_my_reports_page(browser, live_server, app, language):
+    """Report → tracking page → keep it for an address → the mailed link opens the page listing it; each page
+    passes axe and fits 360 px."""
+    from tests.browser.test_accessibility import axe_violations, describe, open_in
+    from tests.helpers import queued_mail
+
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(live_server + "/reports/new")
+    fill_water_report(page)
+    page.locator('form input[type="submit"][name="submit"]').click()
+    reference = page.locator("#reference").inner_text().strip()
+    code = page.locator("#receipt-code").inner_text().strip()
+    open_in(page, live_server, language, "/reports/track")
+    page.locator('input[name="reference"]').fill(reference)
+    page.locator('input[name="code"]').fill(code)
+    page.locator('form input[type="submit"][name="submit"]').click()
+    page.locator('a[href$="/keep"]').click()
+
+    def check(name):
+        found = axe_violations(page)
+        assert not found, f"{name} ({language}):\n" + "\n".join(map(describe, found))
+        fits(page, name)
+
+    check("the keep form")
+    page.locator('input[name="email"]').fill(f"keeper-{language}@example.org")
+    page.locator('main form input[type="submit"]').click()
+    expect(page).to_have_url(re.compile(r"/my-reports/sent$"))
+    check("the sent page")
+    with app.app_context():
+        body = queued_mail(f"keeper-{language}@example.org")[-1].body
+    page.goto(live_server + re.search(r"(/my-reports/[a-z2-7]+)", body).group(1))
+    expect(page.locator("main")).to_contain_text(reference)
+    check("the my reports page")
+    page.locator(f'main a[href^="/reports/track/{reference}/"]').click()
+    expect(page.locator("h1")).to_contain_text(reference)
+    context.close()
