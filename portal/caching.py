@@ -99,6 +99,9 @@ UNSEEN_TABLES = frozenset(
         "comment_flags",
         "reporter_identities",
         "subscriptions",
+        "report_notices",
+        "resident_pages",
+        "resident_page_entries",
         "data_versions",
         "alembic_version",
     }

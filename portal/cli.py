@@ -394,18 +394,31 @@ def send_mail_command(limit):
 
 @portal.command("tick")
 def tick_command():
-    """Close due consultations, queue hearing reminders, drain the search outbox, remove orphan files and
-    write the day's open data (cron)."""
+    """Close due consultations, queue hearing reminders and report notices and digests, drain the search
+    outbox, remove orphan files and write the day's open data (cron)."""
     import sqlalchemy as sa
 
     from portal.models.types import utcnow
-    from portal.services import consultations, datasets, hearings, storage
+    from portal.services import consultations, datasets, hearings, storage, subscriptions
 
     now = utcnow()
     closed = consultations.close_due(now, current_app.config)
     reminded = hearings.send_reminders(now)
     db.session.commit()
     click.echo(f"consultations closed {len(closed)}, hearing reminders queued {reminded}")
+    # Each batch commits with its record of the events it announced: a crash re-sends nothing.
+    events = mails = 0
+    for _round in range(100):
+        handled, queued = subscriptions.queue_report_notices(current_app.config, now)
+        db.session.commit()
+        events, mails = events + handled, mails + queued
+        if handled < subscriptions.NOTICE_BATCH:
+            break
+    digests = subscriptions.queue_digests(current_app.config, now)
+    db.session.commit()
+    click.echo(
+        f"report events announced {events} in {mails} notices, daily digests queued {digests}"
+    )
     click.echo(drain_outbox())
     config = current_app.config
     referenced = storage.referenced_files(lambda sql: db.session.execute(sa.text(sql)).all())

@@ -20,6 +20,7 @@ from portal.public import (  # noqa: E402,F401
     pages,
     projects,
     reports,
+    resident_pages,
     search,
     styleguide,
     subscriptions,
