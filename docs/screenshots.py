@@ -80,6 +80,7 @@ PAGES = (
     "password",
     "audit-log",
     "console-log",
+    "data",
 )
 
 
@@ -290,6 +291,7 @@ def resident_journeys(page, base, camera, paths):
     camera.visit(page, base, "/dashboard", "dashboard")
     camera.visit(page, base, "/dashboard/goals", "dashboard-goals")
     camera.visit(page, base, "/developers", "developers", missing_ok=True)
+    camera.visit(page, base, "/data", "data")
 
 
 def log_in(page, base, account):

@@ -21,12 +21,14 @@ would). Public answers get an ETag (of what this visitor receives), and stored o
 without rendering when the answer is there.
 """
 
+import contextlib
 import hashlib
 import os
 import secrets
 import sqlite3
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -100,6 +102,9 @@ UNSEEN_TABLES = frozenset(
         "reporter_identities",
         "supporter_identities",
         "subscriptions",
+        "report_notices",
+        "resident_pages",
+        "resident_page_entries",
         "data_versions",
         "alembic_version",
     }
@@ -301,6 +306,9 @@ class VersionReader:
             local.key = (os.getpid(), self.generation)
             with self.lock:
                 self.opened.append(local.connection)
+            # A server may start a thread per request (Werkzeug's, `flask run`): the connection ends with
+            # its thread, or each request would leave one open until the engine is disposed.
+            weakref.finalize(threading.current_thread(), self._forget, local.connection)
         connection = local.connection
         try:
             cursor = connection.cursor()
@@ -313,16 +321,26 @@ class VersionReader:
             connection.invalidate()
             raise
 
+    def _forget(self, connection):
+        with self.lock:
+            if connection not in self.opened:
+                return  # closed already, with every other one
+            self.opened.remove(connection)
+        _invalidate(connection)
+
     def close(self, *_args):
         """Close every connection opened so far (when the app's engine is disposed)."""
         with self.lock:
             opened, self.opened = self.opened, []
             self.generation += 1
         for connection in opened:
-            try:
-                connection.invalidate()
-            except (sa.exc.SQLAlchemyError, sqlite3.ProgrammingError):
-                continue  # SQLite refuses to close another thread's connection; it closes with its thread
+            _invalidate(connection)
+
+
+def _invalidate(connection):
+    # SQLite refuses to close another thread's connection; it closes with its thread.
+    with contextlib.suppress(sa.exc.SQLAlchemyError, sqlite3.ProgrammingError):
+        connection.invalidate()
 
 
 def read_versions():

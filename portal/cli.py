@@ -1,5 +1,5 @@
 """`flask --app wsgi portal …`: init, check, rotate-identity-key, reindex, create-user and the account commands,
-create-api-key, send-mail, tick, demo, backup, restore."""
+create-api-key, send-mail, tick, export-data, demo, backup, restore."""
 
 import sys
 from contextlib import contextmanager
@@ -376,6 +376,7 @@ def demo_command():
     for line in created:
         click.echo(line)
     click.echo(drain_outbox())
+    click.echo(export_data())
 
 
 @portal.command("send-mail")
@@ -393,17 +394,31 @@ def send_mail_command(limit):
 
 @portal.command("tick")
 def tick_command():
-    """Close due consultations, queue hearing reminders, drain the search outbox, remove orphan files (cron)."""
+    """Close due consultations, queue hearing reminders and report notices and digests, drain the search
+    outbox, remove orphan files and write the day's open data (cron)."""
     import sqlalchemy as sa
 
     from portal.models.types import utcnow
-    from portal.services import consultations, hearings, storage
+    from portal.services import consultations, datasets, hearings, storage, subscriptions
 
     now = utcnow()
     closed = consultations.close_due(now, current_app.config)
     reminded = hearings.send_reminders(now)
     db.session.commit()
     click.echo(f"consultations closed {len(closed)}, hearing reminders queued {reminded}")
+    # Each batch commits with its record of the events it announced: a crash re-sends nothing.
+    events = mails = 0
+    for _round in range(100):
+        handled, queued = subscriptions.queue_report_notices(current_app.config, now)
+        db.session.commit()
+        events, mails = events + handled, mails + queued
+        if handled < subscriptions.NOTICE_BATCH:
+            break
+    digests = subscriptions.queue_digests(current_app.config, now)
+    db.session.commit()
+    click.echo(
+        f"report events announced {events} in {mails} notices, daily digests queued {digests}"
+    )
     click.echo(drain_outbox())
     config = current_app.config
     referenced = storage.referenced_files(lambda sql: db.session.execute(sa.text(sql)).all())
@@ -414,6 +429,29 @@ def tick_command():
     click.echo(
         f"unreferenced stored files removed {removed}, {found.recent} younger than the grace period kept"
     )
+    manifest = datasets.read_manifest(config["OPEN_DATA_DIR"])
+    if datasets.due(manifest, now, config["OPEN_DATA_HOUR"], config["BABEL_DEFAULT_TIMEZONE"]):
+        click.echo(export_data())
+
+
+def export_data():
+    """Write the bulk files of /data now; one line saying how many rows went into them."""
+    from portal import open_data
+    from portal.services import datasets
+    from portal.urls import absolute_url
+
+    config = current_app.config
+    manifest = datasets.write_files(
+        config["OPEN_DATA_DIR"], absolute_url, open_data.licence(config)
+    )
+    rows = sum(entry["rows"] for entry in manifest["datasets"].values())
+    return f"open data written: {len(manifest['datasets'])} datasets, {rows} rows"
+
+
+@portal.command("export-data")
+def export_data_command():
+    """Write the open datasets of /data (CSV and JSON) now, instead of waiting for the nightly tick."""
+    click.echo(export_data())
 
 
 @portal.command("backup")

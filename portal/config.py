@@ -115,15 +115,20 @@ class Config:
     # with every such answer as a `Link: <url>; rel="license"` header.
     DATA_LICENCE = "CC BY 4.0"
     DATA_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
-    # The page cache (portal/caching.py): megabytes of rendered public answers each process keeps (0: no
-    # cache, answers still get ETags and 304s), and the seconds after which an entry is rendered again
-    # even though no data changed, so that what the clock alone changes (a deadline passing) shows.
+    # The bulk files of /data (portal/services/datasets.py): their folder (DATA_DIR/open-data when unset;
+    # several app hosts share one, like FILES_DIR), and the local hour after which `portal tick` writes
+    # the day's files.
+    OPEN_DATA_DIR = None
+    OPEN_DATA_HOUR = 3
     # Maps (portal/maps.py): an XYZ tile URL template ({z}, {x}, {y}, optionally {key}); empty, no map anywhere.
     # The attribution the tile service asks for is shown on every map; the key replaces {key}, never logged.
     MAP_TILES = ""
     MAP_LABELS = ""  # optional: a layer of place names drawn over the tiles (天地图's cva_w)
     MAP_ATTRIBUTION = ""
     MAP_KEY = ""
+    # The page cache (portal/caching.py): megabytes of rendered public answers each process keeps (0: no
+    # cache, answers still get ETags and 304s), and the seconds after which an entry is rendered again
+    # even though no data changed, so that what the clock alone changes (a deadline passing) shows.
     PAGE_CACHE_MB = 16.0
     PAGE_CACHE_SECONDS = 60
 
@@ -171,6 +176,8 @@ class Config:
         "PORTAL_PUBLIC_SECURITY_FILING": ("PUBLIC_SECURITY_FILING", str),
         "PORTAL_DATA_LICENCE": ("DATA_LICENCE", str),
         "PORTAL_DATA_LICENCE_URL": ("DATA_LICENCE_URL", str),
+        "PORTAL_OPEN_DATA_DIR": ("OPEN_DATA_DIR", str),
+        "PORTAL_OPEN_DATA_HOUR": ("OPEN_DATA_HOUR", int),
         "PORTAL_MAP_TILES": ("MAP_TILES", str),
         "PORTAL_MAP_LABELS": ("MAP_LABELS", str),
         "PORTAL_MAP_ATTRIBUTION": ("MAP_ATTRIBUTION", str),
@@ -210,6 +217,13 @@ def load(overrides=None, environ=None):
     # Made absolute, never resolved: the path is a link that a rebuild points at a new directory.
     settings["FILES_DIR"] = str(Path(settings["FILES_DIR"] or data_dir).resolve())
     settings["SEARCH_DIR"] = os.path.abspath(settings["SEARCH_DIR"] or data_dir / "search")
+    settings["OPEN_DATA_DIR"] = str(
+        Path(settings["OPEN_DATA_DIR"] or data_dir / "open-data").resolve()
+    )
+    if not 0 <= settings["OPEN_DATA_HOUR"] <= 23:
+        raise ConfigError(
+            f"PORTAL_OPEN_DATA_HOUR: {settings['OPEN_DATA_HOUR']} is not an hour of the day (0 to 23)."
+        )
     settings["SECRET_KEY"] = settings["SECRET_KEY"] or _development_secret(settings)
     settings["IDENTITY_KEY"] = settings["IDENTITY_KEY"] or _development_secret(
         settings,

@@ -1,10 +1,8 @@
 """Downloads, for the public pages and the console alike: stored files, and CSV spreadsheets made on the fly."""
 
-import csv
-import io
-from decimal import Decimal, InvalidOperation
-
 from flask import Response, send_file
+
+from portal.text import csv_text
 
 
 def send_attachment(path, download_name, mimetype, private):
@@ -19,35 +17,10 @@ def send_attachment(path, download_name, mimetype, private):
     return response
 
 
-def _cell(value):
-    if value is None:
-        return ""
-    # A spreadsheet runs a text cell that starts with one of these as a formula (a number such as -5 is safe).
-    if (
-        isinstance(value, str)
-        and value[:1] in ("=", "+", "-", "@", "\t", "\r")
-        and not _is_number(value)
-    ):
-        return "'" + value
-    return value
-
-
-def _is_number(text):
-    try:
-        Decimal(text)
-    except InvalidOperation:
-        return False
-    return True
-
-
 def csv_response(filename, header, rows):
     """A CSV download in UTF-8 with a byte-order mark, so that spreadsheets read the Chinese right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
     return Response(
-        "\ufeff" + buffer.getvalue(),
+        csv_text(header, rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={filename}"},
     )

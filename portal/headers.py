@@ -36,10 +36,17 @@ PRIVATE_ENDPOINTS = frozenset(
         "public.registrations_lookup",
         "public.registrations_cancel",
         "public.subscriptions_new",
+        "public.subscriptions_reports_new",
+        "public.subscriptions_report_new",
         "public.subscriptions_sent",
         "public.subscriptions_confirm",
         "public.subscriptions_unsubscribe",
         "public.subscriptions_unsubscribed",
+        "public.resident_pages_keep",
+        "public.resident_pages_sent",
+        "public.resident_pages_show",
+        "public.resident_pages_remove",
+        "public.resident_pages_delete",
     }
 )
 

@@ -1,7 +1,12 @@
-"""Text helpers that several layers need (the policy parser, search, routing, templates): Chinese numerals.
+"""Text helpers that several layers need (the policy parser, search, routing, templates, downloads):
+Chinese numerals, and CSV that spreadsheets read right.
 
 A neutral module: it imports nothing of the portal, so any module may import it without a cycle.
 """
+
+import csv
+import io
+from decimal import Decimal, InvalidOperation
 
 NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -27,3 +32,36 @@ def numeral(number):
     if tens == 0:
         return digits[ones]
     return f"{digits[tens] if tens > 1 else ''}十{digits.get(ones, '')}"
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    # A spreadsheet runs a text cell that starts with one of these as a formula (a number such as -5 is safe).
+    if (
+        isinstance(value, str)
+        and value[:1] in ("=", "+", "-", "@", "\t", "\r")
+        and not _is_number(value)
+    ):
+        return "'" + value
+    return value
+
+
+def _is_number(text):
+    try:
+        Decimal(text)
+    except InvalidOperation:
+        return False
+    return True
+
+
+def csv_lines(rows):
+    """`rows` as lines of CSV; a text cell that a spreadsheet would run as a formula gets an apostrophe first."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([_cell(value) for value in row] for row in rows)
+    return buffer.getvalue()
+
+
+def csv_text(header, rows):
+    """`header` and `rows` as CSV with a byte-order mark, so that spreadsheets read the Chinese right."""
+    return "\ufeff" + csv_lines([header, *rows])

@@ -310,3 +310,26 @@ def test_a_host_name_the_portal_does_not_serve_gets_400_even_for_a_cached_page(m
         assert client.get("/disclosures", headers={"Host": "portal.example.cn"}).status_code == 200
     refused = client.get("/disclosures", headers={"Host": "evil.example.com"})
     assert refused.status_code == 400 and "ETag" not in refused.headers
+
+
+def test_a_server_starting_a_thread_per_request_keeps_no_connection_per_request(app):
+    """Werkzeug's threaded server (and `flask run`) serves each request in a new thread: the version
+    reader's connection of a thread that ended is closed, so connections do not pile up."""
+    import urllib.request
+
+    from tests.conftest import serving
+
+    reader = app.extensions["portal_version_reader"]
+    with serving(app) as url:
+        for _ in range(12):
+            with urllib.request.urlopen(f"{url}/measures") as answer:
+                assert answer.status == 200
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            with app.app_context():
+                held = db.session.scalar(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    )
+                )
+            assert held <= 4
+    assert len(reader.opened) <= 1

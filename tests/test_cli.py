@@ -298,3 +298,31 @@ def test_tick_drains_the_search_outbox(app):
     assert "search index updated: 1 documents written, 0 removed, 0 waiting" in result.output
     with app.app_context():
         assert search.search(app.config, "湿地保护办法").items[0].kind == "consultation"
+
+
+def test_tick_announces_report_events_once(app):
+    """`tick` queues the notice of a new report to its area's confirmed follower; a second run queues none."""
+    from portal.models import SubscriptionTopic
+    from portal.models.types import utcnow
+    from portal.services import reports, subscriptions
+    from portal.services.reports import ReportInput
+
+    with app.app_context():
+        subscription = subscriptions.subscribe(
+            "f@example.org", area=8, topic=SubscriptionTopic.REPORTS, config=app.config
+        )
+        subscription.confirmed_at = utcnow()
+        data = ReportInput(
+            submission_key="tick-1",
+            category="water",
+            area=8,
+            place="北泉镇",
+            description="北泉镇排污口向渠道直排污水。",
+            name="",
+            phone="",
+            email="",
+        )
+        reports.submit(data, app.config)
+        db.session.commit()
+    assert "report events announced 1 in 1 notices" in run(app, "tick").output
+    assert "report events announced 0 in 0 notices" in run(app, "tick").output

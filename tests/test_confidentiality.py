@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.models import AuditRecord, ConsultationKind, Unit, User
 from portal.models.types import utcnow
 from portal.services import clocks, consultations, hearings, search
+from portal.services.datasets import DATASETS
 from portal.services.units import find_unit
 from tests.helpers import (
     PASSWORD,
@@ -138,6 +139,7 @@ def public_paths(app, reference, unit_id):
         f"/reports?unit={unit_id}",
         "/reports?area=8&category=water",
     }
+    paths |= {f"/data/{d.name}.{extension}" for d in DATASETS for extension in ("csv", "json")}
     rules = {r.rule for r in app.url_map.iter_rules()}
     if "/open311/v2/requests.<fmt>" in rules:
         for fmt in ("json", "xml"):
@@ -147,6 +149,12 @@ def public_paths(app, reference, unit_id):
                 f"/open311/v2/requests.{fmt}?service_request_id={reference}",
             }
     return sorted(paths)
+
+
+def write_open_data(app):
+    """Write the bulk files of /data now, as the nightly `portal tick` does."""
+    result = app.test_cli_runner().invoke(args=["portal", "export-data"])
+    assert result.exit_code == 0 and "open data written" in result.output, result.output
 
 
 def assert_unsearchable(browser, planted):
@@ -240,6 +248,7 @@ def test_planted_identity_never_reaches_public_pages_apis_or_logs(
 
     with app.app_context():
         search.reindex(app.config)  # the closed report is now searchable: by its public parts only
+    write_open_data(app)
     anyone = Browser(live_server)
     checked = 0
     for path in public_paths(app, reference, unit_id):
@@ -566,6 +575,7 @@ def test_raw_coordinates_never_reach_any_public_output(make_app):
     with app.app_context():
         search.reindex(app.config)
         unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.name == "第八师石河子市"))
+    write_open_data(app)
 
     anyone = app.test_client()
     paths = set(public_paths(app, web, unit_id)) | set(public_paths(app, open311, unit_id))
@@ -589,6 +599,10 @@ def test_raw_coordinates_never_reach_any_public_output(make_app):
         assert f'"lat": {float(lat)}' in mapped and f'"lon": {float(lon)}' in mapped
     [item] = anyone.get(f"/open311/v2/requests/{open311}.json").get_json()
     assert (item["lat"], item["long"]) == tuple(map(float, rounded_point(*RAW_POINTS[1])))
+    rows = {r["reference"]: r for r in anyone.get("/data/reports.json").get_json()["rows"]}
+    assert (rows[open311]["latitude"], rows[open311]["longitude"]) == tuple(
+        map(float, rounded_point(*RAW_POINTS[1]))
+    )
 
 
 VOICE = ("附议保密人", "13987654321", "voice-planted@example.org", "voice-planted%40example.org")

@@ -73,3 +73,12 @@ def test_bad_numbers_are_named(tmp_path):
                 "PORTAL_LOGIN_MAX_FAILURES": "many",
             }
         )
+
+
+@pytest.mark.parametrize("hour", ["24", "-1"])
+def test_an_open_data_hour_outside_the_day_is_refused(tmp_path, hour):
+    """The hour the bulk files of /data are written must be one of the day's (0 to 23)."""
+    environ = {"PORTAL_ENV": "development", "PORTAL_DATA_DIR": str(tmp_path)}
+    with pytest.raises(config.ConfigError, match="PORTAL_OPEN_DATA_HOUR"):
+        config.load(environ={**environ, "PORTAL_OPEN_DATA_HOUR": hour})
+    assert config.load(environ=environ)["OPEN_DATA_DIR"] == str(tmp_path.resolve() / "open-data")

@@ -3,9 +3,11 @@
 A report enters the feed once its public page shows a closing result (办结) or a summary the unit
 published for the public. Only what that page shows goes in: category, area, unit, status, the
 closing results, the summary and the public point (GeoRSS, rounded to about 500 m); never the description,
-the place, the reported point, the files or who reported.
+the place, the reported point, the files or who reported. `?area=<number>&category=<code>` narrow it (the
+feed the report subscription page links); a value that names nothing is a 400 saying so.
 """
 
+from flask import request
 from flask_babel import gettext as _
 
 from portal.feeds import atom, bp
@@ -56,13 +58,16 @@ def entry(report, first, latest):
 
 @bp.get("/reports.atom")
 def reports_atom():
-    """The latest report outcomes made public (closing results and published summaries)."""
-    self_url = absolute_url("feeds.reports_atom")
+    """The latest report outcomes made public (closing results and published summaries), of an area or category."""
+    given = {name: request.args.get(name, "").strip() for name in ("area", "category")}
+    filters = supervision.outcome_filters(**given)
+    given = {name: value for name, value in given.items() if value}
+    self_url = absolute_url("feeds.reports_atom", **given)
     body = atom.document(
         self_url,
         _("Report outcomes"),
         self_url,
-        absolute_url("public.reports_index"),
-        [entry(*row) for row in supervision.published_outcomes(FEED_LENGTH)],
+        absolute_url("public.reports_index", **given),
+        [entry(*row) for row in supervision.published_outcomes(FEED_LENGTH, filters)],
     )
     return atom.response(body)

@@ -19,7 +19,9 @@ from portal.models.consultations import (
     ProjectStage,
     Registration,
     RegistrationStatus,
+    ReportNotice,
     Subscription,
+    SubscriptionTopic,
 )
 from portal.models.disclosures import (
     Disclosure,
@@ -59,6 +61,7 @@ from portal.models.reports import (
     RoutingRule,
     SupporterIdentity,
 )
+from portal.models.residents import ResidentPage, ResidentPageEntry
 from portal.models.search import SearchOutbox
 from portal.models.throttle import RateLimitHit
 from portal.models.units import Area, Unit, UnitAlias, UnitKind
@@ -80,7 +83,11 @@ __all__ = [
     "ProjectStage",
     "Registration",
     "RegistrationStatus",
+    "ReportNotice",
+    "ResidentPage",
+    "ResidentPageEntry",
     "Subscription",
+    "SubscriptionTopic",
     "Disclosure",
     "DisclosureAttachment",
     "DisclosureCategory",

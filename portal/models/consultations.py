@@ -2,6 +2,7 @@
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,9 @@ from portal.models.policy import Task
 from portal.models.records import AttachmentMixin, UnitRecord, task_links
 from portal.models.types import UTCDateTime, enum_column, utcnow
 from portal.models.units import Area, Unit
+
+if TYPE_CHECKING:
+    from portal.models.reports import Category, Report
 
 
 class ConsultationKind(enum.Enum):
@@ -262,8 +266,18 @@ class Registration(db.Model):
     hearing: Mapped[Hearing] = relationship(back_populates="registrations")
 
 
+class SubscriptionTopic(enum.Enum):
+    """What a subscription follows: consultations and hearings, reports of an area or category, or one report."""
+
+    CONSULTATIONS = "consultations"  # of an area or a unit
+    REPORTS = (
+        "reports"  # new public reports of an area and/or a category, their acceptance and closure
+    )
+    REPORT = "report"  # one report's public events
+
+
 class Subscription(db.Model):
-    """An email address following new consultations and hearings of an area or a unit."""
+    """An email address following consultations (area or unit), reports (area and/or category) or one report."""
 
     __tablename__ = "subscriptions"
 
@@ -273,11 +287,33 @@ class Subscription(db.Model):
     email_index: Mapped[str] = mapped_column(
         sa.String(64), index=True, info={"identity_index_of": "email"}
     )
+    topic: Mapped[SubscriptionTopic] = mapped_column(
+        enum_column(SubscriptionTopic), default=SubscriptionTopic.CONSULTATIONS
+    )
     area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"))
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id"))
+    report_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
+    # A daily digest instead of one mail per event (reports only); `digest_sent_on` is the last Beijing day
+    # whose digest was queued, so that a second run the same day sends nothing.
+    digest: Mapped[bool] = mapped_column(default=False)
+    digest_sent_on: Mapped[date | None]
     token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     area: Mapped[Area | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
+    category: Mapped["Category | None"] = relationship()
+    report: Mapped["Report | None"] = relationship()
+
+
+class ReportNotice(db.Model):
+    """A public report event whose notices to report subscribers were queued (once: `portal tick`)."""
+
+    __tablename__ = "report_notices"
+
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("report_events.id"), primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,4 @@
-"""Subscriptions: residents follow new consultations and hearings of an area or a unit by email."""
+"""Subscriptions: anyone follows consultations (area or unit), reports (area and/or category) or one report by email."""
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -6,9 +6,17 @@ from flask_babel import gettext as _
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.forms import attach_error, choices
+from portal.models import SubscriptionTopic
 from portal.public import bp
-from portal.public.subscription_forms import ConfirmForm, SubscriptionForm, UnsubscribeForm
-from portal.services import subscriptions, units
+from portal.public.subscription_forms import (
+    ConfirmForm,
+    ReportsSubscriptionForm,
+    ReportSubscriptionForm,
+    SubscriptionForm,
+    UnsubscribeForm,
+)
+from portal.services import categories, subscriptions, supervision, units
+from portal.templating import category_name
 
 
 def _subscription_form():
@@ -80,6 +88,7 @@ def subscriptions_unsubscribe(token):
     return render_template(
         "public/subscriptions/unsubscribe.html",
         form=form,
+        subscription=subscription,
         target=subscriptions.target_label(subscription),
     ), 400 if form.errors else 200
 
@@ -88,3 +97,68 @@ def subscriptions_unsubscribe(token):
 def subscriptions_unsubscribed():
     """The page after unsubscribing."""
     return render_template("public/subscriptions/unsubscribed.html")
+
+
+def _reports_subscription_form():
+    # On GET the query string preselects (?area=8&category=water); on POST the form data wins.
+    form = ReportsSubscriptionForm(
+        area=request.args.get("area", ""), category=request.args.get("category", "")
+    )
+    form.area.choices = choices(
+        [("", _("— any area —"))] + [(str(a.number), a.label) for a in units.list_areas()]
+    )
+    form.category.choices = choices(
+        [("", _("— any category —"))]
+        + [(c.code, category_name(c)) for c in categories.list_categories()]
+    )
+    return form
+
+
+@bp.route("/subscriptions/reports/new", methods=["GET", "POST"])
+def subscriptions_reports_new():
+    """Follow by email the reports of an area and/or a category: new reports, acceptance, closure."""
+    form = _reports_subscription_form()
+    if form.validate_on_submit():
+        try:
+            subscriptions.subscribe(
+                form.email.data,
+                form.area.data,
+                config=current_app.config,
+                client=request.remote_addr,
+                topic=SubscriptionTopic.REPORTS,
+                category=form.category.data,
+                digest=form.digest.data == "daily",
+            )
+            db.session.commit()
+            return redirect(url_for("public.subscriptions_sent"))
+        except ValidationFailed as error:
+            attach_error(form, error)
+    feed = {
+        name: getattr(form, name).data for name in ("area", "category") if getattr(form, name).data
+    }
+    return render_template(
+        "public/subscriptions/reports.html", form=form, feed=feed
+    ), 400 if form.errors else 200
+
+
+@bp.route("/subscriptions/reports/<reference>/new", methods=["GET", "POST"])
+def subscriptions_report_new(reference):
+    """Follow one report by email: its acceptance, transfer, replies, extension, closure and reopening."""
+    report, form = supervision.get_public(reference), ReportSubscriptionForm()
+    if form.validate_on_submit():
+        try:
+            subscriptions.subscribe(
+                form.email.data,
+                config=current_app.config,
+                client=request.remote_addr,
+                topic=SubscriptionTopic.REPORT,
+                report=report,
+                digest=form.digest.data == "daily",
+            )
+            db.session.commit()
+            return redirect(url_for("public.subscriptions_sent"))
+        except ValidationFailed as error:
+            attach_error(form, error)
+    return render_template(
+        "public/subscriptions/report.html", form=form, report=report
+    ), 400 if form.errors else 200

@@ -8,8 +8,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import numbers, pagination
 from portal.extensions import db
 from portal.models import Area, Category, EventKind, Report, ReportEvent, ReportStatus, Unit
+from portal.numbers import is_whole
 from portal.services import access
-from portal.services.categories import list_categories
+from portal.services.categories import find_category, list_categories
 from portal.services.handling import running_deadline
 from portal.services.units import list_areas
 
@@ -127,8 +128,24 @@ def get_public(reference):
     return access.REPORTS.get_public(reference, (joinedload(Report.merge),))
 
 
-def published_outcomes(limit):
-    """(report, first outcome at, latest outcome at) for reports with a public outcome, latest first."""
+def _area_known(number):
+    return db.session.scalar(sa.select(Area.id).where(Area.number == number)) is not None
+
+
+def outcome_filters(area="", category=""):
+    """SupervisionFilters of the outcomes feed from its query values (area number, category code); a value that
+    names no area or category is refused, naming the parameter and the value."""
+    area, category = (area or "").strip(), (category or "").strip()
+    if area and not (is_whole(area) and _area_known(int(area))):
+        raise numbers.refused("area", area)
+    if category and find_category(category) is None:
+        raise numbers.refused("category", category)
+    return SupervisionFilters(category=category or None, area=int(area) if area else None)
+
+
+def published_outcomes(limit, filters=None):
+    """(report, first outcome at, latest outcome at) for reports with a public outcome (matching `filters`),
+    latest first."""
     moments = (
         sa.select(
             ReportEvent.report_id,
@@ -143,11 +160,10 @@ def published_outcomes(limit):
         sa.select(Report, moments.c.first, moments.c.latest)
         .join(moments, moments.c.report_id == Report.id)
         .where(access.REPORTS.public_condition())
-        .order_by(moments.c.latest.desc(), Report.id.desc())
-        .limit(limit)
-        .options(*_PUBLIC_LIST)
     )
-    return db.session.execute(query).all()
+    query = _filtered(query, filters or SupervisionFilters())
+    query = query.order_by(moments.c.latest.desc(), Report.id.desc()).limit(limit)
+    return db.session.execute(query.options(*_PUBLIC_LIST)).all()
 
 
 def _with_deadline():

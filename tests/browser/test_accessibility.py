@@ -7,6 +7,7 @@ disk, never from a CDN. The pages are the ones the HTML validity test checks.
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import app_on_template, serving
 from tests.public.test_html_validity import (
     INSTALL,
     PAGES,
@@ -22,6 +23,19 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DESKTOP = {"width": 1280, "height": 800}
 SKIP_LINK = {"zh": "跳到正文", "en": "Skip to main content"}
+
+
+@pytest.fixture(scope="module")
+def demo_site(databases, tmp_path_factory):
+    """One site with the sample data for the whole module, served on a free port: (base URL, path values).
+
+    The pages are only read (and staff log in), so the 132 checks share one database and index instead of
+    loading the sample data 132 times.
+    """
+    with app_on_template(databases, "policy", tmp_path_factory.mktemp("demo-site")) as app:
+        values = page_values(app)
+        with serving(app) as url:
+            yield url, values
 
 
 def open_in(page, live_server, language, path="/"):
@@ -72,11 +86,9 @@ def log_in(page, live_server):
     [(*p, False) for p in PAGES] + [(*p, True) for p in STAFF_PAGES],
     ids=[p[0] for p in PAGES + STAFF_PAGES],
 )
-def test_page_passes_axe(page, live_server, app, language, slug, path, status, staff):
+def test_page_passes_axe(page, demo_site, language, slug, path, status, staff):
     """axe-core finds no WCAG 2.1 A or AA violation (colour contrast included), on a phone and on a desktop."""
-    # One site per check, not one per module: one app serving all 132 checks in a threaded server held 67
-    # PostgreSQL connections by the end (disposing the app frees them), and the suite ran out of the server's 100.
-    values = page_values(app)
+    live_server, values = demo_site
     if staff:
         log_in(page, live_server)
     response = open_in(page, live_server, language, path.format(**values))

@@ -152,3 +152,31 @@ def test_the_old_feed_address_moved_for_good(client, world):
     assert [e.id for e in feed.entries] == [
         f"http://localhost/reports/{world[k]}" for k in ("later", "summarised", "closed")
     ]
+
+
+def test_area_and_category_narrow_the_feed(client, world):
+    """?category=livestock keeps the livestock outcome; ?area=8 keeps all three; ?area=6 none."""
+    livestock = parse(client, "/feeds/reports.atom?category=livestock")
+    assert [e.link.rsplit("/", 1)[1] for e in livestock.entries] == [world["later"]]
+    assert len(parse(client, "/feeds/reports.atom?area=8&category=water").entries) == 2
+    assert len(parse(client, "/feeds/reports.atom?area=8").entries) == 3
+    assert parse(client, "/feeds/reports.atom?area=6").entries == []
+    assert "area=8" in parse(client, "/feeds/reports.atom?area=8").feed.id
+
+
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ("area=99", "“99”"),
+        ("area=abc", "“abc”"),
+        ("area=²", "“²”"),
+        ("category=nothing", "“nothing”"),
+    ],
+)
+def test_a_filter_naming_nothing_is_400_with_a_text_message(client, query, words):
+    """A refused area or category: 400, plain text naming the parameter and the value refused."""
+    response = client.get("/feeds/reports.atom?" + query)
+    assert response.status_code == 400
+    assert response.content_type.startswith("text/plain")
+    text = response.get_data(as_text=True)
+    assert words in text and ("area" in text.lower() or "区域" in text or "类别" in text)

@@ -61,6 +61,7 @@ PAGES = [
     ("dashboard-units", "/dashboard/units", 200),
     ("dashboard-measures", "/dashboard/measures", 200),
     ("developers", "/developers", 200),
+    ("data", "/data", 200),
     ("privacy", "/privacy", 200),
     ("accessibility", "/accessibility", 200),
 ]
@@ -102,13 +103,16 @@ def page_values(app):
 
     from portal.extensions import db
     from portal.models import Consultation, Disclosure, Unit
-    from portal.services import demo, reports, search
+    from portal.open_data import licence
+    from portal.services import datasets, demo, reports, search
+    from portal.urls import absolute_url
 
     with app.app_context():
         demo.load_demo(app.config)
         db.session.commit()
         search.reindex(app.config)
         db.session.commit()
+        datasets.write_files(app.config["OPEN_DATA_DIR"], absolute_url, licence(app.config))
         unit = {
             name: db.session.scalar(sa.select(Unit.id).where(Unit.name == name))
             for name in ("兵团建设局", "第八师石河子市")
