@@ -1,6 +1,6 @@
 """subscriptions follow reports too: of an area and/or a category, or one report; daily digests
 
-Revision ID: 0017_report_subscriptions
+Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-07
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0017_report_subscriptions"
+revision = "0016"
 down_revision = "0015"
 branch_labels = None
 depends_on = None

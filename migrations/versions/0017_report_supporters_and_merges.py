@@ -1,12 +1,10 @@
 """residents add their voice to an open report; staff merge duplicates
 
-Revision ID: 0016
-Revises: 0017_report_subscriptions
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-07
 
-Written by hand. Numbered 0016 as planned, but it comes after 0017_report_subscriptions, which reached main
-first (also from 0015): a database already at 0017 then upgrades to this one, instead of being taken for
-having it. Three new tables, nothing on `reports` changes (a batch copy of `reports` on SQLite would
+Written by hand. Three new tables, nothing on `reports` changes (a batch copy of `reports` on SQLite would
 drop the table events, copies and evidence refer to):
 
 - report_supporters: a resident who added their voice (支持/附议) to an open report, with the hash of their
@@ -19,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0016"
-down_revision = "0017_report_subscriptions"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
