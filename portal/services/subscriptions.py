@@ -81,6 +81,8 @@ REPORT_EVENTS = frozenset(
         EventKind.ACCEPTED,
         EventKind.NOT_ACCEPTED,
         EventKind.TRANSFERRED,
+        EventKind.CATEGORY_CHANGED,
+        EventKind.MERGED,
         EventKind.REPLIED,
         EventKind.EXTENSION_APPROVED,
         EventKind.CLOSED,

@@ -391,3 +391,22 @@ def test_not_accepted_is_told_with_its_legal_reason_and_area_followers_hear_noth
     assert "Not accepted" in message.body and "Reason" in message.body
     assert "请补充具体地点和时间" not in message.body
     assert notices() == []
+
+
+def test_a_category_correction_and_a_merge_are_told_to_the_reports_followers(app_context, staff):
+    """A follower of a duplicate hears where it was merged (and can follow the report that carries on)."""
+    duplicate, target = new_report(app_context, "dup"), new_report(app_context, "target")
+    follow(app_context, "case@example.org", topic=REPORT, report=duplicate.reference, now=T0)
+    config = app_context.config
+    handling.change_category(
+        staff, duplicate, None, "air", "实为工地扬尘。", config, now=T0 + timedelta(hours=1)
+    )
+    handling.change_category(
+        staff, target, None, "air", "同为工地扬尘。", config, now=T0 + timedelta(hours=1)
+    )
+    handling.merge(staff, duplicate, None, target.reference, config, now=T0 + timedelta(hours=2))
+    db.session.commit()
+    tick(app_context, T0 + timedelta(hours=3))
+    corrected, merged = notices("case@example.org")
+    assert "Category corrected" in corrected.body and "实为工地扬尘" in corrected.body
+    assert "Merged into" in merged.body and f"/reports/{target.reference}" in merged.body
