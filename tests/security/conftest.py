@@ -28,6 +28,9 @@ def _values(app, client):
     with app.app_context():
         demo.load_demo(app.config)
         db.session.commit()
+    exported = app.test_cli_runner().invoke(args=["portal", "export-data"])  # the files of /data
+    assert exported.exit_code == 0, exported.output
+    with app.app_context():
         eia, answered = (
             db.session.scalar(sa.select(Consultation).where(Consultation.title == title))
             for title in (demo.EIA_TITLE, demo.ANSWERED_TITLE)

@@ -34,7 +34,10 @@ SPECIAL = {
     "console.reports_evidence": {"reference": "own_reference"},
     "console.reports_evidence_original": {"reference": "own_reference"},
 }
-FIXED = {"open311.services_show": {"code": "water"}}
+FIXED = {
+    "open311.services_show": {"code": "water"},
+    "public.data_file": {"name": "reports", "extension": "csv"},
+}
 QUERIES = {"feeds.search_atom": "?q=大气污染", "public.search": "?q=大气污染"}
 STATIC_FILES = ["css/portal.css", "js/error-summary.js", "js/print.js", "img/favicon.svg"]
 
