@@ -1,0 +1,405 @@
+"""Report statistics by area and by unit, month by month: what /dashboard/areas and the units' trends show.
+
+Every figure comes from one narrow select of the public reports' handling facts (never who reported), bucketed
+into local calendar months in Python: the same code on SQLite and PostgreSQL, whose month functions differ.
+Cells that could point at a reporter are suppressed by one rule, `protect`.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from portal.errors import NotFound
+from portal.extensions import db
+from portal.models import Area, Category, Report, ReportStatus, Unit
+from portal.models.types import utcnow
+from portal.services import access
+from portal.services.dashboard import _median_days, _one_decimal, _percent, nice_scale
+
+MONTHS = 24
+# A category's count of 1 or 2 reports within one area or unit is never published: with what else is known
+# about a place, so few cases could point at the person who reported. Three or more, and zero, are shown.
+SMALLEST_SHOWN = 3
+# Ratings are averaged only over at least this many, for the same reason.
+SMALLEST_RATINGS = 3
+
+
+# --- the suppression rule -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A count as published: its number, or hidden (`hidden` says why: "small" or "complement")."""
+
+    count: int
+    hidden: str = ""
+
+    @property
+    def text(self):
+        """What a page or a CSV shows: the number, "<3" for a small count, "—" for one hidden to protect it."""
+        if self.hidden == "small":
+            return f"<{SMALLEST_SHOWN}"
+        return "—" if self.hidden else str(self.count)
+
+    @property
+    def value(self):
+        """The number, or None when it is hidden (for charts)."""
+        return None if self.hidden else self.count
+
+
+def protect(counts):
+    """{key: Cell} for a breakdown by category of one total that is published.
+
+    The rule: a count of 1 or 2 is hidden ("<3"). When exactly one count in the breakdown is hidden, the
+    published total would give it away (total minus the others), so the smallest other non-zero count is
+    hidden too ("—"). Zero is shown: no report, nobody to identify. Totals of an area or a unit, and counts
+    by month over all categories, are not breakdowns by category and are always shown.
+    """
+    cells = {
+        key: Cell(count, "small" if 0 < count < SMALLEST_SHOWN else "")
+        for key, count in counts.items()
+    }
+    if sum(1 for cell in cells.values() if cell.hidden) == 1:
+        # The smallest, the first in the breakdown's order among equals.
+        shown = [key for key, cell in cells.items() if not cell.hidden and cell.count]
+        if shown:
+            key = min(shown, key=lambda k: cells[k].count)
+            cells[key] = Cell(cells[key].count, "complement")
+    return cells
+
+
+def rating_text(mean, count):
+    """The residents' mean rating as published: shown only over at least SMALLEST_RATINGS ratings."""
+    return None if count < SMALLEST_RATINGS else mean
+
+
+# --- months ---------------------------------------------------------------------------------------
+
+
+def month_of(moment, tz):
+    """The first day of the local calendar month in `tz` on which the aware `moment` falls."""
+    return moment.astimezone(ZoneInfo(tz)).date().replace(day=1)
+
+
+def last_months(now, tz, count=MONTHS):
+    """The `count` calendar months up to and including the one of `now` in `tz`, oldest first."""
+    month = month_of(now, tz)
+    months = [month]
+    while len(months) < count:
+        month = (month - timedelta(days=1)).replace(day=1)
+        months.append(month)
+    return months[::-1]
+
+
+# --- figures --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Month:
+    """One calendar month of an area or a unit: reports submitted, accepted, closed (in time) and rated."""
+
+    month: date
+    received: int = 0
+    accepted: int = 0
+    closed: int = 0
+    closed_within_limit: int = 0
+    ratings: int = 0
+    rating_sum: int = 0
+
+    @property
+    def label(self):
+        """The month as ISO writes it: 2026-05."""
+        return self.month.strftime("%Y-%m")
+
+    @property
+    def mean_rating(self):
+        """The mean rating of the reports closed this month, when enough were rated (else None)."""
+        mean = _one_decimal(Decimal(self.rating_sum) / self.ratings) if self.ratings else None
+        return rating_text(mean, self.ratings)
+
+
+@dataclass
+class Record:
+    """The statistics of one area (or unit, or all areas): totals, by category, and month by month."""
+
+    key: int | None  # the area's number, the unit's id, None for all areas together
+    name: str
+    received: int = 0
+    accepted: int = 0
+    closed: int = 0
+    closed_within_limit: int = 0
+    ratings: int = 0
+    rating_sum: int = 0
+    median_days_to_closure: Decimal | None = None
+    by_category: dict = field(default_factory=dict)  # Category → Cell, in the categories' order
+    months: list = field(default_factory=list)  # Month, oldest first
+    chart: "MonthChart | None" = None
+
+    @property
+    def closed_within_limit_percent(self):
+        """Share of closed reports closed by their own closure deadline, in per cent (None without any)."""
+        return _percent(self.closed_within_limit, self.closed)
+
+    @property
+    def mean_rating(self):
+        """The residents' mean rating (1–5), when at least SMALLEST_RATINGS reports were rated (else None)."""
+        mean = _one_decimal(Decimal(self.rating_sum) / self.ratings) if self.ratings else None
+        return rating_text(mean, self.ratings)
+
+    @property
+    def months_received(self):
+        """Reports received in the months shown."""
+        return sum(m.received for m in self.months)
+
+    @property
+    def hides_cells(self):
+        """True when a count by category is hidden by the suppression rule."""
+        return any(cell.hidden for cell in self.by_category.values())
+
+
+def _rows(*where):
+    """The handling facts of every public report (`where` narrows them): one narrow select, no personal data."""
+    return db.session.execute(
+        sa.select(
+            Report.area_id,
+            Report.unit_id,
+            Report.category_id,
+            Report.status,
+            Report.submitted_at,
+            Report.accepted_at,
+            Report.closed_at,
+            Report.closure_due_at,
+            Report.rating,
+        ).where(access.REPORTS.public_condition(), *where)
+    ).all()
+
+
+def _fill(records, key_of, rows, categories, months, tz):
+    """Add `rows` to `records` ({key: Record}) by `key_of(row)`; rows of other keys are skipped."""
+    by_month = {key: {m: Month(m) for m in months} for key in records}
+    by_category = defaultdict(Counter)
+    spans = defaultdict(list)
+    for row in rows:
+        key = key_of(row)
+        record = records.get(key)
+        if record is None:
+            continue
+        slots = by_month[key]
+        record.received += 1
+        by_category[key][row.category_id] += 1
+        month = slots.get(month_of(row.submitted_at, tz))
+        if month is not None:
+            month.received += 1
+        if row.accepted_at is not None:
+            record.accepted += 1
+            month = slots.get(month_of(row.accepted_at, tz))
+            if month is not None:
+                month.accepted += 1
+        if row.status is ReportStatus.CLOSED and row.closed_at is not None:
+            in_time = row.closure_due_at is not None and row.closed_at <= row.closure_due_at
+            record.closed += 1
+            record.closed_within_limit += in_time
+            spans[key].append(row.closed_at - row.submitted_at)
+            month = slots.get(month_of(row.closed_at, tz))
+            if month is not None:
+                month.closed += 1
+                month.closed_within_limit += in_time
+            if row.rating is not None:
+                record.ratings += 1
+                record.rating_sum += row.rating
+                if month is not None:
+                    month.ratings += 1
+                    month.rating_sum += row.rating
+    for key, record in records.items():
+        record.median_days_to_closure = _median_days(spans[key])
+        record.by_category = protect({c: by_category[key][c.id] for c in categories})
+        record.months = list(by_month[key].values())
+
+
+def _categories():
+    return db.session.scalars(sa.select(Category).order_by(Category.position, Category.id)).all()
+
+
+def area_records(tz, now=None):
+    """(every area in number order with its figures, all areas together, the months shown)."""
+    months = last_months(now or utcnow(), tz)
+    areas = db.session.scalars(sa.select(Area).order_by(Area.number)).all()
+    categories = _categories()
+    records = {a.id: Record(a.number, a.label) for a in areas}
+    total = {None: Record(None, "")}
+    rows = _rows()
+    _fill(records, lambda r: r.area_id, rows, categories, months, tz)
+    _fill(total, lambda r: None, rows, categories, months, tz)
+    for record in [*records.values(), total[None]]:
+        record.chart = month_chart(record.months)
+    return list(records.values()), total[None], months
+
+
+def area_record(number, tz, now=None):
+    """The figures of the area numbered `number` (0 for the 兵团 level); NotFound for any other number."""
+    area = db.session.scalar(sa.select(Area).where(Area.number == number))
+    if area is None:
+        raise NotFound(
+            _(
+                "No area has the number %(number)s: the 兵团 level is 0, the divisions 1 to 14.",
+                number=number,
+            )
+        )
+    months = last_months(now or utcnow(), tz)
+    records = {area.id: Record(area.number, area.label)}
+    _fill(records, lambda r: r.area_id, _rows(Report.area_id == area.id), _categories(), months, tz)
+    record = records[area.id]
+    record.chart = month_chart(record.months)
+    return record
+
+
+def unit_trends(tz, now=None, width=240, height=120):
+    """{unit id: Record} of every unit that handles a public report, with its months and a small chart."""
+    months = last_months(now or utcnow(), tz)
+    rows = _rows()
+    names = (
+        dict(
+            db.session.execute(
+                sa.select(Unit.id, Unit.name).where(Unit.id.in_({r.unit_id for r in rows}))
+            ).all()
+        )
+        if rows
+        else {}
+    )
+    records = {unit_id: Record(unit_id, name) for unit_id, name in names.items()}
+    _fill(records, lambda r: r.unit_id, rows, [], months, tz)
+    for record in records.values():
+        record.chart = month_chart(record.months, width, height, closed=False)
+    return records
+
+
+# --- charts ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthChart:
+    """Where to draw monthly counts as lines in an SVG viewBox of `width` × `height`."""
+
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    lines: dict  # name ("received", "closed") → "x,y x,y …"
+    y_ticks: list  # (y, label)
+    x_ticks: list  # (x, "2026-05")
+
+
+def month_chart(months, width=480, height=220, closed=True):
+    """Geometry of a chart of reports received (and closed) per month, none when no month has any."""
+    series = {"received": [m.received for m in months]}
+    if closed:
+        series["closed"] = [m.closed for m in months]
+    high = max(max(values) for values in series.values())
+    if not months or high == 0:
+        return None
+    small = width < 400
+    left, right = (32 if small else 44), width - (8 if small else 16)
+    top, bottom = 12, height - (22 if small else 40)
+    ticks = nice_scale(0, high, 2 if small else 4)
+    if ticks[-1] < high:
+        ticks.append(ticks[-1] + (ticks[1] - ticks[0]))
+    step = (right - left) / max(len(months) - 1, 1)
+
+    def y_of(value):
+        return bottom - (bottom - top) * value / ticks[-1]
+
+    every = 12 if small else 6
+    last = len(months) - 1
+    return MonthChart(
+        width,
+        height,
+        left,
+        right,
+        top,
+        bottom,
+        {
+            name: " ".join(f"{left + n * step:.1f},{y_of(v):.1f}" for n, v in enumerate(values))
+            for name, values in series.items()
+        },
+        [(y_of(t), f"{t:g}") for t in ticks],
+        [(left + n * step, months[n].label) for n in range(last, -1, -every)][::-1],
+    )
+
+
+# --- CSV ------------------------------------------------------------------------------------------
+
+AREA_CSV_COLUMNS = (
+    "area_number",
+    "area",
+    "received",
+    "accepted",
+    "closed",
+    "closed_within_limit",
+    "closed_within_limit_percent",
+    "median_days_to_closure",
+    "ratings",
+    "mean_rating",
+)
+
+
+def area_csv(records, total):
+    """(header, rows) of /dashboard/areas.csv: each area's totals, then its reports by category (suppressed
+    cells as "<3" or "—"), and a last row for all areas together (area_number empty)."""
+    categories = list(total.by_category)
+    header = [*AREA_CSV_COLUMNS, *(f"received_{c.code}" for c in categories)]
+    rows = [
+        [
+            record.key if record is not total else "",
+            record.name if record is not total else "all",
+            record.received,
+            record.accepted,
+            record.closed,
+            record.closed_within_limit,
+            record.closed_within_limit_percent,
+            record.median_days_to_closure,
+            record.ratings,
+            record.mean_rating,
+            *(record.by_category[c].text for c in categories),
+        ]
+        for record in [*records, total]
+    ]
+    return header, rows
+
+
+MONTH_CSV_COLUMNS = (
+    "area_number",
+    "area",
+    "month",
+    "received",
+    "accepted",
+    "closed",
+    "closed_within_limit",
+    "ratings",
+    "mean_rating",
+)
+
+
+def month_csv(records):
+    """Rows of MONTH_CSV_COLUMNS: one per area and month (long format), oldest month first."""
+    return [
+        [
+            record.key,
+            record.name,
+            m.label,
+            m.received,
+            m.accepted,
+            m.closed,
+            m.closed_within_limit,
+            m.ratings,
+            m.mean_rating,
+        ]
+        for record in records
+        for m in record.months
+    ]
