@@ -41,7 +41,9 @@ def plant_statistics(app):
         handling.accept(busy, report, report.version, config, now=march + timedelta(days=1))
         if to_close:
             closed_at = march + timedelta(days=to_close)
-            handling.close(busy, report, report.version, "已责令整改并复查。", config, now=closed_at)
+            handling.close(
+                busy, report, report.version, "已责令整改并复查。", config, now=closed_at
+            )
             reports.rate(report, stars, "", now=closed_at + timedelta(hours=1))
     midnight = datetime(2026, 5, 31, 17, 0, tzinfo=UTC)  # 2026-06-01 01:00 in Beijing
     for n in range(2):
@@ -53,7 +55,12 @@ def plant_statistics(app):
         if n == 0:
             handling.accept(small, report, report.version, config, now=august + timedelta(days=1))
             handling.close(
-                small, report, report.version, "已责令整改并复查。", config, now=august + timedelta(days=5)
+                small,
+                report,
+                report.version,
+                "已责令整改并复查。",
+                config,
+                now=august + timedelta(days=5),
             )
             reports.rate(report, 5, "", now=august + timedelta(days=6))
     submit("stat-6-old", 6, datetime(2024, 11, 15, 9, 0, tzinfo=BJ))
