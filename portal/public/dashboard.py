@@ -61,7 +61,7 @@ def dashboard_units():
         direction=direction,
         min_reports=current_app.config["DASHBOARD_MIN_REPORTS"],
         sources=dashboard.source_counts(),
-        trends=statistics.unit_trends(_tz()),
+        trends=statistics.unit_trends({r.unit_id: r.name for r in records}, _tz()),
     )
 
 

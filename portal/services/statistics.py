@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from portal.errors import NotFound
 from portal.extensions import db
-from portal.models import Area, Category, Report, ReportStatus, Unit
+from portal.models import Area, Category, Report, ReportStatus
 from portal.models.types import utcnow
 from portal.services import access
 from portal.services.dashboard import _median_days, _one_decimal, _percent, nice_scale
@@ -258,21 +258,14 @@ def area_record(number, tz, now=None):
     return record
 
 
-def unit_trends(tz, now=None, width=240, height=120):
-    """{unit id: Record} of every unit that handles a public report, with its months and a small chart."""
+def unit_trends(units, tz, now=None, width=240, height=120):
+    """{unit id: Record} of the units `units` ({id: name}), with their months and a small chart."""
     months = last_months(now or utcnow(), tz)
-    rows = _rows()
-    names = (
-        dict(
-            db.session.execute(
-                sa.select(Unit.id, Unit.name).where(Unit.id.in_({r.unit_id for r in rows}))
-            ).all()
+    records = {unit_id: Record(unit_id, name) for unit_id, name in units.items()}
+    if records:
+        _fill(
+            records, lambda r: r.unit_id, _rows(Report.unit_id.in_(list(records))), [], months, tz
         )
-        if rows
-        else {}
-    )
-    records = {unit_id: Record(unit_id, name) for unit_id, name in names.items()}
-    _fill(records, lambda r: r.unit_id, rows, [], months, tz)
     for record in records.values():
         record.chart = month_chart(record.months, width, height, closed=False)
     return records

@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.models import Area
 from portal.services import handling, reports, statistics
 from portal.services.statistics import Cell, protect
+from portal.services.units import find_unit
 from tests.helpers import People
 from tests.services.test_dashboard import BUSY_UNIT, PEOPLE, SMALL_UNIT, submit
 
@@ -146,9 +147,10 @@ def test_one_area_and_an_unknown_number(app_context, planted):
         statistics.area_record(15, TZ, now=NOW)
 
 
-def test_unit_trends_cover_every_unit_with_a_report(app_context, planted):
+def test_unit_trends_of_the_units_asked_for(app_context, planted):
     """Each unit's months: 第六师 has 4 in the months shown even though it has few reports."""
-    trends = statistics.unit_trends(TZ, now=NOW)
+    units = {find_unit(name).id: name for name in (BUSY_UNIT, SMALL_UNIT)}
+    trends = statistics.unit_trends(units, TZ, now=NOW)
     names = {r.name: r for r in trends.values()}
     assert set(names) == {BUSY_UNIT, SMALL_UNIT}
     assert names[SMALL_UNIT].months_received == 4
