@@ -5,6 +5,7 @@ into local calendar months in Python: the same code on SQLite and PostgreSQL, wh
 Cells that could point at a reporter are suppressed by one rule, `protect`.
 """
 
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -235,8 +236,9 @@ def area_records(tz, now=None):
     rows = _rows()
     _fill(records, lambda r: r.area_id, rows, categories, months, tz)
     _fill(total, lambda r: None, rows, categories, months, tz)
-    for record in [*records.values(), total[None]]:
-        record.chart = month_chart(record.months)
+    for record in records.values():
+        record.chart = month_chart(record.months, 240, 120, small=True)
+    total[None].chart = month_chart(total[None].months)
     return list(records.values()), total[None], months
 
 
@@ -258,7 +260,7 @@ def area_record(number, tz, now=None):
     return record
 
 
-def unit_trends(units, tz, now=None, width=240, height=120):
+def unit_trends(units, tz, now=None):
     """{unit id: Record} of the units `units` ({id: name}), with their months and a small chart."""
     months = last_months(now or utcnow(), tz)
     records = {unit_id: Record(unit_id, name) for unit_id, name in units.items()}
@@ -267,7 +269,7 @@ def unit_trends(units, tz, now=None, width=240, height=120):
             records, lambda r: r.unit_id, _rows(Report.unit_id.in_(list(records))), [], months, tz
         )
     for record in records.values():
-        record.chart = month_chart(record.months, width, height, closed=False)
+        record.chart = month_chart(record.months, 240, 120, small=True)
     return records
 
 
@@ -276,7 +278,7 @@ def unit_trends(units, tz, now=None, width=240, height=120):
 
 @dataclass(frozen=True)
 class MonthChart:
-    """Where to draw monthly counts as lines in an SVG viewBox of `width` × `height`."""
+    """Where to draw monthly counts in an SVG viewBox of `width` × `height`: lines, or (small) columns."""
 
     width: int
     height: int
@@ -284,32 +286,61 @@ class MonthChart:
     right: int
     top: int
     bottom: int
-    lines: dict  # name ("received", "closed") → "x,y x,y …"
+    lines: dict  # name ("received", "closed") → "x,y x,y …" (empty for columns)
+    bars: list  # (x, y, width, height) of each month's column of reports received (empty for lines)
     y_ticks: list  # (y, label)
     x_ticks: list  # (x, "2026-05")
 
+    @property
+    def small(self):
+        """A small multiple: columns of reports received, fewer labels."""
+        return bool(self.bars)
 
-def month_chart(months, width=480, height=220, closed=True):
-    """Geometry of a chart of reports received (and closed) per month, none when no month has any."""
+
+def count_ticks(high, count):
+    """Whole-number ticks from 0 to at or above `high` at a round step, about `count` intervals."""
+    ticks = nice_scale(0, high, count)
+    step = ticks[1] - ticks[0]
+    if step != int(step):
+        step = math.ceil(step)
+        ticks = list(range(0, high + step, step))
+    return [int(t) for t in ticks]
+
+
+def month_chart(months, width=400, height=220, small=False):
+    """Geometry of a chart of reports received and closed per month (small: received, as columns); None when
+    no month has any."""
     series = {"received": [m.received for m in months]}
-    if closed:
+    if not small:
         series["closed"] = [m.closed for m in months]
-    high = max(max(values) for values in series.values())
-    if not months or high == 0:
+    high = max((max(values) for values in series.values()), default=0)
+    if high == 0:
         return None
-    small = width < 400
-    left, right = (32 if small else 44), width - (8 if small else 16)
-    top, bottom = 12, height - (22 if small else 40)
-    ticks = nice_scale(0, high, 2 if small else 4)
-    if ticks[-1] < high:
-        ticks.append(ticks[-1] + (ticks[1] - ticks[0]))
-    step = (right - left) / max(len(months) - 1, 1)
+    left, right = (28 if small else 36), width - 8
+    top, bottom = 10, height - (20 if small else 38)
+    ticks = count_ticks(high, 2 if small else 4)
 
     def y_of(value):
         return bottom - (bottom - top) * value / ticks[-1]
 
+    if small:
+        slot = (right - left) / len(months)
+        xs = [left + (n + 0.5) * slot for n in range(len(months))]
+        bars = [
+            (x - slot * 0.35, y_of(v), slot * 0.7, bottom - y_of(v))
+            for x, v in zip(xs, series["received"], strict=True)
+            if v
+        ]
+        lines = {}
+    else:
+        step = (right - left) / max(len(months) - 1, 1)
+        xs = [left + n * step for n in range(len(months))]
+        bars = []
+        lines = {
+            name: " ".join(f"{x:.1f},{y_of(v):.1f}" for x, v in zip(xs, values, strict=True))
+            for name, values in series.items()
+        }
     every = 12 if small else 6
-    last = len(months) - 1
     return MonthChart(
         width,
         height,
@@ -317,12 +348,10 @@ def month_chart(months, width=480, height=220, closed=True):
         right,
         top,
         bottom,
-        {
-            name: " ".join(f"{left + n * step:.1f},{y_of(v):.1f}" for n, v in enumerate(values))
-            for name, values in series.items()
-        },
-        [(y_of(t), f"{t:g}") for t in ticks],
-        [(left + n * step, months[n].label) for n in range(last, -1, -every)][::-1],
+        lines,
+        bars,
+        [(y_of(t), str(t)) for t in ticks],
+        [(xs[n], months[n].label) for n in range(len(months) - 1, -1, -every)][::-1],
     )
 
 
