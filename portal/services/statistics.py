@@ -236,8 +236,7 @@ def area_records(tz, now=None):
     rows = _rows()
     _fill(records, lambda r: r.area_id, rows, categories, months, tz)
     _fill(total, lambda r: None, rows, categories, months, tz)
-    for record in records.values():
-        record.chart = month_chart(record.months, 240, 120, small=True)
+    _small_multiples(records.values())
     total[None].chart = month_chart(total[None].months)
     return list(records.values()), total[None], months
 
@@ -268,9 +267,15 @@ def unit_trends(units, tz, now=None):
         _fill(
             records, lambda r: r.unit_id, _rows(Report.unit_id.in_(list(records))), [], months, tz
         )
-    for record in records.values():
-        record.chart = month_chart(record.months, 240, 120, small=True)
+    _small_multiples(records.values())
     return records
+
+
+def _small_multiples(records):
+    """A small chart of each record's months, all on the scale of the busiest month of any."""
+    scale = max((m.received for r in records for m in r.months), default=0)
+    for record in records:
+        record.chart = month_chart(record.months, 240, 120, small=True, scale=scale)
 
 
 # --- charts ---------------------------------------------------------------------------------------
@@ -290,6 +295,8 @@ class MonthChart:
     bars: list  # (x, y, width, height) of each month's column of reports received (empty for lines)
     y_ticks: list  # (y, label)
     x_ticks: list  # (x, "2026-05")
+    first: str = ""  # the first month drawn, "2025-01"
+    last: str = ""  # the last, "2026-12"
 
     @property
     def small(self):
@@ -307,15 +314,15 @@ def count_ticks(high, count):
     return [int(t) for t in ticks]
 
 
-def month_chart(months, width=400, height=220, small=False):
-    """Geometry of a chart of reports received and closed per month (small: received, as columns); None when
-    no month has any."""
+def month_chart(months, width=400, height=220, small=False, scale=0):
+    """Geometry of a chart of reports received and closed per month (small: received, as columns, up to at
+    least `scale`, so that small multiples share one scale); None when no month has any."""
     series = {"received": [m.received for m in months]}
     if not small:
         series["closed"] = [m.closed for m in months]
-    high = max((max(values) for values in series.values()), default=0)
-    if high == 0:
+    if max(max(values) for values in series.values()) == 0:
         return None
+    high = max(scale, *(max(values) for values in series.values()))
     left, right = (28 if small else 36), width - 8
     top, bottom = 10, height - (20 if small else 38)
     ticks = count_ticks(high, 2 if small else 4)
@@ -340,7 +347,7 @@ def month_chart(months, width=400, height=220, small=False):
             name: " ".join(f"{x:.1f},{y_of(v):.1f}" for x, v in zip(xs, values, strict=True))
             for name, values in series.items()
         }
-    every = 12 if small else 6
+    labelled = [0, len(months) - 1] if small else range(len(months) - 1, -1, -6)
     return MonthChart(
         width,
         height,
@@ -351,7 +358,9 @@ def month_chart(months, width=400, height=220, small=False):
         lines,
         bars,
         [(y_of(t), str(t)) for t in ticks],
-        [(xs[n], months[n].label) for n in range(len(months) - 1, -1, -every)][::-1],
+        sorted((xs[n], months[n].label) for n in labelled),
+        months[0].label,
+        months[-1].label,
     )
 
 
