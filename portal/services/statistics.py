@@ -1,11 +1,15 @@
 """Report statistics by area and by unit, month by month: what /dashboard/areas and the units' trends show.
 
-Every figure comes from one narrow select of the public reports' handling facts (never who reported), bucketed
-into local calendar months in Python: the same code on SQLite and PostgreSQL, whose month functions differ.
-Cells that could point at a reporter are suppressed by one rule, `protect`.
+The database counts: one grouped statement over the public reports' handling facts (never who reported) gives
+the counts by key (area or unit), category and local calendar month, and one narrow select the durations of
+closed reports for the medians. Month bucketing differs between PostgreSQL (time zones) and SQLite (a fixed
+offset): `_month`. Counting in the database was measured about 20 times faster than bucketing a narrow select
+in Python (README, "Accountability dashboard"). Cells that could point at a reporter are suppressed by one
+rule, `protect`.
 """
 
 import math
+import statistics as stats
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -20,7 +24,7 @@ from portal.extensions import db
 from portal.models import Area, Category, Report, ReportStatus
 from portal.models.types import utcnow
 from portal.services import access
-from portal.services.dashboard import _median_days, _one_decimal, _percent, nice_scale
+from portal.services.dashboard import _one_decimal, _percent, nice_scale
 
 MONTHS = 24
 # A category's count of 1 or 2 reports within one area or unit is never published: with what else is known
@@ -163,63 +167,154 @@ class Record:
         return any(cell.hidden for cell in self.by_category.values())
 
 
-def _rows(*where):
-    """The handling facts of every public report (`where` narrows them): one narrow select, no personal data."""
-    return db.session.execute(
+def _month(column, dialect, tz, now):
+    """The local calendar month of a UTC column in `tz`, as "2026-05", computed by the database."""
+    if dialect == "postgresql":
+        return sa.func.to_char(sa.func.timezone(tz, column), "YYYY-MM")
+    # SQLite stores naive UTC and knows no time zones: the zone's offset now is added, which is exact for a zone
+    # without daylight saving time (Asia/Shanghai, Asia/Urumqi).
+    offset = int(ZoneInfo(tz).utcoffset(now.replace(tzinfo=None)).total_seconds())
+    return sa.func.strftime("%Y-%m", column, f"{offset:+d} seconds")
+
+
+def _seconds(start, end, dialect):
+    """Seconds from `start` to `end`, computed by the database."""
+    if dialect == "postgresql":
+        return sa.extract("epoch", end - start)
+    return (sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0
+
+
+def _counts(key, where, tz, now):
+    """One grouped statement over the public reports (`where` narrows them), whose rows are
+    (kind, key, category id, month, count, closed in time, ratings, sum of ratings): "received" rows by
+    category and month of submission, "accepted" rows by month of acceptance, "closed" rows by month of
+    closure. Only handling facts are read, never who reported."""
+    dialect = db.session.get_bind().dialect.name
+    closed = sa.and_(Report.status == ReportStatus.CLOSED, Report.closed_at.is_not(None))
+    facts = (
         sa.select(
-            Report.area_id,
-            Report.unit_id,
-            Report.category_id,
-            Report.status,
-            Report.submitted_at,
-            Report.accepted_at,
-            Report.closed_at,
-            Report.closure_due_at,
-            Report.rating,
-        ).where(access.REPORTS.public_condition(), *where)
+            key.label("key"),
+            Report.category_id.label("category"),
+            _month(Report.submitted_at, dialect, tz, now).label("submitted"),
+            _month(Report.accepted_at, dialect, tz, now).label("accepted"),
+            _month(Report.closed_at, dialect, tz, now).label("closed"),
+            sa.case((closed, 1), else_=0).label("is_closed"),
+            sa.case((Report.closed_at <= Report.closure_due_at, 1), else_=0).label("in_time"),
+            Report.rating.label("rating"),
+        )
+        .where(access.REPORTS.public_condition(), *where)
+        .cte("facts")
+    )
+    zero, none = sa.literal_column("0"), sa.cast(sa.null(), sa.Integer)
+    received = sa.select(
+        sa.literal_column("'received'"),
+        facts.c.key,
+        facts.c.category,
+        facts.c.submitted,
+        sa.func.count(),
+        zero,
+        zero,
+        zero,
+    ).group_by(facts.c.key, facts.c.category, facts.c.submitted)
+    accepted = (
+        sa.select(
+            sa.literal_column("'accepted'"),
+            facts.c.key,
+            none,
+            facts.c.accepted,
+            sa.func.count(),
+            zero,
+            zero,
+            zero,
+        )
+        .where(facts.c.accepted.is_not(None))
+        .group_by(facts.c.key, facts.c.accepted)
+    )
+    closed_rows = (
+        sa.select(
+            sa.literal_column("'closed'"),
+            facts.c.key,
+            none,
+            facts.c.closed,
+            sa.func.count(),
+            sa.func.sum(facts.c.in_time),
+            sa.func.count(facts.c.rating),
+            sa.func.coalesce(sa.func.sum(facts.c.rating), 0),
+        )
+        .where(facts.c.is_closed == 1)
+        .group_by(facts.c.key, facts.c.closed)
+    )
+    return db.session.execute(sa.union_all(received, accepted, closed_rows)).all()
+
+
+def _spans(key, where):
+    """(key, seconds from submission to closure) of every closed public report (for the medians)."""
+    dialect = db.session.get_bind().dialect.name
+    return db.session.execute(
+        sa.select(key, _seconds(Report.submitted_at, Report.closed_at, dialect)).where(
+            access.REPORTS.public_condition(),
+            Report.status == ReportStatus.CLOSED,
+            Report.closed_at.is_not(None),
+            *where,
+        )
     ).all()
 
 
-def _fill(records, key_of, rows, categories, months, tz):
-    """Add `rows` to `records` ({key: Record}) by `key_of(row)`; rows of other keys are skipped."""
-    by_month = {key: {m: Month(m) for m in months} for key in records}
-    by_category = defaultdict(Counter)
-    spans = defaultdict(list)
-    for row in rows:
-        key = key_of(row)
-        record = records.get(key)
+def _median(seconds):
+    """The median of durations in seconds, in days to one decimal (None for none)."""
+    if not seconds:
+        return None
+    return _one_decimal(Decimal(repr(float(stats.median(seconds)))) / 86_400)
+
+
+def _fill(records, key, where, categories, months, tz, now, total=None, medians=True):
+    """Count the public reports into `records` ({key value: Record}) by the column `key`, and every one of
+    them into `total` too when given; reports of other keys are skipped. Without `medians`, the median days
+    to closure are left out (one statement less)."""
+    labels = [m.strftime("%Y-%m") for m in months]
+    every = [*records.values(), *([total] if total else [])]
+    slots = {
+        id(r): {label: Month(m) for label, m in zip(labels, months, strict=True)} for r in every
+    }
+    by_category = {id(r): Counter() for r in every}
+    for kind, value, category, month, count, in_time, ratings, rating_sum in _counts(
+        key, where, tz, now
+    ):
+        record = records.get(value)
         if record is None:
             continue
-        slots = by_month[key]
-        record.received += 1
-        by_category[key][row.category_id] += 1
-        month = slots.get(month_of(row.submitted_at, tz))
-        if month is not None:
-            month.received += 1
-        if row.accepted_at is not None:
-            record.accepted += 1
-            month = slots.get(month_of(row.accepted_at, tz))
-            if month is not None:
-                month.accepted += 1
-        if row.status is ReportStatus.CLOSED and row.closed_at is not None:
-            in_time = row.closure_due_at is not None and row.closed_at <= row.closure_due_at
-            record.closed += 1
-            record.closed_within_limit += in_time
-            spans[key].append(row.closed_at - row.submitted_at)
-            month = slots.get(month_of(row.closed_at, tz))
-            if month is not None:
-                month.closed += 1
-                month.closed_within_limit += in_time
-            if row.rating is not None:
-                record.ratings += 1
-                record.rating_sum += row.rating
-                if month is not None:
-                    month.ratings += 1
-                    month.rating_sum += row.rating
-    for key, record in records.items():
-        record.median_days_to_closure = _median_days(spans[key])
-        record.by_category = protect({c: by_category[key][c.id] for c in categories})
-        record.months = list(by_month[key].values())
+        for target in (record, total) if total else (record,):
+            slot = slots[id(target)].get(month)
+            if kind == "received":
+                target.received += count
+                by_category[id(target)][category] += count
+                if slot is not None:
+                    slot.received += count
+            elif kind == "accepted":
+                target.accepted += count
+                if slot is not None:
+                    slot.accepted += count
+            else:
+                in_time, ratings, rating_sum = int(in_time or 0), int(ratings), int(rating_sum)
+                target.closed += count
+                target.closed_within_limit += in_time
+                target.ratings += ratings
+                target.rating_sum += rating_sum
+                if slot is not None:
+                    slot.closed += count
+                    slot.closed_within_limit += in_time
+                    slot.ratings += ratings
+                    slot.rating_sum += rating_sum
+    spans = defaultdict(list)
+    for value, seconds in _spans(key, where) if medians else ():
+        if value in records:
+            spans[id(records[value])].append(seconds)
+            if total:
+                spans[id(total)].append(seconds)
+    for record in every:
+        record.median_days_to_closure = _median(spans[id(record)])
+        record.by_category = protect({c: by_category[id(record)][c.id] for c in categories})
+        record.months = list(slots[id(record)].values())
 
 
 def _categories():
@@ -228,17 +323,16 @@ def _categories():
 
 def area_records(tz, now=None):
     """(every area in number order with its figures, all areas together, the months shown)."""
-    months = last_months(now or utcnow(), tz)
+    now = now or utcnow()
+    months = last_months(now, tz)
     areas = db.session.scalars(sa.select(Area).order_by(Area.number)).all()
     categories = _categories()
     records = {a.id: Record(a.number, a.label) for a in areas}
-    total = {None: Record(None, "")}
-    rows = _rows()
-    _fill(records, lambda r: r.area_id, rows, categories, months, tz)
-    _fill(total, lambda r: None, rows, categories, months, tz)
+    total = Record(None, "")
+    _fill(records, Report.area_id, (), categories, months, tz, now, total)
     _small_multiples(records.values())
-    total[None].chart = month_chart(total[None].months)
-    return list(records.values()), total[None], months
+    total.chart = month_chart(total.months)
+    return list(records.values()), total, months
 
 
 def area_record(number, tz, now=None):
@@ -251,9 +345,17 @@ def area_record(number, tz, now=None):
                 number=number,
             )
         )
-    months = last_months(now or utcnow(), tz)
+    now = now or utcnow()
     records = {area.id: Record(area.number, area.label)}
-    _fill(records, lambda r: r.area_id, _rows(Report.area_id == area.id), _categories(), months, tz)
+    _fill(
+        records,
+        Report.area_id,
+        (Report.area_id == area.id,),
+        _categories(),
+        last_months(now, tz),
+        tz,
+        now,
+    )
     record = records[area.id]
     record.chart = month_chart(record.months)
     return record
@@ -261,12 +363,11 @@ def area_record(number, tz, now=None):
 
 def unit_trends(units, tz, now=None):
     """{unit id: Record} of the units `units` ({id: name}), with their months and a small chart."""
-    months = last_months(now or utcnow(), tz)
+    now = now or utcnow()
     records = {unit_id: Record(unit_id, name) for unit_id, name in units.items()}
     if records:
-        _fill(
-            records, lambda r: r.unit_id, _rows(Report.unit_id.in_(list(records))), [], months, tz
-        )
+        where = (Report.unit_id.in_(list(records)),)
+        _fill(records, Report.unit_id, where, [], last_months(now, tz), tz, now, medians=False)
     _small_multiples(records.values())
     return records
 
