@@ -3,8 +3,8 @@
 The database counts: one grouped statement over the public reports' handling facts (never who reported) gives
 the counts by key (area or unit), category and local calendar month, and one narrow select the durations of
 closed reports for the medians. Month bucketing differs between PostgreSQL (time zones) and SQLite (a fixed
-offset): `_month`. Counting in the database was measured about 20 times faster than bucketing a narrow select
-in Python (README, "Accountability dashboard"). Cells that could point at a reporter are suppressed by one
+offset): `_month`. Counting in the database was measured 3–4 times faster than bucketing a narrow select in
+Python (README, "Accountability dashboard"). Cells that could point at a reporter are suppressed by one
 rule, `protect`.
 """
 
