@@ -165,3 +165,17 @@ def test_the_overview_links_to_the_areas(client):
     """The dashboard's overview and navigation lead to the areas."""
     page = text(english(client), "/dashboard")
     assert page.count('href="/dashboard/areas"') == 2
+
+
+def test_units_page_draws_every_units_months(app, client):
+    """Below the units' table, each unit's months: a chart and its table, the small division included."""
+    from tests.public.test_dashboard_pages import plant
+
+    plant(app)
+    page = text(english(client), "/dashboard/units")
+    trends = re.search(r'<ul class="small-multiples">.*?</ul>\s*</section>', page, re.S).group(0)
+    assert trends.count("<li>") == 2
+    assert "7 reports in these months" in trends and "4 reports in these months" in trends
+    assert trends.count('<svg class="month-chart small"') == 2
+    assert trends.count('<table class="month-table">') == 2
+    assert "第六师五家渠市: reports received each month" in trends
