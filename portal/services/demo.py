@@ -139,16 +139,18 @@ def load_demo(config):
             create_user(username, unit, role, DEMO_PASSWORD, display_name)
             created.append(f"sample account {username} ({role}, {unit}), password {DEMO_PASSWORD}")
     db.session.flush()
-    for key, category, area, days_ago, place, description, steps in DEMO_REPORTS:
-        if reports.find_submission(f"demo-{key}") is not None:
-            continue
-        report = _demo_report(config, key, category, area, days_ago, place, description, steps)
-        created.append(f"sample report {report.reference} ({key}) handled by {report.unit.name}")
+    # The history first: the six samples staff are meant to find come last, so the queue, which lists
+    # closed reports newest first after the open ones, shows them on its first page.
     if reports.find_submission(_history_key(0)) is None:
         count = _demo_history(config)
         created.append(
             f"{count} sample reports over the last {HISTORY_MONTHS} months, for the statistics"
         )
+    for key, category, area, days_ago, place, description, steps in DEMO_REPORTS:
+        if reports.find_submission(f"demo-{key}") is not None:
+            continue
+        report = _demo_report(config, key, category, area, days_ago, place, description, steps)
+        created.append(f"sample report {report.reference} ({key}) handled by {report.unit.name}")
     for title, build in ((EIA_TITLE, _demo_eia), (ANSWERED_TITLE, _demo_answered)):
         if db.session.scalar(sa.select(Consultation.id).where(Consultation.title == title)) is None:
             consultation = build(config)
