@@ -483,7 +483,7 @@ AREA_CSV_COLUMNS = (
 
 def area_csv(records, total):
     """(header, rows) of /dashboard/areas.csv: each area's totals, then its reports by category (suppressed
-    cells as "<3" or "—"), and a last row for all areas together (area_number empty)."""
+    cells as "<3" or "—"), and a last row for all areas together (area_number empty, no counts by category)."""
     categories = list(total.by_category)
     header = [*AREA_CSV_COLUMNS, *(f"received_{c.code}" for c in categories)]
     rows = [
@@ -498,7 +498,8 @@ def area_csv(records, total):
             record.median_days_to_closure,
             record.ratings,
             record.mean_rating,
-            *(record.by_category[c].text for c in categories),
+            # No category totals over all areas: with them, a column with one hidden cell would give it away.
+            *(record.by_category[c].text if record is not total else "" for c in categories),
         ]
         for record in [*records, total]
     ]

@@ -102,6 +102,8 @@ def test_no_category_cell_shows_one_or_two_in_csv(client, planted):
     assert eight[header.index("received_water")] == "5"
     assert eight[header.index("mean_rating")] == "3.7"
     assert rows[-1][:3] == ["", "all", "13"]
+    # No category totals: 第八师's air count would be the total less the other areas' shown counts.
+    assert {rows[-1][n] for n in columns} == {""}
 
 
 def test_monthly_csv_is_long_format(client, planted):
