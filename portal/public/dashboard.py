@@ -45,6 +45,7 @@ def dashboard_goals_csv():
 
 
 def _tz():
+    """The zone whose calendar months the statistics count in."""
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
