@@ -156,7 +156,7 @@ def test_demo_adds_marked_samples_once(app):
     assert first.exit_code == 0 and "demo-jsj-staff" in first.output
     # Newcomers can try tracking: every run ends with the sample reports' reference numbers and receipt codes.
     assert re.search(
-        r"^  JB-\d{4}-000001  [A-Z2-7]{4}(-[A-Z2-7]{4}){4}  new sample, handled by 第八师石河子市$",
+        r"^  JB-\d{4}-\d{6}  [A-Z2-7]{4}(-[A-Z2-7]{4}){4}  new sample, handled by 第八师石河子市$",
         first.output,
         re.M,
     )

@@ -107,6 +107,16 @@ CSV_EXPORTS = {
     "public.dashboard_measures_csv": _l(
         "For each measure, how many disclosures, consultations and reports it has."
     ),
+    "public.dashboard_areas_csv": _l(
+        "For the 兵团 level and each division: reports received, accepted, closed and closed in time, "
+        "median days to closure, ratings, and reports by category (1 or 2 shown as <3)."
+    ),
+    "public.dashboard_areas_monthly_csv": _l(
+        "Every area month by month over the last 24 months, one row per area and month."
+    ),
+    "public.dashboard_area_monthly_csv": _l(
+        "One area (0 for the 兵团 level, 1 to 14) month by month over the last 24 months."
+    ),
 }
 
 

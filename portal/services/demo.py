@@ -1,5 +1,6 @@
 """Sample data for trying the portal; every item is marked 示例 (sample)."""
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -45,6 +46,24 @@ DEMO_USERS = (
     ("demo-shihezi-admin", "第八师石河子市", "unit_admin", "示例单位管理员（第八师石河子市）"),
     ("demo-wujiaqu", "第六师五家渠市", "staff", "示例工作人员（第六师五家渠市）"),
     ("demo-tjj", "兵团统计局", "staff", "示例工作人员（兵团统计局）"),
+    # One sample staff member for each other division, who handles its sample reports (see HISTORY).
+    *(
+        (f"demo-division-{number}", unit, "staff", f"示例工作人员（{unit}）")
+        for number, unit in (
+            (1, "第一师阿拉尔市"),
+            (2, "第二师铁门关市"),
+            (3, "第三师图木舒克市"),
+            (4, "第四师可克达拉市"),
+            (5, "第五师双河市"),
+            (7, "第七师胡杨河市"),
+            (9, "第九师白杨市"),
+            (10, "第十师北屯市"),
+            (11, "第十一师"),
+            (12, "第十二师"),
+            (13, "第十三师新星市"),
+            (14, "第十四师昆玉市"),
+        )
+    ),
 )
 # key, category, area, days ago, place, description, what happens next
 DEMO_REPORTS = (
@@ -120,6 +139,13 @@ def load_demo(config):
             create_user(username, unit, role, DEMO_PASSWORD, display_name)
             created.append(f"sample account {username} ({role}, {unit}), password {DEMO_PASSWORD}")
     db.session.flush()
+    # The history first: the six samples staff are meant to find come last, so the queue, which lists
+    # closed reports newest first after the open ones, shows them on its first page.
+    if reports.find_submission(_history_key(0)) is None:
+        count = _demo_history(config)
+        created.append(
+            f"{count} sample reports over the last {HISTORY_MONTHS} months, for the statistics"
+        )
     for key, category, area, days_ago, place, description, steps in DEMO_REPORTS:
         if reports.find_submission(f"demo-{key}") is not None:
             continue
@@ -226,6 +252,110 @@ def _staff_of(unit_id):
         .where(User.unit_id == unit_id, User.username.like("demo-%"))
         .order_by(User.role.desc())
     )
+
+
+# --- reports over two years, for the statistics -----------------------------------------------------
+# /dashboard/areas and the units' trends need months of reports to show anything: these are spread over the
+# last HISTORY_MONTHS months, more in some areas than others, rising in some and falling in others, with
+# the summer busier; each is accepted, closed (most in time, some late) and often rated, by the sample staff
+# of its unit, at the times it says. A seeded generator makes every run build the same reports.
+
+HISTORY_MONTHS = 24
+HISTORY_SEED = 12369
+# Area number → (reports a month at the start, at the end): the trend the statistics should show.
+HISTORY_RATES = {
+    0: (1.5, 2.0),
+    1: (0.8, 2.2),
+    2: (0.3, 0.4),
+    3: (0.4, 0.2),
+    4: (0.6, 1.2),
+    5: (0.4, 0.4),
+    6: (2.4, 0.8),
+    7: (0.3, 0.8),
+    8: (2.5, 5.5),
+    9: (0.2, 0.2),
+    10: (0.6, 1.0),
+    11: (0.2, 0.3),
+    12: (0.8, 0.4),
+    13: (0.2, 0.4),
+    14: (0.1, 0.2),
+}
+HISTORY_CATEGORIES = ("water", "air", "soil_waste", "noise", "livestock", "agriculture", "ecology")
+HISTORY_PLACES = ("城区", "工业园区", "团场连队", "河道沿岸", "村镇周边")
+HISTORY_DESCRIPTIONS = {
+    "water": "排水沟内有污水流入，颜色发黑并有异味。",
+    "air": "企业烟囱排放浓烟，周边能闻到刺鼻气味。",
+    "soil_waste": "空地上堆放大量建筑垃圾和不明废料。",
+    "noise": "夜间施工机械噪声很大，影响居民休息。",
+    "livestock": "养殖场粪污未经处理直接外排。",
+    "agriculture": "农田残膜和农药包装物随意丢弃。",
+    "ecology": "防护林带内有树木被砍伐。",
+}
+
+
+def _history_key(number):
+    return f"demo-history-{number:04d}"
+
+
+def _demo_history(config):
+    """Submit and handle the sample reports of the last HISTORY_MONTHS months; returns how many."""
+    chance = random.Random(HISTORY_SEED)
+    now = utcnow()
+    # The first day of the month HISTORY_MONTHS - 1 months ago, so that the months line up with the dashboard's.
+    back = now - timedelta(days=(HISTORY_MONTHS - 1) * 365 / 12)
+    start = back - timedelta(days=clocks.local_day(back, _tz(config)).day - 1)
+    count = 0
+    for month in range(HISTORY_MONTHS):
+        share = month / (HISTORY_MONTHS - 1)
+        when = start + timedelta(days=month * 365 / 12)
+        summer = 1.5 if clocks.local_day(when, _tz(config)).month in (5, 6, 7, 8) else 1.0
+        for area, (first, last) in HISTORY_RATES.items():
+            expected = (first + (last - first) * share) * summer
+            for _n in range(int(expected) + (chance.random() < expected % 1)):
+                at = when + timedelta(days=chance.uniform(0, 29), hours=chance.uniform(0, 12))
+                if at >= now - timedelta(hours=1):
+                    continue
+                _history_report(config, chance, _history_key(count), area, at, now)
+                count += 1
+    return count
+
+
+def _history_report(config, chance, key, area, at, now):
+    """One sample report of `area` submitted at `at`, walked through what would have happened by `now`."""
+    category = chance.choice(HISTORY_CATEGORIES)
+    report = reports.submit(
+        reports.ReportInput(
+            submission_key=key,
+            category=category,
+            area=area,
+            place=f"【{SAMPLE_MARK}】{chance.choice(HISTORY_PLACES)}",
+            description=f"【{SAMPLE_MARK}】{HISTORY_DESCRIPTIONS[category]}",
+        ),
+        config,
+        now=at,
+    ).report
+    staff = _staff_of(report.unit_id)
+    accepted = at + timedelta(days=chance.uniform(0.5, 4))
+    if staff is None or accepted >= now:
+        return
+    if chance.random() < 0.06:
+        handling.not_accept(
+            staff, report, None, "repeated", f"【{SAMPLE_MARK}】该问题已在办理中。", now=accepted
+        )
+        return
+    handling.accept(staff, report, None, config, now=accepted)
+    # Most are closed within weeks; a few take months and miss their deadline.
+    days = chance.uniform(5, 45) if chance.random() < 0.85 else chance.uniform(70, 150)
+    closed = accepted + timedelta(days=days)
+    if closed >= now:
+        return
+    handling.close(
+        staff, report, None, f"【{SAMPLE_MARK}】经现场核查已责令整改。", config, now=closed
+    )
+    if chance.random() < 0.6:
+        stars = min(5, max(1, round(chance.gauss(4.3 if area % 3 else 3.4, 0.9))))
+        reports.rate(report, stars, "", now=closed + timedelta(days=1))
+    db.session.flush()
 
 
 # --- consultations --------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ MAP_LIMIT = 500
 _PUBLIC_LIST = (
     selectinload(Report.category),
     selectinload(Report.area),
-    selectinload(Report.unit),
+    selectinload(Report.unit).selectinload(Unit.aliases),  # the feed writes each unit's label
     selectinload(Report.events),
 )
 

@@ -242,8 +242,9 @@ def test_goals_csv_has_every_published_value(client, planted):
     assert water[header.index("disclosure_title")] == MARKUP_TITLE
 
 
-def test_units_page_shows_the_record_and_leaves_small_units_out(client, planted):
-    """The busy division's numbers exactly; the division with 4 reports is not listed."""
+def test_units_page_shows_the_record_and_small_units_with_a_note(client, planted):
+    """The busy division's numbers exactly; the division with 4 reports is listed too, marked as having few
+    reports (fewer than DASHBOARD_MIN_REPORTS) with a link to the note on small numbers."""
     page = text(english(client), "/dashboard/units")
     row = re.search(
         rf"<tr>\s*<th scope=\"row\"[^>]*><a [^>]*>{BUSY_UNIT}</a></th>(.*?)</tr>", page, re.S
@@ -253,7 +254,10 @@ def test_units_page_shows_the_record_and_leaves_small_units_out(client, planted)
         re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row.group(1), re.S)
     ]
     assert cells == ["7", "4", "3", "2.8", "20.0", "66.7% (2/3)", "2", "2", "33.3% (1/3)"]
-    assert SMALL_UNIT not in page
+    small = re.search(rf"<th scope=\"row\"[^>]*><a [^>]*>{SMALL_UNIT}</a>(.*?)</th>", page, re.S)
+    assert small and 'href="#small-numbers">few reports</a>' in small.group(1)
+    assert 'id="small-numbers"' in page and "Small numbers vary a lot" in page
+    assert "few reports" not in row.group(0)
 
 
 def test_units_are_sortable_by_links_with_aria_sort(make_app):
@@ -298,7 +302,7 @@ def test_units_csv_content(client, planted):
         "published_comments",
         "comments_with_decision_percent",
     ]
-    assert len(rows) == 2
+    assert [r[1] for r in rows[1:]] == [BUSY_UNIT, SMALL_UNIT]
     assert rows[1][1:] == [BUSY_UNIT, "7", "4", "3", "2.8", "20.0", "66.7", "2", "2", "3", "33.3"]
 
 
@@ -335,6 +339,8 @@ PAGES = [
     "/dashboard/goals",
     "/dashboard/units",
     "/dashboard/measures",
+    "/dashboard/areas",
+    "/dashboard/areas/8",
     "/measures/14",
 ]
 

@@ -60,6 +60,8 @@ PAGES = [
     ("dashboard-goals", "/dashboard/goals", 200),
     ("dashboard-units", "/dashboard/units", 200),
     ("dashboard-measures", "/dashboard/measures", 200),
+    ("dashboard-areas", "/dashboard/areas", 200),
+    ("dashboard-area", "/dashboard/areas/8", 200),
     ("developers", "/developers", 200),
     ("data", "/data", 200),
     ("privacy", "/privacy", 200),

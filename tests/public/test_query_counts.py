@@ -32,7 +32,10 @@ LIMITS = {
     "/consultations/{eia}": 8 + 1,
     "/search?q=污染": 4 + 1,
     "/dashboard": 0 + 1,
-    "/dashboard/units": 1 + 1,
+    # The units' record (counts, medians, consultations, comments), the channels, the units' months.
+    "/dashboard/units": 6 + 1,
+    "/dashboard/areas": 4 + 1,
+    "/dashboard/areas/8": 4 + 1,
     "/dashboard/goals": 7 + 1,
     "/dashboard/measures": 5 + 1,
     "/goals": 6 + 1,
