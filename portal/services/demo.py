@@ -25,6 +25,7 @@ from portal.services import (
     clocks,
     comments,
     consultations,
+    demo_task_reports,
     disclosures,
     handling,
     hearings,
@@ -45,6 +46,7 @@ DEMO_USERS = (
     ("demo-shihezi-admin", "第八师石河子市", "unit_admin", "示例单位管理员（第八师石河子市）"),
     ("demo-wujiaqu", "第六师五家渠市", "staff", "示例工作人员（第六师五家渠市）"),
     ("demo-tjj", "兵团统计局", "staff", "示例工作人员（兵团统计局）"),
+    ("demo-slj", "兵团水利局", "staff", "示例工作人员（兵团水利局）"),
 )
 # key, category, area, days ago, place, description, what happens next
 DEMO_REPORTS = (
@@ -140,6 +142,8 @@ def load_demo(config):
                 f"sample disclosure {disclosure.id} ({disclosure.state.value}, "
                 f"{len(disclosure.versions)} version(s)) published by {disclosure.unit.name}"
             )
+    # After the disclosures, which the sample task reports may link as evidence.
+    created += demo_task_reports.load(config)
     return (created or ["sample data already present"]) + receipt_lines(config)
 
 

@@ -626,9 +626,12 @@ def public_reports_of_task(task_id):
     ).all()
 
 
-def get_public(report_id):
-    """A published report, or NotFound."""
-    return POLICY.get_public(report_id)
+def get_public(report_id, task_id=None):
+    """A published report (of task `task_id` when given: its address names the task), or NotFound."""
+    report = POLICY.get_public(report_id)
+    if task_id is not None and report.task_id != task_id:
+        raise POLICY.not_found(report_id)
+    return report
 
 
 def version(report, number):
@@ -693,6 +696,11 @@ class Matrix:
     rows: list
     last_due: str | None
     unreported: list
+    due: str = DEFAULT_DUE
+
+    def due_on(self, period):
+        """The day `period`'s report is due."""
+        return due_date(period, self.due)
 
 
 def matrix(config, today, unit=None, chapter=None):
@@ -768,7 +776,47 @@ def matrix(config, today, unit=None, chapter=None):
         and row.cells.get(last) in (Standing.MISSING, Standing.LATE)
         and not any(r is not None for _u, _s, r in row.details.get(last, []))
     ]
-    return Matrix(periods, rows, last, unreported)
+    return Matrix(periods, rows, last, unreported, due)
+
+
+MATRIX_COLUMNS = (
+    "task_id",
+    "measure",
+    "task",
+    "unit",
+    "period",
+    "due_on",
+    "standing",
+    "status",
+    "progress",
+    "report_url",
+)
+
+
+def matrix_rows(result, url_for_endpoint):
+    """The matrix as CSV rows: one per task, lead unit and period (names in Chinese, codes for standing and status)."""
+    rows = []
+    for row in result.rows:
+        for period in result.periods:
+            for unit, standing_, report in row.details[period]:
+                rows.append(
+                    [
+                        row.task.id,
+                        row.task.measure.number,
+                        row.task.title,
+                        unit.name,
+                        period,
+                        result.due_on(period).isoformat(),
+                        standing_.value,
+                        report.status.value if report else "",
+                        report.progress if report and report.progress is not None else "",
+                        url_for_endpoint("public.tasks_show", task_id=row.task.id)
+                        + f"#report-{report.id}"
+                        if report
+                        else "",
+                    ]
+                )
+    return rows
 
 
 def matrix_filter_choices():
