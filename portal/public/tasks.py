@@ -72,10 +72,14 @@ def accountability_csv():
     )
 
 
-@bp.context_processor
+@bp.app_context_processor
 def task_report_labels():
-    """The label helpers the task report templates use."""
+    """The label helpers the task report templates use (public pages and the console)."""
     return {
+        "task_report_state_label": task_reports.state_label,
+        "task_report_due": lambda period: task_reports.due_date(
+            period, current_app.config["TASK_REPORT_DUE"]
+        ),
         "task_status_label": task_reports.status_label,
         "task_period_label": task_reports.period_label,
         "task_standing_label": task_reports.standing_label,
