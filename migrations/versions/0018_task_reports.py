@@ -8,8 +8,11 @@ Written by hand. `task_reports` holds one report per (task, lead unit, period) â
 half-year "2026-H1" â€” as a draft or published with its current values; `task_report_versions` every
 published text (never changed); `task_report_evidence` the public records it links; and
 `task_report_contributions` the participating units' own texts. `task_report_reminders` records the
-reminder `portal tick` queued for a (task, unit, period), so that it is sent once.
+reminder `portal tick` queued for a (task, unit, period), so that it is sent once. The page cache gains
+the domain `task_reports` (a row of `data_versions`, bumped by every commit that writes these tables).
 """
+
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -29,7 +32,21 @@ def _enum(values, name):
     return sa.Enum(*values, name=name, native_enum=False, length=32)
 
 
+DATA_VERSIONS = sa.table(
+    "data_versions",
+    sa.column("domain", sa.String),
+    sa.column("version", sa.Integer),
+    sa.column("changed_at", sa.DateTime),
+)
+
+
 def upgrade():
+    now = datetime.now(UTC)
+    if op.get_bind().dialect.name == "sqlite":
+        now = now.replace(
+            tzinfo=None
+        )  # SQLite stores UTC without an offset (portal/models/types.py)
+    op.bulk_insert(DATA_VERSIONS, [{"domain": "task_reports", "version": 0, "changed_at": now}])
     op.create_table(
         "task_report_reminders",
         sa.Column("task_id", sa.Integer(), nullable=False),
@@ -169,6 +186,7 @@ def upgrade():
 
 
 def downgrade():
+    op.execute(DATA_VERSIONS.delete().where(DATA_VERSIONS.c.domain == "task_reports"))
     op.drop_index(op.f("ix_task_report_versions_report_id"), table_name="task_report_versions")
     op.drop_table("task_report_versions")
     op.drop_table("task_report_evidence")
