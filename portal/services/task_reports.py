@@ -917,31 +917,50 @@ def console_list(user):
 # --- open data -----------------------------------------------------------------------------------
 
 
-def dataset_rows():
-    """The published reports as rows of the `task_reports` dataset (latest version's values)."""
+DATASET_COLUMNS = (
+    "id",
+    "task_id",
+    "measure",
+    "task",
+    "unit",
+    "period",
+    "status",
+    "progress",
+    "done_text",
+    "next_steps",
+    "contributions",
+    "versions",
+    "first_published_at",
+    "last_published_at",
+    "url",
+)
+
+
+def dataset_rows(link):
+    """The published reports as rows of the `task_reports` dataset (DATASET_COLUMNS; the latest version's values)."""
     reports = db.session.scalars(
         POLICY.public_query(
             selectinload(TaskReport.versions),
+            selectinload(TaskReport.contributions).joinedload(TaskReportContribution.unit),
             joinedload(TaskReport.unit),
             joinedload(TaskReport.task).joinedload(Task.measure),
         ).order_by(TaskReport.id)
     ).all()
-    return [
-        {
-            "id": r.id,
-            "task_id": r.task_id,
-            "measure": r.task.measure.number,
-            "task": r.task.title,
-            "unit_id": r.unit_id,
-            "unit": r.unit.name,
-            "period": r.period,
-            "status": r.status.value,
-            "progress": r.progress,
-            "done_text": r.done_text,
-            "next_steps": r.next_steps,
-            "versions": len(r.versions),
-            "first_published_at": r.first_published_at.isoformat(),
-            "last_published_at": r.versions[-1].published_at.isoformat(),
-        }
-        for r in reports
-    ]
+    for r in reports:
+        yield (
+            r.id,
+            r.task_id,
+            r.task.measure.number,
+            r.task.title,
+            r.unit.name,
+            r.period,
+            r.status.value,
+            r.progress,
+            r.done_text,
+            r.next_steps,
+            "\n\n".join(f"{c.unit.name}：{c.text}" for c in r.contributions),
+            len(r.versions),
+            r.first_published_at.isoformat(),
+            r.versions[-1].published_at.isoformat(),
+            link("public.tasks_show", task_id=r.task_id) + f"#report-{r.id}",
+        )
