@@ -23,12 +23,14 @@ SAMPLES = (
         -12,
         "in_progress",
         70,
-        f"{SAMPLE}## 主要进展\n\n- 完成城镇污水处理厂提标改造3座,新增处理能力每日6万立方米。\n"
+        "## 主要进展\n\n"
+        f"{SAMPLE}\n\n- 完成城镇污水处理厂提标改造3座,新增处理能力每日6万立方米。\n"
         "- 主要城市空气质量优良天数比例达到81.5%。",
         "推进第二批污水处理厂提标改造,2027年6月底前完工。",
         (
             5,
-            f"{SAMPLE}## 主要进展\n\n- 完成城镇污水处理厂提标改造4座,新增处理能力每日8万立方米。\n"
+            "## 主要进展\n\n"
+            f"{SAMPLE}\n\n- 完成城镇污水处理厂提标改造4座,新增处理能力每日8万立方米。\n"
             "- 主要城市空气质量优良天数比例达到81.5%。",
             "更正提标改造数量:年底前第四座完成验收。",
         ),
@@ -94,7 +96,7 @@ def load(config):
         ):
             continue
         report = task_reports.create_draft(staff, task.id, period, status, progress, done, steps)
-        if index == 0 and helper is not None:
+        if index == 0 and offset == 0 and helper is not None:
             task_reports.contribute(helper, report, CONTRIBUTION)
         evidence = db.session.scalars(
             sa.select(Disclosure.id)
