@@ -18,7 +18,15 @@ from portal.api import openapi
 from portal.errors import DomainError
 from portal.open311.format import KEY_COMMAND, SPECIFICATION
 from portal.public import bp
-from portal.services import categories, consultations, disclosures, policy, supervision, units
+from portal.services import (
+    categories,
+    consultations,
+    disclosures,
+    policy,
+    supervision,
+    task_reports,
+    units,
+)
 from portal.urls import public_root
 
 API_PREFIX = "/api/v1"
@@ -92,6 +100,10 @@ FEEDS = {
         "Report outcomes as they are published: the closing result or public summary of a "
         "report, never who reported it or what they wrote."
     ),
+    "feeds.task_reports_atom": _l(
+        "The published implementation reports of one task, the latest version first."
+    ),
+    "feeds.unit_task_reports_atom": _l("The published implementation reports of one lead unit."),
 }
 CSV_EXPORTS = {
     "public.disclosures_csv": _l(
@@ -106,6 +118,10 @@ CSV_EXPORTS = {
     ),
     "public.dashboard_measures_csv": _l(
         "For each measure, how many disclosures, consultations and reports it has."
+    ),
+    "public.accountability_csv": _l(
+        "The accountability matrix: one row per task, lead unit and year with its standing "
+        "(reported, late, missing, not yet due), with the page's filters (unit, chapter)."
     ),
 }
 
@@ -144,6 +160,7 @@ def example_values():
         "code": category and category.code,
         "service_code": service and service.code,
         "reference": report and report.reference,
+        "task_id": task_reports.example_task_id(),
     }
 
 

@@ -626,6 +626,11 @@ def public_reports_of_task(task_id):
     ).all()
 
 
+def example_task_id():
+    """The first task's id (for example links), or None before the policy is imported."""
+    return db.session.scalar(sa.select(sa.func.min(Task.id)))
+
+
 def get_public(report_id, task_id=None):
     """A published report (of task `task_id` when given: its address names the task), or NotFound."""
     report = POLICY.get_public(report_id)
