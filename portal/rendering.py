@@ -23,10 +23,11 @@ _DEEPEST_HEADING = 6
 
 
 def _shift_headings(state):
-    """Core rule: every heading one level down (the page's title is the only <h1>)."""
+    """Core rule: every heading `below` levels down (by default one: the page's title is the only <h1>)."""
+    below = state.env.get("below", 1)
     for token in state.tokens:
         if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1:]) + 1, _DEEPEST_HEADING)}"
+            token.tag = f"h{min(int(token.tag[1:]) + below, _DEEPEST_HEADING)}"
 
 
 def _image_as_link(self, tokens, idx, options, env):
@@ -53,10 +54,12 @@ def _scrolling_tables(html):
     return html.replace("<table>", region + "<table>").replace("</table>", "</table></div>")
 
 
-def render_markdown(text) -> Markup:
-    """Markdown `text` as sanitised HTML, safe to insert in a page."""
+def render_markdown(text, below=1) -> Markup:
+    """Markdown `text` as sanitised HTML, safe to insert in a page; its headings start below level `below`
+    (a text shown under an <h4> takes `below=4`, so that its # is an <h5>)."""
     # The HTML has just been through portal.sanitize's allow-list.
-    return Markup(_scrolling_tables(clean_html(_PARSER.render(str(text or "")))))  # nosec B704
+    html = _PARSER.render(str(text or ""), {"below": below})
+    return Markup(_scrolling_tables(clean_html(html)))  # nosec B704
 
 
 def _inline_text(children):
