@@ -55,6 +55,7 @@ from portal.models import (
     ReportCopy,
     Task,
     TaskReport,
+    TaskReportContribution,
     TaskReportState,
     TaskUnit,
     TaskUnitRole,
@@ -392,7 +393,9 @@ TASK_REPORTS = Policy(
     page=lambda: (
         joinedload(TaskReport.unit).selectinload(Unit.aliases),
         selectinload(TaskReport.versions),
-        selectinload(TaskReport.contributions),
+        selectinload(TaskReport.contributions)
+        .joinedload(TaskReportContribution.unit)
+        .selectinload(Unit.aliases),
         selectinload(TaskReport.evidence),
     ),
     changed=lambda: _(

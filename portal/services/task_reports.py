@@ -609,7 +609,7 @@ def get_task(task_id):
         _as_id(task_id),
         options=(
             joinedload(Task.measure).joinedload(Measure.chapter),
-            selectinload(Task.assignments).joinedload(TaskUnit.unit),
+            selectinload(Task.assignments).joinedload(TaskUnit.unit).selectinload(Unit.aliases),
         ),
     )
     if task is None:
@@ -721,7 +721,7 @@ def matrix(config, today, unit=None, chapter=None):
         .order_by(Measure.number, Task.position)
         .options(
             joinedload(Task.measure),
-            selectinload(Task.assignments).joinedload(TaskUnit.unit),
+            selectinload(Task.assignments).joinedload(TaskUnit.unit).selectinload(Unit.aliases),
         )
     )
     if unit not in (None, ""):
@@ -830,6 +830,7 @@ def matrix_filter_choices():
         sa.select(Unit)
         .where(Unit.id.in_(sa.select(TaskUnit.unit_id).where(TaskUnit.role == TaskUnitRole.LEAD)))
         .order_by(Unit.id)
+        .options(selectinload(Unit.aliases))
     ).all()
     chapters = db.session.scalars(sa.select(Chapter).order_by(Chapter.number)).all()
     return {
