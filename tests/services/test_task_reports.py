@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
+    AuditRecord,
     Disclosure,
     DisclosureState,
     MailMessage,
@@ -163,6 +164,12 @@ def test_publish_revise_and_diff(people):
     )
     assert [v.number for v in report.versions] == [1, 2]
     assert report.versions[0].progress == 60 and report.versions[0].status is TaskStatus.IN_PROGRESS
+    actions = db.session.scalars(
+        sa.select(AuditRecord.action)
+        .where(AuditRecord.subject_type == "task_report", AuditRecord.subject_id == report.id)
+        .order_by(AuditRecord.id)
+    ).all()
+    assert actions == ["task_report.published", "task_report.revised"]
     result = task_reports.diff(report, 1, 2)
     assert result.changed
     assert "Done" in result.title.new_text and "In progress" in result.title.old_text
