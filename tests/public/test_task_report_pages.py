@@ -77,7 +77,7 @@ def test_task_page_shows_published_reports(world, client, language, words):
     assert f'id="report-{report.id}"' in page
     assert '<progress id="progress-' in page and 'max="100"' in page
     assert (
-        "<h6>主要进展</h6>" in page
+        "<h5>主要进展</h5>" in page
     )  # the report's ## heading sits below the page's <h4> "what was done"
     assert "兵团水利局" in page  # the participating unit's contribution, under its name
     assert f"/tasks/{report.task_id}/reports/{report.id}/diff?from=1&amp;to=2" in page
