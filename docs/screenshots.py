@@ -81,6 +81,8 @@ PAGES = (
     "audit-log",
     "console-log",
     "data",
+    "accountability",
+    "task",
 )
 
 
@@ -118,7 +120,7 @@ def sample_paths(app):
     import sqlalchemy as sa
 
     from portal.extensions import db
-    from portal.models import Consultation, Disclosure
+    from portal.models import Consultation, Disclosure, TaskReport
     from portal.services import demo, reports
 
     with app.app_context():
@@ -129,8 +131,15 @@ def sample_paths(app):
         consultation = db.session.scalar(
             sa.select(Consultation.id).where(Consultation.title == demo.EIA_TITLE)
         )
+        # The sample task report with two versions, a contribution and evidence.
+        task = next(
+            r.task_id
+            for r in db.session.scalars(sa.select(TaskReport).order_by(TaskReport.id))
+            if len(r.versions) == 2
+        )
         db.session.remove()
     return {
+        "task": f"/tasks/{task}",
         "report": f"/reports/{closed}",
         "console_report": f"/console/reports/{closed}",
         "disclosure": f"/disclosures/{disclosure}",
@@ -292,6 +301,8 @@ def resident_journeys(page, base, camera, paths):
     camera.visit(page, base, "/dashboard/goals", "dashboard-goals")
     camera.visit(page, base, "/developers", "developers", missing_ok=True)
     camera.visit(page, base, "/data", "data")
+    camera.visit(page, base, "/accountability", "accountability")
+    camera.visit(page, base, paths["task"], "task")
 
 
 def log_in(page, base, account):

@@ -52,6 +52,7 @@ DOMAINS = (
     "disclosures",
     "calendar",
     "search",
+    "task_reports",
 )
 TABLE_DOMAINS = {
     "policy_documents": "policy",
@@ -86,6 +87,10 @@ TABLE_DOMAINS = {
     "disclosure_attachments": "disclosures",
     "observations": "disclosures",
     "holiday_overrides": "calendar",
+    "task_reports": "task_reports",
+    "task_report_versions": "task_reports",
+    "task_report_evidence": "task_reports",
+    "task_report_contributions": "task_reports",
 }
 # Written by requests that change nothing a public page shows (logins, counters, queued mail, the audit
 # log, contacts and identities, which no public page shows, flags until a comment is hidden, which
@@ -105,6 +110,7 @@ UNSEEN_TABLES = frozenset(
         "report_notices",
         "resident_pages",
         "resident_page_entries",
+        "task_report_reminders",
         "data_versions",
         "alembic_version",
     }
@@ -121,7 +127,7 @@ REPORTS = ("policy", "units", "reports", "routing", "calendar")
 PAGE_DOMAINS = {
     "public.index": POLICY,
     "public.units_index": POLICY,
-    "public.units_show": POLICY,
+    "public.units_show": (*POLICY, "task_reports"),
     "public.goals_index": POLICY,
     "public.privacy": (),
     "public.accessibility": (),

@@ -399,7 +399,14 @@ def tick_command():
     import sqlalchemy as sa
 
     from portal.models.types import utcnow
-    from portal.services import consultations, datasets, hearings, storage, subscriptions
+    from portal.services import (
+        consultations,
+        datasets,
+        hearings,
+        storage,
+        subscriptions,
+        task_reports,
+    )
 
     now = utcnow()
     closed = consultations.close_due(now, current_app.config)
@@ -419,6 +426,9 @@ def tick_command():
     click.echo(
         f"report events announced {events} in {mails} notices, daily digests queued {digests}"
     )
+    task_reminders = task_reports.queue_reminders(current_app.config, now)
+    db.session.commit()
+    click.echo(f"task report reminders queued {task_reminders}")
     click.echo(drain_outbox())
     config = current_app.config
     referenced = storage.referenced_files(lambda sql: db.session.execute(sa.text(sql)).all())

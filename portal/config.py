@@ -84,6 +84,12 @@ class Config:
     # Consultations: an EIA comment period lasts at least this many working days (环境影响评价公众参与办法);
     # a published comment is hidden for review once this many different clients have flagged it.
     EIA_MIN_WORKING_DAYS = 10
+    # Task reports (落实情况): a period's report is due on day DD of the MM-th month after the period ends
+    # ("01-31": the annual report of 2026 by 31 January 2027); the accountability matrix starts at the first
+    # year; `portal tick` reminds the lead unit's administrators this many days before the due date.
+    TASK_REPORT_DUE = "01-31"
+    TASK_REPORT_FIRST_YEAR = 2024
+    TASK_REPORT_REMINDER_DAYS = 14
     COMMENT_FLAG_LIMIT = 3
     # Subscription requests per client per hour, so the form cannot be used to mail-bomb an address.
     SUBSCRIPTION_LIMIT = 10
@@ -164,6 +170,9 @@ class Config:
         "PORTAL_API_KEY_HOURLY_LIMIT": ("API_KEY_HOURLY_LIMIT", int),
         "PORTAL_HEARING_NOTICE_WORKING_DAYS": ("HEARING_NOTICE_WORKING_DAYS", int),
         "PORTAL_EIA_MIN_WORKING_DAYS": ("EIA_MIN_WORKING_DAYS", int),
+        "PORTAL_TASK_REPORT_DUE": ("TASK_REPORT_DUE", str),
+        "PORTAL_TASK_REPORT_FIRST_YEAR": ("TASK_REPORT_FIRST_YEAR", int),
+        "PORTAL_TASK_REPORT_REMINDER_DAYS": ("TASK_REPORT_REMINDER_DAYS", int),
         "PORTAL_COMMENT_FLAG_LIMIT": ("COMMENT_FLAG_LIMIT", int),
         "PORTAL_SUBSCRIPTION_LIMIT": ("SUBSCRIPTION_LIMIT", int),
         "PORTAL_SEARCH_DIR": ("SEARCH_DIR", str),

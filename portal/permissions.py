@@ -36,6 +36,8 @@ class Permission(enum.Enum):
     SITE_DISCLOSURES_VIEW = "site:disclosures:view"
     SITE_DISCLOSURE_CATEGORIES_EDIT = "site:disclosure_categories:edit"
     SITE_AUDIT_VIEW = "site:audit:view"
+    TASK_REPORTS_MANAGE = "unit:task_reports:manage"
+    SITE_TASK_REPORTS_VIEW = "site:task_reports:view"
 
 
 _STAFF = {
@@ -44,6 +46,7 @@ _STAFF = {
     Permission.HEARINGS_MANAGE,
     Permission.CONSULTATIONS_MANAGE,
     Permission.DISCLOSURES_MANAGE,
+    Permission.TASK_REPORTS_MANAGE,
 }
 ROLE_PERMISSIONS = {
     Role.STAFF: frozenset(_STAFF),

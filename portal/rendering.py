@@ -23,10 +23,14 @@ _DEEPEST_HEADING = 6
 
 
 def _shift_headings(state):
-    """Core rule: every heading one level down (the page's title is the only <h1>)."""
-    for token in state.tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1:]) + 1, _DEEPEST_HEADING)}"
+    """Core rule: every heading one level down (the page's title is the only <h1>); with `below` in the
+    environment, the text's top heading level becomes the one under `below` and the others follow it."""
+    headings = [t for t in state.tokens if t.type in ("heading_open", "heading_close")]
+    shift = 1
+    if headings and state.env.get("below"):
+        shift = state.env["below"] + 1 - min(int(t.tag[1:]) for t in headings)
+    for token in headings:
+        token.tag = f"h{min(int(token.tag[1:]) + shift, _DEEPEST_HEADING)}"
 
 
 def _image_as_link(self, tokens, idx, options, env):
@@ -53,10 +57,12 @@ def _scrolling_tables(html):
     return html.replace("<table>", region + "<table>").replace("</table>", "</table></div>")
 
 
-def render_markdown(text) -> Markup:
-    """Markdown `text` as sanitised HTML, safe to insert in a page."""
+def render_markdown(text, below=None) -> Markup:
+    """Markdown `text` as sanitised HTML, safe to insert in a page. Its headings move one level down; with
+    `below`, its top heading becomes the level under `below` (a text under an <h4>: its top heading an <h5>)."""
     # The HTML has just been through portal.sanitize's allow-list.
-    return Markup(_scrolling_tables(clean_html(_PARSER.render(str(text or "")))))  # nosec B704
+    html = _PARSER.render(str(text or ""), {"below": below})
+    return Markup(_scrolling_tables(clean_html(html)))  # nosec B704
 
 
 def _inline_text(children):

@@ -32,6 +32,7 @@ GUARDED = {
     "Disclosure",
     "ConsultationAttachment",
     "DisclosureAttachment",
+    "TaskReport",
 }
 # The policies, and the rules made from them (access.PUBLISHED_DISCLOSURES).
 POLICIES = {

@@ -326,3 +326,23 @@ def test_tick_announces_report_events_once(app):
         db.session.commit()
     assert "report events announced 1 in 1 notices" in run(app, "tick").output
     assert "report events announced 0 in 0 notices" in run(app, "tick").output
+
+
+def test_tick_reminds_the_lead_units_of_their_task_reports_once(app):
+    """`tick` queues one reminder per led task to the lead unit's administrators; a second run queues none."""
+    from portal.models import MailMessage
+    from portal.services import task_reports
+
+    app.config["TASK_REPORT_REMINDER_DAYS"] = 400  # inside the window on any day of the year
+    with app.app_context():
+        admin = People({"admin": ("jsjadmin", "兵团建设局", "unit_admin")})["admin"]
+        admin.email = "jsj-admin@example.org"
+        led = len(task_reports.lead_tasks(admin.unit_id))
+        db.session.commit()
+    first = run(app, "tick")
+    assert first.exit_code == 0, first.output
+    assert "task report reminders queued" in first.output
+    assert "task report reminders queued 0" in run(app, "tick").output
+    with app.app_context():
+        mails = db.session.scalars(sa.select(MailMessage)).all()
+        assert len([m for m in mails if m.recipient == "jsj-admin@example.org"]) == led

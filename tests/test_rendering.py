@@ -231,3 +231,13 @@ def test_plain_paragraphs_are_the_text_a_reader_sees():
         "<b>不是标签</b>",
     ]
     assert plain_paragraphs("") == [] and plain_paragraphs(None) == []
+
+
+def test_headings_start_below_the_level_asked():
+    """A text shown under an <h4> (a task report's part) gets its top heading as <h5>, capped at <h6>."""
+    from portal.rendering import render_markdown
+
+    html = str(render_markdown("# 一\n\n## 二\n\n### 三", 4))
+    assert "<h5>一</h5>" in html and "<h6>二</h6>" in html and "<h6>三</h6>" in html
+    assert "<h3>二</h3>" in str(render_markdown("## 二", 2))  # no level skipped after the <h2>
+    assert "<h3>二</h3>" in str(render_markdown("## 二"))  # by default one level down, as before

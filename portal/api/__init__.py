@@ -13,4 +13,13 @@ def licence_link(response):
     return open_data.add_licence_link(response, current_app.config)
 
 
-from portal.api import consultations, disclosures, goals, measures, openapi, search, units  # noqa: E402,F401
+from portal.api import (  # noqa: E402,F401
+    consultations,
+    disclosures,
+    goals,
+    measures,
+    openapi,
+    search,
+    tasks,
+    units,
+)

@@ -11,15 +11,17 @@ from portal.models import (
     CommentDecision,
     Comparison,
     ConsultationKind,
+    EvidenceKind,
     ProjectStage,
     TaskKind,
+    TaskStatus,
     UnitKind,
 )
 from portal.numbers import LARGEST, MAX_PAGE
 from portal.search import FACETS, KINDS, MAX_QUERY_LENGTH
 from portal.search.documents import SORTS
 from portal.search.query import MAX_FILTER_LENGTH
-from portal.services import consultations, disclosures, units
+from portal.services import consultations, disclosures, task_reports, units
 from portal.urls import public_root
 
 OPENAPI_VERSION = "3.1.0"
@@ -366,6 +368,85 @@ def _search_schemas():
     }
 
 
+def _task_report_schemas():
+    statuses = _enum(s.value for s in TaskStatus)
+    standing = _enum(s.value for s in task_reports.Standing)
+    version = _object(
+        {
+            "number": INTEGER,
+            "status": statuses,
+            "progress": _nullable(INTEGER),
+            "note": STRING,
+            "published_at": MOMENT,
+        }
+    )
+    report = _object(
+        {
+            "id": INTEGER,
+            "task_id": INTEGER,
+            "unit": _ref("UnitRef"),
+            "period": {"type": "string", "pattern": "^[0-9]{4}(-H[12])?$"},
+            "status": statuses,
+            "progress": _nullable(INTEGER),
+            "done_text": {"type": "string", "description": "Markdown, as written."},
+            "done_html": {"type": "string", "description": "The Markdown rendered and sanitised."},
+            "next_steps": STRING,
+            "next_steps_html": STRING,
+            "first_published_at": MOMENT,
+            "evidence": _array(
+                _object(
+                    {
+                        "kind": _enum(k.value for k in EvidenceKind),
+                        "id": INTEGER,
+                        "label": STRING,
+                        "url": URL,
+                    }
+                )
+            ),
+            "contributions": _array(_object({"unit": _ref("UnitRef"), "text": STRING})),
+            "versions": _array(version),
+            "url": URL,
+        },
+        description="A published task implementation report (落实情况) of a lead unit for one period.",
+    )
+    cell = _object(
+        {
+            "standing": standing,
+            "units": _array(
+                _object(
+                    {
+                        "unit": _ref("UnitRef"),
+                        "standing": standing,
+                        "report_id": _nullable(INTEGER),
+                    }
+                )
+            ),
+        }
+    )
+    return {
+        "TaskReport": report,
+        "TaskReportList": _object({"task": _ref("Task"), "items": _array(_ref("TaskReport"))}),
+        "Accountability": _object(
+            {
+                "periods": _array(_object({"period": STRING, "due_on": DAY})),
+                "last_due_period": _nullable(STRING),
+                "unreported_task_ids": _array(INTEGER),
+                "tasks": _array(
+                    _object(
+                        {
+                            "task_id": INTEGER,
+                            "measure": INTEGER,
+                            "title": STRING,
+                            "cells": {"type": "object", "additionalProperties": cell},
+                        }
+                    )
+                ),
+            },
+            description="Tasks × annual periods: reported, late, missing or not yet due.",
+        ),
+    }
+
+
 def schemas():
     """Every response schema, by name."""
     error = _object(
@@ -390,6 +471,7 @@ def schemas():
         **_consultation_schemas(),
         **_disclosure_schemas(),
         **_search_schemas(),
+        **_task_report_schemas(),
         "Error": error,
         "OpenAPIDocument": {"type": "object", "description": "This document."},
     }
@@ -636,6 +718,29 @@ def paths():
             [BAD, ("503", "Unavailable")],
             tag="search",
         ),
+        "/tasks/{task_id}/reports": _get(
+            "listTaskReports",
+            "The published implementation reports on one task, newest period first.",
+            "TaskReportList",
+            [_path("task_id", "The task's id.")],
+            [MISSING],
+            tag="task_reports",
+        ),
+        "/accountability": _get(
+            "getAccountability",
+            "The accountability matrix: each task's reports by annual period.",
+            "Accountability",
+            [
+                _p("unit"),
+                _query(
+                    "chapter",
+                    {"type": "integer", "minimum": 1, "maximum": 9},
+                    "A chapter's number.",
+                ),
+            ],
+            [BAD],
+            tag="task_reports",
+        ),
         "/openapi.json": _get("getOpenAPI", "This document.", "OpenAPIDocument", tag="meta"),
     }
 
@@ -653,7 +758,8 @@ def document(server_url):
         },
         "servers": [{"url": server_url}],
         "tags": [
-            {"name": name} for name in ("policy", "consultations", "disclosures", "search", "meta")
+            {"name": name}
+            for name in ("policy", "consultations", "disclosures", "task_reports", "search", "meta")
         ],
         "paths": paths(),
         "components": {"schemas": schemas(), "parameters": parameters(), "responses": responses()},

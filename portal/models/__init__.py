@@ -63,6 +63,16 @@ from portal.models.reports import (
 )
 from portal.models.residents import ResidentPage, ResidentPageEntry
 from portal.models.search import SearchOutbox
+from portal.models.task_reports import (
+    EvidenceKind,
+    TaskReport,
+    TaskReportContribution,
+    TaskReportEvidence,
+    TaskReportReminder,
+    TaskReportState,
+    TaskReportVersion,
+    TaskStatus,
+)
 from portal.models.throttle import RateLimitHit
 from portal.models.units import Area, Unit, UnitAlias, UnitKind
 from portal.models.versions import DataVersion
@@ -131,4 +141,12 @@ __all__ = [
     "UnitAlias",
     "UnitKind",
     "User",
+    "EvidenceKind",
+    "TaskReport",
+    "TaskReportContribution",
+    "TaskReportEvidence",
+    "TaskReportReminder",
+    "TaskReportState",
+    "TaskReportVersion",
+    "TaskStatus",
 ]

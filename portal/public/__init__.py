@@ -24,5 +24,6 @@ from portal.public import (  # noqa: E402,F401
     search,
     styleguide,
     subscriptions,
+    tasks,
     units,
 )

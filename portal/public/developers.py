@@ -18,7 +18,15 @@ from portal.api import openapi
 from portal.errors import DomainError
 from portal.open311.format import KEY_COMMAND, SPECIFICATION
 from portal.public import bp
-from portal.services import categories, consultations, disclosures, policy, supervision, units
+from portal.services import (
+    categories,
+    consultations,
+    disclosures,
+    policy,
+    supervision,
+    task_reports,
+    units,
+)
 from portal.urls import public_root
 
 API_PREFIX = "/api/v1"
@@ -92,6 +100,10 @@ FEEDS = {
         "Report outcomes as they are published: the closing result or public summary of a "
         "report, never who reported it or what they wrote."
     ),
+    "feeds.task_reports_atom": _l(
+        "The published implementation reports of one task, the latest version first."
+    ),
+    "feeds.unit_task_reports_atom": _l("The published implementation reports of one lead unit."),
 }
 CSV_EXPORTS = {
     "public.disclosures_csv": _l(
@@ -116,6 +128,10 @@ CSV_EXPORTS = {
     ),
     "public.dashboard_area_monthly_csv": _l(
         "One area (0 for the 兵团 level, 1 to 14) month by month over the last 24 months."
+    ),
+    "public.accountability_csv": _l(
+        "The accountability matrix: one row per task, lead unit and year with its standing "
+        "(reported, late, missing, not yet due), with the page's filters (unit, chapter)."
     ),
 }
 
@@ -154,6 +170,7 @@ def example_values():
         "code": category and category.code,
         "service_code": service and service.code,
         "reference": report and report.reference,
+        "task_id": task_reports.example_task_id(),
     }
 
 

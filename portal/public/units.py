@@ -3,7 +3,7 @@
 from flask import render_template
 
 from portal.public import bp
-from portal.services import units
+from portal.services import task_reports, units
 
 
 @bp.get("/units")
@@ -14,7 +14,13 @@ def units_index():
 
 @bp.get("/units/<int:unit_id>")
 def units_show(unit_id):
-    """A unit and the tasks it leads and joins."""
+    """A unit, the tasks it leads (with its latest report's status) and joins."""
     unit = units.get_unit(unit_id)
     leads, joins = units.responsibilities(unit)
-    return render_template("public/units/show.html", unit=unit, leads=leads, joins=joins)
+    return render_template(
+        "public/units/show.html",
+        unit=unit,
+        leads=leads,
+        joins=joins,
+        latest=task_reports.latest_by_task(unit.id),
+    )

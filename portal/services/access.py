@@ -54,6 +54,11 @@ from portal.models import (
     Report,
     ReportCopy,
     Task,
+    TaskReport,
+    TaskReportContribution,
+    TaskReportState,
+    TaskUnit,
+    TaskUnitRole,
     Unit,
 )
 from portal.permissions import Permission
@@ -349,6 +354,56 @@ def _files_of(owner, model, relation):
 CONSULTATION_ATTACHMENTS = _files_of(CONSULTATIONS, ConsultationAttachment, "consultation")
 DISCLOSURE_ATTACHMENTS = _files_of(DISCLOSURES, DisclosureAttachment, "disclosure")
 
+
+def _task_report_readers(unit_id):
+    """The task reports a unit reads in the console: its own (as lead unit) and those of tasks it takes part in."""
+    return Rule(
+        lambda r: (
+            r.unit_id == unit_id
+            or any(
+                a.unit_id == unit_id and a.role is TaskUnitRole.PARTICIPATING
+                for a in r.task.assignments
+            )
+        ),
+        lambda: sa.or_(
+            TaskReport.unit_id == unit_id,
+            TaskReport.task_id.in_(
+                sa.select(TaskUnit.task_id).where(
+                    TaskUnit.unit_id == unit_id, TaskUnit.role == TaskUnitRole.PARTICIPATING
+                )
+            ),
+        ),
+    )
+
+
+# A task report is public once published (its later revisions are versions of it); a draft is read in the
+# console by its lead unit, the task's participating units (who add their contribution) and site oversight,
+# and does not exist for anyone else. Only the lead unit's staff act on it.
+TASK_REPORTS = Policy(
+    TaskReport,
+    public=Rule(
+        lambda r: r.state is TaskReportState.PUBLISHED,
+        lambda: TaskReport.state == TaskReportState.PUBLISHED,
+    ),
+    manage=Permission.TASK_REPORTS_MANAGE,
+    oversight=Permission.SITE_TASK_REPORTS_VIEW,
+    readers=_task_report_readers,
+    others_see_public=False,
+    not_found=lambda key: NotFound(_("No task report has the number %(id)s.", id=key)),
+    page=lambda: (
+        joinedload(TaskReport.unit).selectinload(Unit.aliases),
+        selectinload(TaskReport.versions),
+        selectinload(TaskReport.contributions)
+        .joinedload(TaskReportContribution.unit)
+        .selectinload(Unit.aliases),
+        selectinload(TaskReport.evidence),
+    ),
+    changed=lambda: _(
+        "This task report was changed by someone else while you were looking at it. "
+        "Please check its current state before acting again."
+    ),
+)
+
 POLICIES = (
     CONSULTATIONS,
     DISCLOSURES,
@@ -357,4 +412,5 @@ POLICIES = (
     REPORTS,
     CONSULTATION_ATTACHMENTS,
     DISCLOSURE_ATTACHMENTS,
+    TASK_REPORTS,
 )

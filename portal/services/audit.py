@@ -25,6 +25,8 @@ ACTIONS = {
     "comment.published": _l("Comment published"),
     "comment.hidden": _l("Comment hidden"),
     "comment.kept": _l("Flagged comment kept"),
+    "task_report.published": _l("Task report published"),
+    "task_report.revised": _l("Task report revised"),
 }
 PER_PAGE = 50
 

@@ -39,7 +39,7 @@ from portal.models import (
     Unit,
 )
 from portal.models.types import utcnow
-from portal.services import access, dashboard, policy, units
+from portal.services import access, dashboard, policy, task_reports, units
 from portal.text import csv_lines, csv_text
 
 MANIFEST = "manifest.json"
@@ -396,6 +396,17 @@ DATASETS = (
             "url",
         ),
         _consultation_rows,
+    ),
+    Dataset(
+        "task_reports",
+        _l("Task implementation reports"),
+        _l(
+            "Every published task implementation report (落实情况): task, lead unit, period, status, "
+            "progress, what was done, next steps and the participating units' contributions, as of "
+            "its latest version."
+        ),
+        task_reports.DATASET_COLUMNS,
+        task_reports.dataset_rows,
     ),
 )
 BY_NAME = {dataset.name: dataset for dataset in DATASETS}

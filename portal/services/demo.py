@@ -26,6 +26,7 @@ from portal.services import (
     clocks,
     comments,
     consultations,
+    demo_task_reports,
     disclosures,
     handling,
     hearings,
@@ -64,6 +65,7 @@ DEMO_USERS = (
             (14, "第十四师昆玉市"),
         )
     ),
+    ("demo-slj", "兵团水利局", "staff", "示例工作人员（兵团水利局）"),
 )
 # key, category, area, days ago, place, description, what happens next
 DEMO_REPORTS = (
@@ -166,6 +168,8 @@ def load_demo(config):
                 f"sample disclosure {disclosure.id} ({disclosure.state.value}, "
                 f"{len(disclosure.versions)} version(s)) published by {disclosure.unit.name}"
             )
+    # After the disclosures, which the sample task reports may link as evidence.
+    created += demo_task_reports.load(config)
     return (created or ["sample data already present"]) + receipt_lines(config)
 
 

@@ -1049,19 +1049,28 @@ def diff(disclosure, older, newer):
     A number that is not one of its versions raises ValidationFailed naming the parameter (`from`
     or `to`) and the versions there are.
     """
+    return compare_versions(disclosure.versions, older, newer)
+
+
+def compare_versions(versions, older, newer, title=lambda v: v.title):
+    """The VersionDiff between two of `versions` (anything with `number`, `title` and Markdown `body`: disclosures'
+    and task reports' versions), chosen by their numbers as typed; `title(version)` is the first line compared.
+
+    A number that is not one of them raises ValidationFailed naming the parameter (`from` or `to`).
+    """
     from portal.rendering import plain_paragraphs  # the Markdown parser is built on first use
 
-    versions = [v.number for v in disclosure.versions]
+    numbers_ = [v.number for v in versions]
     chosen = []
     for name, value in (("from", older), ("to", newer)):
         text = str(value if value is not None else "").strip()
-        if not is_whole(text) or int(text) not in versions:
-            raise numbers.not_a_version(name, min(versions, default=1), max(versions, default=1))
-        chosen.append(version(disclosure, int(text)))
+        if not is_whole(text) or int(text) not in numbers_:
+            raise numbers.not_a_version(name, min(numbers_, default=1), max(numbers_, default=1))
+        chosen.append(next(v for v in versions if v.number == int(text)))
     first, second = chosen
     return VersionDiff(
         first,
         second,
-        _paragraph_pair(first.title, second.title, 1, 1),
+        _paragraph_pair(title(first), title(second), 1, 1),
         compare_paragraphs(plain_paragraphs(first.body), plain_paragraphs(second.body)),
     )

@@ -51,6 +51,8 @@ EXAMPLES = {
     "/disclosures": lambda c: "/disclosures?area=0",
     "/disclosures/{disclosure_id}": lambda c: f"/disclosures/{first_id(c, '/disclosures')}",
     "/search": lambda c: "/search?q=污染&kind=measure&kind=disclosure",
+    "/tasks/{task_id}/reports": lambda c: "/tasks/1/reports",
+    "/accountability": lambda c: "/accountability?chapter=1",
     "/openapi.json": lambda c: "/openapi.json",
 }
 # Every documented error, produced for real.
@@ -63,6 +65,8 @@ ERRORS = [
     ("/disclosures?per_page=101", 400),
     ("/disclosures?category=nothing", 400),
     ("/search?q=", 400),
+    ("/tasks/999999/reports", 404),
+    ("/accountability?chapter=99", 400),
     ("/search?q=污染&kind=nothing", 400),
 ]
 

@@ -54,7 +54,7 @@ def test_before_the_first_export_the_page_says_when_files_come_and_files_are_404
 
 def test_every_dataset_is_offered_as_csv_and_json_with_rows_sizes_and_the_licence(app, client):
     reference = closed_report(app, client)
-    assert "10 datasets" in export(app)
+    assert "11 datasets" in export(app)
     page = client.get("/data").get_data(as_text=True)
     for dataset in datasets.DATASETS:
         assert (

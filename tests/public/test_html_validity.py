@@ -66,6 +66,10 @@ PAGES = [
     ("data", "/data", 200),
     ("privacy", "/privacy", 200),
     ("accessibility", "/accessibility", 200),
+    ("accountability", "/accountability", 200),
+    ("task", "/tasks/{task}", 200),
+    ("task-report-version", "/tasks/{task}/reports/{task_report}/versions/1", 200),
+    ("task-report-diff", "/tasks/{task}/reports/{task_report}/diff?from=1&to=2", 200),
 ]
 # Pages seen by a logged-in site administrator of 兵团建设局 (the unit handling the "accepted" sample).
 STAFF_PAGES = [
@@ -85,6 +89,10 @@ STAFF_PAGES = [
     ("console-disclosures", "/console/disclosures", 200),
     ("console-disclosure-new", "/console/disclosures/new", 200),
     ("console-disclosure", "/console/disclosures/{revised}", 200),
+    ("console-task-reports", "/console/task-reports", 200),
+    ("console-task-report-new", "/console/task-reports/new", 200),
+    ("console-task-report", "/console/task-reports/{task_report}", 200),
+    ("console-task-report-draft", "/console/task-reports/{task_draft}", 200),
     ("admin-disclosure-categories", "/admin/disclosure-categories", 200),
     ("admin-routing", "/admin/routing", 200),
     ("admin-calendar", "/admin/calendar", 200),
@@ -104,7 +112,7 @@ def page_values(app):
     import sqlalchemy as sa
 
     from portal.extensions import db
-    from portal.models import Consultation, Disclosure, Unit
+    from portal.models import Consultation, Disclosure, TaskReport, TaskReportState, Unit
     from portal.open_data import licence
     from portal.services import datasets, demo, reports, search
     from portal.urls import absolute_url
@@ -141,8 +149,19 @@ def page_values(app):
                 ("statistics", "主要指标统计"),
             )
         }
+        revised_report = next(
+            r
+            for r in db.session.scalars(sa.select(TaskReport).order_by(TaskReport.id))
+            if len(r.versions) == 2
+        )
+        task_draft = db.session.scalar(
+            sa.select(TaskReport.id).where(TaskReport.state == TaskReportState.DRAFT)
+        )
         return {
             **disclosure,
+            "task": revised_report.task_id,
+            "task_report": revised_report.id,
+            "task_draft": task_draft,
             "department": unit["兵团建设局"],
             "division": unit["第八师石河子市"],
             "accepted": sample["accepted"].reference,

@@ -50,6 +50,9 @@ LIMITS = {
     "/api/v1/units": 3 + 1,
     "/api/v1/goals": 6 + 1,
     "/api/v1/search?q=污染": 4 + 1,
+    "/accountability": 7 + 1,
+    "/accountability?unit=2&chapter=1": 7 + 1,
+    "/api/v1/accountability": 3 + 1,
 }
 # With the search documents in the database, a search runs its own three: its settings, the one statement
 # that counts, facets and pages the matches, and its settings put back.
