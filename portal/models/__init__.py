@@ -31,6 +31,16 @@ from portal.models.disclosures import (
     DisclosureVersion,
     Observation,
 )
+from portal.models.organisations import (
+    ActivityKind,
+    LitigationOutcome,
+    LitigationRequest,
+    LitigationStatus,
+    Organisation,
+    OrganisationActivity,
+    OrganisationStatus,
+    OrganisationSupport,
+)
 from portal.models.outbox import MailMessage
 from portal.models.policy import (
     Chapter,
@@ -131,4 +141,12 @@ __all__ = [
     "UnitAlias",
     "UnitKind",
     "User",
+    "ActivityKind",
+    "LitigationOutcome",
+    "LitigationRequest",
+    "LitigationStatus",
+    "Organisation",
+    "OrganisationActivity",
+    "OrganisationStatus",
+    "OrganisationSupport",
 ]
