@@ -36,6 +36,8 @@ class Permission(enum.Enum):
     SITE_DISCLOSURES_VIEW = "site:disclosures:view"
     SITE_DISCLOSURE_CATEGORIES_EDIT = "site:disclosure_categories:edit"
     SITE_AUDIT_VIEW = "site:audit:view"
+    # Verifying social organisations: site administrators; 兵团民政局's staff by their unit (services/organisations.py).
+    SITE_ORGANISATIONS_VERIFY = "site:organisations:verify"
 
 
 _STAFF = {

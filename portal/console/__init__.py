@@ -4,4 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("console", __name__)
 
-from portal.console import comments, consultations, disclosures, hearings, home, reports  # noqa: E402,F401
+from portal.console import (  # noqa: E402,F401
+    comments,
+    consultations,
+    disclosures,
+    hearings,
+    home,
+    organisations,
+    reports,
+)

@@ -48,4 +48,4 @@ def feed_helpers():
     return {"feed_links": feed_links}
 
 
-from portal.feeds import consultations, disclosures, reports, search  # noqa: E402,F401
+from portal.feeds import consultations, disclosures, organisations, reports, search  # noqa: E402,F401

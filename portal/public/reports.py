@@ -21,7 +21,15 @@ from portal.public.report_forms import (
     SupportForm,
     TrackForm,
 )
-from portal.services import evidence, handling, reference_data, reports, supervision, supporters
+from portal.services import (
+    evidence,
+    handling,
+    organisations,
+    reference_data,
+    reports,
+    supervision,
+    supporters,
+)
 from portal.services.reports import ReportInput
 from portal.templating import category_name
 
@@ -251,7 +259,11 @@ def reports_show(reference):
     """A report as the public sees it: no description, files or identity."""
     report = supervision.get_public(reference)
     return render_template(
-        "public/reports/show.html", report=report, voices=supporters.voices(report)
+        "public/reports/show.html",
+        report=report,
+        voices=supporters.voices(report),
+        supporting=organisations.supporters_of(report),
+        litigation=organisations.litigation_of(report),
     )
 
 

@@ -51,6 +51,9 @@ from portal.models import (
     DisclosureAttachment,
     DisclosureState,
     Hearing,
+    Organisation,
+    OrganisationActivity,
+    OrganisationStatus,
     Report,
     ReportCopy,
     Task,
@@ -348,6 +351,31 @@ def _files_of(owner, model, relation):
 # A file is public with its consultation or disclosure, and read and acted on as its owner is.
 CONSULTATION_ATTACHMENTS = _files_of(CONSULTATIONS, ConsultationAttachment, "consultation")
 DISCLOSURE_ATTACHMENTS = _files_of(DISCLOSURES, DisclosureAttachment, "disclosure")
+
+# A social organisation is public once 兵团民政局 verified it; a pending or refused one does not exist for the
+# public, nor do its activities (services/organisations.py). Verifiers read applications in the console.
+ORGANISATIONS = Policy(
+    Organisation,
+    public=Rule(
+        lambda o: o.status is OrganisationStatus.VERIFIED,
+        lambda: Organisation.status == OrganisationStatus.VERIFIED,
+    ),
+    manage=Permission.SITE_ORGANISATIONS_VERIFY,
+    oversight=Permission.SITE_ORGANISATIONS_VERIFY,
+    unit=lambda o: None,
+    not_found=lambda key: NotFound(_("No organisation has the number %(id)s.", id=key)),
+)
+ORGANISATION_ACTIVITIES = Policy(
+    OrganisationActivity,
+    public=Rule(
+        lambda a: ORGANISATIONS.is_public(a.organisation),
+        lambda: OrganisationActivity.organisation.has(ORGANISATIONS.public_condition()),
+    ),
+    manage=Permission.SITE_ORGANISATIONS_VERIFY,
+    oversight=Permission.SITE_ORGANISATIONS_VERIFY,
+    unit=lambda a: None,
+    not_found=lambda key: NotFound(_("This activity does not exist.")),
+)
 
 POLICIES = (
     CONSULTATIONS,
