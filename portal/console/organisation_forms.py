@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from portal.forms import Form
+from portal.forms import Form, choices
 
 
 class VerifyForm(Form):
@@ -29,10 +29,12 @@ class AnswerForm(Form):
 
     decision = RadioField(
         _l("Answer"),
-        choices=[
-            ("provide", _l("Provide the record")),
-            ("refuse", _l("Refuse, with the legal reason")),
-        ],
+        choices=choices(
+            [
+                ("provide", _l("Provide the record")),
+                ("refuse", _l("Refuse, with the legal reason")),
+            ]
+        ),
         validators=[Optional()],
     )
     text = TextAreaField(

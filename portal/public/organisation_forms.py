@@ -3,7 +3,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     RadioField,
     SelectField,
@@ -13,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from portal.forms import Form
+from portal.forms import Form, choices
 
 
 class DetailsForm(Form):
@@ -77,9 +76,11 @@ class ActivityForm(Form):
         "signup": _l("how to sign up"),
     }
 
-    kind = RadioField(_l("Kind of activity"), choices=ACTIVITY_KINDS, validators=[Optional()])
+    kind = RadioField(
+        _l("Kind of activity"), choices=choices(ACTIVITY_KINDS), validators=[Optional()]
+    )
     title = StringField(_l("Title"), validators=[Length(max=120)])
-    day = DateField(_l("Date"), validators=[Optional()])
+    day = StringField(_l("Date"), validators=[Length(max=10)])
     at = StringField(_l("Start time (optional, like 09:30)"), validators=[Length(max=5)])
     area = SelectField(_l("Area"), validators=[Optional()])
     place = StringField(_l("Meeting place"), validators=[Length(max=200)])
@@ -121,6 +122,6 @@ class OutcomeForm(Form):
     names = {"outcome": _l("where the litigation stands"), "text": _l("the outcome")}
 
     request = HiddenField()
-    outcome = RadioField(_l("Where it stands"), choices=OUTCOMES, validators=[Optional()])
+    outcome = RadioField(_l("Where it stands"), choices=choices(OUTCOMES), validators=[Optional()])
     text = TextAreaField(_l("Outcome"), validators=[Length(max=2000)])
     submit = SubmitField(_l("Record the outcome"))

@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -414,6 +414,16 @@ class ActivityInput:
     signup: str
 
 
+def _day(value, errors):
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        errors.append(("day", _("Enter the activity's date as a real date, like 2027-04-22.")))
+        return None
+
+
 def _time(value, errors):
     value = (value or "").strip()
     if not value:
@@ -433,11 +443,10 @@ def add_activity(organisation, data, tz=clocks.DEFAULT_TZ, now=None):
     if kind is None:
         errors.append(("kind", _("Choose what kind of activity it is.")))
     title = _required(errors, data.title, "title", _("Give the activity a title."), 120)
-    if data.day is None:
-        errors.append(("day", _("Enter the activity's date, like 2027-04-22.")))
-    starts_at, at = None, _time(data.at, errors)
-    if data.day is not None and at is not None:
-        local = datetime.combine(data.day, at, tzinfo=ZoneInfo(tz))
+    day, at = _day(data.day, errors), _time(data.at, errors)
+    starts_at = None
+    if day is not None and at is not None:
+        local = datetime.combine(day, at, tzinfo=ZoneInfo(tz))
         starts_at = local.astimezone(ZoneInfo("UTC"))
         if starts_at < now:
             errors.append(("day", _("The activity's date must be in the future.")))
