@@ -501,7 +501,7 @@ def _case(reference):
     reference = (reference or "").strip().upper()
     if not reference:
         raise ValidationFailed(
-            _("Enter the case's reference, like SHZ-2026-0001."), field="reference"
+            _("Enter the case's reference, like JB-2026-000001."), field="reference"
         )
     try:
         return access.REPORTS.get_public(reference)
