@@ -25,6 +25,7 @@ from portal.services import (
     clocks,
     comments,
     consultations,
+    demo_organisations,
     disclosures,
     handling,
     hearings,
@@ -140,6 +141,7 @@ def load_demo(config):
                 f"sample disclosure {disclosure.id} ({disclosure.state.value}, "
                 f"{len(disclosure.versions)} version(s)) published by {disclosure.unit.name}"
             )
+    created += demo_organisations.load(config)
     return (created or ["sample data already present"]) + receipt_lines(config)
 
 
