@@ -112,9 +112,11 @@ FORMS = {
 
 def _manage_page(organisation, token, forms, status=200):
     if "details" not in forms:
-        forms["details"] = DetailsForm(
-            obj=organisation, area=str(organisation.area.number), formdata=None, prefix="details"
-        )
+        shown = {
+            name: getattr(organisation, name) for name in organisations.Details.__dataclass_fields__
+        }
+        shown["area"] = str(organisation.area.number)  # the select's value, not the Area
+        forms["details"] = DetailsForm(formdata=None, prefix="details", data=shown)
     for name, form_class in FORMS.items():
         forms.setdefault(name, form_class(formdata=None, prefix=name))
     _areas(forms["details"]), _areas(forms["activity"])
