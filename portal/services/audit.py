@@ -25,6 +25,15 @@ ACTIONS = {
     "comment.published": _l("Comment published"),
     "comment.hidden": _l("Comment hidden"),
     "comment.kept": _l("Flagged comment kept"),
+    "organisation.applied": _l("Social organisation applied to the register"),
+    "organisation.verified": _l("Social organisation verified"),
+    "organisation.refused": _l("Social organisation refused"),
+    "organisation.updated": _l("Social organisation changed its details"),
+    "organisation.activity": _l("Volunteer activity added"),
+    "organisation.supported": _l("Case supported by an organisation"),
+    "litigation.requested": _l("Case record requested for litigation"),
+    "litigation.answered": _l("Litigation request answered"),
+    "litigation.outcome": _l("Litigation outcome recorded"),
 }
 PER_PAGE = 50
 

@@ -162,6 +162,13 @@ def test_refused_with_a_reason_stays_private_and_the_old_link_stops_working(app)
     assert refused.status_code == 302
     assert app.test_client().get(f"/organisations/{organisation_id}").status_code == 404
     assert app.test_client().get(path).status_code == 404
+    for public in (
+        "/organisations",
+        "/organisations/activities",
+        "/feeds/activities.atom",
+        "/data",
+    ):
+        assert "石河子绿洲" not in app.test_client().get(public).get_data(as_text=True), public
     with app.app_context():
         assert "登记证书已注销" in queued_mail(CONTACT)[-1].body
 
@@ -208,9 +215,14 @@ def test_activity_appears_on_the_calendar_the_organisation_page_ics_and_feed(app
     ics = app.test_client().get("/organisations/activities.ics")
     assert ics.content_type.startswith("text/calendar")
     assert "DTSTART:20300422T013000Z" in ics.get_data(as_text=True)
-    assert "玛纳斯河河道清理" in app.test_client().get("/feeds/activities.atom").get_data(
-        as_text=True
-    )
+    feed = app.test_client().get("/feeds/activities.atom").get_data(as_text=True)
+    assert "玛纳斯河河道清理" in feed
+    # The contact is never published unless chosen (here only the person's name was).
+    for public in (calendar, feed, ics.get_data(as_text=True)):
+        assert SECRET_PHONE not in public and CONTACT not in public
+    # The management page shows the organisation's own details, its area selected.
+    manage = app.test_client().get(path).get_data(as_text=True)
+    assert re.search(r'<option selected value="8">|<option value="8" selected', manage)
 
 
 def closed_case(app):
