@@ -258,12 +258,13 @@ def _map_markers(filters):
 def reports_show(reference):
     """A report as the public sees it: no description, files or identity."""
     report = supervision.get_public(reference)
+    supporting, litigation = organisations.on_case(report)
     return render_template(
         "public/reports/show.html",
         report=report,
         voices=supporters.voices(report),
-        supporting=organisations.supporters_of(report),
-        litigation=organisations.litigation_of(report),
+        supporting=supporting,
+        litigation=litigation,
     )
 
 

@@ -322,25 +322,32 @@ def recent_activities(limit=50):
     ).all()
 
 
-def supporters_of(report):
-    """The verified organisations supporting `report`, in the order they joined."""
-    return db.session.scalars(
-        sa.select(Organisation)
-        .join(OrganisationSupport, OrganisationSupport.organisation_id == Organisation.id)
-        .where(OrganisationSupport.report_id == report.id, access.ORGANISATIONS.public_condition())
-        .order_by(OrganisationSupport.created_at)
+def on_case(report):
+    """(verified organisations supporting `report` in the order they joined, their litigation requests on it
+    oldest first), read in one statement: the case page's budget of statements is small."""
+    support = sa.and_(
+        OrganisationSupport.organisation_id == Organisation.id,
+        OrganisationSupport.report_id == report.id,
+    )
+    request = sa.and_(
+        LitigationRequest.organisation_id == Organisation.id,
+        LitigationRequest.report_id == report.id,
+    )
+    rows = db.session.execute(
+        sa.select(Organisation, OrganisationSupport.created_at, LitigationRequest)
+        .outerjoin(OrganisationSupport, support)
+        .outerjoin(LitigationRequest, request)
+        .where(
+            access.ORGANISATIONS.public_condition(),
+            sa.or_(OrganisationSupport.id.is_not(None), LitigationRequest.id.is_not(None)),
+        )
     ).all()
-
-
-def litigation_of(report):
-    """The litigation requests on `report` by verified organisations, oldest first."""
-    return db.session.scalars(
-        sa.select(LitigationRequest)
-        .join(Organisation, LitigationRequest.organisation_id == Organisation.id)
-        .where(LitigationRequest.report_id == report.id, access.ORGANISATIONS.public_condition())
-        .order_by(LitigationRequest.created_at)
-        .options(joinedload(LitigationRequest.organisation))
-    ).all()
+    supporting = {o.id: (joined, o) for o, joined, _request in rows if joined is not None}
+    requests = {r.id: r for _o, _joined, r in rows if r is not None}
+    return (
+        [o for _joined, o in sorted(supporting.values(), key=lambda pair: pair[0])],
+        sorted(requests.values(), key=lambda r: r.created_at),
+    )
 
 
 def litigation_by(organisation):
