@@ -263,6 +263,12 @@ def test_support_and_litigation_flow_shown_on_the_case_and_refused_across_units(
 
         request_id = db.session.scalars(db.select(LitigationRequest.id)).one()
     assert other.get(f"/console/litigation/{request_id}").status_code == 404
+    other_token = hidden_value(other.get("/console/").get_data(as_text=True), "csrf_token")
+    cross = other.post(
+        f"/console/litigation/{request_id}",
+        data={"csrf_token": other_token, "decision": "refuse", "text": "无权限"},
+    )
+    assert cross.status_code == 404
     # The handling unit answers.
     page = staff.get(f"/console/litigation/{request_id}").get_data(as_text=True)
     token = hidden_value(page, "csrf_token")
