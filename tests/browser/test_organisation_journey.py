@@ -18,9 +18,13 @@ PHONE = {"width": 360, "height": 740}
 CONTACT = "lvzhou@example.org"
 
 
+WIDEST = """[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 361)
+  .slice(-3).map(e => e.tagName + '.' + e.className + ': ' + e.textContent.slice(0, 40))"""
+
+
 def fits(page, what):
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, f"{what} is {width}px wide"
+    assert width <= 360, f"{what} is {width}px wide: {page.evaluate(WIDEST)}"
 
 
 def closed_case(app):
@@ -28,7 +32,9 @@ def closed_case(app):
     reference, _code = submit_report(app.test_client())
     staff = staff_client(app)
     assert act(staff, reference, "accept").status_code == 302
-    assert act(staff, reference, "close", result="已责令企业整改。", confirm="yes").status_code == 302
+    assert (
+        act(staff, reference, "close", result="已责令企业整改。", confirm="yes").status_code == 302
+    )
     return reference
 
 
@@ -166,3 +172,23 @@ def test_the_organisation_pages_pass_axe_and_fit_a_phone(browser, live_server, a
     expect(page.locator("main")).to_contain_text("石河子绿洲")
     check("a case with litigation")
     context.close()
+
+    # The console's pages: 兵团民政局's applications, and the handling unit's litigation requests.
+    add_user(app, username="mzj", unit="兵团民政局")
+    add_user(app, username="shz8", unit="第八师石河子市")
+    for username, paths in (
+        ("mzj", ["/console/organisations"]),
+        ("shz8", ["/console/litigation"]),
+    ):
+        context = browser.new_context(viewport=PHONE, locale="zh-CN")
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        log_in(page, live_server, username)
+        if language == "en":
+            page.goto(live_server + "/language/en")
+        for path in paths:
+            page.goto(live_server + path)
+            check(f"the console page {path}")
+            page.locator("main table a").first.click()
+            check(f"a row of {path}")
+        context.close()
