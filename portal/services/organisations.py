@@ -532,6 +532,18 @@ def request_litigation(organisation, reference, reason, config, now=None):
         errors.append(
             ("reference", _("Only a closed case's record can be requested for litigation."))
         )
+    waiting = sa.select(LitigationRequest.id).where(
+        LitigationRequest.organisation_id == organisation.id,
+        LitigationRequest.report_id == report.id,
+        LitigationRequest.status == LitigationStatus.REQUESTED,
+    )
+    if db.session.scalar(waiting) is not None:
+        errors.append(
+            (
+                "reference",
+                _("The organisation's request for this record is waiting for its answer."),
+            )
+        )
     if errors:
         raise ValidationFailed.every(errors)
     tz = config.get("BABEL_DEFAULT_TIMEZONE", clocks.DEFAULT_TZ)

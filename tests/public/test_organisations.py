@@ -250,6 +250,10 @@ def test_support_and_litigation_flow_shown_on_the_case_and_refused_across_units(
         client, path, "litigation", reference=reference, reason="拟就河道污染提起环境公益诉讼。"
     )
     assert asked.status_code == 302
+    twice = manage_post(client, path, "litigation", reference=reference, reason="再次申请。")
+    assert "waiting for its answer" in field_error(
+        twice.get_data(as_text=True), "litigation-reference"
+    )
     case = app.test_client()
     case.get("/language/en")
     page = case.get(f"/reports/{reference}").get_data(as_text=True)
@@ -320,3 +324,26 @@ def test_pages_in_chinese(app):
     assert "统一社会信用代码" in client.get(f"/organisations/{organisation_id}").get_data(
         as_text=True
     )
+
+
+def test_the_organisation_edits_its_public_details_and_bad_input_is_named(app):
+    organisation_id, path = verified(app)
+    client = app.test_client()
+    client.get("/language/en")
+    details = {
+        "name": "石河子绿洲环保志愿者协会",
+        "registration_authority": "第八师民政局",
+        "area": "8",
+        "description": "新的简介:增加了湿地鸟类观测。",
+        "contact_name": "李华",
+        "contact_phone": SECRET_PHONE,
+        "contact_email": CONTACT,
+    }
+    bad = manage_post(client, path, "details", **{**details, "name": "", "contact_phone": "x"})
+    assert bad.status_code == 400
+    page = bad.get_data(as_text=True)
+    assert field_error(page, "details-name") and field_error(page, "details-contact_phone")
+    assert manage_post(client, path, "details", **details, publish_email="y").status_code == 302
+    public = app.test_client().get(f"/organisations/{organisation_id}").get_data(as_text=True)
+    assert "湿地鸟类观测" in public and CONTACT in public  # now chosen
+    assert "李华" not in public and SECRET_PHONE not in public  # no longer chosen
