@@ -92,6 +92,9 @@ FEEDS = {
         "Report outcomes as they are published: the closing result or public summary of a "
         "report, never who reported it or what they wrote."
     ),
+    "feeds.activities_atom": _l(
+        "Volunteer activities of verified social organisations, newest registered first."
+    ),
 }
 CSV_EXPORTS = {
     "public.disclosures_csv": _l(
