@@ -170,6 +170,19 @@ def _details(data):
 # --- the register --------------------------------------------------------------------------------
 
 
+def _registered(code):
+    """True when an application with the credit code `code` is verified or waiting (a refused one may reapply)."""
+    return (
+        db.session.scalar(
+            sa.select(Organisation.id).where(
+                Organisation.credit_code == code,
+                Organisation.status != OrganisationStatus.REFUSED,
+            )
+        )
+        is not None
+    )
+
+
 def apply(data, code, config, client=None, now=None):
     """Record an application (Details and its credit code), pending verification; TooManyRequests
     beyond APPLY_LIMIT an hour from one client. Mails the contact that it was received."""
@@ -180,6 +193,16 @@ def apply(data, code, config, client=None, now=None):
     errors = []
     try:
         code = credit_code(code)
+        if _registered(code):
+            errors.append(
+                (
+                    "credit_code",
+                    _(
+                        "An organisation with this credit code is registered or waiting for "
+                        "verification already."
+                    ),
+                )
+            )
     except ValidationFailed as error:
         errors.extend(error.errors)
     try:

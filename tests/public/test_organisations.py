@@ -114,6 +114,9 @@ def test_application_names_every_bad_field_and_a_pending_one_is_nowhere_public(a
     assert "check its last character" in field_error(page, "credit_code")
     assert field_error(page, "name") and field_error(page, "contact_email")
     assert apply_form(client).status_code == 302
+    again = apply_form(client)
+    assert again.status_code == 400
+    assert "already" in field_error(again.get_data(as_text=True), "credit_code")
     organisation_id = the_organisation(app)
     anyone = app.test_client()
     assert "石河子绿洲" not in anyone.get("/organisations").get_data(as_text=True)
