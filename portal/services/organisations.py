@@ -46,6 +46,7 @@ from portal.models import (
     OrganisationStatus,
     OrganisationSupport,
     ReportStatus,
+    User,
 )
 from portal.models.types import utcnow
 from portal.numbers import is_whole
@@ -582,6 +583,12 @@ def request_litigation(organisation, reference, reason, config, now=None):
     db.session.add(request)
     db.session.flush()
     audit.record("litigation.requested", "report", report.id, detail=organisation.name, now=now)
+    staff = db.session.scalars(
+        sa.select(User.email).where(
+            User.unit_id == report.unit_id, User.active.is_(True), User.email != ""
+        )
+    ).all()
+    mail.queue_all(staff, "organisations/requested", request=request)
     return request
 
 

@@ -231,6 +231,13 @@ def test_activity_appears_on_the_calendar_the_organisation_page_ics_and_feed(app
 def closed_case(app):
     reference, _code = submit_report(app.test_client())
     staff = staff_client(app)
+    with app.app_context():
+        from portal.models import User
+
+        db.session.execute(
+            db.update(User).where(User.username == "shz").values(email="unit8@example.org")
+        )
+        db.session.commit()
     assert act(staff, reference, "accept").status_code == 302
     assert (
         act(staff, reference, "close", result="已责令企业整改。", confirm="yes").status_code == 302
@@ -253,6 +260,9 @@ def test_support_and_litigation_flow_shown_on_the_case_and_refused_across_units(
         client, path, "litigation", reference=reference, reason="拟就河道污染提起环境公益诉讼。"
     )
     assert asked.status_code == 302
+    with app.app_context():
+        told = queued_mail("unit8@example.org")
+        assert told and "/console/litigation/" in told[-1].body
     twice = manage_post(client, path, "litigation", reference=reference, reason="再次申请。")
     assert "waiting for its answer" in field_error(
         twice.get_data(as_text=True), "litigation-reference"
