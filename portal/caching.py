@@ -74,6 +74,11 @@ TABLE_DOMAINS = {
     "evidence": "reports",
     "report_supporters": "reports",
     "report_merges": "reports",
+    # Organisations show on the cases they support or asked the record of: they are part of "reports".
+    "organisations": "reports",
+    "organisation_activities": "reports",
+    "organisation_supports": "reports",
+    "litigation_requests": "reports",
     "projects": "consultations",
     "consultations": "consultations",
     "consultation_attachments": "consultations",

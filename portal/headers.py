@@ -47,6 +47,9 @@ PRIVATE_ENDPOINTS = frozenset(
         "public.resident_pages_show",
         "public.resident_pages_remove",
         "public.resident_pages_delete",
+        "public.organisations_apply",
+        "public.organisations_manage",
+        "public.organisations_manage_act",
     }
 )
 

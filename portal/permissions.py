@@ -38,6 +38,8 @@ class Permission(enum.Enum):
     SITE_AUDIT_VIEW = "site:audit:view"
     TASK_REPORTS_MANAGE = "unit:task_reports:manage"
     SITE_TASK_REPORTS_VIEW = "site:task_reports:view"
+    # Verifying social organisations: site administrators; 兵团民政局's staff by their unit (services/organisations.py).
+    SITE_ORGANISATIONS_VERIFY = "site:organisations:verify"
 
 
 _STAFF = {

@@ -10,6 +10,7 @@ from portal.console import (  # noqa: E402,F401
     disclosures,
     hearings,
     home,
+    organisations,
     reports,
     task_reports,
 )

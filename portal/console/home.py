@@ -6,7 +6,7 @@ from flask_login import current_user
 from portal.auth.forms import LogoutForm
 from portal.console import bp
 from portal.permissions import Permission, permission_required
-from portal.services import handling, units
+from portal.services import handling, organisations, units
 
 
 @bp.get("/")
@@ -21,4 +21,5 @@ def index():
         joins=joins,
         logout_form=LogoutForm(),
         counts=handling.counts(current_user),
+        verifies=organisations.may_verify(current_user),
     )

@@ -48,4 +48,11 @@ def feed_helpers():
     return {"feed_links": feed_links}
 
 
-from portal.feeds import consultations, disclosures, reports, search, tasks  # noqa: E402,F401
+from portal.feeds import (  # noqa: E402,F401
+    consultations,
+    disclosures,
+    organisations,
+    reports,
+    search,
+    tasks,
+)

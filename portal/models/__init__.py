@@ -31,6 +31,16 @@ from portal.models.disclosures import (
     DisclosureVersion,
     Observation,
 )
+from portal.models.organisations import (
+    ActivityKind,
+    LitigationOutcome,
+    LitigationRequest,
+    LitigationStatus,
+    Organisation,
+    OrganisationActivity,
+    OrganisationStatus,
+    OrganisationSupport,
+)
 from portal.models.outbox import MailMessage
 from portal.models.policy import (
     Chapter,
@@ -149,4 +159,12 @@ __all__ = [
     "TaskReportState",
     "TaskReportVersion",
     "TaskStatus",
+    "ActivityKind",
+    "LitigationOutcome",
+    "LitigationRequest",
+    "LitigationStatus",
+    "Organisation",
+    "OrganisationActivity",
+    "OrganisationStatus",
+    "OrganisationSupport",
 ]

@@ -17,6 +17,7 @@ from portal.public import (  # noqa: E402,F401
     home,
     language,
     measures,
+    organisations,
     pages,
     projects,
     reports,

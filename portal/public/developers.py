@@ -104,6 +104,9 @@ FEEDS = {
         "The published implementation reports of one task, the latest version first."
     ),
     "feeds.unit_task_reports_atom": _l("The published implementation reports of one lead unit."),
+    "feeds.activities_atom": _l(
+        "Volunteer activities of verified social organisations, newest registered first."
+    ),
 }
 CSV_EXPORTS = {
     "public.disclosures_csv": _l(

@@ -21,7 +21,15 @@ from portal.public.report_forms import (
     SupportForm,
     TrackForm,
 )
-from portal.services import evidence, handling, reference_data, reports, supervision, supporters
+from portal.services import (
+    evidence,
+    handling,
+    organisations,
+    reference_data,
+    reports,
+    supervision,
+    supporters,
+)
 from portal.services.reports import ReportInput
 from portal.templating import category_name
 
@@ -250,8 +258,13 @@ def _map_markers(filters):
 def reports_show(reference):
     """A report as the public sees it: no description, files or identity."""
     report = supervision.get_public(reference)
+    supporting, litigation = organisations.on_case(report)
     return render_template(
-        "public/reports/show.html", report=report, voices=supporters.voices(report)
+        "public/reports/show.html",
+        report=report,
+        voices=supporters.voices(report),
+        supporting=supporting,
+        litigation=litigation,
     )
 
 

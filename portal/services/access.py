@@ -51,6 +51,9 @@ from portal.models import (
     DisclosureAttachment,
     DisclosureState,
     Hearing,
+    Organisation,
+    OrganisationActivity,
+    OrganisationStatus,
     Report,
     ReportCopy,
     Task,
@@ -402,6 +405,32 @@ TASK_REPORTS = Policy(
         "This task report was changed by someone else while you were looking at it. "
         "Please check its current state before acting again."
     ),
+)
+
+
+# A social organisation is public once 兵团民政局 verified it; a pending or refused one does not exist for the
+# public, nor do its activities (services/organisations.py). Verifiers read applications in the console.
+ORGANISATIONS = Policy(
+    Organisation,
+    public=Rule(
+        lambda o: o.status is OrganisationStatus.VERIFIED,
+        lambda: Organisation.status == OrganisationStatus.VERIFIED,
+    ),
+    manage=Permission.SITE_ORGANISATIONS_VERIFY,
+    oversight=Permission.SITE_ORGANISATIONS_VERIFY,
+    unit=lambda o: None,
+    not_found=lambda key: NotFound(_("No organisation has the number %(id)s.", id=key)),
+)
+ORGANISATION_ACTIVITIES = Policy(
+    OrganisationActivity,
+    public=Rule(
+        lambda a: ORGANISATIONS.is_public(a.organisation),
+        lambda: OrganisationActivity.organisation.has(ORGANISATIONS.public_condition()),
+    ),
+    manage=Permission.SITE_ORGANISATIONS_VERIFY,
+    oversight=Permission.SITE_ORGANISATIONS_VERIFY,
+    unit=lambda a: None,
+    not_found=lambda key: NotFound(_("This activity does not exist.")),
 )
 
 POLICIES = (

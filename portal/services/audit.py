@@ -27,6 +27,15 @@ ACTIONS = {
     "comment.kept": _l("Flagged comment kept"),
     "task_report.published": _l("Task report published"),
     "task_report.revised": _l("Task report revised"),
+    "organisation.applied": _l("Social organisation applied to the register"),
+    "organisation.verified": _l("Social organisation verified"),
+    "organisation.refused": _l("Social organisation refused"),
+    "organisation.updated": _l("Social organisation changed its details"),
+    "organisation.activity": _l("Volunteer activity added"),
+    "organisation.supported": _l("Case supported by an organisation"),
+    "litigation.requested": _l("Case record requested for litigation"),
+    "litigation.answered": _l("Litigation request answered"),
+    "litigation.outcome": _l("Litigation outcome recorded"),
 }
 PER_PAGE = 50
 

@@ -26,6 +26,7 @@ from portal.services import (
     clocks,
     comments,
     consultations,
+    demo_organisations,
     demo_task_reports,
     disclosures,
     handling,
@@ -170,6 +171,7 @@ def load_demo(config):
             )
     # After the disclosures, which the sample task reports may link as evidence.
     created += demo_task_reports.load(config)
+    created += demo_organisations.load(config)
     return (created or ["sample data already present"]) + receipt_lines(config)
 
 

@@ -11,6 +11,21 @@ from tests.helpers import jpeg_photo, login, submit_report
 STAFF = ("demo-admin", "demo-password-2026")
 
 
+def _organisation_values(app):
+    """The sample verified organisation's id and management token, and its litigation request's id."""
+    from portal.models import LitigationRequest, Organisation, OrganisationStatus
+    from portal.services import organisations
+
+    organisation = db.session.scalar(
+        sa.select(Organisation).where(Organisation.status == OrganisationStatus.VERIFIED)
+    )
+    return {
+        "organisation_id": organisation.id,
+        "organisation_token": organisations.link_token(app.config["SECRET_KEY"], organisation),
+        "request_id": db.session.scalar(sa.select(LitigationRequest.id)),
+    }
+
+
 def _values(app, client):
     """The demo's ids and secrets that fill the URL map's variables."""
     from portal.models import (
@@ -76,6 +91,7 @@ def _values(app, client):
             "area_number": rule.area.number,
             "answered": answered.id,
             "evidence_id": evidence.id,
+            **_organisation_values(app),
         }
     return values
 

@@ -18,6 +18,8 @@ RESIDENT_PRIVATE = {
     "public.subscriptions_confirm",
     "public.subscriptions_unsubscribe",
     "public.subscriptions_unsubscribed",
+    "public.organisations_apply",
+    "public.organisations_manage",
 }
 STAFF_ONLY = {"public.styleguide", "auth.password"}
 # URL variables that differ by endpoint: {endpoint: {variable: key of the demo values}}
@@ -33,6 +35,7 @@ SPECIAL = {
     "console.reports_show": {"reference": "own_reference"},
     "console.reports_evidence": {"reference": "own_reference"},
     "console.reports_evidence_original": {"reference": "own_reference"},
+    "public.organisations_manage": {"token": "organisation_token"},
 }
 FIXED = {
     "open311.services_show": {"code": "water"},
