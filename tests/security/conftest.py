@@ -34,6 +34,8 @@ def _values(app, client):
         DisclosureCategory,
         Report,
         RoutingRule,
+        TaskReport,
+        TaskReportState,
         Unit,
         User,
     )
@@ -67,6 +69,11 @@ def _values(app, client):
         db.session.commit()
         report = reports.find_submission("demo-accepted")
         rule = db.session.scalars(sa.select(RoutingRule)).first()
+        task_report = db.session.scalars(
+            sa.select(TaskReport)
+            .where(TaskReport.state == TaskReportState.PUBLISHED)
+            .order_by(TaskReport.id)
+        ).first()
         evidence = db.session.scalar(
             sa.select(Report).where(Report.reference == reference)
         ).evidence[0]
@@ -80,6 +87,8 @@ def _values(app, client):
             "measure_number": 14,
             "unit_id": db.session.scalar(sa.select(Unit.id).where(Unit.name == "兵团建设局")),
             "project_id": eia.project_id,
+            "task_id": task_report.task_id,
+            "report_id": task_report.id,
             "reference": report.reference,
             "own_reference": reference,
             "follow_token": reports.link_token(app.config["SECRET_KEY"], report),
