@@ -459,11 +459,9 @@ def unit_records(min_reports, now=None):
             Unit.name,
             sa.func.count(Report.id),
             _count_if(Report.accepted_at.is_not(None)),
-            _count_if(Report.status == ReportStatus.CLOSED),
+            _count_if(handling.closed_with_result()),
             _count_if(
-                sa.and_(
-                    Report.status == ReportStatus.CLOSED, Report.closed_at <= Report.closure_due_at
-                )
+                sa.and_(handling.closed_with_result(), Report.closed_at <= Report.closure_due_at)
             ),
             # The console's overdue filter: the deadline that runs now has passed.
             _count_if(handling.running_deadline() < now),
@@ -495,7 +493,11 @@ def _add_medians(records):
     """Median days from receipt by the unit to acceptance, and to closure (办结)."""
     rows = db.session.execute(
         sa.select(
-            Report.unit_id, Report.status, Report.received_at, Report.accepted_at, Report.closed_at
+            Report.unit_id,
+            sa.case((handling.closed_with_result(), True), else_=False),
+            Report.received_at,
+            Report.accepted_at,
+            Report.closed_at,
         ).where(
             access.REPORTS.public_condition(),
             Report.unit_id.in_(list(records)),
@@ -503,9 +505,9 @@ def _add_medians(records):
         )
     ).all()
     to_acceptance, to_closure = defaultdict(list), defaultdict(list)
-    for unit_id, status, received_at, accepted_at, closed_at in rows:
+    for unit_id, closed, received_at, accepted_at, closed_at in rows:
         to_acceptance[unit_id].append(accepted_at - received_at)
-        if status is ReportStatus.CLOSED and closed_at is not None:
+        if closed:
             to_closure[unit_id].append(closed_at - received_at)
     for unit_id, record in records.items():
         record.median_days_to_acceptance = _median_days(to_acceptance[unit_id])

@@ -87,6 +87,16 @@ class Access(enum.Enum):
     OVERSIGHT = "oversight"  # site administrators
 
 
+def closed_with_result():
+    """SQL: the report was closed (办结) with its unit's result; a duplicate merged into another report was not,
+    so the statistics of handling leave it out."""
+    return sa.and_(
+        Report.status == ReportStatus.CLOSED,
+        Report.closed_at.is_not(None),
+        ~sa.exists().where(ReportMerge.report_id == Report.id),
+    )
+
+
 def running_deadline():
     """SQL for the deadline that currently runs: acceptance while received, closure while accepted."""
     return sa.case(

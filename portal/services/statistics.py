@@ -21,9 +21,9 @@ from flask_babel import gettext as _
 
 from portal.errors import NotFound
 from portal.extensions import db
-from portal.models import Area, Category, Report, ReportStatus
+from portal.models import Area, Category, Report
 from portal.models.types import utcnow
-from portal.services import access
+from portal.services import access, handling
 from portal.services.dashboard import _one_decimal, _percent, nice_scale
 
 MONTHS = 24
@@ -190,7 +190,7 @@ def _counts(key, where, tz, now):
     category and month of submission, "accepted" rows by month of acceptance, "closed" rows by month of
     closure. Only handling facts are read, never who reported."""
     dialect = db.session.get_bind().dialect.name
-    closed = sa.and_(Report.status == ReportStatus.CLOSED, Report.closed_at.is_not(None))
+    closed = handling.closed_with_result()
     facts = (
         sa.select(
             key.label("key"),
@@ -253,8 +253,7 @@ def _spans(key, where):
     return db.session.execute(
         sa.select(key, _seconds(Report.submitted_at, Report.closed_at, dialect)).where(
             access.REPORTS.public_condition(),
-            Report.status == ReportStatus.CLOSED,
-            Report.closed_at.is_not(None),
+            handling.closed_with_result(),
             *where,
         )
     ).all()

@@ -339,3 +339,18 @@ def test_merge_refusals(app_context, people):
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportMerge)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportSupporter)) == 0
+
+
+def test_a_merged_duplicate_is_not_counted_as_a_report_its_unit_closed(app_context, people):
+    """The dashboards count closures with a result: the duplicate was received but not closed by handling."""
+    from portal.services import dashboard, statistics
+
+    app = app_context
+    merged_pair(app, people)
+    [record] = [r for r in dashboard.unit_records(1) if r.name == "第八师石河子市"]
+    assert (record.received, record.closed, record.closed_within_limit) == (2, 0, 0)
+    assert record.median_days_to_closure is None
+    area = statistics.area_record(
+        8, app.config["BABEL_DEFAULT_TIMEZONE"], now=T0 + timedelta(days=1)
+    )
+    assert (area.received, area.closed, area.median_days_to_closure) == (2, 0, None)
