@@ -1,5 +1,5 @@
 """Pictures of the organisation pages (issue 15 §3) at 1280 and 360 px, in Chinese and English, on the
-sample data of `portal demo`: the register, an organisation, the calendar, the management page and a case
+sample data of `portal demo`: the register, an organisation, the calendar, the management page and a report
 with litigation. Run: PYTHONPATH=. .venv/bin/python docs/screenshots_organisations.py [--out DIR]."""
 
 import argparse
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from screenshots import CHROMIUM_ARGS, HEIGHT, ROOT, build_site, serve
 
-PAGES = ("organisations", "organisation", "activities", "manage", "case")
+PAGES = ("organisations", "organisation", "activities", "manage", "report")
 
 
 def _paths(app):
@@ -29,7 +29,7 @@ def _paths(app):
             "organisation": f"/organisations/{organisation.id}",
             "activities": "/organisations/activities",
             "manage": organisations.manage_path(token),
-            "case": f"/reports/{reports.find_submission('demo-closed').reference}",
+            "report": f"/reports/{reports.find_submission('demo-closed').reference}",
         }
         db.session.remove()
     return paths
@@ -48,7 +48,9 @@ def main(argv=None):
     server, base = serve(app)
     wide = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
         for width in (1280, 360):
             for language in ("zh", "en"):
                 context = browser.new_context(viewport={"width": width, "height": HEIGHT})

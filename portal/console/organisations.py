@@ -1,5 +1,5 @@
 """The console's organisation pages: 兵团民政局 verifies applications to the register; a handling unit
-answers litigation requests on its cases."""
+answers litigation requests on its reports."""
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -72,7 +72,7 @@ def organisations_refuse(organisation_id):
 @bp.get("/litigation")
 @permission_required(Permission.CONSOLE_VIEW)
 def litigation_index():
-    """Litigation requests on the unit's cases, open ones first by deadline."""
+    """Litigation requests on the unit's reports, open ones first by deadline."""
     return render_template(
         "console/organisations/litigation.html",
         requests=organisations.unit_requests(current_user),

@@ -1,4 +1,4 @@
-"""Environmental social organisations, their volunteer activities, the cases they support and their
+"""Environmental social organisations, their volunteer activities, the reports they support and their
 public-interest litigation requests (measure (三十))."""
 
 import enum
@@ -34,7 +34,7 @@ class ActivityKind(enum.Enum):
 
 
 class LitigationStatus(enum.Enum):
-    """The handling unit's answer to a request for a case's record."""
+    """The handling unit's answer to a request for a report's record."""
 
     REQUESTED = "requested"
     PROVIDED = "provided"
@@ -111,7 +111,7 @@ class OrganisationActivity(db.Model):
 
 
 class OrganisationSupport(db.Model):
-    """A verified organisation supports a public case: shown on the case with its name."""
+    """A verified organisation supports a public report: shown on the report with its name."""
 
     __tablename__ = "organisation_supports"
     __table_args__ = (sa.UniqueConstraint("organisation_id", "report_id"),)
@@ -130,7 +130,7 @@ class OrganisationSupport(db.Model):
 
 
 class LitigationRequest(db.Model):
-    """A verified organisation asks the handling unit for a closed case's record for public-interest
+    """A verified organisation asks the handling unit for a closed report's record for public-interest
     litigation (公益诉讼); the unit's answer and the litigation's outcome are kept with it."""
 
     __tablename__ = "litigation_requests"

@@ -89,21 +89,21 @@ class ActivityForm(Form):
     submit = SubmitField(_l("Add to the calendar"))
 
 
-class SupportCaseForm(Form):
-    """The reference of a public case the organisation supports."""
+class SupportReportForm(Form):
+    """The reference of a public report the organisation supports."""
 
-    names = {"reference": _l("the case reference")}
+    names = {"reference": _l("the report reference")}
 
-    reference = StringField(_l("Case reference"), validators=[Length(max=40)])
-    submit = SubmitField(_l("Support this case"))
+    reference = StringField(_l("Report reference"), validators=[Length(max=40)])
+    submit = SubmitField(_l("Support this report"))
 
 
 class LitigationForm(Form):
-    """A request for a closed case's record for public-interest litigation."""
+    """A request for a closed report's record for public-interest litigation."""
 
-    names = {"reference": _l("the case reference"), "reason": _l("the reason")}
+    names = {"reference": _l("the report reference"), "reason": _l("the reason")}
 
-    reference = StringField(_l("Closed case reference"), validators=[Length(max=40)])
+    reference = StringField(_l("Closed report reference"), validators=[Length(max=40)])
     reason = TextAreaField(_l("Reason (the litigation planned)"), validators=[Length(max=2000)])
     submit = SubmitField(_l("Request the record"))
 

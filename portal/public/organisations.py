@@ -14,7 +14,7 @@ from portal.public.organisation_forms import (
     DetailsForm,
     LitigationForm,
     OutcomeForm,
-    SupportCaseForm,
+    SupportReportForm,
 )
 from portal.services import organisations, units
 
@@ -73,7 +73,7 @@ def organisations_applied():
 
 @bp.get("/organisations/<int:organisation_id>")
 def organisations_show(organisation_id):
-    """A verified organisation: what it does, its chosen contact, its activities and cases."""
+    """A verified organisation: what it does, its chosen contact, its activities and reports."""
     organisation = organisations.get_public(organisation_id)
     return render_template(
         "public/organisations/show.html",
@@ -104,7 +104,7 @@ def organisations_activities_ics():
 FORMS = {
     "details": DetailsForm,
     "activity": ActivityForm,
-    "support": SupportCaseForm,
+    "support": SupportReportForm,
     "litigation": LitigationForm,
     "outcome": OutcomeForm,
 }
@@ -132,7 +132,7 @@ def _manage_page(organisation, token, forms, status=200):
 
 @bp.get("/organisations/manage/<token>")
 def organisations_manage(token):
-    """The organisation's private page: edit its details, add activities, support cases, litigation."""
+    """The organisation's private page: edit its details, add activities, support reports, litigation."""
     return _manage_page(organisations.find(token), token, {})
 
 
@@ -146,7 +146,7 @@ def _act(organisation, action, form):
         )
         return organisations.add_activity(organisation, data, config["BABEL_DEFAULT_TIMEZONE"])
     if action == "support":
-        return organisations.support_case(organisation, form.reference.data)
+        return organisations.support_report(organisation, form.reference.data)
     if action == "litigation":
         return organisations.request_litigation(
             organisation, form.reference.data, form.reason.data, config

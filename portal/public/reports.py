@@ -258,7 +258,7 @@ def _map_markers(filters):
 def reports_show(reference):
     """A report as the public sees it: no description, files or identity."""
     report = supervision.get_public(reference)
-    supporting, litigation = organisations.on_case(report)
+    supporting, litigation = organisations.on_report(report)
     return render_template(
         "public/reports/show.html",
         report=report,

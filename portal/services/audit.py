@@ -32,8 +32,8 @@ ACTIONS = {
     "organisation.refused": _l("Social organisation refused"),
     "organisation.updated": _l("Social organisation changed its details"),
     "organisation.activity": _l("Volunteer activity added"),
-    "organisation.supported": _l("Case supported by an organisation"),
-    "litigation.requested": _l("Case record requested for litigation"),
+    "organisation.supported": _l("Report supported by an organisation"),
+    "litigation.requested": _l("Report record requested for litigation"),
     "litigation.answered": _l("Litigation request answered"),
     "litigation.outcome": _l("Litigation outcome recorded"),
 }

@@ -1,4 +1,4 @@
-"""Sample social organisations for `portal demo`: one verified, with activities, a supported case and a
+"""Sample social organisations for `portal demo`: one verified, with activities, a supported report and a
 litigation request on the closed sample report; one waiting for 兵团民政局's verification."""
 
 from datetime import timedelta
@@ -67,7 +67,7 @@ def load(config, now=None):
         organisations.add_activity(organisation, data, tz, now=now)
     closed = reports.find_submission("demo-closed")
     if closed is not None:
-        organisations.support_case(organisation, closed.reference, now=now)
+        organisations.support_report(organisation, closed.reference, now=now)
         organisations.request_litigation(
             organisation,
             closed.reference,

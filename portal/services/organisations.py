@@ -1,5 +1,5 @@
-"""Environmental social organisations (measure (三十)): the register, volunteer activities, the cases they
-support, and their requests of a closed case's record for public-interest litigation (公益诉讼).
+"""Environmental social organisations (measure (三十)): the register, volunteer activities, the reports they
+support, and their requests of a closed report's record for public-interest litigation (公益诉讼).
 
 The register. Anyone applies for an organisation (name, 统一社会信用代码, registration authority, area,
 contact, what of the contact to publish, a description); staff of 兵团民政局 (the measure's co-lead for
@@ -13,10 +13,10 @@ contact address, as subscriptions do: the token is derived, HMAC-SHA256(SECRET_K
 cannot act for an organisation. One shared link suits a small group better than accounts to manage;
 a leaked link is revoked by changing SECRET_KEY or, for one organisation, by 民政局 refusing it.
 
-Litigation. A verified organisation asks the handling unit of a closed case for the case's record and
+Litigation. A verified organisation asks the handling unit of a closed report for the report's record and
 the unit's documents, giving its reason; the unit answers within LITIGATION_WORKING_DAYS working days
 (provide, or refuse with the legal reason) in the console; the organisation then records what became of
-the litigation. The request, the answer and the outcome are public on the case's page. Every step is
+the litigation. The request, the answer and the outcome are public on the report's page. Every step is
 audited. Functions never commit; the caller does.
 """
 
@@ -346,9 +346,9 @@ def recent_activities(limit=50):
     ).all()
 
 
-def on_case(report):
+def on_report(report):
     """(verified organisations supporting `report` in the order they joined, their litigation requests on it
-    oldest first), read in one statement: the case page's budget of statements is small."""
+    oldest first), read in one statement: the report page's budget of statements is small."""
     support = sa.and_(
         OrganisationSupport.organisation_id == Organisation.id,
         OrganisationSupport.report_id == report.id,
@@ -508,10 +508,10 @@ def add_activity(organisation, data, tz=clocks.DEFAULT_TZ, now=None):
     return activity
 
 
-def support_case(organisation, reference, now=None):
-    """A verified organisation supports the public case `reference` (again is harmless)."""
+def support_report(organisation, reference, now=None):
+    """A verified organisation supports the public report `reference` (again is harmless)."""
     now = now or utcnow()
-    report = _case(reference)
+    report = _report(reference)
     existing = db.session.scalar(
         sa.select(OrganisationSupport).where(
             OrganisationSupport.organisation_id == organisation.id,
@@ -528,11 +528,11 @@ def support_case(organisation, reference, now=None):
     return existing
 
 
-def _case(reference):
+def _report(reference):
     reference = (reference or "").strip().upper()
     if not reference:
         raise ValidationFailed(
-            _("Enter the case's reference, like JB-2026-000001."), field="reference"
+            _("Enter the report's reference, like JB-2026-000001."), field="reference"
         )
     try:
         return access.REPORTS.get_public(reference)
@@ -541,7 +541,7 @@ def _case(reference):
 
 
 def request_litigation(organisation, reference, reason, config, now=None):
-    """Ask the handling unit of the closed case `reference` for its record for litigation."""
+    """Ask the handling unit of the closed report `reference` for its record for litigation."""
     now = now or utcnow()
     errors = []
     reason = _required(
@@ -551,10 +551,10 @@ def request_litigation(organisation, reference, reason, config, now=None):
         _("Give the reason: the litigation the record is needed for."),
         TEXT_LENGTH,
     )
-    report = _case(reference)
+    report = _report(reference)
     if report.status is not ReportStatus.CLOSED:
         errors.append(
-            ("reference", _("Only a closed case's record can be requested for litigation."))
+            ("reference", _("Only a closed report's record can be requested for litigation."))
         )
     waiting = sa.select(LitigationRequest.id).where(
         LitigationRequest.organisation_id == organisation.id,

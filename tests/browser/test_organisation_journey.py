@@ -1,6 +1,6 @@
 """Social organisations in Chromium (issue 15 §3): an organisation applies on a phone, 兵团民政局 verifies it in
-the console, it lists a volunteer activity and requests a closed case's record through its management link, the
-handling unit answers, and the case's public page shows the request and the answer. The pages pass axe and fit
+the console, it lists a volunteer activity and requests a closed report's record through its management link, the
+handling unit answers, and the report's public page shows the request and the answer. The pages pass axe and fit
 360 px, in Chinese and English."""
 
 import re
@@ -90,7 +90,7 @@ def test_apply_verify_activity_litigation_answer_and_the_case_page(browser, live
     staff.locator("#verify").click()
     expect(staff.locator("main")).to_contain_text("该组织已核实")
 
-    # It lists an activity and requests the closed case's record through its management link.
+    # It lists an activity and requests the closed report's record through its management link.
     page.goto(live_server + management_link(app))
     page.locator('[name="activity-kind"][value="cleanup"]').check()
     page.locator('[name="activity-title"]').fill("玛纳斯河河道清理")
@@ -113,21 +113,21 @@ def test_apply_verify_activity_litigation_answer_and_the_case_page(browser, live
 
     # The handling unit answers in the console.
     log_in(staff, live_server, "shz")
-    staff.get_by_role("link", name="本单位案件的公益诉讼材料申请").click()
+    staff.get_by_role("link", name="本单位所办举报的公益诉讼材料申请").click()
     staff.get_by_role("link", name=reference).click()
     staff.get_by_label("提供材料").check()
     staff.locator('[name="text"]').fill("已提供案件办理记录及现场检查笔录复印件。")
     staff.get_by_role("button", name="发送答复").click()
     expect(staff.locator("main")).to_contain_text("已提供材料")
 
-    # The case's public page shows the request and the answer.
+    # The report's public page shows the request and the answer.
     page.goto(live_server + f"/reports/{reference}")
     section = page.locator("section", has=page.get_by_role("heading", name="环境公益诉讼"))
     expect(section).to_contain_text("拟就河道污染提起环境公益诉讼")
     expect(section).to_contain_text("现场检查笔录")
     expect(section).to_contain_text("石河子绿洲环保志愿者协会")
     expect(page.locator("main")).not_to_contain_text("13912345678")
-    fits(page, "the case page with litigation")
+    fits(page, "the report page with litigation")
     staff_context.close()
     context.close()
 
@@ -135,7 +135,7 @@ def test_apply_verify_activity_litigation_answer_and_the_case_page(browser, live
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_the_organisation_pages_pass_axe_and_fit_a_phone(browser, live_server, app, language):
     """The register, an organisation, the calendar, the application form (with errors), the management page
-    and a case with litigation: no WCAG 2.1 A/AA violation, none scrolls sideways at 360 px."""
+    and a report with litigation: no WCAG 2.1 A/AA violation, none scrolls sideways at 360 px."""
     from portal.services import demo
     from tests.browser.test_accessibility import axe_violations, describe
 
@@ -170,7 +170,7 @@ def test_the_organisation_pages_pass_axe_and_fit_a_phone(browser, live_server, a
     check("the management page")
     page.goto(live_server + f"/reports/{closed}")
     expect(page.locator("main")).to_contain_text("石河子绿洲")
-    check("a case with litigation")
+    check("a report with litigation")
     context.close()
 
     # The console's pages: 兵团民政局's applications, and the handling unit's litigation requests.

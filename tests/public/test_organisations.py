@@ -1,5 +1,5 @@
 """Environmental social organisations (issue 15 §3): the register, verification by 兵团民政局, the volunteer
-calendar, cases supported by organisations, and public-interest litigation requests."""
+calendar, reports supported by organisations, and public-interest litigation requests."""
 
 import re
 
@@ -255,7 +255,7 @@ def test_support_and_litigation_flow_shown_on_the_case_and_refused_across_units(
     missing = manage_post(client, path, "litigation", reference=reference, reason="")
     assert field_error(missing.get_data(as_text=True), "litigation-reason")
     still_open = manage_post(client, path, "litigation", reference=open_reference, reason="起诉")
-    assert "closed case" in field_error(still_open.get_data(as_text=True), "litigation-reference")
+    assert "closed report" in field_error(still_open.get_data(as_text=True), "litigation-reference")
     asked = manage_post(
         client, path, "litigation", reference=reference, reason="拟就河道污染提起环境公益诉讼。"
     )
@@ -267,9 +267,9 @@ def test_support_and_litigation_flow_shown_on_the_case_and_refused_across_units(
     assert "waiting for its answer" in field_error(
         twice.get_data(as_text=True), "litigation-reference"
     )
-    case = app.test_client()
-    case.get("/language/en")
-    page = case.get(f"/reports/{reference}").get_data(as_text=True)
+    report = app.test_client()
+    report.get("/language/en")
+    page = report.get(f"/reports/{reference}").get_data(as_text=True)
     assert "Supported by" in page and "石河子绿洲环保志愿者协会" in page
     assert "拟就河道污染提起环境公益诉讼" in page and "Answer due" in page
     # Another unit neither sees nor answers the request.
@@ -309,7 +309,7 @@ def test_support_and_litigation_flow_shown_on_the_case_and_refused_across_units(
         text="已向石河子市人民法院起诉。",
     )
     assert outcome.status_code == 302
-    page = case.get(f"/reports/{reference}").get_data(as_text=True)
+    page = report.get(f"/reports/{reference}").get_data(as_text=True)
     assert "Record provided" in page and "现场检查笔录" in page
     assert "Filed with the court" in page and "石河子市人民法院" in page
     with app.app_context():

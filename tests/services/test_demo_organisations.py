@@ -1,4 +1,4 @@
-"""`portal demo`'s sample organisations: one verified with activities, a supported case and a litigation
+"""`portal demo`'s sample organisations: one verified with activities, a supported report and a litigation
 request; one pending, which is nowhere public."""
 
 import re
@@ -23,5 +23,5 @@ def test_demo_adds_a_verified_organisation_with_activities_and_litigation_and_a_
     path = re.search(r"/organisations/manage/\w+", manage).group(0)
     assert client.get(path).status_code == 200
     closed = re.search(r"(\S+)\s+\S+\s+closed sample", "\n".join(lines)).group(1)
-    case = client.get(f"/reports/{closed}").get_data(as_text=True)
-    assert "石河子绿洲环保志愿者协会" in case and "拟就该排污行为提起环境公益诉讼" in case
+    report = client.get(f"/reports/{closed}").get_data(as_text=True)
+    assert "石河子绿洲环保志愿者协会" in report and "拟就该排污行为提起环境公益诉讼" in report
