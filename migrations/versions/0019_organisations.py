@@ -53,7 +53,9 @@ def upgrade():
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
         sa.Column("token", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["area_id"], ["areas.id"], name=op.f("fk_organisations_area_id_areas")),
+        sa.ForeignKeyConstraint(
+            ["area_id"], ["areas.id"], name=op.f("fk_organisations_area_id_areas")
+        ),
         sa.ForeignKeyConstraint(
             ["decided_by_id"], ["users.id"], name=op.f("fk_organisations_decided_by_id_users")
         ),
@@ -200,9 +202,7 @@ def downgrade():
     for column in ("organisation_id", "report_id", "unit_id"):
         op.drop_index(op.f(f"ix_litigation_requests_{column}"), table_name="litigation_requests")
     op.drop_table("litigation_requests")
-    op.drop_index(
-        op.f("ix_organisation_supports_report_id"), table_name="organisation_supports"
-    )
+    op.drop_index(op.f("ix_organisation_supports_report_id"), table_name="organisation_supports")
     op.drop_index(
         op.f("ix_organisation_supports_organisation_id"), table_name="organisation_supports"
     )
