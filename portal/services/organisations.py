@@ -20,9 +20,6 @@ the litigation. The request, the answer and the outcome are public on the report
 audited. Functions never commit; the caller does.
 """
 
-import base64
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -52,6 +49,7 @@ from portal.models.types import utcnow
 from portal.numbers import is_whole
 from portal.permissions import Permission
 from portal.services import access, audit, clocks, mail, throttle
+from portal.services.subscriptions import derived_token, hash_token
 
 CIVIL_AFFAIRS = "兵团民政局"
 # 统一社会信用代码 (GB 32100-2015): 18 characters of this alphabet (no I, O, S, V, Z); the last is a check.
@@ -389,14 +387,7 @@ def litigation_by(organisation):
 
 def link_token(secret, organisation):
     """The token of an organisation's management link (derived, never stored)."""
-    message = f"organisation:{organisation.id}:{organisation.credit_code}".encode()
-    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
-    return base64.b32encode(digest).decode()[:32].lower()
-
-
-def hash_token(token):
-    """The stored form of a management-link token."""
-    return hashlib.sha256((token or "").strip().lower().encode()).hexdigest()
+    return derived_token(secret, "organisation", organisation.id, organisation.credit_code)
 
 
 def manage_path(token):

@@ -13,9 +13,6 @@ mails a day per address, whoever asks. Removing a report, or the page, is a butt
 Functions never commit; the caller does.
 """
 
-import base64
-import hashlib
-import hmac
 import secrets
 
 import sqlalchemy as sa
@@ -31,6 +28,7 @@ from portal.services.subscriptions import (
     ADDRESS_MAILS_PER_DAY,
     SUBSCRIPTION_WINDOW_SECONDS,
     client_limit,
+    derived_token,
     email_address,
     hash_token,
 )
@@ -40,9 +38,7 @@ _DAY = 24 * 60 * 60
 
 def link_token(secret, page):
     """The token in the page's link (derived, never stored)."""
-    message = f"resident-page:{page.id}:{page.email.lower()}".encode()
-    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
-    return base64.b32encode(digest).decode()[:32].lower()
+    return derived_token(secret, "resident-page", page.id, page.email.lower())
 
 
 def page_path(token):

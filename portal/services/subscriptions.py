@@ -95,11 +95,17 @@ NOTICE_BATCH = 500
 # --- tokens --------------------------------------------------------------------------------------
 
 
-def link_token(secret, subscription):
-    """The token in the subscription's confirm and unsubscribe links (derived, never stored)."""
-    message = f"subscription:{subscription.id}:{subscription.email.lower()}".encode()
+def derived_token(secret, *parts):
+    """A link token derived from `parts` under `secret` (HMAC-SHA256, base32, 160 bits): recomputed for every
+    mail, never stored; the subscriptions, the my-reports pages and the organisations' links use it."""
+    message = ":".join(str(part) for part in parts).encode()
     digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
     return base64.b32encode(digest).decode()[:32].lower()
+
+
+def link_token(secret, subscription):
+    """The token in the subscription's confirm and unsubscribe links (derived, never stored)."""
+    return derived_token(secret, "subscription", subscription.id, subscription.email.lower())
 
 
 def address_index(ring, email, kid=None):
