@@ -49,7 +49,7 @@ from portal.models.types import utcnow
 from portal.numbers import is_whole
 from portal.permissions import Permission
 from portal.services import access, audit, clocks, mail, throttle
-from portal.services.subscriptions import derived_token, hash_token
+from portal.services.subscriptions import by_token, derived_token, hash_token
 
 CIVIL_AFFAIRS = "兵团民政局"
 # 统一社会信用代码 (GB 32100-2015): 18 characters of this alphabet (no I, O, S, V, Z); the last is a check.
@@ -397,21 +397,15 @@ def manage_path(token):
 
 def find(token):
     """The verified organisation whose management link holds `token`, or NotFound."""
-    organisation = None
-    if (token or "").strip():
-        organisation = db.session.scalar(
-            sa.select(Organisation).where(
-                Organisation.token == hash_token(token), access.ORGANISATIONS.public_condition()
-            )
-        )
-    if organisation is None:
-        raise NotFound(
-            _(
-                "This management link is not valid: copy the whole link from the email, or ask "
-                "兵团民政局 if the organisation's registration was withdrawn."
-            )
-        )
-    return organisation
+    return by_token(
+        Organisation,
+        token,
+        _(
+            "This management link is not valid: copy the whole link from the email, or ask "
+            "兵团民政局 if the organisation's registration was withdrawn."
+        ),
+        access.ORGANISATIONS.public_condition(),
+    )
 
 
 def update_details(organisation, data, now=None):

@@ -27,6 +27,7 @@ from portal.services import mail, reports, throttle
 from portal.services.subscriptions import (
     ADDRESS_MAILS_PER_DAY,
     SUBSCRIPTION_WINDOW_SECONDS,
+    by_token,
     client_limit,
     derived_token,
     email_address,
@@ -97,19 +98,14 @@ def keep(report, email, config, client=None, now=None):
 
 def find(token):
     """The page a link token opens, or NotFound."""
-    page = None
-    if (token or "").strip():
-        page = db.session.scalar(
-            sa.select(ResidentPage).where(ResidentPage.token == hash_token(token))
-        )
-    if page is None:
-        raise NotFound(
-            _(
-                "This link to a page of reports is not valid: the page was deleted, or the link is "
-                "incomplete. Copy the whole link from the email."
-            )
-        )
-    return page
+    return by_token(
+        ResidentPage,
+        token,
+        _(
+            "This link to a page of reports is not valid: the page was deleted, or the link is "
+            "incomplete. Copy the whole link from the email."
+        ),
+    )
 
 
 def listing(page, config):

@@ -118,6 +118,18 @@ def hash_token(token):
     return hashlib.sha256((token or "").strip().lower().encode()).hexdigest()
 
 
+def by_token(model, token, refusal, *conditions):
+    """The `model` row whose stored token is `token`'s hash (and meets `conditions`), or NotFound(`refusal`)."""
+    row = None
+    if (token or "").strip():
+        row = db.session.scalar(
+            sa.select(model).where(model.token == hash_token(token), *conditions)
+        )
+    if row is None:
+        raise NotFound(refusal)
+    return row
+
+
 def confirm_path(token):
     """The path of the confirmation page for `token` (the mail prefixes PUBLIC_URL)."""
     return f"/subscriptions/confirm/{token}"
@@ -381,19 +393,14 @@ def target_label(subscription):
 
 def find(token):
     """The subscription a link token belongs to, or NotFound."""
-    subscription = None
-    if (token or "").strip():
-        subscription = db.session.scalar(
-            sa.select(Subscription).where(Subscription.token == hash_token(token))
-        )
-    if subscription is None:
-        raise NotFound(
-            _(
-                "This subscription link is not valid: the subscription was cancelled, or the link is "
-                "incomplete. Copy the whole link from the email, or subscribe again."
-            )
-        )
-    return subscription
+    return by_token(
+        Subscription,
+        token,
+        _(
+            "This subscription link is not valid: the subscription was cancelled, or the link is "
+            "incomplete. Copy the whole link from the email, or subscribe again."
+        ),
+    )
 
 
 def confirmable(subscription, now=None):
