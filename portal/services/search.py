@@ -4,7 +4,9 @@ The index is a rebuildable cache of the database (see portal/search/); only publ
 
 - Documents: `DOCUMENTS` maps each kind to (build_one(key) → Document or None, iterate_all()). A
   document is built from the database's current state and only from what the public pages show;
-  None means "not public (any more)": the key is dropped from the index.
+  None means "not public (any more)": the key is dropped from the index. Kinds: measure, task, disclosure,
+  consultation, comment, case (a closed report) and task_report (a published task implementation report: its
+  latest version and the participating units' contributions, never who wrote it).
 - Outbox: every service change that alters public content calls `enqueue(kind, key)` in its own
   transaction. `drain` reads the rows in order, rebuilds those documents, writes them to the
   index and deletes the rows. It runs once the response to a web request that committed rows has
