@@ -20,7 +20,8 @@ TESTS ?=
 # themselves (both, in every run), so `make test` has already run them on PostgreSQL's engine.
 SEARCH_TESTS := tests/services/test_search.py tests/public/test_search_page.py tests/api/test_search_api.py \
 	tests/feeds/test_search_feed.py tests/browser/test_search_journey.py tests/test_cli.py \
-	tests/public/test_query_counts.py tests/test_confidentiality.py tests/services/test_access.py
+	tests/public/test_query_counts.py tests/test_confidentiality.py tests/services/test_access.py \
+	tests/services/test_search_task_reports.py
 
 .PHONY: run serve demo test test-search-engine two-hosts audit lint format screenshots install translations vendor clean
 

@@ -1,4 +1,5 @@
-"""Search (/search): one query over measures, tasks, disclosures, consultations, comments and closed reports."""
+"""Search (/search): one query over measures, tasks, task reports, disclosures, consultations, comments and closed
+reports."""
 
 from urllib.parse import urlencode
 

@@ -11,7 +11,9 @@ from portal.pagination import Page
 # A report's document kind is "case": a public contract name (the search API's `kind`, the `kind=` parameter of
 # search pages and saved-search feeds, the keys of a built index), kept while the portal says "report" elsewhere.
 REPORT_KIND = "case"
-KINDS = ("measure", "task", "disclosure", "consultation", "comment", REPORT_KIND)
+# A task implementation report (落实情况) of a lead unit, linked to its place on /tasks/<task id>.
+TASK_REPORT_KIND = "task_report"
+KINDS = ("measure", "task", "disclosure", "consultation", "comment", REPORT_KIND, TASK_REPORT_KIND)
 FACETS = ("kind", "unit", "category", "disclosure_category", "area", "year")
 SORTS = ("relevance", "date")
 MAX_PER_PAGE = 100

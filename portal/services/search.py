@@ -4,7 +4,9 @@ The index is a rebuildable cache of the database (see portal/search/); only publ
 
 - Documents: `DOCUMENTS` maps each kind to (build_one(key) → Document or None, iterate_all()). A
   document is built from the database's current state and only from what the public pages show;
-  None means "not public (any more)": the key is dropped from the index.
+  None means "not public (any more)": the key is dropped from the index. Kinds: measure, task, disclosure,
+  consultation, comment, case (a closed report) and task_report (a published task implementation report: its
+  latest version and the participating units' contributions, never who wrote it).
 - Outbox: every service change that alters public content calls `enqueue(kind, key)` in its own
   transaction. `drain` reads the rows in order, rebuilds those documents, writes them to the
   index and deletes the rows. It runs once the response to a web request that committed rows has
@@ -51,6 +53,9 @@ from portal.models import (
     ReportStatus,
     SearchOutbox,
     Task,
+    TaskReport,
+    TaskReportContribution,
+    TaskStatus,
     TaskUnit,
     Unit,
 )
@@ -58,6 +63,7 @@ from portal.pagination import Page
 from portal.search import (
     FACETS,
     REPORT_KIND,
+    TASK_REPORT_KIND,
     Document,
     PostgresIndex,
     SearchIndex,
@@ -83,6 +89,14 @@ _ROW_IDS = "search_outbox_row_ids"
 _IN_DATABASE = weakref.WeakSet()
 # Written into the index for a closed report; Chinese like every other indexed text.
 _CLOSED = "已办结"
+# A task report's statuses and periods as the Chinese page shows them (data, not gettext).
+_TASK_STATUS = {
+    TaskStatus.NOT_STARTED: "未启动",
+    TaskStatus.IN_PROGRESS: "推进中",
+    TaskStatus.DONE: "已完成",
+    TaskStatus.SUSTAINED: "已完成并长效化",
+}
+_HALF_YEAR = {"H1": "上半年", "H2": "下半年"}
 
 
 # What the index holds of each kind of record: the public rows (the kind's access policy), narrowed
@@ -96,6 +110,7 @@ INDEXED = {
     & access.Rule(
         lambda r: r.status is ReportStatus.CLOSED, lambda: Report.status == ReportStatus.CLOSED
     ),
+    TASK_REPORT_KIND: access.TASK_REPORTS.public,
 }
 
 
@@ -381,6 +396,86 @@ def _all_reports():
         yield report_document(report)
 
 
+def _period(period):
+    """ "2026" → 2026年度, "2026-H1" → 2026年上半年: a task report's period as the Chinese page names it."""
+    year, _sep, half = period.partition("-")
+    return f"{year}年{_HALF_YEAR[half]}" if half in _HALF_YEAR else f"{year}年度"
+
+
+def task_report_document(report):
+    """A published task report as /tasks/<id> shows its latest version: task and measure, lead unit, period,
+    status, progress, what was done and the next steps, the participating units' contributions under their names.
+    Never who wrote or published it. None for a draft."""
+    if not INDEXED[TASK_REPORT_KIND].check(report) or not report.versions:
+        return None
+    latest, task = report.versions[-1], report.task
+    measure = task.measure
+    progress = f"进度{latest.progress}%" if latest.progress is not None else ""
+    texts = [
+        plain_text(latest.done_text),
+        plain_text(latest.next_steps),
+        *(f"{c.unit.label}：{plain_text(c.text)}" for c in report.contributions),
+    ]
+    facts = [
+        f"({numeral(measure.number)}) {measure.title}",
+        task.title,
+        report.unit.label,
+        f"{_period(report.period)}落实情况",
+        _TASK_STATUS[latest.status],
+        progress,
+    ]
+    published = _local(latest.published_at)
+    return Document(
+        TASK_REPORT_KIND,
+        report.id,
+        f"任务{task.id} {task.title} · {_period(report.period)}落实情况 · {report.unit.label}",
+        "\n".join(t for t in facts + texts if t),
+        url=f"/tasks/{task.id}#report-{report.id}",
+        date=published,
+        # The lead unit, then the units whose contributions the report shows.
+        unit=tuple(
+            dict.fromkeys(
+                str(u) for u in [report.unit_id, *(c.unit_id for c in report.contributions)]
+            )
+        ),
+        area=str(report.unit.area.number) if report.unit.area is not None else None,
+        year=int(report.period[:4]),
+        snippet="\n".join(t for t in texts if t),
+    )
+
+
+def _task_report_options():
+    return (
+        selectinload(TaskReport.versions),
+        selectinload(TaskReport.task).selectinload(Task.measure),
+        selectinload(TaskReport.unit).selectinload(Unit.aliases),
+        selectinload(TaskReport.unit).selectinload(Unit.area),
+        selectinload(TaskReport.contributions)
+        .selectinload(TaskReportContribution.unit)
+        .selectinload(Unit.aliases),
+    )
+
+
+def _build_task_report(key):
+    report = db.session.scalar(
+        sa.select(TaskReport)
+        .where(TaskReport.id == (_as_int(key) or 0))
+        .options(*_task_report_options())
+    )
+    return task_report_document(report) if report is not None else None
+
+
+def _all_task_reports():
+    query = (
+        sa.select(TaskReport)
+        .where(INDEXED[TASK_REPORT_KIND].where())
+        .order_by(TaskReport.id)
+        .options(*_task_report_options())
+    )
+    for report in db.session.scalars(query):
+        yield task_report_document(report)
+
+
 # kind → (build_one(key) → Document | None, iterate_all() → Documents)
 DOCUMENTS = {
     "measure": (_build_measure, _all_measures),
@@ -389,6 +484,7 @@ DOCUMENTS = {
     "consultation": (_build_consultation, _all_consultations),
     "comment": (_build_comment, _all_comments),
     REPORT_KIND: (_build_report, _all_reports),
+    TASK_REPORT_KIND: (_build_task_report, _all_task_reports),
 }
 
 
@@ -419,17 +515,27 @@ def estimate():
         + count(Consultation, INDEXED["consultation"].where())
         + count(Comment, INDEXED["comment"].where())
         + count(Report, INDEXED[REPORT_KIND].where())
+        + count(TaskReport, INDEXED[TASK_REPORT_KIND].where())
     )
 
 
 def policy_keys():
-    """(kind, key) of every measure and task in the database, for `enqueue_policy`."""
+    """(kind, key) of every measure, task and published task report (which names its task and measure), for
+    `enqueue_policy`."""
     measures = {("measure", str(n)) for n in db.session.scalars(sa.select(Measure.number))}
-    return measures | {("task", str(i)) for i in db.session.scalars(sa.select(Task.id))}
+    tasks = {("task", str(i)) for i in db.session.scalars(sa.select(Task.id))}
+    reports = {
+        (TASK_REPORT_KIND, str(i))
+        for i in db.session.scalars(
+            sa.select(TaskReport.id).where(INDEXED[TASK_REPORT_KIND].where())
+        )
+    }
+    return measures | tasks | reports
 
 
 def enqueue_policy(previous):
-    """After a policy import: re-read every measure and task, and those of `previous` (policy_keys before it)."""
+    """After a policy import: re-read every measure, task and published task report, and those of `previous`
+    (policy_keys before it)."""
     db.session.flush()
     for kind, key in sorted(previous | policy_keys()):
         enqueue(kind, key)
@@ -724,6 +830,7 @@ def kind_label(kind):
         "consultation": _("Consultation"),
         "comment": _("Published comment"),
         REPORT_KIND: _("Closed report"),
+        TASK_REPORT_KIND: _("Task implementation report"),
     }.get(kind, kind)
 
 

@@ -57,7 +57,7 @@ from portal.models import (
 )
 from portal.models.types import utcnow
 from portal.permissions import Role
-from portal.services import access, audit, clocks, disclosures, drafts, mail
+from portal.services import access, audit, clocks, disclosures, drafts, mail, search
 
 POLICY = access.TASK_REPORTS
 PERIOD = re.compile(r"^(\d{4})(?:-H([12]))?$")
@@ -331,6 +331,7 @@ def publish(user, report, now=None, version=None):
     )
     audit.record("task_report.published", "task_report", report.id, actor=user, now=now)
     db.session.flush()
+    search.enqueue(search.TASK_REPORT_KIND, report.id)
     return report.versions[-1]
 
 
@@ -369,6 +370,7 @@ def revise(user, report, status, progress, done_text, next_steps, note, now=None
     report.updated_at = now
     audit.record("task_report.revised", "task_report", report.id, actor=user, now=now)
     db.session.flush()
+    search.enqueue(search.TASK_REPORT_KIND, report.id)
     return report.versions[-1]
 
 
@@ -579,6 +581,7 @@ def contribute(user, report, text):
         if existing is not None:
             report.contributions.remove(existing)
         db.session.flush()
+        search.enqueue(search.TASK_REPORT_KIND, report.id)
         return None
     if not CONTRIBUTION_LENGTH[0] <= len(text) <= CONTRIBUTION_LENGTH[1]:
         raise ValidationFailed(
@@ -596,6 +599,7 @@ def contribute(user, report, text):
     else:
         existing.text, existing.updated_at = text, utcnow()
     db.session.flush()
+    search.enqueue(search.TASK_REPORT_KIND, report.id)
     return existing
 
 
