@@ -8,7 +8,7 @@ from flask_login import current_user
 from portal.console import bp
 from portal.console.organisation_forms import AnswerForm, DocumentsForm, RefuseForm, VerifyForm
 from portal.downloads import send_attachment
-from portal.errors import Conflict, ValidationFailed
+from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.forms import attach_error, read_files
 from portal.permissions import Permission, permission_required
@@ -145,9 +145,6 @@ def litigation_documents(request_id):
         except ValidationFailed as error:
             db.session.rollback()
             attach_error(form, error)
-        except Conflict as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
     return _request_page(request_id, documents_form=form, status=400)
 
 

@@ -37,7 +37,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from portal.contacts import contact_errors
-from portal.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
+from portal.errors import Forbidden, NotFound, TooManyRequests, ValidationFailed
 from portal.extensions import db
 from portal.models import (
     ActivityKind,
@@ -712,7 +712,8 @@ def add_documents(user, request_id, files, config, now=None):
     request = get_request(user, request_id)
     access.LITIGATION_REQUESTS.act(user, request)
     if not documents_open(request):
-        raise Conflict(attachments.RULES[attachments.Owner.LITIGATION].adding_refused())
+        # Said on the page above the form (no field of it is wrong), like the form's other refusals.
+        raise ValidationFailed(attachments.RULES[attachments.Owner.LITIGATION].adding_refused())
     if not files:
         raise ValidationFailed(_("Choose the documents to add."), field="files")
     added = attachments.add_attachments(user, request, files, config, now)
