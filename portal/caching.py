@@ -79,6 +79,7 @@ TABLE_DOMAINS = {
     "organisation_activities": "reports",
     "organisation_supports": "reports",
     "litigation_requests": "reports",
+    "litigation_documents": "reports",  # the report page says how many were handed over
     "projects": "consultations",
     "consultations": "consultations",
     "consultation_attachments": "consultations",

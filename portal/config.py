@@ -91,6 +91,10 @@ class Config:
     TASK_REPORT_FIRST_YEAR = 2024
     TASK_REPORT_REMINDER_DAYS = 14
     COMMENT_FLAG_LIMIT = 3
+    # Litigation requests: all the documents a handling unit hands over with one answer (and after it) come to
+    # at most this many megabytes together (each file at most 20 MB, as attachments; an upload's request is
+    # limited by MAX_CONTENT_LENGTH too).
+    LITIGATION_FILES_MAX_MB = 50.0
     # Subscription requests per client per hour, so the form cannot be used to mail-bomb an address.
     SUBSCRIPTION_LIMIT = 10
     # Search: the index directory (a link to its current generation; DATA_DIR/search when unset), and how
@@ -100,7 +104,7 @@ class Config:
     # The search engine: "whoosh" (an index directory on this host, the embedded default) or "postgresql"
     # (documents in the portal's PostgreSQL database, written with the change; for several app hosts).
     SEARCH_ENGINE = "whoosh"
-    # Stored files (evidence, its originals, consultation and disclosure attachments), relative paths under
+    # Stored files (evidence, its originals, consultation and disclosure attachments, litigation documents), relative paths under
     # this folder (DATA_DIR when unset). Several app hosts share one by mounting the same folder here.
     FILES_DIR = None
     SEARCH_WRITE_TIMEOUT = 2.0
@@ -174,6 +178,7 @@ class Config:
         "PORTAL_TASK_REPORT_FIRST_YEAR": ("TASK_REPORT_FIRST_YEAR", int),
         "PORTAL_TASK_REPORT_REMINDER_DAYS": ("TASK_REPORT_REMINDER_DAYS", int),
         "PORTAL_COMMENT_FLAG_LIMIT": ("COMMENT_FLAG_LIMIT", int),
+        "PORTAL_LITIGATION_FILES_MAX_MB": ("LITIGATION_FILES_MAX_MB", float),
         "PORTAL_SUBSCRIPTION_LIMIT": ("SUBSCRIPTION_LIMIT", int),
         "PORTAL_SEARCH_DIR": ("SEARCH_DIR", str),
         "PORTAL_SEARCH_WRITE_TIMEOUT": ("SEARCH_WRITE_TIMEOUT", float),

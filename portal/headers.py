@@ -50,6 +50,7 @@ PRIVATE_ENDPOINTS = frozenset(
         "public.organisations_apply",
         "public.organisations_manage",
         "public.organisations_manage_act",
+        "public.organisations_document",
     }
 )
 

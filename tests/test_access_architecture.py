@@ -33,6 +33,7 @@ GUARDED = {
     "ConsultationAttachment",
     "DisclosureAttachment",
     "TaskReport",
+    "LitigationDocument",
 }
 # The policies, and the rules made from them (access.PUBLISHED_DISCLOSURES).
 POLICIES = {

@@ -1,17 +1,18 @@
 """The console's organisation pages: 兵团民政局 verifies applications to the register; a handling unit
-answers litigation requests on its reports."""
+answers litigation requests on its reports, with the documents it hands over, and downloads them again."""
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.console import bp
-from portal.console.organisation_forms import AnswerForm, RefuseForm, VerifyForm
+from portal.console.organisation_forms import AnswerForm, DocumentsForm, RefuseForm, VerifyForm
+from portal.downloads import send_attachment
 from portal.errors import ValidationFailed
 from portal.extensions import db
-from portal.forms import attach_error
+from portal.forms import attach_error, read_files
 from portal.permissions import Permission, permission_required
-from portal.services import organisations
+from portal.services import attachments, organisations
 
 
 @bp.get("/organisations")
@@ -79,13 +80,20 @@ def litigation_index():
     )
 
 
-def _request_page(request_id, form=None, status=200):
+def _request_page(request_id, form=None, documents_form=None, status=200):
     page = render_template(
         "console/organisations/request.html",
         item=organisations.get_request(current_user, request_id),
         form=form or AnswerForm(formdata=None),
+        documents_form=documents_form or DocumentsForm(formdata=None),
+        documents_open=organisations.documents_open,
     )
     return page, status
+
+
+def _uploads(form):
+    # One byte over a file's limit is enough for the service to refuse the file by its size.
+    return read_files(request.files.getlist(form.files.name), attachments.MAX_BYTES)
 
 
 @bp.get("/litigation/<int:request_id>")
@@ -103,9 +111,48 @@ def litigation_answer(request_id):
     if form.validate_on_submit():
         try:
             provide = {"provide": True, "refuse": False}.get(form.decision.data)
-            organisations.answer(current_user, request_id, provide, form.text.data)
+            organisations.answer(
+                current_user,
+                request_id,
+                provide,
+                form.text.data,
+                current_app.config,
+                _uploads(form),
+            )
             db.session.commit()
             return redirect(url_for("console.litigation_show", request_id=request_id))
         except ValidationFailed as error:
+            db.session.rollback()
             attach_error(form, error)
-    return _request_page(request_id, form, 400)
+    return _request_page(request_id, form, status=400)
+
+
+@bp.post("/litigation/<int:request_id>/documents")
+@permission_required(Permission.REPORTS_HANDLE)
+def litigation_documents(request_id):
+    """More documents for an answer that provided the record, until the organisation records the outcome."""
+    form = DocumentsForm()
+    if form.validate_on_submit():
+        try:
+            added = organisations.add_documents(
+                current_user, request_id, _uploads(form), current_app.config
+            )
+            db.session.commit()
+            flash(_("Documents added: %(n)s. The organisation was told.", n=len(added)), "info")
+            return redirect(
+                url_for("console.litigation_show", request_id=request_id) + "#documents"
+            )
+        except ValidationFailed as error:
+            db.session.rollback()
+            attach_error(form, error)
+    return _request_page(request_id, documents_form=form, status=400)
+
+
+@bp.get("/litigation/<int:request_id>/documents/<int:document_id>")
+@permission_required(Permission.CONSOLE_VIEW)
+def litigation_document(request_id, document_id):
+    """A document handed over with the answer, for the answering unit and site oversight; never cached."""
+    document = organisations.get_document(current_user, request_id, document_id)
+    return send_attachment(
+        *attachments.download(document, current_app.config["FILES_DIR"]), private=True
+    )

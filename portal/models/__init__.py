@@ -33,6 +33,7 @@ from portal.models.disclosures import (
 )
 from portal.models.organisations import (
     ActivityKind,
+    LitigationDocument,
     LitigationOutcome,
     LitigationRequest,
     LitigationStatus,
@@ -160,6 +161,7 @@ __all__ = [
     "TaskReportVersion",
     "TaskStatus",
     "ActivityKind",
+    "LitigationDocument",
     "LitigationOutcome",
     "LitigationRequest",
     "LitigationStatus",

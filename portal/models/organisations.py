@@ -1,15 +1,16 @@
 """Environmental social organisations, their volunteer activities, the reports they support and their
-public-interest litigation requests (measure (三十))."""
+public-interest litigation requests (measure (三十)), with the documents the handling unit hands over."""
 
 import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from portal.encryption import EncryptedText
 from portal.extensions import db
 from portal.models.accounts import User
+from portal.models.records import AttachmentMixin
 from portal.models.reports import Report
 from portal.models.types import UTCDateTime, enum_column, utcnow
 from portal.models.units import Area, Unit
@@ -161,3 +162,37 @@ class LitigationRequest(db.Model):
     report: Mapped[Report] = relationship()
     unit: Mapped[Unit] = relationship()
     answered_by: Mapped[User | None] = relationship()
+    documents: Mapped[list["LitigationDocument"]] = relationship(
+        back_populates="request", order_by="LitigationDocument.id", cascade="all, delete-orphan"
+    )
+
+
+class LitigationDocument(AttachmentMixin, db.Model):
+    """A document the handling unit handed over with its answer to a litigation request (a PDF as cleaned, an
+    image re-encoded): never public; read by the requesting organisation, the unit and site oversight
+    (`access.LITIGATION_DOCUMENTS`). Named by hand, not by the mixin's `owner`: "litigation_request_…" makes
+    constraint names longer than PostgreSQL's 63 characters."""
+
+    __tablename__ = "litigation_documents"
+
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("litigation_requests.id", ondelete="CASCADE"), index=True
+    )
+
+    request: Mapped[LitigationRequest] = relationship(back_populates="documents")
+
+
+# All the public learns of the documents: how many were handed over, and when the last was (read with the
+# request, in the same statement, by every page that shows one).
+LitigationRequest.documents_count = column_property(
+    sa.select(sa.func.count(LitigationDocument.id))
+    .where(LitigationDocument.request_id == LitigationRequest.id)
+    .correlate_except(LitigationDocument)
+    .scalar_subquery()
+)
+LitigationRequest.documents_at = column_property(
+    sa.select(sa.func.max(LitigationDocument.created_at))
+    .where(LitigationDocument.request_id == LitigationRequest.id)
+    .correlate_except(LitigationDocument)
+    .scalar_subquery()
+)

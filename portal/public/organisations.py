@@ -4,6 +4,7 @@ application form, and the private management page reached by the link mailed on 
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from portal.downloads import send_attachment
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.forms import attach_error, choices
@@ -154,6 +155,16 @@ def _act(organisation, action, form):
     return organisations.record_outcome(
         organisation, form.request.data, form.outcome.data, form.text.data
     )
+
+
+@bp.get("/organisations/manage/<token>/litigation/<int:request_id>/documents/<int:document_id>")
+def organisations_document(token, request_id, document_id):
+    """A document the handling unit handed over with its answer, for the organisation only; audited, never cached."""
+    found = organisations.download_document(
+        organisations.find(token), request_id, document_id, current_app.config["FILES_DIR"]
+    )
+    db.session.commit()
+    return send_attachment(*found, private=True)
 
 
 @bp.post(

@@ -14,7 +14,10 @@ A `Policy` is configured per model with:
 - `changed`: the wording of the Conflict raised when a version check fails (someone else changed the row first);
 - `forbidden`: the Forbidden raised when a permission to act is missing (given that permission);
 - `others_see_public`: whether another unit's staff acting on a public record are told Forbidden
-  (True: they can see it, so it may be named) or NotFound (False: the console is per unit).
+  (True: they can see it, so it may be named) or NotFound (False: the console is per unit);
+- `holder`: who besides staff may read a row that is not public, as a check `holder(someone, row)`: the
+  organisation that requested a litigation record reads the documents handed over to it, through its
+  management link (`get_for_holder`).
 
 What a policy offers: `public_query` (the public rows, for lists, feeds, search and the API),
 `get_public` (one public row or NotFound), `visible_to` and `may_manage` (checks on a loaded row),
@@ -29,6 +32,11 @@ or the API call reading these models without a policy.
 Reports are public by design (the supervision page shows every report, with public fields only);
 in the console they are read by the handling unit, the units sent a copy and site oversight
 (`readers`), and acted on by the handling unit only (`handling.access` names which of these a user is).
+
+A litigation request's documents are never public: the unit handed them to one organisation for litigation and
+they may hold personal data it had to redact. `LITIGATION_DOCUMENTS` lets the requesting organisation (its
+`holder`), the answering unit's staff and site oversight read them; the public learns only how many were handed
+over and when (the request's `documents_count` and `documents_at`).
 """
 
 from collections.abc import Callable
@@ -51,6 +59,8 @@ from portal.models import (
     DisclosureAttachment,
     DisclosureState,
     Hearing,
+    LitigationDocument,
+    LitigationRequest,
     Organisation,
     OrganisationActivity,
     OrganisationStatus,
@@ -103,6 +113,8 @@ class Policy:
     forbidden: Callable[[Permission], Forbidden] = lambda _permission: Forbidden(
         _("Only staff of the responsible unit can do this.")
     )
+    # Who besides staff reads rows the public may not see: holder(someone, row) -> bool; None: nobody.
+    holder: Callable[[Any, Any], bool] | None = None
 
     def is_public(self, row):
         """True when the public may see `row`."""
@@ -176,6 +188,15 @@ class Policy:
         """The row `key` for the console's pages: its unit's staff, or site oversight; NotFound for anyone else."""
         row = self._load(key, options)
         if row is None or not self.in_unit(user, row):
+            raise self.not_found(key)
+        return row
+
+    def get_for_holder(self, someone, key, options=()):
+        """The row `key` for `someone` outside the console who holds it (`holder`), or a public row; else NotFound."""
+        row = self._load(key, options)
+        if row is None or not (
+            self.is_public(row) or (self.holder is not None and self.holder(someone, row))
+        ):
             raise self.not_found(key)
         return row
 
@@ -433,6 +454,58 @@ ORGANISATION_ACTIVITIES = Policy(
     not_found=lambda key: NotFound(_("This activity does not exist.")),
 )
 
+
+# A litigation request is public (on the report's page and the organisation's) while its organisation is
+# verified. The console is per unit: the answering unit's staff read it (and site oversight), and only staff
+# who handle reports answer it.
+LITIGATION_REQUESTS = Policy(
+    LitigationRequest,
+    public=Rule(
+        lambda r: ORGANISATIONS.is_public(r.organisation),
+        lambda: LitigationRequest.organisation.has(ORGANISATIONS.public_condition()),
+    ),
+    manage=Permission.REPORTS_HANDLE,
+    oversight=Permission.SITE_REPORTS_VIEW,
+    others_see_public=False,
+    not_found=lambda key: NotFound(_("No litigation request has the number %(id)s.", id=key)),
+    forbidden=lambda _permission: Forbidden(_("Only the handling unit can answer this request.")),
+)
+
+
+def _documents_readers(unit_id):
+    """The litigation documents a unit reads in the console: those of the requests it answers."""
+    return Rule(
+        lambda d: d.request.unit_id == unit_id,
+        lambda: LitigationDocument.request.has(LitigationRequest.unit_id == unit_id),
+    )
+
+
+def _document_holder(organisation, document):
+    """True when `organisation` (verified) made the request `document` was handed over with."""
+    return (
+        organisation is not None
+        and ORGANISATIONS.is_public(organisation)
+        and document.request.organisation_id == organisation.id
+    )
+
+
+# Never public (see the module's docstring): read by the requesting organisation through its management link,
+# by the answering unit's staff and by site oversight; added by the answering unit's staff who handle reports.
+# Another unit's staff, another organisation and the public are told the file does not exist.
+LITIGATION_DOCUMENTS = Policy(
+    LitigationDocument,
+    public=Rule(lambda d: False, sa.false),
+    manage=Permission.REPORTS_HANDLE,
+    oversight=Permission.SITE_REPORTS_VIEW,
+    others_see_public=False,
+    unit=lambda d: d.request.unit_id,
+    readers=_documents_readers,
+    holder=_document_holder,
+    not_found=lambda key: NotFound(_("This file does not exist.")),
+)
+
+# Policies with public rows and rows the public may not see (tests/services/test_access.py compares their
+# Python and SQL conditions on the sample data); the litigation policies have a test of their own.
 POLICIES = (
     CONSULTATIONS,
     DISCLOSURES,

@@ -36,6 +36,8 @@ ACTIONS = {
     "litigation.requested": _l("Report record requested for litigation"),
     "litigation.answered": _l("Litigation request answered"),
     "litigation.outcome": _l("Litigation outcome recorded"),
+    "litigation.documents": _l("Documents handed over for litigation"),
+    "litigation.downloaded": _l("Litigation document downloaded by the organisation"),
 }
 PER_PAGE = 50
 

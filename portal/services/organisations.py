@@ -18,6 +18,13 @@ the unit's documents, giving its reason; the unit answers within LITIGATION_WORK
 (provide, or refuse with the legal reason) in the console; the organisation then records what became of
 the litigation. The request, the answer and the outcome are public on the report's page. Every step is
 audited. Functions never commit; the caller does.
+
+Documents. The unit attaches the documents it hands over (PDFs and images, checked, cleaned and stored by
+`portal.services.attachments` as `Owner.LITIGATION`) to an answer that provides the record, and may add more
+until the organisation records the outcome. They are not public: they may hold personal data the unit had to
+redact. `access.LITIGATION_DOCUMENTS` lets the organisation download them through its management link
+(`download_document`, audited each time), and the answering unit's staff and site oversight in the console;
+the report's public page says only how many were handed over and when.
 """
 
 import secrets
@@ -48,7 +55,7 @@ from portal.models import (
 from portal.models.types import utcnow
 from portal.numbers import is_whole
 from portal.permissions import Permission
-from portal.services import access, audit, clocks, mail, throttle
+from portal.services import access, attachments, audit, clocks, mail, throttle
 from portal.services.subscriptions import by_token, derived_token, hash_token
 
 CIVIL_AFFAIRS = "兵团民政局"
@@ -605,33 +612,36 @@ def record_outcome(organisation, request_id, outcome, text, now=None):
 
 def unit_requests(user):
     """The litigation requests `user`'s unit answers (every unit's under site oversight), open first."""
-    query = sa.select(LitigationRequest).options(
-        joinedload(LitigationRequest.organisation), joinedload(LitigationRequest.report)
+    query = access.LITIGATION_REQUESTS.console_query(
+        user, joinedload(LitigationRequest.organisation), joinedload(LitigationRequest.report)
     )
-    if not user.can(Permission.SITE_REPORTS_VIEW):
-        query = query.where(LitigationRequest.unit_id == user.unit_id)
     answered = sa.case((LitigationRequest.status == LitigationStatus.REQUESTED, 0), else_=1)
     return db.session.scalars(query.order_by(answered, LitigationRequest.due_at)).all()
 
 
 def get_request(user, request_id):
     """One litigation request for its unit's staff (or site oversight); NotFound for other units."""
-    request = db.session.get(
-        LitigationRequest, int(request_id) if is_whole(str(request_id or "")) else 0
+    return access.LITIGATION_REQUESTS.get_for_unit(user, request_id)
+
+
+def _documents_added(user, request, added, now):
+    names = "、".join(document.filename for document in added)
+    audit.record(
+        "litigation.documents",
+        "report",
+        request.report_id,
+        actor=user,
+        detail=f"{request.organisation.name}: {len(added)} ({names})",
+        now=now,
     )
-    if request is None or not (
-        request.unit_id == user.unit_id or user.can(Permission.SITE_REPORTS_VIEW)
-    ):
-        raise NotFound(_("No litigation request has the number %(id)s.", id=request_id))
-    return request
 
 
-def answer(user, request_id, provide, text, now=None):
-    """The handling unit provides the record (`provide`) or refuses with the legal reason (`text`)."""
+def answer(user, request_id, provide, text, config, files=(), now=None):
+    """The handling unit provides the record (`provide`), with the documents it hands over (`files`, [(file name,
+    bytes)]), or refuses with the legal reason (`text`); the organisation is mailed the answer."""
     now = now or utcnow()
     request = get_request(user, request_id)
-    if request.unit_id != user.unit_id or not user.can(Permission.REPORTS_HANDLE):
-        raise Forbidden(_("Only the handling unit can answer this request."))
+    access.LITIGATION_REQUESTS.act(user, request)
     errors = []
     if provide is None:
         errors.append(("decision", _("Choose whether to provide the record or refuse.")))
@@ -641,6 +651,22 @@ def answer(user, request_id, provide, text, now=None):
         else _("Give the legal reason for refusing.")
     )
     text = _required(errors, text, "text", message, TEXT_LENGTH)
+    checked = []
+    if files and provide is False:
+        errors.append(
+            (
+                "files",
+                _(
+                    "Documents go with an answer that provides the record: choose to provide it, "
+                    "or send the refusal without files."
+                ),
+            )
+        )
+    elif files:
+        try:
+            checked = attachments.check_files(request, files, config)
+        except ValidationFailed as error:
+            errors.extend(error.errors)
     if errors:
         raise ValidationFailed.every(errors)
     if request.status is not LitigationStatus.REQUESTED:
@@ -655,8 +681,65 @@ def answer(user, request_id, provide, text, now=None):
         detail=request.status.value,
         now=now,
     )
-    mail.queue(request.organisation.contact_email, "organisations/answered", request=request)
+    added = attachments.store_checked(user, request, checked, config, now) if checked else []
+    if added:
+        _documents_added(user, request, added, now)
+    mail.queue(
+        request.organisation.contact_email,
+        "organisations/answered",
+        request=request,
+        documents=added,
+        link=manage_path(link_token(config["SECRET_KEY"], request.organisation)),
+    )
     return request
+
+
+def documents_open(request):
+    """True while documents may be added to `request`: its record was provided and no outcome is recorded."""
+    return attachments.RULES[attachments.Owner.LITIGATION].may_add(request)
+
+
+def add_documents(user, request_id, files, config, now=None):
+    """More documents for a request whose record was provided, until the organisation records the outcome; the
+    organisation is mailed that they are there."""
+    now = now or utcnow()
+    request = get_request(user, request_id)
+    access.LITIGATION_REQUESTS.act(user, request)
+    if not documents_open(request):
+        # Said on the page above the form (no field of it is wrong), like the form's other refusals.
+        raise ValidationFailed(attachments.RULES[attachments.Owner.LITIGATION].adding_refused())
+    if not files:
+        raise ValidationFailed(_("Choose the documents to add."), field="files")
+    added = attachments.add_attachments(user, request, files, config, now)
+    _documents_added(user, request, added, now)
+    mail.queue(
+        request.organisation.contact_email,
+        "organisations/documents",
+        request=request,
+        documents=added,
+        link=manage_path(link_token(config["SECRET_KEY"], request.organisation)),
+    )
+    return added
+
+
+def get_document(user, request_id, document_id):
+    """A litigation document for the console: the answering unit's staff or site oversight; NotFound otherwise."""
+    return attachments.get_for_unit(user, request_id, document_id, attachments.Owner.LITIGATION)
+
+
+def download_document(organisation, request_id, document_id, files_dir, now=None):
+    """(path, download name, content type) of a document handed over to `organisation` (through its management
+    link), recorded in the audit trail; NotFound for another organisation's documents and unknown ones."""
+    document = attachments.get_for_holder(organisation, request_id, document_id)
+    found = attachments.download(document, files_dir)
+    audit.record(
+        "litigation.downloaded",
+        "report",
+        document.request.report_id,
+        detail=f"{organisation.name}: {document.filename} ({document.id})",
+        now=now,
+    )
+    return found
 
 
 def _ics_text(value):

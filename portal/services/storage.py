@@ -14,12 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Every folder under FILES_DIR that holds files the database refers to (evidence.PUBLIC_DIR,
-# evidence.ORIGINALS_DIR, attachments.FOLDER, attachments.DISCLOSURE_FOLDER).
-FOLDERS = ("evidence", "evidence-originals", "consultation-attachments", "disclosure-attachments")
+# evidence.ORIGINALS_DIR, attachments.FOLDER, attachments.DISCLOSURE_FOLDER, attachments.LITIGATION_FOLDER).
+FOLDERS = (
+    "evidence",
+    "evidence-originals",
+    "consultation-attachments",
+    "disclosure-attachments",
+    "litigation-documents",
+)
 # Every column that names a stored file (relative to FILES_DIR), read as one statement.
 REFERENCED_SQL = (
     "SELECT public_path FROM evidence UNION SELECT original_path FROM evidence "
-    "UNION SELECT path FROM consultation_attachments UNION SELECT path FROM disclosure_attachments"
+    "UNION SELECT path FROM consultation_attachments UNION SELECT path FROM disclosure_attachments "
+    "UNION SELECT path FROM litigation_documents"
 )
 CHUNK = 1024 * 1024
 

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from portal.extensions import db
 from tests.browser.test_report_journey import log_in
 from tests.helpers import act, add_user, queued_mail, staff_client, submit_report
+from tests.services.test_evidence import jpeg_bytes, minimal_pdf
 
 pytestmark = pytest.mark.browser
 
@@ -111,14 +112,31 @@ def test_apply_verify_activity_litigation_answer_and_the_case_page(browser, live
     expect(page.locator("main")).to_contain_text("玛纳斯河河道清理")
     expect(page.locator("main")).to_contain_text("2030年04月")
 
-    # The handling unit answers in the console.
+    # The handling unit answers in the console, on a phone, with a PDF and a photo handed over.
     log_in(staff, live_server, "shz")
+    staff.set_viewport_size(PHONE)
     staff.get_by_role("link", name="本单位所办举报的公益诉讼材料申请").click()
     staff.get_by_role("link", name=reference).click()
     staff.get_by_label("提供材料").check()
     staff.locator('[name="text"]').fill("已提供案件办理记录及现场检查笔录复印件。")
+    staff.locator('[name="files"]').set_input_files(
+        [
+            {"name": "现场检查笔录.pdf", "mimeType": "application/pdf", "buffer": minimal_pdf()},
+            {"name": "现场照片.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()},
+        ]
+    )
+    fits(staff, "the answer form")
     staff.get_by_role("button", name="发送答复").click()
     expect(staff.locator("main")).to_contain_text("已提供材料")
+    expect(staff.locator("#documents")).to_contain_text("现场检查笔录.pdf")
+    fits(staff, "the answered request with its documents")
+
+    # The organisation downloads the documents through its management link.
+    page.goto(live_server + management_link(app))
+    with page.expect_download() as download:
+        page.get_by_role("link", name="现场检查笔录.pdf").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    fits(page, "the management page with documents")
 
     # The report's public page shows the request and the answer.
     page.goto(live_server + f"/reports/{reference}")
@@ -126,6 +144,9 @@ def test_apply_verify_activity_litigation_answer_and_the_case_page(browser, live
     expect(section).to_contain_text("拟就河道污染提起环境公益诉讼")
     expect(section).to_contain_text("现场检查笔录")
     expect(section).to_contain_text("石河子绿洲环保志愿者协会")
+    expect(section).to_contain_text("共 2 份")
+    expect(section).not_to_contain_text("现场照片")
+    expect(section.locator('a[href*="/documents/"]')).to_have_count(0)
     expect(page.locator("main")).not_to_contain_text("13912345678")
     fits(page, "the report page with litigation")
     staff_context.close()

@@ -70,6 +70,8 @@ PAGES = [
     ("task", "/tasks/{task}", 200),
     ("task-report-version", "/tasks/{task}/reports/{task_report}/versions/1", 200),
     ("task-report-diff", "/tasks/{task}/reports/{task_report}/diff?from=1&to=2", 200),
+    ("organisation-manage", "{manage}", 200),
+    ("report-litigation", "/reports/{closed}", 200),
 ]
 # Pages seen by a logged-in site administrator of 兵团建设局 (the unit handling the "accepted" sample).
 STAFF_PAGES = [
@@ -93,6 +95,7 @@ STAFF_PAGES = [
     ("console-task-report-new", "/console/task-reports/new", 200),
     ("console-task-report", "/console/task-reports/{task_report}", 200),
     ("console-task-report-draft", "/console/task-reports/{task_draft}", 200),
+    ("console-litigation-request", "/console/litigation/{litigation}", 200),
     ("admin-disclosure-categories", "/admin/disclosure-categories", 200),
     ("admin-routing", "/admin/routing", 200),
     ("admin-calendar", "/admin/calendar", 200),
@@ -114,7 +117,7 @@ def page_values(app):
     from portal.extensions import db
     from portal.models import Consultation, Disclosure, TaskReport, TaskReportState, Unit
     from portal.open_data import licence
-    from portal.services import datasets, demo, reports, search
+    from portal.services import datasets, demo, organisations, reports, search
     from portal.urls import absolute_url
 
     with app.app_context():
@@ -157,7 +160,13 @@ def page_values(app):
         task_draft = db.session.scalar(
             sa.select(TaskReport.id).where(TaskReport.state == TaskReportState.DRAFT)
         )
+        litigation = _answered_with_documents(app)
         return {
+            "litigation": litigation.id,
+            "closed": sample["closed"].reference,
+            "manage": organisations.manage_path(
+                organisations.link_token(app.config["SECRET_KEY"], litigation.organisation)
+            ),
             **disclosure,
             "task": revised_report.task_id,
             "task_report": revised_report.id,
@@ -174,6 +183,27 @@ def page_values(app):
             "answered": answered.id,
             "answered_hearing": answered.hearings[0].id,
         }
+
+
+def _answered_with_documents(app):
+    """The sample litigation request, answered by its unit with a document handed over (once)."""
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.models import LitigationRequest, LitigationStatus, User
+    from portal.services import organisations
+    from tests.helpers import jpeg_photo
+
+    request = db.session.scalar(sa.select(LitigationRequest))
+    if request.status is LitigationStatus.REQUESTED:
+        handler = db.session.scalar(
+            sa.select(User).where(User.unit_id == request.unit_id, User.username.like("demo-%"))
+        )
+        organisations.answer(
+            handler, request.id, True, "示例答复。", app.config, [("笔录.jpg", jpeg_photo())]
+        )
+        db.session.commit()
+    return request
 
 
 def render_pages(app):

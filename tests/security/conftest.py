@@ -12,17 +12,27 @@ STAFF = ("demo-admin", "demo-password-2026")
 
 
 def _organisation_values(app):
-    """The sample verified organisation's id and management token, and its litigation request's id."""
-    from portal.models import LitigationRequest, Organisation, OrganisationStatus
+    """The sample verified organisation's id and management token, its litigation request's id, and a document
+    its handling unit handed over with the answer."""
+    from portal.models import LitigationRequest, Organisation, OrganisationStatus, User
     from portal.services import organisations
 
     organisation = db.session.scalar(
         sa.select(Organisation).where(Organisation.status == OrganisationStatus.VERIFIED)
     )
+    request = db.session.scalar(sa.select(LitigationRequest))
+    handler = db.session.scalar(
+        sa.select(User).where(User.unit_id == request.unit_id, User.username.like("demo-%"))
+    )
+    organisations.answer(
+        handler, request.id, True, "示例答复。", app.config, [("record.jpg", jpeg_photo())]
+    )
+    db.session.commit()
     return {
         "organisation_id": organisation.id,
         "organisation_token": organisations.link_token(app.config["SECRET_KEY"], organisation),
-        "request_id": db.session.scalar(sa.select(LitigationRequest.id)),
+        "request_id": request.id,
+        "document_id": request.documents[0].id,
     }
 
 

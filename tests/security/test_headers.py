@@ -20,6 +20,7 @@ RESIDENT_PRIVATE = {
     "public.subscriptions_unsubscribed",
     "public.organisations_apply",
     "public.organisations_manage",
+    "public.organisations_document",
 }
 STAFF_ONLY = {"public.styleguide", "auth.password"}
 # URL variables that differ by endpoint: {endpoint: {variable: key of the demo values}}
@@ -36,6 +37,7 @@ SPECIAL = {
     "console.reports_evidence": {"reference": "own_reference"},
     "console.reports_evidence_original": {"reference": "own_reference"},
     "public.organisations_manage": {"token": "organisation_token"},
+    "public.organisations_document": {"token": "organisation_token"},
 }
 FIXED = {
     "open311.services_show": {"code": "water"},

@@ -255,3 +255,42 @@ def test_a_file_is_refused_with_its_unpublished_owner(rows):
     )
     with pytest.raises(NotFound, match="This file does not exist."):
         policy.get_for_unit(outsider, hidden.id)
+
+
+def test_litigation_documents_are_never_public_and_read_by_the_unit_the_organisation_and_oversight(
+    rows,
+):
+    """A document handed over with a litigation answer is public nowhere (Python and SQL agree on no row); the
+    answering unit reads it in the console (readers agree in Python and SQL), another unit does not; the
+    organisation that made the request holds it, another organisation does not; site oversight reads it."""
+    from portal.models import LitigationDocument, LitigationRequest, Organisation
+
+    people = People(PEOPLE)
+    request = db.session.scalars(sa.select(LitigationRequest)).first()
+    document = LitigationDocument(request=request, **_file("l0"))
+    db.session.add(document)
+    db.session.flush()
+    policy = access.LITIGATION_DOCUMENTS
+    every, in_python, in_sql = _sides(policy.public, LitigationDocument)
+    assert every and in_python == in_sql == set()
+    for unit in units.list_units():
+        _every, in_python, in_sql = _sides(policy.readers(unit.id), LitigationDocument)
+        assert in_python == in_sql == ({document.id} if unit.id == request.unit_id else set())
+    with pytest.raises(NotFound, match="This file does not exist."):
+        policy.get_public(document.id)
+    assert policy.get_for_unit(people["site"], document.id) is document
+    outsider = next(
+        people[name] for name in ("staff", "stranger") if people[name].unit_id != request.unit_id
+    )
+    with pytest.raises(NotFound):
+        policy.get_for_unit(outsider, document.id)
+    assert policy.get_for_holder(request.organisation, document.id) is document
+    other = db.session.scalars(
+        sa.select(Organisation).where(Organisation.id != request.organisation_id)
+    ).first()
+    for someone in (other, None):
+        with pytest.raises(NotFound):
+            policy.get_for_holder(someone, document.id)
+    # The request itself is public with its verified organisation, in Python and in SQL alike.
+    _every, in_python, in_sql = _sides(access.LITIGATION_REQUESTS.public, LitigationRequest)
+    assert in_python == in_sql == {request.id}
