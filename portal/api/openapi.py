@@ -386,6 +386,11 @@ def _task_report_schemas():
             "task_id": INTEGER,
             "unit": _ref("UnitRef"),
             "period": {"type": "string", "pattern": "^[0-9]{4}(-H[12])?$"},
+            "due_on": DAY,
+            "required": {
+                "type": "boolean",
+                "description": "False for an optional interim report (a half-year not in the calendar).",
+            },
             "status": statuses,
             "progress": _nullable(INTEGER),
             "done_text": {"type": "string", "description": "Markdown, as written."},
@@ -428,7 +433,15 @@ def _task_report_schemas():
         "TaskReportList": _object({"task": _ref("Task"), "items": _array(_ref("TaskReport"))}),
         "Accountability": _object(
             {
-                "periods": _array(_object({"period": STRING, "due_on": DAY})),
+                "periods": _array(
+                    _object(
+                        {
+                            "period": STRING,
+                            "kind": _enum(("annual", "half_year")),
+                            "due_on": DAY,
+                        }
+                    )
+                ),
                 "last_due_period": _nullable(STRING),
                 "unreported_task_ids": _array(INTEGER),
                 "tasks": _array(
@@ -442,7 +455,8 @@ def _task_report_schemas():
                     )
                 ),
             },
-            description="Tasks × annual periods: reported, late, missing or not yet due.",
+            description="Tasks × required periods (annual, and first half-years when the calendar asks for "
+            "them): reported, late, missing or not yet due.",
         ),
     }
 

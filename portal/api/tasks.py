@@ -19,13 +19,15 @@ def _version(version):
     }
 
 
-def _report(report):
+def _report(report, calendar):
     """A published task report: its current values, evidence, contributions and versions."""
     return {
         "id": report.id,
         "task_id": report.task_id,
         "unit": serializers.unit_ref(report.unit),
         "period": report.period,
+        "due_on": task_reports.due_date(report.period, calendar.due).isoformat(),
+        "required": calendar.is_required(report.period),
         "status": report.status.value,
         "progress": report.progress,
         "done_text": report.done_text,
@@ -55,12 +57,13 @@ def task_reports_index(task_id):
     """The published implementation reports on one task, newest period first."""
     task = task_reports.get_task(task_id)
     reports = task_reports.public_reports_of_task(task.id)
-    return {"task": serializers.task(task), "items": [_report(r) for r in reports]}
+    calendar = task_reports.reporting_calendar(current_app.config)
+    return {"task": serializers.task(task), "items": [_report(r, calendar) for r in reports]}
 
 
 @bp.get("/accountability")
 def accountability():
-    """The accountability matrix: tasks × annual periods with each lead unit's standing (?unit=&chapter=)."""
+    """The accountability matrix: tasks × required periods with each lead unit's standing (?unit=&chapter=)."""
     today = clocks.local_day(utcnow(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
     matrix = task_reports.matrix(
         current_app.config,
@@ -69,7 +72,14 @@ def accountability():
         chapter=request.args.get("chapter"),
     )
     return {
-        "periods": [{"period": p, "due_on": matrix.due_on(p).isoformat()} for p in matrix.periods],
+        "periods": [
+            {
+                "period": p,
+                "kind": task_reports.period_kind(p),
+                "due_on": matrix.due_on(p).isoformat(),
+            }
+            for p in matrix.periods
+        ],
         "last_due_period": matrix.last_due,
         "unreported_task_ids": [row.task.id for row in matrix.unreported],
         "tasks": [

@@ -50,7 +50,7 @@ def task_reports_diff(task_id, report_id):
 
 @bp.get("/accountability")
 def accountability():
-    """The matrix of tasks × annual periods (reported, late, missing, not yet due), unreported tasks first."""
+    """The matrix of tasks × required periods (reported, late, missing, not yet due), unreported tasks first."""
     filters = {name: request.args.get(name, "") for name in MATRIX_FILTERS}
     return render_template(
         "public/tasks/accountability.html",
@@ -80,6 +80,9 @@ def task_report_labels():
         "task_report_due": lambda period: task_reports.due_date(
             period, current_app.config["TASK_REPORT_DUE"]
         ),
+        "task_report_required": lambda period: task_reports.reporting_calendar(
+            current_app.config
+        ).is_required(period),
         "task_status_label": task_reports.status_label,
         "task_period_label": task_reports.period_label,
         "task_standing_label": task_reports.standing_label,

@@ -20,17 +20,14 @@ report of 2026-H1 on 31 July 2026. The accountability matrix counts annual perio
 report at all after the due date), or *not yet due*. Functions never commit.
 """
 
-import calendar
 import enum
-import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import numbers
+from portal import numbers, task_calendar
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -60,12 +57,12 @@ from portal.permissions import Role
 from portal.services import access, audit, clocks, disclosures, drafts, mail
 
 POLICY = access.TASK_REPORTS
-PERIOD = re.compile(r"^(\d{4})(?:-H([12]))?$")
+PERIOD = task_calendar.PERIOD
 YEARS = (2000, 2100)
 TEXT_LENGTH = disclosures.BODY_LENGTH
 CONTRIBUTION_LENGTH = (2, 4000)
 NOTE_LENGTH = disclosures.NOTE_LENGTH
-DEFAULT_DUE = "01-31"
+DEFAULT_DUE = task_calendar.DEFAULT_DUE
 DEFAULT_FIRST_YEAR = 2024
 DEFAULT_REMINDER_DAYS = 14
 EVIDENCE_CHOICES = 30  # per kind: the latest public items offered to link
@@ -102,9 +99,14 @@ def period_label(period):
 # --- periods and the calendar --------------------------------------------------------------------
 
 
-def _split(period):
-    match = PERIOD.match(period)
-    return int(match.group(1)), int(match.group(2)) if match.group(2) else None
+_split = task_calendar.split
+parse_due = task_calendar.parse_due
+due_date = task_calendar.due_date
+
+
+def period_kind(period):
+    """ "annual" for a year, "half_year" for a half-year (the API's and the CSV's code)."""
+    return "annual" if _split(period)[1] is None else "half_year"
 
 
 def parse_period(value):
@@ -122,25 +124,6 @@ def parse_period(value):
             field="period",
         )
     return text
-
-
-def parse_due(value):
-    """(months after the period's end, day) from `TASK_REPORT_DUE` ("MM-DD"); ValueError on anything else."""
-    match = re.match(r"^(\d{2})-(\d{2})$", str(value or DEFAULT_DUE))
-    if match is None or not 1 <= int(match.group(1)) <= 12 or not 1 <= int(match.group(2)) <= 31:
-        raise ValueError(f"TASK_REPORT_DUE must be MM-DD, such as 01-31, not {value!r}")
-    return int(match.group(1)), int(match.group(2))
-
-
-def due_date(period, due=DEFAULT_DUE):
-    """The day `period`'s report is due: day DD of the MM-th month after the period ends (DD past the month's end: its last day)."""
-    months, day = parse_due(due)
-    year, half = _split(period)
-    last_month = 6 if half == 1 else 12
-    month_index = year * 12 + (last_month - 1) + months
-    due_year, due_month = divmod(month_index, 12)
-    due_month += 1
-    return date(due_year, due_month, min(day, calendar.monthrange(due_year, due_month)[1]))
 
 
 class Standing(enum.Enum):
@@ -177,26 +160,47 @@ def standing(report, period, today, tz=clocks.DEFAULT_TZ, due=DEFAULT_DUE):
     return Standing.LATE if report is not None else Standing.MISSING
 
 
-def _config(config):
-    return (
+@dataclass(frozen=True)
+class Calendar:
+    """The reporting calendar of the settings: due rule, required kinds of report, first year, time zone."""
+
+    due: str = DEFAULT_DUE
+    kinds: tuple = (task_calendar.ANNUAL,)
+    first: int = DEFAULT_FIRST_YEAR
+    tz: str = clocks.DEFAULT_TZ
+
+    def is_required(self, period):
+        """True when `period`'s report is required (else it is an optional interim report)."""
+        return task_calendar.is_required(period, self.kinds)
+
+    @property
+    def half_years(self):
+        """True when a report on the first half-year is required too."""
+        return task_calendar.FIRST_HALF in self.kinds
+
+
+def reporting_calendar(config):
+    """The Calendar of `config` (TASK_REPORT_DUE, TASK_REPORT_PERIODS, TASK_REPORT_FIRST_YEAR, the time zone)."""
+    return Calendar(
         config.get("TASK_REPORT_DUE", DEFAULT_DUE),
+        task_calendar.parse_periods(
+            config.get("TASK_REPORT_PERIODS", task_calendar.DEFAULT_PERIODS)
+        ),
         int(config.get("TASK_REPORT_FIRST_YEAR", DEFAULT_FIRST_YEAR)),
         config.get("BABEL_DEFAULT_TIMEZONE", clocks.DEFAULT_TZ),
     )
 
 
-def matrix_years(config, today):
-    """The annual periods of the matrix, oldest first: from TASK_REPORT_FIRST_YEAR to the year whose report is due next."""
-    due, first, _tz = _config(config)
-    last = today.year if due_date(str(today.year - 1), due) < today else today.year - 1
-    return [str(year) for year in range(first, max(first, last) + 1)]
+def matrix_periods(config, today):
+    """The required periods of the matrix, oldest first: from TASK_REPORT_FIRST_YEAR to the one whose report is due next."""
+    cal = reporting_calendar(config)
+    return task_calendar.matrix_periods(cal.kinds, cal.due, cal.first, today)
 
 
 def last_due_period(config, today):
-    """The latest annual period whose due date has passed on `today`, or None."""
-    due, first, _tz = _config(config)
-    year = today.year - 1 if due_date(str(today.year - 1), due) < today else today.year - 2
-    return str(year) if year >= first else None
+    """The latest required period (annual or half-year) whose due date has passed on `today`, or None."""
+    cal = reporting_calendar(config)
+    return task_calendar.last_due_period(cal.kinds, cal.due, cal.first, today)
 
 
 # --- validation ----------------------------------------------------------------------------------
@@ -695,13 +699,14 @@ class MatrixRow:
 
 @dataclass
 class Matrix:
-    """Tasks × annual periods, the last period whose due date passed, and the tasks with no report for it."""
+    """Tasks × required periods, the last period whose due date passed, and the tasks with no report for it."""
 
     periods: list
     rows: list
     last_due: str | None
     unreported: list
     due: str = DEFAULT_DUE
+    half_years: bool = False  # a report on the first half-year is required too
 
     def due_on(self, period):
         """The day `period`'s report is due."""
@@ -713,7 +718,8 @@ def matrix(config, today, unit=None, chapter=None):
 
     A filter value that is not a unit or chapter raises ValidationFailed naming it.
     """
-    due, _first, tz = _config(config)
+    cal = reporting_calendar(config)
+    due, tz = cal.due, cal.tz
     query = (
         sa.select(Task)
         .join(Measure, Measure.id == Task.measure_id)
@@ -743,7 +749,7 @@ def matrix(config, today, unit=None, chapter=None):
             raise numbers.refused("chapter", chapter)
         query = query.where(Chapter.number == number)
     tasks = db.session.scalars(query).unique().all()
-    periods = matrix_years(config, today)
+    periods = matrix_periods(config, today)
     # Every report of these periods, drafts included: a draft makes a missing report a late one. Only
     # published ones are handed out.
     reports = {
@@ -781,7 +787,7 @@ def matrix(config, today, unit=None, chapter=None):
         and row.cells.get(last) in (Standing.MISSING, Standing.LATE)
         and not any(r is not None for _u, _s, r in row.details.get(last, []))
     ]
-    return Matrix(periods, rows, last, unreported, due)
+    return Matrix(periods, rows, last, unreported, due, cal.half_years)
 
 
 MATRIX_COLUMNS = (
@@ -843,17 +849,17 @@ def matrix_filter_choices():
 
 
 def queue_reminders(config, now=None):
-    """Queue a reminder to the lead unit's administrators for each unpublished report of the last annual period
-    due within TASK_REPORT_REMINDER_DAYS (or already past due); once per (task, unit, period). The count queued."""
+    """Queue a reminder to the lead unit's administrators for each unpublished report of the last required period
+    that has ended (annual, or first half-year when required) from TASK_REPORT_REMINDER_DAYS before its due date
+    (or once past it); once per (task, unit, period). The count queued."""
     now = now or utcnow()
-    due, first, tz = _config(config)
+    cal = reporting_calendar(config)
     days = int(config.get("TASK_REPORT_REMINDER_DAYS", DEFAULT_REMINDER_DAYS))
-    today = clocks.local_day(now, tz)
-    # The annual period whose due date comes next (or came last, within the year).
-    period = str(today.year - 1)
-    deadline = due_date(period, due)
-    if int(period) < first or today < deadline - timedelta(days=days):
+    today = clocks.local_day(now, cal.tz)
+    period = task_calendar.reminder_period(cal.kinds, cal.due, cal.first, today, days)
+    if period is None:
         return 0
+    deadline = due_date(period, cal.due)
     published = set(
         db.session.execute(
             sa.select(TaskReport.task_id, TaskReport.unit_id).where(
@@ -930,6 +936,8 @@ DATASET_COLUMNS = (
     "task",
     "unit",
     "period",
+    "due_on",
+    "required",
     "status",
     "progress",
     "done_text",
@@ -942,8 +950,9 @@ DATASET_COLUMNS = (
 )
 
 
-def dataset_rows(link):
+def dataset_rows(link, config=None):
     """The published reports as rows of the `task_reports` dataset (DATASET_COLUMNS; the latest version's values)."""
+    cal = reporting_calendar(config or {})
     reports = db.session.scalars(
         POLICY.public_query(
             selectinload(TaskReport.versions),
@@ -960,6 +969,8 @@ def dataset_rows(link):
             r.task.title,
             r.unit.name,
             r.period,
+            due_date(r.period, cal.due).isoformat(),
+            cal.is_required(r.period),
             r.status.value,
             r.progress,
             r.done_text,
