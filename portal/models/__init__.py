@@ -74,10 +74,13 @@ from portal.models.reports import (
 from portal.models.residents import ResidentPage, ResidentPageEntry
 from portal.models.search import SearchOutbox
 from portal.models.task_reports import (
+    EvidenceChange,
     EvidenceKind,
     TaskReport,
     TaskReportContribution,
+    TaskReportContributionChange,
     TaskReportEvidence,
+    TaskReportEvidenceChange,
     TaskReportReminder,
     TaskReportState,
     TaskReportVersion,
@@ -151,10 +154,13 @@ __all__ = [
     "UnitAlias",
     "UnitKind",
     "User",
+    "EvidenceChange",
     "EvidenceKind",
     "TaskReport",
     "TaskReportContribution",
+    "TaskReportContributionChange",
     "TaskReportEvidence",
+    "TaskReportEvidenceChange",
     "TaskReportReminder",
     "TaskReportState",
     "TaskReportVersion",

@@ -21,6 +21,7 @@ report at all after the due date), or *not yet due*. Functions never commit.
 """
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -34,6 +35,7 @@ from portal.models import (
     Chapter,
     Consultation,
     Disclosure,
+    EvidenceChange,
     EvidenceKind,
     Measure,
     Observation,
@@ -42,7 +44,9 @@ from portal.models import (
     Task,
     TaskReport,
     TaskReportContribution,
+    TaskReportContributionChange,
     TaskReportEvidence,
+    TaskReportEvidenceChange,
     TaskReportReminder,
     TaskReportState,
     TaskReportVersion,
@@ -348,6 +352,8 @@ def _version(report, number, note, user, now):
         note=note,
         published_at=now,
         published_by_id=user.id,
+        evidence_keys=[f"{e.kind.value}:{e.item_id}" for e in report.evidence],
+        contribution_texts=[{"unit_id": c.unit_id, "text": c.text} for c in report.contributions],
     )
 
 
@@ -395,105 +401,83 @@ class EvidenceItem:
         return f"{self.kind.value}:{self.item_id}"
 
 
-def _disclosure_items(unit_id, task_id, ids=None):
-    query = (
-        sa.select(Disclosure)
-        .where(
+@dataclass(frozen=True)
+class _EvidenceSource:
+    """Where a kind of evidence comes from: its model, the public query of a unit's or task's records, and
+    how one becomes an EvidenceItem."""
+
+    model: type
+    query: Callable  # (unit_id, task_id) → a select of the public records of the unit or the task
+    item: Callable  # a record → its EvidenceItem
+
+
+_EVIDENCE = {
+    EvidenceKind.DISCLOSURE: _EvidenceSource(
+        Disclosure,
+        lambda unit_id, task_id: sa.select(Disclosure).where(
             access.PUBLISHED_DISCLOSURES.where(),
             sa.or_(Disclosure.unit_id == unit_id, Disclosure.tasks.any(Task.id == task_id)),
-        )
-        .order_by(Disclosure.id.desc())
-    )
-    query = (
-        query.where(Disclosure.id.in_(ids)) if ids is not None else query.limit(EVIDENCE_CHOICES)
-    )
-    return [
-        EvidenceItem(
+        ),
+        lambda d: EvidenceItem(
             EvidenceKind.DISCLOSURE,
             d.id,
             d.title,
             "public.disclosures_show",
             {"disclosure_id": d.id},
-        )
-        for d in db.session.scalars(query)
-    ]
-
-
-def _consultation_items(unit_id, task_id, ids=None):
-    query = (
-        access.CONSULTATIONS.public_query()
-        .where(sa.or_(Consultation.unit_id == unit_id, Consultation.tasks.any(Task.id == task_id)))
-        .order_by(Consultation.id.desc())
-    )
-    query = (
-        query.where(Consultation.id.in_(ids)) if ids is not None else query.limit(EVIDENCE_CHOICES)
-    )
-    return [
-        EvidenceItem(
+        ),
+    ),
+    EvidenceKind.CONSULTATION: _EvidenceSource(
+        Consultation,
+        lambda unit_id, task_id: access.CONSULTATIONS.public_query().where(
+            sa.or_(Consultation.unit_id == unit_id, Consultation.tasks.any(Task.id == task_id))
+        ),
+        lambda c: EvidenceItem(
             EvidenceKind.CONSULTATION,
             c.id,
             c.title,
             "public.consultations_show",
             {"consultation_id": c.id},
-        )
-        for c in db.session.scalars(query)
-    ]
-
-
-def _report_items(unit_id, task_id, ids=None):
-    query = (
-        access.REPORTS.public_query()
-        .where(
+        ),
+    ),
+    EvidenceKind.REPORT: _EvidenceSource(
+        Report,
+        lambda unit_id, task_id: access.REPORTS.public_query().where(
             Report.status == ReportStatus.CLOSED,
             sa.or_(Report.unit_id == unit_id, Report.task_id == task_id),
-        )
-        .order_by(Report.id.desc())
-    )
-    query = query.where(Report.id.in_(ids)) if ids is not None else query.limit(EVIDENCE_CHOICES)
-    return [
-        EvidenceItem(
+        ),
+        lambda r: EvidenceItem(
             EvidenceKind.REPORT,
             r.id,
             _("Closed report %(ref)s", ref=r.reference),
             "public.reports_show",
             {"reference": r.reference},
-        )
-        for r in db.session.scalars(query)
-    ]
-
-
-def _observation_items(unit_id, task_id, ids=None):
-    query = (
-        sa.select(Observation)
-        .join(Disclosure, Disclosure.id == Observation.disclosure_id)
-        .where(
-            access.PUBLISHED_DISCLOSURES.where(),
-            Observation.goal.has(task_id=task_id),
-        )
-        .order_by(Observation.id.desc())
-        .options(joinedload(Observation.goal))
-    )
-    query = (
-        query.where(Observation.id.in_(ids)) if ids is not None else query.limit(EVIDENCE_CHOICES)
-    )
-    return [
-        EvidenceItem(
+        ),
+    ),
+    EvidenceKind.OBSERVATION: _EvidenceSource(
+        Observation,
+        lambda unit_id, task_id: (
+            sa.select(Observation)
+            .join(Disclosure, Disclosure.id == Observation.disclosure_id)
+            .where(access.PUBLISHED_DISCLOSURES.where(), Observation.goal.has(task_id=task_id))
+            .options(joinedload(Observation.goal))
+        ),
+        lambda o: EvidenceItem(
             EvidenceKind.OBSERVATION,
             o.id,
             f"{o.goal.name} {o.year}: {disclosures.observation_text(o)}",
             "public.disclosures_show",
             {"disclosure_id": o.disclosure_id},
-        )
-        for o in db.session.scalars(query)
-    ]
-
-
-_EVIDENCE = {
-    EvidenceKind.DISCLOSURE: _disclosure_items,
-    EvidenceKind.CONSULTATION: _consultation_items,
-    EvidenceKind.REPORT: _report_items,
-    EvidenceKind.OBSERVATION: _observation_items,
+        ),
+    ),
 }
+
+
+def _evidence_items(kind, unit_id, task_id, ids=None):
+    """The public records of `kind` of the unit or task: those of `ids`, or the latest EVIDENCE_CHOICES; newest first."""
+    source = _EVIDENCE[kind]
+    query = source.query(unit_id, task_id).order_by(source.model.id.desc())
+    query = query.limit(EVIDENCE_CHOICES) if ids is None else query.where(source.model.id.in_(ids))
+    return [source.item(record) for record in db.session.scalars(query)]
 
 
 def evidence_label(kind):
@@ -508,22 +492,28 @@ def evidence_label(kind):
 
 def evidence_choices(report):
     """[(kind, [EvidenceItem])]: the latest public records of the report's unit or task it may link."""
-    return [(kind, items(report.unit_id, report.task_id)) for kind, items in _EVIDENCE.items()]
+    return [(kind, _evidence_items(kind, report.unit_id, report.task_id)) for kind in _EVIDENCE]
 
 
 def public_evidence(report):
     """The report's evidence that is still public, as EvidenceItems (a withdrawn disclosure drops out)."""
+    return _public_items(report, [(link.kind, link.item_id) for link in report.evidence])
+
+
+def _public_items(report, pairs):
+    """The EvidenceItems of the (kind, id) `pairs` that are public records of the report's unit or task."""
     wanted = {}
-    for link in report.evidence:
-        wanted.setdefault(link.kind, []).append(link.item_id)
+    for kind, item_id in pairs:
+        wanted.setdefault(kind, []).append(item_id)
     found = []
     for kind, ids in wanted.items():
-        found.extend(_EVIDENCE[kind](report.unit_id, report.task_id, ids))
+        found.extend(_evidence_items(kind, report.unit_id, report.task_id, ids))
     return found
 
 
-def set_evidence(user, report, keys, version=None):
-    """Link the public records named by `keys` ("disclosure:12", …) to the report, replacing its links."""
+def set_evidence(user, report, keys, version=None, now=None):
+    """Link the public records named by `keys` ("disclosure:12", …) to the report, replacing its links; once
+    it is published, each link added or removed is kept in its evidence history."""
     POLICY.act(user, report, version)
     wanted = {}
     for key in dict.fromkeys(keys or ()):
@@ -538,7 +528,9 @@ def set_evidence(user, report, keys, version=None):
         wanted.setdefault(kind, set()).add(item_id)
     links = []
     for kind, ids in wanted.items():
-        found = {item.item_id for item in _EVIDENCE[kind](report.unit_id, report.task_id, ids)}
+        found = {
+            item.item_id for item in _evidence_items(kind, report.unit_id, report.task_id, ids)
+        }
         if found != ids:
             raise ValidationFailed(
                 _(
@@ -550,6 +542,8 @@ def set_evidence(user, report, keys, version=None):
                 field="evidence",
             )
         links.extend(TaskReportEvidence(kind=kind, item_id=i) for i in sorted(ids))
+    if report.state is TaskReportState.PUBLISHED:
+        _keep_evidence_changes(user, report, links, now or utcnow())
     if report.evidence:
         report.evidence = []
         db.session.flush()
@@ -557,6 +551,38 @@ def set_evidence(user, report, keys, version=None):
     report.updated_at = utcnow()
     db.session.flush()
     return links
+
+
+def _keep_evidence_changes(user, report, links, now):
+    """Append what a published report's new links add and remove to its evidence history, and audit it."""
+    old = {(e.kind, e.item_id) for e in report.evidence}
+    new = {(e.kind, e.item_id) for e in links}
+    changes = [(pair, EvidenceChange.REMOVED) for pair in old - new] + [
+        (pair, EvidenceChange.ADDED) for pair in new - old
+    ]
+    for (kind, item_id), change in sorted(changes, key=lambda c: (c[0][0].value, c[0][1])):
+        report.evidence_changes.append(
+            TaskReportEvidenceChange(
+                unit_id=report.unit_id,
+                kind=kind,
+                item_id=item_id,
+                change=change,
+                changed_at=now,
+                changed_by_id=user.id,
+            )
+        )
+    if changes:
+        detail = "; ".join(
+            f"{change.value} {kind.value}:{item_id}" for (kind, item_id), change in changes
+        )
+        audit.record(
+            "task_report.evidence_changed",
+            "task_report",
+            report.id,
+            actor=user,
+            detail=detail,
+            now=now,
+        )
 
 
 # --- contributions -------------------------------------------------------------------------------
@@ -569,8 +595,9 @@ def may_contribute(user, report):
     }
 
 
-def contribute(user, report, text):
-    """Save `user`'s unit's contribution to `report` (an empty text removes it); public with the report."""
+def contribute(user, report, text, now=None):
+    """Save `user`'s unit's contribution to `report` (an empty text removes it); public with the report. Once the
+    report is published, each change is kept in its contribution history."""
     if not POLICY.in_unit(user, report):
         raise POLICY.not_found(report.id)
     if not may_contribute(user, report):
@@ -581,6 +608,7 @@ def contribute(user, report, text):
     existing = next((c for c in report.contributions if c.unit_id == user.unit_id), None)
     if not text.strip():
         if existing is not None:
+            _keep_contribution_change(user, report, existing.text, "", now)
             report.contributions.remove(existing)
         db.session.flush()
         return None
@@ -594,6 +622,7 @@ def contribute(user, report, text):
             ),
             field="text",
         )
+    _keep_contribution_change(user, report, existing.text if existing else "", text, now)
     if existing is None:
         existing = TaskReportContribution(unit_id=user.unit_id, created_by_id=user.id, text=text)
         report.contributions.append(existing)
@@ -601,6 +630,30 @@ def contribute(user, report, text):
         existing.text, existing.updated_at = text, utcnow()
     db.session.flush()
     return existing
+
+
+def _keep_contribution_change(user, report, old, new, now):
+    """Append a change of a published report's contribution to its history, and audit it (a draft keeps none)."""
+    if report.state is not TaskReportState.PUBLISHED or old == new:
+        return
+    now = now or utcnow()
+    report.contribution_changes.append(
+        TaskReportContributionChange(
+            unit_id=user.unit_id,
+            old_text=old,
+            new_text=new,
+            changed_at=now,
+            changed_by_id=user.id,
+        )
+    )
+    audit.record(
+        "task_report.contribution_changed",
+        "task_report",
+        report.id,
+        actor=user,
+        detail=f"unit {user.unit_id}",
+        now=now,
+    )
 
 
 # --- public queries ------------------------------------------------------------------------------
@@ -622,7 +675,7 @@ def get_task(task_id):
 
 
 def public_reports_of_task(task_id):
-    """The task's published reports, newest period first, with versions, contributions and evidence loaded."""
+    """The task's published reports, newest period first, with versions, contributions, evidence and their history."""
     return db.session.scalars(
         POLICY.public_query(*POLICY.page())
         .where(TaskReport.task_id == task_id)
@@ -659,6 +712,109 @@ def _version_title(version_):
 def diff(report, older, newer):
     """The disclosures.VersionDiff of a public report between two versions (numbers as typed; bad ones name `from`/`to`)."""
     return disclosures.compare_versions(report.versions, older, newer, _version_title)
+
+
+# --- the record of contributions and evidence after publication ---------------------------------
+
+
+@dataclass
+class ContributionHistory:
+    """A participating unit's contribution to a public report: its text now ("" once removed) and its changes
+    since the report was published, oldest first."""
+
+    unit: Unit
+    text: str
+    changes: list = field(default_factory=list)  # TaskReportContributionChange
+
+    @property
+    def changed_at(self):
+        """When it last changed after publication, or None."""
+        return self.changes[-1].changed_at if self.changes else None
+
+
+def contribution_histories(report):
+    """Every unit's ContributionHistory on a report: the current contributions in order, then the removed ones."""
+    histories = {c.unit_id: ContributionHistory(c.unit, c.text) for c in report.contributions}
+    for change in report.contribution_changes:
+        histories.setdefault(change.unit_id, ContributionHistory(change.unit, ""))
+        histories[change.unit_id].changes.append(change)
+    return list(histories.values())
+
+
+def text_changes(old, new):
+    """The paragraphs of a Markdown text from `old` to `new`, word by word (disclosures.ParagraphChange)."""
+    from portal.rendering import plain_paragraphs  # the Markdown parser is built on first use
+
+    return disclosures.compare_paragraphs(plain_paragraphs(old), plain_paragraphs(new))
+
+
+def evidence_history(report):
+    """[(TaskReportEvidenceChange, its EvidenceItem or None once the record is no longer public)], newest first."""
+    changes = report.evidence_changes
+    found = {
+        (item.kind, item.item_id): item
+        for item in _public_items(report, {(c.kind, c.item_id) for c in changes})
+    }
+    return [(c, found.get((c.kind, c.item_id))) for c in reversed(changes)]
+
+
+def version_contributions(version_):
+    """[(unit, text)] of the contributions as `version_` was published, or None when not recorded (before 0020)."""
+    if version_.contribution_texts is None:
+        return None
+    return [(db.session.get(Unit, c["unit_id"]), c["text"]) for c in version_.contribution_texts]
+
+
+@dataclass
+class RecordDiff:
+    """The evidence and contributions of two versions of a report, as each was published."""
+
+    recorded: bool  # False: one of the versions was published before they were kept
+    added: list = field(default_factory=list)  # [(key, EvidenceItem or None)]
+    removed: list = field(default_factory=list)
+    kept: list = field(default_factory=list)
+    contributions: list = field(
+        default_factory=list
+    )  # [(unit, old text, new text, ParagraphChanges)]
+
+    @property
+    def changed(self):
+        """True when a link or a contribution differs between the two versions."""
+        return bool(self.added or self.removed or self.contributions)
+
+
+def record_diff(report, older, newer):
+    """The RecordDiff of two versions of `report` (the versions of a `diff`)."""
+    if older.evidence_keys is None or newer.evidence_keys is None:
+        return RecordDiff(False)
+    old_keys, new_keys = list(older.evidence_keys), list(newer.evidence_keys)
+    pairs = {_key_pair(k) for k in old_keys + new_keys}
+    found = {item.key: item for item in _public_items(report, pairs)}
+    result = RecordDiff(
+        True,
+        [(k, found.get(k)) for k in new_keys if k not in old_keys],
+        [(k, found.get(k)) for k in old_keys if k not in new_keys],
+        [(k, found.get(k)) for k in new_keys if k in old_keys],
+    )
+    old_texts = {u.id: (u, t) for u, t in version_contributions(older) or ()}
+    new_texts = {u.id: (u, t) for u, t in version_contributions(newer) or ()}
+    for unit_id in [*old_texts, *(i for i in new_texts if i not in old_texts)]:
+        unit, old = old_texts.get(unit_id, (None, ""))
+        unit, new = new_texts.get(unit_id, (unit, ""))
+        if old != new:
+            result.contributions.append((unit, old, new, text_changes(old, new)))
+    return result
+
+
+def _key_pair(key):
+    kind, _sep, item_id = key.partition(":")
+    return EvidenceKind(kind), int(item_id)
+
+
+def evidence_key_label(key):
+    """ "Disclosures no. 12" for a key whose record is no longer public."""
+    kind, item_id = _key_pair(key)
+    return _("%(kind)s no. %(id)s (no longer public)", kind=evidence_label(kind), id=item_id)
 
 
 def latest_by_task(unit_id):
