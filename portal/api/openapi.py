@@ -378,6 +378,12 @@ def _task_report_schemas():
             "progress": _nullable(INTEGER),
             "note": STRING,
             "published_at": MOMENT,
+            "evidence": _nullable(
+                _array(STRING),
+            ),
+            "contributions": _nullable(
+                _array(_object({"unit": _ref("UnitRef"), "text": STRING})),
+            ),
         }
     )
     report = _object(
@@ -409,6 +415,38 @@ def _task_report_schemas():
                 )
             ),
             "contributions": _array(_object({"unit": _ref("UnitRef"), "text": STRING})),
+            "contribution_history": {
+                **_array(
+                    _object(
+                        {
+                            "unit": _ref("UnitRef"),
+                            "old_text": STRING,
+                            "text": {
+                                "type": "string",
+                                "description": "Empty: the contribution was removed.",
+                            },
+                            "changed_at": MOMENT,
+                        }
+                    )
+                ),
+                "description": "Each change of a contribution after publication, oldest first.",
+            },
+            "evidence_history": {
+                **_array(
+                    _object(
+                        {
+                            "kind": _enum(k.value for k in EvidenceKind),
+                            "id": INTEGER,
+                            "change": _enum(("added", "removed")),
+                            "changed_at": MOMENT,
+                            "label": _nullable(STRING),
+                            "url": _nullable(URL),
+                        }
+                    )
+                ),
+                "description": "Each evidence link added or removed after publication, oldest first "
+                "(label and url null once the record is no longer public).",
+            },
             "versions": _array(version),
             "url": URL,
         },

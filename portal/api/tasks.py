@@ -10,12 +10,28 @@ from portal.urls import absolute_url
 
 
 def _version(version):
+    contributions = task_reports.version_contributions(version)
     return {
         "number": version.number,
         "status": version.status.value,
         "progress": version.progress,
         "note": version.note,
         "published_at": version.published_at.isoformat(),
+        "evidence": version.evidence_keys,
+        "contributions": None
+        if contributions is None
+        else [{"unit": serializers.unit_ref(u), "text": t} for u, t in contributions],
+    }
+
+
+def _evidence_change(change, item):
+    return {
+        "kind": change.kind.value,
+        "id": change.item_id,
+        "change": change.change.value,
+        "changed_at": change.changed_at.isoformat(),
+        "label": item.label if item else None,
+        "url": absolute_url(item.endpoint, **item.values) if item else None,
     }
 
 
@@ -46,6 +62,18 @@ def _report(report, calendar):
         ],
         "contributions": [
             {"unit": serializers.unit_ref(c.unit), "text": c.text} for c in report.contributions
+        ],
+        "contribution_history": [
+            {
+                "unit": serializers.unit_ref(c.unit),
+                "old_text": c.old_text,
+                "text": c.new_text,
+                "changed_at": c.changed_at.isoformat(),
+            }
+            for c in report.contribution_changes
+        ],
+        "evidence_history": [
+            _evidence_change(c, item) for c, item in reversed(task_reports.evidence_history(report))
         ],
         "versions": [_version(v) for v in report.versions],
         "url": absolute_url("public.tasks_show", task_id=report.task_id) + f"#report-{report.id}",
