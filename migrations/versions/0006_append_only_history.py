@@ -15,7 +15,8 @@ Last, triggers refuse UPDATE and DELETE on the three tables (and TRUNCATE on Pos
 
 WARNING: on SQLite, `batch_alter_table` rebuilds a table by copying it, and the copy has NO
 triggers. Any later migration that batch-alters report_events, audit_records or disclosure_versions
-must create their triggers again (call `create_guards(op)` from this module, last).
+must create their triggers again (call `create_guards(op)` from this module, last); revision 0020 guards
+the task reports' history tables with `create_guards(op, tables)`, and the same holds for them.
 `portal check` names a table whose triggers are missing.
 """
 

@@ -58,7 +58,9 @@ SAMPLES = (
     ),
 )
 CONTRIBUTION = f"{SAMPLE}兵团水利局完成重点灌区节水改造两处,城镇供水水源地水质监测实现全覆盖。"
-CONTRIBUTION_EDITED = f"{SAMPLE}兵团水利局完成重点灌区节水改造三处,城镇供水水源地水质监测实现全覆盖。"
+CONTRIBUTION_EDITED = (
+    f"{SAMPLE}兵团水利局完成重点灌区节水改造三处,城镇供水水源地水质监测实现全覆盖。"
+)
 
 
 def load(config):

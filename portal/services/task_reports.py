@@ -12,12 +12,22 @@ lead unit with TASK_REPORTS_MANAGE create, edit, publish and revise it; staff of
 of the task read it in the console and add their own short text (their contribution), public with the
 report under their unit's name; for anyone else it does not exist (NotFound). Site oversight reads.
 
-The reporting calendar (`TASK_REPORT_DUE`, "MM-DD", default "01-31"): a period's report is due on
-day DD of the MM-th month after the period ends — the annual report of 2026 on 31 January 2027, the
-report of 2026-H1 on 31 July 2026. The accountability matrix counts annual periods from
-`TASK_REPORT_FIRST_YEAR`. For each (task, lead unit, year): *reported* (published by the due date),
-*late* (published after it, or still unpublished once it passed while a draft exists), *missing* (no
-report at all after the due date), or *not yet due*. Functions never commit.
+Once a report is published its contributions and evidence links are part of the record: each change of a
+contribution (text before and after) and each link added or removed is appended to
+`task_report_contribution_changes` / `task_report_evidence_changes` (tables the database refuses to update
+or delete, migration 0020), with when and which unit (the staff user is kept, never shown), and audited.
+Each version also keeps the evidence keys and contributions as it was published, so the comparison of two
+versions covers them. A draft changes freely without history.
+
+The reporting calendar (portal.task_calendar; `TASK_REPORT_DUE`, "MM-DD", default "01-31", and
+`TASK_REPORT_PERIODS`): a period's report is due on day DD of the MM-th month after the period ends — the
+annual report of 2026 on 31 January 2027, the report of 2026-H1 on 31 July 2026. The required periods are
+the annual ones ("annual", the default; a half-year report is then an optional interim report, never late
+or missing) or also the first half-years ("annual,H1", 半年报; the annual report covers the second half).
+The accountability matrix counts the required periods, in order, from `TASK_REPORT_FIRST_YEAR`. For each
+(task, lead unit, period): *reported* (published by the due date), *late* (published after it, or still
+unpublished once it passed while a draft exists), *missing* (no report at all after the due date), or
+*not yet due*. Functions never commit.
 """
 
 import enum
