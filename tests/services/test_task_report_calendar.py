@@ -152,3 +152,25 @@ def test_a_reported_half_year_gets_no_reminder(people):  # noqa: F811
         .select_from(TaskReportReminder)
         .where(TaskReportReminder.period == "2026")
     )
+
+
+def test_the_accountability_page_and_csv_follow_the_calendar(make_app):
+    """With half-years required the page, its CSV and the API have the H1 columns with their due dates; with the
+    annual calendar the page says a half-year report is optional."""
+    client = make_app().test_client()
+    client.get("/language/en")
+    page = client.get("/accountability").get_data(as_text=True)
+    assert "A half-year report is an optional interim report" in page
+    assert "First half of" not in page
+    client = make_app(TASK_REPORT_PERIODS="annual,H1", TASK_REPORT_FIRST_YEAR=2025).test_client()
+    client.get("/language/en")
+    page = client.get("/accountability").get_data(as_text=True)
+    assert "Two reports are required each year" in page
+    assert "First half of 2025" in page and "due 2025-07-31" in page
+    rows = client.get("/accountability.csv").get_data(as_text=True).splitlines()
+    assert any(",2025-H1,2025-07-31," in row for row in rows)
+    api = client.get("/api/v1/accountability").get_json()
+    assert api["periods"][:2] == [
+        {"period": "2025-H1", "kind": "half_year", "due_on": "2025-07-31"},
+        {"period": "2025", "kind": "annual", "due_on": "2026-01-31"},
+    ]
