@@ -75,7 +75,9 @@ def load(config):
     tz = config.get("BABEL_DEFAULT_TIMEZONE") or clocks.DEFAULT_TZ
     now = utcnow()
     today = clocks.local_day(now, tz)
-    last = int(task_reports.last_due_period(config, today) or today.year - 1)
+    # The last annual period due, whatever the calendar (with half-years required it may be a half-year's).
+    annual = {**config, "TASK_REPORT_PERIODS": "annual"}
+    last = int(task_reports.last_due_period(annual, today) or today.year - 1)
     tasks = task_reports.lead_tasks(lead.id)
     shared = [
         t
