@@ -11,6 +11,7 @@ from portal.models import (
     CommentDecision,
     Comparison,
     ConsultationKind,
+    EvidenceChange,
     EvidenceKind,
     ProjectStage,
     TaskKind,
@@ -437,7 +438,7 @@ def _task_report_schemas():
                         {
                             "kind": _enum(k.value for k in EvidenceKind),
                             "id": INTEGER,
-                            "change": _enum(("added", "removed")),
+                            "change": _enum(c.value for c in EvidenceChange),
                             "changed_at": MOMENT,
                             "label": _nullable(STRING),
                             "url": _nullable(URL),
