@@ -97,6 +97,8 @@ TABLE_DOMAINS = {
     "task_report_versions": "task_reports",
     "task_report_evidence": "task_reports",
     "task_report_contributions": "task_reports",
+    "task_report_contribution_changes": "task_reports",
+    "task_report_evidence_changes": "task_reports",
 }
 # Written by requests that change nothing a public page shows (logins, counters, queued mail, the audit
 # log, contacts and identities, which no public page shows, flags until a comment is hidden, which

@@ -452,7 +452,7 @@ def export_data():
 
     config = current_app.config
     manifest = datasets.write_files(
-        config["OPEN_DATA_DIR"], absolute_url, open_data.licence(config)
+        config["OPEN_DATA_DIR"], absolute_url, open_data.licence(config), config=config
     )
     rows = sum(entry["rows"] for entry in manifest["datasets"].values())
     return f"open data written: {len(manifest['datasets'])} datasets, {rows} rows"

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from portal import maps
+from portal import maps, task_calendar
 
 ROOT = Path(__file__).resolve().parent.parent
 # Environment variables that were renamed, new name → old name: the old one is still read when the new one
@@ -87,7 +87,9 @@ class Config:
     # Task reports (落实情况): a period's report is due on day DD of the MM-th month after the period ends
     # ("01-31": the annual report of 2026 by 31 January 2027); the accountability matrix starts at the first
     # year; `portal tick` reminds the lead unit's administrators this many days before the due date.
+    # The reports required each year (portal/task_calendar.py): "annual", or "annual,H1" (also 半年报).
     TASK_REPORT_DUE = "01-31"
+    TASK_REPORT_PERIODS = "annual"
     TASK_REPORT_FIRST_YEAR = 2024
     TASK_REPORT_REMINDER_DAYS = 14
     COMMENT_FLAG_LIMIT = 3
@@ -175,6 +177,7 @@ class Config:
         "PORTAL_HEARING_NOTICE_WORKING_DAYS": ("HEARING_NOTICE_WORKING_DAYS", int),
         "PORTAL_EIA_MIN_WORKING_DAYS": ("EIA_MIN_WORKING_DAYS", int),
         "PORTAL_TASK_REPORT_DUE": ("TASK_REPORT_DUE", str),
+        "PORTAL_TASK_REPORT_PERIODS": ("TASK_REPORT_PERIODS", str),
         "PORTAL_TASK_REPORT_FIRST_YEAR": ("TASK_REPORT_FIRST_YEAR", int),
         "PORTAL_TASK_REPORT_REMINDER_DAYS": ("TASK_REPORT_REMINDER_DAYS", int),
         "PORTAL_COMMENT_FLAG_LIMIT": ("COMMENT_FLAG_LIMIT", int),
@@ -226,6 +229,7 @@ def load(overrides=None, environ=None):
         settings["DATABASE_URL"] = f"sqlite:///{data_dir / 'portal.db'}"
     settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
     _check_search_engine(settings)
+    _check_task_calendar(settings)
     if problem := maps.problems(settings):
         raise ConfigError(problem)
     # Made absolute, never resolved: the path is a link that a rebuild points at a new directory.
@@ -248,6 +252,18 @@ def load(overrides=None, environ=None):
     settings["SESSION_COOKIE_SECURE"] = settings["ENV"] == "production"
     settings["TRUSTED_HOSTS"] = _trusted_hosts(settings)
     return settings
+
+
+def _check_task_calendar(settings):
+    """The reporting calendar of task reports is one the portal knows, with a due rule it can compute."""
+    for variable, key, parse in (
+        ("PORTAL_TASK_REPORT_DUE", "TASK_REPORT_DUE", task_calendar.parse_due),
+        ("PORTAL_TASK_REPORT_PERIODS", "TASK_REPORT_PERIODS", task_calendar.parse_periods),
+    ):
+        try:
+            parse(settings[key])
+        except ValueError as exc:
+            raise ConfigError(f"{variable}: {exc}") from exc
 
 
 def _check_search_engine(settings):

@@ -15,7 +15,8 @@ Last, triggers refuse UPDATE and DELETE on the three tables (and TRUNCATE on Pos
 
 WARNING: on SQLite, `batch_alter_table` rebuilds a table by copying it, and the copy has NO
 triggers. Any later migration that batch-alters report_events, audit_records or disclosure_versions
-must create their triggers again (call `create_guards(op)` from this module, last).
+must create their triggers again (call `create_guards(op)` from this module, last); revision 0020 guards
+the task reports' history tables with `create_guards(op, tables)`, and the same holds for them.
 `portal check` names a table whose triggers are missing.
 """
 
@@ -23,7 +24,11 @@ import sqlalchemy as sa
 from alembic import op
 
 from portal.models.types import UTCDateTime
-from portal.services.history import APPEND_ONLY, GENESIS, digest, event_fields, record_fields
+from portal.services.history import GENESIS, digest, event_fields, record_fields
+
+# The tables this revision guards, as they were then: later revisions guard their own tables with
+# `create_guards(op, tables)` (history.APPEND_ONLY names them all, for `portal check`).
+APPEND_ONLY = ("report_events", "audit_records", "disclosure_versions")
 
 # revision identifiers, used by Alembic.
 revision = "0006"
@@ -67,11 +72,11 @@ $$
 """
 
 
-def create_guards(operations):
-    """Create the triggers that refuse UPDATE and DELETE (and TRUNCATE) on the append-only tables."""
+def create_guards(operations, tables=APPEND_ONLY):
+    """Create the triggers that refuse UPDATE and DELETE (and TRUNCATE) on the append-only `tables`."""
     if operations.get_bind().dialect.name == "postgresql":
         operations.execute(PG_FUNCTION)
-        for table in APPEND_ONLY:
+        for table in tables:
             operations.execute(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                 "FOR EACH ROW EXECUTE FUNCTION portal_refuse_history_change()"
@@ -81,7 +86,7 @@ def create_guards(operations):
                 "FOR EACH STATEMENT EXECUTE FUNCTION portal_refuse_history_change()"
             )
         return
-    for table in APPEND_ONLY:
+    for table in tables:
         for verb in ("update", "delete"):
             operations.execute(
                 f"CREATE TRIGGER {table}_no_{verb} BEFORE {verb.upper()} ON {table} "
@@ -89,15 +94,16 @@ def create_guards(operations):
             )
 
 
-def drop_guards(operations):
-    """Drop the triggers made by `create_guards`."""
+def drop_guards(operations, tables=APPEND_ONLY, function=True):
+    """Drop the triggers made by `create_guards` on `tables` (and their function, unless `function` is False)."""
     if operations.get_bind().dialect.name == "postgresql":
-        for table in APPEND_ONLY:
+        for table in tables:
             operations.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
             operations.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
-        operations.execute("DROP FUNCTION IF EXISTS portal_refuse_history_change()")
+        if function:
+            operations.execute("DROP FUNCTION IF EXISTS portal_refuse_history_change()")
         return
-    for table in APPEND_ONLY:
+    for table in tables:
         for verb in ("update", "delete"):
             operations.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
 

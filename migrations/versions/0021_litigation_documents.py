@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0021"
-down_revision = "0019"  # temporarily: "0020" at the merge
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

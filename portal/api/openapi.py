@@ -11,6 +11,7 @@ from portal.models import (
     CommentDecision,
     Comparison,
     ConsultationKind,
+    EvidenceChange,
     EvidenceKind,
     ProjectStage,
     TaskKind,
@@ -378,6 +379,12 @@ def _task_report_schemas():
             "progress": _nullable(INTEGER),
             "note": STRING,
             "published_at": MOMENT,
+            "evidence": _nullable(
+                _array(STRING),
+            ),
+            "contributions": _nullable(
+                _array(_object({"unit": _ref("UnitRef"), "text": STRING})),
+            ),
         }
     )
     report = _object(
@@ -386,6 +393,11 @@ def _task_report_schemas():
             "task_id": INTEGER,
             "unit": _ref("UnitRef"),
             "period": {"type": "string", "pattern": "^[0-9]{4}(-H[12])?$"},
+            "due_on": DAY,
+            "required": {
+                "type": "boolean",
+                "description": "False for an optional interim report (a half-year not in the calendar).",
+            },
             "status": statuses,
             "progress": _nullable(INTEGER),
             "done_text": {"type": "string", "description": "Markdown, as written."},
@@ -404,6 +416,38 @@ def _task_report_schemas():
                 )
             ),
             "contributions": _array(_object({"unit": _ref("UnitRef"), "text": STRING})),
+            "contribution_history": {
+                **_array(
+                    _object(
+                        {
+                            "unit": _ref("UnitRef"),
+                            "old_text": STRING,
+                            "text": {
+                                "type": "string",
+                                "description": "Empty: the contribution was removed.",
+                            },
+                            "changed_at": MOMENT,
+                        }
+                    )
+                ),
+                "description": "Each change of a contribution after publication, oldest first.",
+            },
+            "evidence_history": {
+                **_array(
+                    _object(
+                        {
+                            "kind": _enum(k.value for k in EvidenceKind),
+                            "id": INTEGER,
+                            "change": _enum(c.value for c in EvidenceChange),
+                            "changed_at": MOMENT,
+                            "label": _nullable(STRING),
+                            "url": _nullable(URL),
+                        }
+                    )
+                ),
+                "description": "Each evidence link added or removed after publication, oldest first "
+                "(label and url null once the record is no longer public).",
+            },
             "versions": _array(version),
             "url": URL,
         },
@@ -428,7 +472,15 @@ def _task_report_schemas():
         "TaskReportList": _object({"task": _ref("Task"), "items": _array(_ref("TaskReport"))}),
         "Accountability": _object(
             {
-                "periods": _array(_object({"period": STRING, "due_on": DAY})),
+                "periods": _array(
+                    _object(
+                        {
+                            "period": STRING,
+                            "kind": _enum(("annual", "half_year")),
+                            "due_on": DAY,
+                        }
+                    )
+                ),
                 "last_due_period": _nullable(STRING),
                 "unreported_task_ids": _array(INTEGER),
                 "tasks": _array(
@@ -442,7 +494,8 @@ def _task_report_schemas():
                     )
                 ),
             },
-            description="Tasks × annual periods: reported, late, missing or not yet due.",
+            description="Tasks × required periods (annual, and first half-years when the calendar asks for "
+            "them): reported, late, missing or not yet due.",
         ),
     }
 

@@ -75,10 +75,13 @@ from portal.models.reports import (
 from portal.models.residents import ResidentPage, ResidentPageEntry
 from portal.models.search import SearchOutbox
 from portal.models.task_reports import (
+    EvidenceChange,
     EvidenceKind,
     TaskReport,
     TaskReportContribution,
+    TaskReportContributionChange,
     TaskReportEvidence,
+    TaskReportEvidenceChange,
     TaskReportReminder,
     TaskReportState,
     TaskReportVersion,
@@ -152,10 +155,13 @@ __all__ = [
     "UnitAlias",
     "UnitKind",
     "User",
+    "EvidenceChange",
     "EvidenceKind",
     "TaskReport",
     "TaskReportContribution",
+    "TaskReportContributionChange",
     "TaskReportEvidence",
+    "TaskReportEvidenceChange",
     "TaskReportReminder",
     "TaskReportState",
     "TaskReportVersion",

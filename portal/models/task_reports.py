@@ -1,5 +1,6 @@
 """Task implementation reports (落实情况): a lead unit's report on one policy task for one period, its
-published versions, the evidence it links, the participating units' contributions, and the reminders sent."""
+published versions, the evidence it links, the participating units' contributions, the reminders sent, and
+once a report is published, every later change of its contributions and evidence links (append-only)."""
 
 import enum
 from datetime import datetime
@@ -84,6 +85,18 @@ class TaskReport(db.Model):
         order_by="TaskReportContribution.id",
         cascade="all, delete-orphan",
     )
+    contribution_changes: Mapped[list["TaskReportContributionChange"]] = relationship(
+        back_populates="report",
+        order_by="TaskReportContributionChange.id",
+        cascade="save-update, merge",
+        passive_deletes="all",
+    )
+    evidence_changes: Mapped[list["TaskReportEvidenceChange"]] = relationship(
+        back_populates="report",
+        order_by="TaskReportEvidenceChange.id",
+        cascade="save-update, merge",
+        passive_deletes="all",
+    )
 
 
 class TaskReportVersion(db.Model):
@@ -103,6 +116,10 @@ class TaskReportVersion(db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # As the version was published: the evidence keys (["disclosure:12", …]) and the contributions
+    # ([{"unit_id": 3, "text": "…"}]). None for versions published before revision 0020 (not recorded).
+    evidence_keys: Mapped[list | None] = mapped_column(sa.JSON)
+    contribution_texts: Mapped[list | None] = mapped_column(sa.JSON)
 
     report: Mapped[TaskReport] = relationship(back_populates="versions")
 
@@ -149,6 +166,54 @@ class TaskReportContribution(db.Model):
 
     report: Mapped[TaskReport] = relationship(back_populates="contributions")
     unit: Mapped[Unit] = relationship()
+
+
+class EvidenceChange(enum.Enum):
+    """What happened to an evidence link of a published report."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+
+
+class TaskReportContributionChange(db.Model):
+    """A participating unit changed its contribution to a published report: the text before and after ("" when
+    there was none, or it was removed). Never changed or deleted; who did it (a staff user) is never public."""
+
+    __tablename__ = "task_report_contribution_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No ON DELETE CASCADE: a report with a history cannot be deleted.
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("task_reports.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    old_text: Mapped[str] = mapped_column(sa.Text)
+    new_text: Mapped[str] = mapped_column(sa.Text)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    report: Mapped[TaskReport] = relationship(back_populates="contribution_changes")
+    unit: Mapped[Unit] = relationship()
+
+
+class TaskReportEvidenceChange(db.Model):
+    """An evidence link added to or removed from a published report, by its lead unit. Never changed or deleted."""
+
+    __tablename__ = "task_report_evidence_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("task_reports.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    kind: Mapped[EvidenceKind] = mapped_column(enum_column(EvidenceKind))
+    item_id: Mapped[int]
+    change: Mapped[EvidenceChange] = mapped_column(enum_column(EvidenceChange))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    report: Mapped[TaskReport] = relationship(back_populates="evidence_changes")
+
+    @property
+    def key(self):
+        """ "disclosure:12", as the version snapshots and forms name the item."""
+        return f"{self.kind.value}:{self.item_id}"
 
 
 class TaskReportReminder(db.Model):

@@ -39,18 +39,23 @@ def task_reports_version(task_id, report_id, number):
 
 @bp.get("/tasks/<int:task_id>/reports/<int:report_id>/diff")
 def task_reports_diff(task_id, report_id):
-    """The changes between two versions (?from=&to=, by default the last two); a bad number is a 400 naming it."""
+    """The changes between two versions (?from=&to=, by default the last two), evidence and contributions too; a bad
+    number is a 400 naming it."""
     report = task_reports.get_public(report_id, task_id)
     latest = report.versions[-1].number
     older, newer = request.args.get("from", max(latest - 1, 1)), request.args.get("to", latest)
+    result = task_reports.diff(report, older, newer)
     return render_template(
-        "public/tasks/diff.html", report=report, result=task_reports.diff(report, older, newer)
+        "public/tasks/diff.html",
+        report=report,
+        result=result,
+        record=task_reports.record_diff(report, result.older, result.newer),
     )
 
 
 @bp.get("/accountability")
 def accountability():
-    """The matrix of tasks × annual periods (reported, late, missing, not yet due), unreported tasks first."""
+    """The matrix of tasks × required periods (reported, late, missing, not yet due), unreported tasks first."""
     filters = {name: request.args.get(name, "") for name in MATRIX_FILTERS}
     return render_template(
         "public/tasks/accountability.html",
@@ -80,11 +85,18 @@ def task_report_labels():
         "task_report_due": lambda period: task_reports.due_date(
             period, current_app.config["TASK_REPORT_DUE"]
         ),
+        "task_report_required": lambda period: task_reports.reporting_calendar(
+            current_app.config
+        ).is_required(period),
         "task_status_label": task_reports.status_label,
         "task_period_label": task_reports.period_label,
         "task_standing_label": task_reports.standing_label,
         "task_evidence_label": task_reports.evidence_label,
         "task_report_evidence": task_reports.public_evidence,
+        "task_evidence_history": task_reports.evidence_history,
+        "task_evidence_key_label": task_reports.evidence_key_label,
+        "task_contribution_histories": task_reports.contribution_histories,
+        "task_text_changes": task_reports.text_changes,
         "render_markdown": render_markdown,
         "TaskStatus": TaskStatus,
     }

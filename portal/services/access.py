@@ -69,6 +69,7 @@ from portal.models import (
     Task,
     TaskReport,
     TaskReportContribution,
+    TaskReportContributionChange,
     TaskReportState,
     TaskUnit,
     TaskUnitRole,
@@ -421,6 +422,10 @@ TASK_REPORTS = Policy(
         .joinedload(TaskReportContribution.unit)
         .selectinload(Unit.aliases),
         selectinload(TaskReport.evidence),
+        selectinload(TaskReport.contribution_changes)
+        .joinedload(TaskReportContributionChange.unit)
+        .selectinload(Unit.aliases),
+        selectinload(TaskReport.evidence_changes),
     ),
     changed=lambda: _(
         "This task report was changed by someone else while you were looking at it. "

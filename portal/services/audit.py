@@ -27,6 +27,8 @@ ACTIONS = {
     "comment.kept": _l("Flagged comment kept"),
     "task_report.published": _l("Task report published"),
     "task_report.revised": _l("Task report revised"),
+    "task_report.contribution_changed": _l("Contribution to a published task report changed"),
+    "task_report.evidence_changed": _l("Evidence of a published task report changed"),
     "organisation.applied": _l("Social organisation applied to the register"),
     "organisation.verified": _l("Social organisation verified"),
     "organisation.refused": _l("Social organisation refused"),

@@ -59,6 +59,8 @@ class Dataset:
     columns: tuple
     # rows(link) yields one tuple per row; link(endpoint, **values) makes a record's public address.
     rows: Callable
+    # rows(link, config) instead: the rows depend on settings (the task reports' calendar).
+    configured: bool = False
 
 
 def _day(value):
@@ -407,6 +409,7 @@ DATASETS = (
         ),
         task_reports.DATASET_COLUMNS,
         task_reports.dataset_rows,
+        configured=True,
     ),
 )
 BY_NAME = {dataset.name: dataset for dataset in DATASETS}
@@ -462,7 +465,7 @@ def _json(value):
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def _write_dataset(folder, dataset, link, licence):
+def _write_dataset(folder, dataset, link, licence, config=None):
     """Stream `dataset` into its CSV and JSON files (a large table is never held whole); their entry."""
     parts = {extension: _Part(folder / f"{dataset.name}.{extension}") for extension in FORMATS}
     try:
@@ -475,7 +478,8 @@ def _write_dataset(folder, dataset, link, licence):
         }
         parts["json"].write(_json(head)[:-1] + ', "rows": [')
         count = 0
-        for row in dataset.rows(link):
+        rows = dataset.rows(link, config or {}) if dataset.configured else dataset.rows(link)
+        for row in rows:
             parts["csv"].write(csv_lines((row,)))
             separator = ",\n" if count else "\n"
             parts["json"].write(separator + _json(dict(zip(dataset.columns, row, strict=True))))
@@ -488,15 +492,16 @@ def _write_dataset(folder, dataset, link, licence):
         raise
 
 
-def write_files(directory, link, licence, now=None):
+def write_files(directory, link, licence, now=None, config=None):
     """Write every dataset as CSV and JSON into `directory`, then the manifest; returns the manifest.
 
-    `link(endpoint, **values)` makes a public address; `licence` is (name, url).
+    `link(endpoint, **values)` makes a public address; `licence` is (name, url); `config` the settings some
+    datasets depend on (the task reports' due dates).
     """
     now = now or utcnow()
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    entries = {d.name: _write_dataset(folder, d, link, licence) for d in DATASETS}
+    entries = {d.name: _write_dataset(folder, d, link, licence, config) for d in DATASETS}
     manifest = {"written_at": _moment(now), "datasets": entries}
     part = _Part(folder / MANIFEST)
     part.write(json.dumps(manifest, indent=1) + "\n")

@@ -1,6 +1,6 @@
 """Sample task reports (落实情况) for `portal demo`: one on time and revised (two versions) with a participating
-unit's contribution, one published late, one left as a draft past its due date, an interim half-year report,
-and the other tasks without any report (missing). Every text is marked 示例."""
+unit's contribution edited after publication, one published late, one left as a draft past its due date, an
+interim half-year report, and the other tasks without any report (missing). Every text is marked 示例."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -58,6 +58,9 @@ SAMPLES = (
     ),
 )
 CONTRIBUTION = f"{SAMPLE}兵团水利局完成重点灌区节水改造两处,城镇供水水源地水质监测实现全覆盖。"
+CONTRIBUTION_EDITED = (
+    f"{SAMPLE}兵团水利局完成重点灌区节水改造三处,城镇供水水源地水质监测实现全覆盖。"
+)
 
 
 def load(config):
@@ -72,7 +75,9 @@ def load(config):
     tz = config.get("BABEL_DEFAULT_TIMEZONE") or clocks.DEFAULT_TZ
     now = utcnow()
     today = clocks.local_day(now, tz)
-    last = int(task_reports.last_due_period(config, today) or today.year - 1)
+    # The last annual period due, whatever the calendar (with half-years required it may be a half-year's).
+    annual = {**config, "TASK_REPORT_PERIODS": "annual"}
+    last = int(task_reports.last_due_period(annual, today) or today.year - 1)
     tasks = task_reports.lead_tasks(lead.id)
     shared = [
         t
@@ -110,6 +115,14 @@ def load(config):
             due = task_reports.due_date(period, config.get("TASK_REPORT_DUE", "01-31"))
             published = min(_at(due + timedelta(days=days)), now - timedelta(hours=2))
             task_reports.publish(staff, report, now=published)
+            if index == 0 and offset == 0 and helper is not None:
+                # After publication the participating unit corrects its contribution: the page shows the edit.
+                task_reports.contribute(
+                    helper,
+                    report,
+                    CONTRIBUTION_EDITED,
+                    now=min(published + timedelta(days=2), now - timedelta(minutes=90)),
+                )
             if revision is not None:
                 later, text, note = revision
                 task_reports.revise(

@@ -19,8 +19,16 @@ from portal.models import AuditRecord, EventKind, Report, ReportEvent
 from portal.models.types import utcnow
 
 GENESIS = "0" * 64
-# Tables whose rows are never updated or deleted, guarded by triggers (see migration 0006).
-APPEND_ONLY = ("report_events", "audit_records", "disclosure_versions")
+# Tables whose rows are never updated or deleted, guarded by triggers (migration 0006; the task reports'
+# versions and the changes of their contributions and evidence since 0020).
+APPEND_ONLY = (
+    "report_events",
+    "audit_records",
+    "disclosure_versions",
+    "task_report_versions",
+    "task_report_contribution_changes",
+    "task_report_evidence_changes",
+)
 # One PostgreSQL advisory lock serialises appends to the single audit chain ("audi").
 AUDIT_LOCK = 0x61756469
 

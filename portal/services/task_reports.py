@@ -12,31 +12,40 @@ lead unit with TASK_REPORTS_MANAGE create, edit, publish and revise it; staff of
 of the task read it in the console and add their own short text (their contribution), public with the
 report under their unit's name; for anyone else it does not exist (NotFound). Site oversight reads.
 
-The reporting calendar (`TASK_REPORT_DUE`, "MM-DD", default "01-31"): a period's report is due on
-day DD of the MM-th month after the period ends — the annual report of 2026 on 31 January 2027, the
-report of 2026-H1 on 31 July 2026. The accountability matrix counts annual periods from
-`TASK_REPORT_FIRST_YEAR`. For each (task, lead unit, year): *reported* (published by the due date),
-*late* (published after it, or still unpublished once it passed while a draft exists), *missing* (no
-report at all after the due date), or *not yet due*. Functions never commit.
+Once a report is published its contributions and evidence links are part of the record: each change of a
+contribution (text before and after) and each link added or removed is appended to
+`task_report_contribution_changes` / `task_report_evidence_changes` (tables the database refuses to update
+or delete, migration 0020), with when and which unit (the staff user is kept, never shown), and audited.
+Each version also keeps the evidence keys and contributions as it was published, so the comparison of two
+versions covers them. A draft changes freely without history.
+
+The reporting calendar (portal.task_calendar; `TASK_REPORT_DUE`, "MM-DD", default "01-31", and
+`TASK_REPORT_PERIODS`): a period's report is due on day DD of the MM-th month after the period ends — the
+annual report of 2026 on 31 January 2027, the report of 2026-H1 on 31 July 2026. The required periods are
+the annual ones ("annual", the default; a half-year report is then an optional interim report, never late
+or missing) or also the first half-years ("annual,H1", 半年报; the annual report covers the second half).
+The accountability matrix counts the required periods, in order, from `TASK_REPORT_FIRST_YEAR`. For each
+(task, lead unit, period): *reported* (published by the due date), *late* (published after it, or still
+unpublished once it passed while a draft exists), *missing* (no report at all after the due date), or
+*not yet due*. Functions never commit.
 """
 
-import calendar
 import enum
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import numbers
+from portal import numbers, task_calendar
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import (
     Chapter,
     Consultation,
     Disclosure,
+    EvidenceChange,
     EvidenceKind,
     Measure,
     Observation,
@@ -45,7 +54,9 @@ from portal.models import (
     Task,
     TaskReport,
     TaskReportContribution,
+    TaskReportContributionChange,
     TaskReportEvidence,
+    TaskReportEvidenceChange,
     TaskReportReminder,
     TaskReportState,
     TaskReportVersion,
@@ -60,12 +71,12 @@ from portal.permissions import Role
 from portal.services import access, audit, clocks, disclosures, drafts, mail, search
 
 POLICY = access.TASK_REPORTS
-PERIOD = re.compile(r"^(\d{4})(?:-H([12]))?$")
+PERIOD = task_calendar.PERIOD
 YEARS = (2000, 2100)
 TEXT_LENGTH = disclosures.BODY_LENGTH
 CONTRIBUTION_LENGTH = (2, 4000)
 NOTE_LENGTH = disclosures.NOTE_LENGTH
-DEFAULT_DUE = "01-31"
+DEFAULT_DUE = task_calendar.DEFAULT_DUE
 DEFAULT_FIRST_YEAR = 2024
 DEFAULT_REMINDER_DAYS = 14
 EVIDENCE_CHOICES = 30  # per kind: the latest public items offered to link
@@ -102,9 +113,14 @@ def period_label(period):
 # --- periods and the calendar --------------------------------------------------------------------
 
 
-def _split(period):
-    match = PERIOD.match(period)
-    return int(match.group(1)), int(match.group(2)) if match.group(2) else None
+_split = task_calendar.split
+parse_due = task_calendar.parse_due
+due_date = task_calendar.due_date
+
+
+def period_kind(period):
+    """ "annual" for a year, "half_year" for a half-year (the API's and the CSV's code)."""
+    return "annual" if _split(period)[1] is None else "half_year"
 
 
 def parse_period(value):
@@ -122,25 +138,6 @@ def parse_period(value):
             field="period",
         )
     return text
-
-
-def parse_due(value):
-    """(months after the period's end, day) from `TASK_REPORT_DUE` ("MM-DD"); ValueError on anything else."""
-    match = re.match(r"^(\d{2})-(\d{2})$", str(value or DEFAULT_DUE))
-    if match is None or not 1 <= int(match.group(1)) <= 12 or not 1 <= int(match.group(2)) <= 31:
-        raise ValueError(f"TASK_REPORT_DUE must be MM-DD, such as 01-31, not {value!r}")
-    return int(match.group(1)), int(match.group(2))
-
-
-def due_date(period, due=DEFAULT_DUE):
-    """The day `period`'s report is due: day DD of the MM-th month after the period ends (DD past the month's end: its last day)."""
-    months, day = parse_due(due)
-    year, half = _split(period)
-    last_month = 6 if half == 1 else 12
-    month_index = year * 12 + (last_month - 1) + months
-    due_year, due_month = divmod(month_index, 12)
-    due_month += 1
-    return date(due_year, due_month, min(day, calendar.monthrange(due_year, due_month)[1]))
 
 
 class Standing(enum.Enum):
@@ -177,26 +174,47 @@ def standing(report, period, today, tz=clocks.DEFAULT_TZ, due=DEFAULT_DUE):
     return Standing.LATE if report is not None else Standing.MISSING
 
 
-def _config(config):
-    return (
+@dataclass(frozen=True)
+class Calendar:
+    """The reporting calendar of the settings: due rule, required kinds of report, first year, time zone."""
+
+    due: str = DEFAULT_DUE
+    kinds: tuple = (task_calendar.ANNUAL,)
+    first: int = DEFAULT_FIRST_YEAR
+    tz: str = clocks.DEFAULT_TZ
+
+    def is_required(self, period):
+        """True when `period`'s report is required (else it is an optional interim report)."""
+        return task_calendar.is_required(period, self.kinds)
+
+    @property
+    def half_years(self):
+        """True when a report on the first half-year is required too."""
+        return task_calendar.FIRST_HALF in self.kinds
+
+
+def reporting_calendar(config):
+    """The Calendar of `config` (TASK_REPORT_DUE, TASK_REPORT_PERIODS, TASK_REPORT_FIRST_YEAR, the time zone)."""
+    return Calendar(
         config.get("TASK_REPORT_DUE", DEFAULT_DUE),
+        task_calendar.parse_periods(
+            config.get("TASK_REPORT_PERIODS", task_calendar.DEFAULT_PERIODS)
+        ),
         int(config.get("TASK_REPORT_FIRST_YEAR", DEFAULT_FIRST_YEAR)),
         config.get("BABEL_DEFAULT_TIMEZONE", clocks.DEFAULT_TZ),
     )
 
 
-def matrix_years(config, today):
-    """The annual periods of the matrix, oldest first: from TASK_REPORT_FIRST_YEAR to the year whose report is due next."""
-    due, first, _tz = _config(config)
-    last = today.year if due_date(str(today.year - 1), due) < today else today.year - 1
-    return [str(year) for year in range(first, max(first, last) + 1)]
+def matrix_periods(config, today):
+    """The required periods of the matrix, oldest first: from TASK_REPORT_FIRST_YEAR to the one whose report is due next."""
+    cal = reporting_calendar(config)
+    return task_calendar.matrix_periods(cal.kinds, cal.due, cal.first, today)
 
 
 def last_due_period(config, today):
-    """The latest annual period whose due date has passed on `today`, or None."""
-    due, first, _tz = _config(config)
-    year = today.year - 1 if due_date(str(today.year - 1), due) < today else today.year - 2
-    return str(year) if year >= first else None
+    """The latest required period (annual or half-year) whose due date has passed on `today`, or None."""
+    cal = reporting_calendar(config)
+    return task_calendar.last_due_period(cal.kinds, cal.due, cal.first, today)
 
 
 # --- validation ----------------------------------------------------------------------------------
@@ -345,6 +363,8 @@ def _version(report, number, note, user, now):
         note=note,
         published_at=now,
         published_by_id=user.id,
+        evidence_keys=[f"{e.kind.value}:{e.item_id}" for e in report.evidence],
+        contribution_texts=[{"unit_id": c.unit_id, "text": c.text} for c in report.contributions],
     )
 
 
@@ -393,105 +413,83 @@ class EvidenceItem:
         return f"{self.kind.value}:{self.item_id}"
 
 
-def _disclosure_items(unit_id, task_id, ids=None):
-    query = (
-        sa.select(Disclosure)
-        .where(
+@dataclass(frozen=True)
+class _EvidenceSource:
+    """Where a kind of evidence comes from: its model, the public query of a unit's or task's records, and
+    how one becomes an EvidenceItem."""
+
+    model: type
+    query: Callable  # (unit_id, task_id) → a select of the public records of the unit or the task
+    item: Callable  # a record → its EvidenceItem
+
+
+_EVIDENCE = {
+    EvidenceKind.DISCLOSURE: _EvidenceSource(
+        Disclosure,
+        lambda unit_id, task_id: sa.select(Disclosure).where(
             access.PUBLISHED_DISCLOSURES.where(),
             sa.or_(Disclosure.unit_id == unit_id, Disclosure.tasks.any(Task.id == task_id)),
-        )
-        .order_by(Disclosure.id.desc())
-    )
-    query = (
-        query.where(Disclosure.id.in_(ids)) if ids is not None else query.limit(EVIDENCE_CHOICES)
-    )
-    return [
-        EvidenceItem(
+        ),
+        lambda d: EvidenceItem(
             EvidenceKind.DISCLOSURE,
             d.id,
             d.title,
             "public.disclosures_show",
             {"disclosure_id": d.id},
-        )
-        for d in db.session.scalars(query)
-    ]
-
-
-def _consultation_items(unit_id, task_id, ids=None):
-    query = (
-        access.CONSULTATIONS.public_query()
-        .where(sa.or_(Consultation.unit_id == unit_id, Consultation.tasks.any(Task.id == task_id)))
-        .order_by(Consultation.id.desc())
-    )
-    query = (
-        query.where(Consultation.id.in_(ids)) if ids is not None else query.limit(EVIDENCE_CHOICES)
-    )
-    return [
-        EvidenceItem(
+        ),
+    ),
+    EvidenceKind.CONSULTATION: _EvidenceSource(
+        Consultation,
+        lambda unit_id, task_id: access.CONSULTATIONS.public_query().where(
+            sa.or_(Consultation.unit_id == unit_id, Consultation.tasks.any(Task.id == task_id))
+        ),
+        lambda c: EvidenceItem(
             EvidenceKind.CONSULTATION,
             c.id,
             c.title,
             "public.consultations_show",
             {"consultation_id": c.id},
-        )
-        for c in db.session.scalars(query)
-    ]
-
-
-def _report_items(unit_id, task_id, ids=None):
-    query = (
-        access.REPORTS.public_query()
-        .where(
+        ),
+    ),
+    EvidenceKind.REPORT: _EvidenceSource(
+        Report,
+        lambda unit_id, task_id: access.REPORTS.public_query().where(
             Report.status == ReportStatus.CLOSED,
             sa.or_(Report.unit_id == unit_id, Report.task_id == task_id),
-        )
-        .order_by(Report.id.desc())
-    )
-    query = query.where(Report.id.in_(ids)) if ids is not None else query.limit(EVIDENCE_CHOICES)
-    return [
-        EvidenceItem(
+        ),
+        lambda r: EvidenceItem(
             EvidenceKind.REPORT,
             r.id,
             _("Closed report %(ref)s", ref=r.reference),
             "public.reports_show",
             {"reference": r.reference},
-        )
-        for r in db.session.scalars(query)
-    ]
-
-
-def _observation_items(unit_id, task_id, ids=None):
-    query = (
-        sa.select(Observation)
-        .join(Disclosure, Disclosure.id == Observation.disclosure_id)
-        .where(
-            access.PUBLISHED_DISCLOSURES.where(),
-            Observation.goal.has(task_id=task_id),
-        )
-        .order_by(Observation.id.desc())
-        .options(joinedload(Observation.goal))
-    )
-    query = (
-        query.where(Observation.id.in_(ids)) if ids is not None else query.limit(EVIDENCE_CHOICES)
-    )
-    return [
-        EvidenceItem(
+        ),
+    ),
+    EvidenceKind.OBSERVATION: _EvidenceSource(
+        Observation,
+        lambda unit_id, task_id: (
+            sa.select(Observation)
+            .join(Disclosure, Disclosure.id == Observation.disclosure_id)
+            .where(access.PUBLISHED_DISCLOSURES.where(), Observation.goal.has(task_id=task_id))
+            .options(joinedload(Observation.goal))
+        ),
+        lambda o: EvidenceItem(
             EvidenceKind.OBSERVATION,
             o.id,
             f"{o.goal.name} {o.year}: {disclosures.observation_text(o)}",
             "public.disclosures_show",
             {"disclosure_id": o.disclosure_id},
-        )
-        for o in db.session.scalars(query)
-    ]
-
-
-_EVIDENCE = {
-    EvidenceKind.DISCLOSURE: _disclosure_items,
-    EvidenceKind.CONSULTATION: _consultation_items,
-    EvidenceKind.REPORT: _report_items,
-    EvidenceKind.OBSERVATION: _observation_items,
+        ),
+    ),
 }
+
+
+def _evidence_items(kind, unit_id, task_id, ids=None):
+    """The public records of `kind` of the unit or task: those of `ids`, or the latest EVIDENCE_CHOICES; newest first."""
+    source = _EVIDENCE[kind]
+    query = source.query(unit_id, task_id).order_by(source.model.id.desc())
+    query = query.limit(EVIDENCE_CHOICES) if ids is None else query.where(source.model.id.in_(ids))
+    return [source.item(record) for record in db.session.scalars(query)]
 
 
 def evidence_label(kind):
@@ -506,22 +504,28 @@ def evidence_label(kind):
 
 def evidence_choices(report):
     """[(kind, [EvidenceItem])]: the latest public records of the report's unit or task it may link."""
-    return [(kind, items(report.unit_id, report.task_id)) for kind, items in _EVIDENCE.items()]
+    return [(kind, _evidence_items(kind, report.unit_id, report.task_id)) for kind in _EVIDENCE]
 
 
 def public_evidence(report):
     """The report's evidence that is still public, as EvidenceItems (a withdrawn disclosure drops out)."""
+    return _public_items(report, [(link.kind, link.item_id) for link in report.evidence])
+
+
+def _public_items(report, pairs):
+    """The EvidenceItems of the (kind, id) `pairs` that are public records of the report's unit or task."""
     wanted = {}
-    for link in report.evidence:
-        wanted.setdefault(link.kind, []).append(link.item_id)
+    for kind, item_id in pairs:
+        wanted.setdefault(kind, []).append(item_id)
     found = []
     for kind, ids in wanted.items():
-        found.extend(_EVIDENCE[kind](report.unit_id, report.task_id, ids))
+        found.extend(_evidence_items(kind, report.unit_id, report.task_id, ids))
     return found
 
 
-def set_evidence(user, report, keys, version=None):
-    """Link the public records named by `keys` ("disclosure:12", …) to the report, replacing its links."""
+def set_evidence(user, report, keys, version=None, now=None):
+    """Link the public records named by `keys` ("disclosure:12", …) to the report, replacing its links; once
+    it is published, each link added or removed is kept in its evidence history."""
     POLICY.act(user, report, version)
     wanted = {}
     for key in dict.fromkeys(keys or ()):
@@ -536,7 +540,9 @@ def set_evidence(user, report, keys, version=None):
         wanted.setdefault(kind, set()).add(item_id)
     links = []
     for kind, ids in wanted.items():
-        found = {item.item_id for item in _EVIDENCE[kind](report.unit_id, report.task_id, ids)}
+        found = {
+            item.item_id for item in _evidence_items(kind, report.unit_id, report.task_id, ids)
+        }
         if found != ids:
             raise ValidationFailed(
                 _(
@@ -548,6 +554,8 @@ def set_evidence(user, report, keys, version=None):
                 field="evidence",
             )
         links.extend(TaskReportEvidence(kind=kind, item_id=i) for i in sorted(ids))
+    if report.state is TaskReportState.PUBLISHED:
+        _keep_evidence_changes(user, report, links, now or utcnow())
     if report.evidence:
         report.evidence = []
         db.session.flush()
@@ -555,6 +563,38 @@ def set_evidence(user, report, keys, version=None):
     report.updated_at = utcnow()
     db.session.flush()
     return links
+
+
+def _keep_evidence_changes(user, report, links, now):
+    """Append what a published report's new links add and remove to its evidence history, and audit it."""
+    old = {(e.kind, e.item_id) for e in report.evidence}
+    new = {(e.kind, e.item_id) for e in links}
+    changes = [(pair, EvidenceChange.REMOVED) for pair in old - new] + [
+        (pair, EvidenceChange.ADDED) for pair in new - old
+    ]
+    for (kind, item_id), change in sorted(changes, key=lambda c: (c[0][0].value, c[0][1])):
+        report.evidence_changes.append(
+            TaskReportEvidenceChange(
+                unit_id=report.unit_id,
+                kind=kind,
+                item_id=item_id,
+                change=change,
+                changed_at=now,
+                changed_by_id=user.id,
+            )
+        )
+    if changes:
+        detail = "; ".join(
+            f"{change.value} {kind.value}:{item_id}" for (kind, item_id), change in changes
+        )
+        audit.record(
+            "task_report.evidence_changed",
+            "task_report",
+            report.id,
+            actor=user,
+            detail=detail,
+            now=now,
+        )
 
 
 # --- contributions -------------------------------------------------------------------------------
@@ -567,8 +607,9 @@ def may_contribute(user, report):
     }
 
 
-def contribute(user, report, text):
-    """Save `user`'s unit's contribution to `report` (an empty text removes it); public with the report."""
+def contribute(user, report, text, now=None):
+    """Save `user`'s unit's contribution to `report` (an empty text removes it); public with the report. Once the
+    report is published, each change is kept in its contribution history."""
     if not POLICY.in_unit(user, report):
         raise POLICY.not_found(report.id)
     if not may_contribute(user, report):
@@ -579,6 +620,7 @@ def contribute(user, report, text):
     existing = next((c for c in report.contributions if c.unit_id == user.unit_id), None)
     if not text.strip():
         if existing is not None:
+            _keep_contribution_change(user, report, existing.text, "", now)
             report.contributions.remove(existing)
         db.session.flush()
         search.enqueue(search.TASK_REPORT_KIND, report.id)
@@ -593,6 +635,7 @@ def contribute(user, report, text):
             ),
             field="text",
         )
+    _keep_contribution_change(user, report, existing.text if existing else "", text, now)
     if existing is None:
         existing = TaskReportContribution(unit_id=user.unit_id, created_by_id=user.id, text=text)
         report.contributions.append(existing)
@@ -601,6 +644,30 @@ def contribute(user, report, text):
     db.session.flush()
     search.enqueue(search.TASK_REPORT_KIND, report.id)
     return existing
+
+
+def _keep_contribution_change(user, report, old, new, now):
+    """Append a change of a published report's contribution to its history, and audit it (a draft keeps none)."""
+    if report.state is not TaskReportState.PUBLISHED or old == new:
+        return
+    now = now or utcnow()
+    report.contribution_changes.append(
+        TaskReportContributionChange(
+            unit_id=user.unit_id,
+            old_text=old,
+            new_text=new,
+            changed_at=now,
+            changed_by_id=user.id,
+        )
+    )
+    audit.record(
+        "task_report.contribution_changed",
+        "task_report",
+        report.id,
+        actor=user,
+        detail=f"unit {user.unit_id}",
+        now=now,
+    )
 
 
 # --- public queries ------------------------------------------------------------------------------
@@ -622,7 +689,7 @@ def get_task(task_id):
 
 
 def public_reports_of_task(task_id):
-    """The task's published reports, newest period first, with versions, contributions and evidence loaded."""
+    """The task's published reports, newest period first, with versions, contributions, evidence and their history."""
     return db.session.scalars(
         POLICY.public_query(*POLICY.page())
         .where(TaskReport.task_id == task_id)
@@ -659,6 +726,109 @@ def _version_title(version_):
 def diff(report, older, newer):
     """The disclosures.VersionDiff of a public report between two versions (numbers as typed; bad ones name `from`/`to`)."""
     return disclosures.compare_versions(report.versions, older, newer, _version_title)
+
+
+# --- the record of contributions and evidence after publication ---------------------------------
+
+
+@dataclass
+class ContributionHistory:
+    """A participating unit's contribution to a public report: its text now ("" once removed) and its changes
+    since the report was published, oldest first."""
+
+    unit: Unit
+    text: str
+    changes: list = field(default_factory=list)  # TaskReportContributionChange
+
+    @property
+    def changed_at(self):
+        """When it last changed after publication, or None."""
+        return self.changes[-1].changed_at if self.changes else None
+
+
+def contribution_histories(report):
+    """Every unit's ContributionHistory on a report: the current contributions in order, then the removed ones."""
+    histories = {c.unit_id: ContributionHistory(c.unit, c.text) for c in report.contributions}
+    for change in report.contribution_changes:
+        histories.setdefault(change.unit_id, ContributionHistory(change.unit, ""))
+        histories[change.unit_id].changes.append(change)
+    return list(histories.values())
+
+
+def text_changes(old, new):
+    """The paragraphs of a Markdown text from `old` to `new`, word by word (disclosures.ParagraphChange)."""
+    from portal.rendering import plain_paragraphs  # the Markdown parser is built on first use
+
+    return disclosures.compare_paragraphs(plain_paragraphs(old), plain_paragraphs(new))
+
+
+def evidence_history(report):
+    """[(TaskReportEvidenceChange, its EvidenceItem or None once the record is no longer public)], newest first."""
+    changes = report.evidence_changes
+    found = {
+        (item.kind, item.item_id): item
+        for item in _public_items(report, {(c.kind, c.item_id) for c in changes})
+    }
+    return [(c, found.get((c.kind, c.item_id))) for c in reversed(changes)]
+
+
+def version_contributions(version_):
+    """[(unit, text)] of the contributions as `version_` was published, or None when not recorded (before 0020)."""
+    if version_.contribution_texts is None:
+        return None
+    return [(db.session.get(Unit, c["unit_id"]), c["text"]) for c in version_.contribution_texts]
+
+
+@dataclass
+class RecordDiff:
+    """The evidence and contributions of two versions of a report, as each was published."""
+
+    recorded: bool  # False: one of the versions was published before they were kept
+    added: list = field(default_factory=list)  # [(key, EvidenceItem or None)]
+    removed: list = field(default_factory=list)
+    kept: list = field(default_factory=list)
+    contributions: list = field(
+        default_factory=list
+    )  # [(unit, old text, new text, ParagraphChanges)]
+
+    @property
+    def changed(self):
+        """True when a link or a contribution differs between the two versions."""
+        return bool(self.added or self.removed or self.contributions)
+
+
+def record_diff(report, older, newer):
+    """The RecordDiff of two versions of `report` (the versions of a `diff`)."""
+    if older.evidence_keys is None or newer.evidence_keys is None:
+        return RecordDiff(False)
+    old_keys, new_keys = list(older.evidence_keys), list(newer.evidence_keys)
+    pairs = {_key_pair(k) for k in old_keys + new_keys}
+    found = {item.key: item for item in _public_items(report, pairs)}
+    result = RecordDiff(
+        True,
+        [(k, found.get(k)) for k in new_keys if k not in old_keys],
+        [(k, found.get(k)) for k in old_keys if k not in new_keys],
+        [(k, found.get(k)) for k in new_keys if k in old_keys],
+    )
+    old_texts = {u.id: (u, t) for u, t in version_contributions(older) or ()}
+    new_texts = {u.id: (u, t) for u, t in version_contributions(newer) or ()}
+    for unit_id in [*old_texts, *(i for i in new_texts if i not in old_texts)]:
+        unit, old = old_texts.get(unit_id, (None, ""))
+        unit, new = new_texts.get(unit_id, (unit, ""))
+        if old != new:
+            result.contributions.append((unit, old, new, text_changes(old, new)))
+    return result
+
+
+def _key_pair(key):
+    kind, _sep, item_id = key.partition(":")
+    return EvidenceKind(kind), int(item_id)
+
+
+def evidence_key_label(key):
+    """ "Disclosures no. 12" for a key whose record is no longer public."""
+    kind, item_id = _key_pair(key)
+    return _("%(kind)s no. %(id)s (no longer public)", kind=evidence_label(kind), id=item_id)
 
 
 def latest_by_task(unit_id):
@@ -699,13 +869,14 @@ class MatrixRow:
 
 @dataclass
 class Matrix:
-    """Tasks × annual periods, the last period whose due date passed, and the tasks with no report for it."""
+    """Tasks × required periods, the last period whose due date passed, and the tasks with no report for it."""
 
     periods: list
     rows: list
     last_due: str | None
     unreported: list
     due: str = DEFAULT_DUE
+    half_years: bool = False  # a report on the first half-year is required too
 
     def due_on(self, period):
         """The day `period`'s report is due."""
@@ -717,7 +888,8 @@ def matrix(config, today, unit=None, chapter=None):
 
     A filter value that is not a unit or chapter raises ValidationFailed naming it.
     """
-    due, _first, tz = _config(config)
+    cal = reporting_calendar(config)
+    due, tz = cal.due, cal.tz
     query = (
         sa.select(Task)
         .join(Measure, Measure.id == Task.measure_id)
@@ -747,7 +919,7 @@ def matrix(config, today, unit=None, chapter=None):
             raise numbers.refused("chapter", chapter)
         query = query.where(Chapter.number == number)
     tasks = db.session.scalars(query).unique().all()
-    periods = matrix_years(config, today)
+    periods = matrix_periods(config, today)
     # Every report of these periods, drafts included: a draft makes a missing report a late one. Only
     # published ones are handed out.
     reports = {
@@ -785,7 +957,7 @@ def matrix(config, today, unit=None, chapter=None):
         and row.cells.get(last) in (Standing.MISSING, Standing.LATE)
         and not any(r is not None for _u, _s, r in row.details.get(last, []))
     ]
-    return Matrix(periods, rows, last, unreported, due)
+    return Matrix(periods, rows, last, unreported, due, cal.half_years)
 
 
 MATRIX_COLUMNS = (
@@ -847,17 +1019,17 @@ def matrix_filter_choices():
 
 
 def queue_reminders(config, now=None):
-    """Queue a reminder to the lead unit's administrators for each unpublished report of the last annual period
-    due within TASK_REPORT_REMINDER_DAYS (or already past due); once per (task, unit, period). The count queued."""
+    """Queue a reminder to the lead unit's administrators for each unpublished report of the last required period
+    that has ended (annual, or first half-year when required) from TASK_REPORT_REMINDER_DAYS before its due date
+    (or once past it); once per (task, unit, period). The count queued."""
     now = now or utcnow()
-    due, first, tz = _config(config)
+    cal = reporting_calendar(config)
     days = int(config.get("TASK_REPORT_REMINDER_DAYS", DEFAULT_REMINDER_DAYS))
-    today = clocks.local_day(now, tz)
-    # The annual period whose due date comes next (or came last, within the year).
-    period = str(today.year - 1)
-    deadline = due_date(period, due)
-    if int(period) < first or today < deadline - timedelta(days=days):
+    today = clocks.local_day(now, cal.tz)
+    period = task_calendar.reminder_period(cal.kinds, cal.due, cal.first, today, days)
+    if period is None:
         return 0
+    deadline = due_date(period, cal.due)
     published = set(
         db.session.execute(
             sa.select(TaskReport.task_id, TaskReport.unit_id).where(
@@ -934,6 +1106,8 @@ DATASET_COLUMNS = (
     "task",
     "unit",
     "period",
+    "due_on",
+    "required",
     "status",
     "progress",
     "done_text",
@@ -946,8 +1120,9 @@ DATASET_COLUMNS = (
 )
 
 
-def dataset_rows(link):
+def dataset_rows(link, config=None):
     """The published reports as rows of the `task_reports` dataset (DATASET_COLUMNS; the latest version's values)."""
+    cal = reporting_calendar(config or {})
     reports = db.session.scalars(
         POLICY.public_query(
             selectinload(TaskReport.versions),
@@ -964,6 +1139,8 @@ def dataset_rows(link):
             r.task.title,
             r.unit.name,
             r.period,
+            due_date(r.period, cal.due).isoformat(),
+            cal.is_required(r.period),
             r.status.value,
             r.progress,
             r.done_text,
