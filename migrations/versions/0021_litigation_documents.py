@@ -1,7 +1,7 @@
 """litigation documents: the files a handling unit hands over with its answer to a litigation request
 
 Revision ID: 0021
-Revises: 0019 (0020 once the lead chains it after the other helper's 0020)
+Revises: 0020
 Create Date: 2026-12-08
 
 Written by hand. One new table, nothing existing changes: litigation_documents, the files (PDFs as
