@@ -21,6 +21,7 @@ from portal.models import (
     Report,
     ReportCopy,
     ReportStatus,
+    TaskReport,
 )
 from portal.models.types import utcnow
 from portal.services import access, demo, search, units
@@ -130,6 +131,7 @@ def test_what_search_indexes_agrees_in_python_and_sql(rows, kind):
         "consultation": Consultation,
         "comment": Comment,
         "case": Report,
+        "task_report": TaskReport,
     }[kind]
     every, in_python, in_sql = _sides(search.INDEXED[kind], model)
     assert in_python == in_sql
