@@ -95,17 +95,30 @@ class SQLiteDatabases:
 
     def __init__(self, root):
         self.root = root
+        self.files = {}  # template → the data directory its preparation wrote files into
 
-    def template(self, name, with_policy):
+    def template(self, name, with_policy, prepare=None):
         path = self.root / f"{name}.db"
-        build(create_app(settings(self.root / name, f"sqlite:///{path}")), with_policy)
+        data_dir = self.root / name
+        app = create_app(settings(data_dir, f"sqlite:///{path}"))
+        build(app, with_policy)
+        if prepare is not None:
+            prepare(app)
+            self.files[path] = data_dir
         return path
 
     @contextmanager
     def database(self, template, data_dir):
+        _copy_files(self.files.get(template), data_dir)
         path = data_dir / "portal.db"
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
+
+
+def _copy_files(source, data_dir):
+    """Copy what a prepared template wrote under its data directory (stored files) into a test's."""
+    if source is not None and source.is_dir():
+        shutil.copytree(source, data_dir, dirs_exist_ok=True)
 
 
 class PostgresDatabases:
@@ -120,8 +133,10 @@ class PostgresDatabases:
     # the disk: `synchronous_commit` is set on each database, never in the server's configuration, and
     # matters only if PostgreSQL crashes.
 
-    def __init__(self, url):
+    def __init__(self, url, root):
         self.url = make_url(url)
+        self.root = root
+        self.files = {}  # template → the data directory its preparation wrote files into
         # Under pytest-xdist each worker keeps its own templates and databases: `make test` runs two workers.
         worker = os.environ.get("PYTEST_XDIST_WORKER", "")
         self.prefix = re.sub(r"\W", "_", f"{self.url.database}_{worker}".rstrip("_"))
@@ -149,13 +164,18 @@ class PostgresDatabases:
         )
         return psycopg.connect(url, autocommit=True)
 
-    def template(self, name, with_policy):
+    def template(self, name, with_policy, prepare=None):
         database = f"{self.prefix}_tpl_{name}"
         url = self._create(database)
         self.made.append(database)
         # Built as the Whoosh engine leaves it (the policy's rows wait in the outbox); `make_app` drains them
         # into the database's search documents when it runs the in-database engine.
-        build(create_app(settings(os.devnull, url, SEARCH_ENGINE="whoosh")), with_policy)
+        data_dir = self.root / name
+        app = create_app(settings(data_dir, url, SEARCH_ENGINE="whoosh"))
+        build(app, with_policy)
+        if prepare is not None:
+            prepare(app)
+            self.files[database] = data_dir
         with self._connect(database) as connection:
             self.snapshots[database] = Snapshot.take(connection)
         self.used[database] = []
@@ -182,6 +202,7 @@ class PostgresDatabases:
                 self.drop(name)
                 self.made.remove(name)
         taken = taken or self._fresh(template)
+        _copy_files(self.files.get(template), data_dir)
         try:
             yield self.url.set(database=taken[0]).render_as_string(hide_password=False)
         finally:
@@ -350,25 +371,58 @@ class ServerLikeClient(FlaskClient):
         return super().open(*args, buffered=buffered, **kwargs)
 
 
+class Templates(dict):
+    """The run's templates by name: "empty", "policy", and "demo" (the policy and `portal demo`'s sample
+    data, left unindexed as the policy is) built the first time a test asks for it.
+
+    Loading the sample data took 6–25 s a time (more on PostgreSQL, and under load), and some 60 tests
+    loaded it; each now gets a copy of the database and of the stored files.
+    """
+
+    def __init__(self, server):
+        super().__init__(
+            empty=server.template("empty", False), policy=server.template("policy", True)
+        )
+        self.server = server
+        self.demo_lines = None  # what `load_demo` returned when the demo template was built
+
+    def __missing__(self, name):
+        if name != "demo":
+            raise KeyError(name)
+        self["demo"] = self.server.template("demo", True, prepare=self._load_demo)
+        return self["demo"]
+
+    def _load_demo(self, app):
+        from portal.services import demo
+
+        with app.app_context():
+            self.demo_lines = demo.load_demo(app.config)
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory):
-    """The run's database server (or SQLite) with its two templates."""
-    if ON_POSTGRES:
-        server = PostgresDatabases(SERVER_URL)
-    else:
-        server = SQLiteDatabases(tmp_path_factory.mktemp("templates"))
-    templates = {
-        "empty": server.template("empty", False),
-        "policy": server.template("policy", True),
-    }
-    yield server, templates
+    """The run's database server (or SQLite) with its templates."""
+    root = tmp_path_factory.mktemp("templates")
+    server = PostgresDatabases(SERVER_URL, root) if ON_POSTGRES else SQLiteDatabases(root)
+    yield server, Templates(server)
     if ON_POSTGRES:
         server.close()
 
 
+@pytest.fixture
+def demo_lines(databases):
+    """The lines `portal demo` printed when it loaded the demo template (receipt codes, management links)."""
+    _server, templates = databases
+    templates["demo"]
+    return templates.demo_lines
+
+
 @contextmanager
 def app_on_template(databases, template, data_dir, **extra):
-    """An app on a fresh database copied from `template` ("empty" or "policy"), its data in `data_dir`."""
+    """An app on a fresh database copied from `template` ("empty", "policy" or "demo"), its data in `data_dir`."""
     server, templates = databases
     with server.database(templates[template], data_dir) as url:
         app = create_app(settings(data_dir, url, **extra))
@@ -385,16 +439,18 @@ def app_on_template(databases, template, data_dir, **extra):
 
 @pytest.fixture
 def make_app(databases, tmp_path, request):
-    """Build an app on a fresh database: `make_app()` with the policy, `make_app(policy=False)` bare."""
+    """Build an app on a fresh database: `make_app()` with the policy, `make_app(policy=False)` bare,
+    `make_app(demo=True)` with the policy and the sample data."""
     made = []
     whoosh_only = request.node.get_closest_marker("whoosh") is not None
 
-    def factory(policy=True, **extra):
+    def factory(policy=True, demo=False, **extra):
         if whoosh_only:
             extra.setdefault("SEARCH_ENGINE", "whoosh")
         data_dir = tmp_path / f"data{len(made)}"
         data_dir.mkdir()
-        context = app_on_template(databases, "policy" if policy else "empty", data_dir, **extra)
+        template = "demo" if demo else "policy" if policy else "empty"
+        context = app_on_template(databases, template, data_dir, **extra)
         made.append(context)
         return context.__enter__()
 
@@ -407,6 +463,12 @@ def make_app(databases, tmp_path, request):
 def app(make_app):
     """An app whose database has the bundled policy imported."""
     return make_app()
+
+
+@pytest.fixture
+def demo_app(make_app):
+    """An app whose database has the bundled policy and the sample data (`portal demo`), not yet indexed."""
+    return make_app(demo=True)
 
 
 @pytest.fixture
@@ -439,6 +501,13 @@ def serving(app):
 def live_server(app):
     """`app` served on a free port of 127.0.0.1; its base URL."""
     with serving(app) as url:
+        yield url
+
+
+@pytest.fixture
+def demo_server(demo_app):
+    """`demo_app` served on a free port of 127.0.0.1; its base URL."""
+    with serving(demo_app) as url:
         yield url
 
 

@@ -9,7 +9,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from portal.extensions import db
-from portal.services import demo, disclosures, search
+from portal.services import disclosures, search
 from tests.api.test_disclosures_api import disclosure_world  # noqa: F401 (fixture)
 
 PREFIX = "/api/v1"
@@ -17,11 +17,15 @@ BASE = "urn:portal:openapi"
 
 
 @pytest.fixture
+def app(demo_app):
+    """The tests' app has the sample data (`portal demo`)."""
+    return demo_app
+
+
+@pytest.fixture
 def api(app, disclosure_world):  # noqa: F811
     """A client of an app with the demo's samples, the disclosure world, and the search index."""
     with app.app_context():
-        demo.load_demo(app.config)
-        db.session.commit()
         search.reindex(app.config)
         db.session.commit()
     return app.test_client()

@@ -8,7 +8,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
 from portal.extensions import db
-from portal.services import demo, search
+from portal.services import search
 from tests.api.test_disclosures_api import disclosure_world  # noqa: F401 (fixture)
 
 # Bounded and repeatable: the same examples on every run, a few seconds for the whole document. The examples
@@ -23,11 +23,15 @@ LOOSE = {"GET /search": [positive_data_acceptance]}
 
 
 @pytest.fixture
+def app(demo_app):
+    """The tests' app has the sample data (`portal demo`)."""
+    return demo_app
+
+
+@pytest.fixture
 def api_schema(app, disclosure_world):  # noqa: F811
     """The served document, loaded by schemathesis, of an app with the demo's samples and a search index."""
     with app.app_context():
-        demo.load_demo(app.config)
-        db.session.commit()
         search.reindex(app.config)
         db.session.commit()
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)

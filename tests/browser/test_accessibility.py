@@ -32,7 +32,7 @@ def demo_site(databases, tmp_path_factory):
     The pages are only read (and staff log in), so the 132 checks share one database and index instead of
     loading the sample data 132 times.
     """
-    with app_on_template(databases, "policy", tmp_path_factory.mktemp("demo-site")) as app:
+    with app_on_template(databases, "demo", tmp_path_factory.mktemp("demo-site")) as app:
         values = page_values(app)
         with serving(app) as url:
             yield url, values

@@ -6,8 +6,6 @@ axe violation."""
 import pytest
 from playwright.sync_api import expect
 
-from portal.extensions import db
-from portal.services import demo
 from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_accessibility import describe as describe_violation
 from tests.browser.test_layout import phone_problems
@@ -21,11 +19,9 @@ POINTS = "el => el.getAttribute('points').trim().split(/\\s+/).map(p => p.split(
 
 
 @pytest.fixture
-def demo_data(app):
+def app(demo_app):
     """The sample data."""
-    with app.app_context():
-        demo.load_demo(app.config)
-        db.session.commit()
+    return demo_app
 
 
 def month_counts(page, table):
@@ -47,7 +43,7 @@ def visible_chart(page, selector):
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 @pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_the_area_dashboard_shows_the_sample_trends(page, live_server, demo_data, language, size):
+def test_the_area_dashboard_shows_the_sample_trends(page, live_server, language, size):
     """Every area compared, the 24-month chart of all areas, small charts per area; 第八师's page: received
     rising over the two years (the sample data's trend) in its table and its chart; fits, axe clean."""
     page.set_viewport_size(SIZES[size])
@@ -85,7 +81,7 @@ def test_the_area_dashboard_shows_the_sample_trends(page, live_server, demo_data
     assert not violations, "\n".join(violations)
 
 
-def test_the_units_trends_show_every_unit(page, live_server, demo_data):
+def test_the_units_trends_show_every_unit(page, live_server):
     """/dashboard/units lists units with few reports too, marked, and draws each unit's months; fits a phone."""
     page.set_viewport_size(SIZES["phone"])
     page.goto(live_server + "/language/en")

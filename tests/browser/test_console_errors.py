@@ -13,6 +13,12 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
+def app(demo_app):
+    """The tests' app has the sample data (`portal demo`)."""
+    return demo_app
+
+
+@pytest.fixture
 def sample(app):
     """The sample data loaded; the values page paths need (the accepted sample report, the open sample EIA)."""
     return page_values(app)

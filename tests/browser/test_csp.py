@@ -22,6 +22,12 @@ window.print = () => { window.__printed += 1; };
 
 
 @pytest.fixture
+def app(demo_app):
+    """The tests' app has the sample data (`portal demo`)."""
+    return demo_app
+
+
+@pytest.fixture
 def watched(browser):
     """A page whose CSP violations (events and console messages) are recorded, with geolocation available."""
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")

@@ -7,18 +7,21 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from portal.extensions import db
 from portal.services import demo, reports
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
+def app(demo_app):
+    """The tests' app has the sample data."""
+    return demo_app
+
+
+@pytest.fixture
 def samples(app):
-    """The sample data loaded; {sample key: reference}."""
+    """{sample key: reference} of the sample reports."""
     with app.app_context():
-        demo.load_demo(app.config)
-        db.session.commit()
         return {
             key: reports.find_submission(f"demo-{key}").reference
             for key, *_rest in demo.DEMO_REPORTS

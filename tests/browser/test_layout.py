@@ -34,6 +34,12 @@ MORE_STAFF_PAGES = [
 
 
 @pytest.fixture
+def app(demo_app):
+    """The tests' app has the sample data (`portal demo`)."""
+    return demo_app
+
+
+@pytest.fixture
 def values(app):
     """The sample data loaded and indexed; the values page paths need."""
     found = page_values(app)

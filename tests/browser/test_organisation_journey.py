@@ -8,7 +8,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from portal.extensions import db
 from tests.browser.test_report_journey import log_in
 from tests.helpers import act, add_user, queued_mail, staff_client, submit_report
 from tests.services.test_evidence import jpeg_bytes, minimal_pdf
@@ -154,15 +153,14 @@ def test_apply_verify_activity_litigation_answer_and_the_case_page(browser, live
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_the_organisation_pages_pass_axe_and_fit_a_phone(browser, live_server, app, language):
+def test_the_organisation_pages_pass_axe_and_fit_a_phone(
+    browser, demo_server, demo_app, demo_lines, language
+):
     """The register, an organisation, the calendar, the application form (with errors), the management page
     and a report with litigation: no WCAG 2.1 A/AA violation, none scrolls sideways at 360 px."""
-    from portal.services import demo
     from tests.browser.test_accessibility import axe_violations, describe
 
-    with app.app_context():
-        lines = demo.load_demo(app.config)
-        db.session.commit()
+    live_server, app, lines = demo_server, demo_app, demo_lines
     manage = re.search(r"/organisations/manage/\w+", "\n".join(lines)).group(0)
     closed = re.search(r"(\S+)\s+\S+\s+closed sample", "\n".join(lines)).group(1)
     context = browser.new_context(viewport=PHONE, locale="zh-CN")

@@ -88,15 +88,11 @@ def test_a_lead_unit_publishes_and_a_journalist_finds_the_unreported(
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_task_pages_pass_axe_and_fit_a_phone(browser, live_server, app, language):
+def test_task_pages_pass_axe_and_fit_a_phone(browser, demo_server, demo_app, language):
     """The matrix (filtered too), a task page with a published report, and the unit page, at 360 px."""
-    from portal.extensions import db
-    from portal.services import demo
     from tests.browser.test_accessibility import open_in
 
-    with app.app_context():
-        demo.load_demo(app.config)
-        db.session.commit()
+    live_server, app = demo_server, demo_app
     task_id, _title = shared_task(app)
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
     context.set_default_timeout(10_000)

@@ -8,21 +8,19 @@ from urllib.parse import urlsplit
 import pytest
 
 from portal.extensions import db
-from portal.services import categories, demo, search
+from portal.services import categories, search
 
 # The example links that demonstrate an error answer with it; every other link answers 200.
 ERROR_EXAMPLES = {"/api/v1/measures/99": 404, "/api/v1/disclosures?year=abc": 400}
 
 
 @pytest.fixture
-def sample(app):
+def sample(demo_app):
     """A client of an app with the demo's samples and a search index, so that every example has data."""
-    with app.app_context():
-        demo.load_demo(app.config)
+    with demo_app.app_context():
+        search.reindex(demo_app.config)
         db.session.commit()
-        search.reindex(app.config)
-        db.session.commit()
-    return app.test_client()
+    return demo_app.test_client()
 
 
 def page_text(client, path="/developers"):

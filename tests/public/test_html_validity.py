@@ -111,7 +111,7 @@ STAFF_LOGIN = ("demo-admin", "demo-password-2026")
 
 
 def page_values(app):
-    """Load the sample data (idempotent) and return the values the page paths need."""
+    """Index the sample data of `app` (made with `make_app(demo=True)`) and return the values the page paths need."""
     import sqlalchemy as sa
 
     from portal.extensions import db
@@ -121,8 +121,6 @@ def page_values(app):
     from portal.urls import absolute_url
 
     with app.app_context():
-        demo.load_demo(app.config)
-        db.session.commit()
         search.reindex(app.config)
         db.session.commit()
         datasets.write_files(app.config["OPEN_DATA_DIR"], absolute_url, licence(app.config))
@@ -284,8 +282,8 @@ def assert_valid_html(pages, directory):
     )
 
 
-def test_public_pages_are_valid_html(app, tmp_path):
+def test_public_pages_are_valid_html(demo_app, tmp_path):
     """The Nu Html Checker finds no error on any public page, in either language."""
-    pages = render_pages(app)
+    pages = render_pages(demo_app)
     assert len(pages) == 2 * (len(PAGES) + len(STAFF_PAGES))
     assert_valid_html(pages, tmp_path)

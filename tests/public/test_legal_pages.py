@@ -8,7 +8,6 @@ from html import unescape
 import pytest
 
 from portal import config
-from portal.extensions import db
 
 SITE = {
     "SITE_OWNER": "新疆生产建设兵团生态环境局",
@@ -146,23 +145,22 @@ def test_pages_in_english(client, path, title):
 
 
 @pytest.fixture
-def sample_pages(app):
-    """The paths of the sample's forms that collect personal information."""
+def sample_pages(demo_app):
+    """A client of the sample data and the paths of its forms that collect personal information."""
     from tests.public.test_html_validity import page_values
 
-    values = page_values(app)
-    with app.app_context():
-        db.session.commit()
-    return [
+    values = page_values(demo_app)
+    return demo_app.test_client(), [
         f"/consultations/{values['eia']}",
         f"/hearings/{values['eia_hearing']}",
         "/subscriptions/new?area=6",
     ]
 
 
-def test_every_form_with_personal_information_links_the_notice(client, sample_pages):
+def test_every_form_with_personal_information_links_the_notice(sample_pages):
     """The comment form, hearing registration and subscription form each link the privacy notice inside the form."""
-    for path in sample_pages:
+    client, paths = sample_pages
+    for path in paths:
         html = client.get(path).get_data(as_text=True)
         forms = re.findall(r'<form method="post"(?:(?!</form>).)*</form>', html, re.S)
         collecting = [f for f in forms if 'name="email"' in f]
@@ -171,10 +169,11 @@ def test_every_form_with_personal_information_links_the_notice(client, sample_pa
             assert '提交即表示您已阅读《<a href="/privacy">个人信息保护告知</a>》' in form, path
 
 
-def test_the_notice_link_partial_speaks_english(client, sample_pages):
+def test_the_notice_link_partial_speaks_english(sample_pages):
     """In English the sentence reads as English."""
+    client, paths = sample_pages
     client.get("/language/en")
-    html = client.get(sample_pages[2]).get_data(as_text=True)
+    html = client.get(paths[2]).get_data(as_text=True)
     assert (
         'By sending this form you confirm that you have read the <a href="/privacy">Privacy notice</a>'
         in html

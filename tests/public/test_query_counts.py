@@ -84,12 +84,10 @@ def demo_site(databases, tmp_path_factory):
     """One app with the sample data (`portal demo`) for the module: (Statements, {name: value for paths})."""
     server, templates = databases
     data_dir = tmp_path_factory.mktemp("demo-site")
-    with server.database(templates["policy"], data_dir) as url:
+    with server.database(templates["demo"], data_dir) as url:
         # The page cache off: a page served from it runs no statement at all, and the limits are about rendering.
         app = create_app(settings(data_dir, url, PAGE_CACHE_MB=0))
         with app.app_context():
-            demo.load_demo(app.config)
-            db.session.commit()
             search.reindex(app.config)
             db.session.commit()
             values = {

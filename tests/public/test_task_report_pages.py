@@ -12,17 +12,20 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import TaskReport, TaskReportState
-from portal.services import datasets, demo
+from portal.services import datasets
 
 DRAFT_TEXT = "尚在起草中"  # the demo's draft (a late report): never public
 
 
 @pytest.fixture
-def world(app):
+def app(demo_app):
     """The demo data: published reports (one revised, one late, one interim), a draft past its due date."""
-    with app.app_context():
-        demo.load_demo(app.config)
-        db.session.commit()
+    return demo_app
+
+
+@pytest.fixture
+def world(app):
+    """The app with the demo data."""
     return app
 
 

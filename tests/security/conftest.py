@@ -52,9 +52,6 @@ def _values(app, client):
     from portal.services import attachments, demo, reports, subscriptions
 
     reference, _code = submit_report(client, files=[("photo.jpg", jpeg_photo())])
-    with app.app_context():
-        demo.load_demo(app.config)
-        db.session.commit()
     exported = app.test_cli_runner().invoke(args=["portal", "export-data"])  # the files of /data
     assert exported.exit_code == 0, exported.output
     with app.app_context():
@@ -120,7 +117,7 @@ def demo_site(databases, tmp_path_factory):
     """(app, values): the demo's samples, a report with a photo, attachments and a subscription."""
     server, templates = databases
     data_dir = tmp_path_factory.mktemp("demo-site")
-    context = server.database(templates["policy"], data_dir)
+    context = server.database(templates["demo"], data_dir)
     url = context.__enter__()
     app = create_app(settings(data_dir, url))
     values = _values(app, app.test_client())

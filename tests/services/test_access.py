@@ -24,7 +24,7 @@ from portal.models import (
     TaskReport,
 )
 from portal.models.types import utcnow
-from portal.services import access, demo, search, units
+from portal.services import access, search, units
 from portal.services.units import find_unit
 from tests.helpers import People
 
@@ -42,10 +42,14 @@ def app_context(english_context):
 
 
 @pytest.fixture
+def app(demo_app):
+    """The tests' app has the sample data."""
+    return demo_app
+
+
+@pytest.fixture
 def rows(app_context):
     """The sample data, then every state the public conditions read, on several rows of each kind."""
-    demo.load_demo(app_context.config)
-    db.session.flush()
     consultations = db.session.scalars(sa.select(Consultation).order_by(Consultation.id)).all()
     published, template = consultations[0], consultations[-1]
     # Copies of a sample consultation, of the staff's unit, in each state, published or not (a draft withdrawn

@@ -32,11 +32,15 @@ from portal.services import clocks, consultations, demo, disclosures, hearings, 
 
 
 @pytest.fixture
-def loaded(app_context):
-    """The app with the sample data loaded and committed; yields the lines `load_demo` returned."""
-    lines = demo.load_demo(app_context.config)
-    db.session.commit()
-    return lines
+def app(demo_app):
+    """The tests' app has the sample data: the run loaded it once, into the demo template."""
+    return demo_app
+
+
+@pytest.fixture
+def loaded(app_context, demo_lines):
+    """The app with the sample data loaded and committed; the lines `load_demo` returned."""
+    return demo_lines
 
 
 def sample(title):

@@ -7,10 +7,11 @@ from portal.extensions import db
 from portal.services import demo
 
 
-def test_demo_adds_a_verified_organisation_with_activities_and_litigation_and_a_pending_one(app):
+def test_demo_adds_a_verified_organisation_with_activities_and_litigation_and_a_pending_one(
+    demo_app, demo_lines
+):
+    app, lines = demo_app, demo_lines
     with app.app_context():
-        lines = demo.load_demo(app.config)
-        db.session.commit()
         again = demo.load_demo(app.config)
         db.session.commit()
     assert any("(pending verification)" in line for line in lines)
