@@ -56,7 +56,7 @@ def axe_violations(page, context="document"):
         # script, and a test must not need the policy loosened.
         page.evaluate(AXE.read_text(encoding="utf-8"))
     return page.evaluate(
-        f"tags => axe.run({context}, {{runOnly: {{type: 'tag', values: tags}}}}).then(r => r.violations)",
+        f"tags => axe.run({context}, {{runOnly: {{type: 'tag', values: tags}}, resultTypes: ['violations']}}).then(r => r.violations)",
         WCAG_TAGS,
     )
 
