@@ -83,6 +83,9 @@ PAGES = (
     "data",
     "accountability",
     "task",
+    "dashboard-areas",
+    "organisations",
+    "console-litigation",
 )
 
 
@@ -120,7 +123,7 @@ def sample_paths(app):
     import sqlalchemy as sa
 
     from portal.extensions import db
-    from portal.models import Consultation, Disclosure, TaskReport
+    from portal.models import Consultation, Disclosure, LitigationRequest, TaskReport
     from portal.services import demo, reports
 
     with app.app_context():
@@ -137,9 +140,12 @@ def sample_paths(app):
             for r in db.session.scalars(sa.select(TaskReport).order_by(TaskReport.id))
             if len(r.versions) == 2
         )
+        # The sample organisation's request for the closed sample's record, which 第八师石河子市 answers.
+        litigation = db.session.scalar(sa.select(LitigationRequest.id))
         db.session.remove()
     return {
         "task": f"/tasks/{task}",
+        "litigation": f"/console/litigation/{litigation}",
         "report": f"/reports/{closed}",
         "console_report": f"/console/reports/{closed}",
         "disclosure": f"/disclosures/{disclosure}",
@@ -303,6 +309,8 @@ def resident_journeys(page, base, camera, paths):
     camera.visit(page, base, "/data", "data")
     camera.visit(page, base, "/accountability", "accountability")
     camera.visit(page, base, paths["task"], "task")
+    camera.visit(page, base, "/dashboard/areas", "dashboard-areas")
+    camera.visit(page, base, "/organisations", "organisations")
 
 
 def log_in(page, base, account):
@@ -316,12 +324,13 @@ def log_in(page, base, account):
 
 def staff_journey(page, base, camera, paths):
     """Sample staff of 第八师石河子市: the queue, the closed sample report, the form for logging a report, the
-    password form."""
+    password form, the answer to the sample litigation request (with its documents field)."""
     log_in(page, base, STAFF)
     camera.visit(page, base, "/console/reports", "console-queue")
     camera.visit(page, base, paths["console_report"], "console-report")
     camera.visit(page, base, "/console/reports/new", "console-log")
     camera.visit(page, base, "/password", "password")
+    camera.visit(page, base, paths["litigation"], "console-litigation")
 
 
 def admin_journey(page, base, camera, paths):

@@ -102,6 +102,9 @@ def test_the_unit_hands_over_a_pdf_and_a_photo_that_only_the_organisation_downlo
     console_page = staff.get(f"/console/litigation/{request_id}").get_data(as_text=True)
     assert "现场检查笔录.pdf" in console_page and "现场照片.jpg" in console_page
     assert f"/console/litigation/{request_id}/documents/{pdf_id}" in console_page
+    # The unit's list of requests counts them.
+    listing = staff.get("/console/litigation").get_data(as_text=True)
+    assert re.search(r'<td class="number">2</td></tr>', listing)
 
     # The organisation's mail says there are documents and where to fetch them.
     with app.app_context():
