@@ -684,13 +684,7 @@ def answer(user, request_id, provide, text, config, files=(), now=None):
     added = attachments.store_checked(user, request, checked, config, now) if checked else []
     if added:
         _documents_added(user, request, added, now)
-    mail.queue(
-        request.organisation.contact_email,
-        "organisations/answered",
-        request=request,
-        documents=added,
-        link=manage_path(link_token(config["SECRET_KEY"], request.organisation)),
-    )
+    _tell_organisation(request, "organisations/answered", added, config)
     return request
 
 
@@ -712,14 +706,19 @@ def add_documents(user, request_id, files, config, now=None):
         raise ValidationFailed(_("Choose the documents to add."), field="files")
     added = attachments.add_attachments(user, request, files, config, now)
     _documents_added(user, request, added, now)
+    _tell_organisation(request, "organisations/documents", added, config)
+    return added
+
+
+def _tell_organisation(request, template, documents, config):
+    """Mail the requesting organisation about its request (with the documents handed over) and its management link."""
     mail.queue(
         request.organisation.contact_email,
-        "organisations/documents",
+        template,
         request=request,
-        documents=added,
+        documents=documents,
         link=manage_path(link_token(config["SECRET_KEY"], request.organisation)),
     )
-    return added
 
 
 def get_document(user, request_id, document_id):
