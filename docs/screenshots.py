@@ -339,6 +339,30 @@ def admin_journey(page, base, camera, paths):
     camera.visit(page, base, "/admin/audit", "audit-log")
 
 
+def picture_pages(browser, base, out, paths, names, filename, account=None):
+    """Picture the pages `names` (keys of `paths`) at every width and language, as `filename(number, name)`
+    plus `-<width>-<language>.png` in `out`, logged in as `account` if given; returns the pages wider than
+    their window."""
+    wide = []
+    for width in WIDTHS:
+        for language in LANGUAGES:
+            context = browser.new_context(viewport={"width": width, "height": HEIGHT})
+            page = context.new_page()
+            if account is not None:
+                log_in(page, base, account)
+            if language == "en":
+                page.goto(base + "/language/en?next=/")
+            for number, name in enumerate(names, 1):
+                page.goto(base + paths[name])
+                path = out / f"{filename(number, name)}-{width}-{language}.png"
+                page.screenshot(path=str(path), full_page=True)
+                print(path, flush=True)
+                if page.evaluate("document.documentElement.scrollWidth") > width:
+                    wide.append(f"{name} {width} {language}")
+            context.close()
+    return wide
+
+
 def main(argv=None):
     """Build the site, take every picture, and return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

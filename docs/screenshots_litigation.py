@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from screenshots import CHROMIUM_ARGS, HEIGHT, ROOT, STAFF, build_site, log_in, serve
+from screenshots import CHROMIUM_ARGS, ROOT, STAFF, build_site, picture_pages, serve
 
 BEFORE = ("console-answer-form",)
 AFTER = ("console-documents", "manage", "report")
@@ -82,21 +82,15 @@ def main(argv=None):
         for stage, pages in (("before", BEFORE), ("after", AFTER)):
             if stage == "after":
                 _answer(app)
-            for width in (1280, 360):
-                for language in ("zh", "en"):
-                    context = browser.new_context(viewport={"width": width, "height": HEIGHT})
-                    page = context.new_page()
-                    log_in(page, base, STAFF)
-                    if language == "en":
-                        page.goto(base + "/language/en?next=/")
-                    for name in pages:
-                        page.goto(base + paths[name])
-                        path = out / f"{stage}-{name}-{width}-{language}.png"
-                        page.screenshot(path=str(path), full_page=True)
-                        print(path, flush=True)
-                        if page.evaluate("document.documentElement.scrollWidth") > width:
-                            wide.append(f"{name} {width} {language}")
-                    context.close()
+            wide += picture_pages(
+                browser,
+                base,
+                out,
+                paths,
+                pages,
+                lambda _n, name, stage=stage: f"{stage}-{name}",
+                STAFF,
+            )
         browser.close()
     server.shutdown()
     for line in wide:

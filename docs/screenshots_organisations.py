@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from screenshots import CHROMIUM_ARGS, HEIGHT, ROOT, build_site, serve
+from screenshots import CHROMIUM_ARGS, ROOT, build_site, picture_pages, serve
 
 PAGES = ("organisations", "organisation", "activities", "manage", "report")
 
@@ -51,20 +51,9 @@ def main(argv=None):
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
         )
-        for width in (1280, 360):
-            for language in ("zh", "en"):
-                context = browser.new_context(viewport={"width": width, "height": HEIGHT})
-                page = context.new_page()
-                if language == "en":
-                    page.goto(base + "/language/en?next=/")
-                for number, name in enumerate(PAGES, 1):
-                    page.goto(base + paths[name])
-                    path = out / f"{number:02d}-{name}-{width}-{language}.png"
-                    page.screenshot(path=str(path), full_page=True)
-                    print(path, flush=True)
-                    if page.evaluate("document.documentElement.scrollWidth") > width:
-                        wide.append(f"{name} {width} {language}")
-                context.close()
+        wide = picture_pages(
+            browser, base, out, paths, PAGES, lambda number, name: f"{number:02d}-{name}"
+        )
         browser.close()
     server.shutdown()
     for line in wide:
